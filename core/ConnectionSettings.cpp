@@ -1,0 +1,180 @@
+#include "ConnectionSettings.h"
+
+#include <QUrl>
+#include <QUrlQuery>
+
+namespace streamscope {
+
+namespace {
+
+Error urlError(const QString &url, const QString &what) {
+    return Error(Error::Kind::InvalidArgument,
+                 QStringLiteral("invalid Redis URL \"%1\": %2 (expected "
+                                "redis://[[user]:password@]host[:port][/db], rediss://... or "
+                                "unix:///path/to/socket[?db=N])")
+                     .arg(url, what));
+}
+
+Result<int> parseDb(const QString &url, const QString &text) {
+    bool ok = false;
+    const int db = text.toInt(&ok);
+    if (!ok || db < 0 || text.startsWith(QLatin1Char('+')))
+        return urlError(url, QStringLiteral("database \"%1\" is not a number >= 0").arg(text));
+    return db;
+}
+
+} // namespace
+
+Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
+    const QString url = input.trimmed();
+    ConnectionSettings s;
+
+    const int schemeEnd = url.indexOf(QStringLiteral("://"));
+    if (schemeEnd <= 0)
+        return urlError(url, QStringLiteral("missing scheme"));
+    const QString scheme = url.left(schemeEnd).toLower();
+    if (scheme == QLatin1String("redis"))
+        s.transport = Transport::Tcp;
+    else if (scheme == QLatin1String("rediss"))
+        s.transport = Transport::Tls;
+    else if (scheme == QLatin1String("unix"))
+        s.transport = Transport::Unix;
+    else
+        return urlError(url, QStringLiteral("unknown scheme \"%1\"").arg(scheme));
+
+    QString rest = url.mid(schemeEnd + 3);
+
+    QString query;
+    if (const int q = rest.indexOf(QLatin1Char('?')); q >= 0) {
+        query = rest.mid(q + 1);
+        rest.truncate(q);
+    }
+
+    // Everything before the first '/' is the authority ("user:pass@host:port"); a '/' in a
+    // password must be percent-encoded, as in any URL.
+    const int pathStart = rest.indexOf(QLatin1Char('/'));
+    const QString authority = pathStart >= 0 ? rest.left(pathStart) : rest;
+    QString path = pathStart >= 0 ? rest.mid(pathStart) : QString();
+
+    QString hostPort = authority;
+    if (const int at = authority.lastIndexOf(QLatin1Char('@')); at >= 0) {
+        const QString userInfo = authority.left(at);
+        hostPort = authority.mid(at + 1);
+        const int colon = userInfo.indexOf(QLatin1Char(':'));
+        if (colon < 0) {
+            // redis-cli treats "redis://secret@host" as a password.
+            s.password = QUrl::fromPercentEncoding(userInfo.toUtf8());
+        } else {
+            s.user = QUrl::fromPercentEncoding(userInfo.left(colon).toUtf8());
+            s.password = QUrl::fromPercentEncoding(userInfo.mid(colon + 1).toUtf8());
+        }
+    }
+
+    if (s.transport == Transport::Unix) {
+        if (!hostPort.isEmpty() && hostPort != QLatin1String("localhost"))
+            return urlError(url, QStringLiteral("a unix URL takes no host (\"%1\"); write "
+                                                "unix:///path/to/socket")
+                                     .arg(hostPort));
+        if (path.isEmpty() || path == QLatin1String("/"))
+            return urlError(url, QStringLiteral("missing socket path"));
+        s.socketPath = QUrl::fromPercentEncoding(path.toUtf8());
+        s.host.clear();
+        s.port = 0;
+    } else {
+        if (hostPort.isEmpty())
+            return urlError(url, QStringLiteral("missing host"));
+        QString portText;
+        if (hostPort.startsWith(QLatin1Char('['))) {
+            const int close = hostPort.indexOf(QLatin1Char(']'));
+            if (close < 0)
+                return urlError(url, QStringLiteral("unterminated IPv6 address"));
+            s.host = hostPort.mid(1, close - 1);
+            const QString after = hostPort.mid(close + 1);
+            if (!after.isEmpty()) {
+                if (!after.startsWith(QLatin1Char(':')))
+                    return urlError(url, QStringLiteral("unexpected \"%1\" after the IPv6 "
+                                                        "address")
+                                             .arg(after));
+                portText = after.mid(1);
+            }
+        } else {
+            const int colon = hostPort.lastIndexOf(QLatin1Char(':'));
+            s.host = colon >= 0 ? hostPort.left(colon) : hostPort;
+            if (colon >= 0)
+                portText = hostPort.mid(colon + 1);
+        }
+        if (s.host.isEmpty())
+            return urlError(url, QStringLiteral("missing host"));
+        if (s.host.contains(QLatin1Char(' ')))
+            return urlError(url, QStringLiteral("host \"%1\" contains a space").arg(s.host));
+        if (!portText.isNull()) {
+            bool ok = false;
+            const uint port = portText.toUInt(&ok);
+            if (!ok || port == 0 || port > 65535)
+                return urlError(
+                    url,
+                    QStringLiteral("port \"%1\" is not a number from 1 to 65535").arg(portText));
+            s.port = quint16(port);
+        }
+        if (!path.isEmpty() && path != QLatin1String("/")) {
+            auto db = parseDb(url, path.mid(1));
+            if (!db.ok())
+                return db.error();
+            s.db = db.value();
+        }
+    }
+
+    const QUrlQuery params(query);
+    for (const auto &[key, value] : params.queryItems(QUrl::FullyDecoded)) {
+        if (key == QLatin1String("db")) {
+            auto db = parseDb(url, value);
+            if (!db.ok())
+                return db.error();
+            s.db = db.value();
+        } else if (key == QLatin1String("password")) {
+            s.password = value;
+        } else if (key == QLatin1String("user")) {
+            s.user = value;
+        } else {
+            return urlError(url, QStringLiteral("unknown parameter \"%1\"").arg(key));
+        }
+    }
+
+    if (s.password.isEmpty())
+        s.password = qEnvironmentVariable("REDISCLI_AUTH");
+    return s;
+}
+
+QString ConnectionSettings::displayUrl() const {
+    QString userInfo;
+    if (!user.isEmpty() || !password.isEmpty())
+        userInfo = QString::fromUtf8(QUrl::toPercentEncoding(user)) +
+                   (password.isEmpty() ? QString() : QStringLiteral(":***")) + QLatin1Char('@');
+    switch (transport) {
+    case Transport::Unix:
+        return QStringLiteral("unix://%1%2%3")
+            .arg(userInfo, socketPath, db ? QStringLiteral("?db=%1").arg(db) : QString());
+    case Transport::Tcp:
+    case Transport::Tls:
+        break;
+    }
+    const QString h =
+        host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
+    return QStringLiteral("%1://%2%3:%4%5")
+        .arg(transport == Transport::Tls ? QStringLiteral("rediss") : QStringLiteral("redis"),
+             userInfo, h, QString::number(port), db ? QStringLiteral("/%1").arg(db) : QString());
+}
+
+QString ConnectionSettings::endpoint() const {
+    if (transport == Transport::Unix)
+        return socketPath;
+    return (host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host) +
+           QLatin1Char(':') + QString::number(port);
+}
+
+bool ConnectionSettings::operator==(const ConnectionSettings &o) const {
+    return transport == o.transport && host == o.host && port == o.port &&
+           socketPath == o.socketPath && user == o.user && password == o.password && db == o.db;
+}
+
+} // namespace streamscope

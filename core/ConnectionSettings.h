@@ -1,0 +1,42 @@
+#pragma once
+
+#include "Error.h"
+
+#include <QString>
+
+namespace streamscope {
+
+// Where and how to connect, parsed from a redis-cli style URL:
+//   redis://[[user]:password@]host[:port][/db]
+//   rediss://...                         (TLS)
+//   unix://[[user]:password@]/path/to/socket[?db=N]
+struct ConnectionSettings {
+    enum class Transport { Tcp, Tls, Unix };
+
+    Transport transport = Transport::Tcp;
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 6379;
+    QString socketPath;
+    QString user;     // empty: the "default" user / password-only AUTH
+    QString password; // empty: no AUTH
+    int db = 0;
+    int connectTimeoutMs = 5000;
+    int commandTimeoutMs = 5000;
+    QString clientName = QStringLiteral("streamscope");
+    bool tlsVerifyPeer = true;
+
+    static constexpr const char *defaultUrl = "redis://127.0.0.1:6379";
+
+    // Parses a URL. When it carries no password, REDISCLI_AUTH from the environment is used,
+    // as redis-cli does. Errors name the part that is wrong.
+    static Result<ConnectionSettings> fromUrl(const QString &url);
+
+    // The URL back, without the password (safe to show and to store).
+    QString displayUrl() const;
+    // "127.0.0.1:6379" or the socket path: for status lines.
+    QString endpoint() const;
+
+    bool operator==(const ConnectionSettings &o) const;
+};
+
+} // namespace streamscope

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+
+#include <optional>
+#include <utility>
+
+namespace streamscope {
+
+// Why an operation failed. Callers branch on the kind (the CLI maps it to an exit code, the
+// tail engine decides whether to reconnect); the message is for people and names what to do.
+struct Error {
+    enum class Kind {
+        None,
+        InvalidArgument, // caught before anything was sent
+        Connect,         // could not reach the server
+        Auth,            // reached it, but AUTH/ACL refused us
+        Timeout,         // the server did not answer in time
+        Io,              // the connection broke mid-command
+        Protocol,        // the bytes were not RESP
+        Server,          // the server answered with an error reply (WRONGTYPE, NOPERM, ...)
+        Cancelled,       // we were asked to stop
+    };
+
+    Kind kind = Kind::None;
+    QString message;
+
+    Error() = default;
+    Error(Kind k, QString msg)
+        : kind(k)
+        , message(std::move(msg)) {}
+
+    bool isError() const { return kind != Kind::None; }
+    explicit operator bool() const { return isError(); }
+    // True when retrying on a fresh connection may help.
+    bool isTransient() const {
+        return kind == Kind::Connect || kind == Kind::Timeout || kind == Kind::Io ||
+               kind == Kind::Protocol;
+    }
+    static QString kindName(Kind kind);
+};
+
+// A value or the reason there is none. Deliberately small: the caller must look at ok().
+template <typename T> class Result {
+public:
+    Result(T value)
+        : m_value(std::move(value)) {}
+    Result(Error error)
+        : m_error(std::move(error)) {}
+
+    bool ok() const { return m_value.has_value(); }
+    const Error &error() const { return m_error; }
+    const T &value() const & { return *m_value; }
+    T &value() & { return *m_value; }
+    T &&value() && { return std::move(*m_value); }
+    const T *operator->() const { return &*m_value; }
+    T *operator->() { return &*m_value; }
+
+private:
+    std::optional<T> m_value;
+    Error m_error;
+};
+
+} // namespace streamscope
+
+Q_DECLARE_METATYPE(streamscope::Error)

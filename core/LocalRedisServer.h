@@ -1,0 +1,56 @@
+#pragma once
+
+#include "ConnectionSettings.h"
+#include "Error.h"
+
+#include <QProcess>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace streamscope {
+
+// A private redis-server on a free loopback port, in a temporary directory, stopped with its
+// owner (and with this process: the child gets PR_SET_PDEATHSIG, so not even a SIGKILL of the
+// parent leaves it behind). Used by `streamscope --demo` and by every test that needs Redis.
+class LocalRedisServer {
+public:
+    struct Options {
+        bool persistence = false; // AOF with fsync always: survives SIGKILL
+        QStringList extraArgs;    // e.g. {"--requirepass", "secret"}
+        quint16 port = 0;         // 0: pick a free one
+    };
+
+    LocalRedisServer();
+    explicit LocalRedisServer(Options options);
+    ~LocalRedisServer();
+
+    // Starts and waits until it answers PING. The error says why not (missing package,
+    // port taken, bad config: with the server's log).
+    Error start(int timeoutMs = 10000);
+    void stop(); // SIGTERM, then wait (the server saves if persistence is on)
+    void kill(); // SIGKILL: as a crash would
+    bool isRunning() const;
+
+    quint16 port() const { return m_port; }
+    QString dir() const;
+    QString socketPath() const;
+    QString url() const;
+    ConnectionSettings settings() const;
+    QString logTail(int lines = 20) const;
+
+    static quint16 freePort();
+    static QString executable(); // redis-server on PATH, or empty
+
+private:
+    Options m_options;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QProcess> m_process;
+    quint16 m_port = 0;
+};
+
+// Makes a child process die with its parent (Linux): for everything the demo starts.
+void dieWithParent(QProcess &process);
+
+} // namespace streamscope

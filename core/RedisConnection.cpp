@@ -1,0 +1,270 @@
+#include "RedisConnection.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QLocalSocket>
+#include <QSslSocket>
+#include <QTcpSocket>
+
+namespace streamscope {
+
+namespace {
+
+// How long one wait on the socket may last before we look at the cancel flag again.
+constexpr int waitSliceMs = 50;
+
+qint64 deadlineAfter(int ms) {
+    return QDateTime::currentMSecsSinceEpoch() + ms;
+}
+
+int remaining(qint64 deadline) {
+    return int(qMax<qint64>(0, deadline - QDateTime::currentMSecsSinceEpoch()));
+}
+
+} // namespace
+
+RedisConnection::RedisConnection(ConnectionSettings settings)
+    : m_settings(std::move(settings))
+    , m_readBuffer(256 * 1024) {}
+
+RedisConnection::~RedisConnection() {
+    close();
+}
+
+bool RedisConnection::isOpen() const {
+    return m_device && transportConnected();
+}
+
+bool RedisConnection::transportConnected() const {
+    if (auto *local = qobject_cast<QLocalSocket *>(m_device.get()))
+        return local->state() == QLocalSocket::ConnectedState;
+    if (auto *socket = qobject_cast<QAbstractSocket *>(m_device.get()))
+        return socket->state() == QAbstractSocket::ConnectedState;
+    return false;
+}
+
+void RedisConnection::close() {
+    if (!m_device)
+        return;
+    if (auto *local = qobject_cast<QLocalSocket *>(m_device.get()))
+        local->abort();
+    else if (auto *socket = qobject_cast<QAbstractSocket *>(m_device.get()))
+        socket->abort();
+    m_device.reset();
+    m_parser.reset();
+}
+
+Error RedisConnection::fail(Error error) {
+    close();
+    return error;
+}
+
+Error RedisConnection::open() {
+    close();
+    if (Error e = connectTransport())
+        return fail(e);
+    if (Error e = handshake())
+        return fail(e);
+    return {};
+}
+
+Error RedisConnection::connectTransport() {
+    const int timeout = m_settings.connectTimeoutMs;
+    QElapsedTimer clock;
+    clock.start();
+    auto waitConnected = [&](auto *socket, auto connectedState, auto unconnectedState) -> Error {
+        while (socket->state() != connectedState) {
+            if (cancelled())
+                return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+            if (clock.elapsed() >= timeout)
+                return Error(Error::Kind::Timeout,
+                             QStringLiteral("could not connect to %1 within %2 ms: is the server "
+                                            "running and reachable?")
+                                 .arg(m_settings.endpoint())
+                                 .arg(timeout));
+            if (!socket->waitForConnected(qMin<int>(waitSliceMs, timeout)) &&
+                socket->state() == unconnectedState)
+                return Error(Error::Kind::Connect,
+                             QStringLiteral("could not connect to %1: %2")
+                                 .arg(m_settings.endpoint(), socket->errorString()));
+        }
+        return {};
+    };
+
+    switch (m_settings.transport) {
+    case ConnectionSettings::Transport::Unix: {
+        auto *local = new QLocalSocket;
+        m_device.reset(local);
+        local->connectToServer(m_settings.socketPath);
+        return waitConnected(local, QLocalSocket::ConnectedState, QLocalSocket::UnconnectedState);
+    }
+    case ConnectionSettings::Transport::Tcp: {
+        auto *tcp = new QTcpSocket;
+        m_device.reset(tcp);
+        tcp->connectToHost(m_settings.host, m_settings.port);
+        if (Error e = waitConnected(tcp, QAbstractSocket::ConnectedState,
+                                    QAbstractSocket::UnconnectedState))
+            return e;
+        tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        tcp->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+        return {};
+    }
+    case ConnectionSettings::Transport::Tls: {
+        if (!QSslSocket::supportsSsl())
+            return Error(Error::Kind::Connect,
+                         QStringLiteral("rediss:// needs TLS, but Qt has no TLS backend here "
+                                        "(install libssl3)"));
+        auto *ssl = new QSslSocket;
+        m_device.reset(ssl);
+        if (!m_settings.tlsVerifyPeer)
+            ssl->setPeerVerifyMode(QSslSocket::VerifyNone);
+        ssl->connectToHostEncrypted(m_settings.host, m_settings.port);
+        if (Error e = waitConnected(ssl, QAbstractSocket::ConnectedState,
+                                    QAbstractSocket::UnconnectedState))
+            return e;
+        while (!ssl->isEncrypted()) {
+            if (cancelled())
+                return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+            if (clock.elapsed() >= timeout || ssl->state() != QAbstractSocket::ConnectedState)
+                return Error(Error::Kind::Connect,
+                             QStringLiteral("TLS handshake with %1 failed: %2")
+                                 .arg(m_settings.endpoint(), ssl->errorString()));
+            ssl->waitForEncrypted(waitSliceMs);
+        }
+        return {};
+    }
+    }
+    return Error(Error::Kind::Connect, QStringLiteral("unknown transport"));
+}
+
+Error RedisConnection::handshake() {
+    QList<Command> commands;
+    const bool withAuth = !m_settings.password.isEmpty();
+    if (withAuth) {
+        if (m_settings.user.isEmpty())
+            commands.append({"AUTH", m_settings.password.toUtf8()});
+        else
+            commands.append({"AUTH", m_settings.user.toUtf8(), m_settings.password.toUtf8()});
+    }
+    const bool withSelect = m_settings.db != 0;
+    if (withSelect)
+        commands.append({"SELECT", QByteArray::number(m_settings.db)});
+    commands.append({"CLIENT", "SETNAME", m_settings.clientName.toUtf8()});
+
+    auto replies = pipeline(commands, m_settings.connectTimeoutMs);
+    if (!replies.ok())
+        return replies.error();
+    auto next = replies.value().cbegin();
+
+    if (withAuth) {
+        const RedisReply &auth = *next++;
+        // A password given to a server that needs none is harmless (redis-cli only warns).
+        if (auth.isError() && !auth.errorMessage().contains(QLatin1String("without any password")))
+            return Error(Error::Kind::Auth,
+                         QStringLiteral("authentication as %1 failed: %2. Check the user and "
+                                        "password in the URL or REDISCLI_AUTH.")
+                             .arg(m_settings.user.isEmpty() ? QStringLiteral("the default user")
+                                                            : m_settings.user,
+                                  auth.errorMessage()));
+    }
+    auto needsPassword = [this](const RedisReply &reply) {
+        return reply.errorCode() == "NOAUTH"
+                   ? Error(Error::Kind::Auth,
+                           QStringLiteral("the server at %1 requires a password: put it in the "
+                                          "URL (redis://user:password@host:port) or in "
+                                          "REDISCLI_AUTH")
+                               .arg(m_settings.endpoint()))
+                   : Error();
+    };
+    if (withSelect) {
+        const RedisReply &select = *next++;
+        if (Error e = needsPassword(select))
+            return e;
+        if (select.isError())
+            return Error(Error::Kind::Server, QStringLiteral("selecting database %1 failed: %2")
+                                                  .arg(m_settings.db)
+                                                  .arg(select.errorMessage()));
+    }
+    // A restricted ACL user may not be allowed to name itself: that must not stop it working.
+    return needsPassword(*next);
+}
+
+Result<RedisReply> RedisConnection::command(const Command &args, int timeoutMs) {
+    auto replies = pipeline({args}, timeoutMs);
+    if (!replies.ok())
+        return replies.error();
+    return std::move(replies.value().front());
+}
+
+Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &commands,
+                                                          int timeoutMs) {
+    if (!isOpen())
+        return Error(Error::Kind::Io,
+                     QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
+    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
+
+    QByteArray payload;
+    for (const Command &c : commands)
+        payload += ReplyParser::formatCommand(c);
+    if (Error e = send(payload, deadline))
+        return fail(e);
+    m_commandsSent += commands.size();
+
+    std::vector<RedisReply> replies;
+    replies.reserve(size_t(commands.size()));
+    for (qsizetype i = 0; i < commands.size(); ++i) {
+        auto reply = receive(deadline);
+        if (!reply.ok())
+            return fail(reply.error());
+        replies.push_back(std::move(reply).value());
+    }
+    return replies;
+}
+
+Error RedisConnection::send(const QByteArray &payload, qint64 deadline) {
+    if (m_device->write(payload) != payload.size())
+        return Error(Error::Kind::Io, QStringLiteral("writing to %1 failed: %2")
+                                          .arg(m_settings.endpoint(), m_device->errorString()));
+    while (m_device->bytesToWrite() > 0) {
+        if (cancelled())
+            return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+        if (!transportConnected())
+            return Error(Error::Kind::Io, QStringLiteral("connection to %1 lost: %2")
+                                              .arg(m_settings.endpoint(), m_device->errorString()));
+        if (remaining(deadline) == 0)
+            return Error(Error::Kind::Timeout,
+                         QStringLiteral("timed out sending to %1").arg(m_settings.endpoint()));
+        m_device->waitForBytesWritten(qMin(waitSliceMs, remaining(deadline)));
+    }
+    return {};
+}
+
+Result<RedisReply> RedisConnection::receive(qint64 deadline) {
+    for (;;) {
+        auto parsed = m_parser.next();
+        if (!parsed.ok())
+            return parsed.error();
+        if (parsed.value())
+            return std::move(*parsed.value());
+
+        // Drain what the socket already holds before waiting.
+        qint64 n = m_device->read(m_readBuffer.data(), qint64(m_readBuffer.size()));
+        if (n > 0) {
+            m_bytesReceived += n;
+            m_parser.feed(m_readBuffer.data(), n);
+            continue;
+        }
+        if (n < 0 || !transportConnected())
+            return Error(Error::Kind::Io, QStringLiteral("connection to %1 lost: %2")
+                                              .arg(m_settings.endpoint(), m_device->errorString()));
+        if (cancelled())
+            return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+        const int left = remaining(deadline);
+        if (left == 0)
+            return Error(Error::Kind::Timeout,
+                         QStringLiteral("%1 did not answer in time").arg(m_settings.endpoint()));
+        m_device->waitForReadyRead(qMin(waitSliceMs, left));
+    }
+}
+
+} // namespace streamscope

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "ConnectionSettings.h"
+#include "Error.h"
+#include "RedisReply.h"
+#include "ReplyParser.h"
+
+#include <QByteArray>
+#include <QList>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+class QIODevice;
+
+namespace streamscope {
+
+using Command = QList<QByteArray>;
+
+// One synchronous connection to one Redis server, used from the thread that created it
+// (the tail reader, the poller, the CLI). It never needs an event loop: it waits on the socket
+// in short slices so that a cancel flag set from another thread ends a long BLOCK promptly.
+//
+// Transport is Qt's: QTcpSocket, QSslSocket (rediss://) or QLocalSocket (unix://) behind one
+// QIODevice, with hiredis only formatting commands and parsing replies. Routing for Redis
+// Cluster belongs a layer above (a client holding one RedisConnection per node).
+class RedisConnection {
+public:
+    explicit RedisConnection(ConnectionSettings settings);
+    ~RedisConnection();
+    RedisConnection(const RedisConnection &) = delete;
+    RedisConnection &operator=(const RedisConnection &) = delete;
+
+    // Connects with the connect timeout, then AUTH, SELECT and CLIENT SETNAME in one round
+    // trip. Error kinds: Connect, Auth, Timeout, Server (e.g. SELECT out of range), Cancelled.
+    Error open();
+    void close();
+    bool isOpen() const;
+
+    // Sends one command and waits for its reply. A server error is a successful Result holding
+    // an Error reply; the Result fails only when the connection did (then it is closed).
+    // timeoutMs < 0 uses the settings' command timeout.
+    Result<RedisReply> command(const Command &args, int timeoutMs = -1);
+    // Sends all commands in one write and reads all replies, in order.
+    Result<std::vector<RedisReply>> pipeline(const QList<Command> &commands, int timeoutMs = -1);
+
+    // Set from another thread to abandon the command under way (the connection is closed).
+    void setCancelFlag(const std::atomic<bool> *flag) { m_cancel = flag; }
+
+    const ConnectionSettings &settings() const { return m_settings; }
+    qint64 bytesReceived() const { return m_bytesReceived; }
+    qint64 commandsSent() const { return m_commandsSent; }
+
+private:
+    Error connectTransport();
+    Error handshake();
+    Error send(const QByteArray &payload, qint64 deadline);
+    Result<RedisReply> receive(qint64 deadline);
+    bool cancelled() const { return m_cancel && m_cancel->load(std::memory_order_relaxed); }
+    Error fail(Error error); // closes the connection and passes the error on
+    bool transportConnected() const;
+
+    ConnectionSettings m_settings;
+    std::unique_ptr<QIODevice> m_device;
+    ReplyParser m_parser;
+    std::vector<char> m_readBuffer;
+    const std::atomic<bool> *m_cancel = nullptr;
+    qint64 m_bytesReceived = 0;
+    qint64 m_commandsSent = 0;
+};
+
+} // namespace streamscope

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "Error.h"
+
+#include <QByteArray>
+#include <QDateTime>
+
+namespace streamscope {
+
+// A stream entry ID, <ms>-<seq>. The ms part is the time the entry was added, so an ID is
+// also a timestamp.
+struct StreamId {
+    quint64 ms = 0;
+    quint64 seq = 0;
+
+    // "1700000000000-3" or "1700000000000" (seq 0). Special IDs ($, >, -, +) are not IDs:
+    // callers deal with them before parsing.
+    static Result<StreamId> parse(const QByteArray &text);
+    static bool isValid(const QByteArray &text) { return parse(text).ok(); }
+    // Parsing for IDs that come from the server: no error text is built.
+    static StreamId fromServer(const QByteArray &text);
+
+    QByteArray toByteArray() const;
+    QString toString() const { return QString::fromLatin1(toByteArray()); }
+    QDateTime timestamp() const { return QDateTime::fromMSecsSinceEpoch(qint64(ms)); }
+    bool isZero() const { return ms == 0 && seq == 0; }
+    // The smallest ID greater than this one (for exclusive ranges on servers before 6.2).
+    StreamId successor() const;
+
+    friend bool operator==(const StreamId &a, const StreamId &b) {
+        return a.ms == b.ms && a.seq == b.seq;
+    }
+    friend bool operator!=(const StreamId &a, const StreamId &b) { return !(a == b); }
+    friend bool operator<(const StreamId &a, const StreamId &b) {
+        return a.ms < b.ms || (a.ms == b.ms && a.seq < b.seq);
+    }
+    friend bool operator>(const StreamId &a, const StreamId &b) { return b < a; }
+    friend bool operator<=(const StreamId &a, const StreamId &b) { return !(b < a); }
+    friend bool operator>=(const StreamId &a, const StreamId &b) { return !(a < b); }
+};
+
+} // namespace streamscope

@@ -1,0 +1,159 @@
+#include "ValueFormat.h"
+
+#include "StreamEntry.h"
+
+#include <QJsonDocument>
+#include <QStringDecoder>
+
+namespace streamscope::valueformat {
+
+namespace {
+
+const char hexDigits[] = "0123456789abcdef";
+
+bool isPlainAscii(const QByteArray &bytes) {
+    for (char c : bytes)
+        if (uchar(c) >= 0x80)
+            return false;
+    return true;
+}
+
+QString escapedBytes(const QByteArray &bytes, bool escapeControls) {
+    QString out;
+    out.reserve(bytes.size());
+    for (char c : bytes) {
+        const uchar u = uchar(c);
+        if (c == '\\') {
+            out += QLatin1String("\\\\");
+        } else if (u >= 0x20 && u < 0x7f) {
+            out += QLatin1Char(c);
+        } else if (escapeControls || u >= 0x7f || (c != '\n' && c != '\t')) {
+            switch (c) {
+            case '\n':
+                out += QLatin1String("\\n");
+                break;
+            case '\r':
+                out += QLatin1String("\\r");
+                break;
+            case '\t':
+                out += QLatin1String("\\t");
+                break;
+            default:
+                out += QLatin1String("\\x");
+                out += QLatin1Char(hexDigits[u >> 4]);
+                out += QLatin1Char(hexDigits[u & 0xf]);
+            }
+        } else {
+            out += QLatin1Char(c);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+bool isUtf8(const QByteArray &bytes) {
+    if (isPlainAscii(bytes))
+        return true;
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    const QString decoded = decoder.decode(bytes);
+    return !decoder.hasError();
+}
+
+QString displayText(const QByteArray &bytes) {
+    if (isUtf8(bytes))
+        return QString::fromUtf8(bytes);
+    return escapedBytes(bytes, false);
+}
+
+QString singleLine(const QByteArray &bytes, int maxChars) {
+    // Work on a bounded prefix: a 16 MB value must not cost 16 MB of formatting per paint.
+    const qsizetype limit = qsizetype(qMax(0, maxChars)) * 4 + 4;
+    qsizetype cut = qMin(bytes.size(), limit);
+    // Do not split a UTF-8 sequence at the cut: step back to the start of the last character.
+    if (cut < bytes.size())
+        while (cut > 0 && (uchar(bytes.at(cut)) & 0xc0) == 0x80)
+            --cut;
+    const QByteArray head = bytes.left(cut);
+    QString text;
+    if (!isUtf8(head)) {
+        text = escapedBytes(head, true);
+    } else {
+        for (const QChar ch : QString::fromUtf8(head)) {
+            if (ch == QLatin1Char('\n'))
+                text += QLatin1String("\\n");
+            else if (ch == QLatin1Char('\t'))
+                text += QLatin1String("\\t");
+            else if (ch.unicode() < 0x20)
+                text += QStringLiteral("\\x%1").arg(ch.unicode(), 2, 16, QLatin1Char('0'));
+            else
+                text += ch;
+        }
+    }
+    if (text.size() > maxChars || head.size() < bytes.size())
+        text = text.left(qMax(0, maxChars - 1)) + QChar(0x2026);
+    return text;
+}
+
+std::optional<QString> prettyJson(const QByteArray &bytes) {
+    const QByteArray trimmed = bytes.trimmed();
+    if (trimmed.isEmpty() || (trimmed.front() != '{' && trimmed.front() != '['))
+        return std::nullopt;
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &error);
+    if (error.error != QJsonParseError::NoError)
+        return std::nullopt;
+    return QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
+}
+
+void appendJsonString(QByteArray &out, const QByteArray &bytes) {
+    const QByteArray text = isUtf8(bytes) ? bytes : escapedBytes(bytes, false).toUtf8();
+    out += '"';
+    for (char c : text) {
+        const uchar u = uchar(c);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (u < 0x20) {
+                out += "\\u00";
+                out += hexDigits[u >> 4];
+                out += hexDigits[u & 0xf];
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+}
+
+QString entrySummary(const StreamEntry &entry, int maxChars) {
+    if (entry.deleted)
+        return QStringLiteral("(deleted)");
+    QString out;
+    for (qsizetype i = 0; i < entry.fieldCount() && out.size() < maxChars; ++i) {
+        if (i)
+            out += QLatin1Char(' ');
+        out += singleLine(entry.fieldName(i), 60);
+        out += QLatin1Char('=');
+        out += singleLine(entry.fieldValue(i), maxChars);
+    }
+    if (out.size() > maxChars)
+        out = out.left(maxChars - 1) + QChar(0x2026);
+    return out;
+}
+
+} // namespace streamscope::valueformat

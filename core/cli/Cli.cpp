@@ -1,0 +1,615 @@
+#include "Cli.h"
+
+#include "ConnectionSettings.h"
+#include "RedisConnection.h"
+#include "StreamInfo.h"
+#include "StreamTailer.h"
+#include "ValueFormat.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+#include <cstdio>
+#include <functional>
+
+namespace streamscope::cli {
+
+namespace {
+
+// stdout through one buffer: tails print millions of lines.
+class Output {
+public:
+    ~Output() { flush(); }
+    Output &operator<<(const QByteArray &b) {
+        m_buffer += b;
+        if (m_buffer.size() > 1 << 16)
+            flush();
+        return *this;
+    }
+    Output &operator<<(const QString &s) { return *this << s.toUtf8(); }
+    Output &operator<<(const char *s) { return *this << QByteArray(s); }
+    void flush() {
+        if (!m_buffer.isEmpty())
+            std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), stdout);
+        std::fflush(stdout);
+        m_buffer.clear();
+    }
+
+private:
+    QByteArray m_buffer;
+};
+
+void printError(const QString &message) {
+    std::fprintf(stderr, "streamscope-cli: %s\n", qPrintable(message));
+}
+
+int usageError(const QString &message, const QString &command = {}) {
+    printError(message);
+    std::fprintf(stderr, "Run 'streamscope-cli %s--help' for usage.\n",
+                 command.isEmpty() ? "" : qPrintable(command + QLatin1Char(' ')));
+    return UsageError;
+}
+
+int exitCodeFor(const Error &error) {
+    switch (error.kind) {
+    case Error::Kind::InvalidArgument:
+        return UsageError;
+    case Error::Kind::Server:
+        return ServerError;
+    default:
+        return ConnectionError;
+    }
+}
+
+int fail(const Error &error) {
+    printError(error.message);
+    return exitCodeFor(error);
+}
+
+const char globalHelp[] = R"(Usage: streamscope-cli [connection options] COMMAND [ARGS...]
+
+Watch and debug Redis Streams from a terminal. Same engine as the StreamScope desktop app.
+
+Commands:
+  streams [PATTERN]       List streams (SCAN ... TYPE stream): length, first/last ID, groups
+  tail STREAM...          Follow streams live, or read them to the end (--exit-at-end)
+  publish STREAM F=V...   Append an entry (XADD) and print its ID
+
+Connection options (as redis-cli):
+  -u, --url URL           redis://[[user]:password@]host[:port][/db], rediss://...,
+                          unix:///path/to/socket[?db=N]   (default redis://127.0.0.1:6379)
+  -h HOST  -p PORT  -n DB  -s SOCKET  --user USER  -a PASSWORD  --tls
+                          Override parts of the URL. The password may also come from the
+                          REDISCLI_AUTH environment variable (safer than -a).
+  --timeout MS            Connect and command timeout (default 5000)
+  --json                  Machine-readable output
+  --help                  This help; 'streamscope-cli COMMAND --help' for a command
+  --version               Print the version
+
+Exit codes: 0 success, 2 usage error, 3 connection or authentication failure,
+4 server error (the server's message is printed).
+)";
+
+struct CommandSpec {
+    const char *name;
+    const char *help;
+    QList<QCommandLineOption> options;
+    std::function<int(const QCommandLineParser &, const ConnectionSettings &, bool json)> run;
+};
+
+// Global options every command accepts.
+QList<QCommandLineOption> globalOptions() {
+    return {
+        {{QStringLiteral("u"), QStringLiteral("url")},
+         QStringLiteral("Server URL."),
+         QStringLiteral("URL")},
+        {QStringLiteral("h"), QStringLiteral("Host."), QStringLiteral("HOST")},
+        {QStringLiteral("p"), QStringLiteral("Port."), QStringLiteral("PORT")},
+        {QStringLiteral("n"), QStringLiteral("Database number."), QStringLiteral("DB")},
+        {QStringLiteral("s"), QStringLiteral("Unix socket."), QStringLiteral("SOCKET")},
+        {QStringLiteral("a"), QStringLiteral("Password."), QStringLiteral("PASSWORD")},
+        {QStringLiteral("user"), QStringLiteral("ACL user."), QStringLiteral("USER")},
+        {QStringLiteral("tls"), QStringLiteral("Use TLS.")},
+        {QStringLiteral("timeout"), QStringLiteral("Timeout in ms."), QStringLiteral("MS")},
+        {QStringLiteral("json"), QStringLiteral("JSON output.")},
+        {QStringLiteral("help"), QStringLiteral("Show help.")},
+        {QStringLiteral("version"), QStringLiteral("Show the version.")},
+    };
+}
+
+Result<ConnectionSettings> settingsFrom(const QCommandLineParser &p) {
+    auto parsed = ConnectionSettings::fromUrl(
+        p.isSet(QStringLiteral("url")) ? p.value(QStringLiteral("url"))
+                                       : QString::fromLatin1(ConnectionSettings::defaultUrl));
+    if (!parsed.ok())
+        return parsed.error();
+    ConnectionSettings s = parsed.value();
+    if (p.isSet(QStringLiteral("h"))) {
+        s.host = p.value(QStringLiteral("h"));
+        s.transport = ConnectionSettings::Transport::Tcp;
+    }
+    if (p.isSet(QStringLiteral("p"))) {
+        bool ok = false;
+        const uint port = p.value(QStringLiteral("p")).toUInt(&ok);
+        if (!ok || port == 0 || port > 65535)
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("-p: \"%1\" is not a port number (1-65535)")
+                             .arg(p.value(QStringLiteral("p"))));
+        s.port = quint16(port);
+    }
+    if (p.isSet(QStringLiteral("n"))) {
+        bool ok = false;
+        s.db = p.value(QStringLiteral("n")).toInt(&ok);
+        if (!ok || s.db < 0)
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("-n: \"%1\" is not a database number")
+                             .arg(p.value(QStringLiteral("n"))));
+    }
+    if (p.isSet(QStringLiteral("s"))) {
+        s.transport = ConnectionSettings::Transport::Unix;
+        s.socketPath = p.value(QStringLiteral("s"));
+    }
+    if (p.isSet(QStringLiteral("tls")))
+        s.transport = ConnectionSettings::Transport::Tls;
+    if (p.isSet(QStringLiteral("user")))
+        s.user = p.value(QStringLiteral("user"));
+    if (p.isSet(QStringLiteral("a")))
+        s.password = p.value(QStringLiteral("a"));
+    if (p.isSet(QStringLiteral("timeout"))) {
+        bool ok = false;
+        const int ms = p.value(QStringLiteral("timeout")).toInt(&ok);
+        if (!ok || ms <= 0)
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("--timeout: \"%1\" is not a positive number of "
+                                        "milliseconds")
+                             .arg(p.value(QStringLiteral("timeout"))));
+        s.connectTimeoutMs = s.commandTimeoutMs = ms;
+    }
+    s.clientName = QStringLiteral("streamscope-cli");
+    return s;
+}
+
+Result<std::unique_ptr<RedisConnection>> connect(const ConnectionSettings &settings) {
+    auto connection = std::make_unique<RedisConnection>(settings);
+    if (Error e = connection->open())
+        return e;
+    return connection;
+}
+
+QString idOrDash(const std::optional<StreamId> &id) {
+    return id ? id->toString() : QStringLiteral("-");
+}
+
+// Left-aligned columns, sized to their content.
+QString table(const QStringList &header, const QList<QStringList> &rows) {
+    QList<int> widths;
+    for (const QString &h : header)
+        widths << int(h.size());
+    for (const QStringList &row : rows)
+        for (int i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = qMax(widths[i], int(row[i].size()));
+    QString out;
+    auto line = [&](const QStringList &cells) {
+        QString l;
+        for (int i = 0; i < cells.size(); ++i)
+            l += i + 1 < cells.size() ? cells[i].leftJustified(widths[i] + 2) : cells[i];
+        out += l.trimmed() + QLatin1Char('\n');
+    };
+    line(header);
+    for (const QStringList &row : rows)
+        line(row);
+    return out;
+}
+
+// ---- streams ------------------------------------------------------------------------------
+
+int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
+    const QStringList args = p.positionalArguments();
+    if (args.size() > 1)
+        return usageError(QStringLiteral("streams takes at most one PATTERN"),
+                          QStringLiteral("streams"));
+    const QByteArray pattern = args.isEmpty() ? QByteArray("*") : args.first().toUtf8();
+    auto connection = connect(settings);
+    if (!connection.ok())
+        return fail(connection.error());
+    auto listing = listStreams(*connection.value(), pattern);
+    if (!listing.ok())
+        return fail(listing.error());
+
+    Output out;
+    if (json) {
+        QJsonArray streams;
+        for (const StreamInfo &s : listing->streams) {
+            QJsonObject o{{QStringLiteral("name"), valueformat::displayText(s.name)},
+                          {QStringLiteral("length"), s.length},
+                          {QStringLiteral("first_id"),
+                           s.firstEntryId ? QJsonValue(s.firstEntryId->toString()) : QJsonValue()},
+                          {QStringLiteral("last_id"),
+                           s.lastEntryId ? QJsonValue(s.lastEntryId->toString()) : QJsonValue()},
+                          {QStringLiteral("last_generated_id"), s.lastGeneratedId.toString()},
+                          {QStringLiteral("groups"), s.groups}};
+            if (s.entriesAdded)
+                o.insert(QStringLiteral("entries_added"), *s.entriesAdded);
+            streams.append(o);
+        }
+        QJsonObject doc{{QStringLiteral("streams"), streams},
+                        {QStringLiteral("truncated"), listing->truncated}};
+        out << QJsonDocument(doc).toJson(QJsonDocument::Compact) << "\n";
+    } else {
+        QList<QStringList> rows;
+        for (const StreamInfo &s : listing->streams)
+            rows.append({valueformat::singleLine(s.name, 80), QString::number(s.length),
+                         idOrDash(s.firstEntryId), idOrDash(s.lastEntryId),
+                         QString::number(s.groups)});
+        if (rows.isEmpty())
+            out << QStringLiteral("No streams match \"%1\".\n").arg(QString::fromUtf8(pattern));
+        else
+            out << table({QStringLiteral("NAME"), QStringLiteral("LENGTH"),
+                          QStringLiteral("FIRST-ID"), QStringLiteral("LAST-ID"),
+                          QStringLiteral("GROUPS")},
+                         rows);
+    }
+    if (listing->truncated)
+        printError(QStringLiteral("the listing was cut short at %1 streams; narrow it with a "
+                                  "PATTERN")
+                       .arg(listing->streams.size()));
+    return Success;
+}
+
+// ---- tail ---------------------------------------------------------------------------------
+
+void appendJsonLine(QByteArray &out, const StreamEntry &e) {
+    out += "{\"stream\":";
+    valueformat::appendJsonString(out, e.stream);
+    out += ",\"id\":\"";
+    out += e.id.toByteArray();
+    out += "\",\"fields\":{";
+    for (qsizetype i = 0; i < e.fieldCount(); ++i) {
+        if (i)
+            out += ',';
+        valueformat::appendJsonString(out, e.fieldName(i));
+        out += ':';
+        valueformat::appendJsonString(out, e.fieldValue(i));
+    }
+    out += "}}\n";
+}
+
+int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
+    const QStringList streams = p.positionalArguments();
+    if (streams.isEmpty())
+        return usageError(QStringLiteral("tail needs at least one STREAM"), QStringLiteral("tail"));
+    const QString from =
+        p.isSet(QStringLiteral("from")) ? p.value(QStringLiteral("from")) : QStringLiteral("$");
+    if (from != QLatin1String("$") && from != QLatin1String("0")) {
+        if (auto id = StreamId::parse(from.toUtf8()); !id.ok())
+            return usageError(QStringLiteral("--from: %1").arg(id.error().message),
+                              QStringLiteral("tail"));
+    }
+    qint64 limit = -1;
+    if (p.isSet(QStringLiteral("count"))) {
+        bool ok = false;
+        limit = p.value(QStringLiteral("count")).toLongLong(&ok);
+        if (!ok || limit <= 0)
+            return usageError(QStringLiteral("--count: \"%1\" is not a positive number")
+                                  .arg(p.value(QStringLiteral("count"))),
+                              QStringLiteral("tail"));
+    }
+    QString format = json ? QStringLiteral("jsonl") : QStringLiteral("table");
+    if (p.isSet(QStringLiteral("format")))
+        format = p.value(QStringLiteral("format"));
+    if (format != QLatin1String("table") && format != QLatin1String("jsonl") &&
+        format != QLatin1String("count"))
+        return usageError(
+            QStringLiteral("--format: \"%1\" is not one of table, jsonl, count").arg(format),
+            QStringLiteral("tail"));
+    int batch = 1000;
+    if (p.isSet(QStringLiteral("batch"))) {
+        bool ok = false;
+        batch = p.value(QStringLiteral("batch")).toInt(&ok);
+        if (!ok || batch <= 0)
+            return usageError(QStringLiteral("--batch: \"%1\" is not a positive number")
+                                  .arg(p.value(QStringLiteral("batch"))),
+                              QStringLiteral("tail"));
+    }
+    const bool exitAtEnd = p.isSet(QStringLiteral("exit-at-end"));
+
+    StreamTailer::Options options;
+    options.count = batch;
+    options.retryInitialConnect = false;
+    TailController controller(settings, options);
+    StreamTailer *tailer = controller.tailer();
+    for (const QString &s : streams)
+        tailer->addStream(s.toUtf8(), from.toUtf8());
+
+    Output out;
+    qint64 received = 0;
+    int exitCode = Success;
+    bool done = false;
+    auto finish = [&](int code) {
+        if (done)
+            return;
+        done = true;
+        exitCode = code;
+        QCoreApplication::exit(code); // controller.stop() below ends the reader
+    };
+    QObject context; // lives in this (the main) thread: the handlers below run here
+    const bool table = format == QLatin1String("table");
+    const bool jsonl = format == QLatin1String("jsonl");
+    QObject::connect(
+        tailer, &StreamTailer::entriesReceived, &context,
+        [&](const StreamEntryList &entries) {
+            if (done)
+                return;
+            QByteArray text;
+            for (const StreamEntry &e : entries) {
+                if (limit >= 0 && received >= limit)
+                    break;
+                ++received;
+                if (jsonl) {
+                    appendJsonLine(text, e);
+                } else if (table) {
+                    text += e.id.timestamp()
+                                .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
+                                .toUtf8();
+                    text += "  " + valueformat::singleLine(e.stream, 60).toUtf8() + "  " +
+                            e.id.toByteArray() + "  " +
+                            valueformat::entrySummary(e, 1000).toUtf8() + '\n';
+                }
+            }
+            if (!text.isEmpty()) {
+                out << text;
+                out.flush();
+            }
+            if (limit >= 0 && received >= limit)
+                finish(Success);
+        },
+        Qt::QueuedConnection);
+    QObject::connect(
+        tailer, &StreamTailer::caughtUp, &context,
+        [&] {
+            if (exitAtEnd)
+                finish(Success);
+        },
+        Qt::QueuedConnection);
+    QObject::connect(
+        tailer, &StreamTailer::failed, &context,
+        [&](const Error &error) {
+            printError(error.message);
+            finish(exitCodeFor(error));
+        },
+        Qt::QueuedConnection);
+    QObject::connect(
+        tailer, &StreamTailer::streamFailed, &context,
+        [&](const QByteArray &, const QString &message) { printError(message); },
+        Qt::QueuedConnection);
+    QObject::connect(
+        tailer, &StreamTailer::gapDetected, &context,
+        [&](const TailGap &gap) { printError(QStringLiteral("warning: ") + gap.describe()); },
+        Qt::QueuedConnection);
+    QObject::connect(
+        tailer, &StreamTailer::stateChanged, &context,
+        [&](TailState state, const QString &detail) {
+            if (state == TailState::Reconnecting)
+                printError(QStringLiteral("reconnecting: %1").arg(detail));
+        },
+        Qt::QueuedConnection);
+
+    controller.start();
+    QCoreApplication::exec();
+    controller.stop();
+    if (format == QLatin1String("count"))
+        out << QByteArray::number(received) << "\n";
+    out.flush();
+    return exitCode;
+}
+
+// ---- publish ------------------------------------------------------------------------------
+
+int runPublish(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
+    const QString cmdName = QStringLiteral("publish");
+    const QStringList args = p.positionalArguments();
+    if (args.size() < 2)
+        return usageError(QStringLiteral("publish needs a STREAM and at least one FIELD=VALUE"),
+                          cmdName);
+    const QByteArray stream = args.first().toUtf8();
+    if (stream.isEmpty())
+        return usageError(QStringLiteral("the stream name is empty"), cmdName);
+
+    Command cmd{"XADD", stream};
+    if (p.isSet(QStringLiteral("maxlen")) && p.isSet(QStringLiteral("minid")))
+        return usageError(QStringLiteral("use --maxlen or --minid, not both"), cmdName);
+    if (p.isSet(QStringLiteral("maxlen"))) {
+        static const QRegularExpression re(QStringLiteral("^([~=]?)(\\d+)$"));
+        const auto m = re.match(p.value(QStringLiteral("maxlen")));
+        if (!m.hasMatch())
+            return usageError(QStringLiteral("--maxlen: \"%1\" is not [~]N with N a whole number "
+                                             ">= 0 (e.g. --maxlen ~10000)")
+                                  .arg(p.value(QStringLiteral("maxlen"))),
+                              cmdName);
+        cmd << "MAXLEN";
+        if (!m.captured(1).isEmpty())
+            cmd << m.captured(1).toUtf8();
+        cmd << m.captured(2).toUtf8();
+    }
+    if (p.isSet(QStringLiteral("minid"))) {
+        QString v = p.value(QStringLiteral("minid"));
+        const bool approx = v.startsWith(QLatin1Char('~'));
+        if (approx || v.startsWith(QLatin1Char('=')))
+            v = v.mid(1);
+        if (auto id = StreamId::parse(v.toUtf8()); !id.ok())
+            return usageError(QStringLiteral("--minid: %1").arg(id.error().message), cmdName);
+        cmd << "MINID";
+        if (approx)
+            cmd << "~";
+        cmd << v.toUtf8();
+    }
+    QByteArray id = "*";
+    if (p.isSet(QStringLiteral("id"))) {
+        id = p.value(QStringLiteral("id")).toUtf8();
+        const bool partial = id.endsWith("-*") && StreamId::isValid(id.chopped(2));
+        if (id != "*" && !partial) {
+            auto parsed = StreamId::parse(id);
+            if (!parsed.ok())
+                return usageError(QStringLiteral("--id: %1 (or * to let the server choose)")
+                                      .arg(parsed.error().message),
+                                  cmdName);
+            if (parsed->isZero())
+                return usageError(QStringLiteral("--id: 0-0 is not a valid entry ID; the "
+                                                 "smallest is 0-1"),
+                                  cmdName);
+        }
+    }
+    cmd << id;
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        const QString &pair = args.at(i);
+        const qsizetype eq = pair.indexOf(QLatin1Char('='));
+        if (eq < 0)
+            return usageError(QStringLiteral("\"%1\" is not FIELD=VALUE").arg(pair), cmdName);
+        if (eq == 0)
+            return usageError(QStringLiteral("\"%1\" has an empty field name").arg(pair), cmdName);
+        cmd << pair.left(eq).toUtf8() << pair.mid(eq + 1).toUtf8();
+    }
+
+    auto connection = connect(settings);
+    if (!connection.ok())
+        return fail(connection.error());
+    auto reply = connection.value()->command(cmd);
+    if (!reply.ok())
+        return fail(reply.error());
+    if (reply->isError()) {
+        QString hint;
+        if (reply->errorMessage().contains(QLatin1String("equal or smaller")))
+            hint = QStringLiteral(" (an explicit ID must be greater than the stream's last ID; "
+                                  "omit --id to let the server choose)");
+        else if (reply->errorCode() == "WRONGTYPE")
+            hint = QStringLiteral(" (the key exists and is not a stream)");
+        else if (reply->errorCode() == "NOPERM")
+            hint = QStringLiteral(" (the ACL user may not XADD to this key)");
+        return fail(Error(Error::Kind::Server, reply->errorMessage() + hint));
+    }
+    Output out;
+    if (json)
+        out << QJsonDocument(QJsonObject{{QStringLiteral("stream"), args.first()},
+                                         {QStringLiteral("id"), QString::fromUtf8(reply->bytes())}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
+    else
+        out << reply->bytes() << "\n";
+    return Success;
+}
+
+QList<CommandSpec> commands() {
+    return {
+        {"streams",
+         "Usage: streamscope-cli [connection options] streams [PATTERN] [--json]\n\n"
+         "Lists the streams whose names match PATTERN (glob, default *), found with\n"
+         "SCAN ... TYPE stream (never KEYS): name, length, first and last entry ID, groups.\n",
+         {},
+         runStreams},
+        {"tail",
+         "Usage: streamscope-cli [connection options] tail STREAM... [options]\n\n"
+         "Follows the streams live with blocking XREAD, resuming after connection loss\n"
+         "without losing or repeating entries, and warning when entries were trimmed before\n"
+         "they could be read.\n\n"
+         "Options:\n"
+         "  --from ID|$|0           Where to start: $ new entries only (default), 0 from the\n"
+         "                          beginning, or after an entry ID\n"
+         "  --count N               Stop after N entries\n"
+         "  --exit-at-end           Stop once every stream has been read to its end\n"
+         "  --format table|jsonl|count\n"
+         "                          table (default), one JSON object per line\n"
+         "                          {\"stream\",\"id\",\"fields\"}, or only the number received\n"
+         "  --batch N               Entries per stream per XREAD (default 1000)\n"
+         "  --json                  Same as --format jsonl\n"
+         "Non-UTF-8 bytes are printed escaped (\\xNN), so jsonl output is always valid JSON.\n",
+         {{QStringLiteral("from"), QStringLiteral("Start."), QStringLiteral("ID")},
+          {QStringLiteral("count"), QStringLiteral("Limit."), QStringLiteral("N")},
+          {QStringLiteral("exit-at-end"), QStringLiteral("Exit at end.")},
+          {QStringLiteral("format"), QStringLiteral("Format."), QStringLiteral("FORMAT")},
+          {QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N")}},
+         runTail},
+        {"publish",
+         "Usage: streamscope-cli [connection options] publish STREAM FIELD=VALUE... [options]\n\n"
+         "Appends one entry with XADD and prints its ID. Arguments are checked before\n"
+         "anything is sent.\n\n"
+         "Options:\n"
+         "  --id ID                 Explicit entry ID (<ms>-<seq> or <ms>-*), default *\n"
+         "  --maxlen [~]N           Trim to N entries (~: approximately, cheaper)\n"
+         "  --minid [~]ID           Trim entries older than ID\n"
+         "  --json                  Print {\"stream\",\"id\"}\n",
+         {{QStringLiteral("id"), QStringLiteral("ID."), QStringLiteral("ID")},
+          {QStringLiteral("maxlen"), QStringLiteral("MAXLEN."), QStringLiteral("N")},
+          {QStringLiteral("minid"), QStringLiteral("MINID."), QStringLiteral("ID")}},
+         runPublish},
+    };
+}
+
+// The options that take a value, to find the command word among the arguments.
+bool takesValue(const QString &arg) {
+    static const QStringList withValue{
+        QStringLiteral("-u"), QStringLiteral("--url"),  QStringLiteral("-h"),
+        QStringLiteral("-p"), QStringLiteral("-n"),     QStringLiteral("-s"),
+        QStringLiteral("-a"), QStringLiteral("--user"), QStringLiteral("--timeout")};
+    return withValue.contains(arg);
+}
+
+} // namespace
+
+int run(const QStringList &args) {
+    registerCoreMetaTypes();
+    // Find the command: the first argument that is neither an option nor an option's value.
+    qsizetype commandIndex = -1;
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        const QString &a = args.at(i);
+        if (a.startsWith(QLatin1Char('-'))) {
+            if (takesValue(a))
+                ++i;
+            continue;
+        }
+        commandIndex = i;
+        break;
+    }
+
+    if (commandIndex < 0) {
+        if (args.contains(QStringLiteral("--version"))) {
+            std::printf("streamscope-cli %s\n", qPrintable(QCoreApplication::applicationVersion()));
+            return Success;
+        }
+        if (args.contains(QStringLiteral("--help")) || args.size() == 1) {
+            std::fputs(globalHelp, stdout);
+            return args.size() == 1 ? UsageError : Success;
+        }
+        return usageError(QStringLiteral("no command given"));
+    }
+
+    const QString name = args.at(commandIndex);
+    const QList<CommandSpec> specs = commands();
+    const auto spec = std::find_if(specs.begin(), specs.end(), [&](const CommandSpec &c) {
+        return name == QLatin1String(c.name);
+    });
+    if (spec == specs.end())
+        return usageError(QStringLiteral("unknown command \"%1\"").arg(name));
+
+    QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser.addOptions(globalOptions());
+    parser.addOptions(spec->options);
+    QStringList rest = args;
+    rest.removeAt(commandIndex);
+    if (!parser.parse(rest))
+        return usageError(parser.errorText(), name);
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(spec->help, stdout);
+        return Success;
+    }
+    auto settings = settingsFrom(parser);
+    if (!settings.ok())
+        return usageError(settings.error().message, name);
+    return spec->run(parser, settings.value(), parser.isSet(QStringLiteral("json")));
+}
+
+} // namespace streamscope::cli
