@@ -196,6 +196,23 @@ Result<RedisReply> RedisConnection::command(const Command &args, int timeoutMs) 
     return std::move(replies.value().front());
 }
 
+Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entriesDepth,
+                                                   StreamEntryList *out, int timeoutMs,
+                                                   const QByteArray &stream) {
+    if (!isOpen())
+        return Error(Error::Kind::Io,
+                     QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
+    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
+    if (Error e = send(ReplyParser::formatCommand(args), deadline))
+        return fail(e);
+    ++m_commandsSent;
+    m_parser.expectEntries(out, entriesDepth, stream);
+    auto reply = receive(deadline);
+    if (!reply.ok())
+        return fail(reply.error()); // closing resets the parser, which drops partial entries
+    return reply;
+}
+
 Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &commands,
                                                           int timeoutMs) {
     if (!isOpen())

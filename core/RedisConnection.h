@@ -45,6 +45,13 @@ public:
     // Sends all commands in one write and reads all replies, in order.
     Result<std::vector<RedisReply>> pipeline(const QList<Command> &commands, int timeoutMs = -1);
 
+    // Sends a command whose reply holds stream entries and reads them straight into *out (see
+    // ReplyParser::expectEntries): XREAD/XREADGROUP (entriesDepth 2), XRANGE/XREVRANGE/XCLAIM
+    // (0, with stream naming them). The returned reply is the skeleton: nil, an error, or the
+    // arrays without their entries. On failure nothing is appended.
+    Result<RedisReply> commandEntries(const Command &args, int entriesDepth, StreamEntryList *out,
+                                      int timeoutMs = -1, const QByteArray &stream = {});
+
     // Set from another thread to abandon the command under way (the connection is closed).
     void setCancelFlag(const std::atomic<bool> *flag) { m_cancel = flag; }
 

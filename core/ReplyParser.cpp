@@ -8,7 +8,21 @@
 
 namespace streamscope {
 
-// The callbacks are friends of RedisReply through this struct.
+namespace {
+// The entries mode of the parser running on this thread, while it runs (hiredis 0.14 does not
+// hand the reader's private data to the callbacks).
+thread_local ReplyParser::EntriesMode *t_entries = nullptr;
+// What hiredis gets for nodes that exist only as StreamEntry data: any non-null pointer.
+char entryMarker;
+
+int depthOf(const redisReadTask *task) {
+    int depth = 0;
+    for (; task->parent; task = task->parent)
+        ++depth;
+    return depth;
+}
+} // namespace
+
 class ReplyBuilder {
 public:
     // The root of a reply is heap-allocated and handed to us by redisReaderGetReply; every
@@ -24,7 +38,27 @@ public:
         return new RedisReply(std::move(value));
     }
 
+    // In entries mode: how deep below the entries array this node is (0: the array itself,
+    // 1: an entry, 2: its ID or field list, 3: a field name or value), or -1 for generic nodes.
+    static int entryLevel(const redisReadTask *task) {
+        if (!t_entries)
+            return -1;
+        const int level = depthOf(task) - t_entries->depth;
+        return level >= 0 ? level : -1;
+    }
+
     static void *createString(const redisReadTask *task, char *str, size_t len) {
+        const int level = task->type == REDIS_REPLY_STRING ? entryLevel(task) : -1;
+        if (level == 2 && task->idx == 0) {
+            t_entries->out->last().id = StreamId::fromServer(QByteArrayView(str, qsizetype(len)));
+            return &entryMarker;
+        }
+        if (level == 3) {
+            t_entries->builder->appendString(str, qsizetype(len));
+            return &entryMarker;
+        }
+        if (level > 0)
+            return &entryMarker; // not an entry shape: ignored
         QByteArray bytes(str, qsizetype(len));
         switch (task->type) {
         case REDIS_REPLY_ERROR:
@@ -36,15 +70,48 @@ public:
         }
     }
     static void *createArray(const redisReadTask *task, int elements) {
+        const int level = entryLevel(task);
+        if (level == 0) {
+            // The entries array of one stream: for XREAD its name is the sibling before it.
+            if (task->parent) {
+                const auto *parent = static_cast<const RedisReply *>(task->parent->obj);
+                if (task->idx > 0 && parent->size() > 0)
+                    t_entries->stream = parent->at(0).bytes();
+            }
+            if (!t_entries->builder)
+                t_entries->builder.emplace(t_entries->out);
+            t_entries->out->reserve(t_entries->out->size() + elements);
+            return place(task, RedisReply::array({}));
+        }
+        if (level == 1) {
+            t_entries->builder->beginEntry(t_entries->stream, StreamId());
+            return &entryMarker;
+        }
+        if (level > 1)
+            return &entryMarker;
         std::vector<RedisReply> children(size_t(elements > 0 ? elements : 0));
         return place(task, RedisReply::array(std::move(children)));
     }
     static void *createInteger(const redisReadTask *task, long long value) {
+        if (entryLevel(task) > 0)
+            return &entryMarker;
         return place(task, RedisReply::integer(value));
     }
-    static void *createNil(const redisReadTask *task) { return place(task, RedisReply::nil()); }
-    // hiredis only frees roots (replies it could not hand over).
-    static void freeObject(void *obj) { delete static_cast<RedisReply *>(obj); }
+    static void *createNil(const redisReadTask *task) {
+        const int level = entryLevel(task);
+        if (level == 2) {
+            t_entries->builder->markDeleted(); // XREADGROUP history of a deleted entry
+            return &entryMarker;
+        }
+        if (level > 0)
+            return &entryMarker;
+        return place(task, RedisReply::nil());
+    }
+    // hiredis only frees roots (replies it could not hand over), and roots are ours.
+    static void freeObject(void *obj) {
+        if (obj != &entryMarker)
+            delete static_cast<RedisReply *>(obj);
+    }
 };
 
 namespace {
@@ -69,6 +136,17 @@ void ReplyParser::reset() {
     m_reader = redisReaderCreateWithFunctions(&replyFunctions);
     // Keep the buffer between replies instead of freeing it after 16 KiB: tails read megabytes.
     m_reader->maxbuf = 0;
+    if (m_entries && m_entries->out)
+        m_entries->out->resize(m_entries->sizeBefore); // nothing half-read stays behind
+    m_entries.reset();
+}
+
+void ReplyParser::expectEntries(StreamEntryList *out, int entriesDepth, const QByteArray &stream) {
+    m_entries.emplace();
+    m_entries->out = out;
+    m_entries->depth = entriesDepth;
+    m_entries->stream = stream;
+    m_entries->sizeBefore = out->size();
 }
 
 void ReplyParser::feed(const char *data, qsizetype size) {
@@ -77,7 +155,10 @@ void ReplyParser::feed(const char *data, qsizetype size) {
 
 Result<std::optional<RedisReply>> ReplyParser::next() {
     void *raw = nullptr;
-    if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
+    t_entries = m_entries ? &*m_entries : nullptr;
+    const int status = redisReaderGetReply(m_reader, &raw);
+    t_entries = nullptr;
+    if (status != REDIS_OK) {
         const QString why = QString::fromUtf8(m_reader->errstr);
         reset();
         return Error(
@@ -86,6 +167,11 @@ Result<std::optional<RedisReply>> ReplyParser::next() {
     }
     if (!raw)
         return std::optional<RedisReply>();
+    if (m_entries) {
+        if (m_entries->builder)
+            m_entries->builder->finish();
+        m_entries.reset();
+    }
     std::unique_ptr<RedisReply> root(static_cast<RedisReply *>(raw));
     return std::optional<RedisReply>(std::move(*root));
 }

@@ -1,44 +1,122 @@
 #include "StreamEntry.h"
 
+#include <cstring>
+
 namespace streamscope {
 
-QByteArray StreamEntry::value(const QByteArray &name) const {
-    for (qsizetype i = 0; i + 1 < fields.size(); i += 2)
-        if (fields.at(i) == name)
-            return fields.at(i + 1);
-    return {};
+namespace {
+constexpr qsizetype headerSize = sizeof(quint32);
 }
 
-qsizetype StreamEntry::byteSize() const {
-    qsizetype total = 0;
-    for (const QByteArray &f : fields)
-        total += f.size();
-    return total;
+QByteArrayView StreamEntry::at(qsizetype &pos) const {
+    quint32 len = 0;
+    std::memcpy(&len, m_buffer.constData() + pos, headerSize);
+    const QByteArrayView view(m_buffer.constData() + pos + headerSize, qsizetype(len));
+    pos += headerSize + qsizetype(len);
+    return view;
 }
 
-bool appendEntries(RedisReply &&entries, const QByteArray &stream, StreamEntryList *out) {
+QByteArrayView StreamEntry::string(qsizetype index) const {
+    if (index < 0 || index >= m_strings)
+        return {};
+    qsizetype pos = m_offset;
+    for (qsizetype i = 0; i < index; ++i)
+        at(pos);
+    return at(pos);
+}
+
+QByteArray StreamEntry::value(QByteArrayView name) const {
+    QByteArray result;
+    bool found = false;
+    forEachField([&](QByteArrayView n, QByteArrayView v) {
+        if (!found && n == name) {
+            result = v.toByteArray();
+            found = true;
+        }
+    });
+    return result;
+}
+
+QList<QByteArray> StreamEntry::fields() const {
+    QList<QByteArray> out;
+    out.reserve(m_strings);
+    forEachField([&](QByteArrayView n, QByteArrayView v) {
+        out.append(n.toByteArray());
+        out.append(v.toByteArray());
+    });
+    return out;
+}
+
+StreamEntry StreamEntry::make(const QByteArray &stream, StreamId id,
+                              const QList<QByteArray> &namesAndValues) {
+    StreamEntryList one;
+    EntryBuilder builder(&one);
+    builder.beginEntry(stream, id);
+    for (const QByteArray &s : namesAndValues)
+        builder.appendString(s.constData(), s.size());
+    builder.finish();
+    return one.takeFirst();
+}
+
+void EntryBuilder::beginEntry(const QByteArray &stream, StreamId id) {
+    if (m_first < 0)
+        m_first = m_out->size();
+    StreamEntry e;
+    e.stream = stream;
+    e.id = id;
+    e.m_offset = m_buffer.size();
+    m_out->append(std::move(e));
+}
+
+void EntryBuilder::markDeleted() {
+    m_out->last().deleted = true;
+}
+
+void EntryBuilder::appendString(const char *data, qsizetype size) {
+    const quint32 len = quint32(size);
+    m_buffer.append(reinterpret_cast<const char *>(&len), headerSize);
+    m_buffer.append(data, size);
+    StreamEntry &e = m_out->last();
+    ++e.m_strings;
+    e.m_size += headerSize + size;
+}
+
+void EntryBuilder::finish() {
+    if (m_first < 0)
+        return;
+    for (qsizetype i = m_first; i < m_out->size(); ++i)
+        (*m_out)[i].m_buffer = m_buffer;
+    m_buffer = QByteArray();
+    m_first = -1;
+}
+
+bool appendEntries(const RedisReply &entries, const QByteArray &stream, StreamEntryList *out) {
     if (!entries.isArray())
         return false;
     out->reserve(out->size() + qsizetype(entries.size()));
-    for (RedisReply &item : entries.elements()) {
-        if (!item.isArray() || item.size() != 2 || !item.at(0).isString())
-            return false;
-        StreamEntry entry;
-        entry.stream = stream;
-        entry.id = StreamId::fromServer(item.at(0).bytes());
-        RedisReply &body = item.elements()[1];
-        if (body.isNil()) {
-            entry.deleted = true;
-        } else if (body.isArray()) {
-            entry.fields.reserve(qsizetype(body.size()));
-            for (RedisReply &f : body.elements())
-                entry.fields.append(std::move(f.takeBytes()));
-        } else {
-            return false;
+    EntryBuilder builder(out);
+    bool ok = true;
+    for (const RedisReply &item : entries.elements()) {
+        if (!item.isArray() || item.size() != 2 || !item.at(0).isString()) {
+            ok = false;
+            break;
         }
-        out->append(std::move(entry));
+        builder.beginEntry(stream, StreamId::fromServer(item.at(0).bytes()));
+        const RedisReply &body = item.at(1);
+        if (body.isNil()) {
+            builder.markDeleted();
+        } else if (body.isArray()) {
+            for (const RedisReply &f : body.elements()) {
+                const QByteArray bytes = f.bytes();
+                builder.appendString(bytes.constData(), bytes.size());
+            }
+        } else {
+            ok = false;
+            break;
+        }
     }
-    return true;
+    builder.finish();
+    return ok;
 }
 
 } // namespace streamscope

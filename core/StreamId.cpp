@@ -37,7 +37,7 @@ Result<StreamId> StreamId::parse(const QByteArray &text) {
                      .arg(QString::fromUtf8(text)));
 }
 
-StreamId StreamId::fromServer(const QByteArray &text) {
+StreamId StreamId::fromServer(QByteArrayView text) {
     const char *begin = text.constData();
     const char *end = begin + text.size();
     const char *dash = std::find(begin, end, '-');

@@ -3,6 +3,7 @@
 #include "Error.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QDateTime>
 
 namespace streamscope {
@@ -18,7 +19,7 @@ struct StreamId {
     static Result<StreamId> parse(const QByteArray &text);
     static bool isValid(const QByteArray &text) { return parse(text).ok(); }
     // Parsing for IDs that come from the server: no error text is built.
-    static StreamId fromServer(const QByteArray &text);
+    static StreamId fromServer(QByteArrayView text);
 
     QByteArray toByteArray() const;
     QString toString() const { return QString::fromLatin1(toByteArray()); }

@@ -198,32 +198,29 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply) {
                   : 0;
 }
 
-void StreamTailer::handleReadReply(RedisReply &&reply) {
+void StreamTailer::handleBatch(StreamEntryList &&batch) {
     for (Tracked &t : m_streams)
         t.atEnd = true; // a stream missing from the reply had nothing more
-    StreamEntryList batch;
-    if (reply.isArray()) {
-        for (RedisReply &item : reply.elements()) {
-            if (!item.isArray() || item.size() != 2)
-                continue;
-            const QByteArray name = item.at(0).bytes();
-            auto it = std::find_if(m_streams.begin(), m_streams.end(),
-                                   [&](const Tracked &t) { return t.name == name; });
-            if (it == m_streams.end())
-                continue;
-            const qsizetype before = batch.size();
-            appendEntries(std::move(item.elements()[1]), it->name, &batch);
-            const qsizetype n = batch.size() - before;
-            if (n > 0) {
-                it->lastId = batch.constLast().id;
-                it->received += n;
-                if (it->addedThrough)
-                    *it->addedThrough += n;
-                if (it->lagEntries > 0)
-                    it->lagEntries = qMax<qint64>(0, it->lagEntries - n);
-            }
+    // The batch holds each stream's entries together, in reply order.
+    qsizetype begin = 0;
+    while (begin < batch.size()) {
+        const QByteArray &name = batch.at(begin).stream;
+        qsizetype end = begin + 1;
+        while (end < batch.size() && batch.at(end).stream == name)
+            ++end;
+        const qsizetype n = end - begin;
+        auto it = std::find_if(m_streams.begin(), m_streams.end(),
+                               [&](const Tracked &t) { return t.name == name; });
+        if (it != m_streams.end()) {
+            it->lastId = batch.at(end - 1).id;
+            it->received += n;
+            if (it->addedThrough)
+                *it->addedThrough += n;
+            if (it->lagEntries > 0)
+                it->lagEntries = qMax<qint64>(0, it->lagEntries - n);
             it->atEnd = n < m_options.count;
         }
+        begin = end;
     }
     ++m_stats.batches;
     m_stats.entries += batch.size();
@@ -366,8 +363,10 @@ void StreamTailer::run() {
                 continue;
             m_blocking = block;
         }
-        auto reply = connection.command(
-            buildRead(block), block ? m_options.blockMs + m_settings.commandTimeoutMs : -1);
+        StreamEntryList batch;
+        auto reply =
+            connection.commandEntries(buildRead(block), 2, &batch,
+                                      block ? m_options.blockMs + m_settings.commandTimeoutMs : -1);
         {
             QMutexLocker lock(&m_mutex);
             m_blocking = false;
@@ -390,7 +389,7 @@ void StreamTailer::run() {
             continue;
         }
         serverErrors = 0;
-        handleReadReply(std::move(reply).value());
+        handleBatch(std::move(batch));
         maybeEmitStats(false);
     }
 

@@ -120,7 +120,7 @@ private:
     void setState(TailState state, const QString &detail);
     // XINFO STREAM result for one tracked stream: resolve "$", detect gaps, update lag.
     void checkStream(Tracked &stream, const RedisReply &info);
-    void handleReadReply(RedisReply &&reply);
+    void handleBatch(StreamEntryList &&batch);
     void maybeEmitStats(bool force);
     Command buildRead(bool block) const;
 

@@ -11,14 +11,14 @@ namespace {
 
 const char hexDigits[] = "0123456789abcdef";
 
-bool isPlainAscii(const QByteArray &bytes) {
+bool isPlainAscii(QByteArrayView bytes) {
     for (char c : bytes)
         if (uchar(c) >= 0x80)
             return false;
     return true;
 }
 
-QString escapedBytes(const QByteArray &bytes, bool escapeControls) {
+QString escapedBytes(QByteArrayView bytes, bool escapeControls) {
     QString out;
     out.reserve(bytes.size());
     for (char c : bytes) {
@@ -52,7 +52,7 @@ QString escapedBytes(const QByteArray &bytes, bool escapeControls) {
 
 } // namespace
 
-bool isUtf8(const QByteArray &bytes) {
+bool isUtf8(QByteArrayView bytes) {
     if (isPlainAscii(bytes))
         return true;
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
@@ -60,13 +60,13 @@ bool isUtf8(const QByteArray &bytes) {
     return !decoder.hasError();
 }
 
-QString displayText(const QByteArray &bytes) {
+QString displayText(QByteArrayView bytes) {
     if (isUtf8(bytes))
         return QString::fromUtf8(bytes);
     return escapedBytes(bytes, false);
 }
 
-QString singleLine(const QByteArray &bytes, int maxChars) {
+QString singleLine(QByteArrayView bytes, int maxChars) {
     // Work on a bounded prefix: a 16 MB value must not cost 16 MB of formatting per paint.
     const qsizetype limit = qsizetype(qMax(0, maxChars)) * 4 + 4;
     qsizetype cut = qMin(bytes.size(), limit);
@@ -74,7 +74,7 @@ QString singleLine(const QByteArray &bytes, int maxChars) {
     if (cut < bytes.size())
         while (cut > 0 && (uchar(bytes.at(cut)) & 0xc0) == 0x80)
             --cut;
-    const QByteArray head = bytes.left(cut);
+    const QByteArrayView head = bytes.first(cut);
     QString text;
     if (!isUtf8(head)) {
         text = escapedBytes(head, true);
@@ -95,8 +95,8 @@ QString singleLine(const QByteArray &bytes, int maxChars) {
     return text;
 }
 
-std::optional<QString> prettyJson(const QByteArray &bytes) {
-    const QByteArray trimmed = bytes.trimmed();
+std::optional<QString> prettyJson(QByteArrayView bytes) {
+    const QByteArray trimmed = bytes.trimmed().toByteArray();
     if (trimmed.isEmpty() || (trimmed.front() != '{' && trimmed.front() != '['))
         return std::nullopt;
     QJsonParseError error;
@@ -106,8 +106,9 @@ std::optional<QString> prettyJson(const QByteArray &bytes) {
     return QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
 }
 
-void appendJsonString(QByteArray &out, const QByteArray &bytes) {
-    const QByteArray text = isUtf8(bytes) ? bytes : escapedBytes(bytes, false).toUtf8();
+void appendJsonString(QByteArray &out, QByteArrayView bytes) {
+    const QByteArray escaped = isUtf8(bytes) ? QByteArray() : escapedBytes(bytes, false).toUtf8();
+    const QByteArrayView text = escaped.isNull() ? bytes : QByteArrayView(escaped);
     out += '"';
     for (char c : text) {
         const uchar u = uchar(c);
@@ -144,13 +145,15 @@ QString entrySummary(const StreamEntry &entry, int maxChars) {
     if (entry.deleted)
         return QStringLiteral("(deleted)");
     QString out;
-    for (qsizetype i = 0; i < entry.fieldCount() && out.size() < maxChars; ++i) {
-        if (i)
+    entry.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        if (out.size() >= maxChars)
+            return;
+        if (!out.isEmpty())
             out += QLatin1Char(' ');
-        out += singleLine(entry.fieldName(i), 60);
+        out += singleLine(name, 60);
         out += QLatin1Char('=');
-        out += singleLine(entry.fieldValue(i), maxChars);
-    }
+        out += singleLine(value, maxChars);
+    });
     if (out.size() > maxChars)
         out = out.left(maxChars - 1) + QChar(0x2026);
     return out;

@@ -268,13 +268,15 @@ void appendJsonLine(QByteArray &out, const StreamEntry &e) {
     out += ",\"id\":\"";
     out += e.id.toByteArray();
     out += "\",\"fields\":{";
-    for (qsizetype i = 0; i < e.fieldCount(); ++i) {
-        if (i)
+    bool first = true;
+    e.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        if (!first)
             out += ',';
-        valueformat::appendJsonString(out, e.fieldName(i));
+        first = false;
+        valueformat::appendJsonString(out, name);
         out += ':';
-        valueformat::appendJsonString(out, e.fieldValue(i));
-    }
+        valueformat::appendJsonString(out, value);
+    });
     out += "}}\n";
 }
 
