@@ -1,0 +1,92 @@
+#include "LocalRedisServer.h"
+#include "MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace streamscope;
+
+int main(int argc, char **argv) {
+    // --screenshot renders without a display, so it works on servers and in CI.
+    for (int i = 1; i < argc; ++i)
+        if (qstrcmp(argv[i], "--screenshot") == 0 && qEnvironmentVariableIsEmpty("DISPLAY") &&
+            qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("StreamScope"));
+    QApplication::setOrganizationName(QStringLiteral("StreamScope"));
+    QApplication::setApplicationVersion(QStringLiteral(STREAMSCOPE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("streamscope"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Live dashboard for Redis Streams: tail streams, inspect entries."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption url(QStringLiteral("url"),
+                                 QStringLiteral("Connect to URL (redis://, rediss://, unix://)."),
+                                 QStringLiteral("URL"));
+    const QCommandLineOption demo(
+        QStringLiteral("demo"), QStringLiteral("Start a private redis-server and connect to it."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Save the window to FILE (PNG) and exit."),
+                                        QStringLiteral("FILE"));
+    const QCommandLineOption screenshotAfter(
+        QStringLiteral("screenshot-after"),
+        QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."),
+        QStringLiteral("MS"), QStringLiteral("3000"));
+    const QCommandLineOption rowCap(QStringLiteral("row-cap"),
+                                    QStringLiteral("Rows kept in the live table (default 100000)."),
+                                    QStringLiteral("N"), QStringLiteral("100000"));
+    parser.addOptions({url, demo, screenshot, screenshotAfter, rowCap});
+    parser.process(app);
+
+    if (parser.isSet(url) && parser.isSet(demo)) {
+        std::fprintf(stderr, "streamscope: use --url or --demo, not both\n");
+        return 2;
+    }
+
+    MainWindow window;
+    bool ok = false;
+    const int cap = parser.value(rowCap).toInt(&ok);
+    if (!ok || cap <= 0) {
+        std::fprintf(stderr, "streamscope: --row-cap needs a positive number\n");
+        return 2;
+    }
+    window.setRowCap(cap);
+
+    LocalRedisServer demoServer(LocalRedisServer::Options{true, {}, 0});
+    if (parser.isSet(demo)) {
+        if (Error e = demoServer.start()) {
+            std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
+            return 3;
+        }
+        std::fprintf(stderr, "streamscope --demo: private redis-server at %s (data in %s)\n",
+                     qPrintable(demoServer.url()), qPrintable(demoServer.dir()));
+        window.connectTo(demoServer.settings());
+    } else if (parser.isSet(url)) {
+        auto settings = ConnectionSettings::fromUrl(parser.value(url));
+        if (!settings.ok()) {
+            std::fprintf(stderr, "streamscope: %s\n", qPrintable(settings.error().message));
+            return 2;
+        }
+        window.connectTo(settings.value());
+    }
+    window.show();
+
+    if (parser.isSet(screenshot)) {
+        const QString file = parser.value(screenshot);
+        const int after = parser.value(screenshotAfter).toInt();
+        QTimer::singleShot(qMax(0, after), &window, [&window, file] {
+            const bool saved = window.grab().save(file, "PNG");
+            if (!saved)
+                std::fprintf(stderr, "streamscope: cannot write %s\n", qPrintable(file));
+            QApplication::exit(saved ? 0 : 1);
+        });
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,116 @@
+#include "ServerPoller.h"
+
+#include "RedisConnection.h"
+
+#include <QThread>
+#include <QVersionNumber>
+
+namespace streamscope {
+
+int ServerInfo::versionNumber() const {
+    const QVersionNumber v = QVersionNumber::fromString(version);
+    return v.majorVersion() * 10000 + v.minorVersion() * 100 + v.microVersion();
+}
+
+ServerInfo ServerInfo::fromInfo(const QByteArray &section) {
+    ServerInfo info;
+    for (const QByteArray &line : section.split('\n')) {
+        const QByteArray l = line.trimmed();
+        if (l.startsWith("redis_version:"))
+            info.version = QString::fromUtf8(l.mid(14));
+        else if (l.startsWith("redis_mode:"))
+            info.mode = QString::fromUtf8(l.mid(11));
+    }
+    return info;
+}
+
+ServerPoller::ServerPoller(ConnectionSettings settings, Options options)
+    : m_settings(std::move(settings))
+    , m_options(std::move(options)) {
+    qRegisterMetaType<ServerInfo>();
+    m_settings.clientName = QStringLiteral("streamscope-poll");
+}
+
+void ServerPoller::requestStop() {
+    QMutexLocker lock(&m_mutex);
+    m_stop = true;
+    m_wake.wakeAll();
+}
+
+void ServerPoller::pollNow() {
+    QMutexLocker lock(&m_mutex);
+    m_pollNow = true;
+    m_wake.wakeAll();
+}
+
+bool ServerPoller::wait(int ms) {
+    QMutexLocker lock(&m_mutex);
+    if (!m_stop && !m_pollNow)
+        m_wake.wait(&m_mutex, QDeadlineTimer(ms));
+    m_pollNow = false;
+    return !m_stop;
+}
+
+void ServerPoller::run() {
+    RedisConnection connection(m_settings);
+    connection.setCancelFlag(&m_stop);
+    bool infoSent = false;
+    while (!m_stop) {
+        if (!connection.isOpen()) {
+            infoSent = false;
+            if (Error e = connection.open()) {
+                if (!m_stop)
+                    Q_EMIT pollFailed(e);
+                if (!wait(m_options.intervalMs))
+                    break;
+                continue;
+            }
+        }
+        if (!infoSent) {
+            auto info = connection.command({"INFO", "server"});
+            if (info.ok() && !info->isError()) {
+                Q_EMIT serverInfo(ServerInfo::fromInfo(info->bytes()));
+                infoSent = true;
+            }
+        }
+        auto listing = listStreams(connection, m_options.pattern, m_options.maxStreams);
+        if (listing.ok())
+            Q_EMIT streamsListed(listing->streams, listing->truncated);
+        else if (!m_stop)
+            Q_EMIT pollFailed(listing.error());
+        if (!wait(m_options.intervalMs))
+            break;
+    }
+    Q_EMIT finished();
+}
+
+PollerController::PollerController(ConnectionSettings settings, ServerPoller::Options options,
+                                   QObject *parent)
+    : QObject(parent)
+    , m_thread(new QThread(this))
+    , m_poller(new ServerPoller(std::move(settings), std::move(options))) {
+    m_thread->setObjectName(QStringLiteral("streamscope-poll"));
+    m_poller->moveToThread(m_thread);
+    connect(m_thread, &QThread::started, m_poller, &ServerPoller::run);
+    connect(m_poller, &ServerPoller::finished, m_thread, &QThread::quit, Qt::DirectConnection);
+}
+
+PollerController::~PollerController() {
+    stop();
+}
+
+void PollerController::start() {
+    m_thread->start();
+}
+
+void PollerController::stop() {
+    if (!m_poller)
+        return;
+    m_poller->requestStop();
+    m_thread->quit();
+    m_thread->wait();
+    delete m_poller;
+    m_poller = nullptr;
+}
+
+} // namespace streamscope

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "ConnectionSettings.h"
+#include "Error.h"
+#include "StreamInfo.h"
+
+#include <QMetaType>
+#include <QMutex>
+#include <QObject>
+#include <QWaitCondition>
+
+#include <atomic>
+
+namespace streamscope {
+
+struct ServerInfo {
+    QString version; // "7.0.15"
+    QString mode;    // "standalone", "cluster", "sentinel"
+    // 7.0.15 -> 70015, for "is this field there" decisions.
+    int versionNumber() const;
+    static ServerInfo fromInfo(const QByteArray &infoServerSection);
+};
+
+// Polls the server off the GUI thread, on its own connection: the stream list (SCAN ... TYPE
+// stream, bounded, then pipelined XINFO STREAM) and INFO server. Never KEYS, never FULL.
+class ServerPoller : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        int intervalMs = 2000;
+        QByteArray pattern = "*";
+        int maxStreams = 1000;
+    };
+    ServerPoller(ConnectionSettings settings, Options options);
+
+    void requestStop();
+    void pollNow(); // thread-safe: ends the current wait
+    Q_SLOT void run();
+
+Q_SIGNALS:
+    void serverInfo(const streamscope::ServerInfo &info);
+    void streamsListed(const streamscope::StreamInfoList &streams, bool truncated);
+    void pollFailed(const streamscope::Error &error);
+    void finished();
+
+private:
+    bool wait(int ms);
+
+    ConnectionSettings m_settings;
+    Options m_options;
+    QMutex m_mutex;
+    QWaitCondition m_wake;
+    bool m_pollNow = false;
+    std::atomic<bool> m_stop{false};
+};
+
+// Runs a ServerPoller on its own named thread, like TailController.
+class PollerController : public QObject {
+    Q_OBJECT
+public:
+    PollerController(ConnectionSettings settings, ServerPoller::Options options,
+                     QObject *parent = nullptr);
+    ~PollerController() override;
+    ServerPoller *poller() const { return m_poller; }
+    void start();
+    void stop();
+
+private:
+    class QThread *m_thread = nullptr;
+    ServerPoller *m_poller = nullptr;
+};
+
+} // namespace streamscope
+
+Q_DECLARE_METATYPE(streamscope::ServerInfo)

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "StreamEntry.h"
+
+#include <QTextBrowser>
+
+namespace streamscope {
+
+// The selected entry, field by field: JSON values pretty-printed, non-UTF-8 bytes escaped,
+// values over 64 KiB cut (the rest is never laid out, so a 16 MB value does not freeze).
+class EntryDetailView : public QTextBrowser {
+    Q_OBJECT
+public:
+    static constexpr int maxShownBytes = 64 * 1024;
+    explicit EntryDetailView(QWidget *parent = nullptr);
+    void showEntry(const StreamEntry &entry);
+    void clearEntry();
+};
+
+} // namespace streamscope

@@ -1,0 +1,297 @@
+#include "MainWindow.h"
+
+#include "EntryDetailView.h"
+#include "LiveEventModel.h"
+#include "StreamListModel.h"
+#include "ValueFormat.h"
+
+#include <QAction>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeySequence>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+
+namespace streamscope {
+
+// Shows the events of the selected streams (all when none is selected).
+class StreamFilterProxy : public QSortFilterProxyModel {
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    void setStreams(QSet<QByteArray> streams) {
+        if (streams == m_streams)
+            return;
+        m_streams = std::move(streams);
+        invalidateRowsFilter();
+    }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override {
+        if (m_streams.isEmpty())
+            return true;
+        const auto *events = static_cast<const LiveEventModel *>(sourceModel());
+        return m_streams.contains(events->entry(row).stream);
+    }
+
+private:
+    QSet<QByteArray> m_streams;
+};
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_events(new LiveEventModel(this))
+    , m_streams(new StreamListModel(this))
+    , m_filter(new StreamFilterProxy(this)) {
+    registerCoreMetaTypes();
+    m_filter->setSourceModel(m_events);
+    buildUi();
+    setWindowTitle(tr("StreamScope"));
+    resize(1280, 780);
+}
+
+MainWindow::~MainWindow() {
+    disconnectFromServer();
+}
+
+void MainWindow::buildUi() {
+    auto *bar = addToolBar(tr("Connection"));
+    bar->setObjectName(QStringLiteral("connectionBar"));
+    bar->setMovable(false);
+    bar->addWidget(new QLabel(tr("Server "), bar));
+    m_urlEdit = new QLineEdit(QString::fromLatin1(ConnectionSettings::defaultUrl), bar);
+    m_urlEdit->setPlaceholderText(QStringLiteral("redis://[user:password@]host:port[/db]"));
+    m_urlEdit->setToolTip(tr("redis://, rediss:// (TLS) or unix:// URL. The password may also "
+                             "come from REDISCLI_AUTH."));
+    m_urlEdit->setMinimumWidth(360);
+    bar->addWidget(m_urlEdit);
+    m_connectButton = new QPushButton(tr("Connect"), bar);
+    bar->addWidget(m_connectButton);
+    m_stateLabel = new QLabel(bar);
+    m_stateLabel->setContentsMargins(12, 0, 0, 0);
+    bar->addWidget(m_stateLabel);
+    connect(m_connectButton, &QPushButton::clicked, this, &MainWindow::onConnectClicked);
+    connect(m_urlEdit, &QLineEdit::returnPressed, this, &MainWindow::onConnectClicked);
+
+    auto *focusUrl = new QAction(tr("Connect to..."), this);
+    focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    connect(focusUrl, &QAction::triggered, this, [this] {
+        m_urlEdit->setFocus();
+        m_urlEdit->selectAll();
+    });
+    addAction(focusUrl);
+
+    m_streamView = new QTableView;
+    m_streamView->setObjectName(QStringLiteral("streamList"));
+    m_streamView->setModel(m_streams);
+    m_streamView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_streamView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_streamView->verticalHeader()->hide();
+    m_streamView->setWordWrap(false);
+    m_streamView->verticalHeader()->setDefaultSectionSize(m_streamView->fontMetrics().height() + 6);
+    m_streamView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_streamView->horizontalHeader()->setSectionResizeMode(StreamListModel::NameColumn,
+                                                           QHeaderView::Stretch);
+    m_streamView->setColumnHidden(StreamListModel::LastIdColumn, true); // in the tooltip
+    m_streamView->setToolTip(tr("Select streams to show only their events (none: all)"));
+    connect(m_streamView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onStreamSelectionChanged);
+
+    m_eventView = new QTableView;
+    m_eventView->setObjectName(QStringLiteral("liveEvents"));
+    m_eventView->setModel(m_filter);
+    m_eventView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_eventView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_eventView->verticalHeader()->hide();
+    m_eventView->verticalHeader()->setDefaultSectionSize(m_eventView->fontMetrics().height() + 6);
+    m_eventView->setWordWrap(false);
+    m_eventView->horizontalHeader()->setStretchLastSection(true);
+    m_eventView->setColumnWidth(LiveEventModel::TimeColumn, 110);
+    m_eventView->setColumnWidth(LiveEventModel::StreamColumn, 150);
+    m_eventView->setColumnWidth(LiveEventModel::IdColumn, 170);
+    connect(m_eventView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onEventSelectionChanged);
+    // Follow the tail only while the user is at the bottom: scrolling up stops it.
+    QScrollBar *scroll = m_eventView->verticalScrollBar();
+    connect(scroll, &QScrollBar::valueChanged, this,
+            [this, scroll](int value) { m_followTail = value >= scroll->maximum(); });
+    connect(scroll, &QScrollBar::rangeChanged, this, [this, scroll](int, int max) {
+        if (m_followTail)
+            scroll->setValue(max);
+    });
+
+    m_detail = new EntryDetailView;
+    m_detail->setObjectName(QStringLiteral("entryDetail"));
+
+    auto *right = new QSplitter(Qt::Vertical);
+    right->addWidget(m_eventView);
+    right->addWidget(m_detail);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 1);
+
+    m_splitter = new QSplitter(Qt::Horizontal);
+    m_splitter->addWidget(m_streamView);
+    m_splitter->addWidget(right);
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 3);
+    m_splitter->setSizes({340, 940});
+    setCentralWidget(m_splitter);
+
+    m_serverLabel = new QLabel;
+    m_rateLabel = new QLabel;
+    m_rateLabel->setToolTip(tr("Entries and bytes per second read by the live tail"));
+    m_reconnectLabel = new QLabel;
+    statusBar()->addWidget(m_serverLabel);
+    statusBar()->addPermanentWidget(m_rateLabel);
+    statusBar()->addPermanentWidget(m_reconnectLabel);
+    onTailState(TailState::Stopped, {});
+}
+
+QString MainWindow::stateText() const {
+    return m_stateLabel->text();
+}
+
+void MainWindow::setRowCap(int cap) {
+    m_events->setRowCap(cap);
+}
+
+void MainWindow::onConnectClicked() {
+    if (m_tail && m_urlEdit->text().trimmed() == m_settings.displayUrl()) {
+        disconnectFromServer();
+        return;
+    }
+    auto settings = ConnectionSettings::fromUrl(m_urlEdit->text());
+    if (!settings.ok()) {
+        showError(settings.error().message);
+        return;
+    }
+    connectTo(settings.value());
+}
+
+void MainWindow::connectTo(const ConnectionSettings &settings) {
+    disconnectFromServer();
+    m_settings = settings;
+    m_urlEdit->setText(settings.displayUrl());
+    m_events->clear();
+    m_detail->clearEntry();
+
+    m_tail = std::make_unique<TailController>(settings, StreamTailer::Options());
+    StreamTailer *tailer = m_tail->tailer();
+    connect(tailer, &StreamTailer::entriesReceived, m_events, &LiveEventModel::appendBatch);
+    connect(tailer, &StreamTailer::stateChanged, this, &MainWindow::onTailState);
+    connect(tailer, &StreamTailer::statsUpdated, this, &MainWindow::onTailStats);
+    connect(tailer, &StreamTailer::gapDetected, this,
+            [this](const TailGap &gap) { statusBar()->showMessage(gap.describe(), 15000); });
+    connect(tailer, &StreamTailer::streamFailed, this,
+            [this](const QByteArray &, const QString &message) {
+                statusBar()->showMessage(message, 15000);
+            });
+
+    m_poller = std::make_unique<PollerController>(settings, ServerPoller::Options());
+    ServerPoller *poller = m_poller->poller();
+    connect(poller, &ServerPoller::streamsListed, this, &MainWindow::onStreamsListed);
+    connect(poller, &ServerPoller::serverInfo, this, [this](const ServerInfo &info) {
+        m_serverLabel->setText(
+            tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
+    });
+
+    m_tail->start();
+    m_poller->start();
+    m_connectButton->setText(tr("Disconnect"));
+}
+
+void MainWindow::disconnectFromServer() {
+    // Stopping is prompt: both threads leave their waits within one socket slice.
+    m_poller.reset();
+    m_tail.reset();
+    m_tailed.clear();
+    m_connectButton->setText(tr("Connect"));
+    onTailState(TailState::Stopped, {});
+}
+
+void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) {
+    m_streams->setStreams(streams, QDateTime::currentMSecsSinceEpoch());
+    if (!m_tail)
+        return;
+    QSet<QByteArray> now;
+    for (const StreamInfo &s : streams) {
+        now.insert(s.name);
+        if (!m_tailed.contains(s.name))
+            m_tail->tailer()->addStream(s.name, "$");
+    }
+    for (const QByteArray &gone : m_tailed)
+        if (!now.contains(gone))
+            m_tail->tailer()->removeStream(gone);
+    m_tailed = now;
+    if (truncated)
+        statusBar()->showMessage(tr("Only the first %1 streams are listed.").arg(streams.size()),
+                                 10000);
+}
+
+void MainWindow::onTailState(TailState state, const QString &detail) {
+    m_state = state;
+    QString colour;
+    switch (state) {
+    case TailState::Live:
+        colour = QStringLiteral("#2e7d32");
+        break;
+    case TailState::Connecting:
+    case TailState::Reconnecting:
+        colour = QStringLiteral("#ef6c00");
+        break;
+    case TailState::Failed:
+        colour = QStringLiteral("#c62828");
+        break;
+    case TailState::Stopped:
+        colour = QStringLiteral("gray");
+        break;
+    }
+    m_stateLabel->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2")
+                              .arg(colour, tailStateName(state).toHtmlEscaped()));
+    m_stateLabel->setToolTip(detail);
+    if (state == TailState::Reconnecting)
+        m_reconnectLabel->setText(tr("reconnecting: %1").arg(detail));
+    else if (state == TailState::Stopped)
+        m_rateLabel->clear();
+}
+
+void MainWindow::onTailStats(const TailStats &stats) {
+    m_rateLabel->setText(tr("%1 events/s, %2 KiB/s, %3 events")
+                             .arg(stats.entriesPerSecond, 0, 'f', 0)
+                             .arg(stats.bytesPerSecond / 1024.0, 0, 'f', 1)
+                             .arg(QLocale().toString(stats.entries)));
+    if (m_state == TailState::Live)
+        m_reconnectLabel->setText(stats.reconnects ? tr("%1 reconnect(s)").arg(stats.reconnects)
+                                                   : QString());
+}
+
+void MainWindow::onStreamSelectionChanged() {
+    QSet<QByteArray> selected;
+    for (const QModelIndex &row : m_streamView->selectionModel()->selectedRows())
+        selected.insert(row.data(StreamListModel::NameRole).toByteArray());
+    m_filter->setStreams(selected);
+}
+
+void MainWindow::onEventSelectionChanged() {
+    const QModelIndexList rows = m_eventView->selectionModel()->selectedRows();
+    if (rows.isEmpty()) {
+        m_detail->clearEntry();
+        return;
+    }
+    const QModelIndex source = m_filter->mapToSource(rows.first());
+    m_detail->showEntry(m_events->entry(source.row()));
+}
+
+void MainWindow::showError(const QString &message) {
+    QMessageBox::warning(this, tr("StreamScope"), message);
+}
+
+} // namespace streamscope

@@ -1,0 +1,78 @@
+#pragma once
+
+#include "ConnectionSettings.h"
+#include "ServerPoller.h"
+#include "StreamTailer.h"
+
+#include <QMainWindow>
+#include <QSet>
+
+#include <memory>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSplitter;
+class QTableView;
+
+namespace streamscope {
+
+class EntryDetailView;
+class LiveEventModel;
+class StreamFilterProxy;
+class StreamListModel;
+
+// Composes the first window: connection bar, stream list, live event table, entry details and a
+// status bar. All Redis I/O runs on the tail and poll threads; this only receives values.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Connects (stopping any earlier connection) and starts tailing every stream found.
+    void connectTo(const ConnectionSettings &settings);
+    void disconnectFromServer();
+    void setRowCap(int cap);
+
+    LiveEventModel *eventModel() const { return m_events; }
+    StreamListModel *streamModel() const { return m_streams; }
+    QTableView *eventView() const { return m_eventView; }
+    QTableView *streamView() const { return m_streamView; }
+    EntryDetailView *detailView() const { return m_detail; }
+    QString stateText() const;
+
+private:
+    void buildUi();
+    void onConnectClicked();
+    void onStreamsListed(const StreamInfoList &streams, bool truncated);
+    void onTailState(TailState state, const QString &detail);
+    void onTailStats(const TailStats &stats);
+    void onStreamSelectionChanged();
+    void onEventSelectionChanged();
+    void showError(const QString &message);
+
+    LiveEventModel *m_events = nullptr;
+    StreamListModel *m_streams = nullptr;
+    StreamFilterProxy *m_filter = nullptr;
+
+    QLineEdit *m_urlEdit = nullptr;
+    QPushButton *m_connectButton = nullptr;
+    QLabel *m_stateLabel = nullptr;
+    QTableView *m_streamView = nullptr;
+    QTableView *m_eventView = nullptr;
+    EntryDetailView *m_detail = nullptr;
+    QSplitter *m_splitter = nullptr;
+    QLabel *m_serverLabel = nullptr;
+    QLabel *m_rateLabel = nullptr;
+    QLabel *m_reconnectLabel = nullptr;
+
+    std::unique_ptr<TailController> m_tail;
+    std::unique_ptr<PollerController> m_poller;
+    ConnectionSettings m_settings;
+    QSet<QByteArray> m_tailed;
+    TailState m_state = TailState::Stopped;
+    bool m_followTail = true;
+};
+
+} // namespace streamscope

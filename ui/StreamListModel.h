@@ -1,0 +1,39 @@
+#pragma once
+
+#include "StreamInfo.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+
+namespace streamscope {
+
+// The streams the poller found, with an events/s rate from entries-added (length on servers
+// before 7.0) between two polls. Updated in place: rows that stay keep their selection.
+class StreamListModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { NameColumn, LengthColumn, LastIdColumn, RateColumn, ColumnCount };
+    enum Role { NameRole = Qt::UserRole + 1 };
+
+    explicit StreamListModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    void setStreams(const streamscope::StreamInfoList &streams, qint64 nowMs);
+    QList<QByteArray> names() const;
+    double rate(const QByteArray &name) const { return m_rates.value(name); }
+
+private:
+    struct Sample {
+        qint64 atMs = 0;
+        qint64 count = 0;
+    };
+    StreamInfoList m_streams;
+    QHash<QByteArray, Sample> m_samples;
+    QHash<QByteArray, double> m_rates;
+};
+
+} // namespace streamscope
