@@ -148,8 +148,8 @@ Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
 QString ConnectionSettings::displayUrl() const {
     QString userInfo;
     if (!user.isEmpty() || !password.isEmpty())
-        userInfo = QString::fromUtf8(QUrl::toPercentEncoding(user)) +
-                   (password.isEmpty() ? QString() : QStringLiteral(":***")) + QLatin1Char('@');
+        userInfo = QString::fromUtf8(QUrl::toPercentEncoding(user))
+                   + (password.isEmpty() ? QString() : QStringLiteral(":***")) + QLatin1Char('@');
     switch (transport) {
     case Transport::Unix:
         return QStringLiteral("unix://%1%2%3")
@@ -168,13 +168,13 @@ QString ConnectionSettings::displayUrl() const {
 QString ConnectionSettings::endpoint() const {
     if (transport == Transport::Unix)
         return socketPath;
-    return (host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host) +
-           QLatin1Char(':') + QString::number(port);
+    return (host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host)
+           + QLatin1Char(':') + QString::number(port);
 }
 
 bool ConnectionSettings::operator==(const ConnectionSettings &o) const {
-    return transport == o.transport && host == o.host && port == o.port &&
-           socketPath == o.socketPath && user == o.user && password == o.password && db == o.db;
+    return transport == o.transport && host == o.host && port == o.port
+           && socketPath == o.socketPath && user == o.user && password == o.password && db == o.db;
 }
 
 } // namespace streamscope

@@ -35,8 +35,8 @@ struct Error {
     explicit operator bool() const { return isError(); }
     // True when retrying on a fresh connection may help.
     bool isTransient() const {
-        return kind == Kind::Connect || kind == Kind::Timeout || kind == Kind::Io ||
-               kind == Kind::Protocol;
+        return kind == Kind::Connect || kind == Kind::Timeout || kind == Kind::Io
+               || kind == Kind::Protocol;
     }
     static QString kindName(Kind kind);
 };

@@ -79,6 +79,10 @@ bool LocalRedisServer::isRunning() const {
     return m_process && m_process->state() != QProcess::NotRunning;
 }
 
+qint64 LocalRedisServer::processId() const {
+    return isRunning() ? m_process->processId() : 0;
+}
+
 Error LocalRedisServer::start(int timeoutMs) {
     if (isRunning())
         return {};
@@ -90,8 +94,8 @@ Error LocalRedisServer::start(int timeoutMs) {
                                     "redis-server)"));
     if (!m_dir) {
         // Short path: Unix socket paths are limited to 107 bytes.
-        m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath() +
-                                                QStringLiteral("/streamscope-redis-XXXXXX"));
+        m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath()
+                                                + QStringLiteral("/streamscope-redis-XXXXXX"));
         if (!m_dir->isValid())
             return Error(Error::Kind::Connect, QStringLiteral("cannot create a temporary "
                                                               "directory: %1")

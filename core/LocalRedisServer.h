@@ -32,6 +32,7 @@ public:
     void stop(); // SIGTERM, then wait (the server saves if persistence is on)
     void kill(); // SIGKILL: as a crash would
     bool isRunning() const;
+    qint64 processId() const;
 
     quint16 port() const { return m_port; }
     QString dir() const;

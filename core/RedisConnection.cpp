@@ -82,8 +82,8 @@ Error RedisConnection::connectTransport() {
                                             "running and reachable?")
                                  .arg(m_settings.endpoint())
                                  .arg(timeout));
-            if (!socket->waitForConnected(qMin<int>(waitSliceMs, timeout)) &&
-                socket->state() == unconnectedState)
+            if (!socket->waitForConnected(qMin<int>(waitSliceMs, timeout))
+                && socket->state() == unconnectedState)
                 return Error(Error::Kind::Connect,
                              QStringLiteral("could not connect to %1: %2")
                                  .arg(m_settings.endpoint(), socket->errorString()));

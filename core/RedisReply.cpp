@@ -81,8 +81,8 @@ QString RedisReply::toDebugString() const {
 }
 
 bool RedisReply::operator==(const RedisReply &o) const {
-    return m_type == o.m_type && m_integer == o.m_integer && m_bytes == o.m_bytes &&
-           m_elements == o.m_elements;
+    return m_type == o.m_type && m_integer == o.m_integer && m_bytes == o.m_bytes
+           && m_elements == o.m_elements;
 }
 
 } // namespace streamscope

@@ -179,14 +179,15 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply) {
         } else if (caughtUp) {
             s.addedThrough = *added;
         } else if (allAfter) {
-            // Started at an ID older than the first entry: entries after it are gone.
-            if (s.explicitStart && s.received == 0 && !s.lastId.isZero() &&
-                info->maxDeletedEntryId && *info->maxDeletedEntryId > s.lastId)
+            // Started at a given ID older than the first entry, and entries were removed: some
+            // after that ID may be among them. How many, the server cannot tell (trimming does
+            // not move max-deleted-entry-id; only XDEL does).
+            if (s.explicitStart && s.received == 0 && !s.lastId.isZero() && *added > info->length)
                 Q_EMIT gapDetected(TailGap{s.name, s.lastId, info->firstEntryId, -1});
             s.addedThrough = *added - info->length;
         }
-    } else if (info->firstEntryId && *info->firstEntryId > s.lastId && !s.lastId.isZero() &&
-               s.reportedGapAt != info->firstEntryId) {
+    } else if (info->firstEntryId && *info->firstEntryId > s.lastId && !s.lastId.isZero()
+               && s.reportedGapAt != info->firstEntryId) {
         // Before 7.0 the server keeps no count: we can only tell that our position is gone.
         s.reportedGapAt = info->firstEntryId;
         Q_EMIT gapDetected(TailGap{s.name, s.lastId, info->firstEntryId, -1});

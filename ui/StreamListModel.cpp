@@ -70,8 +70,8 @@ void StreamListModel::setStreams(const StreamInfoList &streams, qint64 nowMs) {
         const qint64 count = s.entriesAdded.value_or(s.length);
         const auto previous = m_samples.constFind(s.name);
         if (previous != m_samples.cend() && nowMs > previous->atMs)
-            m_rates[s.name] = qMax(0.0, double(count - previous->count) * 1000.0 /
-                                            double(nowMs - previous->atMs));
+            m_rates[s.name] = qMax(0.0, double(count - previous->count) * 1000.0
+                                            / double(nowMs - previous->atMs));
         m_samples[s.name] = {nowMs, count};
     }
 

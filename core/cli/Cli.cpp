@@ -303,8 +303,8 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
     QString format = json ? QStringLiteral("jsonl") : QStringLiteral("table");
     if (p.isSet(QStringLiteral("format")))
         format = p.value(QStringLiteral("format"));
-    if (format != QLatin1String("table") && format != QLatin1String("jsonl") &&
-        format != QLatin1String("count"))
+    if (format != QLatin1String("table") && format != QLatin1String("jsonl")
+        && format != QLatin1String("count"))
         return usageError(
             QStringLiteral("--format: \"%1\" is not one of table, jsonl, count").arg(format),
             QStringLiteral("tail"));
@@ -357,9 +357,9 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
                     text += e.id.timestamp()
                                 .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
                                 .toUtf8();
-                    text += "  " + valueformat::singleLine(e.stream, 60).toUtf8() + "  " +
-                            e.id.toByteArray() + "  " +
-                            valueformat::entrySummary(e, 1000).toUtf8() + '\n';
+                    text += "  " + valueformat::singleLine(e.stream, 60).toUtf8() + "  "
+                            + e.id.toByteArray() + "  "
+                            + valueformat::entrySummary(e, 1000).toUtf8() + '\n';
                 }
             }
             if (!text.isEmpty()) {

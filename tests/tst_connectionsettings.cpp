@@ -1,0 +1,134 @@
+#include "ConnectionSettings.h"
+
+#include <QTest>
+
+using namespace streamscope;
+using Transport = ConnectionSettings::Transport;
+
+class TestConnectionSettings : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init() { qunsetenv("REDISCLI_AUTH"); }
+
+    void validUrls_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<int>("transport");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<int>("port");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<int>("db");
+        QTest::addColumn<QString>("socket");
+
+        QTest::newRow("default") << "redis://127.0.0.1:6379" << int(Transport::Tcp) << "127.0.0.1"
+                                 << 6379 << ""
+                                 << "" << 0 << "";
+        QTest::newRow("no port") << "redis://cache.local" << int(Transport::Tcp) << "cache.local"
+                                 << 6379 << ""
+                                 << "" << 0 << "";
+        QTest::newRow("db") << "redis://h:7000/3" << int(Transport::Tcp) << "h" << 7000 << ""
+                            << "" << 3 << "";
+        QTest::newRow("password only")
+            << "redis://:s3cret@h" << int(Transport::Tcp) << "h" << 6379 << ""
+            << "s3cret" << 0 << "";
+        QTest::newRow("password without colon (redis-cli)")
+            << "redis://s3cret@h" << int(Transport::Tcp) << "h" << 6379 << ""
+            << "s3cret" << 0 << "";
+        QTest::newRow("acl user") << "redis://alice:pw@h:6380/2" << int(Transport::Tcp) << "h"
+                                  << 6380 << "alice"
+                                  << "pw" << 2 << "";
+        QTest::newRow("percent-encoded password")
+            << "redis://bob:p%40ss%3Aw%2Frd@h" << int(Transport::Tcp) << "h" << 6379 << "bob"
+            << "p@ss:w/rd" << 0 << "";
+        QTest::newRow("tls") << "rediss://secure.example:6380" << int(Transport::Tls)
+                             << "secure.example" << 6380 << ""
+                             << "" << 0 << "";
+        QTest::newRow("ipv6") << "redis://[::1]:6390" << int(Transport::Tcp) << "::1" << 6390 << ""
+                              << "" << 0 << "";
+        QTest::newRow("upper-case scheme")
+            << "REDIS://h" << int(Transport::Tcp) << "h" << 6379 << ""
+            << "" << 0 << "";
+        QTest::newRow("unix") << "unix:///run/redis/redis.sock" << int(Transport::Unix) << "" << 0
+                              << ""
+                              << "" << 0 << "/run/redis/redis.sock";
+        QTest::newRow("unix with db")
+            << "unix:///tmp/r.sock?db=5" << int(Transport::Unix) << "" << 0 << ""
+            << "" << 5 << "/tmp/r.sock";
+        QTest::newRow("unix with auth")
+            << "unix://u:p@/tmp/r.sock" << int(Transport::Unix) << "" << 0 << "u"
+            << "p" << 0 << "/tmp/r.sock";
+    }
+    void validUrls() {
+        QFETCH(QString, url);
+        auto parsed = ConnectionSettings::fromUrl(url);
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error().message));
+        const ConnectionSettings &s = parsed.value();
+        QTEST(int(s.transport), "transport");
+        QTEST(s.host, "host");
+        QTEST(int(s.port), "port");
+        QTEST(s.user, "user");
+        QTEST(s.password, "password");
+        QTEST(s.db, "db");
+        QTEST(s.socketPath, "socket");
+    }
+
+    void invalidUrls_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("mentions"); // the bad part must be named
+        QTest::newRow("no scheme") << "127.0.0.1:6379"
+                                   << "missing scheme";
+        QTest::newRow("http") << "http://h"
+                              << "unknown scheme \"http\"";
+        QTest::newRow("empty host") << "redis://:6379"
+                                    << "missing host";
+        QTest::newRow("port text") << "redis://h:abc"
+                                   << "port \"abc\"";
+        QTest::newRow("port zero") << "redis://h:0"
+                                   << "port \"0\"";
+        QTest::newRow("port too big") << "redis://h:70000"
+                                      << "port \"70000\"";
+        QTest::newRow("db text") << "redis://h/x"
+                                 << "database \"x\"";
+        QTest::newRow("db negative") << "redis://h/-1"
+                                     << "database \"-1\"";
+        QTest::newRow("unterminated ipv6") << "redis://[::1:6379"
+                                           << "IPv6";
+        QTest::newRow("unix without path") << "unix://"
+                                           << "missing socket path";
+        QTest::newRow("unix with host") << "unix://host/tmp/s"
+                                        << "takes no host";
+        QTest::newRow("unknown parameter") << "redis://h?foo=1"
+                                           << "unknown parameter \"foo\"";
+    }
+    void invalidUrls() {
+        QFETCH(QString, url);
+        QFETCH(QString, mentions);
+        auto parsed = ConnectionSettings::fromUrl(url);
+        QVERIFY(!parsed.ok());
+        QCOMPARE(parsed.error().kind, Error::Kind::InvalidArgument);
+        QVERIFY2(parsed.error().message.contains(mentions), qPrintable(parsed.error().message));
+    }
+
+    void passwordFromEnvironment() {
+        qputenv("REDISCLI_AUTH", "from-env");
+        auto s = ConnectionSettings::fromUrl(QStringLiteral("redis://h"));
+        QVERIFY(s.ok());
+        QCOMPARE(s->password, QStringLiteral("from-env"));
+        // A password in the URL wins.
+        auto t = ConnectionSettings::fromUrl(QStringLiteral("redis://:url-pw@h"));
+        QCOMPARE(t->password, QStringLiteral("url-pw"));
+    }
+
+    void displayUrlHidesPassword() {
+        auto s = ConnectionSettings::fromUrl(QStringLiteral("redis://alice:topsecret@h:6380/2"));
+        QVERIFY(s.ok());
+        const QString shown = s->displayUrl();
+        QVERIFY(!shown.contains(QLatin1String("topsecret")));
+        QCOMPARE(shown, QStringLiteral("redis://alice:***@h:6380/2"));
+        auto back = ConnectionSettings::fromUrl(QStringLiteral("redis://h:6380/2"));
+        QCOMPARE(back->displayUrl(), QStringLiteral("redis://h:6380/2"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConnectionSettings)
+#include "tst_connectionsettings.moc"

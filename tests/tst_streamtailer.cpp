@@ -1,0 +1,300 @@
+#include "StreamTailer.h"
+#include "TestRedis.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+using namespace streamscope;
+using namespace streamscope::test;
+
+namespace {
+
+// Receives everything a tailer emits, on the test's thread (queued, as the GUI does).
+class Collector : public QObject {
+public:
+    explicit Collector(StreamTailer *tailer) {
+        connect(tailer, &StreamTailer::entriesReceived, this,
+                [this](const StreamEntryList &batch) { entries.append(batch); });
+        connect(tailer, &StreamTailer::gapDetected, this,
+                [this](const TailGap &gap) { gaps.append(gap); });
+        connect(tailer, &StreamTailer::stateChanged, this,
+                [this](TailState s, const QString &) { states.append(s); });
+        connect(tailer, &StreamTailer::statsUpdated, this,
+                [this](const TailStats &s) { stats = s; });
+        connect(tailer, &StreamTailer::streamFailed, this,
+                [this](const QByteArray &stream, const QString &message) {
+                    failures.append(QString::fromUtf8(stream) + QLatin1String(": ") + message);
+                });
+        connect(tailer, &StreamTailer::caughtUp, this, [this] { ++caughtUp; });
+    }
+    // The seq field of each entry of stream, in arrival order.
+    QList<int> seqs(const QByteArray &stream) const {
+        QList<int> out;
+        for (const StreamEntry &e : entries)
+            if (e.stream == stream)
+                out.append(e.value("seq").toInt());
+        return out;
+    }
+    bool isLive() const { return !states.isEmpty() && states.last() == TailState::Live; }
+
+    StreamEntryList entries;
+    QList<TailGap> gaps;
+    QList<TailState> states;
+    QStringList failures;
+    TailStats stats;
+    int caughtUp = 0;
+};
+
+QList<int> range(int from, int count) {
+    QList<int> out;
+    for (int i = from; i < from + count; ++i)
+        out.append(i);
+    return out;
+}
+
+StreamTailer::Options fastOptions() {
+    StreamTailer::Options o;
+    o.blockMs = 500;
+    o.statsIntervalMs = 200;
+    o.count = 50; // several batches even for small tests
+    return o;
+}
+
+} // namespace
+
+class TestStreamTailer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { STREAMSCOPE_START_REDIS(m_server); }
+    void init() {
+        m_admin = connectTo(m_server.settings());
+        run(*m_admin, {"FLUSHALL"});
+    }
+
+    void tailsSeveralStreamsInOrder() {
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("orders", "$");
+        controller.tailer()->addStream("payments", "$");
+        controller.start();
+        QTRY_VERIFY(got.isLive());
+        QTRY_COMPARE(got.caughtUp, 1); // positions resolved: what comes now is seen
+
+        for (int i = 0; i < 300; ++i)
+            run(*m_admin,
+                {"XADD", i % 3 ? "orders" : "payments", "*", "seq", QByteArray::number(i)});
+        QTRY_COMPARE(got.entries.size(), 300);
+        QList<int> orders, payments;
+        for (int i = 0; i < 300; ++i)
+            (i % 3 ? orders : payments).append(i);
+        QCOMPARE(got.seqs("orders"), orders);
+        QCOMPARE(got.seqs("payments"), payments);
+        // Entries of one stream arrive in ID order.
+        for (qsizetype i = 1; i < got.entries.size(); ++i)
+            if (got.entries[i].stream == got.entries[i - 1].stream)
+                QVERIFY(got.entries[i - 1].id < got.entries[i].id);
+        QTRY_COMPARE(got.stats.entries, qint64(300));
+        QVERIFY(got.gaps.isEmpty());
+    }
+
+    void startPositions() {
+        addEntries(*m_admin, "s", 0, 120);
+        const RedisReply tenth = run(*m_admin, {"XRANGE", "s", "-", "+", "COUNT", "10"});
+        const QByteArray tenthId = tenth.at(9).at(0).bytes();
+
+        TailController fromStart(m_server.settings(), fastOptions());
+        Collector all(fromStart.tailer());
+        fromStart.tailer()->addStream("s", "0");
+        TailController fromId(m_server.settings(), fastOptions());
+        Collector after(fromId.tailer());
+        fromId.tailer()->addStream("s", tenthId);
+        TailController fromNow(m_server.settings(), fastOptions());
+        Collector fresh(fromNow.tailer());
+        fromNow.tailer()->addStream("s", "$");
+        fromStart.start();
+        fromId.start();
+        fromNow.start();
+        QTRY_COMPARE(all.caughtUp, 1);
+        QTRY_COMPARE(after.caughtUp, 1);
+        QTRY_COMPARE(fresh.caughtUp, 1);
+        addEntries(*m_admin, "s", 120, 5);
+        QTRY_COMPARE(all.seqs("s"), range(0, 125));
+        QTRY_COMPARE(after.seqs("s"), range(10, 115));
+        QTRY_COMPARE(fresh.seqs("s"), range(120, 5));
+    }
+
+    void streamCreatedLater() {
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("not-yet", "$");
+        controller.start();
+        QTRY_COMPARE(got.caughtUp, 1);
+        addEntries(*m_admin, "not-yet", 0, 3);
+        QTRY_COMPARE(got.seqs("not-yet"), range(0, 3));
+    }
+
+    // The server is killed (SIGKILL) and restarted with its data while a writer keeps going:
+    // every entry arrives exactly once, in order.
+    void resumesAfterServerRestart() {
+        LocalRedisServer server(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(server);
+        auto writer = connectTo(server.settings());
+        addEntries(*writer, "events", 0, 200);
+
+        TailController controller(server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("events", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("events").size(), 200);
+
+        server.kill();
+        QTRY_VERIFY(got.states.contains(TailState::Reconnecting));
+        STREAMSCOPE_START_REDIS(server); // same port, same data directory (AOF fsync always)
+        writer = connectTo(server.settings());
+        addEntries(*writer, "events", 200, 150);
+        QTRY_VERIFY_WITH_TIMEOUT(got.seqs("events").size() >= 350, 15000);
+        addEntries(*writer, "events", 350, 50);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("events").size(), 400, 15000);
+        QCOMPARE(got.seqs("events"), range(0, 400));
+        QTRY_VERIFY(got.stats.reconnects >= 1);
+        QVERIFY(got.gaps.isEmpty());
+    }
+
+    // While the reader is locked out, the stream grows and is trimmed past its position: it
+    // reports exactly how many entries it lost and carries on with the survivors.
+    void reportsGapAfterTrim() {
+        addEntries(*m_admin, "g", 0, 10);
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("g", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("g"), range(0, 10));
+
+        // Lock it out: new connections need a password, and its connection is cut.
+        run(*m_admin, {"CONFIG", "SET", "requirepass", "lockout"});
+        run(*m_admin, {"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+        QTRY_VERIFY(got.states.contains(TailState::Reconnecting));
+        addEntries(*m_admin, "g", 10, 20);            // seq 10..29
+        run(*m_admin, {"XTRIM", "g", "MAXLEN", "5"}); // only 25..29 survive
+        const RedisReply first = run(*m_admin, {"XRANGE", "g", "-", "+", "COUNT", "1"});
+        run(*m_admin, {"CONFIG", "SET", "requirepass", ""});
+
+        QTRY_COMPARE_WITH_TIMEOUT(got.gaps.size(), 1, 15000);
+        const TailGap gap = got.gaps.first();
+        QCOMPARE(gap.stream, QByteArray("g"));
+        QCOMPARE(gap.lost, qint64(15)); // 10..24
+        QVERIFY(gap.firstSurvivingId.has_value());
+        QCOMPARE(gap.firstSurvivingId->toByteArray(), first.at(0).at(0).bytes());
+        QCOMPARE(gap.lastSeenId, got.entries.at(9).id);
+        QVERIFY(gap.describe().contains(QLatin1String("15 entries")));
+        QTRY_COMPARE(got.seqs("g"), range(0, 10) + range(25, 5));
+        QCOMPARE(got.gaps.size(), 1); // reported once
+    }
+
+    void reportsGapWhenStartIdWasTrimmed() {
+        addEntries(*m_admin, "t", 0, 10);
+        const RedisReply all = run(*m_admin, {"XRANGE", "t", "-", "+"});
+        run(*m_admin, {"XTRIM", "t", "MAXLEN", "3"});
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("t", all.at(2).at(0).bytes()); // after seq 2
+        controller.start();
+        QTRY_COMPARE(got.seqs("t"), range(7, 3));
+        QCOMPARE(got.gaps.size(), 1);
+        QCOMPARE(got.gaps.first().firstSurvivingId->toByteArray(), all.at(7).at(0).bytes());
+        QCOMPARE(got.gaps.first().lastSeenId.toByteArray(), all.at(2).at(0).bytes());
+        QCOMPARE(got.gaps.first().lost, qint64(-1)); // the server cannot count these
+
+        // A start ID that still exists is no gap.
+        TailController ok(m_server.settings(), fastOptions());
+        Collector fine(ok.tailer());
+        ok.tailer()->addStream("t", all.at(8).at(0).bytes());
+        ok.start();
+        QTRY_COMPARE(fine.seqs("t"), range(9, 1));
+        QVERIFY(fine.gaps.isEmpty());
+    }
+
+    void addAndRemoveStreamsWhileBlocked() {
+        StreamTailer::Options options = fastOptions();
+        options.blockMs = 60000; // a change must not wait for the BLOCK to end
+        TailController controller(m_server.settings(), options);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("first", "$");
+        controller.start();
+        QTRY_COMPARE(got.caughtUp, 1);
+
+        controller.tailer()->addStream("second", "$");
+        QTest::qWait(300); // the tailer resolves "$" for the new stream
+        addEntries(*m_admin, "second", 0, 3);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("second"), range(0, 3), 10000);
+
+        controller.tailer()->removeStream("first");
+        QTest::qWait(300);
+        addEntries(*m_admin, "first", 0, 2);
+        addEntries(*m_admin, "second", 3, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("second"), range(0, 4), 10000);
+        QVERIFY(got.seqs("first").isEmpty());
+    }
+
+    void stopIsPromptDuringALongBlock() {
+        StreamTailer::Options options = fastOptions();
+        options.blockMs = 120000;
+        TailController controller(m_server.settings(), options);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("quiet", "$");
+        controller.start();
+        QTRY_COMPARE(got.caughtUp, 1);
+        QTest::qWait(200); // now inside XREAD BLOCK 120000
+        QElapsedTimer clock;
+        clock.start();
+        controller.stop();
+        QVERIFY2(clock.elapsed() < 5000, "stop() waited out the BLOCK");
+        QVERIFY(!controller.isRunning());
+    }
+
+    void wrongTypeStreamIsReportedOthersContinue() {
+        run(*m_admin, {"SET", "not-a-stream", "x"});
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("not-a-stream", "0");
+        controller.tailer()->addStream("fine", "0");
+        controller.start();
+        QTRY_COMPARE(got.failures.size(), 1);
+        QVERIFY(got.failures.first().contains(QLatin1String("WRONGTYPE")));
+        addEntries(*m_admin, "fine", 0, 2);
+        QTRY_COMPARE(got.seqs("fine"), range(0, 2));
+    }
+
+    void failsWithoutRetryWhenAskedTo() {
+        ConnectionSettings s;
+        s.port = LocalRedisServer::freePort();
+        StreamTailer::Options options = fastOptions();
+        options.retryInitialConnect = false;
+        TailController controller(s, options);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("x", "$");
+        controller.start();
+        QTRY_VERIFY(got.states.contains(TailState::Failed));
+    }
+
+    void statsReportLag() {
+        addEntries(*m_admin, "lag", 0, 40);
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("lag", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("lag").size(), 40);
+        QTRY_VERIFY(!got.stats.streams.isEmpty() && got.stats.streams.first().atEnd);
+        QTRY_COMPARE(got.stats.streams.first().lagEntries, qint64(0));
+        QCOMPARE(got.stats.streams.first().received, qint64(40));
+        QVERIFY(got.stats.bytes > 0);
+        QVERIFY(got.stats.batches >= 1);
+    }
+
+private:
+    LocalRedisServer m_server;
+    std::unique_ptr<RedisConnection> m_admin;
+};
+
+QTEST_GUILESS_MAIN(TestStreamTailer)
+#include "tst_streamtailer.moc"

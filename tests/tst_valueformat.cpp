@@ -1,0 +1,105 @@
+#include "StreamEntry.h"
+#include "StreamId.h"
+#include "ValueFormat.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace streamscope;
+
+class TestValueFormat : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void displayText_data() {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("ascii") << QByteArray("hello") << "hello";
+        QTest::newRow("utf8") << QByteArray("gr\xc3\xbc\xc3\x9f") << QString::fromUtf8("grüß");
+        QTest::newRow("binary") << QByteArray("\xff\x00"
+                                              "a\\",
+                                              4)
+                                << "\\xff\\x00a\\\\";
+        QTest::newRow("truncated utf8") << QByteArray("\xc3") << "\\xc3";
+    }
+    void displayText() {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, shown);
+        QCOMPARE(valueformat::displayText(bytes), shown);
+    }
+
+    void singleLineEscapesAndCuts() {
+        QCOMPARE(valueformat::singleLine("a\nb\tc"), QStringLiteral("a\\nb\\tc"));
+        const QString cut = valueformat::singleLine(QByteArray(1000, 'x'), 10);
+        QCOMPARE(cut.size(), 10);
+        QVERIFY(cut.endsWith(QChar(0x2026)));
+        // A cut in the middle of a multi-byte character does not turn it into escapes.
+        const QByteArray umlauts = QString(200, QChar(0xfc)).toUtf8();
+        QVERIFY(!valueformat::singleLine(umlauts, 20).contains(QLatin1String("\\x")));
+    }
+
+    void hugeValueIsCheap() {
+        const QByteArray big(16 * 1024 * 1024, 'v');
+        const QString s = valueformat::singleLine(big, 200);
+        QCOMPARE(s.size(), 200); // bounded output whatever the input
+    }
+
+    void prettyJson() {
+        const auto pretty = valueformat::prettyJson(R"({"a":1,"b":[true,null]})");
+        QVERIFY(pretty.has_value());
+        QVERIFY(pretty->contains(QLatin1String("\n")));
+        QVERIFY(!valueformat::prettyJson("not json").has_value());
+        QVERIFY(!valueformat::prettyJson("{broken").has_value());
+    }
+
+    void jsonStringIsAlwaysValidJson() {
+        const QByteArray tricky("q\"uote\\ \n\x01 \xff end", 17);
+        QByteArray out = "[";
+        valueformat::appendJsonString(out, tricky);
+        out += "]";
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(out, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(doc.array().at(0).toString(), valueformat::displayText(tricky));
+    }
+
+    void entrySummaryAndPacking() {
+        const StreamEntry e = StreamEntry::make("s", {5, 1}, {"type", "order.created", "n", "1"});
+        QCOMPARE(valueformat::entrySummary(e), QStringLiteral("type=order.created n=1"));
+        QCOMPARE(e.fields(), (QList<QByteArray>{"type", "order.created", "n", "1"}));
+        QCOMPARE(e.value("n"), QByteArray("1"));
+        QVERIFY(e.value("missing").isNull());
+    }
+
+    void streamIds_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("full") << QByteArray("1700000000000-3") << true;
+        QTest::newRow("ms only") << QByteArray("1700000000000") << true;
+        QTest::newRow("zero") << QByteArray("0-0") << true;
+        QTest::newRow("letters") << QByteArray("abc") << false;
+        QTest::newRow("empty seq") << QByteArray("5-") << false;
+        QTest::newRow("negative") << QByteArray("-5") << false;
+        QTest::newRow("overflow") << QByteArray("99999999999999999999999-0") << false;
+        QTest::newRow("dollar") << QByteArray("$") << false;
+        QTest::newRow("empty") << QByteArray("") << false;
+    }
+    void streamIds() {
+        QFETCH(QByteArray, text);
+        QFETCH(bool, valid);
+        auto id = StreamId::parse(text);
+        QCOMPARE(id.ok(), valid);
+        if (!valid)
+            QVERIFY(id.error().message.contains(QLatin1String("malformed stream ID")));
+    }
+
+    void streamIdOrder() {
+        QVERIFY(StreamId({1, 5}) < StreamId({2, 0}));
+        QVERIFY(StreamId({2, 0}) < StreamId({2, 1}));
+        QCOMPARE(StreamId({2, 1}).successor(), StreamId({2, 2}));
+        QCOMPARE(StreamId::parse("42-7").value().toByteArray(), QByteArray("42-7"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestValueFormat)
+#include "tst_valueformat.moc"
