@@ -225,6 +225,12 @@ void StreamTailer::handleBatch(StreamEntryList &&batch) {
     }
     ++m_stats.batches;
     m_stats.entries += batch.size();
+    if (m_streams.size() > 1) {
+        // XREAD groups its reply by stream; consumers want one timeline (order, then payment).
+        // Each stream's entries are already in ID order, so a stable sort keeps them so.
+        std::stable_sort(batch.begin(), batch.end(),
+                         [](const StreamEntry &a, const StreamEntry &b) { return a.id < b.id; });
+    }
     if (!batch.isEmpty())
         Q_EMIT entriesReceived(batch);
     const bool allAtEnd =

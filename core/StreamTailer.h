@@ -52,7 +52,8 @@ struct TailStats {
 };
 
 // Tails a set of streams with blocking XREAD on its own connection. Lives on its own thread:
-// run() loops until requestStop(). Entries leave by value, one batch per XREAD reply.
+// run() loops until requestStop(). Entries leave by value, one batch per XREAD reply, in ID
+// (time) order across streams.
 //
 // Position: each stream starts at "$" (resolved once to the stream's last ID, so that a
 // reconnect before the first entry loses nothing), "0" or an ID, and afterwards always continues
