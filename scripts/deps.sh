@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages StreamScope needs that are missing, and says which.
+# Sourced by scripts/test.sh and scripts/demo.sh; safe to run again (installs nothing then).
+set -euo pipefail
+
+STREAMSCOPE_PACKAGES=(
+    g++ cmake ninja-build pkg-config            # toolchain
+    qt6-base-dev qt6-charts-dev libgl-dev       # Qt 6.4 Widgets, Network, Test, Charts
+    qt6-qpa-plugins fonts-dejavu-core           # windows on X11/Wayland, text offscreen
+    libhiredis-dev                              # RESP formatting and parsing
+    redis-server redis-tools                    # the server tests and --demo start
+)
+
+streamscope_install_missing() {
+    local missing=()
+    for p in "${STREAMSCOPE_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        echo "deps: all ${#STREAMSCOPE_PACKAGES[@]} packages present"
+        return 0
+    fi
+    echo "deps: installing ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "deps: not root; run as root or install them with: sudo apt-get install ${missing[*]}" >&2
+        return 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+streamscope_build() {
+    local root build generator=()
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    build="$root/build"
+    command -v ninja >/dev/null && generator=(-G Ninja)
+    # A build dir made with another generator cannot be reused.
+    if [ -f "$build/CMakeCache.txt" ] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${generator[1]:-Unix Makefiles}" "$build/CMakeCache.txt"; then
+        rm -rf "$build"
+    fi
+    cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake --build "$build" --parallel "$(nproc)"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    streamscope_install_missing
+fi
