@@ -10,11 +10,13 @@
 using namespace streamscope;
 
 int main(int argc, char **argv) {
-    // --screenshot renders without a display, so it works on servers and in CI.
+    // --screenshot, --help and --version need no display: they work on servers and in CI.
+    const bool headless = qEnvironmentVariableIsEmpty("DISPLAY")
+                          && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
     for (int i = 1; i < argc; ++i)
-        if (qstrcmp(argv[i], "--screenshot") == 0 && qEnvironmentVariableIsEmpty("DISPLAY")
-            && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
-            qputenv("QT_QPA_PLATFORM", "offscreen");
+        for (const char *flag : {"--screenshot", "--help", "-h", "--version", "-v"})
+            if (qstrcmp(argv[i], flag) == 0 && headless)
+                qputenv("QT_QPA_PLATFORM", "offscreen");
 
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("StreamScope"));
