@@ -72,8 +72,9 @@ public:
     static void *createArray(const redisReadTask *task, int elements) {
         const int level = entryLevel(task);
         if (level == 0) {
-            // The entries array of one stream: for XREAD its name is the sibling before it.
-            if (task->parent) {
+            // The entries array of one stream: in XREAD replies ([[name, entries], ...]) its
+            // name is the sibling before it; elsewhere (XAUTOCLAIM) the caller named it.
+            if (t_entries->depth == 2 && task->parent) {
                 const auto *parent = static_cast<const RedisReply *>(task->parent->obj);
                 if (task->idx > 0 && parent->size() > 0)
                     t_entries->stream = parent->at(0).bytes();

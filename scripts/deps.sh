@@ -9,6 +9,8 @@ STREAMSCOPE_PACKAGES=(
     qt6-qpa-plugins fonts-dejavu-core           # windows on X11/Wayland, text offscreen
     libhiredis-dev                              # RESP formatting and parsing
     redis-server redis-tools                    # the server tests and --demo start
+    qt6-httpserver-dev qt6-websockets-dev       # the shop's order service HTTP API
+    libqt6sql6-sqlite                           # the shop services' own databases
 )
 
 streamscope_install_missing() {

@@ -11,8 +11,8 @@ using namespace streamscope;
 
 int main(int argc, char **argv) {
     // --screenshot, --help and --version need no display: they work on servers and in CI.
-    const bool headless = qEnvironmentVariableIsEmpty("DISPLAY")
-                          && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    const bool headless =
+        qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
     for (int i = 1; i < argc; ++i)
         for (const char *flag : {"--screenshot", "--help", "-h", "--version", "-v"})
             if (qstrcmp(argv[i], flag) == 0 && headless)

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "GroupConsumer.h"
+#include "PublishOnce.h"
+#include "Stores.h"
+
+namespace streamscope::shop {
+
+// Charges each order exactly once and announces it exactly once, whatever crashes:
+// 1. the charge is recorded in the payments database (one row per order: never charged twice);
+// 2. payment.completed/failed is published and the order entry acknowledged in one Lua step
+//    that publishes at most once per order (never announced twice).
+// A crash between the steps leaves the entry pending; whoever gets it next finds the charge
+// recorded and only publishes and acknowledges.
+class PaymentHandler : public MessageHandler {
+public:
+    struct Rules {
+        double failRate = 0;        // share of orders declined (by a hash of the order ID)
+        qint64 maxAmount = 1000000; // cents; above it the payment fails
+    };
+    PaymentHandler(PaymentStore *store, Rules rules, QByteArray consumer);
+
+    Error prepare(RedisConnection &connection) override;
+    Result<QList<Outcome>> handle(RedisConnection &connection,
+                                  const QList<Delivery> &batch) override;
+
+    // The decision for an order: deterministic, so a retry decides the same way.
+    Payment decide(const QString &orderId, qint64 amount, const QString &currency) const;
+
+private:
+    PaymentStore *m_store;
+    Rules m_rules;
+    QByteArray m_consumer;
+    PublishOnce m_publish;
+};
+
+int runPaymentService(const QStringList &args);
+int runNotificationService(const QStringList &args);
+
+} // namespace streamscope::shop

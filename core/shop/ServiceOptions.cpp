@@ -1,0 +1,93 @@
+#include "ServiceOptions.h"
+
+#include <cstdio>
+#include <functional>
+
+namespace streamscope::shop {
+
+void addCommonOptions(QCommandLineParser &parser, bool consumer) {
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("url"),
+                      QStringLiteral("Redis URL (default redis://127.0.0.1:6379; the password may "
+                                     "come from REDISCLI_AUTH)."),
+                      QStringLiteral("URL"), QString::fromLatin1(ConnectionSettings::defaultUrl)});
+    if (!consumer)
+        return;
+    parser.addOptions({
+        {QStringLiteral("claim-idle-ms"),
+         QStringLiteral("Claim entries other consumers left idle this long (default 30000)."),
+         QStringLiteral("MS"), QStringLiteral("30000")},
+        {QStringLiteral("max-deliveries"),
+         QStringLiteral("Dead-letter a message after this many failed deliveries (default 5)."),
+         QStringLiteral("N"), QStringLiteral("5")},
+        {QStringLiteral("retry-ms"),
+         QStringLiteral("Retry a failed message after this long (default 1000)."),
+         QStringLiteral("MS"), QStringLiteral("1000")},
+        {QStringLiteral("crash-after"),
+         QStringLiteral("Fault switch: exit abruptly after receiving N messages, leaving its "
+                        "pending entries behind."),
+         QStringLiteral("N")},
+        {QStringLiteral("stall-after"),
+         QStringLiteral("Fault switch: stay connected but stop consuming after N messages."),
+         QStringLiteral("N")},
+        {QStringLiteral("slow-ms"), QStringLiteral("Fault switch: spend MS on each message."),
+         QStringLiteral("MS")},
+    });
+}
+
+Result<ConnectionSettings> settingsFrom(const QCommandLineParser &parser,
+                                        const QString &clientName) {
+    auto settings = ConnectionSettings::fromUrl(parser.value(QStringLiteral("url")));
+    if (!settings.ok())
+        return settings.error();
+    settings->clientName = clientName;
+    return settings;
+}
+
+Error applyConsumerOptions(const QCommandLineParser &parser, GroupConsumer::Options *options) {
+    struct Knob {
+        const char *name;
+        bool allowZero;
+        std::function<void(qint64)> set;
+    };
+    const QList<Knob> knobs{
+        {"claim-idle-ms", false, [&](qint64 v) { options->claimIdleMs = int(v); }},
+        {"max-deliveries", false, [&](qint64 v) { options->maxDeliveries = int(v); }},
+        {"retry-ms", true, [&](qint64 v) { options->retryMs = int(v); }},
+        {"crash-after", false, [&](qint64 v) { options->crashAfter = v; }},
+        {"stall-after", true, [&](qint64 v) { options->stallAfter = v; }},
+        {"slow-ms", true, [&](qint64 v) { options->slowMs = int(v); }},
+    };
+    for (const Knob &k : knobs) {
+        const QString name = QString::fromLatin1(k.name);
+        if (!parser.isSet(name) && parser.value(name).isEmpty())
+            continue;
+        qint64 v = 0;
+        if (!parsePositive(parser.value(name), &v, k.allowZero) || v > 1000000000)
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("--%1: \"%2\" is not a whole number%3")
+                             .arg(name, parser.value(name),
+                                  k.allowZero ? QStringLiteral(" >= 0") : QStringLiteral(" > 0")));
+        k.set(v);
+    }
+    return {};
+}
+
+int parseOrExit(QCommandLineParser &parser, const QStringList &args) {
+    if (!parser.parse(args)) {
+        std::fprintf(stderr, "%s\nRun with --help for usage.\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "unexpected argument \"%s\"\nRun with --help for usage.\n",
+                     qPrintable(parser.positionalArguments().first()));
+        return 2;
+    }
+    return -1;
+}
+
+} // namespace streamscope::shop

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "Error.h"
+
+#include <QObject>
+#include <QProcess>
+
+#include <memory>
+#include <vector>
+
+namespace streamscope::shop {
+
+// Runs the reference shop for `streamscope --demo`: the order service placing a steady trickle
+// of orders, two payment instances (the second crashes every so often, leaving pending entries
+// behind, and is restarted after a while), and the notification service. Every process dies
+// with this one (PR_SET_PDEATHSIG), so nothing is left behind even if the app is killed.
+class ShopDemo : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        QString binDir;  // where the service executables are
+        QString dataDir; // their databases
+        QString redisUrl;
+        int ordersPerSecond = 5;
+        int claimIdleMs = 10000;
+        int restartAfterMs = 20000; // how long the crashed instance stays dead
+        bool crashing = true;
+    };
+    explicit ShopDemo(Options options, QObject *parent = nullptr);
+    ~ShopDemo() override;
+
+    Error start();
+    void stop();
+    // The services' names and whether each runs now.
+    QList<QPair<QString, bool>> status() const;
+
+private:
+    struct Service {
+        QString name;
+        QString program;
+        QStringList args;
+        bool crashes = false;
+        std::unique_ptr<QProcess> process;
+    };
+    Error launch(Service &service);
+
+    Options m_options;
+    std::vector<Service> m_services;
+    bool m_stopping = false;
+};
+
+} // namespace streamscope::shop
