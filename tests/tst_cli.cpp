@@ -42,7 +42,9 @@ private:
 
 private Q_SLOTS:
     void initTestCase() {
-        m_binary = qEnvironmentVariable("STREAMSCOPE_BIN_DIR") + QStringLiteral("/streamscope-cli");
+        const QString dir = qEnvironmentVariable("STREAMSCOPE_BIN_DIR");
+        m_binary = (dir.isEmpty() ? QCoreApplication::applicationDirPath() : dir)
+                   + QStringLiteral("/streamscope-cli");
         QVERIFY2(QFile::exists(m_binary), qPrintable(m_binary + QStringLiteral(" not built")));
         STREAMSCOPE_START_REDIS(m_server);
         m_admin = connectTo(m_server.settings());

@@ -1,11 +1,13 @@
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
+#include "ShopDemo.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
 
 using namespace streamscope;
 
@@ -33,7 +35,8 @@ int main(int argc, char **argv) {
                                  QStringLiteral("Connect to URL (redis://, rediss://, unix://)."),
                                  QStringLiteral("URL"));
     const QCommandLineOption demo(
-        QStringLiteral("demo"), QStringLiteral("Start a private redis-server and connect to it."));
+        QStringLiteral("demo"),
+        QStringLiteral("Start a private redis-server and the reference shop, and watch them."));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("Save the window to FILE (PNG) and exit."),
                                         QStringLiteral("FILE"));
@@ -62,6 +65,7 @@ int main(int argc, char **argv) {
     window.setRowCap(cap);
 
     LocalRedisServer demoServer(LocalRedisServer::Options{true, {}, 0});
+    std::optional<shop::ShopDemo> shop; // stopped before the server: declared after it
     if (parser.isSet(demo)) {
         if (Error e = demoServer.start()) {
             std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
@@ -69,6 +73,12 @@ int main(int argc, char **argv) {
         }
         std::fprintf(stderr, "streamscope --demo: private redis-server at %s (data in %s)\n",
                      qPrintable(demoServer.url()), qPrintable(demoServer.dir()));
+        shop.emplace(shop::ShopDemo::Options{QCoreApplication::applicationDirPath(),
+                                             demoServer.dir(), demoServer.url()});
+        if (Error e = shop->start()) {
+            std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
+            return 3;
+        }
         window.connectTo(demoServer.settings());
     } else if (parser.isSet(url)) {
         auto settings = ConnectionSettings::fromUrl(parser.value(url));

@@ -1,0 +1,369 @@
+// The reference shop as real processes against a real redis-server.
+#include "LocalRedisServer.h"
+#include "Stores.h"
+#include "StreamEntry.h"
+#include "TestRedis.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <map>
+
+using namespace streamscope;
+using namespace streamscope::test;
+
+namespace {
+
+// CTest says where the executables are; run by hand, they are next to this test.
+QString binDir() {
+    const QString dir = qEnvironmentVariable("STREAMSCOPE_BIN_DIR");
+    return dir.isEmpty() ? QCoreApplication::applicationDirPath() : dir;
+}
+
+// A service process whose log is kept for failure messages; dies with the test.
+class Service {
+public:
+    Service(const QString &program, QStringList args, const QString &logPath)
+        : m_program(binDir() + QLatin1Char('/') + program)
+        , m_args(std::move(args))
+        , m_logPath(logPath) {}
+    ~Service() { stop(); }
+    bool start() {
+        m_process = std::make_unique<QProcess>();
+        m_process->setProgram(m_program);
+        m_process->setArguments(m_args);
+        m_process->setStandardErrorFile(m_logPath, QIODevice::Append);
+        m_process->setStandardOutputFile(m_logPath + QStringLiteral(".out"), QIODevice::Append);
+        dieWithParent(*m_process);
+        m_process->start();
+        return m_process->waitForStarted(5000);
+    }
+    void kill() {
+        if (m_process && m_process->state() != QProcess::NotRunning) {
+            ::kill(pid_t(m_process->processId()), SIGKILL);
+            m_process->waitForFinished(5000);
+        }
+    }
+    void stop() {
+        if (m_process && m_process->state() != QProcess::NotRunning) {
+            m_process->terminate();
+            if (!m_process->waitForFinished(10000))
+                kill();
+        }
+    }
+    bool running() const { return m_process && m_process->state() == QProcess::Running; }
+    int exitCode() const { return m_process ? m_process->exitCode() : -1; }
+    QString log() const {
+        QFile f(m_logPath);
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+    // The listening port, from "listening on http://127.0.0.1:PORT".
+    int httpPort() const {
+        const QString text = log();
+        const int at = text.lastIndexOf(QLatin1String("listening on http://127.0.0.1:"));
+        if (at < 0)
+            return 0;
+        return text.mid(at + 30).section(QLatin1Char('\n'), 0, 0).trimmed().toInt();
+    }
+
+private:
+    QString m_program;
+    QStringList m_args;
+    QString m_logPath;
+    std::unique_ptr<QProcess> m_process;
+};
+
+struct Http {
+    int status = 0;
+    QJsonObject body;
+};
+
+} // namespace
+
+class TestShop : public QObject {
+    Q_OBJECT
+private:
+    std::unique_ptr<Service> service(const QString &program, QStringList args) {
+        args.prepend(m_server.url());
+        args.prepend(QStringLiteral("--url"));
+        auto s = std::make_unique<Service>(
+            program, args, m_dir->filePath(program + QString::number(m_logCounter++) + ".log"));
+        if (!s->start())
+            QTest::qFail(qPrintable(QStringLiteral("cannot start ") + program), __FILE__, __LINE__);
+        return s;
+    }
+    std::unique_ptr<Service> orderService(QStringList extra = {}) {
+        return service(QStringLiteral("order-service"),
+                       QStringList{QStringLiteral("--http"), QStringLiteral("0"),
+                                   QStringLiteral("--db"), m_dir->filePath("orders.db")}
+                           + extra);
+    }
+    std::unique_ptr<Service> paymentService(const QString &consumer, QStringList extra = {}) {
+        return service(QStringLiteral("payment-service"),
+                       QStringList{QStringLiteral("--consumer"), consumer, QStringLiteral("--db"),
+                                   m_dir->filePath("payments.db"),
+                                   QStringLiteral("--claim-idle-ms"), QStringLiteral("1000")}
+                           + extra);
+    }
+    Http request(int port, const QByteArray &method, const QString &path,
+                 const QByteArray &body = {}) {
+        QNetworkRequest req(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+        QNetworkReply *reply = m_http.sendCustomRequest(req, method, body);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        if (!reply->isFinished())
+            done.wait(10000);
+        Http out{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                 QJsonDocument::fromJson(reply->readAll()).object()};
+        reply->deleteLater();
+        return out;
+    }
+    qint64 xlen(const QByteArray &stream) { return run(*m_admin, {"XLEN", stream}).integer(); }
+    qint64 pendingCount(const QByteArray &stream, const QByteArray &group) {
+        const RedisReply r = run(*m_admin, {"XPENDING", stream, group});
+        return r.isArray() && r.size() > 0 ? r.at(0).integer() : -1;
+    }
+    // Every entry of a stream, paged by ID.
+    StreamEntryList readAll(const QByteArray &stream) {
+        StreamEntryList all;
+        QByteArray start = "-";
+        for (;;) {
+            const RedisReply page = run(*m_admin, {"XRANGE", stream, start, "+", "COUNT", "500"});
+            StreamEntryList entries;
+            appendEntries(page, stream, &entries);
+            all.append(entries);
+            if (entries.size() < 500)
+                return all;
+            start = "(" + entries.last().id.toByteArray();
+        }
+    }
+    QHash<QString, qint64> orderStatuses() {
+        shop::OrderStore store(m_dir->filePath("orders.db"));
+        if (store.open())
+            return {};
+        auto counts = store.countByStatus();
+        return counts.ok() ? counts.value() : QHash<QString, qint64>();
+    }
+
+private Q_SLOTS:
+    void initTestCase() { STREAMSCOPE_START_REDIS(m_server); }
+    void init() {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        m_admin = connectTo(m_server.settings());
+        run(*m_admin, {"FLUSHALL"});
+    }
+    void cleanup() {
+        if (QTest::currentTestFailed())
+            for (const QString &name : QDir(m_dir->path()).entryList({QStringLiteral("*.log")}))
+                qWarning("%s:\n%s", qPrintable(name), qPrintable(QString::fromUtf8([&] {
+                             QFile f(m_dir->filePath(name));
+                             f.open(QIODevice::ReadOnly);
+                             return f.readAll().right(3000);
+                         }())));
+    }
+
+    // 2,000 orders through two payment instances while one is SIGKILLed three times at random
+    // moments: every order gets exactly one payment event, the matching status, and nothing is
+    // left pending.
+    void everyOrderPaidExactlyOnceDespiteCrashes() {
+        const int orders = 2000;
+        auto ordersService = orderService({QStringLiteral("--generate"), QStringLiteral("400"),
+                                           QStringLiteral("--orders"), QString::number(orders)});
+        auto steady = paymentService(QStringLiteral("p1"),
+                                     {QStringLiteral("--fail-rate"), QStringLiteral("0.1")});
+        auto victim = paymentService(QStringLiteral("p2"),
+                                     {QStringLiteral("--fail-rate"), QStringLiteral("0.1")});
+        auto *random = QRandomGenerator::global();
+        for (int kill = 0; kill < 3; ++kill) {
+            QTest::qWait(random->bounded(300, 1300));
+            victim->kill();
+            QTest::qWait(random->bounded(100, 600));
+            QVERIFY(victim->start());
+        }
+
+        QTRY_COMPARE_WITH_TIMEOUT(xlen("payment-events"), qint64(orders), 90000);
+        QTRY_COMPARE_WITH_TIMEOUT(pendingCount("order-events", "payment-service"), qint64(0),
+                                  30000);
+        QTRY_COMPARE_WITH_TIMEOUT(orderStatuses().value(QStringLiteral("placed")), qint64(0),
+                                  30000);
+        QTRY_COMPARE_WITH_TIMEOUT(pendingCount("payment-events", "order-service"), qint64(0),
+                                  30000);
+        QTest::qWait(1500); // anything still in flight would show up now
+        QCOMPARE(xlen("payment-events"), qint64(orders));
+        QCOMPARE(xlen("order-events"), qint64(orders));
+
+        // Exactly one event per order, whose outcome the order database agrees with.
+        std::map<qint64, QByteArray> outcome;
+        for (const StreamEntry &e : readAll("payment-events")) {
+            const qint64 id = e.value("orderId").toLongLong();
+            QVERIFY2(!outcome.count(id),
+                     qPrintable(QStringLiteral("order %1 announced twice").arg(id)));
+            outcome[id] = e.value("type");
+        }
+        QCOMPARE(qint64(outcome.size()), qint64(orders));
+        QCOMPARE(outcome.begin()->first, qint64(1));
+        QCOMPARE(outcome.rbegin()->first, qint64(orders));
+        qint64 completed = 0;
+        for (const auto &[id, type] : outcome)
+            completed += type == "payment.completed";
+        const QHash<QString, qint64> statuses = orderStatuses();
+        QCOMPARE(statuses.value(QStringLiteral("paid")), completed);
+        QCOMPARE(statuses.value(QStringLiteral("payment_failed")), qint64(orders) - completed);
+        QVERIFY(completed > orders * 0.8 && completed < orders); // --fail-rate 0.1 took effect
+        QCOMPARE(xlen("order-events:dlq"), qint64(0));
+        QVERIFY(victim->log().contains(QLatin1String("consuming order-events")));
+    }
+
+    // Orders are taken while no payment instance runs; the backlog is paid once one starts.
+    void ordersAcceptedWhilePaymentsAreDown() {
+        auto orders = orderService();
+        QTRY_VERIFY(orders->httpPort() > 0);
+        const int port = orders->httpPort();
+        for (int i = 0; i < 5; ++i) {
+            const Http r = request(
+                port, "POST", QStringLiteral("/orders"),
+                R"({"userId":"u1","items":[{"sku":"A","qty":1}],"amount":1250,"currency":"EUR"})");
+            QCOMPARE(r.status, 201);
+            QCOMPARE(r.body.value(QStringLiteral("status")).toString(), QStringLiteral("placed"));
+        }
+        QTRY_COMPARE(xlen("order-events"), qint64(5));
+        QCOMPARE(request(port, "GET", QStringLiteral("/orders/3")).body.value("status").toString(),
+                 QStringLiteral("placed"));
+
+        auto payments = paymentService(QStringLiteral("late"));
+        QTRY_COMPARE_WITH_TIMEOUT(orderStatuses().value(QStringLiteral("paid")), qint64(5), 20000);
+        const Http paid = request(port, "GET", QStringLiteral("/orders/3"));
+        QCOMPARE(paid.body.value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
+        QVERIFY(paid.body.value(QStringLiteral("paymentId")).toString().startsWith("pay-"));
+    }
+
+    // A message the payment service cannot process goes to the dead-letter stream after
+    // --max-deliveries, and the group moves on.
+    void poisonMessageIsDeadLettered() {
+        auto payments = paymentService(QStringLiteral("p1"),
+                                       {QStringLiteral("--max-deliveries"), QStringLiteral("3"),
+                                        QStringLiteral("--retry-ms"), QStringLiteral("100")});
+        QTRY_VERIFY(payments->log().contains(QLatin1String("consuming")));
+        const QByteArray poison = run(*m_admin, {"XADD", "order-events", "*", "type",
+                                                 "order.created", "amount", "abc", "orderId", "77"})
+                                      .bytes();
+        run(*m_admin, {"XADD", "order-events", "*", "type", "order.created", "orderId", "78",
+                       "amount", "100", "currency", "EUR"});
+        QTRY_COMPARE_WITH_TIMEOUT(xlen("order-events:dlq"), qint64(1), 15000);
+        const StreamEntryList dlq = readAll("order-events:dlq");
+        const StreamEntry &dead = dlq.first();
+        QCOMPARE(dead.value("dlq.id"), poison);
+        QCOMPARE(dead.value("dlq.stream"), QByteArray("order-events"));
+        QCOMPARE(dead.value("dlq.deliveries"), QByteArray("3"));
+        QVERIFY(dead.value("dlq.reason").contains("amount \"abc\""));
+        QCOMPARE(dead.value("amount"), QByteArray("abc")); // the original fields travel with it
+        QTRY_COMPARE(pendingCount("order-events", "payment-service"), qint64(0));
+        QCOMPARE(xlen("payment-events"), qint64(1)); // the good order was paid meanwhile
+    }
+
+    void httpRejectsBadOrders_data() {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("not json") << QByteArray("{oops") << "not valid JSON";
+        QTest::newRow("array") << QByteArray("[1,2]") << "JSON object";
+        QTest::newRow("no user") << QByteArray(R"({"items":[1],"amount":5,"currency":"EUR"})")
+                                 << "userId";
+        QTest::newRow("no items") << QByteArray(R"({"userId":"u","amount":5,"currency":"EUR"})")
+                                  << "items";
+        QTest::newRow("negative amount")
+            << QByteArray(R"({"userId":"u","items":[1],"amount":-5,"currency":"EUR"})") << "amount";
+        QTest::newRow("fractional cents")
+            << QByteArray(R"({"userId":"u","items":[1],"amount":10.5,"currency":"EUR"})")
+            << "amount";
+        QTest::newRow("amount as text")
+            << QByteArray(R"({"userId":"u","items":[1],"amount":"5","currency":"EUR"})")
+            << "amount";
+        QTest::newRow("bad currency")
+            << QByteArray(R"({"userId":"u","items":[1],"amount":5,"currency":"euro"})")
+            << "currency";
+    }
+    void httpRejectsBadOrders() {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, mentions);
+        auto orders = orderService();
+        QTRY_VERIFY(orders->httpPort() > 0);
+        const Http r = request(orders->httpPort(), "POST", QStringLiteral("/orders"), body);
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.body.value(QStringLiteral("error")).toString().contains(mentions),
+                 qPrintable(r.body.value(QStringLiteral("error")).toString()));
+        QTest::qWait(300); // the relay would have published by now
+        QCOMPARE(xlen("order-events"), qint64(0));
+        QVERIFY(orderStatuses().isEmpty());
+    }
+
+    void httpLookups() {
+        auto orders = orderService();
+        QTRY_VERIFY(orders->httpPort() > 0);
+        const int port = orders->httpPort();
+        const Http unknown = request(port, "GET", QStringLiteral("/orders/4711"));
+        QCOMPARE(unknown.status, 404);
+        QCOMPARE(unknown.body.value(QStringLiteral("error")).toString(),
+                 QStringLiteral("no order 4711"));
+        QCOMPARE(request(port, "GET", QStringLiteral("/orders/abc")).status, 400);
+        const Http placed =
+            request(port, "POST", QStringLiteral("/orders"),
+                    R"({"userId":"u9","items":[{"sku":"B"}],"amount":999,"currency":"USD"})");
+        QCOMPARE(placed.status, 201);
+        const QString id = placed.body.value(QStringLiteral("orderId")).toString();
+        const Http got = request(port, "GET", QStringLiteral("/orders/") + id);
+        QCOMPARE(got.status, 200);
+        QCOMPARE(got.body.value(QStringLiteral("userId")).toString(), QStringLiteral("u9"));
+        QCOMPARE(got.body.value(QStringLiteral("amount")).toInt(), 999);
+        QCOMPARE(got.body.value(QStringLiteral("currency")).toString(), QStringLiteral("USD"));
+        QTRY_COMPARE(xlen("order-events"), qint64(1));
+        const StreamEntry event = readAll("order-events").first();
+        QCOMPARE(event.value("type"), QByteArray("order.created"));
+        QCOMPARE(event.value("orderId"), id.toUtf8());
+        QCOMPARE(event.value("userId"), QByteArray("u9"));
+        QCOMPARE(event.value("amount"), QByteArray("999"));
+    }
+
+    void faultSwitches() {
+        for (int i = 1; i <= 10; ++i)
+            run(*m_admin, {"XADD", "order-events", "*", "type", "order.created", "orderId",
+                           QByteArray::number(i), "amount", "100", "currency", "EUR"});
+        auto crasher = paymentService(QStringLiteral("crasher"),
+                                      {QStringLiteral("--crash-after"), QStringLiteral("4")});
+        QTRY_VERIFY(!crasher->running());
+        QCOMPARE(crasher->exitCode(), 70);
+        // It left what it had received pending, under its name.
+        const RedisReply pending = run(*m_admin, {"XPENDING", "order-events", "payment-service"});
+        QVERIFY(pending.at(0).integer() > 0);
+        QCOMPARE(pending.at(3).at(0).at(0).bytes(), QByteArray("crasher"));
+
+        auto staller = paymentService(QStringLiteral("staller"),
+                                      {QStringLiteral("--stall-after"), QStringLiteral("0")});
+        QTRY_VERIFY(staller->log().contains(QLatin1String("stalling")));
+        QVERIFY(staller->running());
+        QCOMPARE(xlen("payment-events"), qint64(0));
+
+        // A healthy instance takes over the crashed one's work once it is idle long enough.
+        auto healthy = paymentService(QStringLiteral("healthy"));
+        QTRY_COMPARE_WITH_TIMEOUT(xlen("payment-events"), qint64(10), 15000);
+        QTRY_VERIFY(healthy->log().contains(QLatin1String("claimed")));
+    }
+
+private:
+    LocalRedisServer m_server;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<RedisConnection> m_admin;
+    QNetworkAccessManager m_http;
+    int m_logCounter = 0;
+};
+
+QTEST_GUILESS_MAIN(TestShop)
+#include "tst_shop.moc"
