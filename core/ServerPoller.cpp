@@ -84,33 +84,4 @@ void ServerPoller::run() {
     Q_EMIT finished();
 }
 
-PollerController::PollerController(ConnectionSettings settings, ServerPoller::Options options,
-                                   QObject *parent)
-    : QObject(parent)
-    , m_thread(new QThread(this))
-    , m_poller(new ServerPoller(std::move(settings), std::move(options))) {
-    m_thread->setObjectName(QStringLiteral("streamscope-poll"));
-    m_poller->moveToThread(m_thread);
-    connect(m_thread, &QThread::started, m_poller, &ServerPoller::run);
-    connect(m_poller, &ServerPoller::finished, m_thread, &QThread::quit, Qt::DirectConnection);
-}
-
-PollerController::~PollerController() {
-    stop();
-}
-
-void PollerController::start() {
-    m_thread->start();
-}
-
-void PollerController::stop() {
-    if (!m_poller)
-        return;
-    m_poller->requestStop();
-    m_thread->quit();
-    m_thread->wait();
-    delete m_poller;
-    m_poller = nullptr;
-}
-
 } // namespace streamscope

@@ -3,6 +3,7 @@
 #include "ConnectionSettings.h"
 #include "Error.h"
 #include "StreamInfo.h"
+#include "WorkerThread.h"
 
 #include <QMetaType>
 #include <QMutex>
@@ -54,20 +55,13 @@ private:
     std::atomic<bool> m_stop{false};
 };
 
-// Runs a ServerPoller on its own named thread, like TailController.
-class PollerController : public QObject {
-    Q_OBJECT
+// The poller on its own thread, "streamscope-poll".
+class PollerController : public WorkerThread<ServerPoller> {
 public:
-    PollerController(ConnectionSettings settings, ServerPoller::Options options,
-                     QObject *parent = nullptr);
-    ~PollerController() override;
-    ServerPoller *poller() const { return m_poller; }
-    void start();
-    void stop();
-
-private:
-    class QThread *m_thread = nullptr;
-    ServerPoller *m_poller = nullptr;
+    PollerController(ConnectionSettings settings, ServerPoller::Options options)
+        : WorkerThread(QStringLiteral("streamscope-poll"),
+                       std::make_unique<ServerPoller>(std::move(settings), std::move(options))) {}
+    ServerPoller *poller() const { return worker(); }
 };
 
 } // namespace streamscope

@@ -407,42 +407,6 @@ void StreamTailer::run() {
     Q_EMIT finished();
 }
 
-TailController::TailController(ConnectionSettings settings, StreamTailer::Options options,
-                               QObject *parent)
-    : QObject(parent)
-    , m_thread(new QThread(this))
-    , m_tailer(new StreamTailer(std::move(settings), options)) {
-    m_thread->setObjectName(QStringLiteral("streamscope-tail"));
-    m_tailer->moveToThread(m_thread);
-    connect(m_thread, &QThread::started, m_tailer, &StreamTailer::run);
-    // Direct: quit() is thread-safe, and the GUI thread may be waiting in stop().
-    connect(m_tailer, &StreamTailer::finished, m_thread, &QThread::quit, Qt::DirectConnection);
-}
-
-TailController::~TailController() {
-    stop();
-}
-
-void TailController::start() {
-    m_thread->start();
-}
-
-bool TailController::isRunning() const {
-    return m_thread->isRunning();
-}
-
-void TailController::stop() {
-    if (!m_tailer)
-        return;
-    // The tailer is ours until here, whether its thread ran, ended by itself or never started:
-    // nobody else deletes it, so callers may use tailer() until stop().
-    m_tailer->requestStop();
-    m_thread->quit();
-    m_thread->wait();
-    delete m_tailer;
-    m_tailer = nullptr;
-}
-
 void registerCoreMetaTypes() {
     static const bool once = [] {
         qRegisterMetaType<Error>();

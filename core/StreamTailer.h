@@ -4,6 +4,7 @@
 #include "Error.h"
 #include "StreamEntry.h"
 #include "StreamId.h"
+#include "WorkerThread.h"
 
 #include <QMap>
 #include <QMetaType>
@@ -147,23 +148,13 @@ private:
     RedisConnection *m_connection = nullptr;
 };
 
-// Owns a tailer and the named thread it runs on; stopping is requestStop(), quit(), wait(),
-// then the tailer is deleted here (not by deleteLater: callers may still hold tailer()).
-class TailController : public QObject {
-    Q_OBJECT
+// The tailer on its own thread, "streamscope-tail".
+class TailController : public WorkerThread<StreamTailer> {
 public:
-    TailController(ConnectionSettings settings, StreamTailer::Options options,
-                   QObject *parent = nullptr);
-    ~TailController() override;
-
-    StreamTailer *tailer() const { return m_tailer; }
-    void start();
-    void stop(); // blocks until the thread has ended (promptly)
-    bool isRunning() const;
-
-private:
-    class QThread *m_thread = nullptr;
-    StreamTailer *m_tailer = nullptr;
+    TailController(ConnectionSettings settings, StreamTailer::Options options)
+        : WorkerThread(QStringLiteral("streamscope-tail"),
+                       std::make_unique<StreamTailer>(std::move(settings), options)) {}
+    StreamTailer *tailer() const { return worker(); }
 };
 
 void registerCoreMetaTypes();

@@ -10,8 +10,9 @@
 
 namespace streamscope::shop {
 
-PaymentHandler::PaymentHandler(PaymentStore *store, Rules rules, QByteArray consumer)
-    : m_store(store)
+PaymentHandler::PaymentHandler(std::unique_ptr<PaymentStore> store, Rules rules,
+                               QByteArray consumer)
+    : m_store(std::move(store))
     , m_rules(rules)
     , m_consumer(std::move(consumer)) {}
 
@@ -156,19 +157,6 @@ int runPaymentService(const QStringList &args) {
         std::fprintf(stderr, "payment-service: --consumer NAME is required\n");
         return 2;
     }
-    auto settings = settingsFrom(parser, QStringLiteral("payment-service:") + consumer);
-    if (!settings.ok()) {
-        std::fprintf(stderr, "payment-service: %s\n", qPrintable(settings.error().message));
-        return 2;
-    }
-    GroupConsumer::Options options;
-    options.stream = names::orderEvents;
-    options.group = names::paymentGroup;
-    options.consumer = consumer.toUtf8();
-    if (Error e = applyConsumerOptions(parser, &options)) {
-        std::fprintf(stderr, "payment-service: %s\n", qPrintable(e.message));
-        return 2;
-    }
     PaymentHandler::Rules rules;
     bool ok = false;
     rules.failRate = parser.value(QStringLiteral("fail-rate")).toDouble(&ok);
@@ -180,17 +168,17 @@ int runPaymentService(const QStringList &args) {
         std::fprintf(stderr, "payment-service: --max-amount needs a whole number of cents\n");
         return 2;
     }
-
-    const ServiceLog log(QStringLiteral("payment-service[%1]").arg(consumer));
-    PaymentStore store(parser.value(QStringLiteral("db")));
-    if (Error e = store.open()) {
-        log.info(e.message);
-        return 1;
-    }
-    const std::atomic<bool> &stop = installStopSignals();
-    PaymentHandler handler(&store, rules, consumer.toUtf8());
-    GroupConsumer groupConsumer(settings.value(), options, &handler, log);
-    return groupConsumer.run(stop);
+    const QString dbPath = parser.value(QStringLiteral("db"));
+    return runConsumerService(
+        parser,
+        {QStringLiteral("payment-service"), names::orderEvents, names::paymentGroup, consumer},
+        [&](const ServiceLog &) -> Result<std::unique_ptr<MessageHandler>> {
+            auto store = std::make_unique<PaymentStore>(dbPath);
+            if (Error e = store->open())
+                return e;
+            return std::unique_ptr<MessageHandler>(
+                std::make_unique<PaymentHandler>(std::move(store), rules, consumer.toUtf8()));
+        });
 }
 
 namespace {
@@ -228,25 +216,13 @@ int runNotificationService(const QStringList &args) {
                       QStringLiteral("NAME"), QStringLiteral("notifier-1")});
     if (const int code = parseOrExit(parser, args); code >= 0)
         return code;
-    const QString consumer = parser.value(QStringLiteral("consumer"));
-    auto settings = settingsFrom(parser, QStringLiteral("notification-service:") + consumer);
-    if (!settings.ok()) {
-        std::fprintf(stderr, "notification-service: %s\n", qPrintable(settings.error().message));
-        return 2;
-    }
-    GroupConsumer::Options options;
-    options.stream = names::paymentEvents;
-    options.group = names::notificationGroup;
-    options.consumer = consumer.toUtf8();
-    if (Error e = applyConsumerOptions(parser, &options)) {
-        std::fprintf(stderr, "notification-service: %s\n", qPrintable(e.message));
-        return 2;
-    }
-    const ServiceLog log(QStringLiteral("notification-service[%1]").arg(consumer));
-    const std::atomic<bool> &stop = installStopSignals();
-    NotificationHandler handler;
-    GroupConsumer groupConsumer(settings.value(), options, &handler, log);
-    return groupConsumer.run(stop);
+    return runConsumerService(parser,
+                              {QStringLiteral("notification-service"), names::paymentEvents,
+                               names::notificationGroup, parser.value(QStringLiteral("consumer"))},
+                              [](const ServiceLog &) -> Result<std::unique_ptr<MessageHandler>> {
+                                  return std::unique_ptr<MessageHandler>(
+                                      std::make_unique<NotificationHandler>());
+                              });
 }
 
 } // namespace streamscope::shop

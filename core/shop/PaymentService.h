@@ -18,7 +18,7 @@ public:
         double failRate = 0;        // share of orders declined (by a hash of the order ID)
         qint64 maxAmount = 1000000; // cents; above it the payment fails
     };
-    PaymentHandler(PaymentStore *store, Rules rules, QByteArray consumer);
+    PaymentHandler(std::unique_ptr<PaymentStore> store, Rules rules, QByteArray consumer);
 
     Error prepare(RedisConnection &connection) override;
     Result<QList<Outcome>> handle(RedisConnection &connection,
@@ -28,7 +28,7 @@ public:
     Payment decide(const QString &orderId, qint64 amount, const QString &currency) const;
 
 private:
-    PaymentStore *m_store;
+    std::unique_ptr<PaymentStore> m_store;
     Rules m_rules;
     QByteArray m_consumer;
     PublishOnce m_publish;

@@ -73,6 +73,34 @@ Error applyConsumerOptions(const QCommandLineParser &parser, GroupConsumer::Opti
     return {};
 }
 
+int runConsumerService(
+    const QCommandLineParser &parser, const ConsumerService &service,
+    const std::function<Result<std::unique_ptr<MessageHandler>>(const ServiceLog &)> &makeHandler) {
+    const QByteArray prefix = service.name.toUtf8() + ": ";
+    auto settings = settingsFrom(parser, service.name + QLatin1Char(':') + service.consumer);
+    if (!settings.ok()) {
+        std::fprintf(stderr, "%s%s\n", prefix.constData(), qPrintable(settings.error().message));
+        return 2;
+    }
+    GroupConsumer::Options options;
+    options.stream = service.stream;
+    options.group = service.group;
+    options.consumer = service.consumer.toUtf8();
+    if (Error e = applyConsumerOptions(parser, &options)) {
+        std::fprintf(stderr, "%s%s\n", prefix.constData(), qPrintable(e.message));
+        return 2;
+    }
+    const ServiceLog log(QStringLiteral("%1[%2]").arg(service.name, service.consumer));
+    auto handler = makeHandler(log);
+    if (!handler.ok()) {
+        log.info(handler.error().message);
+        return 1;
+    }
+    const std::atomic<bool> &stop = installStopSignals();
+    GroupConsumer consumer(settings.value(), options, handler.value().get(), log);
+    return consumer.run(stop);
+}
+
 int parseOrExit(QCommandLineParser &parser, const QStringList &args) {
     if (!parser.parse(args)) {
         std::fprintf(stderr, "%s\nRun with --help for usage.\n", qPrintable(parser.errorText()));
