@@ -24,6 +24,8 @@ struct ConnectionSettings {
     int commandTimeoutMs = 5000;
     QString clientName = QStringLiteral("streamscope");
     bool tlsVerifyPeer = true;
+    // No command that changes data leaves the process (enforced by RedisConnection).
+    bool readOnly = false;
 
     static constexpr const char *defaultUrl = "redis://127.0.0.1:6379";
 

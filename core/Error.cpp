@@ -22,6 +22,8 @@ QString Error::kindName(Kind kind) {
         return QStringLiteral("server error");
     case Kind::Cancelled:
         return QStringLiteral("cancelled");
+    case Kind::ReadOnly:
+        return QStringLiteral("refused in read-only mode");
     }
     return {};
 }

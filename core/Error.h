@@ -21,6 +21,7 @@ struct Error {
         Protocol,        // the bytes were not RESP
         Server,          // the server answered with an error reply (WRONGTYPE, NOPERM, ...)
         Cancelled,       // we were asked to stop
+        ReadOnly,        // a write refused by read-only mode: nothing was sent
     };
 
     Kind kind = Kind::None;

@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QLocalSocket>
+#include <QSet>
 #include <QSslSocket>
 #include <QTcpSocket>
 
@@ -25,7 +26,8 @@ int remaining(qint64 deadline) {
 
 RedisConnection::RedisConnection(ConnectionSettings settings)
     : m_settings(std::move(settings))
-    , m_readBuffer(256 * 1024) {}
+    , m_readBuffer(256 * 1024)
+    , m_readOnly(m_settings.readOnly) {}
 
 RedisConnection::~RedisConnection() {
     close();
@@ -196,9 +198,38 @@ Result<RedisReply> RedisConnection::command(const Command &args, int timeoutMs) 
     return std::move(replies.value().front());
 }
 
+bool RedisConnection::isReadOnlyCommand(const Command &command) {
+    if (command.isEmpty())
+        return true;
+    static const QSet<QByteArray> reads{"PING",   "ECHO",      "AUTH",  "HELLO",  "SELECT",
+                                        "INFO",   "SCAN",      "TYPE",  "EXISTS", "XLEN",
+                                        "XRANGE", "XREVRANGE", "XREAD", "XINFO",  "XPENDING",
+                                        "TIME",   "DBSIZE",    "MULTI", "EXEC",   "DISCARD"};
+    const QByteArray name = command.first().toUpper();
+    if (name == "CLIENT") {
+        static const QSet<QByteArray> client{"SETNAME", "GETNAME", "ID", "INFO", "LIST"};
+        return command.size() > 1 && client.contains(command.at(1).toUpper());
+    }
+    return reads.contains(name);
+}
+
+Error RedisConnection::refuseWrites(const QList<Command> &commands) const {
+    if (!m_readOnly)
+        return {};
+    for (const Command &c : commands)
+        if (!isReadOnlyCommand(c))
+            return Error(Error::Kind::ReadOnly,
+                         QStringLiteral("read-only mode: %1 would change data on %2, so it was "
+                                        "not sent. Turn read-only mode off to do this.")
+                             .arg(QString::fromUtf8(c.first().toUpper()), m_settings.endpoint()));
+    return {};
+}
+
 Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entriesDepth,
                                                    StreamEntryList *out, int timeoutMs,
                                                    const QByteArray &stream) {
+    if (Error e = refuseWrites({args}))
+        return e;
     if (!isOpen())
         return Error(Error::Kind::Io,
                      QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
@@ -215,6 +246,8 @@ Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entr
 
 Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &commands,
                                                           int timeoutMs) {
+    if (Error e = refuseWrites(commands))
+        return e;
     if (!isOpen())
         return Error(Error::Kind::Io,
                      QStringLiteral("not connected to %1").arg(m_settings.endpoint()));

@@ -52,6 +52,13 @@ public:
     Result<RedisReply> commandEntries(const Command &args, int entriesDepth, StreamEntryList *out,
                                       int timeoutMs = -1, const QByteArray &stream = {});
 
+    // Read-only mode: only commands known not to change data leave the process (an allowlist,
+    // so a command added later is refused until someone says it is safe). Refused commands
+    // fail with Error::Kind::ReadOnly and nothing of the pipeline is sent.
+    void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+    bool isReadOnly() const { return m_readOnly; }
+    static bool isReadOnlyCommand(const Command &command);
+
     // Set from another thread to abandon the command under way (the connection is closed).
     void setCancelFlag(const std::atomic<bool> *flag) { m_cancel = flag; }
 
@@ -72,7 +79,10 @@ private:
     std::unique_ptr<QIODevice> m_device;
     ReplyParser m_parser;
     std::vector<char> m_readBuffer;
+    Error refuseWrites(const QList<Command> &commands) const;
+
     const std::atomic<bool> *m_cancel = nullptr;
+    bool m_readOnly = false;
     qint64 m_bytesReceived = 0;
     qint64 m_commandsSent = 0;
 };

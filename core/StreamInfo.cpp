@@ -67,19 +67,20 @@ Result<StreamInfoList> describeStreams(RedisConnection &connection,
     return result;
 }
 
-Result<StreamListing> listStreams(RedisConnection &connection, const QByteArray &pattern,
-                                  int maxKeys, int maxScanCalls) {
+Result<QList<QByteArray>> scanStreamNames(RedisConnection &connection, const QByteArray &pattern,
+                                          int maxKeys, int maxScanCalls, bool *truncated) {
     QList<QByteArray> names;
     QByteArray cursor = "0";
-    StreamListing listing;
     int calls = 0;
+    *truncated = false;
     do {
         if (++calls > maxScanCalls || names.size() >= maxKeys) {
-            listing.truncated = true;
+            *truncated = true;
             break;
         }
-        auto reply = connection.command({"SCAN", cursor, "MATCH", pattern.isEmpty() ? "*" : pattern,
-                                         "COUNT", "1000", "TYPE", "stream"});
+        auto reply = connection.command({"SCAN", cursor, "MATCH",
+                                         pattern.isEmpty() ? QByteArray("*") : pattern, "COUNT",
+                                         "1000", "TYPE", "stream"});
         if (!reply.ok())
             return reply.error();
         if (reply->isError())
@@ -98,10 +99,18 @@ Result<StreamListing> listStreams(RedisConnection &connection, const QByteArray 
     names.erase(std::unique(names.begin(), names.end()), names.end());
     if (names.size() > maxKeys) {
         names.resize(maxKeys);
-        listing.truncated = true;
+        *truncated = true;
     }
+    return names;
+}
 
-    auto infos = describeStreams(connection, names);
+Result<StreamListing> listStreams(RedisConnection &connection, const QByteArray &pattern,
+                                  int maxKeys, int maxScanCalls) {
+    StreamListing listing;
+    auto names = scanStreamNames(connection, pattern, maxKeys, maxScanCalls, &listing.truncated);
+    if (!names.ok())
+        return names.error();
+    auto infos = describeStreams(connection, names.value());
     if (!infos.ok())
         return infos.error();
     listing.streams = std::move(infos).value();

@@ -36,6 +36,11 @@ struct StreamListing {
     bool truncated = false;
 };
 
+// The names of the stream keys matching pattern, by SCAN ... TYPE stream (never KEYS), sorted,
+// at most maxKeys (truncated says when there were more) in at most maxScanCalls round trips.
+Result<QList<QByteArray>> scanStreamNames(RedisConnection &connection, const QByteArray &pattern,
+                                          int maxKeys, int maxScanCalls, bool *truncated);
+
 // Finds stream keys with SCAN ... TYPE stream (never KEYS), at most maxKeys of them and at most
 // maxScanCalls round trips, then describes them with pipelined XINFO STREAM. Sorted by name.
 Result<StreamListing> listStreams(RedisConnection &connection, const QByteArray &pattern = "*",

@@ -16,8 +16,7 @@ template <typename Worker> class WorkerThread {
 public:
     WorkerThread(const QString &threadName, std::unique_ptr<Worker> worker)
         : m_thread(std::make_unique<QThread>())
-        , m_worker(std::move(worker))
-    {
+        , m_worker(std::move(worker)) {
         m_thread->setObjectName(threadName);
         m_worker->moveToThread(m_thread.get());
         QObject::connect(m_thread.get(), &QThread::started, m_worker.get(), &Worker::run);
@@ -32,8 +31,7 @@ public:
     Worker *worker() const { return m_worker.get(); }
     void start() { m_thread->start(); }
     bool isRunning() const { return m_thread->isRunning(); }
-    void stop()
-    {
+    void stop() {
         if (!m_worker)
             return;
         m_worker->requestStop();

@@ -5,6 +5,7 @@
 #include "StreamInfo.h"
 #include "StreamTailer.h"
 #include "ValueFormat.h"
+#include "cli/CliCommon.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -20,56 +21,6 @@ namespace streamscope::cli {
 
 namespace {
 
-// stdout through one buffer: tails print millions of lines.
-class Output {
-public:
-    ~Output() { flush(); }
-    Output &operator<<(const QByteArray &b) {
-        m_buffer += b;
-        if (m_buffer.size() > 1 << 16)
-            flush();
-        return *this;
-    }
-    Output &operator<<(const QString &s) { return *this << s.toUtf8(); }
-    Output &operator<<(const char *s) { return *this << QByteArray(s); }
-    void flush() {
-        if (!m_buffer.isEmpty())
-            std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), stdout);
-        std::fflush(stdout);
-        m_buffer.clear();
-    }
-
-private:
-    QByteArray m_buffer;
-};
-
-void printError(const QString &message) {
-    std::fprintf(stderr, "streamscope-cli: %s\n", qPrintable(message));
-}
-
-int usageError(const QString &message, const QString &command = {}) {
-    printError(message);
-    std::fprintf(stderr, "Run 'streamscope-cli %s--help' for usage.\n",
-                 command.isEmpty() ? "" : qPrintable(command + QLatin1Char(' ')));
-    return UsageError;
-}
-
-int exitCodeFor(const Error &error) {
-    switch (error.kind) {
-    case Error::Kind::InvalidArgument:
-        return UsageError;
-    case Error::Kind::Server:
-        return ServerError;
-    default:
-        return ConnectionError;
-    }
-}
-
-int fail(const Error &error) {
-    printError(error.message);
-    return exitCodeFor(error);
-}
-
 const char globalHelp[] = R"(Usage: streamscope-cli [connection options] COMMAND [ARGS...]
 
 Watch and debug Redis Streams from a terminal. Same engine as the StreamScope desktop app.
@@ -79,6 +30,18 @@ Commands:
   tail STREAM...          Follow streams live, or read them to the end (--exit-at-end)
   publish STREAM F=V...   Append an entry (XADD) and print its ID
 
+Consumer groups:
+  groups STREAM           Groups: consumers, pending, lag, time lag, oldest pending age
+  consumers STREAM GROUP  Consumers: pending, idle, inactive
+  pending STREAM GROUP    The pending entries: ID, consumer, idle, deliveries
+  doctor [PATTERN]        Find dead consumers, stuck and poison entries, stalled and lagging
+                          groups (exit 1 when something is found)
+  ack STREAM GROUP ID...                       Acknowledge entries
+  claim STREAM GROUP CONSUMER --min-idle MS ID...  Give entries to another consumer
+  autoclaim STREAM GROUP CONSUMER --min-idle MS    Claim every entry idle that long
+  dead-letter STREAM GROUP ID... [--to STREAM] Move entries to a dead-letter stream
+  group create|setid|destroy|delconsumer ...   Manage groups
+
 Connection options (as redis-cli):
   -u, --url URL           redis://[[user]:password@]host[:port][/db], rediss://...,
                           unix:///path/to/socket[?db=N]   (default redis://127.0.0.1:6379)
@@ -87,11 +50,13 @@ Connection options (as redis-cli):
                           REDISCLI_AUTH environment variable (safer than -a).
   --timeout MS            Connect and command timeout (default 5000)
   --json                  Machine-readable output
+  --read-only             Refuse every command that would change data (nothing is sent)
   --help                  This help; 'streamscope-cli COMMAND --help' for a command
   --version               Print the version
 
-Exit codes: 0 success, 2 usage error, 3 connection or authentication failure,
-4 server error (the server's message is printed).
+Exit codes: 0 success, 1 doctor found something, 2 usage error, 3 connection or
+authentication failure, 4 server error (the server's message is printed), 5 refused by
+--read-only.
 )";
 
 struct CommandSpec {
@@ -116,6 +81,7 @@ QList<QCommandLineOption> globalOptions() {
         {QStringLiteral("tls"), QStringLiteral("Use TLS.")},
         {QStringLiteral("timeout"), QStringLiteral("Timeout in ms."), QStringLiteral("MS")},
         {QStringLiteral("json"), QStringLiteral("JSON output.")},
+        {QStringLiteral("read-only"), QStringLiteral("Refuse writes.")},
         {QStringLiteral("help"), QStringLiteral("Show help.")},
         {QStringLiteral("version"), QStringLiteral("Show the version.")},
     };
@@ -169,40 +135,13 @@ Result<ConnectionSettings> settingsFrom(const QCommandLineParser &p) {
                              .arg(p.value(QStringLiteral("timeout"))));
         s.connectTimeoutMs = s.commandTimeoutMs = ms;
     }
+    s.readOnly = p.isSet(QStringLiteral("read-only"));
     s.clientName = QStringLiteral("streamscope-cli");
     return s;
 }
 
-Result<std::unique_ptr<RedisConnection>> connect(const ConnectionSettings &settings) {
-    auto connection = std::make_unique<RedisConnection>(settings);
-    if (Error e = connection->open())
-        return e;
-    return connection;
-}
-
 QString idOrDash(const std::optional<StreamId> &id) {
     return id ? id->toString() : QStringLiteral("-");
-}
-
-// Left-aligned columns, sized to their content.
-QString table(const QStringList &header, const QList<QStringList> &rows) {
-    QList<int> widths;
-    for (const QString &h : header)
-        widths << int(h.size());
-    for (const QStringList &row : rows)
-        for (int i = 0; i < row.size() && i < widths.size(); ++i)
-            widths[i] = qMax(widths[i], int(row[i].size()));
-    QString out;
-    auto line = [&](const QStringList &cells) {
-        QString l;
-        for (int i = 0; i < cells.size(); ++i)
-            l += i + 1 < cells.size() ? cells[i].leftJustified(widths[i] + 2) : cells[i];
-        out += l.trimmed() + QLatin1Char('\n');
-    };
-    line(header);
-    for (const QStringList &row : rows)
-        line(row);
-    return out;
 }
 
 // ---- streams ------------------------------------------------------------------------------
@@ -547,6 +486,86 @@ QList<CommandSpec> commands() {
           {QStringLiteral("maxlen"), QStringLiteral("MAXLEN."), QStringLiteral("N")},
           {QStringLiteral("minid"), QStringLiteral("MINID."), QStringLiteral("ID")}},
          runPublish},
+        {"groups",
+         "Usage: streamscope-cli [connection options] groups STREAM [--json]\n\n"
+         "The stream's consumer groups: consumers, pending entries, last-delivered-id,\n"
+         "entries-read, lag (entries not yet delivered to the group; '~' marks an estimate,\n"
+         "'unknown' says why), time lag (age of the oldest entry not yet delivered) and the\n"
+         "age of the oldest pending entry.\n",
+         {},
+         runGroups},
+        {"consumers",
+         "Usage: streamscope-cli [connection options] consumers STREAM GROUP [--json]\n\n"
+         "The group's consumers: pending entries, idle time, and (7.2+) inactive time.\n",
+         {},
+         runConsumers},
+        {"pending",
+         "Usage: streamscope-cli [connection options] pending STREAM GROUP [options]\n\n"
+         "The group's pending entries, oldest first: ID, owner, idle time, deliveries.\n\n"
+         "Options:\n"
+         "  --consumer C            Only this consumer's entries\n"
+         "  --min-idle MS           Only entries idle at least MS\n"
+         "  --count N               At most N entries (default 100)\n",
+         {{QStringLiteral("consumer"), QStringLiteral("Consumer."), QStringLiteral("C")},
+          {QStringLiteral("min-idle"), QStringLiteral("Min idle."), QStringLiteral("MS")},
+          {QStringLiteral("count"), QStringLiteral("Count."), QStringLiteral("N")}},
+         runPending},
+        {"doctor",
+         "Usage: streamscope-cli [connection options] doctor [PATTERN] [options]\n\n"
+         "Evaluates every stream matching PATTERN (default: all) and reports findings:\n"
+         "dead-consumer, stuck-entry, poison-entry, no-consumers, stalled-group,\n"
+         "lagging-group, lag-unknown, trimmed-unread, dangling-pending.\n"
+         "Exit code 0 when there are none, 1 when there are, 3 when it cannot connect.\n\n"
+         "Options:\n"
+         "  --idle-threshold MS     Idle time that makes a consumer dead or an entry stuck\n"
+         "                          (default 60000)\n"
+         "  --max-deliveries N      Deliveries that make an entry poison (default 5)\n"
+         "  --window SEC            Watch for SEC seconds to judge progress (default 0: one\n"
+         "                          snapshot)\n"
+         "  --json                  One JSON object: server, streams, groups, findings\n",
+         {{QStringLiteral("idle-threshold"), QStringLiteral("Idle."), QStringLiteral("MS")},
+          {QStringLiteral("max-deliveries"), QStringLiteral("Deliveries."), QStringLiteral("N")},
+          {QStringLiteral("window"), QStringLiteral("Window."), QStringLiteral("SEC")}},
+         runDoctorCommand},
+        {"ack",
+         "Usage: streamscope-cli [connection options] ack STREAM GROUP ID...\n\n"
+         "Acknowledges pending entries (XACK). Refused under --read-only.\n",
+         {},
+         runAck},
+        {"claim",
+         "Usage: streamscope-cli [connection options] claim STREAM GROUP CONSUMER --min-idle MS "
+         "ID...\n\n"
+         "Gives pending entries idle at least MS to CONSUMER (XCLAIM; counts a delivery).\n"
+         "Prints the IDs claimed. Refused under --read-only.\n",
+         {{QStringLiteral("min-idle"), QStringLiteral("Min idle."), QStringLiteral("MS")}},
+         runClaim},
+        {"autoclaim",
+         "Usage: streamscope-cli [connection options] autoclaim STREAM GROUP CONSUMER "
+         "--min-idle MS [--count N]\n\n"
+         "Claims up to N (default 100) pending entries idle at least MS for CONSUMER\n"
+         "(XAUTOCLAIM). Refused under --read-only.\n",
+         {{QStringLiteral("min-idle"), QStringLiteral("Min idle."), QStringLiteral("MS")},
+          {QStringLiteral("count"), QStringLiteral("Count."), QStringLiteral("N")}},
+         runAutoclaim},
+        {"dead-letter",
+         "Usage: streamscope-cli [connection options] dead-letter STREAM GROUP ID... [--to "
+         "STREAM]\n\n"
+         "Copies each pending entry with its origin and delivery count to the dead-letter\n"
+         "stream (default STREAM:dlq) and acknowledges it, in one MULTI/EXEC.\n"
+         "Refused under --read-only.\n",
+         {{QStringLiteral("to"), QStringLiteral("Target."), QStringLiteral("STREAM")}},
+         runDeadLetter},
+        {"group",
+         "Usage: streamscope-cli [connection options] group VERB ...\n\n"
+         "  group create STREAM GROUP [--from ID|$|0] [--mkstream]\n"
+         "  group setid STREAM GROUP ID|$ [--entries-read N]\n"
+         "  group destroy STREAM GROUP\n"
+         "  group delconsumer STREAM GROUP CONSUMER   (drops the consumer's pending entries!)\n"
+         "Refused under --read-only.\n",
+         {{QStringLiteral("from"), QStringLiteral("Start."), QStringLiteral("ID")},
+          {QStringLiteral("mkstream"), QStringLiteral("Create the stream.")},
+          {QStringLiteral("entries-read"), QStringLiteral("Entries read."), QStringLiteral("N")}},
+         runGroupAdmin},
     };
 }
 

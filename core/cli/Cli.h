@@ -11,6 +11,7 @@ enum ExitCode {
     UsageError = 2,      // bad arguments: nothing was sent
     ConnectionError = 3, // could not connect or authenticate
     ServerError = 4,     // the server refused a command (message printed)
+    ReadOnlyRefused = 5, // --read-only: the write was not sent
 };
 
 // Runs `streamscope-cli` with args (args[0] is the program name). Needs a QCoreApplication.

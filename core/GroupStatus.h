@@ -1,0 +1,87 @@
+#pragma once
+
+#include "RedisConnection.h"
+#include "StreamInfo.h"
+
+#include <QMetaType>
+
+#include <optional>
+
+namespace streamscope {
+
+struct ConsumerStatus {
+    QByteArray name;
+    qint64 pending = 0;
+    qint64 idleMs = 0;                  // since the last read/claim (7.2+: the last attempt)
+    std::optional<qint64> inactiveMs;   // 7.2+: since the last successful one; -1 never
+    // The idle time that says whether it works: inactive where the server has it.
+    qint64 quietMs() const { return inactiveMs && *inactiveMs >= 0 ? *inactiveMs : idleMs; }
+};
+
+struct GroupStatus {
+    QByteArray stream;
+    QByteArray name;
+    qint64 consumers = 0;
+    qint64 pending = 0;
+    StreamId lastDeliveredId;
+    std::optional<qint64> entriesRead; // 7.0+, nil after SETID without ENTRIESREAD
+    // Entries the group has not been delivered yet: the server's (7.0+) or our estimate.
+    std::optional<qint64> lag;
+    bool lagEstimated = false;
+    QString lagNote;                     // why the lag is estimated or unknown
+    qint64 timeLagMs = 0;                // age of the oldest entry not yet delivered; 0 if none
+    std::optional<StreamId> oldestPendingId;
+    QList<ConsumerStatus> consumerList;
+
+    std::optional<qint64> oldestPendingAgeMs(qint64 nowMs) const
+    {
+        if (!oldestPendingId)
+            return std::nullopt;
+        return qMax<qint64>(0, nowMs - qint64(oldestPendingId->ms));
+    }
+    // Are there entries after the last-delivered-id (whatever the lag field says)?
+    bool hasUndelivered(const StreamInfo &stream) const
+    {
+        return stream.lastGeneratedId > lastDeliveredId && stream.length > 0
+               && stream.lastEntryId && *stream.lastEntryId > lastDeliveredId;
+    }
+};
+
+struct StreamStatus {
+    StreamInfo info;
+    QList<GroupStatus> groups;
+    qint64 sampledAtMs = 0;
+};
+using StreamStatusList = QList<StreamStatus>;
+
+// One pending entry, from the extended XPENDING form.
+struct PendingEntry {
+    StreamId id;
+    QByteArray consumer;
+    qint64 idleMs = 0;
+    qint64 deliveries = 0;
+};
+using PendingEntryList = QList<PendingEntry>;
+
+// XINFO STREAM + XINFO GROUPS for each stream, then XINFO CONSUMERS, the XPENDING summary and
+// the first undelivered entry for each group: two pipelined round trips in all, never FULL.
+// Streams that do not exist are left out. serverVersion (70015 for 7.0.15) decides what to
+// expect; before 7.0 the lag is estimated with a bounded XRANGE count.
+Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
+                                           const QList<QByteArray> &streams, int serverVersion);
+
+// XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
+Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteArray &stream,
+                                      const QByteArray &group, const QByteArray &start,
+                                      int count, qint64 minIdleMs = 0,
+                                      const QByteArray &consumer = {});
+
+// INFO server's version as a number (70015), 0 when unknown.
+int fetchServerVersion(RedisConnection &connection, QString *text = nullptr,
+                       QString *mode = nullptr);
+
+} // namespace streamscope
+
+Q_DECLARE_METATYPE(streamscope::StreamStatus)
+Q_DECLARE_METATYPE(streamscope::StreamStatusList)
+Q_DECLARE_METATYPE(streamscope::PendingEntryList)

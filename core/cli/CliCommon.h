@@ -1,0 +1,110 @@
+#pragma once
+
+// What the commands of streamscope-cli share: buffered output, error reporting with exit codes,
+// connecting, tables.
+
+#include "Cli.h"
+#include "RedisConnection.h"
+
+#include <QByteArray>
+#include <QCommandLineParser>
+#include <QString>
+
+#include <cstdio>
+#include <memory>
+
+namespace streamscope::cli {
+
+// stdout through one buffer: tails print millions of lines.
+class Output {
+public:
+    ~Output() { flush(); }
+    Output &operator<<(const QByteArray &b) {
+        m_buffer += b;
+        if (m_buffer.size() > 1 << 16)
+            flush();
+        return *this;
+    }
+    Output &operator<<(const QString &s) { return *this << s.toUtf8(); }
+    Output &operator<<(const char *s) { return *this << QByteArray(s); }
+    void flush() {
+        if (!m_buffer.isEmpty())
+            std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), stdout);
+        std::fflush(stdout);
+        m_buffer.clear();
+    }
+
+private:
+    QByteArray m_buffer;
+};
+
+inline void printError(const QString &message) {
+    std::fprintf(stderr, "streamscope-cli: %s\n", qPrintable(message));
+}
+
+inline int usageError(const QString &message, const QString &command = {}) {
+    printError(message);
+    std::fprintf(stderr, "Run 'streamscope-cli %s--help' for usage.\n",
+                 command.isEmpty() ? "" : qPrintable(command + QLatin1Char(' ')));
+    return UsageError;
+}
+
+inline int exitCodeFor(const Error &error) {
+    switch (error.kind) {
+    case Error::Kind::InvalidArgument:
+        return UsageError;
+    case Error::Kind::Server:
+        return ServerError;
+    case Error::Kind::ReadOnly:
+        return ReadOnlyRefused;
+    default:
+        return ConnectionError;
+    }
+}
+
+inline int fail(const Error &error) {
+    printError(error.message);
+    return exitCodeFor(error);
+}
+
+inline Result<std::unique_ptr<RedisConnection>> connect(const ConnectionSettings &settings) {
+    auto connection = std::make_unique<RedisConnection>(settings);
+    if (Error e = connection->open())
+        return e;
+    return connection;
+}
+
+// Left-aligned columns, sized to their content.
+inline QString table(const QStringList &header, const QList<QStringList> &rows) {
+    QList<int> widths;
+    for (const QString &h : header)
+        widths << int(h.size());
+    for (const QStringList &row : rows)
+        for (int i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = qMax(widths[i], int(row[i].size()));
+    QString out;
+    auto line = [&](const QStringList &cells) {
+        QString l;
+        for (int i = 0; i < cells.size(); ++i)
+            l += i + 1 < cells.size() ? cells[i].leftJustified(widths[i] + 2) : cells[i];
+        out += l.trimmed() + QLatin1Char('\n');
+    };
+    line(header);
+    for (const QStringList &row : rows)
+        line(row);
+    return out;
+}
+
+
+// Commands in GroupCommands.cpp.
+int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runConsumers(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runPending(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runAck(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runDeadLetter(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+
+} // namespace streamscope::cli
