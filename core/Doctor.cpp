@@ -5,8 +5,7 @@
 
 namespace streamscope {
 
-int DoctorReport::findingCount() const
-{
+int DoctorReport::findingCount() const {
     int n = 0;
     for (const Stream &s : streams)
         for (const Group &g : s.groups)
@@ -15,8 +14,7 @@ int DoctorReport::findingCount() const
 }
 
 Result<DoctorReport> runDoctor(RedisConnection &connection, const QByteArray &pattern,
-                               const HealthOptions &options, const std::atomic<bool> *cancel)
-{
+                               const HealthOptions &options, const std::atomic<bool> *cancel) {
     DoctorReport report;
     const int version = fetchServerVersion(connection, &report.version, &report.mode);
     auto names = scanStreamNames(connection, pattern, 100000, 100000, &report.truncated);
@@ -61,8 +59,8 @@ Result<DoctorReport> runDoctor(RedisConnection &connection, const QByteArray &pa
         DoctorReport::Stream stream{s.info, {}};
         for (const GroupStatus &g : s.groups) {
             const QByteArray key = groupKey(s.info.name, g.name);
-            stream.groups.append({g, evaluateGroup(s.info, g, history.value(key),
-                                                   pending->value(key), options)});
+            stream.groups.append(
+                {g, evaluateGroup(s.info, g, history.value(key), pending->value(key), options)});
         }
         report.streams.append(std::move(stream));
     }

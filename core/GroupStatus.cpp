@@ -10,8 +10,7 @@ namespace {
 
 constexpr int estimateBound = 1000; // entries counted at most for a lag estimate (before 7.0)
 
-std::optional<qint64> optionalInteger(const RedisReply &flat, const char *key)
-{
+std::optional<qint64> optionalInteger(const RedisReply &flat, const char *key) {
     const RedisReply *f = flat.field(key);
     qint64 v = 0;
     if (f && f->toInteger(&v))
@@ -19,8 +18,7 @@ std::optional<qint64> optionalInteger(const RedisReply &flat, const char *key)
     return std::nullopt;
 }
 
-GroupStatus groupFrom(const QByteArray &stream, const RedisReply &flat)
-{
+GroupStatus groupFrom(const QByteArray &stream, const RedisReply &flat) {
     GroupStatus g;
     g.stream = stream;
     if (const RedisReply *n = flat.field("name"))
@@ -35,8 +33,7 @@ GroupStatus groupFrom(const QByteArray &stream, const RedisReply &flat)
 }
 
 // Where the server gives no lag, say why, and estimate it where that is cheap and sound.
-void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField)
-{
+void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField) {
     if (g.lag)
         return;
     if (!g.hasUndelivered(s)) {
@@ -70,8 +67,7 @@ void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField)
 
 } // namespace
 
-int fetchServerVersion(RedisConnection &connection, QString *text, QString *mode)
-{
+int fetchServerVersion(RedisConnection &connection, QString *text, QString *mode) {
     auto info = connection.command({"INFO", "server"});
     if (!info.ok() || info->isError())
         return 0;
@@ -84,8 +80,7 @@ int fetchServerVersion(RedisConnection &connection, QString *text, QString *mode
 }
 
 Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
-                                           const QList<QByteArray> &streams, int serverVersion)
-{
+                                           const QList<QByteArray> &streams, int serverVersion) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
@@ -103,9 +98,9 @@ Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
         const RedisReply &info = replies.value()[size_t(2 * i)];
         const RedisReply &groups = replies.value()[size_t(2 * i + 1)];
         if (info.errorCode() == "NOPERM")
-            return Error(Error::Kind::Server, QStringLiteral("XINFO STREAM %1: %2")
-                                                  .arg(QString::fromUtf8(streams.at(i)),
-                                                       info.errorMessage()));
+            return Error(Error::Kind::Server,
+                         QStringLiteral("XINFO STREAM %1: %2")
+                             .arg(QString::fromUtf8(streams.at(i)), info.errorMessage()));
         auto parsed = StreamInfo::fromReply(streams.at(i), info);
         if (!parsed)
             continue; // gone, or not a stream
@@ -185,8 +180,7 @@ Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
 
 Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteArray &stream,
                                       const QByteArray &group, const QByteArray &start, int count,
-                                      qint64 minIdleMs, const QByteArray &consumer)
-{
+                                      qint64 minIdleMs, const QByteArray &consumer) {
     Command cmd{"XPENDING", stream, group};
     if (minIdleMs > 0)
         cmd << "IDLE" << QByteArray::number(minIdleMs);
@@ -197,10 +191,10 @@ Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteAr
     if (!reply.ok())
         return reply.error();
     if (reply->isError())
-        return Error(Error::Kind::Server, QStringLiteral("XPENDING %1 %2: %3")
-                                              .arg(QString::fromUtf8(stream),
-                                                   QString::fromUtf8(group),
-                                                   reply->errorMessage()));
+        return Error(
+            Error::Kind::Server,
+            QStringLiteral("XPENDING %1 %2: %3")
+                .arg(QString::fromUtf8(stream), QString::fromUtf8(group), reply->errorMessage()));
     PendingEntryList out;
     for (const RedisReply &p : reply->elements())
         if (p.isArray() && p.size() >= 4)

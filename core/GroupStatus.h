@@ -12,8 +12,8 @@ namespace streamscope {
 struct ConsumerStatus {
     QByteArray name;
     qint64 pending = 0;
-    qint64 idleMs = 0;                  // since the last read/claim (7.2+: the last attempt)
-    std::optional<qint64> inactiveMs;   // 7.2+: since the last successful one; -1 never
+    qint64 idleMs = 0;                // since the last read/claim (7.2+: the last attempt)
+    std::optional<qint64> inactiveMs; // 7.2+: since the last successful one; -1 never
     // The idle time that says whether it works: inactive where the server has it.
     qint64 quietMs() const { return inactiveMs && *inactiveMs >= 0 ? *inactiveMs : idleMs; }
 };
@@ -28,22 +28,20 @@ struct GroupStatus {
     // Entries the group has not been delivered yet: the server's (7.0+) or our estimate.
     std::optional<qint64> lag;
     bool lagEstimated = false;
-    QString lagNote;                     // why the lag is estimated or unknown
-    qint64 timeLagMs = 0;                // age of the oldest entry not yet delivered; 0 if none
+    QString lagNote;      // why the lag is estimated or unknown
+    qint64 timeLagMs = 0; // age of the oldest entry not yet delivered; 0 if none
     std::optional<StreamId> oldestPendingId;
     QList<ConsumerStatus> consumerList;
 
-    std::optional<qint64> oldestPendingAgeMs(qint64 nowMs) const
-    {
+    std::optional<qint64> oldestPendingAgeMs(qint64 nowMs) const {
         if (!oldestPendingId)
             return std::nullopt;
         return qMax<qint64>(0, nowMs - qint64(oldestPendingId->ms));
     }
     // Are there entries after the last-delivered-id (whatever the lag field says)?
-    bool hasUndelivered(const StreamInfo &stream) const
-    {
-        return stream.lastGeneratedId > lastDeliveredId && stream.length > 0
-               && stream.lastEntryId && *stream.lastEntryId > lastDeliveredId;
+    bool hasUndelivered(const StreamInfo &stream) const {
+        return stream.lastGeneratedId > lastDeliveredId && stream.length > 0 && stream.lastEntryId
+               && *stream.lastEntryId > lastDeliveredId;
     }
 };
 
@@ -72,9 +70,8 @@ Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
 Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteArray &stream,
-                                      const QByteArray &group, const QByteArray &start,
-                                      int count, qint64 minIdleMs = 0,
-                                      const QByteArray &consumer = {});
+                                      const QByteArray &group, const QByteArray &start, int count,
+                                      qint64 minIdleMs = 0, const QByteArray &consumer = {});
 
 // INFO server's version as a number (70015), 0 when unknown.
 int fetchServerVersion(RedisConnection &connection, QString *text = nullptr,

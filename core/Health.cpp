@@ -6,8 +6,7 @@ namespace streamscope {
 
 namespace {
 
-QString duration(qint64 ms)
-{
+QString duration(qint64 ms) {
     if (ms < 1000)
         return QStringLiteral("%1 ms").arg(ms);
     if (ms < 120000)
@@ -17,12 +16,13 @@ QString duration(qint64 ms)
     return QStringLiteral("%1 h").arg(ms / 3600000);
 }
 
-QString q(const QByteArray &name) { return QString::fromUtf8(name); }
+QString q(const QByteArray &name) {
+    return QString::fromUtf8(name);
+}
 
 } // namespace
 
-QString severityName(Severity severity)
-{
+QString severityName(Severity severity) {
     switch (severity) {
     case Severity::Ok:
         return QStringLiteral("ok");
@@ -34,13 +34,11 @@ QString severityName(Severity severity)
     return {};
 }
 
-QByteArray groupKey(const QByteArray &stream, const QByteArray &group)
-{
+QByteArray groupKey(const QByteArray &stream, const QByteArray &group) {
     return QByteArray::number(stream.size()) + ':' + stream + group;
 }
 
-Severity worstOf(const FindingList &findings)
-{
+Severity worstOf(const FindingList &findings) {
     Severity worst = Severity::Ok;
     for (const Finding &f : findings)
         worst = qMax(worst, f.severity);
@@ -49,8 +47,7 @@ Severity worstOf(const FindingList &findings)
 
 Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisConnection &connection,
                                                              const StreamStatusList &streams,
-                                                             const HealthOptions &options)
-{
+                                                             const HealthOptions &options) {
     QHash<QByteArray, PendingSample> samples;
     QList<Command> commands;
     QList<const GroupStatus *> groups;
@@ -87,9 +84,9 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisConnection &co
     for (const GroupStatus *g : groups) {
         PendingSample sample{parse(replies.value()[r]), parse(replies.value()[r + 1]), {}};
         r += 2;
-        const auto streamIt = std::find_if(streams.begin(), streams.end(), [&](const StreamStatus &s) {
-            return s.info.name == g->stream;
-        });
+        const auto streamIt =
+            std::find_if(streams.begin(), streams.end(),
+                         [&](const StreamStatus &s) { return s.info.name == g->stream; });
         const StreamInfo &info = streamIt->info;
         QSet<QByteArray> seen;
         for (const PendingEntryList *list : {&sample.oldest, &sample.idle})
@@ -119,8 +116,7 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisConnection &co
 
 FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                           const QList<GroupStatus> &history, const PendingSample &pending,
-                          const HealthOptions &options)
-{
+                          const HealthOptions &options) {
     FindingList out;
     auto add = [&](const QString &kind, Severity severity, const QString &message) -> Finding & {
         Finding f;
@@ -210,9 +206,9 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
     // stalled-group and lagging-group
     if (options.windowSeconds > 0 && !history.isEmpty()) {
         const GroupStatus &first = history.first();
-        const bool readSomething =
-            g.entriesRead && first.entriesRead ? *g.entriesRead > *first.entriesRead
-                                               : g.lastDeliveredId > first.lastDeliveredId;
+        const bool readSomething = g.entriesRead && first.entriesRead
+                                       ? *g.entriesRead > *first.entriesRead
+                                       : g.lastDeliveredId > first.lastDeliveredId;
         if (undelivered && g.consumers > 0 && !readSomething)
             add(QStringLiteral("stalled-group"), Severity::Critical,
                 QStringLiteral("%1 has entries to read but read none in the last %2 s. Check "
@@ -249,7 +245,7 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                 QStringLiteral("the server reports no lag for %1: %2").arg(where, g.lagNote));
     }
 
-    // trimmed-unread: exact with entries-read (7.0+), otherwise from IDs.
+    // trimmed-unread: exact with entries-read (7.0+); without it, from entries-added.
     {
         qint64 lost = 0;
         bool trimmed = false;
@@ -258,21 +254,25 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
             if (g.entriesRead && stream.entriesAdded) {
                 lost = *stream.entriesAdded - *g.entriesRead - stream.length;
                 trimmed = lost > 0;
-            } else if (stream.recordedFirstEntryId
-                       && *stream.recordedFirstEntryId > g.lastDeliveredId.successor()) {
-                trimmed = true;
+            } else if (stream.entriesAdded) {
+                // entries-read unknown: entries were lost only if some were ever removed; how
+                // many, we know when the group had read nothing at all.
+                const qint64 removed = *stream.entriesAdded - stream.length;
+                trimmed = removed > 0;
+                if (g.lastDeliveredId.isZero())
+                    lost = removed;
             }
         }
         const bool deletedAhead =
             stream.maxDeletedEntryId && *stream.maxDeletedEntryId > g.lastDeliveredId;
         if (trimmed || deletedAhead) {
-            Finding &f = add(QStringLiteral("trimmed-unread"), Severity::Critical,
-                             QStringLiteral("%1 had not been delivered %2 entries that were "
-                                            "trimmed or deleted: they were never processed. "
-                                            "Trim with a limit the slowest group can keep up "
-                                            "with, or replay them from their source.")
-                                 .arg(where, lost > 0 ? QString::number(lost)
-                                                      : QStringLiteral("some")));
+            Finding &f =
+                add(QStringLiteral("trimmed-unread"), Severity::Critical,
+                    QStringLiteral("%1 had not been delivered %2 entries that were "
+                                   "trimmed or deleted: they were never processed. "
+                                   "Trim with a limit the slowest group can keep up "
+                                   "with, or replay them from their source.")
+                        .arg(where, lost > 0 ? QString::number(lost) : QStringLiteral("some")));
             if (lost > 0)
                 f.count = lost;
         }

@@ -15,7 +15,7 @@ QString severityName(Severity severity); // "ok", "warning", "critical"
 struct HealthOptions {
     qint64 idleThresholdMs = 60000;
     qint64 maxDeliveries = 5;
-    int windowSeconds = 0; // 0: judge one snapshot
+    int windowSeconds = 0;   // 0: judge one snapshot
     int pendingSample = 100; // pending entries looked at per group and rule
 };
 

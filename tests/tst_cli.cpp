@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTest>
 
 using namespace streamscope;
@@ -256,6 +257,186 @@ private Q_SLOTS:
         const Run unknown = cli(withUrl({QStringLiteral("frobnicate")}));
         QCOMPARE(unknown.exitCode, 2);
         QVERIFY(unknown.err.contains("unknown command"));
+    }
+
+    void doctorJsonAndExitCodes() {
+        run(*m_admin, {"FLUSHALL"});
+        addEntries(*m_admin, "jobs", 0, 6);
+        run(*m_admin, {"XGROUP", "CREATE", "jobs", "workers", "0"});
+        const Run healthy = cli(
+            withUrl({QStringLiteral("doctor"), QStringLiteral("jobs"), QStringLiteral("--json")}));
+        QCOMPARE(healthy.exitCode, 1); // a group with entries to read and no consumers
+        run(*m_admin,
+            {"XREADGROUP", "GROUP", "workers", "w1", "COUNT", "6", "STREAMS", "jobs", ">"});
+        run(*m_admin, {"XGROUP", "CREATE", "jobs", "idle", "$"});
+        const Run r = cli(withUrl({QStringLiteral("doctor"), QStringLiteral("--json"),
+                                   QStringLiteral("--idle-threshold"), QStringLiteral("0")}));
+        QCOMPARE(r.exitCode, 1);
+        const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(doc.value("server").toObject().value("version").toString().left(2),
+                 QStringLiteral("7."));
+        QCOMPARE(doc.value("server").toObject().value("mode").toString(),
+                 QStringLiteral("standalone"));
+        const QJsonObject stream = doc.value("streams").toArray().first().toObject();
+        QCOMPARE(stream.value("name").toString(), QStringLiteral("jobs"));
+        QCOMPARE(stream.value("length").toInt(), 6);
+        QVERIFY(stream.value("first_id").isString());
+        const QJsonArray groups = stream.value("groups").toArray();
+        QCOMPARE(groups.size(), 2);
+        const QJsonObject idle = groups.at(0).toObject();
+        QCOMPARE(idle.value("name").toString(), QStringLiteral("idle"));
+        QCOMPARE(idle.value("status").toString(), QStringLiteral("ok"));
+        QCOMPARE(idle.value("lag").toInt(-1), 0);
+        QVERIFY(idle.value("findings").toArray().isEmpty());
+        const QJsonObject workers = groups.at(1).toObject();
+        QCOMPARE(workers.value("status").toString(), QStringLiteral("critical"));
+        QCOMPARE(workers.value("pending").toInt(), 6);
+        QCOMPARE(workers.value("lag_estimated").toBool(true), false);
+        QVERIFY(workers.value("lag").isDouble());
+        const QJsonArray findings = workers.value("findings").toArray();
+        QJsonObject dead;
+        for (const QJsonValue &f : findings)
+            if (f.toObject().value("kind") == QLatin1String("dead-consumer"))
+                dead = f.toObject();
+        QCOMPARE(dead.value("severity").toString(), QStringLiteral("critical"));
+        QCOMPARE(dead.value("consumer").toString(), QStringLiteral("w1"));
+        QCOMPARE(dead.value("count").toInt(), 6);
+        QVERIFY(!dead.contains("deliveries")); // members that do not apply are left out
+        QVERIFY(!dead.value("message").toString().isEmpty());
+        const QJsonObject consumer = workers.value("consumers_detail").toArray().first().toObject();
+        QCOMPARE(consumer.value("name").toString(), QStringLiteral("w1"));
+        QCOMPARE(consumer.value("pending").toInt(), 6);
+        QVERIFY(consumer.value("idle_ms").isDouble());
+        QVERIFY(consumer.contains("inactive_ms")); // null before 7.2
+
+        // Unknown lag is null, not 0.
+        const RedisReply ids = run(*m_admin, {"XRANGE", "jobs", "-", "+"});
+        run(*m_admin, {"XGROUP", "SETID", "jobs", "idle", ids.at(2).at(0).bytes()});
+        const Run unknown = cli(withUrl({QStringLiteral("doctor"), QStringLiteral("--json")}));
+        const QJsonObject idleAgain = QJsonDocument::fromJson(unknown.out)
+                                          .object()
+                                          .value("streams")
+                                          .toArray()
+                                          .first()
+                                          .toObject()
+                                          .value("groups")
+                                          .toArray()
+                                          .first()
+                                          .toObject();
+        QVERIFY(idleAgain.value("lag").isNull());
+        QStringList kinds;
+        for (const QJsonValue &f : idleAgain.value("findings").toArray())
+            kinds << f.toObject().value("kind").toString();
+        QVERIFY2(kinds.contains(QStringLiteral("lag-unknown")), qPrintable(kinds.join(',')));
+
+        const Run healthyOnly =
+            cli(withUrl({QStringLiteral("doctor"), QStringLiteral("nomatch*")}));
+        QCOMPARE(healthyOnly.exitCode, 0);
+        const Run refused =
+            cli({QStringLiteral("-p"), QString::number(LocalRedisServer::freePort()),
+                 QStringLiteral("doctor")});
+        QCOMPARE(refused.exitCode, 3);
+    }
+
+    void groupInspectionAndRepairs() {
+        run(*m_admin, {"FLUSHALL"});
+        addEntries(*m_admin, "q", 0, 5);
+        QCOMPARE(cli(withUrl({"group", "create", "q", "g", "--from", "0"})).exitCode, 0);
+        run(*m_admin, {"XREADGROUP", "GROUP", "g", "dead", "COUNT", "4", "STREAMS", "q", ">"});
+        const RedisReply ids = run(*m_admin, {"XRANGE", "q", "-", "+"});
+        const QString id0 = QString::fromLatin1(ids.at(0).at(0).bytes());
+        const QString id1 = QString::fromLatin1(ids.at(1).at(0).bytes());
+        const QString id2 = QString::fromLatin1(ids.at(2).at(0).bytes());
+        const QString id3 = QString::fromLatin1(ids.at(3).at(0).bytes());
+
+        const Run groups = cli(withUrl({"groups", "q"}));
+        QCOMPARE(groups.exitCode, 0);
+        QVERIFY(groups.out.contains("GROUP"));
+        QVERIFY(QRegularExpression(QStringLiteral("g\\s+1\\s+4\\s"))
+                    .match(QString::fromUtf8(groups.out))
+                    .hasMatch());
+        const Run consumers = cli(withUrl({"consumers", "q", "g", "--json"}));
+        QCOMPARE(QJsonDocument::fromJson(consumers.out)
+                     .array()
+                     .first()
+                     .toObject()
+                     .value("pending")
+                     .toInt(),
+                 4);
+        const Run pending = cli(withUrl({"pending", "q", "g", "--consumer", "dead", "--json"}));
+        QCOMPARE(QJsonDocument::fromJson(pending.out).array().size(), 4);
+
+        QCOMPARE(cli(withUrl({"ack", "q", "g", id0})).exitCode, 0);
+        const Run claim = cli(withUrl({"claim", "q", "g", "alive", "--min-idle", "0", id1}));
+        QCOMPARE(claim.exitCode, 0);
+        QCOMPARE(claim.out.trimmed(), id1.toLatin1());
+        // XAUTOCLAIM scans the PEL from the start: id1 (already alive's) and id2.
+        const Run autoclaim = cli(
+            withUrl({"autoclaim", "q", "g", "alive", "--min-idle", "0", "--count", "2", "--json"}));
+        QCOMPARE(autoclaim.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(autoclaim.out).object().value("claimed").toArray().size(),
+                 2);
+        const Run dlq = cli(withUrl({"dead-letter", "q", "g", id3, "--to", "q:parked"}));
+        QCOMPARE(dlq.exitCode, 0);
+        const RedisReply parked = run(*m_admin, {"XRANGE", "q:parked", "-", "+"});
+        QCOMPARE(parked.size(), size_t(1));
+        QVERIFY(parked.at(0).at(1).toDebugString().contains(
+            QStringLiteral("\"dlq.id\", \"%1\"").arg(id3)));
+        const Run notPending = cli(withUrl({"dead-letter", "q", "g", id0}));
+        QCOMPARE(notPending.exitCode, 4);
+        QVERIFY(notPending.err.contains("not pending"));
+
+        const RedisReply summary = run(*m_admin, {"XPENDING", "q", "g"});
+        QCOMPARE(summary.at(0).integer(), 2); // id1 and id2 remain, now owned by "alive"
+        const Run del = cli(withUrl({"group", "delconsumer", "q", "g", "alive"}));
+        QCOMPARE(del.exitCode, 0);
+        QVERIFY(del.out.contains("2 pending entries were dropped"));
+        QCOMPARE(cli(withUrl({"group", "setid", "q", "g", "$"})).exitCode, 0);
+        QCOMPARE(cli(withUrl({"group", "destroy", "q", "g"})).exitCode, 0);
+        QCOMPARE(cli(withUrl({"groups", "q"})).out.trimmed(),
+                 QByteArray("Stream q has no consumer groups."));
+        const Run missing = cli(withUrl({"groups", "nope"}));
+        QCOMPARE(missing.exitCode, 4);
+        QVERIFY(missing.err.contains("no stream called"));
+        QCOMPARE(cli(withUrl({"claim", "q", "g", "x", "1-1"})).exitCode, 2); // no --min-idle
+        QCOMPARE(cli(withUrl({"ack", "q", "g", "bad-id"})).exitCode, 2);
+    }
+
+    // Every write action under --read-only: refused with exit code 5, and the server's own
+    // statistics show that none of those commands arrived.
+    void readOnlySendsNoWrite() {
+        run(*m_admin, {"FLUSHALL"});
+        addEntries(*m_admin, "ro", 0, 3);
+        run(*m_admin, {"XGROUP", "CREATE", "ro", "g", "0"});
+        run(*m_admin, {"XREADGROUP", "GROUP", "g", "c", "COUNT", "3", "STREAMS", "ro", ">"});
+        const QString id =
+            QString::fromLatin1(run(*m_admin, {"XRANGE", "ro", "-", "+"}).at(0).at(0).bytes());
+        run(*m_admin, {"CONFIG", "RESETSTAT"});
+        const QList<QStringList> writes{
+            {"publish", "ro", "f=v"},
+            {"ack", "ro", "g", id},
+            {"claim", "ro", "g", "other", "--min-idle", "0", id},
+            {"autoclaim", "ro", "g", "other", "--min-idle", "0"},
+            {"dead-letter", "ro", "g", id},
+            {"group", "create", "ro", "g2"},
+            {"group", "setid", "ro", "g", "$"},
+            {"group", "destroy", "ro", "g"},
+            {"group", "delconsumer", "ro", "g", "c"},
+        };
+        for (const QStringList &w : writes) {
+            const Run r = cli(withUrl(QStringList{QStringLiteral("--read-only")} + w));
+            QVERIFY2(r.exitCode == 5,
+                     qPrintable(w.join(' ') + QLatin1String(": ") + QString::fromUtf8(r.err)));
+            QVERIFY(r.err.contains("read-only mode"));
+        }
+        const QByteArray stats = run(*m_admin, {"INFO", "commandstats"}).bytes();
+        for (const char *cmd :
+             {"cmdstat_xadd", "cmdstat_xack", "cmdstat_xclaim", "cmdstat_xautoclaim",
+              "cmdstat_xgroup", "cmdstat_multi", "cmdstat_exec", "cmdstat_xreadgroup"})
+            QVERIFY2(!stats.contains(cmd), cmd);
+        // Reads still work in read-only mode.
+        QCOMPARE(cli(withUrl({"--read-only", "groups", "ro"})).exitCode, 0);
+        QCOMPARE(run(*m_admin, {"XPENDING", "ro", "g"}).at(0).integer(), 3);
     }
 
 private:

@@ -95,7 +95,6 @@ inline QString table(const QStringList &header, const QList<QStringList> &rows) 
     return out;
 }
 
-
 // Commands in GroupCommands.cpp.
 int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
 int runConsumers(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);

@@ -15,8 +15,7 @@ namespace streamscope::cli {
 
 namespace {
 
-QString ms(std::optional<qint64> v)
-{
+QString ms(std::optional<qint64> v) {
     if (!v)
         return QStringLiteral("-");
     if (*v < 0)
@@ -28,18 +27,18 @@ QString ms(std::optional<qint64> v)
     return QStringLiteral("%1m").arg(*v / 60000);
 }
 
-QString lagText(const GroupStatus &g)
-{
+QString lagText(const GroupStatus &g) {
     if (!g.lag)
         return QStringLiteral("unknown");
     return QString::number(*g.lag) + (g.lagEstimated ? QStringLiteral("~") : QString());
 }
 
-QJsonValue optionalNumber(std::optional<qint64> v) { return v ? QJsonValue(double(*v)) : QJsonValue(); }
+QJsonValue optionalNumber(std::optional<qint64> v) {
+    return v ? QJsonValue(double(*v)) : QJsonValue();
+}
 
 // One stream's status, or an error that names it.
-Result<StreamStatus> streamStatus(RedisConnection &c, const QByteArray &stream)
-{
+Result<StreamStatus> streamStatus(RedisConnection &c, const QByteArray &stream) {
     auto all = fetchStreamStatus(c, {stream}, fetchServerVersion(c));
     if (!all.ok())
         return all.error();
@@ -51,8 +50,7 @@ Result<StreamStatus> streamStatus(RedisConnection &c, const QByteArray &stream)
 }
 
 Result<GroupStatus> groupStatus(RedisConnection &c, const QByteArray &stream,
-                                const QByteArray &group)
-{
+                                const QByteArray &group) {
     auto s = streamStatus(c, stream);
     if (!s.ok())
         return s.error();
@@ -62,28 +60,27 @@ Result<GroupStatus> groupStatus(RedisConnection &c, const QByteArray &stream,
     QStringList names;
     for (const GroupStatus &g : s->groups)
         names << QString::fromUtf8(g.name);
-    return Error(Error::Kind::Server,
-                 QStringLiteral("stream %1 has no group \"%2\" (its groups: %3)")
-                     .arg(QString::fromUtf8(stream), QString::fromUtf8(group),
-                          names.isEmpty() ? QStringLiteral("none") : names.join(QLatin1String(", "))));
+    return Error(
+        Error::Kind::Server,
+        QStringLiteral("stream %1 has no group \"%2\" (its groups: %3)")
+            .arg(QString::fromUtf8(stream), QString::fromUtf8(group),
+                 names.isEmpty() ? QStringLiteral("none") : names.join(QLatin1String(", "))));
 }
 
 // Positional arguments: exactly n fixed ones plus optionally more (IDs).
 bool arity(const QCommandLineParser &p, int fixed, bool more, const QString &command,
-           const QString &usage, int *code)
-{
+           const QString &usage, int *code) {
     const qsizetype n = p.positionalArguments().size();
     if (n < fixed || (!more && n > fixed) || (more && n == fixed)) {
-        *code = usageError(QStringLiteral("usage: streamscope-cli %1 %2").arg(command, usage),
-                           command);
+        *code =
+            usageError(QStringLiteral("usage: streamscope-cli %1 %2").arg(command, usage), command);
         return false;
     }
     return true;
 }
 
 Result<qint64> numberOption(const QCommandLineParser &p, const QString &name, qint64 fallback,
-                            bool allowZero = true)
-{
+                            bool allowZero = true) {
     if (!p.isSet(name))
         return fallback;
     bool ok = false;
@@ -96,8 +93,7 @@ Result<qint64> numberOption(const QCommandLineParser &p, const QString &name, qi
     return v;
 }
 
-Result<QList<QByteArray>> entryIds(const QStringList &args)
-{
+Result<QList<QByteArray>> entryIds(const QStringList &args) {
     QList<QByteArray> ids;
     for (const QString &a : args) {
         auto id = StreamId::parse(a.toUtf8());
@@ -108,20 +104,18 @@ Result<QList<QByteArray>> entryIds(const QStringList &args)
     return ids;
 }
 
-int serverReply(const Result<RedisReply> &reply, const QString &what)
-{
+int serverReply(const Result<RedisReply> &reply, const QString &what) {
     if (!reply.ok())
         return fail(reply.error());
     if (reply->isError())
-        return fail(Error(Error::Kind::Server,
-                          QStringLiteral("%1: %2").arg(what, reply->errorMessage())));
+        return fail(
+            Error(Error::Kind::Server, QStringLiteral("%1: %2").arg(what, reply->errorMessage())));
     return -1;
 }
 
 } // namespace
 
-int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     int code = 0;
     if (!arity(p, 1, false, QStringLiteral("groups"), QStringLiteral("STREAM"), &code))
         return code;
@@ -136,17 +130,18 @@ int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, b
     if (json) {
         QJsonArray groups;
         for (const GroupStatus &g : s->groups)
-            groups.append(QJsonObject{
-                {QStringLiteral("name"), valueformat::displayText(g.name)},
-                {QStringLiteral("consumers"), g.consumers},
-                {QStringLiteral("pending"), g.pending},
-                {QStringLiteral("last_delivered_id"), g.lastDeliveredId.toString()},
-                {QStringLiteral("entries_read"), optionalNumber(g.entriesRead)},
-                {QStringLiteral("lag"), optionalNumber(g.lag)},
-                {QStringLiteral("lag_estimated"), g.lagEstimated},
-                {QStringLiteral("lag_note"), g.lagNote},
-                {QStringLiteral("time_lag_ms"), g.timeLagMs},
-                {QStringLiteral("oldest_pending_age_ms"), optionalNumber(g.oldestPendingAgeMs(now))}});
+            groups.append(
+                QJsonObject{{QStringLiteral("name"), valueformat::displayText(g.name)},
+                            {QStringLiteral("consumers"), g.consumers},
+                            {QStringLiteral("pending"), g.pending},
+                            {QStringLiteral("last_delivered_id"), g.lastDeliveredId.toString()},
+                            {QStringLiteral("entries_read"), optionalNumber(g.entriesRead)},
+                            {QStringLiteral("lag"), optionalNumber(g.lag)},
+                            {QStringLiteral("lag_estimated"), g.lagEstimated},
+                            {QStringLiteral("lag_note"), g.lagNote},
+                            {QStringLiteral("time_lag_ms"), g.timeLagMs},
+                            {QStringLiteral("oldest_pending_age_ms"),
+                             optionalNumber(g.oldestPendingAgeMs(now))}});
         out << QJsonDocument(groups).toJson(QJsonDocument::Compact) << "\n";
         return Success;
     }
@@ -157,7 +152,8 @@ int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, b
                      g.entriesRead ? QString::number(*g.entriesRead) : QStringLiteral("-"),
                      lagText(g), ms(g.timeLagMs), ms(g.oldestPendingAgeMs(now))});
     if (rows.isEmpty()) {
-        out << QStringLiteral("Stream %1 has no consumer groups.\n").arg(p.positionalArguments().first());
+        out << QStringLiteral("Stream %1 has no consumer groups.\n")
+                   .arg(p.positionalArguments().first());
         return Success;
     }
     out << table({QStringLiteral("GROUP"), QStringLiteral("CONSUMERS"), QStringLiteral("PENDING"),
@@ -171,8 +167,7 @@ int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, b
     return Success;
 }
 
-int runConsumers(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runConsumers(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     int code = 0;
     if (!arity(p, 2, false, QStringLiteral("consumers"), QStringLiteral("STREAM GROUP"), &code))
         return code;
@@ -187,10 +182,11 @@ int runConsumers(const QCommandLineParser &p, const ConnectionSettings &settings
     if (json) {
         QJsonArray consumers;
         for (const ConsumerStatus &cs : g->consumerList)
-            consumers.append(QJsonObject{{QStringLiteral("name"), valueformat::displayText(cs.name)},
-                                         {QStringLiteral("pending"), cs.pending},
-                                         {QStringLiteral("idle_ms"), cs.idleMs},
-                                         {QStringLiteral("inactive_ms"), optionalNumber(cs.inactiveMs)}});
+            consumers.append(
+                QJsonObject{{QStringLiteral("name"), valueformat::displayText(cs.name)},
+                            {QStringLiteral("pending"), cs.pending},
+                            {QStringLiteral("idle_ms"), cs.idleMs},
+                            {QStringLiteral("inactive_ms"), optionalNumber(cs.inactiveMs)}});
         out << QJsonDocument(consumers).toJson(QJsonDocument::Compact) << "\n";
         return Success;
     }
@@ -204,8 +200,7 @@ int runConsumers(const QCommandLineParser &p, const ConnectionSettings &settings
     return Success;
 }
 
-int runPending(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runPending(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     int code = 0;
     if (!arity(p, 2, false, QStringLiteral("pending"), QStringLiteral("STREAM GROUP"), &code))
         return code;
@@ -227,10 +222,11 @@ int runPending(const QCommandLineParser &p, const ConnectionSettings &settings, 
     if (json) {
         QJsonArray entries;
         for (const PendingEntry &e : list.value())
-            entries.append(QJsonObject{{QStringLiteral("id"), e.id.toString()},
-                                       {QStringLiteral("consumer"), valueformat::displayText(e.consumer)},
-                                       {QStringLiteral("idle_ms"), e.idleMs},
-                                       {QStringLiteral("deliveries"), e.deliveries}});
+            entries.append(
+                QJsonObject{{QStringLiteral("id"), e.id.toString()},
+                            {QStringLiteral("consumer"), valueformat::displayText(e.consumer)},
+                            {QStringLiteral("idle_ms"), e.idleMs},
+                            {QStringLiteral("deliveries"), e.deliveries}});
         out << QJsonDocument(entries).toJson(QJsonDocument::Compact) << "\n";
         return Success;
     }
@@ -244,14 +240,15 @@ int runPending(const QCommandLineParser &p, const ConnectionSettings &settings, 
     return Success;
 }
 
-int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     const QStringList a = p.positionalArguments();
     if (a.size() > 1)
-        return usageError(QStringLiteral("doctor takes at most one PATTERN"), QStringLiteral("doctor"));
+        return usageError(QStringLiteral("doctor takes at most one PATTERN"),
+                          QStringLiteral("doctor"));
     HealthOptions options;
     auto idle = numberOption(p, QStringLiteral("idle-threshold"), options.idleThresholdMs);
-    auto deliveries = numberOption(p, QStringLiteral("max-deliveries"), options.maxDeliveries, false);
+    auto deliveries =
+        numberOption(p, QStringLiteral("max-deliveries"), options.maxDeliveries, false);
     auto window = numberOption(p, QStringLiteral("window"), 0);
     for (const auto *r : {&idle, &deliveries, &window})
         if (!r->ok())
@@ -263,7 +260,8 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
     auto c = connect(settings);
     if (!c.ok())
         return fail(c.error());
-    auto report = runDoctor(*c.value(), a.isEmpty() ? QByteArray("*") : a.first().toUtf8(), options);
+    auto report =
+        runDoctor(*c.value(), a.isEmpty() ? QByteArray("*") : a.first().toUtf8(), options);
     if (!report.ok())
         return fail(report.error());
 
@@ -312,8 +310,10 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
             streams.append(QJsonObject{
                 {QStringLiteral("name"), valueformat::displayText(s.info.name)},
                 {QStringLiteral("length"), s.info.length},
-                {QStringLiteral("first_id"), s.info.firstEntryId ? QJsonValue(s.info.firstEntryId->toString()) : QJsonValue()},
-                {QStringLiteral("last_id"), s.info.lastEntryId ? QJsonValue(s.info.lastEntryId->toString()) : QJsonValue()},
+                {QStringLiteral("first_id"),
+                 s.info.firstEntryId ? QJsonValue(s.info.firstEntryId->toString()) : QJsonValue()},
+                {QStringLiteral("last_id"),
+                 s.info.lastEntryId ? QJsonValue(s.info.lastEntryId->toString()) : QJsonValue()},
                 {QStringLiteral("groups"), groups}});
         }
         out << QJsonDocument(QJsonObject{{QStringLiteral("server"),
@@ -329,8 +329,9 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                 ++groups;
                 const Severity worst = worstOf(g.findings);
                 out << QStringLiteral("%1 %2 / %3: lag %4, pending %5, %6 consumer(s)\n")
-                           .arg(worst == Severity::Ok ? QStringLiteral("ok      ")
-                                                      : severityName(worst).toUpper().leftJustified(8),
+                           .arg(worst == Severity::Ok
+                                    ? QStringLiteral("ok      ")
+                                    : severityName(worst).toUpper().leftJustified(8),
                                 valueformat::singleLine(s.info.name, 60),
                                 valueformat::singleLine(g.status.name, 60), lagText(g.status))
                            .arg(g.status.pending)
@@ -346,8 +347,7 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
     return report->findingCount() > 0 ? Findings : Success;
 }
 
-int runAck(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runAck(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     int code = 0;
     if (!arity(p, 2, true, QStringLiteral("ack"), QStringLiteral("STREAM GROUP ID..."), &code))
         return code;
@@ -365,7 +365,9 @@ int runAck(const QCommandLineParser &p, const ConnectionSettings &settings, bool
         return e;
     Output out;
     if (json)
-        out << QJsonDocument(QJsonObject{{QStringLiteral("acknowledged"), reply->integer()}}).toJson(QJsonDocument::Compact) << "\n";
+        out << QJsonDocument(QJsonObject{{QStringLiteral("acknowledged"), reply->integer()}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
     else
         out << QStringLiteral("acknowledged %1 of %2 entries (the others were not pending)\n")
                    .arg(reply->integer())
@@ -373,8 +375,7 @@ int runAck(const QCommandLineParser &p, const ConnectionSettings &settings, bool
     return Success;
 }
 
-int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     int code = 0;
     if (!arity(p, 3, true, QStringLiteral("claim"),
                QStringLiteral("STREAM GROUP CONSUMER --min-idle MS ID..."), &code))
@@ -407,21 +408,23 @@ int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bo
             out << e.id.toByteArray() << "\n";
     }
     if (json)
-        out << QJsonDocument(QJsonObject{{QStringLiteral("claimed"), list}}).toJson(QJsonDocument::Compact) << "\n";
+        out << QJsonDocument(QJsonObject{{QStringLiteral("claimed"), list}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
     else
         std::fprintf(stderr, "claimed %d of %d entries for %s\n", int(claimed.size()),
                      int(ids->size()), qPrintable(a.at(2)));
     return Success;
 }
 
-int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     int code = 0;
     if (!arity(p, 3, false, QStringLiteral("autoclaim"),
                QStringLiteral("STREAM GROUP CONSUMER --min-idle MS [--count N]"), &code))
         return code;
     if (!p.isSet(QStringLiteral("min-idle")))
-        return usageError(QStringLiteral("autoclaim needs --min-idle MS"), QStringLiteral("autoclaim"));
+        return usageError(QStringLiteral("autoclaim needs --min-idle MS"),
+                          QStringLiteral("autoclaim"));
     auto minIdle = numberOption(p, QStringLiteral("min-idle"), 0);
     auto count = numberOption(p, QStringLiteral("count"), 100, false);
     if (!minIdle.ok() || !count.ok())
@@ -454,15 +457,16 @@ int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings
             out << e.id.toByteArray() << "\n";
     }
     if (json)
-        out << QJsonDocument(QJsonObject{{QStringLiteral("claimed"), list}}).toJson(QJsonDocument::Compact) << "\n";
+        out << QJsonDocument(QJsonObject{{QStringLiteral("claimed"), list}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
     else
         std::fprintf(stderr, "claimed %d entries idle for at least %lld ms for %s\n",
                      int(claimed.size()), minIdle.value(), qPrintable(a.at(2)));
     return Success;
 }
 
-int runDeadLetter(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runDeadLetter(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     int code = 0;
     if (!arity(p, 2, true, QStringLiteral("dead-letter"),
                QStringLiteral("STREAM GROUP ID... [--to STREAM]"), &code))
@@ -472,8 +476,8 @@ int runDeadLetter(const QCommandLineParser &p, const ConnectionSettings &setting
     if (!ids.ok())
         return usageError(ids.error().message, QStringLiteral("dead-letter"));
     const QByteArray stream = a.at(0).toUtf8(), group = a.at(1).toUtf8();
-    const QByteArray target = p.isSet(QStringLiteral("to")) ? p.value(QStringLiteral("to")).toUtf8()
-                                                            : stream + ":dlq";
+    const QByteArray target =
+        p.isSet(QStringLiteral("to")) ? p.value(QStringLiteral("to")).toUtf8() : stream + ":dlq";
     auto c = connect(settings);
     if (!c.ok())
         return fail(c.error());
@@ -504,45 +508,54 @@ int runDeadLetter(const QCommandLineParser &p, const ConnectionSettings &setting
                                              pending->first().consumer, target});
         if (!dlqId.ok())
             return fail(dlqId.error());
-        moved.append(QJsonObject{{QStringLiteral("id"), QString::fromUtf8(id)},
-                                 {QStringLiteral("dead_letter_id"), QString::fromUtf8(dlqId.value())}});
+        moved.append(
+            QJsonObject{{QStringLiteral("id"), QString::fromUtf8(id)},
+                        {QStringLiteral("dead_letter_id"), QString::fromUtf8(dlqId.value())}});
         if (!json)
             out << QStringLiteral("%1 -> %2 %3\n")
                        .arg(QString::fromUtf8(id), QString::fromUtf8(target),
                             QString::fromUtf8(dlqId.value()));
     }
     if (json)
-        out << QJsonDocument(QJsonObject{{QStringLiteral("moved"), moved}}).toJson(QJsonDocument::Compact) << "\n";
+        out << QJsonDocument(QJsonObject{{QStringLiteral("moved"), moved}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
     return Success;
 }
 
-int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &settings, bool json)
-{
+int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     const QStringList a = p.positionalArguments();
     const QString usage = QStringLiteral(
         "group create STREAM GROUP [--from ID|$|0] [--mkstream] | group setid STREAM GROUP ID|$ "
         "[--entries-read N] | group destroy STREAM GROUP | group delconsumer STREAM GROUP "
         "CONSUMER");
     const QString verb = a.value(0);
-    const QMap<QString, int> arity{{QStringLiteral("create"), 3}, {QStringLiteral("setid"), 4},
-                                   {QStringLiteral("destroy"), 3}, {QStringLiteral("delconsumer"), 4}};
+    const QMap<QString, int> arity{{QStringLiteral("create"), 3},
+                                   {QStringLiteral("setid"), 4},
+                                   {QStringLiteral("destroy"), 3},
+                                   {QStringLiteral("delconsumer"), 4}};
     if (!arity.contains(verb) || a.size() != arity.value(verb))
-        return usageError(QStringLiteral("usage: streamscope-cli %1").arg(usage), QStringLiteral("group"));
+        return usageError(QStringLiteral("usage: streamscope-cli %1").arg(usage),
+                          QStringLiteral("group"));
     const QByteArray stream = a.at(1).toUtf8(), group = a.at(2).toUtf8();
     Command cmd{"XGROUP", verb.toUpper().toUtf8(), stream, group};
     auto checkId = [](const QString &id) {
-        return id == QLatin1String("$") || id == QLatin1String("0") || StreamId::isValid(id.toUtf8());
+        return id == QLatin1String("$") || id == QLatin1String("0")
+               || StreamId::isValid(id.toUtf8());
     };
     if (verb == QLatin1String("create")) {
-        const QString from = p.isSet(QStringLiteral("from")) ? p.value(QStringLiteral("from")) : QStringLiteral("$");
+        const QString from =
+            p.isSet(QStringLiteral("from")) ? p.value(QStringLiteral("from")) : QStringLiteral("$");
         if (!checkId(from))
-            return usageError(QStringLiteral("--from: \"%1\" is not an entry ID, $ or 0").arg(from), QStringLiteral("group"));
+            return usageError(QStringLiteral("--from: \"%1\" is not an entry ID, $ or 0").arg(from),
+                              QStringLiteral("group"));
         cmd << from.toUtf8();
         if (p.isSet(QStringLiteral("mkstream")))
             cmd << "MKSTREAM";
     } else if (verb == QLatin1String("setid")) {
         if (!checkId(a.at(3)))
-            return usageError(QStringLiteral("\"%1\" is not an entry ID, $ or 0").arg(a.at(3)), QStringLiteral("group"));
+            return usageError(QStringLiteral("\"%1\" is not an entry ID, $ or 0").arg(a.at(3)),
+                              QStringLiteral("group"));
         cmd << a.at(3).toUtf8();
         if (p.isSet(QStringLiteral("entries-read"))) {
             auto n = numberOption(p, QStringLiteral("entries-read"), 0);
@@ -571,7 +584,9 @@ int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &setting
     else
         text = QStringLiteral("%1 %2: OK").arg(verb, a.at(2));
     if (json)
-        out << QJsonDocument(QJsonObject{{QStringLiteral("result"), text}}).toJson(QJsonDocument::Compact) << "\n";
+        out << QJsonDocument(QJsonObject{{QStringLiteral("result"), text}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
     else
         out << text << "\n";
     return Success;
