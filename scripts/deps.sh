@@ -6,6 +6,7 @@ set -euo pipefail
 STREAMSCOPE_PACKAGES=(
     g++ cmake ninja-build pkg-config            # toolchain
     qt6-base-dev qt6-charts-dev libgl-dev       # Qt 6.4 Widgets, Network, Test, Charts
+    libqt6opengl6-dev                           # needed by Qt Charts' CMake package
     qt6-qpa-plugins fonts-dejavu-core           # windows on X11/Wayland, text offscreen
     libhiredis-dev                              # RESP formatting and parsing
     redis-server redis-tools                    # the server tests and --demo start

@@ -13,16 +13,14 @@ using namespace streamscope::test;
 
 namespace {
 
-HealthOptions fast(qint64 idleMs = 200, int window = 0)
-{
+HealthOptions fast(qint64 idleMs = 200, int window = 0) {
     HealthOptions o;
     o.idleThresholdMs = idleMs;
     o.windowSeconds = window;
     return o;
 }
 
-QStringList kinds(const DoctorReport &report, const QByteArray &stream)
-{
+QStringList kinds(const DoctorReport &report, const QByteArray &stream) {
     QStringList out;
     for (const DoctorReport::Stream &s : report.streams)
         if (s.info.name == stream)
@@ -33,8 +31,7 @@ QStringList kinds(const DoctorReport &report, const QByteArray &stream)
     return out;
 }
 
-const Finding *find(const DoctorReport &report, const QString &kind)
-{
+const Finding *find(const DoctorReport &report, const QString &kind) {
     for (const DoctorReport::Stream &s : report.streams)
         for (const DoctorReport::Group &g : s.groups)
             for (const Finding &f : g.findings)
@@ -43,8 +40,7 @@ const Finding *find(const DoctorReport &report, const QString &kind)
     return nullptr;
 }
 
-const GroupStatus *group(const DoctorReport &report, const QByteArray &stream)
-{
+const GroupStatus *group(const DoctorReport &report, const QByteArray &stream) {
     for (const DoctorReport::Stream &s : report.streams)
         if (s.info.name == stream && !s.groups.isEmpty())
             return &s.groups.first().status;
@@ -56,15 +52,13 @@ const GroupStatus *group(const DoctorReport &report, const QByteArray &stream)
 class TestHealth : public QObject {
     Q_OBJECT
 private:
-    DoctorReport doctor(const HealthOptions &options, const QByteArray &pattern = "*")
-    {
+    DoctorReport doctor(const HealthOptions &options, const QByteArray &pattern = "*") {
         auto report = runDoctor(*m_c, pattern, options);
         if (!report.ok())
             QTest::qFail(qPrintable(report.error().message), __FILE__, __LINE__);
         return report.ok() ? report.value() : DoctorReport();
     }
-    void readGroup(const QByteArray &stream, const QByteArray &consumer, int count, bool ack)
-    {
+    void readGroup(const QByteArray &stream, const QByteArray &consumer, int count, bool ack) {
         StreamEntryList got;
         auto reply = m_c->commandEntries({"XREADGROUP", "GROUP", "g", consumer, "COUNT",
                                           QByteArray::number(count), "STREAMS", stream, ">"},
@@ -74,22 +68,19 @@ private:
             for (const StreamEntry &e : got)
                 run(*m_c, {"XACK", stream, "g", e.id.toByteArray()});
     }
-    void makeGroup(const QByteArray &stream, int entries, const QByteArray &from = "0")
-    {
+    void makeGroup(const QByteArray &stream, int entries, const QByteArray &from = "0") {
         addEntries(*m_c, stream, 0, entries);
         run(*m_c, {"XGROUP", "CREATE", stream, "g", from});
     }
 
 private Q_SLOTS:
     void initTestCase() { STREAMSCOPE_START_REDIS(m_server); }
-    void init()
-    {
+    void init() {
         m_c = connectTo(m_server.settings());
         run(*m_c, {"FLUSHALL"});
     }
 
-    void healthyGroupHasNoFindings()
-    {
+    void healthyGroupHasNoFindings() {
         makeGroup("s", 10);
         readGroup("s", "c1", 10, true);
         QTest::qWait(300); // idle past the threshold, but with nothing pending or left to read
@@ -101,8 +92,7 @@ private Q_SLOTS:
         QCOMPARE(r.version.left(2), QStringLiteral("7."));
     }
 
-    void deadConsumerAndStuckEntries()
-    {
+    void deadConsumerAndStuckEntries() {
         makeGroup("s", 10);
         readGroup("s", "worker", 4, false); // 4 pending, never acknowledged
         readGroup("s", "fine", 6, true);
@@ -125,8 +115,7 @@ private Q_SLOTS:
         QCOMPARE(kinds(twin, "s"), QStringList());
     }
 
-    void poisonEntry()
-    {
+    void poisonEntry() {
         makeGroup("s", 3);
         readGroup("s", "c1", 3, false);
         const RedisReply first = run(*m_c, {"XRANGE", "s", "-", "+", "COUNT", "1"});
@@ -145,9 +134,8 @@ private Q_SLOTS:
         QCOMPARE(poison->deliveries, std::optional<qint64>(5));
     }
 
-    void noConsumers()
-    {
-        makeGroup("s", 5); // from 0: five entries to read, nobody to read them
+    void noConsumers() {
+        makeGroup("s", 5);      // from 0: five entries to read, nobody to read them
         makeGroup("t", 5, "$"); // twin: nothing to read
         const DoctorReport r = doctor(fast(60000));
         QCOMPARE(kinds(r, "s"), QStringList{QStringLiteral("no-consumers")});
@@ -155,8 +143,7 @@ private Q_SLOTS:
         QCOMPARE(kinds(r, "t"), QStringList());
     }
 
-    void stalledGroupOverAWindow()
-    {
+    void stalledGroupOverAWindow() {
         makeGroup("s", 20);
         readGroup("s", "c1", 5, true); // a consumer exists, 15 left, nobody reading now
         const DoctorReport r = doctor(fast(60000, 1));
@@ -179,8 +166,7 @@ private Q_SLOTS:
                  qPrintable(kinds(twin, "s").join(QLatin1Char(','))));
     }
 
-    void stalledGroupInOneSnapshot()
-    {
+    void stalledGroupInOneSnapshot() {
         makeGroup("s", 10);
         readGroup("s", "c1", 2, true);
         QTest::qWait(300);
@@ -188,8 +174,7 @@ private Q_SLOTS:
         QCOMPARE(kinds(r, "s"), QStringList{QStringLiteral("stalled-group")});
     }
 
-    void laggingGroup()
-    {
+    void laggingGroup() {
         makeGroup("s", 10);
         readGroup("s", "c1", 10, true);
         // Producers add 5 entries every 100 ms; the consumer reads 1.
@@ -202,7 +187,8 @@ private Q_SLOTS:
                 while (!stop) {
                     for (int i = 0; i < produce; ++i)
                         c.command({"XADD", "s", "*", "seq", QByteArray::number(seq++)});
-                    c.command({"XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"});
+                    c.command(
+                        {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"});
                     QThread::msleep(100);
                 }
             });
@@ -218,13 +204,12 @@ private Q_SLOTS:
         QVERIFY(*find(r, QStringLiteral("lagging-group"))->count > 0);
 
         run(*m_c, {"XGROUP", "SETID", "s", "g", "$"}); // caught up again
-        const DoctorReport twin = activity(1); // the consumer keeps up
+        const DoctorReport twin = activity(1);         // the consumer keeps up
         QVERIFY2(!kinds(twin, "s").contains(QStringLiteral("lagging-group")),
                  qPrintable(kinds(twin, "s").join(QLatin1Char(','))));
     }
 
-    void lagUnknownAfterSetid()
-    {
+    void lagUnknownAfterSetid() {
         makeGroup("s", 10);
         const RedisReply all = run(*m_c, {"XRANGE", "s", "-", "+"});
         run(*m_c, {"XGROUP", "SETID", "s", "g", all.at(4).at(0).bytes()});
@@ -243,8 +228,7 @@ private Q_SLOTS:
         QCOMPARE(kinds(twin, "s"), QStringList());
     }
 
-    void trimmedUnread()
-    {
+    void trimmedUnread() {
         makeGroup("s", 20);
         readGroup("s", "c1", 5, true);
         run(*m_c, {"XTRIM", "s", "MAXLEN", "5"}); // 10 entries the group never got are gone
@@ -263,8 +247,7 @@ private Q_SLOTS:
         QCOMPARE(kinds(twin, "t"), QStringList());
     }
 
-    void deletedUnreadEntry()
-    {
+    void deletedUnreadEntry() {
         makeGroup("s", 10);
         readGroup("s", "c1", 3, true);
         const RedisReply all = run(*m_c, {"XRANGE", "s", "-", "+"});
@@ -274,8 +257,7 @@ private Q_SLOTS:
                  qPrintable(kinds(r, "s").join(QLatin1Char(','))));
     }
 
-    void danglingPending()
-    {
+    void danglingPending() {
         makeGroup("s", 5);
         readGroup("s", "c1", 5, false); // all pending
         const DoctorReport twin = doctor(fast(60000));
@@ -290,8 +272,7 @@ private Q_SLOTS:
         QCOMPARE(f->count, std::optional<qint64>(1));
     }
 
-    void statusFigures()
-    {
+    void statusFigures() {
         makeGroup("s", 10);
         readGroup("s", "c1", 4, false);
         QTest::qWait(50);

@@ -1,6 +1,9 @@
 #include "MainWindow.h"
 
 #include "EntryDetailView.h"
+#include "GroupActions.h"
+#include "GroupModels.h"
+#include "GroupsPanel.h"
 #include "LiveEventModel.h"
 #include "StreamListModel.h"
 #include "ValueFormat.h"
@@ -18,6 +21,8 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
 
@@ -81,6 +86,15 @@ void MainWindow::buildUi() {
     connect(m_connectButton, &QPushButton::clicked, this, &MainWindow::onConnectClicked);
     connect(m_urlEdit, &QLineEdit::returnPressed, this, &MainWindow::onConnectClicked);
 
+    m_readOnlyAction = bar->addAction(tr("Read-only"));
+    m_readOnlyAction->setCheckable(true);
+    m_readOnlyAction->setToolTip(tr("Read-only mode: StreamScope sends nothing that changes data "
+                                    "(enforced for every command, whatever the view)"));
+    connect(m_readOnlyAction, &QAction::toggled, this, &MainWindow::setReadOnly);
+    m_readOnlyLabel = new QLabel(bar);
+    m_readOnlyLabel->setContentsMargins(8, 0, 0, 0);
+    bar->addWidget(m_readOnlyLabel);
+
     auto *focusUrl = new QAction(tr("Connect to..."), this);
     focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     connect(focusUrl, &QAction::triggered, this, [this] {
@@ -137,9 +151,35 @@ void MainWindow::buildUi() {
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 1);
 
+    m_groupsPanel = new GroupsPanel;
+    connect(m_groupsPanel, &GroupsPanel::actionMessage, this,
+            [this](const QString &message, bool) { statusBar()->showMessage(message, 10000); });
+    m_findings = new FindingsModel(this);
+    auto *findingsView = new QTableView;
+    findingsView->setObjectName(QStringLiteral("findings"));
+    findingsView->setModel(m_findings);
+    findingsView->verticalHeader()->hide();
+    findingsView->setWordWrap(false);
+    findingsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    findingsView->horizontalHeader()->setStretchLastSection(true);
+    findingsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    findingsView->horizontalHeader()->setSectionResizeMode(FindingsModel::MessageColumn,
+                                                           QHeaderView::Stretch);
+    // Double-click a finding: show its group.
+    connect(findingsView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        const Finding &f = m_findings->finding(index.row());
+        m_tabs->setCurrentWidget(m_groupsPanel);
+        m_groupsPanel->selectGroup(f.stream, f.group);
+    });
+
+    m_tabs = new QTabWidget;
+    m_tabs->addTab(right, tr("Live events"));
+    m_tabs->addTab(m_groupsPanel, tr("Consumer groups"));
+    m_tabs->addTab(findingsView, tr("Findings"));
+
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->addWidget(m_streamView);
-    m_splitter->addWidget(right);
+    m_splitter->addWidget(m_tabs);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setSizes({340, 940});
@@ -203,13 +243,23 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
             tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
     });
 
+    m_groupPoller = std::make_unique<GroupPollerThread>(settings, GroupPoller::Options());
+    connect(m_groupPoller->poller(), &GroupPoller::snapshot, this, &MainWindow::onGroupSnapshot);
+    m_actions = std::make_unique<GroupActions>(settings);
+    m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
+    m_lastSeverity.clear();
+
     m_tail->start();
     m_poller->start();
+    m_groupPoller->start();
     m_connectButton->setText(tr("Disconnect"));
 }
 
 void MainWindow::disconnectFromServer() {
     // Stopping is prompt: both threads leave their waits within one socket slice.
+    m_groupsPanel->setActions(nullptr, m_settings.readOnly);
+    m_actions.reset();
+    m_groupPoller.reset();
     m_poller.reset();
     m_tail.reset();
     m_tailed.clear();
@@ -231,6 +281,13 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
         if (!now.contains(gone))
             m_tail->tailer()->removeStream(gone);
     m_tailed = now;
+    if (m_groupPoller) {
+        QList<QByteArray> watched;
+        for (const StreamInfo &s : streams)
+            if (s.groups > 0)
+                watched.append(s.name);
+        m_groupPoller->poller()->setStreams(watched);
+    }
     if (truncated)
         statusBar()->showMessage(tr("Only the first %1 streams are listed.").arg(streams.size()),
                                  10000);
@@ -278,6 +335,7 @@ void MainWindow::onStreamSelectionChanged() {
     for (const QModelIndex &row : m_streamView->selectionModel()->selectedRows())
         selected.insert(row.data(StreamListModel::NameRole).toByteArray());
     m_filter->setStreams(selected);
+    m_groupsPanel->setStreamFilter(selected);
 }
 
 void MainWindow::onEventSelectionChanged() {
@@ -288,6 +346,51 @@ void MainWindow::onEventSelectionChanged() {
     }
     const QModelIndex source = m_filter->mapToSource(rows.first());
     m_detail->showEntry(m_events->entry(source.row()));
+}
+
+void MainWindow::setReadOnly(bool readOnly) {
+    m_readOnlyAction->setChecked(readOnly);
+    m_readOnlyLabel->setText(
+        readOnly ? QStringLiteral("<b style='color:#c62828'>%1</b>").arg(tr("READ-ONLY"))
+                 : QString());
+    setWindowTitle(readOnly ? tr("StreamScope (read-only)") : tr("StreamScope"));
+    if (m_settings.readOnly == readOnly)
+        return;
+    m_settings.readOnly = readOnly;
+    if (m_tail)
+        connectTo(m_settings); // every connection of this window follows the mode
+}
+
+void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
+    m_groupsPanel->showSnapshot(snapshot);
+    FindingList all;
+    for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it)
+        all.append(it.value());
+    m_findings->setFindings(all);
+    const int critical = int(std::count_if(all.cbegin(), all.cend(), [](const Finding &f) {
+        return f.severity == Severity::Critical;
+    }));
+    m_tabs->setTabText(2, all.isEmpty() ? tr("Findings") : tr("Findings (%1)").arg(all.size()));
+    m_tabs->setTabToolTip(2, tr("%1 critical").arg(critical));
+
+    // Tell the user when a group turns critical, once.
+    for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it) {
+        const Severity now = worstOf(it.value());
+        const Severity before = m_lastSeverity.value(it.key(), Severity::Ok);
+        m_lastSeverity[it.key()] = now;
+        if (now != Severity::Critical || before == Severity::Critical || it.value().isEmpty())
+            continue;
+        const Finding &f = it.value().first();
+        const QString title =
+            tr("%1 / %2 is critical").arg(QString::fromUtf8(f.stream), QString::fromUtf8(f.group));
+        statusBar()->showMessage(title + QStringLiteral(": ") + f.kind, 15000);
+        if (!m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
+            m_tray = new QSystemTrayIcon(windowIcon(), this);
+            m_tray->show();
+        }
+        if (m_tray)
+            m_tray->showMessage(title, f.message, QSystemTrayIcon::Critical, 10000);
+    }
 }
 
 void MainWindow::showError(const QString &message) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConnectionSettings.h"
+#include "GroupPoller.h"
 #include "ServerPoller.h"
 #include "StreamTailer.h"
 
@@ -13,11 +14,16 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSplitter;
+class QSystemTrayIcon;
+class QTabWidget;
 class QTableView;
 
 namespace streamscope {
 
 class EntryDetailView;
+class FindingsModel;
+class GroupActions;
+class GroupsPanel;
 class LiveEventModel;
 class StreamFilterProxy;
 class StreamListModel;
@@ -40,6 +46,11 @@ public:
     QTableView *eventView() const { return m_eventView; }
     QTableView *streamView() const { return m_streamView; }
     EntryDetailView *detailView() const { return m_detail; }
+    GroupsPanel *groupsPanel() const { return m_groupsPanel; }
+    FindingsModel *findingsModel() const { return m_findings; }
+    QTabWidget *tabs() const { return m_tabs; }
+    bool isReadOnly() const { return m_settings.readOnly; }
+    void setReadOnly(bool readOnly);
     QString stateText() const;
 
 private:
@@ -51,6 +62,7 @@ private:
     void onStreamSelectionChanged();
     void onEventSelectionChanged();
     void showError(const QString &message);
+    void onGroupSnapshot(const GroupSnapshot &snapshot);
 
     LiveEventModel *m_events = nullptr;
     StreamListModel *m_streams = nullptr;
@@ -66,9 +78,18 @@ private:
     QLabel *m_serverLabel = nullptr;
     QLabel *m_rateLabel = nullptr;
     QLabel *m_reconnectLabel = nullptr;
+    QLabel *m_readOnlyLabel = nullptr;
+    QAction *m_readOnlyAction = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    GroupsPanel *m_groupsPanel = nullptr;
+    FindingsModel *m_findings = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
+    QHash<QByteArray, Severity> m_lastSeverity;
 
     std::unique_ptr<TailController> m_tail;
     std::unique_ptr<PollerController> m_poller;
+    std::unique_ptr<GroupPollerThread> m_groupPoller;
+    std::unique_ptr<GroupActions> m_actions;
     ConnectionSettings m_settings;
     QSet<QByteArray> m_tailed;
     TailState m_state = TailState::Stopped;

@@ -4,6 +4,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -47,7 +48,12 @@ int main(int argc, char **argv) {
     const QCommandLineOption rowCap(QStringLiteral("row-cap"),
                                     QStringLiteral("Rows kept in the live table (default 100000)."),
                                     QStringLiteral("N"), QStringLiteral("100000"));
-    parser.addOptions({url, demo, screenshot, screenshotAfter, rowCap});
+    const QCommandLineOption readOnly(QStringLiteral("read-only"),
+                                      QStringLiteral("Send nothing that changes data."));
+    const QCommandLineOption tab(QStringLiteral("tab"),
+                                 QStringLiteral("Open on a tab: events, groups or findings."),
+                                 QStringLiteral("NAME"), QStringLiteral("events"));
+    parser.addOptions({url, demo, screenshot, screenshotAfter, rowCap, readOnly, tab});
     parser.process(app);
 
     if (parser.isSet(url) && parser.isSet(demo)) {
@@ -63,6 +69,14 @@ int main(int argc, char **argv) {
         return 2;
     }
     window.setRowCap(cap);
+    window.setReadOnly(parser.isSet(readOnly));
+    const QStringList tabs{QStringLiteral("events"), QStringLiteral("groups"),
+                           QStringLiteral("findings")};
+    if (!tabs.contains(parser.value(tab))) {
+        std::fprintf(stderr, "streamscope: --tab takes events, groups or findings\n");
+        return 2;
+    }
+    window.tabs()->setCurrentIndex(int(tabs.indexOf(parser.value(tab))));
 
     LocalRedisServer demoServer(LocalRedisServer::Options{true, {}, 0});
     std::optional<shop::ShopDemo> shop; // stopped before the server: declared after it
@@ -79,13 +93,16 @@ int main(int argc, char **argv) {
             std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
             return 3;
         }
-        window.connectTo(demoServer.settings());
+        ConnectionSettings settings = demoServer.settings();
+        settings.readOnly = window.isReadOnly();
+        window.connectTo(settings);
     } else if (parser.isSet(url)) {
         auto settings = ConnectionSettings::fromUrl(parser.value(url));
         if (!settings.ok()) {
             std::fprintf(stderr, "streamscope: %s\n", qPrintable(settings.error().message));
             return 2;
         }
+        settings->readOnly = window.isReadOnly();
         window.connectTo(settings.value());
     }
     window.show();

@@ -1,0 +1,118 @@
+#include "GroupPoller.h"
+
+#include "RedisConnection.h"
+
+#include <QDateTime>
+
+namespace streamscope {
+
+GroupPoller::GroupPoller(ConnectionSettings settings, Options options)
+    : m_settings(std::move(settings))
+    , m_options(options)
+{
+    qRegisterMetaType<GroupSnapshot>();
+    m_settings.clientName = QStringLiteral("streamscope-groups");
+}
+
+void GroupPoller::setStreams(const QList<QByteArray> &streams)
+{
+    QMutexLocker lock(&m_mutex);
+    m_streams = streams.mid(0, m_options.maxStreams);
+    m_changed = true;
+    m_wake.wakeAll();
+}
+
+void GroupPoller::setHealthOptions(const HealthOptions &options)
+{
+    QMutexLocker lock(&m_mutex);
+    m_options.health = options;
+    m_changed = true;
+    m_wake.wakeAll();
+}
+
+void GroupPoller::requestStop()
+{
+    QMutexLocker lock(&m_mutex);
+    m_stop = true;
+    m_wake.wakeAll();
+}
+
+bool GroupPoller::wait(int ms)
+{
+    QMutexLocker lock(&m_mutex);
+    if (!m_stop && !m_changed)
+        m_wake.wait(&m_mutex, QDeadlineTimer(ms));
+    m_changed = false;
+    return !m_stop;
+}
+
+void GroupPoller::run()
+{
+    RedisConnection connection(m_settings);
+    connection.setCancelFlag(&m_stop);
+    int version = 0;
+    struct Sample {
+        qint64 atMs;
+        GroupStatus group;
+    };
+    QHash<QByteArray, QList<Sample>> history;
+    while (!m_stop) {
+        if (!connection.isOpen()) {
+            if (Error e = connection.open()) {
+                if (!m_stop)
+                    Q_EMIT pollFailed(e);
+                if (!wait(qMax(m_options.intervalMs, 1000)))
+                    break;
+                continue;
+            }
+            version = fetchServerVersion(connection);
+        }
+        QList<QByteArray> streams;
+        HealthOptions health;
+        {
+            QMutexLocker lock(&m_mutex);
+            streams = m_streams;
+            health = m_options.health;
+        }
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        auto status = fetchStreamStatus(connection, streams, version);
+        Result<QHash<QByteArray, PendingSample>> pending = QHash<QByteArray, PendingSample>();
+        if (status.ok())
+            pending = fetchPendingSamples(connection, status.value(), health);
+        if (!status.ok() || !pending.ok()) {
+            if (!m_stop)
+                Q_EMIT pollFailed(status.ok() ? pending.error() : status.error());
+        } else {
+            GroupSnapshot snap;
+            snap.atMs = now;
+            snap.streams = status.value();
+            QSet<QByteArray> live;
+            for (const StreamStatus &s : snap.streams)
+                for (const GroupStatus &g : s.groups) {
+                    const QByteArray key = groupKey(s.info.name, g.name);
+                    live.insert(key);
+                    QList<Sample> &h = history[key];
+                    const qint64 window = qint64(health.windowSeconds) * 1000;
+                    // Keep one sample at least the window old, and nothing older.
+                    while (h.size() > 1 && now - h.at(1).atMs >= window)
+                        h.removeFirst();
+                    // Judge progress only once the history spans the window; until then the
+                    // one-snapshot rules apply.
+                    QList<GroupStatus> earlier;
+                    if (!h.isEmpty() && now - h.first().atMs >= window - m_options.intervalMs / 2)
+                        earlier.append(h.first().group);
+                    snap.findings.insert(key, evaluateGroup(s.info, g, earlier,
+                                                            pending->value(key), health));
+                    h.append({now, g});
+                }
+            for (auto it = history.begin(); it != history.end();)
+                it = live.contains(it.key()) ? std::next(it) : history.erase(it);
+            Q_EMIT snapshot(snap);
+        }
+        if (!wait(m_options.intervalMs))
+            break;
+    }
+    Q_EMIT finished();
+}
+
+} // namespace streamscope

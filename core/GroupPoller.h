@@ -1,0 +1,71 @@
+#pragma once
+
+#include "ConnectionSettings.h"
+#include "Health.h"
+#include "WorkerThread.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+#include <QWaitCondition>
+
+#include <atomic>
+
+namespace streamscope {
+
+// One poll: every watched stream's groups, and each group's findings.
+struct GroupSnapshot {
+    StreamStatusList streams;
+    QHash<QByteArray, FindingList> findings; // by groupKey(stream, group)
+    qint64 atMs = 0;
+};
+
+// Polls consumer groups off the GUI thread, on its own connection, every intervalMs: pipelined
+// XINFO STREAM/GROUPS/CONSUMERS and XPENDING summaries for the watched streams, the pending
+// samples the rules need, and the rules themselves over a window of history.
+class GroupPoller : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        int intervalMs = 1000;
+        HealthOptions health; // windowSeconds: history the rules judge (default 30 s)
+        int maxStreams = 100;
+        Options() { health.windowSeconds = 30; }
+    };
+    GroupPoller(ConnectionSettings settings, Options options);
+
+    void setStreams(const QList<QByteArray> &streams); // thread-safe
+    void setHealthOptions(const HealthOptions &options); // thread-safe
+    void requestStop();
+    Q_SLOT void run();
+
+Q_SIGNALS:
+    void snapshot(const streamscope::GroupSnapshot &snapshot);
+    void pollFailed(const streamscope::Error &error);
+    void finished();
+
+private:
+    bool wait(int ms);
+
+    ConnectionSettings m_settings;
+    Options m_options;
+    QMutex m_mutex;
+    QWaitCondition m_wake;
+    QList<QByteArray> m_streams;
+    bool m_changed = false;
+    std::atomic<bool> m_stop{false};
+};
+
+class GroupPollerThread : public WorkerThread<GroupPoller> {
+public:
+    GroupPollerThread(ConnectionSettings settings, GroupPoller::Options options)
+        : WorkerThread(QStringLiteral("streamscope-groups"),
+                       std::make_unique<GroupPoller>(std::move(settings), options))
+    {
+    }
+    GroupPoller *poller() const { return worker(); }
+};
+
+} // namespace streamscope
+
+Q_DECLARE_METATYPE(streamscope::GroupSnapshot)

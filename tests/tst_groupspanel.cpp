@@ -1,0 +1,229 @@
+// The consumer-group views against a real server: models under QAbstractItemModelTester fed by
+// GroupPoller, the paged pending explorer, actions through GroupActions, read-only mode.
+#include "GroupActions.h"
+#include "GroupModels.h"
+#include "GroupPoller.h"
+#include "GroupsPanel.h"
+#include "MainWindow.h"
+#include "TestRedis.h"
+
+#include <QAbstractItemModelTester>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+
+using namespace streamscope;
+using namespace streamscope::test;
+
+class TestGroupsPanel : public QObject {
+    Q_OBJECT
+private:
+    GroupSnapshot poll(const QList<QByteArray> &streams, qint64 idleMs = 200)
+    {
+        GroupPoller::Options options;
+        options.intervalMs = 100;
+        options.health.idleThresholdMs = idleMs;
+        options.health.windowSeconds = 0;
+        GroupPollerThread poller(m_server.settings(), options);
+        poller.poller()->setStreams(streams);
+        GroupSnapshot last;
+        QObject context;
+        int count = 0;
+        QObject::connect(poller.poller(), &GroupPoller::snapshot, &context,
+                         [&](const GroupSnapshot &s) {
+                             last = s;
+                             ++count;
+                         });
+        poller.start();
+        if (!QTest::qWaitFor([&] { return count >= 2; }, 10000))
+            QTest::qFail("the group poller sent no snapshot", __FILE__, __LINE__);
+        return last;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { STREAMSCOPE_START_REDIS(m_server); }
+    void init()
+    {
+        m_c = connectTo(m_server.settings());
+        run(*m_c, {"FLUSHALL"});
+    }
+
+    void modelsShowTheSnapshot()
+    {
+        addEntries(*m_c, "orders", 0, 30);
+        run(*m_c, {"XGROUP", "CREATE", "orders", "payments", "0"});
+        run(*m_c, {"XGROUP", "CREATE", "orders", "audit", "$"});
+        run(*m_c, {"XREADGROUP", "GROUP", "payments", "dead", "COUNT", "10", "STREAMS", "orders", ">"});
+        QTest::qWait(300);
+        const GroupSnapshot snap = poll({"orders"});
+        QCOMPARE(snap.streams.size(), 1);
+
+        GroupsPanel panel;
+        QAbstractItemModelTester t1(panel.groupsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(panel.consumersModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        panel.showSnapshot(snap);
+        GroupsModel *groups = panel.groupsModel();
+        QCOMPARE(groups->rowCount(), 2);
+        int payments = groups->index(0, GroupsModel::GroupColumn).data().toString() == QLatin1String("payments") ? 0 : 1;
+        QCOMPARE(groups->index(payments, GroupsModel::PendingColumn).data().toInt(), 10);
+        QCOMPARE(groups->index(payments, GroupsModel::LagColumn).data().toString(), QStringLiteral("20"));
+        QCOMPARE(groups->index(payments, GroupsModel::ConsumersColumn).data().toInt(), 1);
+        QCOMPARE(groups->index(payments, GroupsModel::StatusColumn).data().toString(), QStringLiteral("critical"));
+        QCOMPARE(groups->index(1 - payments, GroupsModel::StatusColumn).data().toString(), QStringLiteral("ok"));
+        QVERIFY(groups->index(payments, GroupsModel::TimeLagColumn).data().toString() != QLatin1String("0"));
+
+        // The worst group is selected first; its consumers and chart follow.
+        QCOMPARE(panel.selectedGroupKey(), groupKey("orders", "payments"));
+        QCOMPARE(panel.consumersModel()->rowCount(), 1);
+        QCOMPARE(panel.consumersModel()->index(0, ConsumersModel::NameColumn).data().toString(), QStringLiteral("dead"));
+        QCOMPARE(panel.lagSeries()->count(), 1);
+        QCOMPARE(panel.lagSeries()->at(0).y(), 20.0);
+        panel.showSnapshot(snap);
+        QCOMPARE(panel.lagSeries()->count(), 2); // one point per snapshot, replaced at once
+
+        // Findings: the dead consumer among them, critical first.
+        FindingsModel findings;
+        QAbstractItemModelTester t3(&findings, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        FindingList all;
+        for (const FindingList &l : snap.findings)
+            all.append(l);
+        findings.setFindings(all);
+        QVERIFY(findings.rowCount() >= 2);
+        QCOMPARE(findings.index(0, FindingsModel::SeverityColumn).data().toString(), QStringLiteral("critical"));
+        bool dead = false;
+        for (int r = 0; r < findings.rowCount(); ++r)
+            dead = dead || findings.index(r, FindingsModel::KindColumn).data() == QStringLiteral("dead-consumer");
+        QVERIFY(dead);
+    }
+
+    void pendingIsPagedNotLoadedWhole()
+    {
+        addEntries(*m_c, "big", 0, 500);
+        run(*m_c, {"XGROUP", "CREATE", "big", "g", "0"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "450", "STREAMS", "big", ">"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "c2", "COUNT", "50", "STREAMS", "big", ">"});
+        GroupActions actions(m_server.settings());
+        PendingModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QObject::connect(&model, &PendingModel::pageWanted, actions.worker(), &GroupActionsWorker::fetchPendingPage);
+        QObject::connect(actions.worker(), &GroupActionsWorker::pendingPage, &model, &PendingModel::addPage);
+        // One page at first; more only when a view asks (scrolling), page by page.
+        model.reset("big", "g", {}, 0);
+        QTRY_COMPARE(model.rowCount(), PendingModel::pageSize);
+        QTest::qWait(200);
+        QCOMPARE(model.rowCount(), PendingModel::pageSize);
+        QVERIFY(model.canFetchMore({}));
+        model.fetchMore({});
+        QTRY_COMPARE(model.rowCount(), 2 * PendingModel::pageSize);
+        model.fetchMore({});
+        QTRY_COMPARE(model.rowCount(), 500);
+        QTRY_VERIFY(!model.canFetchMore({}));
+        for (int i = 1; i < model.rowCount(); ++i)
+            QVERIFY(model.entry(i - 1).id < model.entry(i).id); // paged by ID, no overlap
+
+        model.reset("big", "g", "c2", 0); // filtered by consumer
+        QTRY_COMPARE(model.rowCount(), 50);
+        QCOMPARE(model.entry(0).consumer, QByteArray("c2"));
+        model.reset("big", "g", {}, 3600000); // nothing idle for an hour
+        QTest::qWait(300);
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void actionsAskAndAct()
+    {
+        addEntries(*m_c, "work", 0, 5);
+        run(*m_c, {"XGROUP", "CREATE", "work", "g", "0"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "5", "STREAMS", "work", ">"});
+        GroupActions actions(m_server.settings());
+        GroupsPanel panel;
+        panel.setActions(&actions, false);
+        QStringList asked;
+        panel.confirm = [&](const QString &q) {
+            asked << q;
+            return true;
+        };
+        panel.showSnapshot(poll({"work"}, 60000));
+        QTRY_COMPARE(panel.pendingModel()->rowCount(), 5);
+        panel.pendingView()->selectRow(0);
+        panel.pendingView()->selectionModel()->select(panel.pendingView()->model()->index(1, 0),
+                                                      QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QSignalSpy done(&panel, &GroupsPanel::actionMessage);
+        for (QPushButton *b : panel.findChildren<QPushButton *>())
+            if (b->text() == QLatin1String("Acknowledge"))
+                b->click();
+        QCOMPARE(asked.size(), 1);
+        QCOMPARE(asked.first(), QStringLiteral("Acknowledge 2 entries of group g on work?"));
+        QTRY_COMPARE(done.size(), 1);
+        QVERIFY(done.first().at(1).toBool());
+        QCOMPARE(run(*m_c, {"XPENDING", "work", "g"}).at(0).integer(), 3);
+        QTRY_COMPARE(panel.pendingModel()->rowCount(), 3); // reloaded after the action
+
+        // Declined: nothing happens.
+        panel.confirm = [](const QString &) { return false; };
+        panel.pendingView()->selectRow(0);
+        for (QPushButton *b : panel.findChildren<QPushButton *>())
+            if (b->text() == QLatin1String("Move to dead-letter"))
+                b->click();
+        QTest::qWait(300);
+        QCOMPARE(run(*m_c, {"XPENDING", "work", "g"}).at(0).integer(), 3);
+        QCOMPARE(run(*m_c, {"EXISTS", "work:dlq"}).integer(), 0);
+    }
+
+    void readOnlyDisablesAndRefuses()
+    {
+        addEntries(*m_c, "ro", 0, 2);
+        run(*m_c, {"XGROUP", "CREATE", "ro", "g", "0"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", "ro", ">"});
+        ConnectionSettings readOnly = m_server.settings();
+        readOnly.readOnly = true;
+        GroupActions actions(readOnly);
+        GroupsPanel panel;
+        panel.setActions(&actions, true);
+        for (QPushButton *b : panel.findChildren<QPushButton *>())
+            QVERIFY2(!b->isEnabled(), qPrintable(b->text()));
+        // Even if a view tried, core refuses: nothing reaches the server.
+        run(*m_c, {"CONFIG", "RESETSTAT"});
+        QSignalSpy done(actions.worker(), &GroupActionsWorker::actionFinished);
+        const QByteArray id = run(*m_c, {"XRANGE", "ro", "-", "+"}).at(0).at(0).bytes();
+        QMetaObject::invokeMethod(actions.worker(), [&] { actions.worker()->ack("ro", "g", {id}); });
+        QMetaObject::invokeMethod(actions.worker(), [&] { actions.worker()->claim("ro", "g", "x", {id}); });
+        QMetaObject::invokeMethod(actions.worker(), [&] { actions.worker()->deadLetter("ro", "g", {id}); });
+        QTRY_COMPARE(done.size(), 3);
+        for (const QList<QVariant> &result : done) {
+            QVERIFY(!result.at(0).toBool());
+            QVERIFY(result.at(1).toString().contains(QLatin1String("read-only")));
+        }
+        const QByteArray stats = run(*m_c, {"INFO", "commandstats"}).bytes();
+        for (const char *cmd : {"cmdstat_xack", "cmdstat_xclaim", "cmdstat_xadd", "cmdstat_multi"})
+            QVERIFY2(!stats.contains(cmd), cmd);
+        QCOMPARE(run(*m_c, {"XPENDING", "ro", "g"}).at(0).integer(), 2);
+    }
+
+    void windowShowsGroupsAndFindings()
+    {
+        addEntries(*m_c, "orders", 0, 5);
+        run(*m_c, {"XGROUP", "CREATE", "orders", "idle-group", "0"}); // no consumers: critical
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(window.groupsPanel()->groupsModel()->rowCount(), 1, 10000);
+        QTRY_VERIFY(window.findingsModel()->rowCount() >= 1);
+        QCOMPARE(window.findingsModel()->index(0, FindingsModel::KindColumn).data().toString(),
+                 QStringLiteral("no-consumers"));
+        QVERIFY(window.tabs()->tabText(2).contains(QLatin1String("Findings (")));
+        window.setReadOnly(true);
+        QVERIFY(window.windowTitle().contains(QLatin1String("read-only")));
+        QTRY_COMPARE_WITH_TIMEOUT(window.groupsPanel()->groupsModel()->rowCount(), 1, 10000);
+        window.tabs()->setCurrentIndex(1);
+        QVERIFY(!window.grab().isNull());
+    }
+
+private:
+    LocalRedisServer m_server;
+    std::unique_ptr<RedisConnection> m_c;
+};
+
+QTEST_MAIN(TestGroupsPanel)
+#include "tst_groupspanel.moc"

@@ -1,0 +1,140 @@
+#include "GroupActions.h"
+
+#include "DeadLetter.h"
+#include "RedisConnection.h"
+
+namespace streamscope {
+
+GroupActionsWorker::GroupActionsWorker(ConnectionSettings settings)
+    : m_settings(std::move(settings))
+{
+    m_settings.clientName = QStringLiteral("streamscope-actions");
+}
+
+GroupActionsWorker::~GroupActionsWorker() = default;
+
+RedisConnection *GroupActionsWorker::connection(QString *error)
+{
+    if (!m_connection)
+        m_connection = std::make_unique<RedisConnection>(m_settings);
+    if (!m_connection->isOpen())
+        if (Error e = m_connection->open()) {
+            *error = e.message;
+            return nullptr;
+        }
+    return m_connection.get();
+}
+
+void GroupActionsWorker::fetchPendingPage(int request, const QByteArray &stream,
+                                          const QByteArray &group, const QByteArray &start,
+                                          int count, qint64 minIdleMs, const QByteArray &consumer)
+{
+    QString error;
+    RedisConnection *c = connection(&error);
+    if (!c) {
+        Q_EMIT pendingPage(request, {});
+        Q_EMIT actionFinished(false, error);
+        return;
+    }
+    auto page = fetchPending(*c, stream, group, start, count, minIdleMs, consumer);
+    Q_EMIT pendingPage(request, page.ok() ? page.value() : PendingEntryList());
+    if (!page.ok())
+        Q_EMIT actionFinished(false, page.error().message);
+}
+
+void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &id)
+{
+    QString error;
+    RedisConnection *c = connection(&error);
+    StreamEntryList found;
+    if (c)
+        c->commandEntries({"XRANGE", stream, id, id}, 0, &found, -1, stream);
+    Q_EMIT entry(stream, id, found);
+}
+
+void GroupActionsWorker::ack(const QByteArray &stream, const QByteArray &group,
+                             const QList<QByteArray> &ids)
+{
+    QString error;
+    RedisConnection *c = connection(&error);
+    if (!c)
+        return Q_EMIT actionFinished(false, error);
+    Command cmd{"XACK", stream, group};
+    cmd.append(ids);
+    auto reply = c->command(cmd);
+    if (!reply.ok())
+        return Q_EMIT actionFinished(false, reply.error().message);
+    if (reply->isError())
+        return Q_EMIT actionFinished(false, reply->errorMessage());
+    Q_EMIT actionFinished(true, tr("Acknowledged %1 of %2 entries.").arg(reply->integer()).arg(ids.size()));
+}
+
+void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group,
+                               const QByteArray &consumer, const QList<QByteArray> &ids)
+{
+    QString error;
+    RedisConnection *c = connection(&error);
+    if (!c)
+        return Q_EMIT actionFinished(false, error);
+    Command cmd{"XCLAIM", stream, group, consumer, "0"};
+    cmd.append(ids);
+    cmd << "JUSTID";
+    auto reply = c->command(cmd);
+    if (!reply.ok())
+        return Q_EMIT actionFinished(false, reply.error().message);
+    if (reply->isError())
+        return Q_EMIT actionFinished(false, reply->errorMessage());
+    Q_EMIT actionFinished(true, tr("Claimed %1 entries for %2.")
+                                    .arg(reply->size())
+                                    .arg(QString::fromUtf8(consumer)));
+}
+
+void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &group,
+                                    const QList<QByteArray> &ids)
+{
+    QString error;
+    RedisConnection *c = connection(&error);
+    if (!c)
+        return Q_EMIT actionFinished(false, error);
+    int moved = 0;
+    for (const QByteArray &id : ids) {
+        auto pending = fetchPending(*c, stream, group, id, 1);
+        if (!pending.ok())
+            return Q_EMIT actionFinished(false, pending.error().message);
+        if (pending->isEmpty() || pending->first().id.toByteArray() != id)
+            continue; // acknowledged meanwhile
+        StreamEntryList body;
+        c->commandEntries({"XRANGE", stream, id, id}, 0, &body, -1, stream);
+        StreamEntry e = body.isEmpty() ? StreamEntry() : body.first();
+        e.stream = stream;
+        e.id = StreamId::fromServer(id);
+        e.deleted = body.isEmpty();
+        auto result = streamscope::deadLetter(
+            *c, {stream, group, e, pending->first().deliveries,
+                 tr("moved by a StreamScope user"), pending->first().consumer, {}});
+        if (!result.ok())
+            return Q_EMIT actionFinished(false, result.error().message);
+        ++moved;
+    }
+    Q_EMIT actionFinished(true, tr("Moved %1 entries to %2:dlq.").arg(moved).arg(QString::fromUtf8(stream)));
+}
+
+GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)
+    : QObject(parent)
+    , m_worker(new GroupActionsWorker(std::move(settings)))
+{
+    qRegisterMetaType<PendingEntryList>();
+    qRegisterMetaType<QList<QByteArray>>();
+    m_thread.setObjectName(QStringLiteral("streamscope-actions"));
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread.start();
+}
+
+GroupActions::~GroupActions()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+} // namespace streamscope

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "ConnectionSettings.h"
+#include "GroupStatus.h"
+#include "StreamEntry.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+namespace streamscope {
+
+class RedisConnection;
+
+// What the group views ask of the server: pending pages, entry bodies, and the repairs.
+// Runs on its own thread with its own connection (read-only when the connection is), so the
+// GUI never waits for the network; every answer comes back as a signal, by value.
+class GroupActionsWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit GroupActionsWorker(ConnectionSettings settings);
+    ~GroupActionsWorker() override;
+
+    Q_SLOT void fetchPendingPage(int request, const QByteArray &stream, const QByteArray &group,
+                                 const QByteArray &start, int count, qint64 minIdleMs,
+                                 const QByteArray &consumer);
+    Q_SLOT void fetchEntry(const QByteArray &stream, const QByteArray &id);
+    Q_SLOT void ack(const QByteArray &stream, const QByteArray &group, const QList<QByteArray> &ids);
+    Q_SLOT void claim(const QByteArray &stream, const QByteArray &group,
+                      const QByteArray &consumer, const QList<QByteArray> &ids);
+    Q_SLOT void deadLetter(const QByteArray &stream, const QByteArray &group,
+                           const QList<QByteArray> &ids);
+
+Q_SIGNALS:
+    void pendingPage(int request, const streamscope::PendingEntryList &page);
+    void entry(const QByteArray &stream, const QByteArray &id,
+               const streamscope::StreamEntryList &found); // empty: the entry is gone
+    void actionFinished(bool ok, const QString &message);
+
+private:
+    RedisConnection *connection(QString *error);
+    ConnectionSettings m_settings;
+    std::unique_ptr<RedisConnection> m_connection;
+};
+
+// Owns the worker's thread (an event loop: the slots run there, queued).
+class GroupActions : public QObject {
+    Q_OBJECT
+public:
+    explicit GroupActions(ConnectionSettings settings, QObject *parent = nullptr);
+    ~GroupActions() override;
+    GroupActionsWorker *worker() const { return m_worker; }
+
+private:
+    QThread m_thread;
+    GroupActionsWorker *m_worker;
+};
+
+} // namespace streamscope

@@ -1,0 +1,408 @@
+#include "GroupModels.h"
+
+#include "ValueFormat.h"
+
+#include <QColor>
+#include <QDateTime>
+#include <QFontDatabase>
+
+namespace streamscope {
+
+QString formatDuration(qint64 ms)
+{
+    if (ms < 0)
+        return QObject::tr("never");
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    if (ms < 120000)
+        return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
+    if (ms < 7200000)
+        return QStringLiteral("%1 min").arg(ms / 60000);
+    return QStringLiteral("%1 h").arg(ms / 3600000);
+}
+
+QColor severityColor(Severity severity)
+{
+    switch (severity) {
+    case Severity::Ok:
+        return QColor(0x2e, 0x7d, 0x32);
+    case Severity::Warning:
+        return QColor(0xef, 0x6c, 0x00);
+    case Severity::Critical:
+        return QColor(0xc6, 0x28, 0x28);
+    }
+    return {};
+}
+
+// ---- GroupsModel ----------------------------------------------------------------------------
+
+GroupsModel::GroupsModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+int GroupsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int GroupsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+const GroupStatus *GroupsModel::group(const QByteArray &key) const
+{
+    for (const Row &r : m_rows)
+        if (r.key == key)
+            return &r.status;
+    return nullptr;
+}
+
+QVariant GroupsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &row = m_rows.at(index.row());
+    const GroupStatus &g = row.status;
+    const Severity severity = m_severity.value(row.key);
+    const std::optional<qint64> oldest = g.oldestPendingAgeMs(m_atMs);
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case StreamColumn:
+            return valueformat::singleLine(g.stream, 80);
+        case GroupColumn:
+            return valueformat::singleLine(g.name, 80);
+        case ConsumersColumn:
+            return g.consumers;
+        case PendingColumn:
+            return g.pending;
+        case LagColumn:
+            if (!g.lag)
+                return tr("unknown");
+            return g.lagEstimated ? QStringLiteral("~%1").arg(*g.lag) : QString::number(*g.lag);
+        case TimeLagColumn:
+            return g.timeLagMs ? formatDuration(g.timeLagMs) : QStringLiteral("0");
+        case OldestPendingColumn:
+            return oldest ? formatDuration(*oldest) : QStringLiteral("-");
+        case StatusColumn:
+            return severityName(severity);
+        }
+        break;
+    case SortRole:
+        switch (index.column()) {
+        case LagColumn:
+            return g.lag ? double(*g.lag) : -1.0;
+        case TimeLagColumn:
+            return double(g.timeLagMs);
+        case OldestPendingColumn:
+            return oldest ? double(*oldest) : -1.0;
+        case StatusColumn:
+            return int(severity);
+        case ConsumersColumn:
+            return double(g.consumers);
+        case PendingColumn:
+            return double(g.pending);
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    case Qt::ForegroundRole:
+        if (index.column() == StatusColumn)
+            return severityColor(severity);
+        if (index.column() == LagColumn && (!g.lag || g.lagEstimated))
+            return QColor(Qt::gray);
+        break;
+    case Qt::FontRole:
+        if (index.column() == StatusColumn && severity != Severity::Ok) {
+            QFont bold;
+            bold.setBold(true);
+            return bold;
+        }
+        break;
+    case Qt::TextAlignmentRole:
+        if (index.column() >= ConsumersColumn && index.column() <= OldestPendingColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    case Qt::ToolTipRole:
+        if (index.column() == LagColumn)
+            return g.lagNote.isEmpty() ? tr("Entries added to the stream that this group has "
+                                            "not been delivered yet (reported by the server)")
+                                       : g.lagNote;
+        if (index.column() == TimeLagColumn)
+            return tr("How long the oldest entry not yet delivered to this group has waited");
+        if (index.column() == OldestPendingColumn)
+            return tr("Age of the oldest entry delivered but not acknowledged");
+        break;
+    case KeyRole:
+        return row.key;
+    case StreamRole:
+        return g.stream;
+    case GroupRole:
+        return g.name;
+    }
+    return {};
+}
+
+QVariant GroupsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const char *names[] = {"Stream", "Group", "Consumers", "Pending", "Lag", "Time lag",
+                                  "Oldest pending", "Status"};
+    return tr(names[section]);
+}
+
+void GroupsModel::setSnapshot(const GroupSnapshot &snapshot)
+{
+    QList<Row> rows;
+    m_severity.clear();
+    for (const StreamStatus &s : snapshot.streams)
+        for (const GroupStatus &g : s.groups) {
+            const QByteArray key = groupKey(s.info.name, g.name);
+            rows.append({key, g});
+            m_severity.insert(key, worstOf(snapshot.findings.value(key)));
+        }
+    m_atMs = snapshot.atMs;
+    bool same = rows.size() == m_rows.size();
+    for (qsizetype i = 0; same && i < rows.size(); ++i)
+        same = rows.at(i).key == m_rows.at(i).key;
+    if (same) {
+        m_rows = rows;
+        if (!m_rows.isEmpty())
+            Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+        return;
+    }
+    beginResetModel();
+    m_rows = rows;
+    endResetModel();
+}
+
+// ---- ConsumersModel -------------------------------------------------------------------------
+
+int ConsumersModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_consumers.size());
+}
+
+int ConsumersModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ConsumersModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const ConsumerStatus &c = m_consumers.at(index.row());
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case NameColumn:
+            return valueformat::singleLine(c.name, 80);
+        case PendingColumn:
+            return c.pending;
+        case IdleColumn:
+            return formatDuration(c.idleMs);
+        case InactiveColumn:
+            return c.inactiveMs ? formatDuration(*c.inactiveMs) : QStringLiteral("-");
+        }
+    } else if (role == Qt::ToolTipRole && index.column() == InactiveColumn && !c.inactiveMs) {
+        return tr("The server reports inactive time from Redis 7.2");
+    }
+    return {};
+}
+
+QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::DisplayRole) {
+        static const char *names[] = {"Consumer", "Pending", "Idle", "Inactive"};
+        return tr(names[section]);
+    }
+    if (role == Qt::ToolTipRole && section == IdleColumn)
+        return tr("Time since the consumer last read or claimed (7.2+: last tried to)");
+    return {};
+}
+
+void ConsumersModel::setConsumers(const QList<ConsumerStatus> &consumers)
+{
+    bool same = consumers.size() == m_consumers.size();
+    for (qsizetype i = 0; same && i < consumers.size(); ++i)
+        same = consumers.at(i).name == m_consumers.at(i).name;
+    if (same) {
+        m_consumers = consumers;
+        if (!m_consumers.isEmpty())
+            Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+        return;
+    }
+    beginResetModel();
+    m_consumers = consumers;
+    endResetModel();
+}
+
+QStringList ConsumersModel::names() const
+{
+    QStringList out;
+    for (const ConsumerStatus &c : m_consumers)
+        out << QString::fromUtf8(c.name);
+    return out;
+}
+
+// ---- FindingsModel --------------------------------------------------------------------------
+
+int FindingsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_findings.size());
+}
+
+int FindingsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant FindingsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Finding &f = m_findings.at(index.row());
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case SeverityColumn:
+            return severityName(f.severity);
+        case KindColumn:
+            return f.kind;
+        case WhereColumn:
+            return QStringLiteral("%1 / %2").arg(valueformat::singleLine(f.stream, 60),
+                                                 valueformat::singleLine(f.group, 60));
+        case MessageColumn:
+            return f.message;
+        }
+    } else if (role == Qt::ForegroundRole && index.column() == SeverityColumn) {
+        return severityColor(f.severity);
+    } else if (role == Qt::ToolTipRole && index.column() == MessageColumn) {
+        return f.message;
+    }
+    return {};
+}
+
+QVariant FindingsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const char *names[] = {"Severity", "Finding", "Stream / group", "What to do"};
+    return tr(names[section]);
+}
+
+void FindingsModel::setFindings(FindingList findings)
+{
+    std::stable_sort(findings.begin(), findings.end(), [](const Finding &a, const Finding &b) {
+        return a.severity > b.severity;
+    });
+    beginResetModel();
+    m_findings = std::move(findings);
+    endResetModel();
+}
+
+// ---- PendingModel ---------------------------------------------------------------------------
+
+int PendingModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int PendingModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant PendingModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const PendingEntry &p = m_rows.at(index.row());
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case IdColumn:
+            return p.id.toString();
+        case ConsumerColumn:
+            return valueformat::singleLine(p.consumer, 80);
+        case IdleColumn:
+            return formatDuration(p.idleMs);
+        case DeliveriesColumn:
+            return p.deliveries;
+        }
+    } else if (role == SortRole) {
+        switch (index.column()) {
+        case IdColumn:
+            return QVariant::fromValue(p.id.ms * 1.0 + p.id.seq * 1e-9);
+        case IdleColumn:
+            return double(p.idleMs);
+        case DeliveriesColumn:
+            return double(p.deliveries);
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    } else if (role == Qt::FontRole && index.column() == IdColumn) {
+        return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    }
+    return {};
+}
+
+QVariant PendingModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::DisplayRole) {
+        static const char *names[] = {"Entry ID", "Consumer", "Idle", "Deliveries"};
+        return tr(names[section]);
+    }
+    if (role == Qt::ToolTipRole && section == DeliveriesColumn)
+        return tr("How often the group has delivered this entry");
+    return {};
+}
+
+bool PendingModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && !m_atEnd && !m_loading;
+}
+
+void PendingModel::fetchMore(const QModelIndex &parent)
+{
+    if (!canFetchMore(parent))
+        return;
+    m_loading = true;
+    const QByteArray start = m_rows.isEmpty() ? QByteArray("-")
+                                              : "(" + m_rows.last().id.toByteArray();
+    Q_EMIT pageWanted(m_request, m_stream, m_group, start, pageSize, m_minIdleMs, m_consumer);
+}
+
+void PendingModel::reset(const QByteArray &stream, const QByteArray &group,
+                         const QByteArray &consumer, qint64 minIdleMs)
+{
+    beginResetModel();
+    m_rows.clear();
+    m_stream = stream;
+    m_group = group;
+    m_consumer = consumer;
+    m_minIdleMs = minIdleMs;
+    ++m_request;
+    m_loading = false;
+    m_atEnd = stream.isEmpty();
+    endResetModel();
+    fetchMore({});
+}
+
+void PendingModel::addPage(int request, const PendingEntryList &page)
+{
+    if (request != m_request)
+        return; // the group or filter changed meanwhile
+    m_atEnd = page.size() < pageSize;
+    if (!page.isEmpty()) {
+        const int first = int(m_rows.size());
+        beginInsertRows({}, first, first + int(page.size()) - 1);
+        m_rows.append(page);
+        endInsertRows();
+    }
+    // Only now: a view asking for more while the rows go in would get this page again.
+    m_loading = false;
+}
+
+} // namespace streamscope

@@ -1,0 +1,371 @@
+#include "GroupsPanel.h"
+
+#include "EntryDetailView.h"
+#include "GroupActions.h"
+#include "GroupModels.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineSeries>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+namespace streamscope {
+
+namespace {
+constexpr int chartWindow = 900; // samples kept per group
+
+QTableView *makeTable(QAbstractItemModel *model, const QString &name)
+{
+    auto *view = new QTableView;
+    view->setObjectName(name);
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->setWordWrap(false);
+    view->horizontalHeader()->setStretchLastSection(true);
+    return view;
+}
+
+// Keeps only the streams asked for (all when none is).
+class StreamFilter : public QSortFilterProxyModel {
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    QSet<QByteArray> streams;
+    void apply() { invalidateRowsFilter(); }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override
+    {
+        return streams.isEmpty()
+               || streams.contains(sourceModel()
+                                       ->index(row, 0, parent)
+                                       .data(GroupsModel::StreamRole)
+                                       .toByteArray());
+    }
+};
+} // namespace
+
+GroupsPanel::GroupsPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_groups(new GroupsModel(this))
+    , m_consumers(new ConsumersModel(this))
+    , m_pending(new PendingModel(this))
+    , m_groupsProxy(new StreamFilter(this))
+    , m_pendingProxy(new QSortFilterProxyModel(this))
+{
+    confirm = [this](const QString &question) {
+        return QMessageBox::question(this, tr("Confirm"), question) == QMessageBox::Yes;
+    };
+    m_groupsProxy->setSourceModel(m_groups);
+    m_groupsProxy->setSortRole(GroupsModel::SortRole);
+    m_pendingProxy->setSourceModel(m_pending);
+    m_pendingProxy->setSortRole(PendingModel::SortRole);
+
+    m_groupView = makeTable(m_groupsProxy, QStringLiteral("groups"));
+    m_groupView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_groupView->setSortingEnabled(true);
+    m_groupView->sortByColumn(GroupsModel::StatusColumn, Qt::DescendingOrder);
+    m_groupView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    connect(m_groupView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &GroupsPanel::onGroupSelected);
+
+    m_consumerView = makeTable(m_consumers, QStringLiteral("consumers"));
+
+    // Pending explorer: filters and actions above, the list with the entry beside it.
+    m_consumerFilter = new QComboBox;
+    m_consumerFilter->setToolTip(tr("Only this consumer's pending entries"));
+    m_minIdle = new QSpinBox;
+    m_minIdle->setRange(0, 86400);
+    m_minIdle->setSuffix(tr(" s idle"));
+    m_minIdle->setToolTip(tr("Only entries idle at least this long"));
+    m_ackButton = new QPushButton(tr("Acknowledge"));
+    m_claimTarget = new QComboBox;
+    m_claimTarget->setEditable(true);
+    m_claimTarget->setToolTip(tr("Consumer that takes the selected entries"));
+    m_claimButton = new QPushButton(tr("Claim to"));
+    m_deadLetterButton = new QPushButton(tr("Move to dead-letter"));
+    m_pendingNote = new QLabel;
+    connect(m_consumerFilter, &QComboBox::activated, this, &GroupsPanel::reloadPending);
+    connect(m_minIdle, &QSpinBox::editingFinished, this, &GroupsPanel::reloadPending);
+    connect(m_ackButton, &QPushButton::clicked, this, [this] { act(QStringLiteral("ack")); });
+    connect(m_claimButton, &QPushButton::clicked, this, [this] { act(QStringLiteral("claim")); });
+    connect(m_deadLetterButton, &QPushButton::clicked, this,
+            [this] { act(QStringLiteral("dead-letter")); });
+
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(new QLabel(tr("Consumer")));
+    filters->addWidget(m_consumerFilter);
+    filters->addWidget(m_minIdle);
+    filters->addStretch();
+    filters->addWidget(m_ackButton);
+    filters->addWidget(m_claimButton);
+    filters->addWidget(m_claimTarget);
+    filters->addWidget(m_deadLetterButton);
+
+    m_pendingView = makeTable(m_pendingProxy, QStringLiteral("pending"));
+    m_pendingView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_pendingView->setSortingEnabled(true);
+    m_pendingView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_pendingView->setToolTip(tr("The group's pending entries, loaded page by page as you "
+                                 "scroll. Sort by deliveries or idle time."));
+    connect(m_pendingView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &GroupsPanel::onPendingSelected);
+    m_pendingDetail = new EntryDetailView;
+    auto *pendingSplit = new QSplitter(Qt::Horizontal);
+    pendingSplit->addWidget(m_pendingView);
+    pendingSplit->addWidget(m_pendingDetail);
+    pendingSplit->setSizes({500, 400});
+    auto *pendingPage = new QWidget;
+    auto *pendingLayout = new QVBoxLayout(pendingPage);
+    pendingLayout->setContentsMargins(0, 0, 0, 0);
+    pendingLayout->addLayout(filters);
+    pendingLayout->addWidget(pendingSplit, 1);
+    pendingLayout->addWidget(m_pendingNote);
+
+    // Chart: lag and pending of the selected group, one replace() per series per snapshot.
+    m_chart = new QChart;
+    m_lagSeries = new QLineSeries;
+    m_lagSeries->setName(tr("lag"));
+    m_pendingSeries = new QLineSeries;
+    m_pendingSeries->setName(tr("pending"));
+    m_chart->addSeries(m_lagSeries);
+    m_chart->addSeries(m_pendingSeries);
+    m_timeAxis = new QDateTimeAxis;
+    m_timeAxis->setFormat(QStringLiteral("HH:mm:ss"));
+    m_valueAxis = new QValueAxis;
+    m_valueAxis->setLabelFormat(QStringLiteral("%d"));
+    m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
+    m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
+    for (QLineSeries *s : {m_lagSeries, m_pendingSeries}) {
+        s->attachAxis(m_timeAxis);
+        s->attachAxis(m_valueAxis);
+        connect(s, &QLineSeries::hovered, this, [this, s](const QPointF &p, bool on) {
+            if (on)
+                setToolTip(QStringLiteral("%1 %2 at %3")
+                               .arg(s->name())
+                               .arg(qRound64(p.y()))
+                               .arg(QDateTime::fromMSecsSinceEpoch(qint64(p.x()))
+                                        .toString(QStringLiteral("HH:mm:ss"))));
+        });
+    }
+    m_chart->legend()->setAlignment(Qt::AlignTop);
+    auto *chartView = new QChartView(m_chart);
+    chartView->setRenderHint(QPainter::Antialiasing);
+
+    auto *tabs = new QTabWidget;
+    tabs->addTab(m_consumerView, tr("Consumers"));
+    tabs->addTab(pendingPage, tr("Pending entries"));
+    tabs->addTab(chartView, tr("Lag and pending"));
+
+    auto *split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_groupView);
+    split->addWidget(tabs);
+    split->setSizes({250, 450});
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(split);
+    setActions(nullptr, false);
+}
+
+GroupsPanel::~GroupsPanel() = default;
+
+void GroupsPanel::setActions(GroupActions *actions, bool readOnly)
+{
+    m_actions = actions;
+    m_readOnly = readOnly;
+    for (QPushButton *b : {m_ackButton, m_claimButton, m_deadLetterButton}) {
+        b->setEnabled(actions && !readOnly);
+        b->setToolTip(readOnly ? tr("Read-only mode: nothing that changes data is sent")
+                               : QString());
+    }
+    if (!actions)
+        return;
+    connect(m_pending, &PendingModel::pageWanted, actions->worker(),
+            &GroupActionsWorker::fetchPendingPage, Qt::UniqueConnection);
+    connect(actions->worker(), &GroupActionsWorker::pendingPage, m_pending,
+            &PendingModel::addPage, Qt::UniqueConnection);
+    connect(actions->worker(), &GroupActionsWorker::entry, this,
+            [this](const QByteArray &, const QByteArray &id, const StreamEntryList &found) {
+                if (!found.isEmpty())
+                    m_pendingDetail->showEntry(found.first());
+                else
+                    m_pendingDetail->setPlainText(
+                        tr("Entry %1 no longer exists in the stream (trimmed or deleted).")
+                            .arg(QString::fromUtf8(id)));
+            });
+    connect(actions->worker(), &GroupActionsWorker::actionFinished, this,
+            [this](bool ok, const QString &message) {
+                Q_EMIT actionMessage(message, ok);
+                reloadPending();
+            });
+}
+
+void GroupsPanel::setStreamFilter(const QSet<QByteArray> &streams)
+{
+    auto *filter = static_cast<StreamFilter *>(m_groupsProxy);
+    filter->streams = streams;
+    filter->apply();
+}
+
+void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group)
+{
+    const QByteArray key = groupKey(stream, group);
+    for (int row = 0; row < m_groupsProxy->rowCount(); ++row)
+        if (m_groupsProxy->index(row, 0).data(GroupsModel::KeyRole).toByteArray() == key)
+            m_groupView->selectRow(row);
+}
+
+void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot)
+{
+    const QByteArray keep = m_selectedKey;
+    m_groups->setSnapshot(snapshot);
+    for (const StreamStatus &s : snapshot.streams)
+        for (const GroupStatus &g : s.groups) {
+            const QByteArray key = groupKey(s.info.name, g.name);
+            QList<QPointF> &lag = m_lagHistory[key];
+            QList<QPointF> &pending = m_pendingHistory[key];
+            lag.append({double(snapshot.atMs), double(g.lag.value_or(0))});
+            pending.append({double(snapshot.atMs), double(g.pending)});
+            if (lag.size() > chartWindow)
+                lag.removeFirst();
+            if (pending.size() > chartWindow)
+                pending.removeFirst();
+        }
+    if (!keep.isEmpty() && m_selectedKey.isEmpty()) { // a reset lost the selection
+        const GroupStatus *g = m_groups->group(keep);
+        if (g)
+            selectGroup(g->stream, g->name);
+    }
+    if (m_selectedKey.isEmpty() && m_groupsProxy->rowCount() > 0)
+        m_groupView->selectRow(0); // the worst group first (sorted by status)
+    if (const GroupStatus *g = m_groups->group(m_selectedKey))
+        m_consumers->setConsumers(g->consumerList);
+    updateChart();
+}
+
+void GroupsPanel::updateChart()
+{
+    const QList<QPointF> lag = m_lagHistory.value(m_selectedKey);
+    const QList<QPointF> pending = m_pendingHistory.value(m_selectedKey);
+    m_lagSeries->replace(lag);
+    m_pendingSeries->replace(pending);
+    if (lag.isEmpty())
+        return;
+    double top = 1;
+    for (const QList<QPointF> *points : {&lag, &pending})
+        for (const QPointF &p : *points)
+            top = qMax(top, p.y());
+    m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(qint64(lag.first().x())),
+                         QDateTime::fromMSecsSinceEpoch(qint64(lag.last().x()) + 1000));
+    m_valueAxis->setRange(0, top * 1.1);
+    m_chart->setTitle(QString::fromUtf8(m_groups->group(m_selectedKey)
+                                            ? m_groups->group(m_selectedKey)->name
+                                            : QByteArray()));
+}
+
+void GroupsPanel::onGroupSelected()
+{
+    const QModelIndexList rows = m_groupView->selectionModel()->selectedRows();
+    m_selectedKey = rows.isEmpty() ? QByteArray()
+                                   : rows.first().data(GroupsModel::KeyRole).toByteArray();
+    const GroupStatus *g = m_groups->group(m_selectedKey);
+    m_consumers->setConsumers(g ? g->consumerList : QList<ConsumerStatus>());
+    m_consumerFilter->clear();
+    m_consumerFilter->addItem(tr("all consumers"));
+    m_claimTarget->clear();
+    for (const QString &name : m_consumers->names()) {
+        m_consumerFilter->addItem(name);
+        m_claimTarget->addItem(name);
+    }
+    reloadPending();
+    updateChart();
+}
+
+void GroupsPanel::reloadPending()
+{
+    const GroupStatus *g = m_groups->group(m_selectedKey);
+    if (!g || !m_actions) {
+        m_pending->reset({}, {}, {}, 0);
+        m_pendingNote->clear();
+        return;
+    }
+    const QByteArray consumer =
+        m_consumerFilter->currentIndex() > 0 ? m_consumerFilter->currentText().toUtf8() : QByteArray();
+    m_pending->reset(g->stream, g->name, consumer, qint64(m_minIdle->value()) * 1000);
+    m_pendingNote->setText(tr("%1 pending in the group; loaded page by page as you scroll.")
+                               .arg(g->pending));
+}
+
+void GroupsPanel::onPendingSelected()
+{
+    const QModelIndexList rows = m_pendingView->selectionModel()->selectedRows();
+    if (rows.size() != 1 || !m_actions)
+        return;
+    const PendingEntry &p = m_pending->entry(m_pendingProxy->mapToSource(rows.first()).row());
+    QMetaObject::invokeMethod(m_actions->worker(), "fetchEntry", Qt::QueuedConnection,
+                              Q_ARG(QByteArray, m_pending->stream()),
+                              Q_ARG(QByteArray, p.id.toByteArray()));
+}
+
+QList<QByteArray> GroupsPanel::selectedPendingIds() const
+{
+    QList<QByteArray> ids;
+    for (const QModelIndex &row : m_pendingView->selectionModel()->selectedRows())
+        ids.append(m_pending->entry(m_pendingProxy->mapToSource(row).row()).id.toByteArray());
+    return ids;
+}
+
+void GroupsPanel::act(const QString &verb)
+{
+    const QList<QByteArray> ids = selectedPendingIds();
+    if (ids.isEmpty() || !m_actions || m_readOnly) {
+        if (ids.isEmpty())
+            Q_EMIT actionMessage(tr("Select pending entries first."), false);
+        return;
+    }
+    const QString group = QString::fromUtf8(m_pending->group());
+    const QString stream = QString::fromUtf8(m_pending->stream());
+    const QByteArray target = m_claimTarget->currentText().toUtf8();
+    QString question;
+    if (verb == QLatin1String("ack"))
+        question = tr("Acknowledge %1 entries of group %2 on %3?").arg(ids.size()).arg(group, stream);
+    else if (verb == QLatin1String("claim")) {
+        if (target.isEmpty())
+            return Q_EMIT actionMessage(tr("Name the consumer that takes the entries."), false);
+        question = tr("Give %1 pending entries of group %2 on %3 to consumer %4?")
+                       .arg(ids.size())
+                       .arg(group, stream, QString::fromUtf8(target));
+    } else
+        question = tr("Move %1 entries of group %2 on %3 to %3:dlq and acknowledge them?")
+                       .arg(ids.size())
+                       .arg(group, stream);
+    if (!confirm(question))
+        return;
+    GroupActionsWorker *w = m_actions->worker();
+    const QByteArray s = m_pending->stream(), g = m_pending->group();
+    if (verb == QLatin1String("ack"))
+        QMetaObject::invokeMethod(w, [w, s, g, ids] { w->ack(s, g, ids); }, Qt::QueuedConnection);
+    else if (verb == QLatin1String("claim"))
+        QMetaObject::invokeMethod(w, [w, s, g, target, ids] { w->claim(s, g, target, ids); },
+                                  Qt::QueuedConnection);
+    else
+        QMetaObject::invokeMethod(w, [w, s, g, ids] { w->deadLetter(s, g, ids); },
+                                  Qt::QueuedConnection);
+}
+
+} // namespace streamscope

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "GroupPoller.h"
+
+#include <QHash>
+#include <QPointF>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSortFilterProxyModel;
+class QSpinBox;
+class QTableView;
+class QLineSeries;
+class QChart;
+class QDateTimeAxis;
+class QValueAxis;
+
+namespace streamscope {
+
+class ConsumersModel;
+class EntryDetailView;
+class GroupActions;
+class GroupsModel;
+class PendingModel;
+
+// Consumer groups: every group with its lag and status; for the selected group its consumers,
+// its pending entries (paged, filtered, with ack / claim / dead-letter), and a chart of lag and
+// pending over time. Fed by GroupPoller snapshots; asks GroupActions for everything else.
+class GroupsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit GroupsPanel(QWidget *parent = nullptr);
+    ~GroupsPanel() override;
+
+    // Sets the connection for pending pages and actions (nullptr: none).
+    void setActions(GroupActions *actions, bool readOnly);
+    void showSnapshot(const GroupSnapshot &snapshot);
+    void setStreamFilter(const QSet<QByteArray> &streams);
+
+    GroupsModel *groupsModel() const { return m_groups; }
+    ConsumersModel *consumersModel() const { return m_consumers; }
+    PendingModel *pendingModel() const { return m_pending; }
+    QTableView *groupsView() const { return m_groupView; }
+    QTableView *pendingView() const { return m_pendingView; }
+    QLineSeries *lagSeries() const { return m_lagSeries; }
+    QByteArray selectedGroupKey() const { return m_selectedKey; }
+    void selectGroup(const QByteArray &stream, const QByteArray &group);
+
+    // Confirmation hook for tests; by default a message box asks.
+    std::function<bool(const QString &question)> confirm;
+
+Q_SIGNALS:
+    void actionMessage(const QString &message, bool ok);
+
+private:
+    void onGroupSelected();
+    void reloadPending();
+    void onPendingSelected();
+    void updateChart();
+    void act(const QString &verb);
+    QList<QByteArray> selectedPendingIds() const;
+
+    GroupsModel *m_groups;
+    ConsumersModel *m_consumers;
+    PendingModel *m_pending;
+    QSortFilterProxyModel *m_groupsProxy;
+    QSortFilterProxyModel *m_pendingProxy;
+    QTableView *m_groupView;
+    QTableView *m_consumerView;
+    QTableView *m_pendingView;
+    EntryDetailView *m_pendingDetail;
+    QComboBox *m_consumerFilter;
+    QSpinBox *m_minIdle;
+    QPushButton *m_ackButton;
+    QPushButton *m_claimButton;
+    QPushButton *m_deadLetterButton;
+    QComboBox *m_claimTarget;
+    QLabel *m_pendingNote;
+    QChart *m_chart;
+    QLineSeries *m_lagSeries;
+    QLineSeries *m_pendingSeries;
+    QDateTimeAxis *m_timeAxis;
+    QValueAxis *m_valueAxis;
+
+    GroupActions *m_actions = nullptr;
+    bool m_readOnly = false;
+    QByteArray m_selectedKey;
+    // A fixed window of samples per group for the chart (15 minutes at one a second).
+    QHash<QByteArray, QList<QPointF>> m_lagHistory;
+    QHash<QByteArray, QList<QPointF>> m_pendingHistory;
+};
+
+} // namespace streamscope
