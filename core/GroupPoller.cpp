@@ -8,37 +8,32 @@ namespace streamscope {
 
 GroupPoller::GroupPoller(ConnectionSettings settings, Options options)
     : m_settings(std::move(settings))
-    , m_options(options)
-{
+    , m_options(options) {
     qRegisterMetaType<GroupSnapshot>();
     m_settings.clientName = QStringLiteral("streamscope-groups");
 }
 
-void GroupPoller::setStreams(const QList<QByteArray> &streams)
-{
+void GroupPoller::setStreams(const QList<QByteArray> &streams) {
     QMutexLocker lock(&m_mutex);
     m_streams = streams.mid(0, m_options.maxStreams);
     m_changed = true;
     m_wake.wakeAll();
 }
 
-void GroupPoller::setHealthOptions(const HealthOptions &options)
-{
+void GroupPoller::setHealthOptions(const HealthOptions &options) {
     QMutexLocker lock(&m_mutex);
     m_options.health = options;
     m_changed = true;
     m_wake.wakeAll();
 }
 
-void GroupPoller::requestStop()
-{
+void GroupPoller::requestStop() {
     QMutexLocker lock(&m_mutex);
     m_stop = true;
     m_wake.wakeAll();
 }
 
-bool GroupPoller::wait(int ms)
-{
+bool GroupPoller::wait(int ms) {
     QMutexLocker lock(&m_mutex);
     if (!m_stop && !m_changed)
         m_wake.wait(&m_mutex, QDeadlineTimer(ms));
@@ -46,8 +41,7 @@ bool GroupPoller::wait(int ms)
     return !m_stop;
 }
 
-void GroupPoller::run()
-{
+void GroupPoller::run() {
     RedisConnection connection(m_settings);
     connection.setCancelFlag(&m_stop);
     int version = 0;
@@ -101,8 +95,8 @@ void GroupPoller::run()
                     QList<GroupStatus> earlier;
                     if (!h.isEmpty() && now - h.first().atMs >= window - m_options.intervalMs / 2)
                         earlier.append(h.first().group);
-                    snap.findings.insert(key, evaluateGroup(s.info, g, earlier,
-                                                            pending->value(key), health));
+                    snap.findings.insert(
+                        key, evaluateGroup(s.info, g, earlier, pending->value(key), health));
                     h.append({now, g});
                 }
             for (auto it = history.begin(); it != history.end();)

@@ -34,7 +34,7 @@ public:
     };
     GroupPoller(ConnectionSettings settings, Options options);
 
-    void setStreams(const QList<QByteArray> &streams); // thread-safe
+    void setStreams(const QList<QByteArray> &streams);   // thread-safe
     void setHealthOptions(const HealthOptions &options); // thread-safe
     void requestStop();
     Q_SLOT void run();
@@ -60,9 +60,7 @@ class GroupPollerThread : public WorkerThread<GroupPoller> {
 public:
     GroupPollerThread(ConnectionSettings settings, GroupPoller::Options options)
         : WorkerThread(QStringLiteral("streamscope-groups"),
-                       std::make_unique<GroupPoller>(std::move(settings), options))
-    {
-    }
+                       std::make_unique<GroupPoller>(std::move(settings), options)) {}
     GroupPoller *poller() const { return worker(); }
 };
 

@@ -20,8 +20,7 @@ using namespace streamscope::test;
 class TestGroupsPanel : public QObject {
     Q_OBJECT
 private:
-    GroupSnapshot poll(const QList<QByteArray> &streams, qint64 idleMs = 200)
-    {
+    GroupSnapshot poll(const QList<QByteArray> &streams, qint64 idleMs = 200) {
         GroupPoller::Options options;
         options.intervalMs = 100;
         options.health.idleThresholdMs = idleMs;
@@ -44,40 +43,49 @@ private:
 
 private Q_SLOTS:
     void initTestCase() { STREAMSCOPE_START_REDIS(m_server); }
-    void init()
-    {
+    void init() {
         m_c = connectTo(m_server.settings());
         run(*m_c, {"FLUSHALL"});
     }
 
-    void modelsShowTheSnapshot()
-    {
+    void modelsShowTheSnapshot() {
         addEntries(*m_c, "orders", 0, 30);
         run(*m_c, {"XGROUP", "CREATE", "orders", "payments", "0"});
         run(*m_c, {"XGROUP", "CREATE", "orders", "audit", "$"});
-        run(*m_c, {"XREADGROUP", "GROUP", "payments", "dead", "COUNT", "10", "STREAMS", "orders", ">"});
+        run(*m_c,
+            {"XREADGROUP", "GROUP", "payments", "dead", "COUNT", "10", "STREAMS", "orders", ">"});
         QTest::qWait(300);
         const GroupSnapshot snap = poll({"orders"});
         QCOMPARE(snap.streams.size(), 1);
 
         GroupsPanel panel;
-        QAbstractItemModelTester t1(panel.groupsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t2(panel.consumersModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t1(panel.groupsModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(panel.consumersModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
         panel.showSnapshot(snap);
         GroupsModel *groups = panel.groupsModel();
         QCOMPARE(groups->rowCount(), 2);
-        int payments = groups->index(0, GroupsModel::GroupColumn).data().toString() == QLatin1String("payments") ? 0 : 1;
+        int payments = groups->index(0, GroupsModel::GroupColumn).data().toString()
+                               == QLatin1String("payments")
+                           ? 0
+                           : 1;
         QCOMPARE(groups->index(payments, GroupsModel::PendingColumn).data().toInt(), 10);
-        QCOMPARE(groups->index(payments, GroupsModel::LagColumn).data().toString(), QStringLiteral("20"));
+        QCOMPARE(groups->index(payments, GroupsModel::LagColumn).data().toString(),
+                 QStringLiteral("20"));
         QCOMPARE(groups->index(payments, GroupsModel::ConsumersColumn).data().toInt(), 1);
-        QCOMPARE(groups->index(payments, GroupsModel::StatusColumn).data().toString(), QStringLiteral("critical"));
-        QCOMPARE(groups->index(1 - payments, GroupsModel::StatusColumn).data().toString(), QStringLiteral("ok"));
-        QVERIFY(groups->index(payments, GroupsModel::TimeLagColumn).data().toString() != QLatin1String("0"));
+        QCOMPARE(groups->index(payments, GroupsModel::StatusColumn).data().toString(),
+                 QStringLiteral("critical"));
+        QCOMPARE(groups->index(1 - payments, GroupsModel::StatusColumn).data().toString(),
+                 QStringLiteral("ok"));
+        QVERIFY(groups->index(payments, GroupsModel::TimeLagColumn).data().toString()
+                != QLatin1String("0"));
 
         // The worst group is selected first; its consumers and chart follow.
         QCOMPARE(panel.selectedGroupKey(), groupKey("orders", "payments"));
         QCOMPARE(panel.consumersModel()->rowCount(), 1);
-        QCOMPARE(panel.consumersModel()->index(0, ConsumersModel::NameColumn).data().toString(), QStringLiteral("dead"));
+        QCOMPARE(panel.consumersModel()->index(0, ConsumersModel::NameColumn).data().toString(),
+                 QStringLiteral("dead"));
         QCOMPARE(panel.lagSeries()->count(), 1);
         QCOMPARE(panel.lagSeries()->at(0).y(), 20.0);
         panel.showSnapshot(snap);
@@ -85,30 +93,36 @@ private Q_SLOTS:
 
         // Findings: the dead consumer among them, critical first.
         FindingsModel findings;
-        QAbstractItemModelTester t3(&findings, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t3(&findings,
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
         FindingList all;
         for (const FindingList &l : snap.findings)
             all.append(l);
         findings.setFindings(all);
         QVERIFY(findings.rowCount() >= 2);
-        QCOMPARE(findings.index(0, FindingsModel::SeverityColumn).data().toString(), QStringLiteral("critical"));
+        QCOMPARE(findings.index(0, FindingsModel::SeverityColumn).data().toString(),
+                 QStringLiteral("critical"));
         bool dead = false;
         for (int r = 0; r < findings.rowCount(); ++r)
-            dead = dead || findings.index(r, FindingsModel::KindColumn).data() == QStringLiteral("dead-consumer");
+            dead = dead
+                   || findings.index(r, FindingsModel::KindColumn).data()
+                          == QStringLiteral("dead-consumer");
         QVERIFY(dead);
     }
 
-    void pendingIsPagedNotLoadedWhole()
-    {
+    void pendingIsPagedNotLoadedWhole() {
         addEntries(*m_c, "big", 0, 500);
         run(*m_c, {"XGROUP", "CREATE", "big", "g", "0"});
         run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "450", "STREAMS", "big", ">"});
         run(*m_c, {"XREADGROUP", "GROUP", "g", "c2", "COUNT", "50", "STREAMS", "big", ">"});
         GroupActions actions(m_server.settings());
         PendingModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QObject::connect(&model, &PendingModel::pageWanted, actions.worker(), &GroupActionsWorker::fetchPendingPage);
-        QObject::connect(actions.worker(), &GroupActionsWorker::pendingPage, &model, &PendingModel::addPage);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QObject::connect(&model, &PendingModel::pageWanted, actions.worker(),
+                         &GroupActionsWorker::fetchPendingPage);
+        QObject::connect(actions.worker(), &GroupActionsWorker::pendingPage, &model,
+                         &PendingModel::addPage);
         // One page at first; more only when a view asks (scrolling), page by page.
         model.reset("big", "g", {}, 0);
         QTRY_COMPARE(model.rowCount(), PendingModel::pageSize);
@@ -131,8 +145,7 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
     }
 
-    void actionsAskAndAct()
-    {
+    void actionsAskAndAct() {
         addEntries(*m_c, "work", 0, 5);
         run(*m_c, {"XGROUP", "CREATE", "work", "g", "0"});
         run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "5", "STREAMS", "work", ">"});
@@ -148,7 +161,8 @@ private Q_SLOTS:
         QTRY_COMPARE(panel.pendingModel()->rowCount(), 5);
         panel.pendingView()->selectRow(0);
         panel.pendingView()->selectionModel()->select(panel.pendingView()->model()->index(1, 0),
-                                                      QItemSelectionModel::Select | QItemSelectionModel::Rows);
+                                                      QItemSelectionModel::Select
+                                                          | QItemSelectionModel::Rows);
         QSignalSpy done(&panel, &GroupsPanel::actionMessage);
         for (QPushButton *b : panel.findChildren<QPushButton *>())
             if (b->text() == QLatin1String("Acknowledge"))
@@ -171,8 +185,7 @@ private Q_SLOTS:
         QCOMPARE(run(*m_c, {"EXISTS", "work:dlq"}).integer(), 0);
     }
 
-    void readOnlyDisablesAndRefuses()
-    {
+    void readOnlyDisablesAndRefuses() {
         addEntries(*m_c, "ro", 0, 2);
         run(*m_c, {"XGROUP", "CREATE", "ro", "g", "0"});
         run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", "ro", ">"});
@@ -187,9 +200,12 @@ private Q_SLOTS:
         run(*m_c, {"CONFIG", "RESETSTAT"});
         QSignalSpy done(actions.worker(), &GroupActionsWorker::actionFinished);
         const QByteArray id = run(*m_c, {"XRANGE", "ro", "-", "+"}).at(0).at(0).bytes();
-        QMetaObject::invokeMethod(actions.worker(), [&] { actions.worker()->ack("ro", "g", {id}); });
-        QMetaObject::invokeMethod(actions.worker(), [&] { actions.worker()->claim("ro", "g", "x", {id}); });
-        QMetaObject::invokeMethod(actions.worker(), [&] { actions.worker()->deadLetter("ro", "g", {id}); });
+        QMetaObject::invokeMethod(actions.worker(),
+                                  [&] { actions.worker()->ack("ro", "g", {id}); });
+        QMetaObject::invokeMethod(actions.worker(),
+                                  [&] { actions.worker()->claim("ro", "g", "x", {id}); });
+        QMetaObject::invokeMethod(actions.worker(),
+                                  [&] { actions.worker()->deadLetter("ro", "g", {id}); });
         QTRY_COMPARE(done.size(), 3);
         for (const QList<QVariant> &result : done) {
             QVERIFY(!result.at(0).toBool());
@@ -201,8 +217,7 @@ private Q_SLOTS:
         QCOMPARE(run(*m_c, {"XPENDING", "ro", "g"}).at(0).integer(), 2);
     }
 
-    void windowShowsGroupsAndFindings()
-    {
+    void windowShowsGroupsAndFindings() {
         addEntries(*m_c, "orders", 0, 5);
         run(*m_c, {"XGROUP", "CREATE", "orders", "idle-group", "0"}); // no consumers: critical
         MainWindow window;

@@ -6,15 +6,13 @@
 namespace streamscope {
 
 GroupActionsWorker::GroupActionsWorker(ConnectionSettings settings)
-    : m_settings(std::move(settings))
-{
+    : m_settings(std::move(settings)) {
     m_settings.clientName = QStringLiteral("streamscope-actions");
 }
 
 GroupActionsWorker::~GroupActionsWorker() = default;
 
-RedisConnection *GroupActionsWorker::connection(QString *error)
-{
+RedisConnection *GroupActionsWorker::connection(QString *error) {
     if (!m_connection)
         m_connection = std::make_unique<RedisConnection>(m_settings);
     if (!m_connection->isOpen())
@@ -27,8 +25,7 @@ RedisConnection *GroupActionsWorker::connection(QString *error)
 
 void GroupActionsWorker::fetchPendingPage(int request, const QByteArray &stream,
                                           const QByteArray &group, const QByteArray &start,
-                                          int count, qint64 minIdleMs, const QByteArray &consumer)
-{
+                                          int count, qint64 minIdleMs, const QByteArray &consumer) {
     QString error;
     RedisConnection *c = connection(&error);
     if (!c) {
@@ -42,8 +39,7 @@ void GroupActionsWorker::fetchPendingPage(int request, const QByteArray &stream,
         Q_EMIT actionFinished(false, page.error().message);
 }
 
-void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &id)
-{
+void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &id) {
     QString error;
     RedisConnection *c = connection(&error);
     StreamEntryList found;
@@ -53,8 +49,7 @@ void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &
 }
 
 void GroupActionsWorker::ack(const QByteArray &stream, const QByteArray &group,
-                             const QList<QByteArray> &ids)
-{
+                             const QList<QByteArray> &ids) {
     QString error;
     RedisConnection *c = connection(&error);
     if (!c)
@@ -66,12 +61,12 @@ void GroupActionsWorker::ack(const QByteArray &stream, const QByteArray &group,
         return Q_EMIT actionFinished(false, reply.error().message);
     if (reply->isError())
         return Q_EMIT actionFinished(false, reply->errorMessage());
-    Q_EMIT actionFinished(true, tr("Acknowledged %1 of %2 entries.").arg(reply->integer()).arg(ids.size()));
+    Q_EMIT actionFinished(
+        true, tr("Acknowledged %1 of %2 entries.").arg(reply->integer()).arg(ids.size()));
 }
 
 void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group,
-                               const QByteArray &consumer, const QList<QByteArray> &ids)
-{
+                               const QByteArray &consumer, const QList<QByteArray> &ids) {
     QString error;
     RedisConnection *c = connection(&error);
     if (!c)
@@ -84,14 +79,12 @@ void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group
         return Q_EMIT actionFinished(false, reply.error().message);
     if (reply->isError())
         return Q_EMIT actionFinished(false, reply->errorMessage());
-    Q_EMIT actionFinished(true, tr("Claimed %1 entries for %2.")
-                                    .arg(reply->size())
-                                    .arg(QString::fromUtf8(consumer)));
+    Q_EMIT actionFinished(
+        true, tr("Claimed %1 entries for %2.").arg(reply->size()).arg(QString::fromUtf8(consumer)));
 }
 
 void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &group,
-                                    const QList<QByteArray> &ids)
-{
+                                    const QList<QByteArray> &ids) {
     QString error;
     RedisConnection *c = connection(&error);
     if (!c)
@@ -109,20 +102,24 @@ void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &
         e.stream = stream;
         e.id = StreamId::fromServer(id);
         e.deleted = body.isEmpty();
-        auto result = streamscope::deadLetter(
-            *c, {stream, group, e, pending->first().deliveries,
-                 tr("moved by a StreamScope user"), pending->first().consumer, {}});
+        auto result = streamscope::deadLetter(*c, {stream,
+                                                   group,
+                                                   e,
+                                                   pending->first().deliveries,
+                                                   tr("moved by a StreamScope user"),
+                                                   pending->first().consumer,
+                                                   {}});
         if (!result.ok())
             return Q_EMIT actionFinished(false, result.error().message);
         ++moved;
     }
-    Q_EMIT actionFinished(true, tr("Moved %1 entries to %2:dlq.").arg(moved).arg(QString::fromUtf8(stream)));
+    Q_EMIT actionFinished(
+        true, tr("Moved %1 entries to %2:dlq.").arg(moved).arg(QString::fromUtf8(stream)));
 }
 
 GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)
     : QObject(parent)
-    , m_worker(new GroupActionsWorker(std::move(settings)))
-{
+    , m_worker(new GroupActionsWorker(std::move(settings))) {
     qRegisterMetaType<PendingEntryList>();
     qRegisterMetaType<QList<QByteArray>>();
     m_thread.setObjectName(QStringLiteral("streamscope-actions"));
@@ -131,8 +128,7 @@ GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)
     m_thread.start();
 }
 
-GroupActions::~GroupActions()
-{
+GroupActions::~GroupActions() {
     m_thread.quit();
     m_thread.wait();
 }

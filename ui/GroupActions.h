@@ -26,9 +26,10 @@ public:
                                  const QByteArray &start, int count, qint64 minIdleMs,
                                  const QByteArray &consumer);
     Q_SLOT void fetchEntry(const QByteArray &stream, const QByteArray &id);
-    Q_SLOT void ack(const QByteArray &stream, const QByteArray &group, const QList<QByteArray> &ids);
-    Q_SLOT void claim(const QByteArray &stream, const QByteArray &group,
-                      const QByteArray &consumer, const QList<QByteArray> &ids);
+    Q_SLOT void ack(const QByteArray &stream, const QByteArray &group,
+                    const QList<QByteArray> &ids);
+    Q_SLOT void claim(const QByteArray &stream, const QByteArray &group, const QByteArray &consumer,
+                      const QList<QByteArray> &ids);
     Q_SLOT void deadLetter(const QByteArray &stream, const QByteArray &group,
                            const QList<QByteArray> &ids);
 

@@ -8,8 +8,7 @@
 
 namespace streamscope {
 
-QString formatDuration(qint64 ms)
-{
+QString formatDuration(qint64 ms) {
     if (ms < 0)
         return QObject::tr("never");
     if (ms < 1000)
@@ -21,8 +20,7 @@ QString formatDuration(qint64 ms)
     return QStringLiteral("%1 h").arg(ms / 3600000);
 }
 
-QColor severityColor(Severity severity)
-{
+QColor severityColor(Severity severity) {
     switch (severity) {
     case Severity::Ok:
         return QColor(0x2e, 0x7d, 0x32);
@@ -36,28 +34,25 @@ QColor severityColor(Severity severity)
 
 // ---- GroupsModel ----------------------------------------------------------------------------
 
-GroupsModel::GroupsModel(QObject *parent) : QAbstractTableModel(parent) {}
+GroupsModel::GroupsModel(QObject *parent)
+    : QAbstractTableModel(parent) {}
 
-int GroupsModel::rowCount(const QModelIndex &parent) const
-{
+int GroupsModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
 }
 
-int GroupsModel::columnCount(const QModelIndex &parent) const
-{
+int GroupsModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-const GroupStatus *GroupsModel::group(const QByteArray &key) const
-{
+const GroupStatus *GroupsModel::group(const QByteArray &key) const {
     for (const Row &r : m_rows)
         if (r.key == key)
             return &r.status;
     return nullptr;
 }
 
-QVariant GroupsModel::data(const QModelIndex &index, int role) const
-{
+QVariant GroupsModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Row &row = m_rows.at(index.row());
@@ -141,17 +136,15 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant GroupsModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
+QVariant GroupsModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char *names[] = {"Stream", "Group", "Consumers", "Pending", "Lag", "Time lag",
-                                  "Oldest pending", "Status"};
+    static const char *names[] = {"Stream", "Group",    "Consumers",      "Pending",
+                                  "Lag",    "Time lag", "Oldest pending", "Status"};
     return tr(names[section]);
 }
 
-void GroupsModel::setSnapshot(const GroupSnapshot &snapshot)
-{
+void GroupsModel::setSnapshot(const GroupSnapshot &snapshot) {
     QList<Row> rows;
     m_severity.clear();
     for (const StreamStatus &s : snapshot.streams)
@@ -177,18 +170,15 @@ void GroupsModel::setSnapshot(const GroupSnapshot &snapshot)
 
 // ---- ConsumersModel -------------------------------------------------------------------------
 
-int ConsumersModel::rowCount(const QModelIndex &parent) const
-{
+int ConsumersModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(m_consumers.size());
 }
 
-int ConsumersModel::columnCount(const QModelIndex &parent) const
-{
+int ConsumersModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QVariant ConsumersModel::data(const QModelIndex &index, int role) const
-{
+QVariant ConsumersModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const ConsumerStatus &c = m_consumers.at(index.row());
@@ -209,8 +199,7 @@ QVariant ConsumersModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
+QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::DisplayRole) {
@@ -222,8 +211,7 @@ QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, in
     return {};
 }
 
-void ConsumersModel::setConsumers(const QList<ConsumerStatus> &consumers)
-{
+void ConsumersModel::setConsumers(const QList<ConsumerStatus> &consumers) {
     bool same = consumers.size() == m_consumers.size();
     for (qsizetype i = 0; same && i < consumers.size(); ++i)
         same = consumers.at(i).name == m_consumers.at(i).name;
@@ -238,8 +226,7 @@ void ConsumersModel::setConsumers(const QList<ConsumerStatus> &consumers)
     endResetModel();
 }
 
-QStringList ConsumersModel::names() const
-{
+QStringList ConsumersModel::names() const {
     QStringList out;
     for (const ConsumerStatus &c : m_consumers)
         out << QString::fromUtf8(c.name);
@@ -248,18 +235,15 @@ QStringList ConsumersModel::names() const
 
 // ---- FindingsModel --------------------------------------------------------------------------
 
-int FindingsModel::rowCount(const QModelIndex &parent) const
-{
+int FindingsModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(m_findings.size());
 }
 
-int FindingsModel::columnCount(const QModelIndex &parent) const
-{
+int FindingsModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QVariant FindingsModel::data(const QModelIndex &index, int role) const
-{
+QVariant FindingsModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Finding &f = m_findings.at(index.row());
@@ -283,19 +267,16 @@ QVariant FindingsModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant FindingsModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
+QVariant FindingsModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     static const char *names[] = {"Severity", "Finding", "Stream / group", "What to do"};
     return tr(names[section]);
 }
 
-void FindingsModel::setFindings(FindingList findings)
-{
-    std::stable_sort(findings.begin(), findings.end(), [](const Finding &a, const Finding &b) {
-        return a.severity > b.severity;
-    });
+void FindingsModel::setFindings(FindingList findings) {
+    std::stable_sort(findings.begin(), findings.end(),
+                     [](const Finding &a, const Finding &b) { return a.severity > b.severity; });
     beginResetModel();
     m_findings = std::move(findings);
     endResetModel();
@@ -303,18 +284,15 @@ void FindingsModel::setFindings(FindingList findings)
 
 // ---- PendingModel ---------------------------------------------------------------------------
 
-int PendingModel::rowCount(const QModelIndex &parent) const
-{
+int PendingModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
 }
 
-int PendingModel::columnCount(const QModelIndex &parent) const
-{
+int PendingModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QVariant PendingModel::data(const QModelIndex &index, int role) const
-{
+QVariant PendingModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const PendingEntry &p = m_rows.at(index.row());
@@ -346,8 +324,7 @@ QVariant PendingModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant PendingModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
+QVariant PendingModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::DisplayRole) {
@@ -359,24 +336,21 @@ QVariant PendingModel::headerData(int section, Qt::Orientation orientation, int 
     return {};
 }
 
-bool PendingModel::canFetchMore(const QModelIndex &parent) const
-{
+bool PendingModel::canFetchMore(const QModelIndex &parent) const {
     return !parent.isValid() && !m_atEnd && !m_loading;
 }
 
-void PendingModel::fetchMore(const QModelIndex &parent)
-{
+void PendingModel::fetchMore(const QModelIndex &parent) {
     if (!canFetchMore(parent))
         return;
     m_loading = true;
-    const QByteArray start = m_rows.isEmpty() ? QByteArray("-")
-                                              : "(" + m_rows.last().id.toByteArray();
+    const QByteArray start =
+        m_rows.isEmpty() ? QByteArray("-") : "(" + m_rows.last().id.toByteArray();
     Q_EMIT pageWanted(m_request, m_stream, m_group, start, pageSize, m_minIdleMs, m_consumer);
 }
 
 void PendingModel::reset(const QByteArray &stream, const QByteArray &group,
-                         const QByteArray &consumer, qint64 minIdleMs)
-{
+                         const QByteArray &consumer, qint64 minIdleMs) {
     beginResetModel();
     m_rows.clear();
     m_stream = stream;
@@ -390,8 +364,7 @@ void PendingModel::reset(const QByteArray &stream, const QByteArray &group,
     fetchMore({});
 }
 
-void PendingModel::addPage(int request, const PendingEntryList &page)
-{
+void PendingModel::addPage(int request, const PendingEntryList &page) {
     if (request != m_request)
         return; // the group or filter changed meanwhile
     m_atEnd = page.size() < pageSize;

@@ -14,8 +14,17 @@ QColor severityColor(Severity severity);
 class GroupsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { StreamColumn, GroupColumn, ConsumersColumn, PendingColumn, LagColumn,
-                  TimeLagColumn, OldestPendingColumn, StatusColumn, ColumnCount };
+    enum Column {
+        StreamColumn,
+        GroupColumn,
+        ConsumersColumn,
+        PendingColumn,
+        LagColumn,
+        TimeLagColumn,
+        OldestPendingColumn,
+        StatusColumn,
+        ColumnCount
+    };
     enum Role { KeyRole = Qt::UserRole + 1, StreamRole, GroupRole, SortRole };
     explicit GroupsModel(QObject *parent = nullptr);
 

@@ -20,16 +20,15 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 namespace streamscope {
 
 namespace {
 constexpr int chartWindow = 900; // samples kept per group
 
-QTableView *makeTable(QAbstractItemModel *model, const QString &name)
-{
+QTableView *makeTable(QAbstractItemModel *model, const QString &name) {
     auto *view = new QTableView;
     view->setObjectName(name);
     view->setModel(model);
@@ -49,8 +48,7 @@ public:
     void apply() { invalidateRowsFilter(); }
 
 protected:
-    bool filterAcceptsRow(int row, const QModelIndex &parent) const override
-    {
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override {
         return streams.isEmpty()
                || streams.contains(sourceModel()
                                        ->index(row, 0, parent)
@@ -66,8 +64,7 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     , m_consumers(new ConsumersModel(this))
     , m_pending(new PendingModel(this))
     , m_groupsProxy(new StreamFilter(this))
-    , m_pendingProxy(new QSortFilterProxyModel(this))
-{
+    , m_pendingProxy(new QSortFilterProxyModel(this)) {
     confirm = [this](const QString &question) {
         return QMessageBox::question(this, tr("Confirm"), question) == QMessageBox::Yes;
     };
@@ -184,8 +181,7 @@ GroupsPanel::GroupsPanel(QWidget *parent)
 
 GroupsPanel::~GroupsPanel() = default;
 
-void GroupsPanel::setActions(GroupActions *actions, bool readOnly)
-{
+void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
     m_actions = actions;
     m_readOnly = readOnly;
     for (QPushButton *b : {m_ackButton, m_claimButton, m_deadLetterButton}) {
@@ -197,8 +193,8 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly)
         return;
     connect(m_pending, &PendingModel::pageWanted, actions->worker(),
             &GroupActionsWorker::fetchPendingPage, Qt::UniqueConnection);
-    connect(actions->worker(), &GroupActionsWorker::pendingPage, m_pending,
-            &PendingModel::addPage, Qt::UniqueConnection);
+    connect(actions->worker(), &GroupActionsWorker::pendingPage, m_pending, &PendingModel::addPage,
+            Qt::UniqueConnection);
     connect(actions->worker(), &GroupActionsWorker::entry, this,
             [this](const QByteArray &, const QByteArray &id, const StreamEntryList &found) {
                 if (!found.isEmpty())
@@ -215,23 +211,20 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly)
             });
 }
 
-void GroupsPanel::setStreamFilter(const QSet<QByteArray> &streams)
-{
+void GroupsPanel::setStreamFilter(const QSet<QByteArray> &streams) {
     auto *filter = static_cast<StreamFilter *>(m_groupsProxy);
     filter->streams = streams;
     filter->apply();
 }
 
-void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group)
-{
+void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group) {
     const QByteArray key = groupKey(stream, group);
     for (int row = 0; row < m_groupsProxy->rowCount(); ++row)
         if (m_groupsProxy->index(row, 0).data(GroupsModel::KeyRole).toByteArray() == key)
             m_groupView->selectRow(row);
 }
 
-void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot)
-{
+void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
     const QByteArray keep = m_selectedKey;
     m_groups->setSnapshot(snapshot);
     for (const StreamStatus &s : snapshot.streams)
@@ -258,8 +251,7 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot)
     updateChart();
 }
 
-void GroupsPanel::updateChart()
-{
+void GroupsPanel::updateChart() {
     const QList<QPointF> lag = m_lagHistory.value(m_selectedKey);
     const QList<QPointF> pending = m_pendingHistory.value(m_selectedKey);
     m_lagSeries->replace(lag);
@@ -273,16 +265,14 @@ void GroupsPanel::updateChart()
     m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(qint64(lag.first().x())),
                          QDateTime::fromMSecsSinceEpoch(qint64(lag.last().x()) + 1000));
     m_valueAxis->setRange(0, top * 1.1);
-    m_chart->setTitle(QString::fromUtf8(m_groups->group(m_selectedKey)
-                                            ? m_groups->group(m_selectedKey)->name
-                                            : QByteArray()));
+    m_chart->setTitle(QString::fromUtf8(
+        m_groups->group(m_selectedKey) ? m_groups->group(m_selectedKey)->name : QByteArray()));
 }
 
-void GroupsPanel::onGroupSelected()
-{
+void GroupsPanel::onGroupSelected() {
     const QModelIndexList rows = m_groupView->selectionModel()->selectedRows();
-    m_selectedKey = rows.isEmpty() ? QByteArray()
-                                   : rows.first().data(GroupsModel::KeyRole).toByteArray();
+    m_selectedKey =
+        rows.isEmpty() ? QByteArray() : rows.first().data(GroupsModel::KeyRole).toByteArray();
     const GroupStatus *g = m_groups->group(m_selectedKey);
     m_consumers->setConsumers(g ? g->consumerList : QList<ConsumerStatus>());
     m_consumerFilter->clear();
@@ -296,23 +286,22 @@ void GroupsPanel::onGroupSelected()
     updateChart();
 }
 
-void GroupsPanel::reloadPending()
-{
+void GroupsPanel::reloadPending() {
     const GroupStatus *g = m_groups->group(m_selectedKey);
     if (!g || !m_actions) {
         m_pending->reset({}, {}, {}, 0);
         m_pendingNote->clear();
         return;
     }
-    const QByteArray consumer =
-        m_consumerFilter->currentIndex() > 0 ? m_consumerFilter->currentText().toUtf8() : QByteArray();
+    const QByteArray consumer = m_consumerFilter->currentIndex() > 0
+                                    ? m_consumerFilter->currentText().toUtf8()
+                                    : QByteArray();
     m_pending->reset(g->stream, g->name, consumer, qint64(m_minIdle->value()) * 1000);
-    m_pendingNote->setText(tr("%1 pending in the group; loaded page by page as you scroll.")
-                               .arg(g->pending));
+    m_pendingNote->setText(
+        tr("%1 pending in the group; loaded page by page as you scroll.").arg(g->pending));
 }
 
-void GroupsPanel::onPendingSelected()
-{
+void GroupsPanel::onPendingSelected() {
     const QModelIndexList rows = m_pendingView->selectionModel()->selectedRows();
     if (rows.size() != 1 || !m_actions)
         return;
@@ -322,16 +311,14 @@ void GroupsPanel::onPendingSelected()
                               Q_ARG(QByteArray, p.id.toByteArray()));
 }
 
-QList<QByteArray> GroupsPanel::selectedPendingIds() const
-{
+QList<QByteArray> GroupsPanel::selectedPendingIds() const {
     QList<QByteArray> ids;
     for (const QModelIndex &row : m_pendingView->selectionModel()->selectedRows())
         ids.append(m_pending->entry(m_pendingProxy->mapToSource(row).row()).id.toByteArray());
     return ids;
 }
 
-void GroupsPanel::act(const QString &verb)
-{
+void GroupsPanel::act(const QString &verb) {
     const QList<QByteArray> ids = selectedPendingIds();
     if (ids.isEmpty() || !m_actions || m_readOnly) {
         if (ids.isEmpty())
@@ -343,7 +330,8 @@ void GroupsPanel::act(const QString &verb)
     const QByteArray target = m_claimTarget->currentText().toUtf8();
     QString question;
     if (verb == QLatin1String("ack"))
-        question = tr("Acknowledge %1 entries of group %2 on %3?").arg(ids.size()).arg(group, stream);
+        question =
+            tr("Acknowledge %1 entries of group %2 on %3?").arg(ids.size()).arg(group, stream);
     else if (verb == QLatin1String("claim")) {
         if (target.isEmpty())
             return Q_EMIT actionMessage(tr("Name the consumer that takes the entries."), false);
@@ -359,13 +347,14 @@ void GroupsPanel::act(const QString &verb)
     GroupActionsWorker *w = m_actions->worker();
     const QByteArray s = m_pending->stream(), g = m_pending->group();
     if (verb == QLatin1String("ack"))
-        QMetaObject::invokeMethod(w, [w, s, g, ids] { w->ack(s, g, ids); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            w, [w, s, g, ids] { w->ack(s, g, ids); }, Qt::QueuedConnection);
     else if (verb == QLatin1String("claim"))
-        QMetaObject::invokeMethod(w, [w, s, g, target, ids] { w->claim(s, g, target, ids); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            w, [w, s, g, target, ids] { w->claim(s, g, target, ids); }, Qt::QueuedConnection);
     else
-        QMetaObject::invokeMethod(w, [w, s, g, ids] { w->deadLetter(s, g, ids); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            w, [w, s, g, ids] { w->deadLetter(s, g, ids); }, Qt::QueuedConnection);
 }
 
 } // namespace streamscope

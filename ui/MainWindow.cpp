@@ -21,6 +21,7 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
@@ -243,7 +244,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
             tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
     });
 
-    m_groupPoller = std::make_unique<GroupPollerThread>(settings, GroupPoller::Options());
+    m_groupPoller = std::make_unique<GroupPollerThread>(settings, m_groupOptions);
     connect(m_groupPoller->poller(), &GroupPoller::snapshot, this, &MainWindow::onGroupSnapshot);
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
@@ -361,6 +362,12 @@ void MainWindow::setReadOnly(bool readOnly) {
         connectTo(m_settings); // every connection of this window follows the mode
 }
 
+void MainWindow::setHealthOptions(const HealthOptions &options) {
+    m_groupOptions.health = options;
+    if (m_groupPoller)
+        m_groupPoller->poller()->setHealthOptions(options);
+}
+
 void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
     m_groupsPanel->showSnapshot(snapshot);
     FindingList all;
@@ -385,7 +392,7 @@ void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
             tr("%1 / %2 is critical").arg(QString::fromUtf8(f.stream), QString::fromUtf8(f.group));
         statusBar()->showMessage(title + QStringLiteral(": ") + f.kind, 15000);
         if (!m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
-            m_tray = new QSystemTrayIcon(windowIcon(), this);
+            m_tray = new QSystemTrayIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning), this);
             m_tray->show();
         }
         if (m_tray)

@@ -51,6 +51,8 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     bool isReadOnly() const { return m_settings.readOnly; }
     void setReadOnly(bool readOnly);
+    // The thresholds the health rules use (idle time, deliveries, window).
+    void setHealthOptions(const HealthOptions &options);
     QString stateText() const;
 
 private:
@@ -85,6 +87,7 @@ private:
     FindingsModel *m_findings = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QHash<QByteArray, Severity> m_lastSeverity;
+    GroupPoller::Options m_groupOptions;
 
     std::unique_ptr<TailController> m_tail;
     std::unique_ptr<PollerController> m_poller;

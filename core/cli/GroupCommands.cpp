@@ -113,6 +113,23 @@ int serverReply(const Result<RedisReply> &reply, const QString &what) {
     return -1;
 }
 
+// The IDs claimed: one per line (the summary on stderr), or {"claimed": [...]}.
+void printClaimed(const StreamEntryList &claimed, bool json, const QString &summary) {
+    Output out;
+    QJsonArray list;
+    for (const StreamEntry &e : claimed) {
+        list.append(e.id.toString());
+        if (!json)
+            out << e.id.toByteArray() << "\n";
+    }
+    if (json)
+        out << QJsonDocument(QJsonObject{{QStringLiteral("claimed"), list}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
+    else
+        printError(summary);
+}
+
 } // namespace
 
 int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
@@ -400,20 +417,11 @@ int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bo
     auto reply = c.value()->commandEntries(cmd, 0, &claimed, -1, a.at(0).toUtf8());
     if (const int e = serverReply(reply, QStringLiteral("XCLAIM")); e >= 0)
         return e;
-    Output out;
-    QJsonArray list;
-    for (const StreamEntry &e : claimed) {
-        list.append(e.id.toString());
-        if (!json)
-            out << e.id.toByteArray() << "\n";
-    }
-    if (json)
-        out << QJsonDocument(QJsonObject{{QStringLiteral("claimed"), list}})
-                   .toJson(QJsonDocument::Compact)
-            << "\n";
-    else
-        std::fprintf(stderr, "claimed %d of %d entries for %s\n", int(claimed.size()),
-                     int(ids->size()), qPrintable(a.at(2)));
+    printClaimed(claimed, json,
+                 QStringLiteral("claimed %1 of %2 entries for %3")
+                     .arg(claimed.size())
+                     .arg(ids->size())
+                     .arg(a.at(2)));
     return Success;
 }
 
@@ -449,20 +457,11 @@ int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings
         if (cursor == "0-0")
             break;
     }
-    Output out;
-    QJsonArray list;
-    for (const StreamEntry &e : claimed) {
-        list.append(e.id.toString());
-        if (!json)
-            out << e.id.toByteArray() << "\n";
-    }
-    if (json)
-        out << QJsonDocument(QJsonObject{{QStringLiteral("claimed"), list}})
-                   .toJson(QJsonDocument::Compact)
-            << "\n";
-    else
-        std::fprintf(stderr, "claimed %d entries idle for at least %lld ms for %s\n",
-                     int(claimed.size()), minIdle.value(), qPrintable(a.at(2)));
+    printClaimed(claimed, json,
+                 QStringLiteral("claimed %1 entries idle for at least %2 ms for %3")
+                     .arg(claimed.size())
+                     .arg(minIdle.value())
+                     .arg(a.at(2)));
     return Success;
 }
 

@@ -22,8 +22,11 @@ public:
         QString dataDir; // their databases
         QString redisUrl;
         int ordersPerSecond = 5;
-        int claimIdleMs = 10000;
-        int restartAfterMs = 20000; // how long the crashed instance stays dead
+        // The crashed instance stays dead for restartAfterMs; its pending entries are claimed by
+        // the other one after claimIdleMs. Between a crash and the claim, StreamScope shows a
+        // dead consumer (its idle threshold in the demo is 10 s).
+        int claimIdleMs = 30000;
+        int restartAfterMs = 45000;
         bool crashing = true;
     };
     explicit ShopDemo(Options options, QObject *parent = nullptr);

@@ -17,8 +17,7 @@
 using namespace streamscope;
 
 namespace {
-double serverCpuSeconds(RedisConnection &c)
-{
+double serverCpuSeconds(RedisConnection &c) {
     auto info = c.command({"INFO", "cpu"});
     double total = 0;
     for (const QByteArray &line : info->bytes().split('\n'))
@@ -27,16 +26,14 @@ double serverCpuSeconds(RedisConnection &c)
     return total;
 }
 
-double idleCost(RedisConnection &c, int seconds)
-{
+double idleCost(RedisConnection &c, int seconds) {
     const double before = serverCpuSeconds(c);
     QThread::sleep(unsigned(seconds));
     return serverCpuSeconds(c) - before;
 }
 } // namespace
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
     const int streams = argc > 1 ? atoi(argv[1]) : 1000;
     const int seconds = argc > 2 ? atoi(argv[2]) : 20;
@@ -54,11 +51,13 @@ int main(int argc, char **argv)
     for (int s = 0; s < streams; ++s) {
         const QByteArray name = "bench-" + QByteArray::number(s);
         for (int i = 0; i < 20; ++i)
-            setup.append({"XADD", name, "*", "seq", QByteArray::number(i), "type", "order.created"});
+            setup.append(
+                {"XADD", name, "*", "seq", QByteArray::number(i), "type", "order.created"});
         setup.append({"XGROUP", "CREATE", name, "caught-up", "$"});
         setup.append({"XGROUP", "CREATE", name, "behind", "0"});
         setup.append({"XGROUP", "CREATE", name, "unread", "0"});
-        setup.append({"XREADGROUP", "GROUP", "behind", "worker", "COUNT", "5", "STREAMS", name, ">"});
+        setup.append(
+            {"XREADGROUP", "GROUP", "behind", "worker", "COUNT", "5", "STREAMS", name, ">"});
         if (setup.size() > 5000) {
             c.pipeline(setup, 60000);
             setup.clear();
