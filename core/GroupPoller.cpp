@@ -14,48 +14,36 @@ GroupPoller::GroupPoller(ConnectionSettings settings, Options options)
 }
 
 void GroupPoller::setStreams(const QList<QByteArray> &streams) {
-    QMutexLocker lock(&m_mutex);
-    m_streams = streams.mid(0, m_options.maxStreams);
-    m_changed = true;
-    m_wake.wakeAll();
+    {
+        QMutexLocker lock(&m_mutex);
+        m_streams = streams.mid(0, m_options.maxStreams);
+    }
+    pollNow();
 }
 
 void GroupPoller::setHealthOptions(const HealthOptions &options) {
-    QMutexLocker lock(&m_mutex);
-    m_options.health = options;
-    m_changed = true;
-    m_wake.wakeAll();
-}
-
-void GroupPoller::requestStop() {
-    QMutexLocker lock(&m_mutex);
-    m_stop = true;
-    m_wake.wakeAll();
-}
-
-bool GroupPoller::wait(int ms) {
-    QMutexLocker lock(&m_mutex);
-    if (!m_stop && !m_changed)
-        m_wake.wait(&m_mutex, QDeadlineTimer(ms));
-    m_changed = false;
-    return !m_stop;
+    {
+        QMutexLocker lock(&m_mutex);
+        m_options.health = options;
+    }
+    pollNow();
 }
 
 void GroupPoller::run() {
     RedisConnection connection(m_settings);
-    connection.setCancelFlag(&m_stop);
+    connection.setCancelFlag(&stopFlag());
     int version = 0;
     struct Sample {
         qint64 atMs;
         GroupStatus group;
     };
     QHash<QByteArray, QList<Sample>> history;
-    while (!m_stop) {
+    while (!stopFlag()) {
         if (!connection.isOpen()) {
             if (Error e = connection.open()) {
-                if (!m_stop)
+                if (!stopFlag())
                     Q_EMIT pollFailed(e);
-                if (!wait(qMax(m_options.intervalMs, 1000)))
+                if (!waitForNextPoll(qMax(m_options.intervalMs, 1000)))
                     break;
                 continue;
             }
@@ -74,7 +62,7 @@ void GroupPoller::run() {
         if (status.ok())
             pending = fetchPendingSamples(connection, status.value(), health);
         if (!status.ok() || !pending.ok()) {
-            if (!m_stop)
+            if (!stopFlag())
                 Q_EMIT pollFailed(status.ok() ? pending.error() : status.error());
         } else {
             GroupSnapshot snap;
@@ -103,7 +91,7 @@ void GroupPoller::run() {
                 it = live.contains(it.key()) ? std::next(it) : history.erase(it);
             Q_EMIT snapshot(snap);
         }
-        if (!wait(m_options.intervalMs))
+        if (!waitForNextPoll(m_options.intervalMs))
             break;
     }
     Q_EMIT finished();

@@ -2,6 +2,7 @@
 
 #include "ConnectionSettings.h"
 #include "Health.h"
+#include "PollingWorker.h"
 #include "WorkerThread.h"
 
 #include <QHash>
@@ -23,7 +24,7 @@ struct GroupSnapshot {
 // Polls consumer groups off the GUI thread, on its own connection, every intervalMs: pipelined
 // XINFO STREAM/GROUPS/CONSUMERS and XPENDING summaries for the watched streams, the pending
 // samples the rules need, and the rules themselves over a window of history.
-class GroupPoller : public QObject {
+class GroupPoller : public PollingWorker {
     Q_OBJECT
 public:
     struct Options {
@@ -36,24 +37,16 @@ public:
 
     void setStreams(const QList<QByteArray> &streams);   // thread-safe
     void setHealthOptions(const HealthOptions &options); // thread-safe
-    void requestStop();
     Q_SLOT void run();
 
 Q_SIGNALS:
     void snapshot(const streamscope::GroupSnapshot &snapshot);
     void pollFailed(const streamscope::Error &error);
-    void finished();
 
 private:
-    bool wait(int ms);
-
     ConnectionSettings m_settings;
     Options m_options;
-    QMutex m_mutex;
-    QWaitCondition m_wake;
     QList<QByteArray> m_streams;
-    bool m_changed = false;
-    std::atomic<bool> m_stop{false};
 };
 
 class GroupPollerThread : public WorkerThread<GroupPoller> {

@@ -31,37 +31,17 @@ ServerPoller::ServerPoller(ConnectionSettings settings, Options options)
     m_settings.clientName = QStringLiteral("streamscope-poll");
 }
 
-void ServerPoller::requestStop() {
-    QMutexLocker lock(&m_mutex);
-    m_stop = true;
-    m_wake.wakeAll();
-}
-
-void ServerPoller::pollNow() {
-    QMutexLocker lock(&m_mutex);
-    m_pollNow = true;
-    m_wake.wakeAll();
-}
-
-bool ServerPoller::wait(int ms) {
-    QMutexLocker lock(&m_mutex);
-    if (!m_stop && !m_pollNow)
-        m_wake.wait(&m_mutex, QDeadlineTimer(ms));
-    m_pollNow = false;
-    return !m_stop;
-}
-
 void ServerPoller::run() {
     RedisConnection connection(m_settings);
-    connection.setCancelFlag(&m_stop);
+    connection.setCancelFlag(&stopFlag());
     bool infoSent = false;
-    while (!m_stop) {
+    while (!stopFlag()) {
         if (!connection.isOpen()) {
             infoSent = false;
             if (Error e = connection.open()) {
-                if (!m_stop)
+                if (!stopFlag())
                     Q_EMIT pollFailed(e);
-                if (!wait(m_options.intervalMs))
+                if (!waitForNextPoll(m_options.intervalMs))
                     break;
                 continue;
             }
@@ -76,9 +56,9 @@ void ServerPoller::run() {
         auto listing = listStreams(connection, m_options.pattern, m_options.maxStreams);
         if (listing.ok())
             Q_EMIT streamsListed(listing->streams, listing->truncated);
-        else if (!m_stop)
+        else if (!stopFlag())
             Q_EMIT pollFailed(listing.error());
-        if (!wait(m_options.intervalMs))
+        if (!waitForNextPoll(m_options.intervalMs))
             break;
     }
     Q_EMIT finished();

@@ -2,6 +2,7 @@
 
 #include "ConnectionSettings.h"
 #include "Error.h"
+#include "PollingWorker.h"
 #include "StreamInfo.h"
 #include "WorkerThread.h"
 
@@ -24,7 +25,7 @@ struct ServerInfo {
 
 // Polls the server off the GUI thread, on its own connection: the stream list (SCAN ... TYPE
 // stream, bounded, then pipelined XINFO STREAM) and INFO server. Never KEYS, never FULL.
-class ServerPoller : public QObject {
+class ServerPoller : public PollingWorker {
     Q_OBJECT
 public:
     struct Options {
@@ -34,25 +35,16 @@ public:
     };
     ServerPoller(ConnectionSettings settings, Options options);
 
-    void requestStop();
-    void pollNow(); // thread-safe: ends the current wait
     Q_SLOT void run();
 
 Q_SIGNALS:
     void serverInfo(const streamscope::ServerInfo &info);
     void streamsListed(const streamscope::StreamInfoList &streams, bool truncated);
     void pollFailed(const streamscope::Error &error);
-    void finished();
 
 private:
-    bool wait(int ms);
-
     ConnectionSettings m_settings;
     Options m_options;
-    QMutex m_mutex;
-    QWaitCondition m_wake;
-    bool m_pollNow = false;
-    std::atomic<bool> m_stop{false};
 };
 
 // The poller on its own thread, "streamscope-poll".

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QMutex>
+#include <QObject>
+#include <QWaitCondition>
+
+#include <atomic>
+
+namespace streamscope {
+
+// A worker whose run() loop polls, then waits. The wait ends early when the owner asks it to
+// stop or to poll now (both thread-safe). Made to run in a WorkerThread.
+class PollingWorker : public QObject {
+    Q_OBJECT
+public:
+    void requestStop();
+    void pollNow();
+
+Q_SIGNALS:
+    void finished();
+
+protected:
+    // Waits up to ms; false when asked to stop.
+    bool waitForNextPoll(int ms);
+    const std::atomic<bool> &stopFlag() const { return m_stop; }
+
+    QMutex m_mutex; // also guards what subclasses share with other threads
+
+private:
+    QWaitCondition m_wake;
+    bool m_pollNow = false;
+    std::atomic<bool> m_stop{false};
+};
+
+} // namespace streamscope
