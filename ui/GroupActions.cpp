@@ -48,39 +48,35 @@ void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &
     Q_EMIT entry(stream, id, found);
 }
 
-void GroupActionsWorker::ack(const QByteArray &stream, const QByteArray &group,
-                             const QList<QByteArray> &ids) {
+std::optional<RedisReply> GroupActionsWorker::repair(const Command &command) {
     QString error;
     RedisConnection *c = connection(&error);
-    if (!c)
-        return Q_EMIT actionFinished(false, error);
-    Command cmd{"XACK", stream, group};
-    cmd.append(ids);
-    auto reply = c->command(cmd);
-    if (!reply.ok())
-        return Q_EMIT actionFinished(false, reply.error().message);
-    if (reply->isError())
-        return Q_EMIT actionFinished(false, reply->errorMessage());
-    Q_EMIT actionFinished(
-        true, tr("Acknowledged %1 of %2 entries.").arg(reply->integer()).arg(ids.size()));
+    if (!c) {
+        Q_EMIT actionFinished(false, error);
+        return std::nullopt;
+    }
+    auto reply = c->command(command);
+    if (!reply.ok() || reply->isError()) {
+        Q_EMIT actionFinished(false, reply.ok() ? reply->errorMessage() : reply.error().message);
+        return std::nullopt;
+    }
+    return reply.value();
+}
+
+void GroupActionsWorker::ack(const QByteArray &stream, const QByteArray &group,
+                             const QList<QByteArray> &ids) {
+    if (auto reply = repair(Command{"XACK", stream, group} + ids))
+        Q_EMIT actionFinished(
+            true, tr("Acknowledged %1 of %2 entries.").arg(reply->integer()).arg(ids.size()));
 }
 
 void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group,
                                const QByteArray &consumer, const QList<QByteArray> &ids) {
-    QString error;
-    RedisConnection *c = connection(&error);
-    if (!c)
-        return Q_EMIT actionFinished(false, error);
-    Command cmd{"XCLAIM", stream, group, consumer, "0"};
-    cmd.append(ids);
-    cmd << "JUSTID";
-    auto reply = c->command(cmd);
-    if (!reply.ok())
-        return Q_EMIT actionFinished(false, reply.error().message);
-    if (reply->isError())
-        return Q_EMIT actionFinished(false, reply->errorMessage());
-    Q_EMIT actionFinished(
-        true, tr("Claimed %1 entries for %2.").arg(reply->size()).arg(QString::fromUtf8(consumer)));
+    if (auto reply =
+            repair(Command{"XCLAIM", stream, group, consumer, "0"} + ids + Command{"JUSTID"}))
+        Q_EMIT actionFinished(
+            true,
+            tr("Claimed %1 entries for %2.").arg(reply->size()).arg(QString::fromUtf8(consumer)));
 }
 
 void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &group,

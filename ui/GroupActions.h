@@ -2,16 +2,16 @@
 
 #include "ConnectionSettings.h"
 #include "GroupStatus.h"
+#include "RedisConnection.h"
 #include "StreamEntry.h"
 
 #include <QObject>
 #include <QThread>
 
 #include <memory>
+#include <optional>
 
 namespace streamscope {
-
-class RedisConnection;
 
 // What the group views ask of the server: pending pages, entry bodies, and the repairs.
 // Runs on its own thread with its own connection (read-only when the connection is), so the
@@ -41,6 +41,8 @@ Q_SIGNALS:
 
 private:
     RedisConnection *connection(QString *error);
+    // Runs one repair command; on any failure says so (actionFinished) and returns nothing.
+    std::optional<RedisReply> repair(const Command &command);
     ConnectionSettings m_settings;
     std::unique_ptr<RedisConnection> m_connection;
 };
