@@ -4,22 +4,19 @@
 
 namespace streamscope {
 
-void PollingWorker::requestStop()
-{
+void PollingWorker::requestStop() {
     QMutexLocker lock(&m_mutex);
     m_stop = true;
     m_wake.wakeAll();
 }
 
-void PollingWorker::pollNow()
-{
+void PollingWorker::pollNow() {
     QMutexLocker lock(&m_mutex);
     m_pollNow = true;
     m_wake.wakeAll();
 }
 
-bool PollingWorker::waitForNextPoll(int ms)
-{
+bool PollingWorker::waitForNextPoll(int ms) {
     QMutexLocker lock(&m_mutex);
     if (!m_stop && !m_pollNow)
         m_wake.wait(&m_mutex, QDeadlineTimer(ms));

@@ -2,6 +2,7 @@
 
 #include "DeadLetter.h"
 #include "RedisConnection.h"
+#include "StreamPaging.h"
 
 namespace streamscope {
 
@@ -46,6 +47,17 @@ void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &
     if (c)
         c->commandEntries({"XRANGE", stream, id, id}, 0, &found, -1, stream);
     Q_EMIT entry(stream, id, found);
+}
+
+void GroupActionsWorker::fetchHistory(int request, const QByteArray &stream, int kind, quint64 ms,
+                                      quint64 seq, int count) {
+    QString error;
+    RedisConnection *c = connection(&error);
+    if (!c)
+        return Q_EMIT historyPage(request, {}, error);
+    auto page = fetchHistoryPage(*c, stream, PageStart{PageStart::Kind(kind), {ms, seq}}, count);
+    Q_EMIT historyPage(request, page.ok() ? page.value() : StreamEntryList(),
+                       page.ok() ? QString() : page.error().message);
 }
 
 std::optional<RedisReply> GroupActionsWorker::repair(const Command &command) {

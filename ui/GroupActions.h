@@ -13,7 +13,8 @@
 
 namespace streamscope {
 
-// What the group views ask of the server: pending pages, entry bodies, and the repairs.
+// What the views ask of the server: history pages (browser), pending pages, entry bodies, and
+// the repairs.
 // Runs on its own thread with its own connection (read-only when the connection is), so the
 // GUI never waits for the network; every answer comes back as a signal, by value.
 class GroupActionsWorker : public QObject {
@@ -26,6 +27,9 @@ public:
                                  const QByteArray &start, int count, qint64 minIdleMs,
                                  const QByteArray &consumer);
     Q_SLOT void fetchEntry(const QByteArray &stream, const QByteArray &id);
+    // One page of history, newest first (see PageStart: kind, and the ID it starts from).
+    Q_SLOT void fetchHistory(int request, const QByteArray &stream, int kind, quint64 ms,
+                             quint64 seq, int count);
     Q_SLOT void ack(const QByteArray &stream, const QByteArray &group,
                     const QList<QByteArray> &ids);
     Q_SLOT void claim(const QByteArray &stream, const QByteArray &group, const QByteArray &consumer,
@@ -38,6 +42,7 @@ Q_SIGNALS:
     void entry(const QByteArray &stream, const QByteArray &id,
                const streamscope::StreamEntryList &found); // empty: the entry is gone
     void actionFinished(bool ok, const QString &message);
+    void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
 
 private:
     RedisConnection *connection(QString *error);

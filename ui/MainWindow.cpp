@@ -5,6 +5,7 @@
 #include "GroupModels.h"
 #include "GroupsPanel.h"
 #include "LiveEventModel.h"
+#include "StreamBrowser.h"
 #include "StreamListModel.h"
 #include "ValueFormat.h"
 
@@ -116,7 +117,8 @@ void MainWindow::buildUi() {
     m_streamView->horizontalHeader()->setSectionResizeMode(StreamListModel::NameColumn,
                                                            QHeaderView::Stretch);
     m_streamView->setColumnHidden(StreamListModel::LastIdColumn, true); // in the tooltip
-    m_streamView->setToolTip(tr("Select streams to show only their events (none: all)"));
+    m_streamView->setToolTip(tr("Select streams to show only their events (none: all); "
+                                "double-click one to browse its history"));
     connect(m_streamView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::onStreamSelectionChanged);
 
@@ -177,6 +179,12 @@ void MainWindow::buildUi() {
     m_tabs->addTab(right, tr("Live events"));
     m_tabs->addTab(m_groupsPanel, tr("Consumer groups"));
     m_tabs->addTab(findingsView, tr("Findings"));
+    m_browser = new StreamBrowser;
+    m_tabs->addTab(m_browser, tr("Browse"));
+    connect(m_streamView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        m_tabs->setCurrentWidget(m_browser);
+        m_browser->openStream(index.data(StreamListModel::NameRole).toByteArray());
+    });
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->addWidget(m_streamView);
@@ -248,6 +256,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     connect(m_groupPoller->poller(), &GroupPoller::snapshot, this, &MainWindow::onGroupSnapshot);
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
+    m_browser->setRequests(m_actions.get());
     m_lastSeverity.clear();
 
     m_tail->start();

@@ -25,6 +25,7 @@ class FindingsModel;
 class GroupActions;
 class GroupsPanel;
 class LiveEventModel;
+class StreamBrowser;
 class StreamFilterProxy;
 class StreamListModel;
 
@@ -47,6 +48,7 @@ public:
     QTableView *streamView() const { return m_streamView; }
     EntryDetailView *detailView() const { return m_detail; }
     GroupsPanel *groupsPanel() const { return m_groupsPanel; }
+    StreamBrowser *browser() const { return m_browser; }
     FindingsModel *findingsModel() const { return m_findings; }
     QTabWidget *tabs() const { return m_tabs; }
     bool isReadOnly() const { return m_settings.readOnly; }
@@ -84,6 +86,7 @@ private:
     QAction *m_readOnlyAction = nullptr;
     QTabWidget *m_tabs = nullptr;
     GroupsPanel *m_groupsPanel = nullptr;
+    StreamBrowser *m_browser = nullptr;
     FindingsModel *m_findings = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QHash<QByteArray, Severity> m_lastSeverity;

@@ -50,9 +50,9 @@ int main(int argc, char **argv) {
                                     QStringLiteral("N"), QStringLiteral("100000"));
     const QCommandLineOption readOnly(QStringLiteral("read-only"),
                                       QStringLiteral("Send nothing that changes data."));
-    const QCommandLineOption tab(QStringLiteral("tab"),
-                                 QStringLiteral("Open on a tab: events, groups or findings."),
-                                 QStringLiteral("NAME"), QStringLiteral("events"));
+    const QCommandLineOption tab(
+        QStringLiteral("tab"), QStringLiteral("Open on a tab: events, groups, findings or browse."),
+        QStringLiteral("NAME"), QStringLiteral("events"));
     const QCommandLineOption idleThreshold(
         QStringLiteral("idle-threshold"),
         QStringLiteral("Idle time that makes a consumer dead or an entry stuck (default 60000)."),
@@ -94,9 +94,9 @@ int main(int argc, char **argv) {
         health.idleThresholdMs = 10000;
     window.setHealthOptions(health);
     const QStringList tabs{QStringLiteral("events"), QStringLiteral("groups"),
-                           QStringLiteral("findings")};
+                           QStringLiteral("findings"), QStringLiteral("browse")};
     if (!tabs.contains(parser.value(tab))) {
-        std::fprintf(stderr, "streamscope: --tab takes events, groups or findings\n");
+        std::fprintf(stderr, "streamscope: --tab takes events, groups, findings or browse\n");
         return 2;
     }
     window.tabs()->setCurrentIndex(int(tabs.indexOf(parser.value(tab))));

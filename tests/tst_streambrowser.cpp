@@ -1,0 +1,179 @@
+// The stream browser against a real server: a 1,000,000-entry stream paged through by ID,
+// jumps to a time and an ID, filters with counts.
+#include "GroupActions.h"
+#include "StreamBrowser.h"
+#include "StreamBrowserModel.h"
+#include "TestRedis.h"
+
+#include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace streamscope;
+using namespace streamscope::test;
+
+class TestStreamBrowser : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        STREAMSCOPE_START_REDIS(m_server);
+        m_c = connectTo(m_server.settings());
+        // 1,000,000 entries, pipelined 10,000 at a time.
+        for (int first = 0; first < 1000000; first += 10000) {
+            QList<Command> batch;
+            for (int i = first; i < first + 10000; ++i)
+                batch.append({"XADD", "big", "*", "seq", QByteArray::number(i)});
+            QVERIFY(m_c->pipeline(batch, 60000).ok());
+        }
+        QCOMPARE(run(*m_c, {"XLEN", "big"}).integer(), 1000000);
+        // One entry a minute from a known moment, with fields to filter on.
+        m_base = QDateTime(QDate(2026, 11, 25), QTime(12, 0)).toMSecsSinceEpoch();
+        for (int i = 0; i < 60; ++i)
+            run(*m_c, {"XADD", "timed", QByteArray::number(m_base + i * 60000) + "-0", "type",
+                       i % 3 ? "order.created" : "payment.failed", "orderId",
+                       QByteArray::number(4700 + i), "note", i == 42 ? "needle in a haystack" : "x"});
+    }
+
+    void pagesThroughAMillionEntries()
+    {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        StreamBrowserModel *model = browser.model();
+        // No QAbstractItemModelTester here: it re-checks every row on each insert (O(n^2) over a
+        // million rows); the other tests attach it.
+        browser.openStream("big");
+        QTRY_COMPARE(model->rowCount(), StreamBrowserModel::pageSize);
+        QCOMPARE(model->entry(0).value("seq"), QByteArray("999999")); // newest first
+        QVERIFY(!model->atEnd());
+        // Scroll back to the very first entry, page by page.
+        int pages = 1;
+        while (!model->atEnd()) {
+            QVERIFY(QTest::qWaitFor([&] { return model->canFetchMore({}) || model->atEnd(); }, 10000));
+            if (model->atEnd())
+                break;
+            model->fetchMore({});
+            ++pages;
+            QVERIFY(QTest::qWaitFor([&] { return !model->isLoading(); }, 10000));
+        }
+        QCOMPARE(model->rowCount(), 1000000);
+        QCOMPARE(pages, 1000000 / StreamBrowserModel::pageSize + 1); // the last page is empty
+        // Every entry exactly once, newest to oldest.
+        for (int row = 0; row < 1000000; row += 997)
+            QCOMPARE(model->entry(row).value("seq").toInt(), 999999 - row);
+        QCOMPARE(model->entry(999999).value("seq"), QByteArray("0"));
+        QVERIFY(browser.matchText().contains(QLatin1String("the whole stream")));
+    }
+
+    void jumpsToATimeAndAnId()
+    {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        StreamBrowserModel *model = browser.model();
+        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        browser.openStream("timed", PageStart::atTime(m_base + 30 * 60000 + 59000)); // 12:30:59
+        QTRY_COMPARE(model->rowCount(), 31);
+        QCOMPARE(model->entry(0).value("orderId"), QByteArray("4730"));
+        QCOMPARE(model->entry(30).value("orderId"), QByteArray("4700"));
+
+        // Typed into the jump field, as a user would.
+        browser.jumpEdit()->setText(QStringLiteral("2026-11-25 12:10"));
+        browser.jump();
+        QTRY_COMPARE(model->rowCount(), 11);
+        QCOMPARE(model->entry(0).value("orderId"), QByteArray("4710"));
+        browser.jumpEdit()->setText(QString::number(m_base + 5 * 60000) + QStringLiteral("-0"));
+        browser.jump();
+        QTRY_COMPARE(model->rowCount(), 6);
+        QCOMPARE(model->entry(0).value("orderId"), QByteArray("4705"));
+        browser.jumpEdit()->setText(QStringLiteral("11:00")); // before the first entry
+        browser.jump();
+        QTest::qWait(300);
+        QCOMPARE(model->rowCount(), 0);
+    }
+
+    void parseJump_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QString>("id");
+        const QDate day(2026, 11, 25);
+        const qint64 at1405 = QDateTime(day, QTime(14, 5)).toMSecsSinceEpoch();
+        QTest::newRow("time") << "14:05" << true << QStringLiteral("%1-18446744073709551615").arg(at1405);
+        QTest::newRow("date and time") << "2026-11-25 14:05" << true
+                                       << QStringLiteral("%1-18446744073709551615").arg(at1405);
+        QTest::newRow("id") << "1700000000000-3" << true << "1700000000000-3";
+        QTest::newRow("empty: newest") << "" << true << "0-0";
+        QTest::newRow("nonsense") << "yesterday" << false << "";
+        QTest::newRow("bad id") << "12-x" << false << "";
+    }
+    void parseJump()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        QFETCH(QString, id);
+        auto start = StreamBrowser::parseJump(text, QDate(2026, 11, 25));
+        QCOMPARE(start.ok(), valid);
+        if (valid)
+            QCOMPARE(start->id.toString(), id);
+        else
+            QVERIFY(!start.error().message.isEmpty());
+    }
+
+    void filtersCountMatches()
+    {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        browser.openStream("timed");
+        QTRY_COMPARE(browser.model()->rowCount(), 60);
+        browser.fieldEdit()->setText(QStringLiteral("type"));
+        browser.valueEdit()->setText(QStringLiteral("payment.failed"));
+        browser.modeBox()->setCurrentIndex(1); // equals
+        QVERIFY(browser.applyFilter());
+        QCOMPARE(browser.filter()->rowCount(), 20);
+        QCOMPARE(browser.matchText(), QStringLiteral("20 of 60 loaded entries match (the whole stream)"));
+
+        browser.fieldEdit()->clear(); // any field
+        browser.valueEdit()->setText(QStringLiteral("NEEDLE"));
+        browser.modeBox()->setCurrentIndex(0); // contains, case-insensitive
+        QVERIFY(browser.applyFilter());
+        QCOMPARE(browser.filter()->rowCount(), 1);
+
+        browser.fieldEdit()->setText(QStringLiteral("orderId"));
+        browser.valueEdit()->setText(QStringLiteral("^47[0-1]\\d$"));
+        browser.modeBox()->setCurrentIndex(2); // regex
+        QVERIFY(browser.applyFilter());
+        QCOMPARE(browser.filter()->rowCount(), 20);
+
+        browser.valueEdit()->setText(QStringLiteral("(unclosed"));
+        QVERIFY(!browser.applyFilter()); // a bad regex keeps the previous filter
+        QCOMPARE(browser.filter()->rowCount(), 20);
+    }
+
+    void missingStreamAndWrongType()
+    {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        browser.openStream("no-such-stream");
+        QTRY_VERIFY(browser.model()->atEnd() && !browser.model()->isLoading());
+        QCOMPARE(browser.model()->rowCount(), 0);
+        run(*m_c, {"SET", "plain", "x"});
+        QSignalSpy failed(browser.model(), &StreamBrowserModel::failed);
+        browser.openStream("plain");
+        QTRY_COMPARE(failed.size(), 1);
+        QVERIFY(failed.first().first().toString().contains(QLatin1String("WRONGTYPE")));
+    }
+
+private:
+    LocalRedisServer m_server;
+    std::unique_ptr<RedisConnection> m_c;
+    qint64 m_base = 0;
+};
+
+QTEST_MAIN(TestStreamBrowser)
+#include "tst_streambrowser.moc"

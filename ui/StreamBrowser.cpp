@@ -1,0 +1,196 @@
+#include "StreamBrowser.h"
+
+#include "EntryDetailView.h"
+#include "GroupActions.h"
+#include "StreamBrowserModel.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace streamscope {
+
+StreamBrowser::StreamBrowser(QWidget *parent)
+    : QWidget(parent)
+    , m_model(new StreamBrowserModel(this))
+    , m_filter(new EntryFilterProxy(this))
+{
+    m_filter->setSourceModel(m_model);
+
+    m_stream = new QLineEdit;
+    m_stream->setPlaceholderText(tr("stream name"));
+    auto *open = new QPushButton(tr("Open newest"));
+    m_jump = new QLineEdit;
+    m_jump->setPlaceholderText(tr("jump to 14:05, 2026-11-25 14:05:30 or an entry ID"));
+    auto *go = new QPushButton(tr("Jump"));
+    connect(open, &QPushButton::clicked, this,
+            [this] { openStream(m_stream->text().toUtf8()); });
+    connect(m_stream, &QLineEdit::returnPressed, open, &QPushButton::click);
+    connect(go, &QPushButton::clicked, this, &StreamBrowser::jump);
+    connect(m_jump, &QLineEdit::returnPressed, this, &StreamBrowser::jump);
+
+    m_field = new QLineEdit;
+    m_field->setPlaceholderText(tr("any field"));
+    m_mode = new QComboBox;
+    m_mode->addItems({tr("contains"), tr("equals"), tr("regex")});
+    m_value = new QLineEdit;
+    m_value->setPlaceholderText(tr("value (Ctrl+F)"));
+    m_matches = new QLabel;
+    m_older = new QPushButton(tr("Load older"));
+    m_older->setToolTip(tr("Load the next page back, to search further"));
+    m_error = new QLabel;
+    m_error->setStyleSheet(QStringLiteral("color:#c62828"));
+    for (QLineEdit *e : {m_field, m_value})
+        connect(e, &QLineEdit::returnPressed, this, &StreamBrowser::applyFilter);
+    connect(m_mode, &QComboBox::activated, this, &StreamBrowser::applyFilter);
+    connect(m_older, &QPushButton::clicked, this, [this] { m_model->fetchMore({}); });
+    auto *find = new QAction(this);
+    find->setShortcut(QKeySequence::Find);
+    find->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(find, &QAction::triggered, this, [this] {
+        m_value->setFocus();
+        m_value->selectAll();
+    });
+    addAction(find);
+
+    m_view = new QTableView;
+    m_view->setObjectName(QStringLiteral("browser"));
+    m_view->setModel(m_filter);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    m_view->setWordWrap(false);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setColumnWidth(StreamBrowserModel::IdColumn, 190);
+    m_view->setColumnWidth(StreamBrowserModel::TimeColumn, 190);
+    m_detail = new EntryDetailView;
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+        if (rows.isEmpty())
+            m_detail->clearEntry();
+        else
+            m_detail->showEntry(m_model->entry(m_filter->mapToSource(rows.first()).row()));
+    });
+    connect(m_model, &StreamBrowserModel::pageLoaded, this, &StreamBrowser::updateMatches);
+    connect(m_model, &StreamBrowserModel::failed, m_error, &QLabel::setText);
+    connect(m_filter, &QAbstractItemModel::rowsInserted, this, &StreamBrowser::updateMatches);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Stream")));
+    top->addWidget(m_stream, 1);
+    top->addWidget(open);
+    top->addWidget(m_jump, 1);
+    top->addWidget(go);
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(new QLabel(tr("Filter")));
+    filters->addWidget(m_field);
+    filters->addWidget(m_mode);
+    filters->addWidget(m_value, 1);
+    filters->addWidget(m_matches);
+    filters->addWidget(m_older);
+    auto *split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_view);
+    split->addWidget(m_detail);
+    split->setSizes({450, 200});
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addLayout(filters);
+    layout->addWidget(m_error);
+    layout->addWidget(split, 1);
+    updateMatches();
+}
+
+void StreamBrowser::setRequests(GroupActions *requests)
+{
+    m_requests = requests;
+    if (!requests)
+        return;
+    connect(m_model, &StreamBrowserModel::pageWanted, requests->worker(),
+            &GroupActionsWorker::fetchHistory, Qt::UniqueConnection);
+    connect(requests->worker(), &GroupActionsWorker::historyPage, m_model,
+            &StreamBrowserModel::addPage, Qt::UniqueConnection);
+}
+
+void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start)
+{
+    m_error->clear();
+    if (stream.isEmpty()) {
+        m_error->setText(tr("Name a stream to open."));
+        return;
+    }
+    m_stream->setText(QString::fromUtf8(stream));
+    m_model->open(stream, start);
+}
+
+void StreamBrowser::jump()
+{
+    auto start = parseJump(m_jump->text(), QDate::currentDate());
+    if (!start.ok()) {
+        m_error->setText(start.error().message);
+        return;
+    }
+    openStream(m_stream->text().toUtf8(), start.value());
+}
+
+Result<PageStart> StreamBrowser::parseJump(const QString &input, const QDate &today)
+{
+    const QString text = input.trimmed();
+    if (text.isEmpty())
+        return PageStart::newest();
+    if (text.contains(QLatin1Char('-')) && !text.contains(QLatin1Char(':'))) {
+        auto id = StreamId::parse(text.toUtf8());
+        if (!id.ok())
+            return id.error();
+        return PageStart::atOrBefore(id.value());
+    }
+    for (const char *format : {"yyyy-MM-dd HH:mm:ss.zzz", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm",
+                               "yyyy-MM-ddTHH:mm:ss"}) {
+        const QDateTime at = QDateTime::fromString(text, QString::fromLatin1(format));
+        if (at.isValid())
+            return PageStart::atTime(at.toMSecsSinceEpoch());
+    }
+    for (const char *format : {"HH:mm:ss", "HH:mm"}) {
+        const QTime time = QTime::fromString(text, QString::fromLatin1(format));
+        if (time.isValid())
+            return PageStart::atTime(QDateTime(today, time).toMSecsSinceEpoch());
+    }
+    return Error(Error::Kind::InvalidArgument,
+                 tr("\"%1\" is neither a time (14:05, 2026-11-25 14:05:30) nor an entry ID "
+                    "(1700000000000-0)")
+                     .arg(text));
+}
+
+bool StreamBrowser::applyFilter()
+{
+    QString error;
+    const bool ok = m_filter->setFilter(m_field->text().toUtf8(), m_value->text(),
+                                        EntryFilterProxy::Mode(m_mode->currentIndex()), &error);
+    m_error->setText(error);
+    updateMatches();
+    return ok;
+}
+
+QString StreamBrowser::matchText() const { return m_matches->text(); }
+
+void StreamBrowser::updateMatches()
+{
+    const int loaded = m_model->rowCount();
+    QString text = m_filter->isActive()
+                       ? tr("%1 of %2 loaded entries match").arg(m_filter->rowCount()).arg(loaded)
+                       : tr("%1 entries loaded").arg(loaded);
+    if (m_model->atEnd() && loaded > 0)
+        text += tr(" (the whole stream)");
+    m_matches->setText(text);
+    m_older->setEnabled(!m_model->atEnd());
+}
+
+} // namespace streamscope

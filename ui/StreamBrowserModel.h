@@ -1,0 +1,74 @@
+#pragma once
+
+#include "StreamEntry.h"
+#include "StreamPaging.h"
+
+#include <QAbstractTableModel>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
+
+namespace streamscope {
+
+// One stream's history, newest first, loaded page by page by ID as the view scrolls back
+// (fetchMore), never whole. open() starts at the newest entries or at a moment or an ID.
+class StreamBrowserModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { IdColumn, TimeColumn, FieldsColumn, ColumnCount };
+    enum Role { EntryRole = Qt::UserRole + 1 };
+    static constexpr int pageSize = 500;
+    using QAbstractTableModel::QAbstractTableModel;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+    void open(const QByteArray &stream, const PageStart &start = PageStart::newest());
+    // A page arrived; pages of an earlier open() are ignored.
+    void addPage(int request, const StreamEntryList &page, const QString &error);
+    const StreamEntry &entry(int row) const { return m_rows.at(row); }
+    QByteArray stream() const { return m_stream; }
+    bool atEnd() const { return m_atEnd; }
+    bool isLoading() const { return m_loading; }
+
+Q_SIGNALS:
+    void pageWanted(int request, const QByteArray &stream, int kind, quint64 ms, quint64 seq,
+                    int count);
+    void pageLoaded(int rows, bool atEnd);
+    void failed(const QString &message);
+
+private:
+    void request(const PageStart &start);
+
+    QList<StreamEntry> m_rows;
+    QByteArray m_stream;
+    int m_request = 0;
+    bool m_loading = false;
+    bool m_atEnd = true;
+};
+
+// Filters the loaded entries by field name and value: contains, equals or regex.
+class EntryFilterProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    enum class Mode { Contains, Equals, Regex };
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    // An empty field matches any field; an empty value matches any value. Returns false (and
+    // keeps the old filter) when a regex does not compile; error says why.
+    bool setFilter(const QByteArray &field, const QString &value, Mode mode, QString *error);
+    bool isActive() const { return !m_field.isEmpty() || !m_value.isEmpty(); }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override;
+
+private:
+    QByteArray m_field;
+    QString m_value;
+    Mode m_mode = Mode::Contains;
+    QRegularExpression m_regex;
+};
+
+} // namespace streamscope
