@@ -4,14 +4,13 @@
 
 namespace streamscope {
 
-PageStart PageStart::atTime(qint64 msSinceEpoch)
-{
-    return atOrBefore({quint64(qMax<qint64>(0, msSinceEpoch)), std::numeric_limits<quint64>::max()});
+PageStart PageStart::atTime(qint64 msSinceEpoch) {
+    return atOrBefore(
+        {quint64(qMax<qint64>(0, msSinceEpoch)), std::numeric_limits<quint64>::max()});
 }
 
 Result<StreamEntryList> fetchHistoryPage(RedisConnection &connection, const QByteArray &stream,
-                                         const PageStart &start, int count)
-{
+                                         const PageStart &start, int count) {
     QByteArray end = "+";
     switch (start.kind) {
     case PageStart::Kind::Newest:
@@ -19,9 +18,9 @@ Result<StreamEntryList> fetchHistoryPage(RedisConnection &connection, const QByt
     case PageStart::Kind::OlderThan:
         if (start.id.isZero())
             return StreamEntryList(); // nothing is older than 0-0
-        end = start.id.seq > 0 ? StreamId{start.id.ms, start.id.seq - 1}.toByteArray()
-                               : StreamId{start.id.ms - 1, std::numeric_limits<quint64>::max()}
-                                     .toByteArray();
+        end = start.id.seq > 0
+                  ? StreamId{start.id.ms, start.id.seq - 1}.toByteArray()
+                  : StreamId{start.id.ms - 1, std::numeric_limits<quint64>::max()}.toByteArray();
         break;
     case PageStart::Kind::AtOrBefore:
         end = start.id.toByteArray();
@@ -34,8 +33,9 @@ Result<StreamEntryList> fetchHistoryPage(RedisConnection &connection, const QByt
     if (!reply.ok())
         return reply.error();
     if (reply->isError())
-        return Error(Error::Kind::Server, QStringLiteral("reading %1: %2")
-                                              .arg(QString::fromUtf8(stream), reply->errorMessage()));
+        return Error(
+            Error::Kind::Server,
+            QStringLiteral("reading %1: %2").arg(QString::fromUtf8(stream), reply->errorMessage()));
     return entries;
 }
 

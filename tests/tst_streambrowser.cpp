@@ -17,8 +17,7 @@ using namespace streamscope::test;
 class TestStreamBrowser : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase()
-    {
+    void initTestCase() {
         STREAMSCOPE_START_REDIS(m_server);
         m_c = connectTo(m_server.settings());
         // 1,000,000 entries, pipelined 10,000 at a time.
@@ -32,13 +31,13 @@ private Q_SLOTS:
         // One entry a minute from a known moment, with fields to filter on.
         m_base = QDateTime(QDate(2026, 11, 25), QTime(12, 0)).toMSecsSinceEpoch();
         for (int i = 0; i < 60; ++i)
-            run(*m_c, {"XADD", "timed", QByteArray::number(m_base + i * 60000) + "-0", "type",
-                       i % 3 ? "order.created" : "payment.failed", "orderId",
-                       QByteArray::number(4700 + i), "note", i == 42 ? "needle in a haystack" : "x"});
+            run(*m_c,
+                {"XADD", "timed", QByteArray::number(m_base + i * 60000) + "-0", "type",
+                 i % 3 ? "order.created" : "payment.failed", "orderId",
+                 QByteArray::number(4700 + i), "note", i == 42 ? "needle in a haystack" : "x"});
     }
 
-    void pagesThroughAMillionEntries()
-    {
+    void pagesThroughAMillionEntries() {
         GroupActions requests(m_server.settings());
         StreamBrowser browser;
         browser.setRequests(&requests);
@@ -52,7 +51,8 @@ private Q_SLOTS:
         // Scroll back to the very first entry, page by page.
         int pages = 1;
         while (!model->atEnd()) {
-            QVERIFY(QTest::qWaitFor([&] { return model->canFetchMore({}) || model->atEnd(); }, 10000));
+            QVERIFY(
+                QTest::qWaitFor([&] { return model->canFetchMore({}) || model->atEnd(); }, 10000));
             if (model->atEnd())
                 break;
             model->fetchMore({});
@@ -68,13 +68,13 @@ private Q_SLOTS:
         QVERIFY(browser.matchText().contains(QLatin1String("the whole stream")));
     }
 
-    void jumpsToATimeAndAnId()
-    {
+    void jumpsToATimeAndAnId() {
         GroupActions requests(m_server.settings());
         StreamBrowser browser;
         browser.setRequests(&requests);
         StreamBrowserModel *model = browser.model();
-        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         browser.openStream("timed", PageStart::atTime(m_base + 30 * 60000 + 59000)); // 12:30:59
         QTRY_COMPARE(model->rowCount(), 31);
         QCOMPARE(model->entry(0).value("orderId"), QByteArray("4730"));
@@ -95,23 +95,22 @@ private Q_SLOTS:
         QCOMPARE(model->rowCount(), 0);
     }
 
-    void parseJump_data()
-    {
+    void parseJump_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<bool>("valid");
         QTest::addColumn<QString>("id");
         const QDate day(2026, 11, 25);
         const qint64 at1405 = QDateTime(day, QTime(14, 5)).toMSecsSinceEpoch();
-        QTest::newRow("time") << "14:05" << true << QStringLiteral("%1-18446744073709551615").arg(at1405);
-        QTest::newRow("date and time") << "2026-11-25 14:05" << true
-                                       << QStringLiteral("%1-18446744073709551615").arg(at1405);
+        QTest::newRow("time") << "14:05" << true
+                              << QStringLiteral("%1-18446744073709551615").arg(at1405);
+        QTest::newRow("date and time")
+            << "2026-11-25 14:05" << true << QStringLiteral("%1-18446744073709551615").arg(at1405);
         QTest::newRow("id") << "1700000000000-3" << true << "1700000000000-3";
         QTest::newRow("empty: newest") << "" << true << "0-0";
         QTest::newRow("nonsense") << "yesterday" << false << "";
         QTest::newRow("bad id") << "12-x" << false << "";
     }
-    void parseJump()
-    {
+    void parseJump() {
         QFETCH(QString, text);
         QFETCH(bool, valid);
         QFETCH(QString, id);
@@ -123,8 +122,7 @@ private Q_SLOTS:
             QVERIFY(!start.error().message.isEmpty());
     }
 
-    void filtersCountMatches()
-    {
+    void filtersCountMatches() {
         GroupActions requests(m_server.settings());
         StreamBrowser browser;
         browser.setRequests(&requests);
@@ -135,7 +133,8 @@ private Q_SLOTS:
         browser.modeBox()->setCurrentIndex(1); // equals
         QVERIFY(browser.applyFilter());
         QCOMPARE(browser.filter()->rowCount(), 20);
-        QCOMPARE(browser.matchText(), QStringLiteral("20 of 60 loaded entries match (the whole stream)"));
+        QCOMPARE(browser.matchText(),
+                 QStringLiteral("20 of 60 loaded entries match (the whole stream)"));
 
         browser.fieldEdit()->clear(); // any field
         browser.valueEdit()->setText(QStringLiteral("NEEDLE"));
@@ -154,8 +153,7 @@ private Q_SLOTS:
         QCOMPARE(browser.filter()->rowCount(), 20);
     }
 
-    void missingStreamAndWrongType()
-    {
+    void missingStreamAndWrongType() {
         GroupActions requests(m_server.settings());
         StreamBrowser browser;
         browser.setRequests(&requests);

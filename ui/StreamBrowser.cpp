@@ -20,8 +20,7 @@ namespace streamscope {
 StreamBrowser::StreamBrowser(QWidget *parent)
     : QWidget(parent)
     , m_model(new StreamBrowserModel(this))
-    , m_filter(new EntryFilterProxy(this))
-{
+    , m_filter(new EntryFilterProxy(this)) {
     m_filter->setSourceModel(m_model);
 
     m_stream = new QLineEdit;
@@ -30,8 +29,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_jump = new QLineEdit;
     m_jump->setPlaceholderText(tr("jump to 14:05, 2026-11-25 14:05:30 or an entry ID"));
     auto *go = new QPushButton(tr("Jump"));
-    connect(open, &QPushButton::clicked, this,
-            [this] { openStream(m_stream->text().toUtf8()); });
+    connect(open, &QPushButton::clicked, this, [this] { openStream(m_stream->text().toUtf8()); });
     connect(m_stream, &QLineEdit::returnPressed, open, &QPushButton::click);
     connect(go, &QPushButton::clicked, this, &StreamBrowser::jump);
     connect(m_jump, &QLineEdit::returnPressed, this, &StreamBrowser::jump);
@@ -80,7 +78,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
             m_detail->showEntry(m_model->entry(m_filter->mapToSource(rows.first()).row()));
     });
     connect(m_model, &StreamBrowserModel::pageLoaded, this, &StreamBrowser::updateMatches);
-    connect(m_model, &StreamBrowserModel::failed, m_error, &QLabel::setText);
+    connect(m_model, &StreamBrowserModel::failed, this, &StreamBrowser::setError);
     connect(m_filter, &QAbstractItemModel::rowsInserted, this, &StreamBrowser::updateMatches);
 
     auto *top = new QHBoxLayout;
@@ -107,10 +105,10 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     layout->addWidget(m_error);
     layout->addWidget(split, 1);
     updateMatches();
+    setError({});
 }
 
-void StreamBrowser::setRequests(GroupActions *requests)
-{
+void StreamBrowser::setRequests(GroupActions *requests) {
     m_requests = requests;
     if (!requests)
         return;
@@ -120,29 +118,26 @@ void StreamBrowser::setRequests(GroupActions *requests)
             &StreamBrowserModel::addPage, Qt::UniqueConnection);
 }
 
-void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start)
-{
-    m_error->clear();
+void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start) {
+    setError({});
     if (stream.isEmpty()) {
-        m_error->setText(tr("Name a stream to open."));
+        setError(tr("Name a stream to open."));
         return;
     }
     m_stream->setText(QString::fromUtf8(stream));
     m_model->open(stream, start);
 }
 
-void StreamBrowser::jump()
-{
+void StreamBrowser::jump() {
     auto start = parseJump(m_jump->text(), QDate::currentDate());
     if (!start.ok()) {
-        m_error->setText(start.error().message);
+        setError(start.error().message);
         return;
     }
     openStream(m_stream->text().toUtf8(), start.value());
 }
 
-Result<PageStart> StreamBrowser::parseJump(const QString &input, const QDate &today)
-{
+Result<PageStart> StreamBrowser::parseJump(const QString &input, const QDate &today) {
     const QString text = input.trimmed();
     if (text.isEmpty())
         return PageStart::newest();
@@ -169,20 +164,25 @@ Result<PageStart> StreamBrowser::parseJump(const QString &input, const QDate &to
                      .arg(text));
 }
 
-bool StreamBrowser::applyFilter()
-{
+bool StreamBrowser::applyFilter() {
     QString error;
     const bool ok = m_filter->setFilter(m_field->text().toUtf8(), m_value->text(),
                                         EntryFilterProxy::Mode(m_mode->currentIndex()), &error);
-    m_error->setText(error);
+    setError(error);
     updateMatches();
     return ok;
 }
 
-QString StreamBrowser::matchText() const { return m_matches->text(); }
+void StreamBrowser::setError(const QString &message) {
+    m_error->setText(message);
+    m_error->setVisible(!message.isEmpty());
+}
 
-void StreamBrowser::updateMatches()
-{
+QString StreamBrowser::matchText() const {
+    return m_matches->text();
+}
+
+void StreamBrowser::updateMatches() {
     const int loaded = m_model->rowCount();
     QString text = m_filter->isActive()
                        ? tr("%1 of %2 loaded entries match").arg(m_filter->rowCount()).arg(loaded)

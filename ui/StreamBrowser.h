@@ -45,6 +45,7 @@ public:
 
 private:
     void updateMatches();
+    void setError(const QString &message); // shown only when there is one
 
     StreamBrowserModel *m_model;
     EntryFilterProxy *m_filter;

@@ -6,18 +6,15 @@
 
 namespace streamscope {
 
-int StreamBrowserModel::rowCount(const QModelIndex &parent) const
-{
+int StreamBrowserModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
 }
 
-int StreamBrowserModel::columnCount(const QModelIndex &parent) const
-{
+int StreamBrowserModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QVariant StreamBrowserModel::data(const QModelIndex &index, int role) const
-{
+QVariant StreamBrowserModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const StreamEntry &e = m_rows.at(index.row());
@@ -42,33 +39,28 @@ QVariant StreamBrowserModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant StreamBrowserModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
+QVariant StreamBrowserModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     static const char *names[] = {"ID", "Added", "Fields"};
     return tr(names[section]);
 }
 
-bool StreamBrowserModel::canFetchMore(const QModelIndex &parent) const
-{
+bool StreamBrowserModel::canFetchMore(const QModelIndex &parent) const {
     return !parent.isValid() && !m_atEnd && !m_loading && !m_rows.isEmpty();
 }
 
-void StreamBrowserModel::fetchMore(const QModelIndex &parent)
-{
+void StreamBrowserModel::fetchMore(const QModelIndex &parent) {
     if (canFetchMore(parent))
         request(PageStart::olderThan(m_rows.last().id));
 }
 
-void StreamBrowserModel::request(const PageStart &start)
-{
+void StreamBrowserModel::request(const PageStart &start) {
     m_loading = true;
     Q_EMIT pageWanted(m_request, m_stream, int(start.kind), start.id.ms, start.id.seq, pageSize);
 }
 
-void StreamBrowserModel::open(const QByteArray &stream, const PageStart &start)
-{
+void StreamBrowserModel::open(const QByteArray &stream, const PageStart &start) {
     beginResetModel();
     m_rows.clear();
     m_stream = stream;
@@ -78,8 +70,7 @@ void StreamBrowserModel::open(const QByteArray &stream, const PageStart &start)
     request(start);
 }
 
-void StreamBrowserModel::addPage(int request, const StreamEntryList &page, const QString &error)
-{
+void StreamBrowserModel::addPage(int request, const StreamEntryList &page, const QString &error) {
     if (request != m_request)
         return;
     m_atEnd = page.size() < pageSize;
@@ -96,8 +87,7 @@ void StreamBrowserModel::addPage(int request, const StreamEntryList &page, const
 }
 
 bool EntryFilterProxy::setFilter(const QByteArray &field, const QString &value, Mode mode,
-                                 QString *error)
-{
+                                 QString *error) {
     if (mode == Mode::Regex && !value.isEmpty()) {
         QRegularExpression regex(value);
         if (!regex.isValid()) {
@@ -115,8 +105,7 @@ bool EntryFilterProxy::setFilter(const QByteArray &field, const QString &value, 
     return true;
 }
 
-bool EntryFilterProxy::filterAcceptsRow(int row, const QModelIndex &parent) const
-{
+bool EntryFilterProxy::filterAcceptsRow(int row, const QModelIndex &parent) const {
     if (!isActive())
         return true;
     const auto *model = static_cast<const StreamBrowserModel *>(sourceModel());

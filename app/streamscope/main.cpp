@@ -1,6 +1,7 @@
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
 #include "ShopDemo.h"
+#include "StreamBrowser.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -61,8 +62,11 @@ int main(int argc, char **argv) {
         QStringLiteral("max-deliveries"),
         QStringLiteral("Deliveries that make an entry poison (default 5)."), QStringLiteral("N"),
         QStringLiteral("5"));
+    const QCommandLineOption browse(QStringLiteral("browse"),
+                                    QStringLiteral("Open STREAM's history in the Browse tab."),
+                                    QStringLiteral("STREAM"));
     parser.addOptions({url, demo, screenshot, screenshotAfter, rowCap, readOnly, tab, idleThreshold,
-                       maxDeliveries});
+                       maxDeliveries, browse});
     parser.process(app);
 
     if (parser.isSet(url) && parser.isSet(demo)) {
@@ -127,6 +131,13 @@ int main(int argc, char **argv) {
         }
         settings->readOnly = window.isReadOnly();
         window.connectTo(settings.value());
+    }
+    if (parser.isSet(browse)) {
+        window.tabs()->setCurrentWidget(window.browser());
+        // In the demo the shop needs a moment to create its streams and place orders.
+        const QByteArray stream = parser.value(browse).toUtf8();
+        QTimer::singleShot(parser.isSet(demo) ? 3000 : 0, &window,
+                           [&window, stream] { window.browser()->openStream(stream); });
     }
     window.show();
 

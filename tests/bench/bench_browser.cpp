@@ -9,16 +9,15 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QRandomGenerator>
 #include <QEventLoop>
+#include <QRandomGenerator>
 
 #include <algorithm>
 #include <cstdio>
 
 using namespace streamscope;
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     const int entries = argc > 1 ? atoi(argv[1]) : 10000000;
@@ -64,8 +63,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 5; ++i)
         newest.append(timeOpen(PageStart::newest()));
     for (int i = 0; i < 20; ++i)
-        jumps.append(timeOpen(
-            PageStart::atTime(base + QRandomGenerator::global()->bounded(entries))));
+        jumps.append(
+            timeOpen(PageStart::atTime(base + QRandomGenerator::global()->bounded(entries))));
     std::sort(newest.begin(), newest.end());
     std::sort(jumps.begin(), jumps.end());
     std::printf("newest page (%d rows): median %.1f ms, max %.1f ms (target < 200)\n",
