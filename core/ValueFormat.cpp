@@ -141,6 +141,70 @@ void appendJsonString(QByteArray &out, QByteArrayView bytes) {
     out += '"';
 }
 
+void appendEntryJson(QByteArray &out, const StreamEntry &e) {
+    out += "{\"stream\":";
+    appendJsonString(out, e.stream);
+    out += ",\"id\":\"";
+    out += e.id.toByteArray();
+    out += "\",\"fields\":{";
+    bool first = true;
+    e.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        if (!first)
+            out += ',';
+        first = false;
+        appendJsonString(out, name);
+        out += ':';
+        appendJsonString(out, value);
+    });
+    out += "}}\n";
+}
+
+QByteArray redisCliQuote(QByteArrayView bytes) {
+    bool plain = !bytes.isEmpty();
+    for (char c : bytes)
+        plain = plain && uchar(c) > 0x20 && uchar(c) < 0x7f && c != '"' && c != '\\' && c != '\'';
+    if (plain)
+        return bytes.toByteArray();
+    QByteArray out = "\"";
+    for (char c : bytes) {
+        const uchar u = uchar(c);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (u < 0x20 || u >= 0x7f) {
+                out += "\\x";
+                out += hexDigits[u >> 4];
+                out += hexDigits[u & 0xf];
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out + '"';
+}
+
+QByteArray xaddCommand(const StreamEntry &entry) {
+    QByteArray out = "XADD " + redisCliQuote(entry.stream) + ' ' + entry.id.toByteArray();
+    entry.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        out += ' ' + redisCliQuote(name) + ' ' + redisCliQuote(value);
+    });
+    return out;
+}
+
 QString entrySummary(const StreamEntry &entry, int maxChars) {
     if (entry.deleted)
         return QStringLiteral("(deleted)");

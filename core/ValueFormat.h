@@ -31,6 +31,15 @@ std::optional<QString> prettyJson(QByteArrayView bytes);
 // text of displayText, so output is always valid JSON.
 void appendJsonString(QByteArray &out, QByteArrayView bytes);
 
+// {"stream":...,"id":...,"fields":{...}} and a newline: the CLI's jsonl and "Copy as JSON".
+void appendEntryJson(QByteArray &out, const StreamEntry &entry);
+
+// A word redis-cli reads back as these exact bytes: plain when it can be, otherwise quoted
+// with \" \\ \n \r \t and \xNN escapes.
+QByteArray redisCliQuote(QByteArrayView bytes);
+// The XADD command, as redis-cli input, that recreates the entry (same stream, ID and fields).
+QByteArray xaddCommand(const StreamEntry &entry);
+
 // "field=value field2=value2", one line, at most maxChars.
 QString entrySummary(const StreamEntry &entry, int maxChars = 200);
 

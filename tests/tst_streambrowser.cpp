@@ -7,8 +7,12 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTest>
 
 using namespace streamscope;
@@ -165,6 +169,89 @@ private Q_SLOTS:
         browser.openStream("plain");
         QTRY_COMPARE(failed.size(), 1);
         QVERIFY(failed.first().first().toString().contains(QLatin1String("WRONGTYPE")));
+    }
+
+    // "Copy as XADD" gives a command that redis-cli turns back into the same entry, byte for
+    // byte; "Copy as JSON" gives valid JSON.
+    void copiesRecreateTheEntry() {
+        const QByteArray binary("\x00\xff\x01", 3);
+        const QByteArray id = run(*m_c, {"XADD", "copy me", "*", "plain", "v", "with space", "a b",
+                                         "quote\"s", "say \"hi\"\n", "bin", binary, "empty", ""})
+                                  .bytes();
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        browser.openStream("copy me");
+        QTRY_COMPARE(browser.model()->rowCount(), 1);
+        browser.view()->selectRow(0);
+
+        const QByteArray json = browser.selectedAsJson();
+        QJsonParseError error;
+        const QJsonObject o = QJsonDocument::fromJson(json, &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(o.value("id").toString(), QString::fromLatin1(id));
+        QCOMPARE(o.value("fields").toObject().value("with space").toString(),
+                 QStringLiteral("a b"));
+
+        const QByteArray xadd = browser.selectedAsXadd();
+        QVERIFY(xadd.startsWith("XADD \"copy me\" " + id + " plain v"));
+        const RedisReply original = run(*m_c, {"XRANGE", "copy me", "-", "+"});
+        run(*m_c, {"RENAME", "copy me", "copy me (original)"});
+        QProcess cli;
+        cli.start(QStringLiteral("redis-cli"),
+                  {QStringLiteral("-p"), QString::number(m_server.port())});
+        QVERIFY2(cli.waitForStarted(), "redis-cli (redis-tools) is needed for this test");
+        cli.write(xadd);
+        cli.closeWriteChannel();
+        QVERIFY(cli.waitForFinished(10000));
+        QCOMPARE(cli.readAllStandardOutput().trimmed(), id);
+        QCOMPARE(run(*m_c, {"XRANGE", "copy me", "-", "+"}), original);
+    }
+
+    void deleteAsksAndIsRefusedInReadOnly() {
+        addEntries(*m_c, "del", 0, 5);
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        QStringList asked;
+        bool answer = false;
+        browser.confirm = [&](const QString &q) {
+            asked << q;
+            return answer;
+        };
+        browser.openStream("del");
+        QTRY_COMPARE(browser.model()->rowCount(), 5);
+        browser.view()->selectRow(0);
+        browser.view()->selectionModel()->select(browser.view()->model()->index(1, 0),
+                                                 QItemSelectionModel::Select
+                                                     | QItemSelectionModel::Rows);
+        browser.deleteSelected(); // declined
+        QCOMPARE(asked,
+                 QStringList{QStringLiteral("Delete 2 entries from del? This cannot be undone.")});
+        QTest::qWait(200);
+        QCOMPARE(run(*m_c, {"XLEN", "del"}).integer(), 5);
+        answer = true;
+        browser.deleteSelected();
+        QTRY_COMPARE(run(*m_c, {"XLEN", "del"}).integer(), 3);
+        QTRY_COMPARE(browser.model()->rowCount(), 3);
+        QCOMPARE(browser.model()->entry(0).value("seq"), QByteArray("2"));
+
+        ConnectionSettings readOnly = m_server.settings();
+        readOnly.readOnly = true;
+        GroupActions roRequests(readOnly);
+        StreamBrowser roBrowser;
+        roBrowser.setRequests(&roRequests, true);
+        roBrowser.confirm = [](const QString &) { return true; };
+        roBrowser.openStream("del");
+        QTRY_COMPARE(roBrowser.model()->rowCount(), 3);
+        roBrowser.view()->selectRow(0);
+        roBrowser.deleteSelected();
+        QSignalSpy done(roRequests.worker(), &GroupActionsWorker::actionFinished);
+        QMetaObject::invokeMethod(roRequests.worker(),
+                                  [&] { roRequests.worker()->deleteEntries("del", {"0-1"}); });
+        QTRY_COMPARE(done.size(), 1);
+        QVERIFY(done.first().at(1).toString().contains(QLatin1String("read-only")));
+        QCOMPARE(run(*m_c, {"XLEN", "del"}).integer(), 3);
     }
 
 private:

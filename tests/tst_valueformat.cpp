@@ -71,6 +71,22 @@ private Q_SLOTS:
         QVERIFY(e.value("missing").isNull());
     }
 
+    void redisCliQuoting_data() {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QByteArray>("quoted");
+        QTest::newRow("plain") << QByteArray("order.created") << QByteArray("order.created");
+        QTest::newRow("space") << QByteArray("a b") << QByteArray("\"a b\"");
+        QTest::newRow("empty") << QByteArray("") << QByteArray("\"\"");
+        QTest::newRow("quotes") << QByteArray("say \"hi\"") << QByteArray("\"say \\\"hi\\\"\"");
+        QTest::newRow("binary") << QByteArray("\x00\xff", 2) << QByteArray("\"\\x00\\xff\"");
+        QTest::newRow("newline") << QByteArray("a\nb") << QByteArray("\"a\\nb\"");
+    }
+    void redisCliQuoting() {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QByteArray, quoted);
+        QCOMPARE(valueformat::redisCliQuote(bytes), quoted);
+    }
+
     void streamIds_data() {
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<bool>("valid");

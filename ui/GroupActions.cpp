@@ -91,6 +91,16 @@ void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group
             tr("Claimed %1 entries for %2.").arg(reply->size()).arg(QString::fromUtf8(consumer)));
 }
 
+void GroupActionsWorker::deleteEntries(const QByteArray &stream, const QList<QByteArray> &ids) {
+    if (auto reply = repair(Command{"XDEL", stream} + ids)) {
+        Q_EMIT entriesDeleted(stream, ids);
+        Q_EMIT actionFinished(true, tr("Deleted %1 of %2 entries from %3.")
+                                        .arg(reply->integer())
+                                        .arg(ids.size())
+                                        .arg(QString::fromUtf8(stream)));
+    }
+}
+
 void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &group,
                                     const QList<QByteArray> &ids) {
     QString error;

@@ -34,6 +34,7 @@ public:
                     const QList<QByteArray> &ids);
     Q_SLOT void claim(const QByteArray &stream, const QByteArray &group, const QByteArray &consumer,
                       const QList<QByteArray> &ids);
+    Q_SLOT void deleteEntries(const QByteArray &stream, const QList<QByteArray> &ids);
     Q_SLOT void deadLetter(const QByteArray &stream, const QByteArray &group,
                            const QList<QByteArray> &ids);
 
@@ -42,6 +43,7 @@ Q_SIGNALS:
     void entry(const QByteArray &stream, const QByteArray &id,
                const streamscope::StreamEntryList &found); // empty: the entry is gone
     void actionFinished(bool ok, const QString &message);
+    void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
 
 private:

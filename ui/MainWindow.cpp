@@ -256,7 +256,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     connect(m_groupPoller->poller(), &GroupPoller::snapshot, this, &MainWindow::onGroupSnapshot);
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
-    m_browser->setRequests(m_actions.get());
+    m_browser->setRequests(m_actions.get(), settings.readOnly);
     m_lastSeverity.clear();
 
     m_tail->start();

@@ -3,13 +3,17 @@
 #include "EntryDetailView.h"
 #include "GroupActions.h"
 #include "StreamBrowserModel.h"
+#include "ValueFormat.h"
 
 #include <QAction>
+#include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
@@ -62,13 +66,30 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_view->setObjectName(QStringLiteral("browser"));
     m_view->setModel(m_filter);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->setWordWrap(false);
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setColumnWidth(StreamBrowserModel::IdColumn, 190);
     m_view->setColumnWidth(StreamBrowserModel::TimeColumn, 190);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *copyJson = new QAction(tr("Copy as JSON"), m_view);
+    copyJson->setShortcut(QKeySequence::Copy);
+    copyJson->setShortcutContext(Qt::WidgetShortcut);
+    connect(copyJson, &QAction::triggered, this,
+            [this] { QGuiApplication::clipboard()->setText(QString::fromUtf8(selectedAsJson())); });
+    auto *copyXadd = new QAction(tr("Copy as XADD command"), m_view);
+    connect(copyXadd, &QAction::triggered, this,
+            [this] { QGuiApplication::clipboard()->setText(QString::fromUtf8(selectedAsXadd())); });
+    m_deleteAction = new QAction(tr("Delete from the stream (XDEL)..."), m_view);
+    m_deleteAction->setShortcut(QKeySequence::Delete);
+    m_deleteAction->setShortcutContext(Qt::WidgetShortcut);
+    connect(m_deleteAction, &QAction::triggered, this, &StreamBrowser::deleteSelected);
+    m_view->addActions({copyJson, copyXadd, m_deleteAction});
+    confirm = [this](const QString &question) {
+        return QMessageBox::question(this, tr("Confirm"), question) == QMessageBox::Yes;
+    };
     m_detail = new EntryDetailView;
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         const QModelIndexList rows = m_view->selectionModel()->selectedRows();
@@ -108,10 +129,15 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     setError({});
 }
 
-void StreamBrowser::setRequests(GroupActions *requests) {
+void StreamBrowser::setRequests(GroupActions *requests, bool readOnly) {
     m_requests = requests;
+    m_readOnly = readOnly;
+    m_deleteAction->setEnabled(requests && !readOnly);
+    m_deleteAction->setToolTip(readOnly ? tr("Read-only mode") : QString());
     if (!requests)
         return;
+    connect(requests->worker(), &GroupActionsWorker::entriesDeleted, m_model,
+            &StreamBrowserModel::removeEntries, Qt::UniqueConnection);
     connect(m_model, &StreamBrowserModel::pageWanted, requests->worker(),
             &GroupActionsWorker::fetchHistory, Qt::UniqueConnection);
     connect(requests->worker(), &GroupActionsWorker::historyPage, m_model,
@@ -171,6 +197,51 @@ bool StreamBrowser::applyFilter() {
     setError(error);
     updateMatches();
     return ok;
+}
+
+QList<StreamEntry> StreamBrowser::selectedEntries() const {
+    QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end());
+    QList<StreamEntry> out;
+    for (const QModelIndex &row : rows)
+        out.append(m_model->entry(m_filter->mapToSource(row).row()));
+    return out;
+}
+
+QByteArray StreamBrowser::selectedAsJson() const {
+    QByteArray out;
+    for (const StreamEntry &e : selectedEntries())
+        valueformat::appendEntryJson(out, e);
+    return out;
+}
+
+QByteArray StreamBrowser::selectedAsXadd() const {
+    QByteArray out;
+    for (const StreamEntry &e : selectedEntries())
+        out += valueformat::xaddCommand(e) + '\n';
+    return out;
+}
+
+void StreamBrowser::deleteSelected() {
+    const QList<StreamEntry> entries = selectedEntries();
+    if (entries.isEmpty() || !m_requests || m_readOnly)
+        return;
+    QList<QByteArray> ids;
+    for (const StreamEntry &e : entries)
+        ids.append(e.id.toByteArray());
+    const QString question =
+        entries.size() == 1
+            ? tr("Delete entry %1 from %2? This cannot be undone.")
+                  .arg(QString::fromLatin1(ids.first()), QString::fromUtf8(m_model->stream()))
+            : tr("Delete %1 entries from %2? This cannot be undone.")
+                  .arg(entries.size())
+                  .arg(QString::fromUtf8(m_model->stream()));
+    if (!confirm(question))
+        return;
+    GroupActionsWorker *w = m_requests->worker();
+    const QByteArray stream = m_model->stream();
+    QMetaObject::invokeMethod(
+        w, [w, stream, ids] { w->deleteEntries(stream, ids); }, Qt::QueuedConnection);
 }
 
 void StreamBrowser::setError(const QString &message) {

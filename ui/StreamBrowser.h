@@ -5,6 +5,9 @@
 
 #include <QWidget>
 
+#include <functional>
+
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -25,7 +28,13 @@ class StreamBrowser : public QWidget {
     Q_OBJECT
 public:
     explicit StreamBrowser(QWidget *parent = nullptr);
-    void setRequests(GroupActions *requests);
+    void setRequests(GroupActions *requests, bool readOnly = false);
+    // The selected entries, as a user copies them.
+    QByteArray selectedAsJson() const;
+    QByteArray selectedAsXadd() const;
+    // Deletes the selected entries (XDEL) after confirm() says yes.
+    void deleteSelected();
+    std::function<bool(const QString &question)> confirm;
     void openStream(const QByteArray &stream, const PageStart &start = PageStart::newest());
 
     // "2026-11-25 14:05[:30]", "14:05[:30]" (today), or an entry ID.
@@ -59,7 +68,11 @@ private:
     QPushButton *m_older;
     QTableView *m_view;
     EntryDetailView *m_detail;
+    QList<StreamEntry> selectedEntries() const;
+
     GroupActions *m_requests = nullptr;
+    bool m_readOnly = false;
+    QAction *m_deleteAction = nullptr;
 };
 
 } // namespace streamscope

@@ -86,6 +86,21 @@ void StreamBrowserModel::addPage(int request, const StreamEntryList &page, const
     Q_EMIT pageLoaded(int(m_rows.size()), m_atEnd);
 }
 
+void StreamBrowserModel::removeEntries(const QByteArray &stream, const QList<QByteArray> &ids) {
+    if (stream != m_stream)
+        return;
+    for (const QByteArray &id : ids) {
+        const StreamId target = StreamId::fromServer(id);
+        for (int row = 0; row < m_rows.size(); ++row)
+            if (m_rows.at(row).id == target) {
+                beginRemoveRows({}, row, row);
+                m_rows.removeAt(row);
+                endRemoveRows();
+                break;
+            }
+    }
+}
+
 bool EntryFilterProxy::setFilter(const QByteArray &field, const QString &value, Mode mode,
                                  QString *error) {
     if (mode == Mode::Regex && !value.isEmpty()) {

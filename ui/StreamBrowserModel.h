@@ -30,6 +30,8 @@ public:
     // A page arrived; pages of an earlier open() are ignored.
     void addPage(int request, const StreamEntryList &page, const QString &error);
     const StreamEntry &entry(int row) const { return m_rows.at(row); }
+    // Drops the rows of entries deleted on the server.
+    void removeEntries(const QByteArray &stream, const QList<QByteArray> &ids);
     QByteArray stream() const { return m_stream; }
     bool atEnd() const { return m_atEnd; }
     bool isLoading() const { return m_loading; }

@@ -201,24 +201,6 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
 
 // ---- tail ---------------------------------------------------------------------------------
 
-void appendJsonLine(QByteArray &out, const StreamEntry &e) {
-    out += "{\"stream\":";
-    valueformat::appendJsonString(out, e.stream);
-    out += ",\"id\":\"";
-    out += e.id.toByteArray();
-    out += "\",\"fields\":{";
-    bool first = true;
-    e.forEachField([&](QByteArrayView name, QByteArrayView value) {
-        if (!first)
-            out += ',';
-        first = false;
-        valueformat::appendJsonString(out, name);
-        out += ':';
-        valueformat::appendJsonString(out, value);
-    });
-    out += "}}\n";
-}
-
 int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
     const QStringList streams = p.positionalArguments();
     if (streams.isEmpty())
@@ -291,7 +273,7 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
                     break;
                 ++received;
                 if (jsonl) {
-                    appendJsonLine(text, e);
+                    valueformat::appendEntryJson(text, e);
                 } else if (table) {
                     text += e.id.timestamp()
                                 .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
