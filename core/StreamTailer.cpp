@@ -280,8 +280,10 @@ void StreamTailer::run() {
     while (!m_stop) {
         const qsizetype streamsBefore = qsizetype(m_streams.size());
         applyChanges();
-        if (qsizetype(m_streams.size()) != streamsBefore)
+        if (qsizetype(m_streams.size()) != streamsBefore) {
             needCheck = true;
+            maybeEmitStats(true); // the figures list what is tailed now
+        }
 
         if (!connection.isOpen()) {
             {

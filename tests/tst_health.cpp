@@ -203,8 +203,9 @@ private Q_SLOTS:
         QCOMPARE(find(r, QStringLiteral("lagging-group"))->severity, Severity::Warning);
         QVERIFY(*find(r, QStringLiteral("lagging-group"))->count > 0);
 
-        run(*m_c, {"XGROUP", "SETID", "s", "g", "$"}); // caught up again
-        const DoctorReport twin = activity(1);         // the consumer keeps up
+        // Twin: the consumer works off the backlog while nothing new arrives, so its lag shrinks.
+        // (Producing and reading one entry per tick would let a sample fall between the two.)
+        const DoctorReport twin = activity(0);
         QVERIFY2(!kinds(twin, "s").contains(QStringLiteral("lagging-group")),
                  qPrintable(kinds(twin, "s").join(QLatin1Char(','))));
     }

@@ -10,6 +10,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QScrollBar>
+#include <QSet>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTest>
@@ -32,8 +33,22 @@ private Q_SLOTS:
         window.show();
         QTRY_COMPARE(window.streamModel()->rowCount(), 2);
         QTRY_VERIFY(window.stateText().contains(QLatin1String("live")));
-        // The tail starts at "$": give it a moment to pick up the streams the poller found.
-        QTest::qWait(500);
+        // The tail starts at "$" for the streams the poller finds: publish probes until both
+        // streams are seen, then start from an empty table.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                run(*admin, {"XADD", "order-events", "*", "probe", "1"});
+                run(*admin, {"XADD", "payment-events", "*", "probe", "1"});
+                window.eventModel()->flush();
+                QSet<QByteArray> seen;
+                for (int row = 0; row < window.eventModel()->rowCount(); ++row)
+                    seen.insert(window.eventModel()->entry(row).stream);
+                return seen.size() == 2;
+            }(),
+            10000);
+        QTest::qWait(100); // the last probes' batch
+        window.eventModel()->flush();
+        window.eventModel()->clear();
 
         for (int i = 0; i < 20; ++i)
             run(*admin, {"XADD", i % 2 ? "payment-events" : "order-events", "*", "orderId",
