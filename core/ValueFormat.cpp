@@ -52,6 +52,13 @@ QString escapedBytes(QByteArrayView bytes, bool escapeControls) {
 
 } // namespace
 
+bool hasControlBytes(QByteArrayView bytes) {
+    for (char c : bytes)
+        if (uchar(c) < 0x20 && c != '\n' && c != '\r' && c != '\t')
+            return true;
+    return false;
+}
+
 bool isUtf8(QByteArrayView bytes) {
     if (isPlainAscii(bytes))
         return true;
@@ -61,7 +68,7 @@ bool isUtf8(QByteArrayView bytes) {
 }
 
 QString displayText(QByteArrayView bytes) {
-    if (isUtf8(bytes))
+    if (isUtf8(bytes) && !hasControlBytes(bytes))
         return QString::fromUtf8(bytes);
     return escapedBytes(bytes, false);
 }
@@ -203,6 +210,59 @@ QByteArray xaddCommand(const StreamEntry &entry) {
         out += ' ' + redisCliQuote(name) + ' ' + redisCliQuote(value);
     });
     return out;
+}
+
+Format detectFormat(QByteArrayView bytes) {
+    if (prettyJson(bytes))
+        return Format::Json;
+    return isUtf8(bytes) && !hasControlBytes(bytes) ? Format::Text : Format::Hex;
+}
+
+QString hexDump(QByteArrayView bytes) {
+    QString out;
+    out.reserve(bytes.size() * 4 + 16);
+    for (qsizetype line = 0; line < bytes.size(); line += 16) {
+        out += QStringLiteral("%1 ").arg(line, 8, 16, QLatin1Char('0'));
+        QString ascii;
+        for (qsizetype i = line; i < line + 16; ++i) {
+            if (i == line + 8)
+                out += QLatin1Char(' ');
+            if (i < bytes.size()) {
+                const uchar u = uchar(bytes.at(i));
+                out += QLatin1Char(' ');
+                out += QLatin1Char(hexDigits[u >> 4]);
+                out += QLatin1Char(hexDigits[u & 0xf]);
+                ascii += u >= 0x20 && u < 0x7f ? QLatin1Char(char(u)) : QLatin1Char('.');
+            } else {
+                out += QLatin1String("   ");
+            }
+        }
+        out += QLatin1String("  |") + ascii + QLatin1String("|\n");
+    }
+    return out;
+}
+
+QString formatValue(QByteArrayView bytes, Format format, qsizetype maxBytes) {
+    const bool cut = bytes.size() > maxBytes;
+    QByteArrayView shown = cut ? bytes.first(maxBytes) : bytes;
+    if (cut) // do not split a UTF-8 sequence at the cut
+        while (!shown.isEmpty() && (uchar(bytes.at(shown.size())) & 0xc0) == 0x80)
+            shown.chop(1);
+    if (format == Format::Auto)
+        format = cut ? (isUtf8(shown) && !hasControlBytes(shown) ? Format::Text : Format::Hex)
+                     : detectFormat(shown);
+    switch (format) {
+    case Format::Json:
+        if (auto json = prettyJson(shown))
+            return *json;
+        return displayText(shown); // not JSON after all: shown as it is
+    case Format::Hex:
+        return hexDump(shown);
+    case Format::Text:
+    case Format::Auto:
+        break;
+    }
+    return displayText(shown);
 }
 
 QString entrySummary(const StreamEntry &entry, int maxChars) {

@@ -16,8 +16,11 @@ class StreamEntry;
 namespace valueformat {
 
 bool isUtf8(QByteArrayView bytes);
+// Control bytes other than tab, newline and carriage return: the mark of binary data.
+bool hasControlBytes(QByteArrayView bytes);
 
-// Text for display: UTF-8 as is, other bytes escaped (\xNN, \\, \"): lossless.
+// Text for display: UTF-8 as is; anything else (or with control bytes) escaped (\xNN, \\):
+// lossless.
 QString displayText(QByteArrayView bytes);
 
 // One line: like displayText, but control characters (newlines, tabs) escaped too, cut to
@@ -39,6 +42,15 @@ void appendEntryJson(QByteArray &out, const StreamEntry &entry);
 QByteArray redisCliQuote(QByteArrayView bytes);
 // The XADD command, as redis-cli input, that recreates the entry (same stream, ID and fields).
 QByteArray xaddCommand(const StreamEntry &entry);
+
+// How a value is shown in detail. Auto picks JSON when the value parses as a JSON object or
+// array, text when it is UTF-8, hex otherwise.
+enum class Format { Auto, Text, Json, Hex };
+Format detectFormat(QByteArrayView bytes);
+// The value in that format, from at most maxBytes of it (the caller says when it was cut).
+QString formatValue(QByteArrayView bytes, Format format, qsizetype maxBytes = 64 * 1024);
+// 16 bytes a line: offset, hex, and the printable ASCII ("00000000  48 69  |Hi|").
+QString hexDump(QByteArrayView bytes);
 
 // "field=value field2=value2", one line, at most maxChars.
 QString entrySummary(const StreamEntry &entry, int maxChars = 200);

@@ -80,8 +80,12 @@ private Q_SLOTS:
                 blobRow = row;
         QVERIFY(blobRow >= 0);
         window.eventView()->selectRow(blobRow);
+        // Binary: a hex dump by default, the escaped bytes as text on request; never mangled.
         const QString blob = window.detailView()->toPlainText();
-        QVERIFY2(blob.contains(QLatin1String("\\x00\\xfe")), qPrintable(blob));
+        QVERIFY2(blob.contains(QLatin1String("00000000  00 fe")), qPrintable(blob));
+        window.detailView()->setFormat(valueformat::Format::Text);
+        QVERIFY(window.detailView()->toPlainText().contains(QLatin1String("\\x00\\xfe")));
+        window.detailView()->setFormat(valueformat::Format::Auto);
 
         // The status bar names the server version and the ingest rate.
         const QList<QLabel *> labels = window.statusBar()->findChildren<QLabel *>();
@@ -124,6 +128,20 @@ private Q_SLOTS:
         scroll->setValue(scroll->maximum()); // back at the bottom: follows again
         add(300, 50);
         QCOMPARE(scroll->value(), scroll->maximum());
+    }
+
+    void detailFormats() {
+        MainWindow window;
+        EntryDetailView *detail = window.detailView();
+        detail->showEntry(StreamEntry::make(
+            "s", {1, 0}, {"payload", R"({"a":[1,2]})", "bin", QByteArray("\x00\x01", 2)}));
+        QVERIFY(detail->toPlainText().contains(QLatin1String("\"a\": [")));        // JSON, pretty
+        QVERIFY(detail->toPlainText().contains(QLatin1String("00000000  00 01"))); // binary: hex
+        detail->setFormat(valueformat::Format::Text);
+        QVERIFY(detail->toPlainText().contains(QLatin1String(R"({"a":[1,2]})")));
+        QVERIFY(detail->toPlainText().contains(QLatin1String("\\x00\\x01")));
+        detail->setFormat(valueformat::Format::Hex);
+        QVERIFY(detail->toPlainText().contains(QLatin1String("00000000  7b 22 61")));
     }
 
     void hugeValueDoesNotFreezeDetails() {

@@ -87,6 +87,30 @@ private Q_SLOTS:
         QCOMPARE(valueformat::redisCliQuote(bytes), quoted);
     }
 
+    void formats() {
+        using valueformat::Format;
+        QCOMPARE(valueformat::detectFormat(R"({"a":1})"), Format::Json);
+        QCOMPARE(valueformat::detectFormat("plain"), Format::Text);
+        QCOMPARE(valueformat::detectFormat(QByteArray("\x00\xff", 2)), Format::Hex);
+        QCOMPARE(
+            valueformat::hexDump("Hi\x01"),
+            QStringLiteral("00000000  48 69 01                                          |Hi.|\n"));
+        const QByteArray seventeen("0123456789abcdefg");
+        const QStringList lines =
+            valueformat::hexDump(seventeen).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(lines.at(1).startsWith(QLatin1String("00000010  67")));
+        QVERIFY(lines.at(0).endsWith(QLatin1String("|0123456789abcdef|")));
+        // Override: JSON shown as hex, text that is not JSON shown as it is.
+        QVERIFY(valueformat::formatValue(R"({"a":1})", Format::Hex)
+                    .startsWith(QLatin1String("00000000  7b")));
+        QCOMPARE(valueformat::formatValue("plain", Format::Json), QStringLiteral("plain"));
+        // Cut at maxBytes without splitting a character.
+        const QByteArray umlauts = QString(100, QChar(0xfc)).toUtf8(); // 200 bytes
+        const QString cut = valueformat::formatValue(umlauts, Format::Auto, 101);
+        QCOMPARE(cut, QString(50, QChar(0xfc)));
+    }
+
     void streamIds_data() {
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<bool>("valid");

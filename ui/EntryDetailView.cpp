@@ -2,7 +2,11 @@
 
 #include "ValueFormat.h"
 
+#include <QContextMenuEvent>
 #include <QLocale>
+#include <QMenu>
+
+#include <memory>
 
 namespace streamscope {
 
@@ -13,11 +17,42 @@ EntryDetailView::EntryDetailView(QWidget *parent)
 }
 
 void EntryDetailView::clearEntry() {
+    m_entry.reset();
     setHtml(QStringLiteral("<p style='color:gray'>%1</p>")
                 .arg(tr("Select an event to see its fields.").toHtmlEscaped()));
 }
 
+void EntryDetailView::contextMenuEvent(QContextMenuEvent *event) {
+    std::unique_ptr<QMenu> menu(createStandardContextMenu(event->pos()));
+    QMenu *formats = menu->addMenu(tr("Show values as"));
+    const QList<QPair<QString, valueformat::Format>> choices{
+        {tr("Automatic (JSON, text or hex)"), valueformat::Format::Auto},
+        {tr("Text"), valueformat::Format::Text},
+        {tr("JSON"), valueformat::Format::Json},
+        {tr("Hex"), valueformat::Format::Hex}};
+    for (const auto &[label, format] : choices) {
+        QAction *a = formats->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(m_format == format);
+        connect(a, &QAction::triggered, this, [this, f = format] { setFormat(f); });
+    }
+    menu->exec(event->globalPos());
+}
+
+void EntryDetailView::setFormat(valueformat::Format format) {
+    m_format = format;
+    render();
+}
+
 void EntryDetailView::showEntry(const StreamEntry &entry) {
+    m_entry = entry;
+    render();
+}
+
+void EntryDetailView::render() {
+    if (!m_entry)
+        return;
+    const StreamEntry &entry = *m_entry;
     QString html;
     html +=
         QStringLiteral("<h3>%1</h3>").arg(valueformat::displayText(entry.stream).toHtmlEscaped());
@@ -29,16 +64,9 @@ void EntryDetailView::showEntry(const StreamEntry &entry) {
                     .arg(tr("This entry was deleted from the stream.").toHtmlEscaped());
     html += QStringLiteral("<table cellspacing='0' cellpadding='4' width='100%'>");
     entry.forEachField([&](QByteArrayView name, QByteArrayView value) {
-        const bool cut = value.size() > maxShownBytes;
-        const QByteArrayView shown = cut ? value.first(maxShownBytes) : value;
-        QString text;
-        if (!cut)
-            if (auto json = valueformat::prettyJson(shown))
-                text = *json;
-        if (text.isEmpty())
-            text = valueformat::displayText(shown);
+        const QString text = valueformat::formatValue(value, m_format, maxShownBytes);
         QString note;
-        if (cut)
+        if (value.size() > maxShownBytes)
             note = QStringLiteral("<br><i>%1</i>")
                        .arg(tr("showing the first %1 of %2 bytes")
                                 .arg(QLocale().toString(maxShownBytes),

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "StreamEntry.h"
+#include "ValueFormat.h"
 
 #include <QTextBrowser>
 
@@ -15,6 +16,17 @@ public:
     explicit EntryDetailView(QWidget *parent = nullptr);
     void showEntry(const StreamEntry &entry);
     void clearEntry();
+    // Auto (default): JSON, text or hex per value; or one format for every value.
+    void setFormat(valueformat::Format format);
+    valueformat::Format format() const { return m_format; }
+
+protected:
+    void contextMenuEvent(QContextMenuEvent *event) override;
+
+private:
+    void render();
+    std::optional<StreamEntry> m_entry;
+    valueformat::Format m_format = valueformat::Format::Auto;
 };
 
 } // namespace streamscope
