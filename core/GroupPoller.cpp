@@ -16,7 +16,10 @@ GroupPoller::GroupPoller(ConnectionSettings settings, Options options)
 void GroupPoller::setStreams(const QList<QByteArray> &streams) {
     {
         QMutexLocker lock(&m_mutex);
-        m_streams = streams.mid(0, m_options.maxStreams);
+        const QList<QByteArray> watched = streams.mid(0, m_options.maxStreams);
+        if (watched == m_streams)
+            return; // the GUI hands the list over every poll: no extra poll for no change
+        m_streams = watched;
     }
     pollNow();
 }
