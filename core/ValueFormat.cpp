@@ -113,11 +113,11 @@ std::optional<QString> prettyJson(QByteArrayView bytes) {
     return QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
 }
 
-void appendJsonString(QByteArray &out, QByteArrayView bytes) {
-    const QByteArray escaped = isUtf8(bytes) ? QByteArray() : escapedBytes(bytes, false).toUtf8();
-    const QByteArrayView text = escaped.isNull() ? bytes : QByteArrayView(escaped);
+// Appends bytes between double quotes, escaping \" \\ \n \r \t and other control bytes: as
+// \u00NN for JSON, or as \xNN for redis-cli, which also wants every non-ASCII byte escaped.
+static void appendQuoted(QByteArray &out, QByteArrayView bytes, bool redisCli) {
     out += '"';
-    for (char c : text) {
+    for (char c : bytes) {
         const uchar u = uchar(c);
         switch (c) {
         case '"':
@@ -136,8 +136,8 @@ void appendJsonString(QByteArray &out, QByteArrayView bytes) {
             out += "\\t";
             break;
         default:
-            if (u < 0x20) {
-                out += "\\u00";
+            if (u < 0x20 || (redisCli && u >= 0x7f)) {
+                out += redisCli ? "\\x" : "\\u00";
                 out += hexDigits[u >> 4];
                 out += hexDigits[u & 0xf];
             } else {
@@ -146,6 +146,14 @@ void appendJsonString(QByteArray &out, QByteArrayView bytes) {
         }
     }
     out += '"';
+}
+
+void appendJsonString(QByteArray &out, QByteArrayView bytes) {
+    // JSON strings are Unicode: bytes that are not UTF-8 go in as their escaped text.
+    if (isUtf8(bytes))
+        appendQuoted(out, bytes, false);
+    else
+        appendQuoted(out, escapedBytes(bytes, false).toUtf8(), false);
 }
 
 void appendEntryJson(QByteArray &out, const StreamEntry &e) {
@@ -172,36 +180,9 @@ QByteArray redisCliQuote(QByteArrayView bytes) {
         plain = plain && uchar(c) > 0x20 && uchar(c) < 0x7f && c != '"' && c != '\\' && c != '\'';
     if (plain)
         return bytes.toByteArray();
-    QByteArray out = "\"";
-    for (char c : bytes) {
-        const uchar u = uchar(c);
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (u < 0x20 || u >= 0x7f) {
-                out += "\\x";
-                out += hexDigits[u >> 4];
-                out += hexDigits[u & 0xf];
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out + '"';
+    QByteArray out;
+    appendQuoted(out, bytes, true);
+    return out;
 }
 
 QByteArray xaddCommand(const StreamEntry &entry) {
