@@ -52,6 +52,14 @@ QByteArray StreamId::toByteArray() const {
     return QByteArray::number(ms) + '-' + QByteArray::number(seq);
 }
 
+StreamId StreamId::predecessor() const {
+    if (seq > 0)
+        return {ms, seq - 1};
+    if (ms == 0)
+        return {};
+    return {ms - 1, std::numeric_limits<quint64>::max()};
+}
+
 StreamId StreamId::successor() const {
     if (seq == std::numeric_limits<quint64>::max())
         return {ms + 1, 0};

@@ -27,6 +27,8 @@ struct StreamId {
     bool isZero() const { return ms == 0 && seq == 0; }
     // The smallest ID greater than this one (for exclusive ranges on servers before 6.2).
     StreamId successor() const;
+    // The greatest ID smaller than this one (0-0 stays 0-0): exclusive upper bounds.
+    StreamId predecessor() const;
 
     friend bool operator==(const StreamId &a, const StreamId &b) {
         return a.ms == b.ms && a.seq == b.seq;

@@ -18,9 +18,7 @@ Result<StreamEntryList> fetchHistoryPage(RedisConnection &connection, const QByt
     case PageStart::Kind::OlderThan:
         if (start.id.isZero())
             return StreamEntryList(); // nothing is older than 0-0
-        end = start.id.seq > 0
-                  ? StreamId{start.id.ms, start.id.seq - 1}.toByteArray()
-                  : StreamId{start.id.ms - 1, std::numeric_limits<quint64>::max()}.toByteArray();
+        end = start.id.predecessor().toByteArray();
         break;
     case PageStart::Kind::AtOrBefore:
         end = start.id.toByteArray();

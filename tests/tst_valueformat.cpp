@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include <limits>
+
 using namespace streamscope;
 
 class TestValueFormat : public QObject {
@@ -137,6 +139,10 @@ private Q_SLOTS:
         QVERIFY(StreamId({1, 5}) < StreamId({2, 0}));
         QVERIFY(StreamId({2, 0}) < StreamId({2, 1}));
         QCOMPARE(StreamId({2, 1}).successor(), StreamId({2, 2}));
+        QCOMPARE(StreamId({2, 1}).predecessor(), StreamId({2, 0}));
+        QCOMPARE(StreamId({2, 0}).predecessor(),
+                 StreamId({1, std::numeric_limits<quint64>::max()}));
+        QCOMPARE(StreamId({0, 0}).predecessor(), StreamId({0, 0}));
         QCOMPARE(StreamId::parse("42-7").value().toByteArray(), QByteArray("42-7"));
     }
 };

@@ -91,6 +91,23 @@ void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group
             tr("Claimed %1 entries for %2.").arg(reply->size()).arg(QString::fromUtf8(consumer)));
 }
 
+void GroupActionsWorker::previewTrim(int request, const QByteArray &stream, const TrimSpec &spec) {
+    QString error;
+    RedisConnection *c = connection(&error);
+    if (!c)
+        return Q_EMIT trimPreviewed(request, {}, error);
+    auto preview = streamscope::previewTrim(*c, stream, spec, fetchServerVersion(*c));
+    Q_EMIT trimPreviewed(request, preview.ok() ? preview.value() : TrimPreview(),
+                         preview.ok() ? QString() : preview.error().message);
+}
+
+void GroupActionsWorker::trim(const QByteArray &stream, const TrimSpec &spec) {
+    if (auto reply = repair(spec.command(stream)))
+        Q_EMIT actionFinished(
+            true,
+            tr("Trimmed %1 entries from %2.").arg(reply->integer()).arg(QString::fromUtf8(stream)));
+}
+
 void GroupActionsWorker::deleteEntries(const QByteArray &stream, const QList<QByteArray> &ids) {
     if (auto reply = repair(Command{"XDEL", stream} + ids)) {
         Q_EMIT entriesDeleted(stream, ids);
@@ -139,6 +156,8 @@ GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)
     : QObject(parent)
     , m_worker(new GroupActionsWorker(std::move(settings))) {
     qRegisterMetaType<PendingEntryList>();
+    qRegisterMetaType<TrimSpec>();
+    qRegisterMetaType<TrimPreview>();
     qRegisterMetaType<QList<QByteArray>>();
     m_thread.setObjectName(QStringLiteral("streamscope-actions"));
     m_worker->moveToThread(&m_thread);

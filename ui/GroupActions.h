@@ -4,6 +4,7 @@
 #include "GroupStatus.h"
 #include "RedisConnection.h"
 #include "StreamEntry.h"
+#include "Trim.h"
 
 #include <QObject>
 #include <QThread>
@@ -34,6 +35,9 @@ public:
                     const QList<QByteArray> &ids);
     Q_SLOT void claim(const QByteArray &stream, const QByteArray &group, const QByteArray &consumer,
                       const QList<QByteArray> &ids);
+    Q_SLOT void previewTrim(int request, const QByteArray &stream,
+                            const streamscope::TrimSpec &spec);
+    Q_SLOT void trim(const QByteArray &stream, const streamscope::TrimSpec &spec);
     Q_SLOT void deleteEntries(const QByteArray &stream, const QList<QByteArray> &ids);
     Q_SLOT void deadLetter(const QByteArray &stream, const QByteArray &group,
                            const QList<QByteArray> &ids);
@@ -43,6 +47,7 @@ Q_SIGNALS:
     void entry(const QByteArray &stream, const QByteArray &id,
                const streamscope::StreamEntryList &found); // empty: the entry is gone
     void actionFinished(bool ok, const QString &message);
+    void trimPreviewed(int request, const streamscope::TrimPreview &preview, const QString &error);
     void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
 

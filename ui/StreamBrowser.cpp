@@ -3,6 +3,7 @@
 #include "EntryDetailView.h"
 #include "GroupActions.h"
 #include "StreamBrowserModel.h"
+#include "TrimDialog.h"
 #include "ValueFormat.h"
 
 #include <QAction>
@@ -33,6 +34,19 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_jump = new QLineEdit;
     m_jump->setPlaceholderText(tr("jump to 14:05, 2026-11-25 14:05:30 or an entry ID"));
     auto *go = new QPushButton(tr("Jump"));
+    auto *trim = new QPushButton(tr("Trim..."));
+    trim->setToolTip(tr("XTRIM with a preview of what goes and which groups lose unread entries"));
+    connect(trim, &QPushButton::clicked, this, [this] {
+        if (m_model->stream().isEmpty() || !m_requests)
+            return setError(tr("Open a stream first."));
+        auto *dialog = new TrimDialog(m_requests, m_model->stream(), m_readOnly, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &TrimDialog::trimmed, this, [this](bool ok) {
+            if (ok)
+                openStream(m_model->stream());
+        });
+        dialog->open();
+    });
     connect(open, &QPushButton::clicked, this, [this] { openStream(m_stream->text().toUtf8()); });
     connect(m_stream, &QLineEdit::returnPressed, open, &QPushButton::click);
     connect(go, &QPushButton::clicked, this, &StreamBrowser::jump);
@@ -108,6 +122,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     top->addWidget(open);
     top->addWidget(m_jump, 1);
     top->addWidget(go);
+    top->addWidget(trim);
     auto *filters = new QHBoxLayout;
     filters->addWidget(new QLabel(tr("Filter")));
     filters->addWidget(m_field);

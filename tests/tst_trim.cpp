@@ -1,0 +1,147 @@
+// Trimming with a preview, against a real server: the preview counts what goes and names the
+// groups that would lose entries they have not read; the dialog validates, asks, trims, and
+// sends nothing in read-only mode.
+#include "GroupActions.h"
+#include "TestRedis.h"
+#include "Trim.h"
+#include "TrimDialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace streamscope;
+using namespace streamscope::test;
+
+class TestTrim : public QObject {
+    Q_OBJECT
+private:
+    void makeStream()
+    {
+        run(*m_c, {"FLUSHALL"});
+        addEntries(*m_c, "s", 0, 100);
+        run(*m_c, {"XGROUP", "CREATE", "s", "done", "$"});   // read everything
+        run(*m_c, {"XGROUP", "CREATE", "s", "behind", "0"}); // read 40 of 100
+        run(*m_c, {"XREADGROUP", "GROUP", "behind", "c", "COUNT", "40", "STREAMS", "s", ">"});
+        run(*m_c, {"XGROUP", "CREATE", "s", "close", "0"});  // read 85 of 100
+        run(*m_c, {"XREADGROUP", "GROUP", "close", "c", "COUNT", "85", "STREAMS", "s", ">"});
+        m_ids = run(*m_c, {"XRANGE", "s", "-", "+"});
+    }
+    QStringList losing(const TrimPreview &p)
+    {
+        QStringList out;
+        for (const auto &g : p.groupsLosingUnread)
+            out << QString::fromUtf8(g.group);
+        out.sort();
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { STREAMSCOPE_START_REDIS(m_server); }
+    void init()
+    {
+        m_c = connectTo(m_server.settings());
+        makeStream();
+    }
+
+    void maxlenPreviewNamesTheGroups()
+    {
+        TrimSpec spec;
+        spec.maxLen = 30; // entries 70..99 stay
+        auto p = previewTrim(*m_c, "s", spec, 70015);
+        QVERIFY2(p.ok(), qPrintable(p.error().message));
+        QCOMPARE(p->removed, qint64(70));
+        QVERIFY(p->removedIsExact);
+        QCOMPARE(p->newFirstId->toByteArray(), m_ids.at(70).at(0).bytes());
+        QCOMPARE(losing(p.value()), QStringList{QStringLiteral("behind")});
+        QCOMPARE(p->groupsLosingUnread.first().unreadLost, std::optional<qint64>(30)); // 40..69
+        QCOMPARE(p->safeGroups.size(), 2);
+        QVERIFY(p->describe("s", false).startsWith(QLatin1String("70 of 100 entries of s would be removed")));
+
+        spec.maxLen = 10; // now "close" (15 unread) loses 5 too
+        p = previewTrim(*m_c, "s", spec, 70015);
+        QCOMPARE(losing(p.value()), (QStringList{"behind", "close"}));
+        QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 100); // a preview changes nothing
+    }
+
+    void minidPreview()
+    {
+        TrimSpec spec;
+        spec.mode = TrimSpec::Mode::MinId;
+        spec.minId = StreamId::fromServer(m_ids.at(30).at(0).bytes()); // 0..29 go
+        auto p = previewTrim(*m_c, "s", spec, 70015);
+        QVERIFY(p.ok());
+        QCOMPARE(p->removed, qint64(30));
+        QCOMPARE(p->newFirstId->toByteArray(), m_ids.at(30).at(0).bytes());
+        QCOMPARE(losing(p.value()), QStringList()); // "behind" read 0..39 already
+        spec.minId = StreamId::fromServer(m_ids.at(50).at(0).bytes());
+        p = previewTrim(*m_c, "s", spec, 70015);
+        QCOMPARE(losing(p.value()), QStringList{QStringLiteral("behind")});
+    }
+
+    void dialogValidatesPreviewsAndTrims()
+    {
+        GroupActions requests(m_server.settings());
+        TrimDialog dialog(&requests, "s", false);
+        QStringList asked;
+        dialog.confirm = [&](const QString &q) {
+            asked << q;
+            return true;
+        };
+        dialog.valueEdit()->setText(QStringLiteral("lots"));
+        dialog.preview();
+        QVERIFY(dialog.errorText().contains(QLatin1String("whole number")));
+        QVERIFY(!dialog.canTrim());
+        dialog.modeBox()->setCurrentIndex(1);
+        dialog.valueEdit()->setText(QStringLiteral("12-x"));
+        dialog.preview();
+        QVERIFY(dialog.errorText().contains(QLatin1String("malformed stream ID")));
+
+        dialog.modeBox()->setCurrentIndex(0);
+        dialog.valueEdit()->setText(QStringLiteral("30"));
+        dialog.preview();
+        QTRY_VERIFY(dialog.canTrim());
+        QVERIFY(dialog.previewText().contains(QLatin1String("Group behind would lose 30 entries")));
+        QVERIFY(dialog.previewText().contains(QLatin1String("#c62828"))); // in red
+        QSignalSpy done(&dialog, &TrimDialog::trimmed);
+        dialog.trim();
+        QCOMPARE(asked.size(), 1);
+        QTRY_COMPARE(done.size(), 1);
+        QVERIFY(done.first().first().toBool());
+        QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 30);
+    }
+
+    void readOnlyDialogSendsNothing()
+    {
+        ConnectionSettings readOnly = m_server.settings();
+        readOnly.readOnly = true;
+        GroupActions requests(readOnly);
+        TrimDialog dialog(&requests, "s", true);
+        dialog.confirm = [](const QString &) { return true; };
+        dialog.valueEdit()->setText(QStringLiteral("10"));
+        dialog.preview(); // a preview only reads: allowed
+        QTRY_VERIFY(dialog.previewText().contains(QLatin1String("would be removed")));
+        QVERIFY(!dialog.canTrim());
+        dialog.trim();
+        QTest::qWait(200);
+        QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 100);
+        // And the worker itself refuses.
+        QSignalSpy done(requests.worker(), &GroupActionsWorker::actionFinished);
+        TrimSpec spec;
+        spec.maxLen = 1;
+        QMetaObject::invokeMethod(requests.worker(), [&] { requests.worker()->trim("s", spec); });
+        QTRY_COMPARE(done.size(), 1);
+        QVERIFY(done.first().at(1).toString().contains(QLatin1String("read-only")));
+        QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 100);
+    }
+
+private:
+    LocalRedisServer m_server;
+    std::unique_ptr<RedisConnection> m_c;
+    RedisReply m_ids;
+};
+
+QTEST_MAIN(TestTrim)
+#include "tst_trim.moc"
