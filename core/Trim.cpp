@@ -5,8 +5,7 @@ namespace streamscope {
 namespace {
 constexpr qint64 countBound = 10000; // entries read at most to find a boundary or to count
 
-Result<std::optional<StreamId>> idAt(RedisConnection &c, const Command &range)
-{
+Result<std::optional<StreamId>> idAt(RedisConnection &c, const Command &range) {
     auto reply = c.command(range);
     if (!reply.ok())
         return reply.error();
@@ -19,8 +18,7 @@ Result<std::optional<StreamId>> idAt(RedisConnection &c, const Command &range)
 }
 } // namespace
 
-Command TrimSpec::command(const QByteArray &stream) const
-{
+Command TrimSpec::command(const QByteArray &stream) const {
     Command cmd{"XTRIM", stream, mode == Mode::MaxLen ? "MAXLEN" : "MINID"};
     if (approximate)
         cmd << "~";
@@ -29,8 +27,7 @@ Command TrimSpec::command(const QByteArray &stream) const
 }
 
 Result<TrimPreview> previewTrim(RedisConnection &c, const QByteArray &stream, const TrimSpec &spec,
-                                int serverVersion)
-{
+                                int serverVersion) {
     auto status = fetchStreamStatus(c, {stream}, serverVersion);
     if (!status.ok())
         return status.error();
@@ -48,12 +45,14 @@ Result<TrimPreview> previewTrim(RedisConnection &c, const QByteArray &stream, co
         } else if (spec.maxLen == 0) {
             p.newFirstId.reset();
         } else if (p.removed < countBound) { // the (removed+1)-th oldest entry
-            auto id = idAt(c, {"XRANGE", stream, "-", "+", "COUNT", QByteArray::number(p.removed + 1)});
+            auto id =
+                idAt(c, {"XRANGE", stream, "-", "+", "COUNT", QByteArray::number(p.removed + 1)});
             if (!id.ok())
                 return id.error();
             p.newFirstId = id.value();
         } else if (spec.maxLen <= countBound) { // the maxLen-th newest entry
-            auto id = idAt(c, {"XREVRANGE", stream, "+", "-", "COUNT", QByteArray::number(spec.maxLen)});
+            auto id =
+                idAt(c, {"XREVRANGE", stream, "+", "-", "COUNT", QByteArray::number(spec.maxLen)});
             if (!id.ok())
                 return id.error();
             p.newFirstId = id.value();
@@ -64,8 +63,7 @@ Result<TrimPreview> previewTrim(RedisConnection &c, const QByteArray &stream, co
             return id.error();
         p.newFirstId = id.value();
         // Count what goes, up to the bound.
-        auto reply = c.command({"XRANGE", stream, "-",
-                                spec.minId.predecessor().toByteArray(),
+        auto reply = c.command({"XRANGE", stream, "-", spec.minId.predecessor().toByteArray(),
                                 "COUNT", QByteArray::number(countBound + 1)});
         if (!reply.ok())
             return reply.error();
@@ -88,8 +86,8 @@ Result<TrimPreview> previewTrim(RedisConnection &c, const QByteArray &stream, co
                                  "COUNT", "1"});
             if (!next.ok())
                 return next.error();
-            loses = next.value() && (!p.newFirstId || *next.value() < *p.newFirstId)
-                    && p.removed > 0;
+            loses =
+                next.value() && (!p.newFirstId || *next.value() < *p.newFirstId) && p.removed > 0;
         }
         if (loses)
             p.groupsLosingUnread.append({g.name, lost});
@@ -99,8 +97,7 @@ Result<TrimPreview> previewTrim(RedisConnection &c, const QByteArray &stream, co
     return p;
 }
 
-QString TrimPreview::describe(const QByteArray &stream, bool approximate) const
-{
+QString TrimPreview::describe(const QByteArray &stream, bool approximate) const {
     QString text = QStringLiteral("%1%2 of %3 entries of %4 would be removed")
                        .arg(approximate ? QStringLiteral("Up to ") : QString(),
                             removedIsExact ? QString::number(removed)

@@ -9,8 +9,8 @@ namespace streamscope {
 struct TrimSpec {
     enum class Mode { MaxLen, MinId };
     Mode mode = Mode::MaxLen;
-    qint64 maxLen = 0;     // MaxLen: entries to keep
-    StreamId minId;        // MinId: entries older than this go
+    qint64 maxLen = 0;        // MaxLen: entries to keep
+    StreamId minId;           // MinId: entries older than this go
     bool approximate = false; // '~': the server may keep more (cheaper)
     Command command(const QByteArray &stream) const;
 };
@@ -19,8 +19,8 @@ struct TrimSpec {
 // entry, and which groups would lose entries they have not been delivered yet.
 struct TrimPreview {
     qint64 length = 0;
-    qint64 removed = 0;          // exact when removedIsExact
-    bool removedIsExact = true;  // false: "at least" (MINID beyond the counting bound)
+    qint64 removed = 0;         // exact when removedIsExact
+    bool removedIsExact = true; // false: "at least" (MINID beyond the counting bound)
     std::optional<StreamId> newFirstId;
     struct GroupLoss {
         QByteArray group;

@@ -18,19 +18,17 @@ using namespace streamscope::test;
 class TestTrim : public QObject {
     Q_OBJECT
 private:
-    void makeStream()
-    {
+    void makeStream() {
         run(*m_c, {"FLUSHALL"});
         addEntries(*m_c, "s", 0, 100);
         run(*m_c, {"XGROUP", "CREATE", "s", "done", "$"});   // read everything
         run(*m_c, {"XGROUP", "CREATE", "s", "behind", "0"}); // read 40 of 100
         run(*m_c, {"XREADGROUP", "GROUP", "behind", "c", "COUNT", "40", "STREAMS", "s", ">"});
-        run(*m_c, {"XGROUP", "CREATE", "s", "close", "0"});  // read 85 of 100
+        run(*m_c, {"XGROUP", "CREATE", "s", "close", "0"}); // read 85 of 100
         run(*m_c, {"XREADGROUP", "GROUP", "close", "c", "COUNT", "85", "STREAMS", "s", ">"});
         m_ids = run(*m_c, {"XRANGE", "s", "-", "+"});
     }
-    QStringList losing(const TrimPreview &p)
-    {
+    QStringList losing(const TrimPreview &p) {
         QStringList out;
         for (const auto &g : p.groupsLosingUnread)
             out << QString::fromUtf8(g.group);
@@ -40,14 +38,12 @@ private:
 
 private Q_SLOTS:
     void initTestCase() { STREAMSCOPE_START_REDIS(m_server); }
-    void init()
-    {
+    void init() {
         m_c = connectTo(m_server.settings());
         makeStream();
     }
 
-    void maxlenPreviewNamesTheGroups()
-    {
+    void maxlenPreviewNamesTheGroups() {
         TrimSpec spec;
         spec.maxLen = 30; // entries 70..99 stay
         auto p = previewTrim(*m_c, "s", spec, 70015);
@@ -58,7 +54,8 @@ private Q_SLOTS:
         QCOMPARE(losing(p.value()), QStringList{QStringLiteral("behind")});
         QCOMPARE(p->groupsLosingUnread.first().unreadLost, std::optional<qint64>(30)); // 40..69
         QCOMPARE(p->safeGroups.size(), 2);
-        QVERIFY(p->describe("s", false).startsWith(QLatin1String("70 of 100 entries of s would be removed")));
+        QVERIFY(p->describe("s", false)
+                    .startsWith(QLatin1String("70 of 100 entries of s would be removed")));
 
         spec.maxLen = 10; // now "close" (15 unread) loses 5 too
         p = previewTrim(*m_c, "s", spec, 70015);
@@ -66,8 +63,7 @@ private Q_SLOTS:
         QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 100); // a preview changes nothing
     }
 
-    void minidPreview()
-    {
+    void minidPreview() {
         TrimSpec spec;
         spec.mode = TrimSpec::Mode::MinId;
         spec.minId = StreamId::fromServer(m_ids.at(30).at(0).bytes()); // 0..29 go
@@ -81,8 +77,7 @@ private Q_SLOTS:
         QCOMPARE(losing(p.value()), QStringList{QStringLiteral("behind")});
     }
 
-    void dialogValidatesPreviewsAndTrims()
-    {
+    void dialogValidatesPreviewsAndTrims() {
         GroupActions requests(m_server.settings());
         TrimDialog dialog(&requests, "s", false);
         QStringList asked;
@@ -113,8 +108,7 @@ private Q_SLOTS:
         QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 30);
     }
 
-    void readOnlyDialogSendsNothing()
-    {
+    void readOnlyDialogSendsNothing() {
         ConnectionSettings readOnly = m_server.settings();
         readOnly.readOnly = true;
         GroupActions requests(readOnly);

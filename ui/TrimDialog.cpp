@@ -18,15 +18,14 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
     : QDialog(parent)
     , m_requests(requests)
     , m_stream(std::move(stream))
-    , m_readOnly(readOnly)
-{
+    , m_readOnly(readOnly) {
     setWindowTitle(tr("Trim %1").arg(QString::fromUtf8(m_stream)));
     confirm = [this](const QString &q) {
         return QMessageBox::question(this, tr("Confirm"), q) == QMessageBox::Yes;
     };
     m_mode = new QComboBox;
-    m_mode->addItems({tr("Keep the newest N entries (MAXLEN)"),
-                      tr("Remove entries older than an ID (MINID)")});
+    m_mode->addItems(
+        {tr("Keep the newest N entries (MAXLEN)"), tr("Remove entries older than an ID (MINID)")});
     m_value = new QLineEdit;
     m_value->setPlaceholderText(tr("N, or an entry ID"));
     m_approximate = new QCheckBox(tr("Approximate (~): cheaper, may keep a few more"));
@@ -98,8 +97,7 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
     layout->addWidget(buttons);
 }
 
-std::optional<TrimSpec> TrimDialog::spec()
-{
+std::optional<TrimSpec> TrimDialog::spec() {
     TrimSpec spec;
     spec.approximate = m_approximate->isChecked();
     const QString value = m_value->text().trimmed();
@@ -123,8 +121,7 @@ std::optional<TrimSpec> TrimDialog::spec()
     return spec;
 }
 
-void TrimDialog::preview()
-{
+void TrimDialog::preview() {
     m_previewed = spec();
     m_trim->setEnabled(false);
     if (!m_previewed || !m_requests)
@@ -134,12 +131,11 @@ void TrimDialog::preview()
     const int request = ++m_request;
     const QByteArray stream = m_stream;
     const TrimSpec s = *m_previewed;
-    QMetaObject::invokeMethod(w, [w, request, stream, s] { w->previewTrim(request, stream, s); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        w, [w, request, stream, s] { w->previewTrim(request, stream, s); }, Qt::QueuedConnection);
 }
 
-void TrimDialog::trim()
-{
+void TrimDialog::trim() {
     if (!m_previewed || m_readOnly || !m_requests || !canTrim())
         return;
     if (!confirm(tr("Trim %1 now, as previewed? Removed entries cannot be brought back.")
@@ -149,11 +145,18 @@ void TrimDialog::trim()
     const QByteArray stream = m_stream;
     const TrimSpec s = *m_previewed;
     m_trim->setEnabled(false);
-    QMetaObject::invokeMethod(w, [w, stream, s] { w->trim(stream, s); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        w, [w, stream, s] { w->trim(stream, s); }, Qt::QueuedConnection);
 }
 
-QString TrimDialog::previewText() const { return m_preview->text(); }
-QString TrimDialog::errorText() const { return m_error->text(); }
-bool TrimDialog::canTrim() const { return m_trim->isEnabled(); }
+QString TrimDialog::previewText() const {
+    return m_preview->text();
+}
+QString TrimDialog::errorText() const {
+    return m_error->text();
+}
+bool TrimDialog::canTrim() const {
+    return m_trim->isEnabled();
+}
 
 } // namespace streamscope
