@@ -284,10 +284,6 @@ void FindingsModel::setFindings(FindingList findings) {
 
 // ---- PendingModel ---------------------------------------------------------------------------
 
-int PendingModel::rowCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
-
 int PendingModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
@@ -295,7 +291,7 @@ int PendingModel::columnCount(const QModelIndex &parent) const {
 QVariant PendingModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const PendingEntry &p = m_rows.at(index.row());
+    const PendingEntry &p = entry(index.row());
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case IdColumn:
@@ -336,46 +332,31 @@ QVariant PendingModel::headerData(int section, Qt::Orientation orientation, int 
     return {};
 }
 
-bool PendingModel::canFetchMore(const QModelIndex &parent) const {
-    return !parent.isValid() && !m_atEnd && !m_loading;
+void PendingModel::fetchMore(const QModelIndex &parent) {
+    if (canFetchMore(parent))
+        requestPage();
 }
 
-void PendingModel::fetchMore(const QModelIndex &parent) {
-    if (!canFetchMore(parent))
-        return;
-    m_loading = true;
+void PendingModel::requestPage() {
     const QByteArray start =
-        m_rows.isEmpty() ? QByteArray("-") : "(" + m_rows.last().id.toByteArray();
-    Q_EMIT pageWanted(m_request, m_stream, m_group, start, pageSize, m_minIdleMs, m_consumer);
+        rows().isEmpty() ? QByteArray("-") : "(" + rows().last().id.toByteArray();
+    Q_EMIT pageWanted(markLoading(), m_stream, m_group, start, pageSize, m_minIdleMs, m_consumer);
 }
 
 void PendingModel::reset(const QByteArray &stream, const QByteArray &group,
                          const QByteArray &consumer, qint64 minIdleMs) {
-    beginResetModel();
-    m_rows.clear();
     m_stream = stream;
     m_group = group;
     m_consumer = consumer;
     m_minIdleMs = minIdleMs;
-    ++m_request;
-    m_loading = false;
-    m_atEnd = stream.isEmpty();
-    endResetModel();
-    fetchMore({});
+    restart(stream.isEmpty());
+    if (!stream.isEmpty())
+        requestPage();
 }
 
 void PendingModel::addPage(int request, const PendingEntryList &page) {
-    if (request != m_request)
-        return; // the group or filter changed meanwhile
-    m_atEnd = page.size() < pageSize;
-    if (!page.isEmpty()) {
-        const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + int(page.size()) - 1);
-        m_rows.append(page);
-        endInsertRows();
-    }
-    // Only now: a view asking for more while the rows go in would get this page again.
-    m_loading = false;
+    // A page of an older request (the group or filter changed meanwhile) is dropped.
+    acceptPage(request, page, pageSize);
 }
 
 } // namespace streamscope

@@ -2,6 +2,7 @@
 
 #include "GroupPoller.h"
 #include "Health.h"
+#include "PagedTableModel.h"
 
 #include <QAbstractTableModel>
 
@@ -81,19 +82,17 @@ private:
 };
 
 // A group's pending list, loaded page by page (by ID, never whole) as the view scrolls.
-class PendingModel : public QAbstractTableModel {
+class PendingModel : public PagedTableModel<PendingEntry> {
     Q_OBJECT
 public:
     enum Column { IdColumn, ConsumerColumn, IdleColumn, DeliveriesColumn, ColumnCount };
     enum Role { SortRole = Qt::UserRole + 1 };
     static constexpr int pageSize = 200;
-    using QAbstractTableModel::QAbstractTableModel;
+    using PagedTableModel::PagedTableModel;
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-    bool canFetchMore(const QModelIndex &parent) const override;
     void fetchMore(const QModelIndex &parent) override;
 
     // Starts over for a group and filter; the first page is asked for at once.
@@ -101,7 +100,6 @@ public:
                qint64 minIdleMs);
     // A page arrived (from GroupActions); stale pages (an older request) are ignored.
     void addPage(int request, const PendingEntryList &page);
-    const PendingEntry &entry(int row) const { return m_rows.at(row); }
     QByteArray stream() const { return m_stream; }
     QByteArray group() const { return m_group; }
 
@@ -111,12 +109,10 @@ Q_SIGNALS:
                     const QByteArray &consumer);
 
 private:
-    QList<PendingEntry> m_rows;
+    void requestPage();
+
     QByteArray m_stream, m_group, m_consumer;
     qint64 m_minIdleMs = 0;
-    int m_request = 0;
-    bool m_loading = false;
-    bool m_atEnd = true;
 };
 
 } // namespace streamscope

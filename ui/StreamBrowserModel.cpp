@@ -6,10 +6,6 @@
 
 namespace streamscope {
 
-int StreamBrowserModel::rowCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
-
 int StreamBrowserModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
@@ -17,7 +13,7 @@ int StreamBrowserModel::columnCount(const QModelIndex &parent) const {
 QVariant StreamBrowserModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const StreamEntry &e = m_rows.at(index.row());
+    const StreamEntry &e = entry(index.row());
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
@@ -46,44 +42,28 @@ QVariant StreamBrowserModel::headerData(int section, Qt::Orientation orientation
     return tr(names[section]);
 }
 
-bool StreamBrowserModel::canFetchMore(const QModelIndex &parent) const {
-    return !parent.isValid() && !m_atEnd && !m_loading && !m_rows.isEmpty();
-}
-
 void StreamBrowserModel::fetchMore(const QModelIndex &parent) {
     if (canFetchMore(parent))
-        request(PageStart::olderThan(m_rows.last().id));
+        request(PageStart::olderThan(rows().last().id));
 }
 
 void StreamBrowserModel::request(const PageStart &start) {
-    m_loading = true;
-    Q_EMIT pageWanted(m_request, m_stream, int(start.kind), start.id.ms, start.id.seq, pageSize);
+    Q_EMIT pageWanted(markLoading(), m_stream, int(start.kind), start.id.ms, start.id.seq,
+                      pageSize);
 }
 
 void StreamBrowserModel::open(const QByteArray &stream, const PageStart &start) {
-    beginResetModel();
-    m_rows.clear();
     m_stream = stream;
-    ++m_request;
-    m_atEnd = false;
-    endResetModel();
+    restart(false);
     request(start);
 }
 
 void StreamBrowserModel::addPage(int request, const StreamEntryList &page, const QString &error) {
-    if (request != m_request)
+    if (!acceptPage(request, page, pageSize))
         return;
-    m_atEnd = page.size() < pageSize;
-    if (!page.isEmpty()) {
-        const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + int(page.size()) - 1);
-        m_rows.append(page);
-        endInsertRows();
-    }
-    m_loading = false; // after the insert: a view asking for more now gets the next page
     if (!error.isEmpty())
         Q_EMIT failed(error);
-    Q_EMIT pageLoaded(int(m_rows.size()), m_atEnd);
+    Q_EMIT pageLoaded(rowCount(), atEnd());
 }
 
 void StreamBrowserModel::removeEntries(const QByteArray &stream, const QList<QByteArray> &ids) {
@@ -91,11 +71,9 @@ void StreamBrowserModel::removeEntries(const QByteArray &stream, const QList<QBy
         return;
     for (const QByteArray &id : ids) {
         const StreamId target = StreamId::fromServer(id);
-        for (int row = 0; row < m_rows.size(); ++row)
-            if (m_rows.at(row).id == target) {
-                beginRemoveRows({}, row, row);
-                m_rows.removeAt(row);
-                endRemoveRows();
+        for (int row = 0; row < rowCount(); ++row)
+            if (entry(row).id == target) {
+                removeRowAt(row);
                 break;
             }
     }

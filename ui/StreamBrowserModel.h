@@ -3,6 +3,8 @@
 #include "StreamEntry.h"
 #include "StreamPaging.h"
 
+#include "PagedTableModel.h"
+
 #include <QAbstractTableModel>
 #include <QRegularExpression>
 #include <QSortFilterProxyModel>
@@ -11,30 +13,25 @@ namespace streamscope {
 
 // One stream's history, newest first, loaded page by page by ID as the view scrolls back
 // (fetchMore), never whole. open() starts at the newest entries or at a moment or an ID.
-class StreamBrowserModel : public QAbstractTableModel {
+class StreamBrowserModel : public PagedTableModel<StreamEntry> {
     Q_OBJECT
 public:
     enum Column { IdColumn, TimeColumn, FieldsColumn, ColumnCount };
     enum Role { EntryRole = Qt::UserRole + 1 };
     static constexpr int pageSize = 500;
-    using QAbstractTableModel::QAbstractTableModel;
+    using PagedTableModel::PagedTableModel;
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-    bool canFetchMore(const QModelIndex &parent) const override;
     void fetchMore(const QModelIndex &parent) override;
 
     void open(const QByteArray &stream, const PageStart &start = PageStart::newest());
     // A page arrived; pages of an earlier open() are ignored.
     void addPage(int request, const StreamEntryList &page, const QString &error);
-    const StreamEntry &entry(int row) const { return m_rows.at(row); }
     // Drops the rows of entries deleted on the server.
     void removeEntries(const QByteArray &stream, const QList<QByteArray> &ids);
     QByteArray stream() const { return m_stream; }
-    bool atEnd() const { return m_atEnd; }
-    bool isLoading() const { return m_loading; }
 
 Q_SIGNALS:
     void pageWanted(int request, const QByteArray &stream, int kind, quint64 ms, quint64 seq,
@@ -45,11 +42,7 @@ Q_SIGNALS:
 private:
     void request(const PageStart &start);
 
-    QList<StreamEntry> m_rows;
     QByteArray m_stream;
-    int m_request = 0;
-    bool m_loading = false;
-    bool m_atEnd = true;
 };
 
 // Filters the loaded entries by field name and value: contains, equals or regex.
