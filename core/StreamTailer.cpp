@@ -1,5 +1,8 @@
 #include "StreamTailer.h"
 
+#include "FlowTracker.h"
+#include "KeyLookup.h"
+
 #include "RedisConnection.h"
 #include "StreamInfo.h"
 
@@ -419,6 +422,8 @@ void registerCoreMetaTypes() {
         qRegisterMetaType<TailState>();
         qRegisterMetaType<TailGap>();
         qRegisterMetaType<TailStats>();
+        qRegisterMetaType<KeyLookupResult>();
+        qRegisterMetaType<FlowConfig>();
         return true;
     }();
     Q_UNUSED(once);

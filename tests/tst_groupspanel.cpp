@@ -227,11 +227,14 @@ private Q_SLOTS:
         QTRY_VERIFY(window.findingsModel()->rowCount() >= 1);
         QCOMPARE(window.findingsModel()->index(0, FindingsModel::KindColumn).data().toString(),
                  QStringLiteral("no-consumers"));
-        QVERIFY(window.tabs()->tabText(2).contains(QLatin1String("Findings (")));
+        QVERIFY(window.showTab(QStringLiteral("findings")));
+        QVERIFY(window.tabs()
+                    ->tabText(window.tabs()->currentIndex())
+                    .contains(QLatin1String("Findings (")));
         window.setReadOnly(true);
         QVERIFY(window.windowTitle().contains(QLatin1String("read-only")));
         QTRY_COMPARE_WITH_TIMEOUT(window.groupsPanel()->groupsModel()->rowCount(), 1, 10000);
-        window.tabs()->setCurrentIndex(1);
+        QVERIFY(window.showTab(QStringLiteral("groups")));
         QVERIFY(!window.grab().isNull());
     }
 

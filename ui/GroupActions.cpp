@@ -60,6 +60,22 @@ void GroupActionsWorker::fetchHistory(int request, const QByteArray &stream, int
                        page.ok() ? QString() : page.error().message);
 }
 
+void GroupActionsWorker::lookupKey(int request, const QList<QByteArray> &streams,
+                                   const QByteArray &field, const QByteArray &value) {
+    QString error;
+    RedisConnection *c = connection(&error);
+    KeyLookupResult result;
+    if (c) {
+        result = streamscope::lookupKey(*c, streams, field, value);
+    } else {
+        result.field = field;
+        result.value = value;
+        for (const QByteArray &s : streams)
+            result.streams.append({s, {}, 0, false, std::nullopt, error});
+    }
+    Q_EMIT keyFound(request, result);
+}
+
 std::optional<RedisReply> GroupActionsWorker::repair(const Command &command) {
     QString error;
     RedisConnection *c = connection(&error);

@@ -2,6 +2,7 @@
 
 #include "ConnectionSettings.h"
 #include "GroupStatus.h"
+#include "KeyLookup.h"
 #include "RedisConnection.h"
 #include "StreamEntry.h"
 #include "Trim.h"
@@ -41,6 +42,9 @@ public:
     Q_SLOT void deleteEntries(const QByteArray &stream, const QList<QByteArray> &ids);
     Q_SLOT void deadLetter(const QByteArray &stream, const QByteArray &group,
                            const QList<QByteArray> &ids);
+    // Finds the entries whose field equals value in each stream (bounded, see lookupKey).
+    Q_SLOT void lookupKey(int request, const QList<QByteArray> &streams, const QByteArray &field,
+                          const QByteArray &value);
 
 Q_SIGNALS:
     void pendingPage(int request, const streamscope::PendingEntryList &page);
@@ -50,6 +54,7 @@ Q_SIGNALS:
     void trimPreviewed(int request, const streamscope::TrimPreview &preview, const QString &error);
     void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
+    void keyFound(int request, const streamscope::KeyLookupResult &result);
 
 private:
     RedisConnection *connection(QString *error);

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "EntryDetailView.h"
+#include "FlowView.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
 #include "GroupsPanel.h"
@@ -175,10 +176,13 @@ void MainWindow::buildUi() {
         m_groupsPanel->selectGroup(f.stream, f.group);
     });
 
+    m_flow = new FlowView;
+    m_flow->setObjectName(QStringLiteral("flowView"));
     m_tabs = new QTabWidget;
     m_tabs->addTab(right, tr("Live events"));
+    m_tabs->addTab(m_flow, tr("Event flow"));
     m_tabs->addTab(m_groupsPanel, tr("Consumer groups"));
-    m_tabs->addTab(findingsView, tr("Findings"));
+    m_findingsTab = m_tabs->addTab(findingsView, tr("Findings"));
     m_browser = new StreamBrowser;
     m_tabs->addTab(m_browser, tr("Browse"));
     connect(m_streamView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
@@ -202,6 +206,19 @@ void MainWindow::buildUi() {
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_reconnectLabel);
     onTailState(TailState::Stopped, {});
+}
+
+QStringList MainWindow::tabNames() {
+    return {QStringLiteral("events"), QStringLiteral("flow"), QStringLiteral("groups"),
+            QStringLiteral("findings"), QStringLiteral("browse")};
+}
+
+bool MainWindow::showTab(const QString &name) {
+    const qsizetype index = tabNames().indexOf(name);
+    if (index < 0 || index >= m_tabs->count())
+        return false;
+    m_tabs->setCurrentIndex(int(index));
+    return true;
 }
 
 QString MainWindow::stateText() const {
@@ -235,6 +252,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_tail = std::make_unique<TailController>(settings, StreamTailer::Options());
     StreamTailer *tailer = m_tail->tailer();
     connect(tailer, &StreamTailer::entriesReceived, m_events, &LiveEventModel::appendBatch);
+    connect(tailer, &StreamTailer::entriesReceived, m_flow, &FlowView::addEntries);
     connect(tailer, &StreamTailer::stateChanged, this, &MainWindow::onTailState);
     connect(tailer, &StreamTailer::statsUpdated, this, &MainWindow::onTailStats);
     connect(tailer, &StreamTailer::gapDetected, this,
@@ -257,6 +275,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
     m_browser->setRequests(m_actions.get(), settings.readOnly);
+    m_flow->setRequests(m_actions.get());
     m_lastSeverity.clear();
 
     m_tail->start();
@@ -268,6 +287,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
 void MainWindow::disconnectFromServer() {
     // Stopping is prompt: both threads leave their waits within one socket slice.
     m_groupsPanel->setActions(nullptr, m_settings.readOnly);
+    m_flow->setRequests(nullptr);
     m_actions.reset();
     m_groupPoller.reset();
     m_poller.reset();
@@ -386,8 +406,9 @@ void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
     const int critical = int(std::count_if(all.cbegin(), all.cend(), [](const Finding &f) {
         return f.severity == Severity::Critical;
     }));
-    m_tabs->setTabText(2, all.isEmpty() ? tr("Findings") : tr("Findings (%1)").arg(all.size()));
-    m_tabs->setTabToolTip(2, tr("%1 critical").arg(critical));
+    m_tabs->setTabText(m_findingsTab,
+                       all.isEmpty() ? tr("Findings") : tr("Findings (%1)").arg(all.size()));
+    m_tabs->setTabToolTip(m_findingsTab, tr("%1 critical").arg(critical));
 
     // Tell the user when a group turns critical, once.
     for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it) {

@@ -22,6 +22,7 @@ namespace streamscope {
 
 class EntryDetailView;
 class FindingsModel;
+class FlowView;
 class GroupActions;
 class GroupsPanel;
 class LiveEventModel;
@@ -49,8 +50,12 @@ public:
     EntryDetailView *detailView() const { return m_detail; }
     GroupsPanel *groupsPanel() const { return m_groupsPanel; }
     StreamBrowser *browser() const { return m_browser; }
+    FlowView *flowView() const { return m_flow; }
     FindingsModel *findingsModel() const { return m_findings; }
     QTabWidget *tabs() const { return m_tabs; }
+    // The tabs by the names --tab takes: events, flow, groups, findings, browse, ...
+    static QStringList tabNames();
+    bool showTab(const QString &name);
     bool isReadOnly() const { return m_settings.readOnly; }
     void setReadOnly(bool readOnly);
     // The thresholds the health rules use (idle time, deliveries, window).
@@ -87,6 +92,8 @@ private:
     QTabWidget *m_tabs = nullptr;
     GroupsPanel *m_groupsPanel = nullptr;
     StreamBrowser *m_browser = nullptr;
+    FlowView *m_flow = nullptr;
+    int m_findingsTab = 0;
     FindingsModel *m_findings = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QHash<QByteArray, Severity> m_lastSeverity;

@@ -52,7 +52,8 @@ int main(int argc, char **argv) {
     const QCommandLineOption readOnly(QStringLiteral("read-only"),
                                       QStringLiteral("Send nothing that changes data."));
     const QCommandLineOption tab(
-        QStringLiteral("tab"), QStringLiteral("Open on a tab: events, groups, findings or browse."),
+        QStringLiteral("tab"),
+        QStringLiteral("Open on a tab: %1.").arg(MainWindow::tabNames().join(QStringLiteral(", "))),
         QStringLiteral("NAME"), QStringLiteral("events"));
     const QCommandLineOption idleThreshold(
         QStringLiteral("idle-threshold"),
@@ -97,13 +98,11 @@ int main(int argc, char **argv) {
     if (parser.isSet(demo) && !parser.isSet(idleThreshold))
         health.idleThresholdMs = 10000;
     window.setHealthOptions(health);
-    const QStringList tabs{QStringLiteral("events"), QStringLiteral("groups"),
-                           QStringLiteral("findings"), QStringLiteral("browse")};
-    if (!tabs.contains(parser.value(tab))) {
-        std::fprintf(stderr, "streamscope: --tab takes events, groups, findings or browse\n");
+    if (!window.showTab(parser.value(tab))) {
+        std::fprintf(stderr, "streamscope: --tab takes one of: %s\n",
+                     qPrintable(MainWindow::tabNames().join(QStringLiteral(", "))));
         return 2;
     }
-    window.tabs()->setCurrentIndex(int(tabs.indexOf(parser.value(tab))));
 
     LocalRedisServer demoServer(LocalRedisServer::Options{true, {}, 0});
     std::optional<shop::ShopDemo> shop; // stopped before the server: declared after it

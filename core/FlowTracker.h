@@ -1,0 +1,114 @@
+#pragma once
+
+#include "StreamEntry.h"
+
+#include <QHash>
+#include <QMetaType>
+
+#include <array>
+#include <map>
+
+namespace streamscope {
+
+// Which events make up one flow: a start event on one stream and an end event (completed or
+// failed) on another, correlated by a key field. The shop's names are only the defaults.
+struct FlowConfig {
+    QByteArray startStream = "order-events";
+    QByteArray endStream = "payment-events";
+    QByteArray keyField = "orderId";
+    QByteArray typeField = "type";
+    QByteArray startType = "order.created";         // empty: any entry of startStream
+    QByteArray completedType = "payment.completed"; // empty: any end entry that is not failed
+    QByteArray failedType = "payment.failed";       // empty: flows never fail
+    qint64 waitingThresholdMs = 30000;
+    int maxOpenFlows = 500000; // beyond this the oldest waiting flows are no longer tracked
+
+    bool operator==(const FlowConfig &o) const;
+    bool operator!=(const FlowConfig &o) const { return !(*this == o); }
+};
+
+// Latencies in milliseconds, with constant memory: exact below 1024 ms, then 64 buckets per
+// power of two (within 1.6 %). Enough for p50/p90/p99 over millions of flows.
+class LatencyHistogram {
+public:
+    void add(qint64 ms);
+    qint64 count() const { return m_count; }
+    qint64 max() const { return m_max; }
+    // The smallest recorded value v with at least q of all values <= v (0 when empty).
+    qint64 percentile(double q) const;
+    // How many values fall in [from, to).
+    qint64 countBetween(qint64 from, qint64 to) const;
+    void clear();
+
+private:
+    static int bucketOf(qint64 ms);
+    static qint64 lowerBound(int bucket);
+    static constexpr int exactBuckets = 1024;
+    static constexpr int subBuckets = 64;
+    static constexpr int bucketCount = exactBuckets + 40 * subBuckets;
+    std::array<qint64, bucketCount> m_buckets{};
+    qint64 m_count = 0;
+    qint64 m_max = 0;
+};
+
+struct WaitingFlow {
+    QByteArray key;
+    StreamId startId;
+    qint64 ageMs = 0;
+};
+
+struct FinishedFlow {
+    QByteArray key;
+    StreamId startId;
+    StreamId endId;
+    bool failed = false;
+    qint64 latencyMs() const { return qint64(endId.ms - startId.ms); }
+};
+
+struct FlowStats {
+    qint64 started = 0;
+    qint64 completed = 0;
+    qint64 failed = 0;
+    qint64 waiting = 0;              // started, no end event yet
+    qint64 waitingOverThreshold = 0; // of those, older than the threshold
+    qint64 endsWithoutStart = 0;     // end events whose start was not seen (before watching)
+    qint64 untracked = 0;            // waiting flows dropped at maxOpenFlows
+    qint64 p50 = 0, p90 = 0, p99 = 0, maxLatency = 0; // first event to last, from entry IDs
+    QList<WaitingFlow> oldestWaiting;                 // over the threshold, oldest first (bounded)
+    QList<FinishedFlow> recentFinished;               // newest first (bounded)
+};
+
+// Correlates start and end events by key as entries arrive (any order of batches, each batch in
+// ID order). Memory is bounded: one small record per waiting flow (at most maxOpenFlows), a
+// fixed-size histogram, and short lists for display. Pure logic: no I/O, no threads.
+class FlowTracker {
+public:
+    explicit FlowTracker(FlowConfig config = {});
+    const FlowConfig &config() const { return m_config; }
+    // A new configuration starts counting afresh.
+    void setConfig(const FlowConfig &config);
+    void reset();
+
+    void add(const StreamEntryList &batch);
+    void add(const StreamEntry &entry);
+
+    // nowMs: the time ages are measured against (the server's clock when known).
+    FlowStats stats(qint64 nowMs, int maxListed = 200) const;
+    const LatencyHistogram &histogram() const { return m_latency; }
+
+private:
+    enum class Kind { None, Start, Completed, Failed };
+    Kind classify(const StreamEntry &entry) const;
+    void finish(const QByteArray &key, const StreamEntry &end, bool failed);
+
+    FlowConfig m_config;
+    QHash<QByteArray, StreamId> m_open;       // key -> start ID
+    std::map<StreamId, QByteArray> m_byStart; // the same flows, oldest first
+    LatencyHistogram m_latency;
+    QList<FinishedFlow> m_recent; // ring, newest last
+    qint64 m_started = 0, m_completed = 0, m_failed = 0, m_endsWithoutStart = 0, m_untracked = 0;
+};
+
+} // namespace streamscope
+
+Q_DECLARE_METATYPE(streamscope::FlowConfig)

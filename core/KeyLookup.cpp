@@ -1,0 +1,108 @@
+#include "KeyLookup.h"
+
+#include "StreamPaging.h"
+
+#include <QLocale>
+
+#include <algorithm>
+
+namespace streamscope {
+
+bool KeyLookupResult::anyCutShort() const {
+    return std::any_of(streams.cbegin(), streams.cend(),
+                       [](const KeyLookupHits &h) { return h.cutShort; });
+}
+
+qint64 KeyLookupResult::hits() const {
+    qint64 n = 0;
+    for (const KeyLookupHits &h : streams)
+        n += h.entries.size();
+    return n;
+}
+
+QString KeyLookupResult::describe() const {
+    QStringList parts;
+    for (const KeyLookupHits &h : streams) {
+        QString part = QStringLiteral("%1: ").arg(QString::fromUtf8(h.stream));
+        if (!h.error.isEmpty())
+            part += h.error;
+        else
+            part += QStringLiteral("%1 found in %2 scanned")
+                        .arg(h.entries.size())
+                        .arg(QLocale().toString(h.scanned));
+        if (h.cutShort)
+            part += h.reached ? QStringLiteral(" (search cut short at %1, %2)")
+                                    .arg(QString::fromLatin1(h.reached->toByteArray()),
+                                         h.reached->timestamp().toString(Qt::ISODate))
+                              : QStringLiteral(" (search cut short)");
+        parts << part;
+    }
+    return QStringLiteral("%1 = %2: %3")
+        .arg(QString::fromUtf8(field), QString::fromUtf8(value), parts.join(QStringLiteral("; ")));
+}
+
+namespace {
+
+KeyLookupHits searchStream(RedisConnection &connection, const QByteArray &stream,
+                           const QByteArray &field, const QByteArray &value,
+                           const KeyLookupOptions &options) {
+    KeyLookupHits hits;
+    hits.stream = stream;
+    PageStart start = options.newest ? PageStart::atOrBefore(*options.newest) : PageStart::newest();
+    while (true) {
+        const int count =
+            int(std::min<qint64>(options.pageSize, options.maxScanned - hits.scanned));
+        if (count <= 0) {
+            hits.cutShort = true;
+            break;
+        }
+        auto page = fetchHistoryPage(connection, stream, start, count);
+        if (!page.ok()) {
+            hits.error = page.error().message;
+            break;
+        }
+        bool pastOldest = false;
+        for (const StreamEntry &e : page.value()) {
+            if (options.oldest && e.id < *options.oldest) {
+                pastOldest = true;
+                break;
+            }
+            ++hits.scanned;
+            hits.reached = e.id;
+            if (e.value(field) == value)
+                hits.entries.append(e);
+        }
+        if (pastOldest || page->size() < count)
+            break; // the bound or the stream's first entry
+        if (hits.entries.size() >= options.maxHits) {
+            hits.cutShort = true;
+            break;
+        }
+        start = PageStart::olderThan(page->last().id);
+    }
+    if (!hits.cutShort)
+        hits.reached.reset();
+    std::reverse(hits.entries.begin(), hits.entries.end());
+    return hits;
+}
+
+} // namespace
+
+KeyLookupResult lookupKey(RedisConnection &connection, const QList<QByteArray> &streams,
+                          const QByteArray &field, const QByteArray &value,
+                          const KeyLookupOptions &options) {
+    KeyLookupResult result;
+    result.field = field;
+    result.value = value;
+    KeyLookupOptions bounded = options;
+    for (qsizetype i = 0; i < streams.size(); ++i) {
+        KeyLookupHits hits = searchStream(connection, streams.at(i), field, value, bounded);
+        if (i == 0 && !hits.entries.isEmpty()
+            && (!bounded.oldest || *bounded.oldest < hits.entries.first().id))
+            bounded.oldest = hits.entries.first().id;
+        result.streams.append(std::move(hits));
+    }
+    return result;
+}
+
+} // namespace streamscope
