@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "ChartsView.h"
 #include "EntryDetailView.h"
 #include "FlowView.h"
 #include "GroupActions.h"
@@ -185,6 +186,8 @@ void MainWindow::buildUi() {
     m_findingsTab = m_tabs->addTab(findingsView, tr("Findings"));
     m_browser = new StreamBrowser;
     m_tabs->addTab(m_browser, tr("Browse"));
+    m_charts = new ChartsView;
+    m_tabs->addTab(m_charts, tr("Charts"));
     connect(m_streamView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         m_tabs->setCurrentWidget(m_browser);
         m_browser->openStream(index.data(StreamListModel::NameRole).toByteArray());
@@ -209,8 +212,8 @@ void MainWindow::buildUi() {
 }
 
 QStringList MainWindow::tabNames() {
-    return {QStringLiteral("events"), QStringLiteral("flow"), QStringLiteral("groups"),
-            QStringLiteral("findings"), QStringLiteral("browse")};
+    return {QStringLiteral("events"),   QStringLiteral("flow"),   QStringLiteral("groups"),
+            QStringLiteral("findings"), QStringLiteral("browse"), QStringLiteral("charts")};
 }
 
 bool MainWindow::showTab(const QString &name) {
@@ -248,6 +251,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_urlEdit->setText(settings.displayUrl());
     m_events->clear();
     m_detail->clearEntry();
+    m_charts->clear();
 
     m_tail = std::make_unique<TailController>(settings, StreamTailer::Options());
     StreamTailer *tailer = m_tail->tailer();
@@ -299,6 +303,7 @@ void MainWindow::disconnectFromServer() {
 
 void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) {
     m_streams->setStreams(streams, QDateTime::currentMSecsSinceEpoch());
+    m_charts->addStreams(streams);
     if (!m_tail)
         return;
     QSet<QByteArray> now;
@@ -351,6 +356,7 @@ void MainWindow::onTailState(TailState state, const QString &detail) {
 }
 
 void MainWindow::onTailStats(const TailStats &stats) {
+    m_charts->addTailStats(stats);
     m_rateLabel->setText(tr("%1 events/s, %2 KiB/s, %3 events")
                              .arg(stats.entriesPerSecond, 0, 'f', 0)
                              .arg(stats.bytesPerSecond / 1024.0, 0, 'f', 1)
@@ -399,6 +405,7 @@ void MainWindow::setHealthOptions(const HealthOptions &options) {
 
 void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
     m_groupsPanel->showSnapshot(snapshot);
+    m_charts->addGroups(snapshot);
     FindingList all;
     for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it)
         all.append(it.value());

@@ -20,6 +20,7 @@ class QTableView;
 
 namespace streamscope {
 
+class ChartsView;
 class EntryDetailView;
 class FindingsModel;
 class FlowView;
@@ -51,6 +52,7 @@ public:
     GroupsPanel *groupsPanel() const { return m_groupsPanel; }
     StreamBrowser *browser() const { return m_browser; }
     FlowView *flowView() const { return m_flow; }
+    ChartsView *chartsView() const { return m_charts; }
     FindingsModel *findingsModel() const { return m_findings; }
     QTabWidget *tabs() const { return m_tabs; }
     // The tabs by the names --tab takes: events, flow, groups, findings, browse, ...
@@ -93,6 +95,7 @@ private:
     GroupsPanel *m_groupsPanel = nullptr;
     StreamBrowser *m_browser = nullptr;
     FlowView *m_flow = nullptr;
+    ChartsView *m_charts = nullptr;
     int m_findingsTab = 0;
     FindingsModel *m_findings = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
