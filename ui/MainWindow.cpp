@@ -7,11 +7,13 @@
 #include "GroupModels.h"
 #include "GroupsPanel.h"
 #include "LiveEventModel.h"
+#include "PublishView.h"
 #include "StreamBrowser.h"
 #include "StreamListModel.h"
 #include "ValueFormat.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QDateTime>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -188,6 +190,21 @@ void MainWindow::buildUi() {
     m_tabs->addTab(m_browser, tr("Browse"));
     m_charts = new ChartsView;
     m_tabs->addTab(m_charts, tr("Charts"));
+    m_publish = new PublishView;
+    m_tabs->addTab(m_publish, tr("Publish"));
+    connect(m_browser, &StreamBrowser::publishRequested, this, [this](const StreamEntry &entry) {
+        m_publish->loadEntry(entry);
+        m_tabs->setCurrentWidget(m_publish);
+    });
+    connect(m_publish, &PublishView::finished, this, [this](const PublishJob::Outcome &outcome) {
+        if (!outcome.rejected)
+            statusBar()->showMessage(outcome.error.isEmpty()
+                                         ? tr("Published %1 entries to %2.")
+                                               .arg(outcome.sent)
+                                               .arg(m_publish->streamBox()->currentText())
+                                         : outcome.error,
+                                     10000);
+    });
     connect(m_streamView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         m_tabs->setCurrentWidget(m_browser);
         m_browser->openStream(index.data(StreamListModel::NameRole).toByteArray());
@@ -213,7 +230,8 @@ void MainWindow::buildUi() {
 
 QStringList MainWindow::tabNames() {
     return {QStringLiteral("events"),   QStringLiteral("flow"),   QStringLiteral("groups"),
-            QStringLiteral("findings"), QStringLiteral("browse"), QStringLiteral("charts")};
+            QStringLiteral("findings"), QStringLiteral("browse"), QStringLiteral("charts"),
+            QStringLiteral("publish")};
 }
 
 bool MainWindow::showTab(const QString &name) {
@@ -280,6 +298,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
     m_browser->setRequests(m_actions.get(), settings.readOnly);
     m_flow->setRequests(m_actions.get());
+    m_publish->setConnection(settings);
     m_lastSeverity.clear();
 
     m_tail->start();
@@ -292,6 +311,7 @@ void MainWindow::disconnectFromServer() {
     // Stopping is prompt: both threads leave their waits within one socket slice.
     m_groupsPanel->setActions(nullptr, m_settings.readOnly);
     m_flow->setRequests(nullptr);
+    m_publish->setConnection(std::nullopt);
     m_actions.reset();
     m_groupPoller.reset();
     m_poller.reset();
@@ -304,6 +324,10 @@ void MainWindow::disconnectFromServer() {
 void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) {
     m_streams->setStreams(streams, QDateTime::currentMSecsSinceEpoch());
     m_charts->addStreams(streams);
+    QList<QByteArray> names;
+    for (const StreamInfo &s : streams)
+        names << s.name;
+    m_publish->setStreams(names);
     if (!m_tail)
         return;
     QSet<QByteArray> now;

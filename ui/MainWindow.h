@@ -27,6 +27,7 @@ class FlowView;
 class GroupActions;
 class GroupsPanel;
 class LiveEventModel;
+class PublishView;
 class StreamBrowser;
 class StreamFilterProxy;
 class StreamListModel;
@@ -53,6 +54,7 @@ public:
     StreamBrowser *browser() const { return m_browser; }
     FlowView *flowView() const { return m_flow; }
     ChartsView *chartsView() const { return m_charts; }
+    PublishView *publishView() const { return m_publish; }
     FindingsModel *findingsModel() const { return m_findings; }
     QTabWidget *tabs() const { return m_tabs; }
     // The tabs by the names --tab takes: events, flow, groups, findings, browse, ...
@@ -96,6 +98,7 @@ private:
     StreamBrowser *m_browser = nullptr;
     FlowView *m_flow = nullptr;
     ChartsView *m_charts = nullptr;
+    PublishView *m_publish = nullptr;
     int m_findingsTab = 0;
     FindingsModel *m_findings = nullptr;
     QSystemTrayIcon *m_tray = nullptr;

@@ -100,7 +100,13 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_deleteAction->setShortcut(QKeySequence::Delete);
     m_deleteAction->setShortcutContext(Qt::WidgetShortcut);
     connect(m_deleteAction, &QAction::triggered, this, &StreamBrowser::deleteSelected);
-    m_view->addActions({copyJson, copyXadd, m_deleteAction});
+    auto *toForm = new QAction(tr("Copy to the publish form"), m_view);
+    connect(toForm, &QAction::triggered, this, [this] {
+        const QList<StreamEntry> entries = selectedEntries();
+        if (!entries.isEmpty())
+            Q_EMIT publishRequested(entries.first());
+    });
+    m_view->addActions({copyJson, copyXadd, toForm, m_deleteAction});
     confirm = [this](const QString &question) {
         return QMessageBox::question(this, tr("Confirm"), question) == QMessageBox::Yes;
     };

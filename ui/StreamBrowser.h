@@ -52,6 +52,10 @@ public:
     QLineEdit *jumpEdit() const { return m_jump; }
     void jump();
 
+Q_SIGNALS:
+    // "Copy to the publish form" on an entry.
+    void publishRequested(const streamscope::StreamEntry &entry);
+
 private:
     void updateMatches();
     void setError(const QString &message); // shown only when there is one

@@ -1,5 +1,7 @@
 #include "Cli.h"
 
+#include "Publish.h"
+
 #include "ConnectionSettings.h"
 #include "RedisConnection.h"
 #include "StreamInfo.h"
@@ -342,78 +344,46 @@ int runPublish(const QCommandLineParser &p, const ConnectionSettings &settings, 
     if (stream.isEmpty())
         return usageError(QStringLiteral("the stream name is empty"), cmdName);
 
-    Command cmd{"XADD", stream};
+    PublishRequest request;
+    request.stream = stream;
     if (p.isSet(QStringLiteral("maxlen")) && p.isSet(QStringLiteral("minid")))
         return usageError(QStringLiteral("use --maxlen or --minid, not both"), cmdName);
-    if (p.isSet(QStringLiteral("maxlen"))) {
-        static const QRegularExpression re(QStringLiteral("^([~=]?)(\\d+)$"));
-        const auto m = re.match(p.value(QStringLiteral("maxlen")));
-        if (!m.hasMatch())
-            return usageError(QStringLiteral("--maxlen: \"%1\" is not [~]N with N a whole number "
-                                             ">= 0 (e.g. --maxlen ~10000)")
-                                  .arg(p.value(QStringLiteral("maxlen"))),
-                              cmdName);
-        cmd << "MAXLEN";
-        if (!m.captured(1).isEmpty())
-            cmd << m.captured(1).toUtf8();
-        cmd << m.captured(2).toUtf8();
-    }
-    if (p.isSet(QStringLiteral("minid"))) {
-        QString v = p.value(QStringLiteral("minid"));
-        const bool approx = v.startsWith(QLatin1Char('~'));
-        if (approx || v.startsWith(QLatin1Char('=')))
+    for (const char *option : {"maxlen", "minid"}) {
+        QString v = p.value(QLatin1String(option));
+        if (!p.isSet(QLatin1String(option)))
+            continue;
+        request.trim = qstrcmp(option, "maxlen") == 0 ? PublishRequest::Trim::MaxLen
+                                                      : PublishRequest::Trim::MinId;
+        request.approximate = v.startsWith(QLatin1Char('~'));
+        if (request.approximate || v.startsWith(QLatin1Char('=')))
             v = v.mid(1);
-        if (auto id = StreamId::parse(v.toUtf8()); !id.ok())
-            return usageError(QStringLiteral("--minid: %1").arg(id.error().message), cmdName);
-        cmd << "MINID";
-        if (approx)
-            cmd << "~";
-        cmd << v.toUtf8();
+        request.trimValue = v.toUtf8();
     }
-    QByteArray id = "*";
-    if (p.isSet(QStringLiteral("id"))) {
-        id = p.value(QStringLiteral("id")).toUtf8();
-        const bool partial = id.endsWith("-*") && StreamId::isValid(id.chopped(2));
-        if (id != "*" && !partial) {
-            auto parsed = StreamId::parse(id);
-            if (!parsed.ok())
-                return usageError(QStringLiteral("--id: %1 (or * to let the server choose)")
-                                      .arg(parsed.error().message),
-                                  cmdName);
-            if (parsed->isZero())
-                return usageError(QStringLiteral("--id: 0-0 is not a valid entry ID; the "
-                                                 "smallest is 0-1"),
-                                  cmdName);
-        }
-    }
-    cmd << id;
+    if (p.isSet(QStringLiteral("id")))
+        request.id = p.value(QStringLiteral("id")).toUtf8();
     for (qsizetype i = 1; i < args.size(); ++i) {
         const QString &pair = args.at(i);
         const qsizetype eq = pair.indexOf(QLatin1Char('='));
         if (eq < 0)
             return usageError(QStringLiteral("\"%1\" is not FIELD=VALUE").arg(pair), cmdName);
-        if (eq == 0)
-            return usageError(QStringLiteral("\"%1\" has an empty field name").arg(pair), cmdName);
-        cmd << pair.left(eq).toUtf8() << pair.mid(eq + 1).toUtf8();
+        request.fields.append({pair.left(eq).toUtf8(), pair.mid(eq + 1).toUtf8()});
     }
+    // The same checks as the publish form, before anything is sent.
+    if (const PublishProblems problems = validate(request); !problems.isEmpty())
+        return usageError(problems.first().message, cmdName);
 
     auto connection = connect(settings);
     if (!connection.ok())
         return fail(connection.error());
-    auto reply = connection.value()->command(cmd);
+    if (auto problem = checkIdAgainstStream(*connection.value(), request))
+        return usageError(problem->message, cmdName);
+    Placeholders placeholders;
+    auto reply = connection.value()->command(
+        xaddCommand(request, placeholders, 1, QDateTime::currentMSecsSinceEpoch()));
     if (!reply.ok())
         return fail(reply.error());
-    if (reply->isError()) {
-        QString hint;
-        if (reply->errorMessage().contains(QLatin1String("equal or smaller")))
-            hint = QStringLiteral(" (an explicit ID must be greater than the stream's last ID; "
-                                  "omit --id to let the server choose)");
-        else if (reply->errorCode() == "WRONGTYPE")
-            hint = QStringLiteral(" (the key exists and is not a stream)");
-        else if (reply->errorCode() == "NOPERM")
-            hint = QStringLiteral(" (the ACL user may not XADD to this key)");
-        return fail(Error(Error::Kind::Server, reply->errorMessage() + hint));
-    }
+    if (reply->isError())
+        return fail(Error(Error::Kind::Server, describePublishError(reply.value())));
     Output out;
     if (json)
         out << QJsonDocument(QJsonObject{{QStringLiteral("stream"), args.first()},
@@ -458,7 +428,8 @@ QList<CommandSpec> commands() {
         {"publish",
          "Usage: streamscope-cli [connection options] publish STREAM FIELD=VALUE... [options]\n\n"
          "Appends one entry with XADD and prints its ID. Arguments are checked before\n"
-         "anything is sent.\n\n"
+         "anything is sent. Values may hold placeholders, filled when sent: {{uuid}},\n"
+         "{{now}} (ISO 8601 UTC), {{nowms}}, {{seq}} (1) and {{randint A B}}.\n\n"
          "Options:\n"
          "  --id ID                 Explicit entry ID (<ms>-<seq> or <ms>-*), default *\n"
          "  --maxlen [~]N           Trim to N entries (~: approximately, cheaper)\n"

@@ -32,3 +32,17 @@ void addEntries(RedisConnection &connection, const QByteArray &stream, int first
 }
 
 } // namespace streamscope::test
+
+namespace streamscope::test {
+
+qint64 commandCalls(RedisConnection &connection, const QByteArray &command) {
+    const QByteArray stats = run(connection, {"INFO", "commandstats"}).bytes();
+    const QByteArray key = "cmdstat_" + command.toLower() + ":calls=";
+    const qsizetype at = stats.indexOf(key);
+    if (at < 0)
+        return 0;
+    const qsizetype from = at + key.size();
+    return stats.mid(from, stats.indexOf(',', from) - from).toLongLong();
+}
+
+} // namespace streamscope::test

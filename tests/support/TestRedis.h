@@ -28,6 +28,9 @@ std::unique_ptr<RedisConnection> connectTo(const ConnectionSettings &settings);
 // Runs a command and returns the reply; fails the test (via QTest::qFail) on a transport error.
 RedisReply run(RedisConnection &connection, const Command &command);
 
+// How many times the server has run command (INFO commandstats calls; 0 when never).
+qint64 commandCalls(RedisConnection &connection, const QByteArray &command);
+
 // XADDs count entries {seq: first.., payload} to stream in one pipeline.
 void addEntries(RedisConnection &connection, const QByteArray &stream, int first, int count);
 
