@@ -1,6 +1,7 @@
 #include "GroupsPanel.h"
 
 #include "EntryDetailView.h"
+#include "ExportDialog.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
 
@@ -113,6 +114,19 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     filters->addWidget(m_claimButton);
     filters->addWidget(m_claimTarget);
     filters->addWidget(m_deadLetterButton);
+    auto *exportButton = new QPushButton(tr("Export..."));
+    exportButton->setToolTip(tr("Write the group's whole pending list (ID, consumer, idle time, "
+                                "deliveries) to JSON Lines or CSV"));
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const GroupStatus *g = m_groups->group(m_selectedKey);
+        ExportChoices choices;
+        if (g) {
+            choices.stream = g->stream;
+            choices.group = g->name;
+        }
+        Q_EMIT exportRequested(choices);
+    });
+    filters->addWidget(exportButton);
 
     m_pendingView = makeTable(m_pendingProxy, QStringLiteral("pending"));
     m_pendingView->setSelectionMode(QAbstractItemView::ExtendedSelection);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ExportDialog.h"
+
 #include "GroupPoller.h"
 
 #include <QHash>
@@ -53,6 +55,8 @@ public:
 
 Q_SIGNALS:
     void actionMessage(const QString &message, bool ok);
+    // "Export..." under the pending list: the selected group (none: empty choices).
+    void exportRequested(const streamscope::ExportChoices &choices);
 
 private:
     void onGroupSelected();

@@ -2,6 +2,7 @@
 
 #include "ChartsView.h"
 #include "EntryDetailView.h"
+#include "ExportDialog.h"
 #include "FlowView.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
@@ -196,6 +197,8 @@ void MainWindow::buildUi() {
         m_publish->loadEntry(entry);
         m_tabs->setCurrentWidget(m_publish);
     });
+    connect(m_browser, &StreamBrowser::exportRequested, this, &MainWindow::openExport);
+    connect(m_groupsPanel, &GroupsPanel::exportRequested, this, &MainWindow::openExport);
     connect(m_publish, &PublishView::finished, this, [this](const PublishJob::Outcome &outcome) {
         if (!outcome.rejected)
             statusBar()->showMessage(outcome.error.isEmpty()
@@ -459,6 +462,18 @@ void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
         if (m_tray)
             m_tray->showMessage(title, f.message, QSystemTrayIcon::Critical, 10000);
     }
+}
+
+void MainWindow::openExport(const ExportChoices &choices) {
+    auto *dialog = new ExportDialog(
+        choices, m_tail ? std::optional<ConnectionSettings>(m_settings) : std::nullopt, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportDialog::exported, this, [this](const ExportOutcome &outcome) {
+        if (!outcome.cancelled && outcome.error.isEmpty())
+            statusBar()->showMessage(
+                tr("Exported %1 entries to %2.").arg(outcome.written).arg(outcome.path), 10000);
+    });
+    dialog->show();
 }
 
 void MainWindow::showError(const QString &message) {

@@ -21,6 +21,7 @@ class QTableView;
 namespace streamscope {
 
 class ChartsView;
+struct ExportChoices;
 class EntryDetailView;
 class FindingsModel;
 class FlowView;
@@ -75,6 +76,7 @@ private:
     void onStreamSelectionChanged();
     void onEventSelectionChanged();
     void showError(const QString &message);
+    void openExport(const ExportChoices &choices);
     void onGroupSnapshot(const GroupSnapshot &snapshot);
 
     LiveEventModel *m_events = nullptr;

@@ -20,6 +20,7 @@ public:
         return !parent.isValid() && !m_atEnd && !m_loading && !m_rows.isEmpty();
     }
     const Row &entry(int row) const { return m_rows.at(row); }
+    const QList<Row> &rows() const { return m_rows; } // everything loaded, in order
     bool atEnd() const { return m_atEnd; }
     bool isLoading() const { return m_loading; }
 
@@ -53,7 +54,6 @@ protected:
         m_loading = false; // only now: see the class comment
         return true;
     }
-    const QList<Row> &rows() const { return m_rows; }
     void removeRowAt(int row) {
         beginRemoveRows({}, row, row);
         m_rows.removeAt(row);

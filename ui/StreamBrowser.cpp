@@ -1,6 +1,7 @@
 #include "StreamBrowser.h"
 
 #include "EntryDetailView.h"
+#include "ExportDialog.h"
 #include "GroupActions.h"
 #include "StreamBrowserModel.h"
 #include "TrimDialog.h"
@@ -136,6 +137,17 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     filters->addWidget(m_value, 1);
     filters->addWidget(m_matches);
     filters->addWidget(m_older);
+    auto *exportButton = new QPushButton(tr("Export..."));
+    exportButton->setToolTip(tr("Write the loaded or selected entries, or a range of this stream, "
+                                "to JSON Lines or CSV"));
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        ExportChoices choices;
+        choices.loaded = m_model->rows();
+        choices.selected = selectedEntries();
+        choices.stream = m_model->stream();
+        Q_EMIT exportRequested(choices);
+    });
+    filters->addWidget(exportButton);
     auto *split = new QSplitter(Qt::Vertical);
     split->addWidget(m_view);
     split->addWidget(m_detail);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Error.h"
+#include "ExportDialog.h"
 #include "StreamPaging.h"
 
 #include <QWidget>
@@ -55,6 +56,8 @@ public:
 Q_SIGNALS:
     // "Copy to the publish form" on an entry.
     void publishRequested(const streamscope::StreamEntry &entry);
+    // "Export...": what can be exported from here.
+    void exportRequested(const streamscope::ExportChoices &choices);
 
 private:
     void updateMatches();

@@ -1,0 +1,325 @@
+// Export: exactly the entries asked for, to JSON Lines or CSV, from the browser's loaded or
+// selected entries, an ID or time range read from a real server, and a group's pending list;
+// with progress; written whole or not at all (cancel, unwritable paths).
+#include "ExportDialog.h"
+#include "GroupActions.h"
+#include "StreamBrowser.h"
+#include "StreamBrowserModel.h"
+#include "StreamTailer.h"
+#include "TestRedis.h"
+
+#include <QBuffer>
+#include <QComboBox>
+#include <QFile>
+#include <QItemSelectionModel>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace streamscope;
+using namespace streamscope::test;
+
+namespace {
+
+QList<QByteArray> lines(const QString &path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QList<QByteArray> out = f.readAll().split('\n');
+    if (!out.isEmpty() && out.last().isEmpty())
+        out.removeLast();
+    return out;
+}
+
+// A small RFC 4180 reader: rows of cells, quotes and CRLF handled.
+QList<QStringList> readCsv(const QString &path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QString text = QString::fromUtf8(f.readAll());
+    QList<QStringList> rows;
+    QStringList row;
+    QString cell;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('"') && i + 1 < text.size() && text.at(i + 1) == QLatin1Char('"'))
+                cell += c, ++i;
+            else if (c == QLatin1Char('"'))
+                quoted = false;
+            else
+                cell += c;
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char(',')) {
+            row << cell;
+            cell.clear();
+        } else if (c == QLatin1Char('\r')) {
+        } else if (c == QLatin1Char('\n')) {
+            row << cell;
+            rows << row;
+            row.clear();
+            cell.clear();
+        } else {
+            cell += c;
+        }
+    }
+    return rows;
+}
+
+QByteArray idOf(const QByteArray &jsonLine) {
+    return QJsonDocument::fromJson(jsonLine)
+        .object()
+        .value(QLatin1String("id"))
+        .toString()
+        .toLatin1();
+}
+
+} // namespace
+
+class TestExport : public QObject {
+    Q_OBJECT
+private:
+    std::optional<ExportOutcome> runDialog(ExportDialog &dialog) {
+        QSignalSpy done(&dialog, &ExportDialog::exported);
+        if (!dialog.start())
+            return std::nullopt;
+        if (!done.wait(30000)) {
+            QTest::qFail("export did not finish", __FILE__, __LINE__);
+            return std::nullopt;
+        }
+        return dialog.outcome();
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        registerCoreMetaTypes();
+        STREAMSCOPE_START_REDIS(m_server);
+        m_c = connectTo(m_server.settings());
+        QVERIFY(m_dir.isValid());
+    }
+    void init() { run(*m_c, {"FLUSHALL"}); }
+
+    void idRangeExactly() {
+        QList<Command> adds;
+        for (int i = 1; i <= 2500; ++i)
+            adds.append(
+                {"XADD", "s", QByteArray::number(1000 + i) + "-0", "i", QByteArray::number(i)});
+        QVERIFY(m_c->pipeline(adds).ok());
+        ExportDialog dialog({{}, {}, "s", {}}, m_server.settings());
+        dialog.choose(ExportDialog::Choice::Range);
+        dialog.fromEdit()->setText(QStringLiteral("1100-0"));
+        dialog.toEdit()->setText(QStringLiteral("3199-0"));
+        const QString path = m_dir.filePath(QStringLiteral("range.jsonl"));
+        dialog.pathEdit()->setText(path);
+        QCOMPARE(dialog.formatBox()->currentIndex(), 0);
+        const auto outcome = runDialog(dialog);
+        QVERIFY(outcome && outcome->error.isEmpty());
+        QCOMPARE(outcome->written, 2100); // 1100..3199 inclusive
+        const QList<QByteArray> out = lines(path);
+        QCOMPARE(out.size(), 2100);
+        QCOMPARE(idOf(out.first()), QByteArray("1100-0"));
+        QCOMPARE(idOf(out.last()), QByteArray("3199-0"));
+        QVERIFY(dialog.messageText().contains(QLatin1String("Wrote exactly 2,100 entries")));
+
+        // Open ends: everything.
+        dialog.fromEdit()->clear();
+        dialog.toEdit()->clear();
+        QCOMPARE(runDialog(dialog)->written, 2500);
+        // A range that ends before it starts is refused before anything runs.
+        dialog.fromEdit()->setText(QStringLiteral("2000-0"));
+        dialog.toEdit()->setText(QStringLiteral("1500-0"));
+        QVERIFY(!dialog.start());
+        QVERIFY(dialog.messageText().contains(QLatin1String("ends before it starts")));
+        dialog.toEdit()->setText(QStringLiteral("soon"));
+        QVERIFY(!dialog.start());
+        QVERIFY(dialog.messageText().contains(QLatin1String("To:")));
+    }
+
+    void timeRangeExactly() {
+        const QDateTime base(QDate(2026, 11, 25), QTime(12, 0));
+        QList<Command> adds;
+        for (int i = 0; i < 60; ++i) // one a second, 12:00:00 .. 12:00:59, plus a second one
+            for (int seq = 0; seq < 2; ++seq)
+                adds.append({"XADD", "t",
+                             QByteArray::number(base.toMSecsSinceEpoch() + i * 1000) + "-"
+                                 + QByteArray::number(seq),
+                             "i", QByteArray::number(i)});
+        QVERIFY(m_c->pipeline(adds).ok());
+        ExportDialog dialog({{}, {}, "t", {}}, m_server.settings());
+        dialog.choose(ExportDialog::Choice::Range);
+        dialog.fromEdit()->setText(QStringLiteral("2026-11-25 12:00:10"));
+        dialog.toEdit()->setText(QStringLiteral("2026-11-25 12:00:19"));
+        const QString path = m_dir.filePath(QStringLiteral("time.csv"));
+        dialog.pathEdit()->setText(path);
+        QCOMPARE(dialog.formatBox()->currentIndex(), 1); // from the extension
+        const auto outcome = runDialog(dialog);
+        QVERIFY(outcome && outcome->error.isEmpty());
+        QCOMPARE(outcome->written, 20); // 10 seconds, both entries of each
+        const QList<QStringList> rows = readCsv(path);
+        QCOMPARE(rows.size(), 21);
+        QCOMPARE(rows.first(), (QStringList{"stream", "id", "time", "i", "other_fields"}));
+        QCOMPARE(rows.at(1).at(3), QStringLiteral("10"));
+        QCOMPARE(rows.last().at(3), QStringLiteral("19"));
+        QCOMPARE(rows.last().at(2), base.addSecs(19).toUTC().toString(Qt::ISODateWithMs));
+    }
+
+    void csvQuotesBinaryAndLateFields() {
+        run(*m_c, {"XADD", "c", "1-1", "a", "plain", "b", "comma, \"quote\"\nline"});
+        run(*m_c, {"XADD", "c", "1-2", "a", QByteArray("\xff\x00z", 3), "late", "x"});
+        ExportDialog dialog({{}, {}, "c", {}}, m_server.settings());
+        dialog.choose(ExportDialog::Choice::Range);
+        const QString path = m_dir.filePath(QStringLiteral("c.csv"));
+        dialog.pathEdit()->setText(path);
+        QCOMPARE(runDialog(dialog)->written, 2);
+        const QList<QStringList> rows = readCsv(path);
+        QCOMPARE(rows.size(), 3);
+        QCOMPARE(rows.at(1).at(4), QStringLiteral("comma, \"quote\"\nline"));
+        QCOMPARE(rows.at(2).at(3), QStringLiteral("\\xff\\x00z")); // escaped, not mangled
+        QCOMPARE(rows.first(),
+                 (QStringList{"stream", "id", "time", "a", "b", "late", "other_fields"}));
+        QCOMPARE(rows.at(2).at(5), QStringLiteral("x"));
+
+        // Columns come from the first page; a name first seen later goes to other_fields.
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
+        EntryWriter writer(&buffer, ExportFormat::Csv);
+        QVERIFY(writer.write({StreamEntry::make("c", {1, 1}, {"a", "1"})}));
+        QVERIFY(writer.write({StreamEntry::make("c", {1, 2}, {"a", "2", "late", "x"})}));
+        QCOMPARE(buffer.data(),
+                 QByteArray("stream,id,time,a,other_fields\r\n"
+                            "c,1-1,1970-01-01T00:00:00.001Z,1,\r\n"
+                            "c,1-2,1970-01-01T00:00:00.001Z,2,\"{\"\"late\"\":\"\"x\"\"}\"\r\n"));
+        QCOMPARE(writer.written(), 2);
+    }
+
+    void loadedAndSelectedFromTheBrowser() {
+        addEntries(*m_c, "b", 0, 1200);
+        StreamBrowser browser;
+        GroupActions requests(m_server.settings());
+        browser.setRequests(&requests);
+        browser.openStream("b");
+        QTRY_COMPARE(browser.model()->rowCount(), StreamBrowserModel::pageSize);
+        QItemSelectionModel *sel = browser.view()->selectionModel();
+        for (int row : {3, 4, 10})
+            sel->select(browser.view()->model()->index(row, 0),
+                        QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QSignalSpy asked(&browser, &StreamBrowser::exportRequested);
+        auto *exportButton = [&]() -> QPushButton * {
+            for (QPushButton *b : browser.findChildren<QPushButton *>())
+                if (b->text() == QLatin1String("Export..."))
+                    return b;
+            return nullptr;
+        }();
+        QVERIFY(exportButton);
+        exportButton->click();
+        QCOMPARE(asked.size(), 1);
+        const ExportChoices choices = asked.first().first().value<ExportChoices>();
+        QCOMPARE(choices.loaded.size(), StreamBrowserModel::pageSize);
+        QCOMPARE(choices.selected.size(), 3);
+
+        ExportDialog dialog(choices, m_server.settings());
+        dialog.choose(ExportDialog::Choice::Selected);
+        const QString path = m_dir.filePath(QStringLiteral("selected.jsonl"));
+        dialog.pathEdit()->setText(path);
+        QCOMPARE(runDialog(dialog)->written, 3);
+        const QList<QByteArray> out = lines(path);
+        QCOMPARE(out.size(), 3);
+        QCOMPARE(idOf(out.at(0)), browser.model()->entry(3).id.toByteArray());
+        QCOMPARE(idOf(out.at(2)), browser.model()->entry(10).id.toByteArray());
+
+        dialog.choose(ExportDialog::Choice::Loaded);
+        QCOMPARE(runDialog(dialog)->written, StreamBrowserModel::pageSize);
+        QCOMPARE(lines(path).size(), StreamBrowserModel::pageSize);
+    }
+
+    void pendingListExactly() {
+        addEntries(*m_c, "p", 0, 1234);
+        run(*m_c, {"XGROUP", "CREATE", "p", "g", "0"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "alice", "COUNT", "1000", "STREAMS", "p", ">"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "bob", "COUNT", "1000", "STREAMS", "p", ">"});
+        ExportDialog dialog({{}, {}, "p", "g"}, m_server.settings());
+        dialog.choose(ExportDialog::Choice::Pending);
+        const QString path = m_dir.filePath(QStringLiteral("pending.jsonl"));
+        dialog.pathEdit()->setText(path);
+        const auto outcome = runDialog(dialog);
+        QVERIFY(outcome && outcome->error.isEmpty());
+        QCOMPARE(outcome->written, 1234);
+        const QList<QByteArray> out = lines(path);
+        QCOMPARE(out.size(), 1234);
+        const QJsonObject first = QJsonDocument::fromJson(out.first()).object();
+        QCOMPARE(first.value(QLatin1String("consumer")).toString(), QStringLiteral("alice"));
+        QCOMPARE(first.value(QLatin1String("deliveries")).toInt(), 1);
+        QCOMPARE(QJsonDocument::fromJson(out.last()).object().value(QLatin1String("consumer")),
+                 QStringLiteral("bob"));
+        QSet<QByteArray> ids;
+        for (const QByteArray &l : out)
+            ids.insert(idOf(l));
+        QCOMPARE(ids.size(), 1234); // each once
+    }
+
+    void wholeOrNothing() {
+        addEntries(*m_c, "w", 0, 50);
+        const QString path = m_dir.filePath(QStringLiteral("keep.jsonl"));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("old contents\n");
+        }
+        // Cancelled before the first page: the old file stays as it was.
+        std::atomic<bool> cancel{true};
+        ExportSource source;
+        source.kind = ExportSource::Kind::Range;
+        source.stream = "w";
+        const ConnectionSettings settings = m_server.settings();
+        ExportOutcome o = exportTo(
+            source, path, ExportFormat::JsonLines, &settings, [](qint64, double) {}, cancel);
+        QVERIFY(o.cancelled);
+        QCOMPARE(lines(path), QList<QByteArray>{"old contents"});
+        // A key of another type: the server's error, and still the old file.
+        run(*m_c, {"SET", "str", "x"});
+        source.stream = "str";
+        cancel = false;
+        o = exportTo(
+            source, path, ExportFormat::JsonLines, &settings, [](qint64, double) {}, cancel);
+        QVERIFY2(o.error.contains(QLatin1String("WRONGTYPE")), qPrintable(o.error));
+        QCOMPARE(lines(path), QList<QByteArray>{"old contents"});
+        // A directory that does not exist: said plainly.
+        ExportDialog dialog({{}, {}, "w", {}}, m_server.settings());
+        dialog.choose(ExportDialog::Choice::Range);
+        dialog.pathEdit()->setText(m_dir.filePath(QStringLiteral("no/such/dir/x.jsonl")));
+        const auto failed = runDialog(dialog);
+        QVERIFY(failed && !failed->error.isEmpty());
+        QVERIFY(dialog.messageText().contains(QLatin1String("nothing was written")));
+        // Progress is reported while a long export runs.
+        addEntries(*m_c, "long", 0, 5000);
+        source.stream = "long";
+        int calls = 0;
+        double lastFraction = 0;
+        o = exportTo(
+            source, m_dir.filePath(QStringLiteral("long.jsonl")), ExportFormat::JsonLines,
+            &settings,
+            [&](qint64, double f) {
+                ++calls;
+                lastFraction = f;
+            },
+            cancel);
+        QCOMPARE(o.written, 5000);
+        QCOMPARE(calls, 5);
+        QCOMPARE(lastFraction, 1.0);
+    }
+
+private:
+    LocalRedisServer m_server;
+    std::unique_ptr<RedisConnection> m_c;
+    QTemporaryDir m_dir;
+};
+
+QTEST_MAIN(TestExport)
+#include "tst_export.moc"

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "ConnectionSettings.h"
+#include "Export.h"
+
+#include <QDialog>
+
+#include <memory>
+#include <optional>
+
+class QButtonGroup;
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QRadioButton;
+
+namespace streamscope {
+
+// What the caller can offer to export.
+struct ExportChoices {
+    StreamEntryList loaded;   // the browser's loaded entries
+    StreamEntryList selected; // and its selection
+    QByteArray stream;        // a range of this stream (empty: no range choice)
+    QByteArray group;         // this group's pending list (empty: no pending choice)
+};
+
+// Export to JSON Lines or CSV: the loaded or selected entries, an ID or time range of a stream,
+// or a group's pending list. Runs on its own thread with a progress bar and Cancel; the file is
+// written whole or not at all, and the end says exactly how many entries were written.
+class ExportDialog : public QDialog {
+    Q_OBJECT
+public:
+    ExportDialog(ExportChoices choices, std::optional<ConnectionSettings> settings,
+                 QWidget *parent = nullptr);
+    ~ExportDialog() override;
+
+    enum class Choice { Loaded, Selected, Range, Pending };
+    void choose(Choice choice);
+    QLineEdit *fromEdit() const { return m_from; }
+    QLineEdit *toEdit() const { return m_to; }
+    QLineEdit *pathEdit() const { return m_path; }
+    QComboBox *formatBox() const { return m_format; }
+    // Validates and starts; false (with the reason shown) when nothing was started.
+    bool start();
+    void cancel();
+    bool isRunning() const { return bool(m_job); }
+    QString messageText() const;
+    const std::optional<ExportOutcome> &outcome() const { return m_outcome; }
+    // The source the form describes, or the reason it cannot.
+    Result<ExportSource> source() const;
+
+Q_SIGNALS:
+    void exported(const streamscope::ExportOutcome &outcome);
+
+private:
+    void onDone(const ExportOutcome &outcome);
+    void setMessage(const QString &text, bool error);
+
+    ExportChoices m_choices;
+    std::optional<ConnectionSettings> m_settings;
+    std::unique_ptr<ExportThread> m_job;
+    std::optional<ExportOutcome> m_outcome;
+    QButtonGroup *m_group;
+    QLineEdit *m_from;
+    QLineEdit *m_to;
+    QLineEdit *m_path;
+    QComboBox *m_format;
+    QProgressBar *m_progress;
+    QLabel *m_message;
+    QDialogButtonBox *m_buttons;
+};
+
+} // namespace streamscope
