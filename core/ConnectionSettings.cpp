@@ -145,11 +145,12 @@ Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
     return s;
 }
 
-QString ConnectionSettings::displayUrl() const {
+QString ConnectionSettings::displayUrl(bool markPassword) const {
     QString userInfo;
-    if (!user.isEmpty() || !password.isEmpty())
+    const bool showPassword = markPassword && !password.isEmpty();
+    if (!user.isEmpty() || showPassword)
         userInfo = QString::fromUtf8(QUrl::toPercentEncoding(user))
-                   + (password.isEmpty() ? QString() : QStringLiteral(":***")) + QLatin1Char('@');
+                   + (showPassword ? QStringLiteral(":***") : QString()) + QLatin1Char('@');
     switch (transport) {
     case Transport::Unix:
         return QStringLiteral("unix://%1%2%3")

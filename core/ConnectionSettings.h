@@ -33,8 +33,9 @@ struct ConnectionSettings {
     // as redis-cli does. Errors name the part that is wrong.
     static Result<ConnectionSettings> fromUrl(const QString &url);
 
-    // The URL back, without the password (safe to show and to store).
-    QString displayUrl() const;
+    // The URL back, without the password (safe to show and to store): a password shows as
+    // ":***" when markPassword, otherwise it is left out altogether.
+    QString displayUrl(bool markPassword = true) const;
     // "127.0.0.1:6379" or the socket path: for status lines.
     QString endpoint() const;
 

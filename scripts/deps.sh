@@ -12,6 +12,8 @@ STREAMSCOPE_PACKAGES=(
     redis-server redis-tools                    # the server tests and --demo start
     qt6-httpserver-dev qt6-websockets-dev       # the shop's order service HTTP API
     libqt6sql6-sqlite                           # the shop services' own databases
+    qtkeychain-qt6-dev                          # saved connections' passwords: the keychain
+    libmsgpack-dev                              # MessagePack values decoded in the browser
 )
 
 streamscope_install_missing() {

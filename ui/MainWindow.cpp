@@ -14,16 +14,23 @@
 #include "ValueFormat.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
@@ -78,7 +85,24 @@ void MainWindow::buildUi() {
     auto *bar = addToolBar(tr("Connection"));
     bar->setObjectName(QStringLiteral("connectionBar"));
     bar->setMovable(false);
-    bar->addWidget(new QLabel(tr("Server "), bar));
+    m_tagLabel = new QLabel(bar);
+    m_tagLabel->setMinimumWidth(6);
+    bar->addWidget(m_tagLabel);
+    m_savedBox = new QComboBox(bar);
+    m_savedBox->setObjectName(QStringLiteral("savedConnections"));
+    m_savedBox->setToolTip(tr("Saved connections: choose one to connect"));
+    m_savedBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    bar->addWidget(m_savedBox);
+    connect(m_savedBox, &QComboBox::activated, this, [this](int index) {
+        if (index > 0)
+            connectSaved(m_savedBox->itemData(index).toString());
+    });
+    auto *saveConnection = bar->addAction(tr("Save..."));
+    saveConnection->setToolTip(tr("Save this connection (name, URL, read-only, colour); its "
+                                  "password goes to the system keychain"));
+    connect(saveConnection, &QAction::triggered, this, &MainWindow::editSavedConnection);
+    reloadSavedConnections();
+    bar->addWidget(new QLabel(tr(" Server "), bar));
     m_urlEdit = new QLineEdit(QString::fromLatin1(ConnectionSettings::defaultUrl), bar);
     m_urlEdit->setPlaceholderText(QStringLiteral("redis://[user:password@]host:port[/db]"));
     m_urlEdit->setToolTip(tr("redis://, rediss:// (TLS) or unix:// URL. The password may also "
@@ -154,6 +178,8 @@ void MainWindow::buildUi() {
     m_detail->setObjectName(QStringLiteral("entryDetail"));
 
     auto *right = new QSplitter(Qt::Vertical);
+    right->setObjectName(QStringLiteral("liveSplitter"));
+    m_liveSplitter = right;
     right->addWidget(m_eventView);
     right->addWidget(m_detail);
     right->setStretchFactor(0, 3);
@@ -214,6 +240,7 @@ void MainWindow::buildUi() {
     });
 
     m_splitter = new QSplitter(Qt::Horizontal);
+    m_splitter->setObjectName(QStringLiteral("mainSplitter"));
     m_splitter->addWidget(m_streamView);
     m_splitter->addWidget(m_tabs);
     m_splitter->setStretchFactor(0, 1);
@@ -263,7 +290,13 @@ void MainWindow::onConnectClicked() {
         showError(settings.error().message);
         return;
     }
+    // The URL shown hides the password as ":***": that means the password in use.
+    if (settings->password == QLatin1String("***")
+        && m_urlEdit->text().contains(QLatin1String(":***@")))
+        settings->password = m_settings.password;
+    settings->readOnly = m_settings.readOnly;
     connectTo(settings.value());
+    showConnectionTag(std::nullopt); // a typed URL is no saved connection
 }
 
 void MainWindow::connectTo(const ConnectionSettings &settings) {
@@ -343,6 +376,18 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
         if (!now.contains(gone))
             m_tail->tailer()->removeStream(gone);
     m_tailed = now;
+    if (!m_restoreSelection.isEmpty()) { // the streams watched last time
+        QItemSelection selection;
+        for (int row = 0; row < m_streams->rowCount(); ++row)
+            if (m_restoreSelection.contains(QString::fromUtf8(
+                    m_streams->index(row, 0).data(StreamListModel::NameRole).toByteArray())))
+                selection.select(m_streams->index(row, 0),
+                                 m_streams->index(row, StreamListModel::ColumnCount - 1));
+        if (!selection.isEmpty()) {
+            m_streamView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+            m_restoreSelection.clear();
+        }
+    }
     if (m_groupPoller) {
         QList<QByteArray> watched;
         for (const StreamInfo &s : streams)
@@ -416,7 +461,9 @@ void MainWindow::setReadOnly(bool readOnly) {
     m_readOnlyLabel->setText(
         readOnly ? QStringLiteral("<b style='color:#c62828'>%1</b>").arg(tr("READ-ONLY"))
                  : QString());
-    setWindowTitle(readOnly ? tr("StreamScope (read-only)") : tr("StreamScope"));
+    const QString name =
+        m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(" - ");
+    setWindowTitle(name + (readOnly ? tr("StreamScope (read-only)") : tr("StreamScope")));
     if (m_settings.readOnly == readOnly)
         return;
     m_settings.readOnly = readOnly;
@@ -474,6 +521,237 @@ void MainWindow::openExport(const ExportChoices &choices) {
                 tr("Exported %1 entries to %2.").arg(outcome.written).arg(outcome.path), 10000);
     });
     dialog->show();
+}
+
+QStringList MainWindow::selectedStreams() const {
+    QStringList names;
+    for (const QModelIndex &row : m_streamView->selectionModel()->selectedRows())
+        names << QString::fromUtf8(row.data(StreamListModel::NameRole).toByteArray());
+    return names;
+}
+
+void MainWindow::setSettingsStore(QSettings *settings) {
+    m_store = settings;
+    m_secrets = std::make_unique<SecretStore>();
+    m_connections = std::make_unique<ConnectionStore>(settings, m_secrets.get());
+    m_publish->setTemplateStore(settings);
+    reloadSavedConnections();
+}
+
+void MainWindow::reloadSavedConnections() {
+    m_savedBox->clear();
+    m_savedBox->addItem(tr("Saved connections"));
+    if (!m_connections) {
+        m_savedBox->setEnabled(false);
+        return;
+    }
+    m_savedBox->setEnabled(true);
+    for (const SavedConnection &c : m_connections->list()) {
+        QPixmap swatch(12, 12);
+        swatch.fill(c.colour.isValid() ? c.colour : Qt::transparent);
+        m_savedBox->addItem(QIcon(swatch), c.readOnly ? tr("%1 (read-only)").arg(c.name) : c.name,
+                            c.name);
+        m_savedBox->setItemData(m_savedBox->count() - 1, c.url, Qt::ToolTipRole);
+        if (c.name == m_connectionName)
+            m_savedBox->setCurrentIndex(m_savedBox->count() - 1);
+    }
+}
+
+void MainWindow::showConnectionTag(const std::optional<SavedConnection> &saved) {
+    m_connectionName = saved ? saved->name : QString();
+    const QColor colour = saved ? saved->colour : QColor();
+    m_tagLabel->setStyleSheet(
+        colour.isValid() ? QStringLiteral("background:%1; border-radius:3px;").arg(colour.name())
+                         : QString());
+    m_tagLabel->setToolTip(saved ? tr("Connection \"%1\"").arg(saved->name) : QString());
+    m_tagLabel->setText(colour.isValid() ? QStringLiteral("  ") : QString());
+    if (!saved)
+        m_savedBox->setCurrentIndex(0);
+    setReadOnly(m_settings.readOnly); // refreshes the title
+}
+
+bool MainWindow::connectSaved(const QString &name) {
+    if (!m_connections)
+        return false;
+    const std::optional<SavedConnection> saved = m_connections->find(name);
+    if (!saved) {
+        showError(tr("There is no saved connection called \"%1\".").arg(name));
+        return false;
+    }
+    auto ask =
+        askPassword ? askPassword : [this](const QString &connection) -> std::optional<QString> {
+        bool ok = false;
+        const QString password = QInputDialog::getText(
+            this, tr("Password"),
+            tr("Password for %1 (kept in memory only: no keychain is available)").arg(connection),
+            QLineEdit::Password, {}, &ok);
+        return ok ? std::optional<QString>(password) : std::nullopt;
+    };
+    auto settings = m_connections->settingsFor(*saved, ask);
+    if (!settings.ok()) {
+        showError(settings.error().message);
+        return false;
+    }
+    m_connectionName = saved->name;
+    for (int i = 0; i < m_savedBox->count(); ++i)
+        if (m_savedBox->itemData(i).toString() == name)
+            m_savedBox->setCurrentIndex(i);
+    connectTo(settings.value());
+    showConnectionTag(saved);
+    setReadOnly(saved->readOnly);
+    return true;
+}
+
+void MainWindow::editSavedConnection() {
+    if (!m_connections) {
+        showError(tr("Connections cannot be saved here (no settings store)."));
+        return;
+    }
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Save connection"));
+    auto *name = new QLineEdit(m_connectionName);
+    auto *url = new QLineEdit(m_tail ? m_settings.displayUrl(false) : m_urlEdit->text());
+    auto *password = new QLineEdit;
+    password->setEchoMode(QLineEdit::Password);
+    password->setPlaceholderText(tr("stored in the system keychain, never in a file"));
+    if (m_tail)
+        password->setText(m_settings.password);
+    auto *readOnly = new QCheckBox(tr("Read-only: never send anything that changes data"));
+    readOnly->setChecked(m_settings.readOnly);
+    auto *colour = new QComboBox;
+    const QList<std::pair<QString, QColor>> colours{
+        {tr("No colour"), QColor()},      {tr("Red (production)"), QColor(0xc62828)},
+        {tr("Orange"), QColor(0xef6c00)}, {tr("Green"), QColor(0x2e7d32)},
+        {tr("Blue"), QColor(0x1565c0)},   {tr("Purple"), QColor(0x6a1b9a)}};
+    for (const auto &[label, c] : colours) {
+        QPixmap swatch(12, 12);
+        swatch.fill(c.isValid() ? c : Qt::transparent);
+        colour->addItem(QIcon(swatch), label, c);
+    }
+    if (auto existing = m_connections->find(m_connectionName)) {
+        const int index = colour->findData(existing->colour);
+        colour->setCurrentIndex(index < 0 ? 0 : index);
+    }
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(tr("Name"), name);
+    form->addRow(tr("URL"), url);
+    form->addRow(tr("Password"), password);
+    form->addRow(QString(), readOnly);
+    form->addRow(tr("Colour tag"), colour);
+    auto *error = new QLabel;
+    error->setWordWrap(true);
+    form->addRow(error);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel);
+    QPushButton *remove = buttons->addButton(tr("Delete"), QDialogButtonBox::DestructiveRole);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    connect(remove, &QPushButton::clicked, &dialog, [&] {
+        if (!m_connections->find(name->text().trimmed())) {
+            error->setText(tr("There is no saved connection called \"%1\".").arg(name->text()));
+            return;
+        }
+        m_connections->remove(name->text().trimmed());
+        dialog.done(2);
+    });
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
+        QString note;
+        const Error e = m_connections->save({name->text(), url->text(), readOnly->isChecked(),
+                                             colour->currentData().value<QColor>(), false},
+                                            password->text(), &note);
+        if (e) {
+            error->setText(QStringLiteral("<span style='color:#c62828'>%1</span>")
+                               .arg(e.message.toHtmlEscaped()));
+            return;
+        }
+        if (!note.isEmpty())
+            statusBar()->showMessage(note, 15000);
+        m_connectionName = name->text().trimmed();
+        dialog.accept();
+    });
+    const int result = dialog.exec();
+    if (result == QDialog::Rejected)
+        return;
+    reloadSavedConnections();
+    if (result == QDialog::Accepted && m_tail
+        && m_settings.displayUrl(false) == url->text().trimmed())
+        showConnectionTag(m_connections->find(m_connectionName));
+    else if (result == 2)
+        showConnectionTag(std::nullopt);
+}
+
+void MainWindow::saveLayout() {
+    if (!m_store)
+        return;
+    QSettings &s = *m_store;
+    s.beginGroup(QStringLiteral("window"));
+    s.setValue(QStringLiteral("geometry"), saveGeometry());
+    s.setValue(QStringLiteral("state"), saveState());
+    s.setValue(QStringLiteral("mainSplitter"), m_splitter->saveState());
+    s.setValue(QStringLiteral("liveSplitter"), m_liveSplitter->saveState());
+    s.setValue(QStringLiteral("eventColumns"), m_eventView->horizontalHeader()->saveState());
+    s.setValue(QStringLiteral("streamColumns"), m_streamView->horizontalHeader()->saveState());
+    s.setValue(QStringLiteral("tab"), tabNames().value(m_tabs->currentIndex()));
+    s.setValue(QStringLiteral("watchedStreams"), selectedStreams());
+    s.setValue(QStringLiteral("chartWindowMinutes"), m_charts->windowMinutesShown());
+    s.endGroup();
+    const FlowConfig &f = m_flow->config();
+    s.beginGroup(QStringLiteral("flow"));
+    s.setValue(QStringLiteral("startStream"), f.startStream);
+    s.setValue(QStringLiteral("endStream"), f.endStream);
+    s.setValue(QStringLiteral("keyField"), f.keyField);
+    s.setValue(QStringLiteral("typeField"), f.typeField);
+    s.setValue(QStringLiteral("startType"), f.startType);
+    s.setValue(QStringLiteral("completedType"), f.completedType);
+    s.setValue(QStringLiteral("failedType"), f.failedType);
+    s.setValue(QStringLiteral("waitingThresholdMs"), f.waitingThresholdMs);
+    s.endGroup();
+    // The last connection: its saved name, or its URL without any password.
+    s.setValue(QStringLiteral("lastConnection"), !m_connectionName.isEmpty()
+                                                     ? QStringLiteral("saved:") + m_connectionName
+                                                 : m_tail ? m_settings.displayUrl(false)
+                                                          : QString());
+    s.sync();
+}
+
+QString MainWindow::restoreLayout() {
+    if (!m_store)
+        return {};
+    QSettings &s = *m_store;
+    s.beginGroup(QStringLiteral("window"));
+    restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("state")).toByteArray());
+    m_splitter->restoreState(s.value(QStringLiteral("mainSplitter")).toByteArray());
+    m_liveSplitter->restoreState(s.value(QStringLiteral("liveSplitter")).toByteArray());
+    m_eventView->horizontalHeader()->restoreState(
+        s.value(QStringLiteral("eventColumns")).toByteArray());
+    m_streamView->horizontalHeader()->restoreState(
+        s.value(QStringLiteral("streamColumns")).toByteArray());
+    showTab(s.value(QStringLiteral("tab"), QStringLiteral("events")).toString());
+    m_restoreSelection = s.value(QStringLiteral("watchedStreams")).toStringList();
+    if (s.contains(QStringLiteral("chartWindowMinutes")))
+        m_charts->setWindowMinutes(s.value(QStringLiteral("chartWindowMinutes")).toInt());
+    s.endGroup();
+    if (s.childGroups().contains(QStringLiteral("flow"))) {
+        FlowConfig f;
+        s.beginGroup(QStringLiteral("flow"));
+        f.startStream = s.value(QStringLiteral("startStream"), f.startStream).toByteArray();
+        f.endStream = s.value(QStringLiteral("endStream"), f.endStream).toByteArray();
+        f.keyField = s.value(QStringLiteral("keyField"), f.keyField).toByteArray();
+        f.typeField = s.value(QStringLiteral("typeField"), f.typeField).toByteArray();
+        f.startType = s.value(QStringLiteral("startType"), f.startType).toByteArray();
+        f.completedType = s.value(QStringLiteral("completedType"), f.completedType).toByteArray();
+        f.failedType = s.value(QStringLiteral("failedType"), f.failedType).toByteArray();
+        f.waitingThresholdMs =
+            s.value(QStringLiteral("waitingThresholdMs"), f.waitingThresholdMs).toLongLong();
+        s.endGroup();
+        m_flow->setConfig(f);
+    }
+    return s.value(QStringLiteral("lastConnection")).toString();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    saveLayout();
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::showError(const QString &message) {

@@ -2,6 +2,7 @@
 
 #include "ConnectionSettings.h"
 #include "GroupPoller.h"
+#include "SavedConnections.h"
 #include "ServerPoller.h"
 #include "StreamTailer.h"
 
@@ -10,7 +11,9 @@
 
 #include <memory>
 
+class QComboBox;
 class QLabel;
+class QSettings;
 class QLineEdit;
 class QPushButton;
 class QSplitter;
@@ -67,6 +70,25 @@ public:
     void setHealthOptions(const HealthOptions &options);
     QString stateText() const;
 
+    // Preferences: saved connections, templates and the layout live here (not owned). Call once,
+    // before restoreLayout().
+    void setSettingsStore(QSettings *settings);
+    ConnectionStore *connectionStore() const { return m_connections.get(); }
+    SecretStore *secretStore() const { return m_secrets.get(); }
+    // Connects to a saved connection (asking for its password when it is not stored).
+    bool connectSaved(const QString &name);
+    QString connectionName() const { return m_connectionName; }
+    // Window geometry, splitters, columns, tab, flow and chart choices, watched streams and the
+    // last connection. restoreLayout() returns the last connection: a saved name or a URL.
+    void saveLayout();
+    QString restoreLayout();
+    // Asks for a password (a dialog); replaceable for tests.
+    std::function<std::optional<QString>(const QString &name)> askPassword;
+    QStringList selectedStreams() const;
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
     void buildUi();
     void onConnectClicked();
@@ -78,6 +100,9 @@ private:
     void showError(const QString &message);
     void openExport(const ExportChoices &choices);
     void onGroupSnapshot(const GroupSnapshot &snapshot);
+    void reloadSavedConnections();
+    void editSavedConnection();
+    void showConnectionTag(const std::optional<SavedConnection> &saved);
 
     LiveEventModel *m_events = nullptr;
     StreamListModel *m_streams = nullptr;
@@ -112,6 +137,14 @@ private:
     std::unique_ptr<GroupPollerThread> m_groupPoller;
     std::unique_ptr<GroupActions> m_actions;
     ConnectionSettings m_settings;
+    QSettings *m_store = nullptr;
+    std::unique_ptr<SecretStore> m_secrets;
+    std::unique_ptr<ConnectionStore> m_connections;
+    QString m_connectionName;       // the saved connection in use, if any
+    QStringList m_restoreSelection; // watched streams to select once listed
+    QComboBox *m_savedBox = nullptr;
+    QLabel *m_tagLabel = nullptr;
+    QSplitter *m_liveSplitter = nullptr;
     QSet<QByteArray> m_tailed;
     TailState m_state = TailState::Stopped;
     bool m_followTail = true;

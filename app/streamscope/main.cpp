@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -98,7 +99,12 @@ int main(int argc, char **argv) {
     if (parser.isSet(demo) && !parser.isSet(idleThreshold))
         health.idleThresholdMs = 10000;
     window.setHealthOptions(health);
-    if (!window.showTab(parser.value(tab))) {
+    // Preferences and layout (QSettings: ~/.config/StreamScope/StreamScope.conf); screenshots
+    // start from the defaults so that they look the same everywhere.
+    QSettings preferences;
+    window.setSettingsStore(&preferences);
+    const QString lastConnection = parser.isSet(screenshot) ? QString() : window.restoreLayout();
+    if ((parser.isSet(tab) || parser.isSet(screenshot)) && !window.showTab(parser.value(tab))) {
         std::fprintf(stderr, "streamscope: --tab takes one of: %s\n",
                      qPrintable(MainWindow::tabNames().join(QStringLiteral(", "))));
         return 2;
@@ -130,6 +136,13 @@ int main(int argc, char **argv) {
         }
         settings->readOnly = window.isReadOnly();
         window.connectTo(settings.value());
+    } else if (lastConnection.startsWith(QLatin1String("saved:"))) {
+        window.connectSaved(lastConnection.mid(6));
+    } else if (!lastConnection.isEmpty()) {
+        if (auto settings = ConnectionSettings::fromUrl(lastConnection); settings.ok()) {
+            settings->readOnly = window.isReadOnly();
+            window.connectTo(settings.value());
+        }
     }
     if (parser.isSet(browse)) {
         window.tabs()->setCurrentWidget(window.browser());

@@ -1,0 +1,198 @@
+#include "SavedConnections.h"
+
+#include <QEventLoop>
+#include <QSettings>
+#include <QTimer>
+
+#include <qt6keychain/keychain.h>
+
+namespace streamscope {
+
+namespace {
+
+// Runs a QtKeychain job to its end (a local event loop: the window keeps painting), with a
+// bound on the wait. Returns the job's error, QKeychain::NoError on success. The job is
+// deleted here, unless it is still running after the wait: then it deletes itself when done.
+template <typename Job, typename OnSuccess>
+QKeychain::Error runJob(Job *job, QString *message, OnSuccess &&onSuccess) {
+    QEventLoop loop;
+    bool finished = false;
+    QObject::connect(job, &QKeychain::Job::finished, &loop, [&] {
+        finished = true;
+        loop.quit();
+    });
+    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
+    job->setAutoDelete(false);
+    job->setInsecureFallback(false); // never a plain-text file
+    job->start();
+    if (!finished)
+        loop.exec();
+    if (!finished) {
+        QObject::disconnect(job, nullptr, &loop, nullptr);
+        job->setAutoDelete(true);
+        if (message)
+            *message = QStringLiteral("the keychain did not answer within 10 s");
+        return QKeychain::OtherError;
+    }
+    const QKeychain::Error error = job->error();
+    if (message)
+        *message = job->errorString();
+    if (error == QKeychain::NoError)
+        onSuccess(job);
+    delete job;
+    return error;
+}
+
+} // namespace
+
+SecretStore::SecretStore(QString service, bool useKeychain)
+    : m_service(std::move(service))
+    , m_keychainUsable(useKeychain) {}
+
+SecretStore::Where SecretStore::store(const QString &key, const QString &secret, QString *note) {
+    if (m_keychainUsable) {
+        auto *job = new QKeychain::WritePasswordJob(m_service);
+        job->setKey(key);
+        job->setTextData(secret);
+        QString message;
+        if (runJob(job, &message, [](auto *) {}) == QKeychain::NoError) {
+            m_memory.remove(key);
+            return Where::Keychain;
+        }
+        m_keychainUsable = false; // do not wait for it again this session
+        if (note)
+            *note = QStringLiteral("No keychain answered (%1): the password is kept in memory "
+                                   "until StreamScope quits, and asked for again next time.")
+                        .arg(message);
+    } else if (note) {
+        *note = QStringLiteral("No keychain is available: the password is kept in memory until "
+                               "StreamScope quits, and asked for again next time.");
+    }
+    m_memory.insert(key, secret);
+    return Where::Memory;
+}
+
+std::optional<QString> SecretStore::fetch(const QString &key) {
+    if (const auto it = m_memory.constFind(key); it != m_memory.cend())
+        return it.value();
+    if (!m_keychainUsable)
+        return std::nullopt;
+    auto *job = new QKeychain::ReadPasswordJob(m_service);
+    job->setKey(key);
+    QString secret;
+    const QKeychain::Error error =
+        runJob(job, nullptr, [&](QKeychain::ReadPasswordJob *done) { secret = done->textData(); });
+    if (error == QKeychain::NoError)
+        return secret;
+    if (error != QKeychain::EntryNotFound)
+        m_keychainUsable = false;
+    return std::nullopt;
+}
+
+void SecretStore::forget(const QString &key) {
+    m_memory.remove(key);
+    if (!m_keychainUsable)
+        return;
+    auto *job = new QKeychain::DeletePasswordJob(m_service);
+    job->setKey(key);
+    runJob(job, nullptr, [](auto *) {});
+}
+
+ConnectionStore::ConnectionStore(QSettings *settings, SecretStore *secrets)
+    : m_settings(settings)
+    , m_secrets(secrets) {}
+
+QList<SavedConnection> ConnectionStore::list() const {
+    QList<SavedConnection> out;
+    m_settings->beginGroup(QStringLiteral("connections"));
+    for (const QString &group : m_settings->childGroups()) {
+        m_settings->beginGroup(group);
+        SavedConnection c;
+        c.name = QString::fromUtf8(QByteArray::fromPercentEncoding(group.toLatin1()));
+        c.url = m_settings->value(QStringLiteral("url")).toString();
+        c.readOnly = m_settings->value(QStringLiteral("readOnly"), false).toBool();
+        c.colour = QColor(m_settings->value(QStringLiteral("colour")).toString());
+        c.hasPassword = m_settings->value(QStringLiteral("hasPassword"), false).toBool();
+        m_settings->endGroup();
+        out.append(c);
+    }
+    m_settings->endGroup();
+    std::sort(out.begin(), out.end(), [](const SavedConnection &a, const SavedConnection &b) {
+        return a.name.localeAwareCompare(b.name) < 0;
+    });
+    return out;
+}
+
+std::optional<SavedConnection> ConnectionStore::find(const QString &name) const {
+    for (const SavedConnection &c : list())
+        if (c.name == name)
+            return c;
+    return std::nullopt;
+}
+
+Error ConnectionStore::save(SavedConnection c, const QString &password, QString *note) {
+    c.name = c.name.trimmed();
+    if (c.name.isEmpty())
+        return Error(Error::Kind::InvalidArgument, QStringLiteral("Give the connection a name."));
+    auto parsed = ConnectionSettings::fromUrl(c.url);
+    if (!parsed.ok())
+        return parsed.error();
+    // A password typed into the URL is moved out of it; REDISCLI_AUTH is not saved.
+    QString secret = password;
+    const bool urlHadPassword = c.url.contains(QLatin1Char('@')) && !parsed->password.isEmpty()
+                                && qEnvironmentVariable("REDISCLI_AUTH") != parsed->password;
+    if (secret.isEmpty() && urlHadPassword)
+        secret = parsed->password;
+    c.url = parsed->displayUrl(false);
+    c.hasPassword = !secret.isEmpty();
+    if (c.hasPassword)
+        m_secrets->store(secretKey(c.name), secret, note);
+    else
+        m_secrets->forget(secretKey(c.name));
+
+    const QString group =
+        QStringLiteral("connections/") + QString::fromLatin1(c.name.toUtf8().toPercentEncoding());
+    m_settings->remove(group);
+    m_settings->beginGroup(group);
+    m_settings->setValue(QStringLiteral("url"), c.url);
+    m_settings->setValue(QStringLiteral("readOnly"), c.readOnly);
+    m_settings->setValue(QStringLiteral("colour"),
+                         c.colour.isValid() ? c.colour.name() : QString());
+    m_settings->setValue(QStringLiteral("hasPassword"), c.hasPassword);
+    m_settings->endGroup();
+    m_settings->sync();
+    return {};
+}
+
+void ConnectionStore::remove(const QString &name) {
+    m_settings->remove(QStringLiteral("connections/")
+                       + QString::fromLatin1(name.toUtf8().toPercentEncoding()));
+    m_settings->sync();
+    m_secrets->forget(secretKey(name));
+}
+
+Result<ConnectionSettings> ConnectionStore::settingsFor(
+    const SavedConnection &c,
+    const std::function<std::optional<QString>(const QString &name)> &askPassword) {
+    auto settings = ConnectionSettings::fromUrl(c.url);
+    if (!settings.ok())
+        return settings.error();
+    settings->readOnly = c.readOnly;
+    if (!c.hasPassword)
+        return settings;
+    if (auto secret = m_secrets->fetch(secretKey(c.name))) {
+        settings->password = *secret;
+        return settings;
+    }
+    const std::optional<QString> typed = askPassword ? askPassword(c.name) : std::nullopt;
+    if (!typed)
+        return Error(Error::Kind::Auth,
+                     QStringLiteral("The password of %1 is not stored here; connect again and "
+                                    "type it.")
+                         .arg(c.name));
+    m_secrets->store(secretKey(c.name), *typed);
+    settings->password = *typed;
+    return settings;
+}
+
+} // namespace streamscope
