@@ -1,5 +1,9 @@
 #include "ValueFormat.h"
 
+#include <msgpack.h>
+
+#include <cmath>
+
 #include "StreamEntry.h"
 
 #include <QJsonDocument>
@@ -196,7 +200,121 @@ QByteArray xaddCommand(const StreamEntry &entry) {
 Format detectFormat(QByteArrayView bytes) {
     if (prettyJson(bytes))
         return Format::Json;
-    return isUtf8(bytes) && !hasControlBytes(bytes) ? Format::Text : Format::Hex;
+    if (isUtf8(bytes) && !hasControlBytes(bytes))
+        return Format::Text;
+    return messagePackJson(bytes) ? Format::MessagePack : Format::Hex;
+}
+
+namespace {
+
+void appendIndent(QByteArray &out, int level) {
+    out += '\n';
+    out.append(qsizetype(level) * 4, ' ');
+}
+
+// Writes one MessagePack object as JSON; false when nested deeper than sanity allows.
+bool appendMsgpack(QByteArray &out, const msgpack_object &o, int level) {
+    if (level > 64)
+        return false;
+    switch (o.type) {
+    case MSGPACK_OBJECT_NIL:
+        out += "null";
+        return true;
+    case MSGPACK_OBJECT_BOOLEAN:
+        out += o.via.boolean ? "true" : "false";
+        return true;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        out += QByteArray::number(quint64(o.via.u64));
+        return true;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        out += QByteArray::number(qint64(o.via.i64));
+        return true;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        out += std::isfinite(o.via.f64) ? QByteArray::number(o.via.f64, 'g', 17) : "null";
+        return true;
+    case MSGPACK_OBJECT_STR:
+        appendJsonString(out, QByteArrayView(o.via.str.ptr, o.via.str.size));
+        return true;
+    case MSGPACK_OBJECT_BIN:
+        appendJsonString(out, QByteArrayView(o.via.bin.ptr, o.via.bin.size));
+        return true;
+    case MSGPACK_OBJECT_EXT:
+        out += "{\"$ext\": " + QByteArray::number(o.via.ext.type) + ", \"data\": ";
+        appendJsonString(out, QByteArrayView(o.via.ext.ptr, o.via.ext.size));
+        out += '}';
+        return true;
+    case MSGPACK_OBJECT_ARRAY: {
+        if (o.via.array.size == 0) {
+            out += "[]";
+            return true;
+        }
+        out += '[';
+        for (uint32_t i = 0; i < o.via.array.size; ++i) {
+            if (i)
+                out += ',';
+            appendIndent(out, level + 1);
+            if (!appendMsgpack(out, o.via.array.ptr[i], level + 1))
+                return false;
+        }
+        appendIndent(out, level);
+        out += ']';
+        return true;
+    }
+    case MSGPACK_OBJECT_MAP: {
+        if (o.via.map.size == 0) {
+            out += "{}";
+            return true;
+        }
+        out += '{';
+        for (uint32_t i = 0; i < o.via.map.size; ++i) {
+            if (i)
+                out += ',';
+            appendIndent(out, level + 1);
+            const msgpack_object &key = o.via.map.ptr[i].key;
+            if (key.type == MSGPACK_OBJECT_STR) {
+                appendJsonString(out, QByteArrayView(key.via.str.ptr, key.via.str.size));
+            } else { // JSON keys are strings: the key's JSON text, quoted
+                QByteArray keyJson;
+                if (!appendMsgpack(keyJson, key, level + 1))
+                    return false;
+                appendJsonString(out, keyJson);
+            }
+            out += ": ";
+            if (!appendMsgpack(out, o.via.map.ptr[i].val, level + 1))
+                return false;
+        }
+        appendIndent(out, level);
+        out += '}';
+        return true;
+    }
+    }
+    return false;
+}
+
+} // namespace
+
+std::optional<QString> messagePackJson(QByteArrayView bytes) {
+    if (bytes.isEmpty())
+        return std::nullopt;
+    const uchar first = uchar(bytes.front());
+    const bool container = (first >= 0x80 && first <= 0x9f) || first == 0xdc || first == 0xdd
+                           || first == 0xde || first == 0xdf;
+    if (!container)
+        return std::nullopt; // only maps and arrays count: anything else is too easily a guess
+    msgpack_unpacked result;
+    msgpack_unpacked_init(&result);
+    size_t offset = 0;
+    const msgpack_unpack_return status =
+        msgpack_unpack_next(&result, bytes.data(), size_t(bytes.size()), &offset);
+    std::optional<QString> out;
+    if (status == MSGPACK_UNPACK_SUCCESS && offset == size_t(bytes.size())) {
+        QByteArray json;
+        if (appendMsgpack(json, result.data, 0))
+            out = QString::fromUtf8(json);
+    }
+    msgpack_unpacked_destroy(&result);
+    return out;
 }
 
 QString hexDump(QByteArrayView bytes) {
@@ -239,6 +357,10 @@ QString formatValue(QByteArrayView bytes, Format format, qsizetype maxBytes) {
         return displayText(shown); // not JSON after all: shown as it is
     case Format::Hex:
         return hexDump(shown);
+    case Format::MessagePack:
+        if (auto json = messagePackJson(shown))
+            return *json;
+        return hexDump(shown); // not MessagePack (or cut): the bytes
     case Format::Text:
     case Format::Auto:
         break;

@@ -43,9 +43,14 @@ QByteArray redisCliQuote(QByteArrayView bytes);
 // The XADD command, as redis-cli input, that recreates the entry (same stream, ID and fields).
 QByteArray xaddCommand(const StreamEntry &entry);
 
+// A MessagePack value (a map or an array, taking up every byte) as pretty-printed JSON, or
+// nullopt. Integers keep every digit; binary and non-UTF-8 strings are escaped as in
+// displayText; extension types become {"$ext": type, "data": "..."}.
+std::optional<QString> messagePackJson(QByteArrayView bytes);
+
 // How a value is shown in detail. Auto picks JSON when the value parses as a JSON object or
-// array, text when it is UTF-8, hex otherwise.
-enum class Format { Auto, Text, Json, Hex };
+// array, text when it is UTF-8, MessagePack when it decodes as one, hex otherwise.
+enum class Format { Auto, Text, Json, Hex, MessagePack };
 Format detectFormat(QByteArrayView bytes);
 // The value in that format, from at most maxBytes of it (the caller says when it was cut).
 QString formatValue(QByteArrayView bytes, Format format, qsizetype maxBytes = 64 * 1024);

@@ -1,9 +1,11 @@
 // The stream browser against a real server: a 1,000,000-entry stream paged through by ID,
 // jumps to a time and an ID, filters with counts.
+#include "EntryDetailView.h"
 #include "GroupActions.h"
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "TestRedis.h"
+#include "ValueDialog.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -14,6 +16,7 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+#include <QTreeWidget>
 
 using namespace streamscope;
 using namespace streamscope::test;
@@ -206,6 +209,59 @@ private Q_SLOTS:
         QVERIFY(cli.waitForFinished(10000));
         QCOMPARE(cli.readAllStandardOutput().trimmed(), id);
         QCOMPARE(run(*m_c, {"XRANGE", "copy me", "-", "+"}), original);
+    }
+
+    void hugeValuesOpenWhole() {
+        // A 16 MB value and a 1 MB JSON document, read back from the server.
+        QByteArray huge(16 * 1024 * 1024, 'x');
+        for (qsizetype i = 0; i < huge.size(); i += 1000)
+            huge[i] = char('a' + (i / 1000) % 26);
+        QByteArray json = "{\"items\":[";
+        for (int i = 0; i < 20000; ++i)
+            json += (i ? ",{\"n\":" : "{\"n\":") + QByteArray::number(i)
+                    + ",\"tag\":\"abcdefghijklmnopqrstuvwxyz\"}";
+        json += "]}";
+        run(*m_c, {"XADD", "values", "1-1", "big", huge, "doc", json});
+        StreamEntryList found;
+        QVERIFY(
+            m_c->commandEntries({"XRANGE", "values", "-", "+"}, 0, &found, 60000, "values").ok());
+        QCOMPARE(found.first().fieldValue(0).size(), huge.size());
+
+        EntryDetailView detail;
+        detail.showEntry(found.first());
+        // The pane shows 64 KiB of it and offers the rest.
+        const QString html = detail.toHtml();
+        QVERIFY(html.contains(QLatin1String("showing the first 65,536 of 16,777,216 bytes")));
+        QVERIFY(html.contains(QLatin1String("Open the whole value")));
+        QVERIFY(detail.toPlainText().size() < 300 * 1024);
+
+        // Whole: formatted on a worker, long lines broken for display, every byte there.
+        ValueDialog *whole = detail.openValue(0);
+        QVERIFY(whole);
+        QSignalSpy ready(whole, &ValueDialog::ready);
+        QVERIFY(whole->isReady() || ready.wait(30000));
+        const QString shown = whole->shownText();
+        QCOMPARE(shown.count(QChar(0x21b5)), int((huge.size() - 1) / ValueDialog::maxLineChars));
+        QString rejoined = shown;
+        rejoined.remove(QChar(0x21b5)).remove(QLatin1Char('\n'));
+        QCOMPARE(rejoined.size(), huge.size());
+        QVERIFY(!whole->tree()->isEnabled() || whole->tree()->topLevelItemCount() == 0);
+        whole->close();
+
+        // JSON: pretty text and a collapsible tree, collapsed below the first level.
+        ValueDialog *doc = detail.openValue(1);
+        QSignalSpy docReady(doc, &ValueDialog::ready);
+        QVERIFY(doc->isReady() || docReady.wait(30000));
+        QVERIFY(doc->shownText().startsWith(QLatin1String("{\n    \"items\": [")));
+        QTreeWidgetItem *root = doc->tree()->topLevelItem(0);
+        QVERIFY(root);
+        QCOMPARE(root->child(0)->text(0), QStringLiteral("items"));
+        QCOMPARE(root->child(0)->childCount(), 20000);
+        QCOMPARE(root->child(0)->text(1), QStringLiteral("[20000]"));
+        QVERIFY(root->isExpanded());
+        QVERIFY(!root->child(0)->child(0)->isExpanded());
+        QCOMPARE(root->child(0)->child(19999)->child(0)->text(1), QStringLiteral("19999"));
+        doc->close();
     }
 
     void deleteAsksAndIsRefusedInReadOnly() {

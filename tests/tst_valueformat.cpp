@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 #include <limits>
@@ -111,6 +112,63 @@ private Q_SLOTS:
         const QByteArray umlauts = QString(100, QChar(0xfc)).toUtf8(); // 200 bytes
         const QString cut = valueformat::formatValue(umlauts, Format::Auto, 101);
         QCOMPARE(cut, QString(50, QChar(0xfc)));
+    }
+
+    void messagePack() {
+        using valueformat::Format;
+        // {"a": 1, "b": [true, nil, "x"], "n": -5, "big": 2^64-1, "f": 1.5, "bin": <ff 00>,
+        //  7: "int key"}
+        static const char raw[] = "\x87\xa1"
+                                  "a"
+                                  "\x01\xa1"
+                                  "b"
+                                  "\x93\xc3\xc0\xa1"
+                                  "x"
+                                  "\xa1"
+                                  "n"
+                                  "\xfb"
+                                  "\xa3"
+                                  "big"
+                                  "\xcf\xff\xff\xff\xff\xff\xff\xff\xff"
+                                  "\xa1"
+                                  "f"
+                                  "\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00"
+                                  "\xa3"
+                                  "bin"
+                                  "\xc4\x02\xff\x00"
+                                  "\x07\xa7"
+                                  "int key";
+        const QByteArray m(raw, sizeof(raw) - 1);
+        QCOMPARE(m.size(), 55);
+        const auto json = valueformat::messagePackJson(m);
+        QVERIFY(json);
+        const QJsonDocument doc = QJsonDocument::fromJson(json->toUtf8());
+        QVERIFY2(doc.isObject(), qPrintable(*json));
+        QCOMPARE(doc.object().value("a").toInt(), 1);
+        QCOMPARE(doc.object().value("b").toArray().at(0).toBool(), true);
+        QVERIFY(doc.object().value("b").toArray().at(1).isNull());
+        QCOMPARE(doc.object().value("n").toInt(), -5);
+        QCOMPARE(doc.object().value("f").toDouble(), 1.5);
+        QCOMPARE(doc.object().value("bin").toString(), QStringLiteral("\\xff\\x00"));
+        QCOMPARE(doc.object().value("7").toString(), QStringLiteral("int key"));
+        QVERIFY2(json->contains(QLatin1String("18446744073709551615")), qPrintable(*json)); // exact
+        QVERIFY(json->contains(QLatin1String("\n    \"a\": 1"))); // pretty-printed
+
+        QCOMPARE(valueformat::detectFormat(m), Format::MessagePack);
+        QCOMPARE(valueformat::formatValue(m, Format::Auto), *json);
+        QVERIFY(!valueformat::messagePackJson(m.chopped(1)));       // truncated
+        QVERIFY(!valueformat::messagePackJson(m + '\x01'));         // trailing bytes
+        QVERIFY(!valueformat::messagePackJson(QByteArray("\x01"))); // not a map or array
+        QVERIFY(!valueformat::messagePackJson(QByteArray()));
+        // Text never counts as MessagePack, even when its first byte could.
+        QCOMPARE(valueformat::detectFormat("\xc3\xa9t\xc3\xa9"), Format::Text);
+        // Asked for MessagePack, bytes that are not get a hex dump.
+        QVERIFY(valueformat::formatValue(QByteArray("\x00\x01", 2), Format::MessagePack)
+                    .startsWith(QLatin1String("00000000")));
+        // Deep nesting is refused, not followed down the stack.
+        QByteArray deep(100, '\x91');
+        deep += '\x01';
+        QVERIFY(!valueformat::messagePackJson(deep));
     }
 
     void streamIds_data() {

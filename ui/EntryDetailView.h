@@ -7,6 +7,8 @@
 
 namespace streamscope {
 
+class ValueDialog;
+
 // The selected entry, field by field: JSON values pretty-printed, non-UTF-8 bytes escaped,
 // values over 64 KiB cut (the rest is never laid out, so a 16 MB value does not freeze).
 class EntryDetailView : public QTextBrowser {
@@ -19,6 +21,8 @@ public:
     // Auto (default): JSON, text or hex per value; or one format for every value.
     void setFormat(valueformat::Format format);
     valueformat::Format format() const { return m_format; }
+    // Opens a field's whole value in its own window (also the "open" links).
+    ValueDialog *openValue(int field);
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;

@@ -1,0 +1,238 @@
+#include "ValueDialog.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QTabWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace streamscope {
+
+namespace {
+
+constexpr int maxTreeNodes = 200000;
+
+// Adds value's children under parent; counts nodes against the cap.
+void addJson(QTreeWidgetItem *parent, const QString &key, const QJsonValue &value, int *nodes) {
+    if (++*nodes > maxTreeNodes)
+        return;
+    auto *item = new QTreeWidgetItem(parent);
+    item->setText(0, key);
+    if (value.isObject()) {
+        const QJsonObject o = value.toObject();
+        item->setText(1, QStringLiteral("{%1}").arg(o.size()));
+        for (auto it = o.begin(); it != o.end(); ++it)
+            addJson(item, it.key(), it.value(), nodes);
+    } else if (value.isArray()) {
+        const QJsonArray a = value.toArray();
+        item->setText(1, QStringLiteral("[%1]").arg(a.size()));
+        for (qsizetype i = 0; i < a.size(); ++i)
+            addJson(item, QString::number(i), a.at(i), nodes);
+    } else {
+        item->setText(
+            1,
+            QString::fromUtf8(
+                QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact).chopped(1).mid(1)));
+    }
+}
+
+} // namespace
+
+ValueDialog::ValueDialog(QString title, QByteArray value, valueformat::Format format,
+                         QWidget *parent)
+    : QDialog(parent)
+    , m_value(std::move(value)) {
+    setWindowTitle(title);
+    m_format = new QComboBox;
+    const QList<std::pair<QString, valueformat::Format>> formats{
+        {tr("Automatic"), valueformat::Format::Auto},
+        {tr("Text"), valueformat::Format::Text},
+        {tr("JSON"), valueformat::Format::Json},
+        {tr("MessagePack (as JSON)"), valueformat::Format::MessagePack},
+        {tr("Hex"), valueformat::Format::Hex}};
+    for (const auto &[label, f] : formats)
+        m_format->addItem(label, int(f));
+    m_format->setCurrentIndex(m_format->findData(int(format)));
+    connect(m_format, &QComboBox::currentIndexChanged, this, &ValueDialog::start);
+
+    m_text = new QPlainTextEdit;
+    m_text->setReadOnly(true);
+    m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_text->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_tree = new QTreeWidget;
+    m_tree->setHeaderLabels({tr("Key"), tr("Value")});
+    m_tree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_tabs = new QTabWidget;
+    m_tabs->addTab(m_text, tr("Formatted"));
+    m_tabs->addTab(m_tree, tr("Tree"));
+    m_note = new QLabel;
+    m_note->setWordWrap(true);
+
+    auto *copy = new QPushButton(tr("Copy value"));
+    copy->setToolTip(tr("The exact value (as text; bytes that are not UTF-8 escaped)"));
+    connect(copy, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(valueformat::displayText(m_value)); });
+    auto *save = new QPushButton(tr("Save to file..."));
+    save->setToolTip(tr("The exact bytes, unchanged"));
+    connect(save, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save value"));
+        if (path.isEmpty())
+            return;
+        QSaveFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(m_value) != m_value.size() || !f.commit())
+            m_note->setText(tr("Cannot write %1: %2").arg(path, f.errorString()));
+        else
+            m_note->setText(tr("Saved %1 bytes to %2.").arg(m_value.size()).arg(path));
+    });
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto *top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("%1 bytes, shown as").arg(QLocale().toString(m_value.size()))));
+    top->addWidget(m_format);
+    top->addStretch(1);
+    top->addWidget(copy);
+    top->addWidget(save);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_tabs, 1);
+    layout->addWidget(m_note);
+    layout->addWidget(buttons);
+    resize(900, 650);
+
+    connect(&m_watcher, &QFutureWatcher<Formatted>::finished, this,
+            [this] { showFormatted(m_watcher.result()); });
+    start();
+}
+
+QString ValueDialog::shownText() const {
+    return m_text->toPlainText();
+}
+
+ValueDialog::Formatted ValueDialog::format(const QByteArray &value, valueformat::Format f) {
+    using valueformat::Format;
+    Formatted out;
+    if (f == Format::Auto)
+        f = valueformat::detectFormat(value);
+    switch (f) {
+    case Format::Json:
+        if (auto json = valueformat::prettyJson(value)) {
+            out.text = *json;
+            out.json = value;
+            break;
+        }
+        out.note = QStringLiteral("This value is not JSON; shown as text.");
+        out.text = valueformat::displayText(value);
+        break;
+    case Format::MessagePack:
+        if (auto json = valueformat::messagePackJson(value)) {
+            out.text = *json;
+            out.json = json->toUtf8();
+            break;
+        }
+        out.note = QStringLiteral("This value is not MessagePack; shown as hex.");
+        Q_FALLTHROUGH();
+    case Format::Hex:
+        if (value.size() > maxHexBytes)
+            out.note = QStringLiteral("The hex dump shows the first %1 bytes; save the value to "
+                                      "a file for all of it.")
+                           .arg(QLocale().toString(maxHexBytes));
+        out.text =
+            valueformat::hexDump(QByteArrayView(value).first(std::min(value.size(), maxHexBytes)));
+        break;
+    case Format::Text:
+    case Format::Auto:
+        out.text = valueformat::displayText(value);
+        break;
+    }
+    // Very long lines are broken for display (a single 16 MB line would take the text widget
+    // seconds to lay out); copying and saving still give the value as it is.
+    bool broken = false;
+    QString wrapped;
+    qsizetype lineStart = 0;
+    for (qsizetype i = 0; i <= out.text.size(); ++i) {
+        if (i < out.text.size() && out.text.at(i) != QLatin1Char('\n'))
+            continue;
+        for (qsizetype at = lineStart; at < i; at += maxLineChars) {
+            if (at > lineStart) {
+                wrapped += QChar(0x21b5); // a visible mark where the line was broken
+                wrapped += QLatin1Char('\n');
+                broken = true;
+            }
+            wrapped += QStringView(out.text).mid(at, std::min<qsizetype>(maxLineChars, i - at));
+        }
+        if (i < out.text.size())
+            wrapped += QLatin1Char('\n');
+        lineStart = i + 1;
+    }
+    if (broken) {
+        out.text = wrapped;
+        out.note += (out.note.isEmpty() ? QString() : QStringLiteral(" "))
+                    + QStringLiteral("Lines longer than %1 characters are broken for display "
+                                     "(marked %2).")
+                          .arg(maxLineChars)
+                          .arg(QChar(0x21b5));
+    }
+    return out;
+}
+
+void ValueDialog::start() {
+    m_ready = false;
+    m_text->setPlainText(tr("Formatting %1 bytes...").arg(QLocale().toString(m_value.size())));
+    m_watcher.setFuture(QtConcurrent::run(&ValueDialog::format, m_value,
+                                          valueformat::Format(m_format->currentData().toInt())));
+}
+
+void ValueDialog::showFormatted(const Formatted &formatted) {
+    m_text->setPlainText(formatted.text);
+    m_note->setText(formatted.note);
+    fillTree(formatted.json);
+    m_ready = true;
+    Q_EMIT ready();
+}
+
+void ValueDialog::fillTree(const QByteArray &json) {
+    m_tree->clear();
+    const bool usable = !json.isEmpty() && json.size() <= maxTreeBytes;
+    m_tabs->setTabEnabled(1, usable);
+    if (!usable) {
+        if (json.size() > maxTreeBytes)
+            m_tabs->setTabToolTip(1, tr("Values over 4 MiB are not shown as a tree"));
+        return;
+    }
+    const QJsonDocument doc = QJsonDocument::fromJson(json);
+    int nodes = 0;
+    auto *root = new QTreeWidgetItem(m_tree);
+    root->setText(0, tr("(value)"));
+    if (doc.isObject()) {
+        const QJsonObject o = doc.object();
+        root->setText(1, QStringLiteral("{%1}").arg(o.size()));
+        for (auto it = o.begin(); it != o.end(); ++it)
+            addJson(root, it.key(), it.value(), &nodes);
+    } else {
+        const QJsonArray a = doc.array();
+        root->setText(1, QStringLiteral("[%1]").arg(a.size()));
+        for (qsizetype i = 0; i < a.size(); ++i)
+            addJson(root, QString::number(i), a.at(i), &nodes);
+    }
+    m_tree->expandToDepth(1); // the rest collapsed: open what you need
+    if (nodes > maxTreeNodes)
+        m_tabs->setTabToolTip(1, tr("Only the first %1 nodes are shown").arg(maxTreeNodes));
+}
+
+} // namespace streamscope
