@@ -1,5 +1,7 @@
 #include "RedisConnection.h"
 
+#include <atomic>
+
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QLocalSocket>
@@ -8,6 +10,14 @@
 #include <QTcpSocket>
 
 namespace streamscope {
+
+namespace {
+std::atomic<qint64> s_totalCommands{0};
+}
+
+qint64 RedisConnection::totalCommandsSent() {
+    return s_totalCommands.load(std::memory_order_relaxed);
+}
 
 namespace {
 
@@ -237,6 +247,7 @@ Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entr
     if (Error e = send(ReplyParser::formatCommand(args), deadline))
         return fail(e);
     ++m_commandsSent;
+    s_totalCommands.fetch_add(1, std::memory_order_relaxed);
     m_parser.expectEntries(out, entriesDepth, stream);
     auto reply = receive(deadline);
     if (!reply.ok())
@@ -259,6 +270,7 @@ Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &
     if (Error e = send(payload, deadline))
         return fail(e);
     m_commandsSent += commands.size();
+    s_totalCommands.fetch_add(commands.size(), std::memory_order_relaxed);
 
     std::vector<RedisReply> replies;
     replies.reserve(size_t(commands.size()));

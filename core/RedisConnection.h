@@ -65,6 +65,8 @@ public:
     const ConnectionSettings &settings() const { return m_settings; }
     qint64 bytesReceived() const { return m_bytesReceived; }
     qint64 commandsSent() const { return m_commandsSent; }
+    // Commands sent by every connection of this process: StreamScope's own load on servers.
+    static qint64 totalCommandsSent();
 
 private:
     Error connectTransport();

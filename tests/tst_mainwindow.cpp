@@ -93,6 +93,20 @@ private Q_SLOTS:
         for (QLabel *l : labels)
             version = version || l->text().contains(QLatin1String("Redis 7"));
         QVERIFY(version);
+        // And StreamScope's own load: the commands it sends per second (polls and the tail).
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (QLabel *l : window.statusBar()->findChildren<QLabel *>())
+                    if (l->text().startsWith(QLatin1String("own load ")))
+                        return l->text().section(QLatin1Char(' '), 2, 2).toDouble() > 0;
+                return false;
+            }(),
+            6000);
+
+        // F5 polls now: a new stream is listed without waiting for the next poll.
+        run(*admin, {"XADD", "late-stream", "*", "f", "v"});
+        QTest::keyClick(&window, Qt::Key_F5);
+        QTRY_COMPARE_WITH_TIMEOUT(window.streamModel()->rowCount(), 3, 5000);
 
         const QImage shot = window.grab().toImage();
         QVERIFY(!shot.isNull());

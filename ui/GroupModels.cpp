@@ -137,6 +137,26 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
 }
 
 QVariant GroupsModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole) {
+        switch (section) {
+        case ConsumersColumn:
+            return tr("Consumers the group knows (XINFO GROUPS), dead or alive");
+        case PendingColumn:
+            return tr("Entries delivered to a consumer and not acknowledged yet (XACK): work in "
+                      "progress, or work a dead consumer left behind");
+        case LagColumn:
+            return tr("Lag: entries of the stream this group has not been delivered yet (the "
+                      "server's lag on 7.0+; \"~\" marks an estimate, \"unknown\" says why)");
+        case TimeLagColumn:
+            return tr("Time lag: how long the oldest entry not yet delivered has waited");
+        case OldestPendingColumn:
+            return tr("Age of the oldest delivered, unacknowledged entry");
+        case StatusColumn:
+            return tr("The worst finding of the health rules for this group (see Findings)");
+        default:
+            return {};
+        }
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     static const char *names[] = {"Stream", "Group",    "Consumers",      "Pending",

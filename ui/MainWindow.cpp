@@ -10,6 +10,7 @@
 #include "LiveEventModel.h"
 #include "PublishView.h"
 #include "StreamBrowser.h"
+#include "StreamBrowserModel.h"
 #include "StreamListModel.h"
 #include "ValueFormat.h"
 
@@ -20,6 +21,7 @@
 #include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QElapsedTimer>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -38,6 +40,7 @@
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QToolBar>
 
 namespace streamscope {
@@ -133,6 +136,11 @@ void MainWindow::buildUi() {
         m_urlEdit->selectAll();
     });
     addAction(focusUrl);
+    auto *refresh = new QAction(tr("Refresh"), this);
+    refresh->setShortcut(QKeySequence::Refresh); // F5
+    refresh->setToolTip(tr("Poll streams and groups now, and reload the open views"));
+    connect(refresh, &QAction::triggered, this, &MainWindow::refresh);
+    addAction(refresh);
 
     m_streamView = new QTableView;
     m_streamView->setObjectName(QStringLiteral("streamList"));
@@ -252,9 +260,28 @@ void MainWindow::buildUi() {
     m_rateLabel = new QLabel;
     m_rateLabel->setToolTip(tr("Entries and bytes per second read by the live tail"));
     m_reconnectLabel = new QLabel;
+    m_loadLabel = new QLabel;
+    m_loadLabel->setToolTip(tr("StreamScope's own load on the server: commands per second sent by "
+                               "all its connections (tail, polls, views, actions)"));
+    auto *loadTimer = new QTimer(this);
+    connect(loadTimer, &QTimer::timeout, this,
+            [this, last = RedisConnection::totalCommandsSent(), clock = QElapsedTimer()]() mutable {
+                if (!clock.isValid()) {
+                    clock.start();
+                    return;
+                }
+                const qint64 now = RedisConnection::totalCommandsSent();
+                const double perSecond =
+                    double(now - last) * 1000.0 / double(std::max<qint64>(1, clock.restart()));
+                last = now;
+                m_loadLabel->setText(m_tail ? tr("own load %1 cmd/s").arg(perSecond, 0, 'f', 1)
+                                            : QString());
+            });
+    loadTimer->start(2000);
     statusBar()->addWidget(m_serverLabel);
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_reconnectLabel);
+    statusBar()->addPermanentWidget(m_loadLabel);
     onTailState(TailState::Stopped, {});
 }
 
@@ -325,7 +352,8 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     connect(poller, &ServerPoller::streamsListed, this, &MainWindow::onStreamsListed);
     connect(poller, &ServerPoller::serverInfo, this, [this](const ServerInfo &info) {
         m_serverLabel->setText(
-            tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
+            (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": "))
+            + tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
     });
 
     m_groupPoller = std::make_unique<GroupPollerThread>(settings, m_groupOptions);
@@ -521,6 +549,18 @@ void MainWindow::openExport(const ExportChoices &choices) {
                 tr("Exported %1 entries to %2.").arg(outcome.written).arg(outcome.path), 10000);
     });
     dialog->show();
+}
+
+void MainWindow::refresh() {
+    if (!m_tail)
+        return;
+    m_poller->poller()->pollNow();
+    m_groupPoller->poller()->pollNow();
+    m_flow->refresh();
+    m_charts->refresh();
+    if (m_tabs->currentWidget() == m_browser && !m_browser->model()->stream().isEmpty())
+        m_browser->openStream(m_browser->model()->stream());
+    statusBar()->showMessage(tr("Refreshed."), 2000);
 }
 
 QStringList MainWindow::selectedStreams() const {

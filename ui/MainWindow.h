@@ -85,6 +85,8 @@ public:
     // Asks for a password (a dialog); replaceable for tests.
     std::function<std::optional<QString>(const QString &name)> askPassword;
     QStringList selectedStreams() const;
+    // F5: poll now and reload what is shown.
+    void refresh();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -118,6 +120,7 @@ private:
     QLabel *m_serverLabel = nullptr;
     QLabel *m_rateLabel = nullptr;
     QLabel *m_reconnectLabel = nullptr;
+    QLabel *m_loadLabel = nullptr;
     QLabel *m_readOnlyLabel = nullptr;
     QAction *m_readOnlyAction = nullptr;
     QTabWidget *m_tabs = nullptr;
