@@ -33,8 +33,8 @@ public:
     void setWindowMinutes(int minutes);
     int windowMinutesShown() const;
     void refresh();
-    qint64 refreshCount() const { return m_refreshes; }
-    std::function<qint64()> clock;
+    qint64 refreshCount() const { return m_refreshes; } // redraws (only while visible)
+    std::function<qint64()> clock; // when samples arrive; the wall clock by default
 
     // For tests: the series a chart shows ("rate", "length", "lag", "pending") and their points.
     QStringList seriesNames(const QString &chart) const;

@@ -2,15 +2,18 @@
 // redis-server, then times, through the same worker thread and model the GUI uses, opening the
 // newest page and jumping to 20 random moments (targets: < 200 ms each).
 // Usage: bench_browser [ENTRIES]
+#include "EntryDetailView.h"
 #include "GroupActions.h"
 #include "LocalRedisServer.h"
 #include "RedisConnection.h"
 #include "StreamBrowserModel.h"
+#include "ValueDialog.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QRandomGenerator>
+#include <QTimer>
 
 #include <algorithm>
 #include <cstdio>
@@ -71,5 +74,49 @@ int main(int argc, char **argv) {
                 model.rowCount() ? StreamBrowserModel::pageSize : 0, newest.at(2), newest.last());
     std::printf("jump to a random moment: median %.1f ms, max %.1f ms over 20 (target < 200)\n",
                 jumps.at(10), jumps.last());
+
+    // A 16 MB value: the details pane, then the whole value in its window, with the GUI
+    // thread's longest stall measured by a 5 ms timer throughout.
+    QByteArray huge(16 * 1024 * 1024, 'x');
+    for (qsizetype i = 0; i < huge.size(); i += 100)
+        huge[i] = char('a' + (i / 100) % 26);
+    c.command({"XADD", "huge", "*", "value", huge}, 60000);
+    StreamEntryList found;
+    c.commandEntries({"XRANGE", "huge", "-", "+"}, 0, &found, 60000, "huge");
+    qint64 worst = 0, last = 0;
+    QElapsedTimer ticks;
+    ticks.start();
+    QTimer probe;
+    probe.setInterval(5);
+    QObject::connect(&probe, &QTimer::timeout, [&] {
+        worst = std::max(worst, ticks.elapsed() - last);
+        last = ticks.elapsed();
+    });
+    EntryDetailView detail;
+    detail.resize(800, 600);
+    detail.show();
+    probe.start();
+    QElapsedTimer shown;
+    shown.start();
+    detail.showEntry(found.first());
+    const double paneMs = shown.nsecsElapsed() / 1e6;
+    QEventLoop settle;
+    QTimer::singleShot(200, &settle, &QEventLoop::quit);
+    settle.exec();
+    const qint64 paneStall = worst;
+    worst = 0;
+    last = ticks.elapsed();
+    shown.restart();
+    ValueDialog *whole = detail.openValue(0);
+    QEventLoop ready;
+    QObject::connect(whole, &ValueDialog::ready, &ready, &QEventLoop::quit);
+    if (!whole->isReady())
+        ready.exec();
+    const double wholeMs = shown.nsecsElapsed() / 1e6;
+    QTimer::singleShot(200, &settle, &QEventLoop::quit);
+    settle.exec();
+    std::printf("16 MB value: details pane %.0f ms (longest GUI stall %lld ms); opened whole "
+                "in %.0f ms (longest GUI stall %lld ms)\n",
+                paneMs, paneStall, wholeMs, worst);
     return 0;
 }
