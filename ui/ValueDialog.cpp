@@ -18,6 +18,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QTabWidget>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -193,15 +194,44 @@ ValueDialog::Formatted ValueDialog::format(const QByteArray &value, valueformat:
 
 void ValueDialog::start() {
     m_ready = false;
+    ++m_generation;
     m_text->setPlainText(tr("Formatting %1 bytes...").arg(QLocale().toString(m_value.size())));
     m_watcher.setFuture(QtConcurrent::run(&ValueDialog::format, m_value,
                                           valueformat::Format(m_format->currentData().toInt())));
 }
 
 void ValueDialog::showFormatted(const Formatted &formatted) {
-    m_text->setPlainText(formatted.text);
+    // Laying out megabytes of text at once would stall the window: the text goes in slices of
+    // whole lines, one slice per turn of the event loop.
+    m_pending = formatted.text;
+    m_pendingAt = 0;
+    m_text->clear();
     m_note->setText(formatted.note);
     fillTree(formatted.json);
+    appendSlice(++m_generation);
+}
+
+void ValueDialog::appendSlice(int generation) {
+    if (generation != m_generation)
+        return; // another format was chosen meanwhile
+    constexpr qsizetype sliceChars = 128 * 1024;
+    if (m_pendingAt < m_pending.size() || m_pendingAt == 0) {
+        qsizetype end = std::min(m_pending.size(), m_pendingAt + sliceChars);
+        if (end < m_pending.size()) {
+            const qsizetype newline = m_pending.indexOf(QLatin1Char('\n'), end);
+            end = newline < 0 ? m_pending.size() : newline;
+        }
+        m_text->appendPlainText(
+            QStringView(m_pending).mid(m_pendingAt, end - m_pendingAt).toString());
+        m_pendingAt = end + 1; // past the newline
+        if (m_pendingAt < m_pending.size()) {
+            QTimer::singleShot(0, this, [this, generation] { appendSlice(generation); });
+            return;
+        }
+    }
+    m_pending.clear();
+    m_text->moveCursor(QTextCursor::Start);
+    m_text->ensureCursorVisible();
     m_ready = true;
     Q_EMIT ready();
 }

@@ -43,6 +43,7 @@ private:
     void start();
     void showFormatted(const Formatted &formatted);
     void fillTree(const QByteArray &json);
+    void appendSlice(int generation);
 
     QByteArray m_value;
     QComboBox *m_format;
@@ -52,6 +53,9 @@ private:
     QLabel *m_note;
     QFutureWatcher<Formatted> m_watcher;
     bool m_ready = false;
+    QString m_pending; // formatted text not yet in the widget
+    qsizetype m_pendingAt = 0;
+    int m_generation = 0;
 };
 
 } // namespace streamscope

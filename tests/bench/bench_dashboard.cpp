@@ -9,6 +9,7 @@
 // prints peak resident memory.
 // Targets: stall < 50 ms, flow and charts >= 1 update/s, RSS < 400 MB.
 // Usage: bench_dashboard [ORDERS_PER_S] [SECONDS] [HOUR_EQUIVALENT_ORDERS]
+#include "BenchSupport.h"
 #include "ChartsView.h"
 #include "FlowView.h"
 #include "LiveEventModel.h"
@@ -32,16 +33,6 @@
 
 using namespace streamscope;
 
-static long residentKiB() {
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLong();
-    return -1;
-}
-
 // Runs the event loop for ms while the probe measures.
 static void runFor(qint64 ms) {
     QElapsedTimer t;
@@ -63,18 +54,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     QTemporaryDir dir;
-    const QString bin = QCoreApplication::applicationDirPath();
-    std::vector<std::unique_ptr<QProcess>> services;
+    bench::Services services(QCoreApplication::applicationDirPath(), server.url(), dir.path());
     auto launch = [&](const QString &program, const QStringList &args) {
-        auto p = std::make_unique<QProcess>();
-        p->setProgram(bin + QLatin1Char('/') + program);
-        p->setArguments(QStringList{QStringLiteral("--url"), server.url()} + args);
-        p->setStandardErrorFile(dir.filePath(program + QStringLiteral(".log")), QIODevice::Append);
-        p->setStandardOutputFile(QProcess::nullDevice());
-        dieWithParent(*p);
-        p->start();
-        p->waitForStarted();
-        services.push_back(std::move(p));
+        services.launch(program, args);
     };
     for (const char *name : {"p1", "p2"})
         launch(QStringLiteral("payment-service"),
@@ -95,26 +77,9 @@ int main(int argc, char **argv) {
     FlowView *flow = window.flowView();
     ChartsView *charts = window.chartsView();
 
-    // The GUI-thread probe: gaps between 5 ms ticks; and refresh counts per second.
-    QList<qint64> gaps;
-    long peakKiB = 0;
-    QElapsedTimer tickClock;
-    tickClock.start();
-    qint64 lastTick = 0;
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    probe.setInterval(5);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
-        const qint64 now = tickClock.elapsed();
-        gaps.append(now - lastTick);
-        lastTick = now;
-        if (gaps.size() % 20 == 0)
-            peakKiB = std::max(peakKiB, residentKiB());
-    });
-    runFor(5000); // streams listed, tail live, shop warmed up
+    bench::StallProbe probe; // the GUI thread: gaps between 5 ms ticks, peak memory
+    runFor(5000);            // streams listed, tail live, shop warmed up
     std::printf("phase 1: %d orders/s from the shop for %d s, charts tab shown\n", rate, seconds);
-    gaps.clear();
-    lastTick = tickClock.elapsed();
     probe.start();
     int minFlow = INT_MAX, minCharts = INT_MAX;
     qint64 firstCompleted = flow->stats().completed;
@@ -125,11 +90,9 @@ int main(int argc, char **argv) {
         minCharts = std::min<int>(minCharts, int(charts->refreshCount() - c0));
     }
     probe.stop();
-    std::sort(gaps.begin(), gaps.end());
     const FlowStats &fs = flow->stats();
     std::printf("  GUI thread:      longest stall %lld ms, p99 tick gap %lld ms (target < 50)\n",
-                gaps.isEmpty() ? 0 : gaps.last(),
-                gaps.isEmpty() ? 0 : gaps.at(qsizetype(gaps.size() * 0.99)));
+                probe.worst(), probe.percentile(0.99));
     std::printf("  updates:         flow view >= %d/s, charts >= %d/s in every second (target "
                 ">= 1)\n",
                 minFlow, minCharts);
@@ -137,11 +100,9 @@ int main(int argc, char **argv) {
                 "waiting; latency p50 %lld ms, p90 %lld ms, p99 %lld ms\n",
                 fs.completed - firstCompleted, double(fs.completed - firstCompleted) / seconds,
                 fs.failed, fs.waiting, fs.p50, fs.p90, fs.p99);
-    std::printf("  resident memory: peak %.0f MB\n", peakKiB / 1024.0);
-    for (auto &p : services) {
-        p->terminate();
-        p->waitForFinished(5000);
-    }
+    std::printf("  resident memory: peak %.0f MB\n", probe.peakKiB() / 1024.0);
+    const long phase1KiB = probe.peakKiB();
+    services.stop();
 
     // Phase 2: an hour of orders and payments, as fast as the server takes them.
     std::printf("phase 2: %ld orders and %ld payments (an hour at %d/s), as fast as possible\n",
@@ -179,20 +140,16 @@ int main(int argc, char **argv) {
         const qint64 real = QDateTime::currentMSecsSinceEpoch() - realStart;
         return realStart + qint64(double(real) * 3600000.0 / expectedMs);
     };
-    gaps.clear();
-    lastTick = tickClock.elapsed();
     probe.start();
     while (!done && phase2.elapsed() < 30 * 60 * 1000) {
         runFor(1000);
         if (phase2.elapsed() / 1000 % 10 == 0)
             std::printf("  ... %ld orders sent, %lld flows completed, RSS %.0f MB\n", sent.load(),
-                        flow->stats().completed, residentKiB() / 1024.0);
+                        flow->stats().completed, bench::residentKiB() / 1024.0);
     }
     runFor(5000); // the tail catches up
     probe.stop();
     loader.join();
-    peakKiB = std::max(peakKiB, residentKiB());
-    std::sort(gaps.begin(), gaps.end());
     qsizetype points = 0;
     for (const char *name : {"rate", "length", "lag", "pending"})
         points += charts->history(QString::fromLatin1(name)).pointCount();
@@ -206,9 +163,9 @@ int main(int argc, char **argv) {
     std::printf("  charts:          %lld points kept over all series\n", qlonglong(points));
     std::printf("  GUI thread:      longest stall %lld ms under this stress (not the target "
                 "load)\n",
-                gaps.isEmpty() ? 0 : gaps.last());
+                probe.worst());
     std::printf("  resident memory: peak %.0f MB over both phases (target < 400)\n",
-                peakKiB / 1024.0);
+                std::max(phase1KiB, probe.peakKiB()) / 1024.0);
     window.disconnectFromServer();
     return 0;
 }

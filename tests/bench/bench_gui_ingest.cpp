@@ -3,6 +3,7 @@
 // longest GUI-thread stall (gap between 5 ms timer ticks), the 99th percentile, peak resident
 // memory and whether the row cap held. Targets: stall < 50 ms, RSS < 300 MB.
 // Usage: bench_gui_ingest [RATE] [SECONDS]
+#include "BenchSupport.h"
 #include "LiveEventModel.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
@@ -20,16 +21,6 @@
 #include <thread>
 
 using namespace streamscope;
-
-static long residentKiB() {
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLong();
-    return -1;
-}
 
 int main(int argc, char **argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -87,31 +78,16 @@ int main(int argc, char **argv) {
         }
     });
 
-    QList<qint64> gaps;
-    long peakKiB = 0;
-    QElapsedTimer tickClock;
-    tickClock.start();
-    qint64 lastTick = 0;
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    probe.setInterval(5);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
-        const qint64 now = tickClock.elapsed();
-        gaps.append(now - lastTick);
-        lastTick = now;
-        if (gaps.size() % 20 == 0)
-            peakKiB = std::max(peakKiB, residentKiB());
-    });
+    bench::StallProbe probe;
     probe.start();
     QTimer::singleShot(seconds * 1000 + 2000, &app, &QCoreApplication::quit);
     QApplication::exec();
     stop = true;
     loader.join();
-    peakKiB = std::max(peakKiB, residentKiB());
-
-    std::sort(gaps.begin(), gaps.end());
-    const qint64 worst = gaps.isEmpty() ? 0 : gaps.last();
-    const qint64 p99 = gaps.isEmpty() ? 0 : gaps.at(qsizetype(gaps.size() * 0.99));
+    probe.stop();
+    const qint64 worst = probe.worst();
+    const qint64 p99 = probe.percentile(0.99);
+    const long peakKiB = probe.peakKiB();
     std::printf("loaded:            %ld entries in %d s (%.0f/s asked %d/s)\n", sent.load(),
                 seconds, double(sent.load()) / seconds, rate);
     std::printf("rows in the table: %d (cap %d, dropped %lld)\n", window.eventModel()->rowCount(),

@@ -2,6 +2,7 @@
 // private redis-server. Prints orders/s placed and paid end to end, and the p50/p99 time from
 // order.created to payment.completed (from the entry IDs' timestamps).
 // Usage: bench_shop [ORDERS [RATE]]   (default 20000 orders, RATE 0 = as fast as it can)
+#include "BenchSupport.h"
 #include "LocalRedisServer.h"
 #include "RedisConnection.h"
 #include "StreamEntry.h"
@@ -47,18 +48,9 @@ int main(int argc, char **argv) {
     }
     QTemporaryDir dir;
     const QString bin = QCoreApplication::applicationDirPath();
-    const QStringList url{QStringLiteral("--url"), server.url()};
-    std::vector<std::unique_ptr<QProcess>> services;
+    bench::Services services(QCoreApplication::applicationDirPath(), server.url(), dir.path());
     auto launch = [&](const QString &program, const QStringList &args) {
-        auto p = std::make_unique<QProcess>();
-        p->setProgram(bin + QLatin1Char('/') + program);
-        p->setArguments(url + args);
-        p->setStandardErrorFile(dir.filePath(program + ".log"), QIODevice::Append);
-        p->setStandardOutputFile(QProcess::nullDevice());
-        dieWithParent(*p);
-        p->start();
-        p->waitForStarted();
-        services.push_back(std::move(p));
+        services.launch(program, args);
     };
     for (const char *name : {"p1", "p2"})
         launch(QStringLiteral("payment-service"),
@@ -107,9 +99,6 @@ int main(int argc, char **argv) {
                 payments.size() / qMax(paySpan, 0.001));
     std::printf("order.created -> payment: p50 %lld ms, p99 %lld ms, max %lld ms\n", pct(0.5),
                 pct(0.99), pct(1.0));
-    for (auto &p : services) {
-        p->terminate();
-        p->waitForFinished(5000);
-    }
+    services.stop();
     return paid >= orders ? 0 : 1;
 }

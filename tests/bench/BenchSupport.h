@@ -1,0 +1,108 @@
+#pragma once
+
+// Shared by the benchmarks: resident memory, a GUI-thread stall probe, and launching the shop's
+// service processes.
+
+#include "LocalRedisServer.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTimer>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+namespace streamscope::bench {
+
+// This process's resident memory in KiB (VmRSS), -1 when unknown.
+inline long residentKiB() {
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLong();
+    return -1;
+}
+
+// Measures the GUI thread: a 5 ms precise timer records the gaps between its ticks (a long gap
+// is a stall), and samples peak resident memory every 100 ms.
+class StallProbe {
+public:
+    StallProbe() {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const qint64 now = m_clock.elapsed();
+            m_gaps.append(now - m_last);
+            m_last = now;
+            if (m_gaps.size() % 20 == 0)
+                m_peakKiB = std::max(m_peakKiB, residentKiB());
+        });
+        m_clock.start();
+    }
+    void start() {
+        m_gaps.clear();
+        m_last = m_clock.elapsed();
+        m_timer.start();
+    }
+    void stop() {
+        m_timer.stop();
+        m_peakKiB = std::max(m_peakKiB, residentKiB());
+    }
+    qint64 worst() const {
+        return m_gaps.isEmpty() ? 0 : *std::max_element(m_gaps.cbegin(), m_gaps.cend());
+    }
+    qint64 percentile(double q) const {
+        if (m_gaps.isEmpty())
+            return 0;
+        QList<qint64> sorted = m_gaps;
+        std::sort(sorted.begin(), sorted.end());
+        return sorted.at(std::min(sorted.size() - 1, qsizetype(double(sorted.size()) * q)));
+    }
+    long peakKiB() const { return m_peakKiB; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    QList<qint64> m_gaps;
+    qint64 m_last = 0;
+    long m_peakKiB = 0;
+};
+
+// Starts bin/program --url URL args..., logging to logDir/program.log; killed with the bench.
+class Services {
+public:
+    Services(QString binDir, QString url, QString logDir)
+        : m_bin(std::move(binDir))
+        , m_url(std::move(url))
+        , m_logs(std::move(logDir)) {}
+    ~Services() { stop(); }
+    void launch(const QString &program, const QStringList &args) {
+        auto p = std::make_unique<QProcess>();
+        p->setProgram(m_bin + QLatin1Char('/') + program);
+        p->setArguments(QStringList{QStringLiteral("--url"), m_url} + args);
+        p->setStandardErrorFile(m_logs + QLatin1Char('/') + program + QStringLiteral(".log"),
+                                QIODevice::Append);
+        p->setStandardOutputFile(QProcess::nullDevice());
+        dieWithParent(*p);
+        p->start();
+        p->waitForStarted();
+        m_processes.push_back(std::move(p));
+    }
+    void stop() {
+        for (auto &p : m_processes) {
+            p->terminate();
+            p->waitForFinished(5000);
+        }
+        m_processes.clear();
+    }
+
+private:
+    QString m_bin, m_url, m_logs;
+    std::vector<std::unique_ptr<QProcess>> m_processes;
+};
+
+} // namespace streamscope::bench
