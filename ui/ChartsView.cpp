@@ -33,7 +33,10 @@ public:
         m_chart->setTitle(title);
         m_chart->legend()->setAlignment(Qt::AlignBottom);
         m_time->setFormat(QStringLiteral("HH:mm:ss"));
-        m_time->setTickCount(6);
+        // A real range before the chart is first shown: in Qt 6.4 a date axis whose first
+        // range is set only after showing draws no labels at all.
+        const QDateTime now = QDateTime::currentDateTime();
+        m_time->setRange(now.addSecs(-300), now);
         m_values->setLabelFormat(QStringLiteral("%.0f"));
         m_values->setTickCount(5);
         m_values->setMin(0);

@@ -206,6 +206,8 @@ void FlowView::buildUi() {
                 lookup(item->text().toUtf8());
         });
     auto *lists = new QTabWidget;
+    m_lists = lists;
+    connect(lists, &QTabWidget::tabBarClicked, this, [this] { m_listChosen = true; });
     lists->addTab(m_waiting, tr("Waiting too long"));
     lists->addTab(m_finished, tr("Recently finished"));
     lists->setTabToolTip(0, tr("Flows with a start event and no end event, older than the "
@@ -222,13 +224,16 @@ void FlowView::buildUi() {
         if (!m_key->text().trimmed().isEmpty())
             lookup(m_key->text().trimmed().toUtf8());
     });
-    m_lookupNote = new QLabel;
+    m_lookupNote = new QLabel(tr("Double-click a flow, or type a key, to see its events in both "
+                                 "streams side by side."));
     m_lookupNote->setWordWrap(true);
     auto *findRow = new QHBoxLayout;
     findRow->addWidget(new QLabel(tr("Where is")));
     findRow->addWidget(m_key, 1);
     findRow->addWidget(find);
     auto *sides = new QSplitter(Qt::Horizontal);
+    m_sidesBox = sides;
+    sides->hide(); // until there is something to show
     for (Side &side : m_sides) {
         auto *box = new QWidget;
         auto *v = new QVBoxLayout(box);
@@ -391,6 +396,11 @@ void FlowView::refresh() {
         }
         t->setUpdatesEnabled(true);
     };
+    // Until the user picks a list, show the one with something in it.
+    if (!m_listChosen)
+        m_lists->setCurrentWidget(
+            m_stats.oldestWaiting.isEmpty() && !m_stats.recentFinished.isEmpty() ? m_finished
+                                                                                 : m_waiting);
     fill(m_waiting, int(m_stats.oldestWaiting.size()), [&](int r) {
         const WaitingFlow &f = m_stats.oldestWaiting.at(r);
         return QStringList{QString::fromUtf8(f.key),
@@ -452,6 +462,7 @@ void FlowView::lookup(const QByteArray &key) {
 
 void FlowView::showLookup(const KeyLookupResult &result) {
     m_lookup = result;
+    m_sidesBox->show();
     m_lookupNote->setText(result.describe());
     for (int i = 0; i < 2; ++i) {
         Side &side = m_sides[i];

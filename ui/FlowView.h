@@ -13,6 +13,7 @@ class QLabel;
 class QLineEdit;
 class QListWidget;
 class QSpinBox;
+class QTabWidget;
 class QTableWidget;
 class QTimer;
 class QValueAxis;
@@ -78,6 +79,9 @@ private:
     QValueAxis *m_countAxis;
     QTableWidget *m_waiting;
     QTableWidget *m_finished;
+    QTabWidget *m_lists;
+    QWidget *m_sidesBox;
+    bool m_listChosen = false;
     QLineEdit *m_key;
     QLabel *m_lookupNote;
     struct Side {

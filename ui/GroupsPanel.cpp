@@ -158,6 +158,8 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_chart->addSeries(m_pendingSeries);
     m_timeAxis = new QDateTimeAxis;
     m_timeAxis->setFormat(QStringLiteral("HH:mm:ss"));
+    // A real range before the first show, or Qt 6.4 draws this date axis without labels.
+    m_timeAxis->setRange(QDateTime::currentDateTime().addSecs(-60), QDateTime::currentDateTime());
     m_valueAxis = new QValueAxis;
     m_valueAxis->setLabelFormat(QStringLiteral("%d"));
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
