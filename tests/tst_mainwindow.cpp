@@ -116,6 +116,30 @@ private Q_SLOTS:
         QVERIFY(window.stateText().contains(QLatin1String("stopped")));
     }
 
+    void aStreamCreatedWhileWatchingIsReadFromItsStart() {
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"FLUSHALL"});
+        run(*admin, {"XADD", "existing", "*", "f", "before"}); // there at the first listing
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        QTRY_COMPARE(window.streamModel()->rowCount(), 1);
+        QTRY_VERIFY(window.stateText().contains(QLatin1String("live")));
+        // Created between two listings: every entry of it must still arrive.
+        addEntries(*admin, "created-later", 0, 25);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            [&] {
+                window.eventModel()->flush();
+                int n = 0;
+                for (int row = 0; row < window.eventModel()->rowCount(); ++row)
+                    n += window.eventModel()->entry(row).stream == "created-later";
+                return n;
+            }(),
+            25, 10000);
+        // The stream that was there is still tailed from "now": its old entry is not shown.
+        for (int row = 0; row < window.eventModel()->rowCount(); ++row)
+            QVERIFY(window.eventModel()->entry(row).stream != "existing");
+    }
+
     void followsTheTailOnlyAtTheBottom() {
         MainWindow window;
         window.show();

@@ -381,6 +381,7 @@ void MainWindow::disconnectFromServer() {
     m_poller.reset();
     m_tail.reset();
     m_tailed.clear();
+    m_listedOnce = false;
     m_connectButton->setText(tr("Connect"));
     onTailState(TailState::Stopped, {});
 }
@@ -394,11 +395,17 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
     m_publish->setStreams(names);
     if (!m_tail)
         return;
+    // Streams there at the first listing are tailed from now ("$"). A stream that appears
+    // later was created while we watched, so all of it is new: it is read from its start (or
+    // the first payments of a new payment stream would be missed, and their orders would look
+    // unpaid). When the listing is cut short a "new" stream may be an old one: then from now.
+    const QByteArray fromForNew = m_listedOnce && !truncated ? QByteArray("0") : QByteArray("$");
+    m_listedOnce = true;
     QSet<QByteArray> now;
     for (const StreamInfo &s : streams) {
         now.insert(s.name);
         if (!m_tailed.contains(s.name))
-            m_tail->tailer()->addStream(s.name, "$");
+            m_tail->tailer()->addStream(s.name, fromForNew);
     }
     for (const QByteArray &gone : m_tailed)
         if (!now.contains(gone))

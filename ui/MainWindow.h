@@ -149,6 +149,7 @@ private:
     QLabel *m_tagLabel = nullptr;
     QSplitter *m_liveSplitter = nullptr;
     QSet<QByteArray> m_tailed;
+    bool m_listedOnce = false; // the first listing of this connection is done
     TailState m_state = TailState::Stopped;
     bool m_followTail = true;
 };

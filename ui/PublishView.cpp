@@ -287,6 +287,16 @@ void PublishView::loadTemplate(const PublishTemplate &t) {
     showProblems({});
 }
 
+bool PublishView::loadTemplate(const QString &name) {
+    for (int i = 0; i < m_templates.size(); ++i)
+        if (m_templates.at(i).name == name) {
+            m_template->setCurrentIndex(i + 1);
+            loadTemplate(m_templates.at(i));
+            return true;
+        }
+    return false;
+}
+
 void PublishView::loadEntry(const StreamEntry &entry) {
     m_stream->setCurrentText(QString::fromUtf8(entry.stream));
     FieldList fields;

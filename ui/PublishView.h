@@ -45,6 +45,7 @@ public:
     // Fills the form from an entry (the browser's "Copy to publish form").
     void loadEntry(const StreamEntry &entry);
     void loadTemplate(const PublishTemplate &t);
+    bool loadTemplate(const QString &name); // false: no template of that name
 
     // The form as a request; a JSON parse problem is returned in *problems.
     PublishRequest request(PublishProblems *problems) const;

@@ -1,5 +1,6 @@
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
+#include "PublishView.h"
 #include "ShopDemo.h"
 #include "StreamBrowser.h"
 
@@ -67,8 +68,13 @@ int main(int argc, char **argv) {
     const QCommandLineOption browse(QStringLiteral("browse"),
                                     QStringLiteral("Open STREAM's history in the Browse tab."),
                                     QStringLiteral("STREAM"));
+    const QCommandLineOption publishTemplate(
+        QStringLiteral("template"),
+        QStringLiteral("Open the Publish tab filled from template NAME (order.created, "
+                       "payment.completed or your own)."),
+        QStringLiteral("NAME"));
     parser.addOptions({url, demo, screenshot, screenshotAfter, rowCap, readOnly, tab, idleThreshold,
-                       maxDeliveries, browse});
+                       maxDeliveries, browse, publishTemplate});
     parser.process(app);
 
     if (parser.isSet(url) && parser.isSet(demo)) {
@@ -143,6 +149,14 @@ int main(int argc, char **argv) {
             settings->readOnly = window.isReadOnly();
             window.connectTo(settings.value());
         }
+    }
+    if (parser.isSet(publishTemplate)) {
+        if (!window.publishView()->loadTemplate(parser.value(publishTemplate))) {
+            std::fprintf(stderr, "streamscope: there is no template called %s\n",
+                         qPrintable(parser.value(publishTemplate)));
+            return 2;
+        }
+        window.showTab(QStringLiteral("publish"));
     }
     if (parser.isSet(browse)) {
         window.tabs()->setCurrentWidget(window.browser());
