@@ -1,6 +1,7 @@
 #include "Export.h"
 
 #include "RedisConnection.h"
+#include "StreamPaging.h"
 #include "ValueFormat.h"
 
 #include <QDateTime>
@@ -233,18 +234,12 @@ QString exportFromServer(RedisConnection &c, const ExportSource &source, EntryWr
 
 } // namespace
 
-ExportOutcome exportTo(const ExportSource &source, const QString &path, ExportFormat format,
-                       const ConnectionSettings *settings,
-                       const std::function<void(qint64, double)> &progress,
-                       const std::atomic<bool> &cancel) {
+ExportOutcome exportToDevice(const ExportSource &source, QIODevice *device, ExportFormat format,
+                             const ConnectionSettings *settings,
+                             const std::function<void(qint64, double)> &progress,
+                             const std::atomic<bool> &cancel) {
     ExportOutcome out;
-    out.path = path;
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        out.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return out;
-    }
-    EntryWriter writer(&file, format);
+    EntryWriter writer(device, format);
     QString error;
     if (source.kind == ExportSource::Kind::Entries) {
         for (qsizetype at = 0; at < source.entries.size() && error.isEmpty(); at += pageSize) {
@@ -267,17 +262,61 @@ ExportOutcome exportTo(const ExportSource &source, const QString &path, ExportFo
         else
             error = exportFromServer(c, source, writer, progress, cancel, &out.cancelled);
     }
-    if (!error.isEmpty() || out.cancelled) {
-        file.cancelWriting();
-        out.error = error;
-        return out;
-    }
-    if (!file.commit()) {
+    out.error = error;
+    out.written = error.isEmpty() && !out.cancelled ? writer.written() : 0;
+    return out;
+}
+
+ExportOutcome exportTo(const ExportSource &source, const QString &path, ExportFormat format,
+                       const ConnectionSettings *settings,
+                       const std::function<void(qint64, double)> &progress,
+                       const std::atomic<bool> &cancel) {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        ExportOutcome out;
+        out.path = path;
         out.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
         return out;
     }
-    out.written = writer.written();
+    ExportOutcome out = exportToDevice(source, &file, format, settings, progress, cancel);
+    out.path = path;
+    if (!out.error.isEmpty() || out.cancelled) {
+        file.cancelWriting(); // the file stays as it was
+        return out;
+    }
+    if (!file.commit()) {
+        out.written = 0;
+        out.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    }
     return out;
+}
+
+Result<ExportSource> ExportSource::range(const QByteArray &stream, const QString &fromText,
+                                         const QString &toText, const QDate &today) {
+    ExportSource s;
+    s.kind = Kind::Range;
+    s.stream = stream;
+    if (!fromText.trimmed().isEmpty()) {
+        auto from = parseIdOrTime(fromText, today);
+        if (!from.ok())
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("From: %1").arg(from.error().message));
+        s.from = from->id;
+        if (s.from.seq == std::numeric_limits<quint64>::max())
+            s.from.seq = 0; // a moment: from its first entry on
+    }
+    if (!toText.trimmed().isEmpty()) {
+        auto to = parseIdOrTime(toText, today);
+        if (!to.ok())
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("To: %1").arg(to.error().message));
+        s.to = to->id;
+    }
+    if (s.to < s.from)
+        return Error(Error::Kind::InvalidArgument,
+                     QStringLiteral("The range ends before it starts: \"to\" must not be "
+                                    "earlier than \"from\"."));
+    return s;
 }
 
 void ExportJob::run() {

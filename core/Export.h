@@ -4,6 +4,7 @@
 #include "StreamEntry.h"
 #include "WorkerThread.h"
 
+#include <QDate>
 #include <QIODevice>
 #include <QMetaType>
 #include <QObject>
@@ -53,6 +54,10 @@ struct ExportSource {
     StreamId to{std::numeric_limits<quint64>::max(), std::numeric_limits<quint64>::max()};
     QByteArray group;
     QString describe() const;
+    // A range of stream from and to as people type them (a moment or an ID; empty: the start or
+    // the end), both inclusive; an error says which end is wrong.
+    static Result<ExportSource> range(const QByteArray &stream, const QString &from,
+                                      const QString &to, const QDate &today);
 };
 
 struct ExportOutcome {
@@ -68,6 +73,12 @@ ExportOutcome exportTo(const ExportSource &source, const QString &path, ExportFo
                        const ConnectionSettings *settings,
                        const std::function<void(qint64, double)> &progress,
                        const std::atomic<bool> &cancel);
+
+// The same, to an open device (stdout, say): not atomic, the caller owns the device.
+ExportOutcome exportToDevice(const ExportSource &source, QIODevice *out, ExportFormat format,
+                             const ConnectionSettings *settings,
+                             const std::function<void(qint64, double)> &progress,
+                             const std::atomic<bool> &cancel);
 
 // Runs exportTo on its own thread and connection.
 class ExportJob : public QObject {

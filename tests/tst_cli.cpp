@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace streamscope;
@@ -150,6 +151,76 @@ private Q_SLOTS:
         QCOMPARE(tooSmall.exitCode, 2);
         QCOMPARE(xaddCalls(), before);
         QVERIFY(tooSmall.err.contains("greater than the stream's last ID"));
+    }
+
+    void findAcrossStreams() {
+        run(*m_admin, {"DEL", "fo", "fp"});
+        run(*m_admin,
+            {"XADD", "fo", "1-1", "type", "order.created", "orderId", "4711", "amount", "5"});
+        run(*m_admin, {"XADD", "fo", "2-1", "type", "order.created", "orderId", "4712"});
+        run(*m_admin, {"XADD", "fp", "3-1", "type", "payment.completed", "orderId", "4711"});
+        Run r = cli(withUrl({"find", "orderId", "4711", "fo", "fp"}));
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("fo      1-1"));
+        QVERIFY(r.out.contains("fp      3-1"));
+        QVERIFY(!r.out.contains("4712"));
+        QVERIFY(r.err.contains("fo: 1 found in 2 scanned"));
+        // JSON keeps each entry's fields in their order.
+        r = cli(withUrl({"--json", "find", "orderId", "4711", "fo", "fp"}));
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("streams").toArray().size(), 2);
+        QCOMPARE(o.value("streams").toArray().at(1).toObject().value("entries").toArray().size(),
+                 1);
+        QVERIFY(
+            r.out.contains(R"("fields":{"type":"order.created","orderId":"4711","amount":"5"})"));
+        // Nothing found: exit 1, like grep. A budget too small: cut short, and said.
+        QCOMPARE(cli(withUrl({"find", "orderId", "1", "fo"})).exitCode, 1);
+        r = cli(withUrl({"--json", "find", "orderId", "4711", "fo", "--max-scan", "1"}));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.out.contains(R"("cutShort":true,"reached":"2-1")"));
+        QCOMPARE(cli(withUrl({"find", "orderId", "4711"})).exitCode, 2);
+        QCOMPARE(cli(withUrl({"find", "a", "b", "fo", "--max-scan", "x"})).exitCode, 2);
+    }
+
+    void exportRangesAndPending() {
+        run(*m_admin, {"DEL", "ex"});
+        for (int i = 1; i <= 30; ++i)
+            run(*m_admin, {"XADD", "ex", QByteArray::number(i) + "-0", "n", QByteArray::number(i),
+                           "note", i == 7 ? "a, \"quoted\" one" : "x"});
+        Run r = cli(withUrl({"export", "ex", "--from", "5-0", "--to", "12-0"}));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.count('\n'), 8);
+        QVERIFY(r.out.startsWith(R"({"stream":"ex","id":"5-0","fields":{"n":"5","note":"x"}})"));
+        QVERIFY(r.err.contains("wrote exactly 8 entries"));
+        r = cli(withUrl({"export", "ex", "--to", "7-0", "--format", "csv"}));
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.startsWith("stream,id,time,n,note,other_fields\r\n"));
+        QVERIFY(r.out.contains(R"(ex,7-0,1970-01-01T00:00:00.007Z,7,"a, ""quoted"" one",)"));
+        QCOMPARE(r.out.count('\n'), 8); // header + 7
+        // To a file, written whole.
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("ex.jsonl"));
+        r = cli(withUrl({"export", "ex", "--output", file}));
+        QCOMPARE(r.exitCode, 0);
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), 30);
+        // A group's pending list.
+        run(*m_admin, {"XGROUP", "CREATE", "ex", "eg", "0"});
+        run(*m_admin, {"XREADGROUP", "GROUP", "eg", "w", "COUNT", "4", "STREAMS", "ex", ">"});
+        r = cli(withUrl({"export", "ex", "--group", "eg"}));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.count('\n'), 4);
+        QVERIFY(r.out.contains(R"("group":"eg","id":"1-0","consumer":"w")"));
+        // Bad input: nothing runs.
+        QCOMPARE(cli(withUrl({"export", "ex", "--from", "9-0", "--to", "3-0"})).exitCode, 2);
+        QCOMPARE(cli(withUrl({"export", "ex", "--format", "xml"})).exitCode, 2);
+        QCOMPARE(cli(withUrl({"export", "ex", "--group", "eg", "--from", "1-0"})).exitCode, 2);
+        run(*m_admin, {"SET", "exstr", "x"});
+        r = cli(withUrl({"export", "exstr"}));
+        QCOMPARE(r.exitCode, 4);
+        QVERIFY(r.err.contains("WRONGTYPE"));
     }
 
     void publishTrims() {

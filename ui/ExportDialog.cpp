@@ -1,7 +1,5 @@
 #include "ExportDialog.h"
 
-#include "StreamBrowser.h"
-
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -154,30 +152,9 @@ Result<ExportSource> ExportDialog::source() const {
     case Choice::Selected:
         s.entries = m_choices.selected;
         break;
-    case Choice::Range: {
-        s.kind = ExportSource::Kind::Range;
-        s.stream = m_choices.stream;
-        if (!m_from->text().trimmed().isEmpty()) {
-            auto from = StreamBrowser::parseJump(m_from->text(), QDate::currentDate());
-            if (!from.ok())
-                return Error(Error::Kind::InvalidArgument,
-                             tr("From: %1").arg(from.error().message));
-            s.from = from->id;
-            if (s.from.seq == std::numeric_limits<quint64>::max())
-                s.from.seq = 0; // a time: from its first entry on
-        }
-        if (!m_to->text().trimmed().isEmpty()) {
-            auto to = StreamBrowser::parseJump(m_to->text(), QDate::currentDate());
-            if (!to.ok())
-                return Error(Error::Kind::InvalidArgument, tr("To: %1").arg(to.error().message));
-            s.to = to->id;
-        }
-        if (s.to < s.from)
-            return Error(Error::Kind::InvalidArgument,
-                         tr("The range ends before it starts: \"to\" must not be earlier than "
-                            "\"from\"."));
-        break;
-    }
+    case Choice::Range:
+        return ExportSource::range(m_choices.stream, m_from->text(), m_to->text(),
+                                   QDate::currentDate());
     case Choice::Pending:
         s.kind = ExportSource::Kind::Pending;
         s.stream = m_choices.stream;

@@ -197,30 +197,7 @@ void StreamBrowser::jump() {
 }
 
 Result<PageStart> StreamBrowser::parseJump(const QString &input, const QDate &today) {
-    const QString text = input.trimmed();
-    if (text.isEmpty())
-        return PageStart::newest();
-    if (text.contains(QLatin1Char('-')) && !text.contains(QLatin1Char(':'))) {
-        auto id = StreamId::parse(text.toUtf8());
-        if (!id.ok())
-            return id.error();
-        return PageStart::atOrBefore(id.value());
-    }
-    for (const char *format : {"yyyy-MM-dd HH:mm:ss.zzz", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm",
-                               "yyyy-MM-ddTHH:mm:ss"}) {
-        const QDateTime at = QDateTime::fromString(text, QString::fromLatin1(format));
-        if (at.isValid())
-            return PageStart::atTime(at.toMSecsSinceEpoch());
-    }
-    for (const char *format : {"HH:mm:ss", "HH:mm"}) {
-        const QTime time = QTime::fromString(text, QString::fromLatin1(format));
-        if (time.isValid())
-            return PageStart::atTime(QDateTime(today, time).toMSecsSinceEpoch());
-    }
-    return Error(Error::Kind::InvalidArgument,
-                 tr("\"%1\" is neither a time (14:05, 2026-11-25 14:05:30) nor an entry ID "
-                    "(1700000000000-0)")
-                     .arg(text));
+    return parseIdOrTime(input, today);
 }
 
 bool StreamBrowser::applyFilter() {

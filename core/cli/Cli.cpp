@@ -31,6 +31,9 @@ Commands:
   streams [PATTERN]       List streams (SCAN ... TYPE stream): length, first/last ID, groups
   tail STREAM...          Follow streams live, or read them to the end (--exit-at-end)
   publish STREAM F=V...   Append an entry (XADD) and print its ID
+  find FIELD VALUE STREAM...  Where is order 4711? Its entries in each stream (bounded)
+  export STREAM           A range (--from/--to) or a group's pending list (--group) as
+                          JSON Lines or CSV
 
 Consumer groups:
   groups STREAM           Groups: consumers, pending, lag, time lag, oldest pending age
@@ -439,6 +442,39 @@ QList<CommandSpec> commands() {
           {QStringLiteral("maxlen"), QStringLiteral("MAXLEN."), QStringLiteral("N")},
           {QStringLiteral("minid"), QStringLiteral("MINID."), QStringLiteral("ID")}},
          runPublish},
+        {"find",
+         "Usage: streamscope-cli [connection options] find FIELD VALUE STREAM... [options]\n\n"
+         "Finds the entries whose FIELD equals VALUE in each STREAM, reading history newest\n"
+         "first by ID range (XREVRANGE pages), never whole: at most --max-scan entries per\n"
+         "stream. Streams are searched in the order given; once the first has a hit, the\n"
+         "others are searched only back to it (flows move forward in time). Says when a\n"
+         "search was cut short and how far back it looked. Exit 0 when found, 1 when not.\n\n"
+         "Options:\n"
+         "  --max-scan N            Entries read per stream at most (default 200000)\n"
+         "  --json                  {\"field\",\"value\",\"streams\":[{\"stream\",\"entries\",\n"
+         "                          \"scanned\",\"cutShort\",\"reached\"}]}\n\n"
+         "Example: streamscope-cli find orderId 4711 order-events payment-events\n",
+         {{QStringLiteral("max-scan"), QStringLiteral("Max scan."), QStringLiteral("N")}},
+         runFind},
+        {"export",
+         "Usage: streamscope-cli [connection options] export STREAM [options]\n\n"
+         "Writes entries of STREAM, read forward by ID in pages of 1,000, or a group's whole\n"
+         "pending list, as JSON Lines (one object a line) or CSV (RFC 4180, a column per field).\n"
+         "A file is written whole or not at all; stderr says exactly how many were written.\n\n"
+         "Options:\n"
+         "  --from ID|TIME          Start (inclusive): an entry ID, 14:05 or 2026-11-25 14:05:30\n"
+         "  --to ID|TIME            End (inclusive); default the stream's end\n"
+         "  --group GROUP           Export GROUP's pending list instead (ID, consumer, idle,\n"
+         "                          deliveries)\n"
+         "  --format jsonl|csv      Default jsonl\n"
+         "  --output FILE           Default - (stdout)\n",
+         {{QStringLiteral("from"), QStringLiteral("From."), QStringLiteral("ID")},
+          {QStringLiteral("to"), QStringLiteral("To."), QStringLiteral("ID")},
+          {QStringLiteral("group"), QStringLiteral("Group."), QStringLiteral("GROUP")},
+          {QStringLiteral("format"), QStringLiteral("Format."), QStringLiteral("FORMAT"),
+           QStringLiteral("jsonl")},
+          {QStringLiteral("output"), QStringLiteral("Output."), QStringLiteral("FILE")}},
+         runExport},
         {"groups",
          "Usage: streamscope-cli [connection options] groups STREAM [--json]\n\n"
          "The stream's consumer groups: consumers, pending entries, last-delivered-id,\n"

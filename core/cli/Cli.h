@@ -7,7 +7,7 @@ namespace streamscope::cli {
 // Exit codes, stable for scripts.
 enum ExitCode {
     Success = 0,
-    Findings = 1,        // doctor: something was found
+    Findings = 1,        // doctor: something was found; find: nothing was found
     UsageError = 2,      // bad arguments: nothing was sent
     ConnectionError = 3, // could not connect or authenticate
     ServerError = 4,     // the server refused a command (message printed)

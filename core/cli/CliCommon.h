@@ -105,5 +105,8 @@ int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bo
 int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
 int runDeadLetter(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
 int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+// Commands in DataCommands.cpp.
+int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
 
 } // namespace streamscope::cli
