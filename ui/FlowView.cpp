@@ -2,6 +2,7 @@
 
 #include "EntryDetailView.h"
 #include "GroupActions.h"
+#include "GroupModels.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -37,17 +38,6 @@ const QList<qint64> &binEdges() {
         0,   1,    2,    5,    10,    20,    50,    100,    200,
         500, 1000, 2000, 5000, 10000, 30000, 60000, 300000, std::numeric_limits<qint64>::max()};
     return edges;
-}
-
-QString durationText(qint64 ms) {
-    if (ms < 1000)
-        return QStringLiteral("%1 ms").arg(ms);
-    if (ms < 60000)
-        return ms % 1000 == 0 ? QStringLiteral("%1 s").arg(ms / 1000)
-                              : QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', ms < 10000 ? 2 : 1);
-    if (ms < 3600000)
-        return QStringLiteral("%1 min").arg(ms / 60000.0, 0, 'f', 1);
-    return QStringLiteral("%1 h").arg(ms / 3600000.0, 0, 'f', 1);
 }
 
 QString binLabel(qint64 from) {
@@ -353,16 +343,16 @@ void FlowView::refresh() {
     tile(QStringLiteral("failed"), tr("Failed"), m_stats.failed, "#c62828");
     tile(QStringLiteral("waiting"), tr("Waiting"), m_stats.waiting, nullptr);
     tile(QStringLiteral("overdue"),
-         tr("Waiting over %1").arg(durationText(m_tracker.config().waitingThresholdMs)),
+         tr("Waiting over %1").arg(formatDuration(m_tracker.config().waitingThresholdMs)),
          m_stats.waitingOverThreshold, "#c62828");
     const qint64 finished = m_stats.completed + m_stats.failed;
-    m_latency->setText(finished == 0
-                           ? tr("Latency: no finished flows yet")
-                           : tr("Latency p50 <b>%1</b> &nbsp; p90 <b>%2</b> &nbsp; p99 <b>%3</b> "
-                                "&nbsp; max %4<br>over %5 finished flows")
-                                 .arg(durationText(m_stats.p50), durationText(m_stats.p90),
-                                      durationText(m_stats.p99), durationText(m_stats.maxLatency),
-                                      locale.toString(finished)));
+    m_latency->setText(
+        finished == 0 ? tr("Latency: no finished flows yet")
+                      : tr("Latency p50 <b>%1</b> &nbsp; p90 <b>%2</b> &nbsp; p99 <b>%3</b> "
+                           "&nbsp; max %4<br>over %5 finished flows")
+                            .arg(formatDuration(m_stats.p50), formatDuration(m_stats.p90),
+                                 formatDuration(m_stats.p99), formatDuration(m_stats.maxLatency),
+                                 locale.toString(finished)));
     QStringList notes;
     if (m_stats.endsWithoutStart)
         notes << tr("%1 end events whose start came before watching began (not counted)")
@@ -406,12 +396,12 @@ void FlowView::refresh() {
         const WaitingFlow &f = m_stats.oldestWaiting.at(r);
         return QStringList{QString::fromUtf8(f.key),
                            f.startId.timestamp().toString(QStringLiteral("HH:mm:ss.zzz")),
-                           durationText(f.ageMs), QString::fromLatin1(f.startId.toByteArray())};
+                           formatDuration(f.ageMs), QString::fromLatin1(f.startId.toByteArray())};
     });
     fill(m_finished, int(m_stats.recentFinished.size()), [&](int r) {
         const FinishedFlow &f = m_stats.recentFinished.at(r);
         return QStringList{QString::fromUtf8(f.key), f.failed ? tr("failed") : tr("completed"),
-                           durationText(f.latencyMs()),
+                           formatDuration(f.latencyMs()),
                            QString::fromLatin1(f.startId.toByteArray()),
                            QString::fromLatin1(f.endId.toByteArray())};
     });

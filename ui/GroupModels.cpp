@@ -14,7 +14,8 @@ QString formatDuration(qint64 ms) {
     if (ms < 1000)
         return QStringLiteral("%1 ms").arg(ms);
     if (ms < 120000)
-        return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
+        return ms % 1000 == 0 ? QStringLiteral("%1 s").arg(ms / 1000)
+                              : QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
     if (ms < 7200000)
         return QStringLiteral("%1 min").arg(ms / 60000);
     return QStringLiteral("%1 h").arg(ms / 3600000);
