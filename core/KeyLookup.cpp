@@ -30,7 +30,9 @@ QString KeyLookupResult::describe() const {
             part += QStringLiteral("%1 found in %2 scanned")
                         .arg(h.entries.size())
                         .arg(QLocale().toString(h.scanned));
-        if (h.cutShort)
+        if (h.stopped)
+            part += QStringLiteral(" (stopped)");
+        else if (h.cutShort)
             part += h.reached ? QStringLiteral(" (search cut short at %1, %2)")
                                     .arg(QString::fromLatin1(h.reached->toByteArray()),
                                          h.reached->timestamp().toString(Qt::ISODate))
@@ -50,6 +52,10 @@ KeyLookupHits searchStream(RedisConnection &connection, const QByteArray &stream
     hits.stream = stream;
     PageStart start = options.newest ? PageStart::atOrBefore(*options.newest) : PageStart::newest();
     while (true) {
+        if (options.stop && options.stop()) {
+            hits.cutShort = hits.stopped = true;
+            break;
+        }
         const int count =
             int(std::min<qint64>(options.pageSize, options.maxScanned - hits.scanned));
         if (count <= 0) {

@@ -5,6 +5,7 @@
 
 #include <QMetaType>
 
+#include <functional>
 #include <optional>
 
 namespace streamscope {
@@ -18,6 +19,7 @@ struct KeyLookupOptions {
     int maxHits = 100;              // per stream
     std::optional<StreamId> newest; // search at or before this ID (default: the end)
     std::optional<StreamId> oldest; // and at or after this one (default: the start)
+    std::function<bool()> stop;     // asked between pages: true ends the search (cut short)
 };
 
 struct KeyLookupHits {
@@ -27,6 +29,7 @@ struct KeyLookupHits {
     bool cutShort = false;           // stopped at maxScanned or maxHits before the oldest bound
     std::optional<StreamId> reached; // the oldest ID looked at, when cut short
     QString error;                   // this stream could not be read (the others still were)
+    bool stopped = false;            // cancelled by the user
 };
 
 struct KeyLookupResult {

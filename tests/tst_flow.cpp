@@ -232,6 +232,15 @@ private Q_SLOTS:
         QVERIFY(r.streams.first().entries.isEmpty());
         QVERIFY(r.streams.first().reached.has_value());
         QVERIFY(r.describe().contains(QLatin1String("cut short")));
+        // Stopped by the user between pages: cut short, and it says stopped.
+        int pages = 0;
+        o = KeyLookupOptions();
+        o.pageSize = 500;
+        o.stop = [&] { return ++pages > 2; };
+        r = lookupKey(*m_c, {"big"}, "seq", "10", o);
+        QVERIFY(r.streams.first().stopped);
+        QCOMPARE(r.streams.first().scanned, 1000);
+        QVERIFY(r.describe().contains(QLatin1String("(stopped)")));
         // A missing stream is no error, just nothing; a wrong type is said.
         run(*m_c, {"SET", "str", "x"});
         r = lookupKey(*m_c, {"nope", "str"}, "seq", "1");

@@ -209,9 +209,14 @@ void FlowView::buildUi() {
     m_key->setPlaceholderText(tr("Find a key, e.g. 4711"));
     m_key->setToolTip(tr("Finds the key's events in both streams, newest first through history "
                          "(bounded: at most 200,000 entries per stream)"));
-    auto *find = new QPushButton(tr("Find"));
-    connect(m_key, &QLineEdit::returnPressed, find, &QPushButton::click);
-    connect(find, &QPushButton::clicked, this, [this] {
+    m_find = new QPushButton(tr("Find"));
+    connect(m_key, &QLineEdit::returnPressed, m_find, &QPushButton::click);
+    connect(m_find, &QPushButton::clicked, this, [this] {
+        if (m_searching) { // the button says Stop
+            if (m_requests)
+                m_requests->worker()->cancelLookups(m_request);
+            return;
+        }
         if (!m_key->text().trimmed().isEmpty())
             lookup(m_key->text().trimmed().toUtf8());
     });
@@ -221,7 +226,7 @@ void FlowView::buildUi() {
     auto *findRow = new QHBoxLayout;
     findRow->addWidget(new QLabel(tr("Where is")));
     findRow->addWidget(m_key, 1);
-    findRow->addWidget(find);
+    findRow->addWidget(m_find);
     auto *sides = new QSplitter(Qt::Horizontal);
     m_sidesBox = sides;
     sides->hide(); // until there is something to show
@@ -446,12 +451,16 @@ void FlowView::lookup(const QByteArray &key) {
     m_lookupNote->setText(tr("Searching %1 for %2 = %3...")
                               .arg(QString::fromUtf8(streams.join(", ")),
                                    QString::fromUtf8(c.keyField), QString::fromUtf8(key)));
+    m_searching = true;
+    m_find->setText(tr("Stop"));
     QMetaObject::invokeMethod(m_requests->worker(), "lookupKey", Qt::QueuedConnection,
                               Q_ARG(int, ++m_request), Q_ARG(QList<QByteArray>, streams),
                               Q_ARG(QByteArray, c.keyField), Q_ARG(QByteArray, key));
 }
 
 void FlowView::showLookup(const KeyLookupResult &result) {
+    m_searching = false;
+    m_find->setText(tr("Find"));
     m_lookup = result;
     m_sidesBox->show();
     m_lookupNote->setText(result.describe());

@@ -11,6 +11,7 @@ class QBarSet;
 class QChart;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QListWidget;
 class QSpinBox;
 class QTabWidget;
@@ -83,6 +84,8 @@ private:
     QWidget *m_sidesBox;
     bool m_listChosen = false;
     QLineEdit *m_key;
+    QPushButton *m_find;
+    bool m_searching = false;
     QLabel *m_lookupNote;
     struct Side {
         QLabel *title;

@@ -66,7 +66,9 @@ void GroupActionsWorker::lookupKey(int request, const QList<QByteArray> &streams
     RedisConnection *c = connection(&error);
     KeyLookupResult result;
     if (c) {
-        result = streamscope::lookupKey(*c, streams, field, value);
+        KeyLookupOptions options;
+        options.stop = [this, request] { return request <= m_cancelLookupsUpTo; };
+        result = streamscope::lookupKey(*c, streams, field, value, options);
     } else {
         result.field = field;
         result.value = value;

@@ -10,6 +10,8 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
+
 #include <memory>
 #include <optional>
 
@@ -56,12 +58,17 @@ Q_SIGNALS:
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
     void keyFound(int request, const streamscope::KeyLookupResult &result);
 
+public:
+    // Thread-safe: stops key lookups up to and including this request number.
+    void cancelLookups(int upToRequest) { m_cancelLookupsUpTo = upToRequest; }
+
 private:
     RedisConnection *connection(QString *error);
     // Runs one repair command; on any failure says so (actionFinished) and returns nothing.
     std::optional<RedisReply> repair(const Command &command);
     ConnectionSettings m_settings;
     std::unique_ptr<RedisConnection> m_connection;
+    std::atomic<int> m_cancelLookupsUpTo{0};
 };
 
 // Owns the worker's thread (an event loop: the slots run there, queued).

@@ -136,6 +136,10 @@ void MainWindow::buildUi() {
         m_urlEdit->selectAll();
     });
     addAction(focusUrl);
+    auto *quit = new QAction(tr("Quit"), this);
+    quit->setShortcut(QKeySequence::Quit); // Ctrl+Q: closes the window, saving its layout
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+    addAction(quit);
     auto *refresh = new QAction(tr("Refresh"), this);
     refresh->setShortcut(QKeySequence::Refresh); // F5
     refresh->setToolTip(tr("Poll streams and groups now, and reload the open views"));
