@@ -211,6 +211,17 @@ private Q_SLOTS:
         view.lookup("o85");
         QVERIFY(looked.wait(10000));
         QCOMPARE(view.lastLookup().streams.at(1).entries.first().value("type"), "payment.failed");
+
+        // Events still in the live window count too (here: one the server no longer has).
+        view.searchLive = [](const QByteArray &field, const QByteArray &value) {
+            return field == "orderId" && value == "o95"
+                       ? StreamEntryList{flowEvent("payment-events", 1, "payment.completed", "o95")}
+                       : StreamEntryList();
+        };
+        view.lookup("o95");
+        QVERIFY(looked.wait(10000));
+        QCOMPARE(view.lastLookup().streams.at(0).entries.size(), 1); // from the server
+        QCOMPARE(view.lastLookup().streams.at(1).entries.size(), 1); // from the live window
         tail.stop();
     }
 

@@ -458,9 +458,27 @@ void FlowView::lookup(const QByteArray &key) {
                               Q_ARG(QByteArray, c.keyField), Q_ARG(QByteArray, key));
 }
 
-void FlowView::showLookup(const KeyLookupResult &result) {
+void FlowView::showLookup(const KeyLookupResult &found) {
     m_searching = false;
     m_find->setText(tr("Find"));
+    KeyLookupResult result = found;
+    if (searchLive) { // add what the live window holds and history did not return
+        const StreamEntryList live = searchLive(result.field, result.value);
+        for (KeyLookupHits &h : result.streams) {
+            QSet<QByteArray> have;
+            for (const StreamEntry &e : h.entries)
+                have.insert(e.id.toByteArray());
+            bool added = false;
+            for (const StreamEntry &e : live)
+                if (e.stream == h.stream && !have.contains(e.id.toByteArray())) {
+                    h.entries.append(e);
+                    added = true;
+                }
+            if (added)
+                std::sort(h.entries.begin(), h.entries.end(),
+                          [](const StreamEntry &a, const StreamEntry &b) { return a.id < b.id; });
+        }
+    }
     m_lookup = result;
     m_sidesBox->show();
     m_lookupNote->setText(result.describe());

@@ -47,6 +47,9 @@ public:
     const KeyLookupResult &lastLookup() const { return m_lookup; }
     QString counterText(const QString &name) const; // "started", "completed", ... (tests)
     std::function<qint64()> clock;                  // ms since epoch; the wall clock by default
+    // The live window's entries whose field equals value (the window sets it): merged into a
+    // lookup, so events still on screen are found even when the server trimmed them away.
+    std::function<StreamEntryList(const QByteArray &field, const QByteArray &value)> searchLive;
     qint64 refreshCount() const { return m_refreshes; }
     // The histogram's bars as shown: counts per bin, and the bins' lower edges in ms.
     QList<qreal> histogramBars() const;

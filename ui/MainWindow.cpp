@@ -220,6 +220,13 @@ void MainWindow::buildUi() {
 
     m_flow = new FlowView;
     m_flow->setObjectName(QStringLiteral("flowView"));
+    m_flow->searchLive = [this](const QByteArray &field, const QByteArray &value) {
+        StreamEntryList found;
+        for (int row = 0; row < m_events->rowCount(); ++row)
+            if (m_events->entry(row).value(field) == value)
+                found.append(m_events->entry(row));
+        return found;
+    };
     m_tabs = new QTabWidget;
     m_tabs->addTab(right, tr("Live events"));
     m_tabs->addTab(m_flow, tr("Event flow"));
