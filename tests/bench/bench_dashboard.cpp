@@ -55,19 +55,16 @@ int main(int argc, char **argv) {
     }
     QTemporaryDir dir;
     bench::Services services(QCoreApplication::applicationDirPath(), server.url(), dir.path());
-    auto launch = [&](const QString &program, const QStringList &args) {
-        services.launch(program, args);
-    };
     for (const char *name : {"p1", "p2"})
-        launch(QStringLiteral("payment-service"),
-               {QStringLiteral("--consumer"), QString::fromLatin1(name), QStringLiteral("--db"),
-                dir.filePath(QStringLiteral("payments.db")), QStringLiteral("--fail-rate"),
-                QStringLiteral("0.02")});
-    launch(QStringLiteral("notification-service"), {});
-    launch(QStringLiteral("order-service"),
-           {QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
-            dir.filePath(QStringLiteral("orders.db")), QStringLiteral("--generate"),
-            QString::number(rate)});
+        services.launch(QStringLiteral("payment-service"),
+                        {QStringLiteral("--consumer"), QString::fromLatin1(name),
+                         QStringLiteral("--db"), dir.filePath(QStringLiteral("payments.db")),
+                         QStringLiteral("--fail-rate"), QStringLiteral("0.02")});
+    services.launch(QStringLiteral("notification-service"), {});
+    services.launch(QStringLiteral("order-service"),
+                    {QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
+                     dir.filePath(QStringLiteral("orders.db")), QStringLiteral("--generate"),
+                     QString::number(rate)});
 
     MainWindow window;
     window.resize(1400, 900);

@@ -47,22 +47,18 @@ int main(int argc, char **argv) {
         return 1;
     }
     QTemporaryDir dir;
-    const QString bin = QCoreApplication::applicationDirPath();
     bench::Services services(QCoreApplication::applicationDirPath(), server.url(), dir.path());
-    auto launch = [&](const QString &program, const QStringList &args) {
-        services.launch(program, args);
-    };
     for (const char *name : {"p1", "p2"})
-        launch(QStringLiteral("payment-service"),
-               {QStringLiteral("--consumer"), QString::fromLatin1(name), QStringLiteral("--db"),
-                dir.filePath(QStringLiteral("payments.db"))});
+        services.launch(QStringLiteral("payment-service"),
+                        {QStringLiteral("--consumer"), QString::fromLatin1(name),
+                         QStringLiteral("--db"), dir.filePath(QStringLiteral("payments.db"))});
     QThread::msleep(300);
     QElapsedTimer clock;
     clock.start();
-    launch(QStringLiteral("order-service"),
-           {QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
-            dir.filePath(QStringLiteral("orders.db")), QStringLiteral("--generate"),
-            QString::number(rate), QStringLiteral("--orders"), QString::number(orders)});
+    services.launch(QStringLiteral("order-service"),
+                    {QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
+                     dir.filePath(QStringLiteral("orders.db")), QStringLiteral("--generate"),
+                     QString::number(rate), QStringLiteral("--orders"), QString::number(orders)});
 
     RedisConnection c(server.settings());
     c.open();
