@@ -764,10 +764,11 @@ void MainWindow::saveLayout() {
     s.setValue(QStringLiteral("waitingThresholdMs"), f.waitingThresholdMs);
     s.endGroup();
     // The last connection: its saved name, or its URL without any password.
-    s.setValue(QStringLiteral("lastConnection"), !m_connectionName.isEmpty()
-                                                     ? QStringLiteral("saved:") + m_connectionName
-                                                 : m_tail ? m_settings.displayUrl(false)
-                                                          : QString());
+    if (m_rememberConnection)
+        s.setValue(QStringLiteral("lastConnection"),
+                   !m_connectionName.isEmpty() ? QStringLiteral("saved:") + m_connectionName
+                   : m_tail                    ? m_settings.displayUrl(false)
+                                               : QString());
     s.sync();
 }
 

@@ -81,6 +81,8 @@ public:
     // Window geometry, splitters, columns, tab, flow and chart choices, watched streams and the
     // last connection. restoreLayout() returns the last connection: a saved name or a URL.
     void saveLayout();
+    // False for connections not worth coming back to (the demo's private server).
+    void setRememberConnection(bool remember) { m_rememberConnection = remember; }
     QString restoreLayout();
     // Asks for a password (a dialog); replaceable for tests.
     std::function<std::optional<QString>(const QString &name)> askPassword;
@@ -143,7 +145,8 @@ private:
     QSettings *m_store = nullptr;
     std::unique_ptr<SecretStore> m_secrets;
     std::unique_ptr<ConnectionStore> m_connections;
-    QString m_connectionName;       // the saved connection in use, if any
+    QString m_connectionName; // the saved connection in use, if any
+    bool m_rememberConnection = true;
     QStringList m_restoreSelection; // watched streams to select once listed
     QComboBox *m_savedBox = nullptr;
     QLabel *m_tagLabel = nullptr;

@@ -134,6 +134,7 @@ int main(int argc, char **argv) {
         ConnectionSettings settings = demoServer.settings();
         settings.readOnly = window.isReadOnly();
         window.connectTo(settings);
+        window.setRememberConnection(false); // its port is gone when the demo ends
     } else if (parser.isSet(url)) {
         auto settings = ConnectionSettings::fromUrl(parser.value(url));
         if (!settings.ok()) {
