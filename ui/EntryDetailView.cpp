@@ -96,6 +96,11 @@ void EntryDetailView::render() {
                        .arg(tr("Open the whole value"));
         else if (value.size() > 80 || text.contains(QLatin1Char('\n')))
             note = QStringLiteral("<br><a href='value:%1'>%2</a>").arg(field).arg(tr("open"));
+        if (value.size() <= maxShownBytes && !valueformat::isUtf8(value)
+            && (m_format == valueformat::Format::MessagePack
+                || (m_format == valueformat::Format::Auto
+                    && valueformat::detectFormat(value) == valueformat::Format::MessagePack)))
+            note = QStringLiteral("<br><i>%1</i>").arg(tr("MessagePack, shown as JSON")) + note;
         ++field;
         html +=
             QStringLiteral("<tr><td valign='top'><b>%1</b></td>"
