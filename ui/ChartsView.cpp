@@ -1,5 +1,7 @@
 #include "ChartsView.h"
 
+#include "ChartTheme.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -29,6 +31,7 @@ public:
         , m_chart(new QChart)
         , m_time(new QDateTimeAxis)
         , m_values(new QValueAxis) {
+        followPalette(m_chart);
         setObjectName(m_key + QStringLiteral("Chart"));
         m_chart->setTitle(title);
         m_chart->legend()->setAlignment(Qt::AlignBottom);

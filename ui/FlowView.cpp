@@ -1,5 +1,6 @@
 #include "FlowView.h"
 
+#include "ChartTheme.h"
 #include "EntryDetailView.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
@@ -149,6 +150,7 @@ void FlowView::buildUi() {
 
     // The histogram.
     m_chart = new QChart;
+    followPalette(m_chart);
     m_bars = new QBarSet(tr("flows"));
     auto *series = new QBarSeries;
     series->append(m_bars);
@@ -415,7 +417,7 @@ void FlowView::refresh() {
 void FlowView::updateHistogram() {
     const QList<qint64> &edges = binEdges();
     QList<qreal> counts;
-    qint64 top = 1;
+    qint64 top = 4; // whole-number ticks while the counts are small
     for (qsizetype i = 0; i + 1 < edges.size(); ++i) {
         const qint64 n = m_tracker.histogram().countBetween(edges.at(i), edges.at(i + 1));
         counts << qreal(n);
@@ -425,6 +427,7 @@ void FlowView::updateHistogram() {
         if (m_bars->at(i) != counts.at(i))
             m_bars->replace(int(i), counts.at(i));
     m_countAxis->setRange(0, double(top) * 1.1);
+    m_countAxis->applyNiceNumbers();
 }
 
 QList<qreal> FlowView::histogramBars() const {

@@ -1,5 +1,6 @@
 #include "GroupsPanel.h"
 
+#include "ChartTheme.h"
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
 #include "GroupActions.h"
@@ -150,6 +151,7 @@ GroupsPanel::GroupsPanel(QWidget *parent)
 
     // Chart: lag and pending of the selected group, one replace() per series per snapshot.
     m_chart = new QChart;
+    followPalette(m_chart);
     m_lagSeries = new QLineSeries;
     m_lagSeries->setName(tr("lag"));
     m_pendingSeries = new QLineSeries;
