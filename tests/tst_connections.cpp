@@ -123,6 +123,7 @@ private Q_SLOTS:
         QVERIFY(window.isReadOnly()); // the saved flag
         QVERIFY(window.windowTitle().startsWith(QLatin1String("locked - ")));
         QVERIFY(window.windowTitle().contains(QLatin1String("read-only")));
+        window.connectionStore()->remove(QStringLiteral("locked")); // a real keychain stays clean
     }
 
     void layoutComesBack() {
