@@ -32,7 +32,9 @@ int main(int argc, char **argv) {
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Live dashboard for Redis Streams: tail streams, inspect entries."));
+        QStringLiteral("Live dashboard for Redis Streams: the live tail, the event flow, consumer "
+                       "groups and their health, history, charts, publishing and export.\n"
+                       "Without --url or --demo it connects to the last connection used."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption url(QStringLiteral("url"),
