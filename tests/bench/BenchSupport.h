@@ -11,10 +11,20 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <vector>
 
 namespace streamscope::bench {
+
+// Starts a private redis-server for the benchmark, or says on stderr why it cannot.
+inline bool startServer(LocalRedisServer &server) {
+    if (Error e = server.start()) {
+        std::fprintf(stderr, "cannot start redis-server: %s\n", qPrintable(e.message));
+        return false;
+    }
+    return true;
+}
 
 // This process's resident memory in KiB (VmRSS), -1 when unknown.
 inline long residentKiB() {

@@ -2,6 +2,7 @@
 // redis-server, then times, through the same worker thread and model the GUI uses, opening the
 // newest page and jumping to 20 random moments (targets: < 200 ms each).
 // Usage: bench_browser [ENTRIES]
+#include "BenchSupport.h"
 #include "EntryDetailView.h"
 #include "GroupActions.h"
 #include "LocalRedisServer.h"
@@ -25,10 +26,8 @@ int main(int argc, char **argv) {
     QApplication app(argc, argv);
     const int entries = argc > 1 ? atoi(argv[1]) : 10000000;
     LocalRedisServer server;
-    if (Error e = server.start()) {
-        std::fprintf(stderr, "%s\n", qPrintable(e.message));
+    if (!bench::startServer(server))
         return 1;
-    }
     RedisConnection c(server.settings());
     c.open();
     // Explicit IDs one millisecond apart, so that "a moment" always has entries around it.

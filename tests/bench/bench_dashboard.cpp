@@ -49,10 +49,8 @@ int main(int argc, char **argv) {
     const long hourOrders = argc > 3 ? atol(argv[3]) : long(rate) * 3600;
 
     LocalRedisServer server;
-    if (Error e = server.start()) {
-        std::fprintf(stderr, "%s\n", qPrintable(e.message));
+    if (!bench::startServer(server))
         return 1;
-    }
     QTemporaryDir dir;
     bench::Services services(QCoreApplication::applicationDirPath(), server.url(), dir.path());
     for (const char *name : {"p1", "p2"})

@@ -3,6 +3,7 @@
 // 2. what the 1 s poll of 100 watched streams costs the server: used_cpu_sys+used_cpu_user
 //    over SECONDS with and without StreamScope polling (target < 2% of one core).
 // Usage: bench_groups [STREAMS [SECONDS]]   (default 1000 streams, 20 s)
+#include "BenchSupport.h"
 #include "GroupPoller.h"
 #include "LocalRedisServer.h"
 #include "RedisConnection.h"
@@ -38,10 +39,8 @@ int main(int argc, char **argv) {
     const int streams = argc > 1 ? atoi(argv[1]) : 1000;
     const int seconds = argc > 2 ? atoi(argv[2]) : 20;
     LocalRedisServer server;
-    if (Error e = server.start()) {
-        std::fprintf(stderr, "%s\n", qPrintable(e.message));
+    if (!bench::startServer(server))
         return 1;
-    }
     RedisConnection c(server.settings());
     c.open();
 

@@ -29,10 +29,8 @@ int main(int argc, char **argv) {
     const int seconds = argc > 2 ? atoi(argv[2]) : 10;
 
     LocalRedisServer server;
-    if (Error e = server.start()) {
-        std::fprintf(stderr, "%s\n", qPrintable(e.message));
+    if (!bench::startServer(server))
         return 1;
-    }
     {
         RedisConnection c(server.settings());
         c.open();

@@ -42,10 +42,8 @@ int main(int argc, char **argv) {
     const int orders = argc > 1 ? atoi(argv[1]) : 20000;
     const int rate = argc > 2 ? atoi(argv[2]) : 0;
     LocalRedisServer server;
-    if (Error e = server.start()) {
-        std::fprintf(stderr, "%s\n", qPrintable(e.message));
+    if (!bench::startServer(server))
         return 1;
-    }
     QTemporaryDir dir;
     bench::Services services(QCoreApplication::applicationDirPath(), server.url(), dir.path());
     for (const char *name : {"p1", "p2"})
