@@ -143,7 +143,8 @@ void ReplyParser::reset() {
 }
 
 void ReplyParser::expectEntries(StreamEntryList *out, int entriesDepth, const QByteArray &stream) {
-    m_entries.emplace();
+    // Not emplace(): Clang rejects it for a nested class with default member initializers.
+    m_entries = EntriesMode{};
     m_entries->out = out;
     m_entries->depth = entriesDepth;
     m_entries->stream = stream;
