@@ -483,37 +483,31 @@ int runDeadLetter(const QCommandLineParser &p, const ConnectionSettings &setting
     Output out;
     QJsonArray moved;
     for (const QByteArray &id : ids.value()) {
-        auto pending = fetchPending(*c.value(), stream, group, id, 1);
-        if (!pending.ok())
-            return fail(pending.error());
-        if (pending->isEmpty() || pending->first().id.toByteArray() != id)
+        auto result = deadLetterPending(*c.value(), stream, group, id,
+                                        QStringLiteral("moved by streamscope-cli"), target);
+        if (!result.ok()) {
+            out.flush(); // what was moved before the failure is on stdout
+            return fail(result.error());
+        }
+        if (result->kind == DeadLetterOutcome::Kind::NotPending)
             return fail(Error(Error::Kind::Server,
                               QStringLiteral("%1 is not pending in group %2 of %3: nothing to "
                                              "dead-letter")
                                   .arg(QString::fromUtf8(id), QString::fromUtf8(group),
                                        QString::fromUtf8(stream))));
-        StreamEntryList body;
-        auto reply = c.value()->commandEntries({"XRANGE", stream, id, id}, 0, &body, -1, stream);
-        if (const int e = serverReply(reply, QStringLiteral("XRANGE")); e >= 0)
-            return e;
-        StreamEntry entry = body.isEmpty() ? StreamEntry() : body.first();
-        if (body.isEmpty()) { // deleted: keep the record of it anyway
-            entry.stream = stream;
-            entry.id = StreamId::fromServer(id);
-            entry.deleted = true;
-        }
-        auto dlqId = deadLetter(*c.value(), {stream, group, entry, pending->first().deliveries,
-                                             QStringLiteral("moved by streamscope-cli"),
-                                             pending->first().consumer, target});
-        if (!dlqId.ok())
-            return fail(dlqId.error());
-        moved.append(
-            QJsonObject{{QStringLiteral("id"), QString::fromUtf8(id)},
-                        {QStringLiteral("dead_letter_id"), QString::fromUtf8(dlqId.value())}});
+        const bool deleted = result->kind == DeadLetterOutcome::Kind::MovedDeleted;
+        const QByteArray dlqId = result->deadLetterId;
+        moved.append(QJsonObject{{QStringLiteral("id"), QString::fromUtf8(id)},
+                                 {QStringLiteral("dead_letter_id"), QString::fromUtf8(dlqId)},
+                                 {QStringLiteral("deleted"), deleted}});
         if (!json)
-            out << QStringLiteral("%1 -> %2 %3\n")
+            out << QStringLiteral("%1 -> %2 %3%4\n")
                        .arg(QString::fromUtf8(id), QString::fromUtf8(target),
-                            QString::fromUtf8(dlqId.value()));
+                            QString::fromUtf8(dlqId),
+                            deleted ? QStringLiteral(" (the entry no longer exists in %1: only "
+                                                     "its record was moved, without a body)")
+                                          .arg(QString::fromUtf8(stream))
+                                    : QString());
     }
     if (json)
         out << QJsonDocument(QJsonObject{{QStringLiteral("moved"), moved}})

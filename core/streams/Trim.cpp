@@ -67,6 +67,8 @@ Result<TrimPreview> previewTrim(RedisConnection &c, const QByteArray &stream, co
                                 "COUNT", QByteArray::number(countBound + 1)});
         if (!reply.ok())
             return reply.error();
+        if (reply->isError()) // not "nothing would be removed"
+            return Error(Error::Kind::Server, reply->errorMessage());
         p.removed = spec.minId.isZero() ? 0 : qint64(reply->size());
         p.removedIsExact = p.removed <= countBound;
         p.removed = qMin(p.removed, countBound);
