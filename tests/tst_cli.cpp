@@ -333,6 +333,44 @@ private Q_SLOTS:
         QVERIFY(unknown.err.contains("unknown command"));
     }
 
+    // A password never reaches stderr, whatever fails; given on the command line it is warned
+    // about once, as redis-cli does.
+    void passwordsNeverPrinted() {
+        const QString secret = QStringLiteral("topsecret-4711");
+        const QString closedPort = QString::number(LocalRedisServer::freePort());
+        const QByteArray warning = "Warning: Using a password with '-a' or '-u' option on the "
+                                   "command line interface may not be safe.";
+        const QList<QStringList> runs{
+            {"-u", QStringLiteral("redis://ops:%1@127.0.0.1:%2").arg(secret, closedPort),
+             "streams"},
+            {"-u", QStringLiteral("redis://:%1@127.0.0.1:99999").arg(secret), "streams"},
+            {"-u", QStringLiteral("redis://%1@127.0.0.1:%2/x").arg(secret, closedPort), "streams"},
+            {"-u", QStringLiteral("redis://127.0.0.1:%1?password=%2&db=z").arg(closedPort, secret),
+             "streams"},
+            {"-p", closedPort, "-a", secret, "streams"},
+            {"-p", QString::number(m_server.port()), "--user", "ops", "-a", secret, "streams"},
+        };
+        for (const QStringList &args : runs) {
+            const Run r = cli(args);
+            QVERIFY2(r.exitCode == 2 || r.exitCode == 3, qPrintable(args.join(' ')));
+            QVERIFY2(!r.err.contains(secret.toUtf8()), r.err.constData());
+            QVERIFY2(!r.out.contains(secret.toUtf8()), r.out.constData());
+            QCOMPARE(r.err.count(warning), 1);
+            QVERIFY(r.err.contains("REDISCLI_AUTH"));
+        }
+        // From the environment, or without a password: no warning; --no-auth-warning hushes it.
+        const QString port = QString::number(m_server.port());
+        const Run viaEnv = cli({"-p", port, "--user", "ops", "streams"}, "opspw");
+        QCOMPARE(viaEnv.exitCode, 0);
+        QVERIFY2(!viaEnv.err.contains("Warning"), viaEnv.err.constData());
+        const Run hushed =
+            cli({"-p", port, "--user", "ops", "-a", "opspw", "--no-auth-warning", "streams"});
+        QCOMPARE(hushed.exitCode, 0);
+        QVERIFY2(!hushed.err.contains("Warning"), hushed.err.constData());
+        const Run withUser = cli(withUrl({"streams"}));
+        QVERIFY(!withUser.err.contains("Warning"));
+    }
+
     void doctorJsonAndExitCodes() {
         run(*m_admin, {"FLUSHALL"});
         addEntries(*m_admin, "jobs", 0, 6);
@@ -474,6 +512,54 @@ private Q_SLOTS:
         QVERIFY(missing.err.contains("no stream called"));
         QCOMPARE(cli(withUrl({"claim", "q", "g", "x", "1-1"})).exitCode, 2); // no --min-idle
         QCOMPARE(cli(withUrl({"ack", "q", "g", "bad-id"})).exitCode, 2);
+    }
+
+    // An entry is acknowledged only when its copy was written: an XRANGE refused by the ACL or
+    // a target that is not a stream leave it pending with nothing in the dead-letter stream.
+    // Only an entry the server says is gone is moved without a body, and the output says so.
+    void deadLetterNeverLosesAnEntry() {
+        run(*m_admin, {"FLUSHALL"});
+        addEntries(*m_admin, "work", 0, 3);
+        run(*m_admin, {"XGROUP", "CREATE", "work", "g", "0"});
+        run(*m_admin, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "3", "STREAMS", "work", ">"});
+        const RedisReply ids = run(*m_admin, {"XRANGE", "work", "-", "+"});
+        const QString id0 = QString::fromLatin1(ids.at(0).at(0).bytes());
+        const QString id1 = QString::fromLatin1(ids.at(1).at(0).bytes());
+        run(*m_admin, {"ACL", "SETUSER", "noxrange", "on", ">pw", "~*", "+@all", "-xrange"});
+        const QStringList asNoXrange{"-p", QString::number(m_server.port()), "--user", "noxrange"};
+
+        const Run refused = cli(asNoXrange + QStringList{"dead-letter", "work", "g", id0}, "pw");
+        QCOMPARE(refused.exitCode, 4);
+        QVERIFY2(refused.err.contains("NOPERM"), refused.err.constData());
+        QVERIFY2(refused.err.contains("still pending"), refused.err.constData());
+        QVERIFY(refused.out.isEmpty());
+        QCOMPARE(run(*m_admin, {"XPENDING", "work", "g"}).at(0).integer(), 3);
+        QCOMPARE(run(*m_admin, {"EXISTS", "work:dlq"}).integer(), 0);
+
+        // The copy would fail when EXEC runs it (WRONGTYPE): the XACK must not run either.
+        run(*m_admin, {"SET", "not-a-stream", "x"});
+        const Run wrongType =
+            cli(withUrl({"dead-letter", "work", "g", id0, "--to", "not-a-stream"}));
+        QCOMPARE(wrongType.exitCode, 4);
+        QVERIFY2(wrongType.err.contains("WRONGTYPE"), wrongType.err.constData());
+        QCOMPARE(run(*m_admin, {"XPENDING", "work", "g"}).at(0).integer(), 3);
+
+        // Proven deleted: moved as a record, and the output says so.
+        run(*m_admin, {"XDEL", "work", id1.toLatin1()});
+        const Run deleted = cli(withUrl({"dead-letter", "work", "g", id1, "--json"}));
+        QCOMPARE(deleted.exitCode, 0);
+        const QJsonObject moved =
+            QJsonDocument::fromJson(deleted.out).object().value("moved").toArray().at(0).toObject();
+        QCOMPARE(moved.value("id").toString(), id1);
+        QVERIFY(moved.value("deleted").toBool());
+        const Run live = cli(withUrl({"dead-letter", "work", "g", id0}));
+        QCOMPARE(live.exitCode, 0);
+        QVERIFY(!live.out.contains("no longer exists"));
+        const RedisReply dlq = run(*m_admin, {"XRANGE", "work:dlq", "-", "+"});
+        QCOMPARE(dlq.size(), size_t(2));
+        QVERIFY(dlq.at(0).at(1).toDebugString().contains(QLatin1String("\"dlq.deleted\", \"1\"")));
+        QVERIFY(dlq.at(1).at(1).toDebugString().contains(QLatin1String("\"payload\"")));
+        QCOMPARE(run(*m_admin, {"XPENDING", "work", "g"}).at(0).integer(), 1);
     }
 
     // Every write action under --read-only: refused with exit code 5, and the server's own

@@ -67,7 +67,7 @@ private Q_SLOTS:
         QVERIFY(saved.at(0).readOnly);
         QCOMPARE(saved.at(0).colour, QColor(0xc62828));
         QVERIFY(saved.at(0).hasPassword);
-        QCOMPARE(saved.at(1).url, QStringLiteral("redis://ops@127.0.0.1:7000"));
+        QCOMPARE(saved.at(1).url, QStringLiteral("redis://ops:@127.0.0.1:7000"));
 
         // This session gets the passwords back, wherever they went.
         auto prod = store.settingsFor(saved.at(0), nullptr);
@@ -124,6 +124,53 @@ private Q_SLOTS:
         QVERIFY(window.windowTitle().startsWith(QLatin1String("locked - ")));
         QVERIFY(window.windowTitle().contains(QLatin1String("read-only")));
         window.connectionStore()->remove(QStringLiteral("locked")); // a real keychain stays clean
+    }
+
+    // A saved ACL user comes back as that user, with or without a stored password: "ops@" in
+    // the settings file used to be read as the password "ops" (WRONGPASS at the next start).
+    void savedUserRoundTrips() {
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"ACL", "SETUSER", "ops", "on", ">opspw", "~*", "+@all"});
+        run(*admin, {"ACL", "SETUSER", "viewer", "on", "nopass", "~*", "+@all"});
+        QSettings settings(m_dir.filePath(QStringLiteral("users.ini")), QSettings::IniFormat);
+        SecretStore secrets(QStringLiteral("StreamScope-test-") + QUuid::createUuid().toString());
+        ConnectionStore store(&settings, &secrets);
+        const QString port = QString::number(m_server.port());
+        QVERIFY(!store.save({QStringLiteral("ops"),
+                             QStringLiteral("redis://ops:opspw@127.0.0.1:%1").arg(port),
+                             false,
+                             {},
+                             false},
+                            {}));
+        QVERIFY(!store.save({QStringLiteral("viewer"),
+                             QStringLiteral("redis://viewer:@127.0.0.1:%1").arg(port),
+                             false,
+                             {},
+                             false},
+                            {}));
+        // What an earlier version wrote for a user without a password.
+        settings.setValue(QStringLiteral("connections/legacy/url"),
+                          QStringLiteral("redis://viewer@127.0.0.1:%1").arg(port));
+        QVERIFY(!settingsFileBytes(settings).contains("opspw"));
+        for (const auto &[name, user] : {std::pair{"ops", "ops"}, std::pair{"viewer", "viewer"},
+                                         std::pair{"legacy", "viewer"}}) {
+            auto saved = store.find(QString::fromLatin1(name));
+            QVERIFY2(saved, name);
+            auto s = store.settingsFor(*saved, nullptr);
+            QVERIFY2(s.ok(), name);
+            QCOMPARE(s->user, QString::fromLatin1(user));
+            if (QByteArray(user) == "viewer") { // not read as the password "viewer"
+                QVERIFY2(s->password.isEmpty(), name);
+                continue; // like redis-cli, a user without a password sends no AUTH
+            }
+            RedisConnection c(s.value());
+            const Error e = c.open();
+            QVERIFY2(!e, qPrintable(e.message));
+            QCOMPARE(run(c, {"ACL", "WHOAMI"}).bytes(), QByteArray(user));
+        }
+        store.remove(QStringLiteral("ops"));
+        store.remove(QStringLiteral("viewer"));
+        store.remove(QStringLiteral("legacy"));
     }
 
     void layoutComesBack() {

@@ -128,6 +128,67 @@ private Q_SLOTS:
         auto back = ConnectionSettings::fromUrl(QStringLiteral("redis://h:6380/2"));
         QCOMPARE(back->displayUrl(), QStringLiteral("redis://h:6380/2"));
     }
+
+    void redactUrl_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("user and password") << "redis://alice:topsecret@h:6380/2"
+                                           << "redis://alice:***@h:6380/2";
+        QTest::newRow("password only") << "redis://:topsecret@h"
+                                       << "redis://:***@h";
+        QTest::newRow("redis-cli password form") << "redis://topsecret@h"
+                                                 << "redis://***@h";
+        QTest::newRow("@ inside the password") << "rediss://u:top@secret@h:1/0"
+                                               << "rediss://u:***@h:1/0";
+        QTest::newRow("unix") << "unix://u:topsecret@/tmp/r.sock?db=1"
+                              << "unix://u:***@/tmp/r.sock?db=1";
+        QTest::newRow("query parameter") << "redis://h?db=1&password=topsecret&user=u"
+                                         << "redis://h?db=1&password=***&user=u";
+        QTest::newRow("unparsable port") << "redis://:topsecret@h:99999"
+                                         << "redis://:***@h:99999";
+        QTest::newRow("no password") << "redis://alice:@h:6380"
+                                     << "redis://alice:@h:6380";
+        QTest::newRow("plain") << "redis://h:6380/2"
+                               << "redis://h:6380/2";
+    }
+    void redactUrl() {
+        QFETCH(QString, url);
+        QFETCH(QString, shown);
+        QCOMPARE(ConnectionSettings::redactUrl(url), shown);
+        QCOMPARE(ConnectionSettings::urlHasPassword(url), url != shown);
+    }
+
+    // A URL that does not parse is quoted in the error, never with its password.
+    void errorsNeverQuoteThePassword() {
+        for (const char *url : {"redis://:topsecret@h:99999", "redis://u:topsecret@h/x",
+                                "redis://h?password=topsecret&foo=1", "redis://topsecret@"}) {
+            auto parsed = ConnectionSettings::fromUrl(QString::fromLatin1(url));
+            QVERIFY2(!parsed.ok(), url);
+            QVERIFY2(!parsed.error().message.contains(QLatin1String("topsecret")),
+                     qPrintable(parsed.error().message));
+        }
+    }
+
+    // The URL written back (to show or to store) reads back as the same user: "alice@" would be
+    // read as a password, as redis-cli reads it.
+    void userWithoutPasswordRoundTrips() {
+        for (const bool mark : {false, true}) {
+            auto s = ConnectionSettings::fromUrl(QStringLiteral("redis://alice:@h:6380/2"));
+            QVERIFY(s.ok());
+            QCOMPARE(s->user, QStringLiteral("alice"));
+            QVERIFY(s->password.isEmpty());
+            const QString written = s->displayUrl(mark);
+            auto back = ConnectionSettings::fromUrl(written);
+            QVERIFY2(back.ok(), qPrintable(written));
+            QCOMPARE(back->user, QStringLiteral("alice"));
+            QVERIFY2(back->password.isEmpty(), qPrintable(written));
+            QCOMPARE(back.value(), s.value());
+        }
+        auto withPassword = ConnectionSettings::fromUrl(QStringLiteral("redis://alice:pw@h"));
+        auto stored = ConnectionSettings::fromUrl(withPassword->displayUrl(false));
+        QCOMPARE(stored->user, QStringLiteral("alice"));
+        QVERIFY(stored->password.isEmpty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConnectionSettings)

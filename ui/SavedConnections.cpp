@@ -1,6 +1,7 @@
 #include "SavedConnections.h"
 
 #include <QEventLoop>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QTimer>
 
@@ -41,6 +42,13 @@ QKeychain::Error runJob(Job *job, QString *message, OnSuccess &&onSuccess) {
         onSuccess(job);
     delete job;
     return error;
+}
+
+// Earlier versions stored a user without a password as "user@", which reads back as a password
+// (WRONGPASS at the next start). A stored URL never holds a password, so that part is the user.
+QString storedUrl(QString url) {
+    static const QRegularExpression userOnly(QStringLiteral("^([A-Za-z]+://)([^:@/?]+)@"));
+    return url.replace(userOnly, QStringLiteral("\\1\\2:@"));
 }
 
 } // namespace
@@ -109,7 +117,7 @@ QList<SavedConnection> ConnectionStore::list() const {
         m_settings->beginGroup(group);
         SavedConnection c;
         c.name = QString::fromUtf8(QByteArray::fromPercentEncoding(group.toLatin1()));
-        c.url = m_settings->value(QStringLiteral("url")).toString();
+        c.url = storedUrl(m_settings->value(QStringLiteral("url")).toString());
         c.readOnly = m_settings->value(QStringLiteral("readOnly"), false).toBool();
         c.colour = QColor(m_settings->value(QStringLiteral("colour")).toString());
         c.hasPassword = m_settings->value(QStringLiteral("hasPassword"), false).toBool();

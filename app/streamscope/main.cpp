@@ -126,7 +126,8 @@ int main(int argc, char **argv) {
             return 3;
         }
         std::fprintf(stderr, "streamscope --demo: private redis-server at %s (data in %s)\n",
-                     qPrintable(demoServer.url()), qPrintable(demoServer.dir()));
+                     qPrintable(ConnectionSettings::redactUrl(demoServer.url())),
+                     qPrintable(demoServer.dir()));
         shop.emplace(shop::ShopDemo::Options{QCoreApplication::applicationDirPath(),
                                              demoServer.dir(), demoServer.url()});
         if (Error e = shop->start()) {

@@ -52,7 +52,8 @@ Connection options (as redis-cli):
                           unix:///path/to/socket[?db=N]   (default redis://127.0.0.1:6379)
   -h HOST  -p PORT  -n DB  -s SOCKET  --user USER  -a PASSWORD  --tls
                           Override parts of the URL. The password may also come from the
-                          REDISCLI_AUTH environment variable (safer than -a).
+                          REDISCLI_AUTH environment variable (safer than -a: a password
+                          given with -a or -u is warned about unless --no-auth-warning).
   --timeout MS            Connect and command timeout (default 5000)
   --json                  Machine-readable output
   --read-only             Refuse every command that would change data (nothing is sent)
@@ -84,6 +85,8 @@ QList<QCommandLineOption> globalOptions() {
         {QStringLiteral("a"), QStringLiteral("Password."), QStringLiteral("PASSWORD")},
         {QStringLiteral("user"), QStringLiteral("ACL user."), QStringLiteral("USER")},
         {QStringLiteral("tls"), QStringLiteral("Use TLS.")},
+        {QStringLiteral("no-auth-warning"),
+         QStringLiteral("No warning about a password given with -a or -u.")},
         {QStringLiteral("timeout"), QStringLiteral("Timeout in ms."), QStringLiteral("MS")},
         {QStringLiteral("json"), QStringLiteral("JSON output.")},
         {QStringLiteral("read-only"), QStringLiteral("Refuse writes.")},
@@ -616,6 +619,14 @@ int run(const QStringList &args) {
         std::fputs(spec->help, stdout);
         return Success;
     }
+    // As redis-cli: a password on the command line is visible to other users (ps, history).
+    if ((parser.isSet(QStringLiteral("a"))
+         || ConnectionSettings::urlHasPassword(parser.value(QStringLiteral("url"))))
+        && !parser.isSet(QStringLiteral("no-auth-warning")))
+        std::fputs("Warning: Using a password with '-a' or '-u' option on the command line "
+                   "interface may not be safe. Put it in the REDISCLI_AUTH environment variable "
+                   "instead.\n",
+                   stderr);
     auto settings = settingsFrom(parser);
     if (!settings.ok())
         return usageError(settings.error().message, name);

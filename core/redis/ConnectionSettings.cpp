@@ -1,5 +1,6 @@
 #include "ConnectionSettings.h"
 
+#include <QRegularExpression>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -12,7 +13,7 @@ Error urlError(const QString &url, const QString &what) {
                  QStringLiteral("invalid Redis URL \"%1\": %2 (expected "
                                 "redis://[[user]:password@]host[:port][/db], rediss://... or "
                                 "unix:///path/to/socket[?db=N])")
-                     .arg(url, what));
+                     .arg(ConnectionSettings::redactUrl(url), what));
 }
 
 Result<int> parseDb(const QString &url, const QString &text) {
@@ -145,12 +146,41 @@ Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
     return s;
 }
 
+QString ConnectionSettings::redactUrl(const QString &url) {
+    static const QString hidden = QStringLiteral("***");
+    QString out = url;
+    // The authority ends at the first '/' or '?' after the scheme; its user information at its
+    // last '@' (an unencoded '@' in a password belongs to the password).
+    const int schemeEnd = out.indexOf(QStringLiteral("://"));
+    const int authorityStart = schemeEnd >= 0 ? schemeEnd + 3 : 0;
+    int authorityEnd = out.size();
+    for (const QChar end : {QLatin1Char('/'), QLatin1Char('?')})
+        if (const int i = out.indexOf(end, authorityStart); i >= 0)
+            authorityEnd = qMin(authorityEnd, i);
+    const int at = out.lastIndexOf(QLatin1Char('@'), authorityEnd - 1);
+    if (at >= authorityStart) {
+        const int colon = out.indexOf(QLatin1Char(':'), authorityStart);
+        const int secretStart = colon >= 0 && colon < at ? colon + 1 : authorityStart;
+        if (at > secretStart)
+            out.replace(secretStart, at - secretStart, hidden);
+    }
+    // ?password=... (and &password=...), up to the next parameter.
+    if (const int q = out.indexOf(QLatin1Char('?')); q >= 0) {
+        static const QRegularExpression parameter(QStringLiteral("([?&]password=)([^&#]+)"),
+                                                  QRegularExpression::CaseInsensitiveOption);
+        const QString query = out.mid(q);
+        out = out.left(q) + QString(query).replace(parameter, QStringLiteral("\\1***"));
+    }
+    return out;
+}
+
 QString ConnectionSettings::displayUrl(bool markPassword) const {
     QString userInfo;
     const bool showPassword = markPassword && !password.isEmpty();
     if (!user.isEmpty() || showPassword)
         userInfo = QString::fromUtf8(QUrl::toPercentEncoding(user))
-                   + (showPassword ? QStringLiteral(":***") : QString()) + QLatin1Char('@');
+                   + (showPassword ? QStringLiteral(":***") : QStringLiteral(":"))
+                   + QLatin1Char('@');
     switch (transport) {
     case Transport::Unix:
         return QStringLiteral("unix://%1%2%3")

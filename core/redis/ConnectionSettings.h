@@ -34,8 +34,16 @@ struct ConnectionSettings {
     static Result<ConnectionSettings> fromUrl(const QString &url);
 
     // The URL back, without the password (safe to show and to store): a password shows as
-    // ":***" when markPassword, otherwise it is left out altogether.
+    // ":***" when markPassword, otherwise it is left out altogether. It parses back to the same
+    // user: a user without a password is written "user:@" ("user@" would be read as a password,
+    // as redis-cli reads it).
     QString displayUrl(bool markPassword = true) const;
+    // The one redaction of URL text, for anything that shows or logs a URL the user typed (even
+    // one that does not parse): the password of "user:password@", "password@" and "?password="
+    // becomes "***". Everything else is left as typed.
+    static QString redactUrl(const QString &url);
+    // Whether the URL text carries a password (it differs from its redaction).
+    static bool urlHasPassword(const QString &url) { return redactUrl(url) != url; }
     // "127.0.0.1:6379" or the socket path: for status lines.
     QString endpoint() const;
 
