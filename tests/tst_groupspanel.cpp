@@ -218,6 +218,93 @@ private Q_SLOTS:
         QCOMPARE(run(*m_c, {"XPENDING", "ro", "g"}).at(0).integer(), 2);
     }
 
+    // A dead-letter whose XRANGE is refused (an ACL user without +xrange) must not move an
+    // empty body and acknowledge the entry: it stays pending, the DLQ stays empty, and the
+    // server's message is what the user reads. The entry pane says the same, not "deleted".
+    void deadLetterWithoutXrangeLosesNothing() {
+        addEntries(*m_c, "jobs", 0, 2);
+        run(*m_c, {"XGROUP", "CREATE", "jobs", "g", "0"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", "jobs", ">"});
+        run(*m_c, {"ACL", "SETUSER", "noxrange", "on", ">pw", "~*", "+@all", "-xrange"});
+        ConnectionSettings limited = m_server.settings();
+        limited.user = QStringLiteral("noxrange");
+        limited.password = QStringLiteral("pw");
+        GroupActions actions(limited);
+        const QByteArray id = run(*m_c, {"XRANGE", "jobs", "-", "+"}).at(0).at(0).bytes();
+        QSignalSpy done(actions.worker(), &GroupActionsWorker::actionFinished);
+        QSignalSpy entry(actions.worker(), &GroupActionsWorker::entry);
+        GroupActionsWorker *w = actions.worker();
+        QMetaObject::invokeMethod(w, [w, id] { w->deadLetter("jobs", "g", {id}); });
+        QMetaObject::invokeMethod(w, [w, id] { w->fetchEntry("jobs", id); });
+        QTRY_COMPARE(done.size(), 1);
+        QVERIFY(!done.first().at(0).toBool());
+        const QString message = done.first().at(1).toString();
+        QVERIFY2(message.contains(QLatin1String("NOPERM")), qPrintable(message));
+        QVERIFY2(message.contains(QLatin1String("still pending")), qPrintable(message));
+        QCOMPARE(run(*m_c, {"XPENDING", "jobs", "g"}).at(0).integer(), 2);
+        QCOMPARE(run(*m_c, {"EXISTS", "jobs:dlq"}).integer(), 0);
+        QTRY_COMPARE(entry.size(), 1);
+        QVERIFY(entry.first().at(2).value<StreamEntryList>().isEmpty());
+        QVERIFY(entry.first().at(3).toString().contains(QLatin1String("NOPERM")));
+
+        // Proven deleted (XRANGE answers with no entry): its record is moved, and said so.
+        run(*m_c, {"XDEL", "jobs", id});
+        QMetaObject::invokeMethod(w, [w, id] { w->deadLetter("jobs", "g", {id}); });
+        QTRY_COMPARE(done.size(), 2);
+        QVERIFY(!done.at(1).at(0).toBool()); // the same user still cannot read
+        GroupActions admin(m_server.settings());
+        QSignalSpy adminDone(admin.worker(), &GroupActionsWorker::actionFinished);
+        QMetaObject::invokeMethod(admin.worker(),
+                                  [&admin, id] { admin.worker()->deadLetter("jobs", "g", {id}); });
+        QTRY_COMPARE(adminDone.size(), 1);
+        QVERIFY(adminDone.first().at(0).toBool());
+        QVERIFY2(adminDone.first().at(1).toString().contains(QLatin1String("no longer existed")),
+                 qPrintable(adminDone.first().at(1).toString()));
+        const RedisReply dlq = run(*m_c, {"XRANGE", "jobs:dlq", "-", "+"});
+        QCOMPARE(dlq.size(), size_t(1));
+        QVERIFY(dlq.at(0).at(1).toDebugString().contains(QLatin1String("\"dlq.deleted\", \"1\"")));
+        QCOMPARE(run(*m_c, {"XPENDING", "jobs", "g"}).at(0).integer(), 1);
+    }
+
+    // The server dies between the preview (pending list loaded) and the action: every repair
+    // reports the connection error, never success or "trimmed or deleted".
+    void repairsOnALostConnectionReportTheError() {
+        LocalRedisServer doomed;
+        STREAMSCOPE_START_REDIS(doomed);
+        auto c = connectTo(doomed.settings());
+        addEntries(*c, "q", 0, 3);
+        run(*c, {"XGROUP", "CREATE", "q", "g", "0"});
+        run(*c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "3", "STREAMS", "q", ">"});
+        const QByteArray id = run(*c, {"XRANGE", "q", "-", "+"}).at(0).at(0).bytes();
+        GroupActions actions(doomed.settings());
+        GroupActionsWorker *w = actions.worker();
+        QSignalSpy page(w, &GroupActionsWorker::pendingPage);
+        QMetaObject::invokeMethod(w, [w] { w->fetchPendingPage(1, "q", "g", "-", 10, 0, {}); });
+        QTRY_COMPARE(page.size(), 1);
+        QCOMPARE(page.first().at(1).value<PendingEntryList>().size(), 3);
+        doomed.kill();
+
+        QSignalSpy done(w, &GroupActionsWorker::actionFinished);
+        QSignalSpy entry(w, &GroupActionsWorker::entry);
+        TrimSpec spec;
+        spec.maxLen = 1;
+        QMetaObject::invokeMethod(w, [w, id] { w->ack("q", "g", {id}); });
+        QMetaObject::invokeMethod(w, [w, id] { w->claim("q", "g", "c2", {id}); });
+        QMetaObject::invokeMethod(w, [w, id] { w->deleteEntries("q", {id}); });
+        QMetaObject::invokeMethod(w, [w, spec] { w->trim("q", spec); });
+        QMetaObject::invokeMethod(w, [w, id] { w->deadLetter("q", "g", {id}); });
+        QMetaObject::invokeMethod(w, [w, id] { w->fetchEntry("q", id); });
+        QTRY_COMPARE_WITH_TIMEOUT(done.size(), 5, 30000);
+        for (const QList<QVariant> &result : done) {
+            const QString message = result.at(1).toString();
+            QVERIFY2(!result.at(0).toBool(), qPrintable(message));
+            QVERIFY2(!message.isEmpty(), "no error text");
+            QVERIFY2(!message.contains(QLatin1String("trimmed or deleted")), qPrintable(message));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(entry.size(), 1, 10000);
+        QVERIFY(!entry.first().at(3).toString().isEmpty()); // an error, not "the entry is gone"
+    }
+
     void windowShowsGroupsAndFindings() {
         addEntries(*m_c, "orders", 0, 5);
         run(*m_c, {"XGROUP", "CREATE", "orders", "idle-group", "0"}); // no consumers: critical

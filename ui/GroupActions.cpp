@@ -44,9 +44,14 @@ void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &
     QString error;
     RedisConnection *c = connection(&error);
     StreamEntryList found;
-    if (c)
-        c->commandEntries({"XRANGE", stream, id, id}, 0, &found, -1, stream);
-    Q_EMIT entry(stream, id, found);
+    if (c) {
+        auto reply = c->commandEntries({"XRANGE", stream, id, id}, 0, &found, -1, stream);
+        if (!reply.ok())
+            error = reply.error().message;
+        else if (reply->isError())
+            error = QStringLiteral("XRANGE: %1").arg(reply->errorMessage());
+    }
+    Q_EMIT entry(stream, id, error.isEmpty() ? found : StreamEntryList(), error);
 }
 
 void GroupActionsWorker::fetchHistory(int request, const QByteArray &stream, int kind, quint64 ms,
@@ -142,32 +147,40 @@ void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &
     RedisConnection *c = connection(&error);
     if (!c)
         return Q_EMIT actionFinished(false, error);
-    int moved = 0;
+    int moved = 0, deleted = 0, notPending = 0;
+    // Says what was done before the failure too: entries moved so far stay moved.
+    auto done = [&] {
+        QString text = tr("Moved %1 entries to %2:dlq.").arg(moved).arg(QString::fromUtf8(stream));
+        if (deleted)
+            text += QLatin1Char(' ')
+                    + tr("%1 of them no longer existed in the stream (the server returned no "
+                         "entry): only their record was moved, without a body.")
+                          .arg(deleted);
+        if (notPending)
+            text += QLatin1Char(' ')
+                    + tr("%1 were no longer pending: nothing was done with them.").arg(notPending);
+        return text;
+    };
     for (const QByteArray &id : ids) {
-        auto pending = fetchPending(*c, stream, group, id, 1);
-        if (!pending.ok())
-            return Q_EMIT actionFinished(false, pending.error().message);
-        if (pending->isEmpty() || pending->first().id.toByteArray() != id)
-            continue; // acknowledged meanwhile
-        StreamEntryList body;
-        c->commandEntries({"XRANGE", stream, id, id}, 0, &body, -1, stream);
-        StreamEntry e = body.isEmpty() ? StreamEntry() : body.first();
-        e.stream = stream;
-        e.id = StreamId::fromServer(id);
-        e.deleted = body.isEmpty();
-        auto result = streamscope::deadLetter(*c, {stream,
-                                                   group,
-                                                   e,
-                                                   pending->first().deliveries,
-                                                   tr("moved by a StreamScope user"),
-                                                   pending->first().consumer,
-                                                   {}});
+        auto result = deadLetterPending(*c, stream, group, id, tr("moved by a StreamScope user"));
         if (!result.ok())
-            return Q_EMIT actionFinished(false, result.error().message);
-        ++moved;
+            return Q_EMIT actionFinished(false,
+                                         moved ? result.error().message + QLatin1Char(' ') + done()
+                                               : result.error().message);
+        switch (result->kind) {
+        case DeadLetterOutcome::Kind::NotPending:
+            ++notPending;
+            break;
+        case DeadLetterOutcome::Kind::MovedDeleted:
+            ++deleted;
+            ++moved;
+            break;
+        case DeadLetterOutcome::Kind::Moved:
+            ++moved;
+            break;
+        }
     }
-    Q_EMIT actionFinished(
-        true, tr("Moved %1 entries to %2:dlq.").arg(moved).arg(QString::fromUtf8(stream)));
+    Q_EMIT actionFinished(true, done());
 }
 
 GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)

@@ -50,8 +50,9 @@ public:
 
 Q_SIGNALS:
     void pendingPage(int request, const streamscope::PendingEntryList &page);
+    // found empty and no error: the server says the entry is gone; an error: it was not read.
     void entry(const QByteArray &stream, const QByteArray &id,
-               const streamscope::StreamEntryList &found); // empty: the entry is gone
+               const streamscope::StreamEntryList &found, const QString &error);
     void actionFinished(bool ok, const QString &message);
     void trimPreviewed(int request, const streamscope::TrimPreview &preview, const QString &error);
     void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);

@@ -214,8 +214,12 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
     connect(actions->worker(), &GroupActionsWorker::pendingPage, m_pending, &PendingModel::addPage,
             Qt::UniqueConnection);
     connect(actions->worker(), &GroupActionsWorker::entry, this,
-            [this](const QByteArray &, const QByteArray &id, const StreamEntryList &found) {
-                if (!found.isEmpty())
+            [this](const QByteArray &, const QByteArray &id, const StreamEntryList &found,
+                   const QString &error) {
+                if (!error.isEmpty())
+                    m_pendingDetail->setPlainText(
+                        tr("Entry %1 could not be read: %2").arg(QString::fromUtf8(id), error));
+                else if (!found.isEmpty())
                     m_pendingDetail->showEntry(found.first());
                 else
                     m_pendingDetail->setPlainText(

@@ -78,10 +78,14 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
                 });
         connect(requests->worker(), &GroupActionsWorker::actionFinished, this,
                 [this](bool ok, const QString &message) {
-                    if (ok)
+                    if (ok) {
                         m_preview->setText(message.toHtmlEscaped());
-                    else
+                    } else { // the preview shown no longer describes the stream
                         m_error->setText(message);
+                        m_preview->setText(tr("The trim did not complete (the error is above). "
+                                              "Preview again to see the stream as it is now.")
+                                               .toHtmlEscaped());
+                    }
                     Q_EMIT trimmed(ok, message);
                 });
     }
