@@ -4,6 +4,8 @@
 #include "StreamEntry.h"
 #include "TestRedis.h"
 
+#include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -11,6 +13,7 @@
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -273,6 +276,11 @@ private Q_SLOTS:
     void httpRejectsBadOrders_data() {
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QString>("mentions");
+        const QByteArray item = R"([{"sku":"A","qty":1}])";
+        auto order = [](const QByteArray &items,
+                        const QByteArray &rest = "\"amount\":5,\"currency\":\"EUR\"") {
+            return "{\"userId\":\"u\",\"items\":" + items + "," + rest + "}";
+        };
         QTest::newRow("not json") << QByteArray("{oops") << "not valid JSON";
         QTest::newRow("array") << QByteArray("[1,2]") << "JSON object";
         QTest::newRow("no user") << QByteArray(R"({"items":[1],"amount":5,"currency":"EUR"})")
@@ -280,16 +288,26 @@ private Q_SLOTS:
         QTest::newRow("no items") << QByteArray(R"({"userId":"u","amount":5,"currency":"EUR"})")
                                   << "items";
         QTest::newRow("negative amount")
-            << QByteArray(R"({"userId":"u","items":[1],"amount":-5,"currency":"EUR"})") << "amount";
+            << order(item, R"("amount":-5,"currency":"EUR")") << "amount";
         QTest::newRow("fractional cents")
-            << QByteArray(R"({"userId":"u","items":[1],"amount":10.5,"currency":"EUR"})")
-            << "amount";
+            << order(item, R"("amount":10.5,"currency":"EUR")") << "amount";
         QTest::newRow("amount as text")
-            << QByteArray(R"({"userId":"u","items":[1],"amount":"5","currency":"EUR"})")
-            << "amount";
+            << order(item, R"("amount":"5","currency":"EUR")") << "amount";
         QTest::newRow("bad currency")
-            << QByteArray(R"({"userId":"u","items":[1],"amount":5,"currency":"euro"})")
-            << "currency";
+            << order(item, R"("amount":5,"currency":"euro")") << "currency";
+        // Items: objects with a non-empty string sku and a whole qty > 0.
+        QTest::newRow("item not an object") << order("[1]") << "items[0] must be an object";
+        QTest::newRow("second item a string")
+            << order(R"([{"sku":"A","qty":1},"B"])") << "items[1] must be an object";
+        QTest::newRow("no sku") << order(R"([{"qty":1}])") << "items[0]: sku";
+        QTest::newRow("empty sku") << order(R"([{"sku":" ","qty":1}])") << "items[0]: sku";
+        QTest::newRow("sku a number") << order(R"([{"sku":7,"qty":1}])") << "items[0]: sku";
+        QTest::newRow("no qty") << order(R"([{"sku":"A"}])") << "items[0]: qty";
+        QTest::newRow("zero qty") << order(R"([{"sku":"A","qty":0}])") << "items[0]: qty";
+        QTest::newRow("negative qty") << order(R"([{"sku":"A","qty":-2}])") << "items[0]: qty";
+        QTest::newRow("fractional qty") << order(R"([{"sku":"A","qty":1.5}])") << "items[0]: qty";
+        QTest::newRow("qty as text") << order(R"([{"sku":"A","qty":"2"}])") << "items[0]: qty";
+        QTest::newRow("huge qty") << order(R"([{"sku":"A","qty":1e300}])") << "items[0]: qty";
     }
     void httpRejectsBadOrders() {
         QFETCH(QByteArray, body);
@@ -305,6 +323,81 @@ private Q_SLOTS:
         QVERIFY(orderStatuses().isEmpty());
     }
 
+    // A body over 1 MiB gets 413 and never reaches the store or order-events: one POST used to
+    // put a 47 MB entry into the stream.
+    void httpRefusesBodiesOverTheLimit() {
+        auto orders = orderService();
+        QTRY_VERIFY(orders->httpPort() > 0);
+        const int port = orders->httpPort();
+        // A valid order but for its size: one 2 MiB sku.
+        const QByteArray huge =
+            QJsonDocument(
+                QJsonObject{{"userId", "u"},
+                            {"items",
+                             QJsonArray{QJsonObject{
+                                 {"sku", QString(2 * 1024 * 1024, QLatin1Char('x'))}, {"qty", 1}}}},
+                            {"amount", 5},
+                            {"currency", "EUR"}})
+                .toJson(QJsonDocument::Compact);
+        const Http r = request(port, "POST", QStringLiteral("/orders"), huge);
+        QCOMPARE(r.status, 413);
+        QVERIFY2(
+            r.body.value(QStringLiteral("error")).toString().contains(QLatin1String("1048576")),
+            qPrintable(r.body.value(QStringLiteral("error")).toString()));
+
+        // Refused from the headers alone, before any of the body is sent.
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, quint16(port));
+        QVERIFY(raw.waitForConnected(5000));
+        raw.write("POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 47000000\r\n\r\n");
+        QByteArray early;
+        for (int i = 0; i < 50 && !early.contains("\r\n\r\n"); ++i)
+            if (raw.waitForReadyRead(100))
+                early += raw.readAll();
+        QVERIFY2(early.startsWith("HTTP/1.1 413"), early.constData());
+
+        // The service still takes a good order afterwards, and only that one is published.
+        const Http good = request(
+            port, "POST", QStringLiteral("/orders"),
+            R"({"userId":"u1","items":[{"sku":"A","qty":1}],"amount":1250,"currency":"EUR"})");
+        QCOMPARE(good.status, 201);
+        QTRY_COMPARE(xlen("order-events"), qint64(1));
+        QTest::qWait(300);
+        QCOMPARE(xlen("order-events"), qint64(1));
+        qint64 stored = 0;
+        for (const qint64 n : orderStatuses())
+            stored += n;
+        QCOMPARE(stored, qint64(1));
+    }
+
+    // An upload that stalls gets 408 once the request time limit passes, and its connection
+    // is closed; nothing is stored.
+    void httpTimesOutSlowUploads() {
+        auto orders =
+            orderService({QStringLiteral("--request-timeout-ms"), QStringLiteral("1000")});
+        QTRY_VERIFY(orders->httpPort() > 0);
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, quint16(orders->httpPort()));
+        QVERIFY(raw.waitForConnected(5000));
+        raw.write("POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 100\r\n\r\n{\"userId\":");
+        QElapsedTimer waited;
+        waited.start();
+        QByteArray answer;
+        while (waited.elapsed() < 10000 && !answer.contains("\r\n\r\n"))
+            if (raw.waitForReadyRead(100))
+                answer += raw.readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 408"), answer.constData());
+        QVERIFY2(waited.elapsed() >= 800, qPrintable(QString::number(waited.elapsed())));
+        // Closed by the service: reading ends.
+        for (int i = 0; i < 100 && raw.state() == QAbstractSocket::ConnectedState; ++i)
+            raw.waitForReadyRead(100);
+        QCOMPARE(raw.state(), QAbstractSocket::UnconnectedState);
+        QVERIFY(orderStatuses().isEmpty());
+        QCOMPARE(xlen("order-events"), qint64(0));
+    }
+
     void httpLookups() {
         auto orders = orderService();
         QTRY_VERIFY(orders->httpPort() > 0);
@@ -314,9 +407,9 @@ private Q_SLOTS:
         QCOMPARE(unknown.body.value(QStringLiteral("error")).toString(),
                  QStringLiteral("no order 4711"));
         QCOMPARE(request(port, "GET", QStringLiteral("/orders/abc")).status, 400);
-        const Http placed =
-            request(port, "POST", QStringLiteral("/orders"),
-                    R"({"userId":"u9","items":[{"sku":"B"}],"amount":999,"currency":"USD"})");
+        const Http placed = request(
+            port, "POST", QStringLiteral("/orders"),
+            R"({"userId":"u9","items":[{"sku":"B","qty":2}],"amount":999,"currency":"USD"})");
         QCOMPARE(placed.status, 201);
         const QString id = placed.body.value(QStringLiteral("orderId")).toString();
         const Http got = request(port, "GET", QStringLiteral("/orders/") + id);

@@ -15,11 +15,16 @@
 #include <QMutex>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
 #include <QWaitCondition>
 
 #include <cstdio>
+#include <memory>
+
+#include <sys/socket.h>
 
 namespace streamscope::shop {
 
@@ -129,6 +134,146 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
     }
 }
 
+// Qt HttpServer 6.4 reads a whole request into memory before any route runs, with no size limit
+// and no time limit (one POST could put a 47 MB entry into order-events). This listener sits in
+// front of it: its readyRead slot is connected before QHttpServer's, so it sees every byte first
+// (peeked, not read). It answers 413 as soon as the headers announce a body over the limit,
+// before the body arrives; 431 for endless headers; 411 for a body without Content-Length
+// (chunked uploads have no size up front); 408 when a request is not complete in time. Then
+// QHttpServer hears nothing more of that connection.
+class LimitedTcpServer : public QTcpServer {
+public:
+    explicit LimitedTcpServer(HttpLimits limits, QObject *parent)
+        : QTcpServer(parent)
+        , m_limits(limits) {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override {
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        auto state = std::make_shared<Connection>(socket, m_limits);
+        connect(socket, &QIODevice::readyRead, socket, [state] { state->received(); });
+        connect(&state->timer, &QTimer::timeout, socket, [state] {
+            state->refuse(408, QStringLiteral("Request Timeout"),
+                          QStringLiteral("the request was not complete within %1 ms")
+                              .arg(state->limits.requestTimeoutMs));
+        });
+        addPendingConnection(socket); // QHttpServer connects its slots after ours
+    }
+
+private:
+    struct Connection {
+        Connection(QTcpSocket *s, HttpLimits l)
+            : socket(s)
+            , limits(l) {
+            timer.setSingleShot(true);
+        }
+        QTcpSocket *socket;
+        HttpLimits limits;
+        QTimer timer;        // runs while a request is under way
+        QByteArray head;     // the current request's header bytes so far
+        qint64 bodyLeft = 0; // body bytes of the current request still to come
+        bool refused = false;
+
+        void received() {
+            if (refused)
+                return (void)socket->readAll(); // drained, never parsed
+            // QHttpServer reads everything on each readyRead, after this slot: what is
+            // buffered now arrived since the last call.
+            const QByteArray data = socket->peek(socket->bytesAvailable());
+            qsizetype pos = 0;
+            while (pos < data.size() && !refused) {
+                if (bodyLeft > 0) {
+                    const qint64 take = qMin<qint64>(bodyLeft, data.size() - pos);
+                    bodyLeft -= take;
+                    pos += take;
+                    if (bodyLeft == 0)
+                        timer.stop();
+                    continue;
+                }
+                if (!timer.isActive())
+                    timer.start(limits.requestTimeoutMs);
+                const qsizetype before = head.size();
+                head.append(data.constData() + pos, data.size() - pos);
+                const qsizetype end = head.indexOf("\r\n\r\n");
+                if (end < 0) {
+                    if (head.size() > limits.maxHeaderBytes)
+                        refuse(431, QStringLiteral("Request Header Fields Too Large"),
+                               QStringLiteral("the request headers are over %1 bytes")
+                                   .arg(limits.maxHeaderBytes));
+                    break;
+                }
+                pos += end + 4 - before;
+                headersComplete(head.left(end));
+                head.clear();
+            }
+        }
+
+        void headersComplete(const QByteArray &headers) {
+            qint64 length = 0;
+            for (const QByteArray &line : headers.split('\n')) {
+                const qsizetype colon = line.indexOf(':');
+                if (colon < 0)
+                    continue;
+                const QByteArray name = line.left(colon).trimmed().toLower();
+                const QByteArray value = line.mid(colon + 1).trimmed();
+                if (name == "transfer-encoding")
+                    return refuse(411, QStringLiteral("Length Required"),
+                                  QStringLiteral("send the body with a Content-Length"));
+                if (name == "content-length") {
+                    bool ok = false;
+                    length = value.toLongLong(&ok);
+                    if (!ok || length < 0)
+                        return refuse(400, QStringLiteral("Bad Request"),
+                                      QStringLiteral("Content-Length is not a number"));
+                }
+            }
+            if (length > limits.maxBodyBytes)
+                return refuse(413, QStringLiteral("Payload Too Large"),
+                              QStringLiteral("the body is %1 bytes; at most %2 are accepted")
+                                  .arg(length)
+                                  .arg(limits.maxBodyBytes));
+            bodyLeft = length;
+            if (bodyLeft == 0)
+                timer.stop();
+        }
+
+        // Answers and closes: QHttpServer's slots are cut off first, so the request never
+        // reaches a route. The rest of the upload is read and dropped until the client has
+        // our answer (closing with unread bytes would reset the connection and lose it).
+        void refuse(int status, const QString &reason, const QString &message) {
+            if (refused)
+                return;
+            refused = true;
+            timer.stop();
+            QObject::disconnect(socket, &QIODevice::readyRead, nullptr, nullptr);
+            QObject::connect(socket, &QIODevice::readyRead, socket, [s = socket] { s->readAll(); });
+            socket->readAll();
+            const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"), message}})
+                                        .toJson(QJsonDocument::Compact);
+            socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason.toLatin1()
+                          + "\r\nContent-Type: application/json\r\nContent-Length: "
+                          + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n"
+                          + body);
+            QTcpSocket *s = socket;
+            auto halfClose = [s] {
+                if (s->bytesToWrite() == 0 && s->state() == QAbstractSocket::ConnectedState)
+                    ::shutdown(int(s->socketDescriptor()), SHUT_WR);
+            };
+            QObject::connect(socket, &QIODevice::bytesWritten, socket, halfClose);
+            socket->flush();
+            halfClose();
+            // However slow the client is to go, the connection ends.
+            QTimer::singleShot(5000, socket, [s] { s->abort(); });
+        }
+    };
+
+    HttpLimits m_limits;
+};
+
 // Learns what happened to payments (payment-events, group order-service) and updates orders.
 class PaymentOutcomeHandler : public MessageHandler {
 public:
@@ -190,6 +335,23 @@ Result<Order> orderFromJson(const QByteArray &body) {
         return Error(Error::Kind::InvalidArgument,
                      QStringLiteral("items is missing or not a non-empty array"));
     order.items = items.toArray();
+    for (qsizetype i = 0; i < order.items.size(); ++i) {
+        const QJsonValue item = order.items.at(i);
+        const QString where = QStringLiteral("items[%1]").arg(i);
+        if (!item.isObject())
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("%1 must be an object with sku and qty").arg(where));
+        const QJsonValue sku = item.toObject().value(QStringLiteral("sku"));
+        if (!sku.isString() || sku.toString().trimmed().isEmpty())
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("%1: sku is missing or not a non-empty string").arg(where));
+        const QJsonValue qty = item.toObject().value(QStringLiteral("qty"));
+        const double n = qty.toDouble(-1);
+        if (!qty.isDouble() || n < 1 || n > 1e6 || n != double(qint64(n)))
+            return Error(
+                Error::Kind::InvalidArgument,
+                QStringLiteral("%1: qty must be a whole number from 1 to 1000000").arg(where));
+    }
     const QJsonValue amount = o.value(QStringLiteral("amount"));
     const double cents = amount.toDouble(-1);
     if (!amount.isDouble() || cents <= 0 || cents != double(qint64(cents)) || cents > 1e12)
@@ -224,6 +386,14 @@ int runOrderService(const QStringList &args) {
          QStringLiteral("RATE")},
         {QStringLiteral("orders"), QStringLiteral("With --generate: stop after N orders."),
          QStringLiteral("N")},
+        {QStringLiteral("max-body"),
+         QStringLiteral("Largest request body accepted, in bytes (default 1048576); larger ones "
+                        "get 413 before they are read."),
+         QStringLiteral("BYTES"), QStringLiteral("1048576")},
+        {QStringLiteral("request-timeout-ms"),
+         QStringLiteral("A request not complete this long after it began gets 408 (default "
+                        "10000)."),
+         QStringLiteral("MS"), QStringLiteral("10000")},
     });
     if (const int code = parseOrExit(parser, args); code >= 0)
         return code;
@@ -247,6 +417,22 @@ int runOrderService(const QStringList &args) {
         std::fprintf(stderr, "order-service: --orders needs a number > 0\n");
         return 2;
     }
+
+    HttpLimits limits;
+    qint64 maxBody = 0, timeoutMs = 0;
+    if (!parsePositive(parser.value(QStringLiteral("max-body")), &maxBody)
+        || maxBody > (qint64(1) << 30)) {
+        std::fprintf(stderr, "order-service: --max-body needs a number of bytes (1 to 2^30)\n");
+        return 2;
+    }
+    if (!parsePositive(parser.value(QStringLiteral("request-timeout-ms")), &timeoutMs)
+        || timeoutMs > 3600000) {
+        std::fprintf(stderr, "order-service: --request-timeout-ms needs a number of ms (1 to "
+                             "3600000)\n");
+        return 2;
+    }
+    limits.maxBodyBytes = maxBody;
+    limits.requestTimeoutMs = int(timeoutMs);
 
     const ServiceLog log(QStringLiteral("order-service"));
     const QString dbPath = parser.value(QStringLiteral("db"));
@@ -309,12 +495,15 @@ int runOrderService(const QStringList &args) {
                                         QHttpServerResponse::StatusCode::NotFound);
                    return QHttpServerResponse(order.value()->toJson());
                });
-    const quint16 listening = http.listen(QHostAddress::LocalHost, quint16(port));
+    auto *tcp = new LimitedTcpServer(limits, &http);
+    const quint16 listening =
+        tcp->listen(QHostAddress::LocalHost, quint16(port)) ? tcp->serverPort() : 0;
     if (listening == 0) {
         log.info(
             QStringLiteral("cannot listen on 127.0.0.1:%1: is the port taken? (--http)").arg(port));
         return 1;
     }
+    http.bind(tcp);
     log.info(QStringLiteral("listening on http://127.0.0.1:%1").arg(listening));
 
     // --generate: place orders in batches, one transaction per tick.
