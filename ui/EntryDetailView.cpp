@@ -4,8 +4,13 @@
 #include "ValueFormat.h"
 
 #include <QContextMenuEvent>
+#include <QDialog>
+#include <QHeaderView>
+#include <QLabel>
 #include <QLocale>
 #include <QMenu>
+#include <QTableView>
+#include <QVBoxLayout>
 
 #include <memory>
 
@@ -17,12 +22,15 @@ EntryDetailView::EntryDetailView(QWidget *parent)
     connect(this, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
         if (url.scheme() == QLatin1String("value"))
             openValue(url.path().toInt());
+        else if (url.scheme() == QLatin1String("more"))
+            openAllFields();
     });
     clearEntry();
 }
 
 void EntryDetailView::clearEntry() {
     m_entry.reset();
+    m_shown = 0;
     setHtml(QStringLiteral("<p style='color:gray'>%1</p>")
                 .arg(tr("Select an event to see its fields.").toHtmlEscaped()));
 }
@@ -58,6 +66,100 @@ ValueDialog *EntryDetailView::openValue(int field) {
     return dialog;
 }
 
+QDialog *EntryDetailView::openAllFields() {
+    if (!m_entry)
+        return nullptr;
+    auto *dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("%1 fields of %2 %3")
+                               .arg(QLocale().toString(m_entry->fieldCount()),
+                                    valueformat::singleLine(m_entry->stream, 60),
+                                    QString::fromLatin1(m_entry->id.toByteArray())));
+    auto *model = new EntryFieldsModel(*m_entry, dialog);
+    auto *view = new QTableView;
+    view->setModel(model);
+    view->setWordWrap(false);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->verticalHeader()->hide();
+    // Fixed row heights and column widths: nothing is measured over 100,000 rows.
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setColumnWidth(EntryFieldsModel::IndexColumn,
+                         view->fontMetrics().horizontalAdvance(QStringLiteral("0000000")));
+    view->setColumnWidth(EntryFieldsModel::NameColumn, 220);
+    connect(view, &QTableView::doubleClicked, this,
+            [this](const QModelIndex &index) { openValue(index.row()); });
+    auto *note = new QLabel(tr("Double-click a row to open its whole value."));
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addWidget(view);
+    layout->addWidget(note);
+    dialog->resize(900, 600);
+    dialog->show();
+    if (m_shown < model->rowCount())
+        view->scrollTo(model->index(m_shown, 0), QAbstractItemView::PositionAtTop);
+    return dialog;
+}
+
+EntryFieldsModel::EntryFieldsModel(StreamEntry entry, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_entry(std::move(entry)) {
+    m_fields.reserve(m_entry.fieldCount());
+    m_entry.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        m_fields.append({name, value});
+    });
+}
+
+int EntryFieldsModel::rowCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : int(m_fields.size());
+}
+
+int EntryFieldsModel::columnCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant EntryFieldsModel::data(const QModelIndex &index, int role) const {
+    if (!index.isValid() || index.row() >= m_fields.size())
+        return {};
+    const auto &[name, value] = m_fields.at(index.row());
+    if (role == Qt::DisplayRole) {
+        switch (Column(index.column())) {
+        case IndexColumn:
+            return index.row() + 1;
+        case NameColumn:
+            return valueformat::singleLine(name, maxCellChars);
+        case ValueColumn:
+            return valueformat::singleLine(value, maxCellChars);
+        case ColumnCount:
+            break;
+        }
+    } else if (role == Qt::ToolTipRole && index.column() == ValueColumn) {
+        return EntryDetailView::tr("%1 bytes; double-click to open the whole value")
+            .arg(QLocale().toString(value.size()));
+    } else if (role == Qt::TextAlignmentRole && index.column() == IndexColumn) {
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    return {};
+}
+
+QVariant EntryFieldsModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (Column(section)) {
+    case IndexColumn:
+        return QStringLiteral("#");
+    case NameColumn:
+        return EntryDetailView::tr("Field");
+    case ValueColumn:
+        return EntryDetailView::tr("Value");
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
 void EntryDetailView::setFormat(valueformat::Format format) {
     m_format = format;
     render();
@@ -83,7 +185,10 @@ void EntryDetailView::render() {
                     .arg(tr("This entry was deleted from the stream.").toHtmlEscaped());
     html += QStringLiteral("<table cellspacing='0' cellpadding='4' width='100%'>");
     int field = 0;
+    m_shown = int(qMin<qsizetype>(entry.fieldCount(), firstFields));
     entry.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        if (field >= m_shown)
+            return; // the rest are in the table the "more" link opens
         const QString text = valueformat::formatValue(value, m_format, maxShownBytes);
         QString note;
         if (value.size() > maxShownBytes)
@@ -108,6 +213,11 @@ void EntryDetailView::render() {
                 .arg(valueformat::displayText(name).toHtmlEscaped(), text.toHtmlEscaped(), note);
     });
     html += QStringLiteral("</table>");
+    if (m_shown < entry.fieldCount())
+        html += QStringLiteral("<p><a href='more:'>%1</a></p>")
+                    .arg(tr("Show %1 more fields")
+                             .arg(QLocale().toString(entry.fieldCount() - m_shown))
+                             .toHtmlEscaped());
     setHtml(html);
 }
 
