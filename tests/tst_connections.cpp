@@ -7,13 +7,17 @@
 #include "StreamListModel.h"
 #include "TestRedis.h"
 
+#include <QApplication>
 #include <QFile>
 #include <QHeaderView>
+#include <QLineEdit>
+#include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QUuid>
 
 using namespace streamscope;
@@ -171,6 +175,37 @@ private Q_SLOTS:
         store.remove(QStringLiteral("ops"));
         store.remove(QStringLiteral("viewer"));
         store.remove(QStringLiteral("legacy"));
+    }
+
+    // The GUI's error box quotes a URL it cannot use without its password; a URL it connected
+    // with is shown with ":***".
+    void errorBoxHidesThePassword() {
+        MainWindow window;
+        window.show();
+        QLineEdit *url = nullptr;
+        for (QLineEdit *edit : window.findChildren<QLineEdit *>())
+            if (edit->placeholderText().startsWith(QLatin1String("redis://")))
+                url = edit;
+        QVERIFY(url);
+        QString boxText;
+        QTimer::singleShot(0, &window, [&] {
+            QTRY_VERIFY(qobject_cast<QMessageBox *>(QApplication::activeModalWidget()));
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            boxText = box->text();
+            box->accept();
+        });
+        url->setText(QStringLiteral("redis://ops:hunter2-secret@127.0.0.1:99999"));
+        QTest::keyClick(url, Qt::Key_Return);
+        QTRY_VERIFY(!boxText.isEmpty());
+        QVERIFY2(boxText.contains(QLatin1String("99999")), qPrintable(boxText));
+        QVERIFY2(!boxText.contains(QLatin1String("hunter2")), qPrintable(boxText));
+
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"ACL", "SETUSER", "ops", "on", ">opspw", "~*", "+@all"});
+        url->setText(QStringLiteral("redis://ops:opspw@127.0.0.1:%1").arg(m_server.port()));
+        QTest::keyClick(url, Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(window.stateText().contains(QLatin1String("live")), true, 10000);
+        QCOMPARE(url->text(), QStringLiteral("redis://ops:***@127.0.0.1:%1").arg(m_server.port()));
     }
 
     void layoutComesBack() {
