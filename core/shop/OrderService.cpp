@@ -24,7 +24,9 @@
 #include <cstdio>
 #include <memory>
 
+#ifdef Q_OS_UNIX
 #include <sys/socket.h>
+#endif
 
 namespace streamscope::shop {
 
@@ -260,8 +262,13 @@ private:
                           + body);
             QTcpSocket *s = socket;
             auto halfClose = [s] {
-                if (s->bytesToWrite() == 0 && s->state() == QAbstractSocket::ConnectedState)
+                if (s->bytesToWrite() == 0 && s->state() == QAbstractSocket::ConnectedState) {
+#ifdef Q_OS_UNIX
                     ::shutdown(int(s->socketDescriptor()), SHUT_WR);
+#else
+                    s->disconnectFromHost(); // no half-close: the answer may be lost to a reset
+#endif
+                }
             };
             QObject::connect(socket, &QIODevice::bytesWritten, socket, halfClose);
             socket->flush();
