@@ -300,6 +300,8 @@ private Q_SLOTS:
             QVERIFY2(!result.at(0).toBool(), qPrintable(message));
             QVERIFY2(!message.isEmpty(), "no error text");
             QVERIFY2(!message.contains(QLatin1String("trimmed or deleted")), qPrintable(message));
+            // "connection to 127.0.0.1:PORT lost" or "could not connect to 127.0.0.1:PORT"
+            QVERIFY2(message.contains(QString::number(doomed.port())), qPrintable(message));
         }
         QTRY_COMPARE_WITH_TIMEOUT(entry.size(), 1, 10000);
         QVERIFY(!entry.first().at(3).toString().isEmpty()); // an error, not "the entry is gone"
