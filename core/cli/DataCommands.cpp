@@ -12,9 +12,7 @@
 #include <QFile>
 #include <QTemporaryFile>
 
-#include <cerrno>
 #include <csignal>
-#include <cstring>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -95,6 +93,21 @@ int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, boo
     return result.hits() > 0 ? Success : Findings; // like grep: 1 when nothing was found
 }
 
+namespace {
+
+// True when the process was started with stdout closed (`>&-`). Its descriptor may already
+// have been reused by Qt's event dispatcher (an eventfd, an anonymous inode), which is no
+// output either.
+bool stdoutIsClosed() {
+    if (::fcntl(STDOUT_FILENO, F_GETFD) < 0)
+        return true;
+    char link[64] = {};
+    const ssize_t n = ::readlink("/proc/self/fd/1", link, sizeof link - 1);
+    return n > 0 && QByteArray(link, qsizetype(n)).startsWith("anon_inode:");
+}
+
+} // namespace
+
 int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, bool) {
     const QString cmdName = QStringLiteral("export");
     const QStringList args = p.positionalArguments();
@@ -130,11 +143,10 @@ int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, b
     // A closed pipe (export | head) is a write error with a message, not a silent SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
     ExportOutcome outcome;
-    if (toStdout && ::fcntl(STDOUT_FILENO, F_GETFD) < 0) {
-        // Checked before connecting: a closed stdout's descriptor would otherwise be reused
-        // for the connection, and the export written into the server's socket.
-        printError(QStringLiteral("cannot write to stdout: %1")
-                       .arg(QString::fromLocal8Bit(std::strerror(errno))));
+    if (toStdout && stdoutIsClosed()) {
+        // Said before connecting: a closed stdout's descriptor could otherwise be reused for
+        // the connection, and the export written into the server's socket.
+        printError(QStringLiteral("cannot write to stdout: it is closed"));
         return OutputError;
     }
     if (toStdout) {
