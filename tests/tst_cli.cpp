@@ -348,6 +348,13 @@ private Q_SLOTS:
         QCOMPARE(p.readAllStandardOutput(),
                  QByteArray("{\"stream\":\"copy-stdin\",\"added\":1500}\n"));
         QCOMPARE(run(*m_admin, {"XLEN", "copy-stdin"}).integer(), 1500);
+        // CSV on stdin is known by its header.
+        QProcess csv;
+        csv.setStandardInputFile(dir.filePath(QStringLiteral("orig.csv")));
+        csv.start(m_binary, withUrl({"import", "copy-stdin-csv"}));
+        QVERIFY(csv.waitForFinished(60000));
+        QVERIFY2(csv.exitCode() == 0, csv.readAllStandardError().constData());
+        QCOMPARE(run(*m_admin, {"XLEN", "copy-stdin-csv"}).integer(), 1500);
     }
 
     // A malformed line is refused with its number before anything is sent; so is --read-only,

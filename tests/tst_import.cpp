@@ -166,6 +166,10 @@ private Q_SLOTS:
         QVERIFY(!r.ok());
         QVERIFY2(r.error().message.contains(QLatin1String("line 2: the ID 2-0 is not greater")),
                  qPrintable(r.error().message));
+        // CSV without its header is not the CSV export.
+        QVERIFY(!check("", ImportFormat::Csv).ok());
+        QVERIFY(!check("s,1-0,t,x\r\n", ImportFormat::Csv).ok());
+        QCOMPARE(check("stream,id,time,a,other_fields\r\n", ImportFormat::Csv)->entries, 0);
         r = check(R"({"fields":{"a":"1"}})", ImportFormat::JsonLines, true);
         QVERIFY(!r.ok());
         QVERIFY(r.error().message.contains(QLatin1String("no ID to keep")));

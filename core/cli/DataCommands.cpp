@@ -220,8 +220,7 @@ int runImport(const QCommandLineParser &p, const ConnectionSettings &settings, b
     if (format != QLatin1String("jsonl") && format != QLatin1String("csv"))
         return usageError(QStringLiteral("--format takes jsonl or csv, not \"%1\"").arg(format),
                           cmdName);
-    const ImportFormat f =
-        format == QLatin1String("csv") ? ImportFormat::Csv : ImportFormat::JsonLines;
+    ImportFormat f = format == QLatin1String("csv") ? ImportFormat::Csv : ImportFormat::JsonLines;
 
     // Two passes (check everything, then send) need the input twice: stdin goes to a temporary
     // file first, so memory stays small whatever the input's size.
@@ -250,6 +249,9 @@ int runImport(const QCommandLineParser &p, const ConnectionSettings &settings, b
             return OutputError;
         }
         in = &spool;
+        // No file name to tell: the CSV export starts with its header.
+        if (!p.isSet(QStringLiteral("format")) && spool.peek(64).contains("stream,id,time,"))
+            f = ImportFormat::Csv;
     } else {
         file.setFileName(inputPath);
         if (!file.open(QIODevice::ReadOnly)) {

@@ -323,7 +323,7 @@ Result<ImportCheck> checkImport(QIODevice *in, ImportFormat format, bool keepIds
             check.firstId = e.id;
         ++check.entries;
     }
-    if (format == ImportFormat::Csv && check.entries == 0 && reader.line() == 0)
+    if (format == ImportFormat::Csv && !reader.sawCsvHeader())
         return malformed(QStringLiteral("the input is empty: no CSV header"));
     return check;
 }

@@ -61,6 +61,7 @@ public:
     // The next entry, nullopt at the end, or an error that names the line.
     Result<std::optional<ImportedEntry>> next();
     qint64 line() const { return m_recordLine; }
+    bool sawCsvHeader() const { return m_header.has_value(); }
 
 private:
     Result<std::optional<QByteArray>> readRecord(); // one line, or one CSV record
