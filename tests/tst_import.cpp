@@ -203,6 +203,8 @@ private Q_SLOTS:
                     << ""
                     << "text"
                     << "line\nbreak, \"quoted\" \\xff";
+            if (i == 1000) // longer than the reader's 64 KiB pieces, with a line break in it
+                add << "big" << QByteArray(100000, 'x') + "\n\"" + QByteArray(100000, 'y');
             adds << add;
         }
         QVERIFY(m_c->pipeline(adds).ok());

@@ -226,15 +226,24 @@ Result<std::optional<QByteArray>> ImportReader::readRecord() {
     while (true) {
         if (m_in->atEnd())
             break;
-        const QByteArray line = m_in->readLine(maxRecordBytes + 1);
-        if (line.isEmpty() && !m_in->atEnd())
-            return Error(Error::Kind::Io,
-                         QStringLiteral("cannot read the input: %1").arg(m_in->errorString()));
+        // In pieces, into one reused buffer: readLine(n) would allocate n bytes for every line.
+        QByteArray line;
+        do {
+            const qint64 n = m_in->readLine(m_piece.data(), m_piece.size());
+            if (n <= 0) {
+                if (n < 0 && !m_in->atEnd())
+                    return Error(
+                        Error::Kind::Io,
+                        QStringLiteral("cannot read the input: %1").arg(m_in->errorString()));
+                break;
+            }
+            line.append(m_piece.constData(), qsizetype(n));
+            if (record.size() + line.size() > maxRecordBytes)
+                return malformed(QStringLiteral("line %1: longer than %2 bytes")
+                                     .arg(m_recordLine)
+                                     .arg(maxRecordBytes));
+        } while (!line.endsWith('\n'));
         record += line;
-        if (record.size() > maxRecordBytes)
-            return malformed(QStringLiteral("line %1: longer than %2 bytes")
-                                 .arg(m_recordLine)
-                                 .arg(maxRecordBytes));
         if (line.endsWith('\n'))
             ++m_nextLine;
         // A CSV record goes on while a quoted cell is open (an odd number of quotes so far).

@@ -68,6 +68,7 @@ private:
     QIODevice *m_in;
     ImportFormat m_format;
     std::optional<CsvHeader> m_header;
+    QByteArray m_piece = QByteArray(64 * 1024, Qt::Uninitialized); // readLine's buffer
     qint64 m_nextLine = 1;
     qint64 m_recordLine = 0;
 };
