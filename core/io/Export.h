@@ -17,9 +17,10 @@ namespace streamscope {
 // Entries and pending lists to files people and scripts read, and import reads back: JSON Lines
 // in the lossless form of valueformat::appendEntryJson, or CSV (RFC 4180; a column per field
 // name, from the first page of entries, and an "other_fields" column holding, in that same
-// lossless JSON form, what a column cannot say exactly: names seen later, repeated names, and
-// names or values that are not UTF-8). In CSV an empty value is written "" (quoted) and a
-// missing field as nothing, so the two stay apart.
+// lossless JSON form, what a column cannot say exactly: names seen later, repeated names,
+// names or values that are not UTF-8, and every field of an entry whose order the columns would
+// change). In CSV an empty value is written "" (quoted) and a missing field as nothing, so the
+// two stay apart.
 enum class ExportFormat { JsonLines, Csv };
 // From a file name: .csv is CSV, anything else JSON Lines.
 ExportFormat exportFormatFor(const QString &path);
