@@ -1,3 +1,4 @@
+#include "Import.h"
 #include "StreamEntry.h"
 #include "StreamId.h"
 #include "ValueFormat.h"
@@ -53,6 +54,80 @@ private Q_SLOTS:
         QVERIFY(pretty->contains(QLatin1String("\n")));
         QVERIFY(!valueformat::prettyJson("not json").has_value());
         QVERIFY(!valueformat::prettyJson("{broken").has_value());
+    }
+
+    void prettyJsonKeepsNumbersAndOrder() {
+        // QJsonDocument made this ...67000 and sorted the members.
+        const auto pretty = valueformat::prettyJson(
+            R"({"z":12345678901234567890,"a":1.50,"m":-0.0e+10,"z":[],"o":{}})");
+        QVERIFY(pretty);
+        QCOMPARE(*pretty, QStringLiteral("{\n"
+                                         "    \"z\": 12345678901234567890,\n"
+                                         "    \"a\": 1.50,\n"
+                                         "    \"m\": -0.0e+10,\n"
+                                         "    \"z\": [],\n"
+                                         "    \"o\": {}\n"
+                                         "}"));
+        QCOMPARE(valueformat::formatValue(R"([18446744073709551616])", valueformat::Format::Auto),
+                 QStringLiteral("[\n    18446744073709551616\n]"));
+        // Strings: escapes decoded and written back, non-ASCII kept.
+        QCOMPARE(*valueformat::prettyJson("[\"a\\u00fc\\ud83d\\ude00\\\"\\n\"]"),
+                 QString::fromUtf8("[\n    \"a\xc3\xbc\xf0\x9f\x98\x80\\\"\\n\"\n]"));
+    }
+
+    void parseJsonRefusesWhatIsNotJson_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::newRow("trailing") << QByteArray("{} x");
+        QTest::newRow("leading zero") << QByteArray("[01]");
+        QTest::newRow("bare dot") << QByteArray("[1.]");
+        QTest::newRow("lone surrogate") << QByteArray(R"(["\ud800"])");
+        QTest::newRow("not utf8") << QByteArray("[\"\xff\"]");
+        QTest::newRow("overlong") << QByteArray("[\"\xc0\xaf\"]");
+        QTest::newRow("raw newline") << QByteArray("[\"a\nb\"]");
+        QTest::newRow("unclosed") << QByteArray("{\"a\":1");
+        QTest::newRow("single quotes") << QByteArray("{'a':1}");
+        QTest::newRow("too deep") << QByteArray(100000, '[');
+        QTest::newRow("empty") << QByteArray();
+    }
+    void parseJsonRefusesWhatIsNotJson() {
+        QFETCH(QByteArray, text);
+        QString error;
+        QVERIFY(!valueformat::parseJson(text, &error));
+        QVERIFY2(error.contains(QLatin1String("at byte")), qPrintable(error));
+    }
+
+    void losslessEntryJson_data() {
+        QTest::addColumn<QList<QByteArray>>("fields");
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("utf8: an object of strings")
+            << QList<QByteArray>{"type", "order.created", "note", "gr\xc3\xbc\xc3\x9f\n\x01"}
+            << QByteArray("{\"type\":\"order.created\",\"note\":\"gr\xc3\xbc\xc3\x9f\\n\\u0001\"}");
+        QTest::newRow("not utf8: base64") << QList<QByteArray>{"bin", QByteArray("\xff\x00z", 3)}
+                                          << QByteArray(R"({"bin":{"base64":"/wB6"}})");
+        QTest::newRow("text that looks escaped stays text")
+            << QList<QByteArray>{"bin", "\\xff\\x00z"}
+            << QByteArray("{\"bin\":\"\\\\xff\\\\x00z\"}");
+        QTest::newRow("duplicate names: pairs") << QList<QByteArray>{"a", "1", "b", "2", "a", "3"}
+                                                << QByteArray(R"([["a","1"],["b","2"],["a","3"]])");
+        QTest::newRow("binary name: pairs") << QList<QByteArray>{QByteArray("\xfe", 1), "v"}
+                                            << QByteArray(R"([[{"base64":"/g=="},"v"]])");
+        QTest::newRow("empty value") << QList<QByteArray>{"e", ""} << QByteArray(R"({"e":""})");
+    }
+    void losslessEntryJson() {
+        QFETCH(QList<QByteArray>, fields);
+        QFETCH(QByteArray, json);
+        const StreamEntry e = StreamEntry::make("s", {7, 1}, fields);
+        QByteArray line;
+        valueformat::appendEntryJson(line, e);
+        QCOMPARE(line, R"({"stream":"s","id":"7-1","fields":)" + json + "}\n");
+        // Valid JSON for any parser, and read back to the same bytes.
+        QJsonParseError error;
+        QJsonDocument::fromJson(line, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        auto back = parseJsonLine(line.chopped(1));
+        QVERIFY2(back.ok(), qPrintable(back.error().message));
+        QCOMPARE(back->fields, fields);
+        QCOMPARE(*back->id, StreamId({7, 1}));
     }
 
     void jsonStringIsAlwaysValidJson() {

@@ -1,6 +1,7 @@
 #include "ExportDialog.h"
 
 #include <QButtonGroup>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -54,6 +55,15 @@ ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettin
     range->addWidget(m_from);
     range->addWidget(m_to);
     layout->addLayout(range);
+    m_allowGaps = new QCheckBox(tr("Keep the file when entries of the range are trimmed or "
+                                   "deleted while it is written"));
+    m_allowGaps->setToolTip(tr("Without this, an export that lost entries to a trim (or XDEL) "
+                               "while it ran fails and writes nothing. With it, the file is "
+                               "kept and the count of missing entries is given."));
+    auto *gaps = new QHBoxLayout;
+    gaps->setContentsMargins(24, 0, 0, 0);
+    gaps->addWidget(m_allowGaps);
+    layout->addLayout(gaps);
     addChoice(Choice::Pending,
               m_choices.group.isEmpty() ? tr("A group's pending entries (select a group first)")
                                         : tr("The pending entries of group %1 on %2")
@@ -182,8 +192,10 @@ bool ExportDialog::start() {
     m_outcome.reset();
     m_progress->setValue(0);
     setMessage(tr("Exporting %1...").arg(s->describe()), false);
+    ExportOptions options = m_options;
+    options.allowGaps = m_allowGaps->isChecked();
     m_job = std::make_unique<ExportThread>(
-        s.value(), path, ExportFormat(m_format->currentData().toInt()), m_settings);
+        s.value(), path, ExportFormat(m_format->currentData().toInt()), m_settings, options);
     connect(m_job->job(), &ExportJob::progress, this, [this](qint64 written, double fraction) {
         if (fraction >= 0)
             m_progress->setValue(int(fraction * 1000));
@@ -210,8 +222,18 @@ void ExportDialog::onDone(const ExportOutcome &outcome) {
     if (outcome.cancelled) {
         m_progress->setValue(0);
         setMessage(tr("Cancelled; %1 was not written.").arg(outcome.path), false);
+    } else if (outcome.failure == ExportOutcome::Failure::Incomplete) {
+        setMessage(tr("Export failed, nothing was written: %1. Check \"Keep the file...\" to "
+                      "keep what could be read.")
+                       .arg(outcome.error),
+                   true);
     } else if (!outcome.error.isEmpty()) {
         setMessage(tr("Export failed, nothing was written: %1").arg(outcome.error), true);
+    } else if (!outcome.warning.isEmpty()) {
+        m_progress->setValue(1000);
+        setMessage(tr("Wrote exactly %1 entries to %2, but %3.")
+                       .arg(QLocale().toString(outcome.written), outcome.path, outcome.warning),
+                   true);
     } else {
         m_progress->setValue(1000);
         setMessage(tr("Wrote exactly %1 entries to %2.")

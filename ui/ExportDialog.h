@@ -9,6 +9,7 @@
 #include <optional>
 
 class QButtonGroup;
+class QCheckBox;
 class QComboBox;
 class QDialogButtonBox;
 class QLabel;
@@ -42,6 +43,10 @@ public:
     QLineEdit *toEdit() const { return m_to; }
     QLineEdit *pathEdit() const { return m_path; }
     QComboBox *formatBox() const { return m_format; }
+    // "Keep the export when entries vanish while it runs" (a range only).
+    QCheckBox *allowGapsBox() const { return m_allowGaps; }
+    // Page size and the after-page hook, for tests; allowGaps comes from the check box.
+    void setExportOptions(const ExportOptions &options) { m_options = options; }
     // Validates and starts; false (with the reason shown) when nothing was started.
     bool start();
     void cancel();
@@ -62,7 +67,9 @@ private:
     std::optional<ConnectionSettings> m_settings;
     std::unique_ptr<ExportThread> m_job;
     std::optional<ExportOutcome> m_outcome;
+    ExportOptions m_options;
     QButtonGroup *m_group;
+    QCheckBox *m_allowGaps;
     QLineEdit *m_from;
     QLineEdit *m_to;
     QLineEdit *m_path;

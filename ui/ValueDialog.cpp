@@ -9,9 +9,6 @@
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLocale>
 #include <QPlainTextEdit>
@@ -29,27 +26,28 @@ namespace {
 
 constexpr int maxTreeNodes = 200000;
 
-// Adds value's children under parent; counts nodes against the cap.
-void addJson(QTreeWidgetItem *parent, const QString &key, const QJsonValue &value, int *nodes) {
+// Adds value under parent with its children; counts nodes against the cap. Numbers show as
+// written and members in their order (parseJson, not QJsonDocument, which rounds big integers
+// through a double and sorts members).
+void addJson(QTreeWidgetItem *parent, const QString &key, const valueformat::JsonValue &value,
+             int *nodes) {
     if (++*nodes > maxTreeNodes)
         return;
     auto *item = new QTreeWidgetItem(parent);
     item->setText(0, key);
-    if (value.isObject()) {
-        const QJsonObject o = value.toObject();
-        item->setText(1, QStringLiteral("{%1}").arg(o.size()));
-        for (auto it = o.begin(); it != o.end(); ++it)
-            addJson(item, it.key(), it.value(), nodes);
-    } else if (value.isArray()) {
-        const QJsonArray a = value.toArray();
-        item->setText(1, QStringLiteral("[%1]").arg(a.size()));
-        for (qsizetype i = 0; i < a.size(); ++i)
-            addJson(item, QString::number(i), a.at(i), nodes);
+    using Type = valueformat::JsonValue::Type;
+    if (value.type == Type::Object) {
+        item->setText(1, QStringLiteral("{%1}").arg(value.items.size()));
+        for (qsizetype i = 0; i < value.items.size(); ++i)
+            addJson(item, QString::fromUtf8(value.names.at(i)), value.items.at(i), nodes);
+    } else if (value.type == Type::Array) {
+        item->setText(1, QStringLiteral("[%1]").arg(value.items.size()));
+        for (qsizetype i = 0; i < value.items.size(); ++i)
+            addJson(item, QString::number(i), value.items.at(i), nodes);
     } else {
-        item->setText(
-            1,
-            QString::fromUtf8(
-                QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact).chopped(1).mid(1)));
+        QByteArray text;
+        valueformat::appendJson(text, value);
+        item->setText(1, QString::fromUtf8(text));
     }
 }
 
@@ -245,21 +243,13 @@ void ValueDialog::fillTree(const QByteArray &json) {
             m_tabs->setTabToolTip(1, tr("Values over 4 MiB are not shown as a tree"));
         return;
     }
-    const QJsonDocument doc = QJsonDocument::fromJson(json);
-    int nodes = 0;
-    auto *root = new QTreeWidgetItem(m_tree);
-    root->setText(0, tr("(value)"));
-    if (doc.isObject()) {
-        const QJsonObject o = doc.object();
-        root->setText(1, QStringLiteral("{%1}").arg(o.size()));
-        for (auto it = o.begin(); it != o.end(); ++it)
-            addJson(root, it.key(), it.value(), &nodes);
-    } else {
-        const QJsonArray a = doc.array();
-        root->setText(1, QStringLiteral("[%1]").arg(a.size()));
-        for (qsizetype i = 0; i < a.size(); ++i)
-            addJson(root, QString::number(i), a.at(i), &nodes);
+    const auto doc = valueformat::parseJson(json);
+    if (!doc) {
+        m_tabs->setTabEnabled(1, false);
+        return;
     }
+    int nodes = 0;
+    addJson(m_tree->invisibleRootItem(), tr("(value)"), *doc, &nodes);
     m_tree->expandToDepth(1); // the rest collapsed: open what you need
     if (nodes > maxTreeNodes)
         m_tabs->setTabToolTip(1, tr("Only the first %1 nodes are shown").arg(maxTreeNodes));

@@ -34,6 +34,7 @@ Commands:
   find FIELD VALUE STREAM...  Where is order 4711? Its entries in each stream (bounded)
   export STREAM           A range (--from/--to) or a group's pending list (--group) as
                           JSON Lines or CSV
+  import STREAM           Append an export (JSON Lines or CSV) to STREAM
 
 Consumer groups:
   groups STREAM           Groups: consumers, pending, lag, time lag, oldest pending age
@@ -62,7 +63,8 @@ Connection options (as redis-cli):
 
 Exit codes: 0 success, 1 doctor found something, 2 usage error, 3 connection or
 authentication failure, 4 server error (the server's message is printed), 5 refused by
---read-only.
+--read-only, 6 the output could not be written, 7 an export lost entries of its range
+(trimmed or deleted while it ran).
 )";
 
 struct CommandSpec {
@@ -424,7 +426,9 @@ QList<CommandSpec> commands() {
          "                          {\"stream\",\"id\",\"fields\"}, or only the number received\n"
          "  --batch N               Entries per stream per XREAD (default 1000)\n"
          "  --json                  Same as --format jsonl\n"
-         "Non-UTF-8 bytes are printed escaped (\\xNN), so jsonl output is always valid JSON.\n",
+         "jsonl is lossless (import reads it back): UTF-8 names and values are JSON strings,\n"
+         "other bytes {\"base64\":\"...\"}; fields is an array of [name, value] pairs when\n"
+         "names repeat or are not UTF-8.\n",
          {{QStringLiteral("from"), QStringLiteral("Start."), QStringLiteral("ID")},
           {QStringLiteral("count"), QStringLiteral("Limit."), QStringLiteral("N")},
           {QStringLiteral("exit-at-end"), QStringLiteral("Exit at end.")},
@@ -469,15 +473,38 @@ QList<CommandSpec> commands() {
          "  --to ID|TIME            End (inclusive); default the stream's end\n"
          "  --group GROUP           Export GROUP's pending list instead (ID, consumer, idle,\n"
          "                          deliveries)\n"
-         "  --format jsonl|csv      Default jsonl\n"
-         "  --output FILE           Default - (stdout)\n",
+         "  --format jsonl|csv      Default jsonl (lossless, see tail --help)\n"
+         "  --output FILE           Default - (stdout)\n"
+         "  --allow-gaps            Succeed (with a warning giving the count) when entries of\n"
+         "                          the range are trimmed or deleted while the export runs;\n"
+         "                          without it that fails (exit 7) and a file is not written\n"
+         "A time ends at the precision typed: --to 14:05:30 includes all of 14:05:30.\n"
+         "Exit 6 when the output cannot be written (disk full, closed stdout).\n",
          {{QStringLiteral("from"), QStringLiteral("From."), QStringLiteral("ID")},
           {QStringLiteral("to"), QStringLiteral("To."), QStringLiteral("ID")},
           {QStringLiteral("group"), QStringLiteral("Group."), QStringLiteral("GROUP")},
           {QStringLiteral("format"), QStringLiteral("Format."), QStringLiteral("FORMAT"),
            QStringLiteral("jsonl")},
-          {QStringLiteral("output"), QStringLiteral("Output."), QStringLiteral("FILE")}},
+          {QStringLiteral("output"), QStringLiteral("Output."), QStringLiteral("FILE")},
+          {QStringLiteral("allow-gaps"), QStringLiteral("Accept missing entries.")}},
          runExport},
+        {"import",
+         "Usage: streamscope-cli [connection options] import STREAM [options]\n\n"
+         "Appends the entries of an export (JSON Lines, or the CSV export) to STREAM with\n"
+         "XADD, pipelined in batches. The whole input is checked first: a malformed line is\n"
+         "refused with its line number and nothing is sent. Refused under --read-only.\n\n"
+         "Options:\n"
+         "  --input FILE            Default - (stdin)\n"
+         "  --format jsonl|csv      Default: csv for a .csv file, otherwise jsonl\n"
+         "  --keep-ids              Keep the original IDs (they must increase and be greater\n"
+         "                          than STREAM's last ID); default: new IDs (*)\n"
+         "  --batch N               Entries per round trip (default 1000)\n"
+         "  --json                  Print {\"stream\",\"added\"}\n",
+         {{QStringLiteral("input"), QStringLiteral("Input."), QStringLiteral("FILE")},
+          {QStringLiteral("format"), QStringLiteral("Format."), QStringLiteral("FORMAT")},
+          {QStringLiteral("keep-ids"), QStringLiteral("Keep IDs.")},
+          {QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N")}},
+         runImport},
         {"groups",
          "Usage: streamscope-cli [connection options] groups STREAM [--json]\n\n"
          "The stream's consumer groups: consumers, pending entries, last-delivered-id,\n"

@@ -108,5 +108,6 @@ int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &setting
 // Commands in DataCommands.cpp.
 int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
 int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+int runImport(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
 
 } // namespace streamscope::cli

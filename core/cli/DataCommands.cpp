@@ -1,13 +1,21 @@
-// streamscope-cli find and export: a key's events across streams, and ranges or pending lists
-// to JSON Lines or CSV.
+// streamscope-cli find, export and import: a key's events across streams, ranges or pending
+// lists to JSON Lines or CSV, and those files back into a stream.
 #include "Export.h"
+#include "Import.h"
 #include "KeyLookup.h"
+#include "StreamInfo.h"
 #include "StreamPaging.h"
 #include "ValueFormat.h"
 #include "cli/CliCommon.h"
 
 #include <QDate>
 #include <QFile>
+#include <QTemporaryFile>
+
+#include <csignal>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace streamscope::cli {
 
@@ -85,6 +93,21 @@ int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, boo
     return result.hits() > 0 ? Success : Findings; // like grep: 1 when nothing was found
 }
 
+namespace {
+
+// True when the process was started with stdout closed (`>&-`). Its descriptor may already
+// have been reused by Qt's event dispatcher (an eventfd, an anonymous inode), which is no
+// output either.
+bool stdoutIsClosed() {
+    if (::fcntl(STDOUT_FILENO, F_GETFD) < 0)
+        return true;
+    char link[64] = {};
+    const ssize_t n = ::readlink("/proc/self/fd/1", link, sizeof link - 1);
+    return n > 0 && QByteArray(link, qsizetype(n)).startsWith("anon_inode:");
+}
+
+} // namespace
+
 int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, bool) {
     const QString cmdName = QStringLiteral("export");
     const QStringList args = p.positionalArguments();
@@ -113,25 +136,178 @@ int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, b
     const ExportFormat f =
         format == QLatin1String("csv") ? ExportFormat::Csv : ExportFormat::JsonLines;
     const std::atomic<bool> never{false};
+    ExportOptions options;
+    options.allowGaps = p.isSet(QStringLiteral("allow-gaps"));
     const QString path = p.value(QStringLiteral("output"));
+    const bool toStdout = path.isEmpty() || path == QLatin1String("-");
+    // A closed pipe (export | head) is a write error with a message, not a silent SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
     ExportOutcome outcome;
-    if (path.isEmpty() || path == QLatin1String("-")) {
+    if (toStdout && stdoutIsClosed()) {
+        // Said before connecting: a closed stdout's descriptor could otherwise be reused for
+        // the connection, and the export written into the server's socket.
+        printError(QStringLiteral("cannot write to stdout: it is closed"));
+        return OutputError;
+    }
+    if (toStdout) {
         QFile stdoutFile;
-        if (!stdoutFile.open(stdout, QIODevice::WriteOnly))
-            return fail(Error(Error::Kind::Io, QStringLiteral("cannot write to stdout")));
+        if (!stdoutFile.open(stdout, QIODevice::WriteOnly)) {
+            printError(QStringLiteral("cannot write to stdout: %1").arg(stdoutFile.errorString()));
+            return OutputError;
+        }
+        options.outputName = QStringLiteral("stdout");
         outcome = exportToDevice(
-            source, &stdoutFile, f, &settings, [](qint64, double) {}, never);
+            source, &stdoutFile, f, &settings, [](qint64, double) {}, never, options);
     } else {
         outcome = exportTo(
-            source, path, f, &settings, [](qint64, double) {}, never);
+            source, path, f, &settings, [](qint64, double) {}, never, options);
     }
-    if (!outcome.error.isEmpty())
-        return fail(Error(outcome.error.contains(QLatin1String("cannot write"))
-                              ? Error::Kind::Io
-                              : Error::Kind::Server,
-                          outcome.error));
+    const QString where = toStdout ? QString() : QStringLiteral(" to ") + path;
+    switch (outcome.failure) {
+    case ExportOutcome::Failure::None:
+        break;
+    case ExportOutcome::Failure::Output:
+        printError(outcome.error);
+        return OutputError;
+    case ExportOutcome::Failure::Connection:
+        printError(outcome.error);
+        return ConnectionError;
+    case ExportOutcome::Failure::Server:
+        printError(outcome.error);
+        return ServerError;
+    case ExportOutcome::Failure::Incomplete:
+        printError(QStringLiteral("the export is incomplete: %1; %2 (--allow-gaps accepts an "
+                                  "export with entries missing)")
+                       .arg(outcome.error, toStdout
+                                               ? QStringLiteral("what was read is on stdout")
+                                               : QStringLiteral("nothing was written to ") + path));
+        return IncompleteExport;
+    }
+    if (!outcome.warning.isEmpty())
+        printError(QStringLiteral("warning: %1").arg(outcome.warning));
     std::fprintf(stderr, "wrote exactly %lld entries%s\n", qlonglong(outcome.written),
-                 outcome.path.isEmpty() ? "" : qPrintable(QStringLiteral(" to ") + outcome.path));
+                 qPrintable(where));
+    return Success;
+}
+
+int runImport(const QCommandLineParser &p, const ConnectionSettings &settings, bool json) {
+    const QString cmdName = QStringLiteral("import");
+    const QStringList args = p.positionalArguments();
+    if (args.size() != 1)
+        return usageError(QStringLiteral("import needs exactly one STREAM"), cmdName);
+    const QByteArray stream = args.first().toUtf8();
+    if (settings.readOnly) {
+        printError(QStringLiteral("import appends entries (XADD): refused in read-only mode, "
+                                  "nothing was sent"));
+        return ReadOnlyRefused;
+    }
+    const bool keepIds = p.isSet(QStringLiteral("keep-ids"));
+    int batchSize = 1000;
+    if (p.isSet(QStringLiteral("batch"))) {
+        bool ok = false;
+        batchSize = p.value(QStringLiteral("batch")).toInt(&ok);
+        if (!ok || batchSize < 1 || batchSize > 100000)
+            return usageError(QStringLiteral("--batch needs a whole number from 1 to 100000"),
+                              cmdName);
+    }
+    const QString inputPath = p.value(QStringLiteral("input"));
+    const bool fromStdin = inputPath.isEmpty() || inputPath == QLatin1String("-");
+    QString format = p.value(QStringLiteral("format"));
+    if (format.isEmpty())
+        format = !fromStdin && inputPath.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive)
+                     ? QStringLiteral("csv")
+                     : QStringLiteral("jsonl");
+    if (format != QLatin1String("jsonl") && format != QLatin1String("csv"))
+        return usageError(QStringLiteral("--format takes jsonl or csv, not \"%1\"").arg(format),
+                          cmdName);
+    ImportFormat f = format == QLatin1String("csv") ? ImportFormat::Csv : ImportFormat::JsonLines;
+
+    // Two passes (check everything, then send) need the input twice: stdin goes to a temporary
+    // file first, so memory stays small whatever the input's size.
+    QTemporaryFile spool;
+    QFile file;
+    QIODevice *in = nullptr;
+    const QString inputName = fromStdin ? QStringLiteral("stdin") : inputPath;
+    if (fromStdin) {
+        QFile stdinFile;
+        if (!spool.open() || !stdinFile.open(stdin, QIODevice::ReadOnly)) {
+            printError(QStringLiteral("cannot read stdin: %1").arg(stdinFile.errorString()));
+            return OutputError;
+        }
+        while (!stdinFile.atEnd()) {
+            const QByteArray chunk = stdinFile.read(1 << 20);
+            if (chunk.isEmpty() && stdinFile.error() != QFileDevice::NoError)
+                break;
+            if (spool.write(chunk) != chunk.size()) {
+                printError(QStringLiteral("cannot spool stdin to %1: %2")
+                               .arg(spool.fileName(), spool.errorString()));
+                return OutputError;
+            }
+        }
+        if (!spool.flush() || !spool.seek(0)) {
+            printError(QStringLiteral("cannot spool stdin: %1").arg(spool.errorString()));
+            return OutputError;
+        }
+        in = &spool;
+        // No file name to tell: the CSV export starts with its header.
+        if (!p.isSet(QStringLiteral("format")) && spool.peek(64).contains("stream,id,time,"))
+            f = ImportFormat::Csv;
+    } else {
+        file.setFileName(inputPath);
+        if (!file.open(QIODevice::ReadOnly)) {
+            printError(QStringLiteral("cannot read %1: %2").arg(inputPath, file.errorString()));
+            return UsageError;
+        }
+        in = &file;
+    }
+
+    auto check = checkImport(in, f, keepIds);
+    if (!check.ok()) {
+        printError(
+            QStringLiteral("%1: %2; nothing was sent").arg(inputName, check.error().message));
+        return check.error().kind == Error::Kind::Io ? OutputError : UsageError;
+    }
+    auto c = connect(settings);
+    if (!c.ok())
+        return fail(c.error());
+    if (keepIds && check->firstId) {
+        // XADD refuses an ID not greater than the stream's last one: say so before sending.
+        auto reply = c.value()->command({"XINFO", "STREAM", stream});
+        if (!reply.ok())
+            return fail(reply.error());
+        if (!reply->isError()) {
+            const auto info = StreamInfo::fromReply(stream, reply.value());
+            if (info && !(info->lastGeneratedId < *check->firstId)) {
+                printError(QStringLiteral("--keep-ids: the first entry's ID %1 is not greater "
+                                          "than the last ID of %2 (%3), so the server would "
+                                          "refuse it; import into a new stream, or without "
+                                          "--keep-ids. Nothing was sent.")
+                               .arg(check->firstId->toString(), args.first(),
+                                    info->lastGeneratedId.toString()));
+                return UsageError;
+            }
+        } else if (!reply->errorMessage().contains(QLatin1String("no such key"))) {
+            return fail(Error(Error::Kind::Server, reply->errorMessage()));
+        }
+    }
+    if (!in->seek(0)) {
+        printError(QStringLiteral("cannot read %1 again: %2").arg(inputName, in->errorString()));
+        return OutputError;
+    }
+    const ImportOutcome outcome = sendImport(*c.value(), stream, in, f, keepIds, batchSize);
+    if (outcome.error) {
+        printError(outcome.error.message);
+        return exitCodeFor(outcome.error);
+    }
+    if (json) {
+        QByteArray o = "{\"stream\":";
+        valueformat::appendJsonBytes(o, stream);
+        o += ",\"added\":" + QByteArray::number(outcome.added) + "}\n";
+        Output out;
+        out << o;
+    }
+    std::fprintf(stderr, "added exactly %lld entries to %s\n", qlonglong(outcome.added),
+                 qPrintable(args.first()));
     return Success;
 }
 

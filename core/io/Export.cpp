@@ -1,10 +1,13 @@
 #include "Export.h"
 
 #include "RedisConnection.h"
+#include "StreamInfo.h"
 #include "StreamPaging.h"
 #include "ValueFormat.h"
 
 #include <QDateTime>
+#include <QFileInfo>
+#include <QLocale>
 #include <QSaveFile>
 #include <QSet>
 
@@ -12,15 +15,11 @@ namespace streamscope {
 
 namespace {
 
-constexpr int pageSize = 1000;
-
-// One CSV cell: quoted when it holds a comma, quote or line break (RFC 4180).
-void appendCsv(QByteArray &out, QByteArrayView bytes) {
-    const QByteArray text = valueformat::isUtf8(bytes) && !valueformat::hasControlBytes(bytes)
-                                ? bytes.toByteArray()
-                                : valueformat::displayText(bytes).toUtf8();
-    const bool quote =
-        text.contains(',') || text.contains('"') || text.contains('\n') || text.contains('\r');
+// One CSV cell: quoted when it holds a comma, quote or line break (RFC 4180), or when it is
+// an empty value (so it differs from a missing field, written as nothing).
+void appendCsv(QByteArray &out, QByteArrayView text, bool quoteEmpty = false) {
+    const bool quote = (quoteEmpty && text.isEmpty()) || text.contains(',') || text.contains('"')
+                       || text.contains('\n') || text.contains('\r');
     if (!quote) {
         out += text;
         return;
@@ -32,6 +31,13 @@ void appendCsv(QByteArray &out, QByteArrayView bytes) {
         out += c;
     }
     out += '"';
+}
+
+// Text for a CSV cell that is not a field (stream, group, consumer names): readable, escaped
+// when not UTF-8.
+QByteArray csvText(QByteArrayView bytes) {
+    return valueformat::isUtf8(bytes) ? bytes.toByteArray()
+                                      : valueformat::displayText(bytes).toUtf8();
 }
 
 QByteArray isoTime(const StreamId &id) {
@@ -48,8 +54,12 @@ ExportFormat exportFormatFor(const QString &path) {
 }
 
 bool EntryWriter::flush(QByteArray &chunk) {
-    const bool ok = m_out->write(chunk) == chunk.size();
+    bool ok = m_out->write(chunk) == chunk.size();
     chunk.clear();
+    // A file device buffers: flush now, so a full disk or a closed stdout shows on this page,
+    // not never.
+    if (auto *file = qobject_cast<QFileDevice *>(m_out); ok && file)
+        ok = file->flush() && file->error() == QFileDevice::NoError;
     return ok;
 }
 
@@ -65,7 +75,8 @@ bool EntryWriter::write(const StreamEntryList &entries) {
         QSet<QByteArray> seen;
         for (const StreamEntry &e : entries)
             e.forEachField([&](QByteArrayView name, QByteArrayView) {
-                if (!seen.contains(name.toByteArray())) {
+                // A name that is not UTF-8 cannot be a header cell exactly: other_fields.
+                if (valueformat::isUtf8(name) && !seen.contains(name.toByteArray())) {
                     seen.insert(name.toByteArray());
                     m_columns.append(name.toByteArray());
                 }
@@ -79,30 +90,43 @@ bool EntryWriter::write(const StreamEntryList &entries) {
         m_headerDone = true;
     }
     for (const StreamEntry &e : entries) {
-        appendCsv(chunk, e.stream);
+        appendCsv(chunk, csvText(e.stream));
         chunk += ',' + e.id.toByteArray() + ',' + isoTime(e.id);
-        QList<QByteArray> cells(m_columns.size());
+        QList<QByteArrayView> cells(m_columns.size());
         QList<bool> filled(m_columns.size(), false);
-        QByteArray other;
+        QList<QPair<QByteArrayView, QByteArrayView>> other;
+        QList<QPair<QByteArrayView, QByteArrayView>> all;
+        // Import reads the columns, then other_fields: a row keeps its columns only when that
+        // gives back the entry's order; otherwise all its fields go to other_fields.
+        bool inOrder = true;
+        qsizetype lastColumn = -1;
         e.forEachField([&](QByteArrayView name, QByteArrayView value) {
+            all.append({name, value});
             const qsizetype column = m_columns.indexOf(name);
-            if (column >= 0 && !filled[column]) {
-                cells[column] = value.toByteArray();
+            if (column >= 0 && !filled[column] && valueformat::isUtf8(value)) {
+                cells[column] = value;
                 filled[column] = true;
+                inOrder = inOrder && other.isEmpty() && column > lastColumn;
+                lastColumn = column;
                 return;
             }
-            other += other.isEmpty() ? "{" : ",";
-            valueformat::appendJsonString(other, name);
-            other += ':';
-            valueformat::appendJsonString(other, value);
+            other.append({name, value});
         });
-        for (const QByteArray &cell : cells) {
+        if (!inOrder) {
+            filled.fill(false);
+            other = all;
+        }
+        for (qsizetype i = 0; i < cells.size(); ++i) {
             chunk += ',';
-            appendCsv(chunk, cell);
+            if (filled[i])
+                appendCsv(chunk, cells[i], true);
         }
         chunk += ',';
-        if (!other.isEmpty())
-            appendCsv(chunk, other + '}');
+        if (!other.isEmpty()) {
+            QByteArray json;
+            valueformat::appendFieldsJson(json, other);
+            appendCsv(chunk, json);
+        }
         chunk += "\r\n";
     }
     m_written += entries.size();
@@ -127,11 +151,11 @@ bool EntryWriter::writePending(const QByteArray &stream, const QByteArray &group
             chunk += ",\"idleMs\":" + QByteArray::number(p.idleMs)
                      + ",\"deliveries\":" + QByteArray::number(p.deliveries) + "}\n";
         } else {
-            appendCsv(chunk, stream);
+            appendCsv(chunk, csvText(stream));
             chunk += ',';
-            appendCsv(chunk, group);
+            appendCsv(chunk, csvText(group));
             chunk += ',' + p.id.toByteArray() + ',' + isoTime(p.id) + ',';
-            appendCsv(chunk, p.consumer);
+            appendCsv(chunk, csvText(p.consumer));
             chunk += ',' + QByteArray::number(p.idleMs) + ',' + QByteArray::number(p.deliveries)
                      + "\r\n";
         }
@@ -159,77 +183,217 @@ QString ExportSource::describe() const {
 
 namespace {
 
-// Reads pages from the server and writes them; returns an error message or empty.
-QString exportFromServer(RedisConnection &c, const ExportSource &source, EntryWriter &writer,
-                         const std::function<void(qint64, double)> &progress,
-                         const std::atomic<bool> &cancel, bool *cancelled) {
-    if (source.kind == ExportSource::Kind::Range) {
-        // The last entry in range, for the progress fraction (by time).
+using Failure = ExportOutcome::Failure;
+
+// What the export run failed on, if anything.
+struct Problem {
+    Failure failure = Failure::None;
+    QString message;
+};
+
+Problem fromError(const Error &e) {
+    return {e.kind == Error::Kind::Server ? Failure::Server : Failure::Connection, e.message};
+}
+
+// The stream's figures at one moment (one XINFO STREAM reply, so consistent with each other).
+// A stream that does not exist has none: exists is false.
+struct Snapshot {
+    bool exists = false;
+    StreamInfo info;
+};
+
+Result<Snapshot> snapshot(RedisConnection &c, const QByteArray &stream) {
+    auto reply = c.command({"XINFO", "STREAM", stream});
+    if (!reply.ok())
+        return reply.error();
+    if (reply->isError()) {
+        if (reply->errorMessage().contains(QLatin1String("no such key")))
+            return Snapshot{};
+        return Error(Error::Kind::Server, reply->errorMessage());
+    }
+    auto info = StreamInfo::fromReply(stream, reply.value());
+    if (!info)
+        return Error(Error::Kind::Protocol, QStringLiteral("unexpected XINFO STREAM reply"));
+    return Snapshot{true, *info};
+}
+
+// How many entries of the range [from, end] that existed at the start were not written,
+// judged from the figures before and after. No entry can join the range while it runs: end
+// is at most the last entry at the start, and new IDs are always greater. So the range can
+// only lose entries, and written entries all belong to it.
+void judgeGaps(const Snapshot &before, const Snapshot &after, const ExportSource &source,
+               qint64 written, ExportOutcome &out) {
+    const StreamInfo &b = before.info;
+    const qint64 atMost = qMax<qint64>(0, b.length - written); // the range held at most b.length
+    const bool wholeStream = b.firstEntryId && b.lastEntryId && !(*b.firstEntryId < source.from)
+                             && !(source.to < *b.lastEntryId);
+    if (wholeStream) { // the range held exactly b.length entries
+        out.missing = atMost;
+        out.missingExact = true;
+        return;
+    }
+    if (!after.exists) { // deleted while we read: anything unread is gone
+        out.missing = atMost;
+        out.missingExact = atMost == 0;
+        return;
+    }
+    const StreamInfo &a = after.info;
+    if (!b.entriesAdded || !a.entriesAdded) { // before 7.0: no figures to judge by
+        out.missing = 0;
+        out.missingExact = false;
+        return;
+    }
+    const qint64 removed = (*a.entriesAdded - a.length) - (*b.entriesAdded - b.length);
+    // Where removals can have hit the range: XDEL moves max-deleted-entry-id (trimming does
+    // not), trimming moves the first entry (every entry before the new first one is gone).
+    const bool deletedInRange = a.maxDeletedEntryId && !(*a.maxDeletedEntryId < source.from);
+    StreamId startBefore = source.from;
+    if (b.firstEntryId && startBefore < *b.firstEntryId)
+        startBefore = *b.firstEntryId;
+    const bool trimmedInRange = a.firstEntryId ? startBefore < *a.firstEntryId : a.length == 0;
+    if (removed <= 0 || (!deletedInRange && !trimmedInRange)) {
+        out.missing = 0;
+        out.missingExact = true;
+        return;
+    }
+    out.missing = qMin(removed, atMost);
+    out.missingExact = out.missing == 0;
+}
+
+QString describeGap(const ExportOutcome &out) {
+    const QLocale locale(QLocale::English, QLocale::UnitedStates); // 112,000 in any locale
+    if (!out.missingExact && out.missing == 0)
+        return QStringLiteral("the server (before 7.0) cannot tell whether entries of the range "
+                              "were trimmed or deleted while the export ran");
+    if (out.missingExact)
+        return QStringLiteral("%1 entries of the range were trimmed or deleted while the export "
+                              "ran: only %2 of the %3 it held at the start could be read")
+            .arg(locale.toString(out.missing), locale.toString(out.written),
+                 locale.toString(out.written + out.missing));
+    return QStringLiteral("up to %1 entries of the range may have been trimmed or deleted while "
+                          "the export ran (the server's figures give only this bound); %2 "
+                          "were read")
+        .arg(locale.toString(out.missing), locale.toString(out.written));
+}
+
+Problem writeFailed(const EntryWriter &writer, const QString &name) {
+    return {Failure::Output,
+            QStringLiteral("cannot write to %1: %2").arg(name, writer.errorString())};
+}
+
+// Reads the range page by page and writes it; judges at the end what vanished meanwhile.
+Problem exportRange(RedisConnection &c, const ExportSource &source, EntryWriter &writer,
+                    const ExportOptions &options, const QString &outputName,
+                    const std::function<void(qint64, double)> &progress,
+                    const std::atomic<bool> &cancel, ExportOutcome &out) {
+    auto before = snapshot(c, source.stream);
+    if (!before.ok())
+        return fromError(before.error());
+    if (!before->exists)
+        return {}; // nothing in range: an empty file, and it says 0
+    // The last entry in range, for the end and the progress fraction.
+    StreamId end;
+    const StreamInfo &info = before->info;
+    if (info.lastEntryId && !(source.to < *info.lastEntryId)) {
+        end = *info.lastEntryId;
+    } else {
         StreamEntryList last;
         auto r = c.commandEntries({"XREVRANGE", source.stream, source.to.toByteArray(),
                                    source.from.toByteArray(), "COUNT", "1"},
                                   0, &last, -1, source.stream);
         if (!r.ok())
-            return r.error().message;
+            return fromError(r.error());
         if (r->isError())
-            return r->errorMessage();
+            return {Failure::Server, r->errorMessage()};
         if (last.isEmpty())
-            return {}; // nothing in range: an empty file, and it says 0
-        const StreamId end = last.first().id;
-        StreamId next = source.from;
-        while (true) {
-            if (cancel) {
-                *cancelled = true;
-                return {};
-            }
-            StreamEntryList page;
-            auto reply =
-                c.commandEntries({"XRANGE", source.stream, next.toByteArray(), end.toByteArray(),
-                                  "COUNT", QByteArray::number(pageSize)},
-                                 0, &page, -1, source.stream);
-            if (!reply.ok())
-                return reply.error().message;
-            if (reply->isError())
-                return reply->errorMessage();
-            if (page.isEmpty())
-                break;
-            if (!writer.write(page))
-                return QStringLiteral("could not write the file (disk full?)");
-            const StreamId at = page.last().id;
-            const double span = double(end.ms - source.from.ms);
-            progress(writer.written(), span > 0 ? double(at.ms - source.from.ms) / span : 1.0);
-            if (page.size() < pageSize || !(at < end))
-                break;
-            next = at.successor();
+            return {};
+        end = last.first().id;
+    }
+    if (end < source.from)
+        return {}; // the whole stream is before the range
+    StreamId next = source.from;
+    while (true) {
+        if (cancel) {
+            out.cancelled = true;
+            return {};
         }
+        StreamEntryList page;
+        auto reply =
+            c.commandEntries({"XRANGE", source.stream, next.toByteArray(), end.toByteArray(),
+                              "COUNT", QByteArray::number(options.pageSize)},
+                             0, &page, -1, source.stream);
+        if (!reply.ok())
+            return fromError(reply.error());
+        if (reply->isError())
+            return {Failure::Server, reply->errorMessage()};
+        if (page.isEmpty())
+            break;
+        if (!writer.write(page))
+            return writeFailed(writer, outputName);
+        const StreamId at = page.last().id;
+        const double span = double(end.ms - source.from.ms);
+        progress(writer.written(), span > 0 ? double(at.ms - source.from.ms) / span : 1.0);
+        if (options.afterPage)
+            options.afterPage(at);
+        if (page.size() < options.pageSize || !(at < end))
+            break;
+        next = at.successor();
+    }
+    auto after = snapshot(c, source.stream);
+    if (!after.ok())
+        return fromError(after.error());
+    out.written = writer.written();
+    judgeGaps(before.value(), after.value(), source, writer.written(), out);
+    if (out.missing == 0 && out.missingExact)
+        return {};
+    if (options.allowGaps || (out.missing == 0 && !out.missingExact)) {
+        out.warning = describeGap(out);
         return {};
     }
+    return {Failure::Incomplete, describeGap(out)};
+}
+
+// Reads pages from the server and writes them.
+Problem exportFromServer(RedisConnection &c, const ExportSource &source, EntryWriter &writer,
+                         const ExportOptions &options, const QString &outputName,
+                         const std::function<void(qint64, double)> &progress,
+                         const std::atomic<bool> &cancel, ExportOutcome &out) {
+    if (source.kind == ExportSource::Kind::Range)
+        return exportRange(c, source, writer, options, outputName, progress, cancel, out);
     // Pending: the summary gives the exact total.
     auto summary = c.command({"XPENDING", source.stream, source.group});
     if (!summary.ok())
-        return summary.error().message;
+        return fromError(summary.error());
     if (summary->isError())
-        return summary->errorMessage();
+        return {Failure::Server, summary->errorMessage()};
     const qint64 total = summary->size() > 0 ? summary->at(0).integer() : 0;
     QByteArray start = "-";
     while (true) {
         if (cancel) {
-            *cancelled = true;
+            out.cancelled = true;
             return {};
         }
-        auto page = fetchPending(c, source.stream, source.group, start, pageSize);
+        auto page = fetchPending(c, source.stream, source.group, start, options.pageSize);
         if (!page.ok())
-            return page.error().message;
+            return fromError(page.error());
         if (page->isEmpty())
             break;
         if (!writer.writePending(source.stream, source.group, page.value()))
-            return QStringLiteral("could not write the file (disk full?)");
+            return writeFailed(writer, outputName);
         progress(writer.written(), total > 0 ? double(writer.written()) / double(total) : -1);
-        if (page->size() < pageSize)
+        if (page->size() < options.pageSize)
             break;
         start = page->last().id.successor().toByteArray();
     }
     return {};
+}
+
+QString nameOf(QIODevice *device, const ExportOptions &options) {
+    if (!options.outputName.isEmpty())
+        return options.outputName;
+    if (auto *file = qobject_cast<QFileDevice *>(device); file && !file->fileName().isEmpty())
+        return file->fileName();
+    return QStringLiteral("the output");
 }
 
 } // namespace
@@ -237,56 +401,86 @@ QString exportFromServer(RedisConnection &c, const ExportSource &source, EntryWr
 ExportOutcome exportToDevice(const ExportSource &source, QIODevice *device, ExportFormat format,
                              const ConnectionSettings *settings,
                              const std::function<void(qint64, double)> &progress,
-                             const std::atomic<bool> &cancel) {
+                             const std::atomic<bool> &cancel, const ExportOptions &options) {
     ExportOutcome out;
     EntryWriter writer(device, format);
-    QString error;
+    const QString outputName = nameOf(device, options);
+    Problem problem;
     if (source.kind == ExportSource::Kind::Entries) {
-        for (qsizetype at = 0; at < source.entries.size() && error.isEmpty(); at += pageSize) {
+        for (qsizetype at = 0; at < source.entries.size(); at += options.pageSize) {
             if (cancel) {
                 out.cancelled = true;
                 break;
             }
-            if (!writer.write(source.entries.mid(at, pageSize)))
-                error = QStringLiteral("could not write the file (disk full?)");
+            if (!writer.write(source.entries.mid(at, options.pageSize))) {
+                problem = writeFailed(writer, outputName);
+                break;
+            }
             progress(writer.written(), double(writer.written()) / double(source.entries.size()));
         }
-        if (source.entries.isEmpty() && format == ExportFormat::Csv)
-            writer.write({}); // the header alone
+        if (source.entries.isEmpty() && format == ExportFormat::Csv && !writer.write({}))
+            problem = writeFailed(writer, outputName); // the header alone
     } else if (!settings) {
-        error = QStringLiteral("not connected");
+        problem = {Failure::Connection, QStringLiteral("not connected")};
     } else {
         RedisConnection c(*settings);
         if (Error e = c.open())
-            error = e.message;
+            problem = fromError(e);
         else
-            error = exportFromServer(c, source, writer, progress, cancel, &out.cancelled);
+            problem =
+                exportFromServer(c, source, writer, options, outputName, progress, cancel, out);
     }
-    out.error = error;
-    out.written = error.isEmpty() && !out.cancelled ? writer.written() : 0;
+    out.failure = problem.failure;
+    out.error = problem.message;
+    const bool ok = problem.failure == Failure::None && !out.cancelled;
+    out.written = ok || problem.failure == Failure::Incomplete ? writer.written() : 0;
     return out;
 }
 
 ExportOutcome exportTo(const ExportSource &source, const QString &path, ExportFormat format,
                        const ConnectionSettings *settings,
                        const std::function<void(qint64, double)> &progress,
-                       const std::atomic<bool> &cancel) {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
+                       const std::atomic<bool> &cancel, const ExportOptions &options) {
+    auto cannotWrite = [&](const QString &reason) {
         ExportOutcome out;
         out.path = path;
-        out.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        out.failure = Failure::Output;
+        out.error = QStringLiteral("cannot write to %1: %2").arg(path, reason);
+        return out;
+    };
+    ExportOptions named = options;
+    if (named.outputName.isEmpty())
+        named.outputName = path;
+    // A device or a pipe (/dev/full, /dev/stdout, a FIFO) cannot be replaced atomically and
+    // need not be: it is written directly.
+    const QFileInfo target(path);
+    if (target.exists() && !target.isFile() && !target.isDir()) {
+        QFile device(path);
+        if (!device.open(QIODevice::WriteOnly))
+            return cannotWrite(device.errorString());
+        ExportOutcome out =
+            exportToDevice(source, &device, format, settings, progress, cancel, named);
+        out.path = path;
+        device.close();
+        if (out.failure == Failure::None && device.error() != QFileDevice::NoError) {
+            out.written = 0;
+            return cannotWrite(device.errorString());
+        }
         return out;
     }
-    ExportOutcome out = exportToDevice(source, &file, format, settings, progress, cancel);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return cannotWrite(file.errorString());
+    ExportOutcome out = exportToDevice(source, &file, format, settings, progress, cancel, named);
     out.path = path;
     if (!out.error.isEmpty() || out.cancelled) {
         file.cancelWriting(); // the file stays as it was
+        out.written = 0;
         return out;
     }
     if (!file.commit()) {
-        out.written = 0;
-        out.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        const ExportOutcome failed = cannotWrite(file.errorString());
+        return failed;
     }
     return out;
 }
@@ -297,20 +491,18 @@ Result<ExportSource> ExportSource::range(const QByteArray &stream, const QString
     s.kind = Kind::Range;
     s.stream = stream;
     if (!fromText.trimmed().isEmpty()) {
-        auto from = parseIdOrTime(fromText, today);
+        auto from = parseIdOrTimeSpan(fromText, today);
         if (!from.ok())
             return Error(Error::Kind::InvalidArgument,
                          QStringLiteral("From: %1").arg(from.error().message));
-        s.from = from->id;
-        if (s.from.seq == std::numeric_limits<quint64>::max())
-            s.from.seq = 0; // a moment: from its first entry on
+        s.from = from->first;
     }
     if (!toText.trimmed().isEmpty()) {
-        auto to = parseIdOrTime(toText, today);
+        auto to = parseIdOrTimeSpan(toText, today);
         if (!to.ok())
             return Error(Error::Kind::InvalidArgument,
                          QStringLiteral("To: %1").arg(to.error().message));
-        s.to = to->id;
+        s.to = to->last; // the whole second (minute, ms) as typed
     }
     if (s.to < s.from)
         return Error(Error::Kind::InvalidArgument,
@@ -323,7 +515,8 @@ void ExportJob::run() {
     qRegisterMetaType<ExportOutcome>();
     const ExportOutcome outcome = exportTo(
         m_source, m_path, m_format, m_settings ? &*m_settings : nullptr,
-        [this](qint64 written, double fraction) { Q_EMIT progress(written, fraction); }, m_cancel);
+        [this](qint64 written, double fraction) { Q_EMIT progress(written, fraction); }, m_cancel,
+        m_options);
     Q_EMIT done(outcome);
     Q_EMIT finished();
 }

@@ -6,8 +6,7 @@
 
 #include "StreamEntry.h"
 
-#include <QJsonDocument>
-#include <QStringDecoder>
+#include <QSet>
 
 namespace streamscope::valueformat {
 
@@ -56,6 +55,43 @@ QString escapedBytes(QByteArrayView bytes, bool escapeControls) {
 
 } // namespace
 
+int utf8SequenceLength(const char *at, const char *end) {
+    // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF. One definition for the
+    // writer (string or base64?) and the reader (is this string valid?), so they always agree.
+    const uchar c = uchar(*at);
+    if (c < 0x80)
+        return 1;
+    int n = 0;
+    uchar low = 0x80;
+    uchar high = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            low = 0xa0;
+        else if (c == 0xed)
+            high = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            low = 0x90;
+        else if (c == 0xf4)
+            high = 0x8f;
+    } else {
+        return 0;
+    }
+    if (end - at < n)
+        return 0;
+    const uchar second = uchar(at[1]);
+    if (second < low || second > high)
+        return 0;
+    for (int i = 2; i < n; ++i)
+        if ((uchar(at[i]) & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
 bool hasControlBytes(QByteArrayView bytes) {
     for (char c : bytes)
         if (uchar(c) < 0x20 && c != '\n' && c != '\r' && c != '\t')
@@ -66,9 +102,15 @@ bool hasControlBytes(QByteArrayView bytes) {
 bool isUtf8(QByteArrayView bytes) {
     if (isPlainAscii(bytes))
         return true;
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    const QString decoded = decoder.decode(bytes);
-    return !decoder.hasError();
+    const char *p = bytes.data();
+    const char *end = p + bytes.size();
+    while (p < end) {
+        const int n = utf8SequenceLength(p, end);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
 }
 
 QString displayText(QByteArrayView bytes) {
@@ -104,17 +146,6 @@ QString singleLine(QByteArrayView bytes, int maxChars) {
     if (text.size() > maxChars || head.size() < bytes.size())
         text = text.left(qMax(0, maxChars - 1)) + QChar(0x2026);
     return text;
-}
-
-std::optional<QString> prettyJson(QByteArrayView bytes) {
-    const QByteArray trimmed = bytes.trimmed().toByteArray();
-    if (trimmed.isEmpty() || (trimmed.front() != '{' && trimmed.front() != '['))
-        return std::nullopt;
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &error);
-    if (error.error != QJsonParseError::NoError)
-        return std::nullopt;
-    return QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
 }
 
 // Appends bytes between double quotes, escaping \" \\ \n \r \t and other control bytes: as
@@ -160,22 +191,391 @@ void appendJsonString(QByteArray &out, QByteArrayView bytes) {
         appendQuoted(out, escapedBytes(bytes, false).toUtf8(), false);
 }
 
+namespace {
+
+// A recursive-descent JSON reader that keeps what QJsonDocument throws away: number text and
+// member order (duplicates too).
+class JsonParser {
+public:
+    explicit JsonParser(QByteArrayView text)
+        : m_begin(text.data())
+        , m_at(text.data())
+        , m_end(text.data() + text.size()) {}
+
+    std::optional<JsonValue> parseDocument(QString *error) {
+        JsonValue value;
+        skipSpace();
+        bool ok = parseValue(value, 0);
+        if (ok) {
+            skipSpace();
+            if (m_at != m_end)
+                ok = fail("unexpected text after the JSON value");
+        }
+        if (!ok) {
+            if (error)
+                *error = QStringLiteral("%1 at byte %2").arg(m_error).arg(m_errorAt - m_begin + 1);
+            return std::nullopt;
+        }
+        return value;
+    }
+
+private:
+    bool fail(const char *what) {
+        if (m_error.isEmpty()) {
+            m_error = QString::fromLatin1(what);
+            m_errorAt = m_at;
+        }
+        return false;
+    }
+    void skipSpace() {
+        while (m_at < m_end && (*m_at == ' ' || *m_at == '\t' || *m_at == '\n' || *m_at == '\r'))
+            ++m_at;
+    }
+    bool literal(const char *word, JsonValue::Type type, JsonValue &out) {
+        const qsizetype n = qsizetype(qstrlen(word));
+        if (m_end - m_at < n || qstrncmp(m_at, word, size_t(n)) != 0)
+            return fail("not a JSON value");
+        out.type = type;
+        if (type == JsonValue::Type::Bool)
+            out.text = QByteArray(word);
+        m_at += n;
+        return true;
+    }
+    bool digits() {
+        const char *start = m_at;
+        while (m_at < m_end && *m_at >= '0' && *m_at <= '9')
+            ++m_at;
+        return m_at > start || fail("a digit expected");
+    }
+    bool parseNumber(JsonValue &out) {
+        const char *start = m_at;
+        if (*m_at == '-')
+            ++m_at;
+        if (m_at < m_end && *m_at == '0')
+            ++m_at;
+        else if (!digits())
+            return false;
+        if (m_at < m_end && *m_at == '.') {
+            ++m_at;
+            if (!digits())
+                return false;
+        }
+        if (m_at < m_end && (*m_at == 'e' || *m_at == 'E')) {
+            ++m_at;
+            if (m_at < m_end && (*m_at == '+' || *m_at == '-'))
+                ++m_at;
+            if (!digits())
+                return false;
+        }
+        out.type = JsonValue::Type::Number;
+        out.text = QByteArray(start, m_at - start);
+        return true;
+    }
+    bool hex4(uint *code) {
+        if (m_end - m_at < 4)
+            return fail("a \\u escape needs four hex digits");
+        uint v = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char c = m_at[i];
+            v <<= 4;
+            if (c >= '0' && c <= '9')
+                v |= uint(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= uint(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= uint(c - 'A' + 10);
+            else
+                return fail("a \\u escape needs four hex digits");
+        }
+        m_at += 4;
+        *code = v;
+        return true;
+    }
+    static void appendUtf8(QByteArray &out, uint code) {
+        if (code < 0x80) {
+            out += char(code);
+        } else if (code < 0x800) {
+            out += char(0xc0 | (code >> 6));
+            out += char(0x80 | (code & 0x3f));
+        } else if (code < 0x10000) {
+            out += char(0xe0 | (code >> 12));
+            out += char(0x80 | ((code >> 6) & 0x3f));
+            out += char(0x80 | (code & 0x3f));
+        } else {
+            out += char(0xf0 | (code >> 18));
+            out += char(0x80 | ((code >> 12) & 0x3f));
+            out += char(0x80 | ((code >> 6) & 0x3f));
+            out += char(0x80 | (code & 0x3f));
+        }
+    }
+    bool parseString(QByteArray &out) {
+        ++m_at; // the opening quote
+        while (true) {
+            // Copy the run up to the next quote, backslash or control byte in one go.
+            const char *run = m_at;
+            while (m_at < m_end && *m_at != '"' && *m_at != '\\' && uchar(*m_at) >= 0x20) {
+                if (uchar(*m_at) < 0x80) {
+                    ++m_at;
+                    continue;
+                }
+                const int n = utf8SequenceLength(m_at, m_end);
+                if (n == 0)
+                    return fail("a string that is not UTF-8");
+                m_at += n;
+            }
+            out.append(run, m_at - run);
+            if (m_at == m_end)
+                return fail("an unterminated string");
+            const char c = *m_at;
+            if (c == '"') {
+                ++m_at;
+                return true;
+            }
+            if (c != '\\')
+                return fail("a control character in a string (escape it)");
+            ++m_at;
+            if (m_at == m_end)
+                return fail("an unterminated string");
+            const char e = *m_at++;
+            switch (e) {
+            case '"':
+            case '\\':
+            case '/':
+                out += e;
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'u': {
+                uint code = 0;
+                if (!hex4(&code))
+                    return false;
+                if (code >= 0xd800 && code <= 0xdbff) { // a surrogate pair makes one character
+                    uint low = 0;
+                    if (m_end - m_at < 2 || m_at[0] != '\\' || m_at[1] != 'u')
+                        return fail("a lone surrogate in a \\u escape");
+                    m_at += 2;
+                    if (!hex4(&low))
+                        return false;
+                    if (low < 0xdc00 || low > 0xdfff)
+                        return fail("a lone surrogate in a \\u escape");
+                    code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                } else if (code >= 0xdc00 && code <= 0xdfff) {
+                    return fail("a lone surrogate in a \\u escape");
+                }
+                appendUtf8(out, code);
+                break;
+            }
+            default:
+                --m_at;
+                return fail("an unknown escape in a string");
+            }
+        }
+    }
+    bool parseValue(JsonValue &out, int depth) {
+        if (m_at == m_end)
+            return fail("the text ends where a value was expected");
+        switch (*m_at) {
+        case '{':
+            return parseContainer(out, depth, true);
+        case '[':
+            return parseContainer(out, depth, false);
+        case '"':
+            out.type = JsonValue::Type::String;
+            return parseString(out.text);
+        case 't':
+            return literal("true", JsonValue::Type::Bool, out);
+        case 'f':
+            return literal("false", JsonValue::Type::Bool, out);
+        case 'n':
+            return literal("null", JsonValue::Type::Null, out);
+        default:
+            if (*m_at == '-' || (*m_at >= '0' && *m_at <= '9'))
+                return parseNumber(out);
+            return fail("not a JSON value");
+        }
+    }
+    bool parseContainer(JsonValue &out, int depth, bool object) {
+        if (depth >= maxJsonDepth)
+            return fail("nested too deeply");
+        out.type = object ? JsonValue::Type::Object : JsonValue::Type::Array;
+        const char close = object ? '}' : ']';
+        ++m_at;
+        skipSpace();
+        if (m_at < m_end && *m_at == close) {
+            ++m_at;
+            return true;
+        }
+        while (true) {
+            skipSpace();
+            if (object) {
+                if (m_at == m_end || *m_at != '"')
+                    return fail("a member name (a string) expected");
+                QByteArray name;
+                if (!parseString(name))
+                    return false;
+                out.names.append(name);
+                skipSpace();
+                if (m_at == m_end || *m_at != ':')
+                    return fail("':' expected after a member name");
+                ++m_at;
+                skipSpace();
+            }
+            out.items.append(JsonValue());
+            if (!parseValue(out.items.last(), depth + 1))
+                return false;
+            skipSpace();
+            if (m_at < m_end && *m_at == ',') {
+                ++m_at;
+                continue;
+            }
+            if (m_at < m_end && *m_at == close) {
+                ++m_at;
+                return true;
+            }
+            return fail(object ? "',' or '}' expected" : "',' or ']' expected");
+        }
+    }
+
+    const char *m_begin;
+    const char *m_at;
+    const char *m_end;
+    QString m_error;
+    const char *m_errorAt = nullptr;
+};
+
+} // namespace
+
+std::optional<JsonValue> parseJson(QByteArrayView text, QString *error) {
+    return JsonParser(text).parseDocument(error);
+}
+
+void appendJson(QByteArray &out, const JsonValue &v, int indent) {
+    switch (v.type) {
+    case JsonValue::Type::Null:
+        out += "null";
+        return;
+    case JsonValue::Type::Bool:
+    case JsonValue::Type::Number:
+        out += v.text;
+        return;
+    case JsonValue::Type::String:
+        appendQuoted(out, v.text, false);
+        return;
+    case JsonValue::Type::Array:
+    case JsonValue::Type::Object:
+        break;
+    }
+    const bool object = v.type == JsonValue::Type::Object;
+    out += object ? '{' : '[';
+    for (qsizetype i = 0; i < v.items.size(); ++i) {
+        if (i)
+            out += ',';
+        if (indent >= 0) {
+            out += '\n';
+            out.append(qsizetype(indent + 1) * 4, ' ');
+        }
+        if (object) {
+            appendQuoted(out, v.names.at(i), false);
+            out += indent >= 0 ? ": " : ":";
+        }
+        appendJson(out, v.items.at(i), indent >= 0 ? indent + 1 : -1);
+    }
+    if (indent >= 0 && !v.items.isEmpty()) {
+        out += '\n';
+        out.append(qsizetype(indent) * 4, ' ');
+    }
+    out += object ? '}' : ']';
+}
+
+std::optional<QString> prettyJson(QByteArrayView bytes) {
+    const QByteArrayView trimmed = bytes.trimmed();
+    if (trimmed.isEmpty() || (trimmed.front() != '{' && trimmed.front() != '['))
+        return std::nullopt;
+    const auto value = parseJson(trimmed);
+    if (!value)
+        return std::nullopt;
+    QByteArray out;
+    appendJson(out, *value, 0);
+    return QString::fromUtf8(out);
+}
+
+void appendJsonBytes(QByteArray &out, QByteArrayView bytes) {
+    if (isUtf8(bytes)) {
+        appendQuoted(out, bytes, false);
+        return;
+    }
+    out += "{\"base64\":\"";
+    out += bytes.toByteArray().toBase64();
+    out += "\"}";
+}
+
+std::optional<QByteArray> jsonBytes(const JsonValue &value) {
+    if (value.type == JsonValue::Type::String)
+        return value.text;
+    if (value.type != JsonValue::Type::Object || value.names.size() != 1
+        || value.names.first() != "base64" || value.items.first().type != JsonValue::Type::String)
+        return std::nullopt;
+    auto decoded = QByteArray::fromBase64Encoding(value.items.first().text,
+                                                  QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return std::nullopt;
+    return *decoded;
+}
+
+void appendFieldsJson(QByteArray &out, const QList<QPair<QByteArrayView, QByteArrayView>> &fields) {
+    // An object reads best (jq .fields.orderId); it is only lossless when the names are
+    // unique UTF-8 strings, otherwise the pairs go in an array.
+    bool asObject = true;
+    QSet<QByteArrayView> names;
+    names.reserve(fields.size());
+    for (const auto &field : fields) {
+        if (!isUtf8(field.first) || names.contains(field.first)) {
+            asObject = false;
+            break;
+        }
+        names.insert(field.first);
+    }
+    out += asObject ? '{' : '[';
+    for (qsizetype i = 0; i < fields.size(); ++i) {
+        if (i)
+            out += ',';
+        if (!asObject)
+            out += '[';
+        appendJsonBytes(out, fields.at(i).first);
+        out += asObject ? ':' : ',';
+        appendJsonBytes(out, fields.at(i).second);
+        if (!asObject)
+            out += ']';
+    }
+    out += asObject ? '}' : ']';
+}
+
 void appendEntryJson(QByteArray &out, const StreamEntry &e) {
     out += "{\"stream\":";
-    appendJsonString(out, e.stream);
+    appendJsonBytes(out, e.stream);
     out += ",\"id\":\"";
     out += e.id.toByteArray();
-    out += "\",\"fields\":{";
-    bool first = true;
+    out += "\",\"fields\":";
+    QList<QPair<QByteArrayView, QByteArrayView>> fields;
+    fields.reserve(e.fieldCount());
     e.forEachField([&](QByteArrayView name, QByteArrayView value) {
-        if (!first)
-            out += ',';
-        first = false;
-        appendJsonString(out, name);
-        out += ':';
-        appendJsonString(out, value);
+        fields.append({name, value});
     });
-    out += "}}\n";
+    appendFieldsJson(out, fields);
+    out += "}\n";
 }
 
 QByteArray redisCliQuote(QByteArrayView bytes) {

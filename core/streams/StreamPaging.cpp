@@ -38,6 +38,68 @@ Result<PageStart> parseIdOrTime(const QString &input, const QDate &today) {
                      .arg(text));
 }
 
+namespace {
+
+IdSpan msSpan(qint64 firstMs, qint64 lengthMs) {
+    const quint64 first = quint64(qMax<qint64>(0, firstMs));
+    const quint64 last = quint64(qMax<qint64>(0, firstMs + lengthMs - 1));
+    return {{first, 0}, {last, std::numeric_limits<quint64>::max()}};
+}
+
+} // namespace
+
+Result<IdSpan> parseIdOrTimeSpan(const QString &input, const QDate &today) {
+    const QString text = input.trimmed();
+    const Error notUnderstood(Error::Kind::InvalidArgument,
+                              QStringLiteral("\"%1\" is neither a time (14:05, 2026-11-25 "
+                                             "14:05:30) nor an entry ID (1700000000000-0)")
+                                  .arg(text));
+    if (text.isEmpty())
+        return notUnderstood;
+    bool digitsOnly = true;
+    for (const QChar c : text)
+        digitsOnly = digitsOnly && c.isDigit();
+    if (digitsOnly) { // a bare millisecond time, as XRANGE takes it
+        auto id = StreamId::parse(text.toUtf8());
+        if (!id.ok())
+            return id.error();
+        return IdSpan{{id->ms, 0}, {id->ms, std::numeric_limits<quint64>::max()}};
+    }
+    if (text.contains(QLatin1Char('-')) && !text.contains(QLatin1Char(':'))) {
+        const QDate day = QDate::fromString(text, QStringLiteral("yyyy-MM-dd"));
+        if (day.isValid()) {
+            const qint64 start = QDateTime(day, QTime(0, 0)).toMSecsSinceEpoch();
+            return msSpan(start,
+                          QDateTime(day.addDays(1), QTime(0, 0)).toMSecsSinceEpoch() - start);
+        }
+        auto id = StreamId::parse(text.toUtf8());
+        if (!id.ok())
+            return id.error();
+        return IdSpan{id.value(), id.value()};
+    }
+    struct Format {
+        const char *pattern;
+        qint64 precisionMs;
+    };
+    static const Format dateTimes[] = {
+        {"yyyy-MM-dd HH:mm:ss.zzz", 1}, {"yyyy-MM-ddTHH:mm:ss.zzz", 1},
+        {"yyyy-MM-dd HH:mm:ss", 1000},  {"yyyy-MM-ddTHH:mm:ss", 1000},
+        {"yyyy-MM-dd HH:mm", 60000},    {"yyyy-MM-ddTHH:mm", 60000},
+    };
+    for (const Format &f : dateTimes) {
+        const QDateTime at = QDateTime::fromString(text, QString::fromLatin1(f.pattern));
+        if (at.isValid())
+            return msSpan(at.toMSecsSinceEpoch(), f.precisionMs);
+    }
+    static const Format times[] = {{"HH:mm:ss.zzz", 1}, {"HH:mm:ss", 1000}, {"HH:mm", 60000}};
+    for (const Format &f : times) {
+        const QTime time = QTime::fromString(text, QString::fromLatin1(f.pattern));
+        if (time.isValid())
+            return msSpan(QDateTime(today, time).toMSecsSinceEpoch(), f.precisionMs);
+    }
+    return notUnderstood;
+}
+
 Result<StreamEntryList> fetchHistoryPage(RedisConnection &connection, const QByteArray &stream,
                                          const PageStart &start, int count) {
     QByteArray end = "+";

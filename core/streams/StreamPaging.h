@@ -25,6 +25,17 @@ struct PageStart {
 // last possible ID of that millisecond (kind AtOrBefore), so "up to 14:05" includes 14:05:00.000.
 Result<PageStart> parseIdOrTime(const QString &text, const QDate &today);
 
+// Every ID a moment or an ID covers, both ends inclusive, at the precision it was typed:
+// "21:26" is the whole minute (21:26:00.000-0 to 21:26:59.999-max), "21:26:51" the whole
+// second, "21:26:51.250" that millisecond, "2026-11-25" the whole day; an ID "1700000000000-3"
+// is itself, a bare "1700000000000" every entry of that millisecond (as XRANGE reads it).
+// So "--to 21:26:51" includes what was written during 21:26:51.
+struct IdSpan {
+    StreamId first;
+    StreamId last;
+};
+Result<IdSpan> parseIdOrTimeSpan(const QString &text, const QDate &today);
+
 // One page of a stream's history, newest first: XREVRANGE by ID with COUNT, so the cost does not
 // depend on the stream's length and nothing is loaded whole. An exclusive bound is written as
 // the neighbouring ID, which works on every server version.
