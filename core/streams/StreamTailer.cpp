@@ -54,6 +54,14 @@ QByteArray runIdOf(const RedisReply &reply) {
     return text.mid(from, to - from);
 }
 
+// Bytes of a reply's strings: what an XINFO STREAM reply cost the server to send, about.
+qint64 replyBytes(const RedisReply &reply) {
+    qint64 n = reply.bytes().size() + 16;
+    for (const RedisReply &e : reply.elements())
+        n += replyBytes(e);
+    return n;
+}
+
 QString entriesText(qint64 n) {
     return QStringLiteral("%1 entr%2").arg(n).arg(n == 1 ? "y" : "ies");
 }
@@ -238,6 +246,9 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverR
         if (s.lastId.isZero())
             s.addedThrough = 0;
         s.lastGenerated = {};
+        s.lastLength = 0;
+        s.readSinceLength = 0;
+        s.lengthBeforeRead.reset();
         s.lagEntries = 0;
         s.lagMs = 0;
         return;
@@ -263,6 +274,9 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverR
                     serverRestarted);
     s.readSinceCheck.clear(); // consistent now: what was read is the server's data
     s.lastGenerated = lastGenerated;
+    s.lastLength = info->length;
+    s.readSinceLength = 0;
+    s.lengthBeforeRead.reset();
 
     if (s.resolveDollar) {
         s.resolveDollar = false;
@@ -354,6 +368,7 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
                 t.held.append(e);
                 ++t.received;
             }
+            t.readSinceLength += n;
             t.lastId = batch.at(end - 1).id;
             t.resolveDollar = false;
             t.existed = true;
@@ -376,6 +391,24 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
     }
     for (size_t i : included) {
         Tracked &t = m_streams[i];
+        if (t.lengthBeforeRead) {
+            // This read came right after XLEN. Entries added since the previous XLEN have IDs
+            // after our position then, so the reads since have got them all (when this one
+            // reached the end): more growth than that means entries appeared below our
+            // position, which a stream that did not go back cannot hold. A drop means entries
+            // were removed: trimmed (a possible gap) or the data replaced.
+            const qint64 length = *t.lengthBeforeRead;
+            qint64 readNow = 0;
+            for (const StreamEntry &e : batch)
+                readNow += e.stream == t.name ? 1 : 0;
+            if (t.lastLength && t.atEnd && length - *t.lastLength > t.readSinceLength)
+                t.checkNow = true;
+            else if (t.lastLength && length < *t.lastLength)
+                t.checkSoon = true;
+            t.lastLength = length;
+            t.readSinceLength = readNow; // this read came after that XLEN
+            t.lengthBeforeRead.reset();
+        }
         if (t.atEnd && t.skipThrough) {
             t.skip.clear(); // the new data holds nothing more up to the old position
             t.skipThrough.reset();
@@ -469,7 +502,7 @@ void StreamTailer::run() {
     int checkLosses = 0; // connections lost in a row under XINFO STREAM
     bool infoTooBig = false;
     qint64 lastCheckAt = 0;
-    qint64 lastRoutineCheckAt = 0;
+    qint64 lastLengthCheckAt = nowMs();
     int serverErrors = 0;
 
     // The connection broke under a command. Unless we closed it ourselves, wait as after a
@@ -569,12 +602,14 @@ void StreamTailer::run() {
         // XINFO STREAM returns the first and last entries whole: only on (re)connect, for a
         // new stream, when a stream is behind (at most once per statsIntervalMs), or rarely.
         const qint64 now = nowMs();
-        const bool routine = now - lastRoutineCheckAt >= m_options.checkIntervalMs;
         const bool soonAllowed = now - lastCheckAt >= m_options.statsIntervalMs;
         std::vector<size_t> toCheck;
         for (size_t i = 0; i < m_streams.size(); ++i) {
             const Tracked &t = m_streams[i];
-            if (t.checkNow || routine || (t.checkSoon && soonAllowed))
+            const qint64 interval =
+                qMax<qint64>(m_options.checkIntervalMs,
+                             t.infoBytes * 1000 / qMax(1, m_options.checkBytesPerSecond));
+            if (t.checkNow || now - t.checkedAt >= interval || (t.checkSoon && soonAllowed))
                 toCheck.push_back(i);
         }
         if (infoTooBig && !connectCheck)
@@ -618,6 +653,8 @@ void StreamTailer::run() {
                     Tracked &t = m_streams[toCheck[k]];
                     const RedisReply &reply = replies.value()[r + k];
                     t.checkNow = t.checkSoon = false;
+                    t.checkedAt = now;
+                    t.infoBytes = replyBytes(reply);
                     if (reply.isError() && !isMissingKey(reply)) {
                         Q_EMIT streamFailed(
                             t.name, QStringLiteral("cannot tail %1: %2")
@@ -630,8 +667,6 @@ void StreamTailer::run() {
                 for (auto it = failedStreams.rbegin(); it != failedStreams.rend(); ++it)
                     m_streams.erase(m_streams.begin() + qsizetype(*it));
                 lastCheckAt = now;
-                if (routine)
-                    lastRoutineCheckAt = now;
             }
             if (m_streams.empty()) {
                 if (!m_options.retryInitialConnect) {
@@ -655,6 +690,23 @@ void StreamTailer::run() {
         for (size_t i = 0; i < m_streams.size(); ++i)
             if (block || m_streams[i].held.size() < m_count)
                 included.push_back(i);
+        if (nowMs() - lastLengthCheckAt >= m_options.lengthCheckIntervalMs) {
+            QList<Command> lengths;
+            for (size_t i : included)
+                lengths.append(Command{"XLEN", m_streams[i].name});
+            auto replies = connection.pipeline(lengths);
+            if (!replies.ok()) {
+                if (!lost(replies.error(), false))
+                    break;
+                continue;
+            }
+            for (size_t k = 0; k < included.size(); ++k) {
+                qint64 length = 0;
+                if (replies.value()[k].toInteger(&length))
+                    m_streams[included[k]].lengthBeforeRead = length;
+            }
+            lastLengthCheckAt = nowMs();
+        }
         {
             QMutexLocker lock(&m_mutex);
             if (!m_changes.isEmpty() || m_stop)

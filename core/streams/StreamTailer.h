@@ -84,19 +84,25 @@ struct TailStats {
 //
 // Gentle on the server: XINFO STREAM (which returns the first and last entries whole) is sent
 // on each (re)connect with INFO server (run_id), when a stream is behind (at most once per
-// statsIntervalMs), and otherwise every checkIntervalMs; at rest only XREAD BLOCK is sent.
+// statsIntervalMs) or suspect, and otherwise every checkIntervalMs, less often for streams with
+// big entries. At rest the reader sends XREAD BLOCK and, every lengthCheckIntervalMs, XLEN: a
+// stream holding more entries than it had plus those read cannot be the data we were reading
+// (FLUSHALL and new entries below our position), so it is checked at once.
 // When the server closes the connection under a read (client-output-buffer-limit), the reader
 // backs off, says so, and reads smaller batches, growing them back later.
 class StreamTailer : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        int count = 1000;             // entries per stream per XREAD
-        int blockMs = 1000;           // how long one XREAD waits for new entries
-        int statsIntervalMs = 1000;   // stats; the least time between checks of a stream behind
-        int checkIntervalMs = 30000;  // XINFO STREAM for gap and reset checks at rest
-        int growCountAfterMs = 10000; // a COUNT made smaller is doubled back after this long
-        int initialBackoffMs = 100;   // first reconnect delay, doubled up to maxBackoffMs
+        int count = 1000;                 // entries per stream per XREAD
+        int blockMs = 1000;               // how long one XREAD waits for new entries
+        int statsIntervalMs = 1000;       // stats; the least time between checks of a stream behind
+        int checkIntervalMs = 30000;      // XINFO STREAM for gap and reset checks at rest ...
+        int checkBytesPerSecond = 256;    // ... or less often, when its replies (whole entries)
+                                          // are big: each stream's costs at most this on average
+        int lengthCheckIntervalMs = 5000; // XLEN: data that went back shows as unread growth
+        int growCountAfterMs = 10000;     // a COUNT made smaller is doubled back after this long
+        int initialBackoffMs = 100;       // first reconnect delay, doubled up to maxBackoffMs
         int maxBackoffMs = 5000;
         bool retryInitialConnect = true; // false: a failed first connect ends the tail (CLI)
     };
@@ -139,6 +145,13 @@ private:
         bool checkNow = true;   // XINFO STREAM before the next read (new stream, reconnect)
         bool checkSoon = false; // XINFO STREAM once statsIntervalMs allows (behind, suspect)
         StreamId lastGenerated; // as of the last check
+        qint64 checkedAt = 0;   // when XINFO STREAM was last read
+        qint64 infoBytes = 0;   // the size of that reply
+        // XLEN, sent every lengthCheckIntervalMs just before a read: it can drop only when
+        // entries were removed, and grow at most by what the reads since the last one got.
+        std::optional<qint64> lastLength;
+        qint64 readSinceLength = 0;
+        std::optional<qint64> lengthBeforeRead; // for the read under way
         // Entries read since the last check that found the data consistent (bounded): after a
         // reset, those of them that are also in the new data are not delivered twice.
         QSet<QByteArray> readSinceCheck;
