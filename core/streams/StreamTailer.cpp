@@ -26,16 +26,17 @@ bool isMissingKey(const RedisReply &reply) {
 // Entries remembered between two checks of a stream; past this many, a check is due.
 constexpr qsizetype maxUnverified = 20000;
 constexpr int maxGrowAfterMs = 10 * 60 * 1000;
+constexpr int infoPauseMs = 5 * 60 * 1000;
 
-// An entry's ID and a hash of its fields: tells an entry read before a reset from a different
-// one that the new data holds under the same ID.
-QByteArray fingerprint(const StreamEntry &e) {
-    size_t h = 0;
+// A hash of an entry's ID and fields: tells an entry read before a reset from a different one
+// that the new data holds under the same ID (64 bits: a collision is vanishingly unlikely).
+quint64 fingerprint(const StreamEntry &e) {
+    size_t h = qHashMulti(0, e.id.ms, e.id.seq);
     e.forEachField([&](QByteArrayView name, QByteArrayView value) {
         h = qHash(name, h);
         h = qHash(value, h);
     });
-    return e.id.toByteArray() + ':' + QByteArray::number(quint64(h));
+    return quint64(h);
 }
 
 // The run_id line of an INFO server reply; empty when refused or absent.
@@ -352,7 +353,7 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
             Tracked &t = *it;
             for (qsizetype k = begin; k < end; ++k) {
                 const StreamEntry &e = batch.at(k);
-                QByteArray print = fingerprint(e);
+                const quint64 print = fingerprint(e);
                 if (t.skipThrough) {
                     if (e.id <= *t.skipThrough && t.skip.contains(print))
                         continue; // read before the reset, and the same in the new data
@@ -362,7 +363,7 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
                     }
                 }
                 if (t.readSinceCheck.size() < maxUnverified)
-                    t.readSinceCheck.insert(std::move(print));
+                    t.readSinceCheck.insert(print);
                 else
                     t.checkSoon = true;
                 t.held.append(e);
@@ -499,8 +500,8 @@ void StreamTailer::run() {
     bool quietReconnect = false; // the last close was ours (a stream was added mid-BLOCK)
     bool connectCheck = true;    // INFO server goes with the next check
     bool grewSinceShrink = false;
-    int checkLosses = 0; // connections lost in a row under XINFO STREAM
-    bool infoTooBig = false;
+    int checkLosses = 0;      // connections lost in a row under XINFO STREAM
+    qint64 skipInfoUntil = 0; // XINFO STREAM replies seemed to get us killed: not before
     qint64 lastCheckAt = 0;
     qint64 lastLengthCheckAt = nowMs();
     int serverErrors = 0;
@@ -612,6 +613,7 @@ void StreamTailer::run() {
             if (t.checkNow || now - t.checkedAt >= interval || (t.checkSoon && soonAllowed))
                 toCheck.push_back(i);
         }
+        const bool infoTooBig = now < skipInfoUntil;
         if (infoTooBig && !connectCheck)
             toCheck.clear();
         if (!toCheck.empty() || connectCheck) {
@@ -623,14 +625,16 @@ void StreamTailer::run() {
                     commands.append(Command{"XINFO", "STREAM", m_streams[i].name});
             auto replies = connection.pipeline(commands);
             if (!replies.ok()) {
-                if (replies.error().kind == Error::Kind::Io && ++checkLosses >= 2 && !infoTooBig) {
+                if (replies.error().kind == Error::Kind::Io && ++checkLosses >= 3) {
                     // Its replies (with the first and last entries whole) may be what gets us
-                    // killed: read on without them rather than never.
-                    infoTooBig = true;
+                    // killed: read on without them for a while rather than not at all.
+                    checkLosses = 0;
+                    skipInfoUntil = nowMs() + infoPauseMs;
                     Q_EMIT streamFailed(
-                        {}, QStringLiteral("XINFO STREAM replies end the connection (possibly "
-                                           "client-output-buffer-limit): gaps and resets are "
-                                           "not checked"));
+                        {}, QStringLiteral("the connection ended under XINFO STREAM three times "
+                                           "(possibly client-output-buffer-limit, as it returns "
+                                           "the first and last entries whole): gaps and resets "
+                                           "are not checked for 5 minutes"));
                 }
                 if (!lost(replies.error(), false))
                     break;

@@ -126,6 +126,7 @@ Q_SIGNALS:
     void stateChanged(streamscope::TailState state, const QString &detail);
     void gapDetected(const streamscope::TailGap &gap);
     void streamReset(const streamscope::TailReset &reset);
+    // A stream is no longer tailed (stream empty: a warning about all of them).
     void streamFailed(const QByteArray &stream, const QString &message);
     void statsUpdated(const streamscope::TailStats &stats);
     // Every stream has been read to its end (once per run).
@@ -154,8 +155,8 @@ private:
         std::optional<qint64> lengthBeforeRead; // for the read under way
         // Entries read since the last check that found the data consistent (bounded): after a
         // reset, those of them that are also in the new data are not delivered twice.
-        QSet<QByteArray> readSinceCheck;
-        QSet<QByteArray> skip;               // after a reset: readSinceCheck of the old data
+        QSet<quint64> readSinceCheck;
+        QSet<quint64> skip;                  // after a reset: readSinceCheck of the old data
         std::optional<StreamId> skipThrough; // ... up to this ID
         StreamEntryList held; // read, waiting for the other streams' backlog (time order)
         qint64 received = 0;
