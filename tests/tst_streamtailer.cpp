@@ -501,6 +501,7 @@ private Q_SLOTS:
 
         StreamTailer::Options options; // COUNT 1000: 60 MB replies
         options.blockMs = 500;
+        options.growCountAfterMs = 2000;
         TailController controller(server.settings(), options);
         Collector got(controller.tailer());
         controller.tailer()->addStream("big", "0");
@@ -512,6 +513,10 @@ private Q_SLOTS:
         QVERIFY(got.details.filter(QLatin1String("client-output-buffer-limit")).size() >= 1);
         QVERIFY(got.details.filter(QLatin1String("reading smaller batches")).size() >= 1);
         QVERIFY(got.gaps.isEmpty());
+
+        // Without the limit, COUNT grows back.
+        run(*admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"});
+        QTRY_COMPARE_WITH_TIMEOUT(got.stats.count, 1000, 20000);
     }
 
     // CLIENT KILL in a loop: the tail backs off instead of reconnecting thousands of times.

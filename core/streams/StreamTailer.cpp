@@ -749,7 +749,7 @@ void StreamTailer::run() {
         handleBatch(std::move(batch), included);
         releaseHeld();
         if (m_count < m_options.count && nowMs() - m_countShrunkAt >= m_growAfterMs) {
-            m_count = qMin(m_options.count, m_count * 2);
+            m_count = int(qMin<qint64>(m_options.count, qint64(m_count) * 4)); // as it shrank
             m_countShrunkAt = nowMs();
             grewSinceShrink = true;
         }

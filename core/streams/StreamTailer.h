@@ -101,7 +101,7 @@ public:
         int checkBytesPerSecond = 256;    // ... or less often, when its replies (whole entries)
                                           // are big: each stream's costs at most this on average
         int lengthCheckIntervalMs = 5000; // XLEN: data that went back shows as unread growth
-        int growCountAfterMs = 10000;     // a COUNT made smaller is doubled back after this long
+        int growCountAfterMs = 10000;     // a COUNT made smaller grows back (x4) after this long
         int initialBackoffMs = 100;       // first reconnect delay, doubled up to maxBackoffMs
         int maxBackoffMs = 5000;
         bool retryInitialConnect = true; // false: a failed first connect ends the tail (CLI)
