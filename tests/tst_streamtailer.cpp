@@ -405,6 +405,34 @@ private Q_SLOTS:
         QVERIFY2(got.gaps.isEmpty(), qPrintable(got.gaps.value(0).describe()));
     }
 
+    // The same, with a dataset written later (IDs after the tail's position, more entries
+    // than it read): entries-added minus length shows these are not the entries it read.
+    void restartWithANewerDatasetIsAReset() {
+        LocalRedisServer server(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(server);
+        auto writer = connectTo(server.settings());
+        addEntries(*writer, "events", 0, 200);
+        TailController controller(server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("events", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("events").size(), 200);
+
+        LocalRedisServer other(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(other);
+        addEntries(*connectTo(other.settings()), "events", 1000, 300);
+        other.stop();
+        server.kill();
+        LocalRedisServer replaced(
+            LocalRedisServer::Options{true, {QStringLiteral("--dir"), other.dir()}, server.port()});
+        STREAMSCOPE_START_REDIS(replaced);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("events").size(), 500, 15000);
+        QCOMPARE(got.seqs("events"), range(0, 200) + range(1000, 300));
+        QCOMPARE(got.resets.size(), 1);
+        QVERIFY(got.resets.first().serverRestarted);
+        QVERIFY(got.gaps.isEmpty());
+    }
+
     // Starting after an ID older than the first entry of a trimmed stream: whether entries
     // after that ID were trimmed, the server cannot tell. Said as possible, never as a loss.
     void startBeforeFirstEntryIsOnlyAPossibleGap() {

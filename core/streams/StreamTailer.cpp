@@ -273,6 +273,16 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverR
                         .arg(*s.addedThrough)
                         .arg(*added),
                     serverRestarted);
+    else if (added && s.addedThrough && info->firstEntryId && *info->firstEntryId > s.lastId
+             && *added - info->length < *s.addedThrough)
+        // Everything it holds is after our position, yet fewer entries were ever removed
+        // (entries-added minus length) than we read up to it.
+        resetStream(s,
+                    QStringLiteral("its first entry %1 comes after %2, but fewer than the %3 "
+                                   "entries read up to there were ever removed from it")
+                        .arg(info->firstEntryId->toString(), s.lastId.toString())
+                        .arg(*s.addedThrough),
+                    serverRestarted);
     s.readSinceCheck.clear(); // consistent now: what was read is the server's data
     s.lastGenerated = lastGenerated;
     s.lastLength = info->length;
