@@ -433,6 +433,43 @@ private Q_SLOTS:
         QVERIFY(got.gaps.isEmpty());
     }
 
+    // The same IDs, other data, more of it (last ID and entries-added both further on): the
+    // entry the tail read last is looked at after the restart, and differs.
+    void restartWithOverlappingDatasetIsAReset() {
+        auto write = [](const ConnectionSettings &settings, int count, int firstSeq) {
+            auto writer = connectTo(settings);
+            QList<Command> adds;
+            for (int i = 0; i < count; ++i)
+                adds.append({"XADD", "events", "1000-" + QByteArray::number(i + 1), "seq",
+                             QByteArray::number(firstSeq + i)});
+            QVERIFY(writer->pipeline(adds).ok());
+        };
+        LocalRedisServer other(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(other);
+        write(other.settings(), 250, 1000);
+        other.stop();
+
+        LocalRedisServer server(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(server);
+        write(server.settings(), 200, 0);
+        TailController controller(server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("events", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("events").size(), 200);
+
+        server.kill();
+        LocalRedisServer replaced(
+            LocalRedisServer::Options{true, {QStringLiteral("--dir"), other.dir()}, server.port()});
+        STREAMSCOPE_START_REDIS(replaced);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("events").size(), 450, 15000);
+        QCOMPARE(got.seqs("events"), range(0, 200) + range(1000, 250));
+        QCOMPARE(got.resets.size(), 1);
+        QVERIFY2(got.resets.first().reason.contains(QLatin1String("other data")),
+                 qPrintable(got.resets.first().describe()));
+        QVERIFY(got.gaps.isEmpty());
+    }
+
     // Starting after an ID older than the first entry of a trimmed stream: whether entries
     // after that ID were trimmed, the server cannot tell. Said as possible, never as a loss.
     void startBeforeFirstEntryIsOnlyAPossibleGap() {

@@ -228,6 +228,7 @@ void StreamTailer::resetStream(Tracked &s, const QString &reason, bool serverRes
     s.readSinceCheck.clear();
     s.skipThrough = s.lastId;
     s.lastId = {};
+    s.lastPrint.reset();
     s.addedThrough.reset();
     s.reportedGapAt.reset();
     s.existed = false;
@@ -285,6 +286,8 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverR
                     serverRestarted);
     s.readSinceCheck.clear(); // consistent now: what was read is the server's data
     s.lastGenerated = lastGenerated;
+    s.firstAtCheck = info->firstEntryId;
+    s.maxDeletedAtCheck = info->maxDeletedEntryId;
     s.lastLength = info->length;
     s.readSinceLength = 0;
     s.lengthBeforeRead.reset();
@@ -346,6 +349,54 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverR
                   : 0;
 }
 
+Error StreamTailer::verifyLastEntries(RedisConnection &connection) {
+    // Only where the entry must still be there: not trimmed (first entry at or before it), not
+    // deleted (max-deleted-entry-id before it; servers before 7.0 do not say, so not checked).
+    std::vector<size_t> which;
+    QList<Command> ranges;
+    for (size_t i = 0; i < m_streams.size(); ++i) {
+        const Tracked &t = m_streams[i];
+        if (!t.existed || !t.lastPrint || t.lastId.isZero() || !t.firstAtCheck
+            || *t.firstAtCheck > t.lastId || !t.maxDeletedAtCheck
+            || *t.maxDeletedAtCheck >= t.lastId)
+            continue;
+        which.push_back(i);
+        const QByteArray id = t.lastId.toByteArray();
+        ranges.append(Command{"XRANGE", t.name, id, id});
+    }
+    if (ranges.isEmpty())
+        return {};
+    auto replies = connection.pipeline(ranges);
+    if (!replies.ok())
+        return replies.error();
+    for (size_t k = 0; k < which.size(); ++k) {
+        Tracked &t = m_streams[which[k]];
+        const RedisReply &reply = replies.value()[k];
+        if (!reply.isArray())
+            continue;
+        if (reply.size() == 0) {
+            resetStream(t,
+                        QStringLiteral("the entry %1 read before is gone, yet it was neither "
+                                       "trimmed nor deleted")
+                            .arg(t.lastId.toString()),
+                        true);
+            continue;
+        }
+        const RedisReply &entry = reply.at(0);
+        if (entry.size() < 2 || !entry.at(1).isArray())
+            continue;
+        QList<QByteArray> fields;
+        for (const RedisReply &f : entry.at(1).elements())
+            fields.append(f.bytes());
+        if (fingerprint(StreamEntry::make(t.name, t.lastId, fields)) != *t.lastPrint)
+            resetStream(t,
+                        QStringLiteral("the entry %1 holds other data than was read before")
+                            .arg(t.lastId.toString()),
+                        true);
+    }
+    return {};
+}
+
 void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included) {
     for (size_t i : included)
         m_streams[i].atEnd = true; // a stream missing from the reply had nothing more
@@ -372,6 +423,7 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
                         t.skipThrough.reset();
                     }
                 }
+                t.lastPrint = print;
                 if (t.readSinceCheck.size() < maxUnverified)
                     t.readSinceCheck.insert(print);
                 else
@@ -653,12 +705,10 @@ void StreamTailer::run() {
             checkLosses = 0;
             size_t r = 0;
             bool restarted = false;
+            QByteArray runId;
             if (connectCheck) {
-                const QByteArray runId = runIdOf(replies.value()[r++]);
-                if (!runId.isEmpty()) {
-                    restarted = !m_runId.isEmpty() && runId != m_runId;
-                    m_runId = runId;
-                }
+                runId = runIdOf(replies.value()[r++]);
+                restarted = !runId.isEmpty() && !m_runId.isEmpty() && runId != m_runId;
                 connectCheck = false;
             }
             if (!infoTooBig) {
@@ -681,7 +731,18 @@ void StreamTailer::run() {
                 for (auto it = failedStreams.rbegin(); it != failedStreams.rend(); ++it)
                     m_streams.erase(m_streams.begin() + qsizetype(*it));
                 lastCheckAt = now;
+                if (restarted) {
+                    // Another server, or another dataset, may hold later IDs too: look at the
+                    // entry we read last (once per restart; it may be big).
+                    if (const Error error = verifyLastEntries(connection)) {
+                        if (!lost(error, false))
+                            break;
+                        continue; // run_id not taken: verified on the next connection
+                    }
+                }
             }
+            if (!runId.isEmpty())
+                m_runId = runId;
             if (m_streams.empty()) {
                 if (!m_options.retryInitialConnect) {
                     const Error error(Error::Kind::Server,

@@ -146,8 +146,11 @@ private:
         bool checkNow = true;   // XINFO STREAM before the next read (new stream, reconnect)
         bool checkSoon = false; // XINFO STREAM once statsIntervalMs allows (behind, suspect)
         StreamId lastGenerated; // as of the last check
-        qint64 checkedAt = 0;   // when XINFO STREAM was last read
-        qint64 infoBytes = 0;   // the size of that reply
+        std::optional<StreamId> firstAtCheck;      // its first entry then
+        std::optional<StreamId> maxDeletedAtCheck; // its max-deleted-entry-id then (7.0+)
+        std::optional<quint64> lastPrint;          // fingerprint of the entry at lastId
+        qint64 checkedAt = 0;                      // when XINFO STREAM was last read
+        qint64 infoBytes = 0;                      // the size of that reply
         // XLEN, sent every lengthCheckIntervalMs just before a read: it can drop only when
         // entries were removed, and grow at most by what the reads since the last one got.
         std::optional<qint64> lastLength;
@@ -176,6 +179,9 @@ private:
     // XINFO STREAM result for one tracked stream: resolve "$", detect resets and gaps, lag.
     void checkStream(Tracked &stream, const RedisReply &info, bool serverRestarted);
     void resetStream(Tracked &stream, const QString &reason, bool serverRestarted);
+    // After a restart: is the entry at each position still the one read? Fails only when the
+    // connection did.
+    Error verifyLastEntries(RedisConnection &connection);
     // Files a reply's entries under their streams; included: the streams the XREAD asked for.
     void handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included);
     // Emits the held entries that no stream with a backlog can still precede, in ID order.
