@@ -129,7 +129,8 @@ Q_SIGNALS:
     // A stream is no longer tailed (stream empty: a warning about all of them).
     void streamFailed(const QByteArray &stream, const QString &message);
     void statsUpdated(const streamscope::TailStats &stats);
-    // Every stream has been read to its end (once per run).
+    // Every stream has been read to its end, nothing held back (once, and again after a stream
+    // was added or reset).
     void caughtUp();
     void failed(const streamscope::Error &error);
     void finished();
