@@ -25,7 +25,7 @@ value = b"x" * int(sys.argv[2])
 def enc(*a): return b"*%d\r\n" % len(a) + b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in a)
 s.sendall(enc(b"XADD", b"s", b"*", b"payload", value) * 2)
 got = b""
-while got.count(b"\r\n") < 2: got += s.recv(4096)
+while got.count(b"\r\n") < 4: got += s.recv(4096)  # two bulk replies
 PY
     "$cli" -p "$port" tail s >/dev/null 2>"$dir/err" &
     tail=$!
