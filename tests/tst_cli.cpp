@@ -1,4 +1,5 @@
 // streamscope-cli run as a process, as users and scripts run it, against a real server.
+#include "StreamId.h"
 #include "TestRedis.h"
 
 #include <QJsonArray>
@@ -478,6 +479,132 @@ private Q_SLOTS:
                      QStringLiteral("0"), QStringLiteral("--exit-at-end")}));
         QCOMPARE(r.exitCode, 4);
         QVERIFY(r.err.contains("WRONGTYPE"));
+    }
+
+    // Two streams whose entries interleave unevenly, several batches each: one timeline.
+    void tailMergesStreamsInTimeOrder() {
+        QList<Command> adds;
+        for (int i = 0; i < 5000; ++i) {
+            adds.append({"XADD", "merge-dense", QByteArray::number(1000 + i) + "-0", "seq",
+                         QByteArray::number(i)});
+            adds.append({"XADD", "merge-sparse", QByteArray::number(1000 + 2 * i) + "-1", "seq",
+                         QByteArray::number(i)});
+        }
+        QVERIFY(m_admin->pipeline(adds).ok());
+        const Run r = cli(
+            withUrl({QStringLiteral("tail"), QStringLiteral("merge-dense"),
+                     QStringLiteral("merge-sparse"), QStringLiteral("--from"), QStringLiteral("0"),
+                     QStringLiteral("--exit-at-end"), QStringLiteral("--json")}));
+        QCOMPARE(r.exitCode, 0);
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 10000);
+        StreamId previous;
+        for (const QByteArray &line : lines) {
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            const StreamId id =
+                StreamId::parse(o.value(QStringLiteral("id")).toString().toLatin1()).value();
+            QVERIFY2(previous <= id, qPrintable(previous.toString() + " before " + id.toString()));
+            previous = id;
+        }
+    }
+
+    // The next entry after --from is the stream's first one: nothing may have been lost, and
+    // the server cannot tell. Said as a possibility, not as entries lost.
+    void tailGapIsSaidPossibleWhenNotProven() {
+        addEntries(*m_admin, "maybe-gap", 0, 10);
+        const RedisReply all = run(*m_admin, {"XRANGE", "maybe-gap", "-", "+"});
+        run(*m_admin, {"XTRIM", "maybe-gap", "MAXLEN", "5"});
+        const Run r = cli(
+            withUrl({QStringLiteral("tail"), QStringLiteral("maybe-gap"), QStringLiteral("--from"),
+                     QString::fromLatin1(all.at(4).at(0).bytes()), QStringLiteral("--exit-at-end"),
+                     QStringLiteral("--format"), QStringLiteral("count")}));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.trimmed(), QByteArray("5"));
+        QVERIFY2(r.err.contains("possibly a gap in maybe-gap"), r.err.constData());
+        QVERIFY(!r.err.contains("unknown number of entries"));
+    }
+
+    // At rest the tail sends only its blocking XREAD: at most 2 commands a second, and no
+    // XINFO STREAM (which returns whole entries) after the start.
+    void tailAtRestSendsAtMostTwoCommandsASecond() {
+        addEntries(*m_admin, "at-rest", 0, 1);
+        QProcess tail;
+        tail.start(m_binary, withUrl({QStringLiteral("tail"), QStringLiteral("at-rest")}));
+        QVERIFY(tail.waitForStarted());
+        QTest::qWait(1500);
+        auto calls = [&] {
+            const QByteArray stats = run(*m_admin, {"INFO", "commandstats"}).bytes();
+            qint64 total = 0;
+            for (const QByteArray &line : stats.split('\n')) {
+                // Our own INFO calls are not the tail's.
+                if (!line.startsWith("cmdstat_") || line.startsWith("cmdstat_info:"))
+                    continue;
+                const qsizetype at = line.indexOf("calls=") + 6;
+                total += line.mid(at, line.indexOf(',', at) - at).toLongLong();
+            }
+            return total;
+        };
+        const qint64 before = calls();
+        const qint64 xinfoBefore = commandCalls(*m_admin, "xinfo|stream");
+        QTest::qWait(5000);
+        const qint64 sent = calls() - before;
+        const qint64 xinfo = commandCalls(*m_admin, "xinfo|stream") - xinfoBefore;
+        tail.kill();
+        tail.waitForFinished();
+        QVERIFY2(sent <= 10, qPrintable(QStringLiteral("%1 commands in 5 s").arg(sent)));
+        QCOMPARE(xinfo, qint64(0));
+    }
+
+    // The server kills the connection under every big reply (client-output-buffer-limit): the
+    // tail says why on stderr, reads smaller batches and still delivers every entry.
+    void tailSurvivesOutputBufferLimit() {
+        const QByteArray payload(60 * 1024, 'p');
+        QList<Command> adds;
+        for (int i = 0; i < 100; ++i)
+            adds.append({"XADD", "obl", "*", "seq", QByteArray::number(i), "payload", payload});
+        QVERIFY(m_admin->pipeline(adds).ok());
+        run(*m_admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 200kb 100kb 1"});
+        const Run r =
+            cli(withUrl({QStringLiteral("tail"), QStringLiteral("obl"), QStringLiteral("--from"),
+                         QStringLiteral("0"), QStringLiteral("--exit-at-end"),
+                         QStringLiteral("--format"), QStringLiteral("count")}));
+        run(*m_admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.trimmed(), QByteArray("100"));
+        QVERIFY2(r.err.contains("the server closed the connection: possibly "
+                                "client-output-buffer-limit; reading smaller batches"),
+                 r.err.constData());
+        QVERIFY2(r.err.count("retrying in") <= 6, r.err.constData());
+    }
+
+    // Another server (another dataset, older IDs) comes up on the address: stderr says the
+    // stream was replaced, and the new data is printed.
+    void tailReportsReplacedData() {
+        LocalRedisServer first;
+        STREAMSCOPE_START_REDIS(first);
+        addEntries(*connectTo(first.settings()), "swapped", 0, 50);
+        QProcess tail;
+        tail.start(m_binary, {QStringLiteral("-u"), first.url(), QStringLiteral("tail"),
+                              QStringLiteral("swapped"), QStringLiteral("--from"),
+                              QStringLiteral("0"), QStringLiteral("--json")});
+        QVERIFY(tail.waitForStarted());
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += tail.readAllStandardOutput()).count('\n') == 50, 10000);
+        first.kill();
+        LocalRedisServer second(LocalRedisServer::Options{false, {}, first.port()});
+        STREAMSCOPE_START_REDIS(second);
+        auto writer = connectTo(second.settings());
+        for (int i = 0; i < 3; ++i)
+            run(*writer, {"XADD", "swapped", QByteArray::number(i + 1) + "-1", "seq",
+                          QByteArray::number(100 + i)});
+        QTRY_VERIFY_WITH_TIMEOUT((out += tail.readAllStandardOutput()).count('\n') == 53, 15000);
+        tail.kill();
+        tail.waitForFinished();
+        const QByteArray err = tail.readAllStandardError();
+        QVERIFY2(err.contains("swapped was reset or replaced (the server restarted"),
+                 err.constData());
+        QVERIFY(!err.contains("gap"));
+        QVERIFY(out.contains("\"id\":\"1-1\""));
     }
 
     void connectionAndAuthFailures() {

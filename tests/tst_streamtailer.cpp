@@ -4,6 +4,9 @@
 #include <QElapsedTimer>
 #include <QTest>
 
+#include <algorithm>
+#include <limits>
+
 using namespace streamscope;
 using namespace streamscope::test;
 
@@ -18,9 +21,17 @@ public:
         connect(tailer, &StreamTailer::gapDetected, this,
                 [this](const TailGap &gap) { gaps.append(gap); });
         connect(tailer, &StreamTailer::stateChanged, this,
-                [this](TailState s, const QString &) { states.append(s); });
-        connect(tailer, &StreamTailer::statsUpdated, this,
-                [this](const TailStats &s) { stats = s; });
+                [this](TailState s, const QString &detail) {
+                    states.append(s);
+                    details.append(detail);
+                });
+        connect(tailer, &StreamTailer::streamReset, this,
+                [this](const TailReset &reset) { resets.append(reset); });
+        connect(tailer, &StreamTailer::statsUpdated, this, [this](const TailStats &s) {
+            stats = s;
+            if (s.count > 0)
+                smallestCount = qMin(smallestCount, s.count);
+        });
         connect(tailer, &StreamTailer::streamFailed, this,
                 [this](const QByteArray &stream, const QString &message) {
                     failures.append(QString::fromUtf8(stream) + QLatin1String(": ") + message);
@@ -40,8 +51,11 @@ public:
     StreamEntryList entries;
     QList<TailGap> gaps;
     QList<TailState> states;
+    QStringList details;
+    QList<TailReset> resets;
     QStringList failures;
     TailStats stats;
+    int smallestCount = std::numeric_limits<int>::max(); // COUNT, as the figures showed it
     int caughtUp = 0;
 };
 
@@ -50,6 +64,16 @@ QList<int> range(int from, int count) {
     for (int i = from; i < from + count; ++i)
         out.append(i);
     return out;
+}
+
+// XADD with an explicit ID: {seq: seq}.
+void addAt(RedisConnection &connection, const QByteArray &stream, const QByteArray &id, int seq) {
+    run(connection, {"XADD", stream, id, "seq", QByteArray::number(seq)});
+}
+
+QList<int> sorted(QList<int> values) {
+    std::sort(values.begin(), values.end());
+    return values;
 }
 
 StreamTailer::Options fastOptions() {
@@ -291,6 +315,299 @@ private Q_SLOTS:
         QCOMPARE(got.stats.streams.first().received, qint64(40));
         QVERIFY(got.stats.bytes > 0);
         QVERIFY(got.stats.batches >= 1);
+    }
+
+    // FLUSHALL under a running tail, then new entries: some with IDs below the tail's position
+    // (which a tail that trusts its position skips forever), some after it. All arrive once,
+    // the reset is reported, and no gap is claimed.
+    void flushAllIsAResetAndTheNewDataIsRead() {
+        addEntries(*m_admin, "r", 0, 20);
+        StreamTailer::Options options = fastOptions();
+        options.checkIntervalMs = 60000; // XLEN shows it, without XINFO STREAM at rest
+        options.lengthCheckIntervalMs = 300;
+        TailController controller(m_server.settings(), options);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("r", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("r"), range(0, 20));
+
+        run(*m_admin, {"FLUSHALL"});
+        for (int i = 0; i < 5; ++i)
+            addAt(*m_admin, "r", QByteArray::number(i + 1) + "-1", 100 + i); // older IDs
+        addEntries(*m_admin, "r", 105, 5);                                   // newer IDs
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("r").size(), 30, 10000);
+        QCOMPARE(sorted(got.seqs("r")), range(0, 20) + range(100, 10));
+        QCOMPARE(got.resets.size(), 1);
+        QCOMPARE(got.resets.first().stream, QByteArray("r"));
+        QVERIFY(!got.resets.first().serverRestarted);
+        QVERIFY(got.resets.first().describe().contains(QLatin1String("reset or replaced")));
+        QVERIFY2(got.gaps.isEmpty(), qPrintable(got.gaps.value(0).describe()));
+
+        // Carries on from the new data: more entries come once, nothing twice.
+        addEntries(*m_admin, "r", 110, 3);
+        QTRY_COMPARE(got.seqs("r").size(), 33);
+        QTest::qWait(4 * options.lengthCheckIntervalMs);
+        QCOMPARE(sorted(got.seqs("r")), range(0, 20) + range(100, 13));
+        QCOMPARE(got.resets.size(), 1);
+        QVERIFY(got.gaps.isEmpty());
+    }
+
+    // FLUSHALL, then only entries after the tail's position: they arrive as they come, and the
+    // reset shows in entries-added going back; reading the new data again repeats nothing.
+    void flushAllWithNewerIdsRepeatsNothing() {
+        addEntries(*m_admin, "n", 0, 50);
+        StreamTailer::Options options = fastOptions();
+        options.checkIntervalMs = 60000; // XLEN shows it, without XINFO STREAM at rest
+        options.lengthCheckIntervalMs = 300;
+        TailController controller(m_server.settings(), options);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("n", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("n"), range(0, 50));
+        run(*m_admin, {"FLUSHALL"});
+        addEntries(*m_admin, "n", 50, 10);
+        QTRY_COMPARE_WITH_TIMEOUT(got.resets.size(), 1, 10000);
+        QVERIFY(got.resets.first().reason.contains(QLatin1String("entries ever added")));
+        QTest::qWait(3 * options.lengthCheckIntervalMs);
+        QCOMPARE(got.seqs("n"), range(0, 60));
+        QVERIFY(got.gaps.isEmpty());
+    }
+
+    // The server restarts on the same port with another dataset (another directory): the tail
+    // notices on reconnect (run_id changed, last ID went back) and reads the new data whole.
+    void restartWithAnotherDatasetIsAReset() {
+        LocalRedisServer other(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(other);
+        {
+            auto writer = connectTo(other.settings());
+            for (int i = 0; i < 30; ++i)
+                addAt(*writer, "events", "1000-" + QByteArray::number(i + 1), 500 + i);
+        }
+        other.stop(); // its AOF stays in other.dir()
+
+        LocalRedisServer server(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(server);
+        auto writer = connectTo(server.settings());
+        addEntries(*writer, "events", 0, 200);
+        TailController controller(server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("events", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("events").size(), 200);
+
+        server.kill();
+        QTRY_VERIFY(got.states.contains(TailState::Reconnecting));
+        LocalRedisServer replaced(
+            LocalRedisServer::Options{true, {QStringLiteral("--dir"), other.dir()}, server.port()});
+        STREAMSCOPE_START_REDIS(replaced);
+        QTRY_COMPARE_WITH_TIMEOUT(got.resets.size(), 1, 15000);
+        QVERIFY(got.resets.first().serverRestarted);
+        QVERIFY(got.resets.first().describe().contains(QLatin1String("run_id")));
+        writer = connectTo(replaced.settings());
+        addEntries(*writer, "events", 530, 5);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("events").size(), 235, 15000);
+        QCOMPARE(got.seqs("events"), range(0, 200) + range(500, 35));
+        QVERIFY2(got.gaps.isEmpty(), qPrintable(got.gaps.value(0).describe()));
+    }
+
+    // The same, with a dataset written later (IDs after the tail's position, more entries
+    // than it read): entries-added minus length shows these are not the entries it read.
+    void restartWithANewerDatasetIsAReset() {
+        LocalRedisServer server(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(server);
+        auto writer = connectTo(server.settings());
+        addEntries(*writer, "events", 0, 200);
+        TailController controller(server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("events", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("events").size(), 200);
+
+        LocalRedisServer other(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(other);
+        addEntries(*connectTo(other.settings()), "events", 1000, 300);
+        other.stop();
+        server.kill();
+        LocalRedisServer replaced(
+            LocalRedisServer::Options{true, {QStringLiteral("--dir"), other.dir()}, server.port()});
+        STREAMSCOPE_START_REDIS(replaced);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("events").size(), 500, 15000);
+        QCOMPARE(got.seqs("events"), range(0, 200) + range(1000, 300));
+        QCOMPARE(got.resets.size(), 1);
+        QVERIFY(got.resets.first().serverRestarted);
+        QVERIFY(got.gaps.isEmpty());
+    }
+
+    // The same IDs, other data, more of it (last ID and entries-added both further on): the
+    // entry the tail read last is looked at after the restart, and differs.
+    void restartWithOverlappingDatasetIsAReset() {
+        auto write = [](const ConnectionSettings &settings, int count, int firstSeq) {
+            auto writer = connectTo(settings);
+            QList<Command> adds;
+            for (int i = 0; i < count; ++i)
+                adds.append({"XADD", "events", "1000-" + QByteArray::number(i + 1), "seq",
+                             QByteArray::number(firstSeq + i)});
+            QVERIFY(writer->pipeline(adds).ok());
+        };
+        LocalRedisServer other(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(other);
+        write(other.settings(), 250, 1000);
+        other.stop();
+
+        LocalRedisServer server(LocalRedisServer::Options{true, {}, 0});
+        STREAMSCOPE_START_REDIS(server);
+        write(server.settings(), 200, 0);
+        TailController controller(server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("events", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("events").size(), 200);
+
+        server.kill();
+        LocalRedisServer replaced(
+            LocalRedisServer::Options{true, {QStringLiteral("--dir"), other.dir()}, server.port()});
+        STREAMSCOPE_START_REDIS(replaced);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("events").size(), 450, 15000);
+        QCOMPARE(got.seqs("events"), range(0, 200) + range(1000, 250));
+        QCOMPARE(got.resets.size(), 1);
+        QVERIFY2(got.resets.first().reason.contains(QLatin1String("other data")),
+                 qPrintable(got.resets.first().describe()));
+        QVERIFY(got.gaps.isEmpty());
+    }
+
+    // Starting after an ID older than the first entry of a trimmed stream: whether entries
+    // after that ID were trimmed, the server cannot tell. Said as possible, never as a loss.
+    void startBeforeFirstEntryIsOnlyAPossibleGap() {
+        addEntries(*m_admin, "p", 0, 10);
+        const RedisReply all = run(*m_admin, {"XRANGE", "p", "-", "+"});
+        run(*m_admin, {"XTRIM", "p", "MAXLEN", "5"}); // 0..4 gone
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("p", all.at(4).at(0).bytes()); // the next one is first
+        controller.start();
+        QTRY_COMPARE(got.seqs("p"), range(5, 5));
+        QCOMPARE(got.gaps.size(), 1);
+        const TailGap gap = got.gaps.first();
+        QCOMPARE(gap.kind, TailGap::Kind::Possible);
+        QVERIFY(!gap.isProven());
+        QVERIFY2(gap.describe().startsWith(QLatin1String("possibly a gap in p")),
+                 qPrintable(gap.describe()));
+        QVERIFY(!gap.describe().contains(QLatin1String("unknown number")));
+    }
+
+    // An XDEL between the start ID and the first survivor proves a loss (at least one).
+    void deletedEntryAfterStartIsAProvenGap() {
+        addEntries(*m_admin, "d", 0, 10);
+        const RedisReply all = run(*m_admin, {"XRANGE", "d", "-", "+"});
+        run(*m_admin, {"XDEL", "d", all.at(3).at(0).bytes()});
+        run(*m_admin, {"XTRIM", "d", "MAXLEN", "5"}); // 0..4 gone, 3 by XDEL
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("d", all.at(1).at(0).bytes());
+        controller.start();
+        QTRY_COMPARE(got.seqs("d"), range(5, 5));
+        QCOMPARE(got.gaps.size(), 1);
+        QCOMPARE(got.gaps.first().kind, TailGap::Kind::AtLeast);
+        QCOMPARE(got.gaps.first().lost, qint64(1));
+        QVERIFY(got.gaps.first().describe().contains(QLatin1String("at least 1 entry")));
+    }
+
+    // Two streams whose entries interleave unevenly: across every batch, entries leave in ID
+    // (time) order, none missing.
+    void mergesStreamsInTimeOrderAcrossBatches() {
+        QList<Command> adds;
+        for (int i = 0; i < 3000; ++i) {
+            adds.append({"XADD", "dense", QByteArray::number(1000 + i) + "-0", "seq",
+                         QByteArray::number(i)});
+            adds.append({"XADD", "sparse", QByteArray::number(1000 + 2 * i) + "-1", "seq",
+                         QByteArray::number(i)});
+        }
+        QVERIFY(m_admin->pipeline(adds).ok());
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("dense", "0");
+        controller.tailer()->addStream("sparse", "0");
+        controller.start();
+        QTRY_COMPARE(got.caughtUp, 1);
+        QCOMPARE(got.seqs("dense"), range(0, 3000));
+        QCOMPARE(got.seqs("sparse"), range(0, 3000));
+        for (qsizetype i = 1; i < got.entries.size(); ++i)
+            QVERIFY2(got.entries[i - 1].id <= got.entries[i].id,
+                     qPrintable(
+                         QStringLiteral("%1 before %2")
+                             .arg(got.entries[i - 1].id.toString(), got.entries[i].id.toString())));
+    }
+
+    // At rest, no XINFO STREAM: only the blocking XREAD.
+    void atRestOnlyXreadIsSent() {
+        addEntries(*m_admin, "rest", 0, 1);
+        StreamTailer::Options options = fastOptions();
+        options.statsIntervalMs = 100;
+        TailController controller(m_server.settings(), options);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("rest", "$");
+        controller.start();
+        QTRY_COMPARE(got.caughtUp, 1);
+        QTest::qWait(300);
+        const qint64 xinfoBefore = commandCalls(*m_admin, "xinfo|stream");
+        const qint64 xreadBefore = commandCalls(*m_admin, "xread");
+        QTest::qWait(2000);
+        QCOMPARE(commandCalls(*m_admin, "xinfo|stream") - xinfoBefore, qint64(0));
+        QVERIFY(commandCalls(*m_admin, "xread") - xreadBefore <= 5); // BLOCK 500
+    }
+
+    // The server's client-output-buffer-limit kills the connection under every big reply:
+    // the tail backs off, says why, reads smaller batches and still delivers every entry.
+    void smallerBatchesWhenRepliesGetUsKilled() {
+        LocalRedisServer server;
+        STREAMSCOPE_START_REDIS(server);
+        auto admin = connectTo(server.settings());
+        const QByteArray payload(60 * 1024, 'p');
+        QList<Command> adds;
+        for (int i = 0; i < 120; ++i)
+            adds.append({"XADD", "big", "*", "seq", QByteArray::number(i), "payload", payload});
+        QVERIFY(admin->pipeline(adds).ok());
+        run(*admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 200kb 100kb 1"});
+
+        StreamTailer::Options options; // COUNT 1000: 60 MB replies
+        options.blockMs = 500;
+        options.growCountAfterMs = 2000;
+        TailController controller(server.settings(), options);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("big", "0");
+        controller.start();
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("big").size(), 120, 20000);
+        QCOMPARE(got.seqs("big"), range(0, 120));
+        QVERIFY2(got.smallestCount <= 3, qPrintable(QString::number(got.smallestCount)));
+        QVERIFY2(got.stats.reconnects <= 6, qPrintable(QString::number(got.stats.reconnects)));
+        QVERIFY(got.details.filter(QLatin1String("client-output-buffer-limit")).size() >= 1);
+        QVERIFY(got.details.filter(QLatin1String("reading smaller batches")).size() >= 1);
+        QVERIFY(got.gaps.isEmpty());
+
+        // Without the limit, COUNT grows back.
+        run(*admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"});
+        QTRY_COMPARE_WITH_TIMEOUT(got.stats.count, 1000, 20000);
+    }
+
+    // CLIENT KILL in a loop: the tail backs off instead of reconnecting thousands of times.
+    void backsOffWhenKilledRightAfterConnecting() {
+        addEntries(*m_admin, "k", 0, 3);
+        TailController controller(m_server.settings(), fastOptions());
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("k", "0");
+        controller.start();
+        QTRY_COMPARE(got.seqs("k"), range(0, 3));
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 3000) {
+            run(*m_admin, {"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+            QTest::qWait(5);
+        }
+        QTRY_VERIFY(got.stats.reconnects >= 1);
+        QVERIFY2(got.stats.reconnects <= 12, qPrintable(QString::number(got.stats.reconnects)));
+        QVERIFY(got.details.filter(QLatin1String("the server closed the connection")).size() >= 1);
+        addEntries(*m_admin, "k", 3, 2);
+        QTRY_COMPARE_WITH_TIMEOUT(got.seqs("k"), range(0, 5), 15000);
     }
 
 private:

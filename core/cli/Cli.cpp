@@ -324,6 +324,10 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         [&](const TailGap &gap) { printError(QStringLiteral("warning: ") + gap.describe()); },
         Qt::QueuedConnection);
     QObject::connect(
+        tailer, &StreamTailer::streamReset, &context,
+        [&](const TailReset &reset) { printError(QStringLiteral("warning: ") + reset.describe()); },
+        Qt::QueuedConnection);
+    QObject::connect(
         tailer, &StreamTailer::stateChanged, &context,
         [&](TailState state, const QString &detail) {
             if (state == TailState::Reconnecting)
@@ -414,8 +418,10 @@ QList<CommandSpec> commands() {
         {"tail",
          "Usage: streamscope-cli [connection options] tail STREAM... [options]\n\n"
          "Follows the streams live with blocking XREAD, resuming after connection loss\n"
-         "without losing or repeating entries, and warning when entries were trimmed before\n"
-         "they could be read.\n\n"
+         "without losing or repeating entries, in time order across streams. Warns when\n"
+         "entries were trimmed before they could be read (or possibly were: the warning says\n"
+         "which), and when a stream was reset or replaced (FLUSHALL, another dataset): then it\n"
+         "reads the new data from its first entry.\n\n"
          "Options:\n"
          "  --from ID|$|0           Where to start: $ new entries only (default), 0 from the\n"
          "                          beginning, or after an entry ID\n"

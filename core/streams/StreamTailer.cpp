@@ -10,6 +10,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <limits>
 
 namespace streamscope {
 
@@ -20,6 +21,50 @@ qint64 nowMs() {
 
 bool isMissingKey(const RedisReply &reply) {
     return reply.isError() && reply.errorMessage().contains(QLatin1String("no such key"));
+}
+
+// Entries remembered between two checks of a stream; past this many, a check is due.
+constexpr qsizetype maxUnverified = 20000;
+constexpr int maxGrowAfterMs = 10 * 60 * 1000;
+constexpr int infoPauseMs = 5 * 60 * 1000;
+
+// A hash of an entry's ID and fields: tells an entry read before a reset from a different one
+// that the new data holds under the same ID (64 bits: a collision is vanishingly unlikely).
+quint64 fingerprint(const StreamEntry &e) {
+    size_t h = qHashMulti(0, e.id.ms, e.id.seq);
+    e.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        h = qHash(name, h);
+        h = qHash(value, h);
+    });
+    return quint64(h);
+}
+
+// The run_id line of an INFO server reply; empty when refused or absent.
+QByteArray runIdOf(const RedisReply &reply) {
+    if (reply.isError())
+        return {};
+    const QByteArray text = reply.bytes();
+    const QByteArray key = "run_id:";
+    const qsizetype at = text.indexOf(key);
+    if (at < 0)
+        return {};
+    const qsizetype from = at + key.size();
+    qsizetype to = from;
+    while (to < text.size() && text.at(to) != '\r' && text.at(to) != '\n')
+        ++to;
+    return text.mid(from, to - from);
+}
+
+// Bytes of a reply's strings: what an XINFO STREAM reply cost the server to send, about.
+qint64 replyBytes(const RedisReply &reply) {
+    qint64 n = reply.bytes().size() + 16;
+    for (const RedisReply &e : reply.elements())
+        n += replyBytes(e);
+    return n;
+}
+
+QString entriesText(qint64 n) {
+    return QStringLiteral("%1 entr%2").arg(n).arg(n == 1 ? "y" : "ies");
 }
 } // namespace
 
@@ -40,15 +85,41 @@ QString tailStateName(TailState state) {
 }
 
 QString TailGap::describe() const {
-    const QString count = lost < 0
-                              ? QStringLiteral("an unknown number of entries")
-                              : QStringLiteral("%1 entr%2").arg(lost).arg(lost == 1 ? "y" : "ies");
-    QString text = QStringLiteral("gap in %1: %2 after %3 were trimmed or deleted before they "
-                                  "were read")
-                       .arg(QString::fromUtf8(stream), count, lastSeenId.toString());
+    const QString name = QString::fromUtf8(stream);
+    QString text;
+    switch (kind) {
+    case Kind::Exact:
+        text = QStringLiteral("gap in %1: %2 after %3 were trimmed or deleted before they were "
+                              "read")
+                   .arg(name, entriesText(lost), lastSeenId.toString());
+        break;
+    case Kind::AtLeast:
+        text = QStringLiteral("gap in %1: at least %2 after %3 were trimmed or deleted before "
+                              "they were read")
+                   .arg(name, entriesText(lost), lastSeenId.toString());
+        break;
+    case Kind::Possible:
+        text = QStringLiteral("possibly a gap in %1: entries before %2 were trimmed or deleted, "
+                              "and the server cannot tell whether any of them came after %3 "
+                              "(if so, they were not read)")
+                   .arg(name,
+                        firstSurvivingId ? firstSurvivingId->toString()
+                                         : QStringLiteral("its first entry"),
+                        lastSeenId.toString());
+        break;
+    }
     if (firstSurvivingId)
         text += QStringLiteral("; continuing at %1").arg(firstSurvivingId->toString());
     return text;
+}
+
+QString TailReset::describe() const {
+    return QStringLiteral("%1 was reset or replaced%2: %3; reading it again from its first "
+                          "entry")
+        .arg(QString::fromUtf8(stream),
+             serverRestarted ? QStringLiteral(" (the server restarted: its run_id changed)")
+                             : QString(),
+             reason);
 }
 
 StreamTailer::StreamTailer(ConnectionSettings settings, Options options)
@@ -130,23 +201,56 @@ void StreamTailer::setState(TailState state, const QString &detail) {
     Q_EMIT stateChanged(state, detail);
 }
 
-Command StreamTailer::buildRead(bool block) const {
-    Command cmd{"XREAD", "COUNT", QByteArray::number(m_options.count)};
+Command StreamTailer::buildRead(bool block, const std::vector<size_t> &included) const {
+    Command cmd{"XREAD", "COUNT", QByteArray::number(m_count)};
     if (block)
         cmd << "BLOCK" << QByteArray::number(m_options.blockMs);
     cmd << "STREAMS";
-    for (const Tracked &t : m_streams)
-        cmd << t.name;
-    for (const Tracked &t : m_streams)
-        cmd << t.lastId.toByteArray();
+    for (size_t i : included)
+        cmd << m_streams[i].name;
+    for (size_t i : included) {
+        const Tracked &t = m_streams[i];
+        // "$" unresolved only when XINFO STREAM could not be read (its reply got us killed).
+        cmd << (t.resolveDollar ? QByteArray("$") : t.lastId.toByteArray());
+    }
     return cmd;
 }
 
-void StreamTailer::checkStream(Tracked &s, const RedisReply &reply) {
+void StreamTailer::resetStream(Tracked &s, const QString &reason, bool serverRestarted) {
+    // What was read of the old data leaves first, then the notice, then the new data.
+    if (!s.held.isEmpty()) {
+        m_stats.entries += s.held.size();
+        Q_EMIT entriesReceived(s.held);
+        s.held.clear();
+    }
+    Q_EMIT streamReset(TailReset{s.name, s.lastId, reason, serverRestarted});
+    s.skip = std::move(s.readSinceCheck);
+    s.readSinceCheck.clear();
+    s.skipThrough = s.lastId;
+    s.lastId = {};
+    s.lastPrint.reset();
+    s.addedThrough.reset();
+    s.reportedGapAt.reset();
+    s.existed = false;
+    s.explicitStart = false;
+    s.resolveDollar = false;
+    s.atEnd = false;
+    m_caughtUpEmitted = false;
+}
+
+void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverRestarted) {
     if (isMissingKey(reply)) {
-        // Not created yet (or deleted): everything it will hold is new to us.
+        if (s.existed && !s.lastId.isZero())
+            resetStream(s, QStringLiteral("the stream no longer exists"), serverRestarted);
+        s.readSinceCheck.clear();
+        // Not created yet (or deleted): from 0, everything it will hold is new to us.
         s.resolveDollar = false;
-        s.addedThrough = 0;
+        if (s.lastId.isZero())
+            s.addedThrough = 0;
+        s.lastGenerated = {};
+        s.lastLength = 0;
+        s.readSinceLength = 0;
+        s.lengthBeforeRead.reset();
         s.lagEntries = 0;
         s.lagMs = 0;
         return;
@@ -156,6 +260,37 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply) {
         return; // the caller removes streams whose XINFO failed
     const StreamId lastGenerated = info->lastGeneratedId;
     const std::optional<qint64> added = info->entriesAdded;
+
+    // The data went backwards: not the stream we were reading. A consistent stream's last ID
+    // and entries-added only grow.
+    if (s.existed && lastGenerated < s.lastId)
+        resetStream(s,
+                    QStringLiteral("its last ID went back from %1 to %2")
+                        .arg(s.lastId.toString(), lastGenerated.toString()),
+                    serverRestarted);
+    else if (added && s.addedThrough && *added < *s.addedThrough)
+        resetStream(s,
+                    QStringLiteral("its count of entries ever added went back from %1 to %2")
+                        .arg(*s.addedThrough)
+                        .arg(*added),
+                    serverRestarted);
+    else if (added && s.addedThrough && info->firstEntryId && *info->firstEntryId > s.lastId
+             && *added - info->length < *s.addedThrough)
+        // Everything it holds is after our position, yet fewer entries were ever removed
+        // (entries-added minus length) than we read up to it.
+        resetStream(s,
+                    QStringLiteral("its first entry %1 comes after %2, but fewer than the %3 "
+                                   "entries read up to there were ever removed from it")
+                        .arg(info->firstEntryId->toString(), s.lastId.toString())
+                        .arg(*s.addedThrough),
+                    serverRestarted);
+    s.readSinceCheck.clear(); // consistent now: what was read is the server's data
+    s.lastGenerated = lastGenerated;
+    s.firstAtCheck = info->firstEntryId;
+    s.maxDeletedAtCheck = info->maxDeletedEntryId;
+    s.lastLength = info->length;
+    s.readSinceLength = 0;
+    s.lengthBeforeRead.reset();
 
     if (s.resolveDollar) {
         s.resolveDollar = false;
@@ -173,8 +308,9 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply) {
             else if (allAfter)
                 lost = *added - info->length - *s.addedThrough;
             if (lost > 0)
-                Q_EMIT gapDetected(
-                    TailGap{s.name, s.lastId, caughtUp ? std::nullopt : info->firstEntryId, lost});
+                Q_EMIT gapDetected(TailGap{s.name, s.lastId,
+                                           caughtUp ? std::nullopt : info->firstEntryId, lost,
+                                           TailGap::Kind::Exact});
             if (caughtUp)
                 s.addedThrough = *added;
             else if (allAfter)
@@ -183,18 +319,29 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply) {
             s.addedThrough = *added;
         } else if (allAfter) {
             // Started at a given ID older than the first entry, and entries were removed: some
-            // after that ID may be among them. How many, the server cannot tell (trimming does
-            // not move max-deleted-entry-id; only XDEL does).
-            if (s.explicitStart && s.received == 0 && !s.lastId.isZero() && *added > info->length)
-                Q_EMIT gapDetected(TailGap{s.name, s.lastId, info->firstEntryId, -1});
+            // after that ID may be among them, or none (the given ID was the last one removed).
+            // Trimming does not move max-deleted-entry-id, so the server cannot count them; an
+            // XDEL of an entry between our position and the first survivor proves one.
+            if (s.explicitStart && s.received == 0 && !s.lastId.isZero() && *added > info->length) {
+                const auto deleted = info->maxDeletedEntryId;
+                const bool proven = deleted && *deleted > s.lastId
+                                    && (!info->firstEntryId || *deleted < *info->firstEntryId);
+                Q_EMIT gapDetected(
+                    TailGap{s.name, s.lastId, info->firstEntryId, proven ? 1 : -1,
+                            proven ? TailGap::Kind::AtLeast : TailGap::Kind::Possible});
+            }
             s.addedThrough = *added - info->length;
         }
     } else if (info->firstEntryId && *info->firstEntryId > s.lastId && !s.lastId.isZero()
                && s.reportedGapAt != info->firstEntryId) {
-        // Before 7.0 the server keeps no count: we can only tell that our position is gone.
+        // Before 7.0 the server keeps no count: we can only tell that entries before the first
+        // survivor are gone, not whether any of them came after our position.
         s.reportedGapAt = info->firstEntryId;
-        Q_EMIT gapDetected(TailGap{s.name, s.lastId, info->firstEntryId, -1});
+        Q_EMIT gapDetected(
+            TailGap{s.name, s.lastId, info->firstEntryId, -1, TailGap::Kind::Possible});
     }
+    if (lastGenerated >= s.lastId)
+        s.existed = true;
 
     s.lagEntries = added && s.addedThrough ? qMax<qint64>(0, *added - *s.addedThrough) : -1;
     s.lagMs = lastGenerated > s.lastId && lastGenerated.ms > s.lastId.ms
@@ -202,13 +349,61 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply) {
                   : 0;
 }
 
-void StreamTailer::handleBatch(StreamEntryList &&batch) {
-    for (Tracked &t : m_streams)
-        t.atEnd = true; // a stream missing from the reply had nothing more
+Error StreamTailer::verifyLastEntries(RedisConnection &connection) {
+    // Only where the entry must still be there: not trimmed (first entry at or before it), not
+    // deleted (max-deleted-entry-id before it; servers before 7.0 do not say, so not checked).
+    std::vector<size_t> which;
+    QList<Command> ranges;
+    for (size_t i = 0; i < m_streams.size(); ++i) {
+        const Tracked &t = m_streams[i];
+        if (!t.existed || !t.lastPrint || t.lastId.isZero() || !t.firstAtCheck
+            || *t.firstAtCheck > t.lastId || !t.maxDeletedAtCheck
+            || *t.maxDeletedAtCheck >= t.lastId)
+            continue;
+        which.push_back(i);
+        const QByteArray id = t.lastId.toByteArray();
+        ranges.append(Command{"XRANGE", t.name, id, id});
+    }
+    if (ranges.isEmpty())
+        return {};
+    auto replies = connection.pipeline(ranges);
+    if (!replies.ok())
+        return replies.error();
+    for (size_t k = 0; k < which.size(); ++k) {
+        Tracked &t = m_streams[which[k]];
+        const RedisReply &reply = replies.value()[k];
+        if (!reply.isArray())
+            continue;
+        if (reply.size() == 0) {
+            resetStream(t,
+                        QStringLiteral("the entry %1 read before is gone, yet it was neither "
+                                       "trimmed nor deleted")
+                            .arg(t.lastId.toString()),
+                        true);
+            continue;
+        }
+        const RedisReply &entry = reply.at(0);
+        if (entry.size() < 2 || !entry.at(1).isArray())
+            continue;
+        QList<QByteArray> fields;
+        for (const RedisReply &f : entry.at(1).elements())
+            fields.append(f.bytes());
+        if (fingerprint(StreamEntry::make(t.name, t.lastId, fields)) != *t.lastPrint)
+            resetStream(t,
+                        QStringLiteral("the entry %1 holds other data than was read before")
+                            .arg(t.lastId.toString()),
+                        true);
+    }
+    return {};
+}
+
+void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included) {
+    for (size_t i : included)
+        m_streams[i].atEnd = true; // a stream missing from the reply had nothing more
     // The batch holds each stream's entries together, in reply order.
     qsizetype begin = 0;
     while (begin < batch.size()) {
-        const QByteArray &name = batch.at(begin).stream;
+        const QByteArray name = batch.at(begin).stream;
         qsizetype end = begin + 1;
         while (end < batch.size() && batch.at(end).stream == name)
             ++end;
@@ -216,29 +411,113 @@ void StreamTailer::handleBatch(StreamEntryList &&batch) {
         auto it = std::find_if(m_streams.begin(), m_streams.end(),
                                [&](const Tracked &t) { return t.name == name; });
         if (it != m_streams.end()) {
-            it->lastId = batch.at(end - 1).id;
-            it->received += n;
-            if (it->addedThrough)
-                *it->addedThrough += n;
-            if (it->lagEntries > 0)
-                it->lagEntries = qMax<qint64>(0, it->lagEntries - n);
-            it->atEnd = n < m_options.count;
+            Tracked &t = *it;
+            for (qsizetype k = begin; k < end; ++k) {
+                const StreamEntry &e = batch.at(k);
+                const quint64 print = fingerprint(e);
+                if (t.skipThrough) {
+                    if (e.id <= *t.skipThrough && t.skip.contains(print))
+                        continue; // read before the reset, and the same in the new data
+                    if (e.id > *t.skipThrough) {
+                        t.skip.clear();
+                        t.skipThrough.reset();
+                    }
+                }
+                t.lastPrint = print;
+                if (t.readSinceCheck.size() < maxUnverified)
+                    t.readSinceCheck.insert(print);
+                else
+                    t.checkSoon = true;
+                t.held.append(e);
+                ++t.received;
+            }
+            t.readSinceLength += n;
+            t.lastId = batch.at(end - 1).id;
+            t.resolveDollar = false;
+            t.existed = true;
+            if (t.addedThrough)
+                *t.addedThrough += n;
+            t.atEnd = n < m_count;
+            if (t.atEnd) {
+                t.lagEntries = 0;
+                t.lagMs = 0;
+            } else {
+                // Behind: the server may trim entries before we reach them.
+                t.checkSoon = true;
+                if (t.lagEntries > 0)
+                    t.lagEntries = qMax<qint64>(0, t.lagEntries - n);
+                t.lagMs =
+                    t.lastGenerated.ms > t.lastId.ms ? qint64(t.lastGenerated.ms - t.lastId.ms) : 0;
+            }
         }
         begin = end;
     }
+    for (size_t i : included) {
+        Tracked &t = m_streams[i];
+        if (t.lengthBeforeRead) {
+            // This read came right after XLEN. Entries added since the previous XLEN have IDs
+            // after our position then, so the reads since have got them all (when this one
+            // reached the end): more growth than that means entries appeared below our
+            // position, which a stream that did not go back cannot hold. A drop means entries
+            // were removed: trimmed (a possible gap) or the data replaced.
+            const qint64 length = *t.lengthBeforeRead;
+            qint64 readNow = 0;
+            for (const StreamEntry &e : batch)
+                readNow += e.stream == t.name ? 1 : 0;
+            if (t.lastLength && t.atEnd && length - *t.lastLength > t.readSinceLength)
+                t.checkNow = true;
+            else if (t.lastLength && length < *t.lastLength)
+                t.checkSoon = true;
+            t.lastLength = length;
+            t.readSinceLength = readNow; // this read came after that XLEN
+            t.lengthBeforeRead.reset();
+        }
+        if (t.atEnd && t.skipThrough) {
+            t.skip.clear(); // the new data holds nothing more up to the old position
+            t.skipThrough.reset();
+        }
+    }
     ++m_stats.batches;
-    m_stats.entries += batch.size();
-    if (m_streams.size() > 1) {
-        // XREAD groups its reply by stream; consumers want one timeline (order, then payment).
-        // Each stream's entries are already in ID order, so a stable sort keeps them so.
-        std::stable_sort(batch.begin(), batch.end(),
+}
+
+void StreamTailer::releaseHeld() {
+    // Streams with a backlog will still deliver entries after their position: nothing newer
+    // than the smallest such position may leave yet. Streams at their end get only new entries.
+    bool backlog = false;
+    StreamId bound{std::numeric_limits<quint64>::max(), std::numeric_limits<quint64>::max()};
+    for (const Tracked &t : m_streams) {
+        if (!t.atEnd) {
+            backlog = true;
+            bound = qMin(bound, t.lastId);
+        }
+    }
+    StreamEntryList out;
+    int sources = 0;
+    for (Tracked &t : m_streams) {
+        qsizetype n = t.held.size();
+        if (backlog) {
+            n = 0;
+            while (n < t.held.size() && t.held.at(n).id <= bound)
+                ++n;
+        }
+        if (n == 0)
+            continue;
+        ++sources;
+        out.append(t.held.mid(0, n));
+        t.held.remove(0, n);
+    }
+    if (sources > 1) {
+        // Each stream's entries are in ID order: a stable sort makes one timeline of them.
+        std::stable_sort(out.begin(), out.end(),
                          [](const StreamEntry &a, const StreamEntry &b) { return a.id < b.id; });
     }
-    if (!batch.isEmpty())
-        Q_EMIT entriesReceived(batch);
-    const bool allAtEnd =
-        std::all_of(m_streams.begin(), m_streams.end(), [](const Tracked &t) { return t.atEnd; });
-    if (allAtEnd && !m_caughtUpEmitted) {
+    if (!out.isEmpty()) {
+        m_stats.entries += out.size();
+        Q_EMIT entriesReceived(out);
+    }
+    const bool done = std::all_of(m_streams.begin(), m_streams.end(),
+                                  [](const Tracked &t) { return t.atEnd && t.held.isEmpty(); });
+    if (done && !m_caughtUpEmitted) {
         m_caughtUpEmitted = true;
         Q_EMIT caughtUp();
     }
@@ -251,6 +530,7 @@ void StreamTailer::maybeEmitStats(bool force) {
         return;
     if (m_connection)
         m_stats.bytes = m_connection->bytesReceived();
+    m_stats.count = m_count;
     if (elapsed > 0) {
         m_stats.entriesPerSecond =
             double(m_stats.entries - m_entriesAtLastStats) * 1000.0 / elapsed;
@@ -272,21 +552,70 @@ void StreamTailer::run() {
     m_stats = {};
     m_lastStatsAt = nowMs();
     m_entriesAtLastStats = m_bytesAtLastStats = 0;
+    m_count = qMax(1, m_options.count);
+    m_countShrunkAt = 0;
+    m_growAfterMs = m_options.growCountAfterMs;
+    m_runId.clear();
 
     int backoff = m_options.initialBackoffMs;
     bool everConnected = false;
     bool quietReconnect = false; // the last close was ours (a stream was added mid-BLOCK)
-    bool needCheck = true;
+    bool connectCheck = true;    // INFO server goes with the next check
+    bool grewSinceShrink = false;
+    int checkLosses = 0;      // connections lost in a row under XINFO STREAM
+    qint64 skipInfoUntil = 0; // XINFO STREAM replies seemed to get us killed: not before
     qint64 lastCheckAt = 0;
+    qint64 lastLengthCheckAt = nowMs();
     int serverErrors = 0;
+
+    // The connection broke under a command. Unless we closed it ourselves, wait as after a
+    // failed connect (a server that kills us right after connecting is not hammered), and say
+    // why. False when asked to stop.
+    auto lost = [&](const Error &error, bool underRead) {
+        if (error.kind == Error::Kind::Cancelled) {
+            quietReconnect = true;
+            return !m_stop;
+        }
+        QString why = error.message;
+        if (underRead && error.kind == Error::Kind::Io) {
+            // Replies too big for the server's client-output-buffer-limit end like this: the
+            // server closes the connection instead of answering. Smaller batches may pass.
+            if (m_count > 1) {
+                const int was = m_count;
+                m_count = qMax(1, m_count / 4);
+                m_countShrunkAt = nowMs();
+                if (grewSinceShrink)
+                    m_growAfterMs = qMin(m_growAfterMs * 2, maxGrowAfterMs);
+                grewSinceShrink = false;
+                why = QStringLiteral("the server closed the connection: possibly "
+                                     "client-output-buffer-limit; reading smaller batches "
+                                     "(COUNT %1, was %2)")
+                          .arg(m_count)
+                          .arg(was);
+            } else {
+                why = QStringLiteral("the server closed the connection while sending one entry: "
+                                     "possibly client-output-buffer-limit is smaller than an "
+                                     "entry, or CLIENT KILL");
+            }
+        } else if (error.kind == Error::Kind::Io) {
+            why = QStringLiteral("the server closed the connection (%1): possibly CLIENT KILL or "
+                                 "client-output-buffer-limit")
+                      .arg(error.message);
+        }
+        setState(TailState::Reconnecting,
+                 QStringLiteral("%1; retrying in %2 ms").arg(why).arg(backoff));
+        maybeEmitStats(false);
+        if (!sleepInterruptibly(backoff))
+            return false;
+        backoff = qMin(backoff * 2, m_options.maxBackoffMs);
+        return true;
+    };
 
     while (!m_stop) {
         const qsizetype streamsBefore = qsizetype(m_streams.size());
         applyChanges();
-        if (qsizetype(m_streams.size()) != streamsBefore) {
-            needCheck = true;
+        if (qsizetype(m_streams.size()) != streamsBefore)
             maybeEmitStats(true); // the figures list what is tailed now
-        }
 
         if (!connection.isOpen()) {
             {
@@ -320,8 +649,11 @@ void StreamTailer::run() {
                 setState(TailState::Live, m_settings.endpoint());
             everConnected = true;
             quietReconnect = false;
-            backoff = m_options.initialBackoffMs;
-            needCheck = true;
+            // The backoff is reset by a read that succeeds, not by the connect: a server that
+            // closes the connection right after accepting it must not be retried at once.
+            connectCheck = true;
+            for (Tracked &t : m_streams)
+                t.checkNow = true;
         }
 
         if (m_streams.empty()) {
@@ -330,29 +662,87 @@ void StreamTailer::run() {
             continue;
         }
 
-        if (needCheck || nowMs() - lastCheckAt >= m_options.statsIntervalMs) {
-            QList<Command> infos;
-            for (const Tracked &t : m_streams)
-                infos.append({"XINFO", "STREAM", t.name});
-            auto replies = connection.pipeline(infos);
+        // XINFO STREAM returns the first and last entries whole: only on (re)connect, for a
+        // new stream, when a stream is behind (at most once per statsIntervalMs), or rarely.
+        const qint64 now = nowMs();
+        const bool soonAllowed = now - lastCheckAt >= m_options.statsIntervalMs;
+        std::vector<size_t> toCheck;
+        for (size_t i = 0; i < m_streams.size(); ++i) {
+            const Tracked &t = m_streams[i];
+            const qint64 interval =
+                qMax<qint64>(m_options.checkIntervalMs,
+                             t.infoBytes * 1000 / qMax(1, m_options.checkBytesPerSecond));
+            if (t.checkNow || now - t.checkedAt >= interval || (t.checkSoon && soonAllowed))
+                toCheck.push_back(i);
+        }
+        const bool infoTooBig = now < skipInfoUntil;
+        if (infoTooBig && !connectCheck)
+            toCheck.clear();
+        if (!toCheck.empty() || connectCheck) {
+            QList<Command> commands;
+            if (connectCheck)
+                commands.append(Command{"INFO", "server"});
+            if (!infoTooBig)
+                for (size_t i : toCheck)
+                    commands.append(Command{"XINFO", "STREAM", m_streams[i].name});
+            auto replies = connection.pipeline(commands);
             if (!replies.ok()) {
-                quietReconnect = replies.error().kind == Error::Kind::Cancelled;
-                continue; // the connection is closed: the loop reconnects
-            }
-            for (size_t i = m_streams.size(); i-- > 0;) {
-                const RedisReply &reply = replies.value()[i];
-                if (reply.isError() && !isMissingKey(reply)) {
+                if (replies.error().kind == Error::Kind::Io && ++checkLosses >= 3) {
+                    // Its replies (with the first and last entries whole) may be what gets us
+                    // killed: read on without them for a while rather than not at all.
+                    checkLosses = 0;
+                    skipInfoUntil = nowMs() + infoPauseMs;
                     Q_EMIT streamFailed(
-                        m_streams[i].name,
-                        QStringLiteral("cannot tail %1: %2")
-                            .arg(QString::fromUtf8(m_streams[i].name), reply.errorMessage()));
-                    m_streams.erase(m_streams.begin() + qsizetype(i));
-                    continue;
+                        {}, QStringLiteral("the connection ended under XINFO STREAM three times "
+                                           "(possibly client-output-buffer-limit, as it returns "
+                                           "the first and last entries whole): gaps and resets "
+                                           "are not checked for 5 minutes"));
                 }
-                checkStream(m_streams[i], reply);
+                if (!lost(replies.error(), false))
+                    break;
+                continue;
             }
-            needCheck = false;
-            lastCheckAt = nowMs();
+            checkLosses = 0;
+            size_t r = 0;
+            bool restarted = false;
+            QByteArray runId;
+            if (connectCheck) {
+                runId = runIdOf(replies.value()[r++]);
+                restarted = !runId.isEmpty() && !m_runId.isEmpty() && runId != m_runId;
+                connectCheck = false;
+            }
+            if (!infoTooBig) {
+                std::vector<size_t> failedStreams;
+                for (size_t k = 0; k < toCheck.size(); ++k) {
+                    Tracked &t = m_streams[toCheck[k]];
+                    const RedisReply &reply = replies.value()[r + k];
+                    t.checkNow = t.checkSoon = false;
+                    t.checkedAt = now;
+                    t.infoBytes = replyBytes(reply);
+                    if (reply.isError() && !isMissingKey(reply)) {
+                        Q_EMIT streamFailed(
+                            t.name, QStringLiteral("cannot tail %1: %2")
+                                        .arg(QString::fromUtf8(t.name), reply.errorMessage()));
+                        failedStreams.push_back(toCheck[k]);
+                        continue;
+                    }
+                    checkStream(t, reply, restarted);
+                }
+                for (auto it = failedStreams.rbegin(); it != failedStreams.rend(); ++it)
+                    m_streams.erase(m_streams.begin() + qsizetype(*it));
+                lastCheckAt = now;
+                if (restarted) {
+                    // Another server, or another dataset, may hold later IDs too: look at the
+                    // entry we read last (once per restart; it may be big).
+                    if (const Error error = verifyLastEntries(connection)) {
+                        if (!lost(error, false))
+                            break;
+                        continue; // run_id not taken: verified on the next connection
+                    }
+                }
+            }
+            if (!runId.isEmpty())
+                m_runId = runId;
             if (m_streams.empty()) {
                 if (!m_options.retryInitialConnect) {
                     const Error error(Error::Kind::Server,
@@ -363,12 +753,35 @@ void StreamTailer::run() {
                 }
                 continue;
             }
+            releaseHeld(); // a reset or a removed stream may let held entries go
         }
 
         // Block only when every stream was read to its end: while catching up, each XREAD
-        // returns at once, and the last one must not wait blockMs for nothing.
+        // returns at once, and the last one must not wait blockMs for nothing. A stream holding
+        // a full batch for time order sits this read out (bounded memory).
         const bool block = std::all_of(m_streams.begin(), m_streams.end(),
                                        [](const Tracked &t) { return t.atEnd; });
+        std::vector<size_t> included;
+        for (size_t i = 0; i < m_streams.size(); ++i)
+            if (block || m_streams[i].held.size() < m_count)
+                included.push_back(i);
+        if (nowMs() - lastLengthCheckAt >= m_options.lengthCheckIntervalMs) {
+            QList<Command> lengths;
+            for (size_t i : included)
+                lengths.append(Command{"XLEN", m_streams[i].name});
+            auto replies = connection.pipeline(lengths);
+            if (!replies.ok()) {
+                if (!lost(replies.error(), false))
+                    break;
+                continue;
+            }
+            for (size_t k = 0; k < included.size(); ++k) {
+                qint64 length = 0;
+                if (replies.value()[k].toInteger(&length))
+                    m_streams[included[k]].lengthBeforeRead = length;
+            }
+            lastLengthCheckAt = nowMs();
+        }
         {
             QMutexLocker lock(&m_mutex);
             if (!m_changes.isEmpty() || m_stop)
@@ -377,14 +790,15 @@ void StreamTailer::run() {
         }
         StreamEntryList batch;
         auto reply =
-            connection.commandEntries(buildRead(block), 2, &batch,
+            connection.commandEntries(buildRead(block, included), 2, &batch,
                                       block ? m_options.blockMs + m_settings.commandTimeoutMs : -1);
         {
             QMutexLocker lock(&m_mutex);
             m_blocking = false;
         }
         if (!reply.ok()) {
-            quietReconnect = reply.error().kind == Error::Kind::Cancelled;
+            if (!lost(reply.error(), true))
+                break;
             continue;
         }
         if (reply->isError()) {
@@ -397,11 +811,19 @@ void StreamTailer::run() {
                 Q_EMIT failed(error);
                 break;
             }
-            needCheck = true;
+            for (Tracked &t : m_streams)
+                t.checkNow = true;
             continue;
         }
         serverErrors = 0;
-        handleBatch(std::move(batch));
+        backoff = m_options.initialBackoffMs; // the connection works
+        handleBatch(std::move(batch), included);
+        releaseHeld();
+        if (m_count < m_options.count && nowMs() - m_countShrunkAt >= m_growAfterMs) {
+            m_count = int(qMin<qint64>(m_options.count, qint64(m_count) * 4)); // as it shrank
+            m_countShrunkAt = nowMs();
+            grewSinceShrink = true;
+        }
         maybeEmitStats(false);
     }
 
@@ -421,6 +843,7 @@ void registerCoreMetaTypes() {
         qRegisterMetaType<StreamInfoList>();
         qRegisterMetaType<TailState>();
         qRegisterMetaType<TailGap>();
+        qRegisterMetaType<TailReset>();
         qRegisterMetaType<TailStats>();
         qRegisterMetaType<KeyLookupResult>();
         qRegisterMetaType<FlowConfig>();

@@ -10,6 +10,7 @@
 #include <QMetaType>
 #include <QMutex>
 #include <QObject>
+#include <QSet>
 #include <QWaitCondition>
 
 #include <atomic>
@@ -25,11 +26,28 @@ enum class TailState { Connecting, Live, Reconnecting, Stopped, Failed };
 QString tailStateName(TailState state);
 
 // Entries the reader will never see because they were trimmed or deleted before it read them.
+// Reported only when a loss is proven (an exact count or a lower bound from the server's
+// figures) or possible (entries before the first survivor were removed and the server cannot
+// tell whether any came after our position): the text says which.
 struct TailGap {
+    enum class Kind { Exact, AtLeast, Possible };
     QByteArray stream;
     StreamId lastSeenId;                      // the reader's position when it noticed
     std::optional<StreamId> firstSurvivingId; // where it continues, when the server can tell
-    qint64 lost = -1;                         // how many entries; -1 when the server cannot tell
+    qint64 lost = -1; // Exact: how many; AtLeast: the lower bound; Possible: -1
+    Kind kind = Kind::Exact;
+    bool isProven() const { return kind != Kind::Possible; }
+    QString describe() const;
+};
+
+// The stream's data is not the one the reader was following: it went backwards (FLUSHALL, the
+// key deleted and made again, a restart with another dataset, another server on the address).
+// The reader starts again at the new data's first entry; nothing of the new data is skipped.
+struct TailReset {
+    QByteArray stream;
+    StreamId lastSeenId;          // the reader's position in the old data
+    QString reason;               // what showed it, e.g. "its last ID went back from A to B"
+    bool serverRestarted = false; // the server's run_id changed since the last connection
     QString describe() const;
 };
 
@@ -47,28 +65,44 @@ struct TailStats {
     qint64 bytes = 0;
     qint64 batches = 0;
     qint64 reconnects = 0;
+    int count = 0; // entries per stream per XREAD now (smaller after replies got us killed)
     double entriesPerSecond = 0;
     double bytesPerSecond = 0;
     QList<StreamTailStats> streams;
 };
 
 // Tails a set of streams with blocking XREAD on its own connection. Lives on its own thread:
-// run() loops until requestStop(). Entries leave by value, one batch per XREAD reply, in ID
-// (time) order across streams.
+// run() loops until requestStop(). Entries leave by value, in batches, in ID (time) order across
+// streams and across batches: while some stream still has a backlog, entries of the others that
+// are newer than its position wait (at most about one COUNT per stream) until it catches up.
 //
 // Position: each stream starts at "$" (resolved once to the stream's last ID, so that a
 // reconnect before the first entry loses nothing), "0" or an ID, and afterwards always continues
 // from the last ID received. After a reconnect it resumes there: nothing missed, nothing twice.
 // Entries trimmed or deleted before they were read are reported as a gap (exact counts from
-// entries-added on 7.0+).
+// entries-added on 7.0+); data that went backwards is reported as a reset and read again.
+//
+// Gentle on the server: XINFO STREAM (which returns the first and last entries whole) is sent
+// on each (re)connect with INFO server (run_id), when a stream is behind (at most once per
+// statsIntervalMs) or suspect, and otherwise every checkIntervalMs, less often for streams with
+// big entries. At rest the reader sends XREAD BLOCK and, every lengthCheckIntervalMs, XLEN: a
+// stream holding more entries than it had plus those read cannot be the data we were reading
+// (FLUSHALL and new entries below our position), so it is checked at once.
+// When the server closes the connection under a read (client-output-buffer-limit), the reader
+// backs off, says so, and reads smaller batches, growing them back later.
 class StreamTailer : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        int count = 1000;           // entries per stream per XREAD
-        int blockMs = 1000;         // how long one XREAD waits for new entries
-        int statsIntervalMs = 1000; // stats, lag and gap checks
-        int initialBackoffMs = 100; // first reconnect delay, doubled up to maxBackoffMs
+        int count = 1000;                 // entries per stream per XREAD
+        int blockMs = 1000;               // how long one XREAD waits for new entries
+        int statsIntervalMs = 1000;       // stats; the least time between checks of a stream behind
+        int checkIntervalMs = 30000;      // XINFO STREAM for gap and reset checks at rest ...
+        int checkBytesPerSecond = 256;    // ... or less often, when its replies (whole entries)
+                                          // are big: each stream's costs at most this on average
+        int lengthCheckIntervalMs = 5000; // XLEN: data that went back shows as unread growth
+        int growCountAfterMs = 10000;     // a COUNT made smaller grows back (x4) after this long
+        int initialBackoffMs = 100;       // first reconnect delay, doubled up to maxBackoffMs
         int maxBackoffMs = 5000;
         bool retryInitialConnect = true; // false: a failed first connect ends the tail (CLI)
     };
@@ -91,9 +125,12 @@ Q_SIGNALS:
     void entriesReceived(const streamscope::StreamEntryList &batch);
     void stateChanged(streamscope::TailState state, const QString &detail);
     void gapDetected(const streamscope::TailGap &gap);
+    void streamReset(const streamscope::TailReset &reset);
+    // A stream is no longer tailed (stream empty: a warning about all of them).
     void streamFailed(const QByteArray &stream, const QString &message);
     void statsUpdated(const streamscope::TailStats &stats);
-    // Every stream has been read to its end (once per run).
+    // Every stream has been read to its end, nothing held back (once, and again after a stream
+    // was added or reset).
     void caughtUp();
     void failed(const streamscope::Error &error);
     void finished();
@@ -106,6 +143,26 @@ private:
         bool explicitStart = false;            // started at a user-given ID
         std::optional<qint64> addedThrough;    // entries-added up to and including lastId
         std::optional<StreamId> reportedGapAt; // servers before 7.0: report each gap once
+        bool existed = false;                  // the server showed the stream holding our position
+        bool checkNow = true;   // XINFO STREAM before the next read (new stream, reconnect)
+        bool checkSoon = false; // XINFO STREAM once statsIntervalMs allows (behind, suspect)
+        StreamId lastGenerated; // as of the last check
+        std::optional<StreamId> firstAtCheck;      // its first entry then
+        std::optional<StreamId> maxDeletedAtCheck; // its max-deleted-entry-id then (7.0+)
+        std::optional<quint64> lastPrint;          // fingerprint of the entry at lastId
+        qint64 checkedAt = 0;                      // when XINFO STREAM was last read
+        qint64 infoBytes = 0;                      // the size of that reply
+        // XLEN, sent every lengthCheckIntervalMs just before a read: it can drop only when
+        // entries were removed, and grow at most by what the reads since the last one got.
+        std::optional<qint64> lastLength;
+        qint64 readSinceLength = 0;
+        std::optional<qint64> lengthBeforeRead; // for the read under way
+        // Entries read since the last check that found the data consistent (bounded): after a
+        // reset, those of them that are also in the new data are not delivered twice.
+        QSet<quint64> readSinceCheck;
+        QSet<quint64> skip;                  // after a reset: readSinceCheck of the old data
+        std::optional<StreamId> skipThrough; // ... up to this ID
+        StreamEntryList held; // read, waiting for the other streams' backlog (time order)
         qint64 received = 0;
         qint64 lagEntries = -1;
         qint64 lagMs = 0;
@@ -120,11 +177,18 @@ private:
     void applyChanges();
     bool sleepInterruptibly(int ms); // false when asked to stop
     void setState(TailState state, const QString &detail);
-    // XINFO STREAM result for one tracked stream: resolve "$", detect gaps, update lag.
-    void checkStream(Tracked &stream, const RedisReply &info);
-    void handleBatch(StreamEntryList &&batch);
+    // XINFO STREAM result for one tracked stream: resolve "$", detect resets and gaps, lag.
+    void checkStream(Tracked &stream, const RedisReply &info, bool serverRestarted);
+    void resetStream(Tracked &stream, const QString &reason, bool serverRestarted);
+    // After a restart: is the entry at each position still the one read? Fails only when the
+    // connection did.
+    Error verifyLastEntries(RedisConnection &connection);
+    // Files a reply's entries under their streams; included: the streams the XREAD asked for.
+    void handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included);
+    // Emits the held entries that no stream with a backlog can still precede, in ID order.
+    void releaseHeld();
     void maybeEmitStats(bool force);
-    Command buildRead(bool block) const;
+    Command buildRead(bool block, const std::vector<size_t> &included) const;
 
     ConnectionSettings m_settings;
     Options m_options;
@@ -145,6 +209,10 @@ private:
     qint64 m_bytesAtLastStats = 0;
     qint64 m_bytesBase = 0; // bytes of earlier connections
     bool m_caughtUpEmitted = false;
+    int m_count = 0;            // COUNT now
+    qint64 m_countShrunkAt = 0; // when the last kill made it smaller
+    int m_growAfterMs = 0;      // doubles each time a grown COUNT got us killed again
+    QByteArray m_runId;         // INFO server run_id of the last connection
     RedisConnection *m_connection = nullptr;
 };
 
@@ -163,4 +231,5 @@ void registerCoreMetaTypes();
 
 Q_DECLARE_METATYPE(streamscope::TailState)
 Q_DECLARE_METATYPE(streamscope::TailGap)
+Q_DECLARE_METATYPE(streamscope::TailReset)
 Q_DECLARE_METATYPE(streamscope::TailStats)
