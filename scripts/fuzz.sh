@@ -36,7 +36,7 @@ for target in $targets; do
     mkdir -p "$corpus" "$findings"
     # Seeds and past findings (so a fix that regresses shows up here first).
     cp tests/fuzz/corpus/"$target"/* "$corpus"/
-    if [ -d tests/fuzz/regressions/"$target" ]; then
+    if compgen -G "tests/fuzz/regressions/$target/*" >/dev/null; then
         cp tests/fuzz/regressions/"$target"/* "$corpus"/
     fi
     dict=()

@@ -3,6 +3,8 @@
 // Each DIR holds one folder per target (regressions/<target>/, corpus/<target>/); every file in
 // it goes through that target once. A crash or a failed check ends the process, naming the file
 // first. Built by CMake with each target's LLVMFuzzerTestOneInput renamed (fuzz_targets.inc).
+// A file named *.open is a finding not fixed yet: listed, not replayed (it would crash), until
+// the fix drops the suffix. scripts/fuzz.sh starts from every file, so it keeps failing on them.
 
 #include <algorithm>
 #include <cstddef>
@@ -34,6 +36,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     int replayed = 0;
+    int open = 0;
     for (int a = 1; a < argc; ++a) {
         if (!fs::is_directory(argv[a])) {
             std::fprintf(stderr, "%s: not a directory\n", argv[a]);
@@ -55,6 +58,12 @@ int main(int argc, char **argv) {
             for (const fs::path &file : files) {
                 if (!fs::is_regular_file(file))
                     continue;
+                if (file.extension() == ".open") {
+                    std::printf("%s: OPEN FINDING, not replayed until fixed: %s\n",
+                                target->first.c_str(), file.c_str());
+                    ++open;
+                    continue;
+                }
                 std::ifstream in(file, std::ios::binary);
                 const std::vector<char> bytes{std::istreambuf_iterator<char>(in),
                                               std::istreambuf_iterator<char>()};
@@ -67,6 +76,6 @@ int main(int argc, char **argv) {
             replayed += count;
         }
     }
-    std::printf("%d inputs replayed, none crashed\n", replayed);
+    std::printf("%d inputs replayed, none crashed; %d open findings left out\n", replayed, open);
     return 0;
 }
