@@ -48,16 +48,20 @@ inline void quietQt() {
 }
 
 // How a reply fuzz input is fed to the parser: the first two bytes are not part of the reply.
-// Byte 0, low 6 bits: the largest chunk (0: everything in one feed); bit 7: in entries mode,
-// an XREAD reply (entries two levels down) rather than XRANGE. Byte 1 seeds the chunk sizes.
+// Byte 0, low 6 bits: the largest chunk (0: everything in one feed); bits 7 and 6: in entries
+// mode, where the entries are: bit 7, two levels down (XREAD); else bit 6, one level down
+// (XAUTOCLAIM); else at the root (XRANGE). Byte 1 seeds the chunk sizes.
 class ChunkPlan {
 public:
     ChunkPlan(const uint8_t *data, size_t size)
         : m_maxChunk(size > 0 ? data[0] & 0x3f : 0)
-        , m_xread(size > 0 && (data[0] & 0x80))
+        , m_entriesDepth(size == 0          ? 0
+                         : (data[0] & 0x80) ? 2
+                         : (data[0] & 0x40) ? 1
+                                            : 0)
         , m_state(size > 1 ? (data[1] * 2654435761u) | 1 : 1) {}
     static constexpr size_t headerSize = 2;
-    bool xread() const { return m_xread; }
+    int entriesDepth() const { return m_entriesDepth; }
     size_t next(size_t remaining) {
         if (m_maxChunk == 0)
             return remaining;
@@ -69,7 +73,7 @@ public:
 
 private:
     uint32_t m_maxChunk;
-    bool m_xread;
+    int m_entriesDepth;
     uint32_t m_state;
 };
 

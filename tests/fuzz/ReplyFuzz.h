@@ -85,12 +85,12 @@ inline void fuzzTree(const uint8_t *data, size_t size) {
     parser.reset();
 }
 
-// Entries mode: each reply is expected to be an XRANGE reply (entries at depth 0) or an XREAD
-// reply (depth 2), as RedisConnection::commandEntries asks for them; the entries accumulate in
-// one list, as a caller's list does across pages.
+// Entries mode: each reply is expected to be an XRANGE reply (entries at depth 0), an
+// XAUTOCLAIM reply (depth 1) or an XREAD reply (depth 2), as RedisConnection::commandEntries
+// asks for them; the entries accumulate in one list, as a caller's list does across pages.
 inline void fuzzEntries(const uint8_t *data, size_t size) {
     ChunkPlan plan(data, size);
-    const int depth = plan.xread() ? 2 : 0;
+    const int depth = plan.entriesDepth();
     StreamEntryList entries;
     ReplyParser parser;
     qsizetype complete = 0; // entries of the replies read whole
