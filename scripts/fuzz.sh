@@ -57,7 +57,8 @@ for target in $targets; do
             echo "    input: $input"
         done
         echo "    log: $log"
-        echo "    replay: $build/bin/fuzz_$target <input>; keep it: cp <input> tests/fuzz/regressions/$target/"
+        echo "    replay: $build/bin/fuzz_$target <input> (ASAN_OPTIONS=fast_unwind_on_malloc=0 for"
+        echo "    whole allocation stacks); keep it: cp <input> tests/fuzz/regressions/$target/<name>.open"
     else
         echo
     fi
