@@ -15,7 +15,7 @@ source scripts/deps.sh
 STREAMSCOPE_PACKAGES+=(clang)
 streamscope_install_missing
 
-build=build-fuzz
+build="build-fuzz"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # Debug keeps Qt's and our assertions (Q_ASSERT) on; -O1 keeps the fuzzer fast.
