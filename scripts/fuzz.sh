@@ -54,7 +54,10 @@ for target in $targets; do
         grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*check failed|qFatal|ALARM)' "$log" | head -5 | sed 's/^/    /'
         grep -E '^    #[0-9]+ ' "$log" | head -12
         for input in $inputs; do
-            echo "    input: $input"
+            # libFuzzer names an input by its SHA-1: say when it is a finding already kept.
+            known=$(sha1sum tests/fuzz/regressions/"$target"/* 2>/dev/null |
+                    awk -v h="${input##*-}" '$1 == h { print $2 }')
+            echo "    input: $input${known:+ (known: $known)}"
         done
         echo "    log: $log"
         echo "    replay: $build/bin/fuzz_$target <input> (ASAN_OPTIONS=fast_unwind_on_malloc=0 for"
