@@ -269,6 +269,7 @@ private Q_SLOTS:
         QVERIFY2(f->message.contains(QLatin1String("at most 2,800 entries")),
                  qPrintable(f->message));
         QCOMPARE(f->count, std::nullopt); // not an exact count
+        QCOMPARE(f->atMost, std::optional<qint64>(2800));
     }
 
     void deletedUnreadEntry() {

@@ -285,6 +285,8 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                                              : QStringLiteral("some")));
             if (lost > 0)
                 f.count = lost;
+            else if (atMost > 0)
+                f.atMost = atMost;
         }
     }
 

@@ -86,6 +86,7 @@ void ServerPoller::run() {
     bool infoSent = false;
     int version = 0;
     qint64 listedAtMs = 0;
+    qint64 measuredAtMs = 0; // lengths
     bool truncated = false;
     bool forced = true;
     while (!stopFlag()) {
@@ -111,23 +112,36 @@ void ServerPoller::run() {
         }
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const bool list = forced || now - listedAtMs >= m_options.listIntervalMs;
+        const bool lengths = list || now - measuredAtMs >= m_options.lengthIntervalMs;
         bool answered = true;
-        if (Error e = pollStreams(connection, now, list, &truncated)) {
-            answered = e.kind == Error::Kind::Server;
-            if (!stopFlag())
-                Q_EMIT pollFailed(e, PollArea::Streams);
-        } else if (list) {
-            listedAtMs = now;
+        bool sent = lengths;
+        if (lengths) {
+            if (Error e = pollStreams(connection, now, list, &truncated)) {
+                answered = e.kind == Error::Kind::Server;
+                if (!stopFlag())
+                    Q_EMIT pollFailed(e, PollArea::Streams);
+            } else {
+                listedAtMs = list ? now : listedAtMs;
+                measuredAtMs = now;
+            }
         }
         if (answered) {
             GroupSnapshot snap;
-            if (Error e = pollGroups(connection, now, version, forced, &snap)) {
+            bool groupsSent = false;
+            if (Error e = pollGroups(connection, now, version, forced, &snap, &groupsSent)) {
                 answered = e.kind == Error::Kind::Server;
                 if (!stopFlag())
                     Q_EMIT pollFailed(e, PollArea::Groups);
             } else {
-                Q_EMIT groupSnapshot(snap);
+                Q_EMIT groupSnapshot(snap); // every tick: the charts sample once a second
             }
+            sent = sent || groupsSent;
+        }
+        if (answered && !sent) { // nothing else asked this tick: is the server there?
+            auto pong = connection.command({"PING"});
+            answered = pong.ok();
+            if (!pong.ok() && !stopFlag())
+                Q_EMIT pollFailed(pong.error(), PollArea::Streams);
         }
         if (answered && !stopFlag())
             Q_EMIT this->answered(now);
@@ -233,7 +247,7 @@ Error ServerPoller::pollStreams(RedisConnection &connection, qint64 now, bool li
 }
 
 Error ServerPoller::pollGroups(RedisConnection &connection, qint64 now, int version, bool forced,
-                               GroupSnapshot *snap) {
+                               GroupSnapshot *snap, bool *sent) {
     HealthOptions health;
     {
         QMutexLocker lock(&m_mutex);
@@ -245,6 +259,7 @@ Error ServerPoller::pollGroups(RedisConnection &connection, qint64 now, int vers
         if (forced || now < w.activeUntilMs || now >= w.groupsDueMs)
             due.append(w.info);
     }
+    *sent = !due.isEmpty();
     auto status = fetchGroupStatus(connection, due, version, &m_timeLags);
     if (!status.ok())
         return status.error();
@@ -256,7 +271,13 @@ Error ServerPoller::pollGroups(RedisConnection &connection, qint64 now, int vers
         Watched &w = m_watched[s.info.name];
         if (!w.status || groupsChanged(w.status->groups, s.groups))
             w.activeUntilMs = now + m_options.activeHoldMs;
-        qint64 dueAt = now + m_options.quietIntervalMs;
+        // Spread the quiet polls: a stream seen for the first time is next due somewhere in
+        // the quiet interval, so that 1,000 streams do not all come due in the same tick.
+        qint64 dueAt =
+            now
+            + (w.status
+                   ? m_options.quietIntervalMs
+                   : 1 + qint64(qHash(s.info.name) % uint(qMax(1, m_options.quietIntervalMs))));
         for (const GroupStatus &g : s.groups) {
             // What the groups say about the stream: added or delivered past what we know.
             if (g.entriesRead && g.lag && w.info.entriesAdded

@@ -30,7 +30,8 @@ enum class PollArea { Streams, Groups };
 // The one place per connection that decides what to poll, off the GUI thread on its own
 // connection; each fact is fetched once per interval and shared by the views:
 // - the stream list: SCAN ... TYPE stream (bounded) every listIntervalMs, never KEYS;
-// - lengths: pipelined XLEN of every listed stream every intervalMs;
+// - lengths: pipelined XLEN of every listed stream every lengthIntervalMs (a PING on a tick
+//   where nothing else is sent: the server's answer is what tells it is alive);
 // - details (last ID, entries-added, first entry): XINFO STREAM, which returns the first and
 //   last entries whole, only when a stream is new or changed (length, or what its groups say),
 //   and for a stream whose reply is big at most every bigInfoIntervalMs. At rest: never;
@@ -43,7 +44,8 @@ class ServerPoller : public PollingWorker {
     Q_OBJECT
 public:
     struct Options {
-        int intervalMs = 1000;
+        int intervalMs = 1000;       // a tick: active streams' groups, and "is it alive"
+        int lengthIntervalMs = 2000; // XLEN of every stream
         int listIntervalMs = 5000;
         int quietIntervalMs = 8000;
         int activeHoldMs = 5000; // a stream stays "active" this long after a change
@@ -79,8 +81,9 @@ private:
         std::optional<StreamStatus> status;
     };
     Error pollStreams(RedisConnection &connection, qint64 now, bool list, bool *truncated);
+    // *sent: whether any command was sent.
     Error pollGroups(RedisConnection &connection, qint64 now, int version, bool forced,
-                     GroupSnapshot *snap);
+                     GroupSnapshot *snap, bool *sent);
 
     ConnectionSettings m_settings;
     Options m_options;

@@ -1,16 +1,17 @@
 // What watching costs the server at rest: an offscreen MainWindow connected to a private
-// redis-server where nothing happens, measured over SECONDS (default 10) after a warm-up.
+// redis-server where nothing happens, measured over SECONDS (default 20) after a warm-up.
 // Server CPU from /proc/PID/stat (utime + stime) and INFO cpu, bytes sent from INFO stats
 // total_net_output_bytes, and the commands per second by name (INFO commandstats).
 //   1. 1,000 small streams with a group each (targets: <= 0.3 % of a core, <= 100 KB/s)
 //   2. one stream whose first and last entries are 16 MB, then one with 100-byte entries
 //      (target: the first costs within 10 % of the second)
 // Each figure is printed beside today's for the same setup ("before (main 094a966)").
-// Usage: bench_idle [SECONDS]
+// Usage: bench_idle [SECONDS] (default 20)
 #include "BenchSupport.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
 #include "RedisConnection.h"
+#include "ServerPoller.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -90,15 +91,28 @@ struct Figures {
     QString commands; // "xlen 1000/s, ..."
 };
 
-// Connects an offscreen MainWindow to server, lets it settle for warmUpMs, then measures.
-Figures measure(LocalRedisServer &server, int seconds, int warmUpMs = 6000) {
+// What is measured: the whole window, or only its poller (stream list, lengths, groups: the
+// GUI's cost without the live tail's).
+enum class Watcher { Window, PollerOnly };
+
+// Connects an offscreen MainWindow (or only its poller) to server, lets it settle for warmUpMs,
+// then measures.
+Figures measure(LocalRedisServer &server, int seconds, Watcher watcher = Watcher::Window,
+                int warmUpMs = 6000) {
     RedisConnection probe(server.settings());
     if (Error e = probe.open()) {
         std::fprintf(stderr, "probe connection: %s\n", qPrintable(e.message));
         return {};
     }
-    MainWindow window;
-    window.connectTo(server.settings());
+    std::unique_ptr<MainWindow> window;
+    std::unique_ptr<PollerController> poller;
+    if (watcher == Watcher::Window) {
+        window = std::make_unique<MainWindow>();
+        window->connectTo(server.settings());
+    } else {
+        poller = std::make_unique<PollerController>(server.settings(), ServerPoller::Options());
+        poller->start();
+    }
     runFor(warmUpMs);
 
     auto cpuInfo = [&] {
@@ -136,18 +150,21 @@ Figures measure(LocalRedisServer &server, int seconds, int warmUpMs = 6000) {
     for (const auto &[perSecond, name] : rates)
         parts << QStringLiteral("%1 %2/s").arg(QString::fromUtf8(name)).arg(perSecond, 0, 'f', 1);
     f.commands = parts.join(QStringLiteral(", "));
-    window.disconnectFromServer();
     return f;
 }
 
-void print(const Before &before, const Figures &now) {
+void print(const Before &before, const Figures &now, const Figures &poller) {
     std::printf("%s\n", before.setup);
     std::printf("  before (main 094a966): server CPU %.2f %% of a core, %.1f KB/s sent\n",
                 before.cpuPercent, before.kbPerSecond);
     std::printf("  now:                   server CPU %.2f %% of a core (INFO cpu %.2f %%), "
                 "%.1f KB/s sent\n",
                 now.cpuPercent, now.infoCpuPercent, now.kbPerSecond);
-    std::printf("  commands: %s\n", qPrintable(now.commands));
+    std::printf("    commands: %s\n", qPrintable(now.commands));
+    std::printf("  its poller alone (no live tail): server CPU %.2f %% of a core (INFO cpu %.2f "
+                "%%), %.1f KB/s sent\n",
+                poller.cpuPercent, poller.infoCpuPercent, poller.kbPerSecond);
+    std::printf("    commands: %s\n", qPrintable(poller.commands));
     std::fflush(stdout);
 }
 
@@ -167,7 +184,7 @@ bool load(RedisConnection &c, const QList<Command> &commands) {
 int main(int argc, char **argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
-    const int seconds = argc > 1 ? std::max(1, atoi(argv[1])) : 10;
+    const int seconds = argc > 1 ? std::max(1, atoi(argv[1])) : 20;
     bool ok = true;
 
     {
@@ -200,11 +217,11 @@ int main(int argc, char **argv) {
                 return 1;
         }
         const Figures f = measure(server, seconds);
-        print(beforeFigures[0], f);
+        print(beforeFigures[0], f, measure(server, seconds, Watcher::PollerOnly));
         ok = ok && f.cpuPercent <= 0.3 && f.kbPerSecond <= 100;
     }
 
-    Figures big, small;
+    Figures big, small, bigPoller, smallPoller;
     {
         LocalRedisServer server;
         if (!bench::startServer(server))
@@ -219,7 +236,8 @@ int main(int argc, char **argv) {
         if (!load(c, setup))
             return 1;
         big = measure(server, seconds);
-        print(beforeFigures[1], big);
+        bigPoller = measure(server, seconds, Watcher::PollerOnly);
+        print(beforeFigures[1], big, bigPoller);
     }
     {
         LocalRedisServer server;
@@ -235,11 +253,14 @@ int main(int argc, char **argv) {
         if (!load(c, setup))
             return 1;
         small = measure(server, seconds);
-        print(beforeFigures[2], small);
+        smallPoller = measure(server, seconds, Watcher::PollerOnly);
+        print(beforeFigures[2], small, smallPoller);
     }
     const double ratio = small.kbPerSecond > 0 ? big.kbPerSecond / small.kbPerSecond : 0;
     std::printf("16 MB entries cost %.2f times the bytes/s of 100-byte entries (target <= 1.10)\n",
                 ratio);
+    std::printf("  its poller alone: %.2f times\n",
+                smallPoller.kbPerSecond > 0 ? bigPoller.kbPerSecond / smallPoller.kbPerSecond : 0);
     ok = ok && ratio <= 1.10;
     std::printf("%s\n", ok ? "targets met" : "targets NOT met");
     return ok ? 0 : 2;
