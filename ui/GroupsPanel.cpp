@@ -279,7 +279,12 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
                   .arg(snapshot.polledNow)
                   .arg(snapshot.quietIntervalMs / 1000)
             : QString());
-    m_note->setVisible(snapshot.quietIntervalMs > 0);
+    if (snapshot.streamLimit > 0)
+        m_note->setText(tr("More streams match than the %1 watched: the groups of the others are "
+                           "not shown. ")
+                            .arg(snapshot.streamLimit)
+                        + m_note->text());
+    m_note->setVisible(!m_note->text().isEmpty());
     m_groups->setSnapshot(snapshot);
     for (const StreamStatus &s : snapshot.streams)
         for (const GroupStatus &g : s.groups) {

@@ -469,7 +469,12 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
             m_restoreSelection.clear();
         }
     }
-    m_streamError->hide();
+    // The bound is said where it applies, for as long as it does.
+    m_streamError->setVisible(truncated);
+    m_streamError->setText(truncated ? tr("Only the first %1 matching streams are listed and "
+                                          "watched (their groups too).")
+                                           .arg(streams.size())
+                                     : QString());
     if (truncated)
         statusBar()->showMessage(tr("Only the first %1 streams are listed.").arg(streams.size()),
                                  10000);

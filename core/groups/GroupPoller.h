@@ -23,7 +23,8 @@ struct GroupSnapshot {
     // Streams where nothing happens are polled less often: every quietIntervalMs (0: every
     // stream every time), and each stream's figures are as of its sampledAtMs.
     int quietIntervalMs = 0;
-    int polledNow = 0; // streams polled for this snapshot
+    int polledNow = 0;   // streams polled for this snapshot
+    int streamLimit = 0; // > 0: more streams match than this many, and only they are watched
 };
 
 // The health rules over a window of history, one group at a time (what GroupPoller and

@@ -116,11 +116,12 @@ void ServerPoller::run() {
         bool answered = true;
         bool sent = lengths;
         if (lengths) {
-            if (Error e = pollStreams(connection, now, list, &truncated)) {
-                answered = e.kind == Error::Kind::Server;
-                if (!stopFlag())
-                    Q_EMIT pollFailed(e, PollArea::Streams);
-            } else {
+            const Error e = pollStreams(connection, now, list, &truncated);
+            // A refusal (NOPERM) is an answer: asking again at once would not change it.
+            answered = !e || e.kind == Error::Kind::Server;
+            if (e && !stopFlag())
+                Q_EMIT pollFailed(e, PollArea::Streams);
+            if (answered) {
                 listedAtMs = list ? now : listedAtMs;
                 measuredAtMs = now;
             }
@@ -160,6 +161,7 @@ Error ServerPoller::pollStreams(RedisConnection &connection, qint64 now, bool li
         if (!names.ok())
             return names.error();
         m_names = names.value();
+        m_truncated = *truncated;
         const QSet<QByteArray> listed(m_names.cbegin(), m_names.cend());
         for (auto it = m_watched.begin(); it != m_watched.end();)
             it = listed.contains(it.key()) ? std::next(it) : m_watched.erase(it);
@@ -303,6 +305,7 @@ Error ServerPoller::pollGroups(RedisConnection &connection, qint64 now, int vers
     snap->atMs = now;
     snap->quietIntervalMs = m_options.quietIntervalMs;
     snap->polledNow = int(status->size());
+    snap->streamLimit = m_truncated ? m_options.maxStreams : 0;
     QSet<QByteArray> live;
     for (const QByteArray &name : m_names) {
         const Watched &w = m_watched[name];

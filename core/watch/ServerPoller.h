@@ -88,6 +88,7 @@ private:
     ConnectionSettings m_settings;
     Options m_options;
     QList<QByteArray> m_names;
+    bool m_truncated = false; // more streams match than maxStreams
     QHash<QByteArray, Watched> m_watched;
     TimeLagCache m_timeLags;
     GroupJudge m_judge;
