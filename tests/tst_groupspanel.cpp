@@ -5,6 +5,7 @@
 #include "GroupPoller.h"
 #include "GroupsPanel.h"
 #include "MainWindow.h"
+#include "ServerPoller.h"
 #include "TestRedis.h"
 
 #include <QAbstractItemModelTester>
@@ -304,6 +305,28 @@ private Q_SLOTS:
         std::printf("dead consumer reported %lld ms after its last read (threshold 3000 ms)\n",
                     static_cast<long long>(clock.elapsed()));
         QVERIFY(clock.elapsed() <= 3000 + 10000);
+    }
+
+    // At rest the poller sends nothing that returns entry bodies: no XINFO STREAM (main: every
+    // 2 s for the list, every second for the groups), and the first undelivered entry (for the
+    // time lag, an XRANGE) is asked once per last-delivered-id, not every poll.
+    void pollerAtRestFetchesNoEntryBodies() {
+        addEntries(*m_c, "s", 0, 10);
+        run(*m_c, {"XGROUP", "CREATE", "s", "g", "0"}); // 10 undelivered: a time lag to show
+        PollerController poller(m_server.settings(), ServerPoller::Options());
+        GroupSnapshot last;
+        QObject context;
+        QObject::connect(poller.poller(), &ServerPoller::groupSnapshot, &context,
+                         [&](const GroupSnapshot &snap) { last = snap; });
+        poller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!last.streams.isEmpty(), 10000);
+        QVERIFY(last.streams.first().groups.first().timeLagMs > 0);
+        const qint64 info = commandCalls(*m_c, "xinfo|stream");
+        const qint64 range = commandCalls(*m_c, "xrange");
+        QTest::qWait(5000); // several polls, nothing changes
+        QCOMPARE(commandCalls(*m_c, "xinfo|stream") - info, 0);
+        QCOMPARE(commandCalls(*m_c, "xrange") - range, 0);
+        QVERIFY(last.streams.first().groups.first().timeLagMs > 0); // still shown, from cache
     }
 
 private:
