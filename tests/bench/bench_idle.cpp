@@ -88,7 +88,8 @@ struct Figures {
     double cpuPercent = 0;     // /proc
     double infoCpuPercent = 0; // INFO cpu
     double kbPerSecond = 0;
-    QString commands; // "xlen 1000/s, ..."
+    double clientCpuPercent = 0; // this process: the window (or the poller)
+    QString commands;            // "xlen 1000/s, ..."
 };
 
 // What is measured: the whole window, or only its poller (stream list, lengths, groups: the
@@ -123,6 +124,7 @@ Figures measure(LocalRedisServer &server, int seconds, Watcher watcher = Watcher
         return infoFields(probe, "stats").value("total_net_output_bytes").toLongLong();
     };
     const double cpu0 = processCpuSeconds(server.processId());
+    const double self0 = processCpuSeconds(QCoreApplication::applicationPid());
     const double info0 = cpuInfo();
     const qint64 out0 = outBytes();
     const auto calls0 = commandCalls(probe);
@@ -131,12 +133,14 @@ Figures measure(LocalRedisServer &server, int seconds, Watcher watcher = Watcher
     runFor(seconds * 1000);
     const double elapsed = double(clock.elapsed()) / 1000.0;
     const double cpu1 = processCpuSeconds(server.processId());
+    const double self1 = processCpuSeconds(QCoreApplication::applicationPid());
     const double info1 = cpuInfo();
     const qint64 out1 = outBytes();
     const auto calls1 = commandCalls(probe);
 
     Figures f;
     f.cpuPercent = (cpu1 - cpu0) * 100.0 / elapsed;
+    f.clientCpuPercent = (self1 - self0) * 100.0 / elapsed;
     f.infoCpuPercent = (info1 - info0) * 100.0 / elapsed;
     f.kbPerSecond = double(out1 - out0) / 1000.0 / elapsed;
     QList<QPair<double, QByteArray>> rates;
@@ -161,6 +165,7 @@ void print(const Before &before, const Figures &now, const Figures &poller) {
                 "%.1f KB/s sent\n",
                 now.cpuPercent, now.infoCpuPercent, now.kbPerSecond);
     std::printf("    commands: %s\n", qPrintable(now.commands));
+    std::printf("    (the window's own process: %.1f %% of a core)\n", now.clientCpuPercent);
     std::printf("  its poller alone (no live tail): server CPU %.2f %% of a core (INFO cpu %.2f "
                 "%%), %.1f KB/s sent\n",
                 poller.cpuPercent, poller.infoCpuPercent, poller.kbPerSecond);
