@@ -5,14 +5,19 @@
 #include "GroupPoller.h"
 #include "GroupsPanel.h"
 #include "MainWindow.h"
+#include "ServerPoller.h"
 #include "TestRedis.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QLabel>
 #include <QLineSeries>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+
+#include <cstdio>
 
 using namespace streamscope;
 using namespace streamscope::test;
@@ -326,6 +331,91 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(window.groupsPanel()->groupsModel()->rowCount(), 1, 10000);
         QVERIFY(window.showTab(QStringLiteral("groups")));
         QVERIFY(!window.grab().isNull());
+    }
+
+    // Every poll failure reaches the view it affects with the server's message: a user without
+    // XINFO rights sees why the Groups tab is empty, not a silently frozen one.
+    void pollRefusedByAclShowsInGroupsTab() {
+        addEntries(*m_c, "orders", 0, 5);
+        run(*m_c, {"XGROUP", "CREATE", "orders", "g", "0"});
+        run(*m_c, {"ACL", "SETUSER", "noxinfo", "on", ">pw", "~*", "&*", "+@all", "-xinfo"});
+        ConnectionSettings settings = m_server.settings();
+        settings.user = QStringLiteral("noxinfo");
+        settings.password = QStringLiteral("pw");
+        MainWindow window;
+        window.connectTo(settings);
+        window.show();
+        window.showTab(QStringLiteral("groups"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.groupsPanel()->pollError().contains(QLatin1String("NOPERM")), 10000);
+        QVERIFY(window.groupsPanel()->pollError().contains(QLatin1String("XINFO")));
+        // The stream list says why its details are missing, too.
+        QTRY_VERIFY(window.streamErrorLabel()->text().contains(QLatin1String("NOPERM")));
+        run(*m_c, {"ACL", "DELUSER", "noxinfo"});
+    }
+
+    // No silent cap: every watched stream's groups are polled (main polled the first 100).
+    void everyStreamsGroupsArePolled() {
+        QList<Command> setup;
+        for (int i = 0; i < 150; ++i) {
+            const QByteArray key = "s" + QByteArray::number(i).rightJustified(3, '0');
+            setup.append({"XADD", key, "*", "f", "v"});
+            setup.append({"XGROUP", "CREATE", key, "g", "0"});
+        }
+        QVERIFY(m_c->pipeline(setup).ok());
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        QTRY_COMPARE_WITH_TIMEOUT(window.groupsPanel()->groupsModel()->rowCount(), 150, 10000);
+    }
+
+    // Quiet streams are polled less often, but a consumer that stops is still reported dead
+    // within the idle threshold plus 10 s.
+    void deadConsumerOnAQuietStreamIsReportedInTime() {
+        addEntries(*m_c, "quiet", 0, 3);
+        run(*m_c, {"XGROUP", "CREATE", "quiet", "g", "0"});
+        MainWindow window;
+        HealthOptions health;
+        health.idleThresholdMs = 3000;
+        health.windowSeconds = 0;
+        window.setHealthOptions(health);
+        window.connectTo(m_server.settings());
+        QTRY_COMPARE_WITH_TIMEOUT(window.groupsPanel()->groupsModel()->rowCount(), 1, 10000);
+        QTest::qWait(6000); // long enough for the stream to count as quiet
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "worker", "COUNT", "1", "STREAMS", "quiet", ">"});
+        QElapsedTimer clock;
+        clock.start();
+        auto hasDead = [&] {
+            for (int row = 0; row < window.findingsModel()->rowCount(); ++row)
+                if (window.findingsModel()->finding(row).kind == QLatin1String("dead-consumer"))
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(hasDead(), 20000);
+        std::printf("dead consumer reported %lld ms after its last read (threshold 3000 ms)\n",
+                    static_cast<long long>(clock.elapsed()));
+        QVERIFY(clock.elapsed() <= 3000 + 10000);
+    }
+
+    // At rest the poller sends nothing that returns entry bodies: no XINFO STREAM (main: every
+    // 2 s for the list, every second for the groups), and the first undelivered entry (for the
+    // time lag, an XRANGE) is asked once per last-delivered-id, not every poll.
+    void pollerAtRestFetchesNoEntryBodies() {
+        addEntries(*m_c, "s", 0, 10);
+        run(*m_c, {"XGROUP", "CREATE", "s", "g", "0"}); // 10 undelivered: a time lag to show
+        PollerController poller(m_server.settings(), ServerPoller::Options());
+        GroupSnapshot last;
+        QObject context;
+        QObject::connect(poller.poller(), &ServerPoller::groupSnapshot, &context,
+                         [&](const GroupSnapshot &snap) { last = snap; });
+        poller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!last.streams.isEmpty(), 10000);
+        QVERIFY(last.streams.first().groups.first().timeLagMs > 0);
+        const qint64 info = commandCalls(*m_c, "xinfo|stream");
+        const qint64 range = commandCalls(*m_c, "xrange");
+        QTest::qWait(5000); // several polls, nothing changes
+        QCOMPARE(commandCalls(*m_c, "xinfo|stream") - info, 0);
+        QCOMPARE(commandCalls(*m_c, "xrange") - range, 0);
+        QVERIFY(last.streams.first().groups.first().timeLagMs > 0); // still shown, from cache
     }
 
 private:

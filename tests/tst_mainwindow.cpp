@@ -3,10 +3,12 @@
 #include "EntryDetailView.h"
 #include "LiveEventModel.h"
 #include "MainWindow.h"
+#include "StreamBrowser.h"
 #include "StreamListModel.h"
 #include "TestRedis.h"
 
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QScrollBar>
@@ -15,8 +17,33 @@
 #include <QTableView>
 #include <QTest>
 
+#include <csignal>
+#include <cstdio>
+
 using namespace streamscope;
 using namespace streamscope::test;
+
+namespace {
+
+// SIGSTOPs a server for a scope: it stops answering, as a hung production server does.
+class Stopped {
+public:
+    explicit Stopped(qint64 pid)
+        : m_pid(pid) {
+        ::kill(pid_t(m_pid), SIGSTOP);
+    }
+    ~Stopped() { resume(); }
+    void resume() {
+        if (m_pid)
+            ::kill(pid_t(m_pid), SIGCONT);
+        m_pid = 0;
+    }
+
+private:
+    qint64 m_pid;
+};
+
+} // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
@@ -190,6 +217,70 @@ private Q_SLOTS:
         QVERIFY(text.size() < 100 * 1024); // only the first 64 KiB are laid out
         QVERIFY(text.contains(QLatin1String("16,777,216"))
                 || text.contains(QLatin1String("16777216")));
+    }
+
+    // A server that stops answering is said to, within about 2 s of the poll it missed: the
+    // state says so (not "live"), rates show "-", and it recovers when the server does.
+    void serverThatStopsAnsweringIsReported() {
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"FLUSHALL"});
+        run(*admin, {"XADD", "s", "*", "f", "v"});
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        QTRY_COMPARE(window.streamModel()->rowCount(), 1);
+        QTRY_VERIFY(window.stateText().contains(QLatin1String("live")));
+        QTest::qWait(1500); // a few polls answered, and rates shown
+        QElapsedTimer clock;
+        {
+            Stopped stopped(m_server.processId());
+            clock.start();
+            QTRY_VERIFY_WITH_TIMEOUT(window.serverNotAnswering(), 10000);
+            const qint64 ms = clock.elapsed();
+            std::printf("not answering reported %lld ms after SIGSTOP (poll interval 1000 ms)\n",
+                        static_cast<long long>(ms));
+            QVERIFY2(ms <= 4000, qPrintable(QString::number(ms)));
+            QVERIFY(!window.stateText().contains(QLatin1String("live")));
+            QVERIFY(window.stateText().contains(QLatin1String("not answering")));
+            QVERIFY(window.rateLabel()->text().startsWith(QLatin1Char('-')));
+            QCOMPARE(window.streamModel()->index(0, StreamListModel::RateColumn).data().toString(),
+                     QStringLiteral("-"));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!window.serverNotAnswering(), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.stateText().contains(QLatin1String("live")), 15000);
+    }
+
+    // No GUI action waits on the network: with the server stopped while a page of history is
+    // being fetched, toggling read-only and reconnecting return at once.
+    void noGuiActionWaitsOnAStoppedServer() {
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"FLUSHALL"});
+        addEntries(*admin, "s", 0, 50);
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        QTRY_COMPARE(window.streamModel()->rowCount(), 1);
+        QTRY_VERIFY(window.stateText().contains(QLatin1String("live")));
+        Stopped stopped(m_server.processId());
+        window.showTab(QStringLiteral("browse"));
+        window.browser()->openStream("s"); // a page fetch now hangs on the stopped server
+        QTest::qWait(300);
+        QElapsedTimer clock;
+        clock.start();
+        window.setReadOnly(true);
+        const qint64 toggle = clock.restart();
+        window.connectTo(m_server.settings());
+        const qint64 reconnect = clock.restart();
+        window.disconnectFromServer();
+        const qint64 disconnect = clock.elapsed();
+        std::printf("server stopped: read-only toggle %lld ms, reconnect %lld ms, disconnect %lld "
+                    "ms\n",
+                    static_cast<long long>(toggle), static_cast<long long>(reconnect),
+                    static_cast<long long>(disconnect));
+        QVERIFY2(toggle < 1000, qPrintable(QString::number(toggle)));
+        QVERIFY2(reconnect < 1000, qPrintable(QString::number(reconnect)));
+        QVERIFY2(disconnect < 1000, qPrintable(QString::number(disconnect)));
+        stopped.resume();
+        window.connectTo(m_server.settings());
+        QTRY_VERIFY_WITH_TIMEOUT(window.stateText().contains(QLatin1String("live")), 15000);
     }
 
 private:

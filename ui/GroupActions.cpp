@@ -185,20 +185,25 @@ void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &
 
 GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)
     : QObject(parent)
+    , m_thread(new QThread)
     , m_worker(new GroupActionsWorker(std::move(settings))) {
     qRegisterMetaType<PendingEntryList>();
     qRegisterMetaType<TrimSpec>();
     qRegisterMetaType<TrimPreview>();
     qRegisterMetaType<QList<QByteArray>>();
-    m_thread.setObjectName(QStringLiteral("streamscope-actions"));
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.start();
+    m_thread->setObjectName(QStringLiteral("streamscope-actions"));
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    // The GUI never waits on the network: a command under way (to a server that may not
+    // answer) ends in the background, then the worker and the thread go.
+    connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
+    m_thread->start();
 }
 
 GroupActions::~GroupActions() {
-    m_thread.quit();
-    m_thread.wait();
+    // Nothing the old worker says reaches the views any more.
+    QObject::disconnect(m_worker, nullptr, nullptr, nullptr);
+    m_thread->quit();
 }
 
 } // namespace streamscope

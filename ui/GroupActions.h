@@ -81,7 +81,7 @@ public:
     GroupActionsWorker *worker() const { return m_worker; }
 
 private:
-    QThread m_thread;
+    QThread *m_thread; // ends and deletes itself after us: a command under way is not waited for
     GroupActionsWorker *m_worker;
 };
 

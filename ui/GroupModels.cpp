@@ -118,6 +118,14 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
             return int(Qt::AlignRight | Qt::AlignVCenter);
         break;
     case Qt::ToolTipRole:
+        // A quiet stream is polled less often: say how old its figures are.
+        if (row.sampledAtMs > 0 && m_atMs - row.sampledAtMs >= 1500
+            && index.column() <= ConsumersColumn)
+            return tr("Nothing changed here lately: polled less often, figures as of %1 (%2 s "
+                      "ago)")
+                .arg(QDateTime::fromMSecsSinceEpoch(row.sampledAtMs)
+                         .toString(QStringLiteral("HH:mm:ss")))
+                .arg((m_atMs - row.sampledAtMs) / 1000);
         if (index.column() == LagColumn)
             return g.lagNote.isEmpty() ? tr("Entries added to the stream that this group has "
                                             "not been delivered yet (reported by the server)")
@@ -171,7 +179,7 @@ void GroupsModel::setSnapshot(const GroupSnapshot &snapshot) {
     for (const StreamStatus &s : snapshot.streams)
         for (const GroupStatus &g : s.groups) {
             const QByteArray key = groupKey(s.info.name, g.name);
-            rows.append({key, g});
+            rows.append({key, g, s.sampledAtMs});
             m_severity.insert(key, worstOf(snapshot.findings.value(key)));
         }
     m_atMs = snapshot.atMs;

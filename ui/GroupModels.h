@@ -42,6 +42,7 @@ private:
     struct Row {
         QByteArray key;
         GroupStatus status;
+        qint64 sampledAtMs = 0; // this group's figures are from then
     };
     QList<Row> m_rows;
     QHash<QByteArray, Severity> m_severity;

@@ -191,8 +191,19 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     split->addWidget(m_groupView);
     split->addWidget(tabs);
     split->setSizes({250, 450});
+    m_pollError = new QLabel;
+    m_pollError->setObjectName(QStringLiteral("groupsPollError"));
+    m_pollError->setWordWrap(true);
+    m_pollError->setTextFormat(Qt::PlainText);
+    m_pollError->setStyleSheet(QStringLiteral("color:#c62828; font-weight:bold"));
+    m_pollError->hide();
+    m_note = new QLabel;
+    m_note->setObjectName(QStringLiteral("groupsNote"));
+    m_note->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_pollError);
+    layout->addWidget(m_note);
     layout->addWidget(split);
     setActions(nullptr, false);
 }
@@ -246,8 +257,38 @@ void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group)
             m_groupView->selectRow(row);
 }
 
+void GroupsPanel::showPollError(const QString &message) {
+    if (message.isEmpty()) {
+        m_pollError->hide();
+        m_pollError->clear();
+        return;
+    }
+    m_pollError->setText(
+        tr("Consumer groups are not current: the last poll failed: %1").arg(message));
+    m_pollError->show();
+}
+
+QString GroupsPanel::pollError() const {
+    return m_pollError->text();
+}
+
 void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
     const QByteArray keep = m_selectedKey;
+    m_note->setText(
+        snapshot.quietIntervalMs > 0
+            ? tr("%1 stream(s) with groups, every group polled (%2 stream(s) this time). Streams "
+                 "where nothing changes are polled every %3 s (sooner when a consumer is about to "
+                 "cross the idle threshold): their figures are as of that poll.")
+                  .arg(snapshot.streams.size())
+                  .arg(snapshot.polledNow)
+                  .arg(snapshot.quietIntervalMs / 1000)
+            : QString());
+    if (snapshot.streamLimit > 0)
+        m_note->setText(tr("More streams match than the %1 watched: the groups of the others are "
+                           "not shown. ")
+                            .arg(snapshot.streamLimit)
+                        + m_note->text());
+    m_note->setVisible(!m_note->text().isEmpty());
     m_groups->setSnapshot(snapshot);
     for (const StreamStatus &s : snapshot.streams)
         for (const GroupStatus &g : s.groups) {

@@ -39,6 +39,10 @@ public:
     // Sets the connection for pending pages and actions (nullptr: none).
     void setActions(GroupActions *actions, bool readOnly);
     void showSnapshot(const GroupSnapshot &snapshot);
+    // Why the groups shown are not current (the server's message), or empty: they are.
+    void showPollError(const QString &message);
+    QString pollError() const;
+    QLabel *noteLabel() const { return m_note; }
     void setStreamFilter(const QSet<QByteArray> &streams);
 
     GroupsModel *groupsModel() const { return m_groups; }
@@ -82,6 +86,8 @@ private:
     QPushButton *m_deadLetterButton;
     QComboBox *m_claimTarget;
     QLabel *m_pendingNote;
+    QLabel *m_pollError;
+    QLabel *m_note; // what is polled how often
     QChart *m_chart;
     QLineSeries *m_lagSeries;
     QLineSeries *m_pendingSeries;

@@ -42,6 +42,7 @@
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 namespace streamscope {
 
@@ -81,6 +82,10 @@ MainWindow::MainWindow(QWidget *parent)
 }
 
 MainWindow::~MainWindow() {
+    // Closing may wait for the pollers and the tail: they leave a command within one socket
+    // slice (their cancel flags), and nothing must run on after the application.
+    m_poller.reset();
+    m_tail.reset();
     disconnectFromServer();
 }
 
@@ -260,7 +265,18 @@ void MainWindow::buildUi() {
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_splitter->addWidget(m_streamView);
+    auto *streamPane = new QWidget;
+    auto *streamLayout = new QVBoxLayout(streamPane);
+    streamLayout->setContentsMargins(0, 0, 0, 0);
+    streamLayout->setSpacing(2);
+    m_streamError = new QLabel;
+    m_streamError->setObjectName(QStringLiteral("streamListError"));
+    m_streamError->setWordWrap(true);
+    m_streamError->setStyleSheet(QStringLiteral("color:#c62828"));
+    m_streamError->hide();
+    streamLayout->addWidget(m_streamError);
+    streamLayout->addWidget(m_streamView);
+    m_splitter->addWidget(streamPane);
     m_splitter->addWidget(m_tabs);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 3);
@@ -289,6 +305,9 @@ void MainWindow::buildUi() {
                                             : QString());
             });
     loadTimer->start(2000);
+    auto *answerTimer = new QTimer(this);
+    connect(answerTimer, &QTimer::timeout, this, &MainWindow::checkAnswering);
+    answerTimer->start(250);
     statusBar()->addWidget(m_serverLabel);
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_reconnectLabel);
@@ -358,7 +377,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
                 statusBar()->showMessage(message, 15000);
             });
 
-    m_poller = std::make_unique<PollerController>(settings, ServerPoller::Options());
+    m_poller = std::make_unique<PollerController>(settings, m_pollOptions);
     ServerPoller *poller = m_poller->poller();
     connect(poller, &ServerPoller::streamsListed, this, &MainWindow::onStreamsListed);
     connect(poller, &ServerPoller::serverInfo, this, [this](const ServerInfo &info) {
@@ -366,9 +385,16 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
             (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": "))
             + tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
     });
-
-    m_groupPoller = std::make_unique<GroupPollerThread>(settings, m_groupOptions);
-    connect(m_groupPoller->poller(), &GroupPoller::snapshot, this, &MainWindow::onGroupSnapshot);
+    connect(poller, &ServerPoller::groupSnapshot, this, &MainWindow::onGroupSnapshot);
+    connect(poller, &ServerPoller::pollFailed, this, &MainWindow::onPollFailed);
+    connect(poller, &ServerPoller::answered, this, [this](qint64 atMs) {
+        m_lastAnswerMs = atMs;
+        checkAnswering();
+    });
+    m_lastAnswerMs = QDateTime::currentMSecsSinceEpoch(); // the first poll is due now
+    m_notAnswering = false;
+    m_streamError->hide();
+    m_groupsPanel->showPollError({});
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
     m_browser->setRequests(m_actions.get(), settings.readOnly);
@@ -378,19 +404,28 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
 
     m_tail->start();
     m_poller->start();
-    m_groupPoller->start();
     m_connectButton->setText(tr("Disconnect"));
 }
 
+void MainWindow::stopWorkers() {
+    // The GUI never waits on the network: a worker inside a command to a server that does not
+    // answer (SIGSTOP) finishes in the background, and says nothing more to this window.
+    if (m_poller)
+        m_poller->stopInBackground();
+    if (m_tail)
+        m_tail->stopInBackground();
+    m_poller.reset();
+    m_tail.reset();
+}
+
 void MainWindow::disconnectFromServer() {
-    // Stopping is prompt: both threads leave their waits within one socket slice.
     m_groupsPanel->setActions(nullptr, m_settings.readOnly);
     m_flow->setRequests(nullptr);
     m_publish->setConnection(std::nullopt);
-    m_actions.reset();
-    m_groupPoller.reset();
-    m_poller.reset();
-    m_tail.reset();
+    m_actions.reset(); // does not wait either
+    stopWorkers();
+    m_lastAnswerMs = 0;
+    m_notAnswering = false;
     m_tailed.clear();
     m_listedOnce = false;
     m_connectButton->setText(tr("Connect"));
@@ -434,13 +469,12 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
             m_restoreSelection.clear();
         }
     }
-    if (m_groupPoller) {
-        QList<QByteArray> watched;
-        for (const StreamInfo &s : streams)
-            if (s.groups > 0)
-                watched.append(s.name);
-        m_groupPoller->poller()->setStreams(watched);
-    }
+    // The bound is said where it applies, for as long as it does.
+    m_streamError->setVisible(truncated);
+    m_streamError->setText(truncated ? tr("Only the first %1 matching streams are listed and "
+                                          "watched (their groups too).")
+                                           .arg(streams.size())
+                                     : QString());
     if (truncated)
         statusBar()->showMessage(tr("Only the first %1 streams are listed.").arg(streams.size()),
                                  10000);
@@ -448,6 +482,9 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
 
 void MainWindow::onTailState(TailState state, const QString &detail) {
     m_state = state;
+    m_tailDetail = detail;
+    if (m_notAnswering)
+        return; // checkAnswering() shows that, and restores this when the server is back
     QString colour;
     switch (state) {
     case TailState::Live:
@@ -475,6 +512,8 @@ void MainWindow::onTailState(TailState state, const QString &detail) {
 
 void MainWindow::onTailStats(const TailStats &stats) {
     m_charts->addTailStats(stats);
+    if (m_notAnswering)
+        return; // the rates would be old ones
     m_rateLabel->setText(tr("%1 events/s, %2 KiB/s, %3 events")
                              .arg(stats.entriesPerSecond, 0, 'f', 0)
                              .arg(stats.bytesPerSecond / 1024.0, 0, 'f', 1)
@@ -518,12 +557,54 @@ void MainWindow::setReadOnly(bool readOnly) {
 }
 
 void MainWindow::setHealthOptions(const HealthOptions &options) {
-    m_groupOptions.health = options;
-    if (m_groupPoller)
-        m_groupPoller->poller()->setHealthOptions(options);
+    m_pollOptions.health = options;
+    if (m_poller)
+        m_poller->poller()->setHealthOptions(options);
+}
+
+void MainWindow::onPollFailed(const Error &error, PollArea area) {
+    const QString message = error.message;
+    if (area == PollArea::Groups) {
+        m_groupsPanel->showPollError(message);
+    } else {
+        m_streamError->setText(tr("Stream list not current: %1").arg(message));
+        m_streamError->setToolTip(message);
+        m_streamError->show();
+    }
+    statusBar()->showMessage(tr("Poll failed: %1").arg(message), 15000);
+}
+
+void MainWindow::checkAnswering() {
+    if (!m_poller || m_lastAnswerMs == 0)
+        return;
+    // A poll is due every interval; about 2 s past a missed one, say so.
+    const qint64 late = QDateTime::currentMSecsSinceEpoch() - m_lastAnswerMs;
+    const bool notAnswering = late > m_pollOptions.intervalMs + 2000;
+    if (notAnswering) {
+        m_stateLabel->setText(QStringLiteral("<span style='color:#c62828'>&#9679;</span> %1")
+                                  .arg(tr("not answering for %1 s").arg(late / 1000)));
+        m_stateLabel->setToolTip(
+            tr("The server has not answered a poll since %1: every figure shown is from then.")
+                .arg(QDateTime::fromMSecsSinceEpoch(m_lastAnswerMs)
+                         .toString(QStringLiteral("HH:mm:ss"))));
+        m_rateLabel->setText(tr("- events/s, - KiB/s"));
+        m_streams->setStale(true);
+        if (!m_notAnswering)
+            statusBar()->showMessage(
+                tr("The server is not answering (no reply to a poll for %1 s).")
+                    .arg(late / 1000.0, 0, 'f', 1));
+    } else if (m_notAnswering) {
+        m_streams->setStale(false);
+        statusBar()->showMessage(tr("The server answers again."), 5000);
+    }
+    const bool was = m_notAnswering;
+    m_notAnswering = notAnswering;
+    if (was && !notAnswering)
+        onTailState(m_state, m_tailDetail);
 }
 
 void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
+    m_groupsPanel->showPollError({});
     m_groupsPanel->showSnapshot(snapshot);
     m_charts->addGroups(snapshot);
     FindingList all;
@@ -573,7 +654,6 @@ void MainWindow::refresh() {
     if (!m_tail)
         return;
     m_poller->poller()->pollNow();
-    m_groupPoller->poller()->pollNow();
     m_flow->refresh();
     m_charts->refresh();
     if (m_tabs->currentWidget() == m_browser && !m_browser->model()->stream().isEmpty())

@@ -89,6 +89,10 @@ public:
     QStringList selectedStreams() const;
     // F5: poll now and reload what is shown.
     void refresh();
+    // The server has not answered a poll for more than about 2 s past its time.
+    bool serverNotAnswering() const { return m_notAnswering; }
+    QLabel *rateLabel() const { return m_rateLabel; }
+    QLabel *streamErrorLabel() const { return m_streamError; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -104,6 +108,10 @@ private:
     void showError(const QString &message);
     void openExport(const ExportChoices &choices);
     void onGroupSnapshot(const GroupSnapshot &snapshot);
+    void onPollFailed(const Error &error, PollArea area);
+    // Called often: says so when the server has not answered a poll for a while.
+    void checkAnswering();
+    void stopWorkers();
     void reloadSavedConnections();
     void editSavedConnection();
     void showConnectionTag(const std::optional<SavedConnection> &saved);
@@ -123,6 +131,10 @@ private:
     QLabel *m_rateLabel = nullptr;
     QLabel *m_reconnectLabel = nullptr;
     QLabel *m_loadLabel = nullptr;
+    QLabel *m_streamError = nullptr; // above the stream list: why it is not current
+    qint64 m_lastAnswerMs = 0;       // the poller's last answered poll (0: none yet)
+    bool m_notAnswering = false;
+    QString m_tailDetail;
     QLabel *m_readOnlyLabel = nullptr;
     QAction *m_readOnlyAction = nullptr;
     QTabWidget *m_tabs = nullptr;
@@ -135,11 +147,10 @@ private:
     FindingsModel *m_findings = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QHash<QByteArray, Severity> m_lastSeverity;
-    GroupPoller::Options m_groupOptions;
+    ServerPoller::Options m_pollOptions;
 
     std::unique_ptr<TailController> m_tail;
     std::unique_ptr<PollerController> m_poller;
-    std::unique_ptr<GroupPollerThread> m_groupPoller;
     std::unique_ptr<GroupActions> m_actions;
     ConnectionSettings m_settings;
     QSettings *m_store = nullptr;

@@ -2,6 +2,8 @@
 
 #include "ValueFormat.h"
 
+#include <QDateTime>
+
 namespace streamscope {
 
 StreamListModel::StreamListModel(QObject *parent)
@@ -28,17 +30,28 @@ QVariant StreamListModel::data(const QModelIndex &index, int role) const {
         case LastIdColumn:
             return s.lastEntryId ? s.lastEntryId->toString() : QStringLiteral("-");
         case RateColumn:
+            if (m_stale || !m_rates.contains(s.name))
+                return QStringLiteral("-");
             return QString::number(m_rates.value(s.name), 'f', 1);
         }
     } else if (role == Qt::TextAlignmentRole) {
         if (index.column() == LengthColumn || index.column() == RateColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
     } else if (role == Qt::ToolTipRole) {
-        return tr("%1\n%2 entries, %3 consumer group(s)\nlast ID %4")
-            .arg(valueformat::displayText(s.name))
-            .arg(s.length)
-            .arg(s.groups)
-            .arg(s.lastGeneratedId.toString());
+        QString tip = tr("%1\n%2 entries, %3 consumer group(s)\nlast ID %4")
+                          .arg(valueformat::displayText(s.name))
+                          .arg(s.length)
+                          .arg(s.groups)
+                          .arg(s.lastGeneratedId.toString());
+        if (!s.detailsCurrent)
+            tip += s.detailsAtMs > 0
+                       ? tr("\n(last ID and groups as of %1: the stream changed since)")
+                             .arg(QDateTime::fromMSecsSinceEpoch(s.detailsAtMs)
+                                      .toString(QStringLiteral("HH:mm:ss")))
+                       : tr("\n(last ID and groups unknown)");
+        if (m_stale)
+            tip += tr("\nThe server is not answering: these figures are old.");
+        return tip;
     } else if (role == NameRole) {
         return s.name;
     }
@@ -66,13 +79,16 @@ QVariant StreamListModel::headerData(int section, Qt::Orientation orientation, i
 }
 
 void StreamListModel::setStreams(const StreamInfoList &streams, qint64 nowMs) {
+    m_stale = false;
     for (const StreamInfo &s : streams) {
-        const qint64 count = s.entriesAdded.value_or(s.length);
+        // entries-added counts what a capped stream adds; it is current only with the details.
+        const bool added = s.entriesAdded && s.detailsCurrent;
+        const qint64 count = added ? *s.entriesAdded : s.length;
         const auto previous = m_samples.constFind(s.name);
-        if (previous != m_samples.cend() && nowMs > previous->atMs)
+        if (previous != m_samples.cend() && nowMs > previous->atMs && previous->added == added)
             m_rates[s.name] = qMax(0.0, double(count - previous->count) * 1000.0
                                             / double(nowMs - previous->atMs));
-        m_samples[s.name] = {nowMs, count};
+        m_samples[s.name] = {nowMs, count, added};
     }
 
     // Same names in the same order (the common case): update in place.
@@ -88,6 +104,14 @@ void StreamListModel::setStreams(const StreamInfoList &streams, qint64 nowMs) {
     beginResetModel();
     m_streams = streams;
     endResetModel();
+}
+
+void StreamListModel::setStale(bool stale) {
+    if (stale == m_stale)
+        return;
+    m_stale = stale;
+    if (!m_streams.isEmpty())
+        Q_EMIT dataChanged(index(0, RateColumn), index(rowCount() - 1, RateColumn));
 }
 
 QList<QByteArray> StreamListModel::names() const {

@@ -25,12 +25,17 @@ public:
     void setStreams(const streamscope::StreamInfoList &streams, qint64 nowMs);
     QList<QByteArray> names() const;
     double rate(const QByteArray &name) const { return m_rates.value(name); }
+    // The server stopped answering: rates show "-", not the last value.
+    void setStale(bool stale);
+    bool isStale() const { return m_stale; }
 
 private:
     struct Sample {
         qint64 atMs = 0;
         qint64 count = 0;
+        bool added = false; // count is entries-added (else the length)
     };
+    bool m_stale = false;
     StreamInfoList m_streams;
     QHash<QByteArray, Sample> m_samples;
     QHash<QByteArray, double> m_rates;

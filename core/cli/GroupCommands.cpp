@@ -299,6 +299,8 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                         o.insert(QStringLiteral("entry_id"), f.entryId->toString());
                     if (f.count)
                         o.insert(QStringLiteral("count"), double(*f.count));
+                    if (f.atMost)
+                        o.insert(QStringLiteral("count_at_most"), double(*f.atMost));
                     if (f.idleMs)
                         o.insert(QStringLiteral("idle_ms"), double(*f.idleMs));
                     if (f.deliveries)

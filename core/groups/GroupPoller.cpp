@@ -16,10 +16,9 @@ GroupPoller::GroupPoller(ConnectionSettings settings, Options options)
 void GroupPoller::setStreams(const QList<QByteArray> &streams) {
     {
         QMutexLocker lock(&m_mutex);
-        const QList<QByteArray> watched = streams.mid(0, m_options.maxStreams);
-        if (watched == m_streams)
+        if (streams == m_streams)
             return; // the GUI hands the list over every poll: no extra poll for no change
-        m_streams = watched;
+        m_streams = streams;
     }
     pollNow();
 }
@@ -32,15 +31,34 @@ void GroupPoller::setHealthOptions(const HealthOptions &options) {
     pollNow();
 }
 
+FindingList GroupJudge::judge(const StreamInfo &stream, const GroupStatus &group,
+                              const PendingSample &pending, qint64 nowMs,
+                              const HealthOptions &health, int intervalMs) {
+    QList<Sample> &h = m_history[groupKey(stream.name, group.name)];
+    const qint64 window = qint64(health.windowSeconds) * 1000;
+    // Keep one sample at least the window old, and nothing older.
+    while (h.size() > 1 && nowMs - h.at(1).atMs >= window)
+        h.removeFirst();
+    // Judge progress only once the history spans the window; until then the one-snapshot
+    // rules apply.
+    QList<GroupStatus> earlier;
+    if (!h.isEmpty() && nowMs - h.first().atMs >= window - intervalMs / 2)
+        earlier.append(h.first().group);
+    FindingList findings = evaluateGroup(stream, group, earlier, pending, health);
+    h.append({nowMs, group});
+    return findings;
+}
+
+void GroupJudge::forgetAllBut(const QSet<QByteArray> &groupKeys) {
+    for (auto it = m_history.begin(); it != m_history.end();)
+        it = groupKeys.contains(it.key()) ? std::next(it) : m_history.erase(it);
+}
+
 void GroupPoller::run() {
     RedisConnection connection(m_settings);
     connection.setCancelFlag(&stopFlag());
     int version = 0;
-    struct Sample {
-        qint64 atMs;
-        GroupStatus group;
-    };
-    QHash<QByteArray, QList<Sample>> history;
+    GroupJudge judge;
     while (!stopFlag()) {
         if (!connection.isOpen()) {
             if (Error e = connection.open()) {
@@ -76,22 +94,10 @@ void GroupPoller::run() {
                 for (const GroupStatus &g : s.groups) {
                     const QByteArray key = groupKey(s.info.name, g.name);
                     live.insert(key);
-                    QList<Sample> &h = history[key];
-                    const qint64 window = qint64(health.windowSeconds) * 1000;
-                    // Keep one sample at least the window old, and nothing older.
-                    while (h.size() > 1 && now - h.at(1).atMs >= window)
-                        h.removeFirst();
-                    // Judge progress only once the history spans the window; until then the
-                    // one-snapshot rules apply.
-                    QList<GroupStatus> earlier;
-                    if (!h.isEmpty() && now - h.first().atMs >= window - m_options.intervalMs / 2)
-                        earlier.append(h.first().group);
-                    snap.findings.insert(
-                        key, evaluateGroup(s.info, g, earlier, pending->value(key), health));
-                    h.append({now, g});
+                    snap.findings.insert(key, judge.judge(s.info, g, pending->value(key), now,
+                                                          health, m_options.intervalMs));
                 }
-            for (auto it = history.begin(); it != history.end();)
-                it = live.contains(it.key()) ? std::next(it) : history.erase(it);
+            judge.forgetAllBut(live);
             Q_EMIT snapshot(snap);
         }
         if (!waitForNextPoll(m_options.intervalMs))

@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QMutex>
 #include <QObject>
+#include <QSet>
 #include <QWaitCondition>
 
 #include <atomic>
@@ -19,18 +20,40 @@ struct GroupSnapshot {
     StreamStatusList streams;
     QHash<QByteArray, FindingList> findings; // by groupKey(stream, group)
     qint64 atMs = 0;
+    // Streams where nothing happens are polled less often: every quietIntervalMs (0: every
+    // stream every time), and each stream's figures are as of its sampledAtMs.
+    int quietIntervalMs = 0;
+    int polledNow = 0;   // streams polled for this snapshot
+    int streamLimit = 0; // > 0: more streams match than this many, and only they are watched
+};
+
+// The health rules over a window of history, one group at a time (what GroupPoller and
+// ServerPoller share). Call judge() each time a group is sampled.
+class GroupJudge {
+public:
+    FindingList judge(const StreamInfo &stream, const GroupStatus &group,
+                      const PendingSample &pending, qint64 nowMs, const HealthOptions &health,
+                      int intervalMs);
+    void forgetAllBut(const QSet<QByteArray> &groupKeys);
+
+private:
+    struct Sample {
+        qint64 atMs;
+        GroupStatus group;
+    };
+    QHash<QByteArray, QList<Sample>> m_history;
 };
 
 // Polls consumer groups off the GUI thread, on its own connection, every intervalMs: pipelined
-// XINFO STREAM/GROUPS/CONSUMERS and XPENDING summaries for the watched streams, the pending
-// samples the rules need, and the rules themselves over a window of history.
+// XINFO STREAM/GROUPS/CONSUMERS and XPENDING summaries for every watched stream, the pending
+// samples the rules need, and the rules themselves over a window of history. The GUI does not
+// use it (its ServerPoller polls groups with the stream list, at less cost); tools do.
 class GroupPoller : public PollingWorker {
     Q_OBJECT
 public:
     struct Options {
         int intervalMs = 1000;
         HealthOptions health; // windowSeconds: history the rules judge (default 30 s)
-        int maxStreams = 100;
         Options() { health.windowSeconds = 30; }
     };
     GroupPoller(ConnectionSettings settings, Options options);

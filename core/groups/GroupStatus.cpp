@@ -1,8 +1,10 @@
 #include "GroupStatus.h"
 
+#include "Health.h"
 #include "ServerPoller.h"
 
 #include <QDateTime>
+#include <QSet>
 
 namespace streamscope {
 
@@ -79,46 +81,41 @@ int fetchServerVersion(RedisConnection &connection, QString *text, QString *mode
     return parsed.versionNumber();
 }
 
-Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
-                                           const QList<QByteArray> &streams, int serverVersion) {
-    const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+namespace {
 
-    QList<Command> first;
-    for (const QByteArray &s : streams) {
-        first.append({"XINFO", "STREAM", s});
-        first.append({"XINFO", "GROUPS", s});
-    }
-    auto replies = connection.pipeline(first);
-    if (!replies.ok())
-        return replies.error();
+// The server's error for a whole poll (the user lacks a right), or nothing: other errors
+// (the key went, or is not a stream) concern that stream only.
+Error refusal(const RedisReply &reply, const char *command, const QByteArray &stream) {
+    if (reply.errorCode() != "NOPERM")
+        return {};
+    return Error(Error::Kind::Server,
+                 QStringLiteral("%1 %2: %3")
+                     .arg(QLatin1String(command), QString::fromUtf8(stream), reply.errorMessage()));
+}
 
-    StreamStatusList out;
-    for (qsizetype i = 0; i < streams.size(); ++i) {
-        const RedisReply &info = replies.value()[size_t(2 * i)];
-        const RedisReply &groups = replies.value()[size_t(2 * i + 1)];
-        if (info.errorCode() == "NOPERM")
-            return Error(Error::Kind::Server,
-                         QStringLiteral("XINFO STREAM %1: %2")
-                             .arg(QString::fromUtf8(streams.at(i)), info.errorMessage()));
-        auto parsed = StreamInfo::fromReply(streams.at(i), info);
-        if (!parsed)
-            continue; // gone, or not a stream
-        StreamStatus status;
-        status.info = *parsed;
-        status.sampledAtMs = now;
-        if (groups.isArray())
-            for (const RedisReply &g : groups.elements())
-                status.groups.append(groupFrom(streams.at(i), g));
-        out.append(std::move(status));
-    }
-
-    // Second round trip: per group, its consumers, pending summary, first undelivered entry.
+// Second round trip: per group, its consumers, pending summary and (when it has undelivered
+// entries and the cache cannot tell) the first undelivered entry.
+Result<StreamStatusList> fetchGroupDetails(RedisConnection &connection, StreamStatusList out,
+                                           bool hasLagField, qint64 now, TimeLagCache *cache) {
     QList<Command> second;
-    for (const StreamStatus &s : out)
-        for (const GroupStatus &g : s.groups) {
+    QList<QPair<GroupStatus *, qint64>> asked; // group, stream length: first undelivered asked
+    for (StreamStatus &s : out)
+        for (GroupStatus &g : s.groups) {
             second.append({"XINFO", "CONSUMERS", s.info.name, g.name});
             second.append({"XPENDING", s.info.name, g.name});
+        }
+    for (StreamStatus &s : out)
+        for (GroupStatus &g : s.groups) {
+            const bool undelivered = g.hasUndelivered(s.info) || g.lag.value_or(0) > 0;
+            if (!undelivered)
+                continue;
+            if (cache) {
+                if (auto known = cache->lookup(s.info, g)) {
+                    g.timeLagMs = qMax<qint64>(0, now - qint64(known->ms));
+                    continue;
+                }
+            }
+            asked.append({&g, s.info.length});
             second.append({"XRANGE", s.info.name, g.lastDeliveredId.successor().toByteArray(), "+",
                            "COUNT", "1"});
         }
@@ -146,7 +143,10 @@ Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
         for (GroupStatus &g : s.groups) {
             const RedisReply &consumers = more.value()[r++];
             const RedisReply &summary = more.value()[r++];
-            const RedisReply &next = more.value()[r++];
+            if (Error e = refusal(consumers, "XINFO CONSUMERS", s.info.name))
+                return e;
+            if (Error e = refusal(summary, "XPENDING", s.info.name))
+                return e;
             if (consumers.isArray())
                 for (const RedisReply &c : consumers.elements()) {
                     ConsumerStatus cs;
@@ -159,10 +159,19 @@ Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
                 }
             if (summary.isArray() && summary.size() >= 2 && summary.at(1).isString())
                 g.oldestPendingId = StreamId::fromServer(summary.at(1).bytes());
-            if (next.isArray() && next.size() > 0 && next.at(0).isArray())
-                g.timeLagMs = qMax<qint64>(
-                    0, now - qint64(StreamId::fromServer(next.at(0).at(0).bytes()).ms));
         }
+    for (const auto &[g, streamLength] : asked) {
+        const RedisReply &next = more.value()[r++];
+        if (Error e = refusal(next, "XRANGE", g->stream))
+            return e;
+        std::optional<StreamId> first;
+        if (next.isArray() && next.size() > 0 && next.at(0).isArray())
+            first = StreamId::fromServer(next.at(0).at(0).bytes());
+        if (first)
+            g->timeLagMs = qMax<qint64>(0, now - qint64(first->ms));
+        if (cache && !next.isError())
+            cache->remember(*g, first, streamLength);
+    }
     for (const auto &[si, gi] : estimates) {
         const RedisReply &counted = more.value()[r++];
         GroupStatus &g = out[si].groups[gi];
@@ -176,6 +185,103 @@ Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
                                          "report no lag)");
     }
     return out;
+}
+
+} // namespace
+
+std::optional<StreamId> TimeLagCache::lookup(const StreamInfo &stream,
+                                             const GroupStatus &group) const {
+    const auto it = m_known.constFind(groupKey(group.stream, group.name));
+    if (it == m_known.cend() || it->lastDeliveredId != group.lastDeliveredId)
+        return std::nullopt;
+    if (!it->firstUndelivered)
+        return std::nullopt; // there was none then; there is one now
+    // Still the first undelivered entry unless it was trimmed or deleted since.
+    if (stream.firstEntryId && *it->firstUndelivered < *stream.firstEntryId)
+        return std::nullopt;
+    if (stream.maxDeletedEntryId && *stream.maxDeletedEntryId >= *it->firstUndelivered)
+        return std::nullopt;
+    if (!stream.maxDeletedEntryId && stream.length != it->streamLength)
+        return std::nullopt; // before 7.0 a deletion shows only as a shorter stream
+    return it->firstUndelivered;
+}
+
+void TimeLagCache::remember(const GroupStatus &group, std::optional<StreamId> firstUndelivered,
+                            qint64 streamLength) {
+    m_known.insert(groupKey(group.stream, group.name),
+                   {group.lastDeliveredId, firstUndelivered, streamLength});
+}
+
+void TimeLagCache::forgetAllBut(const QSet<QByteArray> &groupKeys) {
+    for (auto it = m_known.begin(); it != m_known.end();)
+        it = groupKeys.contains(it.key()) ? std::next(it) : m_known.erase(it);
+}
+
+Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
+                                           const QList<QByteArray> &streams, int serverVersion) {
+    const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+
+    QList<Command> first;
+    for (const QByteArray &s : streams) {
+        first.append({"XINFO", "STREAM", s});
+        first.append({"XINFO", "GROUPS", s});
+    }
+    auto replies = connection.pipeline(first);
+    if (!replies.ok())
+        return replies.error();
+
+    StreamStatusList out;
+    for (qsizetype i = 0; i < streams.size(); ++i) {
+        const RedisReply &info = replies.value()[size_t(2 * i)];
+        const RedisReply &groups = replies.value()[size_t(2 * i + 1)];
+        if (Error e = refusal(info, "XINFO STREAM", streams.at(i)))
+            return e;
+        if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i)))
+            return e;
+        auto parsed = StreamInfo::fromReply(streams.at(i), info);
+        if (!parsed)
+            continue; // gone, or not a stream
+        StreamStatus status;
+        status.info = *parsed;
+        status.sampledAtMs = now;
+        if (groups.isArray())
+            for (const RedisReply &g : groups.elements())
+                status.groups.append(groupFrom(streams.at(i), g));
+        out.append(std::move(status));
+    }
+    return fetchGroupDetails(connection, std::move(out), hasLagField, now, nullptr);
+}
+
+Result<StreamStatusList> fetchGroupStatus(RedisConnection &connection,
+                                          const StreamInfoList &streams, int serverVersion,
+                                          TimeLagCache *cache) {
+    const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<Command> first;
+    for (const StreamInfo &s : streams)
+        first.append({"XINFO", "GROUPS", s.name});
+    if (first.isEmpty())
+        return StreamStatusList();
+    auto replies = connection.pipeline(first);
+    if (!replies.ok())
+        return replies.error();
+    StreamStatusList out;
+    for (qsizetype i = 0; i < streams.size(); ++i) {
+        const RedisReply &groups = replies.value()[size_t(i)];
+        if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i).name))
+            return e;
+        if (!groups.isArray())
+            continue; // gone, or not a stream
+        StreamStatus status;
+        status.info = streams.at(i);
+        status.sampledAtMs = now;
+        for (const RedisReply &g : groups.elements())
+            status.groups.append(groupFrom(status.info.name, g));
+        status.info.groups = status.groups.size();
+        out.append(std::move(status));
+    }
+    return fetchGroupDetails(connection, std::move(out), hasLagField, now, cache);
 }
 
 Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteArray &stream,

@@ -3,7 +3,9 @@
 #include "RedisConnection.h"
 #include "StreamInfo.h"
 
+#include <QHash>
 #include <QMetaType>
+#include <QSet>
 
 #include <optional>
 
@@ -61,12 +63,40 @@ struct PendingEntry {
 };
 using PendingEntryList = QList<PendingEntry>;
 
+// The time lag of a group needs the ID of the first entry after its last-delivered-id, and only
+// XRANGE ... COUNT 1 gives it: with the entry whole, whatever its size. So it is remembered
+// per group: it stays the answer while the last-delivered-id stays, until that entry is
+// trimmed or deleted (seen from the stream's first entry, max-deleted-entry-id or length).
+class TimeLagCache {
+public:
+    std::optional<StreamId> lookup(const StreamInfo &stream, const GroupStatus &group) const;
+    void remember(const GroupStatus &group, std::optional<StreamId> firstUndelivered,
+                  qint64 streamLength = -1);
+    void forgetAllBut(const QSet<QByteArray> &groupKeys);
+
+private:
+    struct Known {
+        StreamId lastDeliveredId;
+        std::optional<StreamId> firstUndelivered;
+        qint64 streamLength = -1;
+    };
+    QHash<QByteArray, Known> m_known;
+};
+
 // XINFO STREAM + XINFO GROUPS for each stream, then XINFO CONSUMERS, the XPENDING summary and
 // the first undelivered entry for each group: two pipelined round trips in all, never FULL.
 // Streams that do not exist are left out. serverVersion (70015 for 7.0.15) decides what to
 // expect; before 7.0 the lag is estimated with a bounded XRANGE count.
 Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
                                            const QList<QByteArray> &streams, int serverVersion);
+
+// Like fetchStreamStatus, for streams the caller has described already: XINFO GROUPS (never
+// XINFO STREAM, which returns the first and last entries whole), then the group details; the
+// first undelivered entry of a group only when the cache cannot tell. A NOPERM reply fails the
+// whole poll with the server's message.
+Result<StreamStatusList> fetchGroupStatus(RedisConnection &connection,
+                                          const StreamInfoList &streams, int serverVersion,
+                                          TimeLagCache *cache);
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
 Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteArray &stream,

@@ -248,6 +248,7 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
     // trimmed-unread: exact with entries-read (7.0+); without it, from entries-added.
     {
         qint64 lost = 0;
+        qint64 atMost = 0; // when lost is unknown: the tightest bound the figures allow
         bool trimmed = false;
         if (stream.firstEntryId && g.lastDeliveredId < *stream.firstEntryId
             && stream.lastGeneratedId > g.lastDeliveredId) {
@@ -255,26 +256,37 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                 lost = *stream.entriesAdded - *g.entriesRead - stream.length;
                 trimmed = lost > 0;
             } else if (stream.entriesAdded) {
-                // entries-read unknown: entries were lost only if some were ever removed; how
-                // many, we know when the group had read nothing at all.
+                // entries-read unknown (a group created at $ on 7.0): entries were lost only if
+                // some were ever removed; how many, we know when the group had read nothing at
+                // all. Otherwise at most those removed minus those the group was surely
+                // delivered: its pending entries (all before the first entry, as is its
+                // last-delivered-id, so all among the removed).
                 const qint64 removed = *stream.entriesAdded - stream.length;
                 trimmed = removed > 0;
                 if (g.lastDeliveredId.isZero())
                     lost = removed;
+                else
+                    atMost = removed - g.pending;
+                trimmed = trimmed && (lost > 0 || atMost > 0);
             }
         }
         const bool deletedAhead =
             stream.maxDeletedEntryId && *stream.maxDeletedEntryId > g.lastDeliveredId;
         if (trimmed || deletedAhead) {
-            Finding &f =
-                add(QStringLiteral("trimmed-unread"), Severity::Critical,
-                    QStringLiteral("%1 had not been delivered %2 entries that were "
-                                   "trimmed or deleted: they were never processed. "
-                                   "Trim with a limit the slowest group can keep up "
-                                   "with, or replay them from their source.")
-                        .arg(where, lost > 0 ? QString::number(lost) : QStringLiteral("some")));
+            Finding &f = add(
+                QStringLiteral("trimmed-unread"), Severity::Critical,
+                QStringLiteral("%1 had not been delivered %2 entries that were "
+                               "trimmed or deleted: they were never processed. "
+                               "Trim with a limit the slowest group can keep up "
+                               "with, or replay them from their source.")
+                    .arg(where, lost > 0     ? QString::number(lost)
+                                : atMost > 0 ? QStringLiteral("at most %1")
+                                                   .arg(QLocale(QLocale::English).toString(atMost))
+                                             : QStringLiteral("some")));
             if (lost > 0)
                 f.count = lost;
+            else if (atMost > 0)
+                f.atMost = atMost;
         }
     }
 

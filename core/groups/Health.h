@@ -29,6 +29,7 @@ struct Finding {
     QByteArray consumer;
     std::optional<StreamId> entryId;
     std::optional<qint64> count;
+    std::optional<qint64> atMost; // when the count is unknown: the bound the server allows
     std::optional<qint64> idleMs;
     std::optional<qint64> deliveries;
     QString message;

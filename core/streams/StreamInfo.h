@@ -23,6 +23,11 @@ struct StreamInfo {
     std::optional<StreamId> maxDeletedEntryId;    // 7.0+
     std::optional<qint64> entriesAdded;           // 7.0+
     std::optional<StreamId> recordedFirstEntryId; // 7.0+
+    // Set by pollers that read the length more often than the rest (XINFO STREAM returns the
+    // first and last entries whole): false when the stream changed since the other figures
+    // were read, which then are as of detailsAtMs (ms since the epoch).
+    bool detailsCurrent = true;
+    qint64 detailsAtMs = 0;
 
     // nullopt when the reply is not an XINFO STREAM reply.
     static std::optional<StreamInfo> fromReply(const QByteArray &name, const RedisReply &reply);

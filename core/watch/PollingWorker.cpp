@@ -20,6 +20,7 @@ bool PollingWorker::waitForNextPoll(int ms) {
     QMutexLocker lock(&m_mutex);
     if (!m_stop && !m_pollNow)
         m_wake.wait(&m_mutex, QDeadlineTimer(ms));
+    m_requested = m_pollNow;
     m_pollNow = false;
     return !m_stop;
 }

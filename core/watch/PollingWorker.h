@@ -22,6 +22,8 @@ Q_SIGNALS:
 protected:
     // Waits up to ms; false when asked to stop.
     bool waitForNextPoll(int ms);
+    // The last wait ended because the owner asked for a poll now (F5).
+    bool pollWasRequested() const { return m_requested; }
     const std::atomic<bool> &stopFlag() const { return m_stop; }
 
     QMutex m_mutex; // also guards what subclasses share with other threads
@@ -29,6 +31,7 @@ protected:
 private:
     QWaitCondition m_wake;
     bool m_pollNow = false;
+    bool m_requested = false; // worker thread only
     std::atomic<bool> m_stop{false};
 };
 

@@ -2,10 +2,49 @@
 
 #include "RedisConnection.h"
 
+#include <QDateTime>
+#include <QSet>
 #include <QThread>
 #include <QVersionNumber>
 
 namespace streamscope {
+
+namespace {
+
+// Bytes of the strings in a reply: what the server sent, near enough.
+qint64 replyBytes(const RedisReply &reply) {
+    if (!reply.isArray())
+        return reply.bytes().size();
+    qint64 n = 0;
+    for (const RedisReply &e : reply.elements())
+        n += replyBytes(e);
+    return n;
+}
+
+// Did anything a user would call activity happen to the groups between two polls?
+bool groupsChanged(const QList<GroupStatus> &before, const QList<GroupStatus> &now) {
+    if (before.size() != now.size())
+        return true;
+    for (qsizetype i = 0; i < now.size(); ++i) {
+        const GroupStatus &a = before.at(i);
+        const GroupStatus &b = now.at(i);
+        if (a.name != b.name || a.lastDeliveredId != b.lastDeliveredId || a.pending != b.pending
+            || a.consumers != b.consumers || a.lag != b.lag || a.entriesRead != b.entriesRead
+            || a.oldestPendingId != b.oldestPendingId)
+            return true;
+    }
+    return false;
+}
+
+Error refused(const RedisReply &reply, const char *command, const QByteArray &key) {
+    if (!reply.isError() || reply.errorCode() != "NOPERM")
+        return {};
+    return Error(Error::Kind::Server,
+                 QStringLiteral("%1 %2: %3")
+                     .arg(QLatin1String(command), QString::fromUtf8(key), reply.errorMessage()));
+}
+
+} // namespace
 
 int ServerInfo::versionNumber() const {
     const QVersionNumber v = QVersionNumber::fromString(version);
@@ -28,40 +67,262 @@ ServerPoller::ServerPoller(ConnectionSettings settings, Options options)
     : m_settings(std::move(settings))
     , m_options(std::move(options)) {
     qRegisterMetaType<ServerInfo>();
+    qRegisterMetaType<PollArea>();
+    qRegisterMetaType<GroupSnapshot>();
     m_settings.clientName = QStringLiteral("streamscope-poll");
+}
+
+void ServerPoller::setHealthOptions(const HealthOptions &options) {
+    {
+        QMutexLocker lock(&m_mutex);
+        m_options.health = options;
+    }
+    pollNow();
 }
 
 void ServerPoller::run() {
     RedisConnection connection(m_settings);
     connection.setCancelFlag(&stopFlag());
     bool infoSent = false;
+    int version = 0;
+    qint64 listedAtMs = 0;
+    qint64 measuredAtMs = 0; // lengths
+    bool truncated = false;
+    bool forced = true;
     while (!stopFlag()) {
         if (!connection.isOpen()) {
             infoSent = false;
             if (Error e = connection.open()) {
                 if (!stopFlag())
-                    Q_EMIT pollFailed(e);
-                if (!waitForNextPoll(m_options.intervalMs))
+                    Q_EMIT pollFailed(e, PollArea::Streams);
+                if (!waitForNextPoll(qMax(m_options.intervalMs, 1000)))
                     break;
                 continue;
             }
+            forced = true; // what changed while we were away is not known
         }
         if (!infoSent) {
             auto info = connection.command({"INFO", "server"});
             if (info.ok() && !info->isError()) {
-                Q_EMIT serverInfo(ServerInfo::fromInfo(info->bytes()));
+                const ServerInfo parsed = ServerInfo::fromInfo(info->bytes());
+                version = parsed.versionNumber();
+                Q_EMIT serverInfo(parsed);
                 infoSent = true;
             }
         }
-        auto listing = listStreams(connection, m_options.pattern, m_options.maxStreams);
-        if (listing.ok())
-            Q_EMIT streamsListed(listing->streams, listing->truncated);
-        else if (!stopFlag())
-            Q_EMIT pollFailed(listing.error());
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const bool list = forced || now - listedAtMs >= m_options.listIntervalMs;
+        const bool lengths = list || now - measuredAtMs >= m_options.lengthIntervalMs;
+        bool answered = true;
+        bool sent = lengths;
+        if (lengths) {
+            const Error e = pollStreams(connection, now, list, &truncated);
+            // A refusal (NOPERM) is an answer: asking again at once would not change it.
+            answered = !e || e.kind == Error::Kind::Server;
+            if (e && !stopFlag())
+                Q_EMIT pollFailed(e, PollArea::Streams);
+            if (answered) {
+                listedAtMs = list ? now : listedAtMs;
+                measuredAtMs = now;
+            }
+        }
+        if (answered) {
+            GroupSnapshot snap;
+            bool groupsSent = false;
+            if (Error e = pollGroups(connection, now, version, forced, &snap, &groupsSent)) {
+                answered = e.kind == Error::Kind::Server;
+                if (!stopFlag())
+                    Q_EMIT pollFailed(e, PollArea::Groups);
+            } else {
+                Q_EMIT groupSnapshot(snap); // every tick: the charts sample once a second
+            }
+            sent = sent || groupsSent;
+        }
+        if (answered && !sent) { // nothing else asked this tick: is the server there?
+            auto pong = connection.command({"PING"});
+            answered = pong.ok();
+            if (!pong.ok() && !stopFlag())
+                Q_EMIT pollFailed(pong.error(), PollArea::Streams);
+        }
+        if (answered && !stopFlag())
+            Q_EMIT this->answered(now);
         if (!waitForNextPoll(m_options.intervalMs))
             break;
+        forced = pollWasRequested();
     }
     Q_EMIT finished();
+}
+
+Error ServerPoller::pollStreams(RedisConnection &connection, qint64 now, bool list,
+                                bool *truncated) {
+    if (list) {
+        auto names =
+            scanStreamNames(connection, m_options.pattern, m_options.maxStreams, 10000, truncated);
+        if (!names.ok())
+            return names.error();
+        m_names = names.value();
+        m_truncated = *truncated;
+        const QSet<QByteArray> listed(m_names.cbegin(), m_names.cend());
+        for (auto it = m_watched.begin(); it != m_watched.end();)
+            it = listed.contains(it.key()) ? std::next(it) : m_watched.erase(it);
+    }
+
+    // Lengths: one small integer each.
+    QList<Command> lengths;
+    for (const QByteArray &name : m_names)
+        lengths.append({"XLEN", name});
+    if (!lengths.isEmpty()) {
+        auto replies = connection.pipeline(lengths);
+        if (!replies.ok())
+            return replies.error();
+        for (qsizetype i = 0; i < m_names.size(); ++i) {
+            const RedisReply &reply = replies.value()[size_t(i)];
+            if (Error e = refused(reply, "XLEN", m_names.at(i)))
+                return e;
+            Watched &w = m_watched[m_names.at(i)];
+            w.info.name = m_names.at(i);
+            qint64 length = 0;
+            if (!reply.toInteger(&length))
+                continue;
+            if (w.described && length != w.info.length) {
+                w.stale = true;
+                w.activeUntilMs = now + m_options.activeHoldMs;
+            }
+            w.info.length = length;
+        }
+    }
+
+    // Details only where something changed; a big reply (large first or last entry) at most
+    // every bigInfoIntervalMs.
+    QList<QByteArray> describe;
+    for (const QByteArray &name : m_names) {
+        const Watched &w = m_watched[name];
+        if (w.stale && (!w.big || now - w.describedAtMs >= m_options.bigInfoIntervalMs))
+            describe.append(name);
+    }
+    Error refusal;
+    QSet<QByteArray> gone;
+    constexpr qsizetype chunk = 200;
+    for (qsizetype start = 0; start < describe.size(); start += chunk) {
+        QList<Command> commands;
+        const QList<QByteArray> part = describe.mid(start, chunk);
+        for (const QByteArray &name : part)
+            commands.append({"XINFO", "STREAM", name});
+        auto replies = connection.pipeline(commands);
+        if (!replies.ok())
+            return replies.error();
+        for (qsizetype i = 0; i < part.size(); ++i) {
+            const RedisReply &reply = replies.value()[size_t(i)];
+            if (Error e = refused(reply, "XINFO STREAM", part.at(i))) {
+                refusal = e; // the list still shows names and lengths
+                continue;
+            }
+            auto info = StreamInfo::fromReply(part.at(i), reply);
+            if (!info) {
+                gone.insert(part.at(i));
+                continue;
+            }
+            Watched &w = m_watched[part.at(i)];
+            w.info = *info;
+            w.described = true;
+            w.stale = false;
+            w.describedAtMs = now;
+            w.big = replyBytes(reply) > m_options.bigInfoBytes;
+        }
+    }
+    if (!gone.isEmpty()) {
+        m_names.removeIf([&](const QByteArray &name) { return gone.contains(name); });
+        for (const QByteArray &name : gone)
+            m_watched.remove(name);
+    }
+
+    StreamInfoList streams;
+    for (const QByteArray &name : m_names) {
+        const Watched &w = m_watched[name];
+        StreamInfo info = w.info;
+        info.detailsCurrent = w.described && !w.stale;
+        info.detailsAtMs = w.describedAtMs;
+        streams.append(info);
+    }
+    Q_EMIT streamsListed(streams, *truncated);
+    return refusal;
+}
+
+Error ServerPoller::pollGroups(RedisConnection &connection, qint64 now, int version, bool forced,
+                               GroupSnapshot *snap, bool *sent) {
+    HealthOptions health;
+    {
+        QMutexLocker lock(&m_mutex);
+        health = m_options.health;
+    }
+    StreamInfoList due;
+    for (const QByteArray &name : m_names) {
+        const Watched &w = m_watched[name];
+        if (forced || now < w.activeUntilMs || now >= w.groupsDueMs)
+            due.append(w.info);
+    }
+    *sent = !due.isEmpty();
+    auto status = fetchGroupStatus(connection, due, version, &m_timeLags);
+    if (!status.ok())
+        return status.error();
+    auto pending = fetchPendingSamples(connection, status.value(), health);
+    if (!pending.ok())
+        return pending.error();
+
+    for (const StreamStatus &s : status.value()) {
+        Watched &w = m_watched[s.info.name];
+        if (!w.status || groupsChanged(w.status->groups, s.groups))
+            w.activeUntilMs = now + m_options.activeHoldMs;
+        // Spread the quiet polls: a stream seen for the first time is next due somewhere in
+        // the quiet interval, so that 1,000 streams do not all come due in the same tick.
+        qint64 dueAt =
+            now
+            + (w.status
+                   ? m_options.quietIntervalMs
+                   : 1 + qint64(qHash(s.info.name) % uint(qMax(1, m_options.quietIntervalMs))));
+        for (const GroupStatus &g : s.groups) {
+            // What the groups say about the stream: added or delivered past what we know.
+            if (g.entriesRead && g.lag && w.info.entriesAdded
+                && *g.entriesRead + *g.lag != *w.info.entriesAdded)
+                w.stale = true;
+            if (w.described && g.lastDeliveredId > w.info.lastGeneratedId)
+                w.stale = true;
+            // A consumer with pending entries that will cross the idle threshold before the
+            // next quiet poll: poll then, so a dead consumer is reported in time.
+            for (const ConsumerStatus &c : g.consumerList)
+                if (c.pending > 0 && c.quietMs() < health.idleThresholdMs)
+                    dueAt = qMin(dueAt, now + health.idleThresholdMs - c.quietMs() + 100);
+            m_findings.insert(groupKey(s.info.name, g.name),
+                              m_judge.judge(s.info, g,
+                                            pending->value(groupKey(s.info.name, g.name)), now,
+                                            health, m_options.intervalMs));
+        }
+        w.info.groups = s.groups.size();
+        w.groupsDueMs = dueAt;
+        w.status = s;
+    }
+
+    snap->atMs = now;
+    snap->quietIntervalMs = m_options.quietIntervalMs;
+    snap->polledNow = int(status->size());
+    snap->streamLimit = m_truncated ? m_options.maxStreams : 0;
+    QSet<QByteArray> live;
+    for (const QByteArray &name : m_names) {
+        const Watched &w = m_watched[name];
+        if (!w.status || w.status->groups.isEmpty())
+            continue;
+        snap->streams.append(*w.status);
+        for (const GroupStatus &g : w.status->groups) {
+            const QByteArray key = groupKey(name, g.name);
+            live.insert(key);
+            snap->findings.insert(key, m_findings.value(key));
+        }
+    }
+    for (auto it = m_findings.begin(); it != m_findings.end();)
+        it = live.contains(it.key()) ? std::next(it) : m_findings.erase(it);
+    m_judge.forgetAllBut(live);
+    m_timeLags.forgetAllBut(live);
+    return {};
 }
 
 } // namespace streamscope

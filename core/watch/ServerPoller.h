@@ -2,6 +2,7 @@
 
 #include "ConnectionSettings.h"
 #include "Error.h"
+#include "GroupPoller.h"
 #include "PollingWorker.h"
 #include "StreamInfo.h"
 #include "WorkerThread.h"
@@ -23,28 +24,75 @@ struct ServerInfo {
     static ServerInfo fromInfo(const QByteArray &infoServerSection);
 };
 
-// Polls the server off the GUI thread, on its own connection: the stream list (SCAN ... TYPE
-// stream, bounded, then pipelined XINFO STREAM) and INFO server. Never KEYS, never FULL.
+// Which view a poll failure affects.
+enum class PollArea { Streams, Groups };
+
+// The one place per connection that decides what to poll, off the GUI thread on its own
+// connection; each fact is fetched once per interval and shared by the views:
+// - the stream list: SCAN ... TYPE stream (bounded) every listIntervalMs, never KEYS;
+// - lengths: pipelined XLEN of every listed stream every lengthIntervalMs (a PING on a tick
+//   where nothing else is sent: the server's answer is what tells it is alive);
+// - details (last ID, entries-added, first entry): XINFO STREAM, which returns the first and
+//   last entries whole, only when a stream is new or changed (length, or what its groups say),
+//   and for a stream whose reply is big at most every bigInfoIntervalMs. At rest: never;
+// - consumer groups of every stream (no cap): XINFO GROUPS, CONSUMERS, XPENDING summaries
+//   (fetchGroupStatus). Streams where something changed are polled every intervalMs, quiet
+//   ones every quietIntervalMs, sooner when a consumer with pending entries will cross the
+//   idle threshold: a dead consumer is reported within the threshold plus a poll.
+// Every failure is reported (pollFailed) with the server's message and the view it affects.
 class ServerPoller : public PollingWorker {
     Q_OBJECT
 public:
     struct Options {
-        int intervalMs = 2000;
+        int intervalMs = 1000;       // a tick: active streams' groups, and "is it alive"
+        int lengthIntervalMs = 2000; // XLEN of every stream
+        int listIntervalMs = 5000;
+        int quietIntervalMs = 8000;
+        int activeHoldMs = 5000; // a stream stays "active" this long after a change
+        int bigInfoBytes = 64 * 1024;
+        int bigInfoIntervalMs = 30000;
         QByteArray pattern = "*";
         int maxStreams = 1000;
+        HealthOptions health; // windowSeconds: history the rules judge (default 30 s)
+        Options() { health.windowSeconds = 30; }
     };
     ServerPoller(ConnectionSettings settings, Options options);
 
+    void setHealthOptions(const HealthOptions &options); // thread-safe
     Q_SLOT void run();
 
 Q_SIGNALS:
     void serverInfo(const streamscope::ServerInfo &info);
     void streamsListed(const streamscope::StreamInfoList &streams, bool truncated);
-    void pollFailed(const streamscope::Error &error);
+    void groupSnapshot(const streamscope::GroupSnapshot &snapshot);
+    void pollFailed(const streamscope::Error &error, streamscope::PollArea area);
+    // The server answered a whole poll at atMs (the GUI's "is it alive" clock).
+    void answered(qint64 atMs);
 
 private:
+    struct Watched {
+        StreamInfo info;
+        bool described = false; // info holds XINFO STREAM figures
+        bool stale = true;      // XINFO STREAM wanted
+        qint64 describedAtMs = 0;
+        bool big = false; // its XINFO STREAM reply is big (large first or last entry)
+        qint64 activeUntilMs = 0;
+        qint64 groupsDueMs = 0; // next group poll
+        std::optional<StreamStatus> status;
+    };
+    Error pollStreams(RedisConnection &connection, qint64 now, bool list, bool *truncated);
+    // *sent: whether any command was sent.
+    Error pollGroups(RedisConnection &connection, qint64 now, int version, bool forced,
+                     GroupSnapshot *snap, bool *sent);
+
     ConnectionSettings m_settings;
     Options m_options;
+    QList<QByteArray> m_names;
+    bool m_truncated = false; // more streams match than maxStreams
+    QHash<QByteArray, Watched> m_watched;
+    TimeLagCache m_timeLags;
+    GroupJudge m_judge;
+    QHash<QByteArray, FindingList> m_findings;
 };
 
 // The poller on its own thread, "streamscope-poll".
@@ -59,3 +107,4 @@ public:
 } // namespace streamscope
 
 Q_DECLARE_METATYPE(streamscope::ServerInfo)
+Q_DECLARE_METATYPE(streamscope::PollArea)

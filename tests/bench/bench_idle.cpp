@@ -1,0 +1,272 @@
+// What watching costs the server at rest: an offscreen MainWindow connected to a private
+// redis-server where nothing happens, measured over SECONDS (default 20) after a warm-up.
+// Server CPU from /proc/PID/stat (utime + stime) and INFO cpu, bytes sent from INFO stats
+// total_net_output_bytes, and the commands per second by name (INFO commandstats).
+//   1. 1,000 small streams with a group each (targets: <= 0.3 % of a core, <= 100 KB/s)
+//   2. one stream whose first and last entries are 16 MB, then one with 100-byte entries
+//      (target: the first costs within 10 % of the second)
+// Each figure is printed beside today's for the same setup ("before (main 094a966)").
+// Usage: bench_idle [SECONDS] (default 20)
+#include "BenchSupport.h"
+#include "LocalRedisServer.h"
+#include "MainWindow.h"
+#include "RedisConnection.h"
+#include "ServerPoller.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
+#include <QVersionNumber>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+using namespace streamscope;
+
+namespace {
+
+// The figures of the same setup on main at 094a966, measured with this bench (10 s windows).
+struct Before {
+    const char *setup;
+    double cpuPercent;
+    double kbPerSecond;
+};
+constexpr Before beforeFigures[] = {
+    {"1000 streams, a group each", 0.60, 614.1},
+    {"16 MB first/last entries", 6.21, 65742.9},
+    {"100-byte entries", 0.10, 1.9},
+};
+
+void runFor(int ms) {
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+// utime + stime of a process, in seconds.
+double processCpuSeconds(qint64 pid) {
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray text = stat.readAll();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    if (f.size() < 13)
+        return -1;
+    const double ticks = double(f.at(11).toLongLong() + f.at(12).toLongLong());
+    return ticks / double(sysconf(_SC_CLK_TCK));
+}
+
+QHash<QByteArray, QByteArray> infoFields(RedisConnection &c, const QByteArray &section) {
+    QHash<QByteArray, QByteArray> out;
+    auto info = c.command({"INFO", section});
+    if (!info.ok() || info->isError())
+        return out;
+    for (const QByteArray &line : info->bytes().split('\n')) {
+        const int colon = line.indexOf(':');
+        if (colon > 0)
+            out.insert(line.left(colon), line.mid(colon + 1).trimmed());
+    }
+    return out;
+}
+
+// calls per command name, from INFO commandstats ("cmdstat_xlen:calls=3,...").
+QHash<QByteArray, qint64> commandCalls(RedisConnection &c) {
+    QHash<QByteArray, qint64> out;
+    const auto fields = infoFields(c, "commandstats");
+    for (auto it = fields.cbegin(); it != fields.cend(); ++it) {
+        const QByteArray calls = it.value().split(',').first();
+        out.insert(it.key().mid(8), calls.mid(6).toLongLong());
+    }
+    return out;
+}
+
+struct Figures {
+    double cpuPercent = 0;     // /proc
+    double infoCpuPercent = 0; // INFO cpu
+    double kbPerSecond = 0;
+    double clientCpuPercent = 0; // this process: the window (or the poller)
+    QString commands;            // "xlen 1000/s, ..."
+};
+
+// What is measured: the whole window, or only its poller (stream list, lengths, groups: the
+// GUI's cost without the live tail's).
+enum class Watcher { Window, PollerOnly };
+
+// Connects an offscreen MainWindow (or only its poller) to server, lets it settle for warmUpMs,
+// then measures.
+Figures measure(LocalRedisServer &server, int seconds, Watcher watcher = Watcher::Window,
+                int warmUpMs = 6000) {
+    RedisConnection probe(server.settings());
+    if (Error e = probe.open()) {
+        std::fprintf(stderr, "probe connection: %s\n", qPrintable(e.message));
+        return {};
+    }
+    std::unique_ptr<MainWindow> window;
+    std::unique_ptr<PollerController> poller;
+    if (watcher == Watcher::Window) {
+        window = std::make_unique<MainWindow>();
+        window->connectTo(server.settings());
+    } else {
+        poller = std::make_unique<PollerController>(server.settings(), ServerPoller::Options());
+        poller->start();
+    }
+    runFor(warmUpMs);
+
+    auto cpuInfo = [&] {
+        const auto f = infoFields(probe, "cpu");
+        return f.value("used_cpu_sys").toDouble() + f.value("used_cpu_user").toDouble();
+    };
+    auto outBytes = [&] {
+        return infoFields(probe, "stats").value("total_net_output_bytes").toLongLong();
+    };
+    const double cpu0 = processCpuSeconds(server.processId());
+    const double self0 = processCpuSeconds(QCoreApplication::applicationPid());
+    const double info0 = cpuInfo();
+    const qint64 out0 = outBytes();
+    const auto calls0 = commandCalls(probe);
+    QElapsedTimer clock;
+    clock.start();
+    runFor(seconds * 1000);
+    const double elapsed = double(clock.elapsed()) / 1000.0;
+    const double cpu1 = processCpuSeconds(server.processId());
+    const double self1 = processCpuSeconds(QCoreApplication::applicationPid());
+    const double info1 = cpuInfo();
+    const qint64 out1 = outBytes();
+    const auto calls1 = commandCalls(probe);
+
+    Figures f;
+    f.cpuPercent = (cpu1 - cpu0) * 100.0 / elapsed;
+    f.clientCpuPercent = (self1 - self0) * 100.0 / elapsed;
+    f.infoCpuPercent = (info1 - info0) * 100.0 / elapsed;
+    f.kbPerSecond = double(out1 - out0) / 1000.0 / elapsed;
+    QList<QPair<double, QByteArray>> rates;
+    for (auto it = calls1.cbegin(); it != calls1.cend(); ++it) {
+        const double perSecond = double(it.value() - calls0.value(it.key())) / elapsed;
+        if (perSecond >= 0.05 && it.key() != "info")
+            rates.append({perSecond, it.key()});
+    }
+    std::sort(rates.begin(), rates.end(), [](const auto &a, const auto &b) { return a > b; });
+    QStringList parts;
+    for (const auto &[perSecond, name] : rates)
+        parts << QStringLiteral("%1 %2/s").arg(QString::fromUtf8(name)).arg(perSecond, 0, 'f', 1);
+    f.commands = parts.join(QStringLiteral(", "));
+    return f;
+}
+
+void print(const Before &before, const Figures &now, const Figures &poller) {
+    std::printf("%s\n", before.setup);
+    std::printf("  before (main 094a966): server CPU %.2f %% of a core, %.1f KB/s sent\n",
+                before.cpuPercent, before.kbPerSecond);
+    std::printf("  now:                   server CPU %.2f %% of a core (INFO cpu %.2f %%), "
+                "%.1f KB/s sent\n",
+                now.cpuPercent, now.infoCpuPercent, now.kbPerSecond);
+    std::printf("    commands: %s\n", qPrintable(now.commands));
+    std::printf("    (the window's own process: %.1f %% of a core)\n", now.clientCpuPercent);
+    std::printf("  its poller alone (no live tail): server CPU %.2f %% of a core (INFO cpu %.2f "
+                "%%), %.1f KB/s sent\n",
+                poller.cpuPercent, poller.infoCpuPercent, poller.kbPerSecond);
+    std::printf("    commands: %s\n", qPrintable(poller.commands));
+    std::fflush(stdout);
+}
+
+bool load(RedisConnection &c, const QList<Command> &commands) {
+    for (qsizetype i = 0; i < commands.size(); i += 2000) {
+        auto replies = c.pipeline(commands.mid(i, 2000), 120000);
+        if (!replies.ok()) {
+            std::fprintf(stderr, "load: %s\n", qPrintable(replies.error().message));
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    const int seconds = argc > 1 ? std::max(1, atoi(argv[1])) : 20;
+    bool ok = true;
+
+    {
+        LocalRedisServer server;
+        if (!bench::startServer(server))
+            return 1;
+        RedisConnection c(server.settings());
+        c.open();
+        QList<Command> setup;
+        for (int i = 0; i < 1000; ++i) {
+            const QByteArray key = "idle:" + QByteArray::number(i).rightJustified(4, '0');
+            for (int e = 0; e < 10; ++e)
+                setup.append({"XADD", key, "*", "seq", QByteArray::number(e), "type", "tick"});
+            setup.append({"XGROUP", "CREATE", key, "workers", "0"});
+            // A consumer that read everything and acknowledged it: a group at rest.
+            setup.append(
+                {"XREADGROUP", "GROUP", "workers", "w1", "COUNT", "100", "STREAMS", key, ">"});
+        }
+        if (!load(c, setup))
+            return 1;
+        for (int i = 0; i < 1000; ++i) {
+            const QByteArray key = "idle:" + QByteArray::number(i).rightJustified(4, '0');
+            auto pending = c.command({"XPENDING", key, "workers", "-", "+", "100"});
+            QList<Command> acks;
+            Command ack{"XACK", key, "workers"};
+            for (const RedisReply &p : pending->elements())
+                ack << p.at(0).bytes();
+            acks.append(ack);
+            if (!load(c, acks))
+                return 1;
+        }
+        const Figures f = measure(server, seconds);
+        print(beforeFigures[0], f, measure(server, seconds, Watcher::PollerOnly));
+        ok = ok && f.cpuPercent <= 0.3 && f.kbPerSecond <= 100;
+    }
+
+    Figures big, small, bigPoller, smallPoller;
+    {
+        LocalRedisServer server;
+        if (!bench::startServer(server))
+            return 1;
+        RedisConnection c(server.settings());
+        c.open();
+        const QByteArray huge(16 * 1024 * 1024, 'x');
+        QList<Command> setup{{"XADD", "s16m", "*", "blob", huge},
+                             {"XADD", "s16m", "*", "seq", "1"},
+                             {"XADD", "s16m", "*", "blob", huge},
+                             {"XGROUP", "CREATE", "s16m", "workers", "$"}};
+        if (!load(c, setup))
+            return 1;
+        big = measure(server, seconds);
+        bigPoller = measure(server, seconds, Watcher::PollerOnly);
+        print(beforeFigures[1], big, bigPoller);
+    }
+    {
+        LocalRedisServer server;
+        if (!bench::startServer(server))
+            return 1;
+        RedisConnection c(server.settings());
+        c.open();
+        const QByteArray value(100, 'x');
+        QList<Command> setup{{"XADD", "s100", "*", "blob", value},
+                             {"XADD", "s100", "*", "seq", "1"},
+                             {"XADD", "s100", "*", "blob", value},
+                             {"XGROUP", "CREATE", "s100", "workers", "$"}};
+        if (!load(c, setup))
+            return 1;
+        small = measure(server, seconds);
+        smallPoller = measure(server, seconds, Watcher::PollerOnly);
+        print(beforeFigures[2], small, smallPoller);
+    }
+    const double ratio = small.kbPerSecond > 0 ? big.kbPerSecond / small.kbPerSecond : 0;
+    std::printf("16 MB entries cost %.2f times the bytes/s of 100-byte entries (target <= 1.10)\n",
+                ratio);
+    std::printf("  its poller alone: %.2f times\n",
+                smallPoller.kbPerSecond > 0 ? bigPoller.kbPerSecond / smallPoller.kbPerSecond : 0);
+    ok = ok && ratio <= 1.10;
+    std::printf("%s\n", ok ? "targets met" : "targets NOT met");
+    return ok ? 0 : 2;
+}
