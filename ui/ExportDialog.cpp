@@ -135,7 +135,10 @@ ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettin
 }
 
 ExportDialog::~ExportDialog() {
-    cancel();
+    // Closing during an export to a server that stopped answering must not wait for it: the
+    // job is cancelled (nothing is written) and ends on its own.
+    if (m_job)
+        m_job->stopInBackground();
 }
 
 void ExportDialog::choose(Choice choice) {

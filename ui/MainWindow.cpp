@@ -372,6 +372,10 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     connect(tailer, &StreamTailer::statsUpdated, this, &MainWindow::onTailStats);
     connect(tailer, &StreamTailer::gapDetected, this,
             [this](const TailGap &gap) { statusBar()->showMessage(gap.describe(), 15000); });
+    // The server's data was replaced under us (FLUSHALL, a restart with other data): the rows
+    // already shown are from the old data; the tail goes on with the new.
+    connect(tailer, &StreamTailer::streamReset, this,
+            [this](const TailReset &reset) { statusBar()->showMessage(reset.describe(), 60000); });
     connect(tailer, &StreamTailer::streamFailed, this,
             [this](const QByteArray &, const QString &message) {
                 statusBar()->showMessage(message, 15000);

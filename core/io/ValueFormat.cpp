@@ -2,6 +2,7 @@
 
 #include <msgpack.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "StreamEntry.h"
@@ -694,6 +695,77 @@ bool appendMsgpack(QByteArray &out, const msgpack_object &o, int level) {
 
 } // namespace
 
+namespace {
+
+// msgpack-c allocates a container's elements from its header before reading them, so 5 bytes
+// (dd 7f ff ff ff) would ask for 64 GiB. Walks the value first: every element takes at least a
+// byte, so a header announcing more elements (or a string more bytes) than are left is refused.
+bool msgpackSizesFit(QByteArrayView bytes) {
+    const auto *p = reinterpret_cast<const uchar *>(bytes.data());
+    const quint64 size = quint64(bytes.size());
+    quint64 pos = 0;
+    quint64 pending = 1; // objects still to read
+    auto bigEndian = [&](int width) {
+        quint64 v = 0;
+        for (int i = 0; i < width; ++i)
+            v = (v << 8) | p[pos + 1 + quint64(i)];
+        return v;
+    };
+    while (pending > 0) {
+        if (pos >= size || pending > size - pos)
+            return false;
+        --pending;
+        const uchar t = p[pos];
+        quint64 header = 1;  // the type byte and the length field
+        quint64 payload = 0; // bytes after the header
+        quint64 elements = 0;
+        if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
+        } else if (t <= 0x8f) {
+            elements = 2 * quint64(t & 0x0f);
+        } else if (t <= 0x9f) {
+            elements = t & 0x0f;
+        } else if (t <= 0xbf) {
+            payload = t & 0x1f;
+        } else {
+            // Length-field width (or fixed payload) of the remaining types.
+            static const struct {
+                uchar type;
+                int lengthBytes;
+                int fixedPayload;
+                int multiplier; // 0: payload bytes, 1: elements, 2: map entries
+            } kinds[] = {
+                {0xc4, 1, 0, 0},  {0xc5, 2, 0, 0}, {0xc6, 4, 0, 0}, {0xc7, 1, 1, 0},
+                {0xc8, 2, 1, 0},  {0xc9, 4, 1, 0}, {0xca, 0, 4, 0}, {0xcb, 0, 8, 0},
+                {0xcc, 0, 1, 0},  {0xcd, 0, 2, 0}, {0xce, 0, 4, 0}, {0xcf, 0, 8, 0},
+                {0xd0, 0, 1, 0},  {0xd1, 0, 2, 0}, {0xd2, 0, 4, 0}, {0xd3, 0, 8, 0},
+                {0xd4, 0, 2, 0},  {0xd5, 0, 3, 0}, {0xd6, 0, 5, 0}, {0xd7, 0, 9, 0},
+                {0xd8, 0, 17, 0}, {0xd9, 1, 0, 0}, {0xda, 2, 0, 0}, {0xdb, 4, 0, 0},
+                {0xdc, 2, 0, 1},  {0xdd, 4, 0, 1}, {0xde, 2, 0, 2}, {0xdf, 4, 0, 2},
+            };
+            const auto *kind = std::find_if(std::begin(kinds), std::end(kinds),
+                                            [t](const auto &k) { return k.type == t; });
+            if (kind == std::end(kinds))
+                return false; // 0xc1 is never used
+            header += quint64(kind->lengthBytes);
+            if (header > size - pos)
+                return false;
+            const quint64 length = kind->lengthBytes ? bigEndian(kind->lengthBytes) : 0;
+            payload = quint64(kind->fixedPayload);
+            if (kind->multiplier == 0)
+                payload += length;
+            else
+                elements = length * quint64(kind->multiplier);
+        }
+        if (header + payload > size - pos)
+            return false;
+        pos += header + payload;
+        pending += elements;
+    }
+    return true;
+}
+
+} // namespace
+
 std::optional<QString> messagePackJson(QByteArrayView bytes) {
     if (bytes.isEmpty())
         return std::nullopt;
@@ -702,6 +774,8 @@ std::optional<QString> messagePackJson(QByteArrayView bytes) {
                            || first == 0xde || first == 0xdf;
     if (!container)
         return std::nullopt; // only maps and arrays count: anything else is too easily a guess
+    if (!msgpackSizesFit(bytes))
+        return std::nullopt;
     msgpack_unpacked result;
     msgpack_unpacked_init(&result);
     size_t offset = 0;
