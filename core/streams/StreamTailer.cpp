@@ -337,6 +337,8 @@ void StreamTailer::run() {
             auto replies = connection.pipeline(infos);
             if (!replies.ok()) {
                 quietReconnect = replies.error().kind == Error::Kind::Cancelled;
+                if (!quietReconnect) // say why before reconnecting (a protocol error...)
+                    setState(TailState::Reconnecting, replies.error().message);
                 continue; // the connection is closed: the loop reconnects
             }
             for (size_t i = m_streams.size(); i-- > 0;) {
@@ -385,6 +387,8 @@ void StreamTailer::run() {
         }
         if (!reply.ok()) {
             quietReconnect = reply.error().kind == Error::Kind::Cancelled;
+            if (!quietReconnect)
+                setState(TailState::Reconnecting, reply.error().message);
             continue;
         }
         if (reply->isError()) {
