@@ -402,6 +402,16 @@ private Q_SLOTS:
         QVERIFY(!parser.next().ok());
     }
 
+    // Elements that are not there read as nil: code expecting another shape sees missing data
+    // instead of an exception that would end the process.
+    void missingElementsAreNil() {
+        const RedisReply r = parseWhole("*1\r\n:5\r\n");
+        QCOMPARE(r.at(0).integer(), 5);
+        QVERIFY(r.at(1).isNil());
+        QVERIFY(r.at(7).at(3).isNil());
+        QVERIFY(parseWhole(":5\r\n").at(0).isNil());
+    }
+
     void entriesModeError() {
         StreamEntryList entries;
         ReplyParser parser;

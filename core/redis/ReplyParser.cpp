@@ -155,6 +155,8 @@ public:
         case Part::Field:
             if (!bulk)
                 return wrongShape(task, "a field name or value", kindOf(task->type));
+            if (len > std::numeric_limits<quint32>::max()) // StreamEntry's 4-byte lengths
+                return refuse(task, parserOf(task).tooLarge());
             mode->builder->appendString(str, qsizetype(len));
             return &entryMarker;
         case Part::Name:
