@@ -51,7 +51,7 @@ void FakeRedisServer::run() {
             const int index = m_connections.fetch_add(1);
             auto parser = std::make_shared<ReplyParser>();
             QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            QObject::connect(socket, &QTcpSocket::readyRead, socket, [=, this] {
+            QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, socket, parser, index] {
                 parser->feed(socket->readAll());
                 for (;;) {
                     auto command = parser->next();
