@@ -230,6 +230,17 @@ private Q_SLOTS:
         }
     }
 
+    // Neighbours at the ends of the ID space do not wrap around.
+    void streamIdEnds() {
+        constexpr quint64 max = std::numeric_limits<quint64>::max();
+        QCOMPARE(StreamId({5, max}).successor(), StreamId({6, 0}));
+        QCOMPARE(StreamId({max, max}).successor(), StreamId({max, max})); // before: 0-0
+        QVERIFY(StreamId({max, max}).isMax());
+        QVERIFY(!StreamId({max, 0}).isMax());
+        QCOMPARE(StreamId({max, 0}).predecessor(), StreamId({max - 1, max}));
+        QCOMPARE(StreamId({0, 0}).predecessor(), StreamId({0, 0}));
+    }
+
     // An ID past any real time has no date (before: 2^64-1 showed as 1969-12-31).
     void streamIdTimeOutOfRange() {
         const StreamId max{std::numeric_limits<quint64>::max(), 0};

@@ -88,7 +88,13 @@ StreamId StreamId::predecessor() const {
     return {ms - 1, std::numeric_limits<quint64>::max()};
 }
 
+bool StreamId::isMax() const {
+    return ms == std::numeric_limits<quint64>::max() && seq == std::numeric_limits<quint64>::max();
+}
+
 StreamId StreamId::successor() const {
+    if (isMax())
+        return *this;
     if (seq == std::numeric_limits<quint64>::max())
         return {ms + 1, 0};
     return {ms, seq + 1};

@@ -35,7 +35,10 @@ struct StreamId {
     static constexpr quint64 maxTimestampMs = 253402300799999; // 9999-12-31T23:59:59.999Z
     bool isZero() const { return ms == 0 && seq == 0; }
     // The smallest ID greater than this one (for exclusive ranges on servers before 6.2).
+    // The greatest ID (2^64-1-2^64-1) has none and stays itself: wrapping to 0-0 would
+    // restart a paged read from the beginning, forever.
     StreamId successor() const;
+    bool isMax() const;
     // The greatest ID smaller than this one (0-0 stays 0-0): exclusive upper bounds.
     StreamId predecessor() const;
 
