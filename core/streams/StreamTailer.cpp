@@ -669,9 +669,10 @@ void StreamTailer::run() {
         std::vector<size_t> toCheck;
         for (size_t i = 0; i < m_streams.size(); ++i) {
             const Tracked &t = m_streams[i];
-            const qint64 interval =
-                qMax<qint64>(m_options.checkIntervalMs,
-                             t.infoBytes * 1000 / qMax(1, m_options.checkBytesPerSecond));
+            const qint64 interval = std::max<qint64>(
+                {m_options.checkIntervalMs,
+                 t.infoBytes * 1000 / qMax(1, m_options.checkBytesPerSecond),
+                 qint64(m_streams.size()) * 1000 / qMax(1, m_options.routineChecksPerSecond)});
             if (t.checkNow || now - t.checkedAt >= interval || (t.checkSoon && soonAllowed))
                 toCheck.push_back(i);
         }
@@ -765,7 +766,10 @@ void StreamTailer::run() {
         for (size_t i = 0; i < m_streams.size(); ++i)
             if (block || m_streams[i].held.size() < m_count)
                 included.push_back(i);
-        if (nowMs() - lastLengthCheckAt >= m_options.lengthCheckIntervalMs) {
+        const qint64 lengthInterval = qMax<qint64>(m_options.lengthCheckIntervalMs,
+                                                   qint64(m_streams.size()) * 1000
+                                                       / qMax(1, m_options.lengthChecksPerSecond));
+        if (nowMs() - lastLengthCheckAt >= lengthInterval) {
             QList<Command> lengths;
             for (size_t i : included)
                 lengths.append(Command{"XLEN", m_streams[i].name});

@@ -101,8 +101,13 @@ public:
         int checkBytesPerSecond = 256;    // ... or less often, when its replies (whole entries)
                                           // are big: each stream's costs at most this on average
         int lengthCheckIntervalMs = 5000; // XLEN: data that went back shows as unread growth
-        int growCountAfterMs = 10000;     // a COUNT made smaller grows back (x4) after this long
-        int initialBackoffMs = 100;       // first reconnect delay, doubled up to maxBackoffMs
+        // With many streams the routine checks are spread out further, so that watching 1,000
+        // streams at rest costs the server little: on average at most this many XINFO STREAM
+        // and XLEN a second over all streams (checks of a stream behind or suspect excepted).
+        int routineChecksPerSecond = 20;
+        int lengthChecksPerSecond = 100;
+        int growCountAfterMs = 10000; // a COUNT made smaller grows back (x4) after this long
+        int initialBackoffMs = 100;   // first reconnect delay, doubled up to maxBackoffMs
         int maxBackoffMs = 5000;
         bool retryInitialConnect = true; // false: a failed first connect ends the tail (CLI)
     };

@@ -46,9 +46,9 @@ public:
     struct Options {
         int intervalMs = 1000;       // a tick: active streams' groups, and "is it alive"
         int lengthIntervalMs = 2000; // XLEN of every stream
-        int listIntervalMs = 5000;
-        int quietIntervalMs = 8000;
-        int activeHoldMs = 5000; // a stream stays "active" this long after a change
+        int listIntervalMs = 6000;   // a multiple of lengthIntervalMs: a listing measures too
+        int quietIntervalMs = 10000; // within "idle threshold + 10 s" for a dead consumer
+        int activeHoldMs = 5000;     // a stream stays "active" this long after a change
         int bigInfoBytes = 64 * 1024;
         int bigInfoIntervalMs = 30000;
         QByteArray pattern = "*";
