@@ -25,6 +25,18 @@ using namespace streamscope::test;
 class TestGroupsPanel : public QObject {
     Q_OBJECT
 private:
+    // INFO commandstats' rejected_calls of one command (refused by ACL, among others).
+    qint64 rejectedCalls(const char *command) {
+        const QByteArray stats = run(*m_c, {"INFO", "commandstats"}).bytes();
+        const QByteArray key = QByteArray("cmdstat_") + command + ":";
+        const qsizetype at = stats.indexOf(key);
+        if (at < 0)
+            return 0;
+        const QByteArray line = stats.mid(at, stats.indexOf('\r', at) - at);
+        const qsizetype field = line.indexOf("rejected_calls=");
+        return field < 0 ? 0 : line.mid(field + 15).split(',').first().toLongLong();
+    }
+
     GroupSnapshot poll(const QList<QByteArray> &streams, qint64 idleMs = 200) {
         GroupPoller::Options options;
         options.intervalMs = 100;
@@ -127,7 +139,9 @@ private Q_SLOTS:
         QObject::connect(&model, &PendingModel::pageWanted, actions.worker(),
                          &GroupActionsWorker::fetchPendingPage);
         QObject::connect(actions.worker(), &GroupActionsWorker::pendingPage, &model,
-                         &PendingModel::addPage);
+                         [&model](int request, const PendingEntryList &page, const QString &) {
+                             model.addPage(request, page);
+                         });
         // One page at first; more only when a view asks (scrolling), page by page.
         model.reset("big", "g", {}, 0);
         QTRY_COMPARE(model.rowCount(), PendingModel::pageSize);
@@ -352,6 +366,37 @@ private Q_SLOTS:
         // The stream list says why its details are missing, too.
         QTRY_VERIFY(window.streamErrorLabel()->text().contains(QLatin1String("NOPERM")));
         run(*m_c, {"ACL", "DELUSER", "noxinfo"});
+    }
+
+    // A pending list the server refuses (no +xpending) says so once; it is not asked for again
+    // and again (it was: each refusal counted as a finished action, which reloads the list,
+    // about 10,000 refused XPENDING a second).
+    void pendingRefusedByAclIsSaidNotRetried() {
+        addEntries(*m_c, "refused", 0, 4);
+        run(*m_c, {"XGROUP", "CREATE", "refused", "g", "0"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "3", "STREAMS", "refused", ">"});
+        run(*m_c, {"ACL", "SETUSER", "noxpending", "on", ">pw", "~*", "&*", "+@all"});
+        ConnectionSettings settings = m_server.settings();
+        settings.user = QStringLiteral("noxpending");
+        settings.password = QStringLiteral("pw");
+        MainWindow window;
+        window.connectTo(settings);
+        window.show();
+        window.showTab(QStringLiteral("groups"));
+        QTRY_COMPARE_WITH_TIMEOUT(window.groupsPanel()->groupsModel()->rowCount(), 1, 10000);
+        // The right is taken away while the group is on screen (ACL changes apply at once).
+        run(*m_c, {"ACL", "SETUSER", "noxpending", "-xpending"});
+        const qint64 before = rejectedCalls("xpending");
+        window.groupsPanel()->selectGroup("refused", "g");
+        window.refresh(); // F5: the pending list is read again
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.groupsPanel()->pendingNote().contains(QLatin1String("NOPERM")), 5000);
+        QTest::qWait(2000);
+        const qint64 refused = rejectedCalls("xpending") - before;
+        std::printf("refused XPENDING in the 2 s after selecting the group: %lld\n",
+                    static_cast<long long>(refused));
+        QVERIFY2(refused < 20, qPrintable(QString::number(refused)));
+        run(*m_c, {"ACL", "DELUSER", "noxpending"});
     }
 
     // No silent cap: every watched stream's groups are polled (main polled the first 100).

@@ -30,14 +30,12 @@ void GroupActionsWorker::fetchPendingPage(int request, const QByteArray &stream,
     QString error;
     RedisConnection *c = connection(&error);
     if (!c) {
-        Q_EMIT pendingPage(request, {});
-        Q_EMIT actionFinished(false, error);
+        Q_EMIT pendingPage(request, {}, error);
         return;
     }
     auto page = fetchPending(*c, stream, group, start, count, minIdleMs, consumer);
-    Q_EMIT pendingPage(request, page.ok() ? page.value() : PendingEntryList());
-    if (!page.ok())
-        Q_EMIT actionFinished(false, page.error().message);
+    Q_EMIT pendingPage(request, page.ok() ? page.value() : PendingEntryList(),
+                       page.ok() ? QString() : page.error().message);
 }
 
 void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &id) {

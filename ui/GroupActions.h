@@ -49,7 +49,9 @@ public:
                           const QByteArray &value);
 
 Q_SIGNALS:
-    void pendingPage(int request, const streamscope::PendingEntryList &page);
+    // error: the page could not be read (the page is then empty). Not an actionFinished: a
+    // refused read is no action, and the panel reloads its list after each action.
+    void pendingPage(int request, const streamscope::PendingEntryList &page, const QString &error);
     // found empty and no error: the server says the entry is gone; an error: it was not read.
     void entry(const QByteArray &stream, const QByteArray &id,
                const streamscope::StreamEntryList &found, const QString &error);

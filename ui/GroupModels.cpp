@@ -383,9 +383,9 @@ void PendingModel::reset(const QByteArray &stream, const QByteArray &group,
         requestPage();
 }
 
-void PendingModel::addPage(int request, const PendingEntryList &page) {
+bool PendingModel::addPage(int request, const PendingEntryList &page) {
     // A page of an older request (the group or filter changed meanwhile) is dropped.
-    acceptPage(request, page, pageSize);
+    return acceptPage(request, page, pageSize);
 }
 
 } // namespace streamscope

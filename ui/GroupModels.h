@@ -100,7 +100,8 @@ public:
     void reset(const QByteArray &stream, const QByteArray &group, const QByteArray &consumer,
                qint64 minIdleMs);
     // A page arrived (from GroupActions); stale pages (an older request) are ignored.
-    void addPage(int request, const PendingEntryList &page);
+    // False for a stale page.
+    bool addPage(int request, const PendingEntryList &page);
     QByteArray stream() const { return m_stream; }
     QByteArray group() const { return m_group; }
 

@@ -222,8 +222,13 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
         return;
     connect(m_pending, &PendingModel::pageWanted, actions->worker(),
             &GroupActionsWorker::fetchPendingPage, Qt::UniqueConnection);
-    connect(actions->worker(), &GroupActionsWorker::pendingPage, m_pending, &PendingModel::addPage,
-            Qt::UniqueConnection);
+    connect(actions->worker(), &GroupActionsWorker::pendingPage, this,
+            [this](int request, const PendingEntryList &page, const QString &error) {
+                if (!m_pending->addPage(request, page) || error.isEmpty())
+                    return;
+                // Said where the list is; asking again at once would only be refused again.
+                m_pendingNote->setText(tr("The pending entries could not be read: %1").arg(error));
+            });
     connect(actions->worker(), &GroupActionsWorker::entry, this,
             [this](const QByteArray &, const QByteArray &id, const StreamEntryList &found,
                    const QString &error) {
@@ -255,6 +260,10 @@ void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group)
     for (int row = 0; row < m_groupsProxy->rowCount(); ++row)
         if (m_groupsProxy->index(row, 0).data(GroupsModel::KeyRole).toByteArray() == key)
             m_groupView->selectRow(row);
+}
+
+QString GroupsPanel::pendingNote() const {
+    return m_pendingNote->text();
 }
 
 void GroupsPanel::showPollError(const QString &message) {

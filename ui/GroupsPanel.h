@@ -42,6 +42,7 @@ public:
     // Why the groups shown are not current (the server's message), or empty: they are.
     void showPollError(const QString &message);
     QString pollError() const;
+    QString pendingNote() const; // what the pending entries pane says above its list
     QLabel *noteLabel() const { return m_note; }
     void setStreamFilter(const QSet<QByteArray> &streams);
 
@@ -62,9 +63,12 @@ Q_SIGNALS:
     // "Export..." under the pending list: the selected group (none: empty choices).
     void exportRequested(const streamscope::ExportChoices &choices);
 
+public:
+    // Loads the selected group's pending entries again from the first page (F5, after actions).
+    void reloadPending();
+
 private:
     void onGroupSelected();
-    void reloadPending();
     void onPendingSelected();
     void updateChart();
     void act(const QString &verb);

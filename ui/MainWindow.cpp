@@ -660,6 +660,7 @@ void MainWindow::refresh() {
     m_poller->poller()->pollNow();
     m_flow->refresh();
     m_charts->refresh();
+    m_groupsPanel->reloadPending();
     if (m_tabs->currentWidget() == m_browser && !m_browser->model()->stream().isEmpty())
         m_browser->openStream(m_browser->model()->stream());
     statusBar()->showMessage(tr("Refreshed."), 2000);
