@@ -150,6 +150,15 @@ private Q_SLOTS:
                                      << "redis://alice:@h:6380";
         QTest::newRow("plain") << "redis://h:6380/2"
                                << "redis://h:6380/2";
+        // Mistyped schemes: the password must not show in the error that names the mistake.
+        QTest::newRow("scheme without colon") << "redis//bob:S3cretPW@127.0.0.1:6379"
+                                              << "redis//bob:***@127.0.0.1:6379";
+        QTest::newRow("scheme with one slash") << "redis:/bob:S3cretPW@h"
+                                               << "redis:/bob:***@h";
+        QTest::newRow("no scheme") << "bob:S3cretPW@h:6379"
+                                   << "bob:***@h:6379";
+        QTest::newRow("slash inside the password") << "redis://u:pa/ss@h"
+                                                   << "redis://u:***@h";
     }
     void redactUrl() {
         QFETCH(QString, url);

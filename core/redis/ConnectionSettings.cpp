@@ -171,15 +171,15 @@ Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
 QString ConnectionSettings::redactUrl(const QString &url) {
     static const QString hidden = QStringLiteral("***");
     QString out = url;
-    // The authority ends at the first '/' or '?' after the scheme; its user information at its
-    // last '@' (an unencoded '@' in a password belongs to the password).
+    // The user information ends at the last '@' before the query (an unencoded '@' or '/' in a
+    // password belongs to the password). It starts after "://", or, in a URL whose scheme is
+    // mistyped ("redis//u:pw@h", "redis:/u:pw@h"), after whatever stands for the scheme.
+    static const QRegularExpression schemeLike(QStringLiteral("^[A-Za-z][A-Za-z0-9+.-]*:?/*"));
     const int schemeEnd = out.indexOf(QStringLiteral("://"));
-    const int authorityStart = schemeEnd >= 0 ? schemeEnd + 3 : 0;
-    int authorityEnd = out.size();
-    for (const QChar end : {QLatin1Char('/'), QLatin1Char('?')})
-        if (const int i = out.indexOf(end, authorityStart); i >= 0)
-            authorityEnd = qMin(authorityEnd, i);
-    const int at = out.lastIndexOf(QLatin1Char('@'), authorityEnd - 1);
+    const int authorityStart =
+        schemeEnd >= 0 ? schemeEnd + 3 : int(schemeLike.match(out).capturedLength());
+    const int query = out.indexOf(QLatin1Char('?'), authorityStart);
+    const int at = out.lastIndexOf(QLatin1Char('@'), (query >= 0 ? query : out.size()) - 1);
     if (at >= authorityStart) {
         const int colon = out.indexOf(QLatin1Char(':'), authorityStart);
         const int secretStart = colon >= 0 && colon < at ? colon + 1 : authorityStart;
