@@ -291,6 +291,33 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("cannot write to stdout: it is closed"), r.err.constData());
     }
 
+    // Every command, not only export: output that cannot be written is exit 6 with a message
+    // about the output, never success (tail, streams and doctor said nothing and exited 0).
+    void everyCommandReportsWriteErrors() {
+        run(*m_admin, {"DEL", "werr2"});
+        addEntries(*m_admin, "werr2", 0, 50);
+        const QList<QStringList> commands{
+            {"tail", "werr2", "--from", "0", "--exit-at-end"},
+            {"tail", "werr2", "--from", "0", "--exit-at-end", "--format", "count"},
+            {"streams"},
+            {"doctor", "werr2"},
+            {"groups", "werr2"}};
+        for (const QStringList &command : commands) {
+            QProcess full;
+            full.setStandardOutputFile(QStringLiteral("/dev/full"));
+            full.start(m_binary, withUrl(command));
+            QVERIFY(full.waitForFinished(60000));
+            const QByteArray err = full.readAllStandardError();
+            QVERIFY2(full.exitCode() == 6, qPrintable(command.join(' ') + ": " + err));
+            QVERIFY2(err.contains("cannot write to stdout: No space left on device"),
+                     err.constData());
+            Run r = cli(QStringList{"-c", "exec \"$0\" \"$@\" >&-", m_binary} + withUrl(command),
+                        {}, QStringLiteral("/bin/sh"));
+            QVERIFY2(r.exitCode == 6, qPrintable(command.join(' ') + ": " + r.err));
+            QVERIFY2(r.err.contains("cannot write to stdout: it is closed"), r.err.constData());
+        }
+    }
+
     void exportToTheWholeSecond() {
         run(*m_admin, {"DEL", "secs"});
         const QDateTime at(QDate(2026, 11, 25), QTime(21, 26, 51));

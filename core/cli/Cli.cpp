@@ -16,7 +16,9 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 
 namespace streamscope::cli {
@@ -294,6 +296,8 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
             if (!text.isEmpty()) {
                 out << text;
                 out.flush();
+                if (out.failed())
+                    finish(Success); // run() turns it into exit 6 and says what failed
             }
             if (limit >= 0 && received >= limit)
                 finish(Success);
@@ -661,7 +665,29 @@ int run(const QStringList &args) {
     auto settings = settingsFrom(parser);
     if (!settings.ok())
         return usageError(settings.error().message, name);
-    return spec->run(parser, settings.value(), parser.isSet(QStringLiteral("json")));
+    if (stdoutIsClosed()) {
+        // Started with stdout closed (>&-): its descriptor is taken by something else or free
+        // for the next socket, which must never receive our output. Nothing is written to it.
+        stdoutError() = EBADF;
+        if (::fcntl(STDOUT_FILENO, F_GETFD) < 0) {
+            const int devNull = ::open("/dev/null", O_WRONLY);
+            if (devNull >= 0 && devNull != STDOUT_FILENO) {
+                ::dup2(devNull, STDOUT_FILENO);
+                ::close(devNull);
+            }
+        }
+    }
+    const int code = spec->run(parser, settings.value(), parser.isSet(QStringLiteral("json")));
+    if (std::fflush(stdout) != 0 && !stdoutError())
+        stdoutError() = errno ? errno : EIO;
+    if (stdoutError() && (code == Success || code == Findings)) {
+        printError(stdoutError() == EBADF
+                       ? QStringLiteral("cannot write to stdout: it is closed")
+                       : QStringLiteral("cannot write to stdout: %1")
+                             .arg(QString::fromLocal8Bit(std::strerror(stdoutError()))));
+        return OutputError;
+    }
+    return code;
 }
 
 } // namespace streamscope::cli

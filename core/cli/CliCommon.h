@@ -10,10 +10,34 @@
 #include <QCommandLineParser>
 #include <QString>
 
+#include <QByteArray>
+
+#include <cerrno>
 #include <cstdio>
+#include <fcntl.h>
 #include <memory>
+#include <unistd.h>
 
 namespace streamscope::cli {
+
+// The first error writing stdout (an errno), 0 while every write went through. Commands write
+// and return; run() then turns an error into exit 6 (OutputError) with a message about the
+// output, so no command reports success to a full disk or a closed stdout.
+inline int &stdoutError() {
+    static int error = 0;
+    return error;
+}
+
+// True when the process was started with stdout closed (`>&-`). Its descriptor may already
+// have been reused by Qt's event dispatcher (an eventfd, an anonymous inode), which is no
+// output either.
+inline bool stdoutIsClosed() {
+    if (::fcntl(STDOUT_FILENO, F_GETFD) < 0)
+        return true;
+    char link[64] = {};
+    const ssize_t n = ::readlink("/proc/self/fd/1", link, sizeof link - 1);
+    return n > 0 && QByteArray(link, qsizetype(n)).startsWith("anon_inode:");
+}
 
 // stdout through one buffer: tails print millions of lines.
 class Output {
@@ -28,11 +52,22 @@ public:
     Output &operator<<(const QString &s) { return *this << s.toUtf8(); }
     Output &operator<<(const char *s) { return *this << QByteArray(s); }
     void flush() {
-        if (!m_buffer.isEmpty())
-            std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), stdout);
-        std::fflush(stdout);
+        errno = 0;
+        if (stdoutError()) { // closed from the start, or broken: nothing more is written
+            m_buffer.clear();
+            return;
+        }
+        if (!m_buffer.isEmpty()
+            && std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), stdout)
+                   != size_t(m_buffer.size())
+            && !stdoutError())
+            stdoutError() = errno ? errno : EIO;
+        if (std::fflush(stdout) != 0 && !stdoutError())
+            stdoutError() = errno ? errno : EIO;
         m_buffer.clear();
     }
+    // True once a write to stdout failed: long-running commands stop then.
+    bool failed() const { return stdoutError() != 0; }
 
 private:
     QByteArray m_buffer;

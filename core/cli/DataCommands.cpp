@@ -93,20 +93,7 @@ int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, boo
     return result.hits() > 0 ? Success : Findings; // like grep: 1 when nothing was found
 }
 
-namespace {
-
-// True when the process was started with stdout closed (`>&-`). Its descriptor may already
-// have been reused by Qt's event dispatcher (an eventfd, an anonymous inode), which is no
-// output either.
-bool stdoutIsClosed() {
-    if (::fcntl(STDOUT_FILENO, F_GETFD) < 0)
-        return true;
-    char link[64] = {};
-    const ssize_t n = ::readlink("/proc/self/fd/1", link, sizeof link - 1);
-    return n > 0 && QByteArray(link, qsizetype(n)).startsWith("anon_inode:");
-}
-
-} // namespace
+namespace {} // namespace
 
 int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, bool) {
     const QString cmdName = QStringLiteral("export");
