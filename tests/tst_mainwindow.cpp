@@ -249,6 +249,26 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(window.stateText().contains(QLatin1String("live")), 15000);
     }
 
+    // A server that answers but closes our poller's connection (client-output-buffer-limit
+    // under XINFO STREAM of a stream with a big entry) is not "not answering": the window says
+    // that polls fail, and why.
+    void pollsKilledByTheServerAreSaidAsSuch() {
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"FLUSHALL"});
+        run(*admin, {"XADD", "small", "*", "f", "v"});
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        QTRY_COMPARE(window.streamModel()->rowCount(), 1);
+        run(*admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 200kb 100kb 1"});
+        run(*admin, {"XADD", "bigval", "*", "blob", QByteArray(300 * 1024, 'x')});
+        QTRY_VERIFY_WITH_TIMEOUT(window.serverNotAnswering(), 15000);
+        const QString state = window.stateText();
+        run(*admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"});
+        run(*admin, {"DEL", "bigval"});
+        QVERIFY2(state.contains(QLatin1String("polls failing")), qPrintable(state));
+        QVERIFY2(!state.contains(QLatin1String("not answering")), qPrintable(state));
+    }
+
     // No GUI action waits on the network: with the server stopped while a page of history is
     // being fetched, toggling read-only and reconnecting return at once.
     void noGuiActionWaitsOnAStoppedServer() {

@@ -396,6 +396,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
         checkAnswering();
     });
     m_lastAnswerMs = QDateTime::currentMSecsSinceEpoch(); // the first poll is due now
+    m_connectionFailureMs = 0;
     m_notAnswering = false;
     m_streamError->hide();
     m_groupsPanel->showPollError({});
@@ -568,6 +569,11 @@ void MainWindow::setHealthOptions(const HealthOptions &options) {
 
 void MainWindow::onPollFailed(const Error &error, PollArea area) {
     const QString message = error.message;
+    if (error.kind == Error::Kind::Io || error.kind == Error::Kind::Connect
+        || error.kind == Error::Kind::Protocol || error.kind == Error::Kind::Auth) {
+        m_connectionFailure = message;
+        m_connectionFailureMs = QDateTime::currentMSecsSinceEpoch();
+    }
     if (area == PollArea::Groups) {
         m_groupsPanel->showPollError(message);
     } else {
@@ -585,18 +591,27 @@ void MainWindow::checkAnswering() {
     const qint64 late = QDateTime::currentMSecsSinceEpoch() - m_lastAnswerMs;
     const bool notAnswering = late > m_pollOptions.intervalMs + 2000;
     if (notAnswering) {
+        const QString since =
+            QDateTime::fromMSecsSinceEpoch(m_lastAnswerMs).toString(QStringLiteral("HH:mm:ss"));
+        // A server that closes or refuses our connection is not silent: say what it does.
+        const bool failing = m_connectionFailureMs > m_lastAnswerMs;
         m_stateLabel->setText(QStringLiteral("<span style='color:#c62828'>&#9679;</span> %1")
-                                  .arg(tr("not answering for %1 s").arg(late / 1000)));
+                                  .arg(failing ? tr("polls failing for %1 s").arg(late / 1000)
+                                               : tr("not answering for %1 s").arg(late / 1000)));
         m_stateLabel->setToolTip(
-            tr("The server has not answered a poll since %1: every figure shown is from then.")
-                .arg(QDateTime::fromMSecsSinceEpoch(m_lastAnswerMs)
-                         .toString(QStringLiteral("HH:mm:ss"))));
+            failing ? tr("No poll has succeeded since %1: every figure shown is from then. The "
+                         "last failure: %2")
+                          .arg(since, m_connectionFailure)
+                    : tr("The server has not answered a poll since %1: every figure shown is "
+                         "from then.")
+                          .arg(since));
         m_rateLabel->setText(tr("- events/s, - KiB/s"));
         m_streams->setStale(true);
         if (!m_notAnswering)
             statusBar()->showMessage(
-                tr("The server is not answering (no reply to a poll for %1 s).")
-                    .arg(late / 1000.0, 0, 'f', 1));
+                failing ? tr("Polls are failing: %1").arg(m_connectionFailure)
+                        : tr("The server is not answering (no reply to a poll for %1 s).")
+                              .arg(late / 1000.0, 0, 'f', 1));
     } else if (m_notAnswering) {
         m_streams->setStale(false);
         statusBar()->showMessage(tr("The server answers again."), 5000);

@@ -134,6 +134,10 @@ private:
     QLabel *m_streamError = nullptr; // above the stream list: why it is not current
     qint64 m_lastAnswerMs = 0;       // the poller's last answered poll (0: none yet)
     bool m_notAnswering = false;
+    // The last poll that failed on the connection itself (closed, refused), and when: then the
+    // server is not silent but failing us, and the window says why instead of "not answering".
+    QString m_connectionFailure;
+    qint64 m_connectionFailureMs = 0;
     QString m_tailDetail;
     QLabel *m_readOnlyLabel = nullptr;
     QAction *m_readOnlyAction = nullptr;
