@@ -318,6 +318,23 @@ private Q_SLOTS:
         }
     }
 
+    // Reading to the end is a job that ends: a server that kills the connection under an entry
+    // bigger than its client-output-buffer-limit makes the tail give up with the reason (it
+    // retried for ever before), where following live keeps retrying.
+    void tailToTheEndGivesUp() {
+        run(*m_admin, {"DEL", "toobig"});
+        run(*m_admin, {"XADD", "toobig", "*", "blob", QByteArray(300 * 1024, 'x')});
+        run(*m_admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 200kb 100kb 1"});
+        Run r = cli(withUrl({"tail", "toobig", "--from", "0", "--exit-at-end", "--max-retries", "2",
+                             "--format", "count"}));
+        run(*m_admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"});
+        run(*m_admin, {"DEL", "toobig"});
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY2(r.err.contains("giving up after 3 lost connections in a row"), r.err.constData());
+        QVERIFY2(r.err.contains("client-output-buffer-limit"), r.err.constData());
+        QVERIFY(cli(withUrl({"tail", "toobig", "--max-retries", "x"})).exitCode == 2);
+    }
+
     void exportToTheWholeSecond() {
         run(*m_admin, {"DEL", "secs"});
         const QDateTime at(QDate(2026, 11, 25), QTime(21, 26, 51));

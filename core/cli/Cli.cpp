@@ -251,6 +251,19 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
                               QStringLiteral("tail"));
     }
     const bool exitAtEnd = p.isSet(QStringLiteral("exit-at-end"));
+    // Following live, a tail retries for ever (with back-off); reading to the end, it is a job
+    // that must end: after this many lost connections in a row with nothing read in between
+    // (a server that kills us under an entry bigger than its client-output-buffer-limit), it
+    // gives up with the reason.
+    int maxRetries = exitAtEnd ? 8 : -1;
+    if (p.isSet(QStringLiteral("max-retries"))) {
+        bool ok = false;
+        maxRetries = p.value(QStringLiteral("max-retries")).toInt(&ok);
+        if (!ok || maxRetries < 0)
+            return usageError(QStringLiteral("--max-retries: \"%1\" is not a whole number >= 0")
+                                  .arg(p.value(QStringLiteral("max-retries"))),
+                              QStringLiteral("tail"));
+    }
 
     StreamTailer::Options options;
     options.count = batch;
@@ -271,6 +284,7 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         exitCode = code;
         QCoreApplication::exit(code); // controller.stop() below ends the reader
     };
+    int retriesInARow = 0;
     QObject context; // lives in this (the main) thread: the handlers below run here
     const bool table = format == QLatin1String("table");
     const bool jsonl = format == QLatin1String("jsonl");
@@ -279,6 +293,7 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         [&](const StreamEntryList &entries) {
             if (done)
                 return;
+            retriesInARow = 0;
             QByteArray text;
             for (const StreamEntry &e : entries) {
                 if (limit >= 0 && received >= limit)
@@ -332,8 +347,18 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
     QObject::connect(
         tailer, &StreamTailer::stateChanged, &context,
         [&](TailState state, const QString &detail) {
-            if (state == TailState::Reconnecting)
-                printError(QStringLiteral("reconnecting: %1").arg(detail));
+            if (state != TailState::Reconnecting)
+                return;
+            printError(QStringLiteral("reconnecting: %1").arg(detail));
+            // "connecting to ..." is an attempt under way, not one more lost connection.
+            const bool attempt = detail.startsWith(QLatin1String("connecting to "));
+            if (!attempt && maxRetries >= 0 && ++retriesInARow > maxRetries) {
+                printError(QStringLiteral("giving up after %1 lost connections in a row with "
+                                          "nothing read in between; the last: %2")
+                               .arg(retriesInARow)
+                               .arg(detail.section(QLatin1String("; retrying in"), 0, 0)));
+                finish(ConnectionError);
+            }
         },
         Qt::QueuedConnection);
 
@@ -433,6 +458,9 @@ QList<CommandSpec> commands() {
          "                          table (default), one JSON object per line\n"
          "                          {\"stream\",\"id\",\"fields\"}, or only the number received\n"
          "  --batch N               Entries per stream per XREAD (default 1000)\n"
+         "  --max-retries N         Give up (exit 3) after N lost connections in a row with\n"
+         "                          nothing read in between (default: 8 with --exit-at-end,\n"
+         "                          never otherwise)\n"
          "  --json                  Same as --format jsonl\n"
          "jsonl is lossless (import reads it back): UTF-8 names and values are JSON strings,\n"
          "other bytes {\"base64\":\"...\"}; fields is an array of [name, value] pairs when\n"
@@ -441,7 +469,8 @@ QList<CommandSpec> commands() {
           {QStringLiteral("count"), QStringLiteral("Limit."), QStringLiteral("N")},
           {QStringLiteral("exit-at-end"), QStringLiteral("Exit at end.")},
           {QStringLiteral("format"), QStringLiteral("Format."), QStringLiteral("FORMAT")},
-          {QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N")}},
+          {QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N")},
+          {QStringLiteral("max-retries"), QStringLiteral("Retries."), QStringLiteral("N")}},
          runTail},
         {"publish",
          "Usage: streamscope-cli [connection options] publish STREAM FIELD=VALUE... [options]\n\n"
