@@ -198,6 +198,36 @@ private Q_SLOTS:
         QCOMPARE(stored->user, QStringLiteral("alice"));
         QVERIFY(stored->password.isEmpty());
     }
+
+    // ?max-reply= survives being written back (a saved connection keeps it), in the largest
+    // exact unit; the default is not written.
+    void maxReplyRoundTrips_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("written");
+        QTest::newRow("megabytes") << "redis://h:6380/2?max-reply=64M"
+                                   << "redis://h:6380/2?max-reply=64M";
+        QTest::newRow("bytes as kilobytes") << "redis://h?max-reply=1536000"
+                                            << "redis://h:6379?max-reply=1500K";
+        QTest::newRow("odd bytes") << "redis://h?max-reply=1025"
+                                   << "redis://h:6379?max-reply=1025";
+        QTest::newRow("gigabytes, tls, user") << "rediss://u:pw@h:1?max-reply=2g"
+                                              << "rediss://u:@h:1?max-reply=2G";
+        QTest::newRow("unix with db") << "unix:///tmp/r.sock?db=3&max-reply=1K"
+                                      << "unix:///tmp/r.sock?db=3&max-reply=1K";
+        QTest::newRow("the default") << "redis://h?max-reply=512M"
+                                     << "redis://h:6379";
+    }
+    void maxReplyRoundTrips() {
+        QFETCH(QString, url);
+        QFETCH(QString, written);
+        auto s = ConnectionSettings::fromUrl(url);
+        QVERIFY2(s.ok(), qPrintable(s.error().message));
+        QCOMPARE(s->displayUrl(false), written);
+        auto back = ConnectionSettings::fromUrl(s->displayUrl(false));
+        QVERIFY2(back.ok(), qPrintable(back.error().message));
+        QCOMPARE(back->maxReplyBytes, s->maxReplyBytes);
+        QCOMPARE(back->db, s->db);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConnectionSettings)

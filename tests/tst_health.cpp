@@ -150,18 +150,28 @@ private Q_SLOTS:
         QCOMPARE(kinds(r, "s"), QStringList{QStringLiteral("stalled-group")});
 
         // Twin: someone reads during the window.
+        // A reader that failed would make the twin pass or fail for the wrong reason: its
+        // errors are counted here (QVERIFY only works on the test's thread).
         std::atomic<bool> stop{false};
+        std::atomic<int> failures{0};
         std::thread reader([&] {
             RedisConnection c(m_server.settings());
-            c.open();
+            if (c.open()) {
+                ++failures;
+                return;
+            }
             while (!stop) {
-                c.command({"XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"});
+                if (!c.command(
+                          {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"})
+                         .ok())
+                    ++failures;
                 QThread::msleep(100);
             }
         });
         const DoctorReport twin = doctor(fast(60000, 1));
         stop = true;
         reader.join();
+        QCOMPARE(failures.load(), 0);
         QVERIFY2(!kinds(twin, "s").contains(QStringLiteral("stalled-group")),
                  qPrintable(kinds(twin, "s").join(QLatin1Char(','))));
     }
@@ -178,17 +188,26 @@ private Q_SLOTS:
         makeGroup("s", 10);
         readGroup("s", "c1", 10, true);
         // Producers add 5 entries every 100 ms; the consumer reads 1.
+        // The worker's errors are counted (QVERIFY only works on the test's thread): a failed
+        // producer or reader would make either verdict meaningless.
+        std::atomic<int> failures{0};
         auto activity = [&](int produce) {
             std::atomic<bool> stop{false};
             std::thread worker([&, produce] {
                 RedisConnection c(m_server.settings());
-                c.open();
+                if (c.open()) {
+                    ++failures;
+                    return;
+                }
                 int seq = 1000;
                 while (!stop) {
                     for (int i = 0; i < produce; ++i)
-                        c.command({"XADD", "s", "*", "seq", QByteArray::number(seq++)});
-                    c.command(
-                        {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"});
+                        if (!c.command({"XADD", "s", "*", "seq", QByteArray::number(seq++)}).ok())
+                            ++failures;
+                    if (!c.command(
+                              {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"})
+                             .ok())
+                        ++failures;
                     QThread::msleep(100);
                 }
             });
@@ -198,6 +217,7 @@ private Q_SLOTS:
             return report;
         };
         const DoctorReport r = activity(5);
+        QCOMPARE(failures.load(), 0);
         QVERIFY2(kinds(r, "s").contains(QStringLiteral("lagging-group")),
                  qPrintable(kinds(r, "s").join(QLatin1Char(','))));
         QCOMPARE(find(r, QStringLiteral("lagging-group"))->severity, Severity::Warning);
@@ -206,6 +226,7 @@ private Q_SLOTS:
         // Twin: the consumer works off the backlog while nothing new arrives, so its lag shrinks.
         // (Producing and reading one entry per tick would let a sample fall between the two.)
         const DoctorReport twin = activity(0);
+        QCOMPARE(failures.load(), 0);
         QVERIFY2(!kinds(twin, "s").contains(QStringLiteral("lagging-group")),
                  qPrintable(kinds(twin, "s").join(QLatin1Char(','))));
     }

@@ -95,6 +95,32 @@ private Q_SLOTS:
         QVERIFY(!c.isOpen());
     }
 
+    // A user given without a password is that user when it is a nopass user (AUTH user "";
+    // sending no AUTH would connect as "default"), and a clear refusal when it needs one.
+    void userWithoutPassword() {
+        auto admin = connectTo(m_server.settings());
+        QCOMPARE(run(*admin, {"ACL", "SETUSER", "nopassuser", "on", "nopass", "~*", "+@all"})
+                     .toDebugString(),
+                 QStringLiteral("OK"));
+        ConnectionSettings s = m_server.settings();
+        s.user = QStringLiteral("nopassuser");
+        auto c = connectTo(s);
+        QCOMPARE(run(*c, {"ACL", "WHOAMI"}).bytes(), QByteArray("nopassuser"));
+
+        s.user = QStringLiteral("reader"); // has a password
+        RedisConnection refused(s);
+        const Error e = refused.open();
+        QCOMPARE(e.kind, Error::Kind::Auth);
+        QVERIFY2(e.message.contains(QLatin1String("WRONGPASS")), qPrintable(e.message));
+        QVERIFY2(e.message.contains(QLatin1String("reader without a password")),
+                 qPrintable(e.message));
+        QVERIFY(!refused.isOpen());
+
+        s.user = QStringLiteral("default"); // the default user, nopass on this server
+        auto d = connectTo(s);
+        QCOMPARE(run(*d, {"ACL", "WHOAMI"}).bytes(), QByteArray("default"));
+    }
+
     void passwordRequired() {
         RedisConnection c(m_protected.settings());
         const Error e = c.open();

@@ -131,6 +131,32 @@ private Q_SLOTS:
         QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 100);
     }
 
+    // A group whose last-delivered-id is the greatest ID has nothing left to read, even when
+    // ENTRIESREAD 0 makes the server report a lag: nothing is unread, and no "first undelivered
+    // entry" (XRANGE max + would find the last entry itself) gives it an age.
+    void greatestLastDeliveredIdLeavesNothingUnread() {
+        const QByteArray max = "18446744073709551615-18446744073709551615";
+        run(*m_c, {"FLUSHALL"});
+        run(*m_c, {"XADD", "s", "5-0", "f", "v"});
+        run(*m_c, {"XADD", "s", max, "f", "v"});
+        run(*m_c, {"XGROUP", "CREATE", "s", "g", max, "ENTRIESREAD", "0"});
+        QCOMPARE(run(*m_c, {"XINFO", "GROUPS", "s"}).at(0).field("lag")->integer(), 2);
+
+        auto status = fetchStreamStatus(*m_c, {"s"}, 70015);
+        QVERIFY2(status.ok(), qPrintable(status.error().message));
+        const GroupStatus &g = status->first().groups.first();
+        QCOMPARE(g.lag, std::optional<qint64>(0));
+        QCOMPARE(g.timeLagMs, qint64(0));
+        QVERIFY(g.lagNote.contains(QLatin1String("greatest ID")));
+
+        TrimSpec spec;
+        spec.maxLen = 1; // 5-0 goes; the group has read everything
+        auto p = previewTrim(*m_c, "s", spec, 70015);
+        QVERIFY2(p.ok(), qPrintable(p.error().message));
+        QCOMPARE(losing(p.value()), QStringList());
+        QCOMPARE(p->safeGroups, QList<QByteArray>{"g"});
+    }
+
 private:
     LocalRedisServer m_server;
     std::unique_ptr<RedisConnection> m_c;

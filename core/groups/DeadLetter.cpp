@@ -47,6 +47,8 @@ Result<QByteArray> deadLetter(RedisConnection &connection, const DeadLetterReque
             return checked.error();
         for (const RedisReply &reply : checked.value())
             if (reply.isError()) {
+                // Best effort: the refusal below is what the user needs to see, and a failed
+                // UNWATCH only leaves a WATCH that the next EXEC or reconnect clears.
                 (void)connection.command({"UNWATCH"});
                 return failed(id, reply.errorMessage());
             }

@@ -31,6 +31,15 @@ GroupStatus groupFrom(const QByteArray &stream, const RedisReply &flat) {
         g.lastDeliveredId = StreamId::fromServer(id->bytes());
     g.entriesRead = optionalInteger(flat, "entries-read");
     g.lag = optionalInteger(flat, "lag");
+    if (g.lastDeliveredId.isMax() && g.lag.value_or(0) != 0) {
+        // Nothing can come after the greatest ID, whatever entries-read says (SETID ... ENTRIESREAD
+        // 0 makes the server count every entry): asking XRANGE for what follows it would find the
+        // last entry itself and call it unread.
+        g.lag = 0;
+        g.lagNote = QStringLiteral("the group's last-delivered-id is the greatest ID: nothing "
+                                   "comes after it (the server reported a lag of %1)")
+                        .arg(*optionalInteger(flat, "lag"));
+    }
     return g;
 }
 

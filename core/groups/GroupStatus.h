@@ -41,9 +41,9 @@ struct GroupStatus {
         return qMax<qint64>(0, nowMs - qint64(oldestPendingId->ms));
     }
     // Are there entries after the last-delivered-id (whatever the lag field says)?
-    bool hasUndelivered(const StreamInfo &stream) const {
-        return stream.lastGeneratedId > lastDeliveredId && stream.length > 0 && stream.lastEntryId
-               && *stream.lastEntryId > lastDeliveredId;
+    bool hasUndelivered(const StreamInfo &info) const {
+        return info.lastGeneratedId > lastDeliveredId && info.length > 0 && info.lastEntryId
+               && *info.lastEntryId > lastDeliveredId;
     }
 };
 

@@ -316,8 +316,8 @@ QString describePublishError(const RedisReply &reply) {
 
 QByteArray PublishTemplate::toJson() const {
     QJsonArray rows;
-    for (const auto &[name, value] : fields)
-        rows.append(QJsonArray{QString::fromUtf8(name), QString::fromUtf8(value)});
+    for (const auto &[fieldName, value] : fields)
+        rows.append(QJsonArray{QString::fromUtf8(fieldName), QString::fromUtf8(value)});
     QJsonObject o{{QStringLiteral("name"), name},
                   {QStringLiteral("stream"), QString::fromUtf8(stream)},
                   {QStringLiteral("fields"), rows}};

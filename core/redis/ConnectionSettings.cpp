@@ -41,6 +41,14 @@ Result<qint64> parseSize(const QString &url, const QString &text) {
     return number << shift;
 }
 
+// The reverse of parseSize: the largest unit that says the size exactly ("512M", "1536K").
+QString sizeText(qint64 bytes) {
+    for (const auto &[shift, unit] : {std::pair{30, 'G'}, std::pair{20, 'M'}, std::pair{10, 'K'}})
+        if (bytes % (qint64(1) << shift) == 0)
+            return QString::number(bytes >> shift) + QLatin1Char(unit);
+    return QString::number(bytes);
+}
+
 } // namespace
 
 Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
@@ -203,19 +211,28 @@ QString ConnectionSettings::displayUrl(bool markPassword) const {
         userInfo = QString::fromUtf8(QUrl::toPercentEncoding(user))
                    + (showPassword ? QStringLiteral(":***") : QStringLiteral(":"))
                    + QLatin1Char('@');
+    // What the URL's path cannot say: a unix socket's database, and max-reply when not the
+    // default (so a saved connection keeps it).
+    QStringList params;
+    if (transport == Transport::Unix && db)
+        params << QStringLiteral("db=%1").arg(db);
+    if (maxReplyBytes != ConnectionSettings().maxReplyBytes)
+        params << QStringLiteral("max-reply=%1").arg(sizeText(maxReplyBytes));
+    const QString query =
+        params.isEmpty() ? QString() : QLatin1Char('?') + params.join(QLatin1Char('&'));
     switch (transport) {
     case Transport::Unix:
-        return QStringLiteral("unix://%1%2%3")
-            .arg(userInfo, socketPath, db ? QStringLiteral("?db=%1").arg(db) : QString());
+        return QStringLiteral("unix://%1%2%3").arg(userInfo, socketPath, query);
     case Transport::Tcp:
     case Transport::Tls:
         break;
     }
     const QString h =
         host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
-    return QStringLiteral("%1://%2%3:%4%5")
+    return QStringLiteral("%1://%2%3:%4%5%6")
         .arg(transport == Transport::Tls ? QStringLiteral("rediss") : QStringLiteral("redis"),
-             userInfo, h, QString::number(port), db ? QStringLiteral("/%1").arg(db) : QString());
+             userInfo, h, QString::number(port), db ? QStringLiteral("/%1").arg(db) : QString(),
+             query);
 }
 
 QString ConnectionSettings::endpoint() const {

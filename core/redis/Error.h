@@ -10,7 +10,7 @@ namespace streamscope {
 
 // Why an operation failed. Callers branch on the kind (the CLI maps it to an exit code, the
 // tail engine decides whether to reconnect); the message is for people and names what to do.
-struct Error {
+struct [[nodiscard]] Error {
     enum class Kind {
         None,
         InvalidArgument, // caught before anything was sent
@@ -43,7 +43,7 @@ struct Error {
 };
 
 // A value or the reason there is none. Deliberately small: the caller must look at ok().
-template <typename T> class Result {
+template <typename T> class [[nodiscard]] Result {
 public:
     Result(T value)
         : m_value(std::move(value)) {}

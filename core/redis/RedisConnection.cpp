@@ -153,7 +153,9 @@ Error RedisConnection::connectTransport() {
 
 Error RedisConnection::handshake() {
     QList<Command> commands;
-    const bool withAuth = !m_settings.password.isEmpty();
+    // A user without a password authenticates too, with an empty one: that is how a nopass ACL
+    // user becomes itself (sending nothing, as redis-cli does, would connect as "default").
+    const bool withAuth = !m_settings.password.isEmpty() || !m_settings.user.isEmpty();
     if (withAuth) {
         if (m_settings.user.isEmpty())
             commands.append({"AUTH", m_settings.password.toUtf8()});
@@ -173,6 +175,13 @@ Error RedisConnection::handshake() {
     if (withAuth) {
         const RedisReply &auth = *next++;
         // A password given to a server that needs none is harmless (redis-cli only warns).
+        if (auth.isError() && !auth.errorMessage().contains(QLatin1String("without any password"))
+            && m_settings.password.isEmpty())
+            return Error(Error::Kind::Auth,
+                         QStringLiteral("authentication as %1 without a password failed: %2. "
+                                        "Unless the user is a nopass user, give its password: "
+                                        "redis://%1:PASSWORD@host:port or REDISCLI_AUTH.")
+                             .arg(m_settings.user, auth.errorMessage()));
         if (auth.isError() && !auth.errorMessage().contains(QLatin1String("without any password")))
             return Error(Error::Kind::Auth,
                          QStringLiteral("authentication as %1 failed: %2. Check the user and "

@@ -82,8 +82,12 @@ Error ShopDemo::launch(Service &s) {
         qWarning("demo: %s exited (code %d); restarting it in %d s", qPrintable(service->name),
                  code, m_options.restartAfterMs / 1000);
         QTimer::singleShot(m_options.restartAfterMs, this, [this, service] {
-            if (!m_stopping)
-                launch(*service);
+            if (m_stopping)
+                return;
+            // Said where the exit was said (stderr); status() shows it as not running.
+            if (Error e = launch(*service))
+                qWarning("demo: %s was not restarted: %s", qPrintable(service->name),
+                         qPrintable(e.message));
         });
     });
     s.process->start();

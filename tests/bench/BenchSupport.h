@@ -26,6 +26,18 @@ inline bool startServer(LocalRedisServer &server) {
     return true;
 }
 
+// A set-up step that must work for the figures to mean anything: says on stderr why it did not.
+inline bool done(const Error &e, const char *step) {
+    if (e) {
+        std::fprintf(stderr, "%s: %s\n", step, qPrintable(e.message));
+        return false;
+    }
+    return true;
+}
+template <typename T> bool done(const Result<T> &result, const char *step) {
+    return done(result.ok() ? Error() : result.error(), step);
+}
+
 // This process's resident memory in KiB (VmRSS), -1 when unknown.
 inline long residentKiB() {
     QFile status(QStringLiteral("/proc/self/status"));

@@ -29,7 +29,8 @@ int main(int argc, char **argv) {
     if (!bench::startServer(server))
         return 1;
     RedisConnection c(server.settings());
-    c.open();
+    if (!bench::done(c.open(), "connect"))
+        return 1;
     // Explicit IDs one millisecond apart, so that "a moment" always has entries around it.
     const qint64 base = QDateTime::currentMSecsSinceEpoch() - entries;
     QElapsedTimer load;
@@ -79,9 +80,11 @@ int main(int argc, char **argv) {
     QByteArray huge(16 * 1024 * 1024, 'x');
     for (qsizetype i = 0; i < huge.size(); i += 100)
         huge[i] = char('a' + (i / 100) % 26);
-    c.command({"XADD", "huge", "*", "value", huge}, 60000);
     StreamEntryList found;
-    c.commandEntries({"XRANGE", "huge", "-", "+"}, 0, &found, 60000, "huge");
+    if (!bench::done(c.command({"XADD", "huge", "*", "value", huge}, 60000), "XADD")
+        || !bench::done(c.commandEntries({"XRANGE", "huge", "-", "+"}, 0, &found, 60000, "huge"),
+                        "XRANGE"))
+        return 1;
     qint64 worst = 0, last = 0;
     QElapsedTimer ticks;
     ticks.start();

@@ -43,9 +43,11 @@ int main(int argc, char **argv) {
     Command add{"XADD", "wide", "*"};
     for (int i = 0; i < fields; ++i)
         add << "field-" + QByteArray::number(i) << "value " + QByteArray::number(i * 7919);
-    c.command(add, 60000);
     StreamEntryList found;
-    c.commandEntries({"XRANGE", "wide", "-", "+"}, 0, &found, 60000, "wide");
+    if (!bench::done(c.command(add, 60000), "XADD")
+        || !bench::done(c.commandEntries({"XRANGE", "wide", "-", "+"}, 0, &found, 60000, "wide"),
+                        "XRANGE"))
+        return 1;
     if (found.size() != 1 || found.first().fieldCount() != fields) {
         std::fprintf(stderr, "the entry did not come back whole\n");
         return 1;

@@ -42,7 +42,8 @@ int main(int argc, char **argv) {
     if (!bench::startServer(server))
         return 1;
     RedisConnection c(server.settings());
-    c.open();
+    if (!bench::done(c.open(), "connect"))
+        return 1;
 
     // Streams with 20 entries and 3 groups each: one caught up, one behind with a consumer
     // holding pending entries, one never read.
@@ -58,11 +59,13 @@ int main(int argc, char **argv) {
         setup.append(
             {"XREADGROUP", "GROUP", "behind", "worker", "COUNT", "5", "STREAMS", name, ">"});
         if (setup.size() > 5000) {
-            c.pipeline(setup, 60000);
+            if (!bench::done(c.pipeline(setup, 60000), "set-up"))
+                return 1;
             setup.clear();
         }
     }
-    c.pipeline(setup, 60000);
+    if (!bench::done(c.pipeline(setup, 60000), "set-up"))
+        return 1;
 
     // 1. doctor, as a user runs it.
     const QString cli = QCoreApplication::applicationDirPath() + QStringLiteral("/streamscope-cli");

@@ -33,8 +33,9 @@ int main(int argc, char **argv) {
         return 1;
     {
         RedisConnection c(server.settings());
-        c.open();
-        c.command({"XADD", "load", "*", "seed", "1"});
+        if (!bench::done(c.open(), "connect")
+            || !bench::done(c.command({"XADD", "load", "*", "seed", "1"}), "XADD"))
+            return 1;
     }
 
     MainWindow window;

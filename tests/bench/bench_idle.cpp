@@ -197,7 +197,8 @@ int main(int argc, char **argv) {
         if (!bench::startServer(server))
             return 1;
         RedisConnection c(server.settings());
-        c.open();
+        if (!bench::done(c.open(), "connect"))
+            return 1;
         QList<Command> setup;
         for (int i = 0; i < 1000; ++i) {
             const QByteArray key = "idle:" + QByteArray::number(i).rightJustified(4, '0');
@@ -213,6 +214,8 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 1000; ++i) {
             const QByteArray key = "idle:" + QByteArray::number(i).rightJustified(4, '0');
             auto pending = c.command({"XPENDING", key, "workers", "-", "+", "100"});
+            if (!bench::done(pending, "XPENDING"))
+                return 1;
             QList<Command> acks;
             Command ack{"XACK", key, "workers"};
             for (const RedisReply &p : pending->elements())
@@ -232,7 +235,8 @@ int main(int argc, char **argv) {
         if (!bench::startServer(server))
             return 1;
         RedisConnection c(server.settings());
-        c.open();
+        if (!bench::done(c.open(), "connect"))
+            return 1;
         const QByteArray huge(16 * 1024 * 1024, 'x');
         QList<Command> setup{{"XADD", "s16m", "*", "blob", huge},
                              {"XADD", "s16m", "*", "seq", "1"},
@@ -249,7 +253,8 @@ int main(int argc, char **argv) {
         if (!bench::startServer(server))
             return 1;
         RedisConnection c(server.settings());
-        c.open();
+        if (!bench::done(c.open(), "connect"))
+            return 1;
         const QByteArray value(100, 'x');
         QList<Command> setup{{"XADD", "s100", "*", "blob", value},
                              {"XADD", "s100", "*", "seq", "1"},

@@ -59,7 +59,8 @@ int main(int argc, char **argv) {
                      QString::number(rate), QStringLiteral("--orders"), QString::number(orders)});
 
     RedisConnection c(server.settings());
-    c.open();
+    if (!bench::done(c.open(), "connect"))
+        return 1;
     qint64 paid = 0;
     while (paid < orders && clock.elapsed() < 300000) {
         QThread::msleep(50);
