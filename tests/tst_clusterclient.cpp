@@ -78,10 +78,12 @@ private Q_SLOTS:
     void commandEntriesRouted();
     void keylessCommandOnEveryPrimary();
     void startsFromAReplica();
+    void slotsWhenShardsIsRefused();
     void readOnlyRefusesWritesOnEveryNode();
     void movedAfterSlotMoved();
     void askDuringMigration();
     void cliAcceptsClusterFlag();
+    void credentialsOnEveryNode();
     // Last: they change which nodes are primaries, and kill one.
     void failoverKeepsReadsAndWritesWorking();
     void killedPrimaryReadsRetriedWritesNot();
@@ -363,6 +365,36 @@ void TestClusterClient::startsFromAReplica() {
     }
 }
 
+void TestClusterClient::slotsWhenShardsIsRefused() {
+    // CLUSTER SLOTS is what servers before 7.0 have; an ACL without CLUSTER SHARDS shows it here.
+    auto reference = openCluster(s_cluster->settings(0));
+    for (const RedisClient::Node &n : reference->nodes())
+        QCOMPARE(runOn(n.endpoint, {"ACL", "SETUSER", "oldstyle", "on", ">pw", "~*", "&*", "+@all",
+                                    "-cluster|shards"})
+                     .bytes(),
+                 QByteArray("OK"));
+    ConnectionSettings settings = s_cluster->settings(0);
+    settings.user = QStringLiteral("oldstyle");
+    settings.password = QStringLiteral("pw");
+    auto client = openCluster(settings);
+    QVERIFY(client->isOpen());
+    QCOMPARE(client->primaries(), reference->primaries());
+    // CLUSTER SLOTS leaves out replicas it does not count as available (not yet in sync):
+    // those it lists must match.
+    for (int slot = 0; slot < cluster::slotCount; ++slot)
+        QCOMPARE(client->endpointForSlot(slot), reference->endpointForSlot(slot));
+    for (const RedisClient::Node &n : client->nodes()) {
+        QCOMPARE(n.id, nodeAt(*reference, n.endpoint).id);
+        QCOMPARE(n.primary, nodeAt(*reference, n.endpoint).primary);
+        QCOMPARE(n.primaryId, nodeAt(*reference, n.endpoint).primaryId);
+    }
+    for (const QString &primary : client->primaries()) {
+        const QByteArray key = keyOn(*client, primary, "oldstyle");
+        QVERIFY(client->command({"XADD", key, "*", "f", "v"}).ok());
+        QCOMPARE(runOn(primary, {"XLEN", key}).integer(), qint64(1));
+    }
+}
+
 void TestClusterClient::readOnlyRefusesWritesOnEveryNode() {
     ConnectionSettings settings = s_cluster->settings(0);
     settings.readOnly = true;
@@ -401,6 +433,7 @@ void TestClusterClient::movedAfterSlotMoved() {
     const QByteArray fromId = nodeAt(*client, from).id.toUtf8();
     const QByteArray toId = nodeAt(*client, to).id.toUtf8();
 
+    auto stale = openCluster(s_cluster->settings(0));
     // An empty slot moved as redis-cli --cluster reshard does it, behind the client's back.
     const QByteArray s = QByteArray::number(slot);
     QCOMPARE(runOn(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", fromId}).bytes(), "OK");
@@ -415,6 +448,14 @@ void TestClusterClient::movedAfterSlotMoved() {
     QVERIFY(client->redirections() >= 1);
     QCOMPARE(client->endpointForSlot(slot), to);
     QCOMPARE(runOn(to, {"XLEN", key}).integer(), qint64(1));
+    // Entries commands follow MOVED too.
+    StreamEntryList entries;
+    auto read = stale->commandEntries({"XRANGE", key, "-", "+"}, 0, &entries, -1, key);
+    QVERIFY2(read.ok() && !read->isError(),
+             qPrintable(read.ok() ? read->toDebugString() : read.error().message));
+    QCOMPARE(entries.size(), 1);
+    QCOMPARE(stale->redirections(), qint64(1));
+    QCOMPARE(stale->endpointForSlot(slot), to);
     QVERIFY(QTest::qWaitFor(
         [&] { return s_cluster->waitUntilHealthy(1000).kind == Error::Kind::None; }, 20000));
 }
@@ -531,6 +572,35 @@ void TestClusterClient::cliAcceptsClusterFlag() {
     QCOMPARE(cli::run({QStringLiteral("streamscope-cli"), QStringLiteral("-c"),
                        QStringLiteral("--url"), plain.url(), QStringLiteral("streams")}),
              0);
+}
+
+void TestClusterClient::credentialsOnEveryNode() {
+    // A cluster of its own: three primaries that all want a password.
+    LocalRedisCluster::Options options;
+    options.replicasPerPrimary = 0;
+    options.password = QStringLiteral("s3cret");
+    LocalRedisCluster guarded(options);
+    const Error started = guarded.start();
+    QVERIFY2(!started, qPrintable(started.message));
+
+    auto opened = openClient(guarded.settings(1));
+    QVERIFY2(opened.ok(), qPrintable(opened.error().message));
+    auto *client = dynamic_cast<ClusterClient *>(opened.value().get());
+    QVERIFY(client);
+    QCOMPARE(client->primaries().size(), 3);
+    for (const QString &primary : client->primaries()) {
+        const QByteArray key = keyOn(*client, primary, "guarded");
+        auto added = client->command({"XADD", key, "*", "f", "v"});
+        QVERIFY2(added.ok() && added->isString(),
+                 qPrintable(added.ok() ? added->toDebugString() : added.error().message));
+    }
+    QCOMPARE(client->onEveryPrimary({"DBSIZE"}).size(), size_t(3));
+
+    ConnectionSettings wrong = guarded.settings(0);
+    wrong.password = QStringLiteral("wrong");
+    auto refused = openClient(wrong);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().kind, Error::Kind::Auth);
 }
 
 void TestClusterClient::killedPrimaryReadsRetriedWritesNot() {

@@ -174,9 +174,15 @@ Result<RedisReply> ClusterClient::askForSlots(RedisConnection &connection) {
     const bool readOnly = connection.isReadOnly();
     connection.setReadOnly(false);
     auto reply = connection.command({"CLUSTER", "SHARDS"});
-    if (reply.ok() && reply->isError()
-        && reply->errorMessage().contains(QLatin1String("nknown subcommand")))
+    // Before 7.0 there is no SHARDS (and an ACL may allow only SLOTS): the older form.
+    if (reply.ok() && reply->isError()) {
+        const QString shardsError = reply->errorMessage();
         reply = connection.command({"CLUSTER", "SLOTS"});
+        if (reply.ok() && reply->isError())
+            reply = RedisReply::error(QStringLiteral("CLUSTER SHARDS: %1; CLUSTER SLOTS: %2")
+                                          .arg(shardsError, reply->errorMessage())
+                                          .toUtf8());
+    }
     connection.setReadOnly(readOnly);
     return reply;
 }

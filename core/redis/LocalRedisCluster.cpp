@@ -35,7 +35,9 @@ QString LocalRedisCluster::url(int i) const {
 }
 
 ConnectionSettings LocalRedisCluster::settings(int i) const {
-    return m_nodes.at(size_t(i))->settings();
+    ConnectionSettings s = m_nodes.at(size_t(i))->settings();
+    s.password = m_options.password;
+    return s;
 }
 
 Error LocalRedisCluster::start(int timeoutMs) {
@@ -58,6 +60,9 @@ Error LocalRedisCluster::start(int timeoutMs) {
             QStringLiteral("--cluster-port"),         QString::number(LocalRedisServer::freePort()),
             QStringLiteral("--cluster-node-timeout"), QString::number(m_options.nodeTimeoutMs),
             QStringLiteral("--cluster-config-file"),  QStringLiteral("nodes.conf")};
+        if (!m_options.password.isEmpty())
+            options.extraArgs << QStringLiteral("--requirepass") << m_options.password
+                              << QStringLiteral("--masterauth") << m_options.password;
         auto node = std::make_unique<LocalRedisServer>(options);
         if (Error e = node->start())
             return Error(
@@ -75,9 +80,11 @@ Error LocalRedisCluster::start(int timeoutMs) {
                                       QString::number(m_options.replicasPerPrimary),
                                       QStringLiteral("--cluster-yes")});
     create.setProcessChannelMode(QProcess::MergedChannels);
-    // The nodes have no password: a REDISCLI_AUTH meant for another server would be refused.
+    // The nodes' own password, never one meant for another server (nor on the command line).
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.remove(QStringLiteral("REDISCLI_AUTH"));
+    if (!m_options.password.isEmpty())
+        environment.insert(QStringLiteral("REDISCLI_AUTH"), m_options.password);
     create.setProcessEnvironment(environment);
     dieWithParent(create);
     create.start();
@@ -128,10 +135,11 @@ Error LocalRedisCluster::waitUntilHealthy(int timeoutMs) const {
     while (clock.elapsed() < timeoutMs) {
         QByteArray agreed;
         bool healthy = true;
-        for (const auto &node : m_nodes) {
+        for (size_t i = 0; i < m_nodes.size(); ++i) {
+            const auto &node = m_nodes[i];
             if (!node->isRunning())
                 continue;
-            RedisConnection connection(node->settings());
+            RedisConnection connection(settings(int(i)));
             if (Error e = connection.open()) {
                 last = e.message;
                 healthy = false;

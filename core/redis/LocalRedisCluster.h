@@ -19,6 +19,7 @@ public:
         int primaries = 3;
         int replicasPerPrimary = 1;
         int nodeTimeoutMs = 2000; // how soon a dead primary is replaced
+        QString password;         // requirepass (and masterauth) on every node, when not empty
     };
 
     LocalRedisCluster();
