@@ -84,6 +84,7 @@ private Q_SLOTS:
     void askDuringMigration();
     void cliAcceptsClusterFlag();
     void credentialsOnEveryNode();
+    void replyLimitOnEveryNode();
     // Last: they change which nodes are primaries, and kill one.
     void failoverKeepsReadsAndWritesWorking();
     void killedPrimaryReadsRetriedWritesNot();
@@ -601,6 +602,36 @@ void TestClusterClient::credentialsOnEveryNode() {
     auto refused = openClient(wrong);
     QVERIFY(!refused.ok());
     QCOMPARE(refused.error().kind, Error::Kind::Auth);
+}
+
+void TestClusterClient::replyLimitOnEveryNode() {
+    auto writer = openCluster(s_cluster->settings(0));
+    const QByteArray big(10000, 'x');
+    QList<QByteArray> keys;
+    for (const QString &primary : writer->primaries()) {
+        keys << keyOn(*writer, primary, "limit");
+        QVERIFY(writer->command({"XADD", keys.last(), "*", "big", big}).ok());
+    }
+    ConnectionSettings limited = s_cluster->settings(0);
+    limited.maxReplyBytes = 8192;
+    auto fromSettings = openClient(limited);
+    QVERIFY2(fromSettings.ok(), qPrintable(fromSettings.error().message));
+    QCOMPARE(fromSettings.value()->maxReplyBytes(), qint64(8192));
+    for (const QByteArray &key : keys) {
+        auto refused = fromSettings.value()->command({"XRANGE", key, "-", "+"});
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, Error::Kind::Protocol);
+    }
+    // Set later, it reaches the connections already open too.
+    for (const QByteArray &key : keys)
+        QVERIFY(writer->command({"XRANGE", key, "-", "+"}).ok());
+    writer->setMaxReplyBytes(8192);
+    for (const QByteArray &key : keys) {
+        auto refused = writer->command({"XRANGE", key, "-", "+"});
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, Error::Kind::Protocol);
+        QCOMPARE(writer->command({"XLEN", key})->integer(), qint64(1)); // and it goes on
+    }
 }
 
 void TestClusterClient::killedPrimaryReadsRetriedWritesNot() {

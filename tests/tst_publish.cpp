@@ -23,6 +23,8 @@
 #include <QTest>
 #include <QUuid>
 
+#include <limits>
+
 using namespace streamscope;
 using namespace streamscope::test;
 
@@ -213,6 +215,98 @@ private Q_SLOTS:
             QCOMPARE(fields.at(13).bytes(), QByteArray("{\"k\":[1,true]}"));
         }
         QCOMPARE(uuids.size(), 20);
+    }
+
+    // Before: the widest range overflowed b - a and {{randint}} looped forever at 100 % CPU.
+    void randintOverTheWholeRange_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<qint64>("low");
+        QTest::addColumn<qint64>("high");
+        constexpr qint64 min = std::numeric_limits<qint64>::min();
+        constexpr qint64 max = std::numeric_limits<qint64>::max();
+        QTest::newRow("all of qint64")
+            << QByteArray("{{randint -9223372036854775808 9223372036854775807}}") << min << max;
+        QTest::newRow("wider than qint64")
+            << QByteArray("{{randint -1 9223372036854775807}}") << qint64(-1) << max;
+        QTest::newRow("lowest only")
+            << QByteArray("{{randint -9223372036854775808 -9223372036854775808}}") << min << min;
+        QTest::newRow("highest only")
+            << QByteArray("{{randint 9223372036854775807 9223372036854775807}}") << max << max;
+        QTest::newRow("small") << QByteArray("{{randint -2 2}}") << qint64(-2) << qint64(2);
+    }
+    void randintOverTheWholeRange() {
+        QFETCH(QByteArray, text);
+        QFETCH(qint64, low);
+        QFETCH(qint64, high);
+        QVERIFY(Placeholders::check(text).isEmpty());
+        Placeholders placeholders;
+        QSet<qint64> seen;
+        for (int i = 0; i < 1000; ++i) {
+            bool ok = false;
+            const qint64 n = placeholders.fill(text, i, 0).toLongLong(&ok);
+            QVERIFY(ok);
+            QVERIFY(n >= low && n <= high);
+            seen.insert(n);
+        }
+        const quint64 span = quint64(high) - quint64(low);
+        // Every value of a small range comes up; a wide one does not repeat in 1000 draws.
+        QCOMPARE(quint64(seen.size()), qMin<quint64>(span, 999) + 1);
+        // And it covers the range, not a corner of it: draws fall in both halves.
+        auto inLowerHalf = [&](qint64 n) { return quint64(n) - quint64(low) <= span / 2; };
+        if (span > 1000) {
+            QVERIFY(std::any_of(seen.begin(), seen.end(), inLowerHalf));
+            QVERIFY(!std::all_of(seen.begin(), seen.end(), inLowerHalf));
+        }
+    }
+
+    // Every number typed is range-checked before anything is sent.
+    void numbersAreRangeChecked_data() {
+        QTest::addColumn<QByteArray>("id");
+        QTest::addColumn<QByteArray>("maxlen");
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("ID past 2^64") << QByteArray("18446744073709551616-0") << QByteArray()
+                                      << QByteArray("v") << "malformed stream ID";
+        QTest::newRow("seq past 2^64") << QByteArray("1-18446744073709551616") << QByteArray()
+                                       << QByteArray("v") << "malformed stream ID";
+        QTest::newRow("negative ID")
+            << QByteArray("-1") << QByteArray() << QByteArray("v") << "malformed stream ID";
+        QTest::newRow("ID 1-") << QByteArray("1-") << QByteArray() << QByteArray("v")
+                               << "malformed stream ID";
+        QTest::newRow("ID -") << QByteArray("-") << QByteArray() << QByteArray("v")
+                              << "malformed stream ID";
+        QTest::newRow("MAXLEN past 2^63")
+            << QByteArray() << QByteArray("9223372036854775808") << QByteArray("v") << "MAXLEN:";
+        QTest::newRow("MAXLEN past 2^64")
+            << QByteArray() << QByteArray("18446744073709551616") << QByteArray("v") << "MAXLEN:";
+        QTest::newRow("randint past 2^63")
+            << QByteArray() << QByteArray() << QByteArray("{{randint 0 9223372036854775808}}")
+            << "{{randint A B}} needs two whole numbers";
+        QTest::newRow("randint below -2^63")
+            << QByteArray() << QByteArray() << QByteArray("{{randint -9223372036854775809 0}}")
+            << "{{randint A B}} needs two whole numbers";
+    }
+    void numbersAreRangeChecked() {
+        QFETCH(QByteArray, id);
+        QFETCH(QByteArray, maxlen);
+        QFETCH(QByteArray, value);
+        QFETCH(QString, message);
+        PublishRequest r;
+        r.stream = "s";
+        r.id = id;
+        if (!maxlen.isEmpty()) {
+            r.trim = PublishRequest::Trim::MaxLen;
+            r.trimValue = maxlen;
+        }
+        r.fields.append({"f", value});
+        const PublishProblems problems = validate(r);
+        QCOMPARE(problems.size(), 1);
+        QVERIFY2(problems.first().message.contains(message), qPrintable(problems.first().message));
+        // The largest values that fit are accepted.
+        r.id = "18446744073709551615-18446744073709551615";
+        r.trimValue = "9223372036854775807";
+        r.fields = {{"f", "{{randint -9223372036854775808 9223372036854775807}}"}};
+        QVERIFY(validate(r).isEmpty());
     }
 
     void repeatAtARateWithProgressAndStop() {

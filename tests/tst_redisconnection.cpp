@@ -1,6 +1,8 @@
+#include "FakeRedisServer.h"
 #include "TestRedis.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QTest>
 #include <QThread>
 
@@ -13,6 +15,17 @@ using namespace streamscope::test;
 
 class TestRedisConnection : public QObject {
     Q_OBJECT
+private:
+    // XREAD's reply with one entry: s 5-1 {f: v}.
+    static QByteArray goodXread() {
+        return "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n5-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n";
+    }
+    static QString cliBinary() {
+        const QString dir = qEnvironmentVariable("STREAMSCOPE_BIN_DIR");
+        return (dir.isEmpty() ? QCoreApplication::applicationDirPath() : dir)
+               + QStringLiteral("/streamscope-cli");
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         STREAMSCOPE_START_REDIS(m_server);
@@ -181,6 +194,211 @@ private Q_SLOTS:
         auto c = connectTo(s);
         auto reply = c->command({"BLPOP", "never", "5"});
         QCOMPARE(reply.error().kind, Error::Kind::Timeout);
+    }
+
+    // What a real server cannot send, from a fake one on loopback.
+
+    // An XREAD reply of the wrong shape fails that command with a protocol error and closes
+    // the connection; the owner reconnects and goes on (before: SIGSEGV).
+    void wrongShapeFailsTheCommandAndTheConnectionReopens_data() {
+        QTest::addColumn<QByteArray>("bad");
+        QTest::newRow("status as ID")
+            << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n+x\r\n*0\r\n");
+        QTest::newRow("error as fields")
+            << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n-ERR x\r\n");
+        QTest::newRow("entry of 3")
+            << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*3\r\n$3\r\n1-1\r\n*0\r\n*0\r\n");
+        QTest::newRow("integer as stream") << QByteArray("*1\r\n:5\r\n");
+    }
+    void wrongShapeFailsTheCommandAndTheConnectionReopens() {
+        QFETCH(QByteArray, bad);
+        FakeRedisServer fake([bad](int connection, const QList<QByteArray> &command) {
+            if (command.first() != "XREAD")
+                return QByteArray();
+            return connection == 0 ? bad : goodXread();
+        });
+        QVERIFY(fake.start());
+        auto settings = ConnectionSettings::fromUrl(fake.url());
+        QVERIFY(settings.ok());
+        RedisConnection c(settings.value());
+        QVERIFY(!c.open());
+        StreamEntryList entries;
+        auto reply = c.commandEntries({"XREAD", "STREAMS", "s", "0"}, 2, &entries);
+        QVERIFY(!reply.ok());
+        QCOMPARE(reply.error().kind, Error::Kind::Protocol);
+        QVERIFY2(reply.error().message.contains(QLatin1String("shape of stream entries")),
+                 qPrintable(reply.error().message));
+        QVERIFY(entries.isEmpty());
+        QVERIFY(!c.isOpen());
+        QVERIFY(!c.open());
+        reply = c.commandEntries({"XREAD", "STREAMS", "s", "0"}, 2, &entries);
+        QVERIFY2(reply.ok(), qPrintable(reply.error().message));
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.first().id, StreamId({5, 1}));
+        QCOMPARE(entries.first().value("f"), QByteArray("v"));
+        QCOMPARE(fake.connections(), 2);
+    }
+
+    // A header announcing more than the limit fails at once, before its bytes arrive (before:
+    // bad_alloc for the array; the string waited for 2 GiB, then timed out).
+    void hugeHeadersFailAtOnce_data() {
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<bool>("entries");
+        QTest::newRow("array") << QByteArray("*2147483647\r\n") << false;
+        QTest::newRow("bulk") << QByteArray("$2147483647\r\n") << false;
+        QTest::newRow("array, entries mode") << QByteArray("*2147483647\r\n") << true;
+        QTest::newRow("value, entries mode")
+            << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n"
+                          "$1073741824\r\n")
+            << true;
+    }
+    void hugeHeadersFailAtOnce() {
+        QFETCH(QByteArray, header);
+        QFETCH(bool, entries);
+        FakeRedisServer fake([header](int, const QList<QByteArray> &command) {
+            return command.first() == "GET" || command.first() == "XREAD" ? header : QByteArray();
+        });
+        QVERIFY(fake.start());
+        ConnectionSettings settings = ConnectionSettings::fromUrl(fake.url()).value();
+        settings.commandTimeoutMs = 20000;
+        RedisConnection c(settings);
+        QVERIFY(!c.open());
+        QCOMPARE(c.maxReplyBytes(), qint64(512) * 1024 * 1024);
+        QElapsedTimer clock;
+        clock.start();
+        StreamEntryList got;
+        auto reply = entries ? c.commandEntries({"XREAD", "STREAMS", "s", "0"}, 2, &got)
+                             : c.command({"GET", "k"});
+        QVERIFY(!reply.ok());
+        QCOMPARE(reply.error().kind, Error::Kind::Protocol);
+        QVERIFY2(reply.error().message.contains(
+                     QLatin1String("the server's reply is larger than the 512 MiB limit")),
+                 qPrintable(reply.error().message));
+        QVERIFY(clock.elapsed() < 5000); // not the 20 s timeout
+        QVERIFY(!c.isOpen());
+        QVERIFY(got.isEmpty());
+    }
+
+    // The limit comes from the URL (?max-reply=) and can be changed on the connection; a
+    // reply of exactly the limit passes, one byte more does not.
+    void replyLimitFromTheUrl() {
+        FakeRedisServer fake([](int, const QList<QByteArray> &command) {
+            if (command.first() != "GET")
+                return QByteArray();
+            const int wire = command.at(1).toInt(); // a bulk string of this many bytes in all
+            const int digits = int(QByteArray::number(wire).size());
+            const int n = wire - 1 - digits - 4;
+            return "$" + QByteArray::number(n) + "\r\n" + QByteArray(n, 'x') + "\r\n";
+        });
+        QVERIFY(fake.start());
+        auto settings = ConnectionSettings::fromUrl(fake.url() + QStringLiteral("?max-reply=1K"));
+        QVERIFY2(settings.ok(), qPrintable(settings.error().message));
+        QCOMPARE(settings->maxReplyBytes, qint64(1024));
+        RedisConnection c(settings.value());
+        QVERIFY(!c.open());
+        auto fits = c.command({"GET", "1024"});
+        QVERIFY2(fits.ok(), qPrintable(fits.error().message));
+        QCOMPARE(fits->bytes().size() + 9, 1024);
+        auto over = c.command({"GET", "1025"});
+        QVERIFY(!over.ok());
+        QVERIFY2(over.error().message.contains(
+                     QLatin1String("the server's reply is larger than the 1 KiB limit")),
+                 qPrintable(over.error().message));
+        QVERIFY(!c.isOpen());
+        c.setMaxReplyBytes(2048);
+        QVERIFY(!c.open());
+        QVERIFY(c.command({"GET", "1025"}).ok());
+
+        for (const char *bad : {"0", "-1", "1023", "abc", "1T", "9999999999G", "+5M", ""}) {
+            auto s = ConnectionSettings::fromUrl(fake.url() + QStringLiteral("?max-reply=")
+                                                 + QLatin1String(bad));
+            QVERIFY2(!s.ok(), bad);
+            QVERIFY2(s.error().message.contains(QLatin1String("max-reply")),
+                     qPrintable(s.error().message));
+        }
+        QCOMPARE(ConnectionSettings::fromUrl(fake.url() + QStringLiteral("?max-reply=2G"))
+                     ->maxReplyBytes,
+                 qint64(2) << 30);
+    }
+
+    // The same through streamscope-cli as a process: tail does not crash, says why it
+    // reconnects, and goes on reading from the new connection.
+    void cliTailSurvivesWhatTheServerSends_data() {
+        QTest::addColumn<QByteArray>("bad");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("status as ID (issue 9)")
+            << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n+x\r\n*0\r\n")
+            << "shape of stream entries";
+        QTest::newRow("2^31 elements") << QByteArray("*2147483647\r\n")
+                                       << "the server's reply is larger than the 512 MiB limit";
+        QTest::newRow("2 GiB string") << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n$2147483647\r\n")
+                                      << "the server's reply is larger than the 512 MiB limit";
+    }
+    void cliTailSurvivesWhatTheServerSends() {
+        QFETCH(QByteArray, bad);
+        QFETCH(QString, message);
+        std::atomic<int> reads{0};
+        FakeRedisServer fake([&reads, bad](int, const QList<QByteArray> &command) {
+            if (command.first() == "XINFO")
+                return QByteArray("-ERR no such key\r\n");
+            if (command.first() != "XREAD")
+                return QByteArray();
+            const int n = reads++;
+            return n == 0 ? bad : n == 1 ? goodXread() : QByteArray("*-1\r\n");
+        });
+        QVERIFY(fake.start());
+        QProcess cli;
+        cli.start(cliBinary(), {QStringLiteral("-u"), fake.url(), QStringLiteral("tail"),
+                                QStringLiteral("s"), QStringLiteral("--from"), QStringLiteral("0"),
+                                QStringLiteral("--count"), QStringLiteral("1")});
+        QVERIFY(cli.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(cli.state() == QProcess::NotRunning, 30000);
+        const QByteArray err = cli.readAllStandardError();
+        const QByteArray out = cli.readAllStandardOutput();
+        QCOMPARE(cli.exitStatus(), QProcess::NormalExit); // no SIGSEGV, no abort
+        QVERIFY2(err.contains(message.toUtf8()), err.constData());
+        QCOMPARE(cli.exitCode(), 0);
+        QVERIFY2(out.contains("5-1") && out.contains("f=v"), out.constData());
+        QVERIFY(fake.connections() >= 2);
+    }
+
+    // Numbers given to the CLI are range-checked before anything is sent.
+    void cliRangeChecksNumbers_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("tail --count 2^64")
+            << QStringList{"tail", "s", "--count", "18446744073709551616"} << "--count";
+        QTest::newRow("tail --count 2^63")
+            << QStringList{"tail", "s", "--count", "9223372036854775808"} << "--count";
+        QTest::newRow("tail --batch 2^31")
+            << QStringList{"tail", "s", "--batch", "2147483648"} << "--batch";
+        QTest::newRow("tail --from 2^64")
+            << QStringList{"tail", "s", "--from", "18446744073709551616-0"}
+            << "malformed stream ID";
+        QTest::newRow("tail --from -1")
+            << QStringList{"tail", "s", "--from", "-1"} << "malformed stream ID";
+        QTest::newRow("tail --from 1-")
+            << QStringList{"tail", "s", "--from", "1-"} << "malformed stream ID";
+        QTest::newRow("publish --maxlen 2^64")
+            << QStringList{"publish", "s", "f=v", "--maxlen", "18446744073709551616"} << "MAXLEN";
+        QTest::newRow("publish --maxlen 2^63")
+            << QStringList{"publish", "s", "f=v", "--maxlen", "~9223372036854775808"} << "MAXLEN";
+        QTest::newRow("publish --id -")
+            << QStringList{"publish", "s", "f=v", "--id", "-"} << "malformed stream ID";
+    }
+    void cliRangeChecksNumbers() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        FakeRedisServer fake(nullptr);
+        QVERIFY(fake.start());
+        QProcess cli;
+        cli.start(cliBinary(), QStringList{QStringLiteral("-u"), fake.url()} + args);
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(cli.exitCode(), 2); // a usage error
+        const QByteArray err = cli.readAllStandardError();
+        QVERIFY2(err.contains(message.toUtf8()), err.constData());
+        QCOMPARE(fake.commands(), 0); // nothing was sent
     }
 
 private:

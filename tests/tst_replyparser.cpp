@@ -156,6 +156,262 @@ private Q_SLOTS:
         QCOMPARE(entries.size(), 0);
     }
 
+    // Entries mode on replies of another shape: a protocol error for that reply, nothing
+    // appended, no write through a marker (before, the first row crashed with SIGSEGV).
+    void entriesModeWrongShape_data() {
+        QTest::addColumn<int>("depth");
+        QTest::addColumn<QByteArray>("bytes");
+        // XREAD: [[name, [[id, [f, v]]]]]
+        auto xread = [](const QByteArray &entry) {
+            return "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n" + entry;
+        };
+        QTest::newRow("status as ID (issue 9)") << 2 << xread("*2\r\n+x\r\n*0\r\n");
+        QTest::newRow("error as ID") << 2 << xread("*2\r\n-ERR x\r\n*0\r\n");
+        QTest::newRow("integer as ID") << 2 << xread("*2\r\n:1\r\n*0\r\n");
+        QTest::newRow("nil as ID") << 2 << xread("*2\r\n$-1\r\n*0\r\n");
+        QTest::newRow("nil array as ID") << 2 << xread("*2\r\n*-1\r\n*0\r\n");
+        QTest::newRow("array as ID") << 2 << xread("*2\r\n*1\r\n$3\r\n1-1\r\n*0\r\n");
+        QTest::newRow("not an ID") << 2 << xread("*2\r\n$3\r\nabc\r\n*0\r\n");
+        QTest::newRow("ID past 2^64")
+            << 2 << xread("*2\r\n$22\r\n18446744073709551616-0\r\n*0\r\n");
+        QTest::newRow("ID without seq") << 2 << xread("*2\r\n$2\r\n1-\r\n*0\r\n");
+        QTest::newRow("status as fields") << 2 << xread("*2\r\n$3\r\n1-1\r\n+x\r\n");
+        QTest::newRow("bulk as fields") << 2 << xread("*2\r\n$3\r\n1-1\r\n$1\r\nx\r\n");
+        QTest::newRow("integer as fields") << 2 << xread("*2\r\n$3\r\n1-1\r\n:3\r\n");
+        QTest::newRow("odd fields") << 2 << xread("*2\r\n$3\r\n1-1\r\n*1\r\n$1\r\nf\r\n");
+        QTest::newRow("status as field")
+            << 2 << xread("*2\r\n$3\r\n1-1\r\n*2\r\n+f\r\n$1\r\nv\r\n");
+        QTest::newRow("integer as value")
+            << 2 << xread("*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n:1\r\n");
+        QTest::newRow("nil as value") << 2 << xread("*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$-1\r\n");
+        QTest::newRow("array as value")
+            << 2 << xread("*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n*1\r\n$1\r\nv\r\n");
+        QTest::newRow("entry of 1") << 2 << xread("*1\r\n$3\r\n1-1\r\n");
+        QTest::newRow("entry of 3") << 2 << xread("*3\r\n$3\r\n1-1\r\n*0\r\n*0\r\n");
+        QTest::newRow("entry of 0") << 2 << xread("*0\r\n");
+        QTest::newRow("status as entry") << 2 << xread("+x\r\n");
+        QTest::newRow("integer as entry") << 2 << xread(":1\r\n");
+        QTest::newRow("bulk as entry") << 2 << xread("$3\r\n1-1\r\n");
+        QTest::newRow("status as entries") << 2 << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n+x\r\n");
+        QTest::newRow("nil as entries") << 2 << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n*-1\r\n");
+        QTest::newRow("integer as entries") << 2 << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n:0\r\n");
+        QTest::newRow("integer as name") << 2 << QByteArray("*1\r\n*2\r\n:1\r\n*0\r\n");
+        QTest::newRow("array as name") << 2 << QByteArray("*1\r\n*2\r\n*0\r\n*0\r\n");
+        QTest::newRow("stream of 1") << 2 << QByteArray("*1\r\n*1\r\n$1\r\ns\r\n");
+        QTest::newRow("stream of 3") << 2 << QByteArray("*1\r\n*3\r\n$1\r\ns\r\n*0\r\n*0\r\n");
+        QTest::newRow("status as stream") << 2 << QByteArray("*1\r\n+x\r\n");
+        QTest::newRow("nil as stream") << 2 << QByteArray("*1\r\n*-1\r\n");
+        QTest::newRow("status as XREAD") << 2 << QByteArray("+OK\r\n");
+        QTest::newRow("integer as XREAD") << 2 << QByteArray(":1\r\n");
+        QTest::newRow("bulk as XREAD") << 2 << QByteArray("$1\r\nx\r\n");
+        QTest::newRow("good then bad")
+            << 2
+            << QByteArray(
+                   "*2\r\n*2\r\n$1\r\na\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"
+                   "*2\r\n$1\r\nb\r\n*1\r\n*2\r\n+x\r\n*0\r\n");
+        // XRANGE: [[id, [f, v]]]
+        QTest::newRow("XRANGE status") << 0 << QByteArray("+OK\r\n");
+        QTest::newRow("XRANGE bulk") << 0 << QByteArray("$1\r\nx\r\n");
+        QTest::newRow("XRANGE integer") << 0 << QByteArray(":1\r\n");
+        QTest::newRow("XRANGE status as ID") << 0 << QByteArray("*1\r\n*2\r\n+x\r\n*0\r\n");
+        QTest::newRow("XRANGE nested entry")
+            << 0 << QByteArray("*1\r\n*2\r\n*2\r\n$3\r\n1-1\r\n*0\r\n*0\r\n");
+        // XAUTOCLAIM: [cursor, [[id, [f, v]]], [deleted ids]]
+        QTest::newRow("XAUTOCLAIM integer") << 1 << QByteArray(":1\r\n");
+        QTest::newRow("XAUTOCLAIM status as ID")
+            << 1 << QByteArray("*3\r\n$3\r\n0-0\r\n*1\r\n*2\r\n+x\r\n*0\r\n*0\r\n");
+        QTest::newRow("XAUTOCLAIM bulk as entries")
+            << 1 << QByteArray("*3\r\n$3\r\n0-0\r\n$1\r\nx\r\n*0\r\n");
+    }
+    void entriesModeWrongShape() {
+        QFETCH(int, depth);
+        QFETCH(QByteArray, bytes);
+        // Whole, and byte by byte: the error comes at the first byte that proves it.
+        for (const bool bytewise : {false, true}) {
+            StreamEntryList entries{StreamEntry::make("before", {1, 1}, {"f", "v"})};
+            ReplyParser parser;
+            parser.expectEntries(&entries, depth, "s");
+            std::optional<Result<std::optional<RedisReply>>> result;
+            for (qsizetype at = 0; at < bytes.size() && !result;) {
+                const qsizetype n = bytewise ? 1 : bytes.size();
+                parser.feed(bytes.mid(at, n));
+                at += n;
+                auto r = parser.next();
+                if (!r.ok() || r.value())
+                    result = std::move(r);
+            }
+            QVERIFY2(result && !result->ok(), "a reply of the wrong shape was accepted");
+            QCOMPARE(result->error().kind, Error::Kind::Protocol);
+            QVERIFY2(result->error().message.contains(QLatin1String("shape of stream entries"))
+                         || result->error().message.contains(QLatin1String("not a Redis reply")),
+                     qPrintable(result->error().message));
+            QCOMPARE(entries.size(), 1); // what was there before stays, nothing was added
+            QCOMPARE(entries.first().stream, QByteArray("before"));
+            // The parser starts over: the next reply (on a new connection) parses.
+            parser.feed("+OK\r\n");
+            QCOMPARE(parser.next().value()->toDebugString(), QStringLiteral("OK"));
+        }
+    }
+
+    // Shapes real servers send that entries mode keeps accepting.
+    void entriesModeXautoclaim() {
+        StreamEntryList entries;
+        ReplyParser parser;
+        parser.expectEntries(&entries, 1, "s");
+        parser.feed("*3\r\n$3\r\n7-0\r\n*2\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"
+                    "*-1\r\n*1\r\n$3\r\n2-2\r\n");
+        auto r = parser.next();
+        QVERIFY2(r.ok(), qPrintable(r.error().message));
+        QVERIFY(r.value());
+        QCOMPARE(r.value()->at(0).bytes(), QByteArray("7-0"));
+        QCOMPARE(r.value()->at(2).toDebugString(), QStringLiteral("[\"2-2\"]"));
+        QCOMPARE(entries.size(), 1); // the nil entry (XCLAIM before 7.0: deleted) is skipped
+        QCOMPARE(entries[0].stream, QByteArray("s"));
+        QCOMPARE(entries[0].id.toByteArray(), QByteArray("1-1"));
+        QCOMPARE(entries[0].value("f"), QByteArray("v"));
+    }
+
+    void entriesModeTimeoutIsNil() {
+        StreamEntryList entries;
+        ReplyParser parser;
+        parser.expectEntries(&entries, 2);
+        parser.feed("*-1\r\n");
+        auto r = parser.next();
+        QVERIFY(r.ok() && r.value());
+        QVERIFY(r.value()->isNil());
+        QVERIFY(entries.isEmpty());
+    }
+
+    // A header alone never sizes anything: 2^31 elements or a 2 GiB string fail at once with
+    // the limit in the message (before: bad_alloc, the process aborted).
+    void hugeHeaders_data() {
+        QTest::addColumn<int>("depth"); // -1: tree mode
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::newRow("array") << -1 << QByteArray("*2147483647\r\n");
+        QTest::newRow("nested array") << -1 << QByteArray("*2\r\n:1\r\n*2147483647\r\n");
+        QTest::newRow("bulk") << -1 << QByteArray("$2147483647\r\n");
+        QTest::newRow("bulk just over 512 MiB") << -1 << QByteArray("$536870909\r\n");
+        QTest::newRow("nested bulk") << -1 << QByteArray("*1\r\n$1000000000\r\nxyz");
+        QTest::newRow("XRANGE entries") << 0 << QByteArray("*2147483647\r\n");
+        QTest::newRow("XREAD entries") << 2 << QByteArray("*1\r\n*2\r\n$1\r\ns\r\n*2147483647\r\n");
+        QTest::newRow("fields") << 0 << QByteArray("*1\r\n*2\r\n$3\r\n1-1\r\n*2147483646\r\n");
+        QTest::newRow("value") << 0
+                               << QByteArray("*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n"
+                                             "$2000000000\r\n");
+    }
+    void hugeHeaders() {
+        QFETCH(int, depth);
+        QFETCH(QByteArray, bytes);
+        StreamEntryList entries;
+        ReplyParser parser;
+        if (depth >= 0)
+            parser.expectEntries(&entries, depth, "s");
+        parser.feed(bytes);
+        auto r = parser.next();
+        QVERIFY2(!r.ok(), "the header was accepted");
+        QCOMPARE(r.error().kind, Error::Kind::Protocol);
+        QVERIFY2(r.error().message.contains(
+                     QLatin1String("the server's reply is larger than the 512 MiB limit")),
+                 qPrintable(r.error().message));
+        QVERIFY(entries.isEmpty());
+    }
+
+    // A large announced array within the limit reserves little and grows as elements come.
+    void largeArrayGrowsAsElementsArrive() {
+        ReplyParser parser;
+        parser.feed("*1000000\r\n");
+        QVERIFY(parser.next().ok());
+        QByteArray rest;
+        for (int i = 0; i < 1000000; ++i)
+            rest += ":" + QByteArray::number(i) + "\r\n";
+        parser.feed(rest);
+        auto r = parser.next();
+        QVERIFY(r.ok() && r.value());
+        QCOMPARE(r.value()->size(), size_t(1000000));
+        QCOMPARE(r.value()->at(999999).integer(), 999999);
+    }
+
+    // The limit counts the bytes on the wire plus ReplyParser::elementCost per element: a reply
+    // of exactly the limit passes, one byte more fails, however the bytes arrive.
+    void replyLimit_data() {
+        QTest::addColumn<qint64>("limit");
+        QTest::addColumn<int>("depth");
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<bool>("fits");
+        const QByteArray bulk93 = "$93\r\n" + QByteArray(93, 'x') + "\r\n"; // 100 bytes
+        const QByteArray bulk94 = "$94\r\n" + QByteArray(94, 'x') + "\r\n"; // 101 bytes
+        QTest::newRow("bulk at the limit") << qint64(100) << -1 << bulk93 << true;
+        QTest::newRow("bulk just over") << qint64(100) << -1 << bulk94 << false;
+        QTest::newRow("status just over") << qint64(100) << -1 << "+" + QByteArray(98, 'x') + "\r\n"
+                                          << false;
+        const QByteArray array = "*2\r\n$1\r\na\r\n$1\r\nb\r\n"; // 18 bytes + 2 elements
+        const qint64 arraySize = 18 + 2 * ReplyParser::elementCost;
+        QTest::newRow("array at the limit") << arraySize << -1 << array << true;
+        QTest::newRow("array just over") << arraySize - 1 << -1 << array << false;
+        // XRANGE: 1 entry of [id, [f, v]]: 5 elements below the root.
+        const QByteArray xrange =
+            "*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$50\r\n" + QByteArray(50, 'v') + "\r\n";
+        const qint64 xrangeSize = xrange.size() + 5 * ReplyParser::elementCost;
+        QTest::newRow("entries at the limit") << xrangeSize << 0 << xrange << true;
+        QTest::newRow("entries just over") << xrangeSize - 1 << 0 << xrange << false;
+    }
+    void replyLimit() {
+        QFETCH(qint64, limit);
+        QFETCH(int, depth);
+        QFETCH(QByteArray, bytes);
+        QFETCH(bool, fits);
+        for (const qsizetype chunk : {bytes.size(), qsizetype(7), qsizetype(1)}) {
+            StreamEntryList entries;
+            ReplyParser parser;
+            parser.setMaxReplyBytes(limit);
+            if (depth >= 0)
+                parser.expectEntries(&entries, depth, "s");
+            std::optional<Result<std::optional<RedisReply>>> result;
+            for (qsizetype at = 0; at < bytes.size() && !result; at += chunk) {
+                parser.feed(bytes.mid(at, chunk));
+                auto r = parser.next();
+                if (!r.ok() || r.value())
+                    result = std::move(r);
+            }
+            QVERIFY(result);
+            QCOMPARE(result->ok(), fits);
+            if (!fits) {
+                QVERIFY2(result->error().message.contains(
+                             QStringLiteral("larger than the %1-byte limit").arg(limit)),
+                         qPrintable(result->error().message));
+                QVERIFY(entries.isEmpty());
+            } else if (depth >= 0) {
+                QCOMPARE(entries.size(), 1);
+            }
+        }
+    }
+
+    // The limit is per reply: several replies at the limit in one read all pass.
+    void replyLimitIsPerReply() {
+        ReplyParser parser;
+        parser.setMaxReplyBytes(100);
+        const QByteArray bulk93 = "$93\r\n" + QByteArray(93, 'x') + "\r\n";
+        parser.feed(bulk93 + bulk93 + bulk93);
+        for (int i = 0; i < 3; ++i) {
+            auto r = parser.next();
+            QVERIFY2(r.ok(), qPrintable(r.error().message));
+            QVERIFY(r.value());
+        }
+        // The bulk header alone says this one will not fit: no need to wait for its bytes.
+        parser.feed("$94\r\n");
+        QVERIFY(!parser.next().ok());
+    }
+
+    // Elements that are not there read as nil: code expecting another shape sees missing data
+    // instead of an exception that would end the process.
+    void missingElementsAreNil() {
+        const RedisReply r = parseWhole("*1\r\n:5\r\n");
+        QCOMPARE(r.at(0).integer(), 5);
+        QVERIFY(r.at(1).isNil());
+        QVERIFY(r.at(7).at(3).isNil());
+        QVERIFY(parseWhole(":5\r\n").at(0).isNil());
+    }
+
     void entriesModeError() {
         StreamEntryList entries;
         ReplyParser parser;

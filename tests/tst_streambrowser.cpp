@@ -96,7 +96,9 @@ private Q_SLOTS:
         browser.jump();
         QTRY_COMPARE(model->rowCount(), 6);
         QCOMPARE(model->entry(0).value("orderId"), QByteArray("4705"));
-        browser.jumpEdit()->setText(QStringLiteral("11:00")); // before the first entry
+        // Before the first entry. With a date: "11:00" alone means today, which is only the
+        // entries' day until midnight.
+        browser.jumpEdit()->setText(QStringLiteral("2026-11-25 11:00"));
         browser.jump();
         QTest::qWait(300);
         QCOMPARE(model->rowCount(), 0);

@@ -278,6 +278,63 @@ private Q_SLOTS:
         QCOMPARE(StreamId({0, 0}).predecessor(), StreamId({0, 0}));
         QCOMPARE(StreamId::parse("42-7").value().toByteArray(), QByteArray("42-7"));
     }
+
+    // Integers read from input or the server are range-checked: no wrap, no partial parse.
+    void streamIdRanges_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("2^64-1") << QByteArray("18446744073709551615-18446744073709551615") << true;
+        QTest::newRow("ms 2^64") << QByteArray("18446744073709551616-0") << false;
+        QTest::newRow("seq 2^64") << QByteArray("0-18446744073709551616") << false;
+        QTest::newRow("-1") << QByteArray("-1") << false;
+        QTest::newRow("1-") << QByteArray("1-") << false;
+        QTest::newRow("-") << QByteArray("-") << false;
+        QTest::newRow("1-2-3") << QByteArray("1-2-3") << false;
+        QTest::newRow("+1") << QByteArray("+1-0") << false;
+        QTest::newRow("space") << QByteArray(" 1-0") << false;
+    }
+    void streamIdRanges() {
+        QFETCH(QByteArray, text);
+        QFETCH(bool, valid);
+        QCOMPARE(StreamId::parse(text).ok(), valid);
+        StreamId fromServer{7, 7};
+        QCOMPARE(StreamId::parseServer(text, &fromServer), valid);
+        if (!valid) {
+            QCOMPARE(fromServer, StreamId({7, 7})); // untouched
+            QCOMPARE(StreamId::fromServer(text), StreamId());
+        }
+    }
+
+    // Neighbours at the ends of the ID space do not wrap around.
+    void streamIdEnds() {
+        constexpr quint64 max = std::numeric_limits<quint64>::max();
+        QCOMPARE(StreamId({5, max}).successor(), StreamId({6, 0}));
+        QCOMPARE(StreamId({max, max}).successor(), StreamId({max, max})); // before: 0-0
+        QVERIFY(StreamId({max, max}).isMax());
+        QVERIFY(!StreamId({max, 0}).isMax());
+        QCOMPARE(StreamId({max, 0}).predecessor(), StreamId({max - 1, max}));
+        QCOMPARE(StreamId({0, 0}).predecessor(), StreamId({0, 0}));
+    }
+
+    // An ID past any real time has no date (before: 2^64-1 showed as 1969-12-31).
+    void streamIdTimeOutOfRange() {
+        const StreamId max{std::numeric_limits<quint64>::max(), 0};
+        QVERIFY(!max.hasTimestamp());
+        QVERIFY(!max.timestamp().isValid());
+        QCOMPARE(max.timeText(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
+                 QStringLiteral("(no date: time out of range)"));
+        QCOMPARE(max.timeText(Qt::ISODateWithMs), QStringLiteral("(no date: time out of range)"));
+        const StreamId signBit{quint64(1) << 63, 0};
+        QVERIFY(!signBit.timestamp().isValid());
+        const StreamId last{StreamId::maxTimestampMs, 0};
+        QCOMPARE(last.timestamp().toUTC().toString(Qt::ISODateWithMs),
+                 QStringLiteral("9999-12-31T23:59:59.999Z"));
+        QVERIFY(!StreamId({StreamId::maxTimestampMs + 1, 0}).timestamp().isValid());
+        const StreamId real{1700000000000, 0};
+        QCOMPARE(real.timestamp().toUTC().toString(Qt::ISODate),
+                 QStringLiteral("2023-11-14T22:13:20Z"));
+        QCOMPARE(real.timeText(Qt::ISODate), real.timestamp().toString(Qt::ISODate));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestValueFormat)

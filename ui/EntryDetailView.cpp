@@ -178,8 +178,7 @@ void EntryDetailView::render() {
     html +=
         QStringLiteral("<h3>%1</h3>").arg(valueformat::displayText(entry.stream).toHtmlEscaped());
     html += QStringLiteral("<p><tt>%1</tt> &nbsp; %2</p>")
-                .arg(entry.id.toString(),
-                     entry.id.timestamp().toString(Qt::ISODateWithMs).toHtmlEscaped());
+                .arg(entry.id.toString(), entry.id.timeText(Qt::ISODateWithMs).toHtmlEscaped());
     if (entry.deleted)
         html += QStringLiteral("<p><i>%1</i></p>")
                     .arg(tr("This entry was deleted from the stream.").toHtmlEscaped());

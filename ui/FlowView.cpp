@@ -402,7 +402,7 @@ void FlowView::refresh() {
     fill(m_waiting, int(m_stats.oldestWaiting.size()), [&](int r) {
         const WaitingFlow &f = m_stats.oldestWaiting.at(r);
         return QStringList{QString::fromUtf8(f.key),
-                           f.startId.timestamp().toString(QStringLiteral("HH:mm:ss.zzz")),
+                           f.startId.timeText(QStringLiteral("HH:mm:ss.zzz")),
                            formatDuration(f.ageMs), QString::fromLatin1(f.startId.toByteArray())};
     });
     fill(m_finished, int(m_stats.recentFinished.size()), [&](int r) {

@@ -41,7 +41,7 @@ QVariant LiveEventModel::data(const QModelIndex &index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case TimeColumn:
-            return e.id.timestamp().toString(QStringLiteral("HH:mm:ss.zzz"));
+            return e.id.timeText(QStringLiteral("HH:mm:ss.zzz"));
         case StreamColumn:
             return valueformat::singleLine(e.stream, 80);
         case IdColumn:
@@ -52,7 +52,7 @@ QVariant LiveEventModel::data(const QModelIndex &index, int role) const {
         break;
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn)
-            return e.id.timestamp().toString(Qt::ISODateWithMs);
+            return e.id.timeText(Qt::ISODateWithMs);
         break;
     case Qt::FontRole:
         if (index.column() == IdColumn)

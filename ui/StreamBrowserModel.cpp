@@ -20,7 +20,7 @@ QVariant StreamBrowserModel::data(const QModelIndex &index, int role) const {
         case IdColumn:
             return e.id.toString();
         case TimeColumn:
-            return e.id.timestamp().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+            return e.id.timeText(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
         case FieldsColumn:
             return valueformat::entrySummary(e, 300);
         }

@@ -286,9 +286,7 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
                 if (jsonl) {
                     valueformat::appendEntryJson(text, e);
                 } else if (table) {
-                    text += e.id.timestamp()
-                                .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
-                                .toUtf8();
+                    text += e.id.timeText(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")).toUtf8();
                     text += "  " + valueformat::singleLine(e.stream, 60).toUtf8() + "  "
                             + e.id.toByteArray() + "  "
                             + valueformat::entrySummary(e, 1000).toUtf8() + '\n';

@@ -76,10 +76,10 @@ int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         QList<QStringList> rows;
         for (const KeyLookupHits &h : result.streams)
             for (const StreamEntry &e : h.entries)
-                rows << QStringList{
-                    QString::fromUtf8(h.stream), QString::fromLatin1(e.id.toByteArray()),
-                    e.id.timestamp().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
-                    valueformat::entrySummary(e, 160)};
+                rows << QStringList{QString::fromUtf8(h.stream),
+                                    QString::fromLatin1(e.id.toByteArray()),
+                                    e.id.timeText(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
+                                    valueformat::entrySummary(e, 160)};
         if (!rows.isEmpty())
             out << table({QStringLiteral("STREAM"), QStringLiteral("ID"), QStringLiteral("TIME"),
                           QStringLiteral("FIELDS")},

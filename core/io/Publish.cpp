@@ -68,6 +68,19 @@ QString checkToken(const Token &t) {
              Placeholders::names().join(QStringLiteral(", ")));
 }
 
+// A uniform number from 0 to span inclusive. Not QRandomGenerator::bounded(quint64): for a
+// bound past 2^63 its mask shifts by 64 (always 0), and a bound of 0 (span 2^64-1) loops forever.
+quint64 uniformUpTo(QRandomGenerator &random, quint64 span) {
+    quint64 mask = span; // every bit up to span's highest
+    for (int shift = 1; shift < 64; shift *= 2)
+        mask |= mask >> shift;
+    quint64 v;
+    do
+        v = random.generate64() & mask;
+    while (v > span); // at most half of the draws are rejected
+    return v;
+}
+
 bool isPartialId(const QByteArray &id) {
     return id.endsWith("-*") && StreamId::isValid(id.chopped(2));
 }
@@ -111,7 +124,9 @@ QByteArray Placeholders::fill(QByteArrayView text, qint64 seq, qint64 nowMs) {
         else if (name == "randint" && t.words.size() == 3) {
             const qint64 a = t.words.at(1).toLongLong();
             const qint64 b = t.words.at(2).toLongLong();
-            out.append(QByteArray::number(a + qint64(m_random.bounded(quint64(b - a) + 1))));
+            // In unsigned arithmetic: b - a overflows qint64 for wide ranges.
+            const quint64 offset = uniformUpTo(m_random, quint64(b) - quint64(a));
+            out.append(QByteArray::number(qint64(quint64(a) + offset)));
         } else
             out.append(text.sliced(t.begin, t.end - t.begin)); // validate() rejects these first
     }

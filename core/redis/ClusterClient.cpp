@@ -96,6 +96,12 @@ void ClusterClient::setReadOnly(bool readOnly) {
         connection->setReadOnly(readOnly);
 }
 
+void ClusterClient::setMaxReplyBytes(qint64 bytes) {
+    m_settings.maxReplyBytes = bytes; // for the connections opened later
+    for (auto &[endpoint, connection] : m_connections)
+        connection->setMaxReplyBytes(bytes);
+}
+
 void ClusterClient::setCancelFlag(const std::atomic<bool> *flag) {
     m_cancel = flag;
     for (auto &[endpoint, connection] : m_connections)
@@ -173,6 +179,9 @@ Result<RedisReply> ClusterClient::askForSlots(RedisConnection &connection) {
     // nothing: let it through read-only mode for this one command.
     const bool readOnly = connection.isReadOnly();
     connection.setReadOnly(false);
+    // The user's reply limit is for their data: the map itself is allowed the default.
+    const qint64 limit = connection.maxReplyBytes();
+    connection.setMaxReplyBytes(qMax(limit, ReplyParser::defaultMaxReplyBytes));
     auto reply = connection.command({"CLUSTER", "SHARDS"});
     // Before 7.0 there is no SHARDS (and an ACL may allow only SLOTS): the older form.
     if (reply.ok() && reply->isError()) {
@@ -184,6 +193,7 @@ Result<RedisReply> ClusterClient::askForSlots(RedisConnection &connection) {
                                           .toUtf8());
     }
     connection.setReadOnly(readOnly);
+    connection.setMaxReplyBytes(limit);
     return reply;
 }
 

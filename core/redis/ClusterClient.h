@@ -50,6 +50,8 @@ public:
 
     void setReadOnly(bool readOnly) override;
     bool isReadOnly() const override { return m_readOnly; }
+    void setMaxReplyBytes(qint64 bytes) override;
+    qint64 maxReplyBytes() const override { return m_settings.maxReplyBytes; }
     void setCancelFlag(const std::atomic<bool> *flag) override;
 
     const ConnectionSettings &settings() const override { return m_settings; }

@@ -4,6 +4,8 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <limits>
+
 namespace streamscope {
 
 namespace {
@@ -22,6 +24,21 @@ Result<int> parseDb(const QString &url, const QString &text) {
     if (!ok || db < 0 || text.startsWith(QLatin1Char('+')))
         return urlError(url, QStringLiteral("database \"%1\" is not a number >= 0").arg(text));
     return db;
+}
+
+// "1048576", "512K", "512M", "1G" (binary units): a byte count >= 1 KiB that fits.
+Result<qint64> parseSize(const QString &url, const QString &text) {
+    static const QString units = QStringLiteral("KMG");
+    const qsizetype unit = text.isEmpty() ? -1 : units.indexOf(text.back().toUpper());
+    bool ok = false;
+    const qint64 number = (unit >= 0 ? text.chopped(1) : text).toLongLong(&ok);
+    const int shift = unit >= 0 ? 10 * int(unit + 1) : 0;
+    if (!ok || number <= 0 || text.startsWith(QLatin1Char('+'))
+        || number > (std::numeric_limits<qint64>::max() >> shift) || (number << shift) < 1024)
+        return urlError(url, QStringLiteral("max-reply \"%1\" is not a size of at least 1K, "
+                                            "e.g. 512M")
+                                 .arg(text));
+    return number << shift;
 }
 
 } // namespace
@@ -136,6 +153,11 @@ Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
             s.password = value;
         } else if (key == QLatin1String("user")) {
             s.user = value;
+        } else if (key == QLatin1String("max-reply")) {
+            auto size = parseSize(url, value);
+            if (!size.ok())
+                return size.error();
+            s.maxReplyBytes = size.value();
         } else {
             return urlError(url, QStringLiteral("unknown parameter \"%1\"").arg(key));
         }

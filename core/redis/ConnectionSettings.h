@@ -26,6 +26,8 @@ struct ConnectionSettings {
     bool tlsVerifyPeer = true;
     // No command that changes data leaves the process (enforced by RedisConnection).
     bool readOnly = false;
+    // The largest reply accepted (ReplyParser::setMaxReplyBytes); ?max-reply=N[K|M|G] in URLs.
+    qint64 maxReplyBytes = qint64(512) * 1024 * 1024;
 
     static constexpr const char *defaultUrl = "redis://127.0.0.1:6379";
 

@@ -77,6 +77,9 @@ public:
 
     virtual void setReadOnly(bool readOnly) = 0;
     virtual bool isReadOnly() const = 0;
+    // The largest reply accepted, from the settings at first (on every node of a cluster).
+    virtual void setMaxReplyBytes(qint64 bytes) = 0;
+    virtual qint64 maxReplyBytes() const = 0;
     virtual void setCancelFlag(const std::atomic<bool> *flag) = 0;
 
     virtual const ConnectionSettings &settings() const = 0;

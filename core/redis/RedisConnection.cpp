@@ -37,7 +37,9 @@ int remaining(qint64 deadline) {
 RedisConnection::RedisConnection(ConnectionSettings settings)
     : m_settings(std::move(settings))
     , m_readBuffer(256 * 1024)
-    , m_readOnly(m_settings.readOnly) {}
+    , m_readOnly(m_settings.readOnly) {
+    m_parser.setMaxReplyBytes(m_settings.maxReplyBytes);
+}
 
 RedisConnection::~RedisConnection() {
     close();

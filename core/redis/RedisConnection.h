@@ -59,6 +59,11 @@ public:
     bool isReadOnly() const override { return m_readOnly; }
     static bool isReadOnlyCommand(const Command &command);
 
+    // The largest reply accepted (from the settings at first): a larger one fails with a
+    // protocol error as soon as its bytes or a header announce it, and the connection closes.
+    void setMaxReplyBytes(qint64 bytes) override { m_parser.setMaxReplyBytes(bytes); }
+    qint64 maxReplyBytes() const override { return m_parser.maxReplyBytes(); }
+
     // Set from another thread to abandon the command under way (the connection is closed).
     void setCancelFlag(const std::atomic<bool> *flag) override { m_cancel = flag; }
 

@@ -20,6 +20,11 @@ RedisReply RedisReply::array(std::vector<RedisReply> elements) {
     return r;
 }
 
+const RedisReply &RedisReply::at(size_t i) const {
+    static const RedisReply none;
+    return i < m_elements.size() ? m_elements[i] : none;
+}
+
 QByteArray RedisReply::bytes() const {
     if (m_type == Type::Integer)
         return QByteArray::number(m_integer);

@@ -41,7 +41,10 @@ public:
     const std::vector<RedisReply> &elements() const { return m_elements; }
     std::vector<RedisReply> &elements() { return m_elements; }
     size_t size() const { return m_elements.size(); }
-    const RedisReply &at(size_t i) const { return m_elements.at(i); }
+    // The i-th element, or nil when there is none: a reply of an unexpected shape reads as
+    // missing data (callers check types) instead of throwing std::out_of_range, which would
+    // end the process.
+    const RedisReply &at(size_t i) const;
 
     // The error reply's message, e.g. "WRONGTYPE Operation against a key ...".
     QString errorMessage() const { return isError() ? QString::fromUtf8(m_bytes) : QString(); }

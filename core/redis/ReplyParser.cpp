@@ -3,17 +3,23 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/read.h>
 
+#include <algorithm>
+#include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 
 namespace streamscope {
 
 namespace {
-// The entries mode of the parser running on this thread, while it runs (hiredis 0.14 does not
-// hand the reader's private data to the callbacks).
-thread_local ReplyParser::EntriesMode *t_entries = nullptr;
 // What hiredis gets for nodes that exist only as StreamEntry data: any non-null pointer.
 char entryMarker;
+
+// Arrays reserve at most this many elements up front; past it they grow as elements arrive,
+// so a header announcing 2^31 elements costs nothing until the elements are there.
+constexpr int maxReserved = 1024;
+// The fewest bytes an element takes on the wire ("+\r\n").
+constexpr qint64 minElementWireBytes = 3;
 
 int depthOf(const redisReadTask *task) {
     int depth = 0;
@@ -21,44 +27,157 @@ int depthOf(const redisReadTask *task) {
         ++depth;
     return depth;
 }
+
+QString sizeText(qint64 bytes) {
+    constexpr qint64 kib = 1024, mib = kib * 1024;
+    if (bytes >= mib && bytes % mib == 0)
+        return QStringLiteral("%1 MiB").arg(bytes / mib);
+    if (bytes >= kib && bytes % kib == 0)
+        return QStringLiteral("%1 KiB").arg(bytes / kib);
+    return QStringLiteral("%1-byte").arg(bytes);
+}
+
+const char *kindOf(int type) {
+    switch (type) {
+    case REDIS_REPLY_STRING:
+        return "a bulk string";
+    case REDIS_REPLY_ARRAY:
+        return "an array";
+    case REDIS_REPLY_INTEGER:
+        return "an integer";
+    case REDIS_REPLY_NIL:
+        return "nil";
+    case REDIS_REPLY_STATUS:
+        return "a status reply";
+    case REDIS_REPLY_ERROR:
+        return "an error reply";
+    }
+    return "an unknown reply";
+}
 } // namespace
 
 class ReplyBuilder {
 public:
     // The root of a reply is heap-allocated and handed to us by redisReaderGetReply; every
-    // other node lives inside its parent's pre-sized elements vector, so the pointers we hand
-    // back to hiredis stay valid while the reply is being read.
+    // other node is appended to its parent's elements as it arrives. hiredis only keeps the
+    // pointers of the arrays still being filled (the last element of each ancestor), and
+    // appending to an array never moves those, so the pointers it holds stay valid.
     static RedisReply *place(const redisReadTask *task, RedisReply &&value) {
         if (task->parent) {
             auto *parent = static_cast<RedisReply *>(task->parent->obj);
-            RedisReply &slot = parent->elements()[size_t(task->idx)];
-            slot = std::move(value);
-            return &slot;
+            std::vector<RedisReply> &siblings = parent->elements();
+            siblings.push_back(std::move(value));
+            return &siblings.back();
         }
         return new RedisReply(std::move(value));
     }
 
-    // In entries mode: how deep below the entries array this node is (0: the array itself,
-    // 1: an entry, 2: its ID or field list, 3: a field name or value), or -1 for generic nodes.
-    static int entryLevel(const redisReadTask *task) {
-        if (!t_entries)
-            return -1;
-        const int level = depthOf(task) - t_entries->depth;
-        return level >= 0 ? level : -1;
+    // A node of a reply read in entries mode, by where it is.
+    enum class Part {
+        Other,   // not entries mode, or a node outside the entries arrays (stream names...)
+        Root,    // the root of an XREAD or XAUTOCLAIM reply
+        Stream,  // XREAD: one [name, entries] pair
+        Name,    // XREAD: the name of a stream
+        Entries, // an entries array
+        Entry,   // [ID, fields]
+        Id,
+        Fields, // [name, value, ...]
+        Field,
+    };
+
+    static ReplyParser &parserOf(const redisReadTask *task) {
+        return *static_cast<ReplyParser *>(task->privdata);
+    }
+    static ReplyParser::EntriesMode *modeOf(const redisReadTask *task) {
+        ReplyParser &parser = parserOf(task);
+        return parser.m_entries ? &*parser.m_entries : nullptr;
+    }
+
+    static Part partOf(const redisReadTask *task) {
+        const ReplyParser::EntriesMode *mode = modeOf(task);
+        if (!mode)
+            return Part::Other;
+        const int depth = depthOf(task);
+        if (depth < mode->depth) {
+            if (depth == 0)
+                return Part::Root;
+            return mode->depth == 2 ? Part::Stream : Part::Other;
+        }
+        // Below the root, the entries array is the second element of its parent.
+        const redisReadTask *entries = task;
+        for (int i = depth; i > mode->depth; --i)
+            entries = entries->parent;
+        if (mode->depth > 0 && entries->idx != 1)
+            return mode->depth == 2 && depth == 2 ? Part::Name : Part::Other;
+        switch (depth - mode->depth) {
+        case 0:
+            return Part::Entries;
+        case 1:
+            return Part::Entry;
+        case 2:
+            return task->idx == 0 ? Part::Id : Part::Fields;
+        default:
+            return Part::Field; // nothing deeper passes the checks below
+        }
+    }
+
+    // Refuses the reply: hiredis frees what was built and next() reports why.
+    static void *refuse(const redisReadTask *task, Error error) {
+        parserOf(task).m_failure = std::move(error);
+        return nullptr;
+    }
+    static void *wrongShape(const redisReadTask *task, const char *expected, const char *got) {
+        return refuse(task, Error(Error::Kind::Protocol,
+                                  QStringLiteral("the server's reply does not have the shape of "
+                                                 "stream entries: expected %1, got %2")
+                                      .arg(QLatin1String(expected), QLatin1String(got))));
+    }
+
+    static void count(const redisReadTask *task) {
+        if (task->parent)
+            ++parserOf(task).m_elements;
     }
 
     static void *createString(const redisReadTask *task, char *str, size_t len) {
-        const int level = task->type == REDIS_REPLY_STRING ? entryLevel(task) : -1;
-        if (level == 2 && task->idx == 0) {
-            t_entries->out->last().id = StreamId::fromServer(QByteArrayView(str, qsizetype(len)));
+        count(task);
+        const Part part = partOf(task);
+        ReplyParser::EntriesMode *mode = modeOf(task);
+        const bool bulk = task->type == REDIS_REPLY_STRING;
+        switch (part) {
+        case Part::Id: {
+            StreamId id;
+            if (!bulk || !StreamId::parseServer(QByteArrayView(str, qsizetype(len)), &id))
+                return wrongShape(task, "an entry ID",
+                                  bulk ? "a bulk string that is not an ID" : kindOf(task->type));
+            mode->out->last().id = id;
             return &entryMarker;
         }
-        if (level == 3) {
-            t_entries->builder->appendString(str, qsizetype(len));
+        case Part::Field:
+            if (!bulk)
+                return wrongShape(task, "a field name or value", kindOf(task->type));
+            if (len > std::numeric_limits<quint32>::max()) // StreamEntry's 4-byte lengths
+                return refuse(task, parserOf(task).tooLarge());
+            mode->builder->appendString(str, qsizetype(len));
             return &entryMarker;
+        case Part::Name:
+            if (!bulk)
+                return wrongShape(task, "a stream name", kindOf(task->type));
+            break;
+        case Part::Root:
+            if (task->type != REDIS_REPLY_ERROR)
+                return wrongShape(task, "an array", kindOf(task->type));
+            break;
+        case Part::Entries:
+            if (task->parent || task->type != REDIS_REPLY_ERROR)
+                return wrongShape(task, "an array of entries", kindOf(task->type));
+            break; // XRANGE's answer can be an error (WRONGTYPE)
+        case Part::Stream:
+        case Part::Entry:
+        case Part::Fields:
+            return wrongShape(task, "an array", kindOf(task->type));
+        case Part::Other:
+            break;
         }
-        if (level > 0)
-            return &entryMarker; // not an entry shape: ignored
         QByteArray bytes(str, qsizetype(len));
         switch (task->type) {
         case REDIS_REPLY_ERROR:
@@ -69,45 +188,87 @@ public:
             return place(task, RedisReply::string(std::move(bytes)));
         }
     }
+
     static void *createArray(const redisReadTask *task, int elements) {
-        const int level = entryLevel(task);
-        if (level == 0) {
+        count(task);
+        ReplyParser &parser = parserOf(task);
+        if (parser.replySize() + elements * (minElementWireBytes + ReplyParser::elementCost)
+            > parser.m_maxReplyBytes)
+            return refuse(task, parser.tooLarge());
+        ReplyParser::EntriesMode *mode = modeOf(task);
+        const Part part = partOf(task);
+        switch (part) {
+        case Part::Entries:
             // The entries array of one stream: in XREAD replies ([[name, entries], ...]) its
-            // name is the sibling before it; elsewhere (XAUTOCLAIM) the caller named it.
-            if (t_entries->depth == 2 && task->parent) {
-                const auto *parent = static_cast<const RedisReply *>(task->parent->obj);
-                if (task->idx > 0 && parent->size() > 0)
-                    t_entries->stream = parent->at(0).bytes();
-            }
-            if (!t_entries->builder)
-                t_entries->builder.emplace(t_entries->out);
-            t_entries->out->reserve(t_entries->out->size() + elements);
+            // name is the sibling before it; elsewhere the caller named it.
+            if (mode->depth == 2)
+                mode->stream = static_cast<const RedisReply *>(task->parent->obj)->at(0).bytes();
+            if (!mode->builder)
+                mode->builder.emplace(mode->out);
+            mode->out->reserve(mode->out->size() + std::min(elements, maxReserved));
             return place(task, RedisReply::array({}));
-        }
-        if (level == 1) {
-            t_entries->builder->beginEntry(t_entries->stream, StreamId());
+        case Part::Entry:
+            if (elements != 2)
+                return wrongShape(task, "an entry of 2 elements (ID and fields)",
+                                  qPrintable(QStringLiteral("%1 elements").arg(elements)));
+            mode->builder->beginEntry(mode->stream, StreamId());
             return &entryMarker;
-        }
-        if (level > 1)
+        case Part::Fields:
+            if (elements % 2 != 0)
+                return wrongShape(task, "field names and values in pairs",
+                                  qPrintable(QStringLiteral("%1 strings").arg(elements)));
             return &entryMarker;
-        std::vector<RedisReply> children(size_t(elements > 0 ? elements : 0));
+        case Part::Stream:
+            if (elements != 2)
+                return wrongShape(task, "a stream of 2 elements (name and entries)",
+                                  qPrintable(QStringLiteral("%1 elements").arg(elements)));
+            break;
+        case Part::Id:
+        case Part::Field:
+        case Part::Name:
+            return wrongShape(task, part == Part::Id ? "an entry ID" : "a string",
+                              kindOf(REDIS_REPLY_ARRAY));
+        case Part::Root:
+        case Part::Other:
+            break;
+        }
+        std::vector<RedisReply> children;
+        children.reserve(size_t(std::clamp(elements, 0, maxReserved)));
         return place(task, RedisReply::array(std::move(children)));
     }
+
     static void *createInteger(const redisReadTask *task, long long value) {
-        if (entryLevel(task) > 0)
-            return &entryMarker;
+        count(task);
+        if (partOf(task) != Part::Other)
+            return wrongShape(task, "an array or a string", kindOf(REDIS_REPLY_INTEGER));
         return place(task, RedisReply::integer(value));
     }
+
     static void *createNil(const redisReadTask *task) {
-        const int level = entryLevel(task);
-        if (level == 2) {
-            t_entries->builder->markDeleted(); // XREADGROUP history of a deleted entry
+        count(task);
+        ReplyParser::EntriesMode *mode = modeOf(task);
+        switch (partOf(task)) {
+        case Part::Fields:
+            mode->builder->markDeleted(); // XREADGROUP history of a deleted entry
             return &entryMarker;
+        case Part::Entry:
+            return &entryMarker; // XCLAIM before 7.0: an entry deleted meanwhile, skipped
+        case Part::Root:
+        case Part::Other:
+            return place(task, RedisReply::nil()); // XREAD that timed out
+        case Part::Entries:
+            if (!task->parent)
+                return place(task, RedisReply::nil());
+            return wrongShape(task, "an array of entries", kindOf(REDIS_REPLY_NIL));
+        case Part::Stream:
+        case Part::Name:
+        case Part::Id:
+        case Part::Field:
+            break;
         }
-        if (level > 0)
-            return &entryMarker;
-        return place(task, RedisReply::nil());
+        return wrongShape(task, "a value", kindOf(REDIS_REPLY_NIL));
     }
+
     // hiredis only frees roots (replies it could not hand over), and roots are ours.
     static void freeObject(void *obj) {
         if (obj != &entryMarker)
@@ -135,11 +296,16 @@ void ReplyParser::reset() {
     if (m_reader)
         redisReaderFree(m_reader);
     m_reader = redisReaderCreateWithFunctions(&replyFunctions);
+    m_reader->privdata = this; // handed to the callbacks with every node
     // Keep the buffer between replies instead of freeing it after 16 KiB: tails read megabytes.
     m_reader->maxbuf = 0;
     if (m_entries && m_entries->out)
         m_entries->out->resize(m_entries->sizeBefore); // nothing half-read stays behind
     m_entries.reset();
+    m_fed = 0;
+    m_replyStart = 0;
+    m_elements = 0;
+    m_failure.reset();
 }
 
 void ReplyParser::expectEntries(StreamEntryList *out, int entriesDepth, const QByteArray &stream) {
@@ -153,28 +319,81 @@ void ReplyParser::expectEntries(StreamEntryList *out, int entriesDepth, const QB
 
 void ReplyParser::feed(const char *data, qsizetype size) {
     redisReaderFeed(m_reader, data, size_t(size));
+    m_fed += size;
+}
+
+qint64 ReplyParser::consumed() const {
+    return m_fed - qint64(m_reader->len - m_reader->pos);
+}
+
+qint64 ReplyParser::replySize() const {
+    return consumed() - m_replyStart + m_elements * elementCost;
+}
+
+qint64 ReplyParser::pendingBulkBytes() const {
+    // hiredis has read the '$' of the string under way and waits with pos on its length line.
+    if (m_reader->ridx < 0 || m_reader->rstack[m_reader->ridx].type != REDIS_REPLY_STRING)
+        return 0;
+    const char *line = m_reader->buf + m_reader->pos;
+    const size_t available = m_reader->len - m_reader->pos;
+    const char *cr = static_cast<const char *>(std::memchr(line, '\r', available));
+    if (!cr)
+        return 0;
+    qint64 length = 0;
+    for (const char *p = line; p != cr; ++p) {
+        if (*p < '0' || *p > '9')
+            return 0; // "-1", or not a length: hiredis decides
+        if (length > (std::numeric_limits<qint64>::max() - 9) / 10)
+            return std::numeric_limits<qint64>::max();
+        length = length * 10 + (*p - '0');
+    }
+    return (cr - line) + 2 + length + 2;
+}
+
+Error ReplyParser::tooLarge() const {
+    return Error(Error::Kind::Protocol,
+                 QStringLiteral("the server's reply is larger than the %1 limit; ask for less "
+                                "(a smaller COUNT) or raise the limit (max-reply in the URL)")
+                     .arg(sizeText(m_maxReplyBytes)));
+}
+
+Error ReplyParser::failWith(Error error) {
+    reset();
+    return error;
 }
 
 Result<std::optional<RedisReply>> ReplyParser::next() {
     void *raw = nullptr;
-    t_entries = m_entries ? &*m_entries : nullptr;
     const int status = redisReaderGetReply(m_reader, &raw);
-    t_entries = nullptr;
-    if (status != REDIS_OK) {
-        const QString why = QString::fromUtf8(m_reader->errstr);
-        reset();
-        return Error(
-            Error::Kind::Protocol,
-            QStringLiteral("the server sent bytes that are not a Redis reply (%1)").arg(why));
-    }
-    if (!raw)
+    if (m_failure)
+        return failWith(*m_failure);
+    if (status != REDIS_OK)
+        return failWith(
+            Error(Error::Kind::Protocol,
+                  QStringLiteral("the server sent bytes that are not a Redis reply (%1)")
+                      .arg(QString::fromUtf8(m_reader->errstr))));
+    std::unique_ptr<RedisReply> root(static_cast<RedisReply *>(raw));
+    if (!root) {
+        // Everything received since the reply began belongs to it, and the string under way
+        // says how much more is coming.
+        const qint64 pending = qint64(m_reader->len - m_reader->pos);
+        const qint64 announced = qMin(pendingBulkBytes(), m_maxReplyBytes + 1);
+        qint64 projected = replySize() + qMax(pending, announced);
+        if (announced > 0 && m_reader->ridx > 0)
+            projected += elementCost; // the string's own node, counted once it exists
+        if (projected > m_maxReplyBytes)
+            return failWith(tooLarge());
         return std::optional<RedisReply>();
+    }
+    if (replySize() > m_maxReplyBytes)
+        return failWith(tooLarge());
+    m_replyStart = consumed();
+    m_elements = 0;
     if (m_entries) {
         if (m_entries->builder)
             m_entries->builder->finish();
         m_entries.reset();
     }
-    std::unique_ptr<RedisReply> root(static_cast<RedisReply *>(raw));
     return std::optional<RedisReply>(std::move(*root));
 }
 

@@ -35,7 +35,7 @@ QString KeyLookupResult::describe() const {
         else if (h.cutShort)
             part += h.reached ? QStringLiteral(" (search cut short at %1, %2)")
                                     .arg(QString::fromLatin1(h.reached->toByteArray()),
-                                         h.reached->timestamp().toString(Qt::ISODate))
+                                         h.reached->timeText(Qt::ISODate))
                               : QStringLiteral(" (search cut short)");
         parts << part;
     }

@@ -1,5 +1,6 @@
 #include "StreamId.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace streamscope {
@@ -38,14 +39,41 @@ Result<StreamId> StreamId::parse(const QByteArray &text) {
 }
 
 StreamId StreamId::fromServer(QByteArrayView text) {
+    StreamId id;
+    if (!parseServer(text, &id))
+        return {};
+    return id;
+}
+
+bool StreamId::parseServer(QByteArrayView text, StreamId *out) {
     const char *begin = text.constData();
     const char *end = begin + text.size();
     const char *dash = std::find(begin, end, '-');
     StreamId id;
-    parseNumber(begin, dash, &id.ms);
-    if (dash != end)
-        parseNumber(dash + 1, end, &id.seq);
-    return id;
+    if (!parseNumber(begin, dash, &id.ms) || (dash != end && !parseNumber(dash + 1, end, &id.seq)))
+        return false;
+    *out = id;
+    return true;
+}
+
+QDateTime StreamId::timestamp() const {
+    if (!hasTimestamp())
+        return {};
+    return QDateTime::fromMSecsSinceEpoch(qint64(ms));
+}
+
+namespace {
+QString noTime() {
+    return QStringLiteral("(no date: time out of range)");
+}
+} // namespace
+
+QString StreamId::timeText(const QString &format) const {
+    return hasTimestamp() ? timestamp().toString(format) : noTime();
+}
+
+QString StreamId::timeText(Qt::DateFormat format) const {
+    return hasTimestamp() ? timestamp().toString(format) : noTime();
 }
 
 QByteArray StreamId::toByteArray() const {
@@ -60,7 +88,13 @@ StreamId StreamId::predecessor() const {
     return {ms - 1, std::numeric_limits<quint64>::max()};
 }
 
+bool StreamId::isMax() const {
+    return ms == std::numeric_limits<quint64>::max() && seq == std::numeric_limits<quint64>::max();
+}
+
 StreamId StreamId::successor() const {
+    if (isMax())
+        return *this;
     if (seq == std::numeric_limits<quint64>::max())
         return {ms + 1, 0};
     return {ms, seq + 1};

@@ -18,15 +18,27 @@ struct StreamId {
     // callers deal with them before parsing.
     static Result<StreamId> parse(const QByteArray &text);
     static bool isValid(const QByteArray &text) { return parse(text).ok(); }
-    // Parsing for IDs that come from the server: no error text is built.
+    // Parsing for IDs that come from the server: no error text is built. A malformed ID
+    // gives 0-0; parseServer() says whether it was one.
     static StreamId fromServer(QByteArrayView text);
+    static bool parseServer(QByteArrayView text, StreamId *out);
 
     QByteArray toByteArray() const;
     QString toString() const { return QString::fromLatin1(toByteArray()); }
-    QDateTime timestamp() const { return QDateTime::fromMSecsSinceEpoch(qint64(ms)); }
+    // The time of the ID, or an invalid QDateTime when ms is past any real time (after the
+    // year 9999: 2^64-1 would otherwise wrap to 1969).
+    QDateTime timestamp() const;
+    bool hasTimestamp() const { return ms <= maxTimestampMs; }
+    // For display: the time in format, or a marker saying that the ID holds no real time.
+    QString timeText(const QString &format) const;
+    QString timeText(Qt::DateFormat format) const;
+    static constexpr quint64 maxTimestampMs = 253402300799999; // 9999-12-31T23:59:59.999Z
     bool isZero() const { return ms == 0 && seq == 0; }
     // The smallest ID greater than this one (for exclusive ranges on servers before 6.2).
+    // The greatest ID (2^64-1-2^64-1) has none and stays itself: wrapping to 0-0 would
+    // restart a paged read from the beginning, forever.
     StreamId successor() const;
+    bool isMax() const;
     // The greatest ID smaller than this one (0-0 stays 0-0): exclusive upper bounds.
     StreamId predecessor() const;
 
