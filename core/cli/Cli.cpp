@@ -89,6 +89,7 @@ QList<QCommandLineOption> globalOptions() {
         {QStringLiteral("a"), QStringLiteral("Password."), QStringLiteral("PASSWORD")},
         {QStringLiteral("user"), QStringLiteral("ACL user."), QStringLiteral("USER")},
         {QStringLiteral("tls"), QStringLiteral("Use TLS.")},
+        {QStringLiteral("c"), QStringLiteral("Accepted as in redis-cli (cluster: detected).")},
         {QStringLiteral("no-auth-warning"),
          QStringLiteral("No warning about a password given with -a or -u.")},
         {QStringLiteral("timeout"), QStringLiteral("Timeout in ms."), QStringLiteral("MS")},

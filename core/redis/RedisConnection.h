@@ -2,6 +2,7 @@
 
 #include "ConnectionSettings.h"
 #include "Error.h"
+#include "RedisClient.h"
 #include "RedisReply.h"
 #include "ReplyParser.h"
 
@@ -16,60 +17,65 @@ class QIODevice;
 
 namespace streamscope {
 
-using Command = QList<QByteArray>;
-
 // One synchronous connection to one Redis server, used from the thread that created it
 // (the tail reader, the poller, the CLI). It never needs an event loop: it waits on the socket
 // in short slices so that a cancel flag set from another thread ends a long BLOCK promptly.
 //
 // Transport is Qt's: QTcpSocket, QSslSocket (rediss://) or QLocalSocket (unix://) behind one
 // QIODevice, with hiredis only formatting commands and parsing replies. Routing for Redis
-// Cluster belongs a layer above (a client holding one RedisConnection per node).
-class RedisConnection {
+// Cluster belongs a layer above (ClusterClient, holding one RedisConnection per node).
+class RedisConnection : public RedisClient {
 public:
     explicit RedisConnection(ConnectionSettings settings);
-    ~RedisConnection();
+    ~RedisConnection() override;
     RedisConnection(const RedisConnection &) = delete;
     RedisConnection &operator=(const RedisConnection &) = delete;
 
     // Connects with the connect timeout, then AUTH, SELECT and CLIENT SETNAME in one round
     // trip. Error kinds: Connect, Auth, Timeout, Server (e.g. SELECT out of range), Cancelled.
-    Error open();
-    void close();
-    bool isOpen() const;
+    Error open() override;
+    void close() override;
+    bool isOpen() const override;
 
     // Sends one command and waits for its reply. A server error is a successful Result holding
     // an Error reply; the Result fails only when the connection did (then it is closed).
     // timeoutMs < 0 uses the settings' command timeout.
-    Result<RedisReply> command(const Command &args, int timeoutMs = -1);
+    Result<RedisReply> command(const Command &args, int timeoutMs = -1) override;
     // Sends all commands in one write and reads all replies, in order.
-    Result<std::vector<RedisReply>> pipeline(const QList<Command> &commands, int timeoutMs = -1);
+    Result<std::vector<RedisReply>> pipeline(const QList<Command> &commands,
+                                             int timeoutMs = -1) override;
 
     // Sends a command whose reply holds stream entries and reads them straight into *out (see
     // ReplyParser::expectEntries): XREAD/XREADGROUP (entriesDepth 2), XRANGE/XREVRANGE/XCLAIM
     // (0, with stream naming them). The returned reply is the skeleton: nil, an error, or the
     // arrays without their entries. On failure nothing is appended.
     Result<RedisReply> commandEntries(const Command &args, int entriesDepth, StreamEntryList *out,
-                                      int timeoutMs = -1, const QByteArray &stream = {});
+                                      int timeoutMs = -1, const QByteArray &stream = {}) override;
 
     // Read-only mode: only commands known not to change data leave the process (an allowlist,
     // so a command added later is refused until someone says it is safe). Refused commands
     // fail with Error::Kind::ReadOnly and nothing of the pipeline is sent.
-    void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
-    bool isReadOnly() const { return m_readOnly; }
+    void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
+    bool isReadOnly() const override { return m_readOnly; }
     static bool isReadOnlyCommand(const Command &command);
 
     // The largest reply accepted (from the settings at first): a larger one fails with a
     // protocol error as soon as its bytes or a header announce it, and the connection closes.
-    void setMaxReplyBytes(qint64 bytes) { m_parser.setMaxReplyBytes(bytes); }
-    qint64 maxReplyBytes() const { return m_parser.maxReplyBytes(); }
+    void setMaxReplyBytes(qint64 bytes) override { m_parser.setMaxReplyBytes(bytes); }
+    qint64 maxReplyBytes() const override { return m_parser.maxReplyBytes(); }
 
     // Set from another thread to abandon the command under way (the connection is closed).
-    void setCancelFlag(const std::atomic<bool> *flag) { m_cancel = flag; }
+    void setCancelFlag(const std::atomic<bool> *flag) override { m_cancel = flag; }
 
-    const ConnectionSettings &settings() const { return m_settings; }
-    qint64 bytesReceived() const { return m_bytesReceived; }
-    qint64 commandsSent() const { return m_commandsSent; }
+    const ConnectionSettings &settings() const override { return m_settings; }
+    qint64 bytesReceived() const override { return m_bytesReceived; }
+    qint64 commandsSent() const override { return m_commandsSent; }
+
+    // As a RedisClient: one server, its own only primary (defined in RedisClient.cpp).
+    Topology topology() const override { return Topology::Standalone; }
+    QList<Node> nodes() const override;
+    Result<RedisReply> commandOn(const QString &endpoint, const Command &args,
+                                 int timeoutMs = -1) override;
     // Commands sent by every connection of this process: StreamScope's own load on servers.
     static qint64 totalCommandsSent();
 

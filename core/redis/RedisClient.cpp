@@ -1,0 +1,76 @@
+#include "RedisClient.h"
+
+#include "ClusterClient.h"
+#include "RedisConnection.h"
+
+namespace streamscope {
+
+QStringList RedisClient::primaries() const {
+    QStringList endpoints;
+    for (const Node &node : nodes())
+        if (node.primary && !node.slotRanges.isEmpty())
+            endpoints << node.endpoint;
+    return endpoints;
+}
+
+std::vector<RedisClient::NodeReply> RedisClient::onEveryPrimary(const Command &args,
+                                                                int timeoutMs) {
+    std::vector<NodeReply> replies;
+    for (const QString &endpoint : primaries())
+        replies.push_back({endpoint, commandOn(endpoint, args, timeoutMs)});
+    return replies;
+}
+
+// RedisConnection's part of the interface lives here, next to the rest of it.
+QList<RedisClient::Node> RedisConnection::nodes() const {
+    Node self;
+    self.endpoint = m_settings.endpoint();
+    self.slotRanges = {{0, 16383}};
+    self.reachable = isOpen();
+    return {self};
+}
+
+Result<RedisReply> RedisConnection::commandOn(const QString &endpoint, const Command &args,
+                                              int timeoutMs) {
+    if (endpoint != m_settings.endpoint())
+        return Error(Error::Kind::InvalidArgument,
+                     QStringLiteral("%1 is not the server of this connection (%2)")
+                         .arg(endpoint, m_settings.endpoint()));
+    return command(args, timeoutMs);
+}
+
+Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settings) {
+    auto probe = std::make_unique<RedisConnection>(settings);
+    if (Error e = probe->open())
+        return e;
+    auto info = probe->command({"INFO", "cluster"});
+    if (!info.ok())
+        return info.error();
+    bool cluster = false;
+    if (!info->isError()) {
+        cluster = info->bytes().contains("cluster_enabled:1");
+    } else {
+        // INFO may be denied by an ACL: CLUSTER MYID tells too (and changes nothing, so it may
+        // pass read-only mode).
+        probe->setReadOnly(false);
+        auto myId = probe->command({"CLUSTER", "MYID"});
+        probe->setReadOnly(settings.readOnly);
+        if (!myId.ok())
+            return myId.error();
+        if (!myId->isError())
+            cluster = true;
+        else if (!myId->errorMessage().contains(QLatin1String("cluster support disabled")))
+            return Error(Error::Kind::Server,
+                         QStringLiteral("cannot tell whether %1 is a Redis Cluster node: INFO "
+                                        "answered \"%2\", CLUSTER MYID \"%3\"")
+                             .arg(settings.endpoint(), info->errorMessage(), myId->errorMessage()));
+    }
+    if (!cluster)
+        return std::unique_ptr<RedisClient>(std::move(probe));
+    auto client = std::make_unique<ClusterClient>(settings, std::move(probe));
+    if (Error e = client->open())
+        return e;
+    return std::unique_ptr<RedisClient>(std::move(client));
+}
+
+} // namespace streamscope
