@@ -275,8 +275,8 @@ void TestClusterClient::crossSlotRefusedBeforeSending() {
     QCOMPARE(client->commandsSent(), sent);
 
     // Keys of one slot are fine, wherever that slot is.
-    client->command({"XADD", "{t}:x", "*", "f", "1"});
-    client->command({"XADD", "{t}:y", "*", "f", "2"});
+    QVERIFY(client->command({"XADD", "{t}:x", "*", "f", "1"}).ok());
+    QVERIFY(client->command({"XADD", "{t}:y", "*", "f", "2"}).ok());
     auto same = client->command({"XREAD", "STREAMS", "{t}:x", "{t}:y", "0", "0"});
     QVERIFY2(same.ok() && same->size() == 2,
              qPrintable(same.ok() ? same->toDebugString() : same.error().message));

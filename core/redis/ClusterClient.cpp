@@ -584,7 +584,7 @@ Result<std::vector<RedisReply>> ClusterClient::pipeline(const QList<Command> &co
             QThread::msleep(retryPauseMs);
         if (!movedTo.isEmpty() || !lostNode.isEmpty() || pause) {
             // A failed refresh leaves the old map: the retries below say what is wrong.
-            refreshTopology(lostNode);
+            (void)refreshTopology(lostNode);
             for (auto it = movedTo.cbegin(); it != movedTo.cend(); ++it)
                 m_slotOwner[size_t(it.key())] = it.value(); // newer than a lagging node's map
             for (Unit &unit : again)
@@ -633,7 +633,8 @@ Result<RedisReply> ClusterClient::commandEntries(const Command &args, int entrie
             if (!nodeLost(reply.error()) || !unit.readOnly || clock.elapsed() >= budget)
                 return reply;
             QThread::msleep(retryPauseMs);
-            refreshTopology(target);
+            // Best effort: a failed refresh keeps the old map, and the retry says what is wrong.
+            (void)refreshTopology(target);
             target = endpointForSlot(unit.slot);
             asking = false;
             continue;
@@ -646,14 +647,14 @@ Result<RedisReply> ClusterClient::commandEntries(const Command &args, int entrie
         asking = redirect.kind == Redirect::Kind::Ask;
         if (redirect.kind == Redirect::Kind::Retry) {
             QThread::msleep(retryPauseMs);
-            refreshTopology();
+            (void)refreshTopology();
             target = unit.slot >= 0 ? endpointForSlot(unit.slot) : anyNode();
             continue;
         }
         ++redirections;
         ++m_redirections;
         if (redirect.kind == Redirect::Kind::Moved) {
-            refreshTopology();
+            (void)refreshTopology();
             m_slotOwner[size_t(redirect.slot)] = redirect.endpoint;
         }
         target = redirect.endpoint;
@@ -676,7 +677,7 @@ Result<RedisReply> ClusterClient::commandOn(const QString &endpoint, const Comma
             if (n.endpoint == endpoint)
                 slots = n.slotRanges;
         // The caller reports this node; the next primaries() already shows who took over.
-        refreshTopology(endpoint);
+        (void)refreshTopology(endpoint);
         return Error(
             reply.error().kind,
             slots.isEmpty()

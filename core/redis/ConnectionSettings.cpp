@@ -186,8 +186,9 @@ QString ConnectionSettings::redactUrl(const QString &url) {
     const int schemeEnd = out.indexOf(QStringLiteral("://"));
     const int authorityStart =
         schemeEnd >= 0 ? schemeEnd + 3 : int(schemeLike.match(out).capturedLength());
-    const int query = out.indexOf(QLatin1Char('?'), authorityStart);
-    const int at = out.lastIndexOf(QLatin1Char('@'), (query >= 0 ? query : out.size()) - 1);
+    const int queryStart = out.indexOf(QLatin1Char('?'), authorityStart);
+    const int at =
+        out.lastIndexOf(QLatin1Char('@'), (queryStart >= 0 ? queryStart : out.size()) - 1);
     if (at >= authorityStart) {
         const int colon = out.indexOf(QLatin1Char(':'), authorityStart);
         const int secretStart = colon >= 0 && colon < at ? colon + 1 : authorityStart;
