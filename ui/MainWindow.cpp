@@ -516,6 +516,8 @@ void MainWindow::onTailState(TailState state, const QString &detail) {
 }
 
 void MainWindow::onTailStats(const TailStats &stats) {
+    m_lastTailStatsMs = QDateTime::currentMSecsSinceEpoch();
+    m_tailEntries = stats.entries;
     m_charts->addTailStats(stats);
     if (m_notAnswering)
         return; // the rates would be old ones
@@ -587,6 +589,12 @@ void MainWindow::onPollFailed(const Error &error, PollArea area) {
 void MainWindow::checkAnswering() {
     if (!m_poller || m_lastAnswerMs == 0)
         return;
+    // With many streams the tail's reads wait up to 5 s between its figures; a read that waits
+    // has received nothing, so the rate is 0, not the last one sent.
+    if (m_state == TailState::Live && !m_notAnswering && m_lastTailStatsMs
+        && QDateTime::currentMSecsSinceEpoch() - m_lastTailStatsMs > 1500)
+        m_rateLabel->setText(
+            tr("0 events/s, 0.0 KiB/s, %1 events").arg(QLocale().toString(m_tailEntries)));
     // A poll is due every interval; about 2 s past a missed one, say so.
     const qint64 late = QDateTime::currentMSecsSinceEpoch() - m_lastAnswerMs;
     const bool notAnswering = late > m_pollOptions.intervalMs + 2000;

@@ -133,6 +133,8 @@ private:
     QLabel *m_loadLabel = nullptr;
     QLabel *m_streamError = nullptr; // above the stream list: why it is not current
     qint64 m_lastAnswerMs = 0;       // the poller's last answered poll (0: none yet)
+    qint64 m_lastTailStatsMs = 0;    // the tail's last figures
+    qint64 m_tailEntries = 0;
     bool m_notAnswering = false;
     // The last poll that failed on the connection itself (closed, refused), and when: then the
     // server is not silent but failing us, and the window says why instead of "not answering".

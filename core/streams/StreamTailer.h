@@ -193,6 +193,7 @@ private:
     // Emits the held entries that no stream with a backlog can still precede, in ID order.
     void releaseHeld();
     void maybeEmitStats(bool force);
+    int blockMs() const; // BLOCK of a read that waits: longer with many streams
     Command buildRead(bool block, const std::vector<size_t> &included) const;
 
     ConnectionSettings m_settings;
