@@ -187,6 +187,28 @@ bool load(RedisConnection &c, const QList<Command> &commands) {
     return true;
 }
 
+// One stream whose first and last entries hold valueSize bytes, with a group at its end:
+// measured with the window and with its poller alone, and printed beside main's figures.
+bool oneStream(const QByteArray &key, int valueSize, int seconds, const Before &before,
+               Figures *window, Figures *poller) {
+    LocalRedisServer server;
+    if (!bench::startServer(server))
+        return false;
+    RedisConnection c(server.settings());
+    if (!bench::done(c.open(), "connect"))
+        return false;
+    const QByteArray value(valueSize, 'x');
+    if (!load(c, {{"XADD", key, "*", "blob", value},
+                  {"XADD", key, "*", "seq", "1"},
+                  {"XADD", key, "*", "blob", value},
+                  {"XGROUP", "CREATE", key, "workers", "$"}}))
+        return false;
+    *window = measure(server, seconds);
+    *poller = measure(server, seconds, Watcher::PollerOnly);
+    print(before, *window, *poller);
+    return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -246,42 +268,9 @@ int main(int argc, char **argv) {
     }
 
     Figures big, small, bigPoller, smallPoller;
-    {
-        LocalRedisServer server;
-        if (!bench::startServer(server))
-            return 1;
-        RedisConnection c(server.settings());
-        if (!bench::done(c.open(), "connect"))
-            return 1;
-        const QByteArray huge(16 * 1024 * 1024, 'x');
-        QList<Command> setup{{"XADD", "s16m", "*", "blob", huge},
-                             {"XADD", "s16m", "*", "seq", "1"},
-                             {"XADD", "s16m", "*", "blob", huge},
-                             {"XGROUP", "CREATE", "s16m", "workers", "$"}};
-        if (!load(c, setup))
-            return 1;
-        big = measure(server, seconds);
-        bigPoller = measure(server, seconds, Watcher::PollerOnly);
-        print(beforeFigures[1], big, bigPoller);
-    }
-    {
-        LocalRedisServer server;
-        if (!bench::startServer(server))
-            return 1;
-        RedisConnection c(server.settings());
-        if (!bench::done(c.open(), "connect"))
-            return 1;
-        const QByteArray value(100, 'x');
-        QList<Command> setup{{"XADD", "s100", "*", "blob", value},
-                             {"XADD", "s100", "*", "seq", "1"},
-                             {"XADD", "s100", "*", "blob", value},
-                             {"XGROUP", "CREATE", "s100", "workers", "$"}};
-        if (!load(c, setup))
-            return 1;
-        small = measure(server, seconds);
-        smallPoller = measure(server, seconds, Watcher::PollerOnly);
-        print(beforeFigures[2], small, smallPoller);
-    }
+    if (!oneStream("s16m", 16 * 1024 * 1024, seconds, beforeFigures[1], &big, &bigPoller)
+        || !oneStream("s100", 100, seconds, beforeFigures[2], &small, &smallPoller))
+        return 1;
     const double ratio = small.kbPerSecond > 0 ? big.kbPerSecond / small.kbPerSecond : 0;
     std::printf("16 MB entries cost %.2f times the bytes/s of 100-byte entries (target <= 1.10)\n",
                 ratio);
