@@ -1,7 +1,7 @@
 #include "GroupActions.h"
 
 #include "DeadLetter.h"
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamPaging.h"
 
 namespace streamscope {
@@ -13,9 +13,9 @@ GroupActionsWorker::GroupActionsWorker(ConnectionSettings settings)
 
 GroupActionsWorker::~GroupActionsWorker() = default;
 
-RedisConnection *GroupActionsWorker::connection(QString *error) {
+RedisClient *GroupActionsWorker::connection(QString *error) {
     if (!m_connection)
-        m_connection = std::make_unique<RedisConnection>(m_settings);
+        m_connection = std::make_unique<AutoClient>(m_settings);
     if (!m_connection->isOpen())
         if (Error e = m_connection->open()) {
             *error = e.message;
@@ -28,7 +28,7 @@ void GroupActionsWorker::fetchPendingPage(int request, const QByteArray &stream,
                                           const QByteArray &group, const QByteArray &start,
                                           int count, qint64 minIdleMs, const QByteArray &consumer) {
     QString error;
-    RedisConnection *c = connection(&error);
+    RedisClient *c = connection(&error);
     if (!c) {
         Q_EMIT pendingPage(request, {}, error);
         return;
@@ -40,7 +40,7 @@ void GroupActionsWorker::fetchPendingPage(int request, const QByteArray &stream,
 
 void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &id) {
     QString error;
-    RedisConnection *c = connection(&error);
+    RedisClient *c = connection(&error);
     StreamEntryList found;
     if (c) {
         auto reply = c->commandEntries({"XRANGE", stream, id, id}, 0, &found, -1, stream);
@@ -55,7 +55,7 @@ void GroupActionsWorker::fetchEntry(const QByteArray &stream, const QByteArray &
 void GroupActionsWorker::fetchHistory(int request, const QByteArray &stream, int kind, quint64 ms,
                                       quint64 seq, int count) {
     QString error;
-    RedisConnection *c = connection(&error);
+    RedisClient *c = connection(&error);
     if (!c)
         return Q_EMIT historyPage(request, {}, error);
     auto page = fetchHistoryPage(*c, stream, PageStart{PageStart::Kind(kind), {ms, seq}}, count);
@@ -66,7 +66,7 @@ void GroupActionsWorker::fetchHistory(int request, const QByteArray &stream, int
 void GroupActionsWorker::lookupKey(int request, const QList<QByteArray> &streams,
                                    const QByteArray &field, const QByteArray &value) {
     QString error;
-    RedisConnection *c = connection(&error);
+    RedisClient *c = connection(&error);
     KeyLookupResult result;
     if (c) {
         KeyLookupOptions options;
@@ -83,7 +83,7 @@ void GroupActionsWorker::lookupKey(int request, const QList<QByteArray> &streams
 
 std::optional<RedisReply> GroupActionsWorker::repair(const Command &command) {
     QString error;
-    RedisConnection *c = connection(&error);
+    RedisClient *c = connection(&error);
     if (!c) {
         Q_EMIT actionFinished(false, error);
         return std::nullopt;
@@ -114,7 +114,7 @@ void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group
 
 void GroupActionsWorker::previewTrim(int request, const QByteArray &stream, const TrimSpec &spec) {
     QString error;
-    RedisConnection *c = connection(&error);
+    RedisClient *c = connection(&error);
     if (!c)
         return Q_EMIT trimPreviewed(request, {}, error);
     auto preview = streamscope::previewTrim(*c, stream, spec, fetchServerVersion(*c));
@@ -142,7 +142,7 @@ void GroupActionsWorker::deleteEntries(const QByteArray &stream, const QList<QBy
 void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &group,
                                     const QList<QByteArray> &ids) {
     QString error;
-    RedisConnection *c = connection(&error);
+    RedisClient *c = connection(&error);
     if (!c)
         return Q_EMIT actionFinished(false, error);
     int moved = 0, deleted = 0, notPending = 0;

@@ -3,7 +3,7 @@
 #include "ConnectionSettings.h"
 #include "GroupStatus.h"
 #include "KeyLookup.h"
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamEntry.h"
 #include "Trim.h"
 
@@ -66,11 +66,11 @@ public:
     void cancelLookups(int upToRequest) { m_cancelLookupsUpTo = upToRequest; }
 
 private:
-    RedisConnection *connection(QString *error);
+    RedisClient *connection(QString *error);
     // Runs one repair command; on any failure says so (actionFinished) and returns nothing.
     std::optional<RedisReply> repair(const Command &command);
     ConnectionSettings m_settings;
-    std::unique_ptr<RedisConnection> m_connection;
+    std::unique_ptr<RedisClient> m_connection;
     std::atomic<int> m_cancelLookupsUpTo{0};
 };
 

@@ -12,6 +12,7 @@
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "StreamListModel.h"
+#include "RedisConnection.h"
 #include "ValueFormat.h"
 
 #include <QAction>

@@ -3,7 +3,7 @@
 #include "Publish.h"
 
 #include "ConnectionSettings.h"
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamInfo.h"
 #include "StreamTailer.h"
 #include "ValueFormat.h"

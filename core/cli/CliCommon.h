@@ -4,7 +4,7 @@
 // connecting, tables.
 
 #include "Cli.h"
-#include "RedisConnection.h"
+#include "AutoClient.h"
 
 #include <QByteArray>
 #include <QCommandLineParser>
@@ -102,11 +102,8 @@ inline int fail(const Error &error) {
     return exitCodeFor(error);
 }
 
-inline Result<std::unique_ptr<RedisConnection>> connect(const ConnectionSettings &settings) {
-    auto connection = std::make_unique<RedisConnection>(settings);
-    if (Error e = connection->open())
-        return e;
-    return connection;
+inline Result<std::unique_ptr<RedisClient>> connect(const ConnectionSettings &settings) {
+    return openClient(settings);
 }
 
 // Left-aligned columns, sized to their content.

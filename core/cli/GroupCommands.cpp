@@ -38,7 +38,7 @@ QJsonValue optionalNumber(std::optional<qint64> v) {
 }
 
 // One stream's status, or an error that names it.
-Result<StreamStatus> streamStatus(RedisConnection &c, const QByteArray &stream) {
+Result<StreamStatus> streamStatus(RedisClient &c, const QByteArray &stream) {
     auto all = fetchStreamStatus(c, {stream}, fetchServerVersion(c));
     if (!all.ok())
         return all.error();
@@ -49,7 +49,7 @@ Result<StreamStatus> streamStatus(RedisConnection &c, const QByteArray &stream) 
     return all->first();
 }
 
-Result<GroupStatus> groupStatus(RedisConnection &c, const QByteArray &stream,
+Result<GroupStatus> groupStatus(RedisClient &c, const QByteArray &stream,
                                 const QByteArray &group) {
     auto s = streamStatus(c, stream);
     if (!s.ok())

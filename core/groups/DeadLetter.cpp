@@ -15,7 +15,7 @@ Error failed(const QByteArray &id, const QString &why, Error::Kind kind = Error:
 
 } // namespace
 
-Result<QByteArray> deadLetter(RedisConnection &connection, const DeadLetterRequest &r) {
+Result<QByteArray> deadLetter(RedisClient &connection, const DeadLetterRequest &r) {
     const QByteArray target = r.target.isEmpty() ? r.stream + ":dlq" : r.target;
     const QByteArray id = r.entry.id.toByteArray();
     Command add{"XADD",
@@ -77,7 +77,7 @@ Result<QByteArray> deadLetter(RedisConnection &connection, const DeadLetterReque
                           .arg(QString::fromUtf8(target)));
 }
 
-Result<DeadLetterOutcome> deadLetterPending(RedisConnection &connection, const QByteArray &stream,
+Result<DeadLetterOutcome> deadLetterPending(RedisClient &connection, const QByteArray &stream,
                                             const QByteArray &group, const QByteArray &id,
                                             const QString &reason, const QByteArray &target) {
     auto pending = fetchPending(connection, stream, group, id, 1);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamEntry.h"
 
 namespace streamscope {
@@ -18,7 +18,7 @@ struct DeadLetterRequest {
     QByteArray target;   // default: <stream>:dlq
 };
 
-Result<QByteArray> deadLetter(RedisConnection &connection, const DeadLetterRequest &request);
+Result<QByteArray> deadLetter(RedisClient &connection, const DeadLetterRequest &request);
 
 // What dead-lettering one pending entry by its ID did.
 struct DeadLetterOutcome {
@@ -35,7 +35,7 @@ struct DeadLetterOutcome {
 // reads its body and dead-letters it. Only an XRANGE that answers with no entry proves the entry
 // deleted; any failure to read it (NOPERM, a lost connection...) is returned as the error and
 // leaves the entry pending, with nothing added to the dead-letter stream.
-Result<DeadLetterOutcome> deadLetterPending(RedisConnection &connection, const QByteArray &stream,
+Result<DeadLetterOutcome> deadLetterPending(RedisClient &connection, const QByteArray &stream,
                                             const QByteArray &group, const QByteArray &id,
                                             const QString &reason, const QByteArray &target = {});
 

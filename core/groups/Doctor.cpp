@@ -13,7 +13,7 @@ int DoctorReport::findingCount() const {
     return n;
 }
 
-Result<DoctorReport> runDoctor(RedisConnection &connection, const QByteArray &pattern,
+Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &pattern,
                                const HealthOptions &options, const std::atomic<bool> *cancel) {
     DoctorReport report;
     const int version = fetchServerVersion(connection, &report.version, &report.mode);

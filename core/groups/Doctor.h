@@ -20,12 +20,13 @@ struct DoctorReport {
     QString mode;
     QList<Stream> streams;
     bool truncated = false;
+    MissingNodeList missing; // nodes not examined: the report is partial (exit 3)
     int findingCount() const;
 };
 
 // Evaluates every stream matching pattern: SCAN, then pipelined status (and, with a window,
 // one more sample a second for that many seconds), pending samples and the health rules.
-Result<DoctorReport> runDoctor(RedisConnection &connection, const QByteArray &pattern,
+Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &pattern,
                                const HealthOptions &options,
                                const std::atomic<bool> *cancel = nullptr);
 

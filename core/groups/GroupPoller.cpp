@@ -1,6 +1,6 @@
 #include "GroupPoller.h"
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 
 #include <QDateTime>
 
@@ -55,7 +55,7 @@ void GroupJudge::forgetAllBut(const QSet<QByteArray> &groupKeys) {
 }
 
 void GroupPoller::run() {
-    RedisConnection connection(m_settings);
+    AutoClient connection(m_settings);
     connection.setCancelFlag(&stopFlag());
     int version = 0;
     GroupJudge judge;

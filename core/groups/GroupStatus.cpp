@@ -78,7 +78,7 @@ void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField) {
 
 } // namespace
 
-int fetchServerVersion(RedisConnection &connection, QString *text, QString *mode) {
+int fetchServerVersion(RedisClient &connection, QString *text, QString *mode) {
     auto info = connection.command({"INFO", "server"});
     if (!info.ok() || info->isError())
         return 0;
@@ -104,7 +104,7 @@ Error refusal(const RedisReply &reply, const char *command, const QByteArray &st
 
 // Second round trip: per group, its consumers, pending summary and (when it has undelivered
 // entries and the cache cannot tell) the first undelivered entry.
-Result<StreamStatusList> fetchGroupDetails(RedisConnection &connection, StreamStatusList out,
+Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatusList out,
                                            bool hasLagField, qint64 now, TimeLagCache *cache) {
     QList<Command> second;
     QList<QPair<GroupStatus *, qint64>> asked; // group, stream length: first undelivered asked
@@ -226,7 +226,7 @@ void TimeLagCache::forgetAllBut(const QSet<QByteArray> &groupKeys) {
         it = groupKeys.contains(it.key()) ? std::next(it) : m_known.erase(it);
 }
 
-Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
+Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
                                            const QList<QByteArray> &streams, int serverVersion) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -262,7 +262,7 @@ Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
     return fetchGroupDetails(connection, std::move(out), hasLagField, now, nullptr);
 }
 
-Result<StreamStatusList> fetchGroupStatus(RedisConnection &connection,
+Result<StreamStatusList> fetchGroupStatus(RedisClient &connection,
                                           const StreamInfoList &streams, int serverVersion,
                                           TimeLagCache *cache) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
@@ -293,7 +293,7 @@ Result<StreamStatusList> fetchGroupStatus(RedisConnection &connection,
     return fetchGroupDetails(connection, std::move(out), hasLagField, now, cache);
 }
 
-Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteArray &stream,
+Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,
                                       const QByteArray &group, const QByteArray &start, int count,
                                       qint64 minIdleMs, const QByteArray &consumer) {
     Command cmd{"XPENDING", stream, group};

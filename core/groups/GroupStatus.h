@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamInfo.h"
 
 #include <QHash>
@@ -87,24 +87,24 @@ private:
 // the first undelivered entry for each group: two pipelined round trips in all, never FULL.
 // Streams that do not exist are left out. serverVersion (70015 for 7.0.15) decides what to
 // expect; before 7.0 the lag is estimated with a bounded XRANGE count.
-Result<StreamStatusList> fetchStreamStatus(RedisConnection &connection,
+Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
                                            const QList<QByteArray> &streams, int serverVersion);
 
 // Like fetchStreamStatus, for streams the caller has described already: XINFO GROUPS (never
 // XINFO STREAM, which returns the first and last entries whole), then the group details; the
 // first undelivered entry of a group only when the cache cannot tell. A NOPERM reply fails the
 // whole poll with the server's message.
-Result<StreamStatusList> fetchGroupStatus(RedisConnection &connection,
+Result<StreamStatusList> fetchGroupStatus(RedisClient &connection,
                                           const StreamInfoList &streams, int serverVersion,
                                           TimeLagCache *cache);
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
-Result<PendingEntryList> fetchPending(RedisConnection &connection, const QByteArray &stream,
+Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,
                                       const QByteArray &group, const QByteArray &start, int count,
                                       qint64 minIdleMs = 0, const QByteArray &consumer = {});
 
 // INFO server's version as a number (70015), 0 when unknown.
-int fetchServerVersion(RedisConnection &connection, QString *text = nullptr,
+int fetchServerVersion(RedisClient &connection, QString *text = nullptr,
                        QString *mode = nullptr);
 
 } // namespace streamscope

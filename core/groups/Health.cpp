@@ -45,7 +45,7 @@ Severity worstOf(const FindingList &findings) {
     return worst;
 }
 
-Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisConnection &connection,
+Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connection,
                                                              const StreamStatusList &streams,
                                                              const HealthOptions &options) {
     QHash<QByteArray, PendingSample> samples;

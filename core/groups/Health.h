@@ -47,7 +47,7 @@ struct PendingSample {
 QByteArray groupKey(const QByteArray &stream, const QByteArray &group);
 
 // Fetches the pending samples of every group with pending entries: two pipelined round trips.
-Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisConnection &connection,
+Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connection,
                                                              const StreamStatusList &streams,
                                                              const HealthOptions &options);
 

@@ -1,6 +1,6 @@
 #include "Export.h"
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamInfo.h"
 #include "StreamPaging.h"
 #include "ValueFormat.h"
@@ -202,7 +202,7 @@ struct Snapshot {
     StreamInfo info;
 };
 
-Result<Snapshot> snapshot(RedisConnection &c, const QByteArray &stream) {
+Result<Snapshot> snapshot(RedisClient &c, const QByteArray &stream) {
     auto reply = c.command({"XINFO", "STREAM", stream});
     if (!reply.ok())
         return reply.error();
@@ -282,7 +282,7 @@ Problem writeFailed(const EntryWriter &writer, const QString &name) {
 }
 
 // Reads the range page by page and writes it; judges at the end what vanished meanwhile.
-Problem exportRange(RedisConnection &c, const ExportSource &source, EntryWriter &writer,
+Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &writer,
                     const ExportOptions &options, const QString &outputName,
                     const std::function<void(qint64, double)> &progress,
                     const std::atomic<bool> &cancel, ExportOutcome &out) {
@@ -354,7 +354,7 @@ Problem exportRange(RedisConnection &c, const ExportSource &source, EntryWriter 
 }
 
 // Reads pages from the server and writes them.
-Problem exportFromServer(RedisConnection &c, const ExportSource &source, EntryWriter &writer,
+Problem exportFromServer(RedisClient &c, const ExportSource &source, EntryWriter &writer,
                          const ExportOptions &options, const QString &outputName,
                          const std::function<void(qint64, double)> &progress,
                          const std::atomic<bool> &cancel, ExportOutcome &out) {
@@ -423,7 +423,7 @@ ExportOutcome exportToDevice(const ExportSource &source, QIODevice *device, Expo
     } else if (!settings) {
         problem = {Failure::Connection, QStringLiteral("not connected")};
     } else {
-        RedisConnection c(*settings);
+        AutoClient c(*settings);
         if (Error e = c.open())
             problem = fromError(e);
         else

@@ -337,7 +337,7 @@ Result<ImportCheck> checkImport(QIODevice *in, ImportFormat format, bool keepIds
     return check;
 }
 
-ImportOutcome sendImport(RedisConnection &connection, const QByteArray &stream, QIODevice *in,
+ImportOutcome sendImport(RedisClient &connection, const QByteArray &stream, QIODevice *in,
                          ImportFormat format, bool keepIds, int batchSize) {
     ImportOutcome out;
     ImportReader reader(in, format);

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "Error.h"
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamId.h"
 
 #include <QByteArray>
@@ -88,7 +88,7 @@ struct ImportOutcome {
 // The second pass: XADD stream (the original ID with keepIds, otherwise *) in pipelined
 // batches of batchSize. Stops at the first refusal, saying which line and how many were
 // added before it.
-ImportOutcome sendImport(RedisConnection &connection, const QByteArray &stream, QIODevice *in,
+ImportOutcome sendImport(RedisClient &connection, const QByteArray &stream, QIODevice *in,
                          ImportFormat format, bool keepIds, int batchSize = 1000);
 
 } // namespace streamscope

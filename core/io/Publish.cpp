@@ -269,7 +269,7 @@ Command xaddCommand(const PublishRequest &r, Placeholders &placeholders, qint64 
     return cmd;
 }
 
-std::optional<PublishProblem> checkIdAgainstStream(RedisConnection &connection,
+std::optional<PublishProblem> checkIdAgainstStream(RedisClient &connection,
                                                    const PublishRequest &r) {
     const QByteArray id = r.id.trimmed();
     if (id.isEmpty() || id == "*")

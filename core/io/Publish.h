@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamId.h"
 
 #include <QMetaType>
@@ -52,7 +52,7 @@ Command xaddCommand(const PublishRequest &request, Placeholders &placeholders, q
                     qint64 nowMs);
 // An explicit ID must be greater than the stream's last ID: asks the server (XINFO STREAM) and
 // returns the problem, if any, before anything is sent.
-std::optional<PublishProblem> checkIdAgainstStream(RedisConnection &connection,
+std::optional<PublishProblem> checkIdAgainstStream(RedisClient &connection,
                                                    const PublishRequest &request);
 // The server's words, and what to do about them.
 QString describePublishError(const RedisReply &reply);

@@ -1,6 +1,6 @@
 #include "PublishJob.h"
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -41,7 +41,7 @@ PublishJob::Outcome PublishJob::send() {
         out.rejected = true;
         return out;
     }
-    RedisConnection connection(m_settings);
+    AutoClient connection(m_settings);
     if (Error e = connection.open()) {
         out.error = e.message;
         return out;

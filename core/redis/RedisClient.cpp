@@ -39,8 +39,10 @@ Result<RedisReply> RedisConnection::commandOn(const QString &endpoint, const Com
     return command(args, timeoutMs);
 }
 
-Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settings) {
+Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settings,
+                                                const std::atomic<bool> *cancel) {
     auto probe = std::make_unique<RedisConnection>(settings);
+    probe->setCancelFlag(cancel);
     if (Error e = probe->open())
         return e;
     auto info = probe->command({"INFO", "cluster"});
@@ -57,17 +59,22 @@ Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settin
         probe->setReadOnly(settings.readOnly);
         if (!myId.ok())
             return myId.error();
+        // A node that knows neither (a proxy, renamed commands) is taken as one server; one
+        // that denies both to this user cannot be told, and guessing would show a partial
+        // picture as whole.
         if (!myId->isError())
             cluster = true;
-        else if (!myId->errorMessage().contains(QLatin1String("cluster support disabled")))
+        else if (myId->errorCode() == "NOPERM")
             return Error(Error::Kind::Server,
                          QStringLiteral("cannot tell whether %1 is a Redis Cluster node: INFO "
-                                        "answered \"%2\", CLUSTER MYID \"%3\"")
+                                        "answered \"%2\", CLUSTER MYID \"%3\". Allow this user "
+                                        "one of them (ACL SETUSER name +info)")
                              .arg(settings.endpoint(), info->errorMessage(), myId->errorMessage()));
     }
     if (!cluster)
         return std::unique_ptr<RedisClient>(std::move(probe));
     auto client = std::make_unique<ClusterClient>(settings, std::move(probe));
+    client->setCancelFlag(cancel);
     if (Error e = client->open())
         return e;
     return std::unique_ptr<RedisClient>(std::move(client));

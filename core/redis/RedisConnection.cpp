@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QLocalSocket>
+#include <QMutex>
 #include <QSet>
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -13,10 +14,28 @@ namespace streamscope {
 
 namespace {
 std::atomic<qint64> s_totalCommands{0};
-}
+
+QMutex s_loadMutex;
+QHash<QString, RedisConnection::Load> s_loadPerEndpoint; // guarded by s_loadMutex
+} // namespace
 
 qint64 RedisConnection::totalCommandsSent() {
     return s_totalCommands.load(std::memory_order_relaxed);
+}
+
+QHash<QString, RedisConnection::Load> RedisConnection::loadPerEndpoint() {
+    QMutexLocker lock(&s_loadMutex);
+    return s_loadPerEndpoint;
+}
+
+void RedisConnection::countSent(qint64 commands) {
+    m_commandsSent += commands;
+    s_totalCommands.fetch_add(commands, std::memory_order_relaxed);
+    QMutexLocker lock(&s_loadMutex);
+    Load &load = s_loadPerEndpoint[m_settings.endpoint()];
+    load.commands += commands;
+    load.bytesReceived += m_bytesReceived - m_bytesCounted;
+    m_bytesCounted = m_bytesReceived;
 }
 
 namespace {
@@ -257,8 +276,7 @@ Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entr
     const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
     if (Error e = send(ReplyParser::formatCommand(args), deadline))
         return fail(e);
-    ++m_commandsSent;
-    s_totalCommands.fetch_add(1, std::memory_order_relaxed);
+    countSent(1);
     m_parser.expectEntries(out, entriesDepth, stream);
     auto reply = receive(deadline);
     if (!reply.ok())
@@ -280,8 +298,7 @@ Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &
         payload += ReplyParser::formatCommand(c);
     if (Error e = send(payload, deadline))
         return fail(e);
-    m_commandsSent += commands.size();
-    s_totalCommands.fetch_add(commands.size(), std::memory_order_relaxed);
+    countSent(commands.size());
 
     std::vector<RedisReply> replies;
     replies.reserve(size_t(commands.size()));

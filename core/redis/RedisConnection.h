@@ -7,6 +7,7 @@
 #include "ReplyParser.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 
 #include <atomic>
@@ -78,6 +79,13 @@ public:
                                  int timeoutMs = -1) override;
     // Commands sent by every connection of this process: StreamScope's own load on servers.
     static qint64 totalCommandsSent();
+    // The same per server ("host:port", as settings().endpoint()), with the bytes received from
+    // it (counted when the next command is sent): the load per cluster node.
+    struct Load {
+        qint64 commands = 0;
+        qint64 bytesReceived = 0;
+    };
+    static QHash<QString, Load> loadPerEndpoint();
 
 private:
     Error connectTransport();
@@ -86,6 +94,7 @@ private:
     Result<RedisReply> receive(qint64 deadline);
     bool cancelled() const { return m_cancel && m_cancel->load(std::memory_order_relaxed); }
     Error fail(Error error); // closes the connection and passes the error on
+    void countSent(qint64 commands);
     bool transportConnected() const;
 
     ConnectionSettings m_settings;
@@ -98,6 +107,7 @@ private:
     bool m_readOnly = false;
     qint64 m_bytesReceived = 0;
     qint64 m_commandsSent = 0;
+    qint64 m_bytesCounted = 0; // of m_bytesReceived, in loadPerEndpoint()
 };
 
 } // namespace streamscope

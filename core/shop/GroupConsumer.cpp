@@ -46,7 +46,7 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
     qint64 processedAtSummary = 0;
     while (!stop) {
         if (!m_connection || !m_connection->isOpen()) {
-            m_connection = std::make_unique<RedisConnection>(m_settings);
+            m_connection = std::make_unique<AutoClient>(m_settings);
             m_connection->setCancelFlag(&stop);
             if (Error e = m_connection->open()) {
                 if (stop)

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "ConnectionSettings.h"
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "Service.h"
 #include "StreamEntry.h"
 
@@ -30,10 +30,10 @@ class MessageHandler {
 public:
     virtual ~MessageHandler() = default;
     // After every (re)connect, before any message: load scripts, etc.
-    virtual Error prepare(RedisConnection &connection) = 0;
+    virtual Error prepare(RedisClient &connection) = 0;
     // One outcome per delivery, in order. A transport error means: nothing is known, the
     // deliveries stay pending and come back after the reconnect.
-    virtual Result<QList<Outcome>> handle(RedisConnection &connection,
+    virtual Result<QList<Outcome>> handle(RedisClient &connection,
                                           const QList<Delivery> &batch) = 0;
 };
 
@@ -91,7 +91,7 @@ private:
     Options m_options;
     MessageHandler *m_handler;
     const ServiceLog &m_log;
-    std::unique_ptr<RedisConnection> m_connection;
+    std::unique_ptr<RedisClient> m_connection;
     const std::atomic<bool> *m_stop = nullptr;
 
     struct Failure {

@@ -65,7 +65,7 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
         log.info(QStringLiteral("relay: %1").arg(e.message));
         return;
     }
-    RedisConnection connection(settings);
+    AutoClient connection(settings);
     connection.setCancelFlag(&stop);
     PublishOnce publish;
     QString lastState;
@@ -286,8 +286,8 @@ class PaymentOutcomeHandler : public MessageHandler {
 public:
     explicit PaymentOutcomeHandler(OrderStore *store)
         : m_store(store) {}
-    Error prepare(RedisConnection &) override { return {}; }
-    Result<QList<Outcome>> handle(RedisConnection &, const QList<Delivery> &batch) override {
+    Error prepare(RedisClient &) override { return {}; }
+    Result<QList<Outcome>> handle(RedisClient &, const QList<Delivery> &batch) override {
         QList<Outcome> outcomes(batch.size(), Outcome::ack());
         QList<std::tuple<qint64, QString, QString>> updates;
         for (qsizetype i = 0; i < batch.size(); ++i) {

@@ -16,7 +16,7 @@ PaymentHandler::PaymentHandler(std::unique_ptr<PaymentStore> store, Rules rules,
     , m_rules(rules)
     , m_consumer(std::move(consumer)) {}
 
-Error PaymentHandler::prepare(RedisConnection &connection) {
+Error PaymentHandler::prepare(RedisClient &connection) {
     return m_publish.load(connection);
 }
 
@@ -40,7 +40,7 @@ Payment PaymentHandler::decide(const QString &orderId, qint64 amount,
     return p;
 }
 
-Result<QList<Outcome>> PaymentHandler::handle(RedisConnection &connection,
+Result<QList<Outcome>> PaymentHandler::handle(RedisClient &connection,
                                               const QList<Delivery> &batch) {
     QList<Outcome> outcomes(batch.size(), Outcome::ack());
     struct Valid {
@@ -185,8 +185,8 @@ namespace {
 // "Notifies" the customer of each payment: one line on stdout per notification.
 class NotificationHandler : public MessageHandler {
 public:
-    Error prepare(RedisConnection &) override { return {}; }
-    Result<QList<Outcome>> handle(RedisConnection &, const QList<Delivery> &batch) override {
+    Error prepare(RedisClient &) override { return {}; }
+    Result<QList<Outcome>> handle(RedisClient &, const QList<Delivery> &batch) override {
         QByteArray out;
         for (const Delivery &d : batch) {
             const StreamEntry &e = d.entry;

@@ -20,8 +20,8 @@ public:
     };
     PaymentHandler(std::unique_ptr<PaymentStore> store, Rules rules, QByteArray consumer);
 
-    Error prepare(RedisConnection &connection) override;
-    Result<QList<Outcome>> handle(RedisConnection &connection,
+    Error prepare(RedisClient &connection) override;
+    Result<QList<Outcome>> handle(RedisClient &connection,
                                   const QList<Delivery> &batch) override;
 
     // The decision for an order: deterministic, so a retry decides the same way.

@@ -16,7 +16,7 @@ return id
 )lua";
 } // namespace
 
-Error PublishOnce::load(RedisConnection &connection) {
+Error PublishOnce::load(RedisClient &connection) {
     auto reply = connection.command({"SCRIPT", "LOAD", script});
     if (!reply.ok())
         return reply.error();
@@ -27,7 +27,7 @@ Error PublishOnce::load(RedisConnection &connection) {
     return {};
 }
 
-Result<std::vector<RedisReply>> PublishOnce::run(RedisConnection &connection,
+Result<std::vector<RedisReply>> PublishOnce::run(RedisClient &connection,
                                                  const QList<Request> &batch) {
     QList<Command> commands;
     for (const Request &r : batch) {

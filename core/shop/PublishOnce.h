@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 
 namespace streamscope::shop {
 
@@ -18,10 +18,10 @@ public:
         QByteArray ackId;
     };
 
-    Error load(RedisConnection &connection);
+    Error load(RedisClient &connection);
     // One reply per request, in order: the entry ID (new or the one published before), or an
     // error reply for that request. Fails only when the connection does.
-    Result<std::vector<RedisReply>> run(RedisConnection &connection, const QList<Request> &batch);
+    Result<std::vector<RedisReply>> run(RedisClient &connection, const QList<Request> &batch);
 
 private:
     QByteArray m_sha;

@@ -8,7 +8,7 @@
 namespace streamscope::shop {
 
 // What every shop service shares: one log line per state change on stderr, and a stop flag
-// set by SIGTERM/SIGINT that long waits check (RedisConnection's cancel flag).
+// set by SIGTERM/SIGINT that long waits check (the client's cancel flag).
 class ServiceLog {
 public:
     explicit ServiceLog(QString name)

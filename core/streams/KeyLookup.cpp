@@ -45,7 +45,7 @@ QString KeyLookupResult::describe() const {
 
 namespace {
 
-KeyLookupHits searchStream(RedisConnection &connection, const QByteArray &stream,
+KeyLookupHits searchStream(RedisClient &connection, const QByteArray &stream,
                            const QByteArray &field, const QByteArray &value,
                            const KeyLookupOptions &options) {
     KeyLookupHits hits;
@@ -94,7 +94,7 @@ KeyLookupHits searchStream(RedisConnection &connection, const QByteArray &stream
 
 } // namespace
 
-KeyLookupResult lookupKey(RedisConnection &connection, const QList<QByteArray> &streams,
+KeyLookupResult lookupKey(RedisClient &connection, const QList<QByteArray> &streams,
                           const QByteArray &field, const QByteArray &value,
                           const KeyLookupOptions &options) {
     KeyLookupResult result;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamEntry.h"
 
 #include <QMetaType>
@@ -43,7 +43,7 @@ struct KeyLookupResult {
 
 // Streams are searched in the order given. Flows move forward in time, so once the first stream
 // (the start stage) has a hit, later streams are searched only back to that entry.
-KeyLookupResult lookupKey(RedisConnection &connection, const QList<QByteArray> &streams,
+KeyLookupResult lookupKey(RedisClient &connection, const QList<QByteArray> &streams,
                           const QByteArray &field, const QByteArray &value,
                           const KeyLookupOptions &options = {});
 

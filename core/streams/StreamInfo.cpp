@@ -42,7 +42,7 @@ std::optional<StreamInfo> StreamInfo::fromReply(const QByteArray &name, const Re
     return info;
 }
 
-Result<StreamInfoList> describeStreams(RedisConnection &connection,
+Result<StreamInfoList> describeStreams(RedisClient &connection,
                                        const QList<QByteArray> &names) {
     StreamInfoList result;
     constexpr qsizetype chunk = 200; // bounded pipelines: big enough to amortise a round trip
@@ -67,7 +67,7 @@ Result<StreamInfoList> describeStreams(RedisConnection &connection,
     return result;
 }
 
-Result<QList<QByteArray>> scanStreamNames(RedisConnection &connection, const QByteArray &pattern,
+Result<QList<QByteArray>> scanStreamNames(RedisClient &connection, const QByteArray &pattern,
                                           int maxKeys, int maxScanCalls, bool *truncated) {
     QList<QByteArray> names;
     QByteArray cursor = "0";
@@ -104,7 +104,7 @@ Result<QList<QByteArray>> scanStreamNames(RedisConnection &connection, const QBy
     return names;
 }
 
-Result<StreamListing> listStreams(RedisConnection &connection, const QByteArray &pattern,
+Result<StreamListing> listStreams(RedisClient &connection, const QByteArray &pattern,
                                   int maxKeys, int maxScanCalls) {
     StreamListing listing;
     auto names = scanStreamNames(connection, pattern, maxKeys, maxScanCalls, &listing.truncated);

@@ -100,7 +100,7 @@ Result<IdSpan> parseIdOrTimeSpan(const QString &input, const QDate &today) {
     return notUnderstood;
 }
 
-Result<StreamEntryList> fetchHistoryPage(RedisConnection &connection, const QByteArray &stream,
+Result<StreamEntryList> fetchHistoryPage(RedisClient &connection, const QByteArray &stream,
                                          const PageStart &start, int count) {
     QByteArray end = "+";
     switch (start.kind) {

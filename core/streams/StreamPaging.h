@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamEntry.h"
 
 #include <QDate>
@@ -39,7 +39,7 @@ Result<IdSpan> parseIdOrTimeSpan(const QString &text, const QDate &today);
 // One page of a stream's history, newest first: XREVRANGE by ID with COUNT, so the cost does not
 // depend on the stream's length and nothing is loaded whole. An exclusive bound is written as
 // the neighbouring ID, which works on every server version.
-Result<StreamEntryList> fetchHistoryPage(RedisConnection &connection, const QByteArray &stream,
+Result<StreamEntryList> fetchHistoryPage(RedisClient &connection, const QByteArray &stream,
                                          const PageStart &start, int count);
 
 } // namespace streamscope

@@ -3,7 +3,7 @@
 #include "FlowTracker.h"
 #include "KeyLookup.h"
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 #include "StreamInfo.h"
 
 #include <QDateTime>
@@ -357,7 +357,7 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverR
                   : 0;
 }
 
-Error StreamTailer::verifyLastEntries(RedisConnection &connection) {
+Error StreamTailer::verifyLastEntries(RedisClient &connection) {
     // Only where the entry must still be there: not trimmed (first entry at or before it), not
     // deleted (max-deleted-entry-id before it; servers before 7.0 do not say, so not checked).
     std::vector<size_t> which;
@@ -554,7 +554,7 @@ void StreamTailer::maybeEmitStats(bool force) {
 }
 
 void StreamTailer::run() {
-    RedisConnection connection(m_settings);
+    AutoClient connection(m_settings);
     connection.setCancelFlag(&m_interrupt);
     m_connection = &connection;
     m_stats = {};

@@ -18,7 +18,7 @@
 
 namespace streamscope {
 
-class RedisConnection;
+class RedisClient;
 using Command = QList<QByteArray>;
 struct StreamInfo;
 
@@ -187,7 +187,7 @@ private:
     void resetStream(Tracked &stream, const QString &reason, bool serverRestarted);
     // After a restart: is the entry at each position still the one read? Fails only when the
     // connection did.
-    Error verifyLastEntries(RedisConnection &connection);
+    Error verifyLastEntries(RedisClient &connection);
     // Files a reply's entries under their streams; included: the streams the XREAD asked for.
     void handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included);
     // Emits the held entries that no stream with a backlog can still precede, in ID order.
@@ -219,7 +219,7 @@ private:
     qint64 m_countShrunkAt = 0; // when the last kill made it smaller
     int m_growAfterMs = 0;      // doubles each time a grown COUNT got us killed again
     QByteArray m_runId;         // INFO server run_id of the last connection
-    RedisConnection *m_connection = nullptr;
+    RedisClient *m_connection = nullptr;
 };
 
 // The tailer on its own thread, "streamscope-tail".

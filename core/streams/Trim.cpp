@@ -5,7 +5,7 @@ namespace streamscope {
 namespace {
 constexpr qint64 countBound = 10000; // entries read at most to find a boundary or to count
 
-Result<std::optional<StreamId>> idAt(RedisConnection &c, const Command &range) {
+Result<std::optional<StreamId>> idAt(RedisClient &c, const Command &range) {
     auto reply = c.command(range);
     if (!reply.ok())
         return reply.error();
@@ -26,7 +26,7 @@ Command TrimSpec::command(const QByteArray &stream) const {
     return cmd;
 }
 
-Result<TrimPreview> previewTrim(RedisConnection &c, const QByteArray &stream, const TrimSpec &spec,
+Result<TrimPreview> previewTrim(RedisClient &c, const QByteArray &stream, const TrimSpec &spec,
                                 int serverVersion) {
     auto status = fetchStreamStatus(c, {stream}, serverVersion);
     if (!status.ok())

@@ -32,7 +32,7 @@ struct TrimPreview {
 };
 
 // Reads are bounded (a few thousand entries at most), never the whole stream.
-Result<TrimPreview> previewTrim(RedisConnection &connection, const QByteArray &stream,
+Result<TrimPreview> previewTrim(RedisClient &connection, const QByteArray &stream,
                                 const TrimSpec &spec, int serverVersion);
 
 } // namespace streamscope

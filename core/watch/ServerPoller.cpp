@@ -1,6 +1,6 @@
 #include "ServerPoller.h"
 
-#include "RedisConnection.h"
+#include "AutoClient.h"
 
 #include <QDateTime>
 #include <QSet>
@@ -69,6 +69,8 @@ ServerPoller::ServerPoller(ConnectionSettings settings, Options options)
     qRegisterMetaType<ServerInfo>();
     qRegisterMetaType<PollArea>();
     qRegisterMetaType<GroupSnapshot>();
+    qRegisterMetaType<MissingNodeList>();
+    qRegisterMetaType<TopologySnapshot>();
     m_settings.clientName = QStringLiteral("streamscope-poll");
 }
 
@@ -81,7 +83,7 @@ void ServerPoller::setHealthOptions(const HealthOptions &options) {
 }
 
 void ServerPoller::run() {
-    RedisConnection connection(m_settings);
+    AutoClient connection(m_settings);
     connection.setCancelFlag(&stopFlag());
     bool infoSent = false;
     int version = 0;
@@ -153,8 +155,7 @@ void ServerPoller::run() {
     Q_EMIT finished();
 }
 
-Error ServerPoller::pollStreams(RedisConnection &connection, qint64 now, bool list,
-                                bool *truncated) {
+Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, bool *truncated) {
     if (list) {
         auto names =
             scanStreamNames(connection, m_options.pattern, m_options.maxStreams, 10000, truncated);
@@ -248,7 +249,7 @@ Error ServerPoller::pollStreams(RedisConnection &connection, qint64 now, bool li
     return refusal;
 }
 
-Error ServerPoller::pollGroups(RedisConnection &connection, qint64 now, int version, bool forced,
+Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version, bool forced,
                                GroupSnapshot *snap, bool *sent) {
     HealthOptions health;
     {

@@ -5,6 +5,7 @@
 #include "GroupPoller.h"
 #include "PollingWorker.h"
 #include "StreamInfo.h"
+#include "Topology.h"
 #include "WorkerThread.h"
 
 #include <QMetaType>
@@ -64,6 +65,11 @@ public:
 Q_SIGNALS:
     void serverInfo(const streamscope::ServerInfo &info);
     void streamsListed(const streamscope::StreamInfoList &streams, bool truncated);
+    // The nodes missing from the last listing and group poll (a cluster node down); emitted
+    // with every listing, empty when the picture is whole again.
+    void nodesMissing(const streamscope::MissingNodeList &missing);
+    // The deployment's nodes and this process's load on each, every listing.
+    void topologyUpdated(const streamscope::TopologySnapshot &topology);
     void groupSnapshot(const streamscope::GroupSnapshot &snapshot);
     void pollFailed(const streamscope::Error &error, streamscope::PollArea area);
     // The server answered a whole poll at atMs (the GUI's "is it alive" clock).
@@ -80,9 +86,9 @@ private:
         qint64 groupsDueMs = 0; // next group poll
         std::optional<StreamStatus> status;
     };
-    Error pollStreams(RedisConnection &connection, qint64 now, bool list, bool *truncated);
+    Error pollStreams(RedisClient &connection, qint64 now, bool list, bool *truncated);
     // *sent: whether any command was sent.
-    Error pollGroups(RedisConnection &connection, qint64 now, int version, bool forced,
+    Error pollGroups(RedisClient &connection, qint64 now, int version, bool forced,
                      GroupSnapshot *snap, bool *sent);
 
     ConnectionSettings m_settings;
