@@ -131,6 +131,9 @@ Q_SIGNALS:
     void stateChanged(streamscope::TailState state, const QString &detail);
     void gapDetected(const streamscope::TailGap &gap);
     void streamReset(const streamscope::TailReset &reset);
+    // A cluster node the tail reads from failed over or a slot moved: which node, to whom,
+    // and that nothing was missed or repeated (or what was). Also on the status bar.
+    void topologyChanged(const QString &message);
     // A stream is no longer tailed (stream empty: a warning about all of them).
     void streamFailed(const QByteArray &stream, const QString &message);
     void statsUpdated(const streamscope::TailStats &stats);
