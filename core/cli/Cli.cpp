@@ -171,12 +171,15 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
     auto listing = listStreams(*connection.value(), pattern);
     if (!listing.ok())
         return fail(listing.error());
+    const bool onCluster = connection.value()->topology() == RedisClient::Topology::Cluster;
 
     Output out;
     if (json) {
         QJsonArray streams;
         for (const StreamInfo &s : listing->streams) {
             QJsonObject o{{QStringLiteral("name"), valueformat::displayText(s.name)},
+                          {QStringLiteral("node"), s.node},
+                          {QStringLiteral("slot"), s.slot >= 0 ? QJsonValue(s.slot) : QJsonValue()},
                           {QStringLiteral("length"), s.length},
                           {QStringLiteral("first_id"),
                            s.firstEntryId ? QJsonValue(s.firstEntryId->toString()) : QJsonValue()},
@@ -188,28 +191,46 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
                 o.insert(QStringLiteral("entries_added"), *s.entriesAdded);
             streams.append(o);
         }
+        QJsonArray missing;
+        for (const MissingNode &m : listing->missing)
+            missing.append(QJsonObject{{QStringLiteral("node"), m.endpoint},
+                                       {QStringLiteral("slots"), m.slots},
+                                       {QStringLiteral("reason"), m.reason}});
         QJsonObject doc{{QStringLiteral("streams"), streams},
-                        {QStringLiteral("truncated"), listing->truncated}};
+                        {QStringLiteral("truncated"), listing->truncated},
+                        {QStringLiteral("missing"), missing}};
         out << QJsonDocument(doc).toJson(QJsonDocument::Compact) << "\n";
     } else {
         QList<QStringList> rows;
-        for (const StreamInfo &s : listing->streams)
-            rows.append({valueformat::singleLine(s.name, 80), QString::number(s.length),
-                         idOrDash(s.firstEntryId), idOrDash(s.lastEntryId),
-                         QString::number(s.groups)});
+        for (const StreamInfo &s : listing->streams) {
+            QStringList row{valueformat::singleLine(s.name, 80), QString::number(s.length),
+                            idOrDash(s.firstEntryId), idOrDash(s.lastEntryId),
+                            QString::number(s.groups)};
+            if (onCluster) // where each stream lives: the node to look at when one is down
+                row << s.node << QString::number(s.slot);
+            rows.append(row);
+        }
+        QStringList header{QStringLiteral("NAME"), QStringLiteral("LENGTH"),
+                           QStringLiteral("FIRST-ID"), QStringLiteral("LAST-ID"),
+                           QStringLiteral("GROUPS")};
+        if (onCluster)
+            header << QStringLiteral("NODE") << QStringLiteral("SLOT");
         if (rows.isEmpty())
-            out << QStringLiteral("No streams match \"%1\".\n").arg(QString::fromUtf8(pattern));
+            out << QStringLiteral("No streams match \"%1\"%2.\n")
+                       .arg(QString::fromUtf8(pattern),
+                            listing->partial() ? QStringLiteral(" on the nodes that answered")
+                                               : QString());
         else
-            out << table({QStringLiteral("NAME"), QStringLiteral("LENGTH"),
-                          QStringLiteral("FIRST-ID"), QStringLiteral("LAST-ID"),
-                          QStringLiteral("GROUPS")},
-                         rows);
+            out << table(header, rows);
     }
     if (listing->truncated)
         printError(QStringLiteral("the listing was cut short at %1 streams; narrow it with a "
                                   "PATTERN")
                        .arg(listing->streams.size()));
-    return Success;
+    // A partial listing is never a success: the streams of these slots are unknown, not absent.
+    for (const MissingNode &m : listing->missing)
+        printError(QStringLiteral("partial listing: %1").arg(missingNodeText(m)));
+    return listing->partial() ? ConnectionError : Success;
 }
 
 // ---- tail ---------------------------------------------------------------------------------
