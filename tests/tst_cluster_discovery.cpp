@@ -387,6 +387,15 @@ void TestClusterDiscovery::doctorSeesEveryShard() {
 }
 
 void TestClusterDiscovery::cliStreamsAndDoctorJson() {
+    // The partial-view exit code is documented where users look.
+    for (const char *command : {"streams", "doctor"}) {
+        const Run help = runCli({QString::fromLatin1(command), QStringLiteral("--help")});
+        QVERIFY2(help.out.contains("exit code is 3")
+                     || help.out.contains("3 when it cannot "
+                                          "connect or"),
+                 help.out.constData());
+        QVERIFY2(help.out.contains("\"missing\""), help.out.constData());
+    }
     const QStringList url{QStringLiteral("-u"), s_cluster->url(0)};
     const Run streams =
         runCli(url + QStringList{QStringLiteral("streams"), QStringLiteral("--json")});

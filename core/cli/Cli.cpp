@@ -64,7 +64,8 @@ Connection options (as redis-cli):
   --version               Print the version
 
 Exit codes: 0 success, 1 doctor found something, 2 usage error, 3 connection or
-authentication failure, 4 server error (the server's message is printed), 5 refused by
+authentication failure (also: streams/doctor on a cluster could not examine a node, whose
+slots are named: a partial view), 4 server error (the server's message is printed), 5 refused by
 --read-only, 6 the output could not be written, 7 an export lost entries of its range
 (trimmed or deleted while it ran).
 )";
@@ -461,7 +462,11 @@ QList<CommandSpec> commands() {
         {"streams",
          "Usage: streamscope-cli [connection options] streams [PATTERN] [--json]\n\n"
          "Lists the streams whose names match PATTERN (glob, default *), found with\n"
-         "SCAN ... TYPE stream (never KEYS): name, length, first and last entry ID, groups.\n",
+         "SCAN ... TYPE stream (never KEYS): name, length, first and last entry ID, groups.\n"
+         "On a Redis Cluster every primary is scanned and each stream shows its NODE and\n"
+         "SLOT. A node that cannot be reached is named with its slots on stderr (--json:\n"
+         "\"missing\": [{\"node\",\"slots\",\"reason\"}]) and the exit code is 3: a\n"
+         "partial listing.\n",
          {},
          runStreams},
         {"tail",
@@ -593,14 +598,17 @@ QList<CommandSpec> commands() {
          "Evaluates every stream matching PATTERN (default: all) and reports findings:\n"
          "dead-consumer, stuck-entry, poison-entry, no-consumers, stalled-group,\n"
          "lagging-group, lag-unknown, trimmed-unread, dangling-pending.\n"
-         "Exit code 0 when there are none, 1 when there are, 3 when it cannot connect.\n\n"
+         "Exit code 0 when there are none, 1 when there are, 3 when it cannot connect or\n"
+         "when a cluster node could not be examined (a partial view: the node and its slots\n"
+         "are named, in --json as \"missing\": [{\"node\",\"slots\",\"reason\"}]).\n\n"
          "Options:\n"
          "  --idle-threshold MS     Idle time that makes a consumer dead or an entry stuck\n"
          "                          (default 60000)\n"
          "  --max-deliveries N      Deliveries that make an entry poison (default 5)\n"
          "  --window SEC            Watch for SEC seconds to judge progress (default 0: one\n"
          "                          snapshot)\n"
-         "  --json                  One JSON object: server, streams, groups, findings\n",
+         "  --json                  One JSON object: server, streams (with node, slot),\n"
+         "                          groups, findings, missing\n",
          {{QStringLiteral("idle-threshold"), QStringLiteral("Idle."), QStringLiteral("MS")},
           {QStringLiteral("max-deliveries"), QStringLiteral("Deliveries."), QStringLiteral("N")},
           {QStringLiteral("window"), QStringLiteral("Window."), QStringLiteral("SEC")}},
