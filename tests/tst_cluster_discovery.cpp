@@ -22,6 +22,7 @@
 #include <QTest>
 
 #include <cstdio>
+#include <thread>
 #include <unistd.h>
 
 using namespace streamscope;
@@ -568,6 +569,22 @@ void TestClusterDiscovery::primaryDownIsAPartialView() {
                                  && before.snapshots.last().streams.size() == m_sick.size(),
                              15000);
 
+    // A doctor watching a window when the node dies: it names the node and still reports the
+    // other shards.
+    Result<DoctorReport> watched = Error(Error::Kind::Cancelled, QStringLiteral("not run"));
+    std::thread doctorThread([&watched] {
+        ClusterClient own(s_cluster->settings(0));
+        if (const Error e = own.open()) {
+            watched = e;
+            return;
+        }
+        HealthOptions windowed;
+        windowed.idleThresholdMs = 100;
+        windowed.windowSeconds = 2;
+        watched = runDoctor(own, "*", windowed);
+    });
+    QTest::qWait(500);
+
     s_cluster->node(index).kill();
     QElapsedTimer sinceKill;
     sinceKill.start();
@@ -654,6 +671,17 @@ void TestClusterDiscovery::primaryDownIsAPartialView() {
     QCOMPARE(polled, aliveSick);
     QTRY_COMPARE_WITH_TIMEOUT(namesOf(before.streams), alive, 10000);
     running.stop();
+
+    doctorThread.join();
+    QVERIFY2(watched.ok(), qPrintable(watched.error().message));
+    QCOMPARE(watched->missing.size(), 1);
+    QCOMPARE(watched->missing.first().endpoint, victim);
+    QCOMPARE(watched->missing.first().slots, slots);
+    QSet<QByteArray> examined;
+    for (const DoctorReport::Stream &s : watched->streams)
+        examined.insert(s.info.name);
+    QCOMPARE(examined, alive);
+    QVERIFY(watched->findingCount() > 0);
     // All of it before the cluster replaced the primary: this was the partial view.
     QVERIFY2(sinceKill.elapsed() < 25000, qPrintable(QString::number(sinceKill.elapsed())));
 }
