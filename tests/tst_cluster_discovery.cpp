@@ -162,6 +162,7 @@ private Q_SLOTS:
     void cliStreamsAndDoctorJson();
     void pollerSeesEveryShardAndTheTopology();
     void groupPollerOnEveryShard();
+    void refusalIsNotAMissingNode();
     void doctorOverThousandsOfStreams();
     // Last: it kills a primary.
     void primaryDownIsAPartialView();
@@ -501,6 +502,25 @@ void TestClusterDiscovery::groupPollerOnEveryShard() {
         QCOMPARE(s.groups.size(), 2);
     }
     thread.stop();
+}
+
+void TestClusterDiscovery::refusalIsNotAMissingNode() {
+    // ACLs are per node: the same users on every one.
+    for (int i = 0; i < s_cluster->size(); ++i) {
+        auto node = test::connectTo(s_cluster->settings(i));
+        for (const Command &user :
+             QList<Command>{{"ACL", "SETUSER", "noscan", "on", ">pw", "~*", "+@all", "-scan"},
+                            {"ACL", "SETUSER", "noinfo", "on", ">pw", "~*", "+@all", "-xinfo"}})
+            QVERIFY(test::run(*node, user).isStatus());
+    }
+    // The user's rights are the same on every node: a refusal (exit 4), not three missing nodes.
+    for (const char *user : {"noscan", "noinfo"}) {
+        const Run r = runCli({QStringLiteral("-u"), s_cluster->url(0), QStringLiteral("--user"),
+                              QString::fromLatin1(user), QStringLiteral("-a"), QStringLiteral("pw"),
+                              QStringLiteral("--no-auth-warning"), QStringLiteral("streams")});
+        QCOMPARE(r.exitCode, 4);
+        QVERIFY2(r.err.contains("NOPERM") && !r.err.contains("partial"), r.err.constData());
+    }
 }
 
 void TestClusterDiscovery::doctorOverThousandsOfStreams() {

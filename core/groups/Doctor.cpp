@@ -71,7 +71,7 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
         for (qsizetype i = 0; i < byNode.size();) {
             auto part = sampleNode(byNode.at(i).second);
             if (!part.ok()) {
-                if (!onCluster || part.error().kind == Error::Kind::Server)
+                if (!onCluster || isPermissionRefusal(part.error()))
                     return part.error(); // a refusal is the same on every node
                 lose(i, part.error());
                 continue;
@@ -104,7 +104,7 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
             pending = fetchPendingSamples(connection, now.value(), options);
         if (!now.ok() || !pending.ok()) {
             const Error e = now.ok() ? pending.error() : now.error();
-            if (!onCluster || e.kind == Error::Kind::Server)
+            if (!onCluster || isPermissionRefusal(e))
                 return e;
             lose(i, e);
             continue;

@@ -107,7 +107,7 @@ void GroupPoller::run() {
                     e.message += QStringLiteral(" (cluster node %1)").arg(node);
                 if (!stopFlag())
                     Q_EMIT pollFailed(e);
-                refused = !onCluster || e.kind == Error::Kind::Server;
+                refused = !onCluster || isPermissionRefusal(e);
                 if (refused)
                     break; // one server, or a refusal that every node would give
                 continue;

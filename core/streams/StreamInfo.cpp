@@ -99,6 +99,10 @@ bool isNoSuchStream(const RedisReply &reply) {
                || reply.errorMessage().contains(QLatin1String("no such key")));
 }
 
+bool isPermissionRefusal(const Error &error) {
+    return error.kind == Error::Kind::Server && error.message.contains(QLatin1String("NOPERM"));
+}
+
 Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByteArray> &names) {
     StreamInfoList result;
     const QList<RedisClient::Node> nodes = connection.nodes();
@@ -204,8 +208,8 @@ Result<ScannedNames> scanStreams(RedisClient &client, const QByteArray &pattern,
         const Error e = scanNode(client, endpoint, pattern, maxKeys, maxScanCalls, &calls, &out);
         if (!e)
             continue;
-        if (!onCluster)
-            return e;
+        if (!onCluster || isPermissionRefusal(e))
+            return e; // one server, or a refusal every node would give
         out.missing.append({endpoint, slotsOf(nodes, endpoint), e.message});
     }
     if (onCluster) {
@@ -294,8 +298,8 @@ Result<StreamListing> listStreams(RedisClient &connection, const QByteArray &pat
             continue; // its SCAN broke off: what it listed is already said to be incomplete
         auto infos = describeStreams(connection, byNode.value(node));
         if (!infos.ok()) {
-            if (infos.error().kind == Error::Kind::Server)
-                return infos.error(); // a refusal, the same on every node
+            if (isPermissionRefusal(infos.error()))
+                return infos.error(); // the same on every node
             listing.missing.append({node, slotsOf(nodes, node), infos.error().message});
             continue;
         }

@@ -113,6 +113,10 @@ Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByt
 // as opposed to one about the server or the user (NOPERM, MOVED, CLUSTERDOWN, LOADING).
 bool isNoSuchStream(const RedisReply &reply);
 
+// A failure that is about the user's rights (NOPERM), the same on every node: it ends a
+// listing or a poll. Any other failure of one cluster node makes that node missing.
+bool isPermissionRefusal(const Error &error);
+
 } // namespace streamscope
 
 Q_DECLARE_METATYPE(streamscope::StreamInfo)

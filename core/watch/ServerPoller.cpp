@@ -269,10 +269,10 @@ Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, 
         const Error e = measureNode(connection, names, now, &gone);
         if (!e)
             continue;
-        if (e.kind == Error::Kind::Server && e.message.startsWith(QLatin1String("XLEN")))
-            return e; // the user may not read lengths: the list would only mislead
-        if (e.kind == Error::Kind::Server) {
-            refusal = e; // the list still shows names and lengths
+        if (isPermissionRefusal(e)) {
+            if (e.message.startsWith(QLatin1String("XLEN")))
+                return e; // the user may not read lengths: the list would only mislead
+            refusal = e;  // the list still shows names and lengths
             continue;
         }
         if (!onCluster)
@@ -357,6 +357,11 @@ Error ServerPoller::measureNode(RedisClient &connection, const QList<QByteArray>
                 refusal = e; // the list still shows names and lengths
                 continue;
             }
+            if (reply.isError() && !isNoSuchStream(reply))
+                // Its node did not answer for it (LOADING, a redirection not followed): not gone.
+                return Error(Error::Kind::Server,
+                             QStringLiteral("XINFO STREAM %1: %2")
+                                 .arg(QString::fromUtf8(part.at(i)), reply.errorMessage()));
             auto info = StreamInfo::fromReply(part.at(i), reply);
             if (!info) {
                 gone->insert(part.at(i));
@@ -402,7 +407,7 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
             samples = fetchPendingSamples(connection, status.value(), health);
         if (!status.ok() || !samples.ok()) {
             const Error e = status.ok() ? samples.error() : status.error();
-            if (!onCluster || e.kind == Error::Kind::Server)
+            if (!onCluster || isPermissionRefusal(e))
                 return e; // a refusal is the same on every node
             nodeFailed(connection, node, e, PollArea::Groups);
             continue;
