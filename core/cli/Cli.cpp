@@ -64,10 +64,10 @@ Connection options (as redis-cli):
   --version               Print the version
 
 Exit codes: 0 success, 1 doctor found something, 2 usage error, 3 connection or
-authentication failure (also: streams/doctor on a cluster could not examine a node, whose
-slots are named: a partial view), 4 server error (the server's message is printed), 5 refused by
---read-only, 6 the output could not be written, 7 an export lost entries of its range
-(trimmed or deleted while it ran).
+authentication failure, or a partial view (streams/doctor on a cluster could not examine
+a node: the node and its slots are named), 4 server error (the server's message is
+printed), 5 refused by --read-only, 6 the output could not be written, 7 an export lost
+entries of its range (trimmed or deleted while it ran).
 )";
 
 struct CommandSpec {
@@ -465,8 +465,8 @@ QList<CommandSpec> commands() {
          "SCAN ... TYPE stream (never KEYS): name, length, first and last entry ID, groups.\n"
          "On a Redis Cluster every primary is scanned and each stream shows its NODE and\n"
          "SLOT. A node that cannot be reached is named with its slots on stderr (--json:\n"
-         "\"missing\": [{\"node\",\"slots\",\"reason\"}]) and the exit code is 3: a\n"
-         "partial listing.\n",
+         "\"missing\": [{\"node\",\"slots\",\"reason\"}]) and the exit code is 3:\n"
+         "a partial listing.\n",
          {},
          runStreams},
         {"tail",
