@@ -245,6 +245,7 @@ private Q_SLOTS:
 
     void streamsOnEveryShardInTimeOrder();
     void latencyAndCostAtRest();
+    void oneSlotBlocksAndStreamsJoinLater();
     void cliTailAcrossSlots();
     // Last: they change which nodes are primaries, and kill one.
     void tailThroughClusterFailover();
@@ -375,6 +376,51 @@ void TestClusterTail::latencyAndCostAtRest() {
           "ms",
           qint64(latencies.size()), latencies.at(latencies.size() / 2), latencies.last());
     QVERIFY2(latencies.last() < 1000, qPrintable(QString::number(latencies.last())));
+}
+
+void TestClusterTail::oneSlotBlocksAndStreamsJoinLater() {
+    // Streams of one hash tag share a slot: one XREAD BLOCK for all of them, as standalone.
+    auto client = openCluster();
+    const QList<QByteArray> tagged{"{blocks}:a", "{blocks}:b"};
+    const QString node = client->endpointForSlot(cluster::keySlot(tagged.first()));
+    for (const QByteArray &s : tagged)
+        QVERIFY(client->command({"XADD", s, "*", "n", "-1"}).ok());
+    StreamTailer::Options options = testOptions();
+    options.blockMs = 1000;
+    TailController controller(s_cluster->settings(0), options);
+    Collector got(controller.tailer());
+    for (const QByteArray &s : tagged)
+        controller.tailer()->addStream(s, "$");
+    controller.start();
+    QTRY_VERIFY(got.caughtUp >= 1);
+    QTest::qWait(300);
+    const qint64 before = xreadCalls(node);
+    QTest::qWait(3000);
+    const qint64 reads = xreadCalls(node) - before;
+    qInfo("one slot group at rest: %lld XREAD in 3 s on its node", reads);
+    QVERIFY2(reads <= 5, qPrintable(QString::number(reads)));
+    const qint64 sent = got.clock.elapsed();
+    QVERIFY(client->command({"XADD", tagged.at(1), "*", "n", "0"}).ok());
+    QTRY_VERIFY(got.arrival(tagged.at(1) + " 0") >= 0);
+    qInfo("one slot group: XADD to entriesReceived %lld ms",
+          got.arrival(tagged.at(1) + " 0") - sent);
+
+    // A stream of another node joins while the read blocks: the read is cut short (only that
+    // node's connection), and from then on the tail reads both slots.
+    QByteArray other;
+    for (const QString &p : client->primaries())
+        if (p != node && other.isEmpty())
+            other = keysOn(*client, p, "joins", 1).value(0);
+    QVERIFY(client->command({"XADD", other, "*", "n", "-1"}).ok());
+    controller.tailer()->addStream(other, "$");
+    QTRY_VERIFY(got.caughtUp >= 2);
+    for (int n = 1; n <= 3; ++n) {
+        QVERIFY(client->command({"XADD", other, "*", "n", QByteArray::number(n)}).ok());
+        QVERIFY(client->command({"XADD", tagged.at(0), "*", "n", QByteArray::number(n)}).ok());
+    }
+    QTRY_COMPARE(got.numbers(other), (QList<int>{1, 2, 3}));
+    QTRY_COMPARE(got.numbers(tagged.at(0)), (QList<int>{1, 2, 3}));
+    QVERIFY(got.failures.isEmpty());
 }
 
 void TestClusterTail::cliTailAcrossSlots() {
