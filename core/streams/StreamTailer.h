@@ -123,8 +123,9 @@ public:
         int lengthChecksPerSecond = 100;
         int growCountAfterMs = 10000; // a COUNT made smaller grows back (x4) after this long
         // Cluster, streams of several slots: one XREAD may name keys of one slot only, so each
-        // round sends one XREAD per slot group without BLOCK, and pauses when nothing came:
-        // 10 ms, doubling up to this (longer, up to 200 ms, with over 500 slot groups).
+        // round sends one XREAD per slot group without BLOCK (at rest in one pipeline per
+        // node), and pauses when nothing came: 10 ms, doubling up to this (longer, up to
+        // 150 ms, with over 500 slot groups).
         int idlePollMs = 100;
         // ... and entries of several nodes leave in time order: those newer than the start of
         // the last round of reads (less this, for the nodes' clocks) wait for the next round.
