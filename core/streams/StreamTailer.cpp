@@ -42,12 +42,12 @@ quint64 fingerprint(const StreamEntry &e) {
     return quint64(h);
 }
 
-// The run_id line of an INFO server reply; empty when refused or absent.
-QByteArray runIdOf(const RedisReply &reply) {
+// A line of an INFO reply ("run_id"); empty when refused or absent.
+QByteArray infoField(const RedisReply &reply, const QByteArray &name) {
     if (reply.isError())
         return {};
     const QByteArray text = reply.bytes();
-    const QByteArray key = "run_id:";
+    const QByteArray key = "\n" + name + ':';
     const qsizetype at = text.indexOf(key);
     if (at < 0)
         return {};
@@ -56,6 +56,10 @@ QByteArray runIdOf(const RedisReply &reply) {
     while (to < text.size() && text.at(to) != '\r' && text.at(to) != '\n')
         ++to;
     return text.mid(from, to - from);
+}
+
+QByteArray runIdOf(const RedisReply &reply) {
+    return infoField(reply, "run_id");
 }
 
 // Bytes of a reply's strings: what an XINFO STREAM reply cost the server to send, about.
@@ -663,7 +667,7 @@ void StreamTailer::releaseHeld() {
     // read this round may be older than one another node gave later in the round. Its ID
     // cannot be older than the round's start, so what is older than that leaves now, the rest
     // after the next round (IDs in the future, given by hand, do not wait).
-    const quint64 futureMs = quint64(nowMs() + 1000);
+    const quint64 futureMs = quint64(nowMs() + m_clockOffsetMax + 1000);
     auto releasable = [&](const StreamId &id) {
         if (backlog && id > bound)
             return false;
@@ -721,7 +725,8 @@ bool StreamTailer::pauseWhenIdle(bool received, int groups) {
         if (!t.held.isEmpty())
             oldestHeld = qMin(oldestHeld.value_or(t.held.first().id.ms), t.held.first().id.ms);
     if (oldestHeld) {
-        const qint64 due = qint64(*oldestHeld) + m_options.clockSkewMs + 1 - nowMs();
+        const qint64 due =
+            qint64(*oldestHeld) - m_clockOffsetMin + m_options.clockSkewMs + 1 - nowMs();
         pause = int(std::clamp<qint64>(due, 1, pause > 0 ? pause : cap));
     }
     if (pause <= 0)
@@ -767,6 +772,8 @@ void StreamTailer::run() {
     m_topologyVersion = m_connectionsOpened = -1;
     m_idlePauseMs = 0;
     m_watermark.reset();
+    m_clockOffsets.clear();
+    m_clockOffsetMin = m_clockOffsetMax = 0;
 
     int backoff = m_options.initialBackoffMs;
     bool everConnected = false;
@@ -936,12 +943,27 @@ void StreamTailer::run() {
                 for (const QString &node : nodes) {
                     if (node.isEmpty() || m_nodeRunIds.contains(node))
                         continue;
+                    const qint64 sentAt = nowMs();
                     auto info = connection.commandOn(node, {"INFO", "server"});
                     if (!info.ok()) {
                         failure = info.error();
                         break;
                     }
                     m_nodeRunIds.insert(node, runIdOf(info.value()));
+                    // Its clock against ours (7.0+), for time order across nodes.
+                    bool known = false;
+                    const qint64 micros =
+                        infoField(info.value(), "server_time_usec").toLongLong(&known);
+                    if (known)
+                        m_clockOffsets.insert(node, micros / 1000 - (sentAt + nowMs()) / 2);
+                }
+                // Over the nodes read from (one that does not say: taken as ours).
+                bool first = true;
+                for (auto it = m_nodeRunIds.cbegin(); it != m_nodeRunIds.cend(); ++it) {
+                    const qint64 offset = m_clockOffsets.value(it.key(), 0);
+                    m_clockOffsetMin = first ? offset : qMin(m_clockOffsetMin, offset);
+                    m_clockOffsetMax = first ? offset : qMax(m_clockOffsetMax, offset);
+                    first = false;
                 }
                 if (failure) {
                     if (!lost(failure, false))
@@ -1134,8 +1156,9 @@ void StreamTailer::run() {
         if (groups.size() <= 1)
             m_watermark.reset(); // one XREAD: a snapshot of every stream it names
         else if (answered.size() == included.size())
-            m_watermark = StreamId{quint64(qMax<qint64>(0, roundStart - m_options.clockSkewMs)),
-                                   std::numeric_limits<quint64>::max()};
+            m_watermark = StreamId{
+                quint64(qMax<qint64>(0, roundStart + m_clockOffsetMin - m_options.clockSkewMs)),
+                std::numeric_limits<quint64>::max()};
         if (!answered.empty()) {
             handleBatch(std::move(batch), answered);
             releaseHeld();

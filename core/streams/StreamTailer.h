@@ -128,7 +128,8 @@ public:
         // 150 ms, with over 500 slot groups).
         int idlePollMs = 100;
         // ... and entries of several nodes leave in time order: those newer than the start of
-        // the last round of reads (less this, for the nodes' clocks) wait for the next round.
+        // the last round of reads wait for the next round. The start is taken on each node's
+        // clock (measured against ours with INFO server on connect), less this margin.
         int clockSkewMs = 20;
         int initialBackoffMs = 100; // first reconnect delay, doubled up to maxBackoffMs
         int maxBackoffMs = 5000;
@@ -272,6 +273,9 @@ private:
     int m_idlePauseMs = 0;
     // Several slot groups: entries up to here were all read (the last round's start).
     std::optional<StreamId> m_watermark;
+    QHash<QString, qint64> m_clockOffsets; // per node: its clock minus ours, ms
+    qint64 m_clockOffsetMin = 0;           // over the nodes read from
+    qint64 m_clockOffsetMax = 0;
 };
 
 // The tailer on its own thread, "streamscope-tail".
