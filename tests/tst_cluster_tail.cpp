@@ -248,6 +248,7 @@ private Q_SLOTS:
     void latencyAndCostAtRest();
     void oneSlotBlocksAndStreamsJoinLater();
     void cliTailAcrossSlots();
+    void tailThroughSlotMigration();
     // Last: they change which nodes are primaries, and kill one.
     void tailThroughClusterFailover();
     void tailThroughKilledPrimary();
@@ -480,6 +481,70 @@ void TestClusterTail::cliTailAcrossSlots() {
         numbers.insert(line.mid(line.indexOf("\"n\":")));
     }
     QCOMPARE(numbers.size(), 40);
+}
+
+void TestClusterTail::tailThroughSlotMigration() {
+    // A stream's slot moves to another primary while it is tailed and written to (ASK during
+    // the move, MOVED after): every number once, in order, and the move is named.
+    auto client = openCluster();
+    const QStringList primaries = client->primaries();
+    const QString from = primaries.at(0);
+    const QString to = primaries.at(1);
+    QList<QByteArray> streams = keysOn(*client, from, "migrated", 1);
+    streams += keysOn(*client, primaries.at(2), "migrated", 1);
+    for (const QByteArray &s : streams)
+        QVERIFY(client->command({"XADD", s, "*", "n", "-1"}).ok());
+    TailController controller(s_cluster->settings(0), testOptions());
+    Collector got(controller.tailer());
+    for (const QByteArray &s : streams)
+        controller.tailer()->addStream(s, "$");
+    controller.start();
+    QTRY_VERIFY(got.caughtUp >= 1);
+
+    Writer writer(streams);
+    writer.start();
+    QTRY_VERIFY_WITH_TIMEOUT(writer.ackedCount() >= 60, 10000);
+    QString fromId;
+    QString toId;
+    for (const RedisClient::Node &n : client->nodes()) {
+        if (n.endpoint == from)
+            fromId = n.id;
+        if (n.endpoint == to)
+            toId = n.id;
+    }
+    const QByteArray slot = QByteArray::number(cluster::keySlot(streams.first()));
+    const QByteArray toPort = to.mid(to.lastIndexOf(QLatin1Char(':')) + 1).toUtf8();
+    QCOMPARE(runOn(to, {"CLUSTER", "SETSLOT", slot, "IMPORTING", fromId.toUtf8()}).bytes(), "OK");
+    QCOMPARE(runOn(from, {"CLUSTER", "SETSLOT", slot, "MIGRATING", toId.toUtf8()}).bytes(), "OK");
+    QTest::qWait(100);
+    QCOMPARE(runOn(from, {"MIGRATE", "127.0.0.1", toPort, streams.first(), "0", "5000"}).bytes(),
+             QByteArray("OK"));
+    QTest::qWait(100); // ASK for a while
+    for (const QString &p : primaries)
+        QCOMPARE(runOn(p, {"CLUSTER", "SETSLOT", slot, "NODE", toId.toUtf8()}).bytes(), "OK");
+    const int ackedAtMove = writer.ackedCount();
+    QTRY_VERIFY_WITH_TIMEOUT(writer.ackedCount() >= ackedAtMove + 60, 10000);
+    writer.stop();
+
+    for (const QByteArray &s : streams) {
+        const QList<int> held = heldNumbers(*client, s).mid(1);
+        for (int a : writer.acked(s))
+            QVERIFY(held.contains(a));
+        QTRY_COMPARE_WITH_TIMEOUT(got.numbers(s).size(), held.size(), 10000);
+        QCOMPARE(got.numbers(s), held);
+    }
+    QCOMPARE(client->endpointForSlot(cluster::keySlot(streams.first())), to);
+    QVERIFY2(!got.topology.isEmpty(), "no topologyChanged");
+    QVERIFY2(got.topology.first().startsWith(
+                 QStringLiteral("slot %1 of stream %2 moved from %3 to %4")
+                     .arg(QString::fromUtf8(slot), QString::fromUtf8(streams.first()), from, to)),
+             qPrintable(got.topology.first()));
+    qInfo("%s", qPrintable(got.topology.first()));
+    QVERIFY(got.resets.isEmpty());
+    QVERIFY(got.gaps.isEmpty());
+    QVERIFY(got.failures.isEmpty());
+    const Error healthy = s_cluster->waitUntilHealthy();
+    QVERIFY2(!healthy, qPrintable(healthy.message));
 }
 
 void TestClusterTail::tailThroughClusterFailover() {

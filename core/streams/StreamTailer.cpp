@@ -97,6 +97,15 @@ bool appendEntries(const RedisReply &reply, StreamEntryList *out) {
     return true;
 }
 
+QString slotList(const QSet<int> &slots) {
+    QList<int> sorted = slots.values();
+    std::sort(sorted.begin(), sorted.end());
+    QStringList parts;
+    for (int slot : sorted)
+        parts << QString::number(slot);
+    return parts.join(QStringLiteral(", "));
+}
+
 QString entriesText(qint64 n) {
     return QStringLiteral("%1 entr%2").arg(n).arg(n == 1 ? "y" : "ies");
 }
@@ -474,6 +483,7 @@ void StreamTailer::noticeTopology() {
         return;
     m_topologyVersion = m_cluster->topologyVersion();
     QMap<QPair<QString, QString>, QList<QByteArray>> moves; // (from, to): streams
+    QMap<QPair<QString, QString>, QSet<int>> movedSlots;    // ... and their slots
     for (Tracked &t : m_streams) {
         const QString now = nodeOf(t);
         if (t.node.isEmpty() || now.isEmpty() || now == t.node)
@@ -487,6 +497,7 @@ void StreamTailer::noticeTopology() {
             t.movedVerifiable = t.existed && !t.resolveDollar && !t.lastId.isZero();
         }
         moves[{t.node, now}].append(t.name);
+        movedSlots[{t.node, now}].insert(t.slot);
         t.node = now;
         t.checkNow = true;
     }
@@ -511,9 +522,11 @@ void StreamTailer::noticeTopology() {
                     .arg(from, ClusterClient::slotRangesText(slots), to, streams));
         else
             Q_EMIT topologyChanged(
-                QStringLiteral("the slots of %1 moved from %2 to %3; the tail goes on from the "
+                QStringLiteral("%1 %2 of %3 moved from %4 to %5; the tail goes on from the "
                                "last entry read")
-                    .arg(streams, from, to));
+                    .arg(movedSlots.value(it.key()).size() == 1 ? QStringLiteral("slot")
+                                                                : QStringLiteral("slots"),
+                         slotList(movedSlots.value(it.key())), streams, from, to));
     }
 }
 
