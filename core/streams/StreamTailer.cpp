@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <utility>
 
 namespace streamscope {
 
@@ -501,21 +502,32 @@ void StreamTailer::noticeTopology() {
         t.node = now;
         t.checkNow = true;
     }
-    const QStringList primaries = m_cluster->primaries();
-    const QList<RedisClient::Node> nodes = m_cluster->nodes();
+    // A failover when the new node was the old one's replica (the map before says so: the
+    // one after may still be half-learnt from a node that has not heard of it all), or when
+    // the old node serves no slot any more; else the slots were migrated.
+    const QList<RedisClient::Node> before = std::exchange(m_knownNodes, m_cluster->nodes());
+    auto nodeIn = [](const QList<RedisClient::Node> &list, const QString &endpoint) {
+        for (const RedisClient::Node &n : list)
+            if (n.endpoint == endpoint)
+                return n;
+        return RedisClient::Node{};
+    };
     for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
         const auto &[from, to] = it.key();
-        QList<QPair<int, int>> slots;
-        for (const RedisClient::Node &n : nodes)
-            if (n.endpoint == to)
-                slots = n.slotRanges;
+        const RedisClient::Node old = nodeIn(before, from);
+        const RedisClient::Node now = nodeIn(m_knownNodes, from);
+        const bool failover = (!old.id.isEmpty() && nodeIn(before, to).primaryId == old.id)
+                              || !now.primary || now.slotRanges.isEmpty();
+        // The slots the failed node served, as far as known.
+        const QList<QPair<int, int>> slots =
+            old.slotRanges.isEmpty() ? nodeIn(m_knownNodes, to).slotRanges : old.slotRanges;
         QStringList names;
         for (const QByteArray &name : it.value())
             names << QString::fromUtf8(name);
         const QString streams = QStringLiteral("%1 %2").arg(
             names.size() == 1 ? QStringLiteral("stream") : QStringLiteral("streams"),
             names.join(QStringLiteral(", ")));
-        if (!primaries.contains(from))
+        if (failover)
             Q_EMIT topologyChanged(
                 QStringLiteral("%1 failed over: slots %2 now served by %3; the tail of %4 goes "
                                "on from the last entry read")
@@ -890,6 +902,7 @@ void StreamTailer::run() {
             m_cluster = dynamic_cast<ClusterClient *>(connection.chosen());
             if (m_cluster) {
                 m_topologyVersion = m_cluster->topologyVersion();
+                m_knownNodes = m_cluster->nodes();
                 m_connectionsOpened = m_cluster->connectionsOpened();
             }
             // The backoff is reset by a read that succeeds, not by the connect: a server that
