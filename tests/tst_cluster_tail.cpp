@@ -534,7 +534,7 @@ void TestClusterTail::tailThroughSlotMigration() {
         QCOMPARE(got.numbers(s), held);
     }
     QCOMPARE(client->endpointForSlot(cluster::keySlot(streams.first())), to);
-    QVERIFY2(!got.topology.isEmpty(), "no topologyChanged");
+    QVERIFY2(got.topology.size() == 1, qPrintable(got.topology.join(QLatin1Char('\n'))));
     QVERIFY2(got.topology.first().startsWith(
                  QStringLiteral("slot %1 of stream %2 moved from %3 to %4")
                      .arg(QString::fromUtf8(slot), QString::fromUtf8(streams.first()), from, to)),
@@ -587,7 +587,7 @@ void TestClusterTail::tailThroughClusterFailover() {
         QCOMPARE(heldNumbers(*client, s).mid(1), acked);
     }
     QCOMPARE(writer.failed(), 0);
-    QVERIFY2(!got.topology.isEmpty(), "no topologyChanged");
+    QVERIFY2(got.topology.size() == 1, qPrintable(got.topology.join(QLatin1Char('\n'))));
     QVERIFY2(got.topology.first().startsWith(primary + QStringLiteral(" failed over: slots ")),
              qPrintable(got.topology.first()));
     QVERIFY2(got.topology.first().contains(QStringLiteral("now served by ") + replica),
@@ -684,7 +684,7 @@ void TestClusterTail::tailThroughKilledPrimary() {
     }
     for (const TailReset &r : got.resets)
         qInfo("%s", qPrintable(r.describe()));
-    QVERIFY2(!got.topology.isEmpty(), "no topologyChanged");
+    QVERIFY2(got.topology.size() == 1, qPrintable(got.topology.join(QLatin1Char('\n'))));
     QVERIFY2(got.topology.first().startsWith(primary + QStringLiteral(" failed over: slots ")),
              qPrintable(got.topology.first()));
     qInfo("%s", qPrintable(got.topology.first()));
