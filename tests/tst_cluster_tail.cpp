@@ -104,6 +104,12 @@ public:
         connect(tailer, &StreamTailer::streamFailed, this,
                 [this](const QByteArray &, const QString &message) { failures.append(message); });
         connect(tailer, &StreamTailer::caughtUp, this, [this] { ++caughtUp; });
+        connect(tailer, &StreamTailer::stateChanged, this,
+                [this](TailState s, const QString &detail) {
+                    state = s;
+                    if (s == TailState::Reconnecting)
+                        reconnecting << detail;
+                });
         clock.start();
     }
     // The n field of each entry of stream, in arrival order.
@@ -128,6 +134,8 @@ public:
     QStringList topology;
     QStringList failures;
     int caughtUp = 0;
+    TailState state = TailState::Stopped;
+    QStringList reconnecting;
 };
 
 // Adds numbered entries {n: 0, 1, ...} to streams in turn on its own thread and its own
@@ -636,7 +644,11 @@ void TestClusterTail::tailThroughKilledPrimary() {
     for (const QByteArray &s : streams)
         QVERIFY(client->command({"XADD", s, "*", "n", "-1"}).ok());
 
-    TailController controller(s_cluster->settings(0), testOptions());
+    // A command timeout shorter than the election: the tail says it is reconnecting, then
+    // live again.
+    ConnectionSettings impatient = s_cluster->settings(0);
+    impatient.commandTimeoutMs = 1000;
+    TailController controller(impatient, testOptions());
     Collector got(controller.tailer());
     for (const QByteArray &s : streams)
         controller.tailer()->addStream(s, "$");
@@ -702,6 +714,11 @@ void TestClusterTail::tailThroughKilledPrimary() {
     }
     for (const TailReset &r : got.resets)
         qInfo("%s", qPrintable(r.describe()));
+    qInfo("the tail said it was reconnecting %lld times%s", qint64(got.reconnecting.size()),
+          qPrintable(got.reconnecting.isEmpty() ? QString()
+                                                : QStringLiteral(": ") + got.reconnecting.first()));
+    QVERIFY(!got.reconnecting.isEmpty());
+    QCOMPARE(got.state, TailState::Live);
     QVERIFY2(got.topology.size() == 1, qPrintable(got.topology.join(QLatin1Char('\n'))));
     QVERIFY2(got.topology.first().startsWith(primary + QStringLiteral(" failed over: slots ")),
              qPrintable(got.topology.first()));

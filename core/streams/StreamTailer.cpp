@@ -951,6 +951,7 @@ void StreamTailer::run() {
             if (!m_streams[i].movedFrom.isEmpty())
                 moved.push_back(i);
         if (!toCheck.empty() || connectCheck || !moved.empty()) {
+            const qint64 versionBefore = m_cluster ? m_cluster->topologyVersion() : 0;
             if (connectCheck)
                 m_nodeRunIds.clear();
             QList<Command> commands;
@@ -1025,6 +1026,13 @@ void StreamTailer::run() {
                 continue;
             }
             checkLosses = 0;
+            if (m_cluster && m_cluster->topologyVersion() != versionBefore) {
+                // The map changed under the check (a failover): some replies may come from a
+                // stream's new node, which must first be shown to hold what was read there
+                // (checkMoved). Note the moves and check again, in that order.
+                noticeTopology();
+                continue;
+            }
             size_t r = 0;
             if (connectCheck && !m_cluster)
                 m_nodeRunIds.insert(m_settings.endpoint(), runIdOf(replies.value()[r++]));
@@ -1210,6 +1218,12 @@ void StreamTailer::run() {
         }
         serverErrors = 0;
         backoff = m_options.initialBackoffMs; // the connection works
+        if (m_cluster && m_state != TailState::Live) {
+            // A cluster client stays open while one node is lost: reading again is the
+            // reconnect (standalone, it is the connect above).
+            ++m_stats.reconnects;
+            setState(TailState::Live, m_settings.endpoint());
+        }
         if (groups.size() > 1 && !pauseWhenIdle(received, int(groups.size())))
             break;
         if (m_count < m_options.count && nowMs() - m_countShrunkAt >= m_growAfterMs) {
