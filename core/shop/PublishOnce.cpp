@@ -4,6 +4,9 @@
 
 #include <QCryptographicHash>
 #include <QMap>
+#include <QSet>
+
+#include <algorithm>
 
 namespace streamscope::shop {
 
@@ -46,6 +49,27 @@ Command evalCommand(const RedisClient &connection, const PublishOnce::Request &r
     return c;
 }
 
+// The primary serving key's slot when one of its replicas is up (from the client's map), else
+// empty: one server, or no replica to wait for.
+QString primaryWithReplica(const RedisClient &connection, const QByteArray &key) {
+    if (connection.topology() != RedisClient::Topology::Cluster)
+        return {};
+    const int slot = cluster::keySlot(key);
+    const QList<RedisClient::Node> nodes = connection.nodes();
+    for (const RedisClient::Node &primary : nodes) {
+        if (!primary.primary
+            || std::none_of(
+                primary.slotRanges.cbegin(), primary.slotRanges.cend(),
+                [slot](const QPair<int, int> &r) { return r.first <= slot && slot <= r.second; }))
+            continue;
+        for (const RedisClient::Node &replica : nodes)
+            if (!replica.primary && replica.primaryId == primary.id && replica.reachable)
+                return primary.endpoint;
+        return {};
+    }
+    return {};
+}
+
 } // namespace
 
 Error PublishOnce::load(RedisClient &connection) {
@@ -83,6 +107,22 @@ Result<std::vector<RedisReply>> PublishOnce::run(RedisClient &connection,
             return second;
         for (qsizetype k = 0; k < againAt.size(); ++k)
             replies.value()[againAt.at(k)] = second.value()[size_t(k)];
+    }
+
+    // On a cluster, what was published reaches a replica before anything that depends on it
+    // (the acknowledgement of the order entry, the relay's mark in its database): a primary
+    // SIGKILLed right after cannot take the only copy with it (replication is asynchronous).
+    // Best effort: a replica that does not answer in time is not waited for any longer.
+    QSet<QString> written;
+    for (qsizetype i = 0; i < batch.size(); ++i)
+        if (!replies.value()[size_t(i)].isError())
+            if (const QString node = primaryWithReplica(connection, batch.at(i).stream);
+                !node.isEmpty())
+                written.insert(node);
+    for (const QString &node : written) {
+        auto waited = connection.commandOn(node, {"WAIT", "1", QByteArray::number(replicaWaitMs)});
+        if (!waited.ok())
+            return waited.error(); // the entries stay pending; the retry publishes nothing twice
     }
 
     // Acknowledgements the script could not make (another slot), after what they depend on

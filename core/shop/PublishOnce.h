@@ -14,8 +14,14 @@ namespace streamscope::shop {
 // shares the slot (always on one server), else right after the publication succeeded (a cluster
 // cannot run one script across slots). A crash in between leaves that entry pending; whoever
 // retries it finds the marker, publishes nothing and acknowledges.
+//
+// On a cluster the publication is on a replica (WAIT 1, at most replicaWaitMs) before run()
+// returns or acknowledges across slots: a SIGKILLed primary does not take an event with it
+// whose order was already acknowledged or marked published.
 class PublishOnce {
 public:
+    static constexpr int replicaWaitMs = 1000;
+
     struct Request {
         QByteArray stream;
         QByteArray marker; // e.g. {payment-events}:published:4711
