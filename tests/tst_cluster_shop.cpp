@@ -346,6 +346,22 @@ private Q_SLOTS:
         QCOMPARE(run({"EXISTS", deadLetterMarker(same, "work", "g", other)}).integer(), 0);
     }
 
+    // streamscope-cli dead-letter to the default STREAM:dlq, in another slot: copied, then
+    // acknowledged; its output is the one of a single server.
+    void cliDeadLetterAcrossSlots() {
+        const QByteArray id = pendingEntry("jobs", "g");
+        QProcess cli;
+        cli.start(binDir() + QStringLiteral("/streamscope-cli"),
+                  {QStringLiteral("--url"), m_cluster->url(0), QStringLiteral("dead-letter"),
+                   QStringLiteral("jobs"), QStringLiteral("g"), QString::fromUtf8(id)});
+        QVERIFY(cli.waitForFinished(20000));
+        const QByteArray out = cli.readAllStandardOutput();
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        QVERIFY2(out.startsWith(id + " -> jobs:dlq "), out.constData());
+        QCOMPARE(xlen("jobs:dlq"), qint64(1));
+        QCOMPARE(pendingCount("jobs", "g"), qint64(0));
+    }
+
     // 600 orders through two payment instances while one is SIGKILLed three times and the
     // primary of payment-events fails over (CLUSTER FAILOVER on its replica): exactly one
     // payment event per order, matching statuses, nothing left pending.
