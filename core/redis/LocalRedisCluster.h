@@ -37,7 +37,8 @@ public:
     // Node i's URL and settings; node 0 is a primary right after start().
     QString url(int i = 0) const;
     ConnectionSettings settings(int i = 0) const;
-    // Waits until every running node reports cluster_state:ok (after a failover, a kill).
+    // Waits until every running node reports cluster_state:ok and every running replica is in
+    // sync with its primary (after a failover, a kill).
     Error waitUntilHealthy(int timeoutMs = 30000) const;
 
     static QString cliExecutable(); // redis-cli on PATH, or empty
