@@ -23,7 +23,8 @@ bool isTopologyChange(const RedisReply &reply) {
 
 GroupConsumer::GroupConsumer(ConnectionSettings settings, Options options, MessageHandler *handler,
                              const ServiceLog &log)
-    : m_settings(std::move(settings))
+    : m_settings(settings)
+    , m_seeds(std::move(settings))
     , m_options(std::move(options))
     , m_handler(handler)
     , m_log(log) {
@@ -58,18 +59,20 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
     qint64 processedAtSummary = 0;
     while (!stop) {
         if (!m_connection || !m_connection->isOpen()) {
-            m_connection = std::make_unique<AutoClient>(m_settings);
+            m_connection = std::make_unique<AutoClient>(m_seeds.current());
             m_connection->setCancelFlag(&stop);
             if (Error e = m_connection->open()) {
                 if (stop)
                     break;
                 logState(QStringLiteral("cannot connect to %1 (%2); retrying")
-                             .arg(m_settings.endpoint(), e.message));
+                             .arg(m_seeds.current().endpoint(), e.message));
+                m_seeds.failed();
                 sleepUnlessStopped(stop, backoff);
                 backoff = qMin(backoff * 2, 5000);
                 continue;
             }
             backoff = 100;
+            m_seeds.learn(*m_connection);
             Step step = ensureGroup();
             if (step == Step::Ok) {
                 if (Error e = m_handler->prepare(*m_connection))

@@ -94,6 +94,7 @@ private:
     void logState(const QString &state);
 
     ConnectionSettings m_settings;
+    Seeds m_seeds;
     Options m_options;
     MessageHandler *m_handler;
     const ServiceLog &m_log;

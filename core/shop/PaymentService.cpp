@@ -124,8 +124,7 @@ Result<QList<Outcome>> PaymentHandler::handle(RedisClient &connection,
     for (qsizetype k = 0; k < valid.size(); ++k) {
         const RedisReply &r = replies.value()[size_t(k)];
         if (isTopologyChange(r)) // not the message's fault: retried, not counted against it
-            return Error(Error::Kind::Io,
-                         QStringLiteral("publishing: %1").arg(r.errorMessage()));
+            return Error(Error::Kind::Io, QStringLiteral("publishing: %1").arg(r.errorMessage()));
         outcomes[valid.at(k).index] =
             r.isError()
                 ? Outcome::fail(QStringLiteral("publishing failed: %1").arg(r.errorMessage()))

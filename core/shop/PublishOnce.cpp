@@ -75,8 +75,9 @@ QString primaryWithReplica(const RedisClient &connection, const QByteArray &key)
 Error PublishOnce::load(RedisClient &connection) {
     for (const RedisClient::NodeReply &node :
          connection.onEveryPrimary({"SCRIPT", "LOAD", script})) {
+        // A node down (failing over) stops nobody: its successor gets EVAL if need be.
         if (!node.reply.ok())
-            return node.reply.error();
+            continue;
         if (node.reply->isError())
             return Error(Error::Kind::Server, QStringLiteral("SCRIPT LOAD failed on %1: %2")
                                                   .arg(node.endpoint, node.reply->errorMessage()));

@@ -31,8 +31,8 @@ public:
         QByteArray ackId;
     };
 
-    // Loads the script on every primary: the early check that the user may run scripts, and
-    // EVALSHA hits at once. Not required: a node that does not know it gets EVAL.
+    // Loads the script on every primary that answers: the early check that the user may run
+    // scripts, and EVALSHA hits at once. Not required: a node that does not know it gets EVAL.
     Error load(RedisClient &connection);
     // One reply per request, in order: the entry ID (new or the one published before), or an
     // error reply for that request (then its entry is not acknowledged). Fails only when the
