@@ -16,6 +16,7 @@
 #include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -498,6 +499,19 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(paid(), 20000);
 
+        // What a SIGKILLed app cannot remove: the nodes' directories and the shop's data.
+        QStringList leftovers;
+        for (const qint64 pid : nodePids)
+            leftovers << QFileInfo(QStringLiteral("/proc/%1/cwd").arg(pid)).symLinkTarget();
+        static const QRegularExpression data(QStringLiteral("the shop's data in ([^)]+)\\)"));
+        leftovers << data.match(QString::fromUtf8(said)).captured(1);
+        for (const QString &dir : leftovers)
+            QVERIFY2(dir.startsWith(QDir::tempPath() + QLatin1Char('/')), qPrintable(dir));
+        auto removeLeftovers = qScopeGuard([&] {
+            for (const QString &dir : leftovers)
+                if (dir.startsWith(QDir::tempPath() + QLatin1Char('/')))
+                    QDir(dir).removeRecursively();
+        });
         const QList<qint64> children = childrenOf(demo.processId());
         for (const qint64 pid : nodePids)
             QVERIFY2(children.contains(pid), "the nodes are the app's children");
@@ -508,6 +522,11 @@ private Q_SLOTS:
             QTRY_VERIFY2_WITH_TIMEOUT(
                 processGone(pid),
                 qPrintable(QStringLiteral("process %1 outlived the app").arg(pid)), 10000);
+        removeLeftovers.dismiss();
+        for (const QString &dir : leftovers) {
+            QDir(dir).removeRecursively();
+            QVERIFY2(!QFileInfo::exists(dir), qPrintable(dir));
+        }
     }
 
 private:

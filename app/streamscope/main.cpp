@@ -148,13 +148,13 @@ int main(int argc, char **argv) {
                 nodes << QStringLiteral("127.0.0.1:%1 (pid %2)")
                              .arg(demoCluster.node(i).port())
                              .arg(demoCluster.node(i).processId());
+            dataDir = clusterShopData.emplace().path();
             std::fprintf(stderr,
                          "streamscope --demo --cluster: private Redis Cluster, 3 primaries and 3 "
-                         "replicas: %s\n",
-                         qPrintable(nodes.join(QStringLiteral(", "))));
+                         "replicas: %s (the shop's data in %s)\n",
+                         qPrintable(nodes.join(QStringLiteral(", "))), qPrintable(dataDir));
             settings = demoCluster.settings(0);
             redisUrl = demoCluster.url(0);
-            dataDir = clusterShopData.emplace().path();
         } else {
             if (Error e = demoServer.start()) {
                 std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
