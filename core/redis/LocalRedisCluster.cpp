@@ -60,6 +60,8 @@ Error LocalRedisCluster::start(int timeoutMs) {
             QStringLiteral("--cluster-port"),         QString::number(LocalRedisServer::freePort()),
             QStringLiteral("--cluster-node-timeout"), QString::number(m_options.nodeTimeoutMs),
             QStringLiteral("--cluster-config-file"),  QStringLiteral("nodes.conf")};
+        // A replica syncs at once, not 5 s later: until it has, it could not take over.
+        options.extraArgs << QStringLiteral("--repl-diskless-sync-delay") << QStringLiteral("0");
         if (!m_options.password.isEmpty())
             options.extraArgs << QStringLiteral("--requirepass") << m_options.password
                               << QStringLiteral("--masterauth") << m_options.password;
@@ -126,9 +128,10 @@ QByteArray viewOf(const QByteArray &nodes) {
 } // namespace
 
 Error LocalRedisCluster::waitUntilHealthy(int timeoutMs) const {
-    // Healthy: every running node says cluster_state:ok with all slots served, and all of them
-    // see the same nodes in the same roles (cluster_state:ok alone comes before the gossip
-    // about replicas and failovers has reached everyone).
+    // Healthy: every running node says cluster_state:ok with all slots served, every running
+    // replica is in sync with its primary, and all of them see the same nodes in the same roles
+    // (cluster_state:ok alone comes before the gossip about replicas and failovers has reached
+    // everyone).
     QElapsedTimer clock;
     clock.start();
     QString last;
@@ -145,7 +148,8 @@ Error LocalRedisCluster::waitUntilHealthy(int timeoutMs) const {
                 healthy = false;
                 break;
             }
-            auto replies = connection.pipeline({{"CLUSTER", "INFO"}, {"CLUSTER", "NODES"}});
+            auto replies = connection.pipeline(
+                {{"CLUSTER", "INFO"}, {"CLUSTER", "NODES"}, {"INFO", "replication"}});
             if (!replies.ok()) {
                 last = replies.error().message;
                 healthy = false;
@@ -156,6 +160,14 @@ Error LocalRedisCluster::waitUntilHealthy(int timeoutMs) const {
             if (!info.contains("cluster_state:ok") || !info.contains("cluster_slots_ok:16384")) {
                 last = QStringLiteral("%1 says: %2")
                            .arg(node->url(), QString::fromUtf8(info.left(300)));
+                healthy = false;
+                break;
+            }
+            // A replica that has not synced with its primary yet could not replace it.
+            const QByteArray replication = replies->at(2).bytes();
+            if (replication.contains("role:slave")
+                && !replication.contains("master_link_status:up")) {
+                last = QStringLiteral("%1 has not synced with its primary yet").arg(node->url());
                 healthy = false;
                 break;
             }

@@ -11,8 +11,8 @@ namespace streamscope {
 
 // A private Redis Cluster on loopback: primaries × (1 + replicas) LocalRedisServers started with
 // --cluster-enabled yes on free ports (each in its own temporary directory, each dying with
-// this process), joined with `redis-cli --cluster create`. Used by the cluster tests and, later,
-// by `streamscope --demo --cluster`.
+// this process, even a SIGKILLed one), joined with `redis-cli --cluster create`. Used by the
+// cluster tests and by `streamscope --demo --cluster`.
 class LocalRedisCluster {
 public:
     struct Options {
@@ -37,7 +37,8 @@ public:
     // Node i's URL and settings; node 0 is a primary right after start().
     QString url(int i = 0) const;
     ConnectionSettings settings(int i = 0) const;
-    // Waits until every running node reports cluster_state:ok (after a failover, a kill).
+    // Waits until every running node reports cluster_state:ok and every running replica is in
+    // sync with its primary (after a failover, a kill).
     Error waitUntilHealthy(int timeoutMs = 30000) const;
 
     static QString cliExecutable(); // redis-cli on PATH, or empty

@@ -16,7 +16,14 @@
 namespace streamscope {
 
 void dieWithParent(QProcess &process) {
-    process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    // The signal comes when the thread that started the child ends: start children from a
+    // thread that lives as long as the process (the main thread).
+    const pid_t parent = ::getpid();
+    process.setChildProcessModifier([parent] {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) // the parent died before prctl: no signal would ever come
+            ::_exit(1);
+    });
 }
 
 LocalRedisServer::LocalRedisServer()

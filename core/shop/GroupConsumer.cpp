@@ -15,14 +15,27 @@ qint64 nowMs() {
 }
 } // namespace
 
+bool isTopologyChange(const RedisReply &reply) {
+    static const QList<QByteArray> codes{"MOVED",     "ASK",      "TRYAGAIN", "CLUSTERDOWN",
+                                         "UNBLOCKED", "READONLY", "LOADING",  "MASTERDOWN"};
+    return reply.isError() && codes.contains(reply.errorCode());
+}
+
 GroupConsumer::GroupConsumer(ConnectionSettings settings, Options options, MessageHandler *handler,
                              const ServiceLog &log)
-    : m_settings(std::move(settings))
+    : m_settings(settings)
+    , m_seeds(std::move(settings))
     , m_options(std::move(options))
     , m_handler(handler)
     , m_log(log) {
     if (m_options.deadLetterStream.isEmpty())
-        m_options.deadLetterStream = m_options.stream + ":dlq";
+        m_options.deadLetterStream = sameSlotDeadLetterStream(m_options.stream);
+}
+
+GroupConsumer::Step GroupConsumer::fromErrorReply(const RedisReply &reply, const QString &doing) {
+    return fromError(Error(isTopologyChange(reply) ? Error::Kind::Io : Error::Kind::Server,
+                           reply.errorMessage()),
+                     doing);
 }
 
 void GroupConsumer::logState(const QString &state) {
@@ -46,18 +59,20 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
     qint64 processedAtSummary = 0;
     while (!stop) {
         if (!m_connection || !m_connection->isOpen()) {
-            m_connection = std::make_unique<AutoClient>(m_settings);
+            m_connection = std::make_unique<AutoClient>(m_seeds.current());
             m_connection->setCancelFlag(&stop);
             if (Error e = m_connection->open()) {
                 if (stop)
                     break;
                 logState(QStringLiteral("cannot connect to %1 (%2); retrying")
-                             .arg(m_settings.endpoint(), e.message));
+                             .arg(m_seeds.current().endpoint(), e.message));
+                m_seeds.failed();
                 sleepUnlessStopped(stop, backoff);
                 backoff = qMin(backoff * 2, 5000);
                 continue;
             }
             backoff = 100;
+            m_seeds.learn(*m_connection);
             Step step = ensureGroup();
             if (step == Step::Ok) {
                 if (Error e = m_handler->prepare(*m_connection))
@@ -115,8 +130,8 @@ GroupConsumer::Step GroupConsumer::ensureGroup() {
     if (!reply.ok())
         return fromError(reply.error(), QStringLiteral("creating the group"));
     if (reply->isError() && reply->errorCode() != "BUSYGROUP")
-        return fromError(
-            Error(Error::Kind::Server, reply->errorMessage()),
+        return fromErrorReply(
+            reply.value(),
             QStringLiteral("creating group %1").arg(QString::fromUtf8(m_options.group)));
     if (!reply->isError())
         m_log.info(
@@ -180,8 +195,7 @@ GroupConsumer::Step GroupConsumer::claimIdle() {
         if (!reply.ok())
             return fromError(reply.error(), QStringLiteral("claiming idle entries"));
         if (reply->isError())
-            return fromError(Error(Error::Kind::Server, reply->errorMessage()),
-                             QStringLiteral("XAUTOCLAIM"));
+            return fromErrorReply(reply.value(), QStringLiteral("XAUTOCLAIM"));
         if (!reply->isArray() || reply->size() < 2)
             return Step::Ok;
         cursor = reply->at(0).bytes();
@@ -219,8 +233,7 @@ GroupConsumer::Step GroupConsumer::readNew(int blockMs) {
                          .arg(QString::fromUtf8(m_options.group)));
             return ensureGroup();
         }
-        return fromError(Error(Error::Kind::Server, reply->errorMessage()),
-                         QStringLiteral("XREADGROUP"));
+        return fromErrorReply(reply.value(), QStringLiteral("XREADGROUP"));
     }
     if (entries.isEmpty())
         return Step::Ok;
@@ -237,8 +250,7 @@ GroupConsumer::Step GroupConsumer::claimAndProcess(const QList<QByteArray> &ids)
     if (!reply.ok())
         return fromError(reply.error(), QStringLiteral("claiming"));
     if (reply->isError())
-        return fromError(Error(Error::Kind::Server, reply->errorMessage()),
-                         QStringLiteral("XCLAIM"));
+        return fromErrorReply(reply.value(), QStringLiteral("XCLAIM"));
     // Entries deleted from the stream are not returned (and leave the PEL on 7.0+).
     for (const QByteArray &id : ids)
         if (std::none_of(entries.cbegin(), entries.cend(),

@@ -65,8 +65,8 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
         log.info(QStringLiteral("relay: %1").arg(e.message));
         return;
     }
-    AutoClient connection(settings);
-    connection.setCancelFlag(&stop);
+    Seeds seeds(settings);
+    auto connection = std::make_unique<AutoClient>(settings);
     PublishOnce publish;
     QString lastState;
     auto state = [&](const QString &s) {
@@ -75,10 +75,16 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
     };
     int backoff = 100;
     while (!stop) {
-        if (!connection.isOpen()) {
-            Error e = connection.open();
+        if (!connection->isOpen()) {
+            connection = std::make_unique<AutoClient>(seeds.current());
+            connection->setCancelFlag(&stop);
+            Error e = connection->open();
+            if (e)
+                seeds.failed();
+            else
+                seeds.learn(*connection);
             if (!e)
-                e = publish.load(connection);
+                e = publish.load(*connection);
             if (e) {
                 if (!stop)
                     state(QStringLiteral("cannot publish yet (%1); orders are kept and sent "
@@ -106,7 +112,7 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
             const QByteArray id = QByteArray::number(o.id);
             requests.append(
                 {names::orderEvents,
-                 "shop:order-published:" + id,
+                 names::publishedMarker(names::orderEvents, id),
                  {"type", "order.created", "orderId", id, "userId", o.userId.toUtf8(), "amount",
                   QByteArray::number(o.amount), "currency", o.currency.toUtf8(), "items",
                   QJsonDocument(o.items).toJson(QJsonDocument::Compact), "createdAt",
@@ -115,9 +121,13 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
                  {},
                  {}});
         }
-        auto replies = publish.run(connection, requests);
-        if (!replies.ok())
-            continue; // reconnects; the orders stay unpublished and go out then
+        auto replies = publish.run(*connection, requests);
+        if (!replies.ok()) {
+            state(QStringLiteral("publishing failed (%1); orders are kept and sent later")
+                      .arg(replies.error().message));
+            connection->close(); // reconnects, with backoff; the orders go out then
+            continue;
+        }
         QList<QPair<qint64, QString>> published;
         for (qsizetype i = 0; i < orders->size(); ++i) {
             const RedisReply &r = replies.value()[size_t(i)];

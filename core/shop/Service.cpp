@@ -15,6 +15,27 @@ extern "C" void onStopSignal(int) {
 }
 } // namespace
 
+void Seeds::learn(const RedisClient &client) {
+    if (client.topology() != RedisClient::Topology::Cluster)
+        return;
+    const ConnectionSettings current = m_candidates.at(m_at);
+    QList<ConnectionSettings> candidates{m_candidates.first()};
+    for (const RedisClient::Node &node : client.nodes()) {
+        const qsizetype colon = node.endpoint.lastIndexOf(QLatin1Char(':'));
+        if (colon <= 0 || node.endpoint == candidates.first().endpoint())
+            continue;
+        ConnectionSettings s = candidates.first(); // credentials, TLS, timeouts as given
+        s.host = node.endpoint.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']'));
+        s.port = quint16(node.endpoint.mid(colon + 1).toUInt());
+        candidates.append(s);
+    }
+    m_candidates = candidates;
+    m_at = 0;
+    for (qsizetype i = 0; i < m_candidates.size(); ++i)
+        if (m_candidates.at(i).endpoint() == current.endpoint())
+            m_at = i; // stay with the one that works
+}
+
 void ServiceLog::info(const QString &message) const {
     const QByteArray line =
         QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")).toUtf8()

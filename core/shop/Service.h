@@ -1,5 +1,7 @@
 #pragma once
 
+#include "RedisClient.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -18,6 +20,24 @@ public:
 
 private:
     QString m_name;
+};
+
+// Where a service connects: the server in its settings and, once connected to a cluster, every
+// node it learnt of. A cluster client opens from one node; when that node is the primary that
+// died, the service reconnects through the next node it knows instead of waiting for it.
+class Seeds {
+public:
+    explicit Seeds(ConnectionSettings settings)
+        : m_candidates{std::move(settings)} {}
+    const ConnectionSettings &current() const { return m_candidates.at(m_at); }
+    // After a successful open: the client's nodes become candidates too.
+    void learn(const RedisClient &client);
+    // The current one failed: the next one is tried.
+    void failed() { m_at = (m_at + 1) % m_candidates.size(); }
+
+private:
+    QList<ConnectionSettings> m_candidates; // the settings' server first
+    qsizetype m_at = 0;
 };
 
 // Installs SIGTERM/SIGINT handlers that set the returned flag.
