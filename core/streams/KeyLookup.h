@@ -42,7 +42,7 @@ struct KeyLookupResult {
 };
 
 // Streams are searched in the order given. Flows move forward in time, so once the first stream
-// (the start stage) has a hit, later streams are searched only back to that entry.
+// (the start stage) has a hit, later streams are searched only back to that entry's millisecond.
 KeyLookupResult lookupKey(RedisClient &connection, const QList<QByteArray> &streams,
                           const QByteArray &field, const QByteArray &value,
                           const KeyLookupOptions &options = {});
