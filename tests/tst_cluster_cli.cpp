@@ -18,6 +18,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+
 using namespace streamscope;
 
 namespace {
@@ -140,6 +142,8 @@ private Q_SLOTS:
     void errorsNameWhatWentWrong();
     void readOnlyRefusedOnEveryNode_data();
     void readOnlyRefusedOnEveryNode();
+    // Last: it freezes a primary for a moment.
+    void nodeThatDoesNotAnswerIsNamed();
 
 private:
     QString m_binary;
@@ -657,6 +661,45 @@ void TestClusterCli::readOnlyRefusedOnEveryNode() {
         QVERIFY2(reads.exitCode == 0, reads.err.constData());
         QCOMPARE(QJsonDocument::fromJson(reads.out).array().size(), 2);
     }
+}
+
+void TestClusterCli::nodeThatDoesNotAnswerIsNamed() {
+    const QByteArray stream = remoteKey(m_primaryFrom, "frozen");
+    const QString s = QString::fromUtf8(stream);
+    const QList<QByteArray> ids = addEntries(stream, 1);
+    admin({"XGROUP", "CREATE", stream, "g", "0"});
+    const QString owner = ownerOf(stream);
+    qint64 pid = 0;
+    for (int i = 0; i < m_cluster->size(); ++i)
+        if (m_cluster->settings(i).endpoint() == owner)
+            pid = m_cluster->node(i).processId();
+    QVERIFY(pid > 0);
+    const QByteArray named = "Stream " + stream + " is in hash slot "
+                             + QByteArray::number(cluster::keySlot(stream))
+                             + ", served by the cluster node " + owner.toUtf8();
+
+    // Frozen (SIGSTOP) for well under the cluster's node timeout, so no failover starts: the
+    // node takes connections but answers nothing.
+    auto frozen = [&](const QStringList &args) {
+        ::kill(pid_t(pid), SIGSTOP);
+        const Run r = cli(m_primaryFrom,
+                          QStringList{QStringLiteral("--timeout"), QStringLiteral("300")} + args);
+        ::kill(pid_t(pid), SIGCONT);
+        return r;
+    };
+    const Run read = frozen({QStringLiteral("groups"), s});
+    QCOMPARE(read.exitCode, 3);
+    QVERIFY2(read.err.contains(owner.toUtf8() + " did not answer in time")
+                 && read.err.contains(named) && read.err.contains("redis-cli -h"),
+             read.err.constData());
+    QVERIFY2(!m_cluster->waitUntilHealthy(), "the cluster did not come back");
+
+    const Run write =
+        frozen({QStringLiteral("ack"), s, QStringLiteral("g"), QString::fromLatin1(ids.first())});
+    QCOMPARE(write.exitCode, 3);
+    QVERIFY2(write.err.contains("may or may not have been applied") && write.err.contains(named),
+             write.err.constData());
+    QVERIFY2(!m_cluster->waitUntilHealthy(), "the cluster did not come back");
 }
 
 QTEST_GUILESS_MAIN(TestClusterCli)

@@ -3,8 +3,9 @@
 // What the commands of streamscope-cli share: buffered output, error reporting with exit codes,
 // connecting, tables.
 
-#include "Cli.h"
 #include "AutoClient.h"
+#include "Cli.h"
+#include "StreamNodeError.h"
 
 #include <QByteArray>
 #include <QCommandLineParser>

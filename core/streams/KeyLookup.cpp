@@ -65,6 +65,7 @@ KeyLookupHits searchStream(RedisClient &connection, const QByteArray &stream,
         auto page = fetchHistoryPage(connection, stream, start, count);
         if (!page.ok()) {
             hits.error = page.error().message;
+            hits.errorKind = page.error().kind;
             break;
         }
         bool pastOldest = false;

@@ -29,7 +29,8 @@ struct KeyLookupHits {
     bool cutShort = false;           // stopped at maxScanned or maxHits before the oldest bound
     std::optional<StreamId> reached; // the oldest ID looked at, when cut short
     QString error;                   // this stream could not be read (the others still were)
-    bool stopped = false;            // cancelled by the user
+    Error::Kind errorKind = Error::Kind::None; // ... and why
+    bool stopped = false;                      // cancelled by the user
 };
 
 struct KeyLookupResult {
