@@ -596,6 +596,12 @@ void TestClusterCli::errorsNameWhatWentWrong() {
              consumers.err.constData());
     for (const Run &r : {groups, pending, consumers})
         QVERIFY2(!r.err.contains("MOVED") && !r.err.contains("CROSSSLOT"), r.err.constData());
+
+    // A database number, which a cluster does not have.
+    const Run db = cli(from, {QStringLiteral("-n"), QStringLiteral("2"), QStringLiteral("groups"),
+                              QString::fromUtf8(stream)});
+    QVERIFY(db.exitCode != 0);
+    QVERIFY2(db.err.contains("only database 0: leave out -n 2"), db.err.constData());
 }
 
 void TestClusterCli::readOnlyRefusedOnEveryNode_data() {
