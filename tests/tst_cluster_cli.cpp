@@ -706,6 +706,21 @@ void TestClusterCli::nodeThatDoesNotAnswerIsNamed() {
     QVERIFY2(write.err.contains("may or may not have been applied") && write.err.contains(named),
              write.err.constData());
     QVERIFY2(!m_cluster->waitUntilHealthy(), "the cluster did not come back");
+
+    // find still searches the streams of the other nodes, and says which one it could not.
+    QByteArray elsewhere;
+    for (const QString &primary : m_admin->primaries())
+        if (primary != owner && elsewhere.isEmpty())
+            elsewhere = keyOn(primary, "thawed");
+    admin({"XADD", elsewhere, "*", "seq", "0"});
+    const Run find = frozen({QStringLiteral("find"), QStringLiteral("seq"), QStringLiteral("0"), s,
+                             QString::fromUtf8(elsewhere)});
+    QCOMPARE(find.exitCode, 3);
+    QVERIFY2(find.out.contains(elsewhere) && !find.out.contains(stream + " "),
+             find.out.constData());
+    QVERIFY2(find.err.contains(named) && find.err.contains(elsewhere + ": 1 found in 1 scanned"),
+             find.err.constData());
+    QVERIFY2(!m_cluster->waitUntilHealthy(), "the cluster did not come back");
 }
 
 QTEST_GUILESS_MAIN(TestClusterCli)

@@ -91,8 +91,9 @@ int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         std::fprintf(stderr, "%s\n", qPrintable(result.describe()));
     }
     for (const KeyLookupHits &h : result.streams)
-        if (!h.error.isEmpty())
-            return ServerError;
+        if (!h.error.isEmpty()) // a node that did not answer is 3, a server's refusal 4
+            return h.errorKind == Error::Kind::None ? ServerError
+                                                    : exitCodeFor(Error(h.errorKind, h.error));
     return result.hits() > 0 ? Success : Findings; // like grep: 1 when nothing was found
 }
 
