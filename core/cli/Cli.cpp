@@ -448,7 +448,7 @@ int runPublish(const QCommandLineParser &p, const ConnectionSettings &settings, 
     auto reply = connection.value()->command(
         xaddCommand(request, placeholders, 1, QDateTime::currentMSecsSinceEpoch()));
     if (!reply.ok())
-        return fail(reply.error());
+        return fail(onStreamNode(*connection.value(), stream, reply.error(), true));
     if (reply->isError())
         return fail(Error(Error::Kind::Server, describePublishError(reply.value())));
     Output out;

@@ -3,8 +3,9 @@
 // What the commands of streamscope-cli share: buffered output, error reporting with exit codes,
 // connecting, tables.
 
-#include "Cli.h"
 #include "AutoClient.h"
+#include "Cli.h"
+#include "StreamNodeError.h"
 
 #include <QByteArray>
 #include <QCommandLineParser>
@@ -103,7 +104,16 @@ inline int fail(const Error &error) {
 }
 
 inline Result<std::unique_ptr<RedisClient>> connect(const ConnectionSettings &settings) {
-    return openClient(settings);
+    auto client = openClient(settings);
+    // A cluster node refuses SELECT: say what to change, not only what the server said.
+    if (!client.ok() && settings.db != 0
+        && client.error().message.contains(QLatin1String("not allowed in cluster mode")))
+        return Error(client.error().kind,
+                     client.error().message
+                         + QStringLiteral(". A Redis Cluster has only database 0: leave out -n %1 "
+                                          "(or /%1 at the end of the URL)")
+                               .arg(settings.db));
+    return client;
 }
 
 // Left-aligned columns, sized to their content.

@@ -38,8 +38,11 @@ int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, boo
     auto c = connect(settings);
     if (!c.ok())
         return fail(c.error());
-    const KeyLookupResult result =
+    KeyLookupResult result =
         lookupKey(*c.value(), streams, args.at(0).toUtf8(), args.at(1).toUtf8(), options);
+    for (KeyLookupHits &h : result.streams)
+        if (h.errorKind != Error::Kind::None)
+            h.error = onStreamNode(*c.value(), h.stream, Error(h.errorKind, h.error)).message;
     Output out;
     if (json) {
         // Written by hand: entries keep their fields in order (a QJsonObject would sort them).
@@ -88,8 +91,9 @@ int runFind(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         std::fprintf(stderr, "%s\n", qPrintable(result.describe()));
     }
     for (const KeyLookupHits &h : result.streams)
-        if (!h.error.isEmpty())
-            return ServerError;
+        if (!h.error.isEmpty()) // a node that did not answer is 3, a server's refusal 4
+            return h.errorKind == Error::Kind::None ? ServerError
+                                                    : exitCodeFor(Error(h.errorKind, h.error));
     return result.hits() > 0 ? Success : Findings; // like grep: 1 when nothing was found
 }
 
@@ -261,7 +265,7 @@ int runImport(const QCommandLineParser &p, const ConnectionSettings &settings, b
         // XADD refuses an ID not greater than the stream's last one: say so before sending.
         auto reply = c.value()->command({"XINFO", "STREAM", stream});
         if (!reply.ok())
-            return fail(reply.error());
+            return fail(onStreamNode(*c.value(), stream, reply.error()));
         if (!reply->isError()) {
             const auto info = StreamInfo::fromReply(stream, reply.value());
             if (info && !(info->lastGeneratedId < *check->firstId)) {
@@ -283,8 +287,9 @@ int runImport(const QCommandLineParser &p, const ConnectionSettings &settings, b
     }
     const ImportOutcome outcome = sendImport(*c.value(), stream, in, f, keepIds, batchSize);
     if (outcome.error) {
-        printError(outcome.error.message);
-        return exitCodeFor(outcome.error);
+        const Error e = onStreamNode(*c.value(), stream, outcome.error, true);
+        printError(e.message);
+        return exitCodeFor(e);
     }
     if (json) {
         QByteArray o = "{\"stream\":";

@@ -49,8 +49,7 @@ Result<StreamStatus> streamStatus(RedisClient &c, const QByteArray &stream) {
     return all->first();
 }
 
-Result<GroupStatus> groupStatus(RedisClient &c, const QByteArray &stream,
-                                const QByteArray &group) {
+Result<GroupStatus> groupStatus(RedisClient &c, const QByteArray &stream, const QByteArray &group) {
     auto s = streamStatus(c, stream);
     if (!s.ok())
         return s.error();
@@ -104,9 +103,11 @@ Result<QList<QByteArray>> entryIds(const QStringList &args) {
     return ids;
 }
 
-int serverReply(const Result<RedisReply> &reply, const QString &what) {
+// The exit code of a write to stream that failed, -1 when it went through.
+int serverReply(const RedisClient &c, const QByteArray &stream, const Result<RedisReply> &reply,
+                const QString &what) {
     if (!reply.ok())
-        return fail(reply.error());
+        return fail(onStreamNode(c, stream, reply.error(), true));
     if (reply->isError())
         return fail(
             Error(Error::Kind::Server, QStringLiteral("%1: %2").arg(what, reply->errorMessage())));
@@ -139,9 +140,10 @@ int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, b
     auto c = connect(settings);
     if (!c.ok())
         return fail(c.error());
-    auto s = streamStatus(*c.value(), p.positionalArguments().first().toUtf8());
+    const QByteArray stream = p.positionalArguments().first().toUtf8();
+    auto s = streamStatus(*c.value(), stream);
     if (!s.ok())
-        return fail(s.error());
+        return fail(onStreamNode(*c.value(), stream, s.error()));
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     Output out;
     if (json) {
@@ -194,7 +196,7 @@ int runConsumers(const QCommandLineParser &p, const ConnectionSettings &settings
     const QStringList a = p.positionalArguments();
     auto g = groupStatus(*c.value(), a.at(0).toUtf8(), a.at(1).toUtf8());
     if (!g.ok())
-        return fail(g.error());
+        return fail(onStreamNode(*c.value(), a.at(0).toUtf8(), g.error()));
     Output out;
     if (json) {
         QJsonArray consumers;
@@ -234,7 +236,7 @@ int runPending(const QCommandLineParser &p, const ConnectionSettings &settings, 
                              int(qMin<qint64>(count.value(), 100000)), minIdle.value(),
                              p.value(QStringLiteral("consumer")).toUtf8());
     if (!list.ok())
-        return fail(list.error());
+        return fail(onStreamNode(*c.value(), a.at(0).toUtf8(), list.error()));
     Output out;
     if (json) {
         QJsonArray entries;
@@ -400,7 +402,8 @@ int runAck(const QCommandLineParser &p, const ConnectionSettings &settings, bool
     Command cmd{"XACK", a.at(0).toUtf8(), a.at(1).toUtf8()};
     cmd.append(ids.value());
     auto reply = c.value()->command(cmd);
-    if (const int e = serverReply(reply, QStringLiteral("XACK")); e >= 0)
+    if (const int e = serverReply(*c.value(), a.at(0).toUtf8(), reply, QStringLiteral("XACK"));
+        e >= 0)
         return e;
     Output out;
     if (json)
@@ -437,7 +440,8 @@ int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bo
     cmd.append(ids.value());
     StreamEntryList claimed;
     auto reply = c.value()->commandEntries(cmd, 0, &claimed, -1, a.at(0).toUtf8());
-    if (const int e = serverReply(reply, QStringLiteral("XCLAIM")); e >= 0)
+    if (const int e = serverReply(*c.value(), a.at(0).toUtf8(), reply, QStringLiteral("XCLAIM"));
+        e >= 0)
         return e;
     printClaimed(claimed, json,
                  QStringLiteral("claimed %1 of %2 entries for %3")
@@ -473,7 +477,9 @@ int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings
              QByteArray::number(minIdle.value()), cursor, "COUNT",
              QByteArray::number(qMin<qint64>(100, count.value() - claimed.size()))},
             1, &claimed, -1, a.at(0).toUtf8());
-        if (const int e = serverReply(reply, QStringLiteral("XAUTOCLAIM")); e >= 0)
+        if (const int e =
+                serverReply(*c.value(), a.at(0).toUtf8(), reply, QStringLiteral("XAUTOCLAIM"));
+            e >= 0)
             return e;
         cursor = reply->at(0).bytes();
         if (cursor == "0-0")
@@ -585,7 +591,9 @@ int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &setting
     if (!c.ok())
         return fail(c.error());
     auto reply = c.value()->command(cmd);
-    if (const int e = serverReply(reply, QStringLiteral("XGROUP %1").arg(verb.toUpper())); e >= 0)
+    if (const int e =
+            serverReply(*c.value(), stream, reply, QStringLiteral("XGROUP %1").arg(verb.toUpper()));
+        e >= 0)
         return e;
     Output out;
     QString text;

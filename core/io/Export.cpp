@@ -2,6 +2,7 @@
 
 #include "AutoClient.h"
 #include "StreamInfo.h"
+#include "StreamNodeError.h"
 #include "StreamPaging.h"
 #include "ValueFormat.h"
 
@@ -424,11 +425,15 @@ ExportOutcome exportToDevice(const ExportSource &source, QIODevice *device, Expo
         problem = {Failure::Connection, QStringLiteral("not connected")};
     } else {
         AutoClient c(*settings);
-        if (Error e = c.open())
+        if (Error e = c.open()) {
             problem = fromError(e);
-        else
+        } else {
             problem =
                 exportFromServer(c, source, writer, options, outputName, progress, cancel, out);
+            if (problem.failure == Failure::Connection) // on a cluster: which node, what to do
+                problem.message =
+                    onStreamNode(c, source.stream, Error(Error::Kind::Io, problem.message)).message;
+        }
     }
     out.failure = problem.failure;
     out.error = problem.message;

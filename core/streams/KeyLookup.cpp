@@ -65,6 +65,7 @@ KeyLookupHits searchStream(RedisClient &connection, const QByteArray &stream,
         auto page = fetchHistoryPage(connection, stream, start, count);
         if (!page.ok()) {
             hits.error = page.error().message;
+            hits.errorKind = page.error().kind;
             break;
         }
         bool pastOldest = false;
@@ -103,9 +104,12 @@ KeyLookupResult lookupKey(RedisClient &connection, const QList<QByteArray> &stre
     KeyLookupOptions bounded = options;
     for (qsizetype i = 0; i < streams.size(); ++i) {
         KeyLookupHits hits = searchStream(connection, streams.at(i), field, value, bounded);
-        if (i == 0 && !hits.entries.isEmpty()
-            && (!bounded.oldest || *bounded.oldest < hits.entries.first().id))
-            bounded.oldest = hits.entries.first().id;
+        // The bound is the hit's millisecond, not its ID: sequence numbers count per stream
+        // (and on a cluster each node makes its streams' IDs), so an entry of the same
+        // millisecond with a smaller sequence number in another stream is not older.
+        const StreamId hitTime{hits.entries.isEmpty() ? 0 : hits.entries.first().id.ms, 0};
+        if (i == 0 && !hits.entries.isEmpty() && (!bounded.oldest || *bounded.oldest < hitTime))
+            bounded.oldest = hitTime;
         result.streams.append(std::move(hits));
     }
     return result;

@@ -29,7 +29,8 @@ struct KeyLookupHits {
     bool cutShort = false;           // stopped at maxScanned or maxHits before the oldest bound
     std::optional<StreamId> reached; // the oldest ID looked at, when cut short
     QString error;                   // this stream could not be read (the others still were)
-    bool stopped = false;            // cancelled by the user
+    Error::Kind errorKind = Error::Kind::None; // ... and why
+    bool stopped = false;                      // cancelled by the user
 };
 
 struct KeyLookupResult {
@@ -42,7 +43,7 @@ struct KeyLookupResult {
 };
 
 // Streams are searched in the order given. Flows move forward in time, so once the first stream
-// (the start stage) has a hit, later streams are searched only back to that entry.
+// (the start stage) has a hit, later streams are searched only back to that entry's millisecond.
 KeyLookupResult lookupKey(RedisClient &connection, const QList<QByteArray> &streams,
                           const QByteArray &field, const QByteArray &value,
                           const KeyLookupOptions &options = {});
