@@ -64,7 +64,8 @@ Connection options (as redis-cli):
   --version               Print the version
 
 Exit codes: 0 success, 1 doctor found something, 2 usage error, 3 connection or
-authentication failure, 4 server error (the server's message is printed), 5 refused by
+authentication failure (also: streams/doctor on a cluster could not examine a node, whose
+slots are named: a partial view), 4 server error (the server's message is printed), 5 refused by
 --read-only, 6 the output could not be written, 7 an export lost entries of its range
 (trimmed or deleted while it ran).
 )";
@@ -171,12 +172,15 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
     auto listing = listStreams(*connection.value(), pattern);
     if (!listing.ok())
         return fail(listing.error());
+    const bool onCluster = connection.value()->topology() == RedisClient::Topology::Cluster;
 
     Output out;
     if (json) {
         QJsonArray streams;
         for (const StreamInfo &s : listing->streams) {
             QJsonObject o{{QStringLiteral("name"), valueformat::displayText(s.name)},
+                          {QStringLiteral("node"), s.node},
+                          {QStringLiteral("slot"), s.slot >= 0 ? QJsonValue(s.slot) : QJsonValue()},
                           {QStringLiteral("length"), s.length},
                           {QStringLiteral("first_id"),
                            s.firstEntryId ? QJsonValue(s.firstEntryId->toString()) : QJsonValue()},
@@ -188,28 +192,46 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
                 o.insert(QStringLiteral("entries_added"), *s.entriesAdded);
             streams.append(o);
         }
+        QJsonArray missing;
+        for (const MissingNode &m : listing->missing)
+            missing.append(QJsonObject{{QStringLiteral("node"), m.endpoint},
+                                       {QStringLiteral("slots"), m.slots},
+                                       {QStringLiteral("reason"), m.reason}});
         QJsonObject doc{{QStringLiteral("streams"), streams},
-                        {QStringLiteral("truncated"), listing->truncated}};
+                        {QStringLiteral("truncated"), listing->truncated},
+                        {QStringLiteral("missing"), missing}};
         out << QJsonDocument(doc).toJson(QJsonDocument::Compact) << "\n";
     } else {
         QList<QStringList> rows;
-        for (const StreamInfo &s : listing->streams)
-            rows.append({valueformat::singleLine(s.name, 80), QString::number(s.length),
-                         idOrDash(s.firstEntryId), idOrDash(s.lastEntryId),
-                         QString::number(s.groups)});
+        for (const StreamInfo &s : listing->streams) {
+            QStringList row{valueformat::singleLine(s.name, 80), QString::number(s.length),
+                            idOrDash(s.firstEntryId), idOrDash(s.lastEntryId),
+                            QString::number(s.groups)};
+            if (onCluster) // where each stream lives: the node to look at when one is down
+                row << s.node << QString::number(s.slot);
+            rows.append(row);
+        }
+        QStringList header{QStringLiteral("NAME"), QStringLiteral("LENGTH"),
+                           QStringLiteral("FIRST-ID"), QStringLiteral("LAST-ID"),
+                           QStringLiteral("GROUPS")};
+        if (onCluster)
+            header << QStringLiteral("NODE") << QStringLiteral("SLOT");
         if (rows.isEmpty())
-            out << QStringLiteral("No streams match \"%1\".\n").arg(QString::fromUtf8(pattern));
+            out << QStringLiteral("No streams match \"%1\"%2.\n")
+                       .arg(QString::fromUtf8(pattern),
+                            listing->partial() ? QStringLiteral(" on the nodes that answered")
+                                               : QString());
         else
-            out << table({QStringLiteral("NAME"), QStringLiteral("LENGTH"),
-                          QStringLiteral("FIRST-ID"), QStringLiteral("LAST-ID"),
-                          QStringLiteral("GROUPS")},
-                         rows);
+            out << table(header, rows);
     }
     if (listing->truncated)
         printError(QStringLiteral("the listing was cut short at %1 streams; narrow it with a "
                                   "PATTERN")
                        .arg(listing->streams.size()));
-    return Success;
+    // A partial listing is never a success: the streams of these slots are unknown, not absent.
+    for (const MissingNode &m : listing->missing)
+        printError(QStringLiteral("partial listing: %1").arg(missingNodeText(m)));
+    return listing->partial() ? ConnectionError : Success;
 }
 
 // ---- tail ---------------------------------------------------------------------------------
@@ -440,7 +462,11 @@ QList<CommandSpec> commands() {
         {"streams",
          "Usage: streamscope-cli [connection options] streams [PATTERN] [--json]\n\n"
          "Lists the streams whose names match PATTERN (glob, default *), found with\n"
-         "SCAN ... TYPE stream (never KEYS): name, length, first and last entry ID, groups.\n",
+         "SCAN ... TYPE stream (never KEYS): name, length, first and last entry ID, groups.\n"
+         "On a Redis Cluster every primary is scanned and each stream shows its NODE and\n"
+         "SLOT. A node that cannot be reached is named with its slots on stderr (--json:\n"
+         "\"missing\": [{\"node\",\"slots\",\"reason\"}]) and the exit code is 3: a\n"
+         "partial listing.\n",
          {},
          runStreams},
         {"tail",
@@ -572,14 +598,17 @@ QList<CommandSpec> commands() {
          "Evaluates every stream matching PATTERN (default: all) and reports findings:\n"
          "dead-consumer, stuck-entry, poison-entry, no-consumers, stalled-group,\n"
          "lagging-group, lag-unknown, trimmed-unread, dangling-pending.\n"
-         "Exit code 0 when there are none, 1 when there are, 3 when it cannot connect.\n\n"
+         "Exit code 0 when there are none, 1 when there are, 3 when it cannot connect or\n"
+         "when a cluster node could not be examined (a partial view: the node and its slots\n"
+         "are named, in --json as \"missing\": [{\"node\",\"slots\",\"reason\"}]).\n\n"
          "Options:\n"
          "  --idle-threshold MS     Idle time that makes a consumer dead or an entry stuck\n"
          "                          (default 60000)\n"
          "  --max-deliveries N      Deliveries that make an entry poison (default 5)\n"
          "  --window SEC            Watch for SEC seconds to judge progress (default 0: one\n"
          "                          snapshot)\n"
-         "  --json                  One JSON object: server, streams, groups, findings\n",
+         "  --json                  One JSON object: server, streams (with node, slot),\n"
+         "                          groups, findings, missing\n",
          {{QStringLiteral("idle-threshold"), QStringLiteral("Idle."), QStringLiteral("MS")},
           {QStringLiteral("max-deliveries"), QStringLiteral("Deliveries."), QStringLiteral("N")},
           {QStringLiteral("window"), QStringLiteral("Window."), QStringLiteral("SEC")}},

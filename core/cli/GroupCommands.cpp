@@ -328,6 +328,8 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
             }
             streams.append(QJsonObject{
                 {QStringLiteral("name"), valueformat::displayText(s.info.name)},
+                {QStringLiteral("node"), s.info.node},
+                {QStringLiteral("slot"), s.info.slot >= 0 ? QJsonValue(s.info.slot) : QJsonValue()},
                 {QStringLiteral("length"), s.info.length},
                 {QStringLiteral("first_id"),
                  s.info.firstEntryId ? QJsonValue(s.info.firstEntryId->toString()) : QJsonValue()},
@@ -335,10 +337,16 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                  s.info.lastEntryId ? QJsonValue(s.info.lastEntryId->toString()) : QJsonValue()},
                 {QStringLiteral("groups"), groups}});
         }
+        QJsonArray missing;
+        for (const MissingNode &m : report->missing)
+            missing.append(QJsonObject{{QStringLiteral("node"), m.endpoint},
+                                       {QStringLiteral("slots"), m.slots},
+                                       {QStringLiteral("reason"), m.reason}});
         out << QJsonDocument(QJsonObject{{QStringLiteral("server"),
                                           QJsonObject{{QStringLiteral("version"), report->version},
                                                       {QStringLiteral("mode"), report->mode}}},
-                                         {QStringLiteral("streams"), streams}})
+                                         {QStringLiteral("streams"), streams},
+                                         {QStringLiteral("missing"), missing}})
                    .toJson(QJsonDocument::Compact)
             << "\n";
     } else {
@@ -358,11 +366,23 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                 for (const Finding &f : g.findings)
                     out << QStringLiteral("  - [%1] %2\n").arg(f.kind, f.message);
             }
-        out << QStringLiteral("%1 stream(s), %2 group(s), %3 finding(s)\n")
+        for (const MissingNode &m : report->missing)
+            out << QStringLiteral("UNKNOWN  %1\n").arg(missingNodeText(m));
+        out << QStringLiteral("%1 stream(s), %2 group(s), %3 finding(s)%4\n")
                    .arg(report->streams.size())
                    .arg(groups)
-                   .arg(report->findingCount());
+                   .arg(report->findingCount())
+                   .arg(report->missing.isEmpty()
+                            ? QString()
+                            : QStringLiteral(" on the nodes that answered; %1 node(s) not "
+                                             "examined")
+                                  .arg(report->missing.size()));
     }
+    // A partial view is never "all clear", nor a complete list of findings.
+    for (const MissingNode &m : report->missing)
+        printError(QStringLiteral("partial report: %1").arg(missingNodeText(m)));
+    if (!report->missing.isEmpty())
+        return ConnectionError;
     return report->findingCount() > 0 ? Findings : Success;
 }
 

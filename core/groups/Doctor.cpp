@@ -3,6 +3,8 @@
 #include <QDateTime>
 #include <QThread>
 
+#include <algorithm>
+
 namespace streamscope {
 
 int DoctorReport::findingCount() const {
@@ -17,19 +19,65 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
                                const HealthOptions &options, const std::atomic<bool> *cancel) {
     DoctorReport report;
     const int version = fetchServerVersion(connection, &report.version, &report.mode);
-    auto names = scanStreamNames(connection, pattern, 100000, 100000, &report.truncated);
-    if (!names.ok())
-        return names.error();
+    // Every primary (each its own SCAN): a node that cannot be scanned is named, not skipped.
+    auto scanned = scanStreams(connection, pattern, 100000, 100000);
+    if (!scanned.ok())
+        return scanned.error();
+    report.truncated = scanned->truncated;
+    report.missing = scanned->missing;
+    const bool onCluster = connection.topology() == RedisClient::Topology::Cluster;
 
-    // Bounded pipelines: a few hundred streams per round trip.
-    auto sample = [&]() -> Result<StreamStatusList> {
+    // The streams by the node that listed them, asked one node at a time so that a node lost
+    // while the doctor runs is named in the report and the others are still examined.
+    QList<QPair<QString, QList<QByteArray>>> byNode;
+    QHash<QString, qsizetype> at;
+    for (const MissingNode &m : report.missing)
+        at.insert(m.endpoint, -1); // its SCAN broke off: already named as missing
+    for (const QByteArray &name : scanned->names) {
+        const QString node = scanned->nodeOf.value(name);
+        auto it = at.constFind(node);
+        if (it == at.cend()) {
+            it = at.insert(node, byNode.size());
+            byNode.append({node, {}});
+        }
+        if (*it >= 0)
+            byNode[*it].second.append(name);
+    }
+    const QList<RedisClient::Node> nodes = connection.nodes();
+    auto lose = [&](qsizetype i, const Error &e) {
+        QString slots;
+        for (const RedisClient::Node &n : nodes)
+            if (n.endpoint == byNode.at(i).first)
+                slots = slotRangesText(n.slotRanges);
+        report.missing.append({byNode.at(i).first, slots, e.message});
+        byNode.removeAt(i);
+    };
+
+    // One node's streams, in bounded pipelines of a few hundred streams per round trip.
+    auto sampleNode = [&](const QList<QByteArray> &names) -> Result<StreamStatusList> {
         StreamStatusList all;
         constexpr qsizetype chunk = 250;
-        for (qsizetype i = 0; i < names->size(); i += chunk) {
-            auto part = fetchStreamStatus(connection, names->mid(i, chunk), version);
+        for (qsizetype i = 0; i < names.size(); i += chunk) {
+            auto part = fetchStreamStatus(connection, names.mid(i, chunk), version);
             if (!part.ok())
                 return part.error();
             all.append(part.value());
+        }
+        return all;
+    };
+    // Every node's streams; on a cluster a node that fails now drops out, named.
+    auto sample = [&]() -> Result<StreamStatusList> {
+        StreamStatusList all;
+        for (qsizetype i = 0; i < byNode.size();) {
+            auto part = sampleNode(byNode.at(i).second);
+            if (!part.ok()) {
+                if (!onCluster || part.error().kind == Error::Kind::Server)
+                    return part.error(); // a refusal is the same on every node
+                lose(i, part.error());
+                continue;
+            }
+            all.append(part.value());
+            ++i;
         }
         return all;
     };
@@ -57,6 +105,7 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
 
     for (const StreamStatus &s : now.value()) {
         DoctorReport::Stream stream{s.info, {}};
+        stream.info.node = scanned->nodeOf.value(s.info.name, stream.info.node);
         for (const GroupStatus &g : s.groups) {
             const QByteArray key = groupKey(s.info.name, g.name);
             stream.groups.append(
@@ -64,6 +113,10 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
         }
         report.streams.append(std::move(stream));
     }
+    std::sort(report.streams.begin(), report.streams.end(),
+              [](const DoctorReport::Stream &a, const DoctorReport::Stream &b) {
+                  return a.info.name < b.info.name;
+              });
     return report;
 }
 

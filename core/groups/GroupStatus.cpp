@@ -79,7 +79,8 @@ void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField) {
 } // namespace
 
 int fetchServerVersion(RedisClient &connection, QString *text, QString *mode) {
-    auto info = connection.command({"INFO", "server"});
+    // INFO acts on one node: on a cluster one primary answers for all (same version, mode).
+    auto info = commandOnOnePrimary(connection, {"INFO", "server"});
     if (!info.ok() || info->isError())
         return 0;
     const ServerInfo parsed = ServerInfo::fromInfo(info->bytes());
@@ -96,6 +97,17 @@ namespace {
 // (the key went, or is not a stream) concern that stream only.
 Error refusal(const RedisReply &reply, const char *command, const QByteArray &stream) {
     if (reply.errorCode() != "NOPERM")
+        return {};
+    return Error(Error::Kind::Server,
+                 QStringLiteral("%1 %2: %3")
+                     .arg(QLatin1String(command), QString::fromUtf8(stream), reply.errorMessage()));
+}
+
+// An error about a stream that is not "there is no such stream": its node did not answer for
+// it (MOVED the client could not follow, CLUSTERDOWN, LOADING), so calling it absent would be
+// wrong (`groups` once said "no stream called ..." for a stream on another cluster node).
+Error notAnswered(const RedisReply &reply, const char *command, const QByteArray &stream) {
+    if (!reply.isError() || isNoSuchStream(reply))
         return {};
     return Error(Error::Kind::Server,
                  QStringLiteral("%1 %2: %3")
@@ -241,6 +253,7 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
         return replies.error();
 
     StreamStatusList out;
+    const QList<RedisClient::Node> nodes = connection.nodes();
     for (qsizetype i = 0; i < streams.size(); ++i) {
         const RedisReply &info = replies.value()[size_t(2 * i)];
         const RedisReply &groups = replies.value()[size_t(2 * i + 1)];
@@ -248,11 +261,17 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
             return e;
         if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i)))
             return e;
+        if (Error e = notAnswered(info, "XINFO STREAM", streams.at(i)))
+            return e;
+        if (Error e = notAnswered(groups, "XINFO GROUPS", streams.at(i)))
+            return e;
         auto parsed = StreamInfo::fromReply(streams.at(i), info);
         if (!parsed)
             continue; // gone, or not a stream
         StreamStatus status;
         status.info = *parsed;
+        status.info.slot = streamSlot(connection, status.info.name);
+        status.info.node = primaryOf(nodes, status.info.slot);
         status.sampledAtMs = now;
         if (groups.isArray())
             for (const RedisReply &g : groups.elements())
@@ -262,9 +281,8 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
     return fetchGroupDetails(connection, std::move(out), hasLagField, now, nullptr);
 }
 
-Result<StreamStatusList> fetchGroupStatus(RedisClient &connection,
-                                          const StreamInfoList &streams, int serverVersion,
-                                          TimeLagCache *cache) {
+Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
+                                          int serverVersion, TimeLagCache *cache) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<Command> first;
@@ -279,6 +297,8 @@ Result<StreamStatusList> fetchGroupStatus(RedisClient &connection,
     for (qsizetype i = 0; i < streams.size(); ++i) {
         const RedisReply &groups = replies.value()[size_t(i)];
         if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i).name))
+            return e;
+        if (Error e = notAnswered(groups, "XINFO GROUPS", streams.at(i).name))
             return e;
         if (!groups.isArray())
             continue; // gone, or not a stream

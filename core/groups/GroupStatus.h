@@ -94,18 +94,17 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
 // XINFO STREAM, which returns the first and last entries whole), then the group details; the
 // first undelivered entry of a group only when the cache cannot tell. A NOPERM reply fails the
 // whole poll with the server's message.
-Result<StreamStatusList> fetchGroupStatus(RedisClient &connection,
-                                          const StreamInfoList &streams, int serverVersion,
-                                          TimeLagCache *cache);
+Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
+                                          int serverVersion, TimeLagCache *cache);
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
 Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,
                                       const QByteArray &group, const QByteArray &start, int count,
                                       qint64 minIdleMs = 0, const QByteArray &consumer = {});
 
-// INFO server's version as a number (70015), 0 when unknown.
-int fetchServerVersion(RedisClient &connection, QString *text = nullptr,
-                       QString *mode = nullptr);
+// INFO server's version as a number (70015), 0 when unknown; on a cluster one primary answers
+// (mode "cluster").
+int fetchServerVersion(RedisClient &connection, QString *text = nullptr, QString *mode = nullptr);
 
 } // namespace streamscope
 

@@ -4,6 +4,7 @@
 #include "StreamId.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QMetaType>
 
@@ -47,6 +48,8 @@ struct MissingNode {
     QString reason;   // the error, as the client gave it
 };
 using MissingNodeList = QList<MissingNode>;
+// "slots 0-5460 on 127.0.0.1:7001 unknown: <reason>", for a report.
+QString missingNodeText(const MissingNode &missing);
 
 // What SCAN found, with a flag when the bound cut the scan short and the nodes it could not
 // scan (on a cluster, every primary is scanned; a partial listing names what is missing).
@@ -57,19 +60,58 @@ struct StreamListing {
     bool partial() const { return !missing.isEmpty(); }
 };
 
-// The names of the stream keys matching pattern, by SCAN ... TYPE stream (never KEYS), sorted,
-// at most maxKeys (truncated says when there were more) in at most maxScanCalls round trips.
-Result<QList<QByteArray>> scanStreamNames(RedisClient &connection, const QByteArray &pattern,
-                                          int maxKeys, int maxScanCalls, bool *truncated);
+// Slot ranges as text: "0-5460", "0-5460,10923" (empty for none).
+QString slotRangesText(const QList<QPair<int, int>> &ranges);
 
-// Finds stream keys with SCAN ... TYPE stream (never KEYS), at most maxKeys of them and at most
-// maxScanCalls round trips, then describes them with pipelined XINFO STREAM. Sorted by name.
+// Where a key lives: its slot on a cluster (-1 standalone) and the primary the client's map
+// gives for it (the server itself standalone; empty when no node serves the slot).
+int streamSlot(const RedisClient &client, const QByteArray &key);
+QString primaryOf(const QList<RedisClient::Node> &nodes, int slot);
+
+// A keyless command that any one server answers for the deployment (INFO server: version,
+// mode): the server itself standalone, one primary (the next when one cannot be reached) on a
+// cluster, where command() refuses keyless per-node commands.
+Result<RedisReply> commandOnOnePrimary(RedisClient &client, const Command &args);
+
+// What SCAN found on every primary: the names, sorted, each with the node that listed it.
+struct ScannedNames {
+    QList<QByteArray> names;
+    QHash<QByteArray, QString> nodeOf; // name -> "host:port" of the primary that listed it
+    bool truncated = false;
+    MissingNodeList missing; // primaries that could not be scanned (cluster only)
+};
+
+// SCAN ... TYPE stream (never KEYS) on every primary, each with its own cursor, the bounds
+// shared across nodes: at most maxKeys names and maxScanCalls round trips in all. On a cluster a
+// node that cannot be reached or refuses goes into missing (with its slots), as do slots no
+// primary serves; standalone, a failure is the result, as it always was.
+Result<ScannedNames> scanStreams(RedisClient &client, const QByteArray &pattern, int maxKeys,
+                                 int maxScanCalls);
+
+// The names of the stream keys matching pattern, by SCAN ... TYPE stream (never KEYS), sorted,
+// at most maxKeys (truncated says when there were more) in at most maxScanCalls round trips, on
+// every primary. A node that could not be scanned goes into *missing when given; without it
+// the call fails naming the node (never a silently partial list).
+Result<QList<QByteArray>> scanStreamNames(RedisClient &connection, const QByteArray &pattern,
+                                          int maxKeys, int maxScanCalls, bool *truncated,
+                                          MissingNodeList *missing = nullptr);
+
+// Finds stream keys with SCAN ... TYPE stream (never KEYS) on every primary, at most maxKeys of
+// them and at most maxScanCalls round trips, then describes them with pipelined XINFO STREAM
+// (one pipeline per node). Sorted by name; each with its node and slot. Nodes that could not be
+// scanned or described are in missing.
 Result<StreamListing> listStreams(RedisClient &connection, const QByteArray &pattern = "*",
                                   int maxKeys = 10000, int maxScanCalls = 10000);
 
-// XINFO STREAM for each name in one round trip; a stream that does not exist (or is not a
-// stream) is left out.
+// XINFO STREAM for each name in one round trip (split per node by the client), each with its
+// node and slot; a stream that does not exist (or is not a stream) is left out. Any other error
+// reply (NOPERM, a redirection the client could not follow) fails the call with the server's
+// message: a stream is never called absent because its node did not answer for it.
 Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByteArray> &names);
+
+// An XINFO reply error that means "no such stream here" (the key is gone or not a stream),
+// as opposed to one about the server or the user (NOPERM, MOVED, CLUSTERDOWN, LOADING).
+bool isNoSuchStream(const RedisReply &reply);
 
 } // namespace streamscope
 

@@ -1,11 +1,14 @@
 #include "ServerPoller.h"
 
 #include "AutoClient.h"
+#include "ClusterClient.h"
 
 #include <QDateTime>
 #include <QSet>
 #include <QThread>
 #include <QVersionNumber>
+
+#include <algorithm>
 
 namespace streamscope {
 
@@ -104,7 +107,8 @@ void ServerPoller::run() {
             forced = true; // what changed while we were away is not known
         }
         if (!infoSent) {
-            auto info = connection.command({"INFO", "server"});
+            // INFO acts on one node: on a cluster one primary answers for the deployment.
+            auto info = commandOnOnePrimary(connection, {"INFO", "server"});
             if (info.ok() && !info->isError()) {
                 const ServerInfo parsed = ServerInfo::fromInfo(info->bytes());
                 version = parsed.versionNumber();
@@ -117,6 +121,13 @@ void ServerPoller::run() {
         const bool lengths = list || now - measuredAtMs >= m_options.lengthIntervalMs;
         bool answered = true;
         bool sent = lengths;
+        if (list) {
+            // The node states for the topology view: one CLUSTER SHARDS a listing (the client
+            // also refreshes its map on MOVED and on a lost node). A failure keeps the old map;
+            // the listing says which nodes did not answer.
+            if (auto *cluster = dynamic_cast<ClusterClient *>(connection.chosen()))
+                (void)cluster->refreshTopology();
+        }
         if (lengths) {
             const Error e = pollStreams(connection, now, list, &truncated);
             // A refusal (NOPERM) is an answer: asking again at once would not change it.
@@ -155,33 +166,162 @@ void ServerPoller::run() {
     Q_EMIT finished();
 }
 
+QList<QPair<QString, QList<QByteArray>>>
+ServerPoller::byNode(const RedisClient &connection, const QList<QByteArray> &names) const {
+    const QList<RedisClient::Node> nodes = connection.nodes();
+    QList<QPair<QString, QList<QByteArray>>> groups;
+    QHash<QString, qsizetype> at;
+    for (const QByteArray &name : names) {
+        const QString node = primaryOf(nodes, streamSlot(connection, name));
+        if (m_missing.contains(node))
+            continue;
+        auto it = at.constFind(node);
+        if (it == at.cend()) {
+            it = at.insert(node, groups.size());
+            groups.append({node, {}});
+        }
+        groups[*it].second.append(name);
+    }
+    return groups;
+}
+
+void ServerPoller::nodeFailed(const RedisClient &connection, const QString &endpoint,
+                              const Error &error, PollArea area) {
+    QString slots;
+    for (const RedisClient::Node &n : connection.nodes())
+        if (n.endpoint == endpoint)
+            slots = slotRangesText(n.slotRanges);
+    m_missing.insert(endpoint, {endpoint, slots, error.message});
+    if (stopFlag())
+        return;
+    const QString where = error.message.contains(endpoint)
+                              ? QString()
+                              : QStringLiteral(" (cluster node %1, slots %2 unknown)")
+                                    .arg(endpoint, slots.isEmpty() ? QStringLiteral("?") : slots);
+    Q_EMIT pollFailed(Error(error.kind, error.message + where), area);
+    Q_EMIT nodesMissing(missingNodes());
+}
+
+MissingNodeList ServerPoller::missingNodes() const {
+    MissingNodeList list = m_missing.values();
+    std::sort(list.begin(), list.end(), [](const MissingNode &a, const MissingNode &b) {
+        return a.slots.section(QLatin1Char('-'), 0, 0).toInt()
+               < b.slots.section(QLatin1Char('-'), 0, 0).toInt();
+    });
+    return list;
+}
+
+TopologySnapshot ServerPoller::topologySnapshot(const RedisClient &connection, qint64 now) {
+    TopologySnapshot snapshot;
+    snapshot.topology = connection.topology();
+    snapshot.atMs = now;
+    // This process's own load on each node: every connection it holds (tail, poll, actions),
+    // as a rate since the last snapshot.
+    const QHash<QString, RedisConnection::Load> load = RedisConnection::loadPerEndpoint();
+    const double seconds = m_lastLoadAtMs > 0 ? double(now - m_lastLoadAtMs) / 1000.0 : 0.0;
+    for (const RedisClient::Node &node : connection.nodes()) {
+        TopologyNode t;
+        t.node = node;
+        if (const auto it = m_missing.constFind(node.endpoint); it != m_missing.cend()) {
+            t.node.reachable = false;
+            t.state = QStringLiteral("unreachable: %1").arg(it->reason);
+        } else {
+            t.state = node.reachable ? QStringLiteral("ok") : QStringLiteral("fail");
+        }
+        if (seconds > 0) {
+            const RedisConnection::Load now_ = load.value(node.endpoint);
+            const RedisConnection::Load before = m_lastLoad.value(node.endpoint);
+            t.ownCommandsPerSecond =
+                double(qMax<qint64>(0, now_.commands - before.commands)) / seconds;
+            t.ownBytesPerSecond =
+                double(qMax<qint64>(0, now_.bytesReceived - before.bytesReceived)) / seconds;
+        }
+        snapshot.nodes.append(t);
+    }
+    m_lastLoad = load;
+    m_lastLoadAtMs = now;
+    return snapshot;
+}
+
 Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, bool *truncated) {
     if (list) {
-        auto names =
-            scanStreamNames(connection, m_options.pattern, m_options.maxStreams, 10000, truncated);
-        if (!names.ok())
-            return names.error();
-        m_names = names.value();
+        // Every primary, each with its own cursor; the nodes that cannot be scanned are named.
+        auto scanned = scanStreams(connection, m_options.pattern, m_options.maxStreams, 10000);
+        if (!scanned.ok())
+            return scanned.error();
+        m_names = scanned->names;
+        *truncated = scanned->truncated;
         m_truncated = *truncated;
+        m_missing.clear();
+        for (const MissingNode &m : scanned->missing)
+            m_missing.insert(m.endpoint, m);
         const QSet<QByteArray> listed(m_names.cbegin(), m_names.cend());
         for (auto it = m_watched.begin(); it != m_watched.end();)
             it = listed.contains(it.key()) ? std::next(it) : m_watched.erase(it);
     }
 
+    // One node at a time: a node lost between listings is reported and skipped until the next
+    // listing, and the others' figures still come.
+    const bool onCluster = connection.topology() == RedisClient::Topology::Cluster;
+    QSet<QByteArray> gone;
+    Error refusal;
+    for (const auto &[node, names] : byNode(connection, m_names)) {
+        const Error e = measureNode(connection, names, now, &gone);
+        if (!e)
+            continue;
+        if (e.kind == Error::Kind::Server && e.message.startsWith(QLatin1String("XLEN")))
+            return e; // the user may not read lengths: the list would only mislead
+        if (e.kind == Error::Kind::Server) {
+            refusal = e; // the list still shows names and lengths
+            continue;
+        }
+        if (!onCluster)
+            return e;
+        nodeFailed(connection, node, e, PollArea::Streams);
+    }
+    if (!gone.isEmpty()) {
+        m_names.removeIf([&](const QByteArray &name) { return gone.contains(name); });
+        for (const QByteArray &name : gone)
+            m_watched.remove(name);
+    }
+
+    StreamInfoList streams;
+    const QList<RedisClient::Node> nodes = connection.nodes();
+    for (const QByteArray &name : m_names) {
+        const Watched &w = m_watched[name];
+        StreamInfo info = w.info;
+        info.slot = streamSlot(connection, name);
+        info.node = primaryOf(nodes, info.slot);
+        if (m_missing.contains(info.node))
+            continue; // its node did not answer: nodesMissing says which slots are unknown
+        info.detailsCurrent = w.described && !w.stale;
+        info.detailsAtMs = w.describedAtMs;
+        streams.append(info);
+    }
+    Q_EMIT streamsListed(streams, *truncated);
+    if (list) {
+        Q_EMIT nodesMissing(missingNodes()); // empty when the picture is whole
+        Q_EMIT topologyUpdated(topologySnapshot(connection, now));
+    }
+    return refusal;
+}
+
+Error ServerPoller::measureNode(RedisClient &connection, const QList<QByteArray> &names, qint64 now,
+                                QSet<QByteArray> *gone) {
     // Lengths: one small integer each.
     QList<Command> lengths;
-    for (const QByteArray &name : m_names)
+    for (const QByteArray &name : names)
         lengths.append({"XLEN", name});
     if (!lengths.isEmpty()) {
         auto replies = connection.pipeline(lengths);
         if (!replies.ok())
             return replies.error();
-        for (qsizetype i = 0; i < m_names.size(); ++i) {
+        for (qsizetype i = 0; i < names.size(); ++i) {
             const RedisReply &reply = replies.value()[size_t(i)];
-            if (Error e = refused(reply, "XLEN", m_names.at(i)))
+            if (Error e = refused(reply, "XLEN", names.at(i)))
                 return e;
-            Watched &w = m_watched[m_names.at(i)];
-            w.info.name = m_names.at(i);
+            Watched &w = m_watched[names.at(i)];
+            w.info.name = names.at(i);
             qint64 length = 0;
             if (!reply.toInteger(&length))
                 continue;
@@ -196,13 +336,12 @@ Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, 
     // Details only where something changed; a big reply (large first or last entry) at most
     // every bigInfoIntervalMs.
     QList<QByteArray> describe;
-    for (const QByteArray &name : m_names) {
+    for (const QByteArray &name : names) {
         const Watched &w = m_watched[name];
         if (w.stale && (!w.big || now - w.describedAtMs >= m_options.bigInfoIntervalMs))
             describe.append(name);
     }
     Error refusal;
-    QSet<QByteArray> gone;
     constexpr qsizetype chunk = 200;
     for (qsizetype start = 0; start < describe.size(); start += chunk) {
         QList<Command> commands;
@@ -220,7 +359,7 @@ Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, 
             }
             auto info = StreamInfo::fromReply(part.at(i), reply);
             if (!info) {
-                gone.insert(part.at(i));
+                gone->insert(part.at(i));
                 continue;
             }
             Watched &w = m_watched[part.at(i)];
@@ -231,21 +370,6 @@ Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, 
             w.big = replyBytes(reply) > m_options.bigInfoBytes;
         }
     }
-    if (!gone.isEmpty()) {
-        m_names.removeIf([&](const QByteArray &name) { return gone.contains(name); });
-        for (const QByteArray &name : gone)
-            m_watched.remove(name);
-    }
-
-    StreamInfoList streams;
-    for (const QByteArray &name : m_names) {
-        const Watched &w = m_watched[name];
-        StreamInfo info = w.info;
-        info.detailsCurrent = w.described && !w.stale;
-        info.detailsAtMs = w.describedAtMs;
-        streams.append(info);
-    }
-    Q_EMIT streamsListed(streams, *truncated);
     return refusal;
 }
 
@@ -256,21 +380,38 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
         QMutexLocker lock(&m_mutex);
         health = m_options.health;
     }
-    StreamInfoList due;
-    for (const QByteArray &name : m_names) {
-        const Watched &w = m_watched[name];
-        if (forced || now < w.activeUntilMs || now >= w.groupsDueMs)
-            due.append(w.info);
+    // One node at a time: a node that fails is reported by name (pollFailed, nodesMissing) and
+    // its groups are left out until it answers again; the others' groups still come.
+    *sent = false;
+    const bool onCluster = connection.topology() == RedisClient::Topology::Cluster;
+    StreamStatusList polled;
+    QHash<QByteArray, PendingSample> pending;
+    for (const auto &[node, names] : byNode(connection, m_names)) {
+        StreamInfoList due;
+        for (const QByteArray &name : names) {
+            const Watched &w = m_watched[name];
+            if (forced || now < w.activeUntilMs || now >= w.groupsDueMs)
+                due.append(w.info);
+        }
+        if (due.isEmpty())
+            continue;
+        *sent = true;
+        auto status = fetchGroupStatus(connection, due, version, &m_timeLags);
+        Result<QHash<QByteArray, PendingSample>> samples = QHash<QByteArray, PendingSample>();
+        if (status.ok())
+            samples = fetchPendingSamples(connection, status.value(), health);
+        if (!status.ok() || !samples.ok()) {
+            const Error e = status.ok() ? samples.error() : status.error();
+            if (!onCluster || e.kind == Error::Kind::Server)
+                return e; // a refusal is the same on every node
+            nodeFailed(connection, node, e, PollArea::Groups);
+            continue;
+        }
+        polled += status.value();
+        pending.insert(samples.value());
     }
-    *sent = !due.isEmpty();
-    auto status = fetchGroupStatus(connection, due, version, &m_timeLags);
-    if (!status.ok())
-        return status.error();
-    auto pending = fetchPendingSamples(connection, status.value(), health);
-    if (!pending.ok())
-        return pending.error();
 
-    for (const StreamStatus &s : status.value()) {
+    for (const StreamStatus &s : polled) {
         Watched &w = m_watched[s.info.name];
         if (!w.status || groupsChanged(w.status->groups, s.groups))
             w.activeUntilMs = now + m_options.activeHoldMs;
@@ -294,9 +435,8 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
                 if (c.pending > 0 && c.quietMs() < health.idleThresholdMs)
                     dueAt = qMin(dueAt, now + health.idleThresholdMs - c.quietMs() + 100);
             m_findings.insert(groupKey(s.info.name, g.name),
-                              m_judge.judge(s.info, g,
-                                            pending->value(groupKey(s.info.name, g.name)), now,
-                                            health, m_options.intervalMs));
+                              m_judge.judge(s.info, g, pending.value(groupKey(s.info.name, g.name)),
+                                            now, health, m_options.intervalMs));
         }
         w.info.groups = s.groups.size();
         w.groupsDueMs = dueAt;
@@ -305,13 +445,16 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
 
     snap->atMs = now;
     snap->quietIntervalMs = m_options.quietIntervalMs;
-    snap->polledNow = int(status->size());
+    snap->polledNow = int(polled.size());
     snap->streamLimit = m_truncated ? m_options.maxStreams : 0;
     QSet<QByteArray> live;
+    const QList<RedisClient::Node> nodes = connection.nodes();
     for (const QByteArray &name : m_names) {
         const Watched &w = m_watched[name];
         if (!w.status || w.status->groups.isEmpty())
             continue;
+        if (m_missing.contains(primaryOf(nodes, streamSlot(connection, name))))
+            continue; // unknown now: nodesMissing says which node and slots
         snap->streams.append(*w.status);
         for (const GroupStatus &g : w.status->groups) {
             const QByteArray key = groupKey(name, g.name);

@@ -4,6 +4,7 @@
 #include "Error.h"
 #include "GroupPoller.h"
 #include "PollingWorker.h"
+#include "RedisConnection.h"
 #include "StreamInfo.h"
 #include "Topology.h"
 #include "WorkerThread.h"
@@ -11,6 +12,7 @@
 #include <QMetaType>
 #include <QMutex>
 #include <QObject>
+#include <QSet>
 #include <QWaitCondition>
 
 #include <atomic>
@@ -40,6 +42,10 @@ enum class PollArea { Streams, Groups };
 //   (fetchGroupStatus). Streams where something changed are polled every intervalMs, quiet
 //   ones every quietIntervalMs, sooner when a consumer with pending entries will cross the
 //   idle threshold: a dead consumer is reported within the threshold plus a poll.
+// On a cluster every primary is listed (each its own SCAN), every stream is asked on its node,
+// one node at a time: a node that cannot be reached is named (nodesMissing, with its slots;
+// pollFailed) and the others' streams and groups still come. Each listing also refreshes the
+// node states (one CLUSTER SHARDS) for topologyUpdated, with this process's load per node.
 // Every failure is reported (pollFailed) with the server's message and the view it affects.
 class ServerPoller : public PollingWorker {
     Q_OBJECT
@@ -87,9 +93,21 @@ private:
         std::optional<StreamStatus> status;
     };
     Error pollStreams(RedisClient &connection, qint64 now, bool list, bool *truncated);
+    // XLEN, then XINFO STREAM where wanted, for the streams of one node.
+    Error measureNode(RedisClient &connection, const QList<QByteArray> &names, qint64 now,
+                      QSet<QByteArray> *gone);
     // *sent: whether any command was sent.
     Error pollGroups(RedisClient &connection, qint64 now, int version, bool forced,
                      GroupSnapshot *snap, bool *sent);
+    // The names by the primary serving them now (one group standalone), without the nodes
+    // that are missing until the next listing asks them again.
+    QList<QPair<QString, QList<QByteArray>>> byNode(const RedisClient &connection,
+                                                    const QList<QByteArray> &names) const;
+    // A node failed between listings: it is missing until the next listing asks it again.
+    void nodeFailed(const RedisClient &connection, const QString &endpoint, const Error &error,
+                    PollArea area);
+    MissingNodeList missingNodes() const;
+    TopologySnapshot topologySnapshot(const RedisClient &connection, qint64 now);
 
     ConnectionSettings m_settings;
     Options m_options;
@@ -99,6 +117,9 @@ private:
     TimeLagCache m_timeLags;
     GroupJudge m_judge;
     QHash<QByteArray, FindingList> m_findings;
+    QHash<QString, MissingNode> m_missing; // by endpoint: what the last listing could not see
+    QHash<QString, RedisConnection::Load> m_lastLoad; // for the topology's own load per node
+    qint64 m_lastLoadAtMs = 0;
 };
 
 // The poller on its own thread, "streamscope-poll".
