@@ -222,7 +222,7 @@ private Q_SLOTS:
         QCOMPARE(statuses.value(QStringLiteral("paid")), completed);
         QCOMPARE(statuses.value(QStringLiteral("payment_failed")), qint64(orders) - completed);
         QVERIFY(completed > orders * 0.8 && completed < orders); // --fail-rate 0.1 took effect
-        QCOMPARE(xlen("order-events:dlq"), qint64(0));
+        QCOMPARE(xlen("{order-events}:dlq"), qint64(0));
         QVERIFY(victim->log().contains(QLatin1String("consuming order-events")));
     }
 
@@ -261,8 +261,8 @@ private Q_SLOTS:
                                       .bytes();
         run(*m_admin, {"XADD", "order-events", "*", "type", "order.created", "orderId", "78",
                        "amount", "100", "currency", "EUR"});
-        QTRY_COMPARE_WITH_TIMEOUT(xlen("order-events:dlq"), qint64(1), 15000);
-        const StreamEntryList dlq = readAll("order-events:dlq");
+        QTRY_COMPARE_WITH_TIMEOUT(xlen("{order-events}:dlq"), qint64(1), 15000);
+        const StreamEntryList dlq = readAll("{order-events}:dlq");
         const StreamEntry &dead = dlq.first();
         QCOMPARE(dead.value("dlq.id"), poison);
         QCOMPARE(dead.value("dlq.stream"), QByteArray("order-events"));

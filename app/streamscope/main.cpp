@@ -1,3 +1,4 @@
+#include "LocalRedisCluster.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
 #include "PublishView.h"
@@ -8,6 +9,7 @@
 #include <QCommandLineParser>
 #include <QSettings>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <cstdio>
@@ -42,7 +44,12 @@ int main(int argc, char **argv) {
                                  QStringLiteral("URL"));
     const QCommandLineOption demo(
         QStringLiteral("demo"),
-        QStringLiteral("Start a private redis-server and the reference shop, and watch them."));
+        QStringLiteral("Start a private redis-server (with --cluster: a private Redis Cluster) and "
+                       "the reference shop, and watch them."));
+    const QCommandLineOption cluster(
+        QStringLiteral("cluster"),
+        QStringLiteral("With --demo: run the shop on a private Redis Cluster (3 primaries, 3 "
+                       "replicas) instead of one redis-server."));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("Save the window to FILE (PNG) and exit."),
                                         QStringLiteral("FILE"));
@@ -75,12 +82,18 @@ int main(int argc, char **argv) {
         QStringLiteral("Open the Publish tab filled from template NAME (order.created, "
                        "payment.completed or your own)."),
         QStringLiteral("NAME"));
-    parser.addOptions({url, demo, screenshot, screenshotAfter, rowCap, readOnly, tab, idleThreshold,
-                       maxDeliveries, browse, publishTemplate});
+    parser.addOptions({url, demo, cluster, screenshot, screenshotAfter, rowCap, readOnly, tab,
+                       idleThreshold, maxDeliveries, browse, publishTemplate});
     parser.process(app);
 
     if (parser.isSet(url) && parser.isSet(demo)) {
         std::fprintf(stderr, "streamscope: use --url or --demo, not both\n");
+        return 2;
+    }
+    if (parser.isSet(cluster) && !parser.isSet(demo)) {
+        std::fprintf(stderr, "streamscope: --cluster only goes with --demo (it starts a private "
+                             "Redis Cluster for the demo shop); to watch your own cluster, give "
+                             "--url any of its nodes\n");
         return 2;
     }
 
@@ -119,22 +132,47 @@ int main(int argc, char **argv) {
     }
 
     LocalRedisServer demoServer(LocalRedisServer::Options{true, {}, 0});
-    std::optional<shop::ShopDemo> shop; // stopped before the server: declared after it
+    LocalRedisCluster demoCluster;
+    std::optional<QTemporaryDir> clusterShopData; // the shop's databases (the nodes have theirs)
+    std::optional<shop::ShopDemo> shop;           // stopped before the servers: declared after them
     if (parser.isSet(demo)) {
-        if (Error e = demoServer.start()) {
-            std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
-            return 3;
+        ConnectionSettings settings;
+        QString dataDir, redisUrl;
+        if (parser.isSet(cluster)) {
+            if (Error e = demoCluster.start()) {
+                std::fprintf(stderr, "streamscope --demo --cluster: %s\n", qPrintable(e.message));
+                return 3;
+            }
+            QStringList nodes;
+            for (int i = 0; i < demoCluster.size(); ++i)
+                nodes << QStringLiteral("127.0.0.1:%1 (pid %2)")
+                             .arg(demoCluster.node(i).port())
+                             .arg(demoCluster.node(i).processId());
+            std::fprintf(stderr,
+                         "streamscope --demo --cluster: private Redis Cluster, 3 primaries and 3 "
+                         "replicas: %s\n",
+                         qPrintable(nodes.join(QStringLiteral(", "))));
+            settings = demoCluster.settings(0);
+            redisUrl = demoCluster.url(0);
+            dataDir = clusterShopData.emplace().path();
+        } else {
+            if (Error e = demoServer.start()) {
+                std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
+                return 3;
+            }
+            std::fprintf(stderr, "streamscope --demo: private redis-server at %s (data in %s)\n",
+                         qPrintable(ConnectionSettings::redactUrl(demoServer.url())),
+                         qPrintable(demoServer.dir()));
+            settings = demoServer.settings();
+            redisUrl = demoServer.url();
+            dataDir = demoServer.dir();
         }
-        std::fprintf(stderr, "streamscope --demo: private redis-server at %s (data in %s)\n",
-                     qPrintable(ConnectionSettings::redactUrl(demoServer.url())),
-                     qPrintable(demoServer.dir()));
-        shop.emplace(shop::ShopDemo::Options{QCoreApplication::applicationDirPath(),
-                                             demoServer.dir(), demoServer.url()});
+        shop.emplace(
+            shop::ShopDemo::Options{QCoreApplication::applicationDirPath(), dataDir, redisUrl});
         if (Error e = shop->start()) {
             std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
             return 3;
         }
-        ConnectionSettings settings = demoServer.settings();
         settings.readOnly = window.isReadOnly();
         window.connectTo(settings);
         window.setRememberConnection(false); // its port is gone when the demo ends

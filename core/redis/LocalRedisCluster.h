@@ -11,8 +11,8 @@ namespace streamscope {
 
 // A private Redis Cluster on loopback: primaries × (1 + replicas) LocalRedisServers started with
 // --cluster-enabled yes on free ports (each in its own temporary directory, each dying with
-// this process), joined with `redis-cli --cluster create`. Used by the cluster tests and, later,
-// by `streamscope --demo --cluster`.
+// this process, even a SIGKILLed one), joined with `redis-cli --cluster create`. Used by the
+// cluster tests and by `streamscope --demo --cluster`.
 class LocalRedisCluster {
 public:
     struct Options {

@@ -15,6 +15,12 @@ qint64 nowMs() {
 }
 } // namespace
 
+bool isTopologyChange(const RedisReply &reply) {
+    static const QList<QByteArray> codes{"MOVED",     "ASK",      "TRYAGAIN", "CLUSTERDOWN",
+                                         "UNBLOCKED", "READONLY", "LOADING",  "MASTERDOWN"};
+    return reply.isError() && codes.contains(reply.errorCode());
+}
+
 GroupConsumer::GroupConsumer(ConnectionSettings settings, Options options, MessageHandler *handler,
                              const ServiceLog &log)
     : m_settings(std::move(settings))
@@ -22,7 +28,13 @@ GroupConsumer::GroupConsumer(ConnectionSettings settings, Options options, Messa
     , m_handler(handler)
     , m_log(log) {
     if (m_options.deadLetterStream.isEmpty())
-        m_options.deadLetterStream = m_options.stream + ":dlq";
+        m_options.deadLetterStream = sameSlotDeadLetterStream(m_options.stream);
+}
+
+GroupConsumer::Step GroupConsumer::fromErrorReply(const RedisReply &reply, const QString &doing) {
+    return fromError(Error(isTopologyChange(reply) ? Error::Kind::Io : Error::Kind::Server,
+                           reply.errorMessage()),
+                     doing);
 }
 
 void GroupConsumer::logState(const QString &state) {
@@ -115,8 +127,8 @@ GroupConsumer::Step GroupConsumer::ensureGroup() {
     if (!reply.ok())
         return fromError(reply.error(), QStringLiteral("creating the group"));
     if (reply->isError() && reply->errorCode() != "BUSYGROUP")
-        return fromError(
-            Error(Error::Kind::Server, reply->errorMessage()),
+        return fromErrorReply(
+            reply.value(),
             QStringLiteral("creating group %1").arg(QString::fromUtf8(m_options.group)));
     if (!reply->isError())
         m_log.info(
@@ -180,8 +192,7 @@ GroupConsumer::Step GroupConsumer::claimIdle() {
         if (!reply.ok())
             return fromError(reply.error(), QStringLiteral("claiming idle entries"));
         if (reply->isError())
-            return fromError(Error(Error::Kind::Server, reply->errorMessage()),
-                             QStringLiteral("XAUTOCLAIM"));
+            return fromErrorReply(reply.value(), QStringLiteral("XAUTOCLAIM"));
         if (!reply->isArray() || reply->size() < 2)
             return Step::Ok;
         cursor = reply->at(0).bytes();
@@ -219,8 +230,7 @@ GroupConsumer::Step GroupConsumer::readNew(int blockMs) {
                          .arg(QString::fromUtf8(m_options.group)));
             return ensureGroup();
         }
-        return fromError(Error(Error::Kind::Server, reply->errorMessage()),
-                         QStringLiteral("XREADGROUP"));
+        return fromErrorReply(reply.value(), QStringLiteral("XREADGROUP"));
     }
     if (entries.isEmpty())
         return Step::Ok;
@@ -237,8 +247,7 @@ GroupConsumer::Step GroupConsumer::claimAndProcess(const QList<QByteArray> &ids)
     if (!reply.ok())
         return fromError(reply.error(), QStringLiteral("claiming"));
     if (reply->isError())
-        return fromError(Error(Error::Kind::Server, reply->errorMessage()),
-                         QStringLiteral("XCLAIM"));
+        return fromErrorReply(reply.value(), QStringLiteral("XCLAIM"));
     // Entries deleted from the stream are not returned (and leave the PEL on 7.0+).
     for (const QByteArray &id : ids)
         if (std::none_of(entries.cbegin(), entries.cend(),

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ConnectionSettings.h"
 #include "AutoClient.h"
+#include "ConnectionSettings.h"
 #include "Service.h"
 #include "StreamEntry.h"
 
@@ -25,6 +25,11 @@ struct Outcome {
     static Outcome acked() { return {Kind::Acked, {}}; }
     static Outcome fail(QString why) { return {Kind::Fail, std::move(why)}; }
 };
+
+// An error a cluster answers while its topology changes (a failover, a slot on the move, a
+// blocked read ended by a primary turning replica): worth retrying on a fresh connection, never
+// a reason to give up on a message or to stop.
+bool isTopologyChange(const RedisReply &reply);
 
 class MessageHandler {
 public:
@@ -58,7 +63,7 @@ public:
         int claimIdleMs = 30000;
         int retryMs = 1000;
         int maxDeliveries = 5;
-        QByteArray deadLetterStream; // default <stream>:dlq
+        QByteArray deadLetterStream; // default: in the stream's slot (sameSlotDeadLetterStream)
         qint64 crashAfter = -1;
         qint64 stallAfter = -1;
         int slowMs = 0;
@@ -85,6 +90,7 @@ private:
     Step deadLetterEntry(const StreamEntry &entry, qint64 deliveries, const QString &reason);
     Result<QHash<QByteArray, qint64>> deliveryCounts(const StreamEntryList &entries);
     Step fromError(const Error &error, const QString &doing);
+    Step fromErrorReply(const RedisReply &reply, const QString &doing);
     void logState(const QString &state);
 
     ConnectionSettings m_settings;

@@ -106,7 +106,7 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
             const QByteArray id = QByteArray::number(o.id);
             requests.append(
                 {names::orderEvents,
-                 "shop:order-published:" + id,
+                 names::publishedMarker(names::orderEvents, id),
                  {"type", "order.created", "orderId", id, "userId", o.userId.toUtf8(), "amount",
                   QByteArray::number(o.amount), "currency", o.currency.toUtf8(), "items",
                   QJsonDocument(o.items).toJson(QJsonDocument::Compact), "createdAt",

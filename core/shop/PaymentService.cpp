@@ -113,8 +113,9 @@ Result<QList<Outcome>> PaymentHandler::handle(RedisClient &connection,
         if (!p.reason.isEmpty())
             fields << "reason" << p.reason.toUtf8();
         fields << "processedBy" << m_consumer;
-        requests.append({names::paymentEvents, "shop:payment-published:" + p.orderId.toUtf8(),
-                         fields, names::orderEvents, names::paymentGroup,
+        requests.append({names::paymentEvents,
+                         names::publishedMarker(names::paymentEvents, p.orderId.toUtf8()), fields,
+                         names::orderEvents, names::paymentGroup,
                          batch.at(valid.at(k).index).entry.id.toByteArray()});
     }
     auto replies = m_publish.run(connection, requests);
@@ -122,6 +123,9 @@ Result<QList<Outcome>> PaymentHandler::handle(RedisClient &connection,
         return replies.error();
     for (qsizetype k = 0; k < valid.size(); ++k) {
         const RedisReply &r = replies.value()[size_t(k)];
+        if (isTopologyChange(r)) // not the message's fault: retried, not counted against it
+            return Error(Error::Kind::Io,
+                         QStringLiteral("publishing: %1").arg(r.errorMessage()));
         outcomes[valid.at(k).index] =
             r.isError()
                 ? Outcome::fail(QStringLiteral("publishing failed: %1").arg(r.errorMessage()))

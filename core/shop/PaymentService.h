@@ -8,10 +8,12 @@ namespace streamscope::shop {
 
 // Charges each order exactly once and announces it exactly once, whatever crashes:
 // 1. the charge is recorded in the payments database (one row per order: never charged twice);
-// 2. payment.completed/failed is published and the order entry acknowledged in one Lua step
-//    that publishes at most once per order (never announced twice).
+// 2. payment.completed/failed is published by a Lua step that publishes at most once per order
+//    (its marker {payment-events}:published:<order> shares the stream's slot), and the order
+//    entry is acknowledged: in the same step on one server; right after it on a cluster, where
+//    order-events and payment-events are in different slots (never announced twice either way).
 // A crash between the steps leaves the entry pending; whoever gets it next finds the charge
-// recorded and only publishes and acknowledges.
+// recorded and the event published, and only acknowledges.
 class PaymentHandler : public MessageHandler {
 public:
     struct Rules {
@@ -21,8 +23,7 @@ public:
     PaymentHandler(std::unique_ptr<PaymentStore> store, Rules rules, QByteArray consumer);
 
     Error prepare(RedisClient &connection) override;
-    Result<QList<Outcome>> handle(RedisClient &connection,
-                                  const QList<Delivery> &batch) override;
+    Result<QList<Outcome>> handle(RedisClient &connection, const QList<Delivery> &batch) override;
 
     // The decision for an order: deterministic, so a retry decides the same way.
     Payment decide(const QString &orderId, qint64 amount, const QString &currency) const;

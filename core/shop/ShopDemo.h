@@ -10,7 +10,8 @@
 
 namespace streamscope::shop {
 
-// Runs the reference shop for `streamscope --demo`: the order service placing a steady trickle
+// Runs the reference shop for `streamscope --demo` (on one server or, with --cluster, on a
+// private Redis Cluster: redisUrl names any node): the order service placing a steady trickle
 // of orders, two payment instances (the second crashes every so often, leaving pending entries
 // behind, and is restarted after a while), and the notification service. Every process dies
 // with this one (PR_SET_PDEATHSIG), so nothing is left behind even if the app is killed.

@@ -1,0 +1,453 @@
+// The reference shop and dead-lettering on a real 3-primary, 3-replica Redis Cluster
+// (LocalRedisCluster, started once for the executable), with the real service processes: the
+// relay publishes, every order is paid exactly once through SIGKILLed payment instances and a
+// primary failover, poison goes to {order-events}:dlq, dead-lettering across slots is
+// idempotent, and `streamscope --demo --cluster` leaves no node behind when it is SIGKILLed.
+
+#include "ClusterClient.h"
+#include "ClusterSlots.h"
+#include "DeadLetter.h"
+#include "LocalRedisCluster.h"
+#include "Stores.h"
+#include "StreamEntry.h"
+#include "TestRedis.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <map>
+
+using namespace streamscope;
+
+namespace {
+
+QString binDir() {
+    const QString dir = qEnvironmentVariable("STREAMSCOPE_BIN_DIR");
+    return dir.isEmpty() ? QCoreApplication::applicationDirPath() : dir;
+}
+
+// A service process whose log is kept for failure messages; dies with the test.
+class Service {
+public:
+    Service(const QString &program, QStringList args, const QString &logPath)
+        : m_program(binDir() + QLatin1Char('/') + program)
+        , m_args(std::move(args))
+        , m_logPath(logPath) {}
+    ~Service() { stop(); }
+    bool start() {
+        m_process = std::make_unique<QProcess>();
+        m_process->setProgram(m_program);
+        m_process->setArguments(m_args);
+        m_process->setStandardErrorFile(m_logPath, QIODevice::Append);
+        m_process->setStandardOutputFile(QProcess::nullDevice());
+        dieWithParent(*m_process);
+        m_process->start();
+        return m_process->waitForStarted(5000);
+    }
+    void kill() {
+        if (m_process && m_process->state() != QProcess::NotRunning) {
+            ::kill(pid_t(m_process->processId()), SIGKILL);
+            m_process->waitForFinished(5000);
+        }
+    }
+    void stop() {
+        if (m_process && m_process->state() != QProcess::NotRunning) {
+            m_process->terminate();
+            if (!m_process->waitForFinished(10000))
+                kill();
+        }
+    }
+    bool running() const { return m_process && m_process->state() == QProcess::Running; }
+    QString log() const {
+        QFile f(m_logPath);
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+
+private:
+    QString m_program;
+    QStringList m_args;
+    QString m_logPath;
+    std::unique_ptr<QProcess> m_process;
+};
+
+// Whether a process is gone (or only a zombie waiting for its new parent to reap it).
+bool processGone(qint64 pid) {
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray text = stat.readAll();
+    const qsizetype close = text.lastIndexOf(')');
+    return close < 0 || text.mid(close + 2, 1) == "Z";
+}
+
+// The children of pid, from /proc.
+QList<qint64> childrenOf(qint64 pid) {
+    QList<qint64> out;
+    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool ok = false;
+        const qint64 child = entry.toLongLong(&ok);
+        if (!ok)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(child));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields.at(1).toLongLong() == pid)
+            out << child;
+    }
+    return out;
+}
+
+} // namespace
+
+class TestClusterShop : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<Service> service(const QString &program, QStringList args) {
+        args = QStringList{QStringLiteral("--url"), m_cluster->url(0)} + args;
+        auto s = std::make_unique<Service>(
+            program, args, m_dir->filePath(program + QString::number(m_logCounter++) + ".log"));
+        if (!s->start())
+            QTest::qFail(qPrintable(QStringLiteral("cannot start ") + program), __FILE__, __LINE__);
+        return s;
+    }
+    std::unique_ptr<Service> orderService(QStringList extra = {}) {
+        return service(QStringLiteral("order-service"),
+                       QStringList{QStringLiteral("--http"), QStringLiteral("0"),
+                                   QStringLiteral("--db"), m_dir->filePath("orders.db")}
+                           + extra);
+    }
+    std::unique_ptr<Service> paymentService(const QString &consumer, QStringList extra = {}) {
+        return service(QStringLiteral("payment-service"),
+                       QStringList{QStringLiteral("--consumer"), consumer, QStringLiteral("--db"),
+                                   m_dir->filePath("payments.db"),
+                                   QStringLiteral("--claim-idle-ms"), QStringLiteral("1000")}
+                           + extra);
+    }
+    RedisReply run(const Command &command) {
+        auto reply = m_admin->command(command);
+        if (!reply.ok()) {
+            QTest::qFail(qPrintable(reply.error().message), __FILE__, __LINE__);
+            return {};
+        }
+        return reply.value();
+    }
+    qint64 xlen(const QByteArray &stream) { return run({"XLEN", stream}).integer(); }
+    qint64 pendingCount(const QByteArray &stream, const QByteArray &group) {
+        const RedisReply r = run({"XPENDING", stream, group});
+        return r.isArray() && r.size() > 0 ? r.at(0).integer() : -1;
+    }
+    StreamEntryList readAll(const QByteArray &stream) {
+        StreamEntryList all;
+        QByteArray start = "-";
+        for (;;) {
+            StreamEntryList entries;
+            auto reply = m_admin->commandEntries({"XRANGE", stream, start, "+", "COUNT", "500"}, 0,
+                                                 &entries, -1, stream);
+            if (!reply.ok())
+                return all;
+            all.append(entries);
+            if (entries.size() < 500)
+                return all;
+            start = "(" + entries.last().id.toByteArray();
+        }
+    }
+    QHash<QString, qint64> orderStatuses() {
+        shop::OrderStore store(m_dir->filePath("orders.db"));
+        if (store.open())
+            return {};
+        auto counts = store.countByStatus();
+        return counts.ok() ? counts.value() : QHash<QString, qint64>();
+    }
+    // The primary serving key's slot, by its index in m_cluster.
+    int primaryOf(const QByteArray &key) {
+        auto *cluster = static_cast<ClusterClient *>(m_admin.get());
+        const QString endpoint = cluster->endpointForSlot(cluster::keySlot(key));
+        for (int i = 0; i < m_cluster->size(); ++i)
+            if (endpoint == QStringLiteral("127.0.0.1:%1").arg(m_cluster->node(i).port()))
+                return i;
+        return -1;
+    }
+    // An entry of stream delivered to (pending in) group; returns its ID.
+    QByteArray pendingEntry(const QByteArray &stream, const QByteArray &group) {
+        const QByteArray id = run({"XADD", stream, "*", "job", "7"}).bytes();
+        run({"XGROUP", "CREATE", stream, group, "0"});
+        run({"XREADGROUP", "GROUP", group, "c1", "COUNT", "10", "STREAMS", stream, ">"});
+        return id;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        m_cluster = std::make_unique<LocalRedisCluster>();
+        QElapsedTimer clock;
+        clock.start();
+        const Error e = m_cluster->start();
+        QVERIFY2(!e, qPrintable(QStringLiteral("cannot start the test cluster: ") + e.message));
+        qInfo("cluster of %d nodes up in %lld ms", m_cluster->size(), clock.elapsed());
+    }
+    void init() {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        m_admin = std::make_unique<ClusterClient>(m_cluster->settings(0));
+        const Error e = m_admin->open();
+        QVERIFY2(!e, qPrintable(e.message));
+        for (const RedisClient::NodeReply &node : m_admin->onEveryPrimary({"FLUSHALL"}))
+            QVERIFY2(node.reply.ok(), qPrintable(node.endpoint));
+    }
+    void cleanup() {
+        if (QTest::currentTestFailed())
+            for (const QString &name : QDir(m_dir->path()).entryList({QStringLiteral("*.log")}))
+                qWarning("%s:\n%s", qPrintable(name), qPrintable(QString::fromUtf8([&] {
+                             QFile f(m_dir->filePath(name));
+                             f.open(QIODevice::ReadOnly);
+                             return f.readAll().right(3000);
+                         }())));
+        m_admin.reset();
+    }
+    void cleanupTestCase() { m_cluster.reset(); }
+
+    // The names: the shop's helper keys share their stream's slot; the default dead-letter
+    // names that do and do not.
+    void namesKeepTheirSlot() {
+        QCOMPARE(cluster::keySlot("{order-events}:published:42"), cluster::keySlot("order-events"));
+        QCOMPARE(sameSlotDeadLetterStream("order-events"), QByteArray("{order-events}:dlq"));
+        QCOMPARE(sameSlotDeadLetterStream("{orders}:new"), QByteArray("{orders}:new:dlq"));
+        QVERIFY(cluster::keySlot("order-events:dlq") != cluster::keySlot("order-events"));
+        for (const QByteArray &target : {QByteArray("jobs:dlq"), QByteArray("{x}:dlq"),
+                                         QByteArray("a{}b:dlq"), QByteArray("a{b")})
+            QCOMPARE(cluster::keySlot(deadLetterMarker(target, "s", "g", "1-0")),
+                     cluster::keySlot(target));
+    }
+
+    // Orders placed over the relay are paid (CROSSSLOT kept them "placed" before), the
+    // notification service hears of them, and a poison message goes to {order-events}:dlq
+    // (MOVED used to stop the payment service while it dead-lettered).
+    void ordersArePaidAndPoisonDeadLettered() {
+        auto orders = orderService({QStringLiteral("--generate"), QStringLiteral("200"),
+                                    QStringLiteral("--orders"), QStringLiteral("50")});
+        auto payments = paymentService(QStringLiteral("p1"),
+                                       {QStringLiteral("--max-deliveries"), QStringLiteral("2"),
+                                        QStringLiteral("--retry-ms"), QStringLiteral("100")});
+        auto notifier = service(QStringLiteral("notification-service"), {});
+        QTRY_COMPARE_WITH_TIMEOUT(orderStatuses().value(QStringLiteral("paid")), qint64(50), 20000);
+        QCOMPARE(xlen("order-events"), qint64(50));
+        QCOMPARE(xlen("payment-events"), qint64(50));
+        QCOMPARE(run({"EXISTS", "{order-events}:published:50"}).integer(), 1);
+        QCOMPARE(run({"EXISTS", "{payment-events}:published:50"}).integer(), 1);
+        QTRY_COMPARE(pendingCount("payment-events", "notification-service"), qint64(0));
+
+        const QByteArray poison = run({"XADD", "order-events", "*", "type", "order.created",
+                                       "orderId", "77", "amount", "abc"})
+                                      .bytes();
+        QTRY_COMPARE_WITH_TIMEOUT(xlen("{order-events}:dlq"), qint64(1), 15000);
+        QCOMPARE(readAll("{order-events}:dlq").first().value("dlq.id"), poison);
+        QTRY_COMPARE(pendingCount("order-events", "payment-service"), qint64(0));
+        QVERIFY(payments->running());
+        QVERIFY(orders->running());
+        QVERIFY(notifier->running());
+    }
+
+    // Dead-lettering where the dead-letter stream is in another slot: the copy first, then the
+    // XACK; a crash between them (the copy done alone) and a retry leave one copy and the entry
+    // acknowledged; a copy that cannot be written acknowledges nothing.
+    void deadLetterAcrossSlots() {
+        QVERIFY(cluster::keySlot("jobs:dlq") != cluster::keySlot("jobs"));
+        const QByteArray id = pendingEntry("jobs", "g");
+        QCOMPARE(pendingCount("jobs", "g"), qint64(1));
+
+        const StreamEntry entry = StreamEntry::make("jobs", StreamId::fromServer(id), {"job", "7"});
+        const DeadLetterRequest request{"jobs", "g", entry, 3, QStringLiteral("test"), "c1", {}};
+        auto copied = deadLetterCopy(*m_admin, request); // and then the process dies
+        QVERIFY2(copied.ok(), qPrintable(copied.error().message));
+        QCOMPARE(xlen("jobs:dlq"), qint64(1));
+        QCOMPARE(pendingCount("jobs", "g"), qint64(1)); // not acknowledged before the copy
+
+        auto moved = deadLetterPending(*m_admin, "jobs", "g", id, QStringLiteral("retry"));
+        QVERIFY2(moved.ok(), qPrintable(moved.error().message));
+        QCOMPARE(moved->kind, DeadLetterOutcome::Kind::Moved);
+        QCOMPARE(moved->deadLetterId, copied.value()); // the first copy, not a second one
+        QCOMPARE(xlen("jobs:dlq"), qint64(1));
+        QCOMPARE(pendingCount("jobs", "g"), qint64(0));
+        const StreamEntry dead = readAll("jobs:dlq").first();
+        QCOMPARE(dead.value("dlq.id"), id);
+        QCOMPARE(dead.value("job"), QByteArray("7"));
+
+        // The target is not a stream: nothing copied, nothing acknowledged.
+        const QByteArray other = pendingEntry("work", "g");
+        QVERIFY(cluster::keySlot("work:dlq") != cluster::keySlot("work"));
+        run({"SET", "work:dlq", "not a stream"});
+        auto refused = deadLetterPending(*m_admin, "work", "g", other, QStringLiteral("x"));
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.error().message.contains(QLatin1String("still pending")),
+                 qPrintable(refused.error().message));
+        QCOMPARE(pendingCount("work", "g"), qint64(1));
+
+        // In the source's slot, on the cluster: one MULTI/EXEC, as on one server.
+        const QByteArray same = sameSlotDeadLetterStream("work");
+        QCOMPARE(cluster::keySlot(same), cluster::keySlot("work"));
+        auto atomic = deadLetterPending(*m_admin, "work", "g", other, QStringLiteral("x"), same);
+        QVERIFY2(atomic.ok(), qPrintable(atomic.error().message));
+        QCOMPARE(xlen(same), qint64(1));
+        QCOMPARE(pendingCount("work", "g"), qint64(0));
+        QCOMPARE(run({"EXISTS", deadLetterMarker(same, "work", "g", other)}).integer(), 0);
+    }
+
+    // 600 orders through two payment instances while one is SIGKILLed three times and the
+    // primary of payment-events fails over (CLUSTER FAILOVER on its replica): exactly one
+    // payment event per order, matching statuses, nothing left pending.
+    void exactlyOnceThroughKillsAndAFailover() {
+        const int orders = 600;
+        auto ordersService = orderService({QStringLiteral("--generate"), QStringLiteral("100"),
+                                           QStringLiteral("--orders"), QString::number(orders)});
+        auto steady = paymentService(QStringLiteral("p1"),
+                                     {QStringLiteral("--fail-rate"), QStringLiteral("0.1")});
+        auto victim = paymentService(QStringLiteral("p2"),
+                                     {QStringLiteral("--fail-rate"), QStringLiteral("0.1")});
+        auto *random = QRandomGenerator::global();
+        for (int kill = 0; kill < 3; ++kill) {
+            QTest::qWait(random->bounded(300, 1000));
+            victim->kill();
+            QTest::qWait(random->bounded(100, 500));
+            QVERIFY(victim->start());
+            if (kill == 1) { // mid-stream: the primary of payment-events hands over
+                const int primary = primaryOf("payment-events");
+                QVERIFY(primary >= 0);
+                int replica = -1;
+                const QByteArray nodeId =
+                    test::run(*test::connectTo(m_cluster->settings(primary)), {"CLUSTER", "MYID"})
+                        .bytes();
+                for (int i = 0; i < m_cluster->size() && replica < 0; ++i) {
+                    auto c = test::connectTo(m_cluster->settings(i));
+                    const QByteArray info = test::run(*c, {"INFO", "replication"}).bytes();
+                    const QByteArray nodes = test::run(*c, {"CLUSTER", "NODES"}).bytes();
+                    if (info.contains("role:slave") && nodes.contains("myself,slave " + nodeId))
+                        replica = i;
+                }
+                QVERIFY(replica >= 0);
+                const RedisReply done = test::run(*test::connectTo(m_cluster->settings(replica)),
+                                                  {"CLUSTER", "FAILOVER"});
+                QVERIFY2(!done.isError(), qPrintable(done.errorMessage()));
+                QTRY_VERIFY_WITH_TIMEOUT(test::run(*test::connectTo(m_cluster->settings(replica)),
+                                                   {"INFO", "replication"})
+                                             .bytes()
+                                             .contains("role:master"),
+                                         10000);
+                qInfo("payment-events' primary 127.0.0.1:%d handed over to its replica "
+                      "127.0.0.1:%d while orders were paid",
+                      m_cluster->node(primary).port(), m_cluster->node(replica).port());
+                const Error healthy = m_cluster->waitUntilHealthy();
+                QVERIFY2(!healthy, qPrintable(healthy.message));
+            }
+        }
+
+        QTRY_COMPARE_WITH_TIMEOUT(xlen("payment-events"), qint64(orders), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(pendingCount("order-events", "payment-service"), qint64(0),
+                                  30000);
+        QTRY_COMPARE_WITH_TIMEOUT(orderStatuses().value(QStringLiteral("placed")), qint64(0),
+                                  30000);
+        QTest::qWait(1500); // anything still in flight would show up now
+        QCOMPARE(xlen("payment-events"), qint64(orders));
+        QCOMPARE(xlen("order-events"), qint64(orders));
+
+        std::map<qint64, QByteArray> outcome;
+        for (const StreamEntry &e : readAll("payment-events")) {
+            const qint64 id = e.value("orderId").toLongLong();
+            QVERIFY2(!outcome.count(id),
+                     qPrintable(QStringLiteral("order %1 announced twice").arg(id)));
+            outcome[id] = e.value("type");
+        }
+        QCOMPARE(qint64(outcome.size()), qint64(orders));
+        qint64 completed = 0;
+        for (const auto &[id, type] : outcome)
+            completed += type == "payment.completed";
+        const QHash<QString, qint64> statuses = orderStatuses();
+        QCOMPARE(statuses.value(QStringLiteral("paid")), completed);
+        QCOMPARE(statuses.value(QStringLiteral("payment_failed")), qint64(orders) - completed);
+        QCOMPARE(xlen("{order-events}:dlq"), qint64(0));
+        QVERIFY(steady->running());
+    }
+
+    // `--cluster` needs `--demo`; `streamscope --demo --cluster` starts a private cluster with
+    // the shop on it, and when the app is SIGKILLed every node and service dies with it.
+    void demoClusterDiesWithItsParent() {
+        const QString app = binDir() + QStringLiteral("/streamscope");
+        QVERIFY2(QFileInfo(app).isExecutable(), qPrintable(app));
+        QProcess alone;
+        alone.start(app, {QStringLiteral("--cluster")});
+        QVERIFY(alone.waitForFinished(20000));
+        QCOMPARE(alone.exitCode(), 2);
+        QVERIFY2(alone.readAllStandardError().contains("--cluster only goes with --demo"),
+                 "the refusal says why");
+
+        QProcess demo;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        environment.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir->filePath("config"));
+        demo.setProcessEnvironment(environment);
+        dieWithParent(demo);
+        demo.start(app, {QStringLiteral("--demo"), QStringLiteral("--cluster")});
+        QVERIFY(demo.waitForStarted(5000));
+        QByteArray said;
+        QList<qint64> nodePids;
+        quint16 port = 0;
+        static const QRegularExpression node(
+            QStringLiteral("127\\.0\\.0\\.1:(\\d+) \\(pid (\\d+)\\)"));
+        QElapsedTimer clock;
+        clock.start();
+        while (nodePids.size() < 6 && clock.elapsed() < 60000
+               && demo.state() == QProcess::Running) {
+            demo.waitForReadyRead(200);
+            said += demo.readAllStandardError();
+            const QString line = QString::fromUtf8(said);
+            if (!line.contains(QLatin1String("private Redis Cluster")))
+                continue;
+            nodePids.clear();
+            for (auto it = node.globalMatch(line); it.hasNext();) {
+                const auto m = it.next();
+                if (!port)
+                    port = quint16(m.captured(1).toUInt());
+                nodePids << m.captured(2).toLongLong();
+            }
+        }
+        QVERIFY2(nodePids.size() == 6, said.constData());
+
+        // The shop runs on it: orders go out and are paid.
+        ConnectionSettings settings = m_cluster->settings(0);
+        settings.port = port;
+        ClusterClient client(settings);
+        QVERIFY(!client.open());
+        auto paid = [&] {
+            auto reply = client.command({"XLEN", "payment-events"});
+            return reply.ok() && reply->integer() > 0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(paid(), 20000);
+
+        const QList<qint64> children = childrenOf(demo.processId());
+        for (const qint64 pid : nodePids)
+            QVERIFY2(children.contains(pid), "the nodes are the app's children");
+        QVERIFY(children.size() >= 6 + 4); // the nodes and the four services
+        ::kill(pid_t(demo.processId()), SIGKILL);
+        QVERIFY(demo.waitForFinished(5000));
+        for (const qint64 pid : children)
+            QTRY_VERIFY2_WITH_TIMEOUT(
+                processGone(pid),
+                qPrintable(QStringLiteral("process %1 outlived the app").arg(pid)), 10000);
+    }
+
+private:
+    std::unique_ptr<LocalRedisCluster> m_cluster;
+    std::unique_ptr<RedisClient> m_admin;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    int m_logCounter = 0;
+};
+
+QTEST_GUILESS_MAIN(TestClusterShop)
+#include "tst_cluster_shop.moc"
