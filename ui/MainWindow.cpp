@@ -333,7 +333,8 @@ void MainWindow::buildUi() {
     connect(answerTimer, &QTimer::timeout, this, &MainWindow::checkAnswering);
     answerTimer->start(250);
     statusBar()->addWidget(m_serverLabel);
-    statusBar()->addWidget(m_deploymentLabel);
+    // Permanent: a passing message (a failover, a finding) does not hide what the deployment is.
+    statusBar()->addPermanentWidget(m_deploymentLabel);
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_reconnectLabel);
     statusBar()->addPermanentWidget(m_loadLabel);
@@ -550,9 +551,13 @@ void MainWindow::onTailState(TailState state, const QString &detail) {
     m_stateLabel->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2")
                               .arg(colour, tailStateName(state).toHtmlEscaped()));
     m_stateLabel->setToolTip(detail);
-    if (state == TailState::Reconnecting)
-        m_reconnectLabel->setText(tr("reconnecting: %1").arg(detail));
-    else if (state == TailState::Stopped)
+    if (state == TailState::Reconnecting) {
+        // The reason can be long: the whole of it is in the tooltip and the state's.
+        const QString text = tr("reconnecting: %1").arg(detail);
+        m_reconnectLabel->setText(
+            m_reconnectLabel->fontMetrics().elidedText(text, Qt::ElideRight, 420));
+        m_reconnectLabel->setToolTip(text);
+    } else if (state == TailState::Stopped)
         m_rateLabel->clear();
 }
 

@@ -27,9 +27,9 @@ public:
         NodeColumn,
         RoleColumn,
         SlotsColumn,
-        StateColumn,
         CommandsColumn,
         BytesColumn,
+        StateColumn, // last: "unreachable: <why>" gets the room left
         ColumnCount
     };
     enum Role { SortRole = Qt::UserRole + 1, EndpointRole, ReachableRole };
