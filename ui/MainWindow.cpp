@@ -758,8 +758,14 @@ void MainWindow::onNodesMissing(const MissingNodeList &missing) {
 }
 
 void MainWindow::showClusterColumns(bool cluster) {
+    const bool shown = !m_streamView->isColumnHidden(StreamListModel::NodeColumn);
     m_streamView->setColumnHidden(StreamListModel::NodeColumn, !cluster);
     m_streamView->setColumnHidden(StreamListModel::SlotColumn, !cluster);
+    // Two more columns: widen a narrow stream pane once, so that the names still show.
+    const QList<int> sizes = m_splitter ? m_splitter->sizes() : QList<int>();
+    const int wide = 480;
+    if (cluster && !shown && sizes.size() == 2 && sizes.at(0) > 0 && sizes.at(0) < wide)
+        m_splitter->setSizes({wide, sizes.at(0) + sizes.at(1) - wide});
 }
 
 QString MainWindow::deploymentText() const {
