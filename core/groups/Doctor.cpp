@@ -96,22 +96,30 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
             QThread::msleep(50);
         }
     }
-    auto now = sample();
-    if (!now.ok())
-        return now.error();
-    auto pending = fetchPendingSamples(connection, now.value(), options);
-    if (!pending.ok())
-        return pending.error();
-
-    for (const StreamStatus &s : now.value()) {
-        DoctorReport::Stream stream{s.info, {}};
-        stream.info.node = scanned->nodeOf.value(s.info.name, stream.info.node);
-        for (const GroupStatus &g : s.groups) {
-            const QByteArray key = groupKey(s.info.name, g.name);
-            stream.groups.append(
-                {g, evaluateGroup(s.info, g, history.value(key), pending->value(key), options)});
+    // The last sample and the pending entries the rules need, node by node.
+    for (qsizetype i = 0; i < byNode.size();) {
+        auto now = sampleNode(byNode.at(i).second);
+        Result<QHash<QByteArray, PendingSample>> pending = QHash<QByteArray, PendingSample>();
+        if (now.ok())
+            pending = fetchPendingSamples(connection, now.value(), options);
+        if (!now.ok() || !pending.ok()) {
+            const Error e = now.ok() ? pending.error() : now.error();
+            if (!onCluster || e.kind == Error::Kind::Server)
+                return e;
+            lose(i, e);
+            continue;
         }
-        report.streams.append(std::move(stream));
+        for (const StreamStatus &s : now.value()) {
+            DoctorReport::Stream stream{s.info, {}};
+            stream.info.node = byNode.at(i).first; // the node that listed it
+            for (const GroupStatus &g : s.groups) {
+                const QByteArray key = groupKey(s.info.name, g.name);
+                stream.groups.append({g, evaluateGroup(s.info, g, history.value(key),
+                                                       pending->value(key), options)});
+            }
+            report.streams.append(std::move(stream));
+        }
+        ++i;
     }
     std::sort(report.streams.begin(), report.streams.end(),
               [](const DoctorReport::Stream &a, const DoctorReport::Stream &b) {

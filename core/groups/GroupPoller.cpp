@@ -4,6 +4,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace streamscope {
 
 GroupPoller::GroupPoller(ConnectionSettings settings, Options options)
@@ -78,23 +80,51 @@ void GroupPoller::run() {
             health = m_options.health;
         }
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        auto status = fetchStreamStatus(connection, streams, version);
-        Result<QHash<QByteArray, PendingSample>> pending = QHash<QByteArray, PendingSample>();
-        if (status.ok())
-            pending = fetchPendingSamples(connection, status.value(), health);
-        if (!status.ok() || !pending.ok()) {
-            if (!stopFlag())
-                Q_EMIT pollFailed(status.ok() ? pending.error() : status.error());
-        } else {
+        // One node at a time (one group standalone): a cluster node that fails is reported by
+        // name and the others' groups still come.
+        const bool onCluster = connection.topology() == RedisClient::Topology::Cluster;
+        const QList<RedisClient::Node> nodes = connection.nodes();
+        QList<QPair<QString, QList<QByteArray>>> byNode;
+        for (const QByteArray &name : streams) {
+            const QString node = primaryOf(nodes, streamSlot(connection, name));
+            auto it = std::find_if(byNode.begin(), byNode.end(),
+                                   [&](const auto &g) { return g.first == node; });
+            if (it == byNode.end())
+                it = byNode.insert(byNode.end(), {node, {}});
+            it->second.append(name);
+        }
+        StreamStatusList polled;
+        QHash<QByteArray, PendingSample> pending;
+        bool refused = false; // no snapshot: one server that failed, or a refusal (NOPERM)
+        for (const auto &[node, names] : byNode) {
+            auto status = fetchStreamStatus(connection, names, version);
+            Result<QHash<QByteArray, PendingSample>> samples = QHash<QByteArray, PendingSample>();
+            if (status.ok())
+                samples = fetchPendingSamples(connection, status.value(), health);
+            if (!status.ok() || !samples.ok()) {
+                Error e = status.ok() ? samples.error() : status.error();
+                if (onCluster && !e.message.contains(node))
+                    e.message += QStringLiteral(" (cluster node %1)").arg(node);
+                if (!stopFlag())
+                    Q_EMIT pollFailed(e);
+                refused = !onCluster || e.kind == Error::Kind::Server;
+                if (refused)
+                    break; // one server, or a refusal that every node would give
+                continue;
+            }
+            polled += status.value();
+            pending.insert(samples.value());
+        }
+        if (!refused) {
             GroupSnapshot snap;
             snap.atMs = now;
-            snap.streams = status.value();
+            snap.streams = polled;
             QSet<QByteArray> live;
             for (const StreamStatus &s : snap.streams)
                 for (const GroupStatus &g : s.groups) {
                     const QByteArray key = groupKey(s.info.name, g.name);
                     live.insert(key);
-                    snap.findings.insert(key, judge.judge(s.info, g, pending->value(key), now,
+                    snap.findings.insert(key, judge.judge(s.info, g, pending.value(key), now,
                                                           health, m_options.intervalMs));
                 }
             judge.forgetAllBut(live);

@@ -194,7 +194,7 @@ void ServerPoller::nodeFailed(const RedisClient &connection, const QString &endp
     m_missing.insert(endpoint, {endpoint, slots, error.message});
     if (stopFlag())
         return;
-    const QString where = error.message.contains(endpoint)
+    const QString where = error.message.contains(QStringLiteral("cluster node %1").arg(endpoint))
                               ? QString()
                               : QStringLiteral(" (cluster node %1, slots %2 unknown)")
                                     .arg(endpoint, slots.isEmpty() ? QStringLiteral("?") : slots);
