@@ -514,7 +514,9 @@ void TestClusterClient::askDuringMigration() {
         QCOMPARE(exists.value()[1].integer(), qint64(1));
     }
 
-    // Finish the migration: then MOVED takes the client there for good.
+    // Finish the migration: then MOVED takes the client there for good, and a reader that
+    // holds on to the map learns that it changed.
+    const qint64 version = client->topologyVersion();
     QCOMPARE(runOn(from, {"MIGRATE", "127.0.0.1", QByteArray::number(toPort), stays, "0", "5000"})
                  .bytes(),
              QByteArray("OK"));
@@ -524,6 +526,7 @@ void TestClusterClient::askDuringMigration() {
     QVERIFY2(length.ok(), qPrintable(length.error().message));
     QCOMPARE(length->integer(), qint64(3));
     QCOMPARE(client->endpointForSlot(slot), to);
+    QVERIFY(client->topologyVersion() > version);
     QVERIFY(QTest::qWaitFor(
         [&] { return s_cluster->waitUntilHealthy(1000).kind == Error::Kind::None; }, 20000));
 }
@@ -551,12 +554,14 @@ void TestClusterClient::failoverKeepsReadsAndWritesWorking() {
 
     // The client still holds the old map: the old primary answers MOVED.
     QCOMPARE(client->endpointForSlot(slot), primary);
+    const qint64 version = client->topologyVersion();
     for (int i = 5; i < 10; ++i) {
         auto added = client->command({"XADD", key, "*", "n", QByteArray::number(i)});
         QVERIFY2(added.ok() && added->isString(),
                  qPrintable(added.ok() ? added->toDebugString() : added.error().message));
     }
     QCOMPARE(client->endpointForSlot(slot), replica);
+    QVERIFY(client->topologyVersion() > version);
     QVERIFY(client->primaries().contains(replica));
     QVERIFY(!client->primaries().contains(primary));
     auto range = client->command({"XRANGE", key, "-", "+"});

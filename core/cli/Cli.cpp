@@ -367,6 +367,11 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         tailer, &StreamTailer::streamReset, &context,
         [&](const TailReset &reset) { printError(QStringLiteral("warning: ") + reset.describe()); },
         Qt::QueuedConnection);
+    // A node the tail reads from failed over (or its slots moved): which node, to whom.
+    QObject::connect(
+        tailer, &StreamTailer::topologyChanged, &context,
+        [&](const QString &message) { printError(QStringLiteral("warning: ") + message); },
+        Qt::QueuedConnection);
     QObject::connect(
         tailer, &StreamTailer::stateChanged, &context,
         [&](TailState state, const QString &detail) {

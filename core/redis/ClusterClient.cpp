@@ -45,15 +45,15 @@ bool nodeLost(const Error &error) {
     return error.kind == Error::Kind::Connect || error.kind == Error::Kind::Io;
 }
 
-QString slotRangesText(const QList<QPair<int, int>> &ranges) {
+} // namespace
+
+QString ClusterClient::slotRangesText(const QList<QPair<int, int>> &ranges) {
     QStringList parts;
     for (const auto &r : ranges)
         parts << (r.first == r.second ? QString::number(r.first)
                                       : QStringLiteral("%1-%2").arg(r.first).arg(r.second));
     return parts.join(QLatin1Char(','));
 }
-
-} // namespace
 
 ClusterClient::ClusterClient(ConnectionSettings settings)
     : ClusterClient(std::move(settings), nullptr) {}
@@ -143,9 +143,11 @@ Result<RedisConnection *> ClusterClient::connectionTo(const QString &endpoint) {
         slot->setReadOnly(m_readOnly);
         slot->setCancelFlag(m_cancel);
     }
-    if (!slot->isOpen())
+    if (!slot->isOpen()) {
         if (Error e = slot->open())
             return e;
+        ++m_connectionsOpened;
+    }
     return slot.get();
 }
 
@@ -159,6 +161,27 @@ QString ClusterClient::endpointOf(const QString &host, qint64 port, const QStrin
 
 QString ClusterClient::endpointForSlot(int slot) const {
     return slot >= 0 && slot < cluster::slotCount ? m_slotOwner[size_t(slot)] : QString();
+}
+
+void ClusterClient::setSlotOwner(int slot, const QString &endpoint) {
+    if (m_slotOwner[size_t(slot)] == endpoint)
+        return;
+    m_slotOwner[size_t(slot)] = endpoint;
+    ++m_topologyVersion;
+}
+
+void ClusterClient::adoptMap(QList<Node> nodes, std::vector<QString> owner) {
+    auto primaryEndpoints = [](const QList<Node> &list) {
+        QStringList endpoints;
+        for (const Node &n : list)
+            if (n.primary)
+                endpoints << n.endpoint;
+        return endpoints;
+    };
+    if (owner != m_slotOwner || primaryEndpoints(nodes) != primaryEndpoints(m_nodes))
+        ++m_topologyVersion;
+    m_nodes = std::move(nodes);
+    m_slotOwner = std::move(owner);
 }
 
 QString ClusterClient::anyNode() const {
@@ -320,8 +343,7 @@ Error ClusterClient::adoptShards(const RedisReply &shards, const QString &from) 
     std::sort(primaries.begin(), primaries.end(), [](const Node &a, const Node &b) {
         return a.slotRanges.value(0).first < b.slotRanges.value(0).first;
     });
-    m_nodes = primaries + replicas;
-    m_slotOwner = std::move(owner);
+    adoptMap(primaries + replicas, std::move(owner));
     return {};
 }
 
@@ -378,8 +400,7 @@ Error ClusterClient::adoptSlots(const RedisReply &slots, const QString &from) {
     std::sort(primaries.begin(), primaries.end(), [](const Node &a, const Node &b) {
         return a.slotRanges.value(0).first < b.slotRanges.value(0).first;
     });
-    m_nodes = primaries + replicas;
-    m_slotOwner = std::move(owner);
+    adoptMap(primaries + replicas, std::move(owner));
     return {};
 }
 
@@ -455,6 +476,57 @@ Result<RedisReply> ClusterClient::command(const Command &args, int timeoutMs) {
 
 Result<std::vector<RedisReply>> ClusterClient::pipeline(const QList<Command> &commands,
                                                         int timeoutMs) {
+    return route(commands, timeoutMs, nullptr);
+}
+
+Result<RedisReply> ClusterClient::commandEntries(const Command &args, int entriesDepth,
+                                                 StreamEntryList *out, int timeoutMs,
+                                                 const QByteArray &stream) {
+    const EntriesRead entries{entriesDepth, out, stream};
+    auto replies = route({args}, timeoutMs, &entries);
+    if (!replies.ok())
+        return replies.error();
+    return std::move(replies.value().front());
+}
+
+Result<std::vector<RedisReply>> ClusterClient::sendTo(RedisConnection &node,
+                                                      const QList<Command> &batch, bool asking,
+                                                      int timeoutMs, const EntriesRead *entries) {
+    // ASKING is no write, but not in the read-only allowlist: the commands themselves were
+    // checked before.
+    const bool readOnly = node.isReadOnly();
+    node.setReadOnly(readOnly && !asking);
+    Result<std::vector<RedisReply>> sent = std::vector<RedisReply>();
+    if (!entries) {
+        sent = node.pipeline(batch, timeoutMs);
+    } else {
+        // One command whose entries go straight into the caller's list (after ASKING's +OK,
+        // which is read on its own: the entries parser expects the command's reply).
+        std::vector<RedisReply> replies;
+        if (asking) {
+            auto ok = node.command({"ASKING"}, timeoutMs);
+            if (ok.ok())
+                replies.push_back(std::move(ok).value());
+            else
+                sent = ok.error();
+        }
+        if (sent.ok()) {
+            auto reply = node.commandEntries(batch.back(), entries->depth, entries->out, timeoutMs,
+                                             entries->stream);
+            if (reply.ok()) {
+                replies.push_back(std::move(reply).value());
+                sent = std::move(replies);
+            } else {
+                sent = reply.error();
+            }
+        }
+    }
+    node.setReadOnly(readOnly);
+    return sent;
+}
+
+Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &commands, int timeoutMs,
+                                                     const EntriesRead *entries) {
     if (Error e = refuseWrites(commands))
         return e;
     auto planned = plan(commands);
@@ -487,12 +559,14 @@ Result<std::vector<RedisReply>> ClusterClient::pipeline(const QList<Command> &co
         for (const QString &target : targets) {
             std::vector<Unit> units;
             QList<Command> batch;
+            bool asking = false;
             for (const Unit &unit : pending) {
                 if (unit.target != target)
                     continue;
                 units.push_back(unit);
-                if (unit.asking)
+                if (unit.asking && !entries)
                     batch.append({"ASKING"});
+                asking = asking || unit.asking;
                 batch += commands.mid(unit.first, unit.count);
             }
             Result<std::vector<RedisReply>> sent = Error(
@@ -502,19 +576,9 @@ Result<std::vector<RedisReply>> ClusterClient::pipeline(const QList<Command> &co
             if (!target.isEmpty()) {
                 auto connection = connectionTo(target);
                 reached = connection.ok();
-                if (reached) {
-                    // ASKING is no write, but not in the read-only allowlist: the commands
-                    // themselves were checked above.
-                    RedisConnection &node = *connection.value();
-                    const bool readOnly = node.isReadOnly();
-                    node.setReadOnly(readOnly
-                                     && std::none_of(units.begin(), units.end(),
-                                                     [](const Unit &u) { return u.asking; }));
-                    sent = node.pipeline(batch, qMax(1, budget - int(clock.elapsed())));
-                    node.setReadOnly(readOnly);
-                } else {
-                    sent = connection.error();
-                }
+                sent = reached ? sendTo(*connection.value(), batch, asking,
+                                        qMax(1, budget - int(clock.elapsed())), entries)
+                               : Result<std::vector<RedisReply>>(connection.error());
             }
             if (!sent.ok()) {
                 const Error &e = sent.error();
@@ -586,7 +650,7 @@ Result<std::vector<RedisReply>> ClusterClient::pipeline(const QList<Command> &co
             // A failed refresh leaves the old map: the retries below say what is wrong.
             (void)refreshTopology(lostNode);
             for (auto it = movedTo.cbegin(); it != movedTo.cend(); ++it)
-                m_slotOwner[size_t(it.key())] = it.value(); // newer than a lagging node's map
+                setSlotOwner(it.key(), it.value()); // newer than a lagging node's map
             for (Unit &unit : again)
                 if (!unit.asking)
                     unit.target = unit.slot >= 0 ? endpointForSlot(unit.slot) : anyNode();
@@ -594,74 +658,6 @@ Result<std::vector<RedisReply>> ClusterClient::pipeline(const QList<Command> &co
         pending = std::move(again);
     }
     return replies;
-}
-
-Result<RedisReply> ClusterClient::commandEntries(const Command &args, int entriesDepth,
-                                                 StreamEntryList *out, int timeoutMs,
-                                                 const QByteArray &stream) {
-    if (Error e = refuseWrites({args}))
-        return e;
-    auto planned = plan({args});
-    if (!planned.ok())
-        return planned.error();
-    if (!m_open)
-        return Error(
-            Error::Kind::Io,
-            QStringLiteral("not connected to the cluster at %1").arg(m_settings.endpoint()));
-    const Unit unit = planned.value().front();
-    QString target = unit.slot >= 0 ? endpointForSlot(unit.slot) : anyNode();
-    bool asking = false;
-    const int budget = timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs;
-    QElapsedTimer clock;
-    clock.start();
-    for (int redirections = 0; redirections <= maxRedirections;) {
-        auto connection = connectionTo(target);
-        Result<RedisReply> reply = connection.error();
-        if (connection.ok() && asking) {
-            RedisConnection &node = *connection.value();
-            const bool readOnly = node.isReadOnly();
-            node.setReadOnly(false); // ASKING changes no data (the command was checked above)
-            auto askingReply = node.command({"ASKING"});
-            node.setReadOnly(readOnly);
-            if (!askingReply.ok())
-                reply = askingReply.error();
-        }
-        if (connection.ok() && (!asking || reply.error().kind == Error::Kind::None))
-            reply = connection.value()->commandEntries(
-                args, entriesDepth, out, qMax(1, budget - int(clock.elapsed())), stream);
-        if (!reply.ok()) {
-            if (!nodeLost(reply.error()) || !unit.readOnly || clock.elapsed() >= budget)
-                return reply;
-            QThread::msleep(retryPauseMs);
-            // Best effort: a failed refresh keeps the old map, and the retry says what is wrong.
-            (void)refreshTopology(target);
-            target = endpointForSlot(unit.slot);
-            asking = false;
-            continue;
-        }
-        const Redirect redirect = redirectOf(reply.value(), target);
-        if (redirect.kind == Redirect::Kind::None)
-            return reply;
-        if (clock.elapsed() >= budget)
-            return reply;
-        asking = redirect.kind == Redirect::Kind::Ask;
-        if (redirect.kind == Redirect::Kind::Retry) {
-            QThread::msleep(retryPauseMs);
-            (void)refreshTopology();
-            target = unit.slot >= 0 ? endpointForSlot(unit.slot) : anyNode();
-            continue;
-        }
-        ++redirections;
-        ++m_redirections;
-        if (redirect.kind == Redirect::Kind::Moved) {
-            (void)refreshTopology();
-            m_slotOwner[size_t(redirect.slot)] = redirect.endpoint;
-        }
-        target = redirect.endpoint;
-    }
-    return Error(Error::Kind::Server,
-                 QStringLiteral("the cluster redirected a command more than %1 times (MOVED/ASK)")
-                     .arg(maxRedirections));
 }
 
 Result<RedisReply> ClusterClient::commandOn(const QString &endpoint, const Command &args,

@@ -65,6 +65,14 @@ public:
     // MOVED and ASK replies followed, and map refreshes done: for tests and the GUI's load view.
     qint64 redirections() const { return m_redirections; }
     qint64 topologyRefreshes() const { return m_refreshes; }
+    // Grows whenever the slot map or the set of primaries changes (a failover, a slot moved):
+    // a long-lived reader compares it after its commands to learn that its nodes changed.
+    qint64 topologyVersion() const { return m_topologyVersion; }
+    // Grows with every node connection opened (first use, or again after one was lost or
+    // cancelled): a reader that checks a server's identity (run_id) on connect asks again.
+    qint64 connectionsOpened() const { return m_connectionsOpened; }
+    // "0-5460,10923" for messages.
+    static QString slotRangesText(const QList<QPair<int, int>> &ranges);
 
 private:
     // The commands that must go to one node together: one command, or MULTI ... EXEC.
@@ -77,7 +85,25 @@ private:
         bool asking = false;
     };
 
+    // Where the entries of an entries command go (commandEntries); null for plain replies.
+    struct EntriesRead {
+        int depth = 0;
+        StreamEntryList *out = nullptr;
+        QByteArray stream;
+    };
+
+    // The one routing loop of pipeline(), command() and commandEntries(): plans, sends one
+    // batch per node, follows MOVED/ASK, waits out TRYAGAIN/CLUSTERDOWN and retries reads
+    // after a lost node, all within the timeout. With entries, commands holds one command.
+    Result<std::vector<RedisReply>> route(const QList<Command> &commands, int timeoutMs,
+                                          const EntriesRead *entries);
+    // One node's batch (ASKING first when asking); with entries, its one command's entries go
+    // to entries->out and the reply list holds ASKING's reply (if sent) and the skeleton.
+    Result<std::vector<RedisReply>> sendTo(RedisConnection &node, const QList<Command> &batch,
+                                           bool asking, int timeoutMs, const EntriesRead *entries);
     Result<std::vector<Unit>> plan(const QList<Command> &commands) const;
+    void setSlotOwner(int slot, const QString &endpoint);
+    void adoptMap(QList<Node> nodes, std::vector<QString> owner);
     Error refuseWrites(const QList<Command> &commands) const;
     QString anyNode() const;
     ConnectionSettings nodeSettings(const QString &endpoint) const;
@@ -97,6 +123,8 @@ private:
     bool m_open = false;
     qint64 m_redirections = 0;
     qint64 m_refreshes = 0;
+    qint64 m_topologyVersion = 0;
+    qint64 m_connectionsOpened = 0;
     qint64 m_closedBytes = 0;
     qint64 m_closedCommands = 0;
 };

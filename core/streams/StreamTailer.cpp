@@ -4,6 +4,8 @@
 #include "KeyLookup.h"
 
 #include "AutoClient.h"
+#include "ClusterClient.h"
+#include "ClusterSlots.h"
 #include "StreamInfo.h"
 
 #include <QDateTime>
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 namespace streamscope {
 
@@ -39,12 +42,12 @@ quint64 fingerprint(const StreamEntry &e) {
     return quint64(h);
 }
 
-// The run_id line of an INFO server reply; empty when refused or absent.
-QByteArray runIdOf(const RedisReply &reply) {
+// A line of an INFO reply ("run_id"); empty when refused or absent.
+QByteArray infoField(const RedisReply &reply, const QByteArray &name) {
     if (reply.isError())
         return {};
     const QByteArray text = reply.bytes();
-    const QByteArray key = "run_id:";
+    const QByteArray key = "\n" + name + ':';
     const qsizetype at = text.indexOf(key);
     if (at < 0)
         return {};
@@ -55,12 +58,43 @@ QByteArray runIdOf(const RedisReply &reply) {
     return text.mid(from, to - from);
 }
 
+QByteArray runIdOf(const RedisReply &reply) {
+    return infoField(reply, "run_id");
+}
+
 // Bytes of a reply's strings: what an XINFO STREAM reply cost the server to send, about.
 qint64 replyBytes(const RedisReply &reply) {
     qint64 n = reply.bytes().size() + 16;
     for (const RedisReply &e : reply.elements())
         n += replyBytes(e);
     return n;
+}
+
+// The entries of an XREAD reply parsed as a value tree (a pipelined round at rest, when each
+// reply is mostly nil): [[stream, [[id, [field, value, ...]], ...]], ...]. False when the
+// reply does not have that shape.
+bool appendEntries(const RedisReply &reply, StreamEntryList *out) {
+    if (reply.isNil())
+        return true;
+    if (!reply.isArray())
+        return false;
+    for (const RedisReply &stream : reply.elements()) {
+        if (stream.size() != 2 || !stream.at(1).isArray())
+            return false;
+        const QByteArray name = stream.at(0).bytes();
+        for (const RedisReply &entry : stream.at(1).elements()) {
+            StreamId id;
+            if (entry.size() != 2 || !StreamId::parseServer(entry.at(0).bytes(), &id)
+                || !entry.at(1).isArray())
+                return false;
+            QList<QByteArray> fields;
+            fields.reserve(qsizetype(entry.at(1).size()));
+            for (const RedisReply &f : entry.at(1).elements())
+                fields.append(f.bytes());
+            out->append(StreamEntry::make(name, id, fields));
+        }
+    }
+    return true;
 }
 
 QString entriesText(qint64 n) {
@@ -114,6 +148,11 @@ QString TailGap::describe() const {
 }
 
 QString TailReset::describe() const {
+    if (lostInFailover)
+        return QStringLiteral("%1 lost entries in a failover: %2; going on after %3 (nothing is "
+                              "read twice)")
+            .arg(QString::fromUtf8(stream), reason,
+                 continuedAfter.isZero() ? QStringLiteral("the start") : continuedAfter.toString());
     return QStringLiteral("%1 was reset or replaced%2: %3; reading it again from its first "
                           "entry")
         .arg(QString::fromUtf8(stream),
@@ -176,6 +215,7 @@ void StreamTailer::applyChanges() {
             continue; // already tailed: keep its position
         Tracked t;
         t.name = c.stream;
+        t.slot = cluster::keySlot(c.stream);
         if (c.from == "0" || c.from == "0-0") {
             t.lastId = {};
         } else if (auto id = StreamId::parse(c.from); id.ok()) {
@@ -231,7 +271,12 @@ void StreamTailer::resetStream(Tracked &s, const QString &reason, bool serverRes
         Q_EMIT entriesReceived(s.held);
         s.held.clear();
     }
-    Q_EMIT streamReset(TailReset{s.name, s.lastId, reason, serverRestarted});
+    TailReset reset;
+    reset.stream = s.name;
+    reset.lastSeenId = s.lastId;
+    reset.reason = reason;
+    reset.serverRestarted = serverRestarted;
+    Q_EMIT streamReset(reset);
     s.skip = std::move(s.readSinceCheck);
     s.readSinceCheck.clear();
     s.skipThrough = s.lastId;
@@ -357,12 +402,13 @@ void StreamTailer::checkStream(Tracked &s, const RedisReply &reply, bool serverR
                   : 0;
 }
 
-Error StreamTailer::verifyLastEntries(RedisClient &connection) {
+Error StreamTailer::verifyLastEntries(RedisClient &connection,
+                                      const std::vector<size_t> &restarted) {
     // Only where the entry must still be there: not trimmed (first entry at or before it), not
     // deleted (max-deleted-entry-id before it; servers before 7.0 do not say, so not checked).
     std::vector<size_t> which;
     QList<Command> ranges;
-    for (size_t i = 0; i < m_streams.size(); ++i) {
+    for (size_t i : restarted) {
         const Tracked &t = m_streams[i];
         if (!t.existed || !t.lastPrint || t.lastId.isZero() || !t.firstAtCheck
             || *t.firstAtCheck > t.lastId || !t.maxDeletedAtCheck
@@ -403,6 +449,124 @@ Error StreamTailer::verifyLastEntries(RedisClient &connection) {
                         true);
     }
     return {};
+}
+
+QString StreamTailer::nodeOf(const Tracked &t) const {
+    return m_cluster ? m_cluster->endpointForSlot(t.slot) : m_settings.endpoint();
+}
+
+std::vector<std::vector<size_t>>
+StreamTailer::slotGroups(const std::vector<size_t> &included) const {
+    if (!m_cluster)
+        return {included};
+    // Ordered by node, so that one node's reads follow one another.
+    std::map<std::pair<QString, int>, std::vector<size_t>> bySlot;
+    for (size_t i : included)
+        bySlot[{nodeOf(m_streams[i]), m_streams[i].slot}].push_back(i);
+    std::vector<std::vector<size_t>> groups;
+    for (auto &[key, group] : bySlot)
+        groups.push_back(std::move(group));
+    return groups;
+}
+
+void StreamTailer::noticeTopology() {
+    if (!m_cluster || m_cluster->topologyVersion() == m_topologyVersion)
+        return;
+    m_topologyVersion = m_cluster->topologyVersion();
+    QMap<QPair<QString, QString>, QList<QByteArray>> moves; // (from, to): streams
+    for (Tracked &t : m_streams) {
+        const QString now = nodeOf(t);
+        if (t.node.isEmpty() || now.isEmpty() || now == t.node)
+            continue;
+        if (t.movedFrom.isEmpty()) {
+            // The new node must hold what was read up to here (the read under way, if any,
+            // asked from here too).
+            t.movedFrom = t.node;
+            t.movedAt = t.lastId;
+            t.movedPrint = t.lastPrint;
+            t.movedVerifiable = t.existed && !t.resolveDollar && !t.lastId.isZero();
+        }
+        moves[{t.node, now}].append(t.name);
+        t.node = now;
+        t.checkNow = true;
+    }
+    const QStringList primaries = m_cluster->primaries();
+    const QList<RedisClient::Node> nodes = m_cluster->nodes();
+    for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
+        const auto &[from, to] = it.key();
+        QList<QPair<int, int>> slots;
+        for (const RedisClient::Node &n : nodes)
+            if (n.endpoint == to)
+                slots = n.slotRanges;
+        QStringList names;
+        for (const QByteArray &name : it.value())
+            names << QString::fromUtf8(name);
+        const QString streams = QStringLiteral("%1 %2").arg(
+            names.size() == 1 ? QStringLiteral("stream") : QStringLiteral("streams"),
+            names.join(QStringLiteral(", ")));
+        if (!primaries.contains(from))
+            Q_EMIT topologyChanged(
+                QStringLiteral("%1 failed over: slots %2 now served by %3; the tail of %4 goes "
+                               "on from the last entry read")
+                    .arg(from, ClusterClient::slotRangesText(slots), to, streams));
+        else
+            Q_EMIT topologyChanged(
+                QStringLiteral("the slots of %1 moved from %2 to %3; the tail goes on from the "
+                               "last entry read")
+                    .arg(streams, from, to));
+    }
+}
+
+void StreamTailer::checkMoved(Tracked &t, const RedisReply &newest) {
+    const QString from = t.movedFrom;
+    t.movedFrom.clear();
+    if (!t.movedVerifiable || !newest.isArray())
+        return;
+    // The newest entry at or before the position read from the old node.
+    std::optional<StreamId> held;
+    std::optional<quint64> print;
+    if (newest.size() > 0 && newest.at(0).size() >= 2 && newest.at(0).at(1).isArray()) {
+        const RedisReply &entry = newest.at(0);
+        if (auto id = StreamId::parse(entry.at(0).bytes()); id.ok()) {
+            held = id.value();
+            QList<QByteArray> fields;
+            for (const RedisReply &f : entry.at(1).elements())
+                fields.append(f.bytes());
+            print = fingerprint(StreamEntry::make(t.name, *held, fields));
+        }
+    }
+    if (held && *held == t.movedAt) {
+        if (t.movedPrint && print != t.movedPrint)
+            resetStream(t,
+                        QStringLiteral("after %1 failed over to %2, the entry %3 holds other data "
+                                       "than was read before")
+                            .arg(from, t.node, t.movedAt.toString()),
+                        false);
+        return; // the new primary has all that was read: go on
+    }
+    // A primary killed before it replicated them: the entries after held up to movedAt were
+    // read (and acknowledged to their writers) but the cluster no longer has them.
+    TailReset lost;
+    lost.stream = t.name;
+    lost.lastSeenId = t.movedAt;
+    lost.reason =
+        held ? QStringLiteral("%1 failed over to %2, which holds the entries only up to %3: those "
+                              "after it up to %4, read from %1, were never replicated and are "
+                              "gone")
+                   .arg(from, t.node, held->toString(), t.movedAt.toString())
+             : QStringLiteral("%1 failed over to %2, which holds none of the entries up to %3 "
+                              "read from %1: they were never replicated and are gone")
+                   .arg(from, t.node, t.movedAt.toString());
+    lost.lostInFailover = true;
+    lost.continuedAfter = held.value_or(StreamId{});
+    Q_EMIT streamReset(lost);
+    if (t.lastId == t.movedAt) {
+        // Entries the new primary adds may get IDs between the two: read them.
+        t.lastId = lost.continuedAfter;
+        t.lastPrint = print;
+    }
+    t.addedThrough.reset(); // counted on the old primary: learnt again at the next check
+    t.readSinceCheck.clear();
 }
 
 void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included) {
@@ -499,15 +663,22 @@ void StreamTailer::releaseHeld() {
             bound = qMin(bound, t.lastId);
         }
     }
+    // Reads of several cluster nodes are no snapshot: an entry added to a node just after its
+    // read this round may be older than one another node gave later in the round. Its ID
+    // cannot be older than the round's start, so what is older than that leaves now, the rest
+    // after the next round (IDs in the future, given by hand, do not wait).
+    const quint64 futureMs = quint64(nowMs() + m_clockOffsetMax + 1000);
+    auto releasable = [&](const StreamId &id) {
+        if (backlog && id > bound)
+            return false;
+        return !m_watermark || id <= *m_watermark || id.ms > futureMs;
+    };
     StreamEntryList out;
     int sources = 0;
     for (Tracked &t : m_streams) {
-        qsizetype n = t.held.size();
-        if (backlog) {
-            n = 0;
-            while (n < t.held.size() && t.held.at(n).id <= bound)
-                ++n;
-        }
+        qsizetype n = 0;
+        while (n < t.held.size() && releasable(t.held.at(n).id))
+            ++n;
         if (n == 0)
             continue;
         ++sources;
@@ -529,6 +700,39 @@ void StreamTailer::releaseHeld() {
         m_caughtUpEmitted = true;
         Q_EMIT caughtUp();
     }
+}
+
+bool StreamTailer::pauseWhenIdle(bool received, int groups) {
+    if (!std::all_of(m_streams.begin(), m_streams.end(),
+                     [](const Tracked &t) { return t.atEnd; })) {
+        m_idlePauseMs = 0; // catching up: the next round at once
+        return true;
+    }
+    // A short pause that grows while nothing comes: new entries wait at most this long, and
+    // at rest the nodes get a few cheap reads a second.
+    // With many slots a round costs each node more: it comes a little less often (an XADD to
+    // the screen stays under 250 ms: the pause, the round, the wait for time order, the view).
+    const int cap = std::clamp(groups / 5, m_options.idlePollMs, qMax(m_options.idlePollMs, 150));
+    if (received)
+        m_idlePauseMs = 0;
+    else
+        m_idlePauseMs = m_idlePauseMs == 0 ? qMin(10, cap) : qMin(m_idlePauseMs * 2, cap);
+    int pause = m_idlePauseMs;
+    // Entries waiting for the next round (time order across nodes): it comes once a round
+    // started after them can let them go, not later than the pause.
+    std::optional<quint64> oldestHeld;
+    for (const Tracked &t : m_streams)
+        if (!t.held.isEmpty())
+            oldestHeld = qMin(oldestHeld.value_or(t.held.first().id.ms), t.held.first().id.ms);
+    if (oldestHeld) {
+        const qint64 due =
+            qint64(*oldestHeld) - m_clockOffsetMin + m_options.clockSkewMs + 1 - nowMs();
+        pause = int(std::clamp<qint64>(due, 1, pause > 0 ? pause : cap));
+    }
+    if (pause <= 0)
+        return true;
+    maybeEmitStats(false);
+    return sleepInterruptibly(pause);
 }
 
 void StreamTailer::maybeEmitStats(bool force) {
@@ -563,7 +767,13 @@ void StreamTailer::run() {
     m_count = qMax(1, m_options.count);
     m_countShrunkAt = 0;
     m_growAfterMs = m_options.growCountAfterMs;
-    m_runId.clear();
+    m_nodeRunIds.clear();
+    m_cluster = nullptr;
+    m_topologyVersion = m_connectionsOpened = -1;
+    m_idlePauseMs = 0;
+    m_watermark.reset();
+    m_clockOffsets.clear();
+    m_clockOffsetMin = m_clockOffsetMax = 0;
 
     int backoff = m_options.initialBackoffMs;
     bool everConnected = false;
@@ -581,7 +791,14 @@ void StreamTailer::run() {
     // why. False when asked to stop.
     auto lost = [&](const Error &error, bool underRead) {
         if (error.kind == Error::Kind::Cancelled) {
-            quietReconnect = true;
+            if (!m_cluster) {
+                quietReconnect = true; // the connection closed: the next loop reopens it
+            } else {
+                // Only that node's connection closed, and the cluster client reopens it on
+                // the next command (which then counts as a new connection: checked again).
+                QMutexLocker lock(&m_mutex);
+                m_interrupt = m_stop.load();
+            }
             return !m_stop;
         }
         QString why = error.message;
@@ -657,6 +874,11 @@ void StreamTailer::run() {
                 setState(TailState::Live, m_settings.endpoint());
             everConnected = true;
             quietReconnect = false;
+            m_cluster = dynamic_cast<ClusterClient *>(connection.chosen());
+            if (m_cluster) {
+                m_topologyVersion = m_cluster->topologyVersion();
+                m_connectionsOpened = m_cluster->connectionsOpened();
+            }
             // The backoff is reset by a read that succeeds, not by the connect: a server that
             // closes the connection right after accepting it must not be retried at once.
             connectCheck = true;
@@ -668,6 +890,17 @@ void StreamTailer::run() {
             maybeEmitStats(false);
             sleepInterruptibly(m_options.blockMs);
             continue;
+        }
+        if (m_cluster) {
+            noticeTopology();
+            // A node connection (re)opened under the cluster client is a connect of its own:
+            // that server may have restarted (run_id) or be another one.
+            if (m_cluster->connectionsOpened() != m_connectionsOpened) {
+                m_connectionsOpened = m_cluster->connectionsOpened();
+                connectCheck = true;
+                for (Tracked &t : m_streams)
+                    t.checkNow = true;
+            }
         }
 
         // XINFO STREAM returns the first and last entries whole: only on (re)connect, for a
@@ -687,14 +920,68 @@ void StreamTailer::run() {
         const bool infoTooBig = now < skipInfoUntil;
         if (infoTooBig && !connectCheck)
             toCheck.clear();
-        if (!toCheck.empty() || connectCheck) {
-            QList<Command> commands;
+        std::vector<size_t> moved;
+        for (size_t i = 0; i < m_streams.size(); ++i)
+            if (!m_streams[i].movedFrom.isEmpty())
+                moved.push_back(i);
+        if (!toCheck.empty() || connectCheck || !moved.empty()) {
             if (connectCheck)
+                m_nodeRunIds.clear();
+            QList<Command> commands;
+            if (connectCheck && !m_cluster)
                 commands.append(Command{"INFO", "server"});
+            if (m_cluster) {
+                // INFO is keyless: ask each node that serves a stream being checked, once per
+                // connection to it (the cluster client would refuse to pick one).
+                QStringList nodes;
+                for (size_t i : toCheck)
+                    nodes << nodeOf(m_streams[i]);
+                for (size_t i : moved)
+                    nodes << nodeOf(m_streams[i]);
+                nodes.removeDuplicates();
+                Error failure;
+                for (const QString &node : nodes) {
+                    if (node.isEmpty() || m_nodeRunIds.contains(node))
+                        continue;
+                    const qint64 sentAt = nowMs();
+                    auto info = connection.commandOn(node, {"INFO", "server"});
+                    if (!info.ok()) {
+                        failure = info.error();
+                        break;
+                    }
+                    m_nodeRunIds.insert(node, runIdOf(info.value()));
+                    // Its clock against ours (7.0+), for time order across nodes.
+                    bool known = false;
+                    const qint64 micros =
+                        infoField(info.value(), "server_time_usec").toLongLong(&known);
+                    if (known)
+                        m_clockOffsets.insert(node, micros / 1000 - (sentAt + nowMs()) / 2);
+                }
+                // Over the nodes read from (one that does not say: taken as ours).
+                bool first = true;
+                for (auto it = m_nodeRunIds.cbegin(); it != m_nodeRunIds.cend(); ++it) {
+                    const qint64 offset = m_clockOffsets.value(it.key(), 0);
+                    m_clockOffsetMin = first ? offset : qMin(m_clockOffsetMin, offset);
+                    m_clockOffsetMax = first ? offset : qMax(m_clockOffsetMax, offset);
+                    first = false;
+                }
+                if (failure) {
+                    if (!lost(failure, false))
+                        break;
+                    continue;
+                }
+            }
+            for (size_t i : moved) {
+                const Tracked &t = m_streams[i];
+                const QByteArray at = t.movedAt.toByteArray();
+                commands.append(Command{"XREVRANGE", t.name, at, "-", "COUNT", "1"});
+            }
             if (!infoTooBig)
                 for (size_t i : toCheck)
                     commands.append(Command{"XINFO", "STREAM", m_streams[i].name});
-            auto replies = connection.pipeline(commands);
+            auto replies = commands.isEmpty()
+                               ? Result<std::vector<RedisReply>>(std::vector<RedisReply>())
+                               : connection.pipeline(commands);
             if (!replies.ok()) {
                 if (replies.error().kind == Error::Kind::Io && ++checkLosses >= 3) {
                     // Its replies (with the first and last entries whole) may be what gets us
@@ -713,15 +1000,23 @@ void StreamTailer::run() {
             }
             checkLosses = 0;
             size_t r = 0;
-            bool restarted = false;
-            QByteArray runId;
-            if (connectCheck) {
-                runId = runIdOf(replies.value()[r++]);
-                restarted = !runId.isEmpty() && !m_runId.isEmpty() && runId != m_runId;
-                connectCheck = false;
+            if (connectCheck && !m_cluster)
+                m_nodeRunIds.insert(m_settings.endpoint(), runIdOf(replies.value()[r++]));
+            connectCheck = false;
+            for (size_t i : moved) {
+                Tracked &t = m_streams[i];
+                checkMoved(t, replies.value()[r++]);
+                // Another server by design: what it holds was just checked, not a restart.
+                t.runId = m_nodeRunIds.value(t.node);
             }
+            // The node serving it now has another run_id than when it was last checked there.
+            auto restartedAt = [&](const Tracked &t) {
+                const QByteArray current = m_nodeRunIds.value(nodeOf(t));
+                return !current.isEmpty() && !t.runId.isEmpty() && current != t.runId;
+            };
             if (!infoTooBig) {
                 std::vector<size_t> failedStreams;
+                std::vector<size_t> restarted;
                 for (size_t k = 0; k < toCheck.size(); ++k) {
                     Tracked &t = m_streams[toCheck[k]];
                     const RedisReply &reply = replies.value()[r + k];
@@ -735,23 +1030,34 @@ void StreamTailer::run() {
                         failedStreams.push_back(toCheck[k]);
                         continue;
                     }
-                    checkStream(t, reply, restarted);
+                    const bool serverRestarted = restartedAt(t);
+                    if (serverRestarted)
+                        restarted.push_back(toCheck[k]);
+                    checkStream(t, reply, serverRestarted);
+                }
+                lastCheckAt = now;
+                // Another server, or another dataset, may hold later IDs too: look at the
+                // entry we read last (once per restart; it may be big).
+                const Error error =
+                    restarted.empty() ? Error() : verifyLastEntries(connection, restarted);
+                if (!error) {
+                    for (size_t i : toCheck) {
+                        Tracked &t = m_streams[i];
+                        t.node = nodeOf(t);
+                        if (const QByteArray id = m_nodeRunIds.value(t.node); !id.isEmpty())
+                            t.runId = id;
+                    }
                 }
                 for (auto it = failedStreams.rbegin(); it != failedStreams.rend(); ++it)
                     m_streams.erase(m_streams.begin() + qsizetype(*it));
-                lastCheckAt = now;
-                if (restarted) {
-                    // Another server, or another dataset, may hold later IDs too: look at the
-                    // entry we read last (once per restart; it may be big).
-                    if (const Error error = verifyLastEntries(connection)) {
-                        if (!lost(error, false))
-                            break;
-                        continue; // run_id not taken: verified on the next connection
-                    }
+                if (error) {
+                    if (!lost(error, false))
+                        break;
+                    continue; // run_id not taken: verified on the next connection
                 }
             }
-            if (!runId.isEmpty())
-                m_runId = runId;
+            if (m_cluster)
+                m_connectionsOpened = m_cluster->connectionsOpened(); // all checked just now
             if (m_streams.empty()) {
                 if (!m_options.retryInitialConnect) {
                     const Error error(Error::Kind::Server,
@@ -794,19 +1100,68 @@ void StreamTailer::run() {
             }
             lastLengthCheckAt = nowMs();
         }
+        // On a cluster one XREAD may name keys of one slot only: one read per slot group.
+        // One group (standalone, or streams sharing a slot) can block; several are read
+        // without BLOCK, one after the other, and the loop pauses briefly when nothing came.
+        const std::vector<std::vector<size_t>> groups = slotGroups(included);
+        const bool blockNow = block && groups.size() == 1;
         {
             QMutexLocker lock(&m_mutex);
             if (!m_changes.isEmpty() || m_stop)
                 continue;
-            m_blocking = block;
+            m_blocking = blockNow;
         }
         StreamEntryList batch;
-        auto reply =
-            connection.commandEntries(buildRead(block, included), 2, &batch,
-                                      block ? blockMs() + m_settings.commandTimeoutMs : -1);
+        std::vector<size_t> answered; // the streams whose XREAD was answered
+        Result<RedisReply> reply = RedisReply();
+        const qint64 roundStart = nowMs();
+        if (groups.size() > 1 && block) {
+            // At rest: one pipeline per node (the cluster client splits it), one round trip
+            // each instead of one per slot; the replies are mostly nil.
+            QList<Command> reads;
+            for (const std::vector<size_t> &group : groups)
+                reads.append(buildRead(false, group));
+            auto replies = connection.pipeline(reads);
+            if (!replies.ok())
+                reply = replies.error();
+            for (size_t g = 0; replies.ok() && g < groups.size(); ++g) {
+                RedisReply &one = replies.value()[g];
+                StreamEntryList entries;
+                if (!one.isError() && !appendEntries(one, &entries))
+                    one = RedisReply::error("ERR an XREAD reply without the shape of entries");
+                batch.append(entries);
+                if (one.isError()) {
+                    reply = std::move(one);
+                    break;
+                }
+                answered.insert(answered.end(), groups[g].begin(), groups[g].end());
+            }
+        } else {
+            for (const std::vector<size_t> &group : groups) {
+                reply = connection.commandEntries(buildRead(blockNow, group), 2, &batch,
+                                                  blockNow ? blockMs() + m_settings.commandTimeoutMs
+                                                           : -1);
+                if (!reply.ok() || reply->isError())
+                    break;
+                answered.insert(answered.end(), group.begin(), group.end());
+            }
+        }
         {
             QMutexLocker lock(&m_mutex);
             m_blocking = false;
+        }
+        // Before the entries move the positions: a failover check starts where the read did.
+        noticeTopology();
+        const bool received = !batch.isEmpty();
+        if (groups.size() <= 1)
+            m_watermark.reset(); // one XREAD: a snapshot of every stream it names
+        else if (answered.size() == included.size())
+            m_watermark = StreamId{
+                quint64(qMax<qint64>(0, roundStart + m_clockOffsetMin - m_options.clockSkewMs)),
+                std::numeric_limits<quint64>::max()};
+        if (!answered.empty()) {
+            handleBatch(std::move(batch), answered);
+            releaseHeld();
         }
         if (!reply.ok()) {
             if (!lost(reply.error(), true))
@@ -829,8 +1184,8 @@ void StreamTailer::run() {
         }
         serverErrors = 0;
         backoff = m_options.initialBackoffMs; // the connection works
-        handleBatch(std::move(batch), included);
-        releaseHeld();
+        if (groups.size() > 1 && !pauseWhenIdle(received, int(groups.size())))
+            break;
         if (m_count < m_options.count && nowMs() - m_countShrunkAt >= m_growAfterMs) {
             m_count = int(qMin<qint64>(m_options.count, qint64(m_count) * 4)); // as it shrank
             m_countShrunkAt = nowMs();

@@ -6,6 +6,7 @@
 #include "StreamId.h"
 #include "WorkerThread.h"
 
+#include <QHash>
 #include <QMap>
 #include <QMetaType>
 #include <QMutex>
@@ -19,6 +20,7 @@
 namespace streamscope {
 
 class RedisClient;
+class ClusterClient;
 using Command = QList<QByteArray>;
 struct StreamInfo;
 
@@ -48,6 +50,10 @@ struct TailReset {
     StreamId lastSeenId;          // the reader's position in the old data
     QString reason;               // what showed it, e.g. "its last ID went back from A to B"
     bool serverRestarted = false; // the server's run_id changed since the last connection
+    // A cluster failover lost entries that were read (never replicated to the new primary):
+    // nothing is read again, the reader goes on after continuedAfter (zero: the start).
+    bool lostInFailover = false;
+    StreamId continuedAfter;
     QString describe() const;
 };
 
@@ -71,10 +77,13 @@ struct TailStats {
     QList<StreamTailStats> streams;
 };
 
-// Tails a set of streams with blocking XREAD on its own connection. Lives on its own thread:
-// run() loops until requestStop(). Entries leave by value, in batches, in ID (time) order across
-// streams and across batches: while some stream still has a backlog, entries of the others that
-// are newer than its position wait (at most about one COUNT per stream) until it catches up.
+// Tails a set of streams with blocking XREAD on its own connection (its own ClusterClient on a
+// cluster: one connection per node, blocking when all streams share one slot, else a round of
+// one non-blocking XREAD per slot and a short pause at rest; see Options::idlePollMs). Lives on its
+// own thread: run() loops until requestStop(). Entries leave by value, in batches, in ID (time)
+// order across streams and across batches: while some stream still has a backlog, entries of the
+// others that are newer than its position wait (at most about one COUNT per stream) until it
+// catches up.
 //
 // Position: each stream starts at "$" (resolved once to the stream's last ID, so that a
 // reconnect before the first entry loses nothing), "0" or an ID, and afterwards always continues
@@ -90,6 +99,12 @@ struct TailStats {
 // (FLUSHALL and new entries below our position), so it is checked at once.
 // When the server closes the connection under a read (client-output-buffer-limit), the reader
 // backs off, says so, and reads smaller batches, growing them back later.
+//
+// On a cluster the run_id is asked of the node serving each stream (INFO is keyless). When the
+// slot map changes under a stream (failover, slot moved) the reader says so (topologyChanged),
+// checks that the new primary holds the last entry read and goes on from there: nothing twice.
+// If a killed primary had entries the new one never received, a TailReset (lostInFailover)
+// says which were lost, and the reader goes on after the new primary's last one.
 class StreamTailer : public QObject {
     Q_OBJECT
 public:
@@ -107,7 +122,16 @@ public:
         int routineChecksPerSecond = 20;
         int lengthChecksPerSecond = 100;
         int growCountAfterMs = 10000; // a COUNT made smaller grows back (x4) after this long
-        int initialBackoffMs = 100;   // first reconnect delay, doubled up to maxBackoffMs
+        // Cluster, streams of several slots: one XREAD may name keys of one slot only, so each
+        // round sends one XREAD per slot group without BLOCK (at rest in one pipeline per
+        // node), and pauses when nothing came: 10 ms, doubling up to this (longer, up to
+        // 150 ms, with over 500 slot groups).
+        int idlePollMs = 100;
+        // ... and entries of several nodes leave in time order: those newer than the start of
+        // the last round of reads wait for the next round. The start is taken on each node's
+        // clock (measured against ours with INFO server on connect), less this margin.
+        int clockSkewMs = 20;
+        int initialBackoffMs = 100; // first reconnect delay, doubled up to maxBackoffMs
         int maxBackoffMs = 5000;
         bool retryInitialConnect = true; // false: a failed first connect ends the tail (CLI)
     };
@@ -175,6 +199,16 @@ private:
         qint64 lagEntries = -1;
         qint64 lagMs = 0;
         bool atEnd = false;
+        // Cluster: the stream's slot, the node it was last checked on and that node's run_id.
+        int slot = 0;
+        QString node;
+        QByteArray runId;
+        // Set when the slot map moved the stream to another node, until checked there: the old
+        // node, and the position (with its fingerprint) the new node must hold.
+        QString movedFrom;
+        StreamId movedAt;
+        std::optional<quint64> movedPrint;
+        bool movedVerifiable = false;
     };
     struct Change {
         bool add = true;
@@ -190,12 +224,22 @@ private:
     void resetStream(Tracked &stream, const QString &reason, bool serverRestarted);
     // After a restart: is the entry at each position still the one read? Fails only when the
     // connection did.
-    Error verifyLastEntries(RedisClient &connection);
+    Error verifyLastEntries(RedisClient &connection, const std::vector<size_t> &which);
+    // Cluster: compares the slot map with the streams' nodes; marks moved streams, says so.
+    void noticeTopology();
+    // A moved stream's XREVRANGE movedAt - COUNT 1 on its new node: entries lost?
+    void checkMoved(Tracked &stream, const RedisReply &newest);
+    // The node serving a stream now ("host:port"; the server when standalone).
+    QString nodeOf(const Tracked &stream) const;
+    // The streams of included, one group per slot (one group when standalone).
+    std::vector<std::vector<size_t>> slotGroups(const std::vector<size_t> &included) const;
     // Files a reply's entries under their streams; included: the streams the XREAD asked for.
     void handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included);
     // Emits the held entries that no stream with a backlog can still precede, in ID order.
     void releaseHeld();
     void maybeEmitStats(bool force);
+    // Cluster, several slot groups: the pause after a round of reads; false when asked to stop.
+    bool pauseWhenIdle(bool received, int groups);
     int blockMs() const; // BLOCK of a read that waits: longer with many streams
     Command buildRead(bool block, const std::vector<size_t> &included) const;
 
@@ -218,11 +262,20 @@ private:
     qint64 m_bytesAtLastStats = 0;
     qint64 m_bytesBase = 0; // bytes of earlier connections
     bool m_caughtUpEmitted = false;
-    int m_count = 0;            // COUNT now
-    qint64 m_countShrunkAt = 0; // when the last kill made it smaller
-    int m_growAfterMs = 0;      // doubles each time a grown COUNT got us killed again
-    QByteArray m_runId;         // INFO server run_id of the last connection
+    int m_count = 0;                         // COUNT now
+    qint64 m_countShrunkAt = 0;              // when the last kill made it smaller
+    int m_growAfterMs = 0;                   // doubles each time a grown COUNT got us killed again
+    QHash<QString, QByteArray> m_nodeRunIds; // INFO server run_id per node, this connection
     RedisClient *m_connection = nullptr;
+    ClusterClient *m_cluster = nullptr; // m_connection's cluster client, when it is one
+    qint64 m_topologyVersion = -1;
+    qint64 m_connectionsOpened = -1;
+    int m_idlePauseMs = 0;
+    // Several slot groups: entries up to here were all read (the last round's start).
+    std::optional<StreamId> m_watermark;
+    QHash<QString, qint64> m_clockOffsets; // per node: its clock minus ours, ms
+    qint64 m_clockOffsetMin = 0;           // over the nodes read from
+    qint64 m_clockOffsetMax = 0;
 };
 
 // The tailer on its own thread, "streamscope-tail".
