@@ -9,6 +9,7 @@
 #include "GroupActions.h"
 #include "GroupModels.h"
 #include "GroupsPanel.h"
+#include "LiveEventModel.h"
 #include "LocalRedisCluster.h"
 #include "MainWindow.h"
 #include "PublishView.h"
@@ -103,6 +104,7 @@ private Q_SLOTS:
     void groupsAndPendingOfAStreamOnAnotherNode();
     void browsePagesAStreamOnAnotherNode();
     void actionsRouteByKey();
+    void failoverIsSaid();
     void trimDialogOnAnotherNode();
     void publishAndExportOnAnotherNode();
     // Last: kills a primary.
@@ -461,6 +463,68 @@ void TestClusterGui::publishAndExportOnAnotherNode() {
     QVERIFY(pendingDialog.outcome());
     QVERIFY2(pendingDialog.outcome()->error.isEmpty(), qPrintable(pendingDialog.outcome()->error));
     QCOMPARE(pendingDialog.outcome()->written, 7);
+}
+
+void TestClusterGui::failoverIsSaid() {
+    // The third primary (neither the seed nor m_remote) hands over to its replica.
+    QString third;
+    for (const QString &p : m_admin->primaries())
+        if (p != m_seed && p != m_remote)
+            third = p;
+    QVERIFY(!third.isEmpty());
+    // The tail reads a stream there, and has read it (the failover is told by the tail).
+    const QByteArray stream = m_streamOn.value(third);
+    run(*m_admin, {"XADD", stream, "*", "type", "before-failover"});
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            m_window->eventModel()->flush();
+            for (int row = 0; row < m_window->eventModel()->rowCount(); ++row)
+                if (m_window->eventModel()->entry(row).value("type") == "before-failover")
+                    return true;
+            return false;
+        }(),
+        10000);
+    QString thirdId, replica;
+    for (const RedisClient::Node &n : m_admin->nodes())
+        if (n.endpoint == third)
+            thirdId = n.id;
+    for (const RedisClient::Node &n : m_admin->nodes())
+        if (!n.primary && n.primaryId == thirdId)
+            replica = n.endpoint;
+    QVERIFY(!replica.isEmpty());
+    auto promoted = m_admin->commandOn(replica, {"CLUSTER", "FAILOVER"});
+    QVERIFY(promoted.ok());
+    QVERIFY2(!promoted->isError(), qPrintable(promoted->errorMessage()));
+
+    // The tail says which node failed over: in the status bar and in the topology view.
+    const QString failedOver = third + QStringLiteral(" failed over");
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->topologyView()->lastChange().contains(failedOver), 20000);
+    QVERIFY2(m_window->statusBar()->currentMessage().contains(failedOver),
+             qPrintable(m_window->statusBar()->currentMessage()));
+    // The topology view follows: the old primary is a replica of its old replica; the status
+    // bar still says 3 primaries.
+    TopologyModel *model = m_window->topologyView()->model();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int row = 0; row < model->rowCount(); ++row)
+                if (model->index(row, TopologyModel::NodeColumn).data().toString() == third)
+                    return model->index(row, TopologyModel::RoleColumn).data().toString()
+                           == QStringLiteral("replica of ") + replica;
+            return false;
+        }(),
+        15000);
+    QCOMPARE(m_window->deploymentText(), QStringLiteral("cluster, 3 primaries"));
+    // The stream is listed on its new node.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            StreamListModel *streams = m_window->streamModel();
+            for (int row = 0; row < streams->rowCount(); ++row)
+                if (streams->index(row, 0).data(StreamListModel::NameRole).toByteArray() == stream)
+                    return streams->index(row, StreamListModel::NodeColumn).data().toString()
+                           == replica;
+            return false;
+        }(),
+        15000);
 }
 
 void TestClusterGui::missingNodeIsSaid() {

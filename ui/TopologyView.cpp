@@ -281,6 +281,10 @@ void TopologyView::clear() {
     m_change->hide();
 }
 
+QString TopologyView::lastChange() const {
+    return m_change->text();
+}
+
 QString TopologyView::summary() const {
     return m_summary->text();
 }

@@ -73,6 +73,7 @@ public:
     TopologyModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     QString summary() const;
+    QString lastChange() const; // the last showChange(), with its time
 
 private:
     TopologyModel *m_model;
