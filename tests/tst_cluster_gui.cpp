@@ -325,6 +325,9 @@ void TestClusterGui::groupsAndPendingOfAStreamOnAnotherNode() {
     m_window->showTab(QStringLiteral("groups"));
     panel->selectGroup(m_remoteStream, "g");
     QTRY_COMPARE_WITH_TIMEOUT(panel->pendingModel()->rowCount(), 10, 10000);
+    QCOMPARE(panel->consumersModel()->rowCount(), 1);
+    QCOMPARE(panel->consumersModel()->index(0, ConsumersModel::NameColumn).data().toString(),
+             QStringLiteral("c1"));
     QVERIFY(panel->pendingNote().isEmpty()
             || !panel->pendingNote().contains(QLatin1String("MOVED")));
 
@@ -387,6 +390,17 @@ void TestClusterGui::actionsRouteByKey() {
         QVERIFY2(e.at(3).toString().isEmpty(), qPrintable(e.at(3).toString()));
         QCOMPARE(e.at(2).value<StreamEntryList>().size(), 1);
     }
+
+    // Delete (the browser's Delete key) on the seed's stream and on another node's.
+    QSignalSpy deleted(worker, &GroupActionsWorker::entriesDeleted);
+    for (const QString &endpoint : {m_seed, m_remote}) {
+        const QByteArray stream = keyOn(*m_admin, endpoint, "deletable");
+        const QByteArray id = run(*m_admin, {"XADD", stream, "*", "f", "v"}).bytes();
+        QMetaObject::invokeMethod(worker, [=] { worker->deleteEntries(stream, {id}); });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(deleted.size(), 2, 10000);
+    for (const QString &endpoint : {m_seed, m_remote})
+        QCOMPARE(run(*m_admin, {"XLEN", keyOn(*m_admin, endpoint, "deletable")}).integer(), 0);
 
     // Find by key over the streams of every node.
     QSignalSpy found(worker, &GroupActionsWorker::keyFound);
