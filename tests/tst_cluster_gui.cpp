@@ -574,6 +574,9 @@ void TestClusterGui::missingNodeIsSaid() {
     auto waited = m_admin->commandOn(m_remote, {"WAIT", "1", "5000"});
     QVERIFY(waited.ok());
     QCOMPARE(waited->integer(), qint64(1));
+    m_window->groupsPanel()->selectGroup(m_remoteStream, "g");
+    QTRY_VERIFY(m_window->groupsPanel()->consumersModel()->rowCount() > 0);
+    QTRY_VERIFY(m_window->groupsPanel()->pendingModel()->rowCount() > 0);
     m_cluster->node(victim).kill();
 
     const QString expected = QStringLiteral("%1 (slots %2) not answering: streams there are not "
@@ -581,6 +584,9 @@ void TestClusterGui::missingNodeIsSaid() {
                                  .arg(m_remote, victimSlots);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->missingNodesText().startsWith(expected), 20000);
     QTRY_VERIFY(m_window->groupsPanel()->missingNodes().contains(m_remote));
+    // The group that was selected there is not shown as current: no consumers, no pending.
+    QTRY_COMPARE(m_window->groupsPanel()->consumersModel()->rowCount(), 0);
+    QTRY_COMPARE(m_window->groupsPanel()->pendingModel()->rowCount(), 0);
     QVERIFY(m_window->tabs()->tabText(3).contains(QLatin1String("partial")));
     // The other shards' streams are still listed.
     QTRY_VERIFY(m_window->streamModel()->rowCount() >= 2);

@@ -340,8 +340,14 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
     }
     if (m_selectedKey.isEmpty() && m_groupsProxy->rowCount() > 0)
         m_groupView->selectRow(0); // the worst group first (sorted by status)
-    if (const GroupStatus *g = m_groups->group(m_selectedKey))
+    if (const GroupStatus *g = m_groups->group(m_selectedKey)) {
         m_consumers->setConsumers(g->consumerList);
+    } else if (m_consumers->rowCount() > 0 || m_pending->rowCount() > 0) {
+        // The group is gone from the picture (destroyed, or its node is not answering): its
+        // consumers and pending entries are not shown as if they were current.
+        m_consumers->setConsumers({});
+        reloadPending();
+    }
     updateChart();
 }
 
