@@ -471,6 +471,9 @@ void MainWindow::disconnectFromServer() {
     m_lastAnswerMs = 0;
     m_notAnswering = false;
     m_tailed.clear();
+    m_tailedSlot.clear();
+    m_everMissingSlots.clear();
+    m_missing.clear();
     m_listedOnce = false;
     m_cluster = false;
     m_deploymentLabel->clear();
@@ -497,12 +500,26 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
     QSet<QByteArray> now;
     for (const StreamInfo &s : streams) {
         now.insert(s.name);
+        m_tailedSlot.insert(s.name, s.slot);
+        // In the slots of a node that was not answering, a stream seen for the first time was
+        // there before (the listing could not see it): from now, or its history would come in
+        // as new events.
+        const bool wasUnknown = s.slot >= 0 && inSlotRanges(s.slot, m_everMissingSlots);
         if (!m_tailed.contains(s.name))
-            m_tail->tailer()->addStream(s.name, fromForNew);
+            m_tail->tailer()->addStream(s.name, wasUnknown ? QByteArray("$") : fromForNew);
     }
-    for (const QByteArray &gone : m_tailed)
-        if (!now.contains(gone))
-            m_tail->tailer()->removeStream(gone);
+    for (const QByteArray &gone : m_tailed) {
+        if (now.contains(gone))
+            continue;
+        // Its node is not answering: the stream is unknown, not gone; the tail keeps it (and
+        // goes on from where it was when the node, or its replica, answers again).
+        if (isUnknownNow(gone)) {
+            now.insert(gone);
+            continue;
+        }
+        m_tail->tailer()->removeStream(gone);
+        m_tailedSlot.remove(gone);
+    }
     m_tailed = now;
     if (!m_restoreSelection.isEmpty()) { // the streams watched last time
         QItemSelection selection;
@@ -741,6 +758,8 @@ void MainWindow::onTopology(const TopologySnapshot &snapshot) {
 }
 
 void MainWindow::onNodesMissing(const MissingNodeList &missing) {
+    for (const MissingNode &m : missing)
+        m_everMissingSlots += parseSlotRanges(m.slots);
     const bool was = !m_missing.isEmpty();
     m_missing = missing;
     QStringList reasons;
@@ -755,6 +774,14 @@ void MainWindow::onNodesMissing(const MissingNodeList &missing) {
         statusBar()->showMessage(m_missingBanner->text(), 15000);
     else if (was && missing.isEmpty() && m_poller)
         statusBar()->showMessage(tr("Every node answers again: the stream list is whole."), 5000);
+}
+
+bool MainWindow::isUnknownNow(const QByteArray &stream) const {
+    const int slot = m_tailedSlot.value(stream, -1);
+    for (const MissingNode &m : m_missing)
+        if (m.slots.isEmpty() || (slot >= 0 && inSlotRanges(slot, parseSlotRanges(m.slots))))
+            return true; // a standalone server (or a node of unknown slots) that is not answering
+    return false;
 }
 
 void MainWindow::showClusterColumns(bool cluster) {

@@ -188,6 +188,12 @@ private:
     QLabel *m_tagLabel = nullptr;
     QSplitter *m_liveSplitter = nullptr;
     QSet<QByteArray> m_tailed;
+    QHash<QByteArray, int> m_tailedSlot; // on a cluster: where each tailed stream was last seen
+    // Slots whose node did not answer at some point of this connection: a stream that shows up
+    // there is not new, only newly known.
+    QList<QPair<int, int>> m_everMissingSlots;
+    // The stream's node is not answering now: it is unknown, not gone.
+    bool isUnknownNow(const QByteArray &stream) const;
     bool m_listedOnce = false; // the first listing of this connection is done
     TailState m_state = TailState::Stopped;
     bool m_followTail = true;

@@ -12,6 +12,26 @@
 
 namespace streamscope {
 
+QList<QPair<int, int>> parseSlotRanges(const QString &text) {
+    QList<QPair<int, int>> ranges;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QStringList ends = part.trimmed().split(QLatin1Char('-'));
+        bool firstOk = false, lastOk = false;
+        const int first = ends.value(0).toInt(&firstOk);
+        const int last = ends.size() > 1 ? ends.value(1).toInt(&lastOk) : first;
+        if (firstOk && (ends.size() == 1 || lastOk) && ends.size() <= 2)
+            ranges.append({first, last});
+    }
+    return ranges;
+}
+
+bool inSlotRanges(int slot, const QList<QPair<int, int>> &ranges) {
+    for (const auto &[first, last] : ranges)
+        if (slot >= first && slot <= last)
+            return true;
+    return false;
+}
+
 QString deploymentText(const TopologySnapshot &snapshot) {
     switch (snapshot.topology) {
     case RedisClient::Topology::Standalone:

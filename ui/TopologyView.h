@@ -12,6 +12,10 @@ class QTableView;
 
 namespace streamscope {
 
+// "0-5460,10923" (a MissingNode's slots) as ranges; and whether slot is in one of them.
+QList<QPair<int, int>> parseSlotRanges(const QString &text);
+bool inSlotRanges(int slot, const QList<QPair<int, int>> &ranges);
+
 // What the window says of the deployment: "cluster, 3 primaries", "1 primary", "standalone".
 QString deploymentText(const TopologySnapshot &snapshot);
 // The nodes whose part is unknown, and what that means where it is shown:
