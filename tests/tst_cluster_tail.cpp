@@ -104,6 +104,12 @@ public:
         connect(tailer, &StreamTailer::streamFailed, this,
                 [this](const QByteArray &, const QString &message) { failures.append(message); });
         connect(tailer, &StreamTailer::caughtUp, this, [this] { ++caughtUp; });
+        connect(tailer, &StreamTailer::stateChanged, this,
+                [this](TailState s, const QString &detail) {
+                    state = s;
+                    if (s == TailState::Reconnecting)
+                        reconnecting << detail;
+                });
         clock.start();
     }
     // The n field of each entry of stream, in arrival order.
@@ -128,6 +134,8 @@ public:
     QStringList topology;
     QStringList failures;
     int caughtUp = 0;
+    TailState state = TailState::Stopped;
+    QStringList reconnecting;
 };
 
 // Adds numbered entries {n: 0, 1, ...} to streams in turn on its own thread and its own
@@ -248,6 +256,7 @@ private Q_SLOTS:
     void latencyAndCostAtRest();
     void oneSlotBlocksAndStreamsJoinLater();
     void cliTailAcrossSlots();
+    void tailThroughSlotMigration();
     // Last: they change which nodes are primaries, and kill one.
     void tailThroughClusterFailover();
     void tailThroughKilledPrimary();
@@ -480,6 +489,80 @@ void TestClusterTail::cliTailAcrossSlots() {
         numbers.insert(line.mid(line.indexOf("\"n\":")));
     }
     QCOMPARE(numbers.size(), 40);
+
+    // One stream on another node than the URL's: one blocking read there.
+    QProcess one;
+    one.start(m_cli, {QStringLiteral("-u"), s_cluster->url(0), QStringLiteral("tail"),
+                      QString::fromUtf8(streams.at(2)), QStringLiteral("--from"),
+                      QStringLiteral("0"), QStringLiteral("--exit-at-end"),
+                      QStringLiteral("--format"), QStringLiteral("count")});
+    QVERIFY(one.waitForFinished(30000));
+    QVERIFY2(one.exitCode() == 0, one.readAllStandardError().constData());
+    QCOMPARE(one.readAllStandardOutput().trimmed(), QByteArray("10"));
+}
+
+void TestClusterTail::tailThroughSlotMigration() {
+    // A stream's slot moves to another primary while it is tailed and written to (ASK during
+    // the move, MOVED after): every number once, in order, and the move is named.
+    auto client = openCluster();
+    const QStringList primaries = client->primaries();
+    const QString from = primaries.at(0);
+    const QString to = primaries.at(1);
+    QList<QByteArray> streams = keysOn(*client, from, "migrated", 1);
+    streams += keysOn(*client, primaries.at(2), "migrated", 1);
+    for (const QByteArray &s : streams)
+        QVERIFY(client->command({"XADD", s, "*", "n", "-1"}).ok());
+    TailController controller(s_cluster->settings(0), testOptions());
+    Collector got(controller.tailer());
+    for (const QByteArray &s : streams)
+        controller.tailer()->addStream(s, "$");
+    controller.start();
+    QTRY_VERIFY(got.caughtUp >= 1);
+
+    Writer writer(streams);
+    writer.start();
+    QTRY_VERIFY_WITH_TIMEOUT(writer.ackedCount() >= 60, 10000);
+    QString fromId;
+    QString toId;
+    for (const RedisClient::Node &n : client->nodes()) {
+        if (n.endpoint == from)
+            fromId = n.id;
+        if (n.endpoint == to)
+            toId = n.id;
+    }
+    const QByteArray slot = QByteArray::number(cluster::keySlot(streams.first()));
+    const QByteArray toPort = to.mid(to.lastIndexOf(QLatin1Char(':')) + 1).toUtf8();
+    QCOMPARE(runOn(to, {"CLUSTER", "SETSLOT", slot, "IMPORTING", fromId.toUtf8()}).bytes(), "OK");
+    QCOMPARE(runOn(from, {"CLUSTER", "SETSLOT", slot, "MIGRATING", toId.toUtf8()}).bytes(), "OK");
+    QTest::qWait(100);
+    QCOMPARE(runOn(from, {"MIGRATE", "127.0.0.1", toPort, streams.first(), "0", "5000"}).bytes(),
+             QByteArray("OK"));
+    QTest::qWait(100); // ASK for a while
+    for (const QString &p : primaries)
+        QCOMPARE(runOn(p, {"CLUSTER", "SETSLOT", slot, "NODE", toId.toUtf8()}).bytes(), "OK");
+    const int ackedAtMove = writer.ackedCount();
+    QTRY_VERIFY_WITH_TIMEOUT(writer.ackedCount() >= ackedAtMove + 60, 10000);
+    writer.stop();
+
+    for (const QByteArray &s : streams) {
+        const QList<int> held = heldNumbers(*client, s).mid(1);
+        for (int a : writer.acked(s))
+            QVERIFY(held.contains(a));
+        QTRY_COMPARE_WITH_TIMEOUT(got.numbers(s).size(), held.size(), 10000);
+        QCOMPARE(got.numbers(s), held);
+    }
+    QCOMPARE(client->endpointForSlot(cluster::keySlot(streams.first())), to);
+    QVERIFY2(got.topology.size() == 1, qPrintable(got.topology.join(QLatin1Char('\n'))));
+    QVERIFY2(got.topology.first().startsWith(
+                 QStringLiteral("slot %1 of stream %2 moved from %3 to %4")
+                     .arg(QString::fromUtf8(slot), QString::fromUtf8(streams.first()), from, to)),
+             qPrintable(got.topology.first()));
+    qInfo("%s", qPrintable(got.topology.first()));
+    QVERIFY(got.resets.isEmpty());
+    QVERIFY(got.gaps.isEmpty());
+    QVERIFY(got.failures.isEmpty());
+    const Error healthy = s_cluster->waitUntilHealthy();
+    QVERIFY2(!healthy, qPrintable(healthy.message));
 }
 
 void TestClusterTail::tailThroughClusterFailover() {
@@ -489,8 +572,12 @@ void TestClusterTail::tailThroughClusterFailover() {
     QVERIFY(!replica.isEmpty());
     QList<QByteArray> streams = keysOn(*client, primary, "graceful", 2);
     streams += keysOn(*client, client->primaries().at(0), "graceful", 1);
-    for (const QByteArray &s : streams)
-        QVERIFY(client->command({"XADD", s, "*", "n", "-1"}).ok());
+    QByteArray lastBefore; // the writer's entries come after it on every stream
+    for (const QByteArray &s : streams) {
+        auto added = client->command({"XADD", s, "*", "n", "-1"});
+        QVERIFY(added.ok() && added->isString());
+        lastBefore = qMax(lastBefore, added->bytes());
+    }
 
     TailController controller(s_cluster->settings(0), testOptions());
     Collector got(controller.tailer());
@@ -498,12 +585,14 @@ void TestClusterTail::tailThroughClusterFailover() {
         controller.tailer()->addStream(s, "$");
     controller.start();
     QTRY_VERIFY(got.caughtUp >= 1);
-    // The CLI follows along and says which node failed over.
+    // The CLI follows along (it used to stop at the failover: "no stream left to tail"), gets
+    // every entry and says which node failed over.
     QProcess cli;
     QStringList args{QStringLiteral("-u"), s_cluster->url(0), QStringLiteral("tail")};
     for (const QByteArray &s : streams)
         args << QString::fromUtf8(s);
-    cli.start(m_cli, args << QStringLiteral("--format") << QStringLiteral("count"));
+    cli.start(m_cli, args << QStringLiteral("--from") << QString::fromUtf8(lastBefore)
+                          << QStringLiteral("--format") << QStringLiteral("jsonl"));
     QVERIFY(cli.waitForStarted());
 
     Writer writer(streams);
@@ -522,7 +611,7 @@ void TestClusterTail::tailThroughClusterFailover() {
         QCOMPARE(heldNumbers(*client, s).mid(1), acked);
     }
     QCOMPARE(writer.failed(), 0);
-    QVERIFY2(!got.topology.isEmpty(), "no topologyChanged");
+    QVERIFY2(got.topology.size() == 1, qPrintable(got.topology.join(QLatin1Char('\n'))));
     QVERIFY2(got.topology.first().startsWith(primary + QStringLiteral(" failed over: slots ")),
              qPrintable(got.topology.first()));
     QVERIFY2(got.topology.first().contains(QStringLiteral("now served by ") + replica),
@@ -531,8 +620,10 @@ void TestClusterTail::tailThroughClusterFailover() {
     QVERIFY(got.resets.isEmpty());
     QVERIFY(got.gaps.isEmpty());
 
+    QByteArray lines;
+    QTRY_COMPARE_WITH_TIMEOUT((lines += cli.readAllStandardOutput()).count('\n'),
+                              writer.ackedCount(), 10000);
     QCOMPARE(cli.state(), QProcess::Running);
-    QTest::qWait(500);
     cli.terminate();
     QVERIFY(cli.waitForFinished(10000));
     const QByteArray err = cli.readAllStandardError();
@@ -553,7 +644,11 @@ void TestClusterTail::tailThroughKilledPrimary() {
     for (const QByteArray &s : streams)
         QVERIFY(client->command({"XADD", s, "*", "n", "-1"}).ok());
 
-    TailController controller(s_cluster->settings(0), testOptions());
+    // A command timeout shorter than the election: the tail says it is reconnecting, then
+    // live again.
+    ConnectionSettings impatient = s_cluster->settings(0);
+    impatient.commandTimeoutMs = 1000;
+    TailController controller(impatient, testOptions());
     Collector got(controller.tailer());
     for (const QByteArray &s : streams)
         controller.tailer()->addStream(s, "$");
@@ -619,7 +714,12 @@ void TestClusterTail::tailThroughKilledPrimary() {
     }
     for (const TailReset &r : got.resets)
         qInfo("%s", qPrintable(r.describe()));
-    QVERIFY2(!got.topology.isEmpty(), "no topologyChanged");
+    qInfo("the tail said it was reconnecting %lld times%s", qint64(got.reconnecting.size()),
+          qPrintable(got.reconnecting.isEmpty() ? QString()
+                                                : QStringLiteral(": ") + got.reconnecting.first()));
+    QVERIFY(!got.reconnecting.isEmpty());
+    QCOMPARE(got.state, TailState::Live);
+    QVERIFY2(got.topology.size() == 1, qPrintable(got.topology.join(QLatin1Char('\n'))));
     QVERIFY2(got.topology.first().startsWith(primary + QStringLiteral(" failed over: slots ")),
              qPrintable(got.topology.first()));
     qInfo("%s", qPrintable(got.topology.first()));

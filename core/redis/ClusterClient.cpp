@@ -220,7 +220,7 @@ Result<RedisReply> ClusterClient::askForSlots(RedisConnection &connection) {
     return reply;
 }
 
-Error ClusterClient::refreshTopology(const QString &avoidEndpoint) {
+Error ClusterClient::refreshTopology(const QString &avoidEndpoint, const QString &preferEndpoint) {
     ++m_refreshes;
     QStringList candidates;
     for (const Node &node : m_nodes)
@@ -233,6 +233,12 @@ Error ClusterClient::refreshTopology(const QString &avoidEndpoint) {
         candidates << m_settings.endpoint();
     if (candidates.removeAll(avoidEndpoint) > 0)
         candidates << avoidEndpoint; // last: it was just lost
+    if (!preferEndpoint.isEmpty() && preferEndpoint != avoidEndpoint) {
+        // First: a node that just said it serves a slot (MOVED) knows the newer map; one that
+        // has not heard of the change yet would give the old one back.
+        candidates.removeAll(preferEndpoint);
+        candidates.prepend(preferEndpoint);
+    }
 
     QStringList failures;
     for (const QString &endpoint : candidates) {
@@ -648,7 +654,8 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
             QThread::msleep(retryPauseMs);
         if (!movedTo.isEmpty() || !lostNode.isEmpty() || pause) {
             // A failed refresh leaves the old map: the retries below say what is wrong.
-            (void)refreshTopology(lostNode);
+            (void)refreshTopology(lostNode,
+                                  movedTo.isEmpty() ? QString() : movedTo.cbegin().value());
             for (auto it = movedTo.cbegin(); it != movedTo.cend(); ++it)
                 setSlotOwner(it.key(), it.value()); // newer than a lagging node's map
             for (Unit &unit : again)

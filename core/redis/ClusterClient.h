@@ -58,8 +58,9 @@ public:
     qint64 bytesReceived() const override;
     qint64 commandsSent() const override;
 
-    // Asks the known nodes (then the seed) for the slot map; the first that answers wins.
-    Error refreshTopology(const QString &avoidEndpoint = {});
+    // Asks the known nodes (then the seed) for the slot map; the first that answers wins:
+    // preferEndpoint first (a MOVED target), avoidEndpoint last (a node just lost).
+    Error refreshTopology(const QString &avoidEndpoint = {}, const QString &preferEndpoint = {});
     // The primary serving slot ("host:port"), empty when no node covers it.
     QString endpointForSlot(int slot) const;
     // MOVED and ASK replies followed, and map refreshes done: for tests and the GUI's load view.

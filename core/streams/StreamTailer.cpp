@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <utility>
 
 namespace streamscope {
 
@@ -95,6 +96,15 @@ bool appendEntries(const RedisReply &reply, StreamEntryList *out) {
         }
     }
     return true;
+}
+
+QString slotList(const QSet<int> &slots) {
+    QList<int> sorted = slots.values();
+    std::sort(sorted.begin(), sorted.end());
+    QStringList parts;
+    for (int slot : sorted)
+        parts << QString::number(slot);
+    return parts.join(QStringLiteral(", "));
 }
 
 QString entriesText(qint64 n) {
@@ -474,6 +484,7 @@ void StreamTailer::noticeTopology() {
         return;
     m_topologyVersion = m_cluster->topologyVersion();
     QMap<QPair<QString, QString>, QList<QByteArray>> moves; // (from, to): streams
+    QMap<QPair<QString, QString>, QSet<int>> movedSlots;    // ... and their slots
     for (Tracked &t : m_streams) {
         const QString now = nodeOf(t);
         if (t.node.isEmpty() || now.isEmpty() || now == t.node)
@@ -487,33 +498,47 @@ void StreamTailer::noticeTopology() {
             t.movedVerifiable = t.existed && !t.resolveDollar && !t.lastId.isZero();
         }
         moves[{t.node, now}].append(t.name);
+        movedSlots[{t.node, now}].insert(t.slot);
         t.node = now;
         t.checkNow = true;
     }
-    const QStringList primaries = m_cluster->primaries();
-    const QList<RedisClient::Node> nodes = m_cluster->nodes();
+    // A failover when the new node was the old one's replica (the map before says so: the
+    // one after may still be half-learnt from a node that has not heard of it all), or when
+    // the old node serves no slot any more; else the slots were migrated.
+    const QList<RedisClient::Node> before = std::exchange(m_knownNodes, m_cluster->nodes());
+    auto nodeIn = [](const QList<RedisClient::Node> &list, const QString &endpoint) {
+        for (const RedisClient::Node &n : list)
+            if (n.endpoint == endpoint)
+                return n;
+        return RedisClient::Node{};
+    };
     for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
         const auto &[from, to] = it.key();
-        QList<QPair<int, int>> slots;
-        for (const RedisClient::Node &n : nodes)
-            if (n.endpoint == to)
-                slots = n.slotRanges;
+        const RedisClient::Node old = nodeIn(before, from);
+        const RedisClient::Node now = nodeIn(m_knownNodes, from);
+        const bool failover = (!old.id.isEmpty() && nodeIn(before, to).primaryId == old.id)
+                              || !now.primary || now.slotRanges.isEmpty();
+        // The slots the failed node served, as far as known.
+        const QList<QPair<int, int>> slots =
+            old.slotRanges.isEmpty() ? nodeIn(m_knownNodes, to).slotRanges : old.slotRanges;
         QStringList names;
         for (const QByteArray &name : it.value())
             names << QString::fromUtf8(name);
         const QString streams = QStringLiteral("%1 %2").arg(
             names.size() == 1 ? QStringLiteral("stream") : QStringLiteral("streams"),
             names.join(QStringLiteral(", ")));
-        if (!primaries.contains(from))
+        if (failover)
             Q_EMIT topologyChanged(
                 QStringLiteral("%1 failed over: slots %2 now served by %3; the tail of %4 goes "
                                "on from the last entry read")
                     .arg(from, ClusterClient::slotRangesText(slots), to, streams));
         else
             Q_EMIT topologyChanged(
-                QStringLiteral("the slots of %1 moved from %2 to %3; the tail goes on from the "
+                QStringLiteral("%1 %2 of %3 moved from %4 to %5; the tail goes on from the "
                                "last entry read")
-                    .arg(streams, from, to));
+                    .arg(movedSlots.value(it.key()).size() == 1 ? QStringLiteral("slot")
+                                                                : QStringLiteral("slots"),
+                         slotList(movedSlots.value(it.key())), streams, from, to));
     }
 }
 
@@ -877,6 +902,7 @@ void StreamTailer::run() {
             m_cluster = dynamic_cast<ClusterClient *>(connection.chosen());
             if (m_cluster) {
                 m_topologyVersion = m_cluster->topologyVersion();
+                m_knownNodes = m_cluster->nodes();
                 m_connectionsOpened = m_cluster->connectionsOpened();
             }
             // The backoff is reset by a read that succeeds, not by the connect: a server that
@@ -925,6 +951,7 @@ void StreamTailer::run() {
             if (!m_streams[i].movedFrom.isEmpty())
                 moved.push_back(i);
         if (!toCheck.empty() || connectCheck || !moved.empty()) {
+            const qint64 versionBefore = m_cluster ? m_cluster->topologyVersion() : 0;
             if (connectCheck)
                 m_nodeRunIds.clear();
             QList<Command> commands;
@@ -999,6 +1026,13 @@ void StreamTailer::run() {
                 continue;
             }
             checkLosses = 0;
+            if (m_cluster && m_cluster->topologyVersion() != versionBefore) {
+                // The map changed under the check (a failover): some replies may come from a
+                // stream's new node, which must first be shown to hold what was read there
+                // (checkMoved). Note the moves and check again, in that order.
+                noticeTopology();
+                continue;
+            }
             size_t r = 0;
             if (connectCheck && !m_cluster)
                 m_nodeRunIds.insert(m_settings.endpoint(), runIdOf(replies.value()[r++]));
@@ -1184,6 +1218,12 @@ void StreamTailer::run() {
         }
         serverErrors = 0;
         backoff = m_options.initialBackoffMs; // the connection works
+        if (m_cluster && m_state != TailState::Live) {
+            // A cluster client stays open while one node is lost: reading again is the
+            // reconnect (standalone, it is the connect above).
+            ++m_stats.reconnects;
+            setState(TailState::Live, m_settings.endpoint());
+        }
         if (groups.size() > 1 && !pauseWhenIdle(received, int(groups.size())))
             break;
         if (m_count < m_options.count && nowMs() - m_countShrunkAt >= m_growAfterMs) {

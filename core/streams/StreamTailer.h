@@ -2,6 +2,7 @@
 
 #include "ConnectionSettings.h"
 #include "Error.h"
+#include "RedisClient.h"
 #include "StreamEntry.h"
 #include "StreamId.h"
 #include "WorkerThread.h"
@@ -19,7 +20,6 @@
 
 namespace streamscope {
 
-class RedisClient;
 class ClusterClient;
 using Command = QList<QByteArray>;
 struct StreamInfo;
@@ -269,6 +269,7 @@ private:
     RedisClient *m_connection = nullptr;
     ClusterClient *m_cluster = nullptr; // m_connection's cluster client, when it is one
     qint64 m_topologyVersion = -1;
+    QList<RedisClient::Node> m_knownNodes; // the map as of m_topologyVersion
     qint64 m_connectionsOpened = -1;
     int m_idlePauseMs = 0;
     // Several slot groups: entries up to here were all read (the last round's start).
