@@ -609,8 +609,21 @@ void TestClusterGui::missingNodeIsSaid() {
     QTRY_VERIFY_WITH_TIMEOUT(m_window->missingNodesText().isEmpty(), 30000);
     QVERIFY(m_window->groupsPanel()->missingNodes().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(m_window->streamModel()->names().contains(m_remoteStream), 15000);
-    // Its streams were unknown, not new: their history does not come in as live events.
-    QTest::qWait(2000);
+    // The tail reads the stream on its new node again...
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->stateText().contains(QLatin1String("live")), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            (void)m_admin->command({"XADD", m_remoteStream, "*", "type", "after-return"});
+            m_window->eventModel()->flush();
+            for (int row = 0; row < m_window->eventModel()->rowCount(); ++row)
+                if (m_window->eventModel()->entry(row).value("type") == "after-return")
+                    return true;
+            return false;
+        }(),
+        20000);
+    // ... and its streams were unknown, not new: their history (the entries written before
+    // the window connected) does not come in as live events.
+    QTest::qWait(1000);
     m_window->eventModel()->flush();
     for (int row = 0; row < m_window->eventModel()->rowCount(); ++row) {
         const StreamEntry &e = m_window->eventModel()->entry(row);
