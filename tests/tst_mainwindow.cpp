@@ -6,6 +6,7 @@
 #include "StreamBrowser.h"
 #include "StreamListModel.h"
 #include "TestRedis.h"
+#include "TopologyView.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -14,6 +15,7 @@
 #include <QScrollBar>
 #include <QSet>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 
@@ -141,6 +143,29 @@ private Q_SLOTS:
 
         window.disconnectFromServer();
         QVERIFY(window.stateText().contains(QLatin1String("stopped")));
+    }
+
+    // On one server: the status bar says "standalone", the topology view shows that server, the
+    // stream list has no node and slot columns.
+    void standaloneDeployment() {
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"XADD", "solo", "*", "f", "v"});
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(window.deploymentText(), QStringLiteral("standalone"), 10000);
+        QTRY_COMPARE(window.topologyView()->model()->rowCount(), 1);
+        QCOMPARE(
+            window.topologyView()->model()->index(0, TopologyModel::NodeColumn).data().toString(),
+            m_server.settings().endpoint());
+        QCOMPARE(
+            window.topologyView()->model()->index(0, TopologyModel::RoleColumn).data().toString(),
+            QStringLiteral("standalone"));
+        QVERIFY(window.streamView()->isColumnHidden(StreamListModel::NodeColumn));
+        QVERIFY(window.streamView()->isColumnHidden(StreamListModel::SlotColumn));
+        QVERIFY(window.missingNodesText().isEmpty());
+        QVERIFY(window.showTab(QStringLiteral("topology")));
+        QCOMPARE(window.tabs()->currentWidget(), window.topologyView());
     }
 
     void aStreamCreatedWhileWatchingIsReadFromItsStart() {

@@ -5,6 +5,8 @@
 #include "ExportDialog.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
+#include "TopologyView.h"
+#include "WarningBanner.h"
 
 #include <QChart>
 #include <QChartView>
@@ -197,12 +199,15 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_pollError->setTextFormat(Qt::PlainText);
     m_pollError->setStyleSheet(QStringLiteral("color:#c62828; font-weight:bold"));
     m_pollError->hide();
+    m_missing = new WarningBanner;
+    m_missing->setObjectName(QStringLiteral("groupsMissingNodes"));
     m_note = new QLabel;
     m_note->setObjectName(QStringLiteral("groupsNote"));
     m_note->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_pollError);
+    layout->addWidget(m_missing);
     layout->addWidget(m_note);
     layout->addWidget(split);
     setActions(nullptr, false);
@@ -277,6 +282,20 @@ void GroupsPanel::showPollError(const QString &message) {
     m_pollError->show();
 }
 
+void GroupsPanel::showMissingNodes(const MissingNodeList &missing) {
+    QStringList reasons;
+    for (const MissingNode &m : missing)
+        reasons << QStringLiteral("%1: %2").arg(m.endpoint, m.reason);
+    m_missing->setText(
+        missingNodesText(missing, tr("the groups of the streams there are not shown")),
+        reasons.join(QLatin1Char('\n')));
+    m_partial = !missing.isEmpty();
+}
+
+QString GroupsPanel::missingNodes() const {
+    return m_missing->text();
+}
+
 QString GroupsPanel::pollError() const {
     return m_pollError->text();
 }
@@ -285,10 +304,13 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
     const QByteArray keep = m_selectedKey;
     m_note->setText(
         snapshot.quietIntervalMs > 0
-            ? tr("%1 stream(s) with groups, every group polled (%2 stream(s) this time). Streams "
-                 "where nothing changes are polled every %3 s (sooner when a consumer is about to "
+            ? tr("%1 stream(s) with groups, %2 (%3 stream(s) this time). Streams "
+                 "where nothing changes are polled every %4 s (sooner when a consumer is about to "
                  "cross the idle threshold): their figures are as of that poll.")
                   .arg(snapshot.streams.size())
+                  .arg(m_partial ? tr("every group of the nodes that answer polled (not all: "
+                                      "see above)")
+                                 : tr("every group polled"))
                   .arg(snapshot.polledNow)
                   .arg(snapshot.quietIntervalMs / 1000)
             : QString());
@@ -318,8 +340,14 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
     }
     if (m_selectedKey.isEmpty() && m_groupsProxy->rowCount() > 0)
         m_groupView->selectRow(0); // the worst group first (sorted by status)
-    if (const GroupStatus *g = m_groups->group(m_selectedKey))
+    if (const GroupStatus *g = m_groups->group(m_selectedKey)) {
         m_consumers->setConsumers(g->consumerList);
+    } else if (m_consumers->rowCount() > 0 || m_pending->rowCount() > 0) {
+        // The group is gone from the picture (destroyed, or its node is not answering): its
+        // consumers and pending entries are not shown as if they were current.
+        m_consumers->setConsumers({});
+        reloadPending();
+    }
     updateChart();
 }
 

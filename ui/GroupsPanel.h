@@ -3,6 +3,7 @@
 #include "ExportDialog.h"
 
 #include "GroupPoller.h"
+#include "StreamInfo.h"
 
 #include <QHash>
 #include <QPointF>
@@ -26,6 +27,7 @@ class EntryDetailView;
 class GroupActions;
 class GroupsModel;
 class PendingModel;
+class WarningBanner;
 
 // Consumer groups: every group with its lag and status; for the selected group its consumers,
 // its pending entries (paged, filtered, with ack / claim / dead-letter), and a chart of lag and
@@ -42,6 +44,9 @@ public:
     // Why the groups shown are not current (the server's message), or empty: they are.
     void showPollError(const QString &message);
     QString pollError() const;
+    // The nodes whose groups are unknown (a cluster node down), or none: the picture is whole.
+    void showMissingNodes(const streamscope::MissingNodeList &missing);
+    QString missingNodes() const;
     QString pendingNote() const; // what the pending entries pane says above its list
     QLabel *noteLabel() const { return m_note; }
     void setStreamFilter(const QSet<QByteArray> &streams);
@@ -91,7 +96,9 @@ private:
     QComboBox *m_claimTarget;
     QLabel *m_pendingNote;
     QLabel *m_pollError;
-    QLabel *m_note; // what is polled how often
+    WarningBanner *m_missing;
+    bool m_partial = false; // a node's groups are missing
+    QLabel *m_note;         // what is polled how often
     QChart *m_chart;
     QLineSeries *m_lagSeries;
     QLineSeries *m_pendingSeries;

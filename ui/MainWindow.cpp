@@ -9,11 +9,13 @@
 #include "GroupsPanel.h"
 #include "LiveEventModel.h"
 #include "PublishView.h"
+#include "RedisConnection.h"
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "StreamListModel.h"
-#include "RedisConnection.h"
+#include "TopologyView.h"
 #include "ValueFormat.h"
+#include "WarningBanner.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -30,6 +32,7 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
@@ -164,6 +167,7 @@ void MainWindow::buildUi() {
     m_streamView->horizontalHeader()->setSectionResizeMode(StreamListModel::NameColumn,
                                                            QHeaderView::Stretch);
     m_streamView->setColumnHidden(StreamListModel::LastIdColumn, true); // in the tooltip
+    showClusterColumns(false);
     m_streamView->setToolTip(tr("Select streams to show only their events (none: all); "
                                 "double-click one to browse its history"));
     connect(m_streamView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -244,6 +248,18 @@ void MainWindow::buildUi() {
     m_tabs->addTab(m_charts, tr("Charts"));
     m_publish = new PublishView;
     m_tabs->addTab(m_publish, tr("Publish"));
+    m_topology = new TopologyView;
+    m_topology->setObjectName(QStringLiteral("topologyView"));
+    m_tabs->addTab(m_topology, tr("Topology"));
+    // View menu: every tab by Ctrl+1..9, in tabNames() order.
+    QMenu *viewMenu = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        QAction *show = viewMenu->addAction(m_tabs->tabText(i).remove(QLatin1Char('&')));
+        show->setObjectName(QStringLiteral("show-") + tabNames().value(i));
+        if (i < 9)
+            show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        connect(show, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
+    }
     connect(m_browser, &StreamBrowser::publishRequested, this, [this](const StreamEntry &entry) {
         m_publish->loadEntry(entry);
         m_tabs->setCurrentWidget(m_publish);
@@ -276,6 +292,9 @@ void MainWindow::buildUi() {
     m_streamError->setStyleSheet(QStringLiteral("color:#c62828"));
     m_streamError->hide();
     streamLayout->addWidget(m_streamError);
+    m_missingBanner = new WarningBanner;
+    m_missingBanner->setObjectName(QStringLiteral("streamListMissingNodes"));
+    streamLayout->addWidget(m_missingBanner);
     streamLayout->addWidget(m_streamView);
     m_splitter->addWidget(streamPane);
     m_splitter->addWidget(m_tabs);
@@ -285,6 +304,10 @@ void MainWindow::buildUi() {
     setCentralWidget(m_splitter);
 
     m_serverLabel = new QLabel;
+    m_deploymentLabel = new QLabel;
+    m_deploymentLabel->setObjectName(QStringLiteral("deployment"));
+    m_deploymentLabel->setToolTip(tr("The deployment: a standalone server, or a cluster with its "
+                                     "primaries (the Topology tab shows every node)"));
     m_rateLabel = new QLabel;
     m_rateLabel->setToolTip(tr("Entries and bytes per second read by the live tail"));
     m_reconnectLabel = new QLabel;
@@ -310,6 +333,8 @@ void MainWindow::buildUi() {
     connect(answerTimer, &QTimer::timeout, this, &MainWindow::checkAnswering);
     answerTimer->start(250);
     statusBar()->addWidget(m_serverLabel);
+    // Permanent: a passing message (a failover, a finding) does not hide what the deployment is.
+    statusBar()->addPermanentWidget(m_deploymentLabel);
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_reconnectLabel);
     statusBar()->addPermanentWidget(m_loadLabel);
@@ -317,9 +342,9 @@ void MainWindow::buildUi() {
 }
 
 QStringList MainWindow::tabNames() {
-    return {QStringLiteral("events"),   QStringLiteral("flow"),   QStringLiteral("groups"),
-            QStringLiteral("findings"), QStringLiteral("browse"), QStringLiteral("charts"),
-            QStringLiteral("publish")};
+    return {QStringLiteral("events"),   QStringLiteral("flow"),    QStringLiteral("groups"),
+            QStringLiteral("findings"), QStringLiteral("browse"),  QStringLiteral("charts"),
+            QStringLiteral("publish"),  QStringLiteral("topology")};
 }
 
 bool MainWindow::showTab(const QString &name) {
@@ -377,6 +402,12 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     // already shown are from the old data; the tail goes on with the new.
     connect(tailer, &StreamTailer::streamReset, this,
             [this](const TailReset &reset) { statusBar()->showMessage(reset.describe(), 60000); });
+    // A node the tail reads from failed over: said where the tail's other warnings are, and in
+    // the topology view.
+    connect(tailer, &StreamTailer::topologyChanged, this, [this](const QString &message) {
+        statusBar()->showMessage(message, 60000);
+        m_topology->showChange(message);
+    });
     connect(tailer, &StreamTailer::streamFailed, this,
             [this](const QByteArray &, const QString &message) {
                 statusBar()->showMessage(message, 15000);
@@ -389,8 +420,12 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
         m_serverLabel->setText(
             (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": "))
             + tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
+        if (info.mode == QLatin1String("cluster"))
+            showClusterColumns(true);
     });
     connect(poller, &ServerPoller::groupSnapshot, this, &MainWindow::onGroupSnapshot);
+    connect(poller, &ServerPoller::topologyUpdated, this, &MainWindow::onTopology);
+    connect(poller, &ServerPoller::nodesMissing, this, &MainWindow::onNodesMissing);
     connect(poller, &ServerPoller::pollFailed, this, &MainWindow::onPollFailed);
     connect(poller, &ServerPoller::answered, this, [this](qint64 atMs) {
         m_lastAnswerMs = atMs;
@@ -401,6 +436,9 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_notAnswering = false;
     m_streamError->hide();
     m_groupsPanel->showPollError({});
+    onNodesMissing({});
+    m_topology->clear();
+    m_deploymentLabel->clear();
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
     m_browser->setRequests(m_actions.get(), settings.readOnly);
@@ -433,7 +471,13 @@ void MainWindow::disconnectFromServer() {
     m_lastAnswerMs = 0;
     m_notAnswering = false;
     m_tailed.clear();
+    m_tailedSlot.clear();
+    m_everMissingSlots.clear();
+    m_missing.clear();
     m_listedOnce = false;
+    m_cluster = false;
+    m_deploymentLabel->clear();
+    m_topology->clear();
     m_connectButton->setText(tr("Connect"));
     onTailState(TailState::Stopped, {});
 }
@@ -456,12 +500,26 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
     QSet<QByteArray> now;
     for (const StreamInfo &s : streams) {
         now.insert(s.name);
+        m_tailedSlot.insert(s.name, s.slot);
+        // In the slots of a node that was not answering, a stream seen for the first time was
+        // there before (the listing could not see it): from now, or its history would come in
+        // as new events.
+        const bool wasUnknown = s.slot >= 0 && inSlotRanges(s.slot, m_everMissingSlots);
         if (!m_tailed.contains(s.name))
-            m_tail->tailer()->addStream(s.name, fromForNew);
+            m_tail->tailer()->addStream(s.name, wasUnknown ? QByteArray("$") : fromForNew);
     }
-    for (const QByteArray &gone : m_tailed)
-        if (!now.contains(gone))
-            m_tail->tailer()->removeStream(gone);
+    for (const QByteArray &gone : m_tailed) {
+        if (now.contains(gone))
+            continue;
+        // Its node is not answering: the stream is unknown, not gone; the tail keeps it (and
+        // goes on from where it was when the node, or its replica, answers again).
+        if (isUnknownNow(gone)) {
+            now.insert(gone);
+            continue;
+        }
+        m_tail->tailer()->removeStream(gone);
+        m_tailedSlot.remove(gone);
+    }
     m_tailed = now;
     if (!m_restoreSelection.isEmpty()) { // the streams watched last time
         QItemSelection selection;
@@ -510,9 +568,13 @@ void MainWindow::onTailState(TailState state, const QString &detail) {
     m_stateLabel->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2")
                               .arg(colour, tailStateName(state).toHtmlEscaped()));
     m_stateLabel->setToolTip(detail);
-    if (state == TailState::Reconnecting)
-        m_reconnectLabel->setText(tr("reconnecting: %1").arg(detail));
-    else if (state == TailState::Stopped)
+    if (state == TailState::Reconnecting) {
+        // The reason can be long: the whole of it is in the tooltip and the state's.
+        const QString text = tr("reconnecting: %1").arg(detail);
+        m_reconnectLabel->setText(
+            m_reconnectLabel->fontMetrics().elidedText(text, Qt::ElideRight, 420));
+        m_reconnectLabel->setToolTip(text);
+    } else if (state == TailState::Stopped)
         m_rateLabel->clear();
 }
 
@@ -616,6 +678,7 @@ void MainWindow::checkAnswering() {
                           .arg(since));
         m_rateLabel->setText(tr("- events/s, - KiB/s"));
         m_streams->setStale(true);
+        m_topology->setStale(true);
         if (!m_notAnswering)
             statusBar()->showMessage(
                 failing ? tr("Polls are failing: %1").arg(m_connectionFailure)
@@ -623,6 +686,7 @@ void MainWindow::checkAnswering() {
                               .arg(late / 1000.0, 0, 'f', 1));
     } else if (m_notAnswering) {
         m_streams->setStale(false);
+        m_topology->setStale(false);
         statusBar()->showMessage(tr("The server answers again."), 5000);
     }
     const bool was = m_notAnswering;
@@ -642,9 +706,9 @@ void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
     const int critical = int(std::count_if(all.cbegin(), all.cend(), [](const Finding &f) {
         return f.severity == Severity::Critical;
     }));
-    m_tabs->setTabText(m_findingsTab,
-                       all.isEmpty() ? tr("Findings") : tr("Findings (%1)").arg(all.size()));
-    m_tabs->setTabToolTip(m_findingsTab, tr("%1 critical").arg(critical));
+    m_findingsCount = int(all.size());
+    m_findingsCritical = critical;
+    updateFindingsTab();
 
     // Tell the user when a group turns critical, once.
     for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it) {
@@ -664,6 +728,79 @@ void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
         if (m_tray)
             m_tray->showMessage(title, f.message, QSystemTrayIcon::Critical, 10000);
     }
+}
+
+void MainWindow::updateFindingsTab() {
+    // With a node missing, its groups were not judged: the count is not the whole count.
+    const bool partial = !m_missing.isEmpty();
+    QString text = m_findingsCount ? tr("Findings (%1)").arg(m_findingsCount) : tr("Findings");
+    if (partial)
+        text = tr("Findings (%1, partial)").arg(m_findingsCount);
+    m_tabs->setTabText(m_findingsTab, text);
+    QString tip = tr("%1 critical").arg(m_findingsCritical);
+    if (partial)
+        tip += QLatin1Char('\n')
+               + ::streamscope::missingNodesText(m_missing, tr("their groups are not judged"));
+    m_tabs->setTabToolTip(m_findingsTab, tip);
+}
+
+void MainWindow::onTopology(const TopologySnapshot &snapshot) {
+    m_topology->setSnapshot(snapshot);
+    m_cluster = snapshot.topology == RedisClient::Topology::Cluster;
+    showClusterColumns(m_cluster);
+    QString text = ::streamscope::deploymentText(snapshot);
+    int down = 0;
+    for (const TopologyNode &t : snapshot.nodes)
+        down += t.state == QLatin1String("ok") ? 0 : 1;
+    if (m_cluster && down)
+        text += down == 1 ? tr(", 1 node not ok") : tr(", %1 nodes not ok").arg(down);
+    m_deploymentLabel->setText(text);
+}
+
+void MainWindow::onNodesMissing(const MissingNodeList &missing) {
+    for (const MissingNode &m : missing)
+        m_everMissingSlots += parseSlotRanges(m.slots);
+    const bool was = !m_missing.isEmpty();
+    m_missing = missing;
+    QStringList reasons;
+    for (const MissingNode &m : missing)
+        reasons << QStringLiteral("%1: %2").arg(m.endpoint, m.reason);
+    m_missingBanner->setText(
+        ::streamscope::missingNodesText(missing, tr("streams there are not listed")),
+        reasons.join(QLatin1Char('\n')));
+    m_groupsPanel->showMissingNodes(missing);
+    updateFindingsTab();
+    if (!was && !missing.isEmpty())
+        statusBar()->showMessage(m_missingBanner->text(), 15000);
+    else if (was && missing.isEmpty() && m_poller)
+        statusBar()->showMessage(tr("Every node answers again: the stream list is whole."), 5000);
+}
+
+bool MainWindow::isUnknownNow(const QByteArray &stream) const {
+    const int slot = m_tailedSlot.value(stream, -1);
+    for (const MissingNode &m : m_missing)
+        if (m.slots.isEmpty() || (slot >= 0 && inSlotRanges(slot, parseSlotRanges(m.slots))))
+            return true; // a standalone server (or a node of unknown slots) that is not answering
+    return false;
+}
+
+void MainWindow::showClusterColumns(bool cluster) {
+    const bool shown = !m_streamView->isColumnHidden(StreamListModel::NodeColumn);
+    m_streamView->setColumnHidden(StreamListModel::NodeColumn, !cluster);
+    m_streamView->setColumnHidden(StreamListModel::SlotColumn, !cluster);
+    // Two more columns: widen a narrow stream pane once, so that the names still show.
+    const QList<int> sizes = m_splitter ? m_splitter->sizes() : QList<int>();
+    const int wide = 480;
+    if (cluster && !shown && sizes.size() == 2 && sizes.at(0) > 0 && sizes.at(0) < wide)
+        m_splitter->setSizes({wide, sizes.at(0) + sizes.at(1) - wide});
+}
+
+QString MainWindow::deploymentText() const {
+    return m_deploymentLabel->text();
+}
+
+QString MainWindow::missingNodesText() const {
+    return m_missingBanner->text();
 }
 
 void MainWindow::openExport(const ExportChoices &choices) {

@@ -35,6 +35,8 @@ class PublishView;
 class StreamBrowser;
 class StreamFilterProxy;
 class StreamListModel;
+class TopologyView;
+class WarningBanner;
 
 // Composes the first window: connection bar, stream list, live event table, entry details and a
 // status bar. All Redis I/O runs on the tail and poll threads; this only receives values.
@@ -59,6 +61,11 @@ public:
     FlowView *flowView() const { return m_flow; }
     ChartsView *chartsView() const { return m_charts; }
     PublishView *publishView() const { return m_publish; }
+    TopologyView *topologyView() const { return m_topology; }
+    // "cluster, 3 primaries" or "standalone", in the status bar.
+    QString deploymentText() const;
+    // Above the stream list: the cluster nodes not answering (empty: the list is whole).
+    QString missingNodesText() const;
     FindingsModel *findingsModel() const { return m_findings; }
     QTabWidget *tabs() const { return m_tabs; }
     // The tabs by the names --tab takes: events, flow, groups, findings, browse, ...
@@ -108,6 +115,11 @@ private:
     void showError(const QString &message);
     void openExport(const ExportChoices &choices);
     void onGroupSnapshot(const GroupSnapshot &snapshot);
+    void onTopology(const TopologySnapshot &snapshot);
+    void onNodesMissing(const MissingNodeList &missing);
+    // Node and slot columns: only on a cluster.
+    void showClusterColumns(bool cluster);
+    void updateFindingsTab();
     void onPollFailed(const Error &error, PollArea area);
     // Called often: says so when the server has not answered a poll for a while.
     void checkAnswering();
@@ -131,9 +143,13 @@ private:
     QLabel *m_rateLabel = nullptr;
     QLabel *m_reconnectLabel = nullptr;
     QLabel *m_loadLabel = nullptr;
-    QLabel *m_streamError = nullptr; // above the stream list: why it is not current
-    qint64 m_lastAnswerMs = 0;       // the poller's last answered poll (0: none yet)
-    qint64 m_lastTailStatsMs = 0;    // the tail's last figures
+    QLabel *m_streamError = nullptr;          // above the stream list: why it is not current
+    WarningBanner *m_missingBanner = nullptr; // above the stream list: nodes not answering
+    QLabel *m_deploymentLabel = nullptr;
+    bool m_cluster = false;
+    MissingNodeList m_missing;
+    qint64 m_lastAnswerMs = 0;    // the poller's last answered poll (0: none yet)
+    qint64 m_lastTailStatsMs = 0; // the tail's last figures
     qint64 m_tailEntries = 0;
     bool m_notAnswering = false;
     // The last poll that failed on the connection itself (closed, refused), and when: then the
@@ -149,7 +165,10 @@ private:
     FlowView *m_flow = nullptr;
     ChartsView *m_charts = nullptr;
     PublishView *m_publish = nullptr;
+    TopologyView *m_topology = nullptr;
     int m_findingsTab = 0;
+    int m_findingsCount = 0;
+    int m_findingsCritical = 0;
     FindingsModel *m_findings = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QHash<QByteArray, Severity> m_lastSeverity;
@@ -169,6 +188,12 @@ private:
     QLabel *m_tagLabel = nullptr;
     QSplitter *m_liveSplitter = nullptr;
     QSet<QByteArray> m_tailed;
+    QHash<QByteArray, int> m_tailedSlot; // on a cluster: where each tailed stream was last seen
+    // Slots whose node did not answer at some point of this connection: a stream that shows up
+    // there is not new, only newly known.
+    QList<QPair<int, int>> m_everMissingSlots;
+    // The stream's node is not answering now: it is unknown, not gone.
+    bool isUnknownNow(const QByteArray &stream) const;
     bool m_listedOnce = false; // the first listing of this connection is done
     TailState m_state = TailState::Stopped;
     bool m_followTail = true;

@@ -33,9 +33,14 @@ QVariant StreamListModel::data(const QModelIndex &index, int role) const {
             if (m_stale || !m_rates.contains(s.name))
                 return QStringLiteral("-");
             return QString::number(m_rates.value(s.name), 'f', 1);
+        case NodeColumn:
+            return s.node;
+        case SlotColumn:
+            return s.slot >= 0 ? QString::number(s.slot) : QString();
         }
     } else if (role == Qt::TextAlignmentRole) {
-        if (index.column() == LengthColumn || index.column() == RateColumn)
+        if (index.column() == LengthColumn || index.column() == RateColumn
+            || index.column() == SlotColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
     } else if (role == Qt::ToolTipRole) {
         QString tip = tr("%1\n%2 entries, %3 consumer group(s)\nlast ID %4")
@@ -43,6 +48,9 @@ QVariant StreamListModel::data(const QModelIndex &index, int role) const {
                           .arg(s.length)
                           .arg(s.groups)
                           .arg(s.lastGeneratedId.toString());
+        if (!s.node.isEmpty())
+            tip += s.slot >= 0 ? tr("\non %1, slot %2").arg(s.node).arg(s.slot)
+                               : tr("\non %1").arg(s.node);
         if (!s.detailsCurrent)
             tip += s.detailsAtMs > 0
                        ? tr("\n(last ID and groups as of %1: the stream changed since)")
@@ -71,9 +79,17 @@ QVariant StreamListModel::headerData(int section, Qt::Orientation orientation, i
             return tr("Last ID");
         case RateColumn:
             return tr("Events/s");
+        case NodeColumn:
+            return tr("Node");
+        case SlotColumn:
+            return tr("Slot");
         }
     } else if (role == Qt::ToolTipRole && section == RateColumn) {
         return tr("Entries added per second between the last two polls");
+    } else if (role == Qt::ToolTipRole && section == NodeColumn) {
+        return tr("The cluster node (primary) that holds the stream");
+    } else if (role == Qt::ToolTipRole && section == SlotColumn) {
+        return tr("The stream's hash slot (0-16383)");
     }
     return {};
 }

@@ -12,7 +12,16 @@ namespace streamscope {
 class StreamListModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { NameColumn, LengthColumn, LastIdColumn, RateColumn, ColumnCount };
+    // Node and slot: where a stream lives on a cluster (the window hides them when standalone).
+    enum Column {
+        NameColumn,
+        LengthColumn,
+        LastIdColumn,
+        RateColumn,
+        NodeColumn,
+        SlotColumn,
+        ColumnCount
+    };
     enum Role { NameRole = Qt::UserRole + 1 };
 
     explicit StreamListModel(QObject *parent = nullptr);
