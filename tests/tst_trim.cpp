@@ -157,6 +157,30 @@ private Q_SLOTS:
         QCOMPARE(p->safeGroups, QList<QByteArray>{"g"});
     }
 
+    // The server's lag is entries-added minus the group's entries-read; a replica promoted after
+    // its primary was SIGKILLed can keep an entries-read that no longer matches (the issue 10
+    // review saw "lag 956" for a group that had read everything). SETID ... ENTRIESREAD 0 at
+    // the last entry makes the same mismatch: nothing follows last-delivered-id, so the lag is 0.
+    void lagCountedWrongWhenNothingFollows() {
+        run(*m_c, {"FLUSHALL"});
+        for (int i = 1; i <= 3; ++i)
+            run(*m_c, {"XADD", "s", QByteArray::number(i) + "-0", "f", "v"});
+        run(*m_c, {"XGROUP", "CREATE", "s", "g", "3-0", "ENTRIESREAD", "0"});
+        QCOMPARE(run(*m_c, {"XINFO", "GROUPS", "s"}).at(0).field("lag")->integer(), 3);
+
+        auto status = fetchStreamStatus(*m_c, {"s"}, 70015);
+        QVERIFY2(status.ok(), qPrintable(status.error().message));
+        const GroupStatus &g = status->first().groups.first();
+        QCOMPARE(g.lag, std::optional<qint64>(0));
+        QVERIFY2(g.lagNote.contains(QLatin1String("the server counted 3")), qPrintable(g.lagNote));
+
+        // One more entry: now something does follow, and the server's figure stands.
+        run(*m_c, {"XADD", "s", "4-0", "f", "v"});
+        auto after = fetchStreamStatus(*m_c, {"s"}, 70015);
+        QVERIFY2(after.ok(), qPrintable(after.error().message));
+        QCOMPARE(after->first().groups.first().lag, std::optional<qint64>(4));
+    }
+
 private:
     LocalRedisServer m_server;
     std::unique_ptr<RedisConnection> m_c;

@@ -190,6 +190,17 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
             first = StreamId::fromServer(next.at(0).at(0).bytes());
         if (first)
             g->timeLagMs = qMax<qint64>(0, now - qint64(first->ms));
+        else if (next.isArray() && g->lag.value_or(0) > 0 && !g->lagEstimated) {
+            // Nothing follows last-delivered-id (asked after XINFO GROUPS, so nothing did then
+            // either): the server's count is off. It is entries-read minus entries-added, and a
+            // replica promoted after its primary was killed keeps the group's old entries-read.
+            g->lagNote = QStringLiteral("nothing follows the group's last-delivered-id, so "
+                                        "nothing is left to read; the server counted %1 (its "
+                                        "entries-read no longer matches the stream, as after a "
+                                        "failover)")
+                             .arg(*g->lag);
+            g->lag = 0;
+        }
         if (cache && !next.isError())
             cache->remember(*g, first, streamLength);
     }
