@@ -1,5 +1,6 @@
 // The reference shop as real processes against a real redis-server.
 #include "LocalRedisServer.h"
+#include "ShopDemo.h"
 #include "Stores.h"
 #include "StreamEntry.h"
 #include "TestRedis.h"
@@ -448,6 +449,24 @@ private Q_SLOTS:
         auto healthy = paymentService(QStringLiteral("healthy"));
         QTRY_COMPARE_WITH_TIMEOUT(xlen("payment-events"), qint64(10), 15000);
         QTRY_VERIFY(healthy->log().contains(QLatin1String("claimed")));
+    }
+
+    // The demo starts (and restarts) each service with the URL currentUrl gives at that moment:
+    // on the demo cluster a service restarted after the node in redisUrl was killed starts from
+    // one that runs (the issue 10 review saw payments-2 retry a dead node for ever).
+    void demoStartsServicesFromTheCurrentUrl() {
+        shop::ShopDemo::Options options;
+        options.binDir = binDir();
+        options.dataDir = m_dir->path();
+        options.redisUrl = QStringLiteral("redis://127.0.0.1:1"); // nothing listens there
+        options.currentUrl = [this] { return m_server.url(); };
+        options.ordersPerSecond = 50;
+        options.crashing = false;
+        shop::ShopDemo demo(options);
+        const Error started = demo.start();
+        QVERIFY2(!started, qPrintable(started.message));
+        QTRY_VERIFY_WITH_TIMEOUT(xlen("payment-events") > 0, 20000);
+        demo.stop();
     }
 
 private:

@@ -167,8 +167,19 @@ int main(int argc, char **argv) {
             redisUrl = demoServer.url();
             dataDir = demoServer.dir();
         }
-        shop.emplace(
-            shop::ShopDemo::Options{QCoreApplication::applicationDirPath(), dataDir, redisUrl});
+        shop::ShopDemo::Options shopOptions;
+        shopOptions.binDir = QCoreApplication::applicationDirPath();
+        shopOptions.dataDir = dataDir;
+        shopOptions.redisUrl = redisUrl;
+        if (parser.isSet(cluster))
+            // A service restarted after a node was killed starts from a node that runs.
+            shopOptions.currentUrl = [&demoCluster] {
+                for (int i = 0; i < demoCluster.size(); ++i)
+                    if (demoCluster.node(i).isRunning())
+                        return demoCluster.url(i);
+                return QString();
+            };
+        shop.emplace(std::move(shopOptions));
         if (Error e = shop->start()) {
             std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
             return 3;

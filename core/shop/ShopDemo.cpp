@@ -66,6 +66,12 @@ Error ShopDemo::start() {
 
 Error ShopDemo::launch(Service &s) {
     QStringList args = s.args;
+    if (m_options.currentUrl) {
+        const qsizetype at = args.indexOf(QStringLiteral("--url"));
+        const QString url = m_options.currentUrl();
+        if (at >= 0 && at + 1 < args.size() && !url.isEmpty())
+            args[at + 1] = url;
+    }
     if (s.crashes) // somewhere between 40 and 120 orders in: visibly, but not constantly
         args << QStringLiteral("--crash-after")
              << QString::number(QRandomGenerator::global()->bounded(40, 120));

@@ -3,7 +3,9 @@
 #include "Error.h"
 
 #include <QObject>
+
 #include <QProcess>
+#include <functional>
 
 #include <memory>
 #include <vector>
@@ -22,6 +24,9 @@ public:
         QString binDir;  // where the service executables are
         QString dataDir; // their databases
         QString redisUrl;
+        // When set, the URL a service (re)started now connects to: for a private cluster, a
+        // node that still runs (the node in redisUrl may have been killed since).
+        std::function<QString()> currentUrl;
         int ordersPerSecond = 5;
         // The crashed instance stays dead for restartAfterMs; its pending entries are claimed by
         // the other one after claimIdleMs. Between a crash and the claim, StreamScope shows a
