@@ -65,6 +65,34 @@ private Q_SLOTS:
         run(*m_c, {"FLUSHALL"});
     }
 
+    // Choosing another stream in the stream list filters the groups table: the consumers pane
+    // follows the group shown, never one filtered out (the issue 10 review saw payment-events'
+    // consumers under zeta's group).
+    void consumersFollowTheStreamFilter() {
+        addEntries(*m_c, "orders", 0, 5);
+        addEntries(*m_c, "quiet", 0, 5);
+        run(*m_c, {"XGROUP", "CREATE", "orders", "payments", "0"});
+        run(*m_c, {"XGROUP", "CREATE", "quiet", "audit", "0"});
+        run(*m_c,
+            {"XREADGROUP", "GROUP", "payments", "worker", "COUNT", "2", "STREAMS", "orders", ">"});
+        GroupsPanel panel;
+        panel.showSnapshot(poll({"orders", "quiet"}));
+        panel.selectGroup("orders", "payments");
+        QCOMPARE(panel.consumersModel()->rowCount(), 1);
+
+        panel.setStreamFilter({"quiet"});
+        QCOMPARE(panel.selectedGroupKey(), groupKey("quiet", "audit"));
+        QCOMPARE(panel.consumersModel()->rowCount(), 0);
+
+        panel.setStreamFilter({"nothing-here"});
+        QCOMPARE(panel.selectedGroupKey(), QByteArray());
+        QCOMPARE(panel.consumersModel()->rowCount(), 0);
+
+        panel.setStreamFilter({"orders"});
+        QCOMPARE(panel.selectedGroupKey(), groupKey("orders", "payments"));
+        QCOMPARE(panel.consumersModel()->rowCount(), 1);
+    }
+
     void modelsShowTheSnapshot() {
         addEntries(*m_c, "orders", 0, 30);
         run(*m_c, {"XGROUP", "CREATE", "orders", "payments", "0"});

@@ -258,6 +258,17 @@ void GroupsPanel::setStreamFilter(const QSet<QByteArray> &streams) {
     auto *filter = static_cast<StreamFilter *>(m_groupsProxy);
     filter->streams = streams;
     filter->apply();
+    // A selected row filtered out leaves the selection without a selectionChanged: follow the
+    // table here, so that the consumers and pending panes never show a group it does not show
+    // (the issue 10 review saw another stream's consumers, their idle times ticking).
+    for (int row = 0; row < m_groupsProxy->rowCount(); ++row)
+        if (m_groupsProxy->index(row, 0).data(GroupsModel::KeyRole).toByteArray() == m_selectedKey)
+            return;
+    m_groupView->clearSelection();
+    if (m_groupsProxy->rowCount() > 0)
+        m_groupView->selectRow(0); // the worst group of those shown, as after a poll
+    if (!m_selectedKey.isEmpty() && m_groupView->selectionModel()->selectedRows().isEmpty())
+        onGroupSelected();
 }
 
 void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group) {
