@@ -1252,6 +1252,24 @@ void StreamTailer::run() {
                 m_nodeChanges.clear(); // not known to have been read: read it all next time
             else if (toRead->size() == nodes.size())
                 m_lastFullRoundAt = roundStart;
+        } else if (groups.size() > 1 && m_cluster) {
+            // Catching up: every node's reads leave before any reply is read, so the nodes
+            // work in parallel while this thread parses (the entries fast path all the same).
+            QList<Command> reads;
+            for (const std::vector<size_t> &group : groups)
+                reads.append(buildRead(false, group));
+            std::vector<StreamEntryList> outs;
+            auto replies = m_cluster->entriesOnNodes(reads, 2, &outs);
+            if (!replies.ok())
+                reply = replies.error();
+            for (size_t g = 0; replies.ok() && g < groups.size(); ++g) {
+                if (replies.value()[g].isError()) {
+                    reply = std::move(replies.value()[g]);
+                    break;
+                }
+                batch.append(std::move(outs[g]));
+                answered.insert(answered.end(), groups[g].begin(), groups[g].end());
+            }
         } else {
             for (const std::vector<size_t> &group : groups) {
                 reply = connection.commandEntries(buildRead(blockNow, group), 2, &batch,
