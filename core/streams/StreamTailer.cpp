@@ -708,22 +708,52 @@ void StreamTailer::releaseHeld() {
             return false;
         return !m_watermark || id <= *m_watermark || id.ms > futureMs;
     };
-    StreamEntryList out;
-    int sources = 0;
+    std::vector<StreamEntryList> runs; // per stream, in ID order, moved out of held
+    qsizetype total = 0;
     for (Tracked &t : m_streams) {
         qsizetype n = 0;
         while (n < t.held.size() && releasable(t.held.at(n).id))
             ++n;
         if (n == 0)
             continue;
-        ++sources;
-        out.append(t.held.mid(0, n));
+        total += n;
+        if (n == t.held.size()) {
+            runs.push_back(std::exchange(t.held, {}));
+            continue;
+        }
+        StreamEntryList run;
+        run.reserve(n);
+        for (qsizetype k = 0; k < n; ++k)
+            run.append(std::move(t.held[k]));
         t.held.remove(0, n);
+        runs.push_back(std::move(run));
     }
-    if (sources > 1) {
-        // Each stream's entries are in ID order: a stable sort makes one timeline of them.
-        std::stable_sort(out.begin(), out.end(),
-                         [](const StreamEntry &a, const StreamEntry &b) { return a.id < b.id; });
+    StreamEntryList out;
+    if (runs.size() == 1) {
+        out = std::move(runs.front());
+    } else if (!runs.empty()) {
+        // One timeline of the streams' runs: a merge (equal IDs in the streams' order), each
+        // entry moved once.
+        out.reserve(total);
+        std::vector<qsizetype> next(runs.size(), 0);
+        std::vector<size_t> heap(runs.size());
+        for (size_t r = 0; r < runs.size(); ++r)
+            heap[r] = r;
+        auto later = [&](size_t a, size_t b) { // the heap's top is the earliest head
+            const StreamId &x = runs[a].at(next[a]).id;
+            const StreamId &y = runs[b].at(next[b]).id;
+            return y < x || (!(x < y) && a > b);
+        };
+        std::make_heap(heap.begin(), heap.end(), later);
+        while (!heap.empty()) {
+            std::pop_heap(heap.begin(), heap.end(), later);
+            const size_t r = heap.back();
+            out.append(std::move(runs[r][next[r]++]));
+            if (next[r] < runs[r].size())
+                std::push_heap(heap.begin(), heap.end(), later);
+            else
+                heap.pop_back();
+        }
     }
     if (!out.isEmpty()) {
         m_stats.entries += out.size();
