@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QMutex>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <atomic>
@@ -229,10 +230,17 @@ qint64 cpuMicros(const QString &endpoint) {
     return qint64(seconds * 1e6);
 }
 
-qint64 xreadCalls(const QString &endpoint) {
+// Calls of a command a server has served so far (INFO commandstats), e.g. "xread".
+qint64 commandCalls(const QString &endpoint, const QByteArray &command) {
     const QByteArray text = runOn(endpoint, {"INFO", "commandstats"}).bytes();
-    const qsizetype at = text.indexOf("cmdstat_xread:calls=");
-    return at < 0 ? 0 : text.mid(at + 20, text.indexOf(',', at) - at - 20).toLongLong();
+    const QByteArray key = "cmdstat_" + command + ":calls=";
+    const qsizetype at = text.indexOf(key);
+    return at < 0 ? 0
+                  : text.mid(at + key.size(), text.indexOf(',', at) - at - key.size()).toLongLong();
+}
+
+qint64 xreadCalls(const QString &endpoint) {
+    return commandCalls(endpoint, "xread");
 }
 
 StreamTailer::Options testOptions() {
@@ -254,6 +262,8 @@ private Q_SLOTS:
     void streamsOnEveryShardInTimeOrder();
     void latencyAndCostAtRest_data();
     void latencyAndCostAtRest();
+    void restDetectorSeesEveryWrite_data();
+    void restDetectorSeesEveryWrite();
     void oneSlotBlocksAndStreamsJoinLater();
     void cliTailAcrossSlots();
     void tailThroughSlotMigration();
@@ -361,6 +371,12 @@ void TestClusterTail::latencyAndCostAtRest() {
             sum += xreadCalls(p);
         return sum;
     };
+    auto infosOfPrimaries = [&] {
+        qint64 sum = 0;
+        for (const QString &p : client->primaries())
+            sum += commandCalls(p, "info");
+        return sum;
+    };
     const int windowMs = perNode > 2 ? 2000 : 3000;
     const qint64 cpuBefore = cpuOfPrimaries();
     QTest::qSleep(windowMs);
@@ -375,18 +391,24 @@ void TestClusterTail::latencyAndCostAtRest() {
     QTest::qWait(1000); // at rest: the pause between rounds has grown to its longest
     const qint64 cpuTailBefore = cpuOfPrimaries();
     const qint64 xreadsBefore = xreadsOfPrimaries();
+    const qint64 infosBefore = infosOfPrimaries();
     QTest::qWait(windowMs);
     const qint64 cpuTail = cpuOfPrimaries() - cpuTailBefore;
     const qint64 xreads = xreadsOfPrimaries() - xreadsBefore;
+    const qint64 infos = infosOfPrimaries() - infosBefore - 2 * 3; // less this test's own
     // CPU in microseconds over the window: / (window ms * 1000) * 100 = % of a core.
-    qInfo("idle cost, 3 primaries, %lld streams in %lld slot groups: %.1f XREAD/s per node; "
-          "server CPU %.3f %% of a core per node (nobody watching: %.3f %%)",
-          qint64(streams.size()), qint64(streams.size()), double(xreads) * 1000.0 / windowMs / 3.0,
+    const double xreadsPerNode = double(xreads) * 1000.0 / windowMs / 3.0;
+    const double infosPerNode = double(infos) * 1000.0 / windowMs / 3.0;
+    qInfo("idle cost, 3 primaries, %lld streams in %lld slot groups: %.1f XREAD/s and %.1f "
+          "INFO/s per node; server CPU %.3f %% of a core per node (nobody watching: %.3f %%)",
+          qint64(streams.size()), qint64(streams.size()), xreadsPerNode, infosPerNode,
           double(cpuTail) / windowMs / 10.0 / 3.0, double(cpuNobody) / windowMs / 10.0 / 3.0);
 
-    // No busy polling: at most one XREAD per slot every 40 ms (the pause is 100 ms).
-    QVERIFY2(double(xreads) * 1000.0 / windowMs / 3.0 <= 25.0 * perNode,
-             qPrintable(QString::number(xreads)));
+    // No busy polling: at rest a node is asked whether its data changed every 100 ms (INFO),
+    // and each slot is read only when it did, or in a full round every 1.5 s (or after XLEN):
+    // at most two reads per slot a second (rounds every 100 ms would be ten).
+    QVERIFY2(xreadsPerNode <= 2.0 * perNode, qPrintable(QString::number(xreadsPerNode)));
+    QVERIFY2(infosPerNode <= 15.0, qPrintable(QString::number(infosPerNode)));
 
     // From XADD on each shard to entriesReceived, at rest (each after a pause as long as
     // the tail's longest).
@@ -405,6 +427,100 @@ void TestClusterTail::latencyAndCostAtRest() {
           "ms",
           qint64(latencies.size()), latencies.at(latencies.size() / 2), latencies.last());
     QVERIFY2(latencies.last() < 1000, qPrintable(QString::number(latencies.last())));
+}
+
+void TestClusterTail::restDetectorSeesEveryWrite_data() {
+    QTest::addColumn<QString>("how");
+    QTest::newRow("XADD") << QStringLiteral("xadd");
+    QTest::newRow("XADD in MULTI") << QStringLiteral("multi");
+    QTest::newRow("XADD in a Lua script") << QStringLiteral("lua");
+    QTest::newRow("INFO refused by an ACL") << QStringLiteral("acl");
+}
+
+void TestClusterTail::restDetectorSeesEveryWrite() {
+    // At rest the tail reads a node only when its data changed (INFO persistence), and every
+    // node only every fullRoundMs: with that made long, only the detector (or, where INFO is
+    // refused, reading every round) gets an entry on any shard to the screen promptly.
+    QFETCH(QString, how);
+    auto client = openCluster();
+    QList<QByteArray> streams;
+    QList<QByteArray> sampled; // one per node
+    for (const QString &primary : client->primaries()) {
+        const QList<QByteArray> keys = keysOn(*client, primary, "detect:" + how.toUtf8(), 4);
+        QCOMPARE(keys.size(), 4);
+        streams += keys;
+        sampled << keys.first();
+    }
+    for (const QByteArray &s : streams)
+        QVERIFY(client->command({"XADD", s, "*", "n", "-1"}).ok());
+
+    ConnectionSettings settings = s_cluster->settings(0);
+    const bool acl = how == QLatin1String("acl");
+    auto dropUser = qScopeGuard([&] {
+        if (acl)
+            for (int i = 0; i < s_cluster->size(); ++i)
+                runOn(s_cluster->settings(i).endpoint(), {"ACL", "DELUSER", "noinfo"});
+    });
+    if (acl) {
+        // ACLs are per node: every node gets the user.
+        for (int i = 0; i < s_cluster->size(); ++i)
+            QCOMPARE(
+                runOn(s_cluster->settings(i).endpoint(), {"ACL", "SETUSER", "noinfo", "reset", "on",
+                                                          ">secret", "~*", "&*", "+@all", "-info"})
+                    .bytes(),
+                QByteArray("OK"));
+        settings.user = QStringLiteral("noinfo");
+        settings.password = QStringLiteral("secret");
+    }
+    StreamTailer::Options options = testOptions();
+    options.fullRoundMs = 60000;
+    TailController controller(settings, options);
+    Collector got(controller.tailer());
+    for (const QByteArray &s : streams)
+        controller.tailer()->addStream(s, "$");
+    controller.start();
+    QTRY_VERIFY(got.caughtUp >= 1);
+    QTest::qWait(500); // at rest
+
+    if (!acl) {
+        // Nothing changed: no node is read (one full round at most, after an XLEN check).
+        qint64 before = 0;
+        for (const QString &p : client->primaries())
+            before += xreadCalls(p);
+        QTest::qWait(1000);
+        qint64 after = 0;
+        for (const QString &p : client->primaries())
+            after += xreadCalls(p);
+        QVERIFY2(after - before <= streams.size(), qPrintable(QString::number(after - before)));
+    }
+
+    QList<qint64> latencies;
+    for (const QByteArray &s : sampled) { // one write on each shard
+        QTest::qWait(300);
+        const QByteArray n = "1";
+        const qint64 sent = got.clock.elapsed();
+        if (how == QLatin1String("multi")) {
+            auto replies = client->pipeline({{"MULTI"}, {"XADD", s, "*", "n", n}, {"EXEC"}});
+            QVERIFY(replies.ok());
+            QVERIFY(replies->back().isArray());
+        } else if (how == QLatin1String("lua")) {
+            auto added = client->command(
+                {"EVAL", "return redis.call('XADD', KEYS[1], '*', 'n', ARGV[1])", "1", s, n});
+            QVERIFY(added.ok());
+            QVERIFY2(added->isString(), qPrintable(added->errorMessage()));
+        } else {
+            QVERIFY(client->command({"XADD", s, "*", "n", n}).ok());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(got.arrival(s + ' ' + n) >= 0, 5000);
+        latencies << got.arrival(s + ' ' + n) - sent;
+    }
+    std::sort(latencies.begin(), latencies.end());
+    qInfo("%s: XADD to entriesReceived, median %lld ms, max %lld ms", qPrintable(how),
+          latencies.at(latencies.size() / 2), latencies.last());
+    QVERIFY2(latencies.last() < 500, qPrintable(QString::number(latencies.last())));
+    QCOMPARE(got.entries.size(), sampled.size());
+    QVERIFY(got.failures.isEmpty());
+    QCOMPARE(got.state, TailState::Live);
 }
 
 void TestClusterTail::oneSlotBlocksAndStreamsJoinLater() {

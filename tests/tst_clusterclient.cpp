@@ -77,6 +77,7 @@ private Q_SLOTS:
     void crossSlotRefusedBeforeSending();
     void commandEntriesRouted();
     void keylessCommandOnEveryPrimary();
+    void entriesOnNodesAtOnce();
     void startsFromAReplica();
     void slotsWhenShardsIsRefused();
     void readOnlyRefusesWritesOnEveryNode();
@@ -422,6 +423,51 @@ void TestClusterClient::readOnlyRefusesWritesOnEveryNode() {
         QVERIFY2(length.ok(), qPrintable(length.error().message));
         QCOMPARE(length->integer(), qint64(1));
     }
+}
+
+void TestClusterClient::entriesOnNodesAtOnce() {
+    // Reads of every node leave before any reply is read; each command's entries in its own
+    // list, in the caller's order, also when a node's connection was lost in between.
+    auto client = openCluster(s_cluster->settings(0));
+    QList<Command> reads;
+    QList<QByteArray> keys;
+    for (const QByteArray &prefix : {QByteArray("overlap-a"), QByteArray("overlap-b")})
+        for (const QString &primary : client->primaries())
+            keys << keyOn(*client, primary, prefix);
+    for (qsizetype k = 0; k < keys.size(); ++k) {
+        for (qsizetype i = 0; i <= k; ++i)
+            QVERIFY(client->command({"XADD", keys.at(k), "*", "n", QByteArray::number(i)}).ok());
+        reads.append({"XREAD", "COUNT", "100", "STREAMS", keys.at(k), "0"});
+    }
+    reads.append({"XREAD", "COUNT", "100", "STREAMS", "overlap-none", "0"});
+    auto check = [&] {
+        std::vector<StreamEntryList> outs;
+        auto replies = client->entriesOnNodes(reads, 2, &outs);
+        QVERIFY2(replies.ok(), qPrintable(replies.ok() ? QString() : replies.error().message));
+        QCOMPARE(replies->size(), size_t(reads.size()));
+        QCOMPARE(outs.size(), size_t(reads.size()));
+        for (qsizetype k = 0; k < keys.size(); ++k) {
+            QVERIFY(!replies->at(size_t(k)).isError());
+            const StreamEntryList &out = outs.at(size_t(k));
+            QCOMPARE(out.size(), k + 1);
+            for (qsizetype i = 0; i < out.size(); ++i) {
+                QCOMPARE(out.at(i).stream, keys.at(k));
+                QCOMPARE(out.at(i).value("n"), QByteArray::number(i));
+            }
+        }
+        QVERIFY(replies->back().isNil());
+        QVERIFY(outs.back().isEmpty());
+    };
+    check();
+    // The client's connection to one node is killed: its reads are done again, alone.
+    const qint64 opened = client->connectionsOpened();
+    const QString victim = client->primaries().at(1);
+    QVERIFY(runOn(victim, {"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).integer() >= 1);
+    check();
+    QVERIFY(client->connectionsOpened() > opened);
+    // Only reads.
+    std::vector<StreamEntryList> outs;
+    QVERIFY(!client->entriesOnNodes({{"XADD", keys.first(), "*", "n", "x"}}, 2, &outs).ok());
 }
 
 void TestClusterClient::movedAfterSlotMoved() {

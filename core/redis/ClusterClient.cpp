@@ -495,6 +495,84 @@ Result<RedisReply> ClusterClient::commandEntries(const Command &args, int entrie
     return std::move(replies.value().front());
 }
 
+Result<std::vector<RedisReply>> ClusterClient::entriesOnNodes(const QList<Command> &commands,
+                                                              int entriesDepth,
+                                                              std::vector<StreamEntryList> *outs,
+                                                              int timeoutMs) {
+    for (const Command &c : commands)
+        if (!RedisConnection::isReadOnlyCommand(c))
+            return Error(Error::Kind::ReadOnly,
+                         QStringLiteral("%1 is no read: it cannot be sent to several nodes at once")
+                             .arg(QString::fromUtf8(c.value(0))));
+    auto planned = plan(commands);
+    if (!planned.ok())
+        return planned.error();
+    if (!m_open)
+        return Error(
+            Error::Kind::Io,
+            QStringLiteral("not connected to the cluster at %1").arg(m_settings.endpoint()));
+    const int budget = timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs;
+    QElapsedTimer clock;
+    clock.start();
+    outs->assign(size_t(commands.size()), StreamEntryList());
+    std::vector<RedisReply> replies(size_t(commands.size()));
+    std::vector<bool> done(size_t(commands.size()), false);
+
+    // Each node's commands in one write, every node before any reply is read.
+    std::vector<std::pair<QString, std::vector<size_t>>> perNode;
+    for (const Unit &unit : planned.value()) {
+        if (unit.count != 1 || unit.slot < 0)
+            continue; // done alone below
+        const QString target = endpointForSlot(unit.slot);
+        auto it = std::find_if(perNode.begin(), perNode.end(),
+                               [&](const auto &node) { return node.first == target; });
+        if (it == perNode.end())
+            it = perNode.insert(perNode.end(), {target, {}});
+        it->second.push_back(size_t(unit.first));
+    }
+    std::vector<std::pair<RedisConnection *, size_t>> sent; // connection, index in perNode
+    for (size_t n = 0; n < perNode.size(); ++n) {
+        if (perNode[n].first.isEmpty())
+            continue;
+        auto connection = connectionTo(perNode[n].first);
+        if (!connection.ok())
+            continue;
+        QList<Command> batch;
+        for (size_t i : perNode[n].second)
+            batch.append(commands.at(qsizetype(i)));
+        if (!connection.value()->sendCommands(batch, budget))
+            sent.push_back({connection.value(), n});
+    }
+    for (const auto &[connection, n] : sent) {
+        const QString &target = perNode[n].first;
+        for (size_t i : perNode[n].second) {
+            StreamEntryList &out = (*outs)[i];
+            auto reply = connection->receiveEntries(entriesDepth, &out,
+                                                    qMax(1, budget - int(clock.elapsed())));
+            if (!reply.ok()) {
+                out.clear();
+                break; // the connection closed: the rest of its commands are done alone
+            }
+            if (redirectOf(reply.value(), target).kind != Redirect::Kind::None) {
+                out.clear();
+                continue;
+            }
+            replies[i] = std::move(reply).value();
+            done[i] = true;
+        }
+    }
+    for (size_t i = 0; i < done.size(); ++i) {
+        if (done[i])
+            continue;
+        auto reply = commandEntries(commands.at(qsizetype(i)), entriesDepth, &(*outs)[i],
+                                    qMax(1, budget - int(clock.elapsed())));
+        if (!reply.ok())
+            return reply.error();
+        replies[i] = std::move(reply).value();
+    }
+    return replies;
+}
+
 Result<std::vector<RedisReply>> ClusterClient::sendTo(RedisConnection &node,
                                                       const QList<Command> &batch, bool asking,
                                                       int timeoutMs, const EntriesRead *entries) {

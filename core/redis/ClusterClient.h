@@ -44,6 +44,15 @@ public:
     Result<RedisReply> commandEntries(const Command &args, int entriesDepth, StreamEntryList *out,
                                       int timeoutMs = -1, const QByteArray &stream = {}) override;
 
+    // Entries commands (as commandEntries: XREAD is entriesDepth 2), each of one slot, read
+    // from their nodes at once: every node's commands leave before any reply is read, so the
+    // nodes work while earlier replies are parsed. (*outs)[i] gets command i's entries, the
+    // replies their skeletons, in the caller's order. A command whose node redirects or is lost
+    // is then done alone through commandEntries (with its retries): for reads only.
+    Result<std::vector<RedisReply>> entriesOnNodes(const QList<Command> &commands, int entriesDepth,
+                                                   std::vector<StreamEntryList> *outs,
+                                                   int timeoutMs = -1);
+
     QList<Node> nodes() const override { return m_nodes; }
     Result<RedisReply> commandOn(const QString &endpoint, const Command &args,
                                  int timeoutMs = -1) override;

@@ -284,6 +284,36 @@ Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entr
     return reply;
 }
 
+Error RedisConnection::sendCommands(const QList<Command> &commands, int timeoutMs) {
+    if (Error e = refuseWrites(commands))
+        return e;
+    if (!isOpen())
+        return Error(Error::Kind::Io,
+                     QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
+    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
+    QByteArray payload;
+    for (const Command &c : commands)
+        payload += ReplyParser::formatCommand(c);
+    if (Error e = send(payload, deadline))
+        return fail(e);
+    countSent(commands.size());
+    return {};
+}
+
+Result<RedisReply> RedisConnection::receiveEntries(int entriesDepth, StreamEntryList *out,
+                                                   int timeoutMs, const QByteArray &stream) {
+    if (!isOpen())
+        return Error(Error::Kind::Io,
+                     QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
+    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
+    // The parser takes one reply at a time from what was received: the mode holds for this one.
+    m_parser.expectEntries(out, entriesDepth, stream);
+    auto reply = receive(deadline);
+    if (!reply.ok())
+        return fail(reply.error());
+    return reply;
+}
+
 Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &commands,
                                                           int timeoutMs) {
     if (Error e = refuseWrites(commands))

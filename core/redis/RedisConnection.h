@@ -53,6 +53,14 @@ public:
     Result<RedisReply> commandEntries(const Command &args, int entriesDepth, StreamEntryList *out,
                                       int timeoutMs = -1, const QByteArray &stream = {}) override;
 
+    // commandEntries split in two, so that reads of several connections overlap (ClusterClient
+    // sends to every node before reading any reply): sendCommands writes commands in one go;
+    // each receiveEntries then reads the next one's reply as commandEntries does. Until every
+    // reply was received the connection serves nothing else. A failure closes the connection.
+    Error sendCommands(const QList<Command> &commands, int timeoutMs = -1);
+    Result<RedisReply> receiveEntries(int entriesDepth, StreamEntryList *out, int timeoutMs = -1,
+                                      const QByteArray &stream = {});
+
     // Read-only mode: only commands known not to change data leave the process (an allowlist,
     // so a command added later is refused until someone says it is safe). Refused commands
     // fail with Error::Kind::ReadOnly and nothing of the pipeline is sent.

@@ -63,6 +63,16 @@ QByteArray runIdOf(const RedisReply &reply) {
     return infoField(reply, "run_id");
 }
 
+// What moves whenever a node's data changes, from INFO persistence: its dirty counter (every
+// write, in MULTI and Lua too) and the last save's time (a save resets the counter, so an equal
+// count after a save is no proof of rest). Empty when refused (ACL) or absent.
+QByteArray changeMarkOf(const RedisReply &reply) {
+    const QByteArray changes = infoField(reply, "rdb_changes_since_last_save");
+    if (changes.isEmpty())
+        return {};
+    return changes + ' ' + infoField(reply, "rdb_last_save_time");
+}
+
 // Bytes of a reply's strings: what an XINFO STREAM reply cost the server to send, about.
 qint64 replyBytes(const RedisReply &reply) {
     qint64 n = reply.bytes().size() + 16;
@@ -698,22 +708,52 @@ void StreamTailer::releaseHeld() {
             return false;
         return !m_watermark || id <= *m_watermark || id.ms > futureMs;
     };
-    StreamEntryList out;
-    int sources = 0;
+    std::vector<StreamEntryList> runs; // per stream, in ID order, moved out of held
+    qsizetype total = 0;
     for (Tracked &t : m_streams) {
         qsizetype n = 0;
         while (n < t.held.size() && releasable(t.held.at(n).id))
             ++n;
         if (n == 0)
             continue;
-        ++sources;
-        out.append(t.held.mid(0, n));
+        total += n;
+        if (n == t.held.size()) {
+            runs.push_back(std::exchange(t.held, {}));
+            continue;
+        }
+        StreamEntryList run;
+        run.reserve(n);
+        for (qsizetype k = 0; k < n; ++k)
+            run.append(std::move(t.held[k]));
         t.held.remove(0, n);
+        runs.push_back(std::move(run));
     }
-    if (sources > 1) {
-        // Each stream's entries are in ID order: a stable sort makes one timeline of them.
-        std::stable_sort(out.begin(), out.end(),
-                         [](const StreamEntry &a, const StreamEntry &b) { return a.id < b.id; });
+    StreamEntryList out;
+    if (runs.size() == 1) {
+        out = std::move(runs.front());
+    } else if (!runs.empty()) {
+        // One timeline of the streams' runs: a merge (equal IDs in the streams' order), each
+        // entry moved once.
+        out.reserve(total);
+        std::vector<qsizetype> next(runs.size(), 0);
+        std::vector<size_t> heap(runs.size());
+        for (size_t r = 0; r < runs.size(); ++r)
+            heap[r] = r;
+        auto later = [&](size_t a, size_t b) { // the heap's top is the earliest head
+            const StreamId &x = runs[a].at(next[a]).id;
+            const StreamId &y = runs[b].at(next[b]).id;
+            return y < x || (!(x < y) && a > b);
+        };
+        std::make_heap(heap.begin(), heap.end(), later);
+        while (!heap.empty()) {
+            std::pop_heap(heap.begin(), heap.end(), later);
+            const size_t r = heap.back();
+            out.append(std::move(runs[r][next[r]++]));
+            if (next[r] < runs[r].size())
+                std::push_heap(heap.begin(), heap.end(), later);
+            else
+                heap.pop_back();
+        }
     }
     if (!out.isEmpty()) {
         m_stats.entries += out.size();
@@ -760,6 +800,42 @@ bool StreamTailer::pauseWhenIdle(bool received, int groups) {
     return sleepInterruptibly(pause);
 }
 
+Result<QSet<QString>> StreamTailer::nodesToRead(RedisClient &connection, const QSet<QString> &nodes,
+                                                bool full) {
+    // A node (re)connected or the map changed: what was known of the nodes may not hold.
+    const std::pair<qint64, qint64> epoch{m_cluster->topologyVersion(),
+                                          m_cluster->connectionsOpened()};
+    if (epoch != m_changesEpoch) {
+        m_nodeChanges.clear();
+        m_changesRefused.clear();
+        m_changesEpoch = epoch;
+    }
+    // Now and then every node is read whatever it says: a change it did not show (a counter
+    // that came back to the same value) costs latency, never entries.
+    full = full || nowMs() - m_lastFullRoundAt >= m_options.fullRoundMs;
+    QSet<QString> out;
+    for (const QString &node : nodes) {
+        if (node.isEmpty() || m_changesRefused.contains(node)) {
+            out.insert(node); // read every round, as without the detector
+            continue;
+        }
+        auto info = connection.commandOn(node, {"INFO", "persistence"});
+        if (!info.ok())
+            return info.error();
+        const QByteArray mark = changeMarkOf(info.value());
+        if (mark.isEmpty()) {
+            m_changesRefused.insert(node); // e.g. an ACL without INFO: not asked again
+            out.insert(node);
+            continue;
+        }
+        // Taken before this round's read of the node: equal next time means no write since.
+        if (full || m_nodeChanges.value(node) != mark)
+            out.insert(node);
+        m_nodeChanges.insert(node, mark);
+    }
+    return out;
+}
+
 void StreamTailer::maybeEmitStats(bool force) {
     const qint64 now = nowMs();
     const qint64 elapsed = now - m_lastStatsAt;
@@ -796,6 +872,10 @@ void StreamTailer::run() {
     m_cluster = nullptr;
     m_topologyVersion = m_connectionsOpened = -1;
     m_idlePauseMs = 0;
+    m_nodeChanges.clear();
+    m_changesRefused.clear();
+    m_changesEpoch = {-1, -1};
+    m_lastFullRoundAt = 0;
     m_watermark.reset();
     m_clockOffsets.clear();
     m_clockOffsetMin = m_clockOffsetMax = 0;
@@ -1117,6 +1197,7 @@ void StreamTailer::run() {
         const qint64 lengthInterval = qMax<qint64>(m_options.lengthCheckIntervalMs,
                                                    qint64(m_streams.size()) * 1000
                                                        / qMax(1, m_options.lengthChecksPerSecond));
+        bool lengthsTaken = false; // XLEN just now: every stream's read must follow
         if (nowMs() - lastLengthCheckAt >= lengthInterval) {
             QList<Command> lengths;
             for (size_t i : included)
@@ -1133,6 +1214,7 @@ void StreamTailer::run() {
                     m_streams[included[k]].lengthBeforeRead = length;
             }
             lastLengthCheckAt = nowMs();
+            lengthsTaken = true;
         }
         // On a cluster one XREAD may name keys of one slot only: one read per slot group.
         // One group (standalone, or streams sharing a slot) can block; several are read
@@ -1146,20 +1228,45 @@ void StreamTailer::run() {
             m_blocking = blockNow;
         }
         StreamEntryList batch;
-        std::vector<size_t> answered; // the streams whose XREAD was answered
+        std::vector<size_t> answered;  // the streams whose XREAD was answered
+        std::vector<size_t> unchanged; // at rest on a node whose data did not change: not read
         Result<RedisReply> reply = RedisReply();
         const qint64 roundStart = nowMs();
+        bool detected = false; // this round asked the nodes whether their data changed
         if (groups.size() > 1 && block) {
-            // At rest: one pipeline per node (the cluster client splits it), one round trip
+            // At rest: only the nodes whose data changed since their last read are read (see
+            // nodesToRead), each in one pipeline (the cluster client splits it), one round trip
             // each instead of one per slot; the replies are mostly nil.
-            QList<Command> reads;
+            QSet<QString> nodes;
             for (const std::vector<size_t> &group : groups)
-                reads.append(buildRead(false, group));
-            auto replies = connection.pipeline(reads);
+                nodes.insert(nodeOf(m_streams[group.front()]));
+            auto toRead = nodesToRead(connection, nodes, lengthsTaken);
+            if (!toRead.ok()) {
+                m_nodeChanges.clear();
+                if (!lost(toRead.error(), false))
+                    break;
+                continue;
+            }
+            detected = std::any_of(nodes.begin(), nodes.end(), [&](const QString &node) {
+                return !m_changesRefused.contains(node);
+            });
+            QList<Command> reads;
+            std::vector<size_t> readGroups;
+            for (size_t g = 0; g < groups.size(); ++g) {
+                if (toRead->contains(nodeOf(m_streams[groups[g].front()]))) {
+                    reads.append(buildRead(false, groups[g]));
+                    readGroups.push_back(g);
+                } else {
+                    unchanged.insert(unchanged.end(), groups[g].begin(), groups[g].end());
+                }
+            }
+            auto replies = reads.isEmpty()
+                               ? Result<std::vector<RedisReply>>(std::vector<RedisReply>())
+                               : connection.pipeline(reads);
             if (!replies.ok())
                 reply = replies.error();
-            for (size_t g = 0; replies.ok() && g < groups.size(); ++g) {
-                RedisReply &one = replies.value()[g];
+            for (size_t r = 0; replies.ok() && r < readGroups.size(); ++r) {
+                RedisReply &one = replies.value()[r];
                 StreamEntryList entries;
                 if (!one.isError() && !appendEntries(one, &entries))
                     one = RedisReply::error("ERR an XREAD reply without the shape of entries");
@@ -1168,6 +1275,29 @@ void StreamTailer::run() {
                     reply = std::move(one);
                     break;
                 }
+                const std::vector<size_t> &group = groups[readGroups[r]];
+                answered.insert(answered.end(), group.begin(), group.end());
+            }
+            if (!reply.ok() || reply->isError())
+                m_nodeChanges.clear(); // not known to have been read: read it all next time
+            else if (toRead->size() == nodes.size())
+                m_lastFullRoundAt = roundStart;
+        } else if (groups.size() > 1 && m_cluster) {
+            // Catching up: every node's reads leave before any reply is read, so the nodes
+            // work in parallel while this thread parses (the entries fast path all the same).
+            QList<Command> reads;
+            for (const std::vector<size_t> &group : groups)
+                reads.append(buildRead(false, group));
+            std::vector<StreamEntryList> outs;
+            auto replies = m_cluster->entriesOnNodes(reads, 2, &outs);
+            if (!replies.ok())
+                reply = replies.error();
+            for (size_t g = 0; replies.ok() && g < groups.size(); ++g) {
+                if (replies.value()[g].isError()) {
+                    reply = std::move(replies.value()[g]);
+                    break;
+                }
+                batch.append(std::move(outs[g]));
                 answered.insert(answered.end(), groups[g].begin(), groups[g].end());
             }
         } else {
@@ -1189,14 +1319,16 @@ void StreamTailer::run() {
         const bool received = !batch.isEmpty();
         if (groups.size() <= 1)
             m_watermark.reset(); // one XREAD: a snapshot of every stream it names
-        else if (answered.size() == included.size())
+        else if (answered.size() + unchanged.size() == included.size())
+            // A node not read had no write since before its last read: it holds nothing new
+            // from before this round's start either.
             m_watermark = StreamId{
                 quint64(qMax<qint64>(0, roundStart + m_clockOffsetMin - m_options.clockSkewMs)),
                 std::numeric_limits<quint64>::max()};
-        if (!answered.empty()) {
+        if (!answered.empty())
             handleBatch(std::move(batch), answered);
-            releaseHeld();
-        }
+        if (!answered.empty() || !unchanged.empty())
+            releaseHeld(); // a round of no read still moves the watermark
         if (!reply.ok()) {
             if (!lost(reply.error(), true))
                 break;
@@ -1224,7 +1356,8 @@ void StreamTailer::run() {
             ++m_stats.reconnects;
             setState(TailState::Live, m_settings.endpoint());
         }
-        if (groups.size() > 1 && !pauseWhenIdle(received, int(groups.size())))
+        // A round that asked first is cheap: it comes as often as idlePollMs allows.
+        if (groups.size() > 1 && !pauseWhenIdle(received, detected ? 0 : int(groups.size())))
             break;
         if (m_count < m_options.count && nowMs() - m_countShrunkAt >= m_growAfterMs) {
             m_count = int(qMin<qint64>(m_options.count, qint64(m_count) * 4)); // as it shrank
