@@ -39,6 +39,35 @@ Redirect redirectOf(const RedisReply &reply, const QString &from) {
             endpoint};
 }
 
+// The last "come back later" a node gave (TRYAGAIN, CLUSTERDOWN), for the error when the
+// command's time runs out: which node said what about which slot.
+struct RetryReason {
+    QString message; // the server's, e.g. "CLUSTERDOWN The cluster is down"
+    QString node;
+    int slot = -1;
+
+    QString describe(const QString &cluster, int budgetMs) const {
+        if (message.startsWith(QLatin1String("CLUSTERDOWN")))
+            return QStringLiteral("the cluster is down: %1 answered \"%2\" for %3 ms. Some "
+                                  "slots have no primary that answers (a primary and its "
+                                  "replicas down?); the nodes themselves answer. See CLUSTER "
+                                  "NODES on any node")
+                .arg(node, message)
+                .arg(budgetMs);
+        if (!message.isEmpty())
+            return QStringLiteral("the cluster at %1 did not serve slot %2 within %3 ms: %4 "
+                                  "answered \"%5\" (slot migrating or primary being elected)")
+                .arg(cluster)
+                .arg(slot)
+                .arg(budgetMs)
+                .arg(node, message);
+        return QStringLiteral("the cluster at %1 did not serve the command within %2 ms (slot "
+                              "migrating or primary being elected)")
+            .arg(cluster)
+            .arg(budgetMs);
+    }
+};
+
 // Connection failures after which the node may be gone (failover): a timeout is not one of
 // them, it already took the caller's whole budget.
 bool nodeLost(const Error &error) {
@@ -629,6 +658,7 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
     clock.start();
     std::vector<RedisReply> replies(size_t(commands.size()));
     int redirections = 0;
+    RetryReason waitedFor;
     while (!pending.empty()) {
         std::vector<Unit> again;
         QHash<int, QString> movedTo;
@@ -655,7 +685,9 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
             }
             Result<std::vector<RedisReply>> sent = Error(
                 Error::Kind::Connect,
-                QStringLiteral("no node of the cluster serves slot %1").arg(units.front().slot));
+                QStringLiteral("the cluster is down for slot %1: no node serves it (CLUSTER NODES "
+                               "on any node shows which slots are unassigned)")
+                    .arg(units.front().slot));
             bool reached = false; // whether any of the batch may have left the process
             if (!target.isEmpty()) {
                 auto connection = connectionTo(target);
@@ -696,6 +728,12 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
                 Redirect redirect;
                 for (qsizetype k = 0; k < unit.count && redirect.kind == Redirect::Kind::None; ++k)
                     redirect = redirectOf(sent.value()[at + size_t(k)], target);
+                if (redirect.kind == Redirect::Kind::Retry)
+                    for (qsizetype k = 0; k < unit.count; ++k)
+                        if (const RedisReply &r = sent.value()[at + size_t(k)]; r.isError()) {
+                            waitedFor = {r.errorMessage(), target, unit.slot};
+                            break;
+                        }
                 if (redirect.kind == Redirect::Kind::None) {
                     for (qsizetype k = 0; k < unit.count; ++k)
                         replies[size_t(unit.first + k)] = std::move(sent.value()[at + size_t(k)]);
@@ -723,11 +761,7 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
                                         "(MOVED/ASK): is a slot migration under way?")
                              .arg(maxRedirections));
         if (clock.elapsed() >= budget)
-            return Error(Error::Kind::Timeout,
-                         QStringLiteral("the cluster at %1 did not serve the command within %2 "
-                                        "ms (slot migrating or primary being elected)")
-                             .arg(m_settings.endpoint())
-                             .arg(budget));
+            return Error(Error::Kind::Timeout, waitedFor.describe(m_settings.endpoint(), budget));
         if (pause)
             QThread::msleep(retryPauseMs);
         if (!movedTo.isEmpty() || !lostNode.isEmpty() || pause) {
