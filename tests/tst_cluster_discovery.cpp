@@ -11,6 +11,7 @@
 #include "LocalRedisCluster.h"
 #include "ServerPoller.h"
 #include "StreamInfo.h"
+#include "TestCluster.h"
 #include "TestRedis.h"
 
 #include <QElapsedTimer>
@@ -31,12 +32,10 @@ namespace {
 
 LocalRedisCluster *s_cluster = nullptr;
 
+using test::keyOn;
+
 ConnectionSettings settingsFor(const QString &endpoint) {
-    ConnectionSettings s = s_cluster->settings(0);
-    const qsizetype colon = endpoint.lastIndexOf(QLatin1Char(':'));
-    s.host = endpoint.left(colon);
-    s.port = quint16(endpoint.mid(colon + 1).toUInt());
-    return s;
+    return test::settingsAt(s_cluster->settings(0), endpoint);
 }
 
 QString urlFor(const QString &endpoint) {
@@ -44,21 +43,7 @@ QString urlFor(const QString &endpoint) {
 }
 
 std::unique_ptr<ClusterClient> openCluster() {
-    auto client = std::make_unique<ClusterClient>(s_cluster->settings(0));
-    if (const Error e = client->open())
-        QTest::qFail(qPrintable(QStringLiteral("cannot open the cluster: ") + e.message), __FILE__,
-                     __LINE__);
-    return client;
-}
-
-// A key with prefix whose slot the client maps to endpoint.
-QByteArray keyOn(const ClusterClient &client, const QString &endpoint, const QByteArray &prefix) {
-    for (int i = 0; i < 100000; ++i) {
-        const QByteArray key = prefix + ':' + QByteArray::number(i);
-        if (client.endpointForSlot(cluster::keySlot(key)) == endpoint)
-            return key;
-    }
-    return {};
+    return test::openCluster(s_cluster->settings(0));
 }
 
 QString slotsOf(const ClusterClient &client, const QString &endpoint) {

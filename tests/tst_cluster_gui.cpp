@@ -17,6 +17,7 @@
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "StreamListModel.h"
+#include "TestCluster.h"
 #include "TopologyView.h"
 #include "TrimDialog.h"
 
@@ -42,6 +43,8 @@ using namespace streamscope;
 
 namespace {
 
+using test::keyOn;
+
 RedisReply run(RedisClient &client, const Command &command) {
     auto reply = client.command(command);
     if (!reply.ok()) {
@@ -49,16 +52,6 @@ RedisReply run(RedisClient &client, const Command &command) {
         return {};
     }
     return reply.value();
-}
-
-// A key with prefix whose slot the client maps to endpoint.
-QByteArray keyOn(const ClusterClient &client, const QString &endpoint, const QByteArray &prefix) {
-    for (int i = 0; i < 100000; ++i) {
-        const QByteArray key = prefix + ':' + QByteArray::number(i);
-        if (client.endpointForSlot(cluster::keySlot(key)) == endpoint)
-            return key;
-    }
-    return {};
 }
 
 TopologyNode node(const QString &endpoint, const QString &id, bool primary,

@@ -7,6 +7,7 @@
 #include "ClusterSlots.h"
 #include "LocalRedisCluster.h"
 #include "StreamTailer.h"
+#include "TestCluster.h"
 #include "TestRedis.h"
 
 #include <QElapsedTimer>
@@ -30,11 +31,7 @@ namespace {
 LocalRedisCluster *s_cluster = nullptr;
 
 std::unique_ptr<ClusterClient> openCluster() {
-    auto client = std::make_unique<ClusterClient>(s_cluster->settings(0));
-    if (const Error e = client->open())
-        QTest::qFail(qPrintable(QStringLiteral("cannot open the cluster: ") + e.message), __FILE__,
-                     __LINE__);
-    return client;
+    return test::openCluster(s_cluster->settings(0));
 }
 
 // count keys named prefix:N that the client maps to endpoint, each in a slot of its own.

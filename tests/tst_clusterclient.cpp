@@ -7,6 +7,7 @@
 #include "ClusterSlots.h"
 #include "LocalRedisCluster.h"
 #include "RedisClient.h"
+#include "TestCluster.h"
 #include "TestRedis.h"
 
 #include <QElapsedTimer>
@@ -17,33 +18,14 @@ using namespace streamscope;
 
 namespace {
 
+using test::keyOn;
+using test::openCluster;
+
 // The cluster of this executable: started by initTestCase, stopped with the process.
 LocalRedisCluster *s_cluster = nullptr;
 
 ConnectionSettings settingsFor(const QString &endpoint) {
-    ConnectionSettings s = s_cluster->settings(0);
-    const qsizetype colon = endpoint.lastIndexOf(QLatin1Char(':'));
-    s.host = endpoint.left(colon);
-    s.port = quint16(endpoint.mid(colon + 1).toUInt());
-    return s;
-}
-
-std::unique_ptr<ClusterClient> openCluster(ConnectionSettings settings) {
-    auto client = std::make_unique<ClusterClient>(settings);
-    if (const Error e = client->open())
-        QTest::qFail(qPrintable(QStringLiteral("cannot open the cluster: ") + e.message), __FILE__,
-                     __LINE__);
-    return client;
-}
-
-// A key with prefix whose slot the client maps to endpoint.
-QByteArray keyOn(const ClusterClient &client, const QString &endpoint, const QByteArray &prefix) {
-    for (int i = 0; i < 100000; ++i) {
-        const QByteArray key = prefix + ':' + QByteArray::number(i);
-        if (client.endpointForSlot(cluster::keySlot(key)) == endpoint)
-            return key;
-    }
-    return {};
+    return test::settingsAt(s_cluster->settings(0), endpoint);
 }
 
 RedisClient::Node nodeAt(const ClusterClient &client, const QString &endpoint) {
