@@ -8,6 +8,7 @@
 #include "ClusterSlots.h"
 #include "DeadLetter.h"
 #include "LocalRedisCluster.h"
+#include "ServiceProcess.h"
 #include "Stores.h"
 #include "StreamEntry.h"
 #include "TestRedis.h"
@@ -28,54 +29,8 @@ using namespace streamscope;
 
 namespace {
 
-QString binDir() {
-    const QString dir = qEnvironmentVariable("STREAMSCOPE_BIN_DIR");
-    return dir.isEmpty() ? QCoreApplication::applicationDirPath() : dir;
-}
-
-// A service process whose log is kept for failure messages; dies with the test.
-class Service {
-public:
-    Service(const QString &program, QStringList args, const QString &logPath)
-        : m_program(binDir() + QLatin1Char('/') + program)
-        , m_args(std::move(args))
-        , m_logPath(logPath) {}
-    ~Service() { stop(); }
-    bool start() {
-        m_process = std::make_unique<QProcess>();
-        m_process->setProgram(m_program);
-        m_process->setArguments(m_args);
-        m_process->setStandardErrorFile(m_logPath, QIODevice::Append);
-        m_process->setStandardOutputFile(QProcess::nullDevice());
-        dieWithParent(*m_process);
-        m_process->start();
-        return m_process->waitForStarted(5000);
-    }
-    void kill() {
-        if (m_process && m_process->state() != QProcess::NotRunning) {
-            ::kill(pid_t(m_process->processId()), SIGKILL);
-            m_process->waitForFinished(5000);
-        }
-    }
-    void stop() {
-        if (m_process && m_process->state() != QProcess::NotRunning) {
-            m_process->terminate();
-            if (!m_process->waitForFinished(10000))
-                kill();
-        }
-    }
-    bool running() const { return m_process && m_process->state() == QProcess::Running; }
-    QString log() const {
-        QFile f(m_logPath);
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-    }
-
-private:
-    QString m_program;
-    QStringList m_args;
-    QString m_logPath;
-    std::unique_ptr<QProcess> m_process;
-};
+using Service = test::ServiceProcess;
+using test::binDir;
 
 // Whether a process is gone (or only a zombie waiting for its new parent to reap it).
 bool processGone(qint64 pid) {

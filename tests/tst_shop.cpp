@@ -1,5 +1,6 @@
 // The reference shop as real processes against a real redis-server.
 #include "LocalRedisServer.h"
+#include "ServiceProcess.h"
 #include "ShopDemo.h"
 #include "Stores.h"
 #include "StreamEntry.h"
@@ -26,64 +27,8 @@ using namespace streamscope::test;
 
 namespace {
 
-// CTest says where the executables are; run by hand, they are next to this test.
-QString binDir() {
-    const QString dir = qEnvironmentVariable("STREAMSCOPE_BIN_DIR");
-    return dir.isEmpty() ? QCoreApplication::applicationDirPath() : dir;
-}
-
-// A service process whose log is kept for failure messages; dies with the test.
-class Service {
-public:
-    Service(const QString &program, QStringList args, const QString &logPath)
-        : m_program(binDir() + QLatin1Char('/') + program)
-        , m_args(std::move(args))
-        , m_logPath(logPath) {}
-    ~Service() { stop(); }
-    bool start() {
-        m_process = std::make_unique<QProcess>();
-        m_process->setProgram(m_program);
-        m_process->setArguments(m_args);
-        m_process->setStandardErrorFile(m_logPath, QIODevice::Append);
-        m_process->setStandardOutputFile(m_logPath + QStringLiteral(".out"), QIODevice::Append);
-        dieWithParent(*m_process);
-        m_process->start();
-        return m_process->waitForStarted(5000);
-    }
-    void kill() {
-        if (m_process && m_process->state() != QProcess::NotRunning) {
-            ::kill(pid_t(m_process->processId()), SIGKILL);
-            m_process->waitForFinished(5000);
-        }
-    }
-    void stop() {
-        if (m_process && m_process->state() != QProcess::NotRunning) {
-            m_process->terminate();
-            if (!m_process->waitForFinished(10000))
-                kill();
-        }
-    }
-    bool running() const { return m_process && m_process->state() == QProcess::Running; }
-    int exitCode() const { return m_process ? m_process->exitCode() : -1; }
-    QString log() const {
-        QFile f(m_logPath);
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-    }
-    // The listening port, from "listening on http://127.0.0.1:PORT".
-    int httpPort() const {
-        const QString text = log();
-        const int at = text.lastIndexOf(QLatin1String("listening on http://127.0.0.1:"));
-        if (at < 0)
-            return 0;
-        return text.mid(at + 30).section(QLatin1Char('\n'), 0, 0).trimmed().toInt();
-    }
-
-private:
-    QString m_program;
-    QStringList m_args;
-    QString m_logPath;
-    std::unique_ptr<QProcess> m_process;
-};
+using Service = test::ServiceProcess;
+using test::binDir;
 
 struct Http {
     int status = 0;
