@@ -200,6 +200,13 @@ private Q_SLOTS:
         QVERIFY(r.out.startsWith("stream,id,time,n,note,other_fields\r\n"));
         QVERIFY(r.out.contains(R"(ex,7-0,1970-01-01T00:00:00.007Z,7,"a, ""quoted"" one",)"));
         QCOMPARE(r.out.count('\n'), 8); // header + 7
+        // "-" and "+" as XRANGE and redis-cli users write them: the start and the end.
+        r = cli(withUrl({"export", "ex", "--from", "-", "--to", "3-0"}));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.count('\n'), 3);
+        r = cli(withUrl({"export", "ex", "--from", "28-0", "--to", "+"}));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.count('\n'), 3);
         // To a file, written whole.
         QTemporaryDir dir;
         const QString file = dir.filePath(QStringLiteral("ex.jsonl"));

@@ -495,14 +495,28 @@ Result<ExportSource> ExportSource::range(const QByteArray &stream, const QString
     ExportSource s;
     s.kind = Kind::Range;
     s.stream = stream;
-    if (!fromText.trimmed().isEmpty()) {
+    // "-" and "+" are XRANGE's (and redis-cli users') start and end of the stream.
+    const StreamId start;
+    const StreamId end = s.to;
+    const auto bound = [&](const QString &text) -> std::optional<StreamId> {
+        if (text.trimmed() == QLatin1String("-"))
+            return start;
+        if (text.trimmed() == QLatin1String("+"))
+            return end;
+        return std::nullopt;
+    };
+    if (auto b = bound(fromText))
+        s.from = *b;
+    else if (!fromText.trimmed().isEmpty()) {
         auto from = parseIdOrTimeSpan(fromText, today);
         if (!from.ok())
             return Error(Error::Kind::InvalidArgument,
                          QStringLiteral("From: %1").arg(from.error().message));
         s.from = from->first;
     }
-    if (!toText.trimmed().isEmpty()) {
+    if (auto b = bound(toText))
+        s.to = *b;
+    else if (!toText.trimmed().isEmpty()) {
         auto to = parseIdOrTimeSpan(toText, today);
         if (!to.ok())
             return Error(Error::Kind::InvalidArgument,
