@@ -59,6 +59,13 @@ private Q_SLOTS:
         QCOMPARE(run(*c, {"PING"}).toDebugString(), QStringLiteral("PONG"));
         const RedisReply unknown = run(*c, {"NOSUCHCOMMAND"});
         QVERIFY(unknown.errorMessage().contains(QLatin1String("unknown command")));
+        // An error raised inside a script reads as the command's own, without the SHA and line
+        // Redis 7 appends (the issue 10 review saw them in a failed dead-letter).
+        const RedisReply inScript =
+            run(*c, {"EVAL", "return redis.call('XADD', KEYS[1], '*', 'f', 'v')", "1", "plain"});
+        QCOMPARE(inScript.errorCode(), QByteArray("WRONGTYPE"));
+        QVERIFY2(inScript.errorMessage().endsWith(QLatin1String("kind of value")),
+                 qPrintable(inScript.errorMessage()));
     }
 
     void pipelineKeepsOrder() {

@@ -1,5 +1,6 @@
 #include "RedisReply.h"
 
+#include <QRegularExpression>
 #include <QStringList>
 
 #include <cstring>
@@ -88,6 +89,16 @@ QString RedisReply::toDebugString() const {
 bool RedisReply::operator==(const RedisReply &o) const {
     return m_type == o.m_type && m_integer == o.m_integer && m_bytes == o.m_bytes
            && m_elements == o.m_elements;
+}
+
+QString RedisReply::errorMessage() const {
+    if (!isError())
+        return {};
+    QString text = QString::fromUtf8(m_bytes);
+    static const QRegularExpression scriptPlace(
+        QStringLiteral(R"(\s*script: [0-9a-f]+, on @user_script:\d+\.?$)"));
+    text.remove(scriptPlace);
+    return text;
 }
 
 } // namespace streamscope

@@ -47,7 +47,10 @@ public:
     const RedisReply &at(size_t i) const;
 
     // The error reply's message, e.g. "WRONGTYPE Operation against a key ...".
-    QString errorMessage() const { return isError() ? QString::fromUtf8(m_bytes) : QString(); }
+    // The server's error text. For an error raised by redis.call inside a Lua script, without
+    // what Redis 7 appends (" script: 4a48..., on @user_script:4."): the script is StreamScope's
+    // own, its SHA and line tell the user nothing.
+    QString errorMessage() const;
     // The first word of an error reply ("NOPERM", "WRONGTYPE", "ERR").
     QByteArray errorCode() const;
 
