@@ -40,6 +40,13 @@ void RedisConnection::countSent(qint64 commands) {
 
 namespace {
 
+// A server's message to be followed by a full stop of ours: without its own.
+QString sentence(QString message) {
+    while (message.endsWith(QLatin1Char('.')))
+        message.chop(1);
+    return message;
+}
+
 // How long one wait on the socket may last before we look at the cancel flag again.
 constexpr int waitSliceMs = 50;
 
@@ -196,18 +203,20 @@ Error RedisConnection::handshake() {
         // A password given to a server that needs none is harmless (redis-cli only warns).
         if (auth.isError() && !auth.errorMessage().contains(QLatin1String("without any password"))
             && m_settings.password.isEmpty())
-            return Error(Error::Kind::Auth,
-                         QStringLiteral("authentication as %1 without a password failed: %2. "
-                                        "Unless the user is a nopass user, give its password: "
-                                        "redis://%1:PASSWORD@host:port or REDISCLI_AUTH.")
-                             .arg(m_settings.user, auth.errorMessage()));
+            return Error(
+                Error::Kind::Auth,
+                QStringLiteral("authentication as %1 at %3 without a password failed: "
+                               "%2. Unless the user is a nopass user, give its "
+                               "password: redis://%1:PASSWORD@host:port or "
+                               "REDISCLI_AUTH.")
+                    .arg(m_settings.user, sentence(auth.errorMessage()), m_settings.endpoint()));
         if (auth.isError() && !auth.errorMessage().contains(QLatin1String("without any password")))
             return Error(Error::Kind::Auth,
-                         QStringLiteral("authentication as %1 failed: %2. Check the user and "
-                                        "password in the URL or REDISCLI_AUTH.")
+                         QStringLiteral("authentication as %1 at %3 failed: %2. Check the user "
+                                        "and password in the URL or REDISCLI_AUTH.")
                              .arg(m_settings.user.isEmpty() ? QStringLiteral("the default user")
                                                             : m_settings.user,
-                                  auth.errorMessage()));
+                                  sentence(auth.errorMessage()), m_settings.endpoint()));
     }
     auto needsPassword = [this](const RedisReply &reply) {
         return reply.errorCode() == "NOAUTH"
