@@ -1,7 +1,7 @@
 #include "GroupActions.h"
 
-#include "DeadLetter.h"
 #include "AutoClient.h"
+#include "DeadLetter.h"
 #include "StreamPaging.h"
 
 namespace streamscope {

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "AutoClient.h"
 #include "ConnectionSettings.h"
 #include "GroupStatus.h"
 #include "KeyLookup.h"
-#include "AutoClient.h"
 #include "StreamEntry.h"
 #include "Trim.h"
 

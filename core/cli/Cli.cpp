@@ -2,8 +2,8 @@
 
 #include "Publish.h"
 
-#include "ConnectionSettings.h"
 #include "AutoClient.h"
+#include "ConnectionSettings.h"
 #include "StreamInfo.h"
 #include "StreamTailer.h"
 #include "ValueFormat.h"

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Error.h"
 #include "AutoClient.h"
+#include "Error.h"
 #include "StreamId.h"
 
 #include <QByteArray>
