@@ -277,15 +277,32 @@ Error RedisConnection::refuseWrites(const QList<Command> &commands) const {
 Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entriesDepth,
                                                    StreamEntryList *out, int timeoutMs,
                                                    const QByteArray &stream) {
-    if (Error e = refuseWrites({args}))
+    auto deadline = sendAll({args}, timeoutMs);
+    if (!deadline.ok())
+        return deadline.error();
+    return receiveEntriesBy(deadline.value(), entriesDepth, out, stream);
+}
+
+Result<qint64> RedisConnection::sendAll(const QList<Command> &commands, int timeoutMs) {
+    if (Error e = refuseWrites(commands))
         return e;
     if (!isOpen())
         return Error(Error::Kind::Io,
                      QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
     const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
-    if (Error e = send(ReplyParser::formatCommand(args), deadline))
+    QByteArray payload;
+    for (const Command &c : commands)
+        payload += ReplyParser::formatCommand(c);
+    if (Error e = send(payload, deadline))
         return fail(e);
-    countSent(1);
+    countSent(commands.size());
+    return deadline;
+}
+
+Result<RedisReply> RedisConnection::receiveEntriesBy(qint64 deadline, int entriesDepth,
+                                                     StreamEntryList *out,
+                                                     const QByteArray &stream) {
+    // The parser takes one reply at a time from what was received: the mode holds for this one.
     m_parser.expectEntries(out, entriesDepth, stream);
     auto reply = receive(deadline);
     if (!reply.ok())
@@ -294,19 +311,8 @@ Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entr
 }
 
 Error RedisConnection::sendCommands(const QList<Command> &commands, int timeoutMs) {
-    if (Error e = refuseWrites(commands))
-        return e;
-    if (!isOpen())
-        return Error(Error::Kind::Io,
-                     QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
-    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
-    QByteArray payload;
-    for (const Command &c : commands)
-        payload += ReplyParser::formatCommand(c);
-    if (Error e = send(payload, deadline))
-        return fail(e);
-    countSent(commands.size());
-    return {};
+    auto deadline = sendAll(commands, timeoutMs);
+    return deadline.ok() ? Error() : deadline.error();
 }
 
 Result<RedisReply> RedisConnection::receiveEntries(int entriesDepth, StreamEntryList *out,
@@ -314,30 +320,16 @@ Result<RedisReply> RedisConnection::receiveEntries(int entriesDepth, StreamEntry
     if (!isOpen())
         return Error(Error::Kind::Io,
                      QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
-    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
-    // The parser takes one reply at a time from what was received: the mode holds for this one.
-    m_parser.expectEntries(out, entriesDepth, stream);
-    auto reply = receive(deadline);
-    if (!reply.ok())
-        return fail(reply.error());
-    return reply;
+    return receiveEntriesBy(deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs),
+                            entriesDepth, out, stream);
 }
 
 Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &commands,
                                                           int timeoutMs) {
-    if (Error e = refuseWrites(commands))
-        return e;
-    if (!isOpen())
-        return Error(Error::Kind::Io,
-                     QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
-    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
-
-    QByteArray payload;
-    for (const Command &c : commands)
-        payload += ReplyParser::formatCommand(c);
-    if (Error e = send(payload, deadline))
-        return fail(e);
-    countSent(commands.size());
+    auto sent = sendAll(commands, timeoutMs);
+    if (!sent.ok())
+        return sent.error();
+    const qint64 deadline = sent.value();
 
     std::vector<RedisReply> replies;
     replies.reserve(size_t(commands.size()));

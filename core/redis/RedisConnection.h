@@ -99,6 +99,10 @@ private:
     Error connectTransport();
     Error handshake();
     Error send(const QByteArray &payload, qint64 deadline);
+    // Checks, formats and writes commands in one go; the deadline their replies share.
+    Result<qint64> sendAll(const QList<Command> &commands, int timeoutMs);
+    Result<RedisReply> receiveEntriesBy(qint64 deadline, int entriesDepth, StreamEntryList *out,
+                                        const QByteArray &stream);
     Result<RedisReply> receive(qint64 deadline);
     bool cancelled() const { return m_cancel && m_cancel->load(std::memory_order_relaxed); }
     Error fail(Error error); // closes the connection and passes the error on
