@@ -14,6 +14,9 @@ STREAMSCOPE_PACKAGES=(
     libqt6sql6-sqlite                           # the shop services' own databases
     qtkeychain-qt6-dev                          # saved connections' passwords: the keychain
     libmsgpack-dev                              # MessagePack values decoded in the browser
+    libssh-dev                                  # SSH tunnels to servers behind a bastion
+    openssh-server                              # the sshd the SSH tunnel tests start
+    openssl                                     # the certificates the TLS tests make
 )
 
 streamscope_install_missing() {

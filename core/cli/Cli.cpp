@@ -3,6 +3,7 @@
 #include "Publish.h"
 
 #include "AutoClient.h"
+#include "ConnectionOptions.h"
 #include "ConnectionSettings.h"
 #include "StreamInfo.h"
 #include "StreamTailer.h"
@@ -25,7 +26,7 @@ namespace streamscope::cli {
 
 namespace {
 
-const char globalHelp[] = R"(Usage: streamscope-cli [connection options] COMMAND [ARGS...]
+const char globalHelpHead[] = R"(Usage: streamscope-cli [connection options] COMMAND [ARGS...]
 
 Watch and debug Redis Streams from a terminal. Same engine as the StreamScope desktop app.
 
@@ -50,14 +51,11 @@ Consumer groups:
   dead-letter STREAM GROUP ID... [--to STREAM] Move entries to a dead-letter stream
   group create|setid|destroy|delconsumer ...   Manage groups
 
-Connection options (as redis-cli):
-  -u, --url URL           redis://[[user]:password@]host[:port][/db], rediss://...,
-                          unix:///path/to/socket[?db=N]   (default redis://127.0.0.1:6379)
-  -h HOST  -p PORT  -n DB  -s SOCKET  --user USER  -a PASSWORD  --tls
-                          Override parts of the URL. The password may also come from the
-                          REDISCLI_AUTH environment variable (safer than -a: a password
-                          given with -a or -u is warned about unless --no-auth-warning).
-  --timeout MS            Connect and command timeout (default 5000)
+Connection options (as redis-cli, plus Sentinel and SSH):
+)";
+
+const char globalHelpTail[] =
+    R"(  --timeout MS            Connect and command timeout (default 5000)
   --json                  Machine-readable output
   --read-only             Refuse every command that would change data (nothing is sent)
   --help                  This help; 'streamscope-cli COMMAND --help' for a command
@@ -70,6 +68,12 @@ printed), 5 refused by --read-only, 6 the output could not be written, 7 an expo
 entries of its range (trimmed or deleted while it ran).
 )";
 
+QByteArray globalHelp() {
+    return QByteArray(globalHelpHead)
+           + ConnectionOptions::help(ConnectionOptions::Letters::RedisCli).toUtf8()
+           + globalHelpTail;
+}
+
 struct CommandSpec {
     const char *name;
     const char *help;
@@ -79,66 +83,25 @@ struct CommandSpec {
 
 // Global options every command accepts.
 QList<QCommandLineOption> globalOptions() {
-    return {
-        {{QStringLiteral("u"), QStringLiteral("url")},
-         QStringLiteral("Server URL."),
-         QStringLiteral("URL")},
-        {QStringLiteral("h"), QStringLiteral("Host."), QStringLiteral("HOST")},
-        {QStringLiteral("p"), QStringLiteral("Port."), QStringLiteral("PORT")},
-        {QStringLiteral("n"), QStringLiteral("Database number."), QStringLiteral("DB")},
-        {QStringLiteral("s"), QStringLiteral("Unix socket."), QStringLiteral("SOCKET")},
-        {QStringLiteral("a"), QStringLiteral("Password."), QStringLiteral("PASSWORD")},
-        {QStringLiteral("user"), QStringLiteral("ACL user."), QStringLiteral("USER")},
-        {QStringLiteral("tls"), QStringLiteral("Use TLS.")},
-        {QStringLiteral("c"), QStringLiteral("Accepted as in redis-cli (cluster: detected).")},
-        {QStringLiteral("no-auth-warning"),
-         QStringLiteral("No warning about a password given with -a or -u.")},
-        {QStringLiteral("timeout"), QStringLiteral("Timeout in ms."), QStringLiteral("MS")},
-        {QStringLiteral("json"), QStringLiteral("JSON output.")},
-        {QStringLiteral("read-only"), QStringLiteral("Refuse writes.")},
-        {QStringLiteral("help"), QStringLiteral("Show help.")},
-        {QStringLiteral("version"), QStringLiteral("Show the version.")},
-    };
+    return ConnectionOptions::options(ConnectionOptions::Letters::RedisCli)
+           + QList<QCommandLineOption>{
+               {QStringLiteral("c"),
+                QStringLiteral("Accepted as in redis-cli (cluster: detected).")},
+               {QStringLiteral("no-auth-warning"),
+                QStringLiteral("No warning about a password given with -a or -u.")},
+               {QStringLiteral("timeout"), QStringLiteral("Timeout in ms."), QStringLiteral("MS")},
+               {QStringLiteral("json"), QStringLiteral("JSON output.")},
+               {QStringLiteral("read-only"), QStringLiteral("Refuse writes.")},
+               {QStringLiteral("help"), QStringLiteral("Show help.")},
+               {QStringLiteral("version"), QStringLiteral("Show the version.")},
+           };
 }
 
 Result<ConnectionSettings> settingsFrom(const QCommandLineParser &p) {
-    auto parsed = ConnectionSettings::fromUrl(
-        p.isSet(QStringLiteral("url")) ? p.value(QStringLiteral("url"))
-                                       : QString::fromLatin1(ConnectionSettings::defaultUrl));
+    auto parsed = ConnectionOptions::settingsFrom(p, ConnectionOptions::Letters::RedisCli);
     if (!parsed.ok())
         return parsed.error();
     ConnectionSettings s = parsed.value();
-    if (p.isSet(QStringLiteral("h"))) {
-        s.host = p.value(QStringLiteral("h"));
-        s.transport = ConnectionSettings::Transport::Tcp;
-    }
-    if (p.isSet(QStringLiteral("p"))) {
-        bool ok = false;
-        const uint port = p.value(QStringLiteral("p")).toUInt(&ok);
-        if (!ok || port == 0 || port > 65535)
-            return Error(Error::Kind::InvalidArgument,
-                         QStringLiteral("-p: \"%1\" is not a port number (1-65535)")
-                             .arg(p.value(QStringLiteral("p"))));
-        s.port = quint16(port);
-    }
-    if (p.isSet(QStringLiteral("n"))) {
-        bool ok = false;
-        s.db = p.value(QStringLiteral("n")).toInt(&ok);
-        if (!ok || s.db < 0)
-            return Error(Error::Kind::InvalidArgument,
-                         QStringLiteral("-n: \"%1\" is not a database number")
-                             .arg(p.value(QStringLiteral("n"))));
-    }
-    if (p.isSet(QStringLiteral("s"))) {
-        s.transport = ConnectionSettings::Transport::Unix;
-        s.socketPath = p.value(QStringLiteral("s"));
-    }
-    if (p.isSet(QStringLiteral("tls")))
-        s.transport = ConnectionSettings::Transport::Tls;
-    if (p.isSet(QStringLiteral("user")))
-        s.user = p.value(QStringLiteral("user"));
-    if (p.isSet(QStringLiteral("a")))
-        s.password = p.value(QStringLiteral("a"));
     if (p.isSet(QStringLiteral("timeout"))) {
         bool ok = false;
         const int ms = p.value(QStringLiteral("timeout")).toInt(&ok);
@@ -663,10 +626,9 @@ QList<CommandSpec> commands() {
 
 // The options that take a value, to find the command word among the arguments.
 bool takesValue(const QString &arg) {
-    static const QStringList withValue{
-        QStringLiteral("-u"), QStringLiteral("--url"),  QStringLiteral("-h"),
-        QStringLiteral("-p"), QStringLiteral("-n"),     QStringLiteral("-s"),
-        QStringLiteral("-a"), QStringLiteral("--user"), QStringLiteral("--timeout")};
+    static const QStringList withValue =
+        ConnectionOptions::takingValue(ConnectionOptions::Letters::RedisCli)
+        << QStringLiteral("--timeout");
     return withValue.contains(arg);
 }
 
@@ -693,7 +655,7 @@ int run(const QStringList &args) {
             return Success;
         }
         if (args.contains(QStringLiteral("--help")) || args.size() == 1) {
-            std::fputs(globalHelp, stdout);
+            std::fputs(globalHelp().constData(), stdout);
             return args.size() == 1 ? UsageError : Success;
         }
         return usageError(QStringLiteral("no command given"));

@@ -22,6 +22,10 @@ QString Error::kindName(Kind kind) {
         return QStringLiteral("server error");
     case Kind::Cancelled:
         return QStringLiteral("cancelled");
+    case Kind::Tls:
+        return QStringLiteral("TLS refused");
+    case Kind::HostKey:
+        return QStringLiteral("SSH host key not trusted");
     case Kind::ReadOnly:
         return QStringLiteral("refused in read-only mode");
     }

@@ -22,6 +22,8 @@ struct [[nodiscard]] Error {
         Server,          // the server answered with an error reply (WRONGTYPE, NOPERM, ...)
         Cancelled,       // we were asked to stop
         ReadOnly,        // a write refused by read-only mode: nothing was sent
+        Tls,     // a certificate or TLS handshake we cannot accept (final: retrying cannot help)
+        HostKey, // an SSH server's host key unknown or changed (final until the user trusts it)
     };
 
     Kind kind = Kind::None;

@@ -1,5 +1,7 @@
 #include "RedisConnection.h"
 
+#include "SshTunnel.h"
+
 #include <atomic>
 
 #include <QDateTime>
@@ -131,6 +133,19 @@ Error RedisConnection::connectTransport() {
         return {};
     };
 
+    // Through SSH, every server is reached at a local forward; names (TLS verification,
+    // messages) stay the server's own.
+    QString host = m_settings.host;
+    quint16 port = m_settings.port;
+    if (m_settings.viaSsh() && m_settings.transport != ConnectionSettings::Transport::Unix) {
+        auto forward =
+            sshLocalForward(m_settings.ssh, m_settings.host, m_settings.port, timeout, m_cancel);
+        if (!forward.ok())
+            return forward.error();
+        host = forward->host;
+        port = forward->port;
+    }
+
     switch (m_settings.transport) {
     case ConnectionSettings::Transport::Unix: {
         auto *local = new QLocalSocket;
@@ -141,7 +156,7 @@ Error RedisConnection::connectTransport() {
     case ConnectionSettings::Transport::Tcp: {
         auto *tcp = new QTcpSocket;
         m_device.reset(tcp);
-        tcp->connectToHost(m_settings.host, m_settings.port);
+        tcp->connectToHost(host, port);
         if (Error e = waitConnected(tcp, QAbstractSocket::ConnectedState,
                                     QAbstractSocket::UnconnectedState))
             return e;
@@ -158,7 +173,7 @@ Error RedisConnection::connectTransport() {
         m_device.reset(ssl);
         if (!m_settings.tlsVerifyPeer)
             ssl->setPeerVerifyMode(QSslSocket::VerifyNone);
-        ssl->connectToHostEncrypted(m_settings.host, m_settings.port);
+        ssl->connectToHostEncrypted(host, port, m_settings.host);
         if (Error e = waitConnected(ssl, QAbstractSocket::ConnectedState,
                                     QAbstractSocket::UnconnectedState))
             return e;

@@ -1,5 +1,7 @@
 #include "ServiceOptions.h"
 
+#include "ConnectionOptions.h"
+
 #include <cstdio>
 #include <functional>
 
@@ -7,10 +9,7 @@ namespace streamscope::shop {
 
 void addCommonOptions(QCommandLineParser &parser, bool consumer) {
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("url"),
-                      QStringLiteral("Redis URL (default redis://127.0.0.1:6379; the password may "
-                                     "come from REDISCLI_AUTH)."),
-                      QStringLiteral("URL"), QString::fromLatin1(ConnectionSettings::defaultUrl)});
+    parser.addOptions(ConnectionOptions::options(ConnectionOptions::Letters::LongOnly));
     if (!consumer)
         return;
     parser.addOptions({
@@ -37,7 +36,7 @@ void addCommonOptions(QCommandLineParser &parser, bool consumer) {
 
 Result<ConnectionSettings> settingsFrom(const QCommandLineParser &parser,
                                         const QString &clientName) {
-    auto settings = ConnectionSettings::fromUrl(parser.value(QStringLiteral("url")));
+    auto settings = ConnectionOptions::settingsFrom(parser, ConnectionOptions::Letters::LongOnly);
     if (!settings.ok())
         return settings.error();
     settings->clientName = clientName;

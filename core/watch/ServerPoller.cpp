@@ -74,6 +74,7 @@ ServerPoller::ServerPoller(ConnectionSettings settings, Options options)
     qRegisterMetaType<GroupSnapshot>();
     qRegisterMetaType<MissingNodeList>();
     qRegisterMetaType<TopologySnapshot>();
+    qRegisterMetaType<Permissions>();
     m_settings.clientName = QStringLiteral("streamscope-poll");
 }
 

@@ -3,6 +3,7 @@
 #include "ConnectionSettings.h"
 #include "Error.h"
 #include "GroupPoller.h"
+#include "Permissions.h"
 #include "PollingWorker.h"
 #include "RedisConnection.h"
 #include "StreamInfo.h"
@@ -22,6 +23,14 @@ namespace streamscope {
 struct ServerInfo {
     QString version; // "7.0.15"
     QString mode;    // "standalone", "cluster", "sentinel"
+    // The server's place in replication, from INFO replication; Unknown when INFO is denied
+    // (unknownReason says so) or not yet asked.
+    enum class Role { Unknown, Primary, Replica };
+    Role role = Role::Unknown;
+    QString primaryEndpoint;         // a replica's primary, "host:port"
+    qint64 replicationLagBytes = -1; // a replica: its primary's offset minus its own; -1 unknown
+    bool primaryLinkUp = true;       // a replica: master_link_status is up
+    QString unknownReason;           // why the version or role is unknown ("no permission: INFO")
     // 7.0.15 -> 70015, for "is this field there" decisions.
     int versionNumber() const;
     static ServerInfo fromInfo(const QByteArray &infoServerSection);
@@ -74,6 +83,8 @@ Q_SIGNALS:
     // The nodes missing from the last listing and group poll (a cluster node down); emitted
     // with every listing, empty when the picture is whole again.
     void nodesMissing(const streamscope::MissingNodeList &missing);
+    // What the user may do (ACL), asked on every (re)connect; emitted when it changes.
+    void accessUpdated(const streamscope::Permissions &permissions);
     // The deployment's nodes and this process's load on each, every listing.
     void topologyUpdated(const streamscope::TopologySnapshot &topology);
     void groupSnapshot(const streamscope::GroupSnapshot &snapshot);
