@@ -1,5 +1,6 @@
 #include "ConnectionOptions.h"
 #include "ServerPoller.h"
+#include "ServiceProcess.h"
 #include "StreamTailer.h"
 #include "TestRedis.h"
 #include "TestTls.h"
@@ -56,15 +57,15 @@ private:
 class TestTls : public QObject {
     Q_OBJECT
 private:
-    static LocalRedisServer::Options tlsOptions(const QString &cert, const QString &key,
-                                                const QString &ca,
-                                                LocalRedisServer::Tls::AuthClients auth) {
-        LocalRedisServer::Options o;
-        o.tls.certFile = cert;
-        o.tls.keyFile = key;
-        o.tls.caFile = ca;
-        o.tls.authClients = auth;
-        return o;
+    static std::unique_ptr<LocalRedisServer> tlsServer(const QString &cert, const QString &key,
+                                                       const QString &ca,
+                                                       LocalRedisServer::Tls::AuthClients auth) {
+        LocalRedisServer::Tls tls;
+        tls.certFile = cert;
+        tls.keyFile = key;
+        tls.caFile = ca;
+        tls.authClients = auth;
+        return std::make_unique<LocalRedisServer>(LocalRedisServer::Options(), tls);
     }
 
     // Opens a connection; the error (none when it worked, with a PING answered).
@@ -114,14 +115,16 @@ private Q_SLOTS:
         const Error made = m_certs.make();
         QVERIFY2(!made, qPrintable(made.message));
         using Auth = LocalRedisServer::Tls::AuthClients;
-        m_tls = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No));
-        m_mutual = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::Yes));
-        m_wrongName = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.wrongNameCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No));
-        m_expired = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.expiredCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No));
+        m_tls = tlsServer(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        m_mutual =
+            tlsServer(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::Yes);
+        m_wrongName =
+            tlsServer(m_certs.wrongNameCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        m_expired =
+            tlsServer(m_certs.expiredCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        m_selfSigned =
+            tlsServer(m_certs.selfSignedCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        STREAMSCOPE_START_REDIS(*m_selfSigned);
         STREAMSCOPE_START_REDIS(*m_tls);
         STREAMSCOPE_START_REDIS(*m_mutual);
         STREAMSCOPE_START_REDIS(*m_wrongName);
@@ -319,6 +322,18 @@ private Q_SLOTS:
                  qPrintable(e.message));
     }
 
+    void selfSigned() {
+        ConnectionSettings s = m_selfSigned->tlsSettings();
+        s.tls.caFile.clear();
+        const Error e = tryOpen(s);
+        QVERIFY2(e.kind == Error::Kind::Tls, qPrintable(e.message));
+        QVERIFY2(e.message.contains(QLatin1String("the server's certificate (localhost, 127.0.0.1) "
+                                                  "is self-signed: trust it with --cacert")),
+                 qPrintable(e.message));
+        s.tls.caFile = m_certs.selfSignedCert();
+        QCOMPARE(tryOpen(s).message, QString());
+    }
+
     void insecure() {
         for (LocalRedisServer *server : {m_tls.get(), m_wrongName.get(), m_expired.get()}) {
             ConnectionSettings s = server->tlsSettings();
@@ -451,6 +466,21 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(failures.size(), 2, 5000);
     }
 
+    // ... and a consumer service exits with it.
+    void serviceExits() {
+        ServiceProcess service(QStringLiteral("notification-service"),
+                               {QStringLiteral("--url"),
+                                QStringLiteral("rediss://127.0.0.1:%1?cacert=%2")
+                                    .arg(QString::number(m_mutual->tlsPort()), m_certs.caCert())},
+                               m_certs.path(QStringLiteral("notification-service.log")));
+        QVERIFY(service.start());
+        QTRY_VERIFY_WITH_TIMEOUT(!service.running(), 10000);
+        QCOMPARE(service.exitCode(), 1);
+        QVERIFY2(service.log().contains(QLatin1String("requires a client certificate: give --cert "
+                                                      "and --key")),
+                 qPrintable(service.log()));
+    }
+
     void unixSocketMessages() {
         auto message = [](const QString &path) {
             ConnectionSettings s;
@@ -570,6 +600,7 @@ private:
     std::unique_ptr<LocalRedisServer> m_mutual;    // tls-auth-clients yes
     std::unique_ptr<LocalRedisServer> m_wrongName; // a certificate for redis.prod
     std::unique_ptr<LocalRedisServer> m_expired;   // a certificate expired on 2025-02-01
+    std::unique_ptr<LocalRedisServer> m_selfSigned;
 };
 
 QTEST_GUILESS_MAIN(TestTls)

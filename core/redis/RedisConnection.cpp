@@ -417,8 +417,10 @@ Error RedisConnection::explainFirstFailure(const Error &error) {
         m_refusalGuessed = false;
         return error;
     }
-    if (m_settings.transport == ConnectionSettings::Transport::Tcp && closedSilently)
-        // A TLS port drops a plain client without a word; a Redis port always answers.
+    // A TLS port drops a plain client without a word; a Redis port always answers (through SSH
+    // a silent close is the tunnel's: its target unreachable).
+    if (m_settings.transport == ConnectionSettings::Transport::Tcp && closedSilently
+        && !m_settings.viaSsh())
         return Error(Error::Kind::Connect,
                      QStringLiteral("the server at %1 closed the connection without a reply: it "
                                     "seems to expect TLS: use rediss:// or --tls (%2)")
