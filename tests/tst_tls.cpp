@@ -1,4 +1,5 @@
 #include "ConnectionOptions.h"
+#include "GroupPoller.h"
 #include "ServerPoller.h"
 #include "ServiceProcess.h"
 #include "StreamTailer.h"
@@ -459,11 +460,23 @@ private Q_SLOTS:
         QSignalSpy failures(thread.worker(), &ServerPoller::pollFailed);
         thread.start();
         QTRY_COMPARE_WITH_TIMEOUT(failures.size(), 1, 5000);
-        QTest::qWait(2500); // a transient error would be reported again every second
+        QTest::qWait(1500); // a transient error would be reported again every second
         QCOMPARE(failures.size(), 1);
         QCOMPARE(failures.at(0).at(0).value<Error>().kind, Error::Kind::Tls);
         thread.worker()->pollNow(); // F5: tried again
         QTRY_COMPARE_WITH_TIMEOUT(failures.size(), 2, 5000);
+
+        // The consumer groups' poller alike.
+        GroupPoller::Options groupOptions;
+        groupOptions.intervalMs = 100;
+        WorkerThread<GroupPoller> groups(
+            QStringLiteral("groups"),
+            std::make_unique<GroupPoller>(m_wrongName->tlsSettings(), groupOptions));
+        QSignalSpy groupFailures(groups.worker(), &GroupPoller::pollFailed);
+        groups.start();
+        QTRY_COMPARE_WITH_TIMEOUT(groupFailures.size(), 1, 5000);
+        QTest::qWait(1500);
+        QCOMPARE(groupFailures.size(), 1);
     }
 
     // ... and a consumer service exits with it.
