@@ -395,6 +395,50 @@ private Q_SLOTS:
         QCOMPARE(node.tlsVerifyPeer, a->tlsVerifyPeer);
     }
 
+    // A cluster's node connections take the seed's TLS settings, client certificate included:
+    // a one-node cluster on a TLS port that requires one, reached as "localhost", announces
+    // itself as 127.0.0.1, so the client opens a second connection to it as a node.
+    void clusterNodesUseTheSameTls() {
+        LocalRedisServer::Tls tls;
+        tls.certFile = m_certs.serverCert();
+        tls.keyFile = m_certs.serverKey();
+        tls.caFile = m_certs.caCert();
+        tls.authClients = LocalRedisServer::Tls::AuthClients::Yes;
+        LocalRedisServer::Options options;
+        options.extraArgs =
+            QStringList{QStringLiteral("--cluster-enabled"),     QStringLiteral("yes"),
+                        QStringLiteral("--tls-cluster"),         QStringLiteral("yes"),
+                        QStringLiteral("--cluster-announce-ip"), QStringLiteral("127.0.0.1")};
+        LocalRedisServer node(options, tls);
+        STREAMSCOPE_START_REDIS(node);
+        ConnectionSettings plain;
+        plain.transport = ConnectionSettings::Transport::Unix;
+        plain.socketPath = node.socketPath();
+        auto admin = connectTo(plain);
+        QCOMPARE(run(*admin, {"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).toDebugString(),
+                 QStringLiteral("OK"));
+        QTRY_VERIFY(run(*admin, {"CLUSTER", "INFO"}).bytes().contains("cluster_state:ok"));
+
+        ConnectionSettings s = mutualSettings();
+        s.port = node.tlsPort();
+        s.host = QStringLiteral("localhost");
+        auto client = openClient(s);
+        QVERIFY2(client.ok(), qPrintable(client.error().message));
+        QCOMPARE(client.value()->topology(), RedisClient::Topology::Cluster);
+        const QList<RedisClient::Node> nodes = client.value()->nodes();
+        QCOMPARE(nodes.size(), 1);
+        QCOMPARE(nodes.first().endpoint, QStringLiteral("127.0.0.1:%1").arg(node.tlsPort()));
+        auto reply = client.value()->command({"SET", "k", "v"});
+        QVERIFY2(reply.ok(), qPrintable(reply.error().message));
+        QCOMPARE(reply->toDebugString(), QStringLiteral("OK"));
+        // The seed's connection and the node's: both TLS, both with our certificate.
+        int onTlsPort = 0;
+        const QByteArray tlsPort = ':' + QByteArray::number(node.tlsPort()) + ' ';
+        for (const QByteArray &line : run(*admin, {"CLIENT", "LIST"}).bytes().split('\n'))
+            onTlsPort += line.contains("laddr=127.0.0.1" + tlsPort);
+        QCOMPARE(onTlsPort, 2);
+    }
+
     void cli() {
         const QStringList base{QStringLiteral("--tls"), QStringLiteral("-p"),
                                QString::number(m_mutual->tlsPort()), QStringLiteral("--cacert"),

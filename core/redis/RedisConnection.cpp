@@ -281,8 +281,11 @@ Result<QSslConfiguration> RedisConnection::tlsConfiguration(const ConnectionSett
     // SSL_CERT_FILE and SSL_CERT_DIR replace the system's store, as OpenSSL (and redis-cli)
     // take them.
     QList<QSslCertificate> store;
-    const QString envFile = qEnvironmentVariable("SSL_CERT_FILE");
-    const QString envDir = qEnvironmentVariable("SSL_CERT_DIR");
+    // Without verification (--insecure) there is no use for them.
+    const QString envFile =
+        settings.tlsVerifyPeer ? qEnvironmentVariable("SSL_CERT_FILE") : QString();
+    const QString envDir =
+        settings.tlsVerifyPeer ? qEnvironmentVariable("SSL_CERT_DIR") : QString();
     if (!envFile.isEmpty()) {
         auto read = readCertificates(QStringLiteral("SSL_CERT_FILE"), envFile);
         if (!read.ok())
