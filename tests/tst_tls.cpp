@@ -388,6 +388,16 @@ private Q_SLOTS:
         QVERIFY(a.value() == b.value());
         QCOMPARE(a->tls.keyPassphrase, TestCertificates::passphrase());
         QCOMPARE(tryOpen(a.value()).message, QString());
+        // --tls with a socket path was taken as TLS to 127.0.0.1:6379, the path dropped.
+        QCommandLineParser socketTls;
+        socketTls.addOptions(ConnectionOptions::options(ConnectionOptions::Letters::RedisCli));
+        QVERIFY(socketTls.parse({QStringLiteral("cli"), QStringLiteral("-s"), m_tls->socketPath(),
+                                 QStringLiteral("--tls")}));
+        auto c = ConnectionOptions::settingsFrom(socketTls, ConnectionOptions::Letters::RedisCli);
+        QVERIFY(!c.ok());
+        QVERIFY2(c.error().message.startsWith(QLatin1String("--tls: a unix socket is reached "
+                                                            "without TLS")),
+                 qPrintable(c.error().message));
         // Every cluster node and sentinel-named server is reached with the same TLS settings.
         const ConnectionSettings node = a->forServer(QStringLiteral("127.0.0.2"), 7001);
         QCOMPARE(node.transport, ConnectionSettings::Transport::Tls);
