@@ -247,6 +247,22 @@ private Q_SLOTS:
             QVERIFY2(s.noAccess.isEmpty(), s.name.constData());
     }
 
+    // The rule the issue measured (without +xlen) is not enough for the app: its poller reads
+    // every stream's length with XLEN. So acl-rule has +xlen.
+    void xlenIsNeededByThePoller() {
+        makeUser(QStringLiteral("noxlen"), false, {});
+        run(*m_admin, {"ACL", "SETUSER", "noxlen", "-xlen"});
+        PollerController poller(as(QStringLiteral("noxlen")), fastPoll());
+        PollerWatch watch;
+        watch.attach(poller.poller());
+        poller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!watch.failures.isEmpty(), 10000);
+        poller.stop();
+        QVERIFY2(watch.failures.first().message.contains(QLatin1String("'xlen'")),
+                 qPrintable(watch.failures.first().message));
+        QVERIFY(!watch.access.first().allows("XLEN"));
+    }
+
     // The repair rule is enough for every repair: ack, claim, autoclaim, dead-letter, groups.
     void repairRuleCoversEveryRepair() {
         makeUser(QStringLiteral("fixer"), true, {QStringLiteral("order-*")});
@@ -309,7 +325,7 @@ private Q_SLOTS:
         QVERIFY2(list.out.contains("payment-events") && list.out.contains("no permission"),
                  list.out.constData());
         QVERIFY2(list.err.contains("partial listing: stream payment-events"), list.err.constData());
-        QVERIFY2(list.err.contains("ACL SETUSER orders ~"), list.err.constData());
+        QVERIFY2(list.err.contains("ACL SETUSER orders ~payment-events"), list.err.constData());
 
         const QJsonArray streams =
             jsonOf(cli(QStringLiteral("orders"), QStringLiteral("pw"), {"streams", "--json"}))

@@ -213,9 +213,9 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
     // So is one with streams the user may not read: they exist, their figures are unknown.
     for (const StreamInfo &s : listing->streams)
         if (!s.noAccess.isEmpty())
-            printError(QStringLiteral("partial listing: stream %1: %2")
-                           .arg(valueformat::singleLine(s.name, 80),
-                                explainRefusal(s.noAccess, settings.user)));
+            printError(QStringLiteral("partial listing: stream %1: %2; %3")
+                           .arg(valueformat::singleLine(s.name, 80), s.noAccess,
+                                keyAdvice(settings.user, s.name)));
     return listing->partial() ? ConnectionError : Success;
 }
 

@@ -446,9 +446,9 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
         printError(QStringLiteral("partial report: %1").arg(missingNodeText(m)));
     for (const DoctorReport::Stream &s : report->streams)
         if (!s.info.noAccess.isEmpty())
-            printError(QStringLiteral("partial report: stream %1 not examined: %2")
-                           .arg(valueformat::singleLine(s.info.name, 60),
-                                explainRefusal(s.info.noAccess, settings.user)));
+            printError(QStringLiteral("partial report: stream %1 not examined: %2; %3")
+                           .arg(valueformat::singleLine(s.info.name, 60), s.info.noAccess,
+                                keyAdvice(settings.user, s.info.name)));
     for (const DoctorReport::NotEvaluated &n : report->notEvaluated())
         printError(QStringLiteral("partial report: %1 not evaluated for %2 group(s): %3")
                        .arg(n.rules.join(QLatin1String(", ")))

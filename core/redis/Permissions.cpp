@@ -226,6 +226,11 @@ Permissions probePermissions(RedisClient &client, const QByteArray &sampleKey, P
     return p;
 }
 
+QString keyAdvice(const QString &user, const QByteArray &key) {
+    return QStringLiteral("add a key pattern that covers it (ACL SETUSER %1 ~%2)")
+        .arg(q(user), QString::fromUtf8(key));
+}
+
 QString explainRefusal(const QString &message, const QString &user) {
     if (!message.contains(QLatin1String("NOPERM")))
         return message;

@@ -80,6 +80,9 @@ QStringList aclRuleCommands(bool repair);
 // "the user 'mon' may not run XACK: add +xack (ACL SETUSER mon +xack)" (or for a key: its key
 // patterns do not cover it). Any other message comes back as it is.
 QString explainRefusal(const QString &message, const QString &user);
+// What to add for a key the user may not access: "add a key pattern that covers it (ACL SETUSER
+// mon ~payment-events)".
+QString keyAdvice(const QString &user, const QByteArray &key);
 
 } // namespace streamscope
 

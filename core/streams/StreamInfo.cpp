@@ -106,8 +106,8 @@ bool isKeyRefusal(const RedisReply &reply) {
 
 QString noAccessText(const char *command, const RedisReply &reply) {
     return QStringLiteral("no permission: the user's key patterns do not cover this stream (%1 "
-                          "refused: %2)")
-        .arg(QLatin1String(command), reply.errorMessage());
+                          "answered %2)")
+        .arg(QLatin1String(command), QString::fromUtf8(reply.errorCode()));
 }
 
 int StreamListing::forbidden() const {
