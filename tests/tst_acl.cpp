@@ -406,6 +406,38 @@ private Q_SLOTS:
                  groups.out.constData());
     }
 
+    // The poller knows from the probe what the user may not run and does not send it every
+    // poll (each refusal would also land in the server's ACL LOG): the figures say unknown.
+    void pollerDoesNotRepeatWhatIsRefused() {
+        makeUser(QStringLiteral("blind"), false, {});
+        run(*m_admin, {"ACL", "SETUSER", "blind", "-xpending", "-xrange"});
+        run(*m_admin, {"CONFIG", "RESETSTAT"});
+        PollerController poller(as(QStringLiteral("blind")), fastPoll());
+        PollerWatch watch;
+        watch.attach(poller.poller());
+        poller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(watch.snapshots.size() >= 5, 10000);
+        poller.stop();
+        QVERIFY2(watch.failures.isEmpty(), qPrintable(watch.failures.value(0).message));
+        const QByteArray stats = run(*m_admin, {"INFO", "commandstats"}).bytes();
+        QVERIFY2(!stats.contains("cmdstat_xpending:") && !stats.contains("cmdstat_xrange:"),
+                 stats.constData());
+        const GroupSnapshot &last = watch.snapshots.last();
+        const auto orders =
+            std::find_if(last.streams.begin(), last.streams.end(),
+                         [](const StreamStatus &s) { return s.info.name == "order-events"; });
+        QVERIFY(orders != last.streams.end());
+        const GroupStatus &g = orders->groups.first();
+        QVERIFY2(g.pendingUnknown.contains(QLatin1String("+xpending")),
+                 qPrintable(g.pendingUnknown));
+        QVERIFY2(g.timeLagUnknown.contains(QLatin1String("+xrange")), qPrintable(g.timeLagUnknown));
+        const FindingList findings = last.findings.value(groupKey("order-events", "billing"));
+        QVERIFY(std::any_of(findings.begin(), findings.end(), [](const Finding &f) {
+            return f.kind == QLatin1String("not-evaluated")
+                   && f.rules.contains(QLatin1String("poison-entry"));
+        }));
+    }
+
     // Without XRANGE the time lag is unknown, not 0 ms.
     void withoutXrangeTimeLagIsUnknown() {
         makeUser(QStringLiteral("norange"), false, {});
