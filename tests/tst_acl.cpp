@@ -242,6 +242,7 @@ private Q_SLOTS:
             access.whyNot("XACK"),
             QStringLiteral("the user 'mon' may not run XACK: add +xack (ACL SETUSER mon +xack)"));
         QVERIFY(access.allows("XINFO STREAM"));
+        QCOMPARE(access.whyNotAny({"XPENDING", "XRANGE", "XADD", "XACK"}), access.whyNot("XADD"));
         QVERIFY(!watch.infos.first().version.isEmpty());
         for (const StreamInfo &s : watch.listings.last())
             QVERIFY2(s.noAccess.isEmpty(), s.name.constData());
