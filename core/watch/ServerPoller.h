@@ -28,17 +28,19 @@ struct ServerInfo {
     // (unknownReason says so) or not yet asked.
     using Role = ServerRole;
     Role role = Role::Unknown;
-    QString primaryEndpoint; // a replica's primary, "host:port"
-    qint64 replicationLagBytes =
-        -1;                    // a replica: received from its primary, not yet applied; -1 unknown
-    bool primaryLinkUp = true; // a replica: master_link_status is up
+    QString primaryEndpoint;         // a replica's primary, "host:port"
+    qint64 replicationLagBytes = -1; // a replica: received, not yet applied (-1 unknown)
+    bool primaryLinkUp = true;       // a replica: master_link_status is up
+    QString unknownReason;           // why the version or role is unknown ("no permission: INFO")
     // Asked again with every listing (INFO replication): role, link and lag change.
-    int connectedReplicas = 0; // replicas connected to this server
-    qint64 primaryLinkDownSinceMs =
-        0;                   // a replica whose link is down: since when (epoch ms), 0 unknown
-    QString replicationNote; // what replicationLagBytes means, or why it is unknown
-    QString roleText;        // one line: "replica of 10.0.0.5:6379, link up, 0 bytes behind ..."
-    QString unknownReason;   // why the version or role is unknown ("no permission: INFO")
+    // Replicas connected to this server.
+    int connectedReplicas = 0;
+    // A replica whose link is down: since when (epoch ms), 0 unknown.
+    qint64 primaryLinkDownSinceMs = 0;
+    // What replicationLagBytes means, or why it is unknown.
+    QString replicationNote;
+    // One line: "replica of 10.0.0.5:6379, link up, 0 bytes behind (received, not yet applied)".
+    QString roleText;
     // 7.0.15 -> 70015, for "is this field there" decisions.
     int versionNumber() const;
     static ServerInfo fromInfo(const QByteArray &infoServerSection);
