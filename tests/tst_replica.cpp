@@ -359,6 +359,76 @@ private Q_SLOTS:
               int(firstInfo.size()), double(firstInfo.at(firstInfo.size() / 2)) / 1000.0);
     }
 
+    // A replica whose primary never answered: link down, never up, lag unknown; a write still
+    // names where to write.
+    void replicaOfNobody() {
+        const quint16 nobody = LocalRedisServer::freePort();
+        LocalRedisServer orphan(LocalRedisServer::Options{
+            false,
+            {QStringLiteral("--replicaof"), QStringLiteral("127.0.0.1"), QString::number(nobody)},
+            0});
+        STREAMSCOPE_START_REDIS(orphan);
+        const Run json = cli(orphan, {QStringLiteral("streams"), QStringLiteral("--json")});
+        QCOMPARE(json.exitCode, 0);
+        const QJsonObject server =
+            QJsonDocument::fromJson(json.out).object().value(QStringLiteral("server")).toObject();
+        QCOMPARE(server.value(QStringLiteral("role")).toString(), QStringLiteral("replica"));
+        QCOMPARE(server.value(QStringLiteral("link")).toString(), QStringLiteral("down"));
+        QVERIFY(server.value(QStringLiteral("link_down_seconds")).isNull());
+        QVERIFY(server.value(QStringLiteral("replication_lag_bytes")).isNull());
+        QVERIFY2(server.value(QStringLiteral("text"))
+                     .toString()
+                     .endsWith(QLatin1String("it has not reached its primary yet")),
+                 json.out.constData());
+        const Run publish =
+            cli(orphan, {QStringLiteral("publish"), QStringLiteral("s"), QStringLiteral("a=1")});
+        QCOMPARE(publish.exitCode, 4);
+        QVERIFY2(publish.err.contains("connect to the primary at 127.0.0.1:"
+                                      + QByteArray::number(nobody)),
+                 publish.err.constData());
+    }
+
+    // What only other servers or moments show: the parser's reading of them.
+    void replicationStateParsed_data() {
+        QTest::addColumn<QByteArray>("info");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("lagBytes");
+        QTest::newRow("primary with replicas")
+            << QByteArray("# Replication\r\nrole:master\r\nconnected_slaves:2\r\n")
+            << QStringLiteral("primary, 2 replicas") << qint64(-1);
+        QTest::newRow("applying what it read")
+            << QByteArray("role:slave\r\nmaster_host:10.0.0.5\r\nmaster_port:6379\r\n"
+                          "master_link_status:up\r\nmaster_sync_in_progress:0\r\n"
+                          "slave_read_repl_offset:1500\r\nslave_repl_offset:1000\r\n")
+            << QStringLiteral("replica of 10.0.0.5:6379, link up, 500 bytes behind (received, "
+                              "not yet applied)")
+            << qint64(500);
+        QTest::newRow("before 7.0: no read offset")
+            << QByteArray("role:slave\r\nmaster_host:10.0.0.5\r\nmaster_port:6379\r\n"
+                          "master_link_status:up\r\nslave_repl_offset:1000\r\n")
+            << QStringLiteral("replica of 10.0.0.5:6379, link up, lag unknown: this server does "
+                              "not report what it has read from its primary "
+                              "(slave_read_repl_offset, Redis 7.0+)")
+            << qint64(-1);
+        QTest::newRow("full sync loading")
+            << QByteArray("role:slave\r\nmaster_host:h\r\nmaster_port:1\r\n"
+                          "master_link_status:down\r\nmaster_sync_in_progress:1\r\n"
+                          "master_link_down_since_seconds:-1\r\n")
+            << QStringLiteral("replica of h:1, link down: a full copy from the primary is being "
+                              "loaded")
+            << qint64(-1);
+        QTest::newRow("no role line")
+            << QByteArray("ERR") << QStringLiteral("role unknown") << qint64(-1);
+    }
+    void replicationStateParsed() {
+        QFETCH(QByteArray, info);
+        QFETCH(QString, text);
+        QFETCH(qint64, lagBytes);
+        const ReplicationState state = ReplicationState::fromInfo(info);
+        QCOMPARE(state.describe(), text);
+        QCOMPARE(state.lagBytes, lagBytes);
+    }
+
     // Last: the primary goes.
     void linkDown() {
         PollerController poller(replica().settings(), fastPoll());
