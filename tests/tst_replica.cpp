@@ -139,6 +139,10 @@ private Q_SLOTS:
         addEntries(*m_writer, "many", 0, 150);
         // Read past the first entry: the server cannot derive the lag from the stream alone.
         run(*m_writer, {"XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", "many", ">"});
+        // Nothing can follow the greatest ID, whatever entries-read (0) says.
+        addEntries(*m_writer, "maxed", 0, 3);
+        run(*m_writer, {"XGROUP", "CREATE", "maxed", "g",
+                        "18446744073709551615-18446744073709551615", "ENTRIESREAD", "0"});
         synced();
     }
 
@@ -212,6 +216,7 @@ private Q_SLOTS:
         // The replica keeps entries-read 2 from its full sync: the server says 6.
         QTest::newRow("entries-read from the full sync")
             << QByteArray("synced") << qint64(5) << false;
+        QTest::newRow("at the greatest ID") << QByteArray("maxed") << qint64(0) << false;
         QTest::newRow("beyond the bound") << QByteArray("many") << qint64(100) << true;
     }
     void groupLagOnReplica() {
@@ -235,6 +240,8 @@ private Q_SLOTS:
         if (estimated)
             QVERIFY2(g.lagNote.contains(QLatin1String("at least 100")), qPrintable(g.lagNote));
         QVERIFY2(!g.lagNote.contains(QLatin1String("SETID")), qPrintable(g.lagNote));
+        if (stream == "maxed") // no count asked: nothing can follow
+            QVERIFY2(g.lagNote.contains(QLatin1String("greatest ID")), qPrintable(g.lagNote));
         if (lag > 0)
             QVERIFY(g.timeLagMs > 0);
 

@@ -53,6 +53,8 @@ void distrustEntriesRead(GroupStatus &g) {
     if (!g.entriesRead)
         return;
     g.entriesRead.reset();
+    if (g.lastDeliveredId.isMax())
+        return; // nothing can follow it: 0 whatever entries-read says (groupFrom)
     g.lag.reset();
     g.lagNote.clear();
 }
