@@ -251,6 +251,34 @@ private Q_SLOTS:
         QVERIFY(json.value(QStringLiteral("entries_read")).isNull());
     }
 
+    // Where the replica cannot count (no XRANGE for this user), the lag is unknown with the
+    // true reason, never the replica's stale figure.
+    void groupLagUnknownWithoutRange() {
+        run(*m_reader, {"ACL", "SETUSER", "norange", "on", "nopass", "~*", "+@all", "-xrange"});
+        ConnectionSettings settings = replica().settings();
+        settings.user = QStringLiteral("norange");
+        auto client = openClient(settings);
+        QVERIFY2(client.ok(), qPrintable(client.error().message));
+        auto status = fetchStreamStatus(*client.value(), {"synced"}, 70015);
+        QVERIFY2(status.ok(), qPrintable(status.error().message));
+        const GroupStatus g = status->first().groups.first();
+        QVERIFY2(!g.lag, qPrintable(QString::number(g.lag.value_or(-1))));
+        QVERIFY2(g.lagNote.contains(QLatin1String("the replica does not track entries-read: ask "
+                                                  "the primary")),
+                 qPrintable(g.lagNote));
+
+        PollerController poller(settings, fastPoll());
+        PollerWatch watch;
+        watch.attach(poller.poller());
+        poller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(watch.group("synced", "g").has_value(), 10000);
+        const GroupStatus polled = *watch.group("synced", "g");
+        QVERIFY(!polled.lag);
+        QVERIFY2(polled.lagNote.contains(QLatin1String("the replica does not track entries-read")),
+                 qPrintable(polled.lagNote));
+        poller.stop();
+    }
+
     // The poller knows the role from its INFO and counts without asking it again.
     void groupLagInPoller() {
         PollerController poller(replica().settings(), fastPoll());

@@ -101,11 +101,16 @@ void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField, boo
 
 } // namespace
 
-int fetchServerVersion(RedisClient &connection, QString *text, QString *mode) {
+int fetchServerVersion(RedisClient &connection, QString *text, QString *mode,
+                       QString *unknownReason) {
     // INFO acts on one node: on a cluster one primary answers for all (same version, mode).
     auto info = commandOnOnePrimary(connection, {"INFO", "server"});
-    if (!info.ok() || info->isError())
+    if (!info.ok() || info->isError()) {
+        if (unknownReason)
+            *unknownReason =
+                info.ok() ? versionUnknownText(connection, info.value()) : info.error().message;
         return 0;
+    }
     const ServerInfo parsed = ServerInfo::fromInfo(info->bytes());
     if (text)
         *text = parsed.version;
@@ -114,7 +119,20 @@ int fetchServerVersion(RedisClient &connection, QString *text, QString *mode) {
     return parsed.versionNumber();
 }
 
+QString versionUnknownText(const RedisClient &connection, const RedisReply &reply) {
+    if (reply.errorCode() != "NOPERM")
+        return QStringLiteral("INFO failed: %1").arg(reply.errorMessage());
+    return QStringLiteral("no permission: %1")
+        .arg(explainRefusal(reply.errorMessage(), connection.settings().user));
+}
+
 namespace {
+
+// The user's name as the server knows it, for advice on a refusal.
+QString aclUser(const RedisClient &connection) {
+    return connection.settings().user.isEmpty() ? QStringLiteral("default")
+                                                : connection.settings().user;
+}
 
 // The server's error for a whole poll (the user lacks a right), or nothing: other errors
 // (the key went, or is not a stream) concern that stream only.
@@ -139,13 +157,14 @@ Error notAnswered(const RedisReply &reply, const char *command, const QByteArray
 
 // The lag of a group on a replica from XRANGE (last-delivered-id + COUNT bound: exact below the
 // bound, "at least" at it, unknown with the reason when the count failed.
-void countedOnReplica(GroupStatus &g, const RedisReply &counted, int bound, qint64 now) {
+// failure: the count's error, explained.
+void countedOnReplica(GroupStatus &g, const RedisReply &counted, int bound, qint64 now,
+                      const QString &failure) {
     if (!counted.isArray()) {
-        g.lagNote =
-            QStringLiteral("unknown: the replica does not track entries-read: ask the "
-                           "primary (counting the entries after last-delivered-id "
-                           "failed: %1)")
-                .arg(counted.isError() ? counted.errorMessage() : QStringLiteral("no answer"));
+        g.lagNote = QStringLiteral("unknown: the replica does not track entries-read: ask the "
+                                   "primary (counting the entries after last-delivered-id "
+                                   "failed: %1)")
+                        .arg(failure.isEmpty() ? QStringLiteral("no answer") : failure);
         return;
     }
     g.lag = qint64(counted.size());
@@ -164,23 +183,40 @@ void countedOnReplica(GroupStatus &g, const RedisReply &counted, int bound, qint
             qMax<qint64>(0, now - qint64(StreamId::fromServer(counted.at(0).at(0).bytes()).ms));
 }
 
+// What is unknown because access says the user may not run command ("" when it may).
+QString deniedText(const Permissions *access, const QByteArray &command) {
+    if (!access || access->allows(command))
+        return {};
+    return QStringLiteral("unknown: no permission (%1)").arg(access->whyNot(command));
+}
+
 // Second round trip: per group, its consumers, pending summary and (when it has undelivered
-// entries and the cache cannot tell) the first undelivered entry.
+// entries and the cache cannot tell) the first undelivered entry. What access says the user may
+// not run is not sent: it would only be refused again (and fill the server's ACL LOG).
 Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatusList out,
                                            bool hasLagField, bool onReplica, qint64 now,
-                                           TimeLagCache *cache) {
+                                           TimeLagCache *cache, const Permissions *access) {
+    const QString noPending = deniedText(access, "XPENDING");
+    const QString noRange = deniedText(access, "XRANGE");
     QList<Command> second;
     QList<QPair<GroupStatus *, qint64>> asked; // group, stream length: first undelivered asked
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
             second.append({"XINFO", "CONSUMERS", s.info.name, g.name});
-            second.append({"XPENDING", s.info.name, g.name});
+            if (noPending.isEmpty())
+                second.append({"XPENDING", s.info.name, g.name});
+            else
+                g.pendingUnknown = noPending;
         }
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
             const bool undelivered = g.hasUndelivered(s.info) || g.lag.value_or(0) > 0;
             if (!undelivered)
                 continue;
+            if (!noRange.isEmpty()) {
+                g.timeLagUnknown = noRange;
+                continue;
+            }
             if (cache) {
                 if (auto known = cache->lookup(s.info, g)) {
                     g.timeLagMs = qMax<qint64>(0, now - qint64(known->ms));
@@ -198,7 +234,16 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
         for (qsizetype gi = 0; gi < out[si].groups.size(); ++gi) {
             GroupStatus &g = out[si].groups[gi];
             explainLag(g, out[si].info, hasLagField, onReplica && hasLagField);
-            if (!g.lag && (!hasLagField || onReplica)) {
+            const bool count = !g.lag && (!hasLagField || onReplica);
+            if (count && !noRange.isEmpty()) {
+                g.lagNote = onReplica && hasLagField
+                                ? QStringLiteral("%1; the replica does not track entries-read: "
+                                                 "ask the primary")
+                                      .arg(noRange)
+                                : noRange;
+                continue;
+            }
+            if (count) {
                 estimates.append({si, gi});
                 second.append({"XRANGE", out[si].info.name,
                                g.lastDeliveredId.successor().toByteArray(), "+", "COUNT",
@@ -215,11 +260,15 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
             const RedisReply &consumers = more.value()[r++];
-            const RedisReply &summary = more.value()[r++];
+            static const RedisReply notAsked;
+            const RedisReply &summary = noPending.isEmpty() ? more.value()[r++] : notAsked;
             if (Error e = refusal(consumers, "XINFO CONSUMERS", s.info.name))
                 return e;
-            if (Error e = refusal(summary, "XPENDING", s.info.name))
-                return e;
+            if (summary.errorCode() == "NOPERM")
+                // The rest of the group is still right: only the oldest pending entry is unknown.
+                g.pendingUnknown =
+                    QStringLiteral("unknown: no permission (%1)")
+                        .arg(explainRefusal(summary.errorMessage(), aclUser(connection)));
             if (consumers.isArray())
                 for (const RedisReply &c : consumers.elements()) {
                     ConsumerStatus cs;
@@ -235,8 +284,12 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
         }
     for (const auto &[g, streamLength] : asked) {
         const RedisReply &next = more.value()[r++];
-        if (Error e = refusal(next, "XRANGE", g->stream))
-            return e;
+        if (next.errorCode() == "NOPERM") {
+            // Never 0 ms: the entry's age is simply not known.
+            g->timeLagUnknown = QStringLiteral("unknown: no permission (%1)")
+                                    .arg(explainRefusal(next.errorMessage(), aclUser(connection)));
+            continue;
+        }
         std::optional<StreamId> first;
         if (next.isArray() && next.size() > 0 && next.at(0).isArray())
             first = StreamId::fromServer(next.at(0).at(0).bytes());
@@ -260,7 +313,15 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
         const RedisReply &counted = more.value()[r++];
         GroupStatus &g = out[si].groups[gi];
         if (onReplica && hasLagField) {
-            countedOnReplica(g, counted, bound, now);
+            countedOnReplica(g, counted, bound, now,
+                             counted.isError()
+                                 ? explainRefusal(counted.errorMessage(), aclUser(connection))
+                                 : QString());
+            continue;
+        }
+        if (counted.isError()) {
+            g.lagNote = QStringLiteral("unknown: counting the entries failed (%1)")
+                            .arg(explainRefusal(counted.errorMessage(), aclUser(connection)));
             continue;
         }
         g.lag = qint64(counted.size());
@@ -320,7 +381,7 @@ void TimeLagCache::forgetAllBut(const QSet<QByteArray> &groupKeys) {
 
 Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
                                            const QList<QByteArray> &streams, int serverVersion,
-                                           ServerRole role) {
+                                           bool keepForbidden, ServerRole role) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
@@ -344,6 +405,16 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
     for (qsizetype i = 0; i < streams.size(); ++i) {
         const RedisReply &info = replies.value()[size_t(2 * i)];
         const RedisReply &groups = replies.value()[size_t(2 * i + 1)];
+        if (keepForbidden && isKeyRefusal(info)) {
+            StreamStatus status;
+            status.info.name = streams.at(i);
+            status.info.slot = streamSlot(connection, status.info.name);
+            status.info.node = primaryOf(nodes, status.info.slot);
+            status.info.noAccess = noAccessText("XINFO STREAM", info);
+            status.sampledAtMs = now;
+            out.append(std::move(status));
+            continue;
+        }
         if (Error e = refusal(info, "XINFO STREAM", streams.at(i)))
             return e;
         if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i)))
@@ -368,11 +439,14 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
             }
         out.append(std::move(status));
     }
-    return fetchGroupDetails(connection, std::move(out), hasLagField, onReplica, now, nullptr);
+    return fetchGroupDetails(connection, std::move(out), hasLagField, onReplica, now, nullptr,
+                             nullptr);
 }
 
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
-                                          int serverVersion, TimeLagCache *cache, ServerRole role) {
+                                          int serverVersion, TimeLagCache *cache,
+                                          bool keepForbidden, const Permissions *access,
+                                          ServerRole role) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<Command> first;
@@ -392,6 +466,14 @@ Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamI
     StreamStatusList out;
     for (qsizetype i = 0; i < streams.size(); ++i) {
         const RedisReply &groups = replies.value()[size_t(i)];
+        if (keepForbidden && isKeyRefusal(groups)) {
+            StreamStatus status;
+            status.info = streams.at(i);
+            status.info.noAccess = noAccessText("XINFO GROUPS", groups);
+            status.sampledAtMs = now;
+            out.append(std::move(status));
+            continue;
+        }
         if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i).name))
             return e;
         if (Error e = notAnswered(groups, "XINFO GROUPS", streams.at(i).name))
@@ -409,7 +491,8 @@ Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamI
         status.info.groups = status.groups.size();
         out.append(std::move(status));
     }
-    return fetchGroupDetails(connection, std::move(out), hasLagField, onReplica, now, cache);
+    return fetchGroupDetails(connection, std::move(out), hasLagField, onReplica, now, cache,
+                             access);
 }
 
 Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AutoClient.h"
+#include "Permissions.h"
 #include "ReplicaRole.h"
 #include "StreamInfo.h"
 
@@ -33,7 +34,14 @@ struct GroupStatus {
     bool lagEstimated = false;
     QString lagNote;      // why the lag is estimated or unknown
     qint64 timeLagMs = 0; // age of the oldest entry not yet delivered; 0 if none
+    // Not empty when the time lag could not be read (the ACL user may not run XRANGE): then
+    // timeLagMs is 0 and means nothing. Show "unknown" with this reason, never "0 ms".
+    QString timeLagUnknown;
+    // The oldest pending entry (XPENDING summary). pendingUnknown is not empty when it could
+    // not be read (the user may not run XPENDING): then oldestPendingId is empty and the age of
+    // the oldest pending entry is unknown, not "none" (pending, from XINFO GROUPS, stays true).
     std::optional<StreamId> oldestPendingId;
+    QString pendingUnknown;
     QList<ConsumerStatus> consumerList;
 
     std::optional<qint64> oldestPendingAgeMs(qint64 nowMs) const {
@@ -93,16 +101,25 @@ private:
 // when it derives it from the stream alone (entries-read nil), else counted with a bounded
 // XRANGE (exact below the bound, "at least" beyond it), else unknown with the reason. role
 // Unknown: asked in the first round trip (INFO replication); on a cluster, primaries answer.
+// A user without XPENDING or XRANGE gets the rest, with pendingUnknown / timeLagUnknown saying
+// what is missing. With keepForbidden, a stream the user may not read (its key is outside its
+// key patterns) is returned with info.noAccess set and no groups; without it, that fails the
+// call (as does a refusal of XINFO itself, always).
 Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
                                            const QList<QByteArray> &streams, int serverVersion,
+                                           bool keepForbidden = false,
                                            ServerRole role = ServerRole::Unknown);
 
 // Like fetchStreamStatus, for streams the caller has described already: XINFO GROUPS (never
 // XINFO STREAM, which returns the first and last entries whole), then the group details; the
 // first undelivered entry of a group only when the cache cannot tell. A NOPERM reply fails the
 // whole poll with the server's message.
+// access, when given (what probePermissions found), keeps what the user may not run from being
+// sent at all: pendingUnknown / timeLagUnknown say so from the start.
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
                                           int serverVersion, TimeLagCache *cache,
+                                          bool keepForbidden = false,
+                                          const Permissions *access = nullptr,
                                           ServerRole role = ServerRole::Unknown);
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
@@ -110,9 +127,13 @@ Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray 
                                       const QByteArray &group, const QByteArray &start, int count,
                                       qint64 minIdleMs = 0, const QByteArray &consumer = {});
 
-// INFO server's version as a number (70015), 0 when unknown; on a cluster one primary answers
-// (mode "cluster").
-int fetchServerVersion(RedisClient &connection, QString *text = nullptr, QString *mode = nullptr);
+// INFO server's version as a number (70015), 0 when unknown (*unknownReason says why, e.g. the
+// user may not run INFO); on a cluster one primary answers (mode "cluster").
+int fetchServerVersion(RedisClient &connection, QString *text = nullptr, QString *mode = nullptr,
+                       QString *unknownReason = nullptr);
+// Why the version is unknown after INFO answered with an error reply: "no permission: ..."
+// with what to add, for ServerInfo::unknownReason and the CLI.
+QString versionUnknownText(const RedisClient &connection, const RedisReply &reply);
 
 } // namespace streamscope
 

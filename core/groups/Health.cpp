@@ -2,6 +2,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 namespace streamscope {
 
 namespace {
@@ -38,6 +40,12 @@ QByteArray groupKey(const QByteArray &stream, const QByteArray &group) {
     return QByteArray::number(stream.size()) + ':' + stream + group;
 }
 
+int problemCount(const FindingList &findings) {
+    return int(std::count_if(findings.begin(), findings.end(), [](const Finding &f) {
+        return f.kind != QLatin1String("not-evaluated");
+    }));
+}
+
 Severity worstOf(const FindingList &findings) {
     Severity worst = Severity::Ok;
     for (const Finding &f : findings)
@@ -47,15 +55,26 @@ Severity worstOf(const FindingList &findings) {
 
 Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connection,
                                                              const StreamStatusList &streams,
-                                                             const HealthOptions &options) {
+                                                             const HealthOptions &options,
+                                                             const Permissions *access) {
     QHash<QByteArray, PendingSample> samples;
     QList<Command> commands;
     QList<const GroupStatus *> groups;
     const QByteArray n = QByteArray::number(options.pendingSample);
+    // Known to be refused (probePermissions): not sent, said.
+    const bool noPending = access && !access->allows("XPENDING");
+    const bool noRange = access && !access->allows("XRANGE");
     for (const StreamStatus &s : streams)
         for (const GroupStatus &g : s.groups) {
             if (g.pending == 0)
                 continue;
+            if (noPending) {
+                PendingSample sample;
+                sample.notEvaluated =
+                    QStringLiteral("no permission: %1").arg(access->whyNot("XPENDING"));
+                samples.insert(groupKey(g.stream, g.name), sample);
+                continue;
+            }
             groups.append(&g);
             commands.append({"XPENDING", s.info.name, g.name, "IDLE",
                              QByteArray::number(options.idleThresholdMs), "-", "+", n});
@@ -80,9 +99,16 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
     // only XDEL can have removed one, so ask only where the stream had deletions.
     QList<Command> checks;
     QList<QPair<QByteArray, StreamId>> checked;
+    const QString user = connection.settings().user;
     size_t r = 0;
     for (const GroupStatus *g : groups) {
-        PendingSample sample{parse(replies.value()[r]), parse(replies.value()[r + 1]), {}};
+        PendingSample sample{parse(replies.value()[r]), parse(replies.value()[r + 1]), {}, {}, {}};
+        for (const RedisReply *reply : {&replies.value()[r], &replies.value()[r + 1]})
+            if (reply->isError() && sample.notEvaluated.isEmpty())
+                sample.notEvaluated = QStringLiteral("%1%2").arg(
+                    reply->errorCode() == "NOPERM" ? QStringLiteral("no permission: ")
+                                                   : QStringLiteral("XPENDING failed: "),
+                    explainRefusal(reply->errorMessage(), user));
         r += 2;
         const auto streamIt =
             std::find_if(streams.begin(), streams.end(),
@@ -96,6 +122,9 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
                 seen.insert(p.id.toByteArray());
                 if (!info.firstEntryId || p.id < *info.firstEntryId)
                     sample.missing.append(p.id);
+                else if (noRange && (!info.maxDeletedEntryId || p.id <= *info.maxDeletedEntryId))
+                    sample.missingUnknown =
+                        QStringLiteral("no permission: %1").arg(access->whyNot("XRANGE"));
                 else if (!info.maxDeletedEntryId || p.id <= *info.maxDeletedEntryId) {
                     checks.append({"XRANGE", g->stream, p.id.toByteArray(), p.id.toByteArray()});
                     checked.append({groupKey(g->stream, g->name), p.id});
@@ -107,9 +136,17 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
         auto exists = connection.pipeline(checks);
         if (!exists.ok())
             return exists.error();
-        for (qsizetype i = 0; i < checked.size(); ++i)
-            if (exists.value()[size_t(i)].isArray() && exists.value()[size_t(i)].size() == 0)
-                samples[checked.at(i).first].missing.append(checked.at(i).second);
+        for (qsizetype i = 0; i < checked.size(); ++i) {
+            const RedisReply &reply = exists.value()[size_t(i)];
+            PendingSample &sample = samples[checked.at(i).first];
+            if (reply.isError() && sample.missingUnknown.isEmpty())
+                sample.missingUnknown = QStringLiteral("%1%2").arg(
+                    reply.errorCode() == "NOPERM" ? QStringLiteral("no permission: ")
+                                                  : QStringLiteral("XRANGE failed: "),
+                    explainRefusal(reply.errorMessage(), user));
+            if (reply.isArray() && reply.size() == 0)
+                sample.missing.append(checked.at(i).second);
+        }
     }
     return samples;
 }
@@ -289,6 +326,21 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                 f.atMost = atMost;
         }
     }
+
+    // Rules that could not be evaluated say so: a rule left out is never "nothing found".
+    auto notEvaluated = [&](const QStringList &rules, const QString &reason) {
+        Finding &f = add(QStringLiteral("not-evaluated"), Severity::Warning,
+                         QStringLiteral("%1 not evaluated for %2: %3")
+                             .arg(rules.join(QLatin1String(", ")), where, reason));
+        f.rules = rules;
+        f.reason = reason;
+    };
+    if (!pending.notEvaluated.isEmpty())
+        notEvaluated({QStringLiteral("stuck-entry"), QStringLiteral("poison-entry"),
+                      QStringLiteral("dangling-pending")},
+                     pending.notEvaluated);
+    else if (!pending.missingUnknown.isEmpty())
+        notEvaluated({QStringLiteral("dangling-pending")}, pending.missingUnknown);
 
     // dangling-pending
     if (!pending.missing.isEmpty()) {
