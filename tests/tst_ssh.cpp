@@ -12,10 +12,13 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QTcpServer>
 #include <QTest>
 #include <QThread>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -46,7 +49,8 @@ double median(std::vector<double> values) {
 class TestSshTunnel : public QObject {
     Q_OBJECT
 private:
-    Run cli(const QStringList &args, const QString &passphrase = {}) {
+    Run cli(const QStringList &args, const QString &passphrase = {},
+            const QString &agentSocket = {}) {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("REDISCLI_AUTH"));
@@ -54,6 +58,8 @@ private:
         env.remove(QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"));
         if (!passphrase.isEmpty())
             env.insert(QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"), passphrase);
+        if (!agentSocket.isEmpty())
+            env.insert(QStringLiteral("SSH_AUTH_SOCK"), agentSocket);
         p.setProcessEnvironment(env);
         p.start(m_binary, args);
         if (!p.waitForFinished(60000)) {
@@ -261,6 +267,45 @@ private Q_SLOTS:
         QVERIFY(r.out.contains("orders"));
     }
 
+    // Without --ssh-key: the SSH agent's keys (ssh-agent with the authorized key added); with
+    // neither a key file nor an agent, the refusal says what was tried.
+    void agentKeys() {
+        const QStringList args{QStringLiteral("--ssh"),
+                               QStringLiteral("%1@127.0.0.1:%2").arg(userName()).arg(m_sshd.port()),
+                               QStringLiteral("--ssh-known-hosts"),
+                               m_knownHosts,
+                               QStringLiteral("-p"),
+                               QString::number(m_redis.port()),
+                               QStringLiteral("streams")};
+        Run r = cli(args);
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY2(r.err.contains(QStringLiteral("refused every key of the SSH agent and ~/.ssh for "
+                                               "user %1: give a key with --ssh-key FILE")
+                                    .arg(userName())
+                                    .toUtf8()),
+                 r.err.constData());
+
+        const QString socket = m_sshd.dir() + QStringLiteral("/agent.sock");
+        QProcess agent;
+        dieWithParent(agent);
+        agent.start(QStringLiteral("ssh-agent"),
+                    {QStringLiteral("-D"), QStringLiteral("-a"), socket});
+        QVERIFY(agent.waitForStarted());
+        QTRY_VERIFY(QFile::exists(socket));
+        QProcess add;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("SSH_AUTH_SOCK"), socket);
+        add.setProcessEnvironment(env);
+        add.start(QStringLiteral("ssh-add"), {m_sshd.keyFile()});
+        QVERIFY(add.waitForFinished());
+        QVERIFY2(add.exitCode() == 0, add.readAllStandardError().constData());
+        r = cli(args, {}, socket);
+        agent.kill();
+        agent.waitForFinished();
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("orders"));
+    }
+
     void forwardingRefused() {
         TestSsh strict(TestSsh::Options{false});
         const Error e = strict.start();
@@ -276,6 +321,33 @@ private Q_SLOTS:
                                     .arg(m_redis.port())
                                     .toUtf8()),
                  r.err.constData());
+    }
+
+    // An SSH server that accepts TCP but never speaks: the caller's timeout and cancel flag
+    // end the handshake (a worker asked to stop is not held for the whole timeout).
+    void silentSshServerTimesOutAndCancels() {
+        QTcpServer silent; // never accepts: the kernel completes TCP handshakes in its backlog
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        ConnectionSettings::Ssh ssh = m_sshd.settings(m_sshd.keyFile(), m_knownHosts);
+        ssh.port = silent.serverPort();
+        QElapsedTimer clock;
+        clock.start();
+        auto forward = sshLocalForward(ssh, QStringLiteral("127.0.0.1"), m_redis.port(), 700);
+        QVERIFY(!forward.ok());
+        QCOMPARE(forward.error().kind, Error::Kind::Timeout);
+        QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+
+        std::atomic<bool> cancel{false};
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            cancel = true;
+        });
+        clock.restart();
+        forward = sshLocalForward(ssh, QStringLiteral("127.0.0.1"), m_redis.port(), 10000, &cancel);
+        stopper.join();
+        QVERIFY(!forward.ok());
+        QCOMPARE(forward.error().kind, Error::Kind::Cancelled);
+        QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
     }
 
     // A target that is down: the forward says so, naming it (and the next try works).

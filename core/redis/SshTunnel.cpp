@@ -101,8 +101,46 @@ QString fingerprintOf(ssh_key key) {
     return fingerprint;
 }
 
-// A session connected to the SSH server (key exchange done, nobody authenticated), blocking.
-Result<SessionPtr> connectSession(const Ssh &ssh, int timeoutMs) {
+// Until when a handshake may run, and the caller's flag to stop it.
+struct Deadline {
+    Clock::time_point at;
+    const std::atomic<bool> *cancel = nullptr;
+};
+
+// Runs a step of a non-blocking session (connect, authenticate) until it no longer answers
+// again, sleeping on the session's socket in between: a worker asked to stop, or out of time,
+// is not held by a slow SSH server.
+template <typename Step>
+Result<int> drive(ssh_session session, const Ssh &ssh, const Deadline &deadline, int again,
+                  Step step) {
+    for (;;) {
+        const int rc = step();
+        if (rc != again)
+            return rc;
+        if (deadline.cancel && deadline.cancel->load())
+            return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline.at - Clock::now())
+                .count();
+        if (left <= 0)
+            return Error(Error::Kind::Timeout,
+                         QStringLiteral("the SSH server %1 did not complete its handshake in time")
+                             .arg(endpointOf(ssh)));
+        const int wait = int(std::min<qint64>(left, kWaitSliceMs));
+        const int fd = ssh_get_fd(session);
+        if (fd < 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait, 5)));
+            continue;
+        }
+        pollfd p{fd, POLLIN, 0};
+        if (ssh_get_poll_flags(session) & SSH_WRITE_PENDING)
+            p.events |= POLLOUT;
+        ::poll(&p, 1, wait);
+    }
+}
+
+// A session connected to the SSH server (key exchange done, nobody authenticated), non-blocking.
+Result<SessionPtr> connectSession(const Ssh &ssh, const Deadline &deadline) {
     SessionPtr session(ssh_new());
     if (!session)
         return Error(Error::Kind::Connect, QStringLiteral("cannot create an SSH session"));
@@ -110,18 +148,23 @@ Result<SessionPtr> connectSession(const Ssh &ssh, int timeoutMs) {
     const unsigned int port = ssh.port;
     const QByteArray user = userOf(ssh).toUtf8();
     const QByteArray knownHosts = QFile::encodeName(knownHostsPathOf(ssh));
-    const long seconds = qMax(0, timeoutMs) / 1000;
-    const long usec = (qMax(0, timeoutMs) % 1000) * 1000L;
     ssh_options_set(session.get(), SSH_OPTIONS_HOST, host.constData());
     ssh_options_set(session.get(), SSH_OPTIONS_PORT, &port);
     ssh_options_set(session.get(), SSH_OPTIONS_USER, user.constData());
     ssh_options_set(session.get(), SSH_OPTIONS_KNOWNHOSTS, knownHosts.constData());
-    ssh_options_set(session.get(), SSH_OPTIONS_TIMEOUT, &seconds);
-    ssh_options_set(session.get(), SSH_OPTIONS_TIMEOUT_USEC, &usec);
-    if (ssh_connect(session.get()) != SSH_OK)
+    ssh_set_blocking(session.get(), 0);
+    auto rc =
+        drive(session.get(), ssh, deadline, SSH_AGAIN, [&] { return ssh_connect(session.get()); });
+    if (!rc.ok())
+        return rc.error();
+    if (rc.value() != SSH_OK)
         return Error(Error::Kind::Connect, QStringLiteral("cannot reach the SSH server %1: %2")
                                                .arg(endpointOf(ssh), sshError(session.get())));
     return session;
+}
+
+Result<SessionPtr> connectSession(const Ssh &ssh, int timeoutMs) {
+    return connectSession(ssh, Deadline{Clock::now() + std::chrono::milliseconds(timeoutMs)});
 }
 
 Result<SshHostKey> hostKeyOf(ssh_session session, const Ssh &ssh) {
@@ -199,7 +242,7 @@ bool keyIsEncrypted(const QString &path) {
     return blob.mid(magic.size() + 4, length) != "none";
 }
 
-Error authenticate(ssh_session session, const Ssh &ssh) {
+Error authenticate(ssh_session session, const Ssh &ssh, const Deadline &deadline) {
     const QString user = userOf(ssh);
     const QByteArray passphrase = ssh.keyPassphrase.toUtf8();
     const char *pass = passphrase.isEmpty() ? nullptr : passphrase.constData();
@@ -231,14 +274,22 @@ Error authenticate(ssh_session session, const Ssh &ssh) {
                              .arg(ssh.keyFile));
         }
         KeyPtr key(raw);
-        rc = ssh_userauth_publickey(session, nullptr, key.get());
+        auto result = drive(session, ssh, deadline, SSH_AUTH_AGAIN,
+                            [&] { return ssh_userauth_publickey(session, nullptr, key.get()); });
+        if (!result.ok())
+            return result.error();
+        rc = result.value();
         if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
             return Error(Error::Kind::Auth,
                          QStringLiteral("the SSH server %1 refused the key %2 for user %3")
                              .arg(endpointOf(ssh), ssh.keyFile, user));
     } else {
         // The agent (SSH_AUTH_SOCK) first, then ~/.ssh's id_ed25519, id_ecdsa, id_rsa.
-        rc = ssh_userauth_publickey_auto(session, nullptr, pass);
+        auto result = drive(session, ssh, deadline, SSH_AUTH_AGAIN,
+                            [&] { return ssh_userauth_publickey_auto(session, nullptr, pass); });
+        if (!result.ok())
+            return result.error();
+        rc = result.value();
         if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
             return Error(Error::Kind::Auth,
                          QStringLiteral("the SSH server %1 refused every key of the SSH agent "
@@ -290,7 +341,6 @@ public:
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-        ssh_set_blocking(m_session.get(), 0);
         m_thread = std::thread([this] { run(); });
     }
 
@@ -741,9 +791,8 @@ Result<std::shared_ptr<TunnelSession>> sessionFor(const Ssh &ssh, Clock::time_po
     if (auto session = current()) // made by the thread we waited for
         return session;
 
-    const int left =
-        int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-    auto connected = connectSession(ssh, qMax(1, left));
+    const Deadline handshake{deadline, cancel};
+    auto connected = connectSession(ssh, handshake);
     if (!connected.ok())
         return connected.error();
     auto key = hostKeyOf(connected.value().get(), ssh);
@@ -751,7 +800,7 @@ Result<std::shared_ptr<TunnelSession>> sessionFor(const Ssh &ssh, Clock::time_po
         return key.error();
     if (key->status != SshHostKey::Status::Trusted)
         return hostKeyError(key.value(), ssh);
-    if (Error e = authenticate(connected.value().get(), ssh))
+    if (Error e = authenticate(connected.value().get(), ssh, handshake))
         return e;
     // Registered after libssh initialized OpenSSL (whose exit handler registered then), so it
     // runs before it: exit handlers run in reverse order.
