@@ -135,6 +135,12 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains("orders"), r.out.constData());
         QVERIFY(forwardsTo(m_redis.port()) > beforeUrl);
 
+        // Without a user: the local user name (as ssh does).
+        QStringList noUser = viaSsh(m_sshd.keyFile(), m_knownHosts, m_redis.port());
+        noUser[1] = QStringLiteral("127.0.0.1:%1").arg(m_sshd.port());
+        r = cli(noUser + QStringList{QStringLiteral("streams")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+
         m_sshd.stop();
         r = cli({QStringLiteral("-u"), url, QStringLiteral("streams")});
         QCOMPARE(r.exitCode, 3);

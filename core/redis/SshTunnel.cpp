@@ -146,11 +146,13 @@ Result<SessionPtr> connectSession(const Ssh &ssh, const Deadline &deadline) {
         return Error(Error::Kind::Connect, QStringLiteral("cannot create an SSH session"));
     const QByteArray host = ssh.host.toUtf8();
     const unsigned int port = ssh.port;
-    const QByteArray user = userOf(ssh).toUtf8();
+    const QByteArray user = ssh.user.toUtf8();
     const QByteArray knownHosts = QFile::encodeName(knownHostsPathOf(ssh));
     ssh_options_set(session.get(), SSH_OPTIONS_HOST, host.constData());
     ssh_options_set(session.get(), SSH_OPTIONS_PORT, &port);
-    ssh_options_set(session.get(), SSH_OPTIONS_USER, user.constData());
+    // Without a user, libssh takes ~/.ssh/config's User for the host, then the local user name.
+    if (!user.isEmpty())
+        ssh_options_set(session.get(), SSH_OPTIONS_USER, user.constData());
     ssh_options_set(session.get(), SSH_OPTIONS_KNOWNHOSTS, knownHosts.constData());
     ssh_set_blocking(session.get(), 0);
     auto rc =
@@ -243,7 +245,12 @@ bool keyIsEncrypted(const QString &path) {
 }
 
 Error authenticate(ssh_session session, const Ssh &ssh, const Deadline &deadline) {
-    const QString user = userOf(ssh);
+    QString user = userOf(ssh);
+    char *effective = nullptr; // the user libssh logs in as (~/.ssh/config may name it)
+    if (ssh_options_get(session, SSH_OPTIONS_USER, &effective) == SSH_OK && effective) {
+        user = QString::fromUtf8(effective);
+        ssh_string_free_char(effective);
+    }
     const QByteArray passphrase = ssh.keyPassphrase.toUtf8();
     const char *pass = passphrase.isEmpty() ? nullptr : passphrase.constData();
     int rc = SSH_AUTH_ERROR;
