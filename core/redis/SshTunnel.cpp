@@ -425,6 +425,8 @@ private:
     void run() {
         ssh_event event = ssh_event_new();
         ssh_event_add_session(event, m_session.get());
+        ssh_counter_struct socketCounter{}, packetCounter{};
+        ssh_set_counters(m_session.get(), &socketCounter, &packetCounter);
         const int sshFd = ssh_get_fd(m_session.get());
         bool busy = false;
         QString lost;
@@ -476,6 +478,11 @@ private:
                 const int on = 1;
                 ::setsockopt(sshFd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
             }
+            // Any read of a channel (or a channel open) may read more from the socket and fill
+            // the buffer of a link already served in this turn, with nothing left on the socket
+            // to wake poll() for it: when the socket was read after this point, serve the links
+            // again before sleeping.
+            const uint64_t readBefore = socketCounter.in_bytes + packetCounter.in_packets;
             for (size_t i = 0; i < m_listeners.size(); ++i)
                 if (fds[firstListener + i].revents)
                     accept(m_listeners[i]);
@@ -491,6 +498,8 @@ private:
                 else
                     it = m_links.erase(it);
             }
+            if (socketCounter.in_bytes + packetCounter.in_packets != readBefore)
+                busy = true;
         }
 
         // Dead or stopped: every local connection closes (their clients see the connection
@@ -520,6 +529,7 @@ private:
             ssh_channel_free(link.channel);
         }
         m_links.clear();
+        ssh_set_counters(m_session.get(), nullptr, nullptr);
         ssh_event_remove_session(event, m_session.get());
         ssh_event_free(event);
     }
