@@ -534,6 +534,29 @@ private Q_SLOTS:
         run(*m_admin, {"DEL", "shared"});
     }
 
+    // A connection through a tunnel whose sshd dies sees an Io error, and sshTunnelLost says
+    // it was the tunnel; the next connection makes a new session once sshd is back.
+    void tunnelLossIsNamed() {
+        const ConnectionSettings s = tunnelled(m_redis.settings(), freshKnownHosts());
+        RedisConnection c(s);
+        QVERIFY(!c.open());
+        QVERIFY(sshTunnelLost(s.ssh).isEmpty());
+        m_sshd.stop();
+        auto reply = c.command({"PING"});
+        QVERIFY(!reply.ok());
+        QCOMPARE(reply.error().kind, Error::Kind::Io);
+        QTRY_VERIFY(!sshTunnelLost(s.ssh).isEmpty());
+        QVERIFY2(
+            sshTunnelLost(s.ssh).startsWith(
+                QStringLiteral("the SSH connection to 127.0.0.1:%1 was lost").arg(m_sshd.port())),
+            qPrintable(sshTunnelLost(s.ssh)));
+        const Error e = m_sshd.start();
+        QVERIFY2(!e, qPrintable(e.message));
+        QVERIFY(!c.open());
+        QVERIFY(c.command({"PING"}).ok());
+        QVERIFY(sshTunnelLost(s.ssh).isEmpty());
+    }
+
     // The time to connect: the first through a new tunnel (TCP, key exchange, host key,
     // authentication, the forward), later ones reusing the session; an idle tunnel costs no CPU.
     void connectTimesAndIdleCost() {

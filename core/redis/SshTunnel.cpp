@@ -360,6 +360,10 @@ public:
     }
 
     bool alive() const { return m_alive.load(); }
+    QString lostReason() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_lostReason;
+    }
 
     Result<quint16> forward(const QString &host, quint16 port, Clock::time_point deadline,
                             const std::atomic<bool> *cancel) {
@@ -504,14 +508,15 @@ private:
 
         // Dead or stopped: every local connection closes (their clients see the connection
         // drop and reconnect through a new session), every waiting caller hears why.
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            m_alive = false;
-            m_ports.clear();
-        }
         Error why = lostError();
         if (!lost.isEmpty())
             why.message += QStringLiteral(": ") + lost;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_alive = false;
+            m_lostReason = why.message; // before any local connection closes
+            m_ports.clear();
+        }
         for (Link &link : m_links) {
             if (link.probe)
                 link.probe->answer(why);
@@ -737,6 +742,7 @@ private:
     std::mutex m_mutex; // guards m_requests and m_ports
     std::deque<std::shared_ptr<ForwardRequest>> m_requests;
     std::map<Target, quint16> m_ports; // forwards known to work: target -> local port
+    QString m_lostReason;              // why the session ended, once it has
 
     // The pump thread's own.
     std::vector<Listener> m_listeners;
@@ -932,6 +938,19 @@ QString sshFingerprintOfPublicKey(const QString &line) {
         return fingerprintOf(key.get());
     }
     return {};
+}
+
+QString sshTunnelLost(const ConnectionSettings::Ssh &ssh) {
+    Registry &r = registry();
+    std::shared_ptr<TunnelSession> session;
+    {
+        std::lock_guard<std::mutex> lock(r.mutex);
+        const auto slot = r.slots.find(sessionKey(ssh));
+        if (slot == r.slots.end() || !slot->second->session || slot->second->session->alive())
+            return {};
+        session = slot->second->session;
+    }
+    return session->lostReason();
 }
 
 int sshSessionCount() {

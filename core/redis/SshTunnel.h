@@ -60,6 +60,11 @@ std::optional<SshHostKey> sshHostKeyProblem(const Error &error);
 // known_hosts line, as "SHA256:..."; empty when it does not parse.
 QString sshFingerprintOfPublicKey(const QString &line);
 
+// Why the SSH session for ssh ended ("the SSH connection to host:port was lost: ..."), while no
+// new one was made; empty when it is up or was never made. Set before its connections close,
+// so a reader that sees its connection drop can say it was the tunnel, not the server.
+QString sshTunnelLost(const ConnectionSettings::Ssh &ssh);
+
 // How many SSH sessions this process has open (for tests and the status line).
 int sshSessionCount();
 
