@@ -619,8 +619,9 @@ private Q_SLOTS:
         qInfo("1,000,000 entries drained by tail --exit-at-end: directly %.2f s (%.0f entries/s), "
               "through the SSH tunnel %.2f s (%.0f entries/s)",
               direct, 1e6 / direct, tunnelled, 1e6 / tunnelled);
-        // Without quick ACKs on the SSH socket it took 20 times as long (Nagle in sshd).
-        QVERIFY2(tunnelled < 4 * direct + 2, "the tunnel is far slower than a direct connection");
+        // Without quick ACKs on the SSH socket it took 42 s (Nagle in sshd); with them 1-6 s
+        // on a loaded machine.
+        QVERIFY2(tunnelled < 10 * direct + 5, "the tunnel is far slower than a direct connection");
         run(*m_admin, {"DEL", "million"});
     }
 

@@ -435,6 +435,7 @@ private:
         bool busy = false;
         QString lost;
         std::vector<pollfd> fds;
+        uint64_t readAtStart = 0;
         while (!m_stop) {
             fds.clear();
             fds.push_back({m_wakeFd, POLLIN, 0});
@@ -474,14 +475,6 @@ private:
                 lost = sshError(m_session.get());
                 break;
             }
-            // sshd sends a forwarding-only session with Nagle on: the last small segment of
-            // each reply waits for our ACK of the one before, which Linux delays up to 40 ms.
-            // Acknowledging at once keeps request/reply traffic at loopback speed (it was 20x
-            // slower, with OpenSSH's client too). The kernel clears the flag: set it each turn.
-            if (fds[1].revents & POLLIN) {
-                const int on = 1;
-                ::setsockopt(sshFd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-            }
             // Any read of a channel (or a channel open) may read more from the socket and fill
             // the buffer of a link already served in this turn, with nothing left on the socket
             // to wake poll() for it: when the socket was read after this point, serve the links
@@ -504,6 +497,16 @@ private:
             }
             if (socketCounter.in_bytes + packetCounter.in_packets != readBefore)
                 busy = true;
+            // sshd sends a forwarding-only session with Nagle on: the last small segment of
+            // each reply waits for our ACK of the one before, which Linux may delay by up to
+            // 40 ms. Acknowledging what we read at once keeps request/reply traffic at loopback
+            // speed (it was 20x slower, with OpenSSH's client too). The kernel clears the flag
+            // by itself: set it after each turn that read the socket.
+            if (socketCounter.in_bytes != readAtStart) {
+                readAtStart = socketCounter.in_bytes;
+                const int on = 1;
+                ::setsockopt(sshFd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+            }
         }
 
         // Dead or stopped: every local connection closes (their clients see the connection
