@@ -340,9 +340,13 @@ public:
         : m_session(std::move(session))
         , m_endpoint(std::move(endpoint)) {
         m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        // A peer that vanishes without a FIN (a cable, a NAT) is noticed within about a minute.
+        // A peer that vanishes without a FIN (a cable, a NAT) is noticed within about a minute:
+        // keep-alive probes when the line is idle, the user timeout when data waits unacked
+        // (keep-alive does not probe then, and retransmissions would go on for 15 minutes).
         const int fd = ssh_get_fd(m_session.get());
         const int on = 1, idle = 30, interval = 10, count = 3;
+        const unsigned int userTimeoutMs = 60000;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &userTimeoutMs, sizeof userTimeoutMs);
         ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
