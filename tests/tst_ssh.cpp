@@ -557,6 +557,30 @@ private Q_SLOTS:
         QVERIFY(sshTunnelLost(s.ssh).isEmpty());
     }
 
+    // A session nobody uses logs out after the idle timeout (one wake-up, no polling), and the
+    // next connection makes a new one.
+    void unusedSessionLogsOut() {
+        setSshSessionIdleTimeout(400); // (other unused sessions of this test log out too)
+        const ConnectionSettings s = tunnelled(m_redis.settings(), freshKnownHosts());
+        const int logouts = m_sshd.logCount(QStringLiteral("Received disconnect from"));
+        {
+            RedisConnection c(s);
+            QVERIFY(!c.open());
+            QTest::qWait(800); // in use: stays
+            QVERIFY(c.command({"PING"}).ok());
+            QVERIFY(sshTunnelLost(s.ssh).isEmpty());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!sshTunnelLost(s.ssh).isEmpty(), 3000);
+        QVERIFY2(sshTunnelLost(s.ssh).contains(QLatin1String("closed after 400 ms unused")),
+                 qPrintable(sshTunnelLost(s.ssh)));
+        QTRY_VERIFY(m_sshd.logCount(QStringLiteral("Received disconnect from")) > logouts);
+        setSshSessionIdleTimeout(60000);
+        RedisConnection again(s);
+        QVERIFY(!again.open());
+        QVERIFY(again.command({"PING"}).ok());
+        QVERIFY(sshTunnelLost(s.ssh).isEmpty());
+    }
+
     // The time to connect: the first through a new tunnel (TCP, key exchange, host key,
     // authentication, the forward), later ones reusing the session; an idle tunnel costs no CPU.
     void connectTimesAndIdleCost() {

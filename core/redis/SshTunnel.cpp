@@ -43,6 +43,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int kChunk = 64 * 1024; // bytes moved per read, each way, per connection
 constexpr int kMaxLinks = 1024;   // local connections per SSH session
 constexpr int kWaitSliceMs = 50;  // how often a waiting caller looks at its cancel flag
+// How long a session without any connection stays open (setSshSessionIdleTimeout).
+std::atomic<int> idleCloseMs{60000};
 
 QString endpointOf(const Ssh &ssh) {
     return ConnectionSettings::HostPort{ssh.host, ssh.port}.toString();
@@ -438,8 +440,10 @@ private:
         const int sshFd = ssh_get_fd(m_session.get());
         bool busy = false;
         QString lost;
+        bool closedIdle = false;
         std::vector<pollfd> fds;
         uint64_t readAtStart = 0;
+        auto lastUsed = Clock::now(); // the last turn that had a connection (or a probe)
         while (!m_stop) {
             fds.clear();
             fds.push_back({m_wakeFd, POLLIN, 0});
@@ -460,7 +464,20 @@ private:
                 fds.push_back({link.fd, link.events, 0});
             }
             // (SSH_READ_PENDING only says libssh wants POLLIN: it always does.)
-            const int timeout = busy ? 0 : -1;
+            int timeout = busy ? 0 : -1;
+            // Unused, the session ends after a while (one wake-up, then the thread exits): an
+            // app that disconnected does not keep a login on the bastion.
+            if (!busy && m_links.empty()) {
+                const qint64 left =
+                    idleCloseMs.load()
+                    - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lastUsed)
+                          .count();
+                if (left <= 0) {
+                    closedIdle = true;
+                    break;
+                }
+                timeout = int(left);
+            }
             if (::poll(fds.data(), nfds_t(fds.size()), timeout) < 0 && errno != EINTR)
                 break;
             if (m_stop)
@@ -501,6 +518,8 @@ private:
             }
             if (socketCounter.in_bytes + packetCounter.in_packets != readBefore)
                 busy = true;
+            if (!m_links.empty())
+                lastUsed = Clock::now();
             // sshd sends a forwarding-only session with Nagle on: the last small segment of
             // each reply waits for our ACK of the one before, which Linux may delay by up to
             // 40 ms. Acknowledging what we read at once keeps request/reply traffic at loopback
@@ -518,6 +537,10 @@ private:
         Error why = lostError();
         if (!lost.isEmpty())
             why.message += QStringLiteral(": ") + lost;
+        if (closedIdle)
+            why.message = QStringLiteral("the SSH connection to %1 was closed after %2 ms unused")
+                              .arg(m_endpoint)
+                              .arg(idleCloseMs.load());
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_alive = false;
@@ -544,6 +567,9 @@ private:
         ssh_set_counters(m_session.get(), nullptr, nullptr);
         ssh_event_remove_session(event, m_session.get());
         ssh_event_free(event);
+        // Logs out now (the server sees a clean disconnect), not when the last user lets go.
+        if (ssh_is_connected(m_session.get()))
+            ssh_disconnect(m_session.get());
     }
 
     void takeRequests() {
@@ -945,6 +971,10 @@ QString sshFingerprintOfPublicKey(const QString &line) {
         return fingerprintOf(key.get());
     }
     return {};
+}
+
+void setSshSessionIdleTimeout(int ms) {
+    idleCloseMs = qMax(1, ms);
 }
 
 QString sshTunnelLost(const ConnectionSettings::Ssh &ssh) {

@@ -16,7 +16,8 @@ namespace streamscope {
 // One SSH session per (SSH host, port, user, key file, known_hosts file) in the process, made
 // by the first caller, shared by every thread; each connection accepted on a forward gets its
 // own direct-tcpip channel. When the session dies its forwards close (connections see Io
-// errors) and the next call makes a new session.
+// errors) and the next call makes a new session; a session without connections for a minute
+// logs out (setSshSessionIdleTimeout).
 //
 // The SSH server's host key is checked against known_hosts: unknown or changed is an
 // Error::Kind::HostKey naming the fingerprint (final; trustSshHostKey() adds it). Errors say
@@ -64,6 +65,10 @@ QString sshFingerprintOfPublicKey(const QString &line);
 // new one was made; empty when it is up or was never made. Set before its connections close,
 // so a reader that sees its connection drop can say it was the tunnel, not the server.
 QString sshTunnelLost(const ConnectionSettings::Ssh &ssh);
+
+// A session without any connection through it for this long is closed (its SSH login ends;
+// the next connection makes a new one). Default 60 s.
+void setSshSessionIdleTimeout(int ms);
 
 // How many SSH sessions this process has open (for tests and the status line).
 int sshSessionCount();
