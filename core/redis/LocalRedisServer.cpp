@@ -32,6 +32,10 @@ LocalRedisServer::LocalRedisServer()
 LocalRedisServer::LocalRedisServer(Options options)
     : m_options(std::move(options)) {}
 
+LocalRedisServer::LocalRedisServer(Options options, Tls tls)
+    : m_options(std::move(options))
+    , m_tls(std::move(tls)) {}
+
 LocalRedisServer::~LocalRedisServer() {
     stop();
 }
@@ -62,6 +66,18 @@ QString LocalRedisServer::socketPath() const {
 
 QString LocalRedisServer::url() const {
     return QStringLiteral("redis://127.0.0.1:%1").arg(m_port);
+}
+
+QString LocalRedisServer::tlsUrl() const {
+    return QStringLiteral("rediss://127.0.0.1:%1").arg(m_tlsPort);
+}
+
+ConnectionSettings LocalRedisServer::tlsSettings() const {
+    ConnectionSettings s = settings();
+    s.transport = ConnectionSettings::Transport::Tls;
+    s.port = m_tlsPort;
+    s.tls.caFile = m_tls.caFile;
+    return s;
 }
 
 ConnectionSettings LocalRedisServer::settings() const {
@@ -115,6 +131,9 @@ Error LocalRedisServer::start(int timeoutMs) {
         // Keep the port across restarts: a restarted server must be found where it was.
         if (m_port == 0 || (attempt > 0 && m_options.port == 0))
             m_port = m_options.port ? m_options.port : freePort();
+        const bool tls = !m_tls.certFile.isEmpty();
+        if (tls && (m_tlsPort == 0 || attempt > 0))
+            m_tlsPort = freePort();
         QStringList args{
             QStringLiteral("--port"),
             QString::number(m_port),
@@ -138,6 +157,16 @@ Error LocalRedisServer::start(int timeoutMs) {
                  << QStringLiteral("--appendfsync") << QStringLiteral("always");
         else
             args << QStringLiteral("--appendonly") << QStringLiteral("no");
+        if (tls) {
+            static const char *const authClients[] = {"yes", "no", "optional"};
+            args << QStringLiteral("--tls-port") << QString::number(m_tlsPort)
+                 << QStringLiteral("--tls-cert-file") << m_tls.certFile
+                 << QStringLiteral("--tls-key-file") << m_tls.keyFile
+                 << QStringLiteral("--tls-auth-clients")
+                 << QString::fromLatin1(authClients[int(m_tls.authClients)]);
+            if (!m_tls.caFile.isEmpty())
+                args << QStringLiteral("--tls-ca-cert-file") << m_tls.caFile;
+        }
         args << m_options.extraArgs;
 
         m_process = std::make_unique<QProcess>();
@@ -176,7 +205,9 @@ Error LocalRedisServer::start(int timeoutMs) {
                               .arg(logTail()));
         m_process->kill();
         m_process->waitForFinished(2000);
-        if (!logTail().contains(QLatin1String("Address already in use")) || m_options.port)
+        // A fixed port that is taken stays taken; the TLS port is always ours to pick again.
+        if (!logTail().contains(QLatin1String("Address already in use"))
+            || (m_options.port && !tls))
             break;
     }
     return lastError;

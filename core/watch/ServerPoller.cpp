@@ -101,7 +101,8 @@ void ServerPoller::run() {
             if (Error e = connection.open()) {
                 if (!stopFlag())
                     Q_EMIT pollFailed(e, PollArea::Streams);
-                if (!waitForNextPoll(qMax(m_options.intervalMs, 1000)))
+                // A certificate problem is reported once, tried again on F5 only.
+                if (!waitAfterFailedConnect(e, qMax(m_options.intervalMs, 1000)))
                     break;
                 continue;
             }
