@@ -8,6 +8,7 @@
 #include "TestCluster.h"
 #include "TestRedis.h"
 #include "TestSsh.h"
+#include "TestTls.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -408,6 +409,47 @@ private Q_SLOTS:
             QVERIFY2(out.count(QByteArray("\"seq\":\"") + QByteArray::number(i) + '"') == 1,
                      out.constData());
         QVERIFY2(err.contains("SSH"), err.constData()); // it said why it reconnected
+    }
+
+    // rediss:// through the tunnel: TLS runs end to end with Redis and the certificate is
+    // verified against the Redis host name as the SSH server sees it ("localhost"), not the
+    // local forward's 127.0.0.1; --sni and the CLI's --tls --cacert work through it.
+    void tlsThroughTunnel() {
+        TestCertificates certs;
+        const Error made = certs.make();
+        QVERIFY2(!made, qPrintable(made.message));
+        using Tls = LocalRedisServer::Tls;
+        LocalRedisServer good(
+            LocalRedisServer::Options{},
+            Tls{certs.serverCert(), certs.serverKey(), certs.caCert(), Tls::AuthClients::No});
+        LocalRedisServer wrongName(
+            LocalRedisServer::Options{},
+            Tls{certs.wrongNameCert(), certs.serverKey(), certs.caCert(), Tls::AuthClients::No});
+        STREAMSCOPE_START_REDIS(good);
+        STREAMSCOPE_START_REDIS(wrongName);
+
+        ConnectionSettings s = wrongName.tlsSettings();
+        s.host = QStringLiteral("localhost");
+        s = tunnelled(s, m_knownHosts);
+        RedisConnection refused(s);
+        Error e = refused.open();
+        QCOMPARE(e.kind, Error::Kind::Tls);
+        QVERIFY2(
+            e.message.contains(QLatin1String("the certificate is for redis.prod, not localhost")),
+            qPrintable(e.message));
+        QVERIFY(m_sshd.logCount(QStringLiteral("target localhost port %1").arg(wrongName.tlsPort()))
+                >= 1);
+        s.tls.sni = QStringLiteral("redis.prod");
+        RedisConnection withSni(s);
+        e = withSni.open();
+        QVERIFY2(!e, qPrintable(e.message));
+        QVERIFY(withSni.command({"PING"}).ok());
+
+        const QStringList tls{QStringLiteral("--tls"), QStringLiteral("--cacert"), certs.caCert(),
+                              QStringLiteral("-h"), QStringLiteral("localhost")};
+        const Run r = cli(tls + viaSsh(m_sshd.keyFile(), m_knownHosts, good.tlsPort())
+                          + QStringList{QStringLiteral("streams")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
     }
 
     // A 3-node cluster behind the tunnel: each node's address goes through its own forward
