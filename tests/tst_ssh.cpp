@@ -4,6 +4,8 @@
 // tunnel, a 50 MB reply, threads sharing one session, the time to connect and the throughput.
 #include "ClusterClient.h"
 #include "LocalRedisCluster.h"
+#include "LocalRedisSentinel.h"
+#include "RedisClient.h"
 #include "SshTunnel.h"
 #include "TestCluster.h"
 #include "TestRedis.h"
@@ -450,6 +452,41 @@ private Q_SLOTS:
         const Run r = cli(tls + viaSsh(m_sshd.keyFile(), m_knownHosts, good.tlsPort())
                           + QStringList{QStringLiteral("streams")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+
+    // A Sentinel deployment behind the tunnel: the sentinels and the primary they name are
+    // each reached through their own forward (sshd logs a channel to each), by URL and CLI.
+    void sentinelThroughTunnel() {
+        LocalRedisSentinel deployment;
+        const Error e = deployment.start();
+        QVERIFY2(!e,
+                 qPrintable(QStringLiteral("cannot start the Sentinel deployment: ") + e.message));
+        const int primary = deployment.primaryIndex();
+        QVERIFY(primary >= 0);
+        addEntries(*connectTo(deployment.server(primary).settings()), "behind-sentinel", 0, 5);
+
+        const QString url = deployment.url()
+                            + QStringLiteral("?ssh=%1@127.0.0.1:%2&ssh-key=%3&ssh-known-hosts=%4")
+                                  .arg(userName())
+                                  .arg(m_sshd.port())
+                                  .arg(m_sshd.keyFile(), m_knownHosts);
+        auto settings = ConnectionSettings::fromUrl(url);
+        QVERIFY2(settings.ok(), qPrintable(settings.error().message));
+        QVERIFY(settings->viaSentinel() && settings->viaSsh());
+        auto client = openClient(settings.value());
+        QVERIFY2(client.ok(), qPrintable(client.error().message));
+        auto length = client.value()->command({"XLEN", "behind-sentinel"});
+        QVERIFY2(length.ok(), qPrintable(length.error().message));
+        QCOMPARE(length->integer(), qint64(5));
+        int sentinelForwards = 0;
+        for (int i = 0; i < LocalRedisSentinel::sentinelCount; ++i)
+            sentinelForwards += forwardsTo(deployment.sentinelPort(i));
+        QVERIFY(sentinelForwards >= 1);
+        QVERIFY(forwardsTo(deployment.server(primary).port()) >= 1);
+
+        const Run r = cli({QStringLiteral("-u"), url, QStringLiteral("streams")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("behind-sentinel"), r.out.constData());
     }
 
     // A 3-node cluster behind the tunnel: each node's address goes through its own forward
