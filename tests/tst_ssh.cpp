@@ -53,7 +53,7 @@ class TestSshTunnel : public QObject {
     Q_OBJECT
 private:
     Run cli(const QStringList &args, const QString &passphrase = {},
-            const QString &agentSocket = {}) {
+            const QString &agentSocket = {}, const QString &home = {}) {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("REDISCLI_AUTH"));
@@ -63,6 +63,8 @@ private:
             env.insert(QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"), passphrase);
         if (!agentSocket.isEmpty())
             env.insert(QStringLiteral("SSH_AUTH_SOCK"), agentSocket);
+        if (!home.isEmpty())
+            env.insert(QStringLiteral("HOME"), home);
         p.setProcessEnvironment(env);
         p.start(m_binary, args);
         if (!p.waitForFinished(60000)) {
@@ -137,6 +139,19 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY2(r.out.contains("orders"), r.out.constData());
         QVERIFY(forwardsTo(m_redis.port()) > beforeUrl);
+
+        // "~/" in the URL's file names is the home directory, as in a shell.
+        r = cli(
+            {QStringLiteral("-u"),
+             QStringLiteral("redis://127.0.0.1:%1?ssh=%2@127.0.0.1:%3&ssh-key=~/%4"
+                            "&ssh-known-hosts=~/%5")
+                 .arg(m_redis.port())
+                 .arg(userName())
+                 .arg(m_sshd.port())
+                 .arg(QFileInfo(m_sshd.keyFile()).fileName(), QFileInfo(m_knownHosts).fileName()),
+             QStringLiteral("streams")},
+            {}, {}, m_sshd.dir());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
 
         // Without a user: the local user name (as ssh does).
         QStringList noUser = viaSsh(m_sshd.keyFile(), m_knownHosts, m_redis.port());

@@ -65,6 +65,14 @@ QString knownHostsPathOf(const Ssh &ssh) {
                                         : ssh.knownHostsFile;
 }
 
+// "~/..." as the shell would expand it (URLs and saved connections are not expanded by one).
+Ssh withHomeExpanded(Ssh ssh) {
+    for (QString *path : {&ssh.keyFile, &ssh.knownHostsFile})
+        if (*path == QLatin1String("~") || path->startsWith(QLatin1String("~/")))
+            *path = QDir::homePath() + path->mid(1);
+    return ssh;
+}
+
 // The name known_hosts files use for the server: "host", or "[host]:port" off port 22.
 QString knownHostsName(const Ssh &ssh) {
     return ssh.port == 22 ? ssh.host : QStringLiteral("[%1]:%2").arg(ssh.host).arg(ssh.port);
@@ -874,10 +882,11 @@ Result<std::shared_ptr<TunnelSession>> sessionFor(const Ssh &ssh, Clock::time_po
 
 } // namespace
 
-Result<ConnectionSettings::HostPort> sshLocalForward(const ConnectionSettings::Ssh &ssh,
+Result<ConnectionSettings::HostPort> sshLocalForward(const ConnectionSettings::Ssh &given,
                                                      const QString &host, quint16 port,
                                                      int timeoutMs,
                                                      const std::atomic<bool> *cancel) {
+    const Ssh ssh = withHomeExpanded(given);
     const auto deadline = Clock::now() + std::chrono::milliseconds(qMax(1, timeoutMs));
     // A session that died between our lookup and our request is made again, once.
     for (int attempt = 0;; ++attempt) {
@@ -892,15 +901,17 @@ Result<ConnectionSettings::HostPort> sshLocalForward(const ConnectionSettings::S
     }
 }
 
-Result<SshHostKey> checkSshHostKey(const ConnectionSettings::Ssh &ssh, int timeoutMs) {
+Result<SshHostKey> checkSshHostKey(const ConnectionSettings::Ssh &given, int timeoutMs) {
+    const Ssh ssh = withHomeExpanded(given);
     auto session = connectSession(ssh, timeoutMs);
     if (!session.ok())
         return session.error();
     return hostKeyOf(session.value().get(), ssh);
 }
 
-Error trustSshHostKey(const ConnectionSettings::Ssh &ssh, const QString &fingerprint,
+Error trustSshHostKey(const ConnectionSettings::Ssh &given, const QString &fingerprint,
                       int timeoutMs) {
+    const Ssh ssh = withHomeExpanded(given);
     auto session = connectSession(ssh, timeoutMs);
     if (!session.ok())
         return session.error();
@@ -977,7 +988,8 @@ void setSshSessionIdleTimeout(int ms) {
     idleCloseMs = qMax(1, ms);
 }
 
-QString sshTunnelLost(const ConnectionSettings::Ssh &ssh) {
+QString sshTunnelLost(const ConnectionSettings::Ssh &given) {
+    const Ssh ssh = withHomeExpanded(given);
     Registry &r = registry();
     std::shared_ptr<TunnelSession> session;
     {
