@@ -651,6 +651,29 @@ private Q_SLOTS:
         QVERIFY(sshTunnelLost(s.ssh).isEmpty());
     }
 
+    // A frozen SSH server (TCP still acknowledged, nothing answers): the keepalive finds it
+    // silent, the session is given up and its connections close, so they reconnect instead of
+    // waiting forever on a tunnel that looks open.
+    void frozenSshServerGivenUp() {
+        setSshKeepAliveInterval(700); // (given up after 1.4 s of silence)
+        const ConnectionSettings s = tunnelled(m_redis.settings(), freshKnownHosts());
+        RedisConnection c(s);
+        QVERIFY(!c.open());
+        QTest::qWait(2500); // quiet but answering keepalives: kept
+        QVERIFY2(sshTunnelLost(s.ssh).isEmpty(), qPrintable(sshTunnelLost(s.ssh)));
+        QVERIFY(c.command({"PING"}).ok());
+        m_sshd.freezeSessions(true);
+        QTRY_VERIFY_WITH_TIMEOUT(!sshTunnelLost(s.ssh).isEmpty(), 8000);
+        const QString why = sshTunnelLost(s.ssh);
+        m_sshd.freezeSessions(false);
+        setSshKeepAliveInterval(30000);
+        QVERIFY2(why.contains(QLatin1String("did not answer for")), qPrintable(why));
+        QVERIFY(!c.command({"PING"}).ok()); // its connection was closed
+        RedisConnection again(s);
+        QVERIFY(!again.open());
+        QVERIFY(again.command({"PING"}).ok());
+    }
+
     // A session nobody uses logs out after the idle timeout (one wake-up, no polling), and the
     // next connection makes a new one.
     void unusedSessionLogsOut() {

@@ -7,6 +7,7 @@
 #include <QRegularExpression>
 
 #include <libssh/libssh.h>
+#include <libssh/server.h> // ssh_send_keepalive, for clients too
 
 #include <algorithm>
 #include <chrono>
@@ -45,6 +46,13 @@ constexpr int kMaxLinks = 1024;   // local connections per SSH session
 constexpr int kWaitSliceMs = 50;  // how often a waiting caller looks at its cancel flag
 // How long a session without any connection stays open (setSshSessionIdleTimeout).
 std::atomic<int> idleCloseMs{60000};
+// With connections through it, a session silent this long is asked for a sign of life
+// (keepalive@openssh.com), and taken for dead after twice as long (setSshKeepAliveInterval).
+std::atomic<int> keepAliveMs{30000};
+
+qint64 msSince(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
 
 QString endpointOf(const Ssh &ssh) {
     return ConnectionSettings::HostPort{ssh.host, ssh.port}.toString();
@@ -452,6 +460,11 @@ private:
         std::vector<pollfd> fds;
         uint64_t readAtStart = 0;
         auto lastUsed = Clock::now(); // the last turn that had a connection (or a probe)
+        // A server that stops answering but whose kernel still acknowledges (a frozen host, a
+        // stopped sshd) is noticed by its silence while connections wait on it.
+        auto lastHeard = Clock::now();
+        auto lastAsked = Clock::now();
+        uint64_t packetsHeard = 0;
         while (!m_stop) {
             fds.clear();
             fds.push_back({m_wakeFd, POLLIN, 0});
@@ -485,6 +498,8 @@ private:
                     break;
                 }
                 timeout = int(left);
+            } else if (!busy) {
+                timeout = qMax(1, keepAliveMs.load() / 2);
             }
             if (::poll(fds.data(), nfds_t(fds.size()), timeout) < 0 && errno != EINTR)
                 break;
@@ -528,6 +543,21 @@ private:
                 busy = true;
             if (!m_links.empty())
                 lastUsed = Clock::now();
+            if (packetCounter.in_packets != packetsHeard || m_links.empty()) {
+                packetsHeard = packetCounter.in_packets;
+                lastHeard = Clock::now();
+            } else if (msSince(lastHeard) >= 2 * qint64(keepAliveMs.load())) {
+                lost = QStringLiteral("it did not answer for %1 ms").arg(msSince(lastHeard));
+                break;
+            } else if (msSince(lastHeard) >= keepAliveMs.load()
+                       && msSince(lastAsked) >= keepAliveMs.load()) {
+                // Any reply (even a refusal) is a sign of life. libssh sends a new request only
+                // once the last one's reply was collected, which a call does when it finds the
+                // reply in: the first call collects, the second sends.
+                ssh_send_keepalive(m_session.get());
+                ssh_send_keepalive(m_session.get());
+                lastAsked = Clock::now();
+            }
             // sshd sends a forwarding-only session with Nagle on: the last small segment of
             // each reply waits for our ACK of the one before, which Linux may delay by up to
             // 40 ms. Acknowledging what we read at once keeps request/reply traffic at loopback
@@ -982,6 +1012,10 @@ QString sshFingerprintOfPublicKey(const QString &line) {
         return fingerprintOf(key.get());
     }
     return {};
+}
+
+void setSshKeepAliveInterval(int ms) {
+    keepAliveMs = qMax(1, ms);
 }
 
 void setSshSessionIdleTimeout(int ms) {

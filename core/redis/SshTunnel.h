@@ -70,6 +70,11 @@ QString sshTunnelLost(const ConnectionSettings::Ssh &ssh);
 // the next connection makes a new one). Default 60 s.
 void setSshSessionIdleTimeout(int ms);
 
+// While connections go through a session that has been silent this long, it is asked for a sign
+// of life (keepalive@openssh.com); silent twice as long, it is taken for dead (its connections
+// close, as when its TCP connection breaks). Default 30 s.
+void setSshKeepAliveInterval(int ms);
+
 // How many SSH sessions this process has open (for tests and the status line).
 int sshSessionCount();
 
