@@ -489,17 +489,14 @@ private:
             // Unused, the session ends after a while (one wake-up, then the thread exits): an
             // app that disconnected does not keep a login on the bastion.
             if (!busy && m_links.empty()) {
-                const qint64 left =
-                    idleCloseMs.load()
-                    - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lastUsed)
-                          .count();
+                const qint64 left = idleCloseMs.load() - msSince(lastUsed);
                 if (left <= 0) {
                     closedIdle = true;
                     break;
                 }
                 timeout = int(left);
             } else if (!busy) {
-                timeout = qMax(1, keepAliveMs.load() / 2);
+                timeout = qMax(1, keepAliveMs.load() / 2); // to notice a silent server
             }
             if (::poll(fds.data(), nfds_t(fds.size()), timeout) < 0 && errno != EINTR)
                 break;
