@@ -45,6 +45,7 @@ struct SshHostKey {
 };
 
 // Connects to the SSH server (no authentication) and checks its key against known_hosts.
+// This and trustSshHostKey block for up to timeoutMs: call them off the GUI thread.
 Result<SshHostKey> checkSshHostKey(const ConnectionSettings::Ssh &ssh, int timeoutMs = 10000);
 
 // Adds the SSH server's key to known_hosts (ssh.knownHostsFile or ~/.ssh/known_hosts, created
