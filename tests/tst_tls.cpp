@@ -548,6 +548,23 @@ private Q_SLOTS:
                  qPrintable(service.log()));
     }
 
+    // The order service too: its relay and its payment-outcome consumer stop, and it exits.
+    void orderServiceExits() {
+        ServiceProcess service(QStringLiteral("order-service"),
+                               {QStringLiteral("--url"),
+                                QStringLiteral("rediss://127.0.0.1:%1?cacert=%2")
+                                    .arg(QString::number(m_mutual->tlsPort()), m_certs.caCert()),
+                                QStringLiteral("--http"), QStringLiteral("0"),
+                                QStringLiteral("--db"), m_certs.path(QStringLiteral("orders.db"))},
+                               m_certs.path(QStringLiteral("order-service.log")));
+        QVERIFY(service.start());
+        QTRY_VERIFY_WITH_TIMEOUT(!service.running(), 10000);
+        QCOMPARE(service.exitCode(), 1);
+        QVERIFY2(service.log().contains(QLatin1String("requires a client certificate: give --cert "
+                                                      "and --key")),
+                 qPrintable(service.log()));
+    }
+
     void unixSocketMessages() {
         auto message = [](const QString &path) {
             ConnectionSettings s;

@@ -58,8 +58,10 @@ private:
 };
 
 // Publishes stored orders to order-events, at most once each (the outbox relay).
+// A certificate or host key that cannot be accepted is final (retrying cannot help): the
+// relay then sets *fatal and returns, and the service exits with the message.
 void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Doorbell &doorbell,
-                 const std::atomic<bool> &stop, const ServiceLog &log) {
+                 const std::atomic<bool> &stop, const ServiceLog &log, std::atomic<int> *fatal) {
     OrderStore store(dbPath);
     if (Error e = store.open()) {
         log.info(QStringLiteral("relay: %1").arg(e.message));
@@ -79,6 +81,12 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
             connection = std::make_unique<AutoClient>(seeds.current());
             connection->setCancelFlag(&stop);
             Error e = connection->open();
+            if (e.kind == Error::Kind::Tls || e.kind == Error::Kind::HostKey) {
+                log.info(QStringLiteral("relay: cannot connect to %1: %2")
+                             .arg(seeds.current().endpoint(), e.message));
+                *fatal = 1;
+                return;
+            }
             if (e)
                 seeds.failed();
             else
@@ -458,11 +466,14 @@ int runOrderService(const QStringList &args) {
         log.info(e.message);
         return 1;
     }
-    const std::atomic<bool> &stop = installStopSignals();
+    const std::atomic<bool> &stopSignal = installStopSignals();
+    // The threads stop on SIGTERM/SIGINT, or when one of them met a final error (fatal).
+    std::atomic<bool> stop{false};
+    std::atomic<int> fatal{0};
     Doorbell doorbell;
 
-    QThread *relay =
-        QThread::create([&] { relayOrders(dbPath, settings.value(), doorbell, stop, log); });
+    QThread *relay = QThread::create(
+        [&] { relayOrders(dbPath, settings.value(), doorbell, stop, log, &fatal); });
     relay->setObjectName(QStringLiteral("order-relay"));
     QThread *consumer = QThread::create([&] {
         OrderStore consumerStore(dbPath);
@@ -475,7 +486,8 @@ int runOrderService(const QStringList &args) {
         options.group = names::orderGroup;
         options.consumer = "order-service-1";
         PaymentOutcomeHandler handler(&consumerStore);
-        GroupConsumer(settings.value(), options, &handler, log).run(stop);
+        if (GroupConsumer(settings.value(), options, &handler, log).run(stop) != 0)
+            fatal = 1;
     });
     consumer->setObjectName(QStringLiteral("payment-outcomes"));
 
@@ -568,8 +580,10 @@ int runOrderService(const QStringList &args) {
 
     QTimer stopWatch;
     QObject::connect(&stopWatch, &QTimer::timeout, [&] {
-        if (stop)
-            QCoreApplication::quit();
+        if (stopSignal || fatal) {
+            stop = true;
+            QCoreApplication::exit(fatal);
+        }
     });
     stopWatch.start(100);
     relay->start();
