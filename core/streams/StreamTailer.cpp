@@ -7,6 +7,7 @@
 #include "ClusterClient.h"
 #include "ClusterSlots.h"
 #include "SentinelClient.h"
+#include "SshTunnel.h"
 #include "StreamInfo.h"
 
 #include <QDateTime>
@@ -921,7 +922,14 @@ void StreamTailer::run() {
             return !m_stop;
         }
         QString why = error.message;
-        if (underRead && error.kind == Error::Kind::Io) {
+        // Through SSH, a lost tunnel closes every connection in it: that is not the server
+        // refusing a big reply, so the batches stay as they are.
+        const QString tunnelLost = m_settings.viaSsh() && error.kind == Error::Kind::Io
+                                       ? sshTunnelLost(m_settings.ssh)
+                                       : QString();
+        if (!tunnelLost.isEmpty()) {
+            why = tunnelLost;
+        } else if (underRead && error.kind == Error::Kind::Io) {
             // Replies too big for the server's client-output-buffer-limit end like this: the
             // server closes the connection instead of answering. Smaller batches may pass.
             if (m_count > 1) {
