@@ -2,6 +2,7 @@
 // `streamscope-cli acl-rule` prints are exactly what the CLI and the GUI's poller need (no
 // NOPERM anywhere), and with one permission taken away the output says what is unknown, not
 // evaluated or forbidden, with the exit code of a partial view, instead of a wrong number.
+#include "CliProcess.h"
 #include "Doctor.h"
 #include "Permissions.h"
 #include "ServerPoller.h"
@@ -22,11 +23,7 @@ using namespace streamscope::test;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = CliRun;
 
 QJsonObject jsonOf(const Run &r) {
     return QJsonDocument::fromJson(r.out).object();
@@ -60,20 +57,10 @@ class TestAcl : public QObject {
     Q_OBJECT
 private:
     Run cli(const QString &user, const QString &password, QStringList args) {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("REDISCLI_AUTH"), password);
-        p.setProcessEnvironment(env);
         QStringList all{QStringLiteral("-p"), QString::number(m_server.port())};
         if (!user.isEmpty())
             all << QStringLiteral("--user") << user;
-        p.start(m_binary, all + args);
-        if (!p.waitForFinished(30000)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        return runProgram(m_binary, all + args, {{QStringLiteral("REDISCLI_AUTH"), password}});
     }
 
     // The rule acl-rule prints, applied word by word as printed (nothing added or changed).

@@ -1,4 +1,5 @@
 // streamscope-cli run as a process, as users and scripts run it, against a real server.
+#include "CliProcess.h"
 #include "StreamId.h"
 #include "TestRedis.h"
 
@@ -15,30 +16,17 @@ using namespace streamscope;
 using namespace streamscope::test;
 
 namespace {
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = CliRun;
 } // namespace
 
 class TestCli : public QObject {
     Q_OBJECT
 private:
     Run cli(QStringList args, const QByteArray &authEnv = {}, const QString &program = {}) {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("REDISCLI_AUTH"));
+        QHash<QString, QString> env;
         if (!authEnv.isEmpty())
             env.insert(QStringLiteral("REDISCLI_AUTH"), QString::fromUtf8(authEnv));
-        p.setProcessEnvironment(env);
-        p.start(program.isEmpty() ? m_binary : program, args);
-        if (!p.waitForFinished(60000)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        return runProgram(program.isEmpty() ? m_binary : program, args, env);
     }
     QStringList withUrl(QStringList args) const {
         return QStringList{QStringLiteral("-u"), m_server.url()} + args;

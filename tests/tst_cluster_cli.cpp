@@ -4,6 +4,7 @@
 // replica's; read-only mode on every node; find across streams of different slots; and the
 // trim preview and history paging (no CLI command of their own) through the same client.
 
+#include "CliProcess.h"
 #include "ClusterSlots.h"
 #include "LocalRedisCluster.h"
 #include "RedisClient.h"
@@ -24,11 +25,7 @@ using namespace streamscope;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = test::CliRun;
 
 // Where a command is started from: a node's URL, and the primary that node belongs to.
 struct From {
@@ -46,14 +43,7 @@ class TestClusterCli : public QObject {
 
 private:
     Run cli(const From &from, const QStringList &args) const {
-        QProcess p;
-        p.start(m_binary, QStringList{QStringLiteral("-u"), from.url} + args);
-        if (!p.waitForFinished(60000)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        return test::runProgram(m_binary, QStringList{QStringLiteral("-u"), from.url} + args);
     }
 
     RedisReply admin(const Command &command) const {

@@ -4,6 +4,7 @@
 // see when a primary is down (the CLI then exits 3, never 0).
 
 #include "Cli.h"
+#include "CliProcess.h"
 #include "ClusterClient.h"
 #include "ClusterSlots.h"
 #include "Doctor.h"
@@ -54,11 +55,7 @@ QString slotsOf(const ClusterClient &client, const QString &endpoint) {
 }
 
 // streamscope-cli in this process, its stdout and stderr caught in files.
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = test::CliRun;
 
 Run runCli(const QStringList &args) {
     QTemporaryFile out;

@@ -1,5 +1,6 @@
 // Monitoring a replica on purpose: a real primary and a real replica of it (redis-server
 // --replicaof), the CLI run as a process and the poller on its thread.
+#include "CliProcess.h"
 #include "GroupStatus.h"
 #include "ReplicaRole.h"
 #include "ServerPoller.h"
@@ -20,11 +21,7 @@ using namespace streamscope::test;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = CliRun;
 
 ServerPoller::Options fastPoll() {
     ServerPoller::Options o;
@@ -64,14 +61,7 @@ class TestReplica : public QObject {
     Q_OBJECT
 private:
     Run cli(const LocalRedisServer &server, const QStringList &args) {
-        QProcess p;
-        p.start(m_binary, QStringList{QStringLiteral("-u"), server.url()} + args);
-        if (!p.waitForFinished(30000)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        return runProgram(m_binary, QStringList{QStringLiteral("-u"), server.url()} + args);
     }
     QJsonObject groupJson(const LocalRedisServer &server, const QByteArray &stream) {
         const Run r = cli(server, {QStringLiteral("groups"), QString::fromUtf8(stream),

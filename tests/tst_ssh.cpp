@@ -2,6 +2,7 @@
 // ?ssh=, host keys unknown, trusted and changed, keys refused and with passphrases, forwarding
 // refused, a tail across an sshd restart, a cluster whose every node is reached through the
 // tunnel, a 50 MB reply, threads sharing one session, the time to connect and the throughput.
+#include "CliProcess.h"
 #include "ClusterClient.h"
 #include "LocalRedisCluster.h"
 #include "LocalRedisSentinel.h"
@@ -31,11 +32,7 @@ using namespace streamscope;
 using namespace streamscope::test;
 
 namespace {
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = CliRun;
 
 double processCpuMs() {
     timespec t{};
@@ -54,25 +51,14 @@ class TestSshTunnel : public QObject {
 private:
     Run cli(const QStringList &args, const QString &passphrase = {},
             const QString &agentSocket = {}, const QString &home = {}) {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("REDISCLI_AUTH"));
-        env.remove(QStringLiteral("SSH_AUTH_SOCK"));
-        env.remove(QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"));
+        QHash<QString, QString> env;
         if (!passphrase.isEmpty())
             env.insert(QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"), passphrase);
         if (!agentSocket.isEmpty())
             env.insert(QStringLiteral("SSH_AUTH_SOCK"), agentSocket);
         if (!home.isEmpty())
             env.insert(QStringLiteral("HOME"), home);
-        p.setProcessEnvironment(env);
-        p.start(m_binary, args);
-        if (!p.waitForFinished(60000)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        return runProgram(m_binary, args, env);
     }
     // streamscope-cli --ssh USER@127.0.0.1:PORT --ssh-key KEY --ssh-known-hosts FILE -p REDIS
     QStringList viaSsh(const QString &key, const QString &knownHosts, quint16 redisPort,

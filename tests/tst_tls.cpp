@@ -1,3 +1,4 @@
+#include "CliProcess.h"
 #include "ConnectionOptions.h"
 #include "GroupPoller.h"
 #include "ServerPoller.h"
@@ -24,11 +25,7 @@ using namespace streamscope;
 using namespace streamscope::test;
 
 namespace {
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = CliRun;
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -91,19 +88,7 @@ private:
     }
 
     Run cli(const QStringList &args, const QHash<QString, QString> &env = {}) const {
-        QProcess p;
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.remove(QStringLiteral("REDISCLI_AUTH"));
-        for (auto it = env.cbegin(); it != env.cend(); ++it)
-            e.insert(it.key(), it.value());
-        p.setProcessEnvironment(e);
-        p.start(m_cli, args);
-        if (!p.waitForFinished(30000)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        return runProgram(m_cli, args, env);
     }
 
 private Q_SLOTS:
