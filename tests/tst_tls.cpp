@@ -175,6 +175,19 @@ private Q_SLOTS:
             QVERIFY2(e.kind == Error::Kind::Tls, qPrintable(e.message));
             QCOMPARE(e.message, QStringLiteral("SSL_CERT_FILE /nonexistent/ca.pem: no such file"));
         }
+        // As redis-cli: --cacert is then the only CA trusted, the environment's store is not
+        // asked (nor read: a one-shot command does not spend its time parsing it).
+        {
+            ScopedEnv env("SSL_CERT_FILE", QFile::encodeName(m_certs.caCert()));
+            ConnectionSettings other = s;
+            other.tls.caFile = m_certs.otherCaCert();
+            const Error e = tryOpen(other);
+            QVERIFY2(e.kind == Error::Kind::Tls
+                         && e.message.contains(QLatin1String("signed by an unknown CA")),
+                     qPrintable(e.message));
+            ScopedEnv missing("SSL_CERT_FILE", "/nonexistent/ca.pem");
+            QCOMPARE(tryOpen(m_tls->tlsSettings()).message, QString());
+        }
     }
 
     void fileProblemsNameTheFlag_data() {

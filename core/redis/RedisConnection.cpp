@@ -199,13 +199,6 @@ bool keyMatches(const QSslKey &key, const QSslCertificate &certificate) {
     return key.toDer().contains(publicKey.toDer().right(32));
 }
 
-// The system's CA store, read once: only needed when other CAs are added to it (until then
-// Qt loads system CAs on demand).
-const QList<QSslCertificate> &systemCaCertificates() {
-    static const QList<QSslCertificate> system = QSslConfiguration::systemCaCertificates();
-    return system;
-}
-
 QString isoDate(const QDateTime &time) {
     return time.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
 }
@@ -282,11 +275,11 @@ Result<QSslConfiguration> RedisConnection::tlsConfiguration(const ConnectionSett
     // SSL_CERT_FILE and SSL_CERT_DIR replace the system's store, as OpenSSL (and redis-cli)
     // take them.
     QList<QSslCertificate> store;
-    // Without verification (--insecure) there is no use for them.
-    const QString envFile =
-        settings.tlsVerifyPeer ? qEnvironmentVariable("SSL_CERT_FILE") : QString();
-    const QString envDir =
-        settings.tlsVerifyPeer ? qEnvironmentVariable("SSL_CERT_DIR") : QString();
+    // Without verification (--insecure) there is no use for them, nor with CAs of our own.
+    const bool useEnvironment =
+        settings.tlsVerifyPeer && tls.caFile.isEmpty() && tls.caDir.isEmpty();
+    const QString envFile = useEnvironment ? qEnvironmentVariable("SSL_CERT_FILE") : QString();
+    const QString envDir = useEnvironment ? qEnvironmentVariable("SSL_CERT_DIR") : QString();
     if (!envFile.isEmpty()) {
         auto read = readCertificates(QStringLiteral("SSL_CERT_FILE"), envFile);
         if (!read.ok())
@@ -314,12 +307,14 @@ Result<QSslConfiguration> RedisConnection::tlsConfiguration(const ConnectionSett
             return read.error();
         given << read.value();
     }
-    // Setting CAs ends Qt's on-demand loading of the system store: without the environment's,
-    // the system store stays, with ours added.
-    if (!fromEnvironment && !given.isEmpty())
-        store = systemCaCertificates();
-    if (fromEnvironment || !given.isEmpty())
-        config.setCaCertificates(distinct(store + given));
+    // As redis-cli: --cacert/--cacertdir are the CAs trusted (the system's and the
+    // environment's are not asked then: a private CA is pinned, and parsing the system store
+    // costs a one-shot command about 0.15 s); else SSL_CERT_FILE/SSL_CERT_DIR replace the
+    // system store; else Qt loads the system store on demand.
+    if (!given.isEmpty())
+        config.setCaCertificates(distinct(given));
+    else if (fromEnvironment)
+        config.setCaCertificates(distinct(store));
 
     if (!tls.certFile.isEmpty() || !tls.keyFile.isEmpty()) {
         if (tls.certFile.isEmpty() || tls.keyFile.isEmpty())
