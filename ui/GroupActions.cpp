@@ -6,6 +6,22 @@
 
 namespace streamscope {
 
+QString forbiddenReason(const Permissions &permissions,
+                        std::initializer_list<const char *> commands) {
+    if (!permissions.probed)
+        return {};
+    for (const char *command : commands)
+        if (!permissions.allows(command)) {
+            const QString why = permissions.whyNot(command);
+            return QObject::tr("Not allowed: the ACL user %1 may not run %2%3")
+                .arg(permissions.user.isEmpty() ? QObject::tr("in use")
+                                                : QStringLiteral("\"%1\"").arg(permissions.user),
+                     QString::fromLatin1(command),
+                     why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why));
+        }
+    return {};
+}
+
 GroupActionsWorker::GroupActionsWorker(ConnectionSettings settings)
     : m_settings(std::move(settings)) {
     m_settings.clientName = QStringLiteral("streamscope-actions");

@@ -18,14 +18,11 @@
 #include "WarningBanner.h"
 
 #include <QAction>
-#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
-#include <QDialog>
-#include <QDialogButtonBox>
 #include <QElapsedTimer>
-#include <QFormLayout>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -35,6 +32,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -109,18 +107,24 @@ void MainWindow::buildUi() {
         if (index > 0)
             connectSaved(m_savedBox->itemData(index).toString());
     });
-    auto *saveConnection = bar->addAction(tr("Save..."));
-    saveConnection->setToolTip(tr("Save this connection (name, URL, read-only, colour); its "
-                                  "password goes to the system keychain"));
-    connect(saveConnection, &QAction::triggered, this, &MainWindow::editSavedConnection);
     reloadSavedConnections();
     bar->addWidget(new QLabel(tr(" Server "), bar));
     m_urlEdit = new QLineEdit(QString::fromLatin1(ConnectionSettings::defaultUrl), bar);
     m_urlEdit->setPlaceholderText(QStringLiteral("redis://[user:password@]host:port[/db]"));
-    m_urlEdit->setToolTip(tr("redis://, rediss:// (TLS) or unix:// URL. The password may also "
-                             "come from REDISCLI_AUTH."));
+    m_urlEdit->setToolTip(tr("redis://, rediss:// (TLS), unix:// or redis+sentinel:// URL, with "
+                             "?cacert=, cert=, key=, ssh=... (Connection... edits them). The "
+                             "password may also come from REDISCLI_AUTH."));
     m_urlEdit->setMinimumWidth(360);
     bar->addWidget(m_urlEdit);
+    // Everything the URL field cannot say comfortably (TLS files, sentinels, an SSH tunnel, the
+    // keychain's secrets), and saving: the connection dialog.
+    auto *dialogAction = bar->addAction(tr("Connection..."));
+    dialogAction->setObjectName(QStringLiteral("connectionDialogAction"));
+    dialogAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    dialogAction->setToolTip(tr("Edit the connection: server, TLS, Sentinel, SSH tunnel; connect "
+                                "or save it (passwords go to the system keychain) (%1)")
+                                 .arg(dialogAction->shortcut().toString(QKeySequence::NativeText)));
+    connect(dialogAction, &QAction::triggered, this, [this] { openConnectionDialog(); });
     m_connectButton = new QPushButton(tr("Connect"), bar);
     bar->addWidget(m_connectButton);
     m_stateLabel = new QLabel(bar);
@@ -301,7 +305,34 @@ void MainWindow::buildUi() {
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setSizes({340, 940});
-    setCentralWidget(m_splitter);
+    // A final error (certificate, host key, authentication): above everything, until the user
+    // connects again, with the way to fix it.
+    m_finalBanner = new QFrame;
+    m_finalBanner->setObjectName(QStringLiteral("finalError"));
+    m_finalBanner->setFrameShape(QFrame::StyledPanel);
+    m_finalBanner->setStyleSheet(
+        QStringLiteral("#finalError { background:#fdecea; border:1px solid #c62828; }"));
+    m_finalText = new QLabel;
+    m_finalText->setWordWrap(true);
+    m_finalText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_finalButton = new QPushButton;
+    m_finalButton->setObjectName(QStringLiteral("finalErrorButton"));
+    auto *finalIcon = new QLabel;
+    const int iconSize = style()->pixelMetric(QStyle::PM_LargeIconSize);
+    finalIcon->setPixmap(
+        style()->standardIcon(QStyle::SP_MessageBoxCritical).pixmap(iconSize, iconSize));
+    auto *finalLayout = new QHBoxLayout(m_finalBanner);
+    finalLayout->addWidget(finalIcon);
+    finalLayout->addWidget(m_finalText, 1);
+    finalLayout->addWidget(m_finalButton);
+    m_finalBanner->hide();
+    auto *central = new QWidget;
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(2);
+    centralLayout->addWidget(m_finalBanner);
+    centralLayout->addWidget(m_splitter, 1);
+    setCentralWidget(central);
 
     m_serverLabel = new QLabel;
     m_deploymentLabel = new QLabel;
@@ -331,6 +362,10 @@ void MainWindow::buildUi() {
     loadTimer->start(2000);
     auto *answerTimer = new QTimer(this);
     connect(answerTimer, &QTimer::timeout, this, &MainWindow::checkAnswering);
+    connect(answerTimer, &QTimer::timeout, this, [this] {
+        if (m_linkDownSinceMs)
+            updateDeployment(); // "link down for N s" counts on
+    });
     answerTimer->start(250);
     statusBar()->addWidget(m_serverLabel);
     // Permanent: a passing message (a failover, a finding) does not hide what the deployment is.
@@ -384,6 +419,7 @@ void MainWindow::onConnectClicked() {
 
 void MainWindow::connectTo(const ConnectionSettings &settings) {
     disconnectFromServer();
+    clearFinalError();
     m_settings = settings;
     m_urlEdit->setText(settings.displayUrl());
     m_events->clear();
@@ -408,6 +444,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
         statusBar()->showMessage(message, 60000);
         m_topology->showChange(message);
     });
+    connect(tailer, &StreamTailer::failed, this, &MainWindow::onFinalError);
     connect(tailer, &StreamTailer::streamFailed, this,
             [this](const QByteArray &, const QString &message) {
                 statusBar()->showMessage(message, 15000);
@@ -416,13 +453,8 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_poller = std::make_unique<PollerController>(settings, m_pollOptions);
     ServerPoller *poller = m_poller->poller();
     connect(poller, &ServerPoller::streamsListed, this, &MainWindow::onStreamsListed);
-    connect(poller, &ServerPoller::serverInfo, this, [this](const ServerInfo &info) {
-        m_serverLabel->setText(
-            (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": "))
-            + tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
-        if (info.mode == QLatin1String("cluster"))
-            showClusterColumns(true);
-    });
+    connect(poller, &ServerPoller::serverInfo, this, &MainWindow::onServerInfo);
+    connect(poller, &ServerPoller::accessUpdated, this, &MainWindow::setPermissions);
     connect(poller, &ServerPoller::groupSnapshot, this, &MainWindow::onGroupSnapshot);
     connect(poller, &ServerPoller::topologyUpdated, this, &MainWindow::onTopology);
     connect(poller, &ServerPoller::nodesMissing, this, &MainWindow::onNodesMissing);
@@ -438,7 +470,11 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_groupsPanel->showPollError({});
     onNodesMissing({});
     m_topology->clear();
+    m_deployment = DeploymentStatus();
+    m_deployment.masterName = settings.sentinel.masterName;
+    m_linkDownSinceMs = 0;
     m_deploymentLabel->clear();
+    m_serverLabel->clear();
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
     m_browser->setRequests(m_actions.get(), settings.readOnly);
@@ -476,8 +512,12 @@ void MainWindow::disconnectFromServer() {
     m_missing.clear();
     m_listedOnce = false;
     m_cluster = false;
+    m_deployment = DeploymentStatus();
+    m_linkDownSinceMs = 0;
     m_deploymentLabel->clear();
     m_topology->clear();
+    setPermissions(Permissions()); // not probed: everything is tried
+    m_reconnectLabel->clear();     // nothing reconnects now
     m_connectButton->setText(tr("Connect"));
     onTailState(TailState::Stopped, {});
 }
@@ -633,6 +673,11 @@ void MainWindow::setHealthOptions(const HealthOptions &options) {
 }
 
 void MainWindow::onPollFailed(const Error &error, PollArea area) {
+    if (error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
+        || error.kind == Error::Kind::Auth) {
+        onFinalError(error);
+        return;
+    }
     const QString message = error.message;
     if (error.kind == Error::Kind::Io || error.kind == Error::Kind::Connect
         || error.kind == Error::Kind::Protocol || error.kind == Error::Kind::Auth) {
@@ -748,13 +793,63 @@ void MainWindow::onTopology(const TopologySnapshot &snapshot) {
     m_topology->setSnapshot(snapshot);
     m_cluster = snapshot.topology == RedisClient::Topology::Cluster;
     showClusterColumns(m_cluster);
-    QString text = ::streamscope::deploymentText(snapshot);
-    int down = 0;
+    m_nodesNotOk = 0;
     for (const TopologyNode &t : snapshot.nodes)
-        down += t.state == QLatin1String("ok") ? 0 : 1;
-    if (m_cluster && down)
-        text += down == 1 ? tr(", 1 node not ok") : tr(", %1 nodes not ok").arg(down);
+        m_nodesNotOk += t.state == QLatin1String("ok") ? 0 : 1;
+    m_deployment.topology = snapshot;
+    updateDeployment();
+}
+
+void MainWindow::updateDeployment() {
+    const std::optional<ServerInfo> &server = m_deployment.server;
+    const bool linkDown =
+        server && server->role == ServerInfo::Role::Replica && !server->primaryLinkUp;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (!linkDown)
+        m_linkDownSinceMs = 0;
+    else if (!m_linkDownSinceMs)
+        m_linkDownSinceMs = now;
+    m_deployment.linkDownSeconds = linkDown ? (now - m_linkDownSinceMs) / 1000 : -1;
+    QString text = m_deployment.text();
+    if (m_cluster && m_nodesNotOk)
+        text +=
+            m_nodesNotOk == 1 ? tr(", 1 node not ok") : tr(", %1 nodes not ok").arg(m_nodesNotOk);
     m_deploymentLabel->setText(text);
+    m_deploymentLabel->setToolTip(
+        linkDown ? tr("The replica's link to its primary is down: what it shows is from before. "
+                      "Counted from when StreamScope first saw it down.")
+                 : tr("The deployment and the server's role: a standalone server (primary or "
+                      "replica), a primary found through Sentinel, or a cluster with its primaries "
+                      "(the Topology tab shows every node)"));
+}
+
+void MainWindow::onServerInfo(const ServerInfo &info) {
+    const QString version = !info.version.isEmpty() ? info.version
+                            : !info.unknownReason.isEmpty()
+                                ? tr("unknown (%1)").arg(info.unknownReason)
+                                : tr("unknown");
+    const QString what =
+        info.mode.isEmpty()
+            ? tr("Redis %1 at %2").arg(version, m_settings.endpoint())
+            : tr("Redis %1 (%2) at %3").arg(version, info.mode, m_settings.endpoint());
+    m_serverLabel->setText(
+        (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": ")) + what);
+    if (info.mode == QLatin1String("cluster"))
+        showClusterColumns(true);
+    m_deployment.server = info;
+    updateDeployment();
+}
+
+QString MainWindow::serverText() const {
+    return m_serverLabel->text();
+}
+
+ServerPoller *MainWindow::poller() const {
+    return m_poller ? m_poller->poller() : nullptr;
+}
+
+StreamTailer *MainWindow::tailer() const {
+    return m_tail ? m_tail->tailer() : nullptr;
 }
 
 void MainWindow::onNodesMissing(const MissingNodeList &missing) {
@@ -906,81 +1001,192 @@ bool MainWindow::connectSaved(const QString &name) {
     return true;
 }
 
-void MainWindow::editSavedConnection() {
-    if (!m_connections) {
-        showError(tr("Connections cannot be saved here (no settings store)."));
-        return;
+ConnectionDialog *MainWindow::openConnectionDialog(ConnectionDialog::Tab tab) {
+    if (m_dialog) {
+        m_dialog->showTab(tab);
+        m_dialog->raise();
+        m_dialog->activateWindow();
+        return m_dialog;
     }
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Save connection"));
-    auto *name = new QLineEdit(m_connectionName);
-    auto *url = new QLineEdit(m_tail ? m_settings.displayUrl(false) : m_urlEdit->text());
-    auto *password = new QLineEdit;
-    password->setEchoMode(QLineEdit::Password);
-    password->setPlaceholderText(tr("stored in the system keychain, never in a file"));
-    if (m_tail)
-        password->setText(m_settings.password);
-    auto *readOnly = new QCheckBox(tr("Read-only: never send anything that changes data"));
-    readOnly->setChecked(m_settings.readOnly);
-    auto *colour = new QComboBox;
-    const QList<std::pair<QString, QColor>> colours{
-        {tr("No colour"), QColor()},      {tr("Red (production)"), QColor(0xc62828)},
-        {tr("Orange"), QColor(0xef6c00)}, {tr("Green"), QColor(0x2e7d32)},
-        {tr("Blue"), QColor(0x1565c0)},   {tr("Purple"), QColor(0x6a1b9a)}};
-    for (const auto &[label, c] : colours) {
-        QPixmap swatch(12, 12);
-        swatch.fill(c.isValid() ? c : Qt::transparent);
-        colour->addItem(QIcon(swatch), label, c);
-    }
-    if (auto existing = m_connections->find(m_connectionName)) {
-        const int index = colour->findData(existing->colour);
-        colour->setCurrentIndex(index < 0 ? 0 : index);
-    }
-    auto *form = new QFormLayout(&dialog);
-    form->addRow(tr("Name"), name);
-    form->addRow(tr("URL"), url);
-    form->addRow(tr("Password"), password);
-    form->addRow(QString(), readOnly);
-    form->addRow(tr("Colour tag"), colour);
-    auto *error = new QLabel;
-    error->setWordWrap(true);
-    form->addRow(error);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel);
-    QPushButton *remove = buttons->addButton(tr("Delete"), QDialogButtonBox::DestructiveRole);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    connect(remove, &QPushButton::clicked, &dialog, [&] {
-        if (!m_connections->find(name->text().trimmed())) {
-            error->setText(tr("There is no saved connection called \"%1\".").arg(name->text()));
-            return;
+    auto *dialog = new ConnectionDialog(m_connections.get(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_dialog = dialog;
+    // The saved connection in use, with its secrets; else what the window connects to now (or
+    // the URL typed in the field).
+    bool loaded = false;
+    if (!m_connectionName.isEmpty() && m_connections) {
+        const std::optional<SavedConnection> saved = m_connections->find(m_connectionName);
+        if (saved && saved->url == m_settings.displayUrl(false)) {
+            (void)dialog->loadSaved(m_connectionName); // a secret not stored is said there
+            dialog->setSettings(m_settings);           // with the secrets in use
+            loaded = true;
         }
-        m_connections->remove(name->text().trimmed());
-        dialog.done(2);
-    });
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
-        QString note;
-        const Error e = m_connections->save({name->text(), url->text(), readOnly->isChecked(),
-                                             colour->currentData().value<QColor>(), false},
-                                            password->text(), &note);
-        if (e) {
-            error->setText(QStringLiteral("<span style='color:#c62828'>%1</span>")
-                               .arg(e.message.toHtmlEscaped()));
-            return;
+    }
+    if (!loaded) {
+        ConnectionSettings current = m_settings;
+        if (!m_tail && !m_finalError) {
+            auto typed = ConnectionSettings::fromUrl(m_urlEdit->text());
+            if (typed.ok()) {
+                if (typed->password == QLatin1String("***"))
+                    typed->password = m_settings.password;
+                typed->readOnly = m_settings.readOnly;
+                current = typed.value();
+            }
         }
-        if (!note.isEmpty())
-            statusBar()->showMessage(note, 15000);
-        m_connectionName = name->text().trimmed();
-        dialog.accept();
-    });
-    const int result = dialog.exec();
-    if (result == QDialog::Rejected)
-        return;
-    reloadSavedConnections();
-    if (result == QDialog::Accepted && m_tail
-        && m_settings.displayUrl(false) == url->text().trimmed())
-        showConnectionTag(m_connections->find(m_connectionName));
-    else if (result == 2)
-        showConnectionTag(std::nullopt);
+        dialog->setSettings(current);
+    }
+    dialog->showTab(tab);
+    connect(dialog, &ConnectionDialog::connectRequested, this,
+            [this](const ConnectionSettings &settings, const QString &savedName) {
+                connectTo(settings);
+                showConnectionTag(m_connections && !savedName.isEmpty()
+                                      ? m_connections->find(savedName)
+                                      : std::nullopt);
+                setReadOnly(settings.readOnly);
+            });
+    connect(dialog, &ConnectionDialog::savedChanged, this,
+            [this](const QString &name, bool deleted) {
+                reloadSavedConnections();
+                if (deleted && name == m_connectionName)
+                    showConnectionTag(std::nullopt);
+            });
+    dialog->open(); // window-modal, no nested event loop
+    return dialog;
+}
+
+QString MainWindow::finalErrorText() const {
+    return m_finalBanner->isVisible() || m_finalError ? m_finalText->text() : QString();
+}
+
+void MainWindow::clearFinalError() {
+    m_finalError = Error();
+    m_finalBanner->hide();
+    m_finalText->clear();
+    if (m_hostKeyPrompt)
+        m_hostKeyPrompt->deleteLater();
+}
+
+void MainWindow::onFinalError(const Error &error) {
+    if (error.kind != Error::Kind::Tls && error.kind != Error::Kind::HostKey
+        && error.kind != Error::Kind::Auth)
+        return; // a tail that gave up for another reason says so in its state
+    if (m_finalError)
+        return; // the other worker's report of the same problem
+    // Retrying cannot help: every worker stops, and the window says why until the user
+    // connects again (the dialog's tab where it is fixed is a click away).
+    disconnectFromServer();
+    m_finalError = error;
+    // What the workers said before they stopped (a poll failed, reconnecting) is this, said once.
+    m_streamError->hide();
+    m_groupsPanel->showPollError({});
+    QString title;
+    QString button;
+    ConnectionDialog::Tab tab = ConnectionDialog::ServerTab;
+    switch (error.kind) {
+    case Error::Kind::Tls:
+        title = tr("TLS");
+        button = tr("TLS settings...");
+        tab = ConnectionDialog::TlsTab;
+        break;
+    case Error::Kind::HostKey:
+        title = tr("SSH host key");
+        button = tr("SSH settings...");
+        tab = ConnectionDialog::SshTab;
+        break;
+    default:
+        title = tr("Authentication");
+        button = tr("Server settings...");
+        break;
+    }
+    const QString text = tr("%1: %2").arg(title, error.message);
+    m_finalText->setText(text);
+    m_finalText->setToolTip(
+        tr("StreamScope stopped connecting: trying again cannot help until "
+           "this is fixed. Fix it in the connection dialog, or connect again."));
+    m_finalButton->setText(button);
+    m_finalButton->disconnect();
+    connect(m_finalButton, &QPushButton::clicked, this, [this, tab] { openConnectionDialog(tab); });
+    m_finalBanner->show();
+    m_stateLabel->setText(
+        QStringLiteral("<span style='color:#c62828'>&#9679; %1</span>")
+            .arg(
+                m_stateLabel->fontMetrics().elidedText(text, Qt::ElideRight, 520).toHtmlEscaped()));
+    m_stateLabel->setToolTip(text);
+    statusBar()->showMessage(text);
+    if (error.kind == Error::Kind::HostKey)
+        promptHostKey(error);
+}
+
+void MainWindow::promptHostKey(const Error &error) {
+    // OpenSSH's way: an unknown key may be trusted after a look at its fingerprint; a changed one
+    // is refused outright (it may be an attack), and removing the old key is left to the user.
+    const bool changed =
+        error.message.contains(QLatin1String("changed"), Qt::CaseInsensitive)
+        || error.message.contains(QLatin1String("does not match"), Qt::CaseInsensitive);
+    static const QRegularExpression fingerprintPattern(QStringLiteral("(SHA256:[A-Za-z0-9+/=]+)"));
+    const QString fingerprint = fingerprintPattern.match(error.message).captured(1);
+    const QString server =
+        QStringLiteral("%1:%2").arg(m_settings.ssh.host).arg(m_settings.ssh.port);
+    auto *box = new QMessageBox(this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("hostKeyPrompt"));
+    m_hostKeyPrompt = box;
+    if (changed) {
+        box->setIcon(QMessageBox::Critical);
+        box->setWindowTitle(tr("SSH host key CHANGED"));
+        box->setText(tr("<b>The host key of the SSH server %1 has CHANGED.</b>").arg(server));
+        box->setInformativeText(
+            tr("Someone may be intercepting the connection (a man-in-the-middle attack), or the "
+               "server's key was replaced. StreamScope refuses to connect.\n\nIf you know the "
+               "key was replaced, remove the old one (ssh-keygen -R %1%2) and connect again.")
+                .arg(m_settings.ssh.host,
+                     m_settings.ssh.knownHostsFile.isEmpty()
+                         ? QString()
+                         : QStringLiteral(" -f ") + m_settings.ssh.knownHostsFile));
+        box->setDetailedText(error.message);
+        box->setStandardButtons(QMessageBox::Close);
+        box->setDefaultButton(QMessageBox::Close);
+    } else {
+        box->setIcon(QMessageBox::Warning);
+        box->setWindowTitle(tr("Unknown SSH host key"));
+        box->setText(tr("The SSH server %1 is not known (not in %2).")
+                         .arg(server, m_settings.ssh.knownHostsFile.isEmpty()
+                                          ? QStringLiteral("~/.ssh/known_hosts")
+                                          : m_settings.ssh.knownHostsFile));
+        box->setInformativeText(
+            (fingerprint.isEmpty() ? tr("Its key: %1").arg(error.message)
+                                   : tr("Its key fingerprint is\n%1").arg(fingerprint))
+            + tr("\n\nCompare it with the one the server's administrator gives you "
+                 "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server). Trust it only "
+                 "if they match."));
+        box->setDetailedText(error.message);
+        QPushButton *trust = box->addButton(tr("Trust and connect"), QMessageBox::AcceptRole);
+        trust->setObjectName(QStringLiteral("trustHostKey"));
+        QPushButton *cancel = box->addButton(QMessageBox::Cancel);
+        box->setDefaultButton(cancel); // refusing is what Enter does
+        box->setEscapeButton(cancel);
+        const ConnectionSettings settings = m_settings;
+        connect(trust, &QPushButton::clicked, this, [this, settings, error] {
+            const Error trusted = trustHostKey ? trustHostKey(settings, error)
+                                               : Error(Error::Kind::HostKey,
+                                                       tr("trusting a host key is not available "
+                                                          "in this build"));
+            if (trusted) {
+                m_finalText->setText(
+                    tr("SSH host key: could not trust it: %1").arg(trusted.message));
+                return;
+            }
+            connectTo(settings);
+        });
+    }
+    box->open();
+}
+
+void MainWindow::setPermissions(const Permissions &permissions) {
+    m_permissions = permissions;
+    m_groupsPanel->setPermissions(permissions);
+    m_browser->setPermissions(permissions);
+    m_publish->setPermissions(permissions);
 }
 
 void MainWindow::saveLayout() {
