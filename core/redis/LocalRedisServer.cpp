@@ -64,6 +64,18 @@ QString LocalRedisServer::url() const {
     return QStringLiteral("redis://127.0.0.1:%1").arg(m_port);
 }
 
+QString LocalRedisServer::tlsUrl() const {
+    return QStringLiteral("rediss://127.0.0.1:%1").arg(m_tlsPort);
+}
+
+ConnectionSettings LocalRedisServer::tlsSettings() const {
+    ConnectionSettings s = settings();
+    s.transport = ConnectionSettings::Transport::Tls;
+    s.port = m_tlsPort;
+    s.tls.caFile = m_options.tls.caFile;
+    return s;
+}
+
 ConnectionSettings LocalRedisServer::settings() const {
     ConnectionSettings s;
     s.host = QStringLiteral("127.0.0.1");
@@ -115,6 +127,9 @@ Error LocalRedisServer::start(int timeoutMs) {
         // Keep the port across restarts: a restarted server must be found where it was.
         if (m_port == 0 || (attempt > 0 && m_options.port == 0))
             m_port = m_options.port ? m_options.port : freePort();
+        const bool tls = !m_options.tls.certFile.isEmpty();
+        if (tls && (m_tlsPort == 0 || attempt > 0))
+            m_tlsPort = freePort();
         QStringList args{
             QStringLiteral("--port"),
             QString::number(m_port),
@@ -138,6 +153,16 @@ Error LocalRedisServer::start(int timeoutMs) {
                  << QStringLiteral("--appendfsync") << QStringLiteral("always");
         else
             args << QStringLiteral("--appendonly") << QStringLiteral("no");
+        if (tls) {
+            static const char *const authClients[] = {"yes", "no", "optional"};
+            args << QStringLiteral("--tls-port") << QString::number(m_tlsPort)
+                 << QStringLiteral("--tls-cert-file") << m_options.tls.certFile
+                 << QStringLiteral("--tls-key-file") << m_options.tls.keyFile
+                 << QStringLiteral("--tls-auth-clients")
+                 << QString::fromLatin1(authClients[int(m_options.tls.authClients)]);
+            if (!m_options.tls.caFile.isEmpty())
+                args << QStringLiteral("--tls-ca-cert-file") << m_options.tls.caFile;
+        }
         args << m_options.extraArgs;
 
         m_process = std::make_unique<QProcess>();
@@ -176,7 +201,9 @@ Error LocalRedisServer::start(int timeoutMs) {
                               .arg(logTail()));
         m_process->kill();
         m_process->waitForFinished(2000);
-        if (!logTail().contains(QLatin1String("Address already in use")) || m_options.port)
+        // A fixed port that is taken stays taken; the TLS port is always ours to pick again.
+        if (!logTail().contains(QLatin1String("Address already in use"))
+            || (m_options.port && !tls))
             break;
     }
     return lastError;

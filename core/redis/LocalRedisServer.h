@@ -16,10 +16,19 @@ namespace streamscope {
 // parent leaves it behind). Used by `streamscope --demo` and by every test that needs Redis.
 class LocalRedisServer {
 public:
+    // TLS on a second port (tlsPort()), beside the plain one: PEM files the caller made.
+    struct Tls {
+        enum class AuthClients { Yes, No, Optional }; // redis-server's tls-auth-clients
+        QString certFile;                             // empty: no TLS port
+        QString keyFile;
+        QString caFile; // what client certificates are verified against
+        AuthClients authClients = AuthClients::No;
+    };
     struct Options {
         bool persistence = false; // AOF with fsync always: survives SIGKILL
         QStringList extraArgs;    // e.g. {"--requirepass", "secret"}
         quint16 port = 0;         // 0: pick a free one
+        Tls tls;
     };
 
     LocalRedisServer();
@@ -35,10 +44,14 @@ public:
     qint64 processId() const;
 
     quint16 port() const { return m_port; }
+    quint16 tlsPort() const { return m_tlsPort; } // 0 without Options::tls
     QString dir() const;
     QString socketPath() const;
     QString url() const;
     ConnectionSettings settings() const;
+    // rediss://127.0.0.1:tlsPort, verified against the server's CA file, nothing else set.
+    QString tlsUrl() const;
+    ConnectionSettings tlsSettings() const;
     QString logTail(int lines = 20) const;
 
     static quint16 freePort();
@@ -49,6 +62,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_process;
     quint16 m_port = 0;
+    quint16 m_tlsPort = 0;
 };
 
 // Makes a child process die with its parent (Linux): for everything the demo starts.

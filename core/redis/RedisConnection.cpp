@@ -5,12 +5,19 @@
 #include <atomic>
 
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QLocalSocket>
 #include <QMutex>
 #include <QSet>
+#include <QSslKey>
 #include <QSslSocket>
 #include <QTcpSocket>
+
+#include <cerrno>
+#include <sys/stat.h>
 
 namespace streamscope {
 
@@ -60,7 +67,364 @@ int remaining(qint64 deadline) {
     return int(qMax<qint64>(0, deadline - QDateTime::currentMSecsSinceEpoch()));
 }
 
+// --- TLS files, read before connecting -------------------------------------------------------
+
+// "--cacert /x/ca.crt: no such file": the flag (or environment variable) and the file.
+Error tlsFileError(const QString &source, const QString &path, const QString &what) {
+    return Error(Error::Kind::Tls, QStringLiteral("%1 %2: %3").arg(source, path, what));
+}
+
+Result<QByteArray> readTlsFile(const QString &source, const QString &path) {
+    const QFileInfo info(path);
+    if (!info.exists())
+        return tlsFileError(source, path, QStringLiteral("no such file"));
+    if (info.isDir())
+        return tlsFileError(source, path,
+                            source == QLatin1String("--cacert")
+                                ? QStringLiteral("is a directory, not a file (use --cacertdir)")
+                                : QStringLiteral("is a directory, not a file"));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return tlsFileError(source, path,
+                            QStringLiteral("cannot be read (%1)").arg(file.errorString()));
+    return file.readAll();
+}
+
+// The PEM certificates of a file, parsed once per version of it (its time and size): a store
+// such as /etc/ssl/certs takes a few hundred milliseconds to parse, and a worker reconnects.
+Result<QList<QSslCertificate>> cachedCertificates(const QString &source, const QFileInfo &info) {
+    struct Parsed {
+        QDateTime modified;
+        qint64 size = 0;
+        QList<QSslCertificate> certificates;
+    };
+    static QMutex mutex;
+    static QHash<QString, Parsed> cache; // guarded by mutex
+    const QString path = info.absoluteFilePath();
+    {
+        QMutexLocker lock(&mutex);
+        auto it = cache.constFind(path);
+        if (it != cache.cend() && it->modified == info.lastModified() && it->size == info.size())
+            return it->certificates;
+    }
+    auto pem = readTlsFile(source, info.filePath());
+    if (!pem.ok())
+        return pem.error();
+    Parsed parsed{info.lastModified(), info.size(),
+                  QSslCertificate::fromData(pem.value(), QSsl::Pem)};
+    QMutexLocker lock(&mutex);
+    cache.insert(path, parsed);
+    return parsed.certificates;
+}
+
+Result<QList<QSslCertificate>> readCertificates(const QString &source, const QString &path) {
+    const QFileInfo info(path);
+    if (!info.exists() || info.isDir())
+        return readTlsFile(source, path).error(); // says which
+    auto certificates = cachedCertificates(source, info);
+    if (certificates.ok() && certificates->isEmpty())
+        return tlsFileError(source, path, QStringLiteral("is not a PEM certificate"));
+    return certificates;
+}
+
+// Every PEM certificate of a directory, as OpenSSL's -CApath reads it (hashed names or not).
+Result<QList<QSslCertificate>> readCertificateDir(const QString &source, const QString &path) {
+    const QFileInfo info(path);
+    if (!info.exists())
+        return tlsFileError(source, path, QStringLiteral("no such directory"));
+    if (!info.isDir())
+        return tlsFileError(source, path,
+                            source == QLatin1String("--cacertdir")
+                                ? QStringLiteral("is not a directory (use --cacert for a file)")
+                                : QStringLiteral("is not a directory"));
+    QList<QSslCertificate> all;
+    for (const QFileInfo &entry : QDir(path).entryInfoList(QDir::Files, QDir::Name)) {
+        // As OpenSSL: a file it cannot read is not a certificate of the directory.
+        auto certificates = cachedCertificates(source, entry);
+        if (certificates.ok())
+            all << certificates.value();
+    }
+    if (all.isEmpty())
+        return tlsFileError(source, path, QStringLiteral("holds no PEM certificate"));
+    return all;
+}
+
+// Each certificate once (a hashed directory links each under two names; a bundle and a
+// directory often hold the same), in order.
+QList<QSslCertificate> distinct(const QList<QSslCertificate> &certificates) {
+    QSet<QSslCertificate> seen;
+    QList<QSslCertificate> out;
+    for (const QSslCertificate &c : certificates)
+        if (!seen.contains(c)) {
+            seen.insert(c);
+            out << c;
+        }
+    return out;
+}
+
+Result<QSslKey> readPrivateKey(const QString &path, const QString &passphrase) {
+    const QString source = QStringLiteral("--key");
+    auto pem = readTlsFile(source, path);
+    if (!pem.ok())
+        return pem.error();
+    if (!pem->contains("PRIVATE KEY-----"))
+        return tlsFileError(source, path, QStringLiteral("is not a PEM private key"));
+    // "BEGIN ENCRYPTED PRIVATE KEY" (PKCS#8) or "Proc-Type: 4,ENCRYPTED" (traditional).
+    const bool encrypted = pem->contains("ENCRYPTED");
+    if (encrypted && passphrase.isEmpty())
+        return tlsFileError(source, path,
+                            QStringLiteral("the key is encrypted: give its passphrase in "
+                                           "STREAMSCOPE_TLS_KEY_PASSPHRASE"));
+    for (QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+        QSslKey key(pem.value(), algorithm, QSsl::Pem, QSsl::PrivateKey, passphrase.toUtf8());
+        if (!key.isNull())
+            return key;
+    }
+    return tlsFileError(source, path,
+                        encrypted ? QStringLiteral("wrong passphrase or not a private key (give "
+                                                   "it in STREAMSCOPE_TLS_KEY_PASSPHRASE)")
+                                  : QStringLiteral("is not an RSA or EC private key"));
+}
+
+// Whether a private key is the one of a certificate's public key. Qt has no call for it: the
+// DER of an RSA private key (PKCS#1) holds the modulus and exponent that end the public key's
+// DER, and an EC private key (SEC1) the public point that ends it.
+bool keyMatches(const QSslKey &key, const QSslCertificate &certificate) {
+    const QSslKey publicKey = certificate.publicKey();
+    if (publicKey.algorithm() != key.algorithm())
+        return false;
+    if (key.algorithm() != QSsl::Rsa && key.algorithm() != QSsl::Ec)
+        return true; // cannot tell here: the handshake will
+    return key.toDer().contains(publicKey.toDer().right(32));
+}
+
+// The system's CA store, read once: only needed when other CAs are added to it (until then
+// Qt loads system CAs on demand).
+const QList<QSslCertificate> &systemCaCertificates() {
+    static const QList<QSslCertificate> system = QSslConfiguration::systemCaCertificates();
+    return system;
+}
+
+QString isoDate(const QDateTime &time) {
+    return time.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
+}
+
+// The names a certificate is for: its subject alternative names, else its common name.
+QString certificateNames(const QSslCertificate &certificate) {
+    QStringList names;
+    const auto alternatives = certificate.subjectAlternativeNames();
+    for (auto it = alternatives.cbegin(); it != alternatives.cend(); ++it)
+        if (it.key() == QSsl::DnsEntry || it.key() == QSsl::IpAddressEntry)
+            names << it.value();
+    if (names.isEmpty())
+        names = certificate.subjectInfo(QSslCertificate::CommonName);
+    return names.isEmpty() ? QStringLiteral("no name") : names.join(QStringLiteral(", "));
+}
+
+QString issuerName(const QSslCertificate &certificate) {
+    const QStringList cn = certificate.issuerInfo(QSslCertificate::CommonName);
+    return cn.isEmpty() ? certificate.issuerDisplayName() : cn.join(QStringLiteral(", "));
+}
+
+// One certificate verification error in words that say what to do.
+QString describeSslError(const QSslError &error, const QString &verifyName) {
+    const QSslCertificate c = error.certificate();
+    switch (error.error()) {
+    case QSslError::HostNameMismatch:
+        return QStringLiteral("the certificate is for %1, not %2: use --sni or the right host "
+                              "name")
+            .arg(certificateNames(c), verifyName);
+    case QSslError::CertificateExpired:
+        return QStringLiteral("the server's certificate expired on %1: the server needs a new "
+                              "one (or --insecure to connect anyway)")
+            .arg(isoDate(c.expiryDate()));
+    case QSslError::CertificateNotYetValid:
+        return QStringLiteral("the server's certificate is valid only from %1: check the clocks "
+                              "here and on the server")
+            .arg(isoDate(c.effectiveDate()));
+    case QSslError::SelfSignedCertificate:
+        return QStringLiteral("the server's certificate (%1) is self-signed: trust it with "
+                              "--cacert FILE holding that certificate, or --insecure")
+            .arg(certificateNames(c));
+    case QSslError::SelfSignedCertificateInChain:
+    case QSslError::UnableToGetIssuerCertificate:
+    case QSslError::UnableToGetLocalIssuerCertificate:
+    case QSslError::UnableToVerifyFirstCertificate:
+    case QSslError::CertificateUntrusted:
+        return QStringLiteral("the server's certificate is signed by an unknown CA (%1): give "
+                              "it with --cacert (or --cacertdir)")
+            .arg(issuerName(c));
+    case QSslError::CertificateRevoked:
+        return QStringLiteral("the server's certificate was revoked");
+    case QSslError::NoPeerCertificate:
+        return QStringLiteral("the server sent no certificate");
+    default:
+        return QStringLiteral("the server's certificate was refused: %1").arg(error.errorString());
+    }
+}
+
+// A TLS alert from the server, as OpenSSL names it in an error string ("... tlsv13 alert
+// certificate required"): empty when there is none.
+QString tlsAlert(const QString &text) {
+    const qsizetype at = text.indexOf(QLatin1String(" alert "));
+    return at < 0 ? QString() : text.mid(at + 7).trimmed();
+}
+
 } // namespace
+
+Result<QSslConfiguration> RedisConnection::tlsConfiguration(const ConnectionSettings &settings) {
+    const ConnectionSettings::Tls &tls = settings.tls;
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setPeerVerifyMode(settings.tlsVerifyPeer ? QSslSocket::VerifyPeer
+                                                    : QSslSocket::VerifyNone);
+
+    // SSL_CERT_FILE and SSL_CERT_DIR replace the system's store, as OpenSSL (and redis-cli)
+    // take them.
+    QList<QSslCertificate> store;
+    const QString envFile = qEnvironmentVariable("SSL_CERT_FILE");
+    const QString envDir = qEnvironmentVariable("SSL_CERT_DIR");
+    if (!envFile.isEmpty()) {
+        auto read = readCertificates(QStringLiteral("SSL_CERT_FILE"), envFile);
+        if (!read.ok())
+            return read.error();
+        store << read.value();
+    }
+    // A list of directories, separated as in PATH.
+    for (const QString &dir : envDir.split(QLatin1Char(':'), Qt::SkipEmptyParts)) {
+        auto read = readCertificateDir(QStringLiteral("SSL_CERT_DIR"), dir);
+        if (!read.ok())
+            return read.error();
+        store << read.value();
+    }
+    const bool fromEnvironment = !envFile.isEmpty() || !envDir.isEmpty();
+    QList<QSslCertificate> given;
+    if (!tls.caFile.isEmpty()) {
+        auto read = readCertificates(QStringLiteral("--cacert"), tls.caFile);
+        if (!read.ok())
+            return read.error();
+        given << read.value();
+    }
+    if (!tls.caDir.isEmpty()) {
+        auto read = readCertificateDir(QStringLiteral("--cacertdir"), tls.caDir);
+        if (!read.ok())
+            return read.error();
+        given << read.value();
+    }
+    // Setting CAs ends Qt's on-demand loading of the system store: without the environment's,
+    // the system store stays, with ours added.
+    if (!fromEnvironment && !given.isEmpty())
+        store = systemCaCertificates();
+    if (fromEnvironment || !given.isEmpty())
+        config.setCaCertificates(distinct(store + given));
+
+    if (!tls.certFile.isEmpty() || !tls.keyFile.isEmpty()) {
+        if (tls.certFile.isEmpty() || tls.keyFile.isEmpty())
+            return Error(Error::Kind::Tls,
+                         QStringLiteral("%1: a client certificate needs both --cert FILE and "
+                                        "--key FILE")
+                             .arg(tls.certFile.isEmpty() ? QStringLiteral("--key")
+                                                         : QStringLiteral("--cert")));
+        auto chain = readCertificates(QStringLiteral("--cert"), tls.certFile);
+        if (!chain.ok())
+            return chain.error();
+        if (chain->first().expiryDate() < QDateTime::currentDateTimeUtc())
+            return tlsFileError(QStringLiteral("--cert"), tls.certFile,
+                                QStringLiteral("the client certificate expired on %1")
+                                    .arg(isoDate(chain->first().expiryDate())));
+        auto key = readPrivateKey(tls.keyFile, tls.keyPassphrase);
+        if (!key.ok())
+            return key.error();
+        if (!keyMatches(key.value(), chain->first()))
+            return Error(Error::Kind::Tls,
+                         QStringLiteral("--cert %1 and --key %2 do not match: the key is not the "
+                                        "certificate's")
+                             .arg(tls.certFile, tls.keyFile));
+        config.setLocalCertificateChain(chain.value());
+        config.setPrivateKey(key.value());
+    }
+    return config;
+}
+
+Error RedisConnection::tlsFailure(const QSslSocket &ssl) {
+    const QString verifyName = m_settings.tls.sni.isEmpty() ? m_settings.host : m_settings.tls.sni;
+    QStringList problems;
+    for (const QSslError &error : ssl.sslHandshakeErrors()) {
+        const QString problem = describeSslError(error, verifyName);
+        if (!problems.contains(problem))
+            problems << problem;
+    }
+    if (!problems.isEmpty())
+        return Error(Error::Kind::Tls,
+                     QStringLiteral("TLS with %1: %2")
+                         .arg(m_settings.endpoint(), problems.join(QStringLiteral("; "))));
+    const QString text = ssl.errorString();
+    if (ssl.error() == QAbstractSocket::SslInvalidUserDataError
+        || text.contains(QLatin1String("init SSL Context")))
+        // Qt sets up the TLS context (with our certificate and key) before anything is sent.
+        return Error(Error::Kind::Tls,
+                     QStringLiteral("TLS could not be set up%1: %2")
+                         .arg(m_settings.tls.certFile.isEmpty()
+                                  ? QString()
+                                  : QStringLiteral(" with --cert %1 and --key %2")
+                                        .arg(m_settings.tls.certFile, m_settings.tls.keyFile),
+                              text));
+    if (text.contains(QLatin1String("wrong version number"))
+        || text.contains(QLatin1String("packet length too long")))
+        return Error(Error::Kind::Tls, QStringLiteral("the server at %1 does not speak TLS: use "
+                                                      "redis:// without --tls (%2)")
+                                           .arg(m_settings.endpoint(), text));
+    if (!tlsAlert(text).isEmpty()) // the server refused us (our client certificate?)
+        if (Error e = explainFirstFailure(Error(Error::Kind::Io, text)); e.kind == Error::Kind::Tls)
+            return e;
+    return Error(
+        Error::Kind::Connect,
+        QStringLiteral("TLS handshake with %1 failed: %2").arg(m_settings.endpoint(), text));
+}
+
+Error RedisConnection::explainFirstFailure(const Error &error) {
+    if (error.kind != Error::Kind::Io)
+        return error;
+    const QString &text = error.message;
+    const QString endpoint = m_settings.endpoint();
+    const bool sentCertificate = !m_settings.tls.certFile.isEmpty();
+    const QString alert = tlsAlert(text);
+    const bool closedSilently = alert.isEmpty() && m_bytesReceived == m_bytesAtOpen
+                                && text.contains(QLatin1String("closed"));
+    if (m_settings.transport == ConnectionSettings::Transport::Tls) {
+        // A server checks a client certificate after the client finished its side of the
+        // handshake (TLS 1.3): the refusal is an alert with the first reply, or (as redis does)
+        // the connection closed at once.
+        const QString why = alert.isEmpty() ? text : QStringLiteral("TLS alert: ") + alert;
+        m_refusalGuessed = alert.isEmpty();
+        if (!sentCertificate
+            && (alert.contains(QLatin1String("certificate required"))
+                || alert.contains(QLatin1String("handshake failure")) || closedSilently))
+            return Error(Error::Kind::Tls,
+                         QStringLiteral("the server at %1 requires a client certificate: give "
+                                        "--cert and --key (%2)")
+                             .arg(endpoint, why));
+        if (sentCertificate && alert.contains(QLatin1String("expired")))
+            return Error(Error::Kind::Tls,
+                         QStringLiteral("the server at %1 rejected our client certificate %2: "
+                                        "it has expired (%3)")
+                             .arg(endpoint, m_settings.tls.certFile, why));
+        if (sentCertificate && (!alert.isEmpty() || closedSilently))
+            return Error(Error::Kind::Tls,
+                         QStringLiteral("the server at %1 rejected our client certificate %2 (not "
+                                        "signed by a CA it trusts): give one signed by a CA in "
+                                        "its tls-ca-cert-file (%3)")
+                             .arg(endpoint, m_settings.tls.certFile, why));
+        m_refusalGuessed = false;
+        return error;
+    }
+    if (m_settings.transport == ConnectionSettings::Transport::Tcp && closedSilently)
+        // A TLS port drops a plain client without a word; a Redis port always answers.
+        return Error(Error::Kind::Connect,
+                     QStringLiteral("the server at %1 closed the connection without a reply: it "
+                                    "seems to expect TLS: use rediss:// or --tls (%2)")
+                         .arg(endpoint, text));
+    return error;
+}
 
 RedisConnection::RedisConnection(ConnectionSettings settings)
     : m_settings(std::move(settings))
@@ -102,7 +466,19 @@ Error RedisConnection::fail(Error error) {
 }
 
 Error RedisConnection::open() {
+    Error e = openOnce();
+    // A TLS connection closed without a word right after the handshake reads as a refusal of
+    // our client certificate (or its absence), which is final: once more, so that a server
+    // that closed by chance (a restart) is not reported as one.
+    if (e.kind == Error::Kind::Tls && m_refusalGuessed)
+        e = openOnce();
+    return e;
+}
+
+Error RedisConnection::openOnce() {
     close();
+    m_refusalGuessed = false;
+    m_bytesAtOpen = m_bytesReceived;
     if (Error e = connectTransport())
         return fail(e);
     if (Error e = handshake())
@@ -150,8 +526,14 @@ Error RedisConnection::connectTransport() {
     case ConnectionSettings::Transport::Unix: {
         auto *local = new QLocalSocket;
         m_device.reset(local);
-        local->connectToServer(m_settings.socketPath);
-        return waitConnected(local, QLocalSocket::ConnectedState, QLocalSocket::UnconnectedState);
+        // QLocalSocket takes a name without a slash as one in /tmp; redis-cli -s takes it as a
+        // path from here.
+        local->connectToServer(QFileInfo(m_settings.socketPath).absoluteFilePath());
+        Error e =
+            waitConnected(local, QLocalSocket::ConnectedState, QLocalSocket::UnconnectedState);
+        if (e.kind == Error::Kind::Connect)
+            return unixSocketFailure(int(local->error()), local->errorString());
+        return e;
     }
     case ConnectionSettings::Transport::Tcp: {
         auto *tcp = new QTcpSocket;
@@ -169,21 +551,44 @@ Error RedisConnection::connectTransport() {
             return Error(Error::Kind::Connect,
                          QStringLiteral("rediss:// needs TLS, but Qt has no TLS backend here "
                                         "(install libssl3)"));
+        auto config = tlsConfiguration(m_settings);
+        if (!config.ok())
+            return config.error();
         auto *ssl = new QSslSocket;
         m_device.reset(ssl);
-        if (!m_settings.tlsVerifyPeer)
-            ssl->setPeerVerifyMode(QSslSocket::VerifyNone);
-        ssl->connectToHostEncrypted(host, port, m_settings.host);
+        ssl->setSslConfiguration(config.value());
+        // The name asked for (SNI) and verified: --sni, else the host we were given (through
+        // SSH too, where we connect to a local forward).
+        ssl->connectToHostEncrypted(
+            host, port, m_settings.tls.sni.isEmpty() ? m_settings.host : m_settings.tls.sni);
         if (Error e = waitConnected(ssl, QAbstractSocket::ConnectedState,
-                                    QAbstractSocket::UnconnectedState))
+                                    QAbstractSocket::UnconnectedState)) {
+            const auto why = ssl->error();
+            if (e.kind == Error::Kind::Connect
+                && (why == QAbstractSocket::SslHandshakeFailedError
+                    || why == QAbstractSocket::SslInvalidUserDataError
+                    || why == QAbstractSocket::SslInternalError))
+                return tlsFailure(*ssl);
             return e;
+        }
         while (!ssl->isEncrypted()) {
             if (cancelled())
                 return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
-            if (clock.elapsed() >= timeout || ssl->state() != QAbstractSocket::ConnectedState)
-                return Error(Error::Kind::Connect,
-                             QStringLiteral("TLS handshake with %1 failed: %2")
-                                 .arg(m_settings.endpoint(), ssl->errorString()));
+            // Qt keeps the socket connected when it cannot set up TLS (a key that is not the
+            // certificate's): nothing would ever happen.
+            if (ssl->state() != QAbstractSocket::ConnectedState
+                || ssl->error() == QAbstractSocket::SslInvalidUserDataError
+                || ssl->error() == QAbstractSocket::SslInternalError)
+                return tlsFailure(*ssl);
+            if (clock.elapsed() >= timeout)
+                // A Redis port reads a ClientHello as the start of a command and waits for the
+                // rest: no TLS server leaves one unanswered.
+                return Error(Error::Kind::Timeout,
+                             QStringLiteral("the TLS handshake with %1 did not finish within %2 "
+                                            "ms: the server at %1 does not seem to speak TLS "
+                                            "(use redis:// without --tls), or it is overloaded")
+                                 .arg(m_settings.endpoint())
+                                 .arg(timeout));
             ssl->waitForEncrypted(waitSliceMs);
         }
         return {};
@@ -210,7 +615,7 @@ Error RedisConnection::handshake() {
 
     auto replies = pipeline(commands, m_settings.connectTimeoutMs);
     if (!replies.ok())
-        return replies.error();
+        return explainFirstFailure(replies.error());
     auto next = replies.value().cbegin();
 
     if (withAuth) {
@@ -253,6 +658,44 @@ Error RedisConnection::handshake() {
     }
     // A restricted ACL user may not be allowed to name itself: that must not stop it working.
     return needsPassword(*next);
+}
+
+Error RedisConnection::unixSocketFailure(int qtError, const QString &qtMessage) const {
+    const QString path = QFileInfo(m_settings.socketPath).absoluteFilePath();
+    // Qt's words for these ("Invalid name", "Socket access error") hide the cause: look.
+    struct stat info {};
+    if (::stat(QFile::encodeName(path).constData(), &info) != 0) {
+        const int why = errno;
+        if (why == EACCES)
+            return Error(Error::Kind::Connect,
+                         QStringLiteral("permission denied on %1: a directory on the way may not "
+                                        "be entered by this user")
+                             .arg(path));
+        return Error(Error::Kind::Connect,
+                     QStringLiteral("no socket at %1: is the server running, with this "
+                                    "unixsocket path?")
+                         .arg(path));
+    }
+    if (!S_ISSOCK(info.st_mode))
+        return Error(
+            Error::Kind::Connect,
+            QStringLiteral("%1 is not a socket: give the server's unixsocket path").arg(path));
+    switch (QLocalSocket::LocalSocketError(qtError)) {
+    case QLocalSocket::SocketAccessError:
+        return Error(Error::Kind::Connect,
+                     QStringLiteral("permission denied on %1: this user may not write to the "
+                                    "socket (the server's unixsocketperm)")
+                         .arg(path));
+    case QLocalSocket::ConnectionRefusedError:
+    case QLocalSocket::ServerNotFoundError:
+        return Error(Error::Kind::Connect,
+                     QStringLiteral("nothing listens on %1: the socket file was left behind by a "
+                                    "server that stopped, or the server is not running")
+                         .arg(path));
+    default:
+        return Error(Error::Kind::Connect,
+                     QStringLiteral("could not connect to %1: %2").arg(path, qtMessage));
+    }
 }
 
 Result<RedisReply> RedisConnection::command(const Command &args, int timeoutMs) {

@@ -9,12 +9,14 @@
 #include <QByteArray>
 #include <QHash>
 #include <QList>
+#include <QSslConfiguration>
 
 #include <atomic>
 #include <memory>
 #include <vector>
 
 class QIODevice;
+class QSslSocket;
 
 namespace streamscope {
 
@@ -33,7 +35,9 @@ public:
     RedisConnection &operator=(const RedisConnection &) = delete;
 
     // Connects with the connect timeout, then AUTH, SELECT and CLIENT SETNAME in one round
-    // trip. Error kinds: Connect, Auth, Timeout, Server (e.g. SELECT out of range), Cancelled.
+    // trip. Error kinds: Connect, Auth, Timeout, Server (e.g. SELECT out of range), Cancelled,
+    // Tls (a certificate or key we cannot use or accept, a client certificate the server wants
+    // or refuses: final, the message says what to give).
     Error open() override;
     void close() override;
     bool isOpen() const override;
@@ -95,9 +99,23 @@ public:
     };
     static QHash<QString, Load> loadPerEndpoint();
 
+    // The TLS configuration of these settings, read before connecting: the system CA store (or
+    // instead, as OpenSSL takes them, SSL_CERT_FILE / SSL_CERT_DIR) plus tls.caFile and
+    // tls.caDir; the client certificate and its key (PEM, RSA or EC, maybe encrypted:
+    // tls.keyPassphrase). Certificate files are parsed once per version of the file.
+    // A file that is missing or not what it should be is an Error::Kind::Tls naming the flag.
+    static Result<QSslConfiguration> tlsConfiguration(const ConnectionSettings &settings);
+
 private:
+    Error openOnce();
     Error connectTransport();
     Error handshake();
+    // Why the TLS handshake failed, in words that say what to give (--cacert, --sni, ...).
+    Error tlsFailure(const QSslSocket &ssl);
+    // The first reply did not come: was it the TLS port refusing us, or the wrong port?
+    // Sets m_refusalGuessed when it took a silent close for a refusal.
+    Error explainFirstFailure(const Error &error);
+    Error unixSocketFailure(int qtError, const QString &qtMessage) const;
     Error send(const QByteArray &payload, qint64 deadline);
     // Checks, formats and writes commands in one go; the deadline their replies share.
     Result<qint64> sendAll(const QList<Command> &commands, int timeoutMs);
@@ -117,6 +135,8 @@ private:
 
     const std::atomic<bool> *m_cancel = nullptr;
     bool m_readOnly = false;
+    bool m_refusalGuessed = false;
+    qint64 m_bytesAtOpen = 0; // m_bytesReceived when the connection was opened
     qint64 m_bytesReceived = 0;
     qint64 m_commandsSent = 0;
     qint64 m_bytesCounted = 0; // of m_bytesReceived, in loadPerEndpoint()

@@ -64,6 +64,12 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
             if (Error e = m_connection->open()) {
                 if (stop)
                     break;
+                // A certificate or host key we cannot accept: retrying cannot help.
+                if (e.kind == Error::Kind::Tls || e.kind == Error::Kind::HostKey) {
+                    logState(QStringLiteral("cannot connect to %1: %2")
+                                 .arg(m_seeds.current().endpoint(), e.message));
+                    return 1;
+                }
                 logState(QStringLiteral("cannot connect to %1 (%2); retrying")
                              .arg(m_seeds.current().endpoint(), e.message));
                 m_seeds.failed();

@@ -23,6 +23,12 @@ qint64 nowMs() {
     return QDateTime::currentMSecsSinceEpoch();
 }
 
+// A certificate or an SSH host key we cannot accept: retrying would fail the same way, every
+// few seconds, forever. The tail stops and says why; the user reconnects when it is fixed.
+bool retryCannotHelp(const Error &error) {
+    return error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey;
+}
+
 bool isMissingKey(const RedisReply &reply) {
     return reply.isError() && reply.errorMessage().contains(QLatin1String("no such key"));
 }
@@ -895,6 +901,11 @@ void StreamTailer::run() {
     // failed connect (a server that kills us right after connecting is not hammered), and say
     // why. False when asked to stop.
     auto lost = [&](const Error &error, bool underRead) {
+        if (retryCannotHelp(error)) { // a cluster node (re)opened under a command
+            setState(TailState::Failed, error.message);
+            Q_EMIT failed(error);
+            return false;
+        }
         if (error.kind == Error::Kind::Cancelled) {
             if (!m_cluster) {
                 quietReconnect = true; // the connection closed: the next loop reopens it
@@ -959,7 +970,7 @@ void StreamTailer::run() {
             if (error) {
                 if (m_stop)
                     break;
-                if (!everConnected && !m_options.retryInitialConnect) {
+                if ((!everConnected && !m_options.retryInitialConnect) || retryCannotHelp(error)) {
                     setState(TailState::Failed, error.message);
                     Q_EMIT failed(error);
                     break;
