@@ -15,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 
 #include <cerrno>
@@ -51,6 +52,10 @@ Consumer groups:
   dead-letter STREAM GROUP ID... [--to STREAM] Move entries to a dead-letter stream
   group create|setid|destroy|delconsumer ...   Manage groups
 
+ACL users:
+  acl-rule [--repair] [--user NAME] [PATTERN...]  Print the minimal ACL SETUSER rule for a
+                          monitoring user (or one that may repair)
+
 Connection options (as redis-cli, plus Sentinel and SSH):
 )";
 
@@ -63,7 +68,8 @@ const char globalHelpTail[] =
 
 Exit codes: 0 success, 1 doctor found something, 2 usage error, 3 connection or
 authentication failure, or a partial view (streams/doctor on a cluster could not examine
-a node: the node and its slots are named), 4 server error (the server's message is
+a node: the node and its slots are named; a stream the ACL user may not read; doctor rules
+not evaluated for lack of a permission), 4 server error (the server's message is
 printed), 5 refused by --read-only, 6 the output could not be written, 7 an export lost
 entries of its range (trimmed or deleted while it ran).
 )";
@@ -153,6 +159,12 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
                           {QStringLiteral("groups"), s.groups}};
             if (s.entriesAdded)
                 o.insert(QStringLiteral("entries_added"), *s.entriesAdded);
+            if (!s.noAccess.isEmpty()) { // the user may not read it: its figures are unknown
+                for (const char *unknown :
+                     {"length", "first_id", "last_id", "last_generated_id", "groups"})
+                    o.insert(QLatin1String(unknown), QJsonValue());
+                o.insert(QStringLiteral("no_access"), s.noAccess);
+            }
             streams.append(o);
         }
         QJsonArray missing;
@@ -170,6 +182,10 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
             QStringList row{valueformat::singleLine(s.name, 80), QString::number(s.length),
                             idOrDash(s.firstEntryId), idOrDash(s.lastEntryId),
                             QString::number(s.groups)};
+            if (!s.noAccess.isEmpty()) // listed, figures unknown: the reason is on stderr
+                row = QStringList{valueformat::singleLine(s.name, 80), QStringLiteral("?"),
+                                  QStringLiteral("?"), QStringLiteral("?"),
+                                  QStringLiteral("? (no permission)")};
             if (onCluster) // where each stream lives: the node to look at when one is down
                 row << s.node << QString::number(s.slot);
             rows.append(row);
@@ -194,6 +210,12 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
     // A partial listing is never a success: the streams of these slots are unknown, not absent.
     for (const MissingNode &m : listing->missing)
         printError(QStringLiteral("partial listing: %1").arg(missingNodeText(m)));
+    // So is one with streams the user may not read: they exist, their figures are unknown.
+    for (const StreamInfo &s : listing->streams)
+        if (!s.noAccess.isEmpty())
+            printError(QStringLiteral("partial listing: stream %1: %2; %3")
+                           .arg(valueformat::singleLine(s.name, 80), s.noAccess,
+                                keyAdvice(settings.user, s.name)));
     return listing->partial() ? ConnectionError : Success;
 }
 
@@ -312,15 +334,13 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
         },
         Qt::QueuedConnection);
     QObject::connect(
-        tailer, &StreamTailer::failed, &context,
-        [&](const Error &error) {
-            printError(error.message);
-            finish(exitCodeFor(error));
-        },
+        tailer, &StreamTailer::failed, &context, [&](const Error &error) { finish(fail(error)); },
         Qt::QueuedConnection);
     QObject::connect(
         tailer, &StreamTailer::streamFailed, &context,
-        [&](const QByteArray &, const QString &message) { printError(message); },
+        [&](const QByteArray &, const QString &message) {
+            printError(explainRefusal(message, settings.user));
+        },
         Qt::QueuedConnection);
     QObject::connect(
         tailer, &StreamTailer::gapDetected, &context,
@@ -425,6 +445,52 @@ int runPublish(const QCommandLineParser &p, const ConnectionSettings &settings, 
     return Success;
 }
 
+// ---- acl-rule -----------------------------------------------------------------------------
+
+int runAclRule(const QCommandLineParser &p, const ConnectionSettings &, bool json) {
+    const bool repair = p.isSet(QStringLiteral("repair"));
+    const QString user = p.isSet(QStringLiteral("user"))
+                             ? p.value(QStringLiteral("user"))
+                             : (repair ? QStringLiteral("streamscope-repair")
+                                       : QStringLiteral("streamscope-monitor"));
+    if (user.isEmpty() || user.contains(QLatin1Char(' ')))
+        return usageError(QStringLiteral("--user: \"%1\" is not a user name").arg(user),
+                          QStringLiteral("acl-rule"));
+    // A random password unless one is given: the line is ready to paste, never with a
+    // well-known password in it.
+    QString password = p.value(QStringLiteral("new-password"));
+    if (!p.isSet(QStringLiteral("new-password"))) {
+        QByteArray random(16, '\0');
+        for (char &c : random)
+            c = char(QRandomGenerator::system()->bounded(256));
+        password = QString::fromLatin1(random.toHex());
+    }
+    if (password.isEmpty() || password.contains(QLatin1Char(' ')))
+        return usageError(QStringLiteral("--new-password: empty or with a space"),
+                          QStringLiteral("acl-rule"));
+    const QStringList patterns = p.positionalArguments();
+    for (const QString &pattern : patterns)
+        if (pattern.isEmpty() || pattern.contains(QLatin1Char(' ')))
+            return usageError(QStringLiteral("\"%1\" is not a key pattern").arg(pattern),
+                              QStringLiteral("acl-rule"));
+    const QString rule = aclRule(user, password, patterns, repair);
+    Output out;
+    if (json)
+        out << QJsonDocument(QJsonObject{{QStringLiteral("user"), user},
+                                         {QStringLiteral("password"), password},
+                                         {QStringLiteral("repair"), repair},
+                                         {QStringLiteral("rule"), rule}})
+                   .toJson(QJsonDocument::Compact)
+            << "\n";
+    else
+        out << rule << "\n";
+    if (!p.isSet(QStringLiteral("new-password")) && !json)
+        printError(QStringLiteral("the password is random: connect with --user %1 and "
+                                  "REDISCLI_AUTH=%2 (or -a)")
+                       .arg(user, password));
+    return Success;
+}
+
 QList<CommandSpec> commands() {
     return {
         {"streams",
@@ -434,7 +500,9 @@ QList<CommandSpec> commands() {
          "On a Redis Cluster every primary is scanned and each stream shows its NODE and\n"
          "SLOT. A node that cannot be reached is named with its slots on stderr (--json:\n"
          "\"missing\": [{\"node\",\"slots\",\"reason\"}]) and the exit code is 3:\n"
-         "a partial listing.\n",
+         "a partial listing. So is one with streams the ACL user may not read (outside its\n"
+         "key patterns): each is listed with '?' figures and named on stderr (--json:\n"
+         "\"no_access\": reason, figures null).\n",
          {},
          runStreams},
         {"tail",
@@ -538,6 +606,27 @@ QList<CommandSpec> commands() {
           {QStringLiteral("keep-ids"), QStringLiteral("Keep IDs.")},
           {QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N")}},
          runImport},
+        {"acl-rule",
+         "Usage: streamscope-cli acl-rule [--repair] [--user NAME] [--new-password PW] "
+         "[PATTERN...]\n\n"
+         "Prints the minimal ACL rule for a StreamScope user as a ready ACL SETUSER line\n"
+         "(nothing is sent): a read-only monitor (streams, groups, consumers, pending, doctor,\n"
+         "tail, the desktop app's polling), or with --repair one that may also acknowledge,\n"
+         "claim, dead-letter, manage groups, trim, delete and publish. Each PATTERN becomes a\n"
+         "key pattern ~PATTERN (default ~*); a dead-letter stream (STREAM:dlq) must match one.\n"
+         "+acl|whoami and +acl|dryrun let StreamScope know up front what the user may do\n"
+         "(DRYRUN shows what any user may run, never a password): leave them out and each\n"
+         "refusal is reported where it comes.\n\n"
+         "Options:\n"
+         "  --repair                Add what the repairs need\n"
+         "  --user NAME             The user (default streamscope-monitor, or\n"
+         "                          streamscope-repair with --repair)\n"
+         "  --new-password PW       Its password (default: a random one, printed on stderr)\n"
+         "  --json                  {\"user\",\"password\",\"repair\",\"rule\"}\n\n"
+         "Example: streamscope-cli acl-rule --user mon 'order-*' | redis-cli -h HOST\n",
+         {{QStringLiteral("repair"), QStringLiteral("Repair too.")},
+          {QStringLiteral("new-password"), QStringLiteral("Password."), QStringLiteral("PW")}},
+         runAclRule},
         {"groups",
          "Usage: streamscope-cli [connection options] groups STREAM [--json]\n\n"
          "The stream's consumer groups: consumers, pending entries, last-delivered-id,\n"
@@ -569,7 +658,10 @@ QList<CommandSpec> commands() {
          "lagging-group, lag-unknown, trimmed-unread, dangling-pending.\n"
          "Exit code 0 when there are none, 1 when there are, 3 when it cannot connect or\n"
          "when a cluster node could not be examined (a partial view: the node and its slots\n"
-         "are named, in --json as \"missing\": [{\"node\",\"slots\",\"reason\"}]).\n\n"
+         "are named, in --json as \"missing\": [{\"node\",\"slots\",\"reason\"}]), or when\n"
+         "the ACL user may not read a stream (\"no_access\") or a rule could not be evaluated\n"
+         "(without XPENDING: stuck-entry, poison-entry, dangling-pending; --json:\n"
+         "\"not_evaluated\": [{\"rules\",\"reason\",\"groups\"}]).\n\n"
          "Options:\n"
          "  --idle-threshold MS     Idle time that makes a consumer dead or an entry stuck\n"
          "                          (default 60000)\n"
@@ -704,6 +796,7 @@ int run(const QStringList &args) {
             }
         }
     }
+    aclUserName() = settings->user;
     const int code = spec->run(parser, settings.value(), parser.isSet(QStringLiteral("json")));
     if (std::fflush(stdout) != 0 && !stdoutError())
         stdoutError() = errno ? errno : EIO;

@@ -5,6 +5,7 @@
 
 #include "AutoClient.h"
 #include "Cli.h"
+#include "Permissions.h"
 #include "StreamNodeError.h"
 
 #include <QByteArray>
@@ -98,8 +99,14 @@ inline int exitCodeFor(const Error &error) {
     }
 }
 
+// The ACL user the command connects as (set by run()): a refusal names it and what to add.
+inline QString &aclUserName() {
+    static QString user;
+    return user;
+}
+
 inline int fail(const Error &error) {
-    printError(error.message);
+    printError(explainRefusal(error.message, aclUserName()));
     return exitCodeFor(error);
 }
 

@@ -37,6 +37,15 @@ QJsonValue optionalNumber(std::optional<qint64> v) {
     return v ? QJsonValue(double(*v)) : QJsonValue();
 }
 
+// The time lag, or nothing when it could not be read (never 0 for "unknown").
+std::optional<qint64> timeLag(const GroupStatus &g) {
+    return g.timeLagUnknown.isEmpty() ? std::optional<qint64>(g.timeLagMs) : std::nullopt;
+}
+
+QString unknownOr(const QString &reason, const QString &known) {
+    return reason.isEmpty() ? known : QStringLiteral("unknown");
+}
+
 // One stream's status, or an error that names it.
 Result<StreamStatus> streamStatus(RedisClient &c, const QByteArray &stream) {
     auto all = fetchStreamStatus(c, {stream}, fetchServerVersion(c));
@@ -158,9 +167,11 @@ int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, b
                             {QStringLiteral("lag"), optionalNumber(g.lag)},
                             {QStringLiteral("lag_estimated"), g.lagEstimated},
                             {QStringLiteral("lag_note"), g.lagNote},
-                            {QStringLiteral("time_lag_ms"), g.timeLagMs},
+                            {QStringLiteral("time_lag_ms"), optionalNumber(timeLag(g))},
+                            {QStringLiteral("time_lag_unknown"), g.timeLagUnknown},
                             {QStringLiteral("oldest_pending_age_ms"),
-                             optionalNumber(g.oldestPendingAgeMs(now))}});
+                             optionalNumber(g.oldestPendingAgeMs(now))},
+                            {QStringLiteral("pending_unknown"), g.pendingUnknown}});
         out << QJsonDocument(groups).toJson(QJsonDocument::Compact) << "\n";
         return Success;
     }
@@ -169,7 +180,8 @@ int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, b
         rows.append({valueformat::singleLine(g.name, 60), QString::number(g.consumers),
                      QString::number(g.pending), g.lastDeliveredId.toString(),
                      g.entriesRead ? QString::number(*g.entriesRead) : QStringLiteral("-"),
-                     lagText(g), ms(g.timeLagMs), ms(g.oldestPendingAgeMs(now))});
+                     lagText(g), unknownOr(g.timeLagUnknown, ms(g.timeLagMs)),
+                     unknownOr(g.pendingUnknown, ms(g.oldestPendingAgeMs(now)))});
     if (rows.isEmpty()) {
         out << QStringLiteral("Stream %1 has no consumer groups.\n")
                    .arg(p.positionalArguments().first());
@@ -180,9 +192,16 @@ int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, b
                   QStringLiteral("LAG"), QStringLiteral("TIME-LAG"),
                   QStringLiteral("OLDEST-PENDING")},
                  rows);
-    for (const GroupStatus &g : s->groups)
+    for (const GroupStatus &g : s->groups) {
         if (!g.lagNote.isEmpty())
             out << QStringLiteral("%1: lag %2\n").arg(QString::fromUtf8(g.name), g.lagNote);
+        if (!g.timeLagUnknown.isEmpty())
+            out << QStringLiteral("%1: time lag %2\n")
+                       .arg(QString::fromUtf8(g.name), g.timeLagUnknown);
+        if (!g.pendingUnknown.isEmpty())
+            out << QStringLiteral("%1: oldest pending %2\n")
+                       .arg(QString::fromUtf8(g.name), g.pendingUnknown);
+    }
     return Success;
 }
 
@@ -307,6 +326,10 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                         o.insert(QStringLiteral("idle_ms"), double(*f.idleMs));
                     if (f.deliveries)
                         o.insert(QStringLiteral("deliveries"), double(*f.deliveries));
+                    if (!f.rules.isEmpty()) {
+                        o.insert(QStringLiteral("rules"), QJsonArray::fromStringList(f.rules));
+                        o.insert(QStringLiteral("reason"), f.reason);
+                    }
                     findings.append(o);
                 }
                 QJsonArray consumers;
@@ -324,9 +347,20 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                     {QStringLiteral("entries_read"), optionalNumber(g.status.entriesRead)},
                     {QStringLiteral("lag"), optionalNumber(g.status.lag)},
                     {QStringLiteral("lag_estimated"), g.status.lagEstimated},
+                    {QStringLiteral("time_lag_ms"), optionalNumber(timeLag(g.status))},
+                    {QStringLiteral("time_lag_unknown"), g.status.timeLagUnknown},
                     {QStringLiteral("status"), severityName(worstOf(g.findings))},
                     {QStringLiteral("findings"), findings},
                     {QStringLiteral("consumers_detail"), consumers}});
+            }
+            if (!s.info.noAccess.isEmpty()) { // not examined: the user may not read it
+                streams.append(
+                    QJsonObject{{QStringLiteral("name"), valueformat::displayText(s.info.name)},
+                                {QStringLiteral("node"), s.info.node},
+                                {QStringLiteral("slot"),
+                                 s.info.slot >= 0 ? QJsonValue(s.info.slot) : QJsonValue()},
+                                {QStringLiteral("no_access"), s.info.noAccess}});
+                continue;
             }
             streams.append(QJsonObject{
                 {QStringLiteral("name"), valueformat::displayText(s.info.name)},
@@ -344,16 +378,34 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
             missing.append(QJsonObject{{QStringLiteral("node"), m.endpoint},
                                        {QStringLiteral("slots"), m.slots},
                                        {QStringLiteral("reason"), m.reason}});
-        out << QJsonDocument(QJsonObject{{QStringLiteral("server"),
-                                          QJsonObject{{QStringLiteral("version"), report->version},
-                                                      {QStringLiteral("mode"), report->mode}}},
+        QJsonArray notEvaluated;
+        for (const DoctorReport::NotEvaluated &n : report->notEvaluated())
+            notEvaluated.append(
+                QJsonObject{{QStringLiteral("rules"), QJsonArray::fromStringList(n.rules)},
+                            {QStringLiteral("reason"), n.reason},
+                            {QStringLiteral("groups"), n.groups}});
+        QJsonObject server{{QStringLiteral("version"), report->version},
+                           {QStringLiteral("mode"), report->mode}};
+        if (!report->versionUnknown.isEmpty()) {
+            server.insert(QStringLiteral("version"), QJsonValue());
+            server.insert(QStringLiteral("mode"), QJsonValue());
+            server.insert(QStringLiteral("unknown_reason"), report->versionUnknown);
+        }
+        out << QJsonDocument(QJsonObject{{QStringLiteral("server"), server},
                                          {QStringLiteral("streams"), streams},
-                                         {QStringLiteral("missing"), missing}})
+                                         {QStringLiteral("missing"), missing},
+                                         {QStringLiteral("not_evaluated"), notEvaluated},
+                                         {QStringLiteral("partial"), report->partial()}})
                    .toJson(QJsonDocument::Compact)
             << "\n";
     } else {
         int groups = 0;
-        for (const DoctorReport::Stream &s : report->streams)
+        if (!report->versionUnknown.isEmpty())
+            out << QStringLiteral("server version unknown: %1\n").arg(report->versionUnknown);
+        for (const DoctorReport::Stream &s : report->streams) {
+            if (!s.info.noAccess.isEmpty())
+                out << QStringLiteral("UNKNOWN  %1: %2\n")
+                           .arg(valueformat::singleLine(s.info.name, 60), s.info.noAccess);
             for (const DoctorReport::Group &g : s.groups) {
                 ++groups;
                 const Severity worst = worstOf(g.findings);
@@ -368,22 +420,41 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                 for (const Finding &f : g.findings)
                     out << QStringLiteral("  - [%1] %2\n").arg(f.kind, f.message);
             }
+        }
         for (const MissingNode &m : report->missing)
             out << QStringLiteral("UNKNOWN  %1\n").arg(missingNodeText(m));
+        QStringList gaps;
+        if (!report->missing.isEmpty())
+            gaps << QStringLiteral("%1 node(s) not examined").arg(report->missing.size());
+        if (report->forbiddenStreams() > 0)
+            gaps << QStringLiteral("%1 stream(s) not examined (no permission)")
+                        .arg(report->forbiddenStreams());
+        for (const DoctorReport::NotEvaluated &n : report->notEvaluated())
+            gaps << QStringLiteral("%1 not evaluated for %2 group(s)")
+                        .arg(n.rules.join(QLatin1String(", ")))
+                        .arg(n.groups);
         out << QStringLiteral("%1 stream(s), %2 group(s), %3 finding(s)%4\n")
-                   .arg(report->streams.size())
+                   .arg(report->streams.size() - report->forbiddenStreams())
                    .arg(groups)
                    .arg(report->findingCount())
-                   .arg(report->missing.isEmpty()
-                            ? QString()
-                            : QStringLiteral(" on the nodes that answered; %1 node(s) not "
-                                             "examined")
-                                  .arg(report->missing.size()));
+                   .arg(gaps.isEmpty() ? QString()
+                                       : QStringLiteral(" on what could be examined; ")
+                                             + gaps.join(QLatin1String("; ")));
     }
     // A partial view is never "all clear", nor a complete list of findings.
     for (const MissingNode &m : report->missing)
         printError(QStringLiteral("partial report: %1").arg(missingNodeText(m)));
-    if (!report->missing.isEmpty())
+    for (const DoctorReport::Stream &s : report->streams)
+        if (!s.info.noAccess.isEmpty())
+            printError(QStringLiteral("partial report: stream %1 not examined: %2; %3")
+                           .arg(valueformat::singleLine(s.info.name, 60), s.info.noAccess,
+                                keyAdvice(settings.user, s.info.name)));
+    for (const DoctorReport::NotEvaluated &n : report->notEvaluated())
+        printError(QStringLiteral("partial report: %1 not evaluated for %2 group(s): %3")
+                       .arg(n.rules.join(QLatin1String(", ")))
+                       .arg(n.groups)
+                       .arg(n.reason));
+    if (report->partial())
         return ConnectionError;
     return report->findingCount() > 0 ? Findings : Success;
 }

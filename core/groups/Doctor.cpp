@@ -11,14 +11,41 @@ int DoctorReport::findingCount() const {
     int n = 0;
     for (const Stream &s : streams)
         for (const Group &g : s.groups)
-            n += int(g.findings.size());
+            n += problemCount(g.findings);
     return n;
+}
+
+QList<DoctorReport::NotEvaluated> DoctorReport::notEvaluated() const {
+    QList<NotEvaluated> out;
+    for (const Stream &s : streams)
+        for (const Group &g : s.groups)
+            for (const Finding &f : g.findings) {
+                if (f.kind != QLatin1String("not-evaluated"))
+                    continue;
+                auto it = std::find_if(out.begin(), out.end(), [&](const NotEvaluated &n) {
+                    return n.rules == f.rules && n.reason == f.reason;
+                });
+                if (it == out.end())
+                    it = out.insert(out.end(), {f.rules, f.reason, 0});
+                ++it->groups;
+            }
+    return out;
+}
+
+int DoctorReport::forbiddenStreams() const {
+    return int(std::count_if(streams.begin(), streams.end(),
+                             [](const Stream &s) { return !s.info.noAccess.isEmpty(); }));
+}
+
+bool DoctorReport::partial() const {
+    return !missing.isEmpty() || forbiddenStreams() > 0 || !notEvaluated().isEmpty();
 }
 
 Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &pattern,
                                const HealthOptions &options, const std::atomic<bool> *cancel) {
     DoctorReport report;
-    const int version = fetchServerVersion(connection, &report.version, &report.mode);
+    const int version =
+        fetchServerVersion(connection, &report.version, &report.mode, &report.versionUnknown);
     // Every primary (each its own SCAN): a node that cannot be scanned is named, not skipped.
     auto scanned = scanStreams(connection, pattern, 100000, 100000);
     if (!scanned.ok())
@@ -58,7 +85,8 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
         StreamStatusList all;
         constexpr qsizetype chunk = 250;
         for (qsizetype i = 0; i < names.size(); i += chunk) {
-            auto part = fetchStreamStatus(connection, names.mid(i, chunk), version);
+            // A stream the user may not read is kept (noAccess), to be reported, not dropped.
+            auto part = fetchStreamStatus(connection, names.mid(i, chunk), version, true);
             if (!part.ok())
                 return part.error();
             all.append(part.value());

@@ -18,10 +18,25 @@ struct DoctorReport {
     };
     QString version;
     QString mode;
+    QString versionUnknown; // why version and mode are empty ("no permission: ... +info ...")
+    // Every stream, with a stream the user may not read (info.noAccess set, no groups) too: it
+    // was not examined, and the report is partial.
     QList<Stream> streams;
     bool truncated = false;
     MissingNodeList missing; // nodes not examined: the report is partial (exit 3)
+    // Problems found (not-evaluated findings are not problems: see notEvaluated()).
     int findingCount() const;
+    // The rules not evaluated and why (the user may not run XPENDING or XRANGE), one per
+    // reason: "stuck-entry, poison-entry, dangling-pending" for N groups.
+    struct NotEvaluated {
+        QStringList rules;
+        QString reason;
+        int groups = 0;
+    };
+    QList<NotEvaluated> notEvaluated() const;
+    int forbiddenStreams() const;
+    // Something was not examined: a node, a stream the user may not read, or a rule.
+    bool partial() const;
 };
 
 // Evaluates every stream matching pattern: SCAN, then pipelined status (and, with a window,

@@ -97,7 +97,9 @@ void GroupPoller::run() {
         QHash<QByteArray, PendingSample> pending;
         bool refused = false; // no snapshot: one server that failed, or a refusal (NOPERM)
         for (const auto &[node, names] : byNode) {
-            auto status = fetchStreamStatus(connection, names, version);
+            // A stream the user may not read comes back marked (info.noAccess), and a user
+            // without XPENDING or XRANGE still gets the rest: only a refusal of XINFO ends it.
+            auto status = fetchStreamStatus(connection, names, version, true);
             Result<QHash<QByteArray, PendingSample>> samples = QHash<QByteArray, PendingSample>();
             if (status.ok())
                 samples = fetchPendingSamples(connection, status.value(), health);

@@ -78,11 +78,16 @@ void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField) {
 
 } // namespace
 
-int fetchServerVersion(RedisClient &connection, QString *text, QString *mode) {
+int fetchServerVersion(RedisClient &connection, QString *text, QString *mode,
+                       QString *unknownReason) {
     // INFO acts on one node: on a cluster one primary answers for all (same version, mode).
     auto info = commandOnOnePrimary(connection, {"INFO", "server"});
-    if (!info.ok() || info->isError())
+    if (!info.ok() || info->isError()) {
+        if (unknownReason)
+            *unknownReason =
+                info.ok() ? versionUnknownText(connection, info.value()) : info.error().message;
         return 0;
+    }
     const ServerInfo parsed = ServerInfo::fromInfo(info->bytes());
     if (text)
         *text = parsed.version;
@@ -91,7 +96,20 @@ int fetchServerVersion(RedisClient &connection, QString *text, QString *mode) {
     return parsed.versionNumber();
 }
 
+QString versionUnknownText(const RedisClient &connection, const RedisReply &reply) {
+    if (reply.errorCode() != "NOPERM")
+        return QStringLiteral("INFO failed: %1").arg(reply.errorMessage());
+    return QStringLiteral("no permission: %1")
+        .arg(explainRefusal(reply.errorMessage(), connection.settings().user));
+}
+
 namespace {
+
+// The user's name as the server knows it, for advice on a refusal.
+QString aclUser(const RedisClient &connection) {
+    return connection.settings().user.isEmpty() ? QStringLiteral("default")
+                                                : connection.settings().user;
+}
 
 // The server's error for a whole poll (the user lacks a right), or nothing: other errors
 // (the key went, or is not a stream) concern that stream only.
@@ -166,8 +184,11 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
             const RedisReply &summary = more.value()[r++];
             if (Error e = refusal(consumers, "XINFO CONSUMERS", s.info.name))
                 return e;
-            if (Error e = refusal(summary, "XPENDING", s.info.name))
-                return e;
+            if (summary.errorCode() == "NOPERM")
+                // The rest of the group is still right: only the oldest pending entry is unknown.
+                g.pendingUnknown =
+                    QStringLiteral("unknown: no permission (%1)")
+                        .arg(explainRefusal(summary.errorMessage(), aclUser(connection)));
             if (consumers.isArray())
                 for (const RedisReply &c : consumers.elements()) {
                     ConsumerStatus cs;
@@ -183,8 +204,12 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
         }
     for (const auto &[g, streamLength] : asked) {
         const RedisReply &next = more.value()[r++];
-        if (Error e = refusal(next, "XRANGE", g->stream))
-            return e;
+        if (next.errorCode() == "NOPERM") {
+            // Never 0 ms: the entry's age is simply not known.
+            g->timeLagUnknown = QStringLiteral("unknown: no permission (%1)")
+                                    .arg(explainRefusal(next.errorMessage(), aclUser(connection)));
+            continue;
+        }
         std::optional<StreamId> first;
         if (next.isArray() && next.size() > 0 && next.at(0).isArray())
             first = StreamId::fromServer(next.at(0).at(0).bytes());
@@ -207,6 +232,11 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
     for (const auto &[si, gi] : estimates) {
         const RedisReply &counted = more.value()[r++];
         GroupStatus &g = out[si].groups[gi];
+        if (counted.isError()) {
+            g.lagNote = QStringLiteral("unknown: counting the entries failed (%1)")
+                            .arg(explainRefusal(counted.errorMessage(), aclUser(connection)));
+            continue;
+        }
         g.lag = qint64(counted.size());
         g.lagEstimated = true;
         g.lagNote = counted.size() >= size_t(estimateBound)
@@ -250,7 +280,8 @@ void TimeLagCache::forgetAllBut(const QSet<QByteArray> &groupKeys) {
 }
 
 Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
-                                           const QList<QByteArray> &streams, int serverVersion) {
+                                           const QList<QByteArray> &streams, int serverVersion,
+                                           bool keepForbidden) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
@@ -268,6 +299,16 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
     for (qsizetype i = 0; i < streams.size(); ++i) {
         const RedisReply &info = replies.value()[size_t(2 * i)];
         const RedisReply &groups = replies.value()[size_t(2 * i + 1)];
+        if (keepForbidden && isKeyRefusal(info)) {
+            StreamStatus status;
+            status.info.name = streams.at(i);
+            status.info.slot = streamSlot(connection, status.info.name);
+            status.info.node = primaryOf(nodes, status.info.slot);
+            status.info.noAccess = noAccessText("XINFO STREAM", info);
+            status.sampledAtMs = now;
+            out.append(std::move(status));
+            continue;
+        }
         if (Error e = refusal(info, "XINFO STREAM", streams.at(i)))
             return e;
         if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i)))
@@ -293,7 +334,8 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
 }
 
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
-                                          int serverVersion, TimeLagCache *cache) {
+                                          int serverVersion, TimeLagCache *cache,
+                                          bool keepForbidden) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<Command> first;
@@ -307,6 +349,14 @@ Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamI
     StreamStatusList out;
     for (qsizetype i = 0; i < streams.size(); ++i) {
         const RedisReply &groups = replies.value()[size_t(i)];
+        if (keepForbidden && isKeyRefusal(groups)) {
+            StreamStatus status;
+            status.info = streams.at(i);
+            status.info.noAccess = noAccessText("XINFO GROUPS", groups);
+            status.sampledAtMs = now;
+            out.append(std::move(status));
+            continue;
+        }
         if (Error e = refusal(groups, "XINFO GROUPS", streams.at(i).name))
             return e;
         if (Error e = notAnswered(groups, "XINFO GROUPS", streams.at(i).name))

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AutoClient.h"
+#include "Permissions.h"
 #include "StreamInfo.h"
 
 #include <QHash>
@@ -32,7 +33,14 @@ struct GroupStatus {
     bool lagEstimated = false;
     QString lagNote;      // why the lag is estimated or unknown
     qint64 timeLagMs = 0; // age of the oldest entry not yet delivered; 0 if none
+    // Not empty when the time lag could not be read (the ACL user may not run XRANGE): then
+    // timeLagMs is 0 and means nothing. Show "unknown" with this reason, never "0 ms".
+    QString timeLagUnknown;
+    // The oldest pending entry (XPENDING summary). pendingUnknown is not empty when it could
+    // not be read (the user may not run XPENDING): then oldestPendingId is empty and the age of
+    // the oldest pending entry is unknown, not "none" (pending, from XINFO GROUPS, stays true).
     std::optional<StreamId> oldestPendingId;
+    QString pendingUnknown;
     QList<ConsumerStatus> consumerList;
 
     std::optional<qint64> oldestPendingAgeMs(qint64 nowMs) const {
@@ -87,24 +95,34 @@ private:
 // the first undelivered entry for each group: two pipelined round trips in all, never FULL.
 // Streams that do not exist are left out. serverVersion (70015 for 7.0.15) decides what to
 // expect; before 7.0 the lag is estimated with a bounded XRANGE count.
+// A user without XPENDING or XRANGE gets the rest, with pendingUnknown / timeLagUnknown saying
+// what is missing. With keepForbidden, a stream the user may not read (its key is outside its
+// key patterns) is returned with info.noAccess set and no groups; without it, that fails the
+// call (as does a refusal of XINFO itself, always).
 Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
-                                           const QList<QByteArray> &streams, int serverVersion);
+                                           const QList<QByteArray> &streams, int serverVersion,
+                                           bool keepForbidden = false);
 
 // Like fetchStreamStatus, for streams the caller has described already: XINFO GROUPS (never
 // XINFO STREAM, which returns the first and last entries whole), then the group details; the
 // first undelivered entry of a group only when the cache cannot tell. A NOPERM reply fails the
 // whole poll with the server's message.
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
-                                          int serverVersion, TimeLagCache *cache);
+                                          int serverVersion, TimeLagCache *cache,
+                                          bool keepForbidden = false);
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
 Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,
                                       const QByteArray &group, const QByteArray &start, int count,
                                       qint64 minIdleMs = 0, const QByteArray &consumer = {});
 
-// INFO server's version as a number (70015), 0 when unknown; on a cluster one primary answers
-// (mode "cluster").
-int fetchServerVersion(RedisClient &connection, QString *text = nullptr, QString *mode = nullptr);
+// INFO server's version as a number (70015), 0 when unknown (*unknownReason says why, e.g. the
+// user may not run INFO); on a cluster one primary answers (mode "cluster").
+int fetchServerVersion(RedisClient &connection, QString *text = nullptr, QString *mode = nullptr,
+                       QString *unknownReason = nullptr);
+// Why the version is unknown after INFO answered with an error reply: "no permission: ..."
+// with what to add, for ServerInfo::unknownReason and the CLI.
+QString versionUnknownText(const RedisClient &connection, const RedisReply &reply);
 
 } // namespace streamscope
 

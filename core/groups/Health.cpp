@@ -2,6 +2,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 namespace streamscope {
 
 namespace {
@@ -36,6 +38,12 @@ QString severityName(Severity severity) {
 
 QByteArray groupKey(const QByteArray &stream, const QByteArray &group) {
     return QByteArray::number(stream.size()) + ':' + stream + group;
+}
+
+int problemCount(const FindingList &findings) {
+    return int(std::count_if(findings.begin(), findings.end(), [](const Finding &f) {
+        return f.kind != QLatin1String("not-evaluated");
+    }));
 }
 
 Severity worstOf(const FindingList &findings) {
@@ -80,9 +88,16 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
     // only XDEL can have removed one, so ask only where the stream had deletions.
     QList<Command> checks;
     QList<QPair<QByteArray, StreamId>> checked;
+    const QString user = connection.settings().user;
     size_t r = 0;
     for (const GroupStatus *g : groups) {
-        PendingSample sample{parse(replies.value()[r]), parse(replies.value()[r + 1]), {}};
+        PendingSample sample{parse(replies.value()[r]), parse(replies.value()[r + 1]), {}, {}, {}};
+        for (const RedisReply *reply : {&replies.value()[r], &replies.value()[r + 1]})
+            if (reply->isError() && sample.notEvaluated.isEmpty())
+                sample.notEvaluated = QStringLiteral("%1%2").arg(
+                    reply->errorCode() == "NOPERM" ? QStringLiteral("no permission: ")
+                                                   : QStringLiteral("XPENDING failed: "),
+                    explainRefusal(reply->errorMessage(), user));
         r += 2;
         const auto streamIt =
             std::find_if(streams.begin(), streams.end(),
@@ -107,9 +122,17 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
         auto exists = connection.pipeline(checks);
         if (!exists.ok())
             return exists.error();
-        for (qsizetype i = 0; i < checked.size(); ++i)
-            if (exists.value()[size_t(i)].isArray() && exists.value()[size_t(i)].size() == 0)
-                samples[checked.at(i).first].missing.append(checked.at(i).second);
+        for (qsizetype i = 0; i < checked.size(); ++i) {
+            const RedisReply &reply = exists.value()[size_t(i)];
+            PendingSample &sample = samples[checked.at(i).first];
+            if (reply.isError() && sample.missingUnknown.isEmpty())
+                sample.missingUnknown = QStringLiteral("%1%2").arg(
+                    reply.errorCode() == "NOPERM" ? QStringLiteral("no permission: ")
+                                                  : QStringLiteral("XRANGE failed: "),
+                    explainRefusal(reply.errorMessage(), user));
+            if (reply.isArray() && reply.size() == 0)
+                sample.missing.append(checked.at(i).second);
+        }
     }
     return samples;
 }
@@ -289,6 +312,21 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                 f.atMost = atMost;
         }
     }
+
+    // Rules that could not be evaluated say so: a rule left out is never "nothing found".
+    auto notEvaluated = [&](const QStringList &rules, const QString &reason) {
+        Finding &f = add(QStringLiteral("not-evaluated"), Severity::Warning,
+                         QStringLiteral("%1 not evaluated for %2: %3")
+                             .arg(rules.join(QLatin1String(", ")), where, reason));
+        f.rules = rules;
+        f.reason = reason;
+    };
+    if (!pending.notEvaluated.isEmpty())
+        notEvaluated({QStringLiteral("stuck-entry"), QStringLiteral("poison-entry"),
+                      QStringLiteral("dangling-pending")},
+                     pending.notEvaluated);
+    else if (!pending.missingUnknown.isEmpty())
+        notEvaluated({QStringLiteral("dangling-pending")}, pending.missingUnknown);
 
     // dangling-pending
     if (!pending.missing.isEmpty()) {

@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QMetaType>
+#include <QStringList>
 
 #include <optional>
 
@@ -22,7 +23,9 @@ struct HealthOptions {
 // One thing wrong, with what to do about it. Members that do not apply stay empty.
 struct Finding {
     QString kind; // dead-consumer, stuck-entry, poison-entry, no-consumers, stalled-group,
-                  // lagging-group, lag-unknown, trimmed-unread, dangling-pending
+                  // lagging-group, lag-unknown, trimmed-unread, dangling-pending;
+                  // not-evaluated: rules that could not be evaluated (see rules), not a
+                  // problem of the group but a gap in what is known about it
     Severity severity = Severity::Warning;
     QByteArray stream;
     QByteArray group;
@@ -33,6 +36,8 @@ struct Finding {
     std::optional<qint64> idleMs;
     std::optional<qint64> deliveries;
     QString message;
+    QStringList rules; // not-evaluated: the rules left out ("stuck-entry", ...)
+    QString reason;    // not-evaluated: why ("no permission: ... add +xpending ...")
 };
 using FindingList = QList<Finding>;
 
@@ -42,11 +47,17 @@ struct PendingSample {
     PendingEntryList idle;   // XPENDING IDLE threshold - + N
     PendingEntryList oldest; // XPENDING - + N
     QList<StreamId> missing; // pending IDs whose entries were trimmed or deleted
+    // Why idle and oldest are unknown (the user may not run XPENDING): stuck-entry,
+    // poison-entry and dangling-pending are then not evaluated, never "none found".
+    QString notEvaluated;
+    // Why missing is unknown (the user may not run XRANGE): dangling-pending not evaluated.
+    QString missingUnknown;
 };
 
 QByteArray groupKey(const QByteArray &stream, const QByteArray &group);
 
 // Fetches the pending samples of every group with pending entries: two pipelined round trips.
+// A refused XPENDING or XRANGE is no failure: the sample says what is unknown and why.
 Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connection,
                                                              const StreamStatusList &streams,
                                                              const HealthOptions &options);
@@ -58,6 +69,8 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &group,
                           const HealthOptions &options);
 
 Severity worstOf(const FindingList &findings);
+// The findings that are problems (everything but not-evaluated).
+int problemCount(const FindingList &findings);
 
 } // namespace streamscope
 

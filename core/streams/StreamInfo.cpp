@@ -99,11 +99,28 @@ bool isNoSuchStream(const RedisReply &reply) {
                || reply.errorMessage().contains(QLatin1String("no such key")));
 }
 
+bool isKeyRefusal(const RedisReply &reply) {
+    return reply.isError() && reply.errorCode() == "NOPERM"
+           && !reply.errorMessage().contains(QLatin1String("permissions to run"));
+}
+
+QString noAccessText(const char *command, const RedisReply &reply) {
+    return QStringLiteral("no permission: the user's key patterns do not cover this stream (%1 "
+                          "answered %2)")
+        .arg(QLatin1String(command), QString::fromUtf8(reply.errorCode()));
+}
+
+int StreamListing::forbidden() const {
+    return int(std::count_if(streams.begin(), streams.end(),
+                             [](const StreamInfo &s) { return !s.noAccess.isEmpty(); }));
+}
+
 bool isPermissionRefusal(const Error &error) {
     return error.kind == Error::Kind::Server && error.message.contains(QLatin1String("NOPERM"));
 }
 
-Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByteArray> &names) {
+Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByteArray> &names,
+                                       bool keepForbidden) {
     StreamInfoList result;
     const QList<RedisClient::Node> nodes = connection.nodes();
     constexpr qsizetype chunk = 200; // bounded pipelines: big enough to amortise a round trip
@@ -117,6 +134,15 @@ Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByt
             return replies.error();
         for (qsizetype i = start; i < end; ++i) {
             const RedisReply &reply = replies.value()[size_t(i - start)];
+            if (keepForbidden && isKeyRefusal(reply)) {
+                StreamInfo info;
+                info.name = names.at(i);
+                info.slot = streamSlot(connection, info.name);
+                info.node = primaryOf(nodes, info.slot);
+                info.noAccess = noAccessText("XINFO STREAM", reply);
+                result.append(std::move(info));
+                continue;
+            }
             if (reply.isError() && !isNoSuchStream(reply))
                 return Error(Error::Kind::Server,
                              QStringLiteral("XINFO STREAM %1: %2")
@@ -273,7 +299,7 @@ Result<StreamListing> listStreams(RedisClient &connection, const QByteArray &pat
     listing.truncated = scanned->truncated;
     listing.missing = scanned->missing;
     if (connection.topology() != RedisClient::Topology::Cluster) {
-        auto infos = describeStreams(connection, scanned->names);
+        auto infos = describeStreams(connection, scanned->names, true);
         if (!infos.ok())
             return infos.error();
         listing.streams = std::move(infos).value();
@@ -296,7 +322,7 @@ Result<StreamListing> listStreams(RedisClient &connection, const QByteArray &pat
     for (const QString &node : order) {
         if (lost.contains(node))
             continue; // its SCAN broke off: what it listed is already said to be incomplete
-        auto infos = describeStreams(connection, byNode.value(node));
+        auto infos = describeStreams(connection, byNode.value(node), true);
         if (!infos.ok()) {
             if (isPermissionRefusal(infos.error()))
                 return infos.error(); // the same on every node

@@ -33,6 +33,11 @@ struct StreamInfo {
     // were read, which then are as of detailsAtMs (ms since the epoch).
     bool detailsCurrent = true;
     qint64 detailsAtMs = 0;
+    // Not empty when the ACL user may not read this stream (its key is outside the user's key
+    // patterns; SCAN lists every key all the same): "no permission: ...". Then only name, node
+    // and slot are known; every figure above is unknown, not 0, and a listing holding such a
+    // stream is partial.
+    QString noAccess;
 
     // nullopt when the reply is not an XINFO STREAM reply.
     static std::optional<StreamInfo> fromReply(const QByteArray &name, const RedisReply &reply);
@@ -57,7 +62,9 @@ struct StreamListing {
     StreamInfoList streams;
     bool truncated = false;
     MissingNodeList missing;
-    bool partial() const { return !missing.isEmpty(); }
+    // Streams the user may not read are in streams, with noAccess set.
+    int forbidden() const;
+    bool partial() const { return !missing.isEmpty() || forbidden() > 0; }
 };
 
 // Slot ranges as text: "0-5460", "0-5460,10923" (empty for none).
@@ -106,8 +113,11 @@ Result<StreamListing> listStreams(RedisClient &connection, const QByteArray &pat
 // XINFO STREAM for each name in one round trip (split per node by the client), each with its
 // node and slot; a stream that does not exist (or is not a stream) is left out. Any other error
 // reply (NOPERM, a redirection the client could not follow) fails the call with the server's
-// message: a stream is never called absent because its node did not answer for it.
-Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByteArray> &names);
+// message: a stream is never called absent because its node did not answer for it. With
+// keepForbidden, a stream the user may not read (a key refusal: isKeyRefusal) is returned with
+// noAccess set instead; a refusal of the command itself still fails the call.
+Result<StreamInfoList> describeStreams(RedisClient &connection, const QList<QByteArray> &names,
+                                       bool keepForbidden = false);
 
 // An XINFO reply error that means "no such stream here" (the key is gone or not a stream),
 // as opposed to one about the server or the user (NOPERM, MOVED, CLUSTERDOWN, LOADING).
@@ -116,6 +126,12 @@ bool isNoSuchStream(const RedisReply &reply);
 // A failure that is about the user's rights (NOPERM), the same on every node: it ends a
 // listing or a poll. Any other failure of one cluster node makes that node missing.
 bool isPermissionRefusal(const Error &error);
+
+// A NOPERM reply about the key (the user's key patterns do not cover it), as opposed to one
+// about the command: the first concerns that stream only, the second every stream.
+bool isKeyRefusal(const RedisReply &reply);
+// The StreamInfo::noAccess text for a key refusal of command ("XINFO STREAM").
+QString noAccessText(const char *command, const RedisReply &reply);
 
 } // namespace streamscope
 

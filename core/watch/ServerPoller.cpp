@@ -90,6 +90,7 @@ void ServerPoller::run() {
     AutoClient connection(m_settings);
     connection.setCancelFlag(&stopFlag());
     bool infoSent = false;
+    bool accessAsked = false;
     int version = 0;
     qint64 listedAtMs = 0;
     qint64 measuredAtMs = 0; // lengths
@@ -98,6 +99,7 @@ void ServerPoller::run() {
     while (!stopFlag()) {
         if (!connection.isOpen()) {
             infoSent = false;
+            accessAsked = false; // the ACL may have changed while we were away
             if (Error e = connection.open()) {
                 if (!stopFlag())
                     Q_EMIT pollFailed(e, PollArea::Streams);
@@ -124,6 +126,24 @@ void ServerPoller::run() {
                 version = parsed.versionNumber();
                 Q_EMIT serverInfo(parsed);
                 infoSent = true;
+            } else if (info.ok()) {
+                // Refused (an ACL user without +info): the version is unknown, and says why;
+                // asking again every tick would not change the answer.
+                ServerInfo unknown;
+                unknown.unknownReason = versionUnknownText(connection, info.value());
+                Q_EMIT serverInfo(unknown);
+                infoSent = true;
+            }
+        }
+        if (!accessAsked) {
+            // Once per connection: one pipeline (ACL WHOAMI, ACL DRYRUN per command), with a
+            // stream the last listing found as DRYRUN's key.
+            accessAsked = true;
+            const Permissions access = probePermissions(connection, m_names.value(0));
+            if (!m_access || *m_access != access) {
+                m_access = access;
+                if (!stopFlag())
+                    Q_EMIT accessUpdated(access);
             }
         }
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -328,10 +348,23 @@ Error ServerPoller::measureNode(RedisClient &connection, const QList<QByteArray>
             return replies.error();
         for (qsizetype i = 0; i < names.size(); ++i) {
             const RedisReply &reply = replies.value()[size_t(i)];
-            if (Error e = refused(reply, "XLEN", names.at(i)))
-                return e;
             Watched &w = m_watched[names.at(i)];
             w.info.name = names.at(i);
+            if (isKeyRefusal(reply)) {
+                // Outside the user's key patterns: listed as such, its figures unknown.
+                w.info = StreamInfo();
+                w.info.name = names.at(i);
+                w.info.noAccess = noAccessText("XLEN", reply);
+                w.described = false;
+                w.stale = false;
+                continue;
+            }
+            if (Error e = refused(reply, "XLEN", names.at(i)))
+                return e;
+            if (!w.info.noAccess.isEmpty()) { // allowed again (the ACL changed)
+                w.info.noAccess.clear();
+                w.stale = true;
+            }
             qint64 length = 0;
             if (!reply.toInteger(&length))
                 continue;
@@ -363,6 +396,12 @@ Error ServerPoller::measureNode(RedisClient &connection, const QList<QByteArray>
             return replies.error();
         for (qsizetype i = 0; i < part.size(); ++i) {
             const RedisReply &reply = replies.value()[size_t(i)];
+            if (isKeyRefusal(reply)) {
+                Watched &w = m_watched[part.at(i)];
+                w.info.noAccess = noAccessText("XINFO STREAM", reply);
+                w.stale = false;
+                continue;
+            }
             if (Error e = refused(reply, "XINFO STREAM", part.at(i))) {
                 refusal = e; // the list still shows names and lengths
                 continue;
@@ -405,13 +444,15 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
         StreamInfoList due;
         for (const QByteArray &name : names) {
             const Watched &w = m_watched[name];
+            if (!w.info.noAccess.isEmpty())
+                continue; // the user may not read it: its groups would be refused too
             if (forced || now < w.activeUntilMs || now >= w.groupsDueMs)
                 due.append(w.info);
         }
         if (due.isEmpty())
             continue;
         *sent = true;
-        auto status = fetchGroupStatus(connection, due, version, &m_timeLags);
+        auto status = fetchGroupStatus(connection, due, version, &m_timeLags, true);
         Result<QHash<QByteArray, PendingSample>> samples = QHash<QByteArray, PendingSample>();
         if (status.ok())
             samples = fetchPendingSamples(connection, status.value(), health);
@@ -428,6 +469,11 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
 
     for (const StreamStatus &s : polled) {
         Watched &w = m_watched[s.info.name];
+        if (!s.info.noAccess.isEmpty()) { // refused since the listing (the ACL changed)
+            w.info.noAccess = s.info.noAccess;
+            w.status.reset();
+            continue;
+        }
         if (!w.status || groupsChanged(w.status->groups, s.groups))
             w.activeUntilMs = now + m_options.activeHoldMs;
         // Spread the quiet polls: a stream seen for the first time is next due somewhere in

@@ -78,12 +78,17 @@ public:
     Q_SLOT void run();
 
 Q_SIGNALS:
+    // Once per connection; when INFO is refused, version and mode are empty and unknownReason
+    // says why ("no permission: ... add +info ...").
     void serverInfo(const streamscope::ServerInfo &info);
+    // Every stream found; one the user may not read has StreamInfo::noAccess set (figures unknown).
     void streamsListed(const streamscope::StreamInfoList &streams, bool truncated);
     // The nodes missing from the last listing and group poll (a cluster node down); emitted
     // with every listing, empty when the picture is whole again.
     void nodesMissing(const streamscope::MissingNodeList &missing);
-    // What the user may do (ACL), asked on every (re)connect; emitted when it changes.
+    // What the user may do (ACL), asked on every (re)connect (one pipeline); emitted on the first
+    // connect and then when it changes. A stream the user may not read is not in it: it comes
+    // in streamsListed with StreamInfo::noAccess set.
     void accessUpdated(const streamscope::Permissions &permissions);
     // The deployment's nodes and this process's load on each, every listing.
     void topologyUpdated(const streamscope::TopologySnapshot &topology);
@@ -130,6 +135,7 @@ private:
     QHash<QByteArray, FindingList> m_findings;
     QHash<QString, MissingNode> m_missing; // by endpoint: what the last listing could not see
     QHash<QString, RedisConnection::Load> m_lastLoad; // for the topology's own load per node
+    std::optional<Permissions> m_access;              // the last emitted by accessUpdated
     qint64 m_lastLoadAtMs = 0;
 };
 
