@@ -13,7 +13,9 @@ AutoClient::AutoClient(ConnectionSettings settings)
 AutoClient::~AutoClient() = default;
 
 RedisClient::Topology AutoClient::topology() const {
-    return m_client ? m_client->topology() : Topology::Standalone;
+    if (m_client)
+        return m_client->topology();
+    return m_settings.viaSentinel() ? Topology::Sentinel : Topology::Standalone;
 }
 
 Error AutoClient::open() {

@@ -8,9 +8,10 @@ namespace streamscope {
 
 // The client a caller holds before it knows the deployment: the first open() asks the server
 // (openClient's probe) and from then on every call goes to the client that deployment needs,
-// a RedisConnection or a ClusterClient. The choice is made once; a later open() (after the
-// connection was lost) reopens the same kind. Settings made before the first open (cancel
-// flag, read-only mode, reply limit) carry over to the chosen client.
+// a RedisConnection or a ClusterClient (a SentinelClient when the settings name sentinels). The
+// choice is made once; a later open() (after the connection was lost) reopens the same kind.
+// Settings made before the first open (cancel flag, read-only mode, reply limit) carry over to the
+// chosen client.
 //
 // This is what long-lived workers (the tail, the poller, the actions) keep, so that their
 // reconnect loops stay as they were: if (!client.isOpen()) client.open().

@@ -2,6 +2,7 @@
 
 #include "ClusterClient.h"
 #include "RedisConnection.h"
+#include "SentinelClient.h"
 
 namespace streamscope {
 
@@ -39,8 +40,48 @@ Result<RedisReply> RedisConnection::commandOn(const QString &endpoint, const Com
     return command(args, timeoutMs);
 }
 
+namespace {
+
+// A sentinel answers INFO with its own sections only (INFO cluster is empty) and refuses data
+// commands: connected as a data server it would look like a server without streams. The error
+// names what to connect with instead.
+Error refuseSentinel(RedisConnection &probe, const ConnectionSettings &settings) {
+    auto info = probe.command({"INFO", "server"});
+    if (!info.ok())
+        return info.error();
+    if (info->isError() || !info->bytes().contains("redis_mode:sentinel"))
+        return {};
+    QStringList names;
+    probe.setReadOnly(false); // SENTINEL MASTERS changes nothing
+    auto masters = probe.command({"SENTINEL", "MASTERS"});
+    if (masters.ok() && masters->isArray())
+        for (const RedisReply &master : masters->elements())
+            if (const RedisReply *name = master.field("name"))
+                names << QString::fromUtf8(name->bytes());
+    const QString endpoint = settings.endpoint();
+    return Error(Error::Kind::InvalidArgument,
+                 QStringLiteral("%1 is a Redis Sentinel, not a data server: connect with "
+                                "redis+sentinel://%1/%2%3")
+                     .arg(endpoint, names.value(0, QStringLiteral("MASTER")),
+                          names.isEmpty()
+                              ? QStringLiteral(" (it monitors no master, or does not say which)")
+                              : QStringLiteral(" (it knows %1: %2)")
+                                    .arg(names.size() == 1 ? QStringLiteral("one master")
+                                                           : QStringLiteral("the masters"),
+                                         names.join(QStringLiteral(", ")))));
+}
+
+} // namespace
+
 Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settings,
                                                 const std::atomic<bool> *cancel) {
+    if (settings.viaSentinel()) {
+        auto client = std::make_unique<SentinelClient>(settings);
+        client->setCancelFlag(cancel);
+        if (Error e = client->open())
+            return e;
+        return std::unique_ptr<RedisClient>(std::move(client));
+    }
     auto probe = std::make_unique<RedisConnection>(settings);
     probe->setCancelFlag(cancel);
     if (Error e = probe->open())
@@ -51,6 +92,10 @@ Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settin
     bool cluster = false;
     if (!info->isError()) {
         cluster = info->bytes().contains("cluster_enabled:1");
+        // Every data server has the field, 0 or 1; a sentinel has no cluster section.
+        if (!info->bytes().contains("cluster_enabled:"))
+            if (Error e = refuseSentinel(*probe, settings))
+                return e;
     } else {
         // INFO may be denied by an ACL: CLUSTER MYID tells too (and changes nothing, so it may
         // pass read-only mode).

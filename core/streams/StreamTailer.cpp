@@ -6,6 +6,7 @@
 #include "AutoClient.h"
 #include "ClusterClient.h"
 #include "ClusterSlots.h"
+#include "SentinelClient.h"
 #include "StreamInfo.h"
 
 #include <QDateTime>
@@ -560,6 +561,8 @@ void StreamTailer::noticeTopology() {
 
 void StreamTailer::checkMoved(Tracked &t, const RedisReply &newest) {
     const QString from = t.movedFrom;
+    // Standalone through Sentinel, the stream's node is the deployment: name the new primary.
+    const QString to = m_cluster ? t.node : m_connection->nodes().value(0).endpoint;
     t.movedFrom.clear();
     if (!t.movedVerifiable || !newest.isArray())
         return;
@@ -581,7 +584,7 @@ void StreamTailer::checkMoved(Tracked &t, const RedisReply &newest) {
             resetStream(t,
                         QStringLiteral("after %1 failed over to %2, the entry %3 holds other data "
                                        "than was read before")
-                            .arg(from, t.node, t.movedAt.toString()),
+                            .arg(from, to, t.movedAt.toString()),
                         false);
         return; // the new primary has all that was read: go on
     }
@@ -594,10 +597,10 @@ void StreamTailer::checkMoved(Tracked &t, const RedisReply &newest) {
         held ? QStringLiteral("%1 failed over to %2, which holds the entries only up to %3: those "
                               "after it up to %4, read from %1, were never replicated and are "
                               "gone")
-                   .arg(from, t.node, held->toString(), t.movedAt.toString())
+                   .arg(from, to, held->toString(), t.movedAt.toString())
              : QStringLiteral("%1 failed over to %2, which holds none of the entries up to %3 "
                               "read from %1: they were never replicated and are gone")
-                   .arg(from, t.node, t.movedAt.toString());
+                   .arg(from, to, t.movedAt.toString());
     lost.lostInFailover = true;
     lost.continuedAfter = held.value_or(StreamId{});
     Q_EMIT streamReset(lost);
@@ -952,6 +955,33 @@ void StreamTailer::run() {
         return true;
     };
 
+    // Through Sentinel the client moves to the new primary by itself (failovers() grows): as
+    // for a stream moved to another cluster node, the new primary must hold what was read up to
+    // here (checkMoved: what it lacks is reported lost, nothing is read twice), and its run_id
+    // is taken anew, so that the move is not mistaken for a restart.
+    SentinelClient *sentinel = nullptr;
+    qint64 failoversSeen = 0;
+    auto noticeFailover = [&] {
+        if (!sentinel || sentinel->failovers() == failoversSeen)
+            return false;
+        failoversSeen = sentinel->failovers();
+        for (Tracked &t : m_streams) {
+            if (t.movedFrom.isEmpty()) {
+                t.movedFrom = sentinel->previousPrimary();
+                t.movedAt = t.lastId;
+                t.movedPrint = t.lastPrint;
+                t.movedVerifiable = t.existed && !t.resolveDollar && !t.lastId.isZero();
+            }
+            t.checkNow = true;
+        }
+        connectCheck = true;
+        Q_EMIT topologyChanged(QStringLiteral("the primary of %1 failed over from %2 to %3; the "
+                                              "tail goes on from the last entry read")
+                                   .arg(m_settings.sentinel.masterName, sentinel->previousPrimary(),
+                                        sentinel->primaryEndpoint()));
+        return true;
+    };
+
     while (!m_stop) {
         const qsizetype streamsBefore = qsizetype(m_streams.size());
         applyChanges();
@@ -991,6 +1021,9 @@ void StreamTailer::run() {
             everConnected = true;
             quietReconnect = false;
             m_cluster = dynamic_cast<ClusterClient *>(connection.chosen());
+            if (!sentinel && (sentinel = dynamic_cast<SentinelClient *>(connection.chosen())))
+                failoversSeen = sentinel->failovers();
+            noticeFailover(); // reconnected to another primary
             if (m_cluster) {
                 m_topologyVersion = m_cluster->topologyVersion();
                 m_knownNodes = m_cluster->nodes();
@@ -1117,6 +1150,8 @@ void StreamTailer::run() {
                 continue;
             }
             checkLosses = 0;
+            if (noticeFailover())
+                continue; // the replies may come from the new primary: check it from the start
             if (m_cluster && m_cluster->topologyVersion() != versionBefore) {
                 // The map changed under the check (a failover): some replies may come from a
                 // stream's new node, which must first be shown to hold what was read there
@@ -1327,6 +1362,7 @@ void StreamTailer::run() {
         }
         // Before the entries move the positions: a failover check starts where the read did.
         noticeTopology();
+        noticeFailover();
         const bool received = !batch.isEmpty();
         if (groups.size() <= 1)
             m_watermark.reset(); // one XREAD: a snapshot of every stream it names
