@@ -11,6 +11,8 @@
 #include "StreamBrowser.h"
 #include "StreamListModel.h"
 #include "TestRedis.h"
+#include "TestSsh.h"
+#include "TestTls.h"
 #include "TopologyView.h"
 
 #include <QAction>
@@ -29,8 +31,6 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
@@ -129,6 +129,8 @@ private Q_SLOTS:
         registerCoreMetaTypes();
         QVERIFY(m_dir.isValid());
         STREAMSCOPE_START_REDIS(m_server);
+        if (const Error e = m_certs.make())
+            QFAIL(qPrintable(e.message));
     }
 
     // Fields typed into the tabs make the settings, and the URL shown says them (no secret).
@@ -429,55 +431,58 @@ private Q_SLOTS:
                  qPrintable(window.deploymentText()));
     }
 
-    // A certificate problem is final: the window says it, red, with the way to the TLS tab, and
-    // nothing connects again (counted at the listening socket).
+    // A certificate problem is final (a real TLS server whose CA the client is not given): the
+    // window says it, red, with the way to the TLS tab, and nothing connects again (counted by
+    // the server). Giving the CA in the dialog's TLS tab connects.
     void tlsFailureIsFinal() {
-        QTcpServer listener;
-        QVERIFY(listener.listen(QHostAddress::LocalHost));
-        int accepted = 0;
-        connect(&listener, &QTcpServer::newConnection, &listener, [&] {
-            while (QTcpSocket *s = listener.nextPendingConnection()) {
-                ++accepted;
-                s->close(); // as a TLS server refusing the handshake
-                s->deleteLater();
-            }
-        });
+        LocalRedisServer::Options options;
+        options.tls.certFile = m_certs.serverCert();
+        options.tls.keyFile = m_certs.serverKey();
+        options.tls.caFile = m_certs.caCert();
+        LocalRedisServer tlsServer(options);
+        STREAMSCOPE_START_REDIS(tlsServer);
+        auto counter = connectTo(tlsServer.settings()); // its plain port
+        run(*counter, {"XADD", "tls-stream", "*", "a", "1"});
         MainWindow window;
         window.resize(1100, 600);
         window.show();
-        auto settings = ConnectionSettings::fromUrl(
-            QStringLiteral("rediss://127.0.0.1:%1").arg(listener.serverPort()));
-        QVERIFY(settings.ok());
-        window.connectTo(settings.value());
-        QTRY_VERIFY(accepted >= 1);
-        // The TLS client's verdict (Error::Kind::Tls), as the workers report it.
-        const QString why = QStringLiteral(
-            "the server's certificate is signed by an unknown CA: give it with --cacert");
-        Q_EMIT window.poller()->pollFailed(Error(Error::Kind::Tls, why), PollArea::Streams);
-        QCOMPARE(window.finalErrorText(), QStringLiteral("TLS: ") + why);
+        ConnectionSettings settings = tlsServer.tlsSettings();
+        settings.tls.caFile.clear(); // the system's CA store does not know our CA
+        window.connectTo(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(window.finalErrorText().startsWith(QLatin1String("TLS")), 10000);
+        qInfo("%s", qPrintable(window.finalErrorText()));
+        QVERIFY2(window.finalErrorText().contains(QLatin1String("--cacert")),
+                 qPrintable(window.finalErrorText()));
         QVERIFY(window.finalErrorBanner()->isVisible());
-        QVERIFY(window.stateText().contains(QLatin1String("TLS: the server")));
+        QVERIFY(window.stateText().contains(QLatin1String("TLS with")));
         QVERIFY(!window.poller());
         QVERIFY(!window.tailer());
-        QTest::qWait(200); // a worker already inside a connect finishes it
-        const int before = accepted;
-        QTest::qWait(4000); // longer than the first retry's backoff
-        QCOMPARE(accepted, before);
-        QCOMPARE(window.finalErrorText(), QStringLiteral("TLS: ") + why); // still said
+        QTest::qWait(300); // a worker already inside a connect finishes it
+        const qint64 before = infoField(*counter, "stats", "total_connections_received");
+        QTest::qWait(4000); // longer than the first retries' backoff
+        QCOMPARE(infoField(*counter, "stats", "total_connections_received"), before);
+        QVERIFY(window.finalErrorText().startsWith(QLatin1String("TLS"))); // still said
         shot(&window, QStringLiteral("final-tls.png"));
+
         window.finalErrorButton()->click();
-        QVERIFY(window.connectionDialog());
-        QCOMPARE(window.connectionDialog()->currentTab(), ConnectionDialog::TlsTab);
-        window.connectionDialog()->close();
-        // Connecting again clears it.
-        window.connectTo(m_server.settings());
+        ConnectionDialog *dialog = window.connectionDialog();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->currentTab(), ConnectionDialog::TlsTab);
+        QVERIFY(field<QCheckBox>(dialog, "useTls")->isChecked());
+        setText(dialog, "caFile", m_certs.caCert());
+        shot(dialog, QStringLiteral("dialog-tls-fix.png"));
+        dialog->connectClicked();
         QVERIFY(window.finalErrorText().isEmpty());
         QVERIFY(!window.finalErrorBanner()->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(window.streamModel()->rowCount() > 0, 10000);
+        QTRY_VERIFY(window.stateText().contains(QLatin1String("live")));
     }
 
     // A wrong password, from a real server: final too, no connection after it.
     void authenticationFailureIsFinal() {
-        LocalRedisServer locked(LocalRedisServer::Options{true, {"--requirepass", "right"}, 0});
+        LocalRedisServer::Options options;
+        options.extraArgs = {QStringLiteral("--requirepass"), QStringLiteral("right")};
+        LocalRedisServer locked(options);
         STREAMSCOPE_START_REDIS(locked);
         ConnectionSettings admin = locked.settings();
         admin.password = QStringLiteral("right");
@@ -487,7 +492,7 @@ private Q_SLOTS:
         wrong.password = QStringLiteral("wrong");
         window.connectTo(wrong);
         QTRY_VERIFY_WITH_TIMEOUT(
-            window.finalErrorText().startsWith(QLatin1String("Authentication: ")), 10000);
+            window.finalErrorText().startsWith(QLatin1String("Authentication")), 10000);
         QVERIFY(!window.poller());
         QTest::qWait(300);
         const qint64 before = infoField(*counter, "stats", "total_connections_received");
@@ -496,53 +501,48 @@ private Q_SLOTS:
         QCOMPARE(window.finalErrorButton()->text(), QStringLiteral("Server settings..."));
     }
 
-    // An unknown SSH host key: a prompt with the fingerprint, Cancel by default; trusting calls
-    // the trust function and connects. A changed key: a refusal, nothing to trust.
+    // An unknown SSH host key (a real sshd, an empty known_hosts): a prompt with the server's
+    // fingerprint, Cancel by default; trusting writes it and connects through the tunnel. A
+    // changed key: a refusal, nothing to trust.
     void hostKeyPrompt() {
+        TestSsh sshd;
+        if (const Error e = sshd.start())
+            QFAIL(qPrintable(QStringLiteral("cannot start sshd: ") + e.message));
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"XADD", "through-ssh", "*", "a", "1"});
         MainWindow window;
-        int trusted = 0;
-        window.trustHostKey = [&](const ConnectionSettings &s, const Error &e) {
-            ++trusted;
-            [&] {
-                QCOMPARE(s.ssh.host, QStringLiteral("127.0.0.1"));
-                QCOMPARE(e.kind, Error::Kind::HostKey);
-            }();
-            return Error();
-        };
         ConnectionSettings settings = m_server.settings();
-        settings.ssh.host = QStringLiteral("127.0.0.1");
-        settings.ssh.port = 1; // nothing listens: the real tunnel fails, the test speaks for it
+        settings.ssh =
+            sshd.settings(sshd.keyFile(), sshd.writeKnownHosts(QStringLiteral("known_empty"),
+                                                               TestSsh::KnownHosts::Empty));
         window.connectTo(settings);
-        const QString fingerprint =
-            QStringLiteral("SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
-        Q_EMIT window.poller()->pollFailed(
-            Error(Error::Kind::HostKey,
-                  QStringLiteral("the SSH server 127.0.0.1:1 is unknown: its ED25519 key is %1")
-                      .arg(fingerprint)),
-            PollArea::Streams);
-        QVERIFY(window.hostKeyPrompt());
+        QTRY_VERIFY_WITH_TIMEOUT(window.hostKeyPrompt(), 10000);
         QMessageBox *box = window.hostKeyPrompt();
-        QVERIFY(box->informativeText().contains(fingerprint));
-        QCOMPARE(box->defaultButton()->text(), box->button(QMessageBox::Cancel)->text());
+        QVERIFY2(box->informativeText().contains(sshd.hostKeyFingerprint()),
+                 qPrintable(box->informativeText()));
+        QCOMPARE(box->defaultButton(), box->button(QMessageBox::Cancel));
+        QVERIFY(window.finalErrorText().startsWith(QLatin1String("SSH host key: ")));
         QVERIFY(!window.poller());
         shot(box, QStringLiteral("hostkey-unknown.png"));
+        QElapsedTimer clock;
+        clock.start();
         box->findChild<QPushButton *>(QStringLiteral("trustHostKey"))->click();
-        QCOMPARE(trusted, 1);
         QVERIFY(window.poller()); // connecting again
+        QTRY_VERIFY_WITH_TIMEOUT(window.streamModel()->rowCount() > 0, 15000);
+        qInfo("trust and connect through the SSH tunnel to the first stream list: %lld ms",
+              clock.elapsed());
+        QVERIFY(window.finalErrorText().isEmpty());
 
-        Q_EMIT window.poller()->pollFailed(
-            Error(Error::Kind::HostKey,
-                  QStringLiteral("the host key of the SSH server 127.0.0.1:1 has CHANGED: it is "
-                                 "now %1")
-                      .arg(fingerprint)),
-            PollArea::Streams);
-        QTRY_VERIFY(window.hostKeyPrompt() && window.hostKeyPrompt() != box);
+        settings.ssh.knownHostsFile =
+            sshd.writeKnownHosts(QStringLiteral("known_changed"), TestSsh::KnownHosts::Changed);
+        window.connectTo(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(window.hostKeyPrompt() && window.hostKeyPrompt() != box, 10000);
         box = window.hostKeyPrompt();
         QCOMPARE(box->icon(), QMessageBox::Critical);
         QVERIFY(!box->findChild<QPushButton *>(QStringLiteral("trustHostKey")));
         QVERIFY(box->text().contains(QLatin1String("CHANGED")));
+        QVERIFY(!window.poller());
         shot(box, QStringLiteral("hostkey-changed.png"));
-        QCOMPARE(trusted, 1);
     }
 
     // What the ACL user may not do is disabled, the reason in the tooltip; not probed: all on.
@@ -578,6 +578,20 @@ private Q_SLOTS:
         QVERIFY(publish->toolTip().contains(QLatin1String("XADD")));
         QVERIFY(!trim->isEnabled());
         QVERIFY(trim->toolTip().contains(QLatin1String("no xtrim")));
+
+        // A stream the user may not read: listed, its figures unknown, not 0.
+        StreamInfo forbidden;
+        forbidden.name = "payments-secret";
+        forbidden.noAccess = QStringLiteral("no permission: add ~payments-secret");
+        StreamInfo readable;
+        readable.name = "orders";
+        readable.length = 3;
+        window.streamModel()->setStreams({forbidden, readable}, 0);
+        const QModelIndex length = window.streamModel()->index(0, StreamListModel::LengthColumn);
+        QCOMPARE(length.data().toString(), QStringLiteral("no permission"));
+        QVERIFY(length.data(Qt::ToolTipRole).toString().contains(forbidden.noAccess));
+        QCOMPARE(window.streamModel()->index(1, StreamListModel::LengthColumn).data().toString(),
+                 QStringLiteral("3"));
 
         Permissions notProbed;
         notProbed.probeNote = QStringLiteral("ACL denied");
@@ -627,8 +641,10 @@ private Q_SLOTS:
         QFETCH(QStringList, arguments);
         QFETCH(int, exitCode);
         QFETCH(QString, expected);
-        const QString binary =
-            qEnvironmentVariable("STREAMSCOPE_BIN_DIR") + QStringLiteral("/streamscope");
+        const QString dir = qEnvironmentVariableIsEmpty("STREAMSCOPE_BIN_DIR")
+                                ? QCoreApplication::applicationDirPath()
+                                : qEnvironmentVariable("STREAMSCOPE_BIN_DIR");
+        const QString binary = dir + QStringLiteral("/streamscope");
         QVERIFY2(QFile::exists(binary), qPrintable(binary));
         QTemporaryDir home;
         QProcess process;
@@ -651,6 +667,7 @@ private Q_SLOTS:
 private:
     QTemporaryDir m_dir;
     LocalRedisServer m_server;
+    TestCertificates m_certs;
 };
 
 QTEST_MAIN(TestConnectionDialog)

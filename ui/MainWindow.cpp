@@ -10,6 +10,7 @@
 #include "LiveEventModel.h"
 #include "PublishView.h"
 #include "RedisConnection.h"
+#include "SshTunnel.h"
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "StreamListModel.h"
@@ -32,7 +33,6 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -77,6 +77,9 @@ MainWindow::MainWindow(QWidget *parent)
     , m_streams(new StreamListModel(this))
     , m_filter(new StreamFilterProxy(this)) {
     registerCoreMetaTypes();
+    trustHostKey = [](const ConnectionSettings::Ssh &ssh, const QString &fingerprint) {
+        return trustSshHostKey(ssh, fingerprint);
+    };
     m_filter->setSourceModel(m_events);
     buildUi();
     setWindowTitle(tr("StreamScope"));
@@ -413,8 +416,18 @@ void MainWindow::onConnectClicked() {
         && m_urlEdit->text().contains(QLatin1String(":***@")))
         settings->password = m_settings.password;
     settings->readOnly = m_settings.readOnly;
+    // The URL of the last connection, unchanged (Connect after a final error, or after
+    // Disconnect): the same connection, with the secrets no URL carries.
+    const bool same = m_urlEdit->text().trimmed() == m_settings.displayUrl();
+    if (same) {
+        settings->sentinel.password = m_settings.sentinel.password;
+        settings->tls.keyPassphrase = m_settings.tls.keyPassphrase;
+        settings->ssh.keyPassphrase = m_settings.ssh.keyPassphrase;
+    }
+    const QString name = m_connectionName;
     connectTo(settings.value());
-    showConnectionTag(std::nullopt); // a typed URL is no saved connection
+    // A typed URL is no saved connection; the saved one's URL unchanged still is.
+    showConnectionTag(same && m_connections ? m_connections->find(name) : std::nullopt);
 }
 
 void MainWindow::connectTo(const ConnectionSettings &settings) {
@@ -587,6 +600,8 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
 void MainWindow::onTailState(TailState state, const QString &detail) {
     m_state = state;
     m_tailDetail = detail;
+    if (m_finalError)
+        return; // a stopped worker's last word (queued before it stopped) does not cover it
     if (m_notAnswering)
         return; // checkAnswering() shows that, and restores this when the server is back
     QString colour;
@@ -673,6 +688,8 @@ void MainWindow::setHealthOptions(const HealthOptions &options) {
 }
 
 void MainWindow::onPollFailed(const Error &error, PollArea area) {
+    if (m_finalError)
+        return; // the stopped poller's last word: the final error says it all
     if (error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
         || error.kind == Error::Kind::Auth) {
         onFinalError(error);
@@ -1098,7 +1115,11 @@ void MainWindow::onFinalError(const Error &error) {
         button = tr("Server settings...");
         break;
     }
-    const QString text = tr("%1: %2").arg(title, error.message);
+    // "TLS: ...", unless the message says it already ("TLS with host:port: ...").
+    const QString text =
+        error.message.startsWith(title.section(QLatin1Char(' '), 0, 0), Qt::CaseInsensitive)
+            ? error.message.left(1).toUpper() + error.message.mid(1)
+            : tr("%1: %2").arg(title, error.message);
     m_finalText->setText(text);
     m_finalText->setToolTip(
         tr("StreamScope stopped connecting: trying again cannot help until "
@@ -1120,60 +1141,49 @@ void MainWindow::onFinalError(const Error &error) {
 void MainWindow::promptHostKey(const Error &error) {
     // OpenSSH's way: an unknown key may be trusted after a look at its fingerprint; a changed one
     // is refused outright (it may be an attack), and removing the old key is left to the user.
-    const bool changed =
-        error.message.contains(QLatin1String("changed"), Qt::CaseInsensitive)
-        || error.message.contains(QLatin1String("does not match"), Qt::CaseInsensitive);
-    static const QRegularExpression fingerprintPattern(QStringLiteral("(SHA256:[A-Za-z0-9+/=]+)"));
-    const QString fingerprint = fingerprintPattern.match(error.message).captured(1);
-    const QString server =
-        QStringLiteral("%1:%2").arg(m_settings.ssh.host).arg(m_settings.ssh.port);
+    const std::optional<SshHostKey> key = sshHostKeyProblem(error);
+    if (!key)
+        return; // known_hosts could not be read: nothing to trust, the banner says why
+    const bool changed = key->status == SshHostKey::Status::Changed;
     auto *box = new QMessageBox(this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setObjectName(QStringLiteral("hostKeyPrompt"));
+    box->setDetailedText(error.message);
     m_hostKeyPrompt = box;
     if (changed) {
         box->setIcon(QMessageBox::Critical);
         box->setWindowTitle(tr("SSH host key CHANGED"));
-        box->setText(tr("<b>The host key of the SSH server %1 has CHANGED.</b>").arg(server));
+        box->setText(
+            tr("<b>The host key of the SSH server %1 has CHANGED.</b>").arg(key->endpoint));
         box->setInformativeText(
-            tr("Someone may be intercepting the connection (a man-in-the-middle attack), or the "
-               "server's key was replaced. StreamScope refuses to connect.\n\nIf you know the "
-               "key was replaced, remove the old one (ssh-keygen -R %1%2) and connect again.")
-                .arg(m_settings.ssh.host,
-                     m_settings.ssh.knownHostsFile.isEmpty()
-                         ? QString()
-                         : QStringLiteral(" -f ") + m_settings.ssh.knownHostsFile));
-        box->setDetailedText(error.message);
+            tr("It is now %1; %2 holds another key.\n\nSomeone may be intercepting the "
+               "connection (a man-in-the-middle attack), or the server was reinstalled. "
+               "StreamScope refuses to connect and sent nothing.\n\nAsk the server's "
+               "administrator; only if the new key is right, remove the old one (ssh-keygen -R "
+               "HOST -f %2) and connect again.")
+                .arg(key->fingerprint, key->knownHostsFile));
         box->setStandardButtons(QMessageBox::Close);
         box->setDefaultButton(QMessageBox::Close);
     } else {
         box->setIcon(QMessageBox::Warning);
         box->setWindowTitle(tr("Unknown SSH host key"));
-        box->setText(tr("The SSH server %1 is not known (not in %2).")
-                         .arg(server, m_settings.ssh.knownHostsFile.isEmpty()
-                                          ? QStringLiteral("~/.ssh/known_hosts")
-                                          : m_settings.ssh.knownHostsFile));
+        box->setText(tr("The SSH server %1 is not in %2.").arg(key->endpoint, key->knownHostsFile));
         box->setInformativeText(
-            (fingerprint.isEmpty() ? tr("Its key: %1").arg(error.message)
-                                   : tr("Its key fingerprint is\n%1").arg(fingerprint))
-            + tr("\n\nCompare it with the one the server's administrator gives you "
-                 "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server). Trust it only "
-                 "if they match."));
-        box->setDetailedText(error.message);
+            tr("Its %1 key fingerprint is\n%2\n\nCompare it with the one the server's "
+               "administrator gives you (ssh-keygen -lf on the server's host key). Trust it only "
+               "if they match: it is then added to %3.")
+                .arg(key->keyType.isEmpty() ? tr("host") : key->keyType, key->fingerprint,
+                     key->knownHostsFile));
         QPushButton *trust = box->addButton(tr("Trust and connect"), QMessageBox::AcceptRole);
         trust->setObjectName(QStringLiteral("trustHostKey"));
         QPushButton *cancel = box->addButton(QMessageBox::Cancel);
         box->setDefaultButton(cancel); // refusing is what Enter does
         box->setEscapeButton(cancel);
         const ConnectionSettings settings = m_settings;
-        connect(trust, &QPushButton::clicked, this, [this, settings, error] {
-            const Error trusted = trustHostKey ? trustHostKey(settings, error)
-                                               : Error(Error::Kind::HostKey,
-                                                       tr("trusting a host key is not available "
-                                                          "in this build"));
-            if (trusted) {
-                m_finalText->setText(
-                    tr("SSH host key: could not trust it: %1").arg(trusted.message));
+        const QString fingerprint = key->fingerprint;
+        connect(trust, &QPushButton::clicked, this, [this, settings, fingerprint] {
+            if (const Error e = trustHostKey(settings.ssh, fingerprint)) {
+                m_finalText->setText(tr("SSH host key: not trusted: %1").arg(e.message));
                 return;
             }
             connectTo(settings);

@@ -111,9 +111,8 @@ public:
     // For an unknown SSH host key: "Trust and connect" / "Cancel" (Cancel by default); for a
     // changed one a refusal only. Null when not shown.
     QMessageBox *hostKeyPrompt() const { return m_hostKeyPrompt; }
-    // Adds the host key named by a HostKey error to the tunnel's known_hosts; replaceable for
-    // tests.
-    std::function<Error(const ConnectionSettings &settings, const Error &hostKeyError)>
+    // Adds the host key the user saw to the tunnel's known_hosts (trustSshHostKey by default).
+    std::function<Error(const ConnectionSettings::Ssh &ssh, const QString &fingerprint)>
         trustHostKey;
     // What the ACL user may do (ServerPoller::accessUpdated): forbidden actions are disabled with
     // the reason as their tooltip.

@@ -152,7 +152,9 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    LocalRedisServer demoServer(LocalRedisServer::Options{true, {}, 0});
+    LocalRedisServer::Options demoOptions;
+    demoOptions.persistence = true;
+    LocalRedisServer demoServer(demoOptions);
     LocalRedisCluster demoCluster;
     std::optional<QTemporaryDir> clusterShopData; // the shop's databases (the nodes have theirs)
     std::optional<shop::ShopDemo> shop;           // stopped before the servers: declared after them
