@@ -10,15 +10,15 @@ QString forbiddenReason(const Permissions &permissions,
                         std::initializer_list<const char *> commands) {
     if (!permissions.probed)
         return {};
-    for (const char *command : commands)
-        if (!permissions.allows(command)) {
-            const QString why = permissions.whyNot(command);
-            return QObject::tr("Not allowed: the ACL user %1 may not run %2%3")
-                .arg(permissions.user.isEmpty() ? QObject::tr("in use")
-                                                : QStringLiteral("\"%1\"").arg(permissions.user),
-                     QString::fromLatin1(command),
-                     why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why));
-        }
+    for (const char *command : commands) {
+        if (permissions.allows(command))
+            continue;
+        // The server's reason names the user, the command and the rule to add.
+        const QString why = permissions.whyNot(command);
+        return why.isEmpty() ? QObject::tr("Not allowed: the ACL user \"%1\" may not run %2")
+                                   .arg(permissions.user, QString::fromLatin1(command))
+                             : QObject::tr("Not allowed: %1").arg(why);
+    }
     return {};
 }
 

@@ -634,6 +634,8 @@ void MainWindow::onTailState(TailState state, const QString &detail) {
 }
 
 void MainWindow::onTailStats(const TailStats &stats) {
+    if (!m_tail)
+        return; // a stopped tail's last figures (queued before it stopped)
     m_lastTailStatsMs = QDateTime::currentMSecsSinceEpoch();
     m_tailEntries = stats.entries;
     m_charts->addTailStats(stats);
