@@ -5,6 +5,7 @@
 // fix them, forbidden actions are disabled with the reason, and the GUI's connection flags.
 #include "ConnectionDialog.h"
 #include "GroupsPanel.h"
+#include "LocalRedisSentinel.h"
 #include "MainWindow.h"
 #include "PublishView.h"
 #include "SavedConnections.h"
@@ -429,6 +430,22 @@ private Q_SLOTS:
         QVERIFY2(window.deploymentText().startsWith(
                      QLatin1String("replica of 10.0.0.5:6379, link down for ")),
                  qPrintable(window.deploymentText()));
+    }
+
+    // Through real sentinels: the status bar names the master and the primary they name.
+    void sentinelInTheStatusBar() {
+        LocalRedisSentinel sentinels;
+        if (const Error e = sentinels.start())
+            QFAIL(qPrintable(QStringLiteral("cannot start the sentinels: ") + e.message));
+        auto primary = sentinels.primaryEndpoint();
+        QVERIFY2(primary.ok(), qPrintable(primary.error().message));
+        MainWindow window;
+        QElapsedTimer clock;
+        clock.start();
+        window.connectTo(sentinels.settings());
+        const QString expected = QStringLiteral("sentinel mymaster: primary ") + primary.value();
+        QTRY_COMPARE_WITH_TIMEOUT(window.deploymentText(), expected, 10000);
+        qInfo("through 3 sentinels, to the primary in the status bar: %lld ms", clock.elapsed());
     }
 
     // A certificate problem is final (a real TLS server whose CA the client is not given): the
