@@ -4,6 +4,7 @@
 // texts, final errors (certificate, host key, authentication) stop the retries and say how to
 // fix them, forbidden actions are disabled with the reason, and the GUI's connection flags.
 #include "ConnectionDialog.h"
+#include "ConnectionProblem.h"
 #include "GroupsPanel.h"
 #include "LocalRedisSentinel.h"
 #include "MainWindow.h"
@@ -481,7 +482,7 @@ private Q_SLOTS:
         QVERIFY(window.finalErrorText().startsWith(QLatin1String("TLS"))); // still said
         shot(&window, QStringLiteral("final-tls.png"));
 
-        window.finalErrorButton()->click();
+        window.finalErrorBanner()->button()->click();
         ConnectionDialog *dialog = window.connectionDialog();
         QVERIFY(dialog);
         QCOMPARE(dialog->currentTab(), ConnectionDialog::TlsTab);
@@ -515,7 +516,7 @@ private Q_SLOTS:
         const qint64 before = infoField(*counter, "stats", "total_connections_received");
         QTest::qWait(4000);
         QCOMPARE(infoField(*counter, "stats", "total_connections_received"), before);
-        QCOMPARE(window.finalErrorButton()->text(), QStringLiteral("Server settings..."));
+        QCOMPARE(window.finalErrorBanner()->button()->text(), QStringLiteral("Server settings..."));
     }
 
     // An unknown SSH host key (a real sshd, an empty known_hosts): a prompt with the server's

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "ChartsView.h"
+#include "ConnectionProblem.h"
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
 #include "FlowView.h"
@@ -23,7 +24,6 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -310,30 +310,14 @@ void MainWindow::buildUi() {
     m_splitter->setSizes({340, 940});
     // A final error (certificate, host key, authentication): above everything, until the user
     // connects again, with the way to fix it.
-    m_finalBanner = new QFrame;
-    m_finalBanner->setObjectName(QStringLiteral("finalError"));
-    m_finalBanner->setFrameShape(QFrame::StyledPanel);
-    m_finalBanner->setStyleSheet(
-        QStringLiteral("#finalError { background:#fdecea; border:1px solid #c62828; }"));
-    m_finalText = new QLabel;
-    m_finalText->setWordWrap(true);
-    m_finalText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_finalButton = new QPushButton;
-    m_finalButton->setObjectName(QStringLiteral("finalErrorButton"));
-    auto *finalIcon = new QLabel;
-    const int iconSize = style()->pixelMetric(QStyle::PM_LargeIconSize);
-    finalIcon->setPixmap(
-        style()->standardIcon(QStyle::SP_MessageBoxCritical).pixmap(iconSize, iconSize));
-    auto *finalLayout = new QHBoxLayout(m_finalBanner);
-    finalLayout->addWidget(finalIcon);
-    finalLayout->addWidget(m_finalText, 1);
-    finalLayout->addWidget(m_finalButton);
-    m_finalBanner->hide();
+    m_problemBanner = new ConnectionProblemBanner;
+    connect(m_problemBanner, &ConnectionProblemBanner::settingsWanted, this,
+            [this](ConnectionDialog::Tab tab) { openConnectionDialog(tab); });
     auto *central = new QWidget;
     auto *centralLayout = new QVBoxLayout(central);
     centralLayout->setContentsMargins(0, 0, 0, 0);
     centralLayout->setSpacing(2);
-    centralLayout->addWidget(m_finalBanner);
+    centralLayout->addWidget(m_problemBanner);
     centralLayout->addWidget(m_splitter, 1);
     setCentralWidget(central);
 
@@ -600,7 +584,7 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
 void MainWindow::onTailState(TailState state, const QString &detail) {
     m_state = state;
     m_tailDetail = detail;
-    if (m_finalError)
+    if (m_problemBanner->hasProblem())
         return; // a stopped worker's last word (queued before it stopped) does not cover it
     if (m_notAnswering)
         return; // checkAnswering() shows that, and restores this when the server is back
@@ -690,7 +674,7 @@ void MainWindow::setHealthOptions(const HealthOptions &options) {
 }
 
 void MainWindow::onPollFailed(const Error &error, PollArea area) {
-    if (m_finalError)
+    if (m_problemBanner->hasProblem())
         return; // the stopped poller's last word: the final error says it all
     if (error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
         || error.kind == Error::Kind::Auth) {
@@ -1043,7 +1027,7 @@ ConnectionDialog *MainWindow::openConnectionDialog(ConnectionDialog::Tab tab) {
     }
     if (!loaded) {
         ConnectionSettings current = m_settings;
-        if (!m_tail && !m_finalError) {
+        if (!m_tail && !m_problemBanner->hasProblem()) {
             auto typed = ConnectionSettings::fromUrl(m_urlEdit->text());
             if (typed.ok()) {
                 if (typed->password == QLatin1String("***"))
@@ -1074,124 +1058,47 @@ ConnectionDialog *MainWindow::openConnectionDialog(ConnectionDialog::Tab tab) {
 }
 
 QString MainWindow::finalErrorText() const {
-    return m_finalBanner->isVisible() || m_finalError ? m_finalText->text() : QString();
+    return m_problemBanner->text();
 }
 
 void MainWindow::clearFinalError() {
-    m_finalError = Error();
-    m_finalBanner->hide();
-    m_finalText->clear();
+    m_problemBanner->clear();
     if (m_hostKeyPrompt)
         m_hostKeyPrompt->deleteLater();
 }
 
 void MainWindow::onFinalError(const Error &error) {
-    if (error.kind != Error::Kind::Tls && error.kind != Error::Kind::HostKey
-        && error.kind != Error::Kind::Auth)
+    if (!ConnectionProblemBanner::isFinal(error))
         return; // a tail that gave up for another reason says so in its state
-    if (m_finalError)
+    if (m_problemBanner->hasProblem())
         return; // the other worker's report of the same problem
     // Retrying cannot help: every worker stops, and the window says why until the user
     // connects again (the dialog's tab where it is fixed is a click away).
     disconnectFromServer();
-    m_finalError = error;
+    m_problemBanner->showProblem(error);
     // What the workers said before they stopped (a poll failed, reconnecting) is this, said once.
     m_streamError->hide();
     m_groupsPanel->showPollError({});
-    QString title;
-    QString button;
-    ConnectionDialog::Tab tab = ConnectionDialog::ServerTab;
-    switch (error.kind) {
-    case Error::Kind::Tls:
-        title = tr("TLS");
-        button = tr("TLS settings...");
-        tab = ConnectionDialog::TlsTab;
-        break;
-    case Error::Kind::HostKey:
-        title = tr("SSH host key");
-        button = tr("SSH settings...");
-        tab = ConnectionDialog::SshTab;
-        break;
-    default:
-        title = tr("Authentication");
-        button = tr("Server settings...");
-        break;
-    }
-    // "TLS: ...", unless the message says it already ("TLS with host:port: ...").
-    const QString text =
-        error.message.startsWith(title.section(QLatin1Char(' '), 0, 0), Qt::CaseInsensitive)
-            ? error.message.left(1).toUpper() + error.message.mid(1)
-            : tr("%1: %2").arg(title, error.message);
-    m_finalText->setText(text);
-    m_finalText->setToolTip(
-        tr("StreamScope stopped connecting: trying again cannot help until "
-           "this is fixed. Fix it in the connection dialog, or connect again."));
-    m_finalButton->setText(button);
-    m_finalButton->disconnect();
-    connect(m_finalButton, &QPushButton::clicked, this, [this, tab] { openConnectionDialog(tab); });
-    m_finalBanner->show();
+    const QString text = m_problemBanner->text();
     m_stateLabel->setText(
         QStringLiteral("<span style='color:#c62828'>&#9679; %1</span>")
             .arg(
                 m_stateLabel->fontMetrics().elidedText(text, Qt::ElideRight, 520).toHtmlEscaped()));
     m_stateLabel->setToolTip(text);
     statusBar()->showMessage(text);
-    if (error.kind == Error::Kind::HostKey)
-        promptHostKey(error);
-}
-
-void MainWindow::promptHostKey(const Error &error) {
-    // OpenSSH's way: an unknown key may be trusted after a look at its fingerprint; a changed one
-    // is refused outright (it may be an attack), and removing the old key is left to the user.
-    const std::optional<SshHostKey> key = sshHostKeyProblem(error);
-    if (!key)
-        return; // known_hosts could not be read: nothing to trust, the banner says why
-    const bool changed = key->status == SshHostKey::Status::Changed;
-    auto *box = new QMessageBox(this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->setObjectName(QStringLiteral("hostKeyPrompt"));
-    box->setDetailedText(error.message);
-    m_hostKeyPrompt = box;
-    if (changed) {
-        box->setIcon(QMessageBox::Critical);
-        box->setWindowTitle(tr("SSH host key CHANGED"));
-        box->setText(
-            tr("<b>The host key of the SSH server %1 has CHANGED.</b>").arg(key->endpoint));
-        box->setInformativeText(
-            tr("It is now %1; %2 holds another key.\n\nSomeone may be intercepting the "
-               "connection (a man-in-the-middle attack), or the server was reinstalled. "
-               "StreamScope refuses to connect and sent nothing.\n\nAsk the server's "
-               "administrator; only if the new key is right, remove the old one (ssh-keygen -R "
-               "HOST -f %2) and connect again.")
-                .arg(key->fingerprint, key->knownHostsFile));
-        box->setStandardButtons(QMessageBox::Close);
-        box->setDefaultButton(QMessageBox::Close);
-    } else {
-        box->setIcon(QMessageBox::Warning);
-        box->setWindowTitle(tr("Unknown SSH host key"));
-        box->setText(tr("The SSH server %1 is not in %2.").arg(key->endpoint, key->knownHostsFile));
-        box->setInformativeText(
-            tr("Its %1 key fingerprint is\n%2\n\nCompare it with the one the server's "
-               "administrator gives you (ssh-keygen -lf on the server's host key). Trust it only "
-               "if they match: it is then added to %3.")
-                .arg(key->keyType.isEmpty() ? tr("host") : key->keyType, key->fingerprint,
-                     key->knownHostsFile));
-        QPushButton *trust = box->addButton(tr("Trust and connect"), QMessageBox::AcceptRole);
-        trust->setObjectName(QStringLiteral("trustHostKey"));
-        QPushButton *cancel = box->addButton(QMessageBox::Cancel);
-        box->setDefaultButton(cancel); // refusing is what Enter does
-        box->setEscapeButton(cancel);
-        const ConnectionSettings settings = m_settings;
-        const QString fingerprint = key->fingerprint;
-        connect(trust, &QPushButton::clicked, this, [this, settings, fingerprint] {
+    if (error.kind != Error::Kind::HostKey)
+        return;
+    const ConnectionSettings settings = m_settings;
+    m_hostKeyPrompt =
+        ::streamscope::hostKeyPrompt(error, this, [this, settings](const QString &fingerprint) {
             if (const Error e = trustHostKey(settings.ssh, fingerprint)) {
-                m_finalText->setText(tr("SSH host key: not trusted: %1").arg(e.message));
+                m_problemBanner->setNote(tr("Not trusted: %1").arg(e.message));
                 return;
             }
             connectTo(settings);
         });
-    }
-    box->open();
+    if (m_hostKeyPrompt)
+        m_hostKeyPrompt->open();
 }
 
 void MainWindow::setPermissions(const Permissions &permissions) {

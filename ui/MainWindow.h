@@ -16,7 +16,6 @@
 #include <memory>
 
 class QComboBox;
-class QFrame;
 class QLabel;
 class QSettings;
 class QLineEdit;
@@ -29,6 +28,7 @@ class QTableView;
 namespace streamscope {
 
 class ChartsView;
+class ConnectionProblemBanner;
 struct ExportChoices;
 class EntryDetailView;
 class FindingsModel;
@@ -106,8 +106,7 @@ public:
     // views, with a button to the dialog's tab where it is fixed, until the user connects again.
     // Empty when there is none.
     QString finalErrorText() const;
-    QFrame *finalErrorBanner() const { return m_finalBanner; }
-    QPushButton *finalErrorButton() const { return m_finalButton; }
+    ConnectionProblemBanner *finalErrorBanner() const { return m_problemBanner; }
     // For an unknown SSH host key: "Trust and connect" / "Cancel" (Cancel by default); for a
     // changed one a refusal only. Null when not shown.
     QMessageBox *hostKeyPrompt() const { return m_hostKeyPrompt; }
@@ -160,7 +159,6 @@ private:
     void onServerInfo(const ServerInfo &info);
     void onFinalError(const Error &error);
     void clearFinalError();
-    void promptHostKey(const Error &error);
     // The deployment label from m_deployment (and the cluster's nodes not ok).
     void updateDeployment();
 
@@ -186,10 +184,7 @@ private:
     int m_nodesNotOk = 0;
     qint64 m_linkDownSinceMs = 0; // a replica's link first seen down (0: up)
     QPointer<ConnectionDialog> m_dialog;
-    QFrame *m_finalBanner = nullptr;
-    QLabel *m_finalText = nullptr;
-    QPushButton *m_finalButton = nullptr;
-    Error m_finalError;
+    ConnectionProblemBanner *m_problemBanner = nullptr;
     QPointer<QMessageBox> m_hostKeyPrompt;
     Permissions m_permissions;
     bool m_cluster = false;
