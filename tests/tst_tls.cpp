@@ -1,5 +1,7 @@
 #include "ConnectionOptions.h"
+#include "GroupPoller.h"
 #include "ServerPoller.h"
+#include "ServiceProcess.h"
 #include "StreamTailer.h"
 #include "TestRedis.h"
 #include "TestTls.h"
@@ -56,15 +58,15 @@ private:
 class TestTls : public QObject {
     Q_OBJECT
 private:
-    static LocalRedisServer::Options tlsOptions(const QString &cert, const QString &key,
-                                                const QString &ca,
-                                                LocalRedisServer::Tls::AuthClients auth) {
-        LocalRedisServer::Options o;
-        o.tls.certFile = cert;
-        o.tls.keyFile = key;
-        o.tls.caFile = ca;
-        o.tls.authClients = auth;
-        return o;
+    static std::unique_ptr<LocalRedisServer> tlsServer(const QString &cert, const QString &key,
+                                                       const QString &ca,
+                                                       LocalRedisServer::Tls::AuthClients auth) {
+        LocalRedisServer::Tls tls;
+        tls.certFile = cert;
+        tls.keyFile = key;
+        tls.caFile = ca;
+        tls.authClients = auth;
+        return std::make_unique<LocalRedisServer>(LocalRedisServer::Options(), tls);
     }
 
     // Opens a connection; the error (none when it worked, with a PING answered).
@@ -114,14 +116,16 @@ private Q_SLOTS:
         const Error made = m_certs.make();
         QVERIFY2(!made, qPrintable(made.message));
         using Auth = LocalRedisServer::Tls::AuthClients;
-        m_tls = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No));
-        m_mutual = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::Yes));
-        m_wrongName = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.wrongNameCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No));
-        m_expired = std::make_unique<LocalRedisServer>(
-            tlsOptions(m_certs.expiredCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No));
+        m_tls = tlsServer(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        m_mutual =
+            tlsServer(m_certs.serverCert(), m_certs.serverKey(), m_certs.caCert(), Auth::Yes);
+        m_wrongName =
+            tlsServer(m_certs.wrongNameCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        m_expired =
+            tlsServer(m_certs.expiredCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        m_selfSigned =
+            tlsServer(m_certs.selfSignedCert(), m_certs.serverKey(), m_certs.caCert(), Auth::No);
+        STREAMSCOPE_START_REDIS(*m_selfSigned);
         STREAMSCOPE_START_REDIS(*m_tls);
         STREAMSCOPE_START_REDIS(*m_mutual);
         STREAMSCOPE_START_REDIS(*m_wrongName);
@@ -319,6 +323,18 @@ private Q_SLOTS:
                  qPrintable(e.message));
     }
 
+    void selfSigned() {
+        ConnectionSettings s = m_selfSigned->tlsSettings();
+        s.tls.caFile.clear();
+        const Error e = tryOpen(s);
+        QVERIFY2(e.kind == Error::Kind::Tls, qPrintable(e.message));
+        QVERIFY2(e.message.contains(QLatin1String("the server's certificate (localhost, 127.0.0.1) "
+                                                  "is self-signed: trust it with --cacert")),
+                 qPrintable(e.message));
+        s.tls.caFile = m_certs.selfSignedCert();
+        QCOMPARE(tryOpen(s).message, QString());
+    }
+
     void insecure() {
         for (LocalRedisServer *server : {m_tls.get(), m_wrongName.get(), m_expired.get()}) {
             ConnectionSettings s = server->tlsSettings();
@@ -372,11 +388,65 @@ private Q_SLOTS:
         QVERIFY(a.value() == b.value());
         QCOMPARE(a->tls.keyPassphrase, TestCertificates::passphrase());
         QCOMPARE(tryOpen(a.value()).message, QString());
+        // --tls with a socket path was taken as TLS to 127.0.0.1:6379, the path dropped.
+        QCommandLineParser socketTls;
+        socketTls.addOptions(ConnectionOptions::options(ConnectionOptions::Letters::RedisCli));
+        QVERIFY(socketTls.parse({QStringLiteral("cli"), QStringLiteral("-s"), m_tls->socketPath(),
+                                 QStringLiteral("--tls")}));
+        auto c = ConnectionOptions::settingsFrom(socketTls, ConnectionOptions::Letters::RedisCli);
+        QVERIFY(!c.ok());
+        QVERIFY2(c.error().message.startsWith(QLatin1String("--tls: a unix socket is reached "
+                                                            "without TLS")),
+                 qPrintable(c.error().message));
         // Every cluster node and sentinel-named server is reached with the same TLS settings.
         const ConnectionSettings node = a->forServer(QStringLiteral("127.0.0.2"), 7001);
         QCOMPARE(node.transport, ConnectionSettings::Transport::Tls);
         QVERIFY(node.tls == a->tls);
         QCOMPARE(node.tlsVerifyPeer, a->tlsVerifyPeer);
+    }
+
+    // A cluster's node connections take the seed's TLS settings, client certificate included:
+    // a one-node cluster on a TLS port that requires one, reached as "localhost", announces
+    // itself as 127.0.0.1, so the client opens a second connection to it as a node.
+    void clusterNodesUseTheSameTls() {
+        LocalRedisServer::Tls tls;
+        tls.certFile = m_certs.serverCert();
+        tls.keyFile = m_certs.serverKey();
+        tls.caFile = m_certs.caCert();
+        tls.authClients = LocalRedisServer::Tls::AuthClients::Yes;
+        LocalRedisServer::Options options;
+        options.extraArgs =
+            QStringList{QStringLiteral("--cluster-enabled"),     QStringLiteral("yes"),
+                        QStringLiteral("--tls-cluster"),         QStringLiteral("yes"),
+                        QStringLiteral("--cluster-announce-ip"), QStringLiteral("127.0.0.1")};
+        LocalRedisServer node(options, tls);
+        STREAMSCOPE_START_REDIS(node);
+        ConnectionSettings plain;
+        plain.transport = ConnectionSettings::Transport::Unix;
+        plain.socketPath = node.socketPath();
+        auto admin = connectTo(plain);
+        QCOMPARE(run(*admin, {"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).toDebugString(),
+                 QStringLiteral("OK"));
+        QTRY_VERIFY(run(*admin, {"CLUSTER", "INFO"}).bytes().contains("cluster_state:ok"));
+
+        ConnectionSettings s = mutualSettings();
+        s.port = node.tlsPort();
+        s.host = QStringLiteral("localhost");
+        auto client = openClient(s);
+        QVERIFY2(client.ok(), qPrintable(client.error().message));
+        QCOMPARE(client.value()->topology(), RedisClient::Topology::Cluster);
+        const QList<RedisClient::Node> nodes = client.value()->nodes();
+        QCOMPARE(nodes.size(), 1);
+        QCOMPARE(nodes.first().endpoint, QStringLiteral("127.0.0.1:%1").arg(node.tlsPort()));
+        auto reply = client.value()->command({"SET", "k", "v"});
+        QVERIFY2(reply.ok(), qPrintable(reply.error().message));
+        QCOMPARE(reply->toDebugString(), QStringLiteral("OK"));
+        // The seed's connection and the node's: both TLS, both with our certificate.
+        int onTlsPort = 0;
+        const QByteArray tlsPort = ':' + QByteArray::number(node.tlsPort()) + ' ';
+        for (const QByteArray &line : run(*admin, {"CLIENT", "LIST"}).bytes().split('\n'))
+            onTlsPort += line.contains("laddr=127.0.0.1" + tlsPort);
+        QCOMPARE(onTlsPort, 2);
     }
 
     void cli() {
@@ -444,11 +514,38 @@ private Q_SLOTS:
         QSignalSpy failures(thread.worker(), &ServerPoller::pollFailed);
         thread.start();
         QTRY_COMPARE_WITH_TIMEOUT(failures.size(), 1, 5000);
-        QTest::qWait(2500); // a transient error would be reported again every second
+        QTest::qWait(1500); // a transient error would be reported again every second
         QCOMPARE(failures.size(), 1);
         QCOMPARE(failures.at(0).at(0).value<Error>().kind, Error::Kind::Tls);
         thread.worker()->pollNow(); // F5: tried again
         QTRY_COMPARE_WITH_TIMEOUT(failures.size(), 2, 5000);
+
+        // The consumer groups' poller alike.
+        GroupPoller::Options groupOptions;
+        groupOptions.intervalMs = 100;
+        WorkerThread<GroupPoller> groups(
+            QStringLiteral("groups"),
+            std::make_unique<GroupPoller>(m_wrongName->tlsSettings(), groupOptions));
+        QSignalSpy groupFailures(groups.worker(), &GroupPoller::pollFailed);
+        groups.start();
+        QTRY_COMPARE_WITH_TIMEOUT(groupFailures.size(), 1, 5000);
+        QTest::qWait(1500);
+        QCOMPARE(groupFailures.size(), 1);
+    }
+
+    // ... and a consumer service exits with it.
+    void serviceExits() {
+        ServiceProcess service(QStringLiteral("notification-service"),
+                               {QStringLiteral("--url"),
+                                QStringLiteral("rediss://127.0.0.1:%1?cacert=%2")
+                                    .arg(QString::number(m_mutual->tlsPort()), m_certs.caCert())},
+                               m_certs.path(QStringLiteral("notification-service.log")));
+        QVERIFY(service.start());
+        QTRY_VERIFY_WITH_TIMEOUT(!service.running(), 10000);
+        QCOMPARE(service.exitCode(), 1);
+        QVERIFY2(service.log().contains(QLatin1String("requires a client certificate: give --cert "
+                                                      "and --key")),
+                 qPrintable(service.log()));
     }
 
     void unixSocketMessages() {
@@ -570,6 +667,7 @@ private:
     std::unique_ptr<LocalRedisServer> m_mutual;    // tls-auth-clients yes
     std::unique_ptr<LocalRedisServer> m_wrongName; // a certificate for redis.prod
     std::unique_ptr<LocalRedisServer> m_expired;   // a certificate expired on 2025-02-01
+    std::unique_ptr<LocalRedisServer> m_selfSigned;
 };
 
 QTEST_GUILESS_MAIN(TestTls)

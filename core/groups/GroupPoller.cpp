@@ -66,7 +66,7 @@ void GroupPoller::run() {
             if (Error e = connection.open()) {
                 if (!stopFlag())
                     Q_EMIT pollFailed(e);
-                if (!waitForNextPoll(qMax(m_options.intervalMs, 1000)))
+                if (!waitAfterFailedConnect(e, qMax(m_options.intervalMs, 1000)))
                     break;
                 continue;
             }

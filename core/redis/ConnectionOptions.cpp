@@ -137,8 +137,14 @@ Result<ConnectionSettings> ConnectionOptions::settingsFrom(const QCommandLinePar
         s.transport = ConnectionSettings::Transport::Unix;
         s.socketPath = p.value(opt("s"));
     }
-    if (p.isSet(opt("tls")))
+    if (p.isSet(opt("tls"))) {
+        // Taken as TLS, a socket path would be dropped for the default 127.0.0.1:6379.
+        if (s.transport == ConnectionSettings::Transport::Unix)
+            return flagError(opt("--tls"), QStringLiteral("a unix socket is reached without TLS: "
+                                                          "leave out --tls, or give the TLS "
+                                                          "port with -h HOST -p PORT"));
         s.transport = ConnectionSettings::Transport::Tls;
+    }
     if (p.isSet(opt("user")))
         s.user = p.value(opt("user"));
     if (cli && p.isSet(opt("a")))

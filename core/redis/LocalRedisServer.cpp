@@ -32,6 +32,10 @@ LocalRedisServer::LocalRedisServer()
 LocalRedisServer::LocalRedisServer(Options options)
     : m_options(std::move(options)) {}
 
+LocalRedisServer::LocalRedisServer(Options options, Tls tls)
+    : m_options(std::move(options))
+    , m_tls(std::move(tls)) {}
+
 LocalRedisServer::~LocalRedisServer() {
     stop();
 }
@@ -72,7 +76,7 @@ ConnectionSettings LocalRedisServer::tlsSettings() const {
     ConnectionSettings s = settings();
     s.transport = ConnectionSettings::Transport::Tls;
     s.port = m_tlsPort;
-    s.tls.caFile = m_options.tls.caFile;
+    s.tls.caFile = m_tls.caFile;
     return s;
 }
 
@@ -127,7 +131,7 @@ Error LocalRedisServer::start(int timeoutMs) {
         // Keep the port across restarts: a restarted server must be found where it was.
         if (m_port == 0 || (attempt > 0 && m_options.port == 0))
             m_port = m_options.port ? m_options.port : freePort();
-        const bool tls = !m_options.tls.certFile.isEmpty();
+        const bool tls = !m_tls.certFile.isEmpty();
         if (tls && (m_tlsPort == 0 || attempt > 0))
             m_tlsPort = freePort();
         QStringList args{
@@ -156,12 +160,12 @@ Error LocalRedisServer::start(int timeoutMs) {
         if (tls) {
             static const char *const authClients[] = {"yes", "no", "optional"};
             args << QStringLiteral("--tls-port") << QString::number(m_tlsPort)
-                 << QStringLiteral("--tls-cert-file") << m_options.tls.certFile
-                 << QStringLiteral("--tls-key-file") << m_options.tls.keyFile
+                 << QStringLiteral("--tls-cert-file") << m_tls.certFile
+                 << QStringLiteral("--tls-key-file") << m_tls.keyFile
                  << QStringLiteral("--tls-auth-clients")
-                 << QString::fromLatin1(authClients[int(m_options.tls.authClients)]);
-            if (!m_options.tls.caFile.isEmpty())
-                args << QStringLiteral("--tls-ca-cert-file") << m_options.tls.caFile;
+                 << QString::fromLatin1(authClients[int(m_tls.authClients)]);
+            if (!m_tls.caFile.isEmpty())
+                args << QStringLiteral("--tls-ca-cert-file") << m_tls.caFile;
         }
         args << m_options.extraArgs;
 

@@ -16,7 +16,8 @@ namespace streamscope {
 // parent leaves it behind). Used by `streamscope --demo` and by every test that needs Redis.
 class LocalRedisServer {
 public:
-    // TLS on a second port (tlsPort()), beside the plain one: PEM files the caller made.
+    // TLS on a second port (tlsPort()), beside the plain one: PEM files the caller made. (Not
+    // a member of Options, which callers build as an aggregate.)
     struct Tls {
         enum class AuthClients { Yes, No, Optional }; // redis-server's tls-auth-clients
         QString certFile;                             // empty: no TLS port
@@ -28,11 +29,11 @@ public:
         bool persistence = false; // AOF with fsync always: survives SIGKILL
         QStringList extraArgs;    // e.g. {"--requirepass", "secret"}
         quint16 port = 0;         // 0: pick a free one
-        Tls tls;
     };
 
     LocalRedisServer();
     explicit LocalRedisServer(Options options);
+    LocalRedisServer(Options options, Tls tls);
     ~LocalRedisServer();
 
     // Starts and waits until it answers PING. The error says why not (missing package,
@@ -59,6 +60,7 @@ public:
 
 private:
     Options m_options;
+    Tls m_tls;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_process;
     quint16 m_port = 0;

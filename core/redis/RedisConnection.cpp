@@ -281,8 +281,11 @@ Result<QSslConfiguration> RedisConnection::tlsConfiguration(const ConnectionSett
     // SSL_CERT_FILE and SSL_CERT_DIR replace the system's store, as OpenSSL (and redis-cli)
     // take them.
     QList<QSslCertificate> store;
-    const QString envFile = qEnvironmentVariable("SSL_CERT_FILE");
-    const QString envDir = qEnvironmentVariable("SSL_CERT_DIR");
+    // Without verification (--insecure) there is no use for them.
+    const QString envFile =
+        settings.tlsVerifyPeer ? qEnvironmentVariable("SSL_CERT_FILE") : QString();
+    const QString envDir =
+        settings.tlsVerifyPeer ? qEnvironmentVariable("SSL_CERT_DIR") : QString();
     if (!envFile.isEmpty()) {
         auto read = readCertificates(QStringLiteral("SSL_CERT_FILE"), envFile);
         if (!read.ok())
@@ -417,8 +420,10 @@ Error RedisConnection::explainFirstFailure(const Error &error) {
         m_refusalGuessed = false;
         return error;
     }
-    if (m_settings.transport == ConnectionSettings::Transport::Tcp && closedSilently)
-        // A TLS port drops a plain client without a word; a Redis port always answers.
+    // A TLS port drops a plain client without a word; a Redis port always answers (through SSH
+    // a silent close is the tunnel's: its target unreachable).
+    if (m_settings.transport == ConnectionSettings::Transport::Tcp && closedSilently
+        && !m_settings.viaSsh())
         return Error(Error::Kind::Connect,
                      QStringLiteral("the server at %1 closed the connection without a reply: it "
                                     "seems to expect TLS: use rediss:// or --tls (%2)")

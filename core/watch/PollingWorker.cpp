@@ -25,4 +25,14 @@ bool PollingWorker::waitForNextPoll(int ms) {
     return !m_stop;
 }
 
+bool PollingWorker::waitAfterFailedConnect(const Error &error, int ms) {
+    if (error.kind != Error::Kind::Tls && error.kind != Error::Kind::HostKey)
+        return waitForNextPoll(ms);
+    do {
+        if (!waitForNextPoll(60 * 60 * 1000))
+            return false;
+    } while (!pollWasRequested());
+    return true;
+}
+
 } // namespace streamscope

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Error.h"
+
 #include <QMutex>
 #include <QObject>
 #include <QWaitCondition>
@@ -22,6 +24,10 @@ Q_SIGNALS:
 protected:
     // Waits up to ms; false when asked to stop.
     bool waitForNextPoll(int ms);
+    // After a failed connect: waits ms before the next try, or, for a certificate or host key
+    // we cannot accept (final: it fails the same way every time), until the owner asks for a
+    // poll (F5). False when asked to stop.
+    bool waitAfterFailedConnect(const Error &error, int ms);
     // The last wait ended because the owner asked for a poll now (F5).
     bool pollWasRequested() const { return m_requested; }
     const std::atomic<bool> &stopFlag() const { return m_stop; }

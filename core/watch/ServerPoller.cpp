@@ -103,16 +103,8 @@ void ServerPoller::run() {
             if (Error e = connection.open()) {
                 if (!stopFlag())
                     Q_EMIT pollFailed(e, PollArea::Streams);
-                // A certificate or host key we cannot accept fails the same way every time:
-                // reported once, tried again only when the user asks (F5, reconnect).
-                const bool retryCannotHelp =
-                    e.kind == Error::Kind::Tls || e.kind == Error::Kind::HostKey;
-                bool stopped = false;
-                do
-                    stopped = !waitForNextPoll(retryCannotHelp ? 60 * 60 * 1000
-                                                               : qMax(m_options.intervalMs, 1000));
-                while (!stopped && retryCannotHelp && !pollWasRequested());
-                if (stopped)
+                // A certificate problem is reported once, tried again on F5 only.
+                if (!waitAfterFailedConnect(e, qMax(m_options.intervalMs, 1000)))
                     break;
                 continue;
             }

@@ -88,6 +88,14 @@ Error TestCertificates::make() {
                        QStringLiteral("ca")))
         return e;
 
+    if (Error e = openssl(
+            {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-new"),
+             QStringLiteral("-key"), QStringLiteral("server.key"), QStringLiteral("-subj"),
+             QStringLiteral("/CN=localhost"), QStringLiteral("-addext"),
+             QStringLiteral("subjectAltName=IP:127.0.0.1,DNS:localhost"), QStringLiteral("-days"),
+             QStringLiteral("30"), QStringLiteral("-out"), QStringLiteral("self-signed.crt")}))
+        return e;
+
     // An expired certificate: `openssl ca` takes explicit dates (x509 -req only -days).
     if (!QDir(m_dir.path()).mkdir(QStringLiteral("cadb")))
         return Error(Error::Kind::InvalidArgument, QStringLiteral("cannot make cadb"));

@@ -2,8 +2,8 @@
 
 // Certificates for TLS tests, made with `openssl` at test time in a temporary directory: a CA
 // of our own, server certificates signed by it (for 127.0.0.1/localhost, for another name,
-// expired), a client certificate (RSA, its key also encrypted), and a second, unrelated CA
-// with a client certificate of its own (EC).
+// expired), a self-signed one, a client certificate (RSA, its key also encrypted), and a second,
+// unrelated CA with a client certificate of its own (EC).
 
 #include "Error.h"
 
@@ -29,6 +29,8 @@ public:
     QString serverKey() const { return path(QStringLiteral("server.key")); }
     QString wrongNameCert() const { return path(QStringLiteral("wrong-name.crt")); }
     QString expiredCert() const { return path(QStringLiteral("expired.crt")); }
+    // Self-signed, for 127.0.0.1 and localhost (server.key).
+    QString selfSignedCert() const { return path(QStringLiteral("self-signed.crt")); }
     // Signed by our CA: RSA; its key also encrypted with passphrase().
     QString clientCert() const { return path(QStringLiteral("client.crt")); }
     QString clientKey() const { return path(QStringLiteral("client.key")); }
