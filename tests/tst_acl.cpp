@@ -242,6 +242,7 @@ private Q_SLOTS:
             access.whyNot("XACK"),
             QStringLiteral("the user 'mon' may not run XACK: add +xack (ACL SETUSER mon +xack)"));
         QVERIFY(access.allows("XINFO STREAM"));
+        QCOMPARE(access.whyNotAny({"XPENDING", "XRANGE", "XADD", "XACK"}), access.whyNot("XADD"));
         QVERIFY(!watch.infos.first().version.isEmpty());
         for (const StreamInfo &s : watch.listings.last())
             QVERIFY2(s.noAccess.isEmpty(), s.name.constData());
@@ -404,6 +405,38 @@ private Q_SLOTS:
         QCOMPARE(groups.exitCode, 0);
         QVERIFY2(groups.out.contains("billing: oldest pending unknown: no permission"),
                  groups.out.constData());
+    }
+
+    // The poller knows from the probe what the user may not run and does not send it every
+    // poll (each refusal would also land in the server's ACL LOG): the figures say unknown.
+    void pollerDoesNotRepeatWhatIsRefused() {
+        makeUser(QStringLiteral("blind"), false, {});
+        run(*m_admin, {"ACL", "SETUSER", "blind", "-xpending", "-xrange"});
+        run(*m_admin, {"CONFIG", "RESETSTAT"});
+        PollerController poller(as(QStringLiteral("blind")), fastPoll());
+        PollerWatch watch;
+        watch.attach(poller.poller());
+        poller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(watch.snapshots.size() >= 5, 10000);
+        poller.stop();
+        QVERIFY2(watch.failures.isEmpty(), qPrintable(watch.failures.value(0).message));
+        const QByteArray stats = run(*m_admin, {"INFO", "commandstats"}).bytes();
+        QVERIFY2(!stats.contains("cmdstat_xpending:") && !stats.contains("cmdstat_xrange:"),
+                 stats.constData());
+        const GroupSnapshot &last = watch.snapshots.last();
+        const auto orders =
+            std::find_if(last.streams.begin(), last.streams.end(),
+                         [](const StreamStatus &s) { return s.info.name == "order-events"; });
+        QVERIFY(orders != last.streams.end());
+        const GroupStatus &g = orders->groups.first();
+        QVERIFY2(g.pendingUnknown.contains(QLatin1String("+xpending")),
+                 qPrintable(g.pendingUnknown));
+        QVERIFY2(g.timeLagUnknown.contains(QLatin1String("+xrange")), qPrintable(g.timeLagUnknown));
+        const FindingList findings = last.findings.value(groupKey("order-events", "billing"));
+        QVERIFY(std::any_of(findings.begin(), findings.end(), [](const Finding &f) {
+            return f.kind == QLatin1String("not-evaluated")
+                   && f.rules.contains(QLatin1String("poison-entry"));
+        }));
     }
 
     // Without XRANGE the time lag is unknown, not 0 ms.

@@ -132,22 +132,40 @@ Error notAnswered(const RedisReply &reply, const char *command, const QByteArray
                      .arg(QLatin1String(command), QString::fromUtf8(stream), reply.errorMessage()));
 }
 
+// What is unknown because access says the user may not run command ("" when it may).
+QString deniedText(const Permissions *access, const QByteArray &command) {
+    if (!access || access->allows(command))
+        return {};
+    return QStringLiteral("unknown: no permission (%1)").arg(access->whyNot(command));
+}
+
 // Second round trip: per group, its consumers, pending summary and (when it has undelivered
-// entries and the cache cannot tell) the first undelivered entry.
+// entries and the cache cannot tell) the first undelivered entry. What access says the user may
+// not run is not sent: it would only be refused again (and fill the server's ACL LOG).
 Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatusList out,
-                                           bool hasLagField, qint64 now, TimeLagCache *cache) {
+                                           bool hasLagField, qint64 now, TimeLagCache *cache,
+                                           const Permissions *access) {
+    const QString noPending = deniedText(access, "XPENDING");
+    const QString noRange = deniedText(access, "XRANGE");
     QList<Command> second;
     QList<QPair<GroupStatus *, qint64>> asked; // group, stream length: first undelivered asked
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
             second.append({"XINFO", "CONSUMERS", s.info.name, g.name});
-            second.append({"XPENDING", s.info.name, g.name});
+            if (noPending.isEmpty())
+                second.append({"XPENDING", s.info.name, g.name});
+            else
+                g.pendingUnknown = noPending;
         }
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
             const bool undelivered = g.hasUndelivered(s.info) || g.lag.value_or(0) > 0;
             if (!undelivered)
                 continue;
+            if (!noRange.isEmpty()) {
+                g.timeLagUnknown = noRange;
+                continue;
+            }
             if (cache) {
                 if (auto known = cache->lookup(s.info, g)) {
                     g.timeLagMs = qMax<qint64>(0, now - qint64(known->ms));
@@ -164,6 +182,10 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
         for (qsizetype gi = 0; gi < out[si].groups.size(); ++gi) {
             GroupStatus &g = out[si].groups[gi];
             explainLag(g, out[si].info, hasLagField);
+            if (!g.lag && !hasLagField && !noRange.isEmpty()) {
+                g.lagNote = noRange;
+                continue;
+            }
             if (!g.lag && !hasLagField) {
                 estimates.append({si, gi});
                 second.append({"XRANGE", out[si].info.name,
@@ -181,7 +203,8 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
             const RedisReply &consumers = more.value()[r++];
-            const RedisReply &summary = more.value()[r++];
+            static const RedisReply notAsked;
+            const RedisReply &summary = noPending.isEmpty() ? more.value()[r++] : notAsked;
             if (Error e = refusal(consumers, "XINFO CONSUMERS", s.info.name))
                 return e;
             if (summary.errorCode() == "NOPERM")
@@ -330,12 +353,12 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
                 status.groups.append(groupFrom(streams.at(i), g));
         out.append(std::move(status));
     }
-    return fetchGroupDetails(connection, std::move(out), hasLagField, now, nullptr);
+    return fetchGroupDetails(connection, std::move(out), hasLagField, now, nullptr, nullptr);
 }
 
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
                                           int serverVersion, TimeLagCache *cache,
-                                          bool keepForbidden) {
+                                          bool keepForbidden, const Permissions *access) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<Command> first;
@@ -371,7 +394,7 @@ Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamI
         status.info.groups = status.groups.size();
         out.append(std::move(status));
     }
-    return fetchGroupDetails(connection, std::move(out), hasLagField, now, cache);
+    return fetchGroupDetails(connection, std::move(out), hasLagField, now, cache, access);
 }
 
 Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,

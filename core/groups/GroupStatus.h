@@ -107,9 +107,12 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
 // XINFO STREAM, which returns the first and last entries whole), then the group details; the
 // first undelivered entry of a group only when the cache cannot tell. A NOPERM reply fails the
 // whole poll with the server's message.
+// access, when given (what probePermissions found), keeps what the user may not run from being
+// sent at all: pendingUnknown / timeLagUnknown say so from the start.
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
                                           int serverVersion, TimeLagCache *cache,
-                                          bool keepForbidden = false);
+                                          bool keepForbidden = false,
+                                          const Permissions *access = nullptr);
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
 Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,

@@ -55,15 +55,26 @@ Severity worstOf(const FindingList &findings) {
 
 Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connection,
                                                              const StreamStatusList &streams,
-                                                             const HealthOptions &options) {
+                                                             const HealthOptions &options,
+                                                             const Permissions *access) {
     QHash<QByteArray, PendingSample> samples;
     QList<Command> commands;
     QList<const GroupStatus *> groups;
     const QByteArray n = QByteArray::number(options.pendingSample);
+    // Known to be refused (probePermissions): not sent, said.
+    const bool noPending = access && !access->allows("XPENDING");
+    const bool noRange = access && !access->allows("XRANGE");
     for (const StreamStatus &s : streams)
         for (const GroupStatus &g : s.groups) {
             if (g.pending == 0)
                 continue;
+            if (noPending) {
+                PendingSample sample;
+                sample.notEvaluated =
+                    QStringLiteral("no permission: %1").arg(access->whyNot("XPENDING"));
+                samples.insert(groupKey(g.stream, g.name), sample);
+                continue;
+            }
             groups.append(&g);
             commands.append({"XPENDING", s.info.name, g.name, "IDLE",
                              QByteArray::number(options.idleThresholdMs), "-", "+", n});
@@ -111,6 +122,9 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
                 seen.insert(p.id.toByteArray());
                 if (!info.firstEntryId || p.id < *info.firstEntryId)
                     sample.missing.append(p.id);
+                else if (noRange && (!info.maxDeletedEntryId || p.id <= *info.maxDeletedEntryId))
+                    sample.missingUnknown =
+                        QStringLiteral("no permission: %1").arg(access->whyNot("XRANGE"));
                 else if (!info.maxDeletedEntryId || p.id <= *info.maxDeletedEntryId) {
                     checks.append({"XRANGE", g->stream, p.id.toByteArray(), p.id.toByteArray()});
                     checked.append({groupKey(g->stream, g->name), p.id});

@@ -57,10 +57,12 @@ struct PendingSample {
 QByteArray groupKey(const QByteArray &stream, const QByteArray &group);
 
 // Fetches the pending samples of every group with pending entries: two pipelined round trips.
-// A refused XPENDING or XRANGE is no failure: the sample says what is unknown and why.
+// A refused XPENDING or XRANGE is no failure: the sample says what is unknown and why. access,
+// when given (probePermissions), keeps what the user may not run from being sent at all.
 Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connection,
                                                              const StreamStatusList &streams,
-                                                             const HealthOptions &options);
+                                                             const HealthOptions &options,
+                                                             const Permissions *access = nullptr);
 
 // The rules for one group. history holds earlier samples of the same group, oldest first,
 // covering the window (empty when judging one snapshot).

@@ -34,6 +34,17 @@ struct Permissions {
     bool allows(const QByteArray &command) const { return !denied.contains(normal(command)); }
     // "" when allowed; otherwise a sentence for a tooltip or an error.
     QString whyNot(const QByteArray &command) const { return denied.value(normal(command)); }
+    // The first refusal among the commands an action sends ("" when all are allowed). What
+    // StreamScope's actions send: ack XACK; claim XCLAIM; autoclaim XAUTOCLAIM; dead-letter
+    // XPENDING XRANGE WATCH XLEN MULTI XADD XACK EXEC (EVALSHA across cluster slots); group
+    // admin XGROUP|CREATE, XGROUP|SETID, XGROUP|DESTROY, XGROUP|DELCONSUMER; trim XTRIM;
+    // delete XDEL; publish XADD; the pending list XPENDING; an entry XRANGE.
+    QString whyNotAny(const QList<QByteArray> &commands) const {
+        for (const QByteArray &c : commands)
+            if (!allows(c))
+                return whyNot(c);
+        return {};
+    }
     bool operator==(const Permissions &o) const {
         return probed == o.probed && user == o.user && denied == o.denied
                && probeNote == o.probeNote;

@@ -444,10 +444,12 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
         if (due.isEmpty())
             continue;
         *sent = true;
-        auto status = fetchGroupStatus(connection, due, version, &m_timeLags, true);
+        // What the user may not run (probed on connect) is not asked every poll.
+        const Permissions *access = m_access && m_access->probed ? &*m_access : nullptr;
+        auto status = fetchGroupStatus(connection, due, version, &m_timeLags, true, access);
         Result<QHash<QByteArray, PendingSample>> samples = QHash<QByteArray, PendingSample>();
         if (status.ok())
-            samples = fetchPendingSamples(connection, status.value(), health);
+            samples = fetchPendingSamples(connection, status.value(), health, access);
         if (!status.ok() || !samples.ok()) {
             const Error e = status.ok() ? samples.error() : status.error();
             if (!onCluster || isPermissionRefusal(e))
