@@ -4,10 +4,13 @@
 // tunnel, a 50 MB reply, threads sharing one session, the time to connect and the throughput.
 #include "ClusterClient.h"
 #include "LocalRedisCluster.h"
+#include "LocalRedisSentinel.h"
+#include "RedisClient.h"
 #include "SshTunnel.h"
 #include "TestCluster.h"
 #include "TestRedis.h"
 #include "TestSsh.h"
+#include "TestTls.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -50,7 +53,7 @@ class TestSshTunnel : public QObject {
     Q_OBJECT
 private:
     Run cli(const QStringList &args, const QString &passphrase = {},
-            const QString &agentSocket = {}) {
+            const QString &agentSocket = {}, const QString &home = {}) {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("REDISCLI_AUTH"));
@@ -60,6 +63,8 @@ private:
             env.insert(QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"), passphrase);
         if (!agentSocket.isEmpty())
             env.insert(QStringLiteral("SSH_AUTH_SOCK"), agentSocket);
+        if (!home.isEmpty())
+            env.insert(QStringLiteral("HOME"), home);
         p.setProcessEnvironment(env);
         p.start(m_binary, args);
         if (!p.waitForFinished(60000)) {
@@ -134,6 +139,19 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY2(r.out.contains("orders"), r.out.constData());
         QVERIFY(forwardsTo(m_redis.port()) > beforeUrl);
+
+        // "~/" in the URL's file names is the home directory, as in a shell.
+        r = cli(
+            {QStringLiteral("-u"),
+             QStringLiteral("redis://127.0.0.1:%1?ssh=%2@127.0.0.1:%3&ssh-key=~/%4"
+                            "&ssh-known-hosts=~/%5")
+                 .arg(m_redis.port())
+                 .arg(userName())
+                 .arg(m_sshd.port())
+                 .arg(QFileInfo(m_sshd.keyFile()).fileName(), QFileInfo(m_knownHosts).fileName()),
+             QStringLiteral("streams")},
+            {}, {}, m_sshd.dir());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
 
         // Without a user: the local user name (as ssh does).
         QStringList noUser = viaSsh(m_sshd.keyFile(), m_knownHosts, m_redis.port());
@@ -410,6 +428,82 @@ private Q_SLOTS:
         QVERIFY2(err.contains("SSH"), err.constData()); // it said why it reconnected
     }
 
+    // rediss:// through the tunnel: TLS runs end to end with Redis and the certificate is
+    // verified against the Redis host name as the SSH server sees it ("localhost"), not the
+    // local forward's 127.0.0.1; --sni and the CLI's --tls --cacert work through it.
+    void tlsThroughTunnel() {
+        TestCertificates certs;
+        const Error made = certs.make();
+        QVERIFY2(!made, qPrintable(made.message));
+        using Tls = LocalRedisServer::Tls;
+        LocalRedisServer good(
+            LocalRedisServer::Options{},
+            Tls{certs.serverCert(), certs.serverKey(), certs.caCert(), Tls::AuthClients::No});
+        LocalRedisServer wrongName(
+            LocalRedisServer::Options{},
+            Tls{certs.wrongNameCert(), certs.serverKey(), certs.caCert(), Tls::AuthClients::No});
+        STREAMSCOPE_START_REDIS(good);
+        STREAMSCOPE_START_REDIS(wrongName);
+
+        ConnectionSettings s = wrongName.tlsSettings();
+        s.host = QStringLiteral("localhost");
+        s = tunnelled(s, m_knownHosts);
+        RedisConnection refused(s);
+        Error e = refused.open();
+        QCOMPARE(e.kind, Error::Kind::Tls);
+        QVERIFY2(
+            e.message.contains(QLatin1String("the certificate is for redis.prod, not localhost")),
+            qPrintable(e.message));
+        QVERIFY(m_sshd.logCount(QStringLiteral("target localhost port %1").arg(wrongName.tlsPort()))
+                >= 1);
+        s.tls.sni = QStringLiteral("redis.prod");
+        RedisConnection withSni(s);
+        e = withSni.open();
+        QVERIFY2(!e, qPrintable(e.message));
+        QVERIFY(withSni.command({"PING"}).ok());
+
+        const QStringList tls{QStringLiteral("--tls"), QStringLiteral("--cacert"), certs.caCert(),
+                              QStringLiteral("-h"), QStringLiteral("localhost")};
+        const Run r = cli(tls + viaSsh(m_sshd.keyFile(), m_knownHosts, good.tlsPort())
+                          + QStringList{QStringLiteral("streams")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+
+    // A Sentinel deployment behind the tunnel: the sentinels and the primary they name are
+    // each reached through their own forward (sshd logs a channel to each), by URL and CLI.
+    void sentinelThroughTunnel() {
+        LocalRedisSentinel deployment;
+        const Error e = deployment.start();
+        QVERIFY2(!e,
+                 qPrintable(QStringLiteral("cannot start the Sentinel deployment: ") + e.message));
+        const int primary = deployment.primaryIndex();
+        QVERIFY(primary >= 0);
+        addEntries(*connectTo(deployment.server(primary).settings()), "behind-sentinel", 0, 5);
+
+        const QString url = deployment.url()
+                            + QStringLiteral("?ssh=%1@127.0.0.1:%2&ssh-key=%3&ssh-known-hosts=%4")
+                                  .arg(userName())
+                                  .arg(m_sshd.port())
+                                  .arg(m_sshd.keyFile(), m_knownHosts);
+        auto settings = ConnectionSettings::fromUrl(url);
+        QVERIFY2(settings.ok(), qPrintable(settings.error().message));
+        QVERIFY(settings->viaSentinel() && settings->viaSsh());
+        auto client = openClient(settings.value());
+        QVERIFY2(client.ok(), qPrintable(client.error().message));
+        auto length = client.value()->command({"XLEN", "behind-sentinel"});
+        QVERIFY2(length.ok(), qPrintable(length.error().message));
+        QCOMPARE(length->integer(), qint64(5));
+        int sentinelForwards = 0;
+        for (int i = 0; i < LocalRedisSentinel::sentinelCount; ++i)
+            sentinelForwards += forwardsTo(deployment.sentinelPort(i));
+        QVERIFY(sentinelForwards >= 1);
+        QVERIFY(forwardsTo(deployment.server(primary).port()) >= 1);
+
+        const Run r = cli({QStringLiteral("-u"), url, QStringLiteral("streams")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("behind-sentinel"), r.out.constData());
+    }
+
     // A 3-node cluster behind the tunnel: each node's address goes through its own forward
     // (sshd logs a direct-tcpip channel to every node's port), data from every node is read.
     void clusterThroughTunnel() {
@@ -557,6 +651,53 @@ private Q_SLOTS:
         QVERIFY(sshTunnelLost(s.ssh).isEmpty());
     }
 
+    // A frozen SSH server (TCP still acknowledged, nothing answers): the keepalive finds it
+    // silent, the session is given up and its connections close, so they reconnect instead of
+    // waiting forever on a tunnel that looks open.
+    void frozenSshServerGivenUp() {
+        setSshKeepAliveInterval(700); // (given up after 1.4 s of silence)
+        const ConnectionSettings s = tunnelled(m_redis.settings(), freshKnownHosts());
+        RedisConnection c(s);
+        QVERIFY(!c.open());
+        QTest::qWait(2500); // quiet but answering keepalives: kept
+        QVERIFY2(sshTunnelLost(s.ssh).isEmpty(), qPrintable(sshTunnelLost(s.ssh)));
+        QVERIFY(c.command({"PING"}).ok());
+        m_sshd.freezeSessions(true);
+        QTRY_VERIFY_WITH_TIMEOUT(!sshTunnelLost(s.ssh).isEmpty(), 8000);
+        const QString why = sshTunnelLost(s.ssh);
+        m_sshd.freezeSessions(false);
+        setSshKeepAliveInterval(30000);
+        QVERIFY2(why.contains(QLatin1String("did not answer for")), qPrintable(why));
+        QVERIFY(!c.command({"PING"}).ok()); // its connection was closed
+        RedisConnection again(s);
+        QVERIFY(!again.open());
+        QVERIFY(again.command({"PING"}).ok());
+    }
+
+    // A session nobody uses logs out after the idle timeout (one wake-up, no polling), and the
+    // next connection makes a new one.
+    void unusedSessionLogsOut() {
+        setSshSessionIdleTimeout(400); // (other unused sessions of this test log out too)
+        const ConnectionSettings s = tunnelled(m_redis.settings(), freshKnownHosts());
+        const int logouts = m_sshd.logCount(QStringLiteral("Received disconnect from"));
+        {
+            RedisConnection c(s);
+            QVERIFY(!c.open());
+            QTest::qWait(800); // in use: stays
+            QVERIFY(c.command({"PING"}).ok());
+            QVERIFY(sshTunnelLost(s.ssh).isEmpty());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!sshTunnelLost(s.ssh).isEmpty(), 3000);
+        QVERIFY2(sshTunnelLost(s.ssh).contains(QLatin1String("closed after 400 ms unused")),
+                 qPrintable(sshTunnelLost(s.ssh)));
+        QTRY_VERIFY(m_sshd.logCount(QStringLiteral("Received disconnect from")) > logouts);
+        setSshSessionIdleTimeout(60000);
+        RedisConnection again(s);
+        QVERIFY(!again.open());
+        QVERIFY(again.command({"PING"}).ok());
+        QVERIFY(sshTunnelLost(s.ssh).isEmpty());
+    }
+
     // The time to connect: the first through a new tunnel (TCP, key exchange, host key,
     // authentication, the forward), later ones reusing the session; an idle tunnel costs no CPU.
     void connectTimesAndIdleCost() {
@@ -619,8 +760,9 @@ private Q_SLOTS:
         qInfo("1,000,000 entries drained by tail --exit-at-end: directly %.2f s (%.0f entries/s), "
               "through the SSH tunnel %.2f s (%.0f entries/s)",
               direct, 1e6 / direct, tunnelled, 1e6 / tunnelled);
-        // Without quick ACKs on the SSH socket it took 20 times as long (Nagle in sshd).
-        QVERIFY2(tunnelled < 4 * direct + 2, "the tunnel is far slower than a direct connection");
+        // Without quick ACKs on the SSH socket it took 42 s (Nagle in sshd); with them 1-6 s
+        // on a loaded machine.
+        QVERIFY2(tunnelled < 10 * direct + 5, "the tunnel is far slower than a direct connection");
         run(*m_admin, {"DEL", "million"});
     }
 

@@ -75,6 +75,7 @@ Error refuseSentinel(RedisConnection &probe, const ConnectionSettings &settings)
 
 Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settings,
                                                 const std::atomic<bool> *cancel) {
+    // Through Sentinel no server is probed: the sentinels name the primary (SentinelClient).
     if (settings.viaSentinel()) {
         auto client = std::make_unique<SentinelClient>(settings);
         client->setCancelFlag(cancel);

@@ -89,10 +89,9 @@ public:
 
 // Connects to the server in settings and returns the client its deployment needs: asks the
 // server once (INFO cluster: cluster_enabled) and returns an open RedisConnection or an open
-// ClusterClient; a sentinel given as a data server is refused, naming its masters. Through
-// Sentinel (settings.viaSentinel()) it returns an open SentinelClient without a probe. cancel, when
-// given, ends the connect and the probe early (and stays set on the client returned). Long-lived
-// workers hold an AutoClient instead, which does this on open().
+// ClusterClient. (Sentinel, when it comes, is chosen from the settings before any server is
+// asked.) cancel, when given, ends the connect and the probe early (and stays set on the
+// client returned). Long-lived workers hold an AutoClient instead, which does this on open().
 Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settings,
                                                 const std::atomic<bool> *cancel = nullptr);
 

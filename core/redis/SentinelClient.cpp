@@ -129,29 +129,50 @@ Result<SentinelClient::Named> SentinelClient::ask(qsizetype index) {
         }
     }
     ++m_sentinelQueries;
-    auto reply = m_sentinel->command(
-        {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", m_settings.sentinel.masterName.toUtf8()});
-    if (!reply.ok()) {
+    // The replicas come along (one round trip): who a write can wait for (WAIT), for nodes().
+    const QByteArray name = m_settings.sentinel.masterName.toUtf8();
+    auto replies = m_sentinel->pipeline(
+        {{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name}, {"SENTINEL", "REPLICAS", name}});
+    if (!replies.ok()) {
         m_sentinel.reset();
-        return reply.error();
+        return replies.error();
     }
+    const RedisReply &reply = replies.value()[0];
     Named named;
     named.sentinel = at.toString();
-    if (reply->isNil())
+    if (reply.isNil())
         return named;
     bool portOk = false;
-    const uint port = reply->at(1).bytes().toUInt(&portOk);
-    if (reply->isError() || !reply->isArray() || reply->size() != 2 || !portOk || port > 65535) {
-        const QString what = reply->isError() ? reply->errorMessage() : reply->toDebugString();
+    const uint port = reply.at(1).bytes().toUInt(&portOk);
+    if (reply.isError() || !reply.isArray() || reply.size() != 2 || !portOk || port > 65535) {
+        const QString what = reply.isError() ? reply.errorMessage() : reply.toDebugString();
         m_sentinel.reset();
         return Error(
             Error::Kind::Server,
-            reply->errorCode() == "ERR" && what.contains(QLatin1String("unknown command"))
+            reply.errorCode() == "ERR" && what.contains(QLatin1String("unknown command"))
                 ? QStringLiteral("not a Redis Sentinel (it answered \"%1\")").arg(what)
                 : QStringLiteral("SENTINEL GET-MASTER-ADDR-BY-NAME answered \"%1\"").arg(what));
     }
     named.known = true;
-    named.at = {QString::fromUtf8(reply->at(0).bytes()), quint16(port)};
+    named.at = {QString::fromUtf8(reply.at(0).bytes()), quint16(port)};
+    const RedisReply &replicas = replies.value()[1];
+    for (const RedisReply &replica : replicas.elements()) { // none when refused (ACL)
+        const RedisReply *ip = replica.field("ip");
+        const RedisReply *replicaPort = replica.field("port");
+        const RedisReply *flags = replica.field("flags");
+        if (!ip || !replicaPort)
+            continue;
+        Node node;
+        node.endpoint = ConnectionSettings::HostPort{QString::fromUtf8(ip->bytes()),
+                                                     quint16(replicaPort->bytes().toUInt())}
+                            .toString();
+        node.id = node.endpoint;
+        node.primary = false;
+        const QByteArray f = flags ? flags->bytes() : QByteArray();
+        node.reachable =
+            !f.contains("s_down") && !f.contains("o_down") && !f.contains("disconnected");
+        named.replicas.append(node);
+    }
     return named;
 }
 
@@ -203,13 +224,12 @@ SentinelClient::connectPrimary(const ConnectionSettings::HostPort &at, bool *isR
     return connection;
 }
 
-void SentinelClient::adopt(std::unique_ptr<RedisConnection> primary,
-                           const ConnectionSettings::HostPort &at) {
+void SentinelClient::adopt(std::unique_ptr<RedisConnection> primary, const Named &named) {
     if (m_primary) {
         m_closedBytes += m_primary->bytesReceived();
         m_closedCommands += m_primary->commandsSent();
     }
-    const QString endpoint = at.toString();
+    const QString endpoint = named.at.toString();
     if (!m_endpoint.isEmpty() && m_endpoint != endpoint) {
         m_previousEndpoint = m_endpoint;
         ++m_failovers;
@@ -218,39 +238,15 @@ void SentinelClient::adopt(std::unique_ptr<RedisConnection> primary,
     m_primary = std::move(primary);
     m_primary->setReadOnly(m_readOnly);
     m_sinceCheck.start();
-    learnReplicas();
+    learnReplicas(named.replicas);
 }
 
-void SentinelClient::learnReplicas() {
+void SentinelClient::learnReplicas(const QList<Node> &replicas) {
     m_replicas.clear();
-    if (!m_sentinel)
-        return;
-    auto reply =
-        m_sentinel->command({"SENTINEL", "REPLICAS", m_settings.sentinel.masterName.toUtf8()});
-    if (!reply.ok()) {
-        m_sentinel.reset();
-        return;
-    }
-    if (!reply->isArray())
-        return; // refused (ACL, an old sentinel): the primary alone
-    for (const RedisReply &replica : reply->elements()) {
-        const RedisReply *ip = replica.field("ip");
-        const RedisReply *port = replica.field("port");
-        const RedisReply *flags = replica.field("flags");
-        if (!ip || !port)
-            continue;
-        Node node;
-        node.endpoint = ConnectionSettings::HostPort{QString::fromUtf8(ip->bytes()),
-                                                     quint16(port->bytes().toUInt())}
-                            .toString();
+    for (Node node : replicas) {
         if (node.endpoint == m_endpoint)
-            continue;
-        node.id = node.endpoint;
-        node.primary = false;
+            continue; // the old view of a failover under way
         node.primaryId = m_endpoint;
-        const QByteArray f = flags ? flags->bytes() : QByteArray();
-        node.reachable =
-            !f.contains("s_down") && !f.contains("o_down") && !f.contains("disconnected");
         m_replicas.append(node);
     }
 }
@@ -291,7 +287,7 @@ Error SentinelClient::findPrimary(int budgetMs) {
             bool isReplica = false;
             auto primary = connectPrimary(named->at, &isReplica);
             if (primary.ok()) {
-                adopt(std::move(primary).value(), named->at);
+                adopt(std::move(primary).value(), named.value());
                 return {};
             }
             if (cancelled())
@@ -359,13 +355,15 @@ bool SentinelClient::moveIfFailedOver(const QString &current, int waitMs, QStrin
                 break;
             }
             if (named->at.toString() == current) {
+                if (current == m_endpoint)
+                    learnReplicas(named->replicas);
                 *why = QStringLiteral("the sentinels still name %1").arg(current);
                 break;
             }
             bool isReplica = false;
             auto primary = connectPrimary(named->at, &isReplica);
             if (primary.ok()) {
-                adopt(std::move(primary).value(), named->at);
+                adopt(std::move(primary).value(), named.value());
                 return true;
             }
             *why = QStringLiteral("sentinel %1 names %2, which cannot be used yet: %3")

@@ -48,8 +48,8 @@ public:
     Result<RedisReply> commandEntries(const Command &args, int entriesDepth, StreamEntryList *out,
                                       int timeoutMs = -1, const QByteArray &stream = {}) override;
 
-    // The primary (serving every slot, for primaries()) and the replicas the sentinels listed
-    // when it was found (not primaries; reachable unless the sentinels think them down).
+    // The primary (serving every slot, for primaries()) and its replicas as the sentinels listed
+    // them at the last question (not primaries; reachable unless the sentinels think them down).
     QList<Node> nodes() const override;
     // The primary's endpoint only: SCAN's cursor and INFO belong to it. An endpoint that was the
     // primary before a failover is refused, naming the new one.
@@ -84,7 +84,8 @@ private:
     struct Named {
         bool known = false; // false: the sentinel does not know the master's name
         ConnectionSettings::HostPort at;
-        QString sentinel; // who said so
+        QString sentinel;     // who said so
+        QList<Node> replicas; // the master's replicas as that sentinel sees them
     };
 
     // The one loop of command(), pipeline() and commandEntries(): the periodic question, the
@@ -101,8 +102,8 @@ private:
     // Connects to a server a sentinel named; fails unless it is a primary.
     Result<std::unique_ptr<RedisConnection>> connectPrimary(const ConnectionSettings::HostPort &at,
                                                             bool *isReplica);
-    void adopt(std::unique_ptr<RedisConnection> primary, const ConnectionSettings::HostPort &at);
-    void learnReplicas();
+    void adopt(std::unique_ptr<RedisConnection> primary, const Named &named);
+    void learnReplicas(const QList<Node> &replicas);
     QStringList masterNames(RedisConnection &sentinel);
     ConnectionSettings sentinelSettings(const ConnectionSettings::HostPort &at) const;
     QString masterText() const;

@@ -7,6 +7,7 @@
 #include <QRegularExpression>
 
 #include <libssh/libssh.h>
+#include <libssh/server.h> // ssh_send_keepalive, for clients too
 
 #include <algorithm>
 #include <chrono>
@@ -43,6 +44,15 @@ using Clock = std::chrono::steady_clock;
 constexpr int kChunk = 64 * 1024; // bytes moved per read, each way, per connection
 constexpr int kMaxLinks = 1024;   // local connections per SSH session
 constexpr int kWaitSliceMs = 50;  // how often a waiting caller looks at its cancel flag
+// How long a session without any connection stays open (setSshSessionIdleTimeout).
+std::atomic<int> idleCloseMs{60000};
+// With connections through it, a session silent this long is asked for a sign of life
+// (keepalive@openssh.com), and taken for dead after twice as long (setSshKeepAliveInterval).
+std::atomic<int> keepAliveMs{30000};
+
+qint64 msSince(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
 
 QString endpointOf(const Ssh &ssh) {
     return ConnectionSettings::HostPort{ssh.host, ssh.port}.toString();
@@ -61,6 +71,14 @@ QString userOf(const Ssh &ssh) {
 QString knownHostsPathOf(const Ssh &ssh) {
     return ssh.knownHostsFile.isEmpty() ? QDir::homePath() + QStringLiteral("/.ssh/known_hosts")
                                         : ssh.knownHostsFile;
+}
+
+// "~/..." as the shell would expand it (URLs and saved connections are not expanded by one).
+Ssh withHomeExpanded(Ssh ssh) {
+    for (QString *path : {&ssh.keyFile, &ssh.knownHostsFile})
+        if (*path == QLatin1String("~") || path->startsWith(QLatin1String("~/")))
+            *path = QDir::homePath() + path->mid(1);
+    return ssh;
 }
 
 // The name known_hosts files use for the server: "host", or "[host]:port" off port 22.
@@ -340,9 +358,13 @@ public:
         : m_session(std::move(session))
         , m_endpoint(std::move(endpoint)) {
         m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        // A peer that vanishes without a FIN (a cable, a NAT) is noticed within about a minute.
+        // A peer that vanishes without a FIN (a cable, a NAT) is noticed within about a minute:
+        // keep-alive probes when the line is idle, the user timeout when data waits unacked
+        // (keep-alive does not probe then, and retransmissions would go on for 15 minutes).
         const int fd = ssh_get_fd(m_session.get());
         const int on = 1, idle = 30, interval = 10, count = 3;
+        const unsigned int userTimeoutMs = 60000;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &userTimeoutMs, sizeof userTimeoutMs);
         ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
@@ -434,7 +456,15 @@ private:
         const int sshFd = ssh_get_fd(m_session.get());
         bool busy = false;
         QString lost;
+        bool closedIdle = false;
         std::vector<pollfd> fds;
+        uint64_t readAtStart = 0;
+        auto lastUsed = Clock::now(); // the last turn that had a connection (or a probe)
+        // A server that stops answering but whose kernel still acknowledges (a frozen host, a
+        // stopped sshd) is noticed by its silence while connections wait on it.
+        auto lastHeard = Clock::now();
+        auto lastAsked = Clock::now();
+        uint64_t packetsHeard = 0;
         while (!m_stop) {
             fds.clear();
             fds.push_back({m_wakeFd, POLLIN, 0});
@@ -455,7 +485,19 @@ private:
                 fds.push_back({link.fd, link.events, 0});
             }
             // (SSH_READ_PENDING only says libssh wants POLLIN: it always does.)
-            const int timeout = busy ? 0 : -1;
+            int timeout = busy ? 0 : -1;
+            // Unused, the session ends after a while (one wake-up, then the thread exits): an
+            // app that disconnected does not keep a login on the bastion.
+            if (!busy && m_links.empty()) {
+                const qint64 left = idleCloseMs.load() - msSince(lastUsed);
+                if (left <= 0) {
+                    closedIdle = true;
+                    break;
+                }
+                timeout = int(left);
+            } else if (!busy) {
+                timeout = qMax(1, keepAliveMs.load() / 2); // to notice a silent server
+            }
             if (::poll(fds.data(), nfds_t(fds.size()), timeout) < 0 && errno != EINTR)
                 break;
             if (m_stop)
@@ -473,14 +515,6 @@ private:
                 || ssh_get_fd(m_session.get()) != sshFd) {
                 lost = sshError(m_session.get());
                 break;
-            }
-            // sshd sends a forwarding-only session with Nagle on: the last small segment of
-            // each reply waits for our ACK of the one before, which Linux delays up to 40 ms.
-            // Acknowledging at once keeps request/reply traffic at loopback speed (it was 20x
-            // slower, with OpenSSH's client too). The kernel clears the flag: set it each turn.
-            if (fds[1].revents & POLLIN) {
-                const int on = 1;
-                ::setsockopt(sshFd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
             }
             // Any read of a channel (or a channel open) may read more from the socket and fill
             // the buffer of a link already served in this turn, with nothing left on the socket
@@ -504,6 +538,33 @@ private:
             }
             if (socketCounter.in_bytes + packetCounter.in_packets != readBefore)
                 busy = true;
+            if (!m_links.empty())
+                lastUsed = Clock::now();
+            if (packetCounter.in_packets != packetsHeard || m_links.empty()) {
+                packetsHeard = packetCounter.in_packets;
+                lastHeard = Clock::now();
+            } else if (msSince(lastHeard) >= 2 * qint64(keepAliveMs.load())) {
+                lost = QStringLiteral("it did not answer for %1 ms").arg(msSince(lastHeard));
+                break;
+            } else if (msSince(lastHeard) >= keepAliveMs.load()
+                       && msSince(lastAsked) >= keepAliveMs.load()) {
+                // Any reply (even a refusal) is a sign of life. libssh sends a new request only
+                // once the last one's reply was collected, which a call does when it finds the
+                // reply in: the first call collects, the second sends.
+                ssh_send_keepalive(m_session.get());
+                ssh_send_keepalive(m_session.get());
+                lastAsked = Clock::now();
+            }
+            // sshd sends a forwarding-only session with Nagle on: the last small segment of
+            // each reply waits for our ACK of the one before, which Linux may delay by up to
+            // 40 ms. Acknowledging what we read at once keeps request/reply traffic at loopback
+            // speed (it was 20x slower, with OpenSSH's client too). The kernel clears the flag
+            // by itself: set it after each turn that read the socket.
+            if (socketCounter.in_bytes != readAtStart) {
+                readAtStart = socketCounter.in_bytes;
+                const int on = 1;
+                ::setsockopt(sshFd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+            }
         }
 
         // Dead or stopped: every local connection closes (their clients see the connection
@@ -511,6 +572,10 @@ private:
         Error why = lostError();
         if (!lost.isEmpty())
             why.message += QStringLiteral(": ") + lost;
+        if (closedIdle)
+            why.message = QStringLiteral("the SSH connection to %1 was closed after %2 ms unused")
+                              .arg(m_endpoint)
+                              .arg(idleCloseMs.load());
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_alive = false;
@@ -537,6 +602,9 @@ private:
         ssh_set_counters(m_session.get(), nullptr, nullptr);
         ssh_event_remove_session(event, m_session.get());
         ssh_event_free(event);
+        // Logs out now (the server sees a clean disconnect), not when the last user lets go.
+        if (ssh_is_connected(m_session.get()))
+            ssh_disconnect(m_session.get());
     }
 
     void takeRequests() {
@@ -841,10 +909,11 @@ Result<std::shared_ptr<TunnelSession>> sessionFor(const Ssh &ssh, Clock::time_po
 
 } // namespace
 
-Result<ConnectionSettings::HostPort> sshLocalForward(const ConnectionSettings::Ssh &ssh,
+Result<ConnectionSettings::HostPort> sshLocalForward(const ConnectionSettings::Ssh &given,
                                                      const QString &host, quint16 port,
                                                      int timeoutMs,
                                                      const std::atomic<bool> *cancel) {
+    const Ssh ssh = withHomeExpanded(given);
     const auto deadline = Clock::now() + std::chrono::milliseconds(qMax(1, timeoutMs));
     // A session that died between our lookup and our request is made again, once.
     for (int attempt = 0;; ++attempt) {
@@ -859,15 +928,17 @@ Result<ConnectionSettings::HostPort> sshLocalForward(const ConnectionSettings::S
     }
 }
 
-Result<SshHostKey> checkSshHostKey(const ConnectionSettings::Ssh &ssh, int timeoutMs) {
+Result<SshHostKey> checkSshHostKey(const ConnectionSettings::Ssh &given, int timeoutMs) {
+    const Ssh ssh = withHomeExpanded(given);
     auto session = connectSession(ssh, timeoutMs);
     if (!session.ok())
         return session.error();
     return hostKeyOf(session.value().get(), ssh);
 }
 
-Error trustSshHostKey(const ConnectionSettings::Ssh &ssh, const QString &fingerprint,
+Error trustSshHostKey(const ConnectionSettings::Ssh &given, const QString &fingerprint,
                       int timeoutMs) {
+    const Ssh ssh = withHomeExpanded(given);
     auto session = connectSession(ssh, timeoutMs);
     if (!session.ok())
         return session.error();
@@ -940,7 +1011,16 @@ QString sshFingerprintOfPublicKey(const QString &line) {
     return {};
 }
 
-QString sshTunnelLost(const ConnectionSettings::Ssh &ssh) {
+void setSshKeepAliveInterval(int ms) {
+    keepAliveMs = qMax(1, ms);
+}
+
+void setSshSessionIdleTimeout(int ms) {
+    idleCloseMs = qMax(1, ms);
+}
+
+QString sshTunnelLost(const ConnectionSettings::Ssh &given) {
+    const Ssh ssh = withHomeExpanded(given);
     Registry &r = registry();
     std::shared_ptr<TunnelSession> session;
     {

@@ -16,7 +16,8 @@ namespace streamscope {
 // One SSH session per (SSH host, port, user, key file, known_hosts file) in the process, made
 // by the first caller, shared by every thread; each connection accepted on a forward gets its
 // own direct-tcpip channel. When the session dies its forwards close (connections see Io
-// errors) and the next call makes a new session.
+// errors) and the next call makes a new session; a session without connections for a minute
+// logs out (setSshSessionIdleTimeout).
 //
 // The SSH server's host key is checked against known_hosts: unknown or changed is an
 // Error::Kind::HostKey naming the fingerprint (final; trustSshHostKey() adds it). Errors say
@@ -44,6 +45,7 @@ struct SshHostKey {
 };
 
 // Connects to the SSH server (no authentication) and checks its key against known_hosts.
+// This and trustSshHostKey block for up to timeoutMs: call them off the GUI thread.
 Result<SshHostKey> checkSshHostKey(const ConnectionSettings::Ssh &ssh, int timeoutMs = 10000);
 
 // Adds the SSH server's key to known_hosts (ssh.knownHostsFile or ~/.ssh/known_hosts, created
@@ -64,6 +66,15 @@ QString sshFingerprintOfPublicKey(const QString &line);
 // new one was made; empty when it is up or was never made. Set before its connections close,
 // so a reader that sees its connection drop can say it was the tunnel, not the server.
 QString sshTunnelLost(const ConnectionSettings::Ssh &ssh);
+
+// A session without any connection through it for this long is closed (its SSH login ends;
+// the next connection makes a new one). Default 60 s.
+void setSshSessionIdleTimeout(int ms);
+
+// While connections go through a session that has been silent this long, it is asked for a sign
+// of life (keepalive@openssh.com); silent twice as long, it is taken for dead (its connections
+// close, as when its TCP connection breaks). Default 30 s.
+void setSshKeepAliveInterval(int ms);
 
 // How many SSH sessions this process has open (for tests and the status line).
 int sshSessionCount();

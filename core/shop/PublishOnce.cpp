@@ -52,6 +52,13 @@ Command evalCommand(const RedisClient &connection, const PublishOnce::Request &r
 // The primary serving key's slot when one of its replicas is up (from the client's map), else
 // empty: one server, or no replica to wait for.
 QString primaryWithReplica(const RedisClient &connection, const QByteArray &key) {
+    if (connection.topology() == RedisClient::Topology::Sentinel) {
+        // The primary, when the sentinels list a replica they do not think down.
+        const QList<RedisClient::Node> nodes = connection.nodes();
+        const bool replicaUp = std::any_of(nodes.cbegin(), nodes.cend(),
+                                           [](const auto &n) { return !n.primary && n.reachable; });
+        return replicaUp ? nodes.value(0).endpoint : QString();
+    }
     if (connection.topology() != RedisClient::Topology::Cluster)
         return {};
     const int slot = cluster::keySlot(key);
@@ -124,6 +131,18 @@ Result<std::vector<RedisReply>> PublishOnce::run(RedisClient &connection,
         auto waited = connection.commandOn(node, {"WAIT", "1", QByteArray::number(replicaWaitMs)});
         if (!waited.ok())
             return waited.error(); // the entries stay pending; the retry publishes nothing twice
+        // Through Sentinel a primary whose replica stopped confirming may be the old one of a
+        // failover under way: it accepts writes for seconds and then drops them. What it did not
+        // pass on is not taken as published (its order stays pending; the retry on whichever
+        // primary holds the data publishes once). A cluster waits on a best-effort basis only.
+        if (connection.topology() == RedisClient::Topology::Sentinel
+            && (waited->integer() < 1 || connection.nodes().value(0).endpoint != node))
+            return Error(Error::Kind::Io,
+                         QStringLiteral("%1 did not pass the publication on to a replica within "
+                                        "%2 ms: it may be the old primary of a failover under "
+                                        "way; kept pending and published (once) later")
+                             .arg(node)
+                             .arg(replicaWaitMs));
     }
 
     // Acknowledgements the script could not make (another slot), after what they depend on

@@ -17,7 +17,9 @@ namespace streamscope::shop {
 //
 // On a cluster the publication is on a replica (WAIT 1, at most replicaWaitMs) before run()
 // returns or acknowledges across slots: a SIGKILLed primary does not take an event with it
-// whose order was already acknowledged or marked published.
+// whose order was already acknowledged or marked published. Through Sentinel the same, and a
+// publication no replica confirmed (while the sentinels list one up) fails as a transport error:
+// the caller keeps its entries pending and retries (the marker keeps it to one event).
 class PublishOnce {
 public:
     static constexpr int replicaWaitMs = 1000;

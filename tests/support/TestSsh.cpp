@@ -211,6 +211,13 @@ void TestSsh::stop() {
     m_process->waitForFinished(5000);
 }
 
+void TestSsh::freezeSessions(bool freeze) {
+    if (!isRunning())
+        return;
+    for (pid_t session : descendants(pid_t(m_process->processId())))
+        ::kill(session, freeze ? SIGSTOP : SIGCONT);
+}
+
 bool TestSsh::isRunning() const {
     return m_process && m_process->state() != QProcess::NotRunning;
 }

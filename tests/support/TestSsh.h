@@ -32,6 +32,9 @@ public:
     // when the bastion host reboots.
     void stop();
     bool isRunning() const;
+    // SIGSTOP (or SIGCONT) every session process: their connections stay open and the kernel
+    // still acknowledges, but nothing answers (a frozen bastion).
+    void freezeSessions(bool freeze);
 
     quint16 port() const { return m_port; }
     QString dir() const { return m_dir ? m_dir->path() : QString(); }
