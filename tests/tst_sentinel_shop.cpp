@@ -1,8 +1,9 @@
 // The reference shop through Redis Sentinel (LocalRedisSentinel: one primary, one replica, three
 // sentinels), with the real service processes, some given a redis+sentinel:// URL and some
 // --sentinel/--master: orders are placed while SENTINEL FAILOVER moves the primary, and every
-// order is paid exactly once (one payment event on the new primary, order statuses that agree),
-// nothing is left pending, and every service is still running.
+// order is paid exactly once (one payment event on the new primary, order statuses that agree,
+// one charge in the payments database), nothing is left pending, and every service is still
+// running.
 
 #include "LocalRedisSentinel.h"
 #include "SentinelClient.h"
@@ -163,6 +164,18 @@ private Q_SLOTS:
         for (const auto &[id, type] : announced)
             completed += type == "payment.completed";
         QCOMPARE(orderStatuses().value(QStringLiteral("paid")), completed);
+        // ... and one charge per order in the payment service's database, the one announced
+        // (a completed payment's row was dropped before: NULL in a NOT NULL column, OR IGNORE).
+        shop::PaymentStore charges(m_dir->filePath("payments.db"));
+        QVERIFY(!charges.open());
+        for (const StreamEntry &e : readAll("payment-events")) {
+            auto charged = charges.find(QString::fromUtf8(e.value("orderId")));
+            QVERIFY2(charged.ok(), qPrintable(charged.error().message));
+            QVERIFY2(charged.value(), qPrintable(QStringLiteral("order %1 is not in the payments "
+                                                                "database")
+                                                     .arg(QString::fromUtf8(e.value("orderId")))));
+            QCOMPARE(charged.value()->paymentId.toUtf8(), e.value("paymentId"));
+        }
         QCOMPARE(xlen("{order-events}:dlq"), qint64(0));
         QVERIFY(ordersService->running());
         QVERIFY(p1->running());

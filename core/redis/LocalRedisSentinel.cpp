@@ -7,6 +7,8 @@
 #include <QFile>
 #include <QThread>
 
+#include <csignal>
+
 namespace streamscope {
 
 namespace {
@@ -143,9 +145,16 @@ void LocalRedisSentinel::killSentinel(int i) {
     }
 }
 
+void LocalRedisSentinel::freezeSentinel(int i, bool frozen) {
+    Sentinel &s = m_sentinels.at(size_t(i));
+    if (s.process && s.process->state() != QProcess::NotRunning)
+        ::kill(pid_t(s.process->processId()), frozen ? SIGSTOP : SIGCONT);
+}
+
 void LocalRedisSentinel::stop() {
     for (Sentinel &s : m_sentinels)
         if (s.process && s.process->state() != QProcess::NotRunning) {
+            ::kill(pid_t(s.process->processId()), SIGCONT); // a frozen one would not stop
             s.process->terminate();
             if (!s.process->waitForFinished(5000)) {
                 s.process->kill();

@@ -36,6 +36,9 @@ public:
     // Stops (SIGKILL) or starts again one sentinel, on its port.
     void killSentinel(int i);
     Error startSentinel(int i, int timeoutMs = 10000);
+    // SIGSTOP / SIGCONT one sentinel: it accepts connections and answers nothing, as a host
+    // that hangs.
+    void freezeSentinel(int i, bool frozen);
 
     // "redis+sentinel://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3/mymaster"
     QString url() const;

@@ -63,6 +63,8 @@ ConnectionSettings SentinelClient::sentinelSettings(const ConnectionSettings::Ho
     s.password = m_settings.sentinel.password;
     s.db = 0;           // a sentinel has no databases: it refuses SELECT
     s.readOnly = false; // SENTINEL and ROLE change no data, but are not in the read allowlist
+    s.connectTimeoutMs = qMin(s.connectTimeoutMs, sentinelTimeoutMs);
+    s.commandTimeoutMs = qMin(s.commandTimeoutMs, sentinelTimeoutMs);
     return s;
 }
 
@@ -334,7 +336,8 @@ Error SentinelClient::findPrimary(int budgetMs) {
     }
 }
 
-bool SentinelClient::moveIfFailedOver(const QString &current, int waitMs, QString *why) {
+bool SentinelClient::moveIfFailedOver(const QString &current, int waitMs, QString *why,
+                                      bool oneSentinel) {
     QElapsedTimer clock;
     clock.start();
     const QList<ConnectionSettings::HostPort> &sentinels = m_settings.sentinel.sentinels;
@@ -346,6 +349,10 @@ bool SentinelClient::moveIfFailedOver(const QString &current, int waitMs, QStrin
             if (!named.ok()) {
                 *why = QStringLiteral("sentinel %1: %2")
                            .arg(sentinels.at(i).toString(), named.error().message);
+                if (oneSentinel) {
+                    m_sentinelAt = (i + 1) % sentinels.size();
+                    return false;
+                }
                 continue;
             }
             asked = true;
@@ -383,7 +390,7 @@ Result<std::vector<RedisReply>> SentinelClient::run(const QList<Command> &comman
         // it is (a lost connection or READONLY asks again).
         m_sinceCheck.start();
         QString ignored;
-        (void)moveIfFailedOver(m_endpoint, 0, &ignored);
+        (void)moveIfFailedOver(m_endpoint, 0, &ignored, true);
     }
 
     const QString was = m_endpoint;

@@ -33,6 +33,8 @@ class SentinelClient : public RedisClient {
 public:
     static constexpr int recheckIntervalMs = 1000;
     static constexpr int askAgainPauseMs = 200;
+    // A sentinel is a small local service: one that does not answer this fast is skipped.
+    static constexpr int sentinelTimeoutMs = 1000;
 
     explicit SentinelClient(ConnectionSettings settings);
     ~SentinelClient() override;
@@ -95,8 +97,12 @@ private:
     Error findPrimary(int budgetMs);
     // Asks the sentinels (from the last one that answered); moves to what they name when it is
     // another server than current and a primary. waitMs > 0: while they still name current (or
-    // a replica), asks again every askAgainPauseMs that long. True when the client moved.
-    bool moveIfFailedOver(const QString &current, int waitMs, QString *why);
+    // a replica), asks again every askAgainPauseMs that long. oneSentinel: the periodic question
+    // tries only the sentinel it asked last (a sentinel that does not answer moves the next
+    // question on to the next one), so that it never holds a command up for long. True when the
+    // client moved.
+    bool moveIfFailedOver(const QString &current, int waitMs, QString *why,
+                          bool oneSentinel = false);
     // One sentinel's answer (its connection is kept for the next question).
     Result<Named> ask(qsizetype index);
     // Connects to a server a sentinel named; fails unless it is a primary.

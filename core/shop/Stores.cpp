@@ -231,13 +231,16 @@ Error PaymentStore::insertNew(const QList<Payment> &payments) {
     QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT OR IGNORE INTO payments (order_id, payment_id, amount, "
                              "currency, status, reason) VALUES (?, ?, ?, ?, ?, ?)"));
+    // A null QString binds as NULL, which the NOT NULL columns refuse, and OR IGNORE then
+    // dropped the row without a word (a completed payment has no reason): bind empty text.
+    auto text = [](const QString &value) { return value.isNull() ? QStringLiteral("") : value; };
     for (const Payment &p : payments) {
         q.addBindValue(p.orderId);
         q.addBindValue(p.paymentId);
         q.addBindValue(p.amount);
-        q.addBindValue(p.currency);
+        q.addBindValue(text(p.currency));
         q.addBindValue(p.status);
-        q.addBindValue(p.reason);
+        q.addBindValue(text(p.reason));
         if (!q.exec()) {
             db.rollback();
             return sqlError(QStringLiteral("storing payment for order %1").arg(p.orderId),
