@@ -453,11 +453,11 @@ private Q_SLOTS:
     // window says it, red, with the way to the TLS tab, and nothing connects again (counted by
     // the server). Giving the CA in the dialog's TLS tab connects.
     void tlsFailureIsFinal() {
-        LocalRedisServer::Options options;
-        options.tls.certFile = m_certs.serverCert();
-        options.tls.keyFile = m_certs.serverKey();
-        options.tls.caFile = m_certs.caCert();
-        LocalRedisServer tlsServer(options);
+        LocalRedisServer::Tls tls;
+        tls.certFile = m_certs.serverCert();
+        tls.keyFile = m_certs.serverKey();
+        tls.caFile = m_certs.caCert();
+        LocalRedisServer tlsServer(LocalRedisServer::Options(), tls);
         STREAMSCOPE_START_REDIS(tlsServer);
         auto counter = connectTo(tlsServer.settings()); // its plain port
         run(*counter, {"XADD", "tls-stream", "*", "a", "1"});
