@@ -346,6 +346,46 @@ private Q_SLOTS:
         QVERIFY(!secrets.fetch(QStringLiteral("connection/prod")));
     }
 
+    // End to end: a TLS connection with a client certificate whose key is encrypted, saved from
+    // the window's dialog (the passphrase to the secret store, not the file) and connected to
+    // from the saved list: the passphrase comes back and the server accepts the certificate.
+    void savedTlsConnectionConnects() {
+        LocalRedisServer::Tls tls;
+        tls.certFile = m_certs.serverCert();
+        tls.keyFile = m_certs.serverKey();
+        tls.caFile = m_certs.caCert();
+        tls.authClients = LocalRedisServer::Tls::AuthClients::Yes;
+        LocalRedisServer server(LocalRedisServer::Options(), tls);
+        STREAMSCOPE_START_REDIS(server);
+        auto admin = connectTo(server.settings());
+        run(*admin, {"XADD", "tls-saved", "*", "a", "1"});
+        QSettings preferences(m_dir.filePath(QStringLiteral("window.ini")), QSettings::IniFormat);
+        MainWindow window;
+        window.setSettingsStore(&preferences);
+        ConnectionDialog *dialog = window.openConnectionDialog();
+        ConnectionSettings s = server.tlsSettings();
+        s.tls.certFile = m_certs.clientCert();
+        s.tls.keyFile = m_certs.clientKeyEncrypted();
+        s.tls.keyPassphrase = TestCertificates::passphrase();
+        dialog->setSettings(s);
+        dialog->setName(QStringLiteral("tls-prod"));
+        QVERIFY2(dialog->saveClicked(), qPrintable(dialog->problem()));
+        dialog->close();
+        preferences.sync();
+        QFile f(preferences.fileName());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        QVERIFY2(!bytes.contains(TestCertificates::passphrase().toUtf8()), bytes.constData());
+        QVERIFY2(bytes.contains("client-encrypted.key"), bytes.constData());
+
+        QVERIFY(window.connectSaved(QStringLiteral("tls-prod")));
+        QTRY_VERIFY_WITH_TIMEOUT(window.streamModel()->rowCount() > 0, 10000);
+        QCOMPARE(window.connectionName(), QStringLiteral("tls-prod"));
+        QVERIFY(window.finalErrorText().isEmpty());
+        window.disconnectFromServer();
+        window.connectionStore()->remove(QStringLiteral("tls-prod"));
+    }
+
     void roleTexts_data() {
         QTest::addColumn<int>("topology");
         QTest::addColumn<int>("role");
