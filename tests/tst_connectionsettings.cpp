@@ -1,3 +1,4 @@
+#include "ConnectionOptions.h"
 #include "ConnectionSettings.h"
 
 #include <QTest>
@@ -227,6 +228,206 @@ private Q_SLOTS:
         QVERIFY2(back.ok(), qPrintable(back.error().message));
         QCOMPARE(back->maxReplyBytes, s->maxReplyBytes);
         QCOMPARE(back->db, s->db);
+    }
+    // TLS parameters, as redis-cli's flags, on rediss:// only.
+    void tlsParameters() {
+        auto s = ConnectionSettings::fromUrl(
+            "rediss://h:6380?cacert=/etc/ca.crt&cacertdir=/etc/cas&cert=/c.crt&key=/c.key"
+            "&sni=redis.prod&insecure");
+        QVERIFY2(s.ok(), qPrintable(s.error().message));
+        QCOMPARE(s->tls.caFile, QStringLiteral("/etc/ca.crt"));
+        QCOMPARE(s->tls.caDir, QStringLiteral("/etc/cas"));
+        QCOMPARE(s->tls.certFile, QStringLiteral("/c.crt"));
+        QCOMPARE(s->tls.keyFile, QStringLiteral("/c.key"));
+        QCOMPARE(s->tls.sni, QStringLiteral("redis.prod"));
+        QVERIFY(!s->tlsVerifyPeer);
+        auto back = ConnectionSettings::fromUrl(s->displayUrl(false));
+        QVERIFY2(back.ok(), qPrintable(back.error().message));
+        QVERIFY(back.value() == s.value());
+        QVERIFY(ConnectionSettings::fromUrl("rediss://h?insecure=0")->tlsVerifyPeer);
+    }
+
+    void tlsParameterErrors_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("cacert on redis://") << "redis://h?cacert=/ca.crt"
+                                            << "use rediss://";
+        QTest::newRow("empty cacert") << "rediss://h?cacert="
+                                      << "needs a value";
+        QTest::newRow("insecure=maybe") << "rediss://h?insecure=maybe"
+                                        << "is not 1 or 0";
+    }
+    void tlsParameterErrors() {
+        QFETCH(QString, url);
+        QFETCH(QString, says);
+        auto s = ConnectionSettings::fromUrl(url);
+        QVERIFY(!s.ok());
+        QVERIFY2(s.error().message.contains(says), qPrintable(s.error().message));
+    }
+
+    void sentinelUrls() {
+        auto s = ConnectionSettings::fromUrl(
+            "redis+sentinel://u:pw@10.0.0.1:26380,10.0.0.2,[::1]:26381/mymaster/2"
+            "?sentinel-user=su&sentinel-password=spw");
+        QVERIFY2(s.ok(), qPrintable(s.error().message));
+        QVERIFY(s->viaSentinel());
+        QCOMPARE(s->sentinel.masterName, QStringLiteral("mymaster"));
+        QCOMPARE(s->sentinel.sentinels.size(), 3);
+        QCOMPARE(s->sentinel.sentinels.at(0).toString(), QStringLiteral("10.0.0.1:26380"));
+        QCOMPARE(s->sentinel.sentinels.at(1).toString(), QStringLiteral("10.0.0.2:26379"));
+        QCOMPARE(s->sentinel.sentinels.at(2).toString(), QStringLiteral("[::1]:26381"));
+        QCOMPARE(s->user, QStringLiteral("u")); // the data nodes' credentials
+        QCOMPARE(s->password, QStringLiteral("pw"));
+        QCOMPARE(s->sentinel.user, QStringLiteral("su"));
+        QCOMPARE(s->sentinel.password, QStringLiteral("spw"));
+        QCOMPARE(s->db, 2);
+        QCOMPARE(s->transport, Transport::Tcp);
+        QVERIFY(s->endpoint().contains(QLatin1String("mymaster")));
+
+        // Written back without either password; the sentinels' is marked, not shown.
+        const QString shown = s->displayUrl();
+        QVERIFY2(!shown.contains(QLatin1String("spw")) && !shown.contains(QLatin1String(":pw")),
+                 qPrintable(shown));
+        QVERIFY2(shown.contains(QLatin1String("sentinel-password=***")), qPrintable(shown));
+        auto back = ConnectionSettings::fromUrl(s->displayUrl(false));
+        QVERIFY2(back.ok(), qPrintable(back.error().message));
+        QCOMPARE(back->sentinel.sentinels, s->sentinel.sentinels);
+        QCOMPARE(back->sentinel.masterName, s->sentinel.masterName);
+        QCOMPARE(back->db, 2);
+
+        // Lettuce's spelling and TLS.
+        auto tls = ConnectionSettings::fromUrl("rediss-sentinel://h/m?cacert=/ca.crt");
+        QVERIFY2(tls.ok(), qPrintable(tls.error().message));
+        QCOMPARE(tls->transport, Transport::Tls);
+        QCOMPARE(tls->tls.caFile, QStringLiteral("/ca.crt"));
+
+        // The sentinel password is redacted wherever a typed URL is shown.
+        QCOMPARE(ConnectionSettings::redactUrl("redis+sentinel://h/m?sentinel-password=spw"),
+                 QStringLiteral("redis+sentinel://h/m?sentinel-password=***"));
+    }
+
+    void sentinelUrlErrors_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("no master") << "redis+sentinel://h:26379"
+                                   << "master's name";
+        QTest::newRow("no master, slash") << "redis+sentinel://h:26379/"
+                                          << "master's name";
+        QTest::newRow("bad port") << "redis+sentinel://h:1,h:x/m"
+                                  << "port \"x\"";
+        QTest::newRow("no host") << "redis+sentinel:///m"
+                                 << "missing sentinel host";
+        QTest::newRow("unix") << "unix+sentinel:///tmp/s/m"
+                              << "unknown scheme";
+        QTest::newRow("sentinel-user on redis://") << "redis://h?sentinel-user=x"
+                                                   << "redis+sentinel://";
+        QTest::newRow("bad db") << "redis+sentinel://h/m/x"
+                                << "database";
+    }
+    void sentinelUrlErrors() {
+        QFETCH(QString, url);
+        QFETCH(QString, says);
+        auto s = ConnectionSettings::fromUrl(url);
+        QVERIFY(!s.ok());
+        QVERIFY2(s.error().message.contains(says), qPrintable(s.error().message));
+    }
+
+    void sshParameters() {
+        auto s = ConnectionSettings::fromUrl(
+            "redis://10.0.0.5:6379?ssh=ops@bastion:2222&ssh-key=/k/id_ed25519"
+            "&ssh-known-hosts=/k/known");
+        QVERIFY2(s.ok(), qPrintable(s.error().message));
+        QVERIFY(s->viaSsh());
+        QCOMPARE(s->ssh.user, QStringLiteral("ops"));
+        QCOMPARE(s->ssh.host, QStringLiteral("bastion"));
+        QCOMPARE(s->ssh.port, quint16(2222));
+        QCOMPARE(s->ssh.keyFile, QStringLiteral("/k/id_ed25519"));
+        QCOMPARE(s->ssh.knownHostsFile, QStringLiteral("/k/known"));
+        auto back = ConnectionSettings::fromUrl(s->displayUrl(false));
+        QVERIFY2(back.ok(), qPrintable(back.error().message));
+        QVERIFY(back.value() == s.value());
+        // The key's parameter may come first.
+        auto order = ConnectionSettings::fromUrl("redis://h?ssh-key=/k&ssh=b");
+        QVERIFY2(order.ok(), qPrintable(order.error().message));
+        QCOMPARE(order->ssh.keyFile, QStringLiteral("/k"));
+        QCOMPARE(order->ssh.port, quint16(22));
+        // A server through SSH keeps its own address: each node is forwarded, not rewritten.
+        ConnectionSettings node = s->forServer(QStringLiteral("10.0.0.6"), 7001);
+        QCOMPARE(node.endpoint(), QStringLiteral("10.0.0.6:7001"));
+        QVERIFY(node.ssh == s->ssh);
+
+        QVERIFY(!ConnectionSettings::fromUrl("redis://h?ssh-key=/k").ok());
+        QVERIFY(!ConnectionSettings::fromUrl("redis://h?ssh=@b").ok());
+        QVERIFY(!ConnectionSettings::fromUrl("unix:///tmp/s?ssh=b").ok());
+    }
+
+    // The flags every executable shares, as redis-cli's and beyond.
+    void connectionFlags_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("url"); // displayUrl(false) of the result, or "error: ..."
+        QTest::newRow("tls files")
+            << QStringList{"--tls", "-h",    "r",  "--cacert", "/ca", "--cert",
+                           "/c",    "--key", "/k", "--sni",    "n"}
+            << "rediss://r:6379?cacert=/ca&cert=/c&key=/k&sni=n";
+        QTest::newRow("insecure on rediss")
+            << QStringList{"-u", "rediss://r:1", "--insecure"} << "rediss://r:1?insecure";
+        QTest::newRow("cacert without tls")
+            << QStringList{"--cacert", "/ca"} << "error: --cacert: a TLS option";
+        QTest::newRow("cert without key") << QStringList{"--tls", "--cert", "/c"}
+                                          << "error: needs both --cert FILE and --key FILE";
+        QTest::newRow("sentinels")
+            << QStringList{"--sentinel", "a:1", "--sentinel", "b", "--master", "m", "-n", "3"}
+            << "redis+sentinel://a:1,b:26379/m/3";
+        QTest::newRow("sentinel without master")
+            << QStringList{"--sentinel", "a:1"} << "error: --sentinel: give the master's name";
+        QTest::newRow("master without sentinel")
+            << QStringList{"--master", "m"} << "error: --master: give the sentinels";
+        QTest::newRow("master overrides the URL's")
+            << QStringList{"-u", "redis+sentinel://s/m1", "--master", "m2"}
+            << "redis+sentinel://s:26379/m2";
+        QTest::newRow("ssh") << QStringList{"-p", "7000", "--ssh", "ops@b:2200", "--ssh-key", "/k"}
+                             << "redis://127.0.0.1:7000?ssh=ops@b:2200&ssh-key=/k";
+        QTest::newRow("ssh-key without ssh")
+            << QStringList{"--ssh-key", "/k"} << "error: --ssh-key: needs --ssh";
+        QTest::newRow("ssh to a socket")
+            << QStringList{"-s", "/tmp/r.sock", "--ssh", "b"} << "error: --ssh: a unix socket";
+        QTest::newRow("-h after a socket URL")
+            << QStringList{"-u", "unix:///tmp/r.sock", "-h", "r"} << "redis://r:6379";
+    }
+    void connectionFlags() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, url);
+        QCommandLineParser parser;
+        parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+        parser.addOptions(ConnectionOptions::options(ConnectionOptions::Letters::RedisCli));
+        QVERIFY2(parser.parse(QStringList{"streamscope-cli"} + args),
+                 qPrintable(parser.errorText()));
+        auto s = ConnectionOptions::settingsFrom(parser, ConnectionOptions::Letters::RedisCli);
+        if (url.startsWith(QLatin1String("error: "))) {
+            QVERIFY(!s.ok());
+            QVERIFY2(s.error().message.contains(url.mid(7)), qPrintable(s.error().message));
+            QCOMPARE(s.error().kind, Error::Kind::InvalidArgument);
+            return;
+        }
+        QVERIFY2(s.ok(), qPrintable(s.error().message));
+        QCOMPARE(s->displayUrl(false), url);
+    }
+
+    // Passphrases never come from a URL or a flag: from the environment (or the keychain).
+    void passphrasesFromEnvironment() {
+        qputenv("STREAMSCOPE_TLS_KEY_PASSPHRASE", "tls-secret");
+        qputenv("STREAMSCOPE_SSH_KEY_PASSPHRASE", "ssh-secret");
+        QCommandLineParser parser;
+        parser.addOptions(ConnectionOptions::options(ConnectionOptions::Letters::LongOnly));
+        QVERIFY(parser.parse(
+            {"svc", "--url", "rediss://h", "--cert", "/c", "--key", "/k", "--ssh", "b"}));
+        auto s = ConnectionOptions::settingsFrom(parser, ConnectionOptions::Letters::LongOnly);
+        qunsetenv("STREAMSCOPE_TLS_KEY_PASSPHRASE");
+        qunsetenv("STREAMSCOPE_SSH_KEY_PASSPHRASE");
+        QVERIFY2(s.ok(), qPrintable(s.error().message));
+        QCOMPARE(s->tls.keyPassphrase, QStringLiteral("tls-secret"));
+        QCOMPARE(s->ssh.keyPassphrase, QStringLiteral("ssh-secret"));
+        QVERIFY(!s->displayUrl(false).contains(QLatin1String("secret")));
     }
 };
 

@@ -426,6 +426,30 @@ private Q_SLOTS:
             qInfo("  %s", qPrintable(r.describe()));
     }
 
+    // The sentinels name a server that answers ROLE as a replica (made one by hand here, as the
+    // old primary is during a failover before they notice): open() does not take it for the
+    // primary, asks again every 200 ms within the connect timeout, then says what it found.
+    void namedReplicaIsNotTakenForThePrimary() {
+        const int primary = m_fixture->primaryIndex();
+        QVERIFY(primary >= 0);
+        QCOMPARE(runOn(primary, {"REPLICAOF", "127.0.0.1", "1"}).bytes(), QByteArray("OK"));
+        auto restore = qScopeGuard([&] { runOn(primary, {"REPLICAOF", "NO", "ONE"}); });
+        ConnectionSettings settings = m_fixture->settings();
+        settings.connectTimeoutMs = 1000;
+        SentinelClient client(settings);
+        QElapsedTimer clock;
+        clock.start();
+        const Error e = client.open();
+        QVERIFY(e);
+        QVERIFY2(clock.elapsed() >= 800, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(e.message.contains(QStringLiteral("names %1, which is a replica (a failover "
+                                                   "under way?)")
+                                        .arg(endpointOf(primary))),
+                 qPrintable(e.message));
+        QVERIFY(!client.isOpen());
+        qInfo("%s", qPrintable(e.message));
+    }
+
     // Last: a sentinel resumed after SIGSTOP goes into TILT mode for 30 s and makes no failover.
     // The sentinel asked first hangs (SIGSTOP: connections accepted, nothing answered): a
     // connect moves on to the next one after a short timeout, and the question asked every

@@ -5,6 +5,7 @@
 #include "AutoClient.h"
 #include "ConnectionOptions.h"
 #include "ConnectionSettings.h"
+#include "ReplicaRole.h"
 #include "StreamInfo.h"
 #include "StreamTailer.h"
 #include "ValueFormat.h"
@@ -142,6 +143,19 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
     if (!listing.ok())
         return fail(listing.error());
     const bool onCluster = connection.value()->topology() == RedisClient::Topology::Cluster;
+    // The server's place in replication (a cluster's nodes each have their own: not asked).
+    // A refused INFO leaves it unknown; it never fails the listing.
+    ReplicationState replication;
+    QString replicationRefused;
+    if (!onCluster) {
+        auto info = connection.value()->command({"INFO", "replication"});
+        if (!info.ok())
+            return fail(info.error());
+        if (info->isError())
+            replicationRefused = info->errorMessage();
+        else
+            replication = ReplicationState::fromInfo(info->bytes());
+    }
 
     Output out;
     if (json) {
@@ -175,6 +189,36 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
         QJsonObject doc{{QStringLiteral("streams"), streams},
                         {QStringLiteral("truncated"), listing->truncated},
                         {QStringLiteral("missing"), missing}};
+        if (!onCluster) {
+            const bool replica = replication.role == ServerRole::Replica;
+            QJsonObject server{
+                {QStringLiteral("role"), replica ? QStringLiteral("replica")
+                                         : replication.role == ServerRole::Primary
+                                             ? QStringLiteral("primary")
+                                             : QStringLiteral("unknown")},
+                {QStringLiteral("replicas"), replication.connectedReplicas},
+                {QStringLiteral("primary"),
+                 replica ? QJsonValue(replication.primaryEndpoint()) : QJsonValue()},
+                {QStringLiteral("replication_lag_bytes"), replica && replication.lagBytes >= 0
+                                                              ? QJsonValue(replication.lagBytes)
+                                                              : QJsonValue()},
+                {QStringLiteral("link"), !replica             ? QJsonValue()
+                                         : replication.linkUp ? QStringLiteral("up")
+                                                              : QStringLiteral("down")},
+                {QStringLiteral("text"), replication.describe()}};
+            if (replica && !replication.linkUp)
+                server.insert(QStringLiteral("link_down_seconds"),
+                              replication.linkDownSinceSeconds >= 0
+                                  ? QJsonValue(replication.linkDownSinceSeconds)
+                                  : QJsonValue());
+            if (replica)
+                server.insert(QStringLiteral("lag_note"), replication.lagNote);
+            if (!replicationRefused.isEmpty())
+                server.insert(
+                    QStringLiteral("role_note"),
+                    QStringLiteral("INFO replication was refused: %1").arg(replicationRefused));
+            doc.insert(QStringLiteral("server"), server);
+        }
         out << QJsonDocument(doc).toJson(QJsonDocument::Compact) << "\n";
     } else {
         QList<QStringList> rows;
@@ -195,6 +239,10 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
                            QStringLiteral("GROUPS")};
         if (onCluster)
             header << QStringLiteral("NODE") << QStringLiteral("SLOT");
+        // The first line says what is listed when it is not a lone primary: a replica's data
+        // may lag behind, and its primary is where writes go.
+        if (replication.role == ServerRole::Replica || replication.connectedReplicas > 0)
+            out << QStringLiteral("Server: %1\n").arg(replication.describe());
         if (rows.isEmpty())
             out << QStringLiteral("No streams match \"%1\"%2.\n")
                        .arg(QString::fromUtf8(pattern),

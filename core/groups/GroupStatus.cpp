@@ -11,6 +11,8 @@ namespace streamscope {
 namespace {
 
 constexpr int estimateBound = 1000; // entries counted at most for a lag estimate (before 7.0)
+// On a replica entries come whole with the count, every poll of a group that is behind: fewer.
+constexpr int replicaCountBound = 100;
 
 std::optional<qint64> optionalInteger(const RedisReply &flat, const char *key) {
     const RedisReply *f = flat.field(key);
@@ -43,10 +45,31 @@ GroupStatus groupFrom(const QByteArray &stream, const RedisReply &flat) {
     return g;
 }
 
+// A replica does not keep a group's entries-read current: 7.0.15 keeps what its last full sync
+// copied (the primary says entries-read 5, lag 4; the replica 2 and 7), or nil for a group
+// created since. A lag derived from it is wrong, so both go; without entries-read the server
+// derives the lag from the stream alone (0 when read to the end), which holds on a replica.
+void distrustEntriesRead(GroupStatus &g) {
+    if (!g.entriesRead)
+        return;
+    g.entriesRead.reset();
+    if (g.lastDeliveredId.isMax())
+        return; // nothing can follow it: 0 whatever entries-read says (groupFrom)
+    g.lag.reset();
+    g.lagNote.clear();
+}
+
 // Where the server gives no lag, say why, and estimate it where that is cheap and sound.
-void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField) {
+void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField, bool onReplica) {
     if (g.lag)
         return;
+    if (onReplica) {
+        // The stream figures may be older than the group's (the poller describes streams
+        // less often): only a count of what follows last-delivered-id is sure.
+        g.lagNote = QStringLiteral("unknown: the replica does not track entries-read: ask the "
+                                   "primary");
+        return; // the caller counts it (bounded)
+    }
     if (!g.hasUndelivered(s)) {
         g.lag = 0;
         g.lagEstimated = !serverHasLagField;
@@ -132,6 +155,34 @@ Error notAnswered(const RedisReply &reply, const char *command, const QByteArray
                      .arg(QLatin1String(command), QString::fromUtf8(stream), reply.errorMessage()));
 }
 
+// The lag of a group on a replica from XRANGE (last-delivered-id + COUNT bound: exact below the
+// bound, "at least" at it, unknown with the reason when the count failed.
+// failure: the count's error, explained.
+void countedOnReplica(GroupStatus &g, const RedisReply &counted, int bound, qint64 now,
+                      const QString &failure) {
+    if (!counted.isArray()) {
+        g.lagNote = QStringLiteral("unknown: the replica does not track entries-read: ask the "
+                                   "primary (counting the entries after last-delivered-id "
+                                   "failed: %1)")
+                        .arg(failure.isEmpty() ? QStringLiteral("no answer") : failure);
+        return;
+    }
+    g.lag = qint64(counted.size());
+    g.lagEstimated = counted.size() >= size_t(bound);
+    g.lagNote = g.lagEstimated
+                    ? QStringLiteral("estimated: at least %1 (the replica does not track "
+                                     "entries-read, so the entries after last-delivered-id were "
+                                     "counted, up to %1; the primary knows the exact lag)")
+                          .arg(bound)
+                    : QStringLiteral("counted: the replica does not track entries-read, so the "
+                                     "entries after last-delivered-id were counted");
+    // The first of them is the oldest not yet delivered, even where the stream figures were
+    // too old to tell there was one.
+    if (g.timeLagMs == 0 && counted.size() > 0 && counted.at(0).isArray())
+        g.timeLagMs =
+            qMax<qint64>(0, now - qint64(StreamId::fromServer(counted.at(0).at(0).bytes()).ms));
+}
+
 // What is unknown because access says the user may not run command ("" when it may).
 QString deniedText(const Permissions *access, const QByteArray &command) {
     if (!access || access->allows(command))
@@ -143,8 +194,8 @@ QString deniedText(const Permissions *access, const QByteArray &command) {
 // entries and the cache cannot tell) the first undelivered entry. What access says the user may
 // not run is not sent: it would only be refused again (and fill the server's ACL LOG).
 Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatusList out,
-                                           bool hasLagField, qint64 now, TimeLagCache *cache,
-                                           const Permissions *access) {
+                                           bool hasLagField, bool onReplica, qint64 now,
+                                           TimeLagCache *cache, const Permissions *access) {
     const QString noPending = deniedText(access, "XPENDING");
     const QString noRange = deniedText(access, "XRANGE");
     QList<Command> second;
@@ -176,21 +227,27 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
             second.append({"XRANGE", s.info.name, g.lastDeliveredId.successor().toByteArray(), "+",
                            "COUNT", "1"});
         }
-    // Before 7.0: count what is left to read, up to a bound.
+    // Before 7.0, and on a replica: count what is left to read, up to a bound.
     QList<QPair<qsizetype, qsizetype>> estimates;
+    const int bound = onReplica && hasLagField ? replicaCountBound : estimateBound;
     for (qsizetype si = 0; si < out.size(); ++si)
         for (qsizetype gi = 0; gi < out[si].groups.size(); ++gi) {
             GroupStatus &g = out[si].groups[gi];
-            explainLag(g, out[si].info, hasLagField);
-            if (!g.lag && !hasLagField && !noRange.isEmpty()) {
-                g.lagNote = noRange;
+            explainLag(g, out[si].info, hasLagField, onReplica && hasLagField);
+            const bool count = !g.lag && (!hasLagField || onReplica);
+            if (count && !noRange.isEmpty()) {
+                g.lagNote = onReplica && hasLagField
+                                ? QStringLiteral("%1; the replica does not track entries-read: "
+                                                 "ask the primary")
+                                      .arg(noRange)
+                                : noRange;
                 continue;
             }
-            if (!g.lag && !hasLagField) {
+            if (count) {
                 estimates.append({si, gi});
                 second.append({"XRANGE", out[si].info.name,
                                g.lastDeliveredId.successor().toByteArray(), "+", "COUNT",
-                               QByteArray::number(estimateBound)});
+                               QByteArray::number(bound)});
             }
         }
     if (second.isEmpty())
@@ -255,6 +312,13 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
     for (const auto &[si, gi] : estimates) {
         const RedisReply &counted = more.value()[r++];
         GroupStatus &g = out[si].groups[gi];
+        if (onReplica && hasLagField) {
+            countedOnReplica(g, counted, bound, now,
+                             counted.isError()
+                                 ? explainRefusal(counted.errorMessage(), aclUser(connection))
+                                 : QString());
+            continue;
+        }
         if (counted.isError()) {
             g.lagNote = QStringLiteral("unknown: counting the entries failed (%1)")
                             .arg(explainRefusal(counted.errorMessage(), aclUser(connection)));
@@ -270,6 +334,19 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
                                          "report no lag)");
     }
     return out;
+}
+
+// Whether the role must be asked (INFO replication, in the caller's first round trip). On a
+// cluster the client reads from primaries.
+bool roleToAsk(const RedisClient &connection, ServerRole *role) {
+    if (connection.topology() == RedisClient::Topology::Cluster)
+        *role = ServerRole::Primary;
+    return *role == ServerRole::Unknown;
+}
+
+// A refused INFO leaves the role unknown: the server's lag is taken as it comes, as before.
+ServerRole answeredRole(const RedisReply &info) {
+    return info.isError() ? ServerRole::Unknown : ReplicationState::fromInfo(info.bytes()).role;
 }
 
 } // namespace
@@ -304,7 +381,7 @@ void TimeLagCache::forgetAllBut(const QSet<QByteArray> &groupKeys) {
 
 Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
                                            const QList<QByteArray> &streams, int serverVersion,
-                                           bool keepForbidden) {
+                                           bool keepForbidden, ServerRole role) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
@@ -313,9 +390,15 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
         first.append({"XINFO", "STREAM", s});
         first.append({"XINFO", "GROUPS", s});
     }
+    const bool askRole = roleToAsk(connection, &role) && !first.isEmpty();
+    if (askRole)
+        first.append(Command{"INFO", "replication"});
     auto replies = connection.pipeline(first);
     if (!replies.ok())
         return replies.error();
+    if (askRole)
+        role = answeredRole(replies.value().back());
+    const bool onReplica = role == ServerRole::Replica;
 
     StreamStatusList out;
     const QList<RedisClient::Node> nodes = connection.nodes();
@@ -349,16 +432,21 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
         status.info.node = primaryOf(nodes, status.info.slot);
         status.sampledAtMs = now;
         if (groups.isArray())
-            for (const RedisReply &g : groups.elements())
+            for (const RedisReply &g : groups.elements()) {
                 status.groups.append(groupFrom(streams.at(i), g));
+                if (onReplica)
+                    distrustEntriesRead(status.groups.last());
+            }
         out.append(std::move(status));
     }
-    return fetchGroupDetails(connection, std::move(out), hasLagField, now, nullptr, nullptr);
+    return fetchGroupDetails(connection, std::move(out), hasLagField, onReplica, now, nullptr,
+                             nullptr);
 }
 
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
                                           int serverVersion, TimeLagCache *cache,
-                                          bool keepForbidden, const Permissions *access) {
+                                          bool keepForbidden, const Permissions *access,
+                                          ServerRole role) {
     const bool hasLagField = serverVersion == 0 || serverVersion >= 70000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<Command> first;
@@ -366,9 +454,15 @@ Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamI
         first.append({"XINFO", "GROUPS", s.name});
     if (first.isEmpty())
         return StreamStatusList();
+    const bool askRole = roleToAsk(connection, &role);
+    if (askRole)
+        first.append(Command{"INFO", "replication"});
     auto replies = connection.pipeline(first);
     if (!replies.ok())
         return replies.error();
+    if (askRole)
+        role = answeredRole(replies.value().back());
+    const bool onReplica = role == ServerRole::Replica;
     StreamStatusList out;
     for (qsizetype i = 0; i < streams.size(); ++i) {
         const RedisReply &groups = replies.value()[size_t(i)];
@@ -389,12 +483,16 @@ Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamI
         StreamStatus status;
         status.info = streams.at(i);
         status.sampledAtMs = now;
-        for (const RedisReply &g : groups.elements())
+        for (const RedisReply &g : groups.elements()) {
             status.groups.append(groupFrom(status.info.name, g));
+            if (onReplica)
+                distrustEntriesRead(status.groups.last());
+        }
         status.info.groups = status.groups.size();
         out.append(std::move(status));
     }
-    return fetchGroupDetails(connection, std::move(out), hasLagField, now, cache, access);
+    return fetchGroupDetails(connection, std::move(out), hasLagField, onReplica, now, cache,
+                             access);
 }
 
 Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,

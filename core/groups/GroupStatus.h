@@ -2,6 +2,7 @@
 
 #include "AutoClient.h"
 #include "Permissions.h"
+#include "ReplicaRole.h"
 #include "StreamInfo.h"
 
 #include <QHash>
@@ -95,13 +96,19 @@ private:
 // the first undelivered entry for each group: two pipelined round trips in all, never FULL.
 // Streams that do not exist are left out. serverVersion (70015 for 7.0.15) decides what to
 // expect; before 7.0 the lag is estimated with a bounded XRANGE count.
+// On a replica the server's entries-read is not kept current (7.0.15 keeps what the last full
+// sync copied, or nil), and a lag derived from it is wrong: there the lag is the server's only
+// when it derives it from the stream alone (entries-read nil), else counted with a bounded
+// XRANGE (exact below the bound, "at least" beyond it), else unknown with the reason. role
+// Unknown: asked in the first round trip (INFO replication); on a cluster, primaries answer.
 // A user without XPENDING or XRANGE gets the rest, with pendingUnknown / timeLagUnknown saying
 // what is missing. With keepForbidden, a stream the user may not read (its key is outside its
 // key patterns) is returned with info.noAccess set and no groups; without it, that fails the
 // call (as does a refusal of XINFO itself, always).
 Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
                                            const QList<QByteArray> &streams, int serverVersion,
-                                           bool keepForbidden = false);
+                                           bool keepForbidden = false,
+                                           ServerRole role = ServerRole::Unknown);
 
 // Like fetchStreamStatus, for streams the caller has described already: XINFO GROUPS (never
 // XINFO STREAM, which returns the first and last entries whole), then the group details; the
@@ -112,7 +119,8 @@ Result<StreamStatusList> fetchStreamStatus(RedisClient &connection,
 Result<StreamStatusList> fetchGroupStatus(RedisClient &connection, const StreamInfoList &streams,
                                           int serverVersion, TimeLagCache *cache,
                                           bool keepForbidden = false,
-                                          const Permissions *access = nullptr);
+                                          const Permissions *access = nullptr,
+                                          ServerRole role = ServerRole::Unknown);
 
 // XPENDING stream group [IDLE minIdle] start + count [consumer]: one page of the pending list.
 Result<PendingEntryList> fetchPending(RedisClient &connection, const QByteArray &stream,

@@ -309,8 +309,6 @@ QString describePublishError(const RedisReply &reply) {
     else if (reply.errorCode() == "OOM")
         hint = QStringLiteral("The server is out of memory (maxmemory): trim streams or raise "
                               "the limit.");
-    else if (reply.errorCode() == "READONLY")
-        hint = QStringLiteral("This is a read-only replica: connect to the primary.");
     return hint.isEmpty() ? message : message + QStringLiteral(" (") + hint + QLatin1Char(')');
 }
 

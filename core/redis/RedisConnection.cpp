@@ -1,5 +1,6 @@
 #include "RedisConnection.h"
 
+#include "ReplicaRole.h"
 #include "SshTunnel.h"
 
 #include <atomic>
@@ -482,6 +483,7 @@ Error RedisConnection::open() {
 
 Error RedisConnection::openOnce() {
     close();
+    m_readOnlyPrimary.clear(); // another server, or the same one in another role
     m_refusalGuessed = false;
     m_bytesAtOpen = m_bytesReceived;
     if (Error e = connectTransport())
@@ -737,13 +739,39 @@ Error RedisConnection::refuseWrites(const QList<Command> &commands) const {
     return {};
 }
 
+void RedisConnection::explainReadOnly(RedisReply *reply) {
+    // "READONLY You can't write against a read only replica." tells neither what the server is
+    // nor where to write: say both, for every write of the GUI and the CLI. The code stays
+    // READONLY: clients that follow failovers look for it.
+    if (reply->errorCode() != "READONLY")
+        return;
+    QString why;
+    if (m_readOnlyPrimary.isEmpty()) {
+        auto info = pipeline({{"INFO", "replication"}});
+        const ReplicationState state = info.ok() && !info->front().isError()
+                                           ? ReplicationState::fromInfo(info->front().bytes())
+                                           : ReplicationState();
+        m_readOnlyPrimary = state.primaryEndpoint();
+        why = !info.ok()                          ? info.error().message
+              : info->front().isError()           ? info->front().errorMessage()
+              : state.role == ServerRole::Primary ? QStringLiteral("it answers as a primary now: "
+                                                                   "try again")
+                                                  : QString();
+    }
+    *reply =
+        RedisReply::error("READONLY " + readOnlyReplicaMessage(m_readOnlyPrimary, why).toUtf8());
+}
+
 Result<RedisReply> RedisConnection::commandEntries(const Command &args, int entriesDepth,
                                                    StreamEntryList *out, int timeoutMs,
                                                    const QByteArray &stream) {
     auto deadline = sendAll({args}, timeoutMs);
     if (!deadline.ok())
         return deadline.error();
-    return receiveEntriesBy(deadline.value(), entriesDepth, out, stream);
+    auto reply = receiveEntriesBy(deadline.value(), entriesDepth, out, stream);
+    if (reply.ok())
+        explainReadOnly(&reply.value());
+    return reply;
 }
 
 Result<qint64> RedisConnection::sendAll(const QList<Command> &commands, int timeoutMs) {
@@ -802,6 +830,8 @@ Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &
             return fail(reply.error());
         replies.push_back(std::move(reply).value());
     }
+    for (RedisReply &reply : replies) // once every reply is in: the lookup uses the connection
+        explainReadOnly(&reply);
     return replies;
 }
 

@@ -132,6 +132,9 @@ private:
     ReplyParser m_parser;
     std::vector<char> m_readBuffer;
     Error refuseWrites(const QList<Command> &commands) const;
+    // A replica's READONLY refusal, rewritten to name the primary (asked once a connection).
+    void explainReadOnly(RedisReply *reply);
+    QString m_readOnlyPrimary; // the primary named in READONLY messages, once known
 
     const std::atomic<bool> *m_cancel = nullptr;
     bool m_readOnly = false;

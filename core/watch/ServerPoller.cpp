@@ -47,6 +47,51 @@ Error refused(const RedisReply &reply, const char *command, const QByteArray &ke
                      .arg(QLatin1String(command), QString::fromUtf8(key), reply.errorMessage()));
 }
 
+// The server's place in replication (INFO replication) into info; true when it changed.
+// On a cluster each node has its own role (the topology view shows them): none is the
+// deployment's.
+bool readReplication(RedisClient &connection, ServerInfo *info) {
+    const ServerInfo before = *info;
+    if (connection.topology() == RedisClient::Topology::Cluster) {
+        info->role = ServerInfo::Role::Unknown;
+        info->replicationNote = QStringLiteral("a cluster: each node has its own role");
+        info->roleText = QStringLiteral("cluster");
+    } else if (auto reply = connection.command({"INFO", "replication"}); !reply.ok()) {
+        return false; // the poll that follows reports the connection
+    } else if (reply->isError()) {
+        info->role = ServerInfo::Role::Unknown;
+        info->replicationNote = QStringLiteral("role unknown: INFO replication was refused: %1")
+                                    .arg(reply->errorMessage());
+        info->roleText = QStringLiteral("role unknown");
+    } else {
+        const ReplicationState r = ReplicationState::fromInfo(reply->bytes());
+        info->role = r.role;
+        info->connectedReplicas = r.connectedReplicas;
+        info->primaryEndpoint = r.primaryEndpoint();
+        info->primaryLinkUp = r.role != ServerRole::Replica || r.linkUp;
+        info->primaryLinkDownSinceMs =
+            r.linkDownSinceSeconds >= 0
+                ? QDateTime::currentMSecsSinceEpoch() - r.linkDownSinceSeconds * 1000
+                : 0;
+        info->replicationLagBytes = r.lagBytes;
+        info->replicationNote = r.lagNote;
+        info->roleText = r.describe();
+    }
+    // The link-down clock moves by itself: only a change of more than a second is news.
+    return info->role != before.role || info->connectedReplicas != before.connectedReplicas
+           || info->primaryEndpoint != before.primaryEndpoint
+           || info->primaryLinkUp != before.primaryLinkUp
+           || qAbs(info->primaryLinkDownSinceMs - before.primaryLinkDownSinceMs) > 1500
+           || info->replicationLagBytes != before.replicationLagBytes
+           || info->replicationNote != before.replicationNote;
+}
+
+// How group lags are told: a replica's are counted; a role that could not be asked is taken
+// as a primary's (the server's lags as they come, as before).
+ServerRole lagRole(const ServerInfo &info) {
+    return info.role == ServerRole::Replica ? ServerRole::Replica : ServerRole::Primary;
+}
+
 } // namespace
 
 int ServerInfo::versionNumber() const {
@@ -92,6 +137,8 @@ void ServerPoller::run() {
     bool infoSent = false;
     bool accessAsked = false;
     int version = 0;
+    ServerInfo server;        // as last emitted
+    qint64 roleAskedAtMs = 0; // INFO replication
     qint64 listedAtMs = 0;
     qint64 measuredAtMs = 0; // lengths
     bool truncated = false;
@@ -114,8 +161,12 @@ void ServerPoller::run() {
             // INFO acts on one node: on a cluster one primary answers for the deployment.
             auto info = commandOnOnePrimary(connection, {"INFO", "server"});
             if (info.ok() && !info->isError()) {
-                const ServerInfo parsed = ServerInfo::fromInfo(info->bytes());
+                ServerInfo parsed = ServerInfo::fromInfo(info->bytes());
                 version = parsed.versionNumber();
+                (void)readReplication(connection, &parsed);
+                roleAskedAtMs = QDateTime::currentMSecsSinceEpoch();
+                server = parsed;
+                m_role = lagRole(server);
                 Q_EMIT serverInfo(parsed);
                 infoSent = true;
             } else if (info.ok()) {
@@ -123,6 +174,7 @@ void ServerPoller::run() {
                 // asking again every tick would not change the answer.
                 ServerInfo unknown;
                 unknown.unknownReason = versionUnknownText(connection, info.value());
+                server = unknown;
                 Q_EMIT serverInfo(unknown);
                 infoSent = true;
             }
@@ -140,6 +192,16 @@ void ServerPoller::run() {
         }
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const bool list = forced || now - listedAtMs >= m_options.listIntervalMs;
+        // Role, link and lag change (a failover, a lost primary): asked again as often as the
+        // list, never every tick.
+        if (infoSent && server.unknownReason.isEmpty()
+            && now - roleAskedAtMs >= m_options.listIntervalMs) {
+            roleAskedAtMs = now;
+            const bool changed = readReplication(connection, &server);
+            m_role = lagRole(server);
+            if (changed && !stopFlag())
+                Q_EMIT serverInfo(server);
+        }
         const bool lengths = list || now - measuredAtMs >= m_options.lengthIntervalMs;
         bool answered = true;
         bool sent = lengths;
@@ -446,7 +508,7 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
         *sent = true;
         // What the user may not run (probed on connect) is not asked every poll.
         const Permissions *access = m_access && m_access->probed ? &*m_access : nullptr;
-        auto status = fetchGroupStatus(connection, due, version, &m_timeLags, true, access);
+        auto status = fetchGroupStatus(connection, due, version, &m_timeLags, true, access, m_role);
         Result<QHash<QByteArray, PendingSample>> samples = QHash<QByteArray, PendingSample>();
         if (status.ok())
             samples = fetchPendingSamples(connection, status.value(), health, access);

@@ -6,6 +6,7 @@
 #include "Permissions.h"
 #include "PollingWorker.h"
 #include "RedisConnection.h"
+#include "ReplicaRole.h"
 #include "StreamInfo.h"
 #include "Topology.h"
 #include "WorkerThread.h"
@@ -25,12 +26,21 @@ struct ServerInfo {
     QString mode;    // "standalone", "cluster", "sentinel"
     // The server's place in replication, from INFO replication; Unknown when INFO is denied
     // (unknownReason says so) or not yet asked.
-    enum class Role { Unknown, Primary, Replica };
+    using Role = ServerRole;
     Role role = Role::Unknown;
     QString primaryEndpoint;         // a replica's primary, "host:port"
-    qint64 replicationLagBytes = -1; // a replica: its primary's offset minus its own; -1 unknown
+    qint64 replicationLagBytes = -1; // a replica: received, not yet applied (-1 unknown)
     bool primaryLinkUp = true;       // a replica: master_link_status is up
     QString unknownReason;           // why the version or role is unknown ("no permission: INFO")
+    // Asked again with every listing (INFO replication): role, link and lag change.
+    // Replicas connected to this server.
+    int connectedReplicas = 0;
+    // A replica whose link is down: since when (epoch ms), 0 unknown.
+    qint64 primaryLinkDownSinceMs = 0;
+    // What replicationLagBytes means, or why it is unknown.
+    QString replicationNote;
+    // One line: "replica of 10.0.0.5:6379, link up, 0 bytes behind (received, not yet applied)".
+    QString roleText;
     // 7.0.15 -> 70015, for "is this field there" decisions.
     int versionNumber() const;
     static ServerInfo fromInfo(const QByteArray &infoServerSection);
@@ -137,6 +147,9 @@ private:
     QHash<QString, RedisConnection::Load> m_lastLoad; // for the topology's own load per node
     std::optional<Permissions> m_access;              // the last emitted by accessUpdated
     qint64 m_lastLoadAtMs = 0;
+    // From INFO replication, for the group lags (a replica's are counted); Primary when it
+    // could not be told: the server's lags are taken as they come.
+    ServerRole m_role = ServerRole::Primary;
 };
 
 // The poller on its own thread, "streamscope-poll".
