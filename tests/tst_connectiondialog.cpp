@@ -396,6 +396,9 @@ private Q_SLOTS:
         const int standalone = int(RedisClient::Topology::Standalone);
         QTest::newRow("primary") << standalone << int(ServerInfo::Role::Primary) << qint64(-1)
                                  << true << QString() << "primary";
+        QTest::newRow("primary with a replica")
+            << standalone << int(ServerInfo::Role::Primary) << qint64(-2) << true << QString()
+            << "primary, 1 replica";
         QTest::newRow("replica") << standalone << int(ServerInfo::Role::Replica) << qint64(1229)
                                  << true << QString() << "replica of 10.0.0.5:6379, 1.2 KiB behind";
         QTest::newRow("replica in step")
@@ -441,6 +444,7 @@ private Q_SLOTS:
         info.role = ServerInfo::Role(role);
         info.primaryEndpoint = QStringLiteral("10.0.0.5:6379");
         info.replicationLagBytes = lag;
+        info.connectedReplicas = lag == -2 ? 1 : 0;
         info.primaryLinkUp = linkUp;
         info.unknownReason = reason;
         status.server = info;
@@ -471,6 +475,24 @@ private Q_SLOTS:
         QVERIFY2(window.deploymentText().startsWith(
                      QLatin1String("replica of 10.0.0.5:6379, link down for ")),
                  qPrintable(window.deploymentText()));
+    }
+
+    // A real replica: the status bar says whose, and how far behind; its primary counts it.
+    void replicaInTheStatusBar() {
+        LocalRedisServer::Options options;
+        options.extraArgs = {QStringLiteral("--replicaof"), QStringLiteral("127.0.0.1"),
+                             QString::number(m_server.port())};
+        LocalRedisServer replica(options);
+        STREAMSCOPE_START_REDIS(replica);
+        MainWindow window;
+        window.connectTo(replica.settings());
+        const QString expected = QStringLiteral("replica of 127.0.0.1:%1, ").arg(m_server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(window.deploymentText().startsWith(expected), 10000);
+        qInfo("a replica in the status bar: %s", qPrintable(window.deploymentText()));
+        MainWindow primary;
+        primary.connectTo(m_server.settings());
+        QTRY_COMPARE_WITH_TIMEOUT(primary.deploymentText(), QStringLiteral("primary, 1 replica"),
+                                  10000);
     }
 
     // Through real sentinels: the status bar names the master and the primary they name.

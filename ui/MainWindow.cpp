@@ -808,8 +808,11 @@ void MainWindow::updateDeployment() {
     const bool linkDown =
         server && server->role == ServerInfo::Role::Replica && !server->primaryLinkUp;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // Since when the server says (master_link_down_since_seconds), else since first seen down.
     if (!linkDown)
         m_linkDownSinceMs = 0;
+    else if (server->primaryLinkDownSinceMs > 0)
+        m_linkDownSinceMs = server->primaryLinkDownSinceMs;
     else if (!m_linkDownSinceMs)
         m_linkDownSinceMs = now;
     m_deployment.linkDownSeconds = linkDown ? (now - m_linkDownSinceMs) / 1000 : -1;
@@ -819,8 +822,7 @@ void MainWindow::updateDeployment() {
             m_nodesNotOk == 1 ? tr(", 1 node not ok") : tr(", %1 nodes not ok").arg(m_nodesNotOk);
     m_deploymentLabel->setText(text);
     m_deploymentLabel->setToolTip(
-        linkDown ? tr("The replica's link to its primary is down: what it shows is from before. "
-                      "Counted from when StreamScope first saw it down.")
+        linkDown ? tr("The replica's link to its primary is down: what it shows is from before.")
                  : tr("The deployment and the server's role: a standalone server (primary or "
                       "replica), a primary found through Sentinel, or a cluster with its primaries "
                       "(the Topology tab shows every node)"));

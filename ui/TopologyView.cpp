@@ -66,7 +66,10 @@ QString DeploymentStatus::text() const {
         return QObject::tr("standalone");
     }
     if (server->role == ServerInfo::Role::Primary)
-        return QObject::tr("primary");
+        return server->connectedReplicas <= 0 ? QObject::tr("primary")
+               : server->connectedReplicas == 1
+                   ? QObject::tr("primary, 1 replica")
+                   : QObject::tr("primary, %1 replicas").arg(server->connectedReplicas);
     const QString of = server->primaryEndpoint.isEmpty()
                            ? QObject::tr("replica")
                            : QObject::tr("replica of %1").arg(server->primaryEndpoint);
