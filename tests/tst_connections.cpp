@@ -110,7 +110,9 @@ private Q_SLOTS:
     }
 
     void savedConnectionToAProtectedServer() {
-        LocalRedisServer locked(LocalRedisServer::Options{false, {"--requirepass", "hunter2"}, 0});
+        LocalRedisServer::Options options;
+        options.extraArgs = {QStringLiteral("--requirepass"), QStringLiteral("hunter2")};
+        LocalRedisServer locked(options);
         STREAMSCOPE_START_REDIS(locked);
         QSettings settings(m_dir.filePath(QStringLiteral("b.ini")), QSettings::IniFormat);
         MainWindow window;

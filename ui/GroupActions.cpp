@@ -6,6 +6,22 @@
 
 namespace streamscope {
 
+QString forbiddenReason(const Permissions &permissions,
+                        std::initializer_list<const char *> commands) {
+    if (!permissions.probed)
+        return {};
+    for (const char *command : commands) {
+        if (permissions.allows(command))
+            continue;
+        // The server's reason names the user, the command and the rule to add.
+        const QString why = permissions.whyNot(command);
+        return why.isEmpty() ? QObject::tr("Not allowed: the ACL user \"%1\" may not run %2")
+                                   .arg(permissions.user, QString::fromLatin1(command))
+                             : QObject::tr("Not allowed: %1").arg(why);
+    }
+    return {};
+}
+
 GroupActionsWorker::GroupActionsWorker(ConnectionSettings settings)
     : m_settings(std::move(settings)) {
     m_settings.clientName = QStringLiteral("streamscope-actions");

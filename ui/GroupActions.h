@@ -4,6 +4,7 @@
 #include "ConnectionSettings.h"
 #include "GroupStatus.h"
 #include "KeyLookup.h"
+#include "Permissions.h"
 #include "StreamEntry.h"
 #include "Trim.h"
 
@@ -16,6 +17,11 @@
 #include <optional>
 
 namespace streamscope {
+
+// Why the connected ACL user may not take an action that sends these commands, for the
+// disabled control's tooltip ("" when it may, or when nobody could ask the server).
+QString forbiddenReason(const Permissions &permissions,
+                        std::initializer_list<const char *> commands);
 
 // What the views ask of the server: history pages (browser), pending pages, entry bodies, and
 // the repairs.

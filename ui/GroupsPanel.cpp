@@ -215,14 +215,28 @@ GroupsPanel::GroupsPanel(QWidget *parent)
 
 GroupsPanel::~GroupsPanel() = default;
 
+void GroupsPanel::setPermissions(const Permissions &permissions) {
+    m_permissions = permissions;
+    updateActionButtons();
+}
+
+void GroupsPanel::updateActionButtons() {
+    const std::pair<QPushButton *, QString> buttons[] = {
+        {m_ackButton, forbiddenReason(m_permissions, {"XACK"})},
+        {m_claimButton, forbiddenReason(m_permissions, {"XCLAIM"})},
+        // Moved in one transaction (or a script): the copy and the acknowledgement.
+        {m_deadLetterButton, forbiddenReason(m_permissions, {"XADD", "XACK"})}};
+    for (const auto &[button, forbidden] : buttons) {
+        button->setEnabled(m_actions && !m_readOnly && forbidden.isEmpty());
+        button->setToolTip(m_readOnly ? tr("Read-only mode: nothing that changes data is sent")
+                                      : forbidden);
+    }
+}
+
 void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
     m_actions = actions;
     m_readOnly = readOnly;
-    for (QPushButton *b : {m_ackButton, m_claimButton, m_deadLetterButton}) {
-        b->setEnabled(actions && !readOnly);
-        b->setToolTip(readOnly ? tr("Read-only mode: nothing that changes data is sent")
-                               : QString());
-    }
+    updateActionButtons();
     if (!actions)
         return;
     connect(m_pending, &PendingModel::pageWanted, actions->worker(),

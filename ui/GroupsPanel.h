@@ -3,6 +3,7 @@
 #include "ExportDialog.h"
 
 #include "GroupPoller.h"
+#include "Permissions.h"
 #include "StreamInfo.h"
 
 #include <QHash>
@@ -71,11 +72,15 @@ Q_SIGNALS:
 public:
     // Loads the selected group's pending entries again from the first page (F5, after actions).
     void reloadPending();
+    // Disables acknowledge, claim and dead-letter when the ACL user may not run them, with the
+    // reason as their tooltip.
+    void setPermissions(const Permissions &permissions);
 
 private:
     void onGroupSelected();
     void onPendingSelected();
     void updateChart();
+    void updateActionButtons();
     void act(const QString &verb);
     QList<QByteArray> selectedPendingIds() const;
 
@@ -107,6 +112,7 @@ private:
 
     GroupActions *m_actions = nullptr;
     bool m_readOnly = false;
+    Permissions m_permissions;
     QByteArray m_selectedKey;
     // A fixed window of samples per group for the chart (15 minutes at one a second).
     QHash<QByteArray, QList<QPointF>> m_lagHistory;

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "ChartsView.h"
+#include "ConnectionProblem.h"
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
 #include "FlowView.h"
@@ -10,6 +11,7 @@
 #include "LiveEventModel.h"
 #include "PublishView.h"
 #include "RedisConnection.h"
+#include "SshTunnel.h"
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "StreamListModel.h"
@@ -18,14 +20,10 @@
 #include "WarningBanner.h"
 
 #include <QAction>
-#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
-#include <QDialog>
-#include <QDialogButtonBox>
 #include <QElapsedTimer>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -79,6 +77,9 @@ MainWindow::MainWindow(QWidget *parent)
     , m_streams(new StreamListModel(this))
     , m_filter(new StreamFilterProxy(this)) {
     registerCoreMetaTypes();
+    trustHostKey = [](const ConnectionSettings::Ssh &ssh, const QString &fingerprint) {
+        return trustSshHostKey(ssh, fingerprint);
+    };
     m_filter->setSourceModel(m_events);
     buildUi();
     setWindowTitle(tr("StreamScope"));
@@ -109,18 +110,24 @@ void MainWindow::buildUi() {
         if (index > 0)
             connectSaved(m_savedBox->itemData(index).toString());
     });
-    auto *saveConnection = bar->addAction(tr("Save..."));
-    saveConnection->setToolTip(tr("Save this connection (name, URL, read-only, colour); its "
-                                  "password goes to the system keychain"));
-    connect(saveConnection, &QAction::triggered, this, &MainWindow::editSavedConnection);
     reloadSavedConnections();
     bar->addWidget(new QLabel(tr(" Server "), bar));
     m_urlEdit = new QLineEdit(QString::fromLatin1(ConnectionSettings::defaultUrl), bar);
     m_urlEdit->setPlaceholderText(QStringLiteral("redis://[user:password@]host:port[/db]"));
-    m_urlEdit->setToolTip(tr("redis://, rediss:// (TLS) or unix:// URL. The password may also "
-                             "come from REDISCLI_AUTH."));
+    m_urlEdit->setToolTip(tr("redis://, rediss:// (TLS), unix:// or redis+sentinel:// URL, with "
+                             "?cacert=, cert=, key=, ssh=... (Connection... edits them). The "
+                             "password may also come from REDISCLI_AUTH."));
     m_urlEdit->setMinimumWidth(360);
     bar->addWidget(m_urlEdit);
+    // Everything the URL field cannot say comfortably (TLS files, sentinels, an SSH tunnel, the
+    // keychain's secrets), and saving: the connection dialog.
+    auto *dialogAction = bar->addAction(tr("Connection..."));
+    dialogAction->setObjectName(QStringLiteral("connectionDialogAction"));
+    dialogAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    dialogAction->setToolTip(tr("Edit the connection: server, TLS, Sentinel, SSH tunnel; connect "
+                                "or save it (passwords go to the system keychain) (%1)")
+                                 .arg(dialogAction->shortcut().toString(QKeySequence::NativeText)));
+    connect(dialogAction, &QAction::triggered, this, [this] { openConnectionDialog(); });
     m_connectButton = new QPushButton(tr("Connect"), bar);
     bar->addWidget(m_connectButton);
     m_stateLabel = new QLabel(bar);
@@ -301,7 +308,18 @@ void MainWindow::buildUi() {
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setSizes({340, 940});
-    setCentralWidget(m_splitter);
+    // A final error (certificate, host key, authentication): above everything, until the user
+    // connects again, with the way to fix it.
+    m_problemBanner = new ConnectionProblemBanner;
+    connect(m_problemBanner, &ConnectionProblemBanner::settingsWanted, this,
+            [this](ConnectionDialog::Tab tab) { openConnectionDialog(tab); });
+    auto *central = new QWidget;
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(2);
+    centralLayout->addWidget(m_problemBanner);
+    centralLayout->addWidget(m_splitter, 1);
+    setCentralWidget(central);
 
     m_serverLabel = new QLabel;
     m_deploymentLabel = new QLabel;
@@ -331,6 +349,10 @@ void MainWindow::buildUi() {
     loadTimer->start(2000);
     auto *answerTimer = new QTimer(this);
     connect(answerTimer, &QTimer::timeout, this, &MainWindow::checkAnswering);
+    connect(answerTimer, &QTimer::timeout, this, [this] {
+        if (m_linkDownSinceMs)
+            updateDeployment(); // "link down for N s" counts on
+    });
     answerTimer->start(250);
     statusBar()->addWidget(m_serverLabel);
     // Permanent: a passing message (a failover, a finding) does not hide what the deployment is.
@@ -378,12 +400,23 @@ void MainWindow::onConnectClicked() {
         && m_urlEdit->text().contains(QLatin1String(":***@")))
         settings->password = m_settings.password;
     settings->readOnly = m_settings.readOnly;
+    // The URL of the last connection, unchanged (Connect after a final error, or after
+    // Disconnect): the same connection, with the secrets no URL carries.
+    const bool same = m_urlEdit->text().trimmed() == m_settings.displayUrl();
+    if (same) {
+        settings->sentinel.password = m_settings.sentinel.password;
+        settings->tls.keyPassphrase = m_settings.tls.keyPassphrase;
+        settings->ssh.keyPassphrase = m_settings.ssh.keyPassphrase;
+    }
+    const QString name = m_connectionName;
     connectTo(settings.value());
-    showConnectionTag(std::nullopt); // a typed URL is no saved connection
+    // A typed URL is no saved connection; the saved one's URL unchanged still is.
+    showConnectionTag(same && m_connections ? m_connections->find(name) : std::nullopt);
 }
 
 void MainWindow::connectTo(const ConnectionSettings &settings) {
     disconnectFromServer();
+    clearFinalError();
     m_settings = settings;
     m_urlEdit->setText(settings.displayUrl());
     m_events->clear();
@@ -408,6 +441,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
         statusBar()->showMessage(message, 60000);
         m_topology->showChange(message);
     });
+    connect(tailer, &StreamTailer::failed, this, &MainWindow::onFinalError);
     connect(tailer, &StreamTailer::streamFailed, this,
             [this](const QByteArray &, const QString &message) {
                 statusBar()->showMessage(message, 15000);
@@ -416,13 +450,8 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_poller = std::make_unique<PollerController>(settings, m_pollOptions);
     ServerPoller *poller = m_poller->poller();
     connect(poller, &ServerPoller::streamsListed, this, &MainWindow::onStreamsListed);
-    connect(poller, &ServerPoller::serverInfo, this, [this](const ServerInfo &info) {
-        m_serverLabel->setText(
-            (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": "))
-            + tr("Redis %1 (%2) at %3").arg(info.version, info.mode, m_settings.endpoint()));
-        if (info.mode == QLatin1String("cluster"))
-            showClusterColumns(true);
-    });
+    connect(poller, &ServerPoller::serverInfo, this, &MainWindow::onServerInfo);
+    connect(poller, &ServerPoller::accessUpdated, this, &MainWindow::setPermissions);
     connect(poller, &ServerPoller::groupSnapshot, this, &MainWindow::onGroupSnapshot);
     connect(poller, &ServerPoller::topologyUpdated, this, &MainWindow::onTopology);
     connect(poller, &ServerPoller::nodesMissing, this, &MainWindow::onNodesMissing);
@@ -438,7 +467,11 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_groupsPanel->showPollError({});
     onNodesMissing({});
     m_topology->clear();
+    m_deployment = DeploymentStatus();
+    m_deployment.masterName = settings.sentinel.masterName;
+    m_linkDownSinceMs = 0;
     m_deploymentLabel->clear();
+    m_serverLabel->clear();
     m_actions = std::make_unique<GroupActions>(settings);
     m_groupsPanel->setActions(m_actions.get(), settings.readOnly);
     m_browser->setRequests(m_actions.get(), settings.readOnly);
@@ -476,8 +509,12 @@ void MainWindow::disconnectFromServer() {
     m_missing.clear();
     m_listedOnce = false;
     m_cluster = false;
+    m_deployment = DeploymentStatus();
+    m_linkDownSinceMs = 0;
     m_deploymentLabel->clear();
     m_topology->clear();
+    setPermissions(Permissions()); // not probed: everything is tried
+    m_reconnectLabel->clear();     // nothing reconnects now
     m_connectButton->setText(tr("Connect"));
     onTailState(TailState::Stopped, {});
 }
@@ -547,6 +584,8 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
 void MainWindow::onTailState(TailState state, const QString &detail) {
     m_state = state;
     m_tailDetail = detail;
+    if (m_problemBanner->hasProblem())
+        return; // a stopped worker's last word (queued before it stopped) does not cover it
     if (m_notAnswering)
         return; // checkAnswering() shows that, and restores this when the server is back
     QString colour;
@@ -579,6 +618,8 @@ void MainWindow::onTailState(TailState state, const QString &detail) {
 }
 
 void MainWindow::onTailStats(const TailStats &stats) {
+    if (!m_tail)
+        return; // a stopped tail's last figures (queued before it stopped)
     m_lastTailStatsMs = QDateTime::currentMSecsSinceEpoch();
     m_tailEntries = stats.entries;
     m_charts->addTailStats(stats);
@@ -633,6 +674,13 @@ void MainWindow::setHealthOptions(const HealthOptions &options) {
 }
 
 void MainWindow::onPollFailed(const Error &error, PollArea area) {
+    if (m_problemBanner->hasProblem())
+        return; // the stopped poller's last word: the final error says it all
+    if (error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
+        || error.kind == Error::Kind::Auth) {
+        onFinalError(error);
+        return;
+    }
     const QString message = error.message;
     if (error.kind == Error::Kind::Io || error.kind == Error::Kind::Connect
         || error.kind == Error::Kind::Protocol || error.kind == Error::Kind::Auth) {
@@ -748,13 +796,65 @@ void MainWindow::onTopology(const TopologySnapshot &snapshot) {
     m_topology->setSnapshot(snapshot);
     m_cluster = snapshot.topology == RedisClient::Topology::Cluster;
     showClusterColumns(m_cluster);
-    QString text = ::streamscope::deploymentText(snapshot);
-    int down = 0;
+    m_nodesNotOk = 0;
     for (const TopologyNode &t : snapshot.nodes)
-        down += t.state == QLatin1String("ok") ? 0 : 1;
-    if (m_cluster && down)
-        text += down == 1 ? tr(", 1 node not ok") : tr(", %1 nodes not ok").arg(down);
+        m_nodesNotOk += t.state == QLatin1String("ok") ? 0 : 1;
+    m_deployment.topology = snapshot;
+    updateDeployment();
+}
+
+void MainWindow::updateDeployment() {
+    const std::optional<ServerInfo> &server = m_deployment.server;
+    const bool linkDown =
+        server && server->role == ServerInfo::Role::Replica && !server->primaryLinkUp;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // Since when the server says (master_link_down_since_seconds), else since first seen down.
+    if (!linkDown)
+        m_linkDownSinceMs = 0;
+    else if (server->primaryLinkDownSinceMs > 0)
+        m_linkDownSinceMs = server->primaryLinkDownSinceMs;
+    else if (!m_linkDownSinceMs)
+        m_linkDownSinceMs = now;
+    m_deployment.linkDownSeconds = linkDown ? (now - m_linkDownSinceMs) / 1000 : -1;
+    QString text = m_deployment.text();
+    if (m_cluster && m_nodesNotOk)
+        text +=
+            m_nodesNotOk == 1 ? tr(", 1 node not ok") : tr(", %1 nodes not ok").arg(m_nodesNotOk);
     m_deploymentLabel->setText(text);
+    m_deploymentLabel->setToolTip(
+        linkDown ? tr("The replica's link to its primary is down: what it shows is from before.")
+                 : tr("The deployment and the server's role: a standalone server (primary or "
+                      "replica), a primary found through Sentinel, or a cluster with its primaries "
+                      "(the Topology tab shows every node)"));
+}
+
+void MainWindow::onServerInfo(const ServerInfo &info) {
+    const QString version = !info.version.isEmpty() ? info.version
+                            : !info.unknownReason.isEmpty()
+                                ? tr("unknown (%1)").arg(info.unknownReason)
+                                : tr("unknown");
+    const QString what =
+        info.mode.isEmpty()
+            ? tr("Redis %1 at %2").arg(version, m_settings.endpoint())
+            : tr("Redis %1 (%2) at %3").arg(version, info.mode, m_settings.endpoint());
+    m_serverLabel->setText(
+        (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": ")) + what);
+    if (info.mode == QLatin1String("cluster"))
+        showClusterColumns(true);
+    m_deployment.server = info;
+    updateDeployment();
+}
+
+QString MainWindow::serverText() const {
+    return m_serverLabel->text();
+}
+
+ServerPoller *MainWindow::poller() const {
+    return m_poller ? m_poller->poller() : nullptr;
+}
+
+StreamTailer *MainWindow::tailer() const {
+    return m_tail ? m_tail->tailer() : nullptr;
 }
 
 void MainWindow::onNodesMissing(const MissingNodeList &missing) {
@@ -906,81 +1006,108 @@ bool MainWindow::connectSaved(const QString &name) {
     return true;
 }
 
-void MainWindow::editSavedConnection() {
-    if (!m_connections) {
-        showError(tr("Connections cannot be saved here (no settings store)."));
-        return;
+ConnectionDialog *MainWindow::openConnectionDialog(ConnectionDialog::Tab tab) {
+    if (m_dialog) {
+        m_dialog->showTab(tab);
+        m_dialog->raise();
+        m_dialog->activateWindow();
+        return m_dialog;
     }
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Save connection"));
-    auto *name = new QLineEdit(m_connectionName);
-    auto *url = new QLineEdit(m_tail ? m_settings.displayUrl(false) : m_urlEdit->text());
-    auto *password = new QLineEdit;
-    password->setEchoMode(QLineEdit::Password);
-    password->setPlaceholderText(tr("stored in the system keychain, never in a file"));
-    if (m_tail)
-        password->setText(m_settings.password);
-    auto *readOnly = new QCheckBox(tr("Read-only: never send anything that changes data"));
-    readOnly->setChecked(m_settings.readOnly);
-    auto *colour = new QComboBox;
-    const QList<std::pair<QString, QColor>> colours{
-        {tr("No colour"), QColor()},      {tr("Red (production)"), QColor(0xc62828)},
-        {tr("Orange"), QColor(0xef6c00)}, {tr("Green"), QColor(0x2e7d32)},
-        {tr("Blue"), QColor(0x1565c0)},   {tr("Purple"), QColor(0x6a1b9a)}};
-    for (const auto &[label, c] : colours) {
-        QPixmap swatch(12, 12);
-        swatch.fill(c.isValid() ? c : Qt::transparent);
-        colour->addItem(QIcon(swatch), label, c);
-    }
-    if (auto existing = m_connections->find(m_connectionName)) {
-        const int index = colour->findData(existing->colour);
-        colour->setCurrentIndex(index < 0 ? 0 : index);
-    }
-    auto *form = new QFormLayout(&dialog);
-    form->addRow(tr("Name"), name);
-    form->addRow(tr("URL"), url);
-    form->addRow(tr("Password"), password);
-    form->addRow(QString(), readOnly);
-    form->addRow(tr("Colour tag"), colour);
-    auto *error = new QLabel;
-    error->setWordWrap(true);
-    form->addRow(error);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel);
-    QPushButton *remove = buttons->addButton(tr("Delete"), QDialogButtonBox::DestructiveRole);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    connect(remove, &QPushButton::clicked, &dialog, [&] {
-        if (!m_connections->find(name->text().trimmed())) {
-            error->setText(tr("There is no saved connection called \"%1\".").arg(name->text()));
-            return;
+    auto *dialog = new ConnectionDialog(m_connections.get(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_dialog = dialog;
+    // The saved connection in use, with its secrets; else what the window connects to now (or
+    // the URL typed in the field).
+    bool loaded = false;
+    if (!m_connectionName.isEmpty() && m_connections) {
+        const std::optional<SavedConnection> saved = m_connections->find(m_connectionName);
+        if (saved && saved->url == m_settings.displayUrl(false)) {
+            (void)dialog->loadSaved(m_connectionName); // a secret not stored is said there
+            dialog->setSettings(m_settings);           // with the secrets in use
+            loaded = true;
         }
-        m_connections->remove(name->text().trimmed());
-        dialog.done(2);
-    });
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
-        QString note;
-        const Error e = m_connections->save({name->text(), url->text(), readOnly->isChecked(),
-                                             colour->currentData().value<QColor>(), false},
-                                            password->text(), &note);
-        if (e) {
-            error->setText(QStringLiteral("<span style='color:#c62828'>%1</span>")
-                               .arg(e.message.toHtmlEscaped()));
-            return;
+    }
+    if (!loaded) {
+        ConnectionSettings current = m_settings;
+        if (!m_tail && !m_problemBanner->hasProblem()) {
+            auto typed = ConnectionSettings::fromUrl(m_urlEdit->text());
+            if (typed.ok()) {
+                if (typed->password == QLatin1String("***"))
+                    typed->password = m_settings.password;
+                typed->readOnly = m_settings.readOnly;
+                current = typed.value();
+            }
         }
-        if (!note.isEmpty())
-            statusBar()->showMessage(note, 15000);
-        m_connectionName = name->text().trimmed();
-        dialog.accept();
-    });
-    const int result = dialog.exec();
-    if (result == QDialog::Rejected)
+        dialog->setSettings(current);
+    }
+    dialog->showTab(tab);
+    connect(dialog, &ConnectionDialog::connectRequested, this,
+            [this](const ConnectionSettings &settings, const QString &savedName) {
+                connectTo(settings);
+                showConnectionTag(m_connections && !savedName.isEmpty()
+                                      ? m_connections->find(savedName)
+                                      : std::nullopt);
+                setReadOnly(settings.readOnly);
+            });
+    connect(dialog, &ConnectionDialog::savedChanged, this,
+            [this](const QString &name, bool deleted) {
+                reloadSavedConnections();
+                if (deleted && name == m_connectionName)
+                    showConnectionTag(std::nullopt);
+            });
+    dialog->open(); // window-modal, no nested event loop
+    return dialog;
+}
+
+QString MainWindow::finalErrorText() const {
+    return m_problemBanner->text();
+}
+
+void MainWindow::clearFinalError() {
+    m_problemBanner->clear();
+    if (m_hostKeyPrompt)
+        m_hostKeyPrompt->deleteLater();
+}
+
+void MainWindow::onFinalError(const Error &error) {
+    if (!ConnectionProblemBanner::isFinal(error))
+        return; // a tail that gave up for another reason says so in its state
+    if (m_problemBanner->hasProblem())
+        return; // the other worker's report of the same problem
+    // Retrying cannot help: every worker stops, and the window says why until the user
+    // connects again (the dialog's tab where it is fixed is a click away).
+    disconnectFromServer();
+    m_problemBanner->showProblem(error);
+    // What the workers said before they stopped (a poll failed, reconnecting) is this, said once.
+    m_streamError->hide();
+    m_groupsPanel->showPollError({});
+    const QString text = m_problemBanner->text();
+    m_stateLabel->setText(
+        QStringLiteral("<span style='color:#c62828'>&#9679; %1</span>")
+            .arg(
+                m_stateLabel->fontMetrics().elidedText(text, Qt::ElideRight, 520).toHtmlEscaped()));
+    m_stateLabel->setToolTip(text);
+    statusBar()->showMessage(text);
+    if (error.kind != Error::Kind::HostKey)
         return;
-    reloadSavedConnections();
-    if (result == QDialog::Accepted && m_tail
-        && m_settings.displayUrl(false) == url->text().trimmed())
-        showConnectionTag(m_connections->find(m_connectionName));
-    else if (result == 2)
-        showConnectionTag(std::nullopt);
+    const ConnectionSettings settings = m_settings;
+    m_hostKeyPrompt =
+        ::streamscope::hostKeyPrompt(error, this, [this, settings](const QString &fingerprint) {
+            if (const Error e = trustHostKey(settings.ssh, fingerprint)) {
+                m_problemBanner->setNote(tr("Not trusted: %1").arg(e.message));
+                return;
+            }
+            connectTo(settings);
+        });
+    if (m_hostKeyPrompt)
+        m_hostKeyPrompt->open();
+}
+
+void MainWindow::setPermissions(const Permissions &permissions) {
+    m_permissions = permissions;
+    m_groupsPanel->setPermissions(permissions);
+    m_browser->setPermissions(permissions);
+    m_publish->setPermissions(permissions);
 }
 
 void MainWindow::saveLayout() {

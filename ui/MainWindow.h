@@ -1,12 +1,16 @@
 #pragma once
 
+#include "ConnectionDialog.h"
 #include "ConnectionSettings.h"
 #include "GroupPoller.h"
 #include "SavedConnections.h"
 #include "ServerPoller.h"
 #include "StreamTailer.h"
+#include "TopologyView.h"
 
 #include <QMainWindow>
+#include <QMessageBox>
+#include <QPointer>
 #include <QSet>
 
 #include <memory>
@@ -24,6 +28,7 @@ class QTableView;
 namespace streamscope {
 
 class ChartsView;
+class ConnectionProblemBanner;
 struct ExportChoices;
 class EntryDetailView;
 class FindingsModel;
@@ -62,7 +67,8 @@ public:
     ChartsView *chartsView() const { return m_charts; }
     PublishView *publishView() const { return m_publish; }
     TopologyView *topologyView() const { return m_topology; }
-    // "cluster, 3 primaries" or "standalone", in the status bar.
+    // "cluster, 3 primaries", "primary", "replica of HOST:PORT, 1.2 KiB behind", "sentinel
+    // mymaster: primary HOST:PORT" or "standalone", in the status bar.
     QString deploymentText() const;
     // Above the stream list: the cluster nodes not answering (empty: the list is whole).
     QString missingNodesText() const;
@@ -91,6 +97,30 @@ public:
     // False for connections not worth coming back to (the demo's private server).
     void setRememberConnection(bool remember) { m_rememberConnection = remember; }
     QString restoreLayout();
+    // The connection dialog (Ctrl+Shift+O, "Connection..."), on the current connection (or the
+    // saved one in use), opened on tab. Not modal to the application: the window goes on.
+    ConnectionDialog *openConnectionDialog(ConnectionDialog::Tab tab = ConnectionDialog::ServerTab);
+    ConnectionDialog *connectionDialog() const { return m_dialog; }
+    // A certificate (Error::Kind::Tls), SSH host key (HostKey) or authentication (Auth) problem
+    // stops every worker: retrying cannot help. The window says what is wrong, red, above the
+    // views, with a button to the dialog's tab where it is fixed, until the user connects again.
+    // Empty when there is none.
+    QString finalErrorText() const;
+    ConnectionProblemBanner *finalErrorBanner() const { return m_problemBanner; }
+    // For an unknown SSH host key: "Trust and connect" / "Cancel" (Cancel by default); for a
+    // changed one a refusal only. Null when not shown.
+    QMessageBox *hostKeyPrompt() const { return m_hostKeyPrompt; }
+    // Adds the host key the user saw to the tunnel's known_hosts (trustSshHostKey by default).
+    std::function<Error(const ConnectionSettings::Ssh &ssh, const QString &fingerprint)>
+        trustHostKey;
+    // What the ACL user may do (ServerPoller::accessUpdated): forbidden actions are disabled with
+    // the reason as their tooltip.
+    void setPermissions(const Permissions &permissions);
+    const Permissions &permissions() const { return m_permissions; }
+    // The current workers (null when disconnected): tests emit their signals.
+    ServerPoller *poller() const;
+    StreamTailer *tailer() const;
+    QString serverText() const;
     // Asks for a password (a dialog); replaceable for tests.
     std::function<std::optional<QString>(const QString &name)> askPassword;
     QStringList selectedStreams() const;
@@ -125,8 +155,12 @@ private:
     void checkAnswering();
     void stopWorkers();
     void reloadSavedConnections();
-    void editSavedConnection();
     void showConnectionTag(const std::optional<SavedConnection> &saved);
+    void onServerInfo(const ServerInfo &info);
+    void onFinalError(const Error &error);
+    void clearFinalError();
+    // The deployment label from m_deployment (and the cluster's nodes not ok).
+    void updateDeployment();
 
     LiveEventModel *m_events = nullptr;
     StreamListModel *m_streams = nullptr;
@@ -146,6 +180,13 @@ private:
     QLabel *m_streamError = nullptr;          // above the stream list: why it is not current
     WarningBanner *m_missingBanner = nullptr; // above the stream list: nodes not answering
     QLabel *m_deploymentLabel = nullptr;
+    DeploymentStatus m_deployment;
+    int m_nodesNotOk = 0;
+    qint64 m_linkDownSinceMs = 0; // a replica's link first seen down (0: up)
+    QPointer<ConnectionDialog> m_dialog;
+    ConnectionProblemBanner *m_problemBanner = nullptr;
+    QPointer<QMessageBox> m_hostKeyPrompt;
+    Permissions m_permissions;
     bool m_cluster = false;
     MissingNodeList m_missing;
     qint64 m_lastAnswerMs = 0;    // the poller's last answered poll (0: none yet)

@@ -1,5 +1,7 @@
 #include "PublishView.h"
 
+#include "GroupActions.h"
+
 #include "StreamEntry.h"
 
 #include <QCheckBox>
@@ -191,11 +193,18 @@ void PublishView::setConnection(const std::optional<ConnectionSettings> &setting
     updateEnabled();
 }
 
+void PublishView::setPermissions(const Permissions &permissions) {
+    m_permissions = permissions;
+    updateEnabled();
+}
+
 void PublishView::updateEnabled() {
     const bool connected = m_settings.has_value();
     const bool readOnly = connected && m_settings->readOnly;
     const bool sending = bool(m_job);
-    m_send->setEnabled(connected && !readOnly && !sending);
+    const QString forbidden = forbiddenReason(m_permissions, {"XADD"});
+    m_send->setEnabled(connected && !readOnly && !sending && forbidden.isEmpty());
+    m_send->setToolTip(forbidden.isEmpty() ? tr("Append the entry (Ctrl+Enter)") : forbidden);
     m_stop->setEnabled(sending);
     m_trimValue->setEnabled(m_trim->currentIndex() != 0);
     m_approximate->setEnabled(m_trim->currentIndex() != 0);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConnectionSettings.h"
+#include "Permissions.h"
 #include "Publish.h"
 #include "PublishJob.h"
 
@@ -39,6 +40,8 @@ public:
 
     // No settings: not connected. Read-only connections cannot publish.
     void setConnection(const std::optional<ConnectionSettings> &settings);
+    // Disables publishing when the ACL user may not run XADD, with the reason as the tooltip.
+    void setPermissions(const Permissions &permissions);
     void setStreams(const QList<QByteArray> &streams);
     // The user's templates live here (QSettings group "publishTemplates").
     void setTemplateStore(QSettings *settings);
@@ -109,6 +112,7 @@ private:
     QLabel *m_problemsLabel;
     QLabel *m_result;
     QLabel *m_readOnlyNote;
+    Permissions m_permissions;
 };
 
 } // namespace streamscope

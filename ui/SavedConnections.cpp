@@ -139,6 +139,15 @@ std::optional<SavedConnection> ConnectionStore::find(const QString &name) const 
 }
 
 Error ConnectionStore::save(SavedConnection c, const QString &password, QString *note) {
+    return saveWith(std::move(c), password, {}, note);
+}
+
+QStringList ConnectionStore::otherSecrets(const QString &name) const {
+    return m_settings->value(group(name) + QStringLiteral("/secrets")).toStringList();
+}
+
+Error ConnectionStore::saveWith(SavedConnection c, const QString &password,
+                                const QStringList &others, QString *note) {
     c.name = c.name.trimmed();
     if (c.name.isEmpty())
         return Error(Error::Kind::InvalidArgument, QStringLiteral("Give the connection a name."));
@@ -157,49 +166,140 @@ Error ConnectionStore::save(SavedConnection c, const QString &password, QString 
         m_secrets->store(secretKey(c.name), secret, note);
     else
         m_secrets->forget(secretKey(c.name));
+    // The other secrets were stored by saveSettings(); those no longer named are forgotten.
+    for (SecretKind kind :
+         {SecretKind::SentinelPassword, SecretKind::TlsKeyPassphrase, SecretKind::SshKeyPassphrase})
+        if (!others.contains(secretName(kind)))
+            m_secrets->forget(secretKey(c.name, kind));
 
-    const QString group =
-        QStringLiteral("connections/") + QString::fromLatin1(c.name.toUtf8().toPercentEncoding());
-    m_settings->remove(group);
-    m_settings->beginGroup(group);
+    m_settings->remove(group(c.name));
+    m_settings->beginGroup(group(c.name));
     m_settings->setValue(QStringLiteral("url"), c.url);
     m_settings->setValue(QStringLiteral("readOnly"), c.readOnly);
     m_settings->setValue(QStringLiteral("colour"),
                          c.colour.isValid() ? c.colour.name() : QString());
     m_settings->setValue(QStringLiteral("hasPassword"), c.hasPassword);
+    if (!others.isEmpty())
+        m_settings->setValue(QStringLiteral("secrets"), others);
     m_settings->endGroup();
     m_settings->sync();
     return {};
 }
 
+Error ConnectionStore::saveSettings(const QString &name, const ConnectionSettings &settings,
+                                    const QColor &colour, QString *note) {
+    SavedConnection c{name, settings.displayUrl(false), settings.readOnly, colour, false};
+    QStringList others;
+    const std::pair<SecretKind, QString> extras[] = {
+        {SecretKind::SentinelPassword, settings.sentinel.password},
+        {SecretKind::TlsKeyPassphrase, settings.tls.keyPassphrase},
+        {SecretKind::SshKeyPassphrase, settings.ssh.keyPassphrase}};
+    for (const auto &[kind, secret] : extras)
+        if (!secret.isEmpty())
+            others << secretName(kind);
+    // The password is stored by saveWith(), which also checks the name and the URL.
+    if (Error e = saveWith(c, settings.password, others, note))
+        return e;
+    for (const auto &[kind, secret] : extras)
+        if (!secret.isEmpty())
+            m_secrets->store(secretKey(c.name.trimmed(), kind), secret, note);
+    return {};
+}
+
 void ConnectionStore::remove(const QString &name) {
-    m_settings->remove(QStringLiteral("connections/")
-                       + QString::fromLatin1(name.toUtf8().toPercentEncoding()));
+    m_settings->remove(group(name));
     m_settings->sync();
     m_secrets->forget(secretKey(name));
+    for (SecretKind kind :
+         {SecretKind::SentinelPassword, SecretKind::TlsKeyPassphrase, SecretKind::SshKeyPassphrase})
+        m_secrets->forget(secretKey(name, kind));
+}
+
+QString ConnectionStore::secretName(SecretKind kind) {
+    switch (kind) {
+    case SecretKind::Password:
+        return QStringLiteral("password");
+    case SecretKind::SentinelPassword:
+        return QStringLiteral("sentinel-password");
+    case SecretKind::TlsKeyPassphrase:
+        return QStringLiteral("tls-key-passphrase");
+    case SecretKind::SshKeyPassphrase:
+        return QStringLiteral("ssh-key-passphrase");
+    }
+    return {};
+}
+
+QString ConnectionStore::secretLabel(SecretKind kind) {
+    switch (kind) {
+    case SecretKind::Password:
+        return QStringLiteral("password");
+    case SecretKind::SentinelPassword:
+        return QStringLiteral("sentinel password");
+    case SecretKind::TlsKeyPassphrase:
+        return QStringLiteral("TLS key passphrase");
+    case SecretKind::SshKeyPassphrase:
+        return QStringLiteral("SSH key passphrase");
+    }
+    return {};
+}
+
+QString ConnectionStore::secretKey(const QString &name, SecretKind kind) {
+    // The password keeps the key earlier versions stored it under.
+    return kind == SecretKind::Password ? secretKey(name)
+                                        : secretKey(name) + QLatin1Char('#') + secretName(kind);
 }
 
 Result<ConnectionSettings> ConnectionStore::settingsFor(
     const SavedConnection &c,
     const std::function<std::optional<QString>(const QString &name)> &askPassword) {
+    return settingsWithSecrets(
+        c, [&askPassword](const QString &name, const QString &what) -> std::optional<QString> {
+            if (!askPassword)
+                return std::nullopt;
+            return askPassword(what == secretLabel(SecretKind::Password)
+                                   ? name
+                                   : QStringLiteral("%1 (%2)").arg(name, what));
+        });
+}
+
+Result<ConnectionSettings> ConnectionStore::settingsWithSecrets(const SavedConnection &c,
+                                                                const AskSecret &askSecret) {
+    const QStringList others = otherSecrets(c.name);
     auto settings = ConnectionSettings::fromUrl(c.url);
     if (!settings.ok())
         return settings.error();
     settings->readOnly = c.readOnly;
-    if (!c.hasPassword)
-        return settings;
-    if (auto secret = m_secrets->fetch(secretKey(c.name))) {
-        settings->password = *secret;
-        return settings;
+    struct Wanted {
+        SecretKind kind;
+        bool stored;
+        QString *field;
+    };
+    const Wanted wanted[] = {
+        {SecretKind::Password, c.hasPassword, &settings->password},
+        {SecretKind::SentinelPassword, others.contains(secretName(SecretKind::SentinelPassword)),
+         &settings->sentinel.password},
+        {SecretKind::TlsKeyPassphrase, others.contains(secretName(SecretKind::TlsKeyPassphrase)),
+         &settings->tls.keyPassphrase},
+        {SecretKind::SshKeyPassphrase, others.contains(secretName(SecretKind::SshKeyPassphrase)),
+         &settings->ssh.keyPassphrase}};
+    for (const Wanted &w : wanted) {
+        if (!w.stored)
+            continue;
+        const QString key = secretKey(c.name, w.kind);
+        if (auto secret = m_secrets->fetch(key)) {
+            *w.field = *secret;
+            continue;
+        }
+        const std::optional<QString> typed =
+            askSecret ? askSecret(c.name, secretLabel(w.kind)) : std::nullopt;
+        if (!typed)
+            return Error(Error::Kind::Auth,
+                         QStringLiteral("The %1 of %2 is not stored here; connect again and "
+                                        "type it.")
+                             .arg(secretLabel(w.kind), c.name));
+        m_secrets->store(key, *typed);
+        *w.field = *typed;
     }
-    const std::optional<QString> typed = askPassword ? askPassword(c.name) : std::nullopt;
-    if (!typed)
-        return Error(Error::Kind::Auth,
-                     QStringLiteral("The password of %1 is not stored here; connect again and "
-                                    "type it.")
-                         .arg(c.name));
-    m_secrets->store(secretKey(c.name), *typed);
-    settings->password = *typed;
     return settings;
 }
 

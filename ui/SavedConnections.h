@@ -5,6 +5,9 @@
 #include <QColor>
 #include <QHash>
 #include <QString>
+#include <QStringList>
+
+#include <functional>
 
 #include <optional>
 
@@ -42,6 +45,9 @@ struct SavedConnection {
     bool hasPassword = false; // the password lives in a SecretStore, never here
 };
 
+// The secrets of a connection, each its own keychain entry. Never written to a settings file.
+enum class SecretKind { Password, SentinelPassword, TlsKeyPassphrase, SshKeyPassphrase };
+
 // Saved connections in QSettings (group "connections"), their passwords in a SecretStore.
 class ConnectionStore {
 public:
@@ -53,16 +59,39 @@ public:
     // store, never to the settings. Returns an error for a bad URL or an empty name; *note says
     // where the password went.
     Error save(SavedConnection connection, const QString &password, QString *note = nullptr);
+    // Saves (or replaces) the whole of settings under name: the URL with its TLS, Sentinel and
+    // SSH parameters (displayUrl, no secret) and the read-only flag in the settings, every secret
+    // (password, sentinel password, TLS and SSH key passphrases) in the secret store.
+    Error saveSettings(const QString &name, const ConnectionSettings &settings,
+                       const QColor &colour, QString *note = nullptr);
     void remove(const QString &name);
     // The settings to connect with: the URL plus the stored password; when the password is
     // needed and not stored, askPassword is called (nullopt: the user declined).
     Result<ConnectionSettings>
     settingsFor(const SavedConnection &connection,
                 const std::function<std::optional<QString>(const QString &name)> &askPassword);
+    // As above, asking for any secret that is not stored (what: "password", "TLS key
+    // passphrase", ...).
+    using AskSecret =
+        std::function<std::optional<QString>(const QString &name, const QString &what)>;
+    Result<ConnectionSettings> settingsWithSecrets(const SavedConnection &connection,
+                                                   const AskSecret &askSecret);
+    static QString secretName(SecretKind kind);  // "sentinel-password", as in SavedConnection
+    static QString secretLabel(SecretKind kind); // "sentinel password", for people
     SecretStore *secrets() const { return m_secrets; }
 
 private:
     static QString secretKey(const QString &name) { return QStringLiteral("connection/") + name; }
+    static QString secretKey(const QString &name, SecretKind kind);
+    // save() with the names of the other secrets stored beside the password (secretName()).
+    Error saveWith(SavedConnection connection, const QString &password,
+                   const QStringList &otherSecrets, QString *note);
+    // The names of the other secrets stored for a saved connection.
+    QStringList otherSecrets(const QString &name) const;
+    static QString group(const QString &name) {
+        return QStringLiteral("connections/")
+               + QString::fromLatin1(name.toUtf8().toPercentEncoding());
+    }
     QSettings *m_settings;
     SecretStore *m_secrets;
 };

@@ -36,7 +36,8 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_jump->setPlaceholderText(tr("jump to 14:05, 2026-11-25 14:05:30 or an entry ID"));
     auto *go = new QPushButton(tr("Jump"));
     auto *trim = new QPushButton(tr("Trim..."));
-    trim->setToolTip(tr("XTRIM with a preview of what goes and which groups lose unread entries"));
+    trim->setObjectName(QStringLiteral("trimButton"));
+    m_trimButton = trim;
     connect(trim, &QPushButton::clicked, this, [this] {
         if (m_model->stream().isEmpty() || !m_requests)
             return setError(tr("Open a stream first."));
@@ -162,11 +163,27 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     setError({});
 }
 
+void StreamBrowser::setPermissions(const Permissions &permissions) {
+    m_permissions = permissions;
+    updateWriteActions();
+}
+
+void StreamBrowser::updateWriteActions() {
+    const QString noDelete = forbiddenReason(m_permissions, {"XDEL"});
+    m_deleteAction->setEnabled(m_requests && !m_readOnly && noDelete.isEmpty());
+    m_deleteAction->setToolTip(m_readOnly ? tr("Read-only mode") : noDelete);
+    const QString noTrim = forbiddenReason(m_permissions, {"XTRIM"});
+    m_trimButton->setEnabled(noTrim.isEmpty());
+    m_trimButton->setToolTip(
+        noTrim.isEmpty()
+            ? tr("XTRIM with a preview of what goes and which groups lose unread entries")
+            : noTrim);
+}
+
 void StreamBrowser::setRequests(GroupActions *requests, bool readOnly) {
     m_requests = requests;
     m_readOnly = readOnly;
-    m_deleteAction->setEnabled(requests && !readOnly);
-    m_deleteAction->setToolTip(readOnly ? tr("Read-only mode") : QString());
+    updateWriteActions();
     if (!requests)
         return;
     connect(requests->worker(), &GroupActionsWorker::entriesDeleted, m_model,

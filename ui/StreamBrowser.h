@@ -2,6 +2,7 @@
 
 #include "Error.h"
 #include "ExportDialog.h"
+#include "Permissions.h"
 #include "StreamPaging.h"
 
 #include <QWidget>
@@ -30,6 +31,8 @@ class StreamBrowser : public QWidget {
 public:
     explicit StreamBrowser(QWidget *parent = nullptr);
     void setRequests(GroupActions *requests, bool readOnly = false);
+    // Disables trimming and deleting when the ACL user may not, with the reason as the tooltip.
+    void setPermissions(const Permissions &permissions);
     // The selected entries, as a user copies them.
     QByteArray selectedAsJson() const;
     QByteArray selectedAsXadd() const;
@@ -80,6 +83,9 @@ private:
     GroupActions *m_requests = nullptr;
     bool m_readOnly = false;
     QAction *m_deleteAction = nullptr;
+    QPushButton *m_trimButton = nullptr;
+    Permissions m_permissions;
+    void updateWriteActions();
 };
 
 } // namespace streamscope

@@ -3,6 +3,7 @@
 #include "ValueFormat.h"
 
 #include <QDateTime>
+#include <QPalette>
 
 namespace streamscope {
 
@@ -21,6 +22,18 @@ QVariant StreamListModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const StreamInfo &s = m_streams.at(index.row());
+    // A stream the ACL user may not read: its name only, every figure unknown (not 0).
+    const bool forbidden = !s.noAccess.isEmpty();
+    if (forbidden && role == Qt::DisplayRole && index.column() == LengthColumn)
+        return tr("no permission");
+    if (forbidden && role == Qt::DisplayRole
+        && (index.column() == LastIdColumn || index.column() == RateColumn))
+        return QStringLiteral("-");
+    if (forbidden && role == Qt::ForegroundRole && index.column() != NameColumn)
+        return QPalette().brush(QPalette::Disabled, QPalette::Text);
+    if (forbidden && role == Qt::ToolTipRole)
+        return tr("%1\nThe ACL user may not read this stream: %2")
+            .arg(valueformat::displayText(s.name), s.noAccess);
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case NameColumn:

@@ -46,6 +46,44 @@ QString deploymentText(const TopologySnapshot &snapshot) {
                           : QObject::tr("cluster, %1 primaries").arg(primaries);
 }
 
+QString DeploymentStatus::text() const {
+    const RedisClient::Topology kind =
+        topology ? topology->topology : RedisClient::Topology::Standalone;
+    if (kind == RedisClient::Topology::Cluster)
+        return deploymentText(*topology);
+    if (kind == RedisClient::Topology::Sentinel) {
+        QString primary;
+        for (const TopologyNode &t : topology->nodes)
+            if (t.node.primary && primary.isEmpty())
+                primary = t.node.endpoint;
+        const QString name = masterName.isEmpty() ? QObject::tr("sentinel")
+                                                  : QObject::tr("sentinel %1").arg(masterName);
+        return primary.isEmpty() ? name : QObject::tr("%1: primary %2").arg(name, primary);
+    }
+    if (!server || server->role == ServerInfo::Role::Unknown) {
+        if (server && !server->unknownReason.isEmpty())
+            return QObject::tr("standalone, role unknown (%1)").arg(server->unknownReason);
+        return QObject::tr("standalone");
+    }
+    if (server->role == ServerInfo::Role::Primary)
+        return server->connectedReplicas <= 0 ? QObject::tr("primary")
+               : server->connectedReplicas == 1
+                   ? QObject::tr("primary, 1 replica")
+                   : QObject::tr("primary, %1 replicas").arg(server->connectedReplicas);
+    const QString of = server->primaryEndpoint.isEmpty()
+                           ? QObject::tr("replica")
+                           : QObject::tr("replica of %1").arg(server->primaryEndpoint);
+    if (!server->primaryLinkUp)
+        return linkDownSeconds >= 0
+                   ? QObject::tr("%1, link down for %2 s").arg(of).arg(linkDownSeconds)
+                   : QObject::tr("%1, link down").arg(of);
+    if (server->replicationLagBytes < 0)
+        return QObject::tr("%1, lag unknown").arg(of);
+    return QObject::tr("%1, %2 behind")
+        .arg(of, QLocale().formattedDataSize(server->replicationLagBytes, 1,
+                                             QLocale::DataSizeIecFormat));
+}
+
 QString missingNodesText(const MissingNodeList &missing, const QString &consequence) {
     QStringList nodes;
     for (const MissingNode &m : missing)

@@ -1,3 +1,4 @@
+#include "ConnectionOptions.h"
 #include "LocalRedisCluster.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
@@ -36,12 +37,16 @@ int main(int argc, char **argv) {
     parser.setApplicationDescription(
         QStringLiteral("Live dashboard for Redis Streams: the live tail, the event flow, consumer "
                        "groups and their health, history, charts, publishing and export.\n"
-                       "Without --url or --demo it connects to the last connection used."));
+                       "Without --url (or the connection flags) or --demo it connects to the last "
+                       "connection used.\n"
+                       "Passphrases of TLS and SSH keys: STREAMSCOPE_TLS_KEY_PASSPHRASE, "
+                       "STREAMSCOPE_SSH_KEY_PASSPHRASE (or the connection dialog)."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption url(QStringLiteral("url"),
-                                 QStringLiteral("Connect to URL (redis://, rediss://, unix://)."),
-                                 QStringLiteral("URL"));
+    // --url and the connection flags the CLI and the services take (long ones only: -h is help):
+    // --tls --cacert --cert --key --sni --insecure, --sentinel --master, --ssh --ssh-key ...
+    const QList<QCommandLineOption> connectionOptions =
+        ConnectionOptions::options(ConnectionOptions::Letters::LongOnly);
     const QCommandLineOption demo(
         QStringLiteral("demo"),
         QStringLiteral("Start a private redis-server (with --cluster: a private Redis Cluster) and "
@@ -82,13 +87,29 @@ int main(int argc, char **argv) {
         QStringLiteral("Open the Publish tab filled from template NAME (order.created, "
                        "payment.completed or your own)."),
         QStringLiteral("NAME"));
-    parser.addOptions({url, demo, cluster, screenshot, screenshotAfter, rowCap, readOnly, tab,
+    parser.addOptions(connectionOptions);
+    parser.addOptions({demo, cluster, screenshot, screenshotAfter, rowCap, readOnly, tab,
                        idleThreshold, maxDeliveries, browse, publishTemplate});
     parser.process(app);
 
-    if (parser.isSet(url) && parser.isSet(demo)) {
-        std::fprintf(stderr, "streamscope: use --url or --demo, not both\n");
+    // Any connection flag means "connect with these", as --url alone did.
+    bool connectionFlags = false;
+    for (const QCommandLineOption &o : connectionOptions)
+        connectionFlags = connectionFlags || parser.isSet(o.names().constFirst());
+    if (connectionFlags && parser.isSet(demo)) {
+        std::fprintf(stderr, "streamscope: use --url (or the connection flags) or --demo, not "
+                             "both\n");
         return 2;
+    }
+    std::optional<ConnectionSettings> fromFlags;
+    if (connectionFlags) {
+        auto settings =
+            ConnectionOptions::settingsFrom(parser, ConnectionOptions::Letters::LongOnly);
+        if (!settings.ok()) {
+            std::fprintf(stderr, "streamscope: %s\n", qPrintable(settings.error().message));
+            return 2;
+        }
+        fromFlags = settings.value();
     }
     if (parser.isSet(cluster) && !parser.isSet(demo)) {
         std::fprintf(stderr, "streamscope: --cluster only goes with --demo (it starts a private "
@@ -131,7 +152,9 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    LocalRedisServer demoServer(LocalRedisServer::Options{true, {}, 0});
+    LocalRedisServer::Options demoOptions;
+    demoOptions.persistence = true;
+    LocalRedisServer demoServer(demoOptions);
     LocalRedisCluster demoCluster;
     std::optional<QTemporaryDir> clusterShopData; // the shop's databases (the nodes have theirs)
     std::optional<shop::ShopDemo> shop;           // stopped before the servers: declared after them
@@ -187,14 +210,11 @@ int main(int argc, char **argv) {
         settings.readOnly = window.isReadOnly();
         window.connectTo(settings);
         window.setRememberConnection(false); // its port is gone when the demo ends
-    } else if (parser.isSet(url)) {
-        auto settings = ConnectionSettings::fromUrl(parser.value(url));
-        if (!settings.ok()) {
-            std::fprintf(stderr, "streamscope: %s\n", qPrintable(settings.error().message));
-            return 2;
-        }
-        settings->readOnly = window.isReadOnly();
-        window.connectTo(settings.value());
+    } else if (fromFlags) {
+        fromFlags->readOnly = window.isReadOnly();
+        std::fprintf(stderr, "streamscope: connecting to %s\n",
+                     qPrintable(fromFlags->displayUrl()));
+        window.connectTo(*fromFlags);
     } else if (lastConnection.startsWith(QLatin1String("saved:"))) {
         window.connectSaved(lastConnection.mid(6));
     } else if (!lastConnection.isEmpty()) {

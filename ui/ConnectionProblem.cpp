@@ -1,0 +1,130 @@
+#include "ConnectionProblem.h"
+
+#include "SshTunnel.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStyle>
+
+namespace streamscope {
+
+bool ConnectionProblemBanner::isFinal(const Error &error) {
+    return error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
+           || error.kind == Error::Kind::Auth;
+}
+
+ConnectionProblemBanner::ConnectionProblemBanner(QWidget *parent)
+    : QFrame(parent)
+    , m_text(new QLabel)
+    , m_button(new QPushButton) {
+    setObjectName(QStringLiteral("finalError"));
+    setFrameShape(QFrame::StyledPanel);
+    setStyleSheet(QStringLiteral("#finalError { background:#fdecea; border:1px solid #c62828; }"));
+    m_text->setWordWrap(true);
+    m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_text->setToolTip(tr("StreamScope stopped connecting: trying again cannot help until this is "
+                          "fixed. Fix it in the connection dialog, or connect again."));
+    m_button->setObjectName(QStringLiteral("finalErrorButton"));
+    connect(m_button, &QPushButton::clicked, this, [this] { Q_EMIT settingsWanted(m_tab); });
+    auto *icon = new QLabel;
+    const int size = style()->pixelMetric(QStyle::PM_LargeIconSize);
+    icon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxCritical).pixmap(size, size));
+    auto *layout = new QHBoxLayout(this);
+    layout->addWidget(icon);
+    layout->addWidget(m_text, 1);
+    layout->addWidget(m_button);
+    hide();
+}
+
+void ConnectionProblemBanner::showProblem(const Error &error) {
+    m_error = error;
+    QString title;
+    switch (error.kind) {
+    case Error::Kind::Tls:
+        title = tr("TLS");
+        m_button->setText(tr("TLS settings..."));
+        m_tab = ConnectionDialog::TlsTab;
+        break;
+    case Error::Kind::HostKey:
+        title = tr("SSH host key");
+        m_button->setText(tr("SSH settings..."));
+        m_tab = ConnectionDialog::SshTab;
+        break;
+    default:
+        title = tr("Authentication");
+        m_button->setText(tr("Server settings..."));
+        m_tab = ConnectionDialog::ServerTab;
+        break;
+    }
+    // "TLS: ...", unless the message says it already ("TLS with host:port: ...").
+    const QString firstWord = title.section(QLatin1Char(' '), 0, 0);
+    m_text->setText(error.message.startsWith(firstWord, Qt::CaseInsensitive)
+                        ? error.message.left(1).toUpper() + error.message.mid(1)
+                        : tr("%1: %2").arg(title, error.message));
+    show();
+}
+
+void ConnectionProblemBanner::clear() {
+    m_error = Error();
+    m_text->clear();
+    hide();
+}
+
+QString ConnectionProblemBanner::text() const {
+    return hasProblem() ? m_text->text() : QString();
+}
+
+void ConnectionProblemBanner::setNote(const QString &note) {
+    m_text->setText(m_text->text().section(QLatin1Char('\n'), 0, 0) + QLatin1Char('\n') + note);
+}
+
+QMessageBox *hostKeyPrompt(const Error &error, QWidget *parent,
+                           const std::function<void(const QString &fingerprint)> &trust) {
+    const std::optional<SshHostKey> key = sshHostKeyProblem(error);
+    if (!key)
+        return nullptr;
+    auto *box = new QMessageBox(parent);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("hostKeyPrompt"));
+    box->setDetailedText(error.message);
+    if (key->status == SshHostKey::Status::Changed) {
+        box->setIcon(QMessageBox::Critical);
+        box->setWindowTitle(QObject::tr("SSH host key CHANGED"));
+        box->setText(QObject::tr("<b>The host key of the SSH server %1 has CHANGED.</b>")
+                         .arg(key->endpoint.toHtmlEscaped()));
+        box->setInformativeText(
+            QObject::tr("It is now %1; %2 holds another key.\n\nSomeone may be intercepting the "
+                        "connection (a man-in-the-middle attack), or the server was reinstalled. "
+                        "StreamScope refuses to connect and sent nothing.\n\nAsk the server's "
+                        "administrator; only if the new key is right, remove the old one "
+                        "(ssh-keygen -R HOST -f %2) and connect again.")
+                .arg(key->fingerprint, key->knownHostsFile));
+        box->setStandardButtons(QMessageBox::Close);
+        box->setDefaultButton(QMessageBox::Close);
+        return box;
+    }
+    box->setIcon(QMessageBox::Warning);
+    box->setWindowTitle(QObject::tr("Unknown SSH host key"));
+    box->setText(
+        QObject::tr("The SSH server %1 is not in %2.").arg(key->endpoint, key->knownHostsFile));
+    box->setInformativeText(
+        QObject::tr("Its %1 key fingerprint is\n%2\n\nCompare it with the one the server's "
+                    "administrator gives you (ssh-keygen -lf on the server's host key). Trust it "
+                    "only if they match: it is then added to %3.")
+            .arg(key->keyType.isEmpty() ? QObject::tr("host") : key->keyType, key->fingerprint,
+                 key->knownHostsFile));
+    QPushButton *trustButton =
+        box->addButton(QObject::tr("Trust and connect"), QMessageBox::AcceptRole);
+    trustButton->setObjectName(QStringLiteral("trustHostKey"));
+    QPushButton *cancel = box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(cancel); // refusing is what Enter does
+    box->setEscapeButton(cancel);
+    const QString fingerprint = key->fingerprint;
+    QObject::connect(trustButton, &QPushButton::clicked, box,
+                     [trust, fingerprint] { trust(fingerprint); });
+    return box;
+}
+
+} // namespace streamscope
