@@ -9,6 +9,7 @@
 #include "DeadLetter.h"
 #include "LocalRedisCluster.h"
 #include "ServiceProcess.h"
+#include "ShopChecks.h"
 #include "Stores.h"
 #include "StreamEntry.h"
 #include "TestRedis.h"
@@ -88,40 +89,14 @@ private:
                                    QStringLiteral("--claim-idle-ms"), QStringLiteral("1000")}
                            + extra);
     }
-    RedisReply run(const Command &command) {
-        auto reply = m_admin->command(command);
-        if (!reply.ok()) {
-            QTest::qFail(qPrintable(reply.error().message), __FILE__, __LINE__);
-            return {};
-        }
-        return reply.value();
-    }
-    qint64 xlen(const QByteArray &stream) { return run({"XLEN", stream}).integer(); }
+    RedisReply run(const Command &command) { return test::adminRun(*m_admin, command); }
+    qint64 xlen(const QByteArray &stream) { return test::streamLength(*m_admin, stream); }
     qint64 pendingCount(const QByteArray &stream, const QByteArray &group) {
-        const RedisReply r = run({"XPENDING", stream, group});
-        return r.isArray() && r.size() > 0 ? r.at(0).integer() : -1;
+        return test::pendingCount(*m_admin, stream, group);
     }
-    StreamEntryList readAll(const QByteArray &stream) {
-        StreamEntryList all;
-        QByteArray start = "-";
-        for (;;) {
-            StreamEntryList entries;
-            auto reply = m_admin->commandEntries({"XRANGE", stream, start, "+", "COUNT", "500"}, 0,
-                                                 &entries, -1, stream);
-            if (!reply.ok())
-                return all;
-            all.append(entries);
-            if (entries.size() < 500)
-                return all;
-            start = "(" + entries.last().id.toByteArray();
-        }
-    }
+    StreamEntryList readAll(const QByteArray &stream) { return test::readAll(*m_admin, stream); }
     QHash<QString, qint64> orderStatuses() {
-        shop::OrderStore store(m_dir->filePath("orders.db"));
-        if (store.open())
-            return {};
-        auto counts = store.countByStatus();
-        return counts.ok() ? counts.value() : QHash<QString, qint64>();
+        return test::orderStatuses(m_dir->filePath("orders.db"));
     }
     // The primary serving key's slot, by its index in m_cluster.
     int primaryOf(const QByteArray &key) {
@@ -169,17 +144,10 @@ private:
         QCOMPARE(xlen("payment-events"), qint64(orders));
         QCOMPARE(xlen("order-events"), qint64(orders));
 
-        std::map<qint64, QByteArray> outcome;
-        for (const StreamEntry &e : readAll("payment-events")) {
-            const qint64 id = e.value("orderId").toLongLong();
-            QVERIFY2(!outcome.count(id),
-                     qPrintable(QStringLiteral("order %1 announced twice").arg(id)));
-            outcome[id] = e.value("type");
-        }
-        QCOMPARE(qint64(outcome.size()), qint64(orders));
-        qint64 completed = 0;
-        for (const auto &[id, type] : outcome)
-            completed += type == "payment.completed";
+        const test::PaymentOutcomes outcome = test::paymentOutcomes(*m_admin);
+        QVERIFY2(outcome.twice.isEmpty(), qPrintable(outcome.twiceText()));
+        QCOMPARE(qint64(outcome.byOrder.size()), qint64(orders));
+        const qint64 completed = outcome.completed();
         const QHash<QString, qint64> statuses = orderStatuses();
         QCOMPARE(statuses.value(QStringLiteral("paid")), completed);
         QCOMPARE(statuses.value(QStringLiteral("payment_failed")), qint64(orders) - completed);

@@ -8,6 +8,7 @@
 #include "LocalRedisSentinel.h"
 #include "SentinelClient.h"
 #include "ServiceProcess.h"
+#include "ShopChecks.h"
 #include "Stores.h"
 #include "StreamEntry.h"
 
@@ -42,40 +43,14 @@ private:
             QTest::qFail(qPrintable(QStringLiteral("cannot start ") + program), __FILE__, __LINE__);
         return s;
     }
-    RedisReply run(const Command &command) {
-        auto reply = m_admin->command(command);
-        if (!reply.ok()) {
-            QTest::qFail(qPrintable(reply.error().message), __FILE__, __LINE__);
-            return {};
-        }
-        return reply.value();
-    }
-    qint64 xlen(const QByteArray &stream) { return run({"XLEN", stream}).integer(); }
+    RedisReply run(const Command &command) { return test::adminRun(*m_admin, command); }
+    qint64 xlen(const QByteArray &stream) { return test::streamLength(*m_admin, stream); }
     qint64 pendingCount(const QByteArray &stream, const QByteArray &group) {
-        const RedisReply r = run({"XPENDING", stream, group});
-        return r.isArray() && r.size() > 0 ? r.at(0).integer() : -1;
+        return test::pendingCount(*m_admin, stream, group);
     }
-    StreamEntryList readAll(const QByteArray &stream) {
-        StreamEntryList all;
-        QByteArray start = "-";
-        for (;;) {
-            StreamEntryList entries;
-            auto reply = m_admin->commandEntries({"XRANGE", stream, start, "+", "COUNT", "500"}, 0,
-                                                 &entries, -1, stream);
-            if (!reply.ok())
-                return all;
-            all.append(entries);
-            if (entries.size() < 500)
-                return all;
-            start = "(" + entries.last().id.toByteArray();
-        }
-    }
+    StreamEntryList readAll(const QByteArray &stream) { return test::readAll(*m_admin, stream); }
     QHash<QString, qint64> orderStatuses() {
-        shop::OrderStore store(m_dir->filePath("orders.db"));
-        if (store.open())
-            return {};
-        auto counts = store.countByStatus();
-        return counts.ok() ? counts.value() : QHash<QString, qint64>();
+        return test::orderStatuses(m_dir->filePath("orders.db"));
     }
 
 private Q_SLOTS:
@@ -152,17 +127,10 @@ private Q_SLOTS:
                  QStringLiteral("127.0.0.1:%1").arg(m_fixture->server(1 - before).port()));
 
         // One payment event per order, and the order service agrees on each one's outcome.
-        std::map<qint64, QByteArray> announced;
-        for (const StreamEntry &e : readAll("payment-events")) {
-            const qint64 id = e.value("orderId").toLongLong();
-            QVERIFY2(!announced.count(id),
-                     qPrintable(QStringLiteral("order %1 announced twice").arg(id)));
-            announced[id] = e.value("type");
-        }
-        QCOMPARE(qint64(announced.size()), qint64(orders));
-        qint64 completed = 0;
-        for (const auto &[id, type] : announced)
-            completed += type == "payment.completed";
+        const test::PaymentOutcomes announced = test::paymentOutcomes(*m_admin);
+        QVERIFY2(announced.twice.isEmpty(), qPrintable(announced.twiceText()));
+        QCOMPARE(qint64(announced.byOrder.size()), qint64(orders));
+        const qint64 completed = announced.completed();
         QCOMPARE(orderStatuses().value(QStringLiteral("paid")), completed);
         // ... and one charge per order in the payment service's database, the one announced
         // (a completed payment's row was dropped before: NULL in a NOT NULL column, OR IGNORE).

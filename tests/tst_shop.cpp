@@ -1,6 +1,7 @@
 // The reference shop as real processes against a real redis-server.
 #include "LocalRedisServer.h"
 #include "ServiceProcess.h"
+#include "ShopChecks.h"
 #include "ShopDemo.h"
 #include "Stores.h"
 #include "StreamEntry.h"
@@ -75,31 +76,13 @@ private:
         reply->deleteLater();
         return out;
     }
-    qint64 xlen(const QByteArray &stream) { return run(*m_admin, {"XLEN", stream}).integer(); }
+    qint64 xlen(const QByteArray &stream) { return test::streamLength(*m_admin, stream); }
     qint64 pendingCount(const QByteArray &stream, const QByteArray &group) {
-        const RedisReply r = run(*m_admin, {"XPENDING", stream, group});
-        return r.isArray() && r.size() > 0 ? r.at(0).integer() : -1;
+        return test::pendingCount(*m_admin, stream, group);
     }
-    // Every entry of a stream, paged by ID.
-    StreamEntryList readAll(const QByteArray &stream) {
-        StreamEntryList all;
-        QByteArray start = "-";
-        for (;;) {
-            const RedisReply page = run(*m_admin, {"XRANGE", stream, start, "+", "COUNT", "500"});
-            StreamEntryList entries;
-            appendEntries(page, stream, &entries);
-            all.append(entries);
-            if (entries.size() < 500)
-                return all;
-            start = "(" + entries.last().id.toByteArray();
-        }
-    }
+    StreamEntryList readAll(const QByteArray &stream) { return test::readAll(*m_admin, stream); }
     QHash<QString, qint64> orderStatuses() {
-        shop::OrderStore store(m_dir->filePath("orders.db"));
-        if (store.open())
-            return {};
-        auto counts = store.countByStatus();
-        return counts.ok() ? counts.value() : QHash<QString, qint64>();
+        return test::orderStatuses(m_dir->filePath("orders.db"));
     }
 
 private Q_SLOTS:
@@ -151,19 +134,12 @@ private Q_SLOTS:
         QCOMPARE(xlen("order-events"), qint64(orders));
 
         // Exactly one event per order, whose outcome the order database agrees with.
-        std::map<qint64, QByteArray> outcome;
-        for (const StreamEntry &e : readAll("payment-events")) {
-            const qint64 id = e.value("orderId").toLongLong();
-            QVERIFY2(!outcome.count(id),
-                     qPrintable(QStringLiteral("order %1 announced twice").arg(id)));
-            outcome[id] = e.value("type");
-        }
-        QCOMPARE(qint64(outcome.size()), qint64(orders));
-        QCOMPARE(outcome.begin()->first, qint64(1));
-        QCOMPARE(outcome.rbegin()->first, qint64(orders));
-        qint64 completed = 0;
-        for (const auto &[id, type] : outcome)
-            completed += type == "payment.completed";
+        const test::PaymentOutcomes outcome = test::paymentOutcomes(*m_admin);
+        QVERIFY2(outcome.twice.isEmpty(), qPrintable(outcome.twiceText()));
+        QCOMPARE(qint64(outcome.byOrder.size()), qint64(orders));
+        QCOMPARE(outcome.byOrder.begin()->first, qint64(1));
+        QCOMPARE(outcome.byOrder.rbegin()->first, qint64(orders));
+        const qint64 completed = outcome.completed();
         const QHash<QString, qint64> statuses = orderStatuses();
         QCOMPARE(statuses.value(QStringLiteral("paid")), completed);
         QCOMPARE(statuses.value(QStringLiteral("payment_failed")), qint64(orders) - completed);

@@ -531,30 +531,27 @@ private Q_SLOTS:
         QCOMPARE(groupFailures.size(), 1);
     }
 
-    // ... and a consumer service exits with it.
-    void serviceExits() {
-        ServiceProcess service(QStringLiteral("notification-service"),
-                               {QStringLiteral("--url"),
-                                QStringLiteral("rediss://127.0.0.1:%1?cacert=%2")
-                                    .arg(QString::number(m_mutual->tlsPort()), m_certs.caCert())},
-                               m_certs.path(QStringLiteral("notification-service.log")));
-        QVERIFY(service.start());
-        QTRY_VERIFY_WITH_TIMEOUT(!service.running(), 10000);
-        QCOMPARE(service.exitCode(), 1);
-        QVERIFY2(service.log().contains(QLatin1String("requires a client certificate: give --cert "
-                                                      "and --key")),
-                 qPrintable(service.log()));
+    // ... and the services exit with it: a consumer, and the order service (its relay and its
+    // payment-outcome consumer).
+    void servicesExit_data() {
+        QTest::addColumn<QString>("program");
+        QTest::addColumn<QStringList>("extra");
+        QTest::newRow("notification-service") << "notification-service" << QStringList();
+        QTest::newRow("order-service")
+            << "order-service"
+            << QStringList{QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
+                           m_certs.path(QStringLiteral("orders.db"))};
     }
-
-    // The order service too: its relay and its payment-outcome consumer stop, and it exits.
-    void orderServiceExits() {
-        ServiceProcess service(QStringLiteral("order-service"),
-                               {QStringLiteral("--url"),
-                                QStringLiteral("rediss://127.0.0.1:%1?cacert=%2")
-                                    .arg(QString::number(m_mutual->tlsPort()), m_certs.caCert()),
-                                QStringLiteral("--http"), QStringLiteral("0"),
-                                QStringLiteral("--db"), m_certs.path(QStringLiteral("orders.db"))},
-                               m_certs.path(QStringLiteral("order-service.log")));
+    void servicesExit() {
+        QFETCH(QString, program);
+        QFETCH(QStringList, extra);
+        ServiceProcess service(
+            program,
+            QStringList{QStringLiteral("--url"),
+                        QStringLiteral("rediss://127.0.0.1:%1?cacert=%2")
+                            .arg(QString::number(m_mutual->tlsPort()), m_certs.caCert())}
+                + extra,
+            m_certs.path(program + QStringLiteral(".log")));
         QVERIFY(service.start());
         QTRY_VERIFY_WITH_TIMEOUT(!service.running(), 10000);
         QCOMPARE(service.exitCode(), 1);

@@ -422,18 +422,28 @@ Result<std::vector<RedisReply>> SentinelClient::run(const QList<Command> &comman
     return sent;
 }
 
-Result<RedisReply> SentinelClient::command(const Command &args, int timeoutMs) {
-    auto replies = run({args}, [&](RedisConnection &c) -> Result<std::vector<RedisReply>> {
-        auto reply = c.command(args, timeoutMs);
-        if (!reply.ok())
-            return reply.error();
-        std::vector<RedisReply> one;
-        one.push_back(std::move(reply).value());
-        return one;
-    });
+namespace {
+
+// One command's reply as run() takes and gives replies: a pipeline of one.
+Result<std::vector<RedisReply>> asPipeline(Result<RedisReply> reply) {
+    if (!reply.ok())
+        return reply.error();
+    std::vector<RedisReply> one;
+    one.push_back(std::move(reply).value());
+    return one;
+}
+
+Result<RedisReply> firstOf(Result<std::vector<RedisReply>> replies) {
     if (!replies.ok())
         return replies.error();
     return std::move(replies.value().front());
+}
+
+} // namespace
+
+Result<RedisReply> SentinelClient::command(const Command &args, int timeoutMs) {
+    return firstOf(
+        run({args}, [&](RedisConnection &c) { return asPipeline(c.command(args, timeoutMs)); }));
 }
 
 Result<std::vector<RedisReply>> SentinelClient::pipeline(const QList<Command> &commands,
@@ -444,17 +454,9 @@ Result<std::vector<RedisReply>> SentinelClient::pipeline(const QList<Command> &c
 Result<RedisReply> SentinelClient::commandEntries(const Command &args, int entriesDepth,
                                                   StreamEntryList *out, int timeoutMs,
                                                   const QByteArray &stream) {
-    auto replies = run({args}, [&](RedisConnection &c) -> Result<std::vector<RedisReply>> {
-        auto reply = c.commandEntries(args, entriesDepth, out, timeoutMs, stream);
-        if (!reply.ok())
-            return reply.error();
-        std::vector<RedisReply> one;
-        one.push_back(std::move(reply).value());
-        return one;
-    });
-    if (!replies.ok())
-        return replies.error();
-    return std::move(replies.value().front());
+    return firstOf(run({args}, [&](RedisConnection &c) {
+        return asPipeline(c.commandEntries(args, entriesDepth, out, timeoutMs, stream));
+    }));
 }
 
 QList<RedisClient::Node> SentinelClient::nodes() const {
