@@ -4,6 +4,7 @@
 #include "GroupStatus.h"
 #include "ReplicaRole.h"
 #include "ServerPoller.h"
+#include "ServiceProcess.h"
 #include "TestRedis.h"
 
 #include <QElapsedTimer>
@@ -12,6 +13,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -78,6 +80,7 @@ private:
     }
     QString primaryEndpoint() const { return QStringLiteral("127.0.0.1:%1").arg(m_primary.port()); }
 
+    QTemporaryDir m_dir;
     std::unique_ptr<LocalRedisServer> m_replicaServer;
     LocalRedisServer m_primary{LocalRedisServer::Options{
         false, {QStringLiteral("--repl-diskless-sync-delay"), QStringLiteral("0")}, 0}};
@@ -350,6 +353,38 @@ private Q_SLOTS:
         }
         // One INFO for the three refusals, one for the first commandCalls.
         QCOMPARE(commandCalls(*admin, "info") - infoBefore, qint64(2));
+    }
+
+    // The shop's services pointed at a replica stop with the message, once, instead of
+    // reconnecting in a loop (they wrote about 5,000 lines a second).
+    void servicesStopOnReplica_data() {
+        QTest::addColumn<QString>("program");
+        QTest::addColumn<QStringList>("extra");
+        QTest::newRow("notification-service") << "notification-service" << QStringList();
+        QTest::newRow("payment-service")
+            << "payment-service"
+            << QStringList{QStringLiteral("--consumer"), QStringLiteral("p1"),
+                           QStringLiteral("--db"), m_dir.filePath(QStringLiteral("payments.db"))};
+        QTest::newRow("order-service")
+            << "order-service"
+            << QStringList{QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
+                           m_dir.filePath(QStringLiteral("orders.db"))};
+    }
+    void servicesStopOnReplica() {
+        QFETCH(QString, program);
+        QFETCH(QStringList, extra);
+        const QString log = m_dir.filePath(program + QStringLiteral(".log"));
+        ServiceProcess service(program,
+                               QStringList{QStringLiteral("--url"), replica().url()} + extra, log);
+        QVERIFY(service.start());
+        QTRY_VERIFY_WITH_TIMEOUT(!service.running(), 10000);
+        QCOMPARE(service.exitCode(), 1);
+        const QString text = service.log();
+        QVERIFY2(text.contains(QStringLiteral("this is a read-only replica: connect to the primary "
+                                              "at %1")
+                                   .arg(primaryEndpoint())),
+                 qPrintable(text));
+        QVERIFY2(text.count(QLatin1Char('\n')) < 20, qPrintable(text));
     }
 
     void timeToConnect() {

@@ -33,9 +33,14 @@ GroupConsumer::GroupConsumer(ConnectionSettings settings, Options options, Messa
 }
 
 GroupConsumer::Step GroupConsumer::fromErrorReply(const RedisReply &reply, const QString &doing) {
-    return fromError(Error(isTopologyChange(reply) ? Error::Kind::Io : Error::Kind::Server,
-                           reply.errorMessage()),
-                     doing);
+    // READONLY through Sentinel is a failover under way (the client asks the sentinels again);
+    // anywhere else the server is a replica, and stays one: connect to the primary.
+    const bool replica = reply.isError() && reply.errorCode() == "READONLY" && m_connection
+                         && m_connection->topology() != RedisClient::Topology::Sentinel;
+    return fromError(
+        Error(isTopologyChange(reply) && !replica ? Error::Kind::Io : Error::Kind::Server,
+              reply.errorMessage()),
+        doing);
 }
 
 void GroupConsumer::logState(const QString &state) {
@@ -64,8 +69,9 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
             if (Error e = m_connection->open()) {
                 if (stop)
                     break;
-                // A certificate or host key we cannot accept: retrying cannot help.
-                if (e.kind == Error::Kind::Tls || e.kind == Error::Kind::HostKey) {
+                // A certificate or host key we cannot accept, credentials refused, a sentinel
+                // that knows no such master: retrying cannot help.
+                if (!e.isTransient() && e.kind != Error::Kind::Cancelled) {
                     logState(QStringLiteral("cannot connect to %1: %2")
                                  .arg(m_seeds.current().endpoint(), e.message));
                     return 1;
@@ -77,7 +83,6 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
                 backoff = qMin(backoff * 2, 5000);
                 continue;
             }
-            backoff = 100;
             m_seeds.learn(*m_connection);
             Step step = ensureGroup();
             if (step == Step::Ok) {
@@ -86,8 +91,12 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
             }
             if (step == Step::Fatal)
                 return 1;
-            if (step == Step::Reconnect)
+            if (step == Step::Reconnect) {
+                m_connection->close();
+                sleepUnlessStopped(stop, backoff);
+                backoff = qMin(backoff * 2, 5000);
                 continue;
+            }
             logState(QStringLiteral("consuming %1 as %2/%3")
                          .arg(QString::fromUtf8(m_options.stream),
                               QString::fromUtf8(m_options.group),
@@ -95,8 +104,12 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
             step = recoverOwn();
             if (step == Step::Fatal)
                 return 1;
-            if (step == Step::Reconnect)
+            if (step == Step::Reconnect) {
+                m_connection->close();
+                sleepUnlessStopped(stop, backoff);
+                backoff = qMin(backoff * 2, 5000);
                 continue;
+            }
         }
 
         if (m_stalled) {
@@ -112,8 +125,15 @@ int GroupConsumer::run(const std::atomic<bool> &stop) {
                                                 : qMin(m_options.blockMs, m_options.retryMs));
         if (step == Step::Fatal)
             return 1;
-        if (step == Step::Reconnect && m_connection)
+        if (step == Step::Reconnect && m_connection) {
+            // A connection that opens and then fails at once (a server that refuses what we
+            // send) is not hammered: the wait grows until a read goes through.
             m_connection->close();
+            sleepUnlessStopped(stop, backoff);
+            backoff = qMin(backoff * 2, 5000);
+        } else if (step == Step::Ok) {
+            backoff = 100;
+        }
 
         if (nowMs() - lastSummaryMs >= 10000 && m_processed != processedAtSummary) {
             m_log.info(QStringLiteral("processed %1 messages (%2 in the last %3 s), %4 "

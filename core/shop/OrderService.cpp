@@ -58,8 +58,9 @@ private:
 };
 
 // Publishes stored orders to order-events, at most once each (the outbox relay).
-// A certificate or host key that cannot be accepted is final (retrying cannot help): the
-// relay then sets *fatal and returns, and the service exits with the message.
+// A connection that cannot be made for a reason retrying cannot fix (a certificate or host key
+// that cannot be accepted, credentials refused, a sentinel that knows no such master) is
+// final: the relay then sets *fatal and returns, and the service exits with the message.
 void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Doorbell &doorbell,
                  const std::atomic<bool> &stop, const ServiceLog &log, std::atomic<int> *fatal) {
     OrderStore store(dbPath);
@@ -81,7 +82,7 @@ void relayOrders(const QString &dbPath, const ConnectionSettings &settings, Door
             connection = std::make_unique<AutoClient>(seeds.current());
             connection->setCancelFlag(&stop);
             Error e = connection->open();
-            if (e.kind == Error::Kind::Tls || e.kind == Error::Kind::HostKey) {
+            if (e && !e.isTransient() && e.kind != Error::Kind::Cancelled) {
                 log.info(QStringLiteral("relay: cannot connect to %1: %2")
                              .arg(seeds.current().endpoint(), e.message));
                 *fatal = 1;
