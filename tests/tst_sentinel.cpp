@@ -16,6 +16,7 @@
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QScopeGuard>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -227,6 +228,36 @@ private Q_SLOTS:
             {QStringLiteral("--url"), QStringLiteral("redis://") + at, QStringLiteral("streams")});
         QVERIFY(r.exitCode != 0);
         QVERIFY2(r.err.contains(expected.toUtf8()), r.err.constData());
+    }
+
+    // A service given what retrying cannot fix (a sentinel's port as a data server, a master
+    // the sentinels do not know) stops with the message instead of retrying for ever.
+    void serviceStopsOnFinalErrors_data() {
+        QTest::addColumn<QStringList>("connection");
+        QTest::addColumn<QString>("says");
+        const QString sentinel = QStringLiteral("127.0.0.1:%1").arg(m_fixture->sentinelPort(1));
+        QTest::newRow("sentinel port")
+            << QStringList{QStringLiteral("--url"), QStringLiteral("redis://") + sentinel}
+            << "is a Redis Sentinel, not a data server";
+        QTest::newRow("unknown master")
+            << QStringList{QStringLiteral("--sentinel"), sentinel, QStringLiteral("--master"),
+                           QStringLiteral("orders")}
+            << "no master \"orders\" is known to the sentinels";
+    }
+    void serviceStopsOnFinalErrors() {
+        QFETCH(QStringList, connection);
+        QFETCH(QString, says);
+        QTemporaryDir dir;
+        test::ServiceProcess service(QStringLiteral("payment-service"),
+                                     connection
+                                         + QStringList{QStringLiteral("--consumer"),
+                                                       QStringLiteral("p1"), QStringLiteral("--db"),
+                                                       dir.filePath(QStringLiteral("payments.db"))},
+                                     dir.filePath(QStringLiteral("payment.log")));
+        QVERIFY(service.start());
+        QTRY_VERIFY_WITH_TIMEOUT(!service.running(), 10000);
+        QCOMPARE(service.exitCode(), 1);
+        QVERIFY2(service.log().contains(says), qPrintable(service.log()));
     }
 
     // SENTINEL FAILOVER while writing: the client moves to the new primary by itself (it asks
