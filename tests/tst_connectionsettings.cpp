@@ -301,6 +301,17 @@ private Q_SLOTS:
         QCOMPARE(tls->transport, Transport::Tls);
         QCOMPARE(tls->tls.caFile, QStringLiteral("/ca.crt"));
 
+        // Any secret-looking parameter is redacted, and a passphrase is refused with where to
+        // give it instead.
+        QCOMPARE(ConnectionSettings::redactUrl("rediss://h?key=k&passphrase=S3cret&sni=n"),
+                 QStringLiteral("rediss://h?key=k&passphrase=***&sni=n"));
+        auto passphrase = ConnectionSettings::fromUrl("rediss://h?key=k&key-passphrase=S3cret");
+        QVERIFY(!passphrase.ok());
+        QVERIFY2(!passphrase.error().message.contains(QLatin1String("S3cret"))
+                     && passphrase.error().message.contains(
+                         QLatin1String("STREAMSCOPE_TLS_KEY_PASSPHRASE")),
+                 qPrintable(passphrase.error().message));
+
         // The sentinel password is redacted wherever a typed URL is shown.
         QCOMPARE(ConnectionSettings::redactUrl("redis+sentinel://h/m?sentinel-password=spw"),
                  QStringLiteral("redis+sentinel://h/m?sentinel-password=***"));

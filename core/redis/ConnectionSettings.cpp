@@ -259,6 +259,12 @@ Result<ConnectionSettings> ConnectionSettings::fromUrl(const QString &input) {
             s.ssh.keyFile = value;
         } else if (key == QLatin1String("ssh-known-hosts")) {
             s.ssh.knownHostsFile = value;
+        } else if (key.contains(QLatin1String("passphrase"))) {
+            return urlError(url, QStringLiteral("\"%1\": a key's passphrase never comes from a "
+                                                "URL: give it in STREAMSCOPE_TLS_KEY_PASSPHRASE "
+                                                "or STREAMSCOPE_SSH_KEY_PASSPHRASE (the app keeps "
+                                                "it in the keychain)")
+                                     .arg(key));
         } else {
             return urlError(url, QStringLiteral("unknown parameter \"%1\"").arg(key));
         }
@@ -385,7 +391,7 @@ QString ConnectionSettings::redactUrl(const QString &url) {
     // ?password=... (and &password=...), up to the next parameter.
     if (const int q = out.indexOf(QLatin1Char('?')); q >= 0) {
         static const QRegularExpression parameter(
-            QStringLiteral("([?&](?:sentinel-)?password=)([^&#]+)"),
+            QStringLiteral("([?&][^=&#]*(?:pass|secret|token)[^=&#]*=)([^&#]+)"),
             QRegularExpression::CaseInsensitiveOption);
         const QString query = out.mid(q);
         out = out.left(q) + QString(query).replace(parameter, QStringLiteral("\\1***"));
