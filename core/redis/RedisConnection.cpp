@@ -221,7 +221,10 @@ QString issuerName(const QSslCertificate &certificate) {
 }
 
 // One certificate verification error in words that say what to do.
-QString describeSslError(const QSslError &error, const QString &verifyName) {
+// caGiven: the CA files the user gave (--cacert/--cacertdir), empty when the system's store
+// (or the environment's) was used.
+QString describeSslError(const QSslError &error, const QString &verifyName,
+                         const QString &caGiven) {
     const QSslCertificate c = error.certificate();
     switch (error.error()) {
     case QSslError::HostNameMismatch:
@@ -245,6 +248,10 @@ QString describeSslError(const QSslError &error, const QString &verifyName) {
     case QSslError::UnableToGetLocalIssuerCertificate:
     case QSslError::UnableToVerifyFirstCertificate:
     case QSslError::CertificateUntrusted:
+        if (!caGiven.isEmpty())
+            return QStringLiteral("the server's certificate is signed by %1, which %2 does not "
+                                  "hold: give the CA that signed it")
+                .arg(issuerName(c), caGiven);
         return QStringLiteral("the server's certificate is signed by an unknown CA (%1): give "
                               "it with --cacert (or --cacertdir)")
             .arg(issuerName(c));
@@ -348,7 +355,13 @@ Error RedisConnection::tlsFailure(const QSslSocket &ssl) {
     const QString verifyName = m_settings.tls.sni.isEmpty() ? m_settings.host : m_settings.tls.sni;
     QStringList problems;
     for (const QSslError &error : ssl.sslHandshakeErrors()) {
-        const QString problem = describeSslError(error, verifyName);
+        QStringList given;
+        if (!m_settings.tls.caFile.isEmpty())
+            given << QStringLiteral("--cacert ") + m_settings.tls.caFile;
+        if (!m_settings.tls.caDir.isEmpty())
+            given << QStringLiteral("--cacertdir ") + m_settings.tls.caDir;
+        const QString problem =
+            describeSslError(error, verifyName, given.join(QStringLiteral(" or ")));
         if (!problems.contains(problem))
             problems << problem;
     }
