@@ -904,6 +904,9 @@ void StreamTailer::run() {
     // The connection broke under a command. Unless we closed it ourselves, wait as after a
     // failed connect (a server that kills us right after connecting is not hammered), and say
     // why. False when asked to stop.
+    // The batch size before a loss under a read shrank it: restored when the reconnect finds
+    // nobody there (the server went away; its output buffer limit was not the cause).
+    int countBeforeLoss = 0;
     auto lost = [&](const Error &error, bool underRead) {
         if (retryCannotHelp(error)) { // a cluster node (re)opened under a command
             setState(TailState::Failed, error.message);
@@ -934,14 +937,15 @@ void StreamTailer::run() {
             // server closes the connection instead of answering. Smaller batches may pass.
             if (m_count > 1) {
                 const int was = m_count;
+                countBeforeLoss = was;
                 m_count = qMax(1, m_count / 4);
                 m_countShrunkAt = nowMs();
                 if (grewSinceShrink)
                     m_growAfterMs = qMin(m_growAfterMs * 2, maxGrowAfterMs);
                 grewSinceShrink = false;
                 why = QStringLiteral("the server closed the connection: possibly "
-                                     "client-output-buffer-limit; reading smaller batches "
-                                     "(COUNT %1, was %2)")
+                                     "client-output-buffer-limit (or the server went away); "
+                                     "reading smaller batches (COUNT %1, was %2)")
                           .arg(m_count)
                           .arg(was);
             } else {
@@ -1005,6 +1009,13 @@ void StreamTailer::run() {
                 setState(everConnected ? TailState::Reconnecting : TailState::Connecting,
                          QStringLiteral("connecting to %1").arg(m_settings.endpoint()));
             const Error error = connection.open();
+            if (error && countBeforeLoss
+                && (error.kind == Error::Kind::Connect || error.kind == Error::Kind::Timeout)) {
+                m_count = countBeforeLoss; // the server is gone, not refusing big replies
+                countBeforeLoss = 0;
+            }
+            if (!error)
+                countBeforeLoss = 0;
             if (error) {
                 if (m_stop)
                     break;
