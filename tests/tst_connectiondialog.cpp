@@ -453,6 +453,26 @@ private Q_SLOTS:
         QCOMPARE(status.text(), expected);
     }
 
+    // A primary that stopped answering keeps its replica's link "up" until repl-timeout: the
+    // silence is what the status bar says then.
+    void roleTextPrimarySilent() {
+        DeploymentStatus status;
+        ServerInfo info;
+        info.role = ServerInfo::Role::Replica;
+        info.primaryEndpoint = QStringLiteral("10.0.0.5:6379");
+        info.replicationLagBytes = 0;
+        info.primaryLinkUp = true;
+        info.primarySilentSeconds = 23;
+        status.server = info;
+        status.linkDownSeconds = -1;
+        QCOMPARE(
+            status.text(),
+            QStringLiteral("replica of 10.0.0.5:6379, nothing heard from the primary for 23 s"));
+        info.primarySilentSeconds = 9; // pinged every 10 s: an idle primary is not silent
+        status.server = info;
+        QCOMPARE(status.text(), QStringLiteral("replica of 10.0.0.5:6379, 0 bytes behind"));
+    }
+
     // The window shows what the poller says of the server: role, and a version it may not read.
     void statusBarFromServerInfo() {
         MainWindow window;

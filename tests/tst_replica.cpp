@@ -463,6 +463,20 @@ private Q_SLOTS:
             << QStringLiteral("replica of 10.0.0.5:6379, link up, 500 bytes behind (received, "
                               "not yet applied)")
             << qint64(500);
+        QTest::newRow("primary silent")
+            << QByteArray("role:slave\r\nmaster_host:10.0.0.5\r\nmaster_port:6379\r\n"
+                          "master_link_status:up\r\nmaster_last_io_seconds_ago:23\r\n"
+                          "slave_read_repl_offset:1500\r\nslave_repl_offset:1500\r\n")
+            << QStringLiteral("replica of 10.0.0.5:6379, link up but nothing heard from the "
+                              "primary for 23 s: the data here may be stale")
+            << qint64(0);
+        QTest::newRow("primary idle, pinging")
+            << QByteArray("role:slave\r\nmaster_host:10.0.0.5\r\nmaster_port:6379\r\n"
+                          "master_link_status:up\r\nmaster_last_io_seconds_ago:9\r\n"
+                          "slave_read_repl_offset:1500\r\nslave_repl_offset:1500\r\n")
+            << QStringLiteral("replica of 10.0.0.5:6379, link up, 0 bytes behind (received, not "
+                              "yet applied)")
+            << qint64(0);
         QTest::newRow("before 7.0: no read offset")
             << QByteArray("role:slave\r\nmaster_host:10.0.0.5\r\nmaster_port:6379\r\n"
                           "master_link_status:up\r\nslave_repl_offset:1000\r\n")

@@ -77,6 +77,10 @@ QString DeploymentStatus::text() const {
         return linkDownSeconds >= 0
                    ? QObject::tr("%1, link down for %2 s").arg(of).arg(linkDownSeconds)
                    : QObject::tr("%1, link down").arg(of);
+    if (server->primarySilentSeconds > 20) // pinged every 10 s: it stopped answering
+        return QObject::tr("%1, nothing heard from the primary for %2 s")
+            .arg(of)
+            .arg(server->primarySilentSeconds);
     if (server->replicationLagBytes < 0)
         return QObject::tr("%1, lag unknown").arg(of);
     return QObject::tr("%1, %2 behind")

@@ -55,6 +55,8 @@ ReplicationState ReplicationState::fromInfo(const QByteArray &info) {
     s.syncInProgress = number(f, "master_sync_in_progress").value_or(0) != 0;
     if (!s.linkUp)
         s.linkDownSinceSeconds = number(f, "master_link_down_since_seconds").value_or(-1);
+    else
+        s.silentSeconds = number(f, "master_last_io_seconds_ago").value_or(-1);
 
     // What the replica has read from its primary and what it has applied (7.0+: before, only
     // the applied offset is there, and the difference cannot be told).
@@ -89,6 +91,13 @@ QString ReplicationState::describe() const {
         break;
     }
     const QString of = QStringLiteral("replica of %1").arg(primaryEndpoint());
+    // A primary pings its replicas every 10 s (repl-ping-replica-period) even when idle:
+    // nothing for twice that long is a primary that stopped answering.
+    if (linkUp && silentSeconds > 2 * 10)
+        return QStringLiteral("%1, link up but nothing heard from the primary for %2 s: the data "
+                              "here may be stale")
+            .arg(of)
+            .arg(silentSeconds);
     if (linkUp)
         return lagBytes >= 0
                    ? QStringLiteral("%1, link up, %2 bytes behind (received, not yet applied)")

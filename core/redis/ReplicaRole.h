@@ -21,9 +21,12 @@ struct ReplicationState {
     int primaryPort = 0;
     bool linkUp = false;              // master_link_status:up
     qint64 linkDownSinceSeconds = -1; // master_link_down_since_seconds; -1 never up, or up
-    bool syncInProgress = false;      // master_sync_in_progress: a full copy is being loaded
-    qint64 lagBytes = -1;             // slave_read_repl_offset - slave_repl_offset; -1 unknown
-    QString lagNote;                  // what lagBytes means, or why it is unknown
+    // master_last_io_seconds_ago while the link is up: a primary that stopped answering (hung,
+    // SIGSTOPped) keeps the link "up" until repl-timeout (60 s by default).
+    qint64 silentSeconds = -1;
+    bool syncInProgress = false; // master_sync_in_progress: a full copy is being loaded
+    qint64 lagBytes = -1;        // slave_read_repl_offset - slave_repl_offset; -1 unknown
+    QString lagNote;             // what lagBytes means, or why it is unknown
 
     QString primaryEndpoint() const; // "host:port", empty when not a replica
     // One line for people: "primary, 2 replicas", "replica of 10.0.0.5:6379, link up, 0 bytes

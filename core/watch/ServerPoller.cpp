@@ -74,6 +74,7 @@ bool readReplication(RedisClient &connection, ServerInfo *info) {
                 ? QDateTime::currentMSecsSinceEpoch() - r.linkDownSinceSeconds * 1000
                 : 0;
         info->replicationLagBytes = r.lagBytes;
+        info->primarySilentSeconds = r.silentSeconds;
         info->replicationNote = r.lagNote;
         info->roleText = r.describe();
     }
@@ -83,6 +84,7 @@ bool readReplication(RedisClient &connection, ServerInfo *info) {
            || info->primaryLinkUp != before.primaryLinkUp
            || qAbs(info->primaryLinkDownSinceMs - before.primaryLinkDownSinceMs) > 1500
            || info->replicationLagBytes != before.replicationLagBytes
+           || (info->primarySilentSeconds > 20) != (before.primarySilentSeconds > 20)
            || info->replicationNote != before.replicationNote;
 }
 

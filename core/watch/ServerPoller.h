@@ -37,6 +37,9 @@ struct ServerInfo {
     int connectedReplicas = 0;
     // A replica whose link is down: since when (epoch ms), 0 unknown.
     qint64 primaryLinkDownSinceMs = 0;
+    // A replica whose link is up: seconds since its primary was last heard from
+    // (master_last_io_seconds_ago); over 20 the primary has stopped answering. -1 unknown.
+    qint64 primarySilentSeconds = -1;
     // What replicationLagBytes means, or why it is unknown.
     QString replicationNote;
     // One line: "replica of 10.0.0.5:6379, link up, 0 bytes behind (received, not yet applied)".
