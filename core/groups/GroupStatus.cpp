@@ -89,9 +89,10 @@ void explainLag(GroupStatus &g, const StreamInfo &s, bool serverHasLagField, boo
         return; // the caller counts it (bounded)
     }
     if (!g.entriesRead)
-        g.lagNote = QStringLiteral("unknown: the group was created or moved (SETID) to an "
-                                   "arbitrary ID without ENTRIESREAD; it recovers once the group "
-                                   "reads to the end");
+        g.lagNote = QStringLiteral("unknown: the server does not know how many entries the "
+                                   "group has read (the group was moved with SETID without "
+                                   "ENTRIESREAD, or this server was a replica promoted in a "
+                                   "failover); it recovers once the group reads to the end");
     else if (s.maxDeletedEntryId && *s.maxDeletedEntryId > g.lastDeliveredId)
         g.lagNote = QStringLiteral("unknown: entries after the group's last-delivered-id were "
                                    "deleted; it recovers once the group reads to the end");
