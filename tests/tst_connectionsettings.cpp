@@ -396,6 +396,9 @@ private Q_SLOTS:
         QTest::newRow("master overrides the URL's")
             << QStringList{"-u", "redis+sentinel://s/m1", "--master", "m2"}
             << "redis+sentinel://s:26379/m2";
+        QTest::newRow("-h with a sentinel URL")
+            << QStringList{"-u", "redis+sentinel://s/m", "-h", "r"}
+            << "error: -h: through Sentinel the sentinels name the server";
         QTest::newRow("ssh") << QStringList{"-p", "7000", "--ssh", "ops@b:2200", "--ssh-key", "/k"}
                              << "redis://127.0.0.1:7000?ssh=ops@b:2200&ssh-key=/k";
         QTest::newRow("ssh-key without ssh")

@@ -207,6 +207,15 @@ Result<ConnectionSettings> ConnectionOptions::settingsFrom(const QCommandLinePar
                              QStringLiteral("sentinels are reached over TCP, not a unix socket"));
     }
 
+    // Through Sentinel the sentinels name the server: a server's own address would be ignored.
+    if (s.viaSentinel() && cli) {
+        for (const char *flag : {"h", "p", "s"})
+            if (p.isSet(opt(flag)))
+                return flagError(QStringLiteral("-%1").arg(opt(flag)),
+                                 QStringLiteral("through Sentinel the sentinels name the server: "
+                                                "give the sentinels (--sentinel HOST:PORT or the "
+                                                "redis+sentinel:// URL), not a server's address"));
+    }
     if (p.isSet(opt("ssh"))) {
         auto ssh = ConnectionSettings::parseSsh(p.value(opt("ssh")));
         if (!ssh.ok())
