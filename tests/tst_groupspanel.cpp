@@ -155,6 +155,30 @@ private Q_SLOTS:
         QVERIFY(dead);
     }
 
+    // A user without XRANGE or XPENDING: the time lag and the oldest pending age read
+    // "unknown" with the reason as the tooltip, never 0 or "-" (the review saw "Time lag 0").
+    void unknownFiguresSayUnknown() {
+        addEntries(*m_c, "acl-orders", 0, 5);
+        run(*m_c, {"XGROUP", "CREATE", "acl-orders", "billing", "0"});
+        run(*m_c,
+            {"XREADGROUP", "GROUP", "billing", "c1", "COUNT", "2", "STREAMS", "acl-orders", ">"});
+        GroupSnapshot snap = poll({"acl-orders"});
+        QCOMPARE(snap.streams.size(), 1);
+        GroupStatus &g = snap.streams[0].groups[0];
+        g.timeLagUnknown = QStringLiteral("unknown: no permission (add +xrange)");
+        g.pendingUnknown = QStringLiteral("unknown: no permission (add +xpending)");
+        GroupsPanel panel;
+        panel.showSnapshot(snap);
+        GroupsModel *groups = panel.groupsModel();
+        QCOMPARE(groups->rowCount(), 1);
+        const QModelIndex timeLag = groups->index(0, GroupsModel::TimeLagColumn);
+        const QModelIndex oldest = groups->index(0, GroupsModel::OldestPendingColumn);
+        QCOMPARE(timeLag.data().toString(), QStringLiteral("unknown"));
+        QCOMPARE(timeLag.data(Qt::ToolTipRole).toString(), g.timeLagUnknown);
+        QCOMPARE(oldest.data().toString(), QStringLiteral("unknown"));
+        QCOMPARE(oldest.data(Qt::ToolTipRole).toString(), g.pendingUnknown);
+    }
+
     void pendingIsPagedNotLoadedWhole() {
         addEntries(*m_c, "big", 0, 500);
         run(*m_c, {"XGROUP", "CREATE", "big", "g", "0"});

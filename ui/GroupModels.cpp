@@ -76,8 +76,13 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
                 return tr("unknown");
             return g.lagEstimated ? QStringLiteral("~%1").arg(*g.lag) : QString::number(*g.lag);
         case TimeLagColumn:
+            // Never 0 for "not known" (a user without XRANGE): the reason is the tooltip.
+            if (!g.timeLagUnknown.isEmpty())
+                return tr("unknown");
             return g.timeLagMs ? formatDuration(g.timeLagMs) : QStringLiteral("0");
         case OldestPendingColumn:
+            if (!g.pendingUnknown.isEmpty() && g.pending > 0)
+                return tr("unknown");
             return oldest ? formatDuration(*oldest) : QStringLiteral("-");
         case StatusColumn:
             return severityName(severity);
@@ -88,9 +93,9 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
         case LagColumn:
             return g.lag ? double(*g.lag) : -1.0;
         case TimeLagColumn:
-            return double(g.timeLagMs);
+            return g.timeLagUnknown.isEmpty() ? double(g.timeLagMs) : -1.0;
         case OldestPendingColumn:
-            return oldest ? double(*oldest) : -1.0;
+            return oldest && g.pendingUnknown.isEmpty() ? double(*oldest) : -1.0;
         case StatusColumn:
             return int(severity);
         case ConsumersColumn:
@@ -104,6 +109,9 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
         if (index.column() == StatusColumn)
             return severityColor(severity);
         if (index.column() == LagColumn && (!g.lag || g.lagEstimated))
+            return QColor(Qt::gray);
+        if ((index.column() == TimeLagColumn && !g.timeLagUnknown.isEmpty())
+            || (index.column() == OldestPendingColumn && !g.pendingUnknown.isEmpty()))
             return QColor(Qt::gray);
         break;
     case Qt::FontRole:
@@ -131,9 +139,14 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
                                             "not been delivered yet (reported by the server)")
                                        : g.lagNote;
         if (index.column() == TimeLagColumn)
-            return tr("How long the oldest entry not yet delivered to this group has waited");
+            return g.timeLagUnknown.isEmpty()
+                       ? tr("How long the oldest entry not yet delivered to this group has "
+                            "waited")
+                       : g.timeLagUnknown;
         if (index.column() == OldestPendingColumn)
-            return tr("Age of the oldest entry delivered but not acknowledged");
+            return g.pendingUnknown.isEmpty()
+                       ? tr("Age of the oldest entry delivered but not acknowledged")
+                       : g.pendingUnknown;
         break;
     case KeyRole:
         return row.key;
