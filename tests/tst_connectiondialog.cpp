@@ -529,6 +529,22 @@ private Q_SLOTS:
         const QString expected = QStringLiteral("sentinel mymaster: primary ") + primary.value();
         QTRY_COMPARE_WITH_TIMEOUT(window.deploymentText(), expected, 10000);
         qInfo("through 3 sentinels, to the primary in the status bar: %lld ms", clock.elapsed());
+
+        // A sentinel's port given as a server: final, said once, not retried every second.
+        MainWindow wrong;
+        auto asServer = ConnectionSettings::fromUrl(
+            QStringLiteral("redis://127.0.0.1:%1").arg(sentinels.sentinelPort(0)));
+        QVERIFY(asServer.ok());
+        wrong.connectTo(asServer.value());
+        QTRY_VERIFY_WITH_TIMEOUT(wrong.finalErrorText().startsWith(QLatin1String("Connection")),
+                                 10000);
+        QVERIFY2(wrong.finalErrorText().contains(QLatin1String("is a Redis Sentinel")),
+                 qPrintable(wrong.finalErrorText()));
+        QVERIFY(!wrong.poller());
+        QVERIFY(!wrong.tailer());
+        wrong.finalErrorBanner()->button()->click();
+        QVERIFY(wrong.connectionDialog());
+        QCOMPARE(wrong.connectionDialog()->currentTab(), ConnectionDialog::SentinelTab);
     }
 
     // A certificate problem is final (a real TLS server whose CA the client is not given): the

@@ -11,8 +11,10 @@
 namespace streamscope {
 
 bool ConnectionProblemBanner::isFinal(const Error &error) {
+    // InvalidArgument reaches the window only from a connect (the tail's failed signal): a
+    // sentinel's port given as a server, a master the sentinels do not know.
     return error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
-           || error.kind == Error::Kind::Auth;
+           || error.kind == Error::Kind::Auth || error.kind == Error::Kind::InvalidArgument;
 }
 
 ConnectionProblemBanner::ConnectionProblemBanner(QWidget *parent)
@@ -51,6 +53,13 @@ void ConnectionProblemBanner::showProblem(const Error &error) {
         title = tr("SSH host key");
         m_button->setText(tr("SSH settings..."));
         m_tab = ConnectionDialog::SshTab;
+        break;
+    case Error::Kind::InvalidArgument:
+        title = tr("Connection");
+        m_button->setText(tr("Connection settings..."));
+        m_tab = m_error.message.contains(QLatin1String("sentinel"), Qt::CaseInsensitive)
+                    ? ConnectionDialog::SentinelTab
+                    : ConnectionDialog::ServerTab;
         break;
     default:
         title = tr("Authentication");

@@ -1019,7 +1019,10 @@ void StreamTailer::run() {
             if (error) {
                 if (m_stop)
                     break;
-                if ((!everConnected && !m_options.retryInitialConnect) || retryCannotHelp(error)) {
+                // A connect refused before anything was asked (a sentinel's port as a server, a
+                // master the sentinels do not know) is as final as a certificate.
+                if ((!everConnected && !m_options.retryInitialConnect) || retryCannotHelp(error)
+                    || error.kind == Error::Kind::InvalidArgument) {
                     setState(TailState::Failed, error.message);
                     Q_EMIT failed(error);
                     break;
