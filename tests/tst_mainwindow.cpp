@@ -173,6 +173,30 @@ private Q_SLOTS:
         QCOMPARE(window.tabs()->currentWidget(), window.topologyView());
     }
 
+    // Connecting elsewhere clears what the previous server showed (the review saw its streams
+    // and findings stay beside another server's state); entries a failover lost stay said above
+    // the live table until then.
+    void anotherConnectionShowsNothingOfThePrevious() {
+        auto admin = connectTo(m_server.settings());
+        run(*admin, {"XADD", "previous", "*", "f", "v"});
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        QTRY_VERIFY_WITH_TIMEOUT(window.streamModel()->rowCount() > 0, 10000);
+        QVERIFY(window.tailer());
+        TailReset reset;
+        reset.stream = "previous";
+        reset.lostInFailover = true;
+        reset.reason = QStringLiteral("its primary failed over");
+        Q_EMIT window.tailer()->streamReset(reset);
+        QCOMPARE(window.lostEntriesText(), reset.describe());
+
+        ConnectionSettings nobody = m_server.settings();
+        nobody.port = LocalRedisServer::freePort();
+        window.connectTo(nobody);
+        QCOMPARE(window.streamModel()->rowCount(), 0);
+        QVERIFY(window.lostEntriesText().isEmpty());
+    }
+
     void aStreamCreatedWhileWatchingIsReadFromItsStart() {
         auto admin = connectTo(m_server.settings());
         run(*admin, {"FLUSHALL"});

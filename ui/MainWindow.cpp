@@ -209,7 +209,16 @@ void MainWindow::buildUi() {
     auto *right = new QSplitter(Qt::Vertical);
     right->setObjectName(QStringLiteral("liveSplitter"));
     m_liveSplitter = right;
-    right->addWidget(m_eventView);
+    // Entries shown that a failover lost stay said above the live table (see streamReset).
+    m_lossBanner = new WarningBanner;
+    m_lossBanner->setObjectName(QStringLiteral("liveEventsLost"));
+    auto *live = new QWidget;
+    auto *liveLayout = new QVBoxLayout(live);
+    liveLayout->setContentsMargins(0, 0, 0, 0);
+    liveLayout->setSpacing(0);
+    liveLayout->addWidget(m_lossBanner);
+    liveLayout->addWidget(m_eventView);
+    right->addWidget(live);
     right->addWidget(m_detail);
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 1);
@@ -422,6 +431,15 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
     m_events->clear();
     m_detail->clearEntry();
     m_charts->clear();
+    // Nothing of the previous server (or user) stays on screen as if it were this one's: the
+    // lists fill again from this connection's first polls.
+    m_streams->setStreams({}, QDateTime::currentMSecsSinceEpoch());
+    m_streamError->hide();
+    m_missingBanner->setText({});
+    m_lossBanner->setText({});
+    onGroupSnapshot(GroupSnapshot());
+    m_groupsPanel->showPollError({});
+    statusBar()->clearMessage();
 
     m_tail = std::make_unique<TailController>(settings, StreamTailer::Options());
     StreamTailer *tailer = m_tail->tailer();
@@ -433,8 +451,13 @@ void MainWindow::connectTo(const ConnectionSettings &settings) {
             [this](const TailGap &gap) { statusBar()->showMessage(gap.describe(), 15000); });
     // The server's data was replaced under us (FLUSHALL, a restart with other data): the rows
     // already shown are from the old data; the tail goes on with the new.
-    connect(tailer, &StreamTailer::streamReset, this,
-            [this](const TailReset &reset) { statusBar()->showMessage(reset.describe(), 60000); });
+    connect(tailer, &StreamTailer::streamReset, this, [this](const TailReset &reset) {
+        statusBar()->showMessage(reset.describe(), 60000);
+        // Entries shown that the server no longer has (lost in a failover) stay said, above
+        // the live table, until the next connection: a status message goes by unread.
+        if (reset.lostInFailover)
+            m_lossBanner->setText(reset.describe(), reset.describe());
+    });
     // A node the tail reads from failed over: said where the tail's other warnings are, and in
     // the topology view.
     connect(tailer, &StreamTailer::topologyChanged, this, [this](const QString &message) {
@@ -899,6 +922,10 @@ QString MainWindow::deploymentText() const {
     return m_deploymentLabel->text();
 }
 
+QString MainWindow::lostEntriesText() const {
+    return m_lossBanner->text();
+}
+
 QString MainWindow::missingNodesText() const {
     return m_missingBanner->text();
 }
@@ -1082,12 +1109,14 @@ void MainWindow::onFinalError(const Error &error) {
     m_streamError->hide();
     m_groupsPanel->showPollError({});
     const QString text = m_problemBanner->text();
+    // The banner says it all; the toolbar's state stays short, so that it (and the read-only
+    // marker beside it) is not pushed into the toolbar's overflow.
     m_stateLabel->setText(
         QStringLiteral("<span style='color:#c62828'>&#9679; %1</span>")
-            .arg(
-                m_stateLabel->fontMetrics().elidedText(text, Qt::ElideRight, 520).toHtmlEscaped()));
+            .arg(m_stateLabel->fontMetrics()
+                     .elidedText(text.section(QLatin1Char(':'), 0, 0), Qt::ElideRight, 220)
+                     .toHtmlEscaped()));
     m_stateLabel->setToolTip(text);
-    statusBar()->showMessage(text);
     if (error.kind != Error::Kind::HostKey)
         return;
     const ConnectionSettings settings = m_settings;

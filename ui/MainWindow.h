@@ -72,6 +72,8 @@ public:
     QString deploymentText() const;
     // Above the stream list: the cluster nodes not answering (empty: the list is whole).
     QString missingNodesText() const;
+    // What the banner above the live table says of entries a failover lost ("" when none).
+    QString lostEntriesText() const;
     FindingsModel *findingsModel() const { return m_findings; }
     QTabWidget *tabs() const { return m_tabs; }
     // The tabs by the names --tab takes: events, flow, groups, findings, browse, ...
@@ -179,6 +181,7 @@ private:
     QLabel *m_loadLabel = nullptr;
     QLabel *m_streamError = nullptr;          // above the stream list: why it is not current
     WarningBanner *m_missingBanner = nullptr; // above the stream list: nodes not answering
+    WarningBanner *m_lossBanner = nullptr;    // above the live table: entries a failover lost
     QLabel *m_deploymentLabel = nullptr;
     DeploymentStatus m_deployment;
     int m_nodesNotOk = 0;
