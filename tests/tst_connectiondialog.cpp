@@ -509,10 +509,22 @@ private Q_SLOTS:
         const QString expected = QStringLiteral("replica of 127.0.0.1:%1, ").arg(m_server.port());
         QTRY_VERIFY_WITH_TIMEOUT(window.deploymentText().startsWith(expected), 10000);
         qInfo("a replica in the status bar: %s", qPrintable(window.deploymentText()));
+        // Writes on a replica would only come back READONLY: disabled, the primary named.
+        QPushButton *ack = buttonNamed(window.groupsPanel(), QStringLiteral("Acknowledge"));
+        QPushButton *publish = buttonNamed(window.publishView(), QStringLiteral("Publish"));
+        QVERIFY(ack && publish);
+        const QString why = QStringLiteral("this is a read-only replica: connect to the primary "
+                                           "at 127.0.0.1:%1")
+                                .arg(m_server.port());
+        QVERIFY(!ack->isEnabled());
+        QVERIFY2(ack->toolTip().contains(why), qPrintable(ack->toolTip()));
+        QVERIFY(!publish->isEnabled());
+        QVERIFY2(publish->toolTip().contains(why), qPrintable(publish->toolTip()));
         MainWindow primary;
         primary.connectTo(m_server.settings());
         QTRY_COMPARE_WITH_TIMEOUT(primary.deploymentText(), QStringLiteral("primary, 1 replica"),
                                   10000);
+        QVERIFY(buttonNamed(primary.publishView(), QStringLiteral("Publish"))->isEnabled());
     }
 
     // Through real sentinels: the status bar names the master and the primary they name.

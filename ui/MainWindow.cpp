@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "ReplicaRole.h"
+
 #include "ChartsView.h"
 #include "ConnectionProblem.h"
 #include "EntryDetailView.h"
@@ -864,8 +866,12 @@ void MainWindow::onServerInfo(const ServerInfo &info) {
         (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": ")) + what);
     if (info.mode == QLatin1String("cluster"))
         showClusterColumns(true);
+    const bool wasReplica =
+        m_deployment.server && m_deployment.server->role == ServerInfo::Role::Replica;
     m_deployment.server = info;
     updateDeployment();
+    if (wasReplica != (info.role == ServerInfo::Role::Replica))
+        applyPermissions();
 }
 
 QString MainWindow::serverText() const {
@@ -1134,9 +1140,25 @@ void MainWindow::onFinalError(const Error &error) {
 
 void MainWindow::setPermissions(const Permissions &permissions) {
     m_permissions = permissions;
-    m_groupsPanel->setPermissions(permissions);
-    m_browser->setPermissions(permissions);
-    m_publish->setPermissions(permissions);
+    applyPermissions();
+}
+
+// What the actions may do: what the ACL user may, and nothing that writes on a replica (each
+// write would only come back READONLY), with the reason as their tooltip.
+void MainWindow::applyPermissions() {
+    Permissions effective = m_permissions;
+    const std::optional<ServerInfo> &server = m_deployment.server;
+    if (server && server->role == ServerInfo::Role::Replica) {
+        effective.probed = true;
+        const QString why = readOnlyReplicaMessage(server->primaryEndpoint);
+        for (const QByteArray &command : aclWriteCommands()) {
+            effective.denied.insert(command, why);
+            effective.denied.insert(command.left(command.indexOf('|')), why);
+        }
+    }
+    m_groupsPanel->setPermissions(effective);
+    m_browser->setPermissions(effective);
+    m_publish->setPermissions(effective);
 }
 
 void MainWindow::saveLayout() {

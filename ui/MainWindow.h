@@ -118,6 +118,8 @@ public:
     // What the ACL user may do (ServerPoller::accessUpdated): forbidden actions are disabled with
     // the reason as their tooltip.
     void setPermissions(const Permissions &permissions);
+    // The permissions the actions follow: the ACL user's, and no writes on a replica.
+    void applyPermissions();
     const Permissions &permissions() const { return m_permissions; }
     // The current workers (null when disconnected): tests emit their signals.
     ServerPoller *poller() const;
