@@ -745,6 +745,34 @@ private Q_SLOTS:
         qInfo("a real ACL user's refusal, as the tooltip says it: %s", qPrintable(ack->toolTip()));
         window.disconnectFromServer();
         run(*admin, {"ACL", "DELUSER", "gui-viewer"});
+
+        // A user restricted to order-*: the other stream is listed "no permission" and never
+        // tailed (the tail's reads of it would be refused, and logged in the server's ACL LOG).
+        run(*admin, {"XADD", "order-visible", "*", "a", "1"});
+        run(*admin, {"XADD", "secret-hidden", "*", "a", "1"});
+        run(*admin, {"ACL", "SETUSER", "gui-orders", "on", ">orders-pw", "~order-*", "+@all"});
+        run(*admin, {"ACL", "LOG", "RESET"});
+        ConnectionSettings orders = m_server.settings();
+        orders.user = QStringLiteral("gui-orders");
+        orders.password = QStringLiteral("orders-pw");
+        window.connectTo(orders);
+        auto listed = [&](const char *name) {
+            for (int row = 0; row < window.streamModel()->rowCount(); ++row)
+                if (window.streamModel()->index(row, 0).data(StreamListModel::NameRole)
+                    == QByteArray(name))
+                    return row;
+            return -1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(listed("secret-hidden") >= 0 && listed("order-visible") >= 0,
+                                 10000);
+        QTest::qWait(1500); // the tail's reads
+        const RedisReply log = run(*admin, {"ACL", "LOG"});
+        for (const RedisReply &entry : log.elements())
+            if (const RedisReply *client = entry.field("client-info"))
+                QVERIFY2(!client->bytes().contains("name=streamscope-tail"),
+                         client->bytes().constData());
+        window.disconnectFromServer();
+        run(*admin, {"ACL", "DELUSER", "gui-orders"});
     }
 
     // From clicking Connect in the dialog to the first stream list shown (standalone).

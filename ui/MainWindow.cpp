@@ -561,6 +561,10 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
     m_listedOnce = true;
     QSet<QByteArray> now;
     for (const StreamInfo &s : streams) {
+        // A stream the user may not read is listed (marked) but not tailed: every read would
+        // be refused (and land in the server's ACL LOG).
+        if (!s.noAccess.isEmpty())
+            continue;
         now.insert(s.name);
         m_tailedSlot.insert(s.name, s.slot);
         // In the slots of a node that was not answering, a stream seen for the first time was
