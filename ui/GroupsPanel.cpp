@@ -1,5 +1,7 @@
 #include "GroupsPanel.h"
 
+#include "ValueFormat.h"
+
 #include "ChartTheme.h"
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
@@ -307,6 +309,10 @@ void GroupsPanel::showPollError(const QString &message) {
     m_pollError->show();
 }
 
+void GroupsPanel::setUnreadableStreams(const QList<QByteArray> &streams) {
+    m_unreadable = streams;
+}
+
 void GroupsPanel::showMissingNodes(const MissingNodeList &missing) {
     QStringList reasons;
     for (const MissingNode &m : missing)
@@ -339,6 +345,17 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
                   .arg(snapshot.polledNow)
                   .arg(snapshot.quietIntervalMs / 1000)
             : QString());
+    if (!m_unreadable.isEmpty()) {
+        QStringList names;
+        for (const QByteArray &name : m_unreadable.mid(0, 5))
+            names << valueformat::singleLine(name, 40);
+        m_note->setText(tr("Not all groups: %1 stream(s) the user may not read (%2%3) are not "
+                           "examined. ")
+                            .arg(m_unreadable.size())
+                            .arg(names.join(QStringLiteral(", ")),
+                                 m_unreadable.size() > 5 ? QStringLiteral(", ...") : QString())
+                        + m_note->text());
+    }
     if (snapshot.streamLimit > 0)
         m_note->setText(tr("More streams match than the %1 watched: the groups of the others are "
                            "not shown. ")

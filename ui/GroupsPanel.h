@@ -47,6 +47,8 @@ public:
     QString pollError() const;
     // The nodes whose groups are unknown (a cluster node down), or none: the picture is whole.
     void showMissingNodes(const streamscope::MissingNodeList &missing);
+    // Streams the user may not read (ACL): their groups are not shown, and the note says so.
+    void setUnreadableStreams(const QList<QByteArray> &streams);
     QString missingNodes() const;
     QString pendingNote() const; // what the pending entries pane says above its list
     QLabel *noteLabel() const { return m_note; }
@@ -102,8 +104,9 @@ private:
     QLabel *m_pendingNote;
     QLabel *m_pollError;
     WarningBanner *m_missing;
-    bool m_partial = false; // a node's groups are missing
-    QLabel *m_note;         // what is polled how often
+    bool m_partial = false;         // a node's groups are missing
+    QList<QByteArray> m_unreadable; // streams the user may not read: their groups not shown
+    QLabel *m_note;                 // what is polled how often
     QChart *m_chart;
     QLineSeries *m_lagSeries;
     QLineSeries *m_pendingSeries;

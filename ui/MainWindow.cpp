@@ -532,6 +532,8 @@ void MainWindow::disconnectFromServer() {
     m_tailedSlot.clear();
     m_everMissingSlots.clear();
     m_missing.clear();
+    m_unreadable.clear();
+    m_groupsPanel->setUnreadableStreams({});
     m_listedOnce = false;
     m_cluster = false;
     m_deployment = DeploymentStatus();
@@ -560,11 +562,14 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
     const QByteArray fromForNew = m_listedOnce && !truncated ? QByteArray("0") : QByteArray("$");
     m_listedOnce = true;
     QSet<QByteArray> now;
+    QList<QByteArray> unreadable;
     for (const StreamInfo &s : streams) {
         // A stream the user may not read is listed (marked) but not tailed: every read would
         // be refused (and land in the server's ACL LOG).
-        if (!s.noAccess.isEmpty())
+        if (!s.noAccess.isEmpty()) {
+            unreadable << s.name;
             continue;
+        }
         now.insert(s.name);
         m_tailedSlot.insert(s.name, s.slot);
         // In the slots of a node that was not answering, a stream seen for the first time was
@@ -587,6 +592,11 @@ void MainWindow::onStreamsListed(const StreamInfoList &streams, bool truncated) 
         m_tailedSlot.remove(gone);
     }
     m_tailed = now;
+    if (unreadable != m_unreadable) {
+        m_unreadable = unreadable;
+        m_groupsPanel->setUnreadableStreams(unreadable);
+        updateFindingsTab();
+    }
     if (!m_restoreSelection.isEmpty()) { // the streams watched last time
         QItemSelection selection;
         for (int row = 0; row < m_streams->rowCount(); ++row)
@@ -808,16 +818,21 @@ void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
 }
 
 void MainWindow::updateFindingsTab() {
-    // With a node missing, its groups were not judged: the count is not the whole count.
-    const bool partial = !m_missing.isEmpty();
+    // With a node missing, or streams the user may not read, their groups were not judged: the
+    // count is not the whole count.
+    const bool partial = !m_missing.isEmpty() || !m_unreadable.isEmpty();
     QString text = m_findingsCount ? tr("Findings (%1)").arg(m_findingsCount) : tr("Findings");
     if (partial)
         text = tr("Findings (%1, partial)").arg(m_findingsCount);
     m_tabs->setTabText(m_findingsTab, text);
     QString tip = tr("%1 critical").arg(m_findingsCritical);
-    if (partial)
+    if (!m_missing.isEmpty())
         tip += QLatin1Char('\n')
                + ::streamscope::missingNodesText(m_missing, tr("their groups are not judged"));
+    if (!m_unreadable.isEmpty())
+        tip += QLatin1Char('\n')
+               + tr("%1 stream(s) the user may not read: their groups are not judged")
+                     .arg(m_unreadable.size());
     m_tabs->setTabToolTip(m_findingsTab, tip);
 }
 

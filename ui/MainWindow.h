@@ -76,6 +76,7 @@ public:
     QString lostEntriesText() const;
     FindingsModel *findingsModel() const { return m_findings; }
     QTabWidget *tabs() const { return m_tabs; }
+    int findingsTabIndex() const { return m_findingsTab; }
     // The tabs by the names --tab takes: events, flow, groups, findings, browse, ...
     static QStringList tabNames();
     bool showTab(const QString &name);
@@ -184,6 +185,7 @@ private:
     QLabel *m_streamError = nullptr;          // above the stream list: why it is not current
     WarningBanner *m_missingBanner = nullptr; // above the stream list: nodes not answering
     WarningBanner *m_lossBanner = nullptr;    // above the live table: entries a failover lost
+    QList<QByteArray> m_unreadable;           // listed streams the user may not read (ACL)
     QLabel *m_deploymentLabel = nullptr;
     DeploymentStatus m_deployment;
     int m_nodesNotOk = 0;
