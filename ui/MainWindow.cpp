@@ -888,6 +888,8 @@ void MainWindow::onServerInfo(const ServerInfo &info) {
     const bool wasReplica =
         m_deployment.server && m_deployment.server->role == ServerInfo::Role::Replica;
     m_deployment.server = info;
+    m_topology->model()->setServerRole(info.role == ServerInfo::Role::Unknown ? QString()
+                                                                              : info.roleText);
     updateDeployment();
     if (wasReplica != (info.role == ServerInfo::Role::Replica))
         applyPermissions();

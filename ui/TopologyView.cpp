@@ -133,7 +133,7 @@ const TopologyNode *TopologyModel::primaryOf(const TopologyNode &t) const {
 
 QString TopologyModel::roleText(const TopologyNode &t) const {
     if (m_snapshot.topology == RedisClient::Topology::Standalone)
-        return tr("standalone");
+        return m_serverRole.isEmpty() ? tr("standalone") : m_serverRole;
     if (t.node.primary)
         return t.node.slotRanges.isEmpty() ? tr("primary (no slots)") : tr("primary");
     const QString primary = endpointOf(t.node.primaryId);
@@ -159,7 +159,8 @@ QVariant TopologyModel::data(const QModelIndex &index, int role) const {
         case RoleColumn:
             return roleText(t);
         case SlotsColumn:
-            if (m_snapshot.topology == RedisClient::Topology::Standalone)
+            // Slots mean something on a cluster only.
+            if (m_snapshot.topology != RedisClient::Topology::Cluster)
                 return tr("all keys");
             return primary && !ranges.isEmpty() ? tr("(copy of %1)").arg(slotText(ranges))
                                                 : slotText(ranges);
@@ -250,6 +251,14 @@ QVariant TopologyModel::headerData(int section, Qt::Orientation orientation, int
         return int(Qt::AlignRight | Qt::AlignVCenter);
     }
     return {};
+}
+
+void TopologyModel::setServerRole(const QString &role) {
+    if (role == m_serverRole)
+        return;
+    m_serverRole = role;
+    if (!m_snapshot.nodes.isEmpty())
+        Q_EMIT dataChanged(index(0, RoleColumn), index(rowCount() - 1, RoleColumn));
 }
 
 void TopologyModel::setSnapshot(const TopologySnapshot &snapshot) {

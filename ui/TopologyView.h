@@ -61,6 +61,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     void setSnapshot(const TopologySnapshot &snapshot);
+    // One server's role as the server says it ("primary, 1 replica"), for a standalone row.
+    void setServerRole(const QString &role);
     const TopologySnapshot &snapshot() const { return m_snapshot; }
     // The server stopped answering: the load shows "-", not the last figures.
     void setStale(bool stale);
@@ -74,6 +76,7 @@ private:
     const TopologyNode *primaryOf(const TopologyNode &t) const;
 
     TopologySnapshot m_snapshot;
+    QString m_serverRole;
     bool m_stale = false;
 };
 

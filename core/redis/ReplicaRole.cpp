@@ -84,7 +84,8 @@ QString ReplicationState::describe() const {
     case ServerRole::Unknown:
         return QStringLiteral("role unknown");
     case ServerRole::Primary:
-        return connectedReplicas == 1
+        return connectedReplicas <= 0 ? QStringLiteral("primary")
+               : connectedReplicas == 1
                    ? QStringLiteral("primary, 1 replica")
                    : QStringLiteral("primary, %1 replicas").arg(connectedReplicas);
     case ServerRole::Replica:
