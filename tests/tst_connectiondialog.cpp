@@ -541,6 +541,9 @@ private Q_SLOTS:
         const QString expected = QStringLiteral("sentinel mymaster: primary ") + primary.value();
         QTRY_COMPARE_WITH_TIMEOUT(window.deploymentText(), expected, 10000);
         qInfo("through 3 sentinels, to the primary in the status bar: %lld ms", clock.elapsed());
+        QTRY_VERIFY(window.serverText().contains(QLatin1String("master mymaster")));
+        QVERIFY2(!window.serverText().contains(QLatin1String("standalone")),
+                 qPrintable(window.serverText()));
 
         // A sentinel's port given as a server: final, said once, not retried every second.
         MainWindow wrong;
@@ -660,6 +663,7 @@ private Q_SLOTS:
         qInfo("trust and connect through the SSH tunnel to the first stream list: %lld ms",
               clock.elapsed());
         QVERIFY(window.finalErrorText().isEmpty());
+        QTRY_VERIFY(window.serverText().contains(QLatin1String("through SSH 127.0.0.1:")));
 
         settings.ssh.knownHostsFile =
             sshd.writeKnownHosts(QStringLiteral("known_changed"), TestSsh::KnownHosts::Changed);

@@ -877,10 +877,17 @@ void MainWindow::onServerInfo(const ServerInfo &info) {
                             : !info.unknownReason.isEmpty()
                                 ? tr("unknown (%1)").arg(info.unknownReason)
                                 : tr("unknown");
-    const QString what =
-        info.mode.isEmpty()
-            ? tr("Redis %1 at %2").arg(version, m_settings.endpoint())
-            : tr("Redis %1 (%2) at %3").arg(version, info.mode, m_settings.endpoint());
+    // Through Sentinel the server is the master's primary (the deployment label names it), and
+    // its mode ("standalone") says nothing there; through SSH, say the tunnel.
+    QString what = m_settings.viaSentinel()
+                       ? tr("Redis %1, master %2").arg(version, m_settings.sentinel.masterName)
+                   : info.mode.isEmpty()
+                       ? tr("Redis %1 at %2").arg(version, m_settings.endpoint())
+                       : tr("Redis %1 (%2) at %3").arg(version, info.mode, m_settings.endpoint());
+    if (m_settings.viaSsh())
+        what += tr(", through SSH %1")
+                    .arg(ConnectionSettings::HostPort{m_settings.ssh.host, m_settings.ssh.port}
+                             .toString());
     m_serverLabel->setText(
         (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": ")) + what);
     if (info.mode == QLatin1String("cluster"))
