@@ -582,7 +582,10 @@ private Q_SLOTS:
         window.connectTo(settings);
         QTRY_VERIFY_WITH_TIMEOUT(window.finalErrorText().startsWith(QLatin1String("TLS")), 10000);
         qInfo("%s", qPrintable(window.finalErrorText()));
-        QVERIFY2(window.finalErrorText().contains(QLatin1String("--cacert")),
+        // In the dialog's words, not the command line's.
+        QVERIFY2(window.finalErrorText().contains(QLatin1String("CA file (or CA directory) in "
+                                                                "the TLS tab"))
+                     && !window.finalErrorText().contains(QLatin1String("--cacert")),
                  qPrintable(window.finalErrorText()));
         QVERIFY(window.finalErrorBanner()->isVisible());
         QVERIFY(window.stateText().contains(QLatin1String("TLS with")));
@@ -607,6 +610,17 @@ private Q_SLOTS:
         QVERIFY(!window.finalErrorBanner()->isVisible());
         QTRY_VERIFY_WITH_TIMEOUT(window.streamModel()->rowCount() > 0, 10000);
         QTRY_VERIFY(window.stateText().contains(QLatin1String("live")));
+    }
+
+    void messagesInDialogWords() {
+        QCOMPARE(inDialogWords(QStringLiteral("--cacertdir /x: is not a directory (use --cacert "
+                                              "for a file)")),
+                 QStringLiteral("the CA directory /x: is not a directory (use the CA file for a "
+                                "file)"));
+        QCOMPARE(inDialogWords(QStringLiteral("requires a client certificate: give --cert and "
+                                              "--key")),
+                 QStringLiteral("requires a client certificate: give a client certificate and "
+                                "its key in the TLS tab"));
     }
 
     // A wrong password, from a real server: final too, no connection after it.

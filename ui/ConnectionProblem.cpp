@@ -10,6 +10,31 @@
 
 namespace streamscope {
 
+// The core's messages name the command line's flags ("give it with --cacert"); in the window
+// the same settings are fields of the connection dialog.
+QString inDialogWords(QString message) {
+    static const QList<QPair<QString, QString>> words{
+        {QStringLiteral("give it with --cacert (or --cacertdir)"),
+         QStringLiteral("give it as the CA file (or CA directory) in the TLS tab")},
+        {QStringLiteral("give --cert and --key"),
+         QStringLiteral("give a client certificate and its key in the TLS tab")},
+        {QStringLiteral("use --sni or the right host name"),
+         QStringLiteral("set the server name (SNI) in the TLS tab, or use the right host name")},
+        {QStringLiteral("trust it with --cacert FILE holding that certificate, or --insecure"),
+         QStringLiteral("trust it with a CA file holding that certificate, or turn off "
+                        "verification, in the TLS tab")},
+        {QStringLiteral("STREAMSCOPE_TLS_KEY_PASSPHRASE"),
+         QStringLiteral("the key passphrase field of the TLS tab")},
+        {QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"),
+         QStringLiteral("the passphrase field of the SSH tab")},
+        {QStringLiteral("--cacertdir"), QStringLiteral("the CA directory")}, // before --cacert
+        {QStringLiteral("--cacert"), QStringLiteral("the CA file")},
+    };
+    for (const auto &[flag, field] : words)
+        message.replace(flag, field);
+    return message;
+}
+
 bool ConnectionProblemBanner::isFinal(const Error &error) {
     // InvalidArgument reaches the window only from a connect (the tail's failed signal): a
     // sentinel's port given as a server, a master the sentinels do not know.
@@ -69,9 +94,10 @@ void ConnectionProblemBanner::showProblem(const Error &error) {
     }
     // "TLS: ...", unless the message says it already ("TLS with host:port: ...").
     const QString firstWord = title.section(QLatin1Char(' '), 0, 0);
-    m_text->setText(error.message.startsWith(firstWord, Qt::CaseInsensitive)
-                        ? error.message.left(1).toUpper() + error.message.mid(1)
-                        : tr("%1: %2").arg(title, error.message));
+    const QString message = inDialogWords(error.message);
+    m_text->setText(message.startsWith(firstWord, Qt::CaseInsensitive)
+                        ? message.left(1).toUpper() + message.mid(1)
+                        : tr("%1: %2").arg(title, message));
     show();
 }
 

@@ -17,6 +17,9 @@ namespace streamscope {
 // (Error::Kind::Tls), an SSH host key unknown or changed (HostKey), a refused password (Auth).
 // Said in red above the views until the user connects again, with a button to the connection
 // dialog's tab where it is fixed (settingsWanted).
+// A core message in the connection dialog's words: "--cacert" becomes "the CA file", and so on.
+QString inDialogWords(QString message);
+
 class ConnectionProblemBanner : public QFrame {
     Q_OBJECT
 public:
