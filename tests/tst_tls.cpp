@@ -314,6 +314,10 @@ private Q_SLOTS:
         e = tryOpen(s);
         QVERIFY2(e.message.contains(QLatin1String("is for localhost, 127.0.0.1, not redis.prod")),
                  qPrintable(e.message));
+        // ... and the advice is about the --sni given, not to use --sni.
+        QVERIFY2(e.message.contains(QLatin1String("(the name given with --sni): give one of its "
+                                                  "names with --sni")),
+                 qPrintable(e.message));
     }
 
     void expiredCertificate() {

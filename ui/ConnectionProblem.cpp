@@ -23,6 +23,8 @@ QString inDialogWords(QString message) {
         {QStringLiteral("trust it with --cacert FILE holding that certificate, or --insecure"),
          QStringLiteral("trust it with a CA file holding that certificate, or turn off "
                         "verification, in the TLS tab")},
+        {QStringLiteral("(the name given with --sni): give one of its names with --sni"),
+         QStringLiteral("(the server name, SNI, in the TLS tab): give one of its names there")},
         {QStringLiteral("STREAMSCOPE_TLS_KEY_PASSPHRASE"),
          QStringLiteral("the key passphrase field of the TLS tab")},
         {QStringLiteral("STREAMSCOPE_SSH_KEY_PASSPHRASE"),

@@ -223,11 +223,15 @@ QString issuerName(const QSslCertificate &certificate) {
 // One certificate verification error in words that say what to do.
 // caGiven: the CA files the user gave (--cacert/--cacertdir), empty when the system's store
 // (or the environment's) was used.
-QString describeSslError(const QSslError &error, const QString &verifyName,
-                         const QString &caGiven) {
+QString describeSslError(const QSslError &error, const QString &verifyName, const QString &caGiven,
+                         bool sniGiven) {
     const QSslCertificate c = error.certificate();
     switch (error.error()) {
     case QSslError::HostNameMismatch:
+        if (sniGiven)
+            return QStringLiteral("the certificate is for %1, not %2 (the name given with "
+                                  "--sni): give one of its names with --sni")
+                .arg(certificateNames(c), verifyName);
         return QStringLiteral("the certificate is for %1, not %2: use --sni or the right host "
                               "name")
             .arg(certificateNames(c), verifyName);
@@ -360,8 +364,8 @@ Error RedisConnection::tlsFailure(const QSslSocket &ssl) {
             given << QStringLiteral("--cacert ") + m_settings.tls.caFile;
         if (!m_settings.tls.caDir.isEmpty())
             given << QStringLiteral("--cacertdir ") + m_settings.tls.caDir;
-        const QString problem =
-            describeSslError(error, verifyName, given.join(QStringLiteral(" or ")));
+        const QString problem = describeSslError(
+            error, verifyName, given.join(QStringLiteral(" or ")), !m_settings.tls.sni.isEmpty());
         if (!problems.contains(problem))
             problems << problem;
     }
