@@ -132,6 +132,53 @@ private Q_SLOTS:
         window.connectionStore()->remove(QStringLiteral("locked")); // a real keychain stays clean
     }
 
+    // Choosing a saved connection whose password is not stored here, then cancelling the
+    // prompt: nothing happens (no warning), and the box still names the connection in use.
+    void cancelledPasswordPromptChangesNothing() {
+        LocalRedisServer::Options options;
+        options.extraArgs = {QStringLiteral("--requirepass"), QStringLiteral("hunter2")};
+        LocalRedisServer locked(options);
+        STREAMSCOPE_START_REDIS(locked);
+        QSettings settings(m_dir.filePath(QStringLiteral("cancel.ini")), QSettings::IniFormat);
+        {
+            MainWindow first; // its secret store keeps the password; the next window's does not
+            first.setSettingsStore(&settings);
+            QVERIFY(!first.connectionStore()->save({QStringLiteral("in-use"),
+                                                    m_server.settings().displayUrl(false), false,
+                                                    QColor(), false},
+                                                   {}));
+            QVERIFY(!first.connectionStore()->save({QStringLiteral("locked"),
+                                                    locked.settings().displayUrl(false), false,
+                                                    QColor(), false},
+                                                   QStringLiteral("hunter2")));
+        }
+        MainWindow window;
+        window.setSettingsStore(&settings);
+        bool asked = false;
+        window.askPassword = [&](const QString &) {
+            asked = true;
+            return std::optional<QString>();
+        };
+        QVERIFY(window.connectSaved(QStringLiteral("in-use")));
+        QCOMPARE(window.savedBoxSelection(), QStringLiteral("in-use"));
+        int warnings = 0;
+        QTimer closer; // a warning would be modal: count it and close it
+        connect(&closer, &QTimer::timeout, [&] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                ++warnings;
+                box->reject();
+            }
+        });
+        closer.start(20);
+        QVERIFY(!window.connectSaved(QStringLiteral("locked")));
+        QVERIFY(asked);
+        QCOMPARE(warnings, 0);
+        QCOMPARE(window.savedBoxSelection(), QStringLiteral("in-use"));
+        QCOMPARE(window.connectionName(), QStringLiteral("in-use"));
+        window.connectionStore()->remove(QStringLiteral("locked"));
+        window.connectionStore()->remove(QStringLiteral("in-use"));
+    }
+
     // A saved ACL user comes back as that user, with or without a stored password: "ops@" in
     // the settings file used to be read as the password "ops" (WRONGPASS at the next start).
     void savedUserRoundTrips() {

@@ -1022,6 +1022,18 @@ void MainWindow::reloadSavedConnections() {
     }
 }
 
+QString MainWindow::savedBoxSelection() const {
+    return m_savedBox->currentData().toString();
+}
+
+void MainWindow::selectSaved(const QString &name) {
+    const QSignalBlocker quiet(m_savedBox); // showing a choice is not making one
+    m_savedBox->setCurrentIndex(0);
+    for (int i = 1; i < m_savedBox->count() && !name.isEmpty(); ++i)
+        if (m_savedBox->itemData(i).toString() == name)
+            m_savedBox->setCurrentIndex(i);
+}
+
 void MainWindow::showConnectionTag(const std::optional<SavedConnection> &saved) {
     m_connectionName = saved ? saved->name : QString();
     const QColor colour = saved ? saved->colour : QColor();
@@ -1052,15 +1064,23 @@ bool MainWindow::connectSaved(const QString &name) {
             QLineEdit::Password, {}, &ok);
         return ok ? std::optional<QString>(password) : std::nullopt;
     };
-    auto settings = m_connections->settingsFor(*saved, ask);
+    bool declined = false;
+    auto settings = m_connections->settingsFor(
+        *saved, [&](const QString &connection) -> std::optional<QString> {
+            std::optional<QString> typed = ask(connection);
+            declined = !typed;
+            return typed;
+        });
     if (!settings.ok()) {
-        showError(settings.error().message);
+        // The box goes back to the connection in use; a prompt the user cancelled needs no
+        // message of its own.
+        selectSaved(m_connectionName);
+        if (!declined)
+            showError(settings.error().message);
         return false;
     }
     m_connectionName = saved->name;
-    for (int i = 0; i < m_savedBox->count(); ++i)
-        if (m_savedBox->itemData(i).toString() == name)
-            m_savedBox->setCurrentIndex(i);
+    selectSaved(name);
     connectTo(settings.value());
     showConnectionTag(saved);
     setReadOnly(saved->readOnly);

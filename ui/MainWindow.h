@@ -128,6 +128,8 @@ public:
     QString serverText() const;
     // Asks for a password (a dialog); replaceable for tests.
     std::function<std::optional<QString>(const QString &name)> askPassword;
+    // The saved connection the box shows ("" for none).
+    QString savedBoxSelection() const;
     QStringList selectedStreams() const;
     // F5: poll now and reload what is shown.
     void refresh();
@@ -160,6 +162,8 @@ private:
     void checkAnswering();
     void stopWorkers();
     void reloadSavedConnections();
+    // The saved-connections box shows name (the placeholder for none), without connecting.
+    void selectSaved(const QString &name);
     void showConnectionTag(const std::optional<SavedConnection> &saved);
     void onServerInfo(const ServerInfo &info);
     void onFinalError(const Error &error);
