@@ -340,6 +340,14 @@ private Q_SLOTS:
         dialog.connectClicked();
         QCOMPARE(connects.count(), 1);
         QCOMPARE(connects.at(0).at(1).toString(), QStringLiteral("prod"));
+        QCOMPARE(connects.at(0).at(2).toBool(), false);
+        // Edited and not saved: still "prod" (its tag stays), said to be changed.
+        QVERIFY(!dialog.loadSaved(QStringLiteral("prod")));
+        setText(&dialog, "sni", QStringLiteral("redis.test"));
+        dialog.connectClicked();
+        QCOMPARE(connects.count(), 2);
+        QCOMPARE(connects.at(1).at(1).toString(), QStringLiteral("prod"));
+        QCOMPARE(connects.at(1).at(2).toBool(), true);
         // Deleting forgets the secrets too.
         store.remove(QStringLiteral("prod"));
         QVERIFY(!secrets.fetch(QStringLiteral("connection/prod#tls-key-passphrase")));

@@ -645,7 +645,9 @@ void ConnectionDialog::connectClicked() {
                 showTab(Tab(i));
         return;
     }
-    Q_EMIT connectRequested(s.value(), isUnchangedSaved() ? m_loadedName : QString());
+    const bool fromSaved = m_loaded && !m_loadedName.isEmpty() && name() == m_loadedName;
+    Q_EMIT connectRequested(s.value(), fromSaved ? m_loadedName : QString(),
+                            fromSaved && !isUnchangedSaved());
     accept();
 }
 

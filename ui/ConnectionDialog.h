@@ -62,10 +62,11 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
 
 Q_SIGNALS:
-    // The user wants to connect with these settings; savedName is the saved connection they are
-    // (empty when they are not, or were changed since they were saved).
-    void connectRequested(const streamscope::ConnectionSettings &settings,
-                          const QString &savedName);
+    // The user wants to connect with these settings; savedName is the saved connection they
+    // come from (empty when none, or renamed), edited whether they were changed since loaded
+    // and not saved (the window keeps the connection's tag and says "not saved").
+    void connectRequested(const streamscope::ConnectionSettings &settings, const QString &savedName,
+                          bool edited);
     // A saved connection was stored (or deleted: deleted true).
     void savedChanged(const QString &name, bool deleted);
 

@@ -696,8 +696,10 @@ void MainWindow::setReadOnly(bool readOnly) {
     m_readOnlyLabel->setText(
         readOnly ? QStringLiteral("<b style='color:#c62828'>%1</b>").arg(tr("READ-ONLY"))
                  : QString());
-    const QString name =
-        m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(" - ");
+    const QString name = m_connectionName.isEmpty() ? QString()
+                         : m_connectionEdited
+                             ? tr("%1 (changed, not saved) - ").arg(m_connectionName)
+                             : m_connectionName + QStringLiteral(" - ");
     setWindowTitle(name + (readOnly ? tr("StreamScope (read-only)") : tr("StreamScope")));
     if (m_settings.readOnly == readOnly)
         return;
@@ -1036,6 +1038,8 @@ void MainWindow::selectSaved(const QString &name) {
 
 void MainWindow::showConnectionTag(const std::optional<SavedConnection> &saved) {
     m_connectionName = saved ? saved->name : QString();
+    if (!saved)
+        m_connectionEdited = false;
     const QColor colour = saved ? saved->colour : QColor();
     m_tagLabel->setStyleSheet(
         colour.isValid() ? QStringLiteral("background:%1; border-radius:3px;").arg(colour.name())
@@ -1080,6 +1084,7 @@ bool MainWindow::connectSaved(const QString &name) {
         return false;
     }
     m_connectionName = saved->name;
+    m_connectionEdited = false;
     selectSaved(name);
     connectTo(settings.value());
     showConnectionTag(saved);
@@ -1123,8 +1128,11 @@ ConnectionDialog *MainWindow::openConnectionDialog(ConnectionDialog::Tab tab) {
     }
     dialog->showTab(tab);
     connect(dialog, &ConnectionDialog::connectRequested, this,
-            [this](const ConnectionSettings &settings, const QString &savedName) {
+            [this](const ConnectionSettings &settings, const QString &savedName, bool edited) {
                 connectTo(settings);
+                // An edited production connection is still that connection: its tag stays,
+                // and the title says the changes are not saved.
+                m_connectionEdited = edited;
                 showConnectionTag(m_connections && !savedName.isEmpty()
                                       ? m_connections->find(savedName)
                                       : std::nullopt);

@@ -190,6 +190,7 @@ private:
     WarningBanner *m_missingBanner = nullptr; // above the stream list: nodes not answering
     WarningBanner *m_lossBanner = nullptr;    // above the live table: entries a failover lost
     QList<QByteArray> m_unreadable;           // listed streams the user may not read (ACL)
+    bool m_connectionEdited = false; // the saved connection, changed in the dialog, not saved
     QLabel *m_deploymentLabel = nullptr;
     DeploymentStatus m_deployment;
     int m_nodesNotOk = 0;
