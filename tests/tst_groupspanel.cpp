@@ -14,6 +14,7 @@
 #include <QLineSeries>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
 
@@ -177,6 +178,29 @@ private Q_SLOTS:
         QCOMPARE(timeLag.data(Qt::ToolTipRole).toString(), g.timeLagUnknown);
         QCOMPARE(oldest.data().toString(), QStringLiteral("unknown"));
         QCOMPARE(oldest.data(Qt::ToolTipRole).toString(), g.pendingUnknown);
+    }
+
+    // Sorting pending entries by ID uses both parts: the sequence number was lost in a
+    // floating-point key (a millisecond time is ~1.7e12), so ...-10 could sort before ...-4.
+    void pendingSortsByBothPartsOfTheId() {
+        PendingModel model;
+        QSignalSpy wanted(&model, &PendingModel::pageWanted);
+        model.reset("s", "g", {}, 0);
+        QCOMPARE(wanted.count(), 1);
+        PendingEntryList page;
+        for (quint64 seq : {4, 10, 0, 5})
+            page.append({StreamId{1700000000000, seq}, "c1", 0, 1});
+        page.append({StreamId{1699999999999, 99}, "c1", 0, 1});
+        QVERIFY(model.addPage(wanted.at(0).at(0).toInt(), page));
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(PendingModel::SortRole);
+        proxy.sort(PendingModel::IdColumn, Qt::AscendingOrder);
+        QStringList ids;
+        for (int row = 0; row < proxy.rowCount(); ++row)
+            ids << proxy.index(row, PendingModel::IdColumn).data().toString();
+        QCOMPARE(ids, QStringList({"1699999999999-99", "1700000000000-0", "1700000000000-4",
+                                   "1700000000000-5", "1700000000000-10"}));
     }
 
     void pendingIsPagedNotLoadedWhole() {

@@ -348,7 +348,10 @@ QVariant PendingModel::data(const QModelIndex &index, int role) const {
     } else if (role == SortRole) {
         switch (index.column()) {
         case IdColumn:
-            return QVariant::fromValue(p.id.ms * 1.0 + p.id.seq * 1e-9);
+            // Both parts, as fixed-width text (a double loses the sequence number).
+            return QStringLiteral("%1-%2")
+                .arg(p.id.ms, 20, 10, QLatin1Char('0'))
+                .arg(p.id.seq, 20, 10, QLatin1Char('0'));
         case IdleColumn:
             return double(p.idleMs);
         case DeliveriesColumn:
