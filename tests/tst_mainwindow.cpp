@@ -299,8 +299,10 @@ private Q_SLOTS:
             QVERIFY(window.rateLabel()->text().startsWith(QLatin1Char('-')));
             QCOMPARE(window.streamModel()->index(0, StreamListModel::RateColumn).data().toString(),
                      QStringLiteral("-"));
+            QVERIFY(!window.deploymentCurrent()); // the role is the server's last word
         }
         QTRY_VERIFY_WITH_TIMEOUT(!window.serverNotAnswering(), 15000);
+        QVERIFY(window.deploymentCurrent());
         QTRY_VERIFY_WITH_TIMEOUT(window.stateText().contains(QLatin1String("live")), 15000);
     }
 

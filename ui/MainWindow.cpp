@@ -768,6 +768,7 @@ void MainWindow::checkAnswering() {
         m_rateLabel->setText(tr("- events/s, - KiB/s"));
         m_streams->setStale(true);
         m_topology->setStale(true);
+        markDeploymentStale(since);
         if (!m_notAnswering)
             statusBar()->showMessage(
                 failing ? tr("Polls are failing: %1").arg(m_connectionFailure)
@@ -776,6 +777,7 @@ void MainWindow::checkAnswering() {
     } else if (m_notAnswering) {
         m_streams->setStale(false);
         m_topology->setStale(false);
+        markDeploymentStale({});
         statusBar()->showMessage(tr("The server answers again."), 5000);
     }
     const bool was = m_notAnswering;
@@ -872,6 +874,21 @@ void MainWindow::updateDeployment() {
                  : tr("The deployment and the server's role: a standalone server (primary or "
                       "replica), a primary found through Sentinel, or a cluster with its primaries "
                       "(the Topology tab shows every node)"));
+}
+
+// The role shown ("primary", "replica of ...") is what the server said last: while it does
+// not answer, greyed and dated, as the other figures.
+bool MainWindow::deploymentCurrent() const {
+    return m_deploymentLabel->isEnabled();
+}
+
+void MainWindow::markDeploymentStale(const QString &since) {
+    m_deploymentLabel->setEnabled(since.isEmpty());
+    if (!since.isEmpty())
+        m_deploymentLabel->setToolTip(
+            tr("As the server said it at %1: it has not answered since.").arg(since));
+    else
+        updateDeployment(); // its own tooltip back
 }
 
 void MainWindow::onServerInfo(const ServerInfo &info) {

@@ -70,6 +70,8 @@ public:
     // "cluster, 3 primaries", "primary", "replica of HOST:PORT, 1.2 KiB behind", "sentinel
     // mymaster: primary HOST:PORT" or "standalone", in the status bar.
     QString deploymentText() const;
+    // False while what it says is the server's last word, not current (greyed).
+    bool deploymentCurrent() const;
     // Above the stream list: the cluster nodes not answering (empty: the list is whole).
     QString missingNodesText() const;
     // What the banner above the live table says of entries a failover lost ("" when none).
@@ -121,6 +123,8 @@ public:
     void setPermissions(const Permissions &permissions);
     // The permissions the actions follow: the ACL user's, and no writes on a replica.
     void applyPermissions();
+    // Greys the deployment label as of since (empty: current again).
+    void markDeploymentStale(const QString &since);
     const Permissions &permissions() const { return m_permissions; }
     // The current workers (null when disconnected): tests emit their signals.
     ServerPoller *poller() const;
