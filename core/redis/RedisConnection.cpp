@@ -221,10 +221,16 @@ QString issuerName(const QSslCertificate &certificate) {
 }
 
 // One certificate verification error in words that say what to do.
-// caGiven: the CA files the user gave (--cacert/--cacertdir), empty when the system's store
-// (or the environment's) was used.
-QString describeSslError(const QSslError &error, const QString &verifyName, const QString &caGiven,
-                         bool sniGiven) {
+// tls: what the user gave (a CA of their own, a server name), for advice that fits it.
+QString describeSslError(const QSslError &error, const QString &verifyName,
+                         const ConnectionSettings::Tls &tls) {
+    QStringList given;
+    if (!tls.caFile.isEmpty())
+        given << QStringLiteral("--cacert ") + tls.caFile;
+    if (!tls.caDir.isEmpty())
+        given << QStringLiteral("--cacertdir ") + tls.caDir;
+    const QString caGiven = given.join(QStringLiteral(" or "));
+    const bool sniGiven = !tls.sni.isEmpty();
     const QSslCertificate c = error.certificate();
     switch (error.error()) {
     case QSslError::HostNameMismatch:
@@ -359,13 +365,7 @@ Error RedisConnection::tlsFailure(const QSslSocket &ssl) {
     const QString verifyName = m_settings.tls.sni.isEmpty() ? m_settings.host : m_settings.tls.sni;
     QStringList problems;
     for (const QSslError &error : ssl.sslHandshakeErrors()) {
-        QStringList given;
-        if (!m_settings.tls.caFile.isEmpty())
-            given << QStringLiteral("--cacert ") + m_settings.tls.caFile;
-        if (!m_settings.tls.caDir.isEmpty())
-            given << QStringLiteral("--cacertdir ") + m_settings.tls.caDir;
-        const QString problem = describeSslError(
-            error, verifyName, given.join(QStringLiteral(" or ")), !m_settings.tls.sni.isEmpty());
+        const QString problem = describeSslError(error, verifyName, m_settings.tls);
         if (!problems.contains(problem))
             problems << problem;
     }
