@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Wording.h"
+
 #include "GroupPoller.h"
 #include "Health.h"
 #include "PagedTableModel.h"
@@ -8,7 +10,6 @@
 
 namespace streamscope {
 
-QString formatDuration(qint64 ms);
 QColor severityColor(Severity severity);
 
 // Every group of the watched streams, one row each, updated in place from each snapshot.

@@ -1,5 +1,8 @@
 #include "PublishView.h"
 
+#include "Palette.h"
+#include "Wording.h"
+
 #include "GroupActions.h"
 
 #include "StreamEntry.h"
@@ -26,7 +29,9 @@
 namespace streamscope {
 
 namespace {
-const QString invalidStyle = QStringLiteral("border: 1px solid #c62828;");
+QString invalidStyle() {
+    return QStringLiteral("border: 1px solid %1;").arg(toneColour(Tone::Critical).name());
+}
 const QBrush invalidBrush(QColor(198, 40, 40, 60));
 } // namespace
 
@@ -193,6 +198,11 @@ void PublishView::setConnection(const std::optional<ConnectionSettings> &setting
     updateEnabled();
 }
 
+void PublishView::setReadOnly(bool) {
+    // The mode itself is the connection's switch (readOnlyNow): only the form follows it here.
+    updateEnabled();
+}
+
 void PublishView::setPermissions(const Permissions &permissions) {
     m_permissions = permissions;
     updateEnabled();
@@ -200,7 +210,7 @@ void PublishView::setPermissions(const Permissions &permissions) {
 
 void PublishView::updateEnabled() {
     const bool connected = m_settings.has_value();
-    const bool readOnly = connected && m_settings->readOnly;
+    const bool readOnly = connected && m_settings->readOnlyNow();
     const bool sending = bool(m_job);
     const QString forbidden = forbiddenReason(m_permissions, {"XADD"});
     m_send->setEnabled(connected && !readOnly && !sending && forbidden.isEmpty());
@@ -209,8 +219,9 @@ void PublishView::updateEnabled() {
     m_trimValue->setEnabled(m_trim->currentIndex() != 0);
     m_approximate->setEnabled(m_trim->currentIndex() != 0);
     m_readOnlyNote->setText(
-        readOnly     ? tr("<b style='color:#c62828'>Read-only mode:</b> publishing is off. Turn "
-                              "read-only off in the toolbar to append entries.")
+        readOnly ? toneHtml(Tone::Critical, tr("Read-only mode:"), true)
+                       + tr(" publishing is off. Turn read-only off in the toolbar to append "
+                            "entries.")
         : !connected ? tr("Not connected.")
                      : QString());
     m_readOnlyNote->setVisible(readOnly || !connected);
@@ -366,16 +377,16 @@ void PublishView::showProblems(const PublishProblems &problems) {
         lines << p.message.toHtmlEscaped();
         switch (p.where) {
         case PublishProblem::Where::Stream:
-            m_stream->setStyleSheet(invalidStyle);
+            m_stream->setStyleSheet(invalidStyle());
             break;
         case PublishProblem::Where::Id:
-            m_id->setStyleSheet(invalidStyle);
+            m_id->setStyleSheet(invalidStyle());
             break;
         case PublishProblem::Where::Trim:
-            m_trimValue->setStyleSheet(invalidStyle);
+            m_trimValue->setStyleSheet(invalidStyle());
             break;
         case PublishProblem::Where::Fields:
-            m_fieldTabs->setStyleSheet(QStringLiteral("QTabWidget::pane {") + invalidStyle
+            m_fieldTabs->setStyleSheet(QStringLiteral("QTabWidget::pane {") + invalidStyle()
                                        + QLatin1Char('}'));
             break;
         case PublishProblem::Where::FieldName:
@@ -403,8 +414,9 @@ void PublishView::showProblems(const PublishProblems &problems) {
     }
     m_problemsLabel->setText(lines.isEmpty()
                                  ? QString()
-                                 : QStringLiteral("<span style='color:#c62828'>%1</span>")
-                                       .arg(lines.join(QStringLiteral("<br>"))));
+                                 : QStringLiteral("<span style='%1'>%2</span>")
+                                       .arg(toneStyle(Tone::Critical),
+                                            lines.join(QStringLiteral("<br>"))));
     m_problemsLabel->setVisible(!lines.isEmpty());
 }
 
@@ -420,7 +432,7 @@ QString PublishView::resultText() const {
 }
 
 bool PublishView::send() {
-    if (m_job || !m_settings || m_settings->readOnly)
+    if (m_job || !m_settings || m_settings->readOnlyNow())
         return false;
     PublishProblems problems;
     const PublishRequest r = request(&problems);
@@ -457,19 +469,18 @@ void PublishView::onDone(const PublishJob::Outcome &outcome) {
         showProblems(outcome.problems);
         m_result->setText(tr("Nothing was sent."));
     } else if (!outcome.error.isEmpty()) {
-        m_result->setText(QStringLiteral("<span style='color:#c62828'>%1</span>")
-                              .arg(outcome.error.toHtmlEscaped()));
+        m_result->setText(toneHtml(Tone::Critical, outcome.error));
     } else if (outcome.stopped) {
-        m_result->setText(tr("Stopped after %1 of %2 entries; the last was %3.")
-                              .arg(outcome.sent)
-                              .arg(outcome.requested)
-                              .arg(QString::fromLatin1(outcome.lastId)));
+        m_result->setText(tr("Stopped after %1 of %2; the last was %3.")
+                              .arg(formatCount(outcome.sent),
+                                   countOf(outcome.requested, "entry", "entries"),
+                                   QString::fromLatin1(outcome.lastId)));
     } else {
         m_result->setText(outcome.sent == 1
                               ? tr("Appended entry %1.").arg(QString::fromLatin1(outcome.lastId))
-                              : tr("Appended %1 entries; the last was %2.")
-                                    .arg(outcome.sent)
-                                    .arg(QString::fromLatin1(outcome.lastId)));
+                              : tr("Appended %1; the last was %2.")
+                                    .arg(countOf(outcome.sent, "entry", "entries"),
+                                         QString::fromLatin1(outcome.lastId)));
     }
     updateEnabled();
     Q_EMIT finished(outcome);

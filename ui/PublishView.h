@@ -42,6 +42,8 @@ public:
     void setConnection(const std::optional<ConnectionSettings> &settings);
     // Disables publishing when the ACL user may not run XADD, with the reason as the tooltip.
     void setPermissions(const Permissions &permissions);
+    // Read-only mode changed in place (the connection consults its switch): the form follows.
+    void setReadOnly(bool readOnly);
     void setStreams(const QList<QByteArray> &streams);
     // The user's templates live here (QSettings group "publishTemplates").
     void setTemplateStore(QSettings *settings);

@@ -1,5 +1,7 @@
 #include "StreamListModel.h"
 
+#include "Wording.h"
+
 #include "ValueFormat.h"
 
 #include <QDateTime>
@@ -39,28 +41,31 @@ QVariant StreamListModel::data(const QModelIndex &index, int role) const {
         case NameColumn:
             return valueformat::singleLine(s.name, 120);
         case LengthColumn:
-            return QLocale().toString(s.length);
+            return formatCount(s.length);
         case LastIdColumn:
             return s.lastEntryId ? s.lastEntryId->toString() : QStringLiteral("-");
         case RateColumn:
             if (m_stale || !m_rates.contains(s.name))
                 return QStringLiteral("-");
-            return QString::number(m_rates.value(s.name), 'f', 1);
+            return formatRate(m_rates.value(s.name), 1);
         case NodeColumn:
             return s.node;
         case SlotColumn:
             return s.slot >= 0 ? QString::number(s.slot) : QString();
         }
+    } else if (role == Qt::ForegroundRole && m_stale && index.column() != NameColumn) {
+        // Figures the server has not confirmed since: greyed (the tooltip says since when).
+        return QPalette().brush(QPalette::Disabled, QPalette::Text);
     } else if (role == Qt::TextAlignmentRole) {
         if (index.column() == LengthColumn || index.column() == RateColumn
             || index.column() == SlotColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
     } else if (role == Qt::ToolTipRole) {
-        QString tip = tr("%1\n%2 entries, %3 consumer group(s)\nlast ID %4")
-                          .arg(valueformat::displayText(s.name))
-                          .arg(s.length)
-                          .arg(s.groups)
-                          .arg(s.lastGeneratedId.toString());
+        QString tip = tr("%1\n%2, %3\nlast ID %4")
+                          .arg(valueformat::displayText(s.name),
+                               countOf(s.length, "entry", "entries"),
+                               countOf(s.groups, "consumer group", "consumer groups"),
+                               s.lastGeneratedId.toString());
         if (!s.node.isEmpty())
             tip += s.slot >= 0 ? tr("\non %1, slot %2").arg(s.node).arg(s.slot)
                                : tr("\non %1").arg(s.node);
@@ -71,7 +76,7 @@ QVariant StreamListModel::data(const QModelIndex &index, int role) const {
                                       .toString(QStringLiteral("HH:mm:ss")))
                        : tr("\n(last ID and groups unknown)");
         if (m_stale)
-            tip += tr("\nThe server is not answering: these figures are old.");
+            tip += QLatin1Char('\n') + m_freshness.describe();
         return tip;
     } else if (role == NameRole) {
         return s.name;
@@ -135,12 +140,20 @@ void StreamListModel::setStreams(const StreamInfoList &streams, qint64 nowMs) {
     endResetModel();
 }
 
+void StreamListModel::setFreshness(const Freshness &freshness) {
+    const bool reasonChanged = freshness.reason != m_freshness.reason;
+    m_freshness = freshness;
+    setStale(freshness.state == Freshness::State::Stale);
+    if (reasonChanged && m_stale && !m_streams.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::ToolTipRole});
+}
+
 void StreamListModel::setStale(bool stale) {
     if (stale == m_stale)
         return;
     m_stale = stale;
     if (!m_streams.isEmpty())
-        Q_EMIT dataChanged(index(0, RateColumn), index(rowCount() - 1, RateColumn));
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
 QList<QByteArray> StreamListModel::names() const {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Freshness.h"
+
 #include "StreamInfo.h"
 
 #include <QAbstractTableModel>
@@ -35,6 +37,8 @@ public:
     QList<QByteArray> names() const;
     double rate(const QByteArray &name) const { return m_rates.value(name); }
     // The server stopped answering: rates show "-", not the last value.
+    // Not current: every figure greyed, rates "-", and the tooltips say since when and why.
+    void setFreshness(const streamscope::Freshness &freshness);
     void setStale(bool stale);
     bool isStale() const { return m_stale; }
 
@@ -45,6 +49,7 @@ private:
         bool added = false; // count is entries-added (else the length)
     };
     bool m_stale = false;
+    Freshness m_freshness;
     StreamInfoList m_streams;
     QHash<QByteArray, Sample> m_samples;
     QHash<QByteArray, double> m_rates;

@@ -36,10 +36,13 @@ QString formatRate(double perSecond, int decimals) {
 
 QString formatDuration(qint64 ms) {
     if (ms < 0)
-        ms = 0;
+        return QStringLiteral("never");
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    if (ms < 60000)
+        return ms % 1000 == 0 ? QStringLiteral("%1 s").arg(ms / 1000)
+                              : QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
     const qint64 s = ms / 1000;
-    if (s < 60)
-        return QStringLiteral("%1 s").arg(s);
     if (s < 3600)
         return s % 60 ? QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60)
                       : QStringLiteral("%1 min").arg(s / 60);

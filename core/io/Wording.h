@@ -18,8 +18,8 @@ inline QString countOf(qint64 n, const char *one, const char *many) {
 }
 // A rate: "-" when unknown (negative or NaN), else with the given decimals and grouping.
 QString formatRate(double perSecond, int decimals = 0);
-// "12 s", "3 min 4 s", "2 h 5 min", "3 d 4 h": a duration in words short enough for a status bar
-// (never "1600 m").
+// "250 ms", "1.6 s", "12 s", "3 min 4 s", "2 h 5 min", "3 d 4 h": a duration short enough for a
+// status bar (never "1600 m"); "never" when negative.
 QString formatDuration(qint64 ms);
 // "hh:mm:ss" of a wall-clock time in ms since the epoch; "" for 0.
 QString formatClock(qint64 msSinceEpoch);

@@ -2,6 +2,7 @@
 
 #include "FlowTracker.h"
 #include "KeyLookup.h"
+#include "Wording.h"
 
 #include "AutoClient.h"
 #include "ClusterClient.h"
@@ -959,7 +960,7 @@ void StreamTailer::run() {
                       .arg(error.message);
         }
         setState(TailState::Reconnecting,
-                 QStringLiteral("%1; retrying in %2 ms").arg(why).arg(backoff));
+                 QStringLiteral("%1; retrying in %2").arg(why, formatDuration(backoff)));
         maybeEmitStats(false);
         if (!sleepInterruptibly(backoff))
             return false;
@@ -1029,7 +1030,7 @@ void StreamTailer::run() {
                 }
                 quietReconnect = false;
                 setState(TailState::Reconnecting,
-                         QStringLiteral("%1; retrying in %2 ms").arg(error.message).arg(backoff));
+                         QStringLiteral("%1; retrying in %2").arg(error.message, formatDuration(backoff)));
                 maybeEmitStats(false);
                 if (!sleepInterruptibly(backoff))
                     break;

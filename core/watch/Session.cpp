@@ -80,10 +80,6 @@ Session::Session(ConnectionSettings settings, Options options, QObject *parent)
     });
 }
 
-Session::~Session() {
-    stopWorkers();
-}
-
 void Session::start() {
     if (!m_tail)
         return;
@@ -103,6 +99,10 @@ void Session::stopWorkers() {
         m_tail->stopInBackground();
     m_poller.reset();
     m_tail.reset();
+}
+
+Session::~Session() {
+    stopWorkers();
     m_actions.reset(); // does not wait either
 }
 
