@@ -9,6 +9,7 @@
 #include "Trim.h"
 
 #include <QObject>
+#include <QSet>
 #include <QThread>
 
 #include <atomic>
@@ -40,10 +41,15 @@ public:
     // One page of history, newest first (see PageStart: kind, and the ID it starts from).
     Q_SLOT void fetchHistory(int request, const QByteArray &stream, int kind, quint64 ms,
                              quint64 seq, int count);
-    Q_SLOT void ack(const QByteArray &stream, const QByteArray &group,
-                    const QList<QByteArray> &ids);
+    // Acknowledges ids; the message says how many and, for those no longer pending, why (from
+    // XPENDING before and after, never guessed). asShown: the entries as the view showed them
+    // (consumer, idle time now), to say where one that went away was last delivered.
+    Q_SLOT void ack(const QByteArray &stream, const QByteArray &group, const QList<QByteArray> &ids,
+                    const streamscope::PendingEntryList &asShown = {});
+    // Gives ids to consumer (XCLAIM, min idle 0); the message says as ack's does.
     Q_SLOT void claim(const QByteArray &stream, const QByteArray &group, const QByteArray &consumer,
-                      const QList<QByteArray> &ids);
+                      const QList<QByteArray> &ids,
+                      const streamscope::PendingEntryList &asShown = {});
     Q_SLOT void previewTrim(int request, const QByteArray &stream,
                             const streamscope::TrimSpec &spec);
     Q_SLOT void trim(const QByteArray &stream, const streamscope::TrimSpec &spec);
@@ -75,6 +81,12 @@ private:
     RedisClient *connection(QString *error);
     // Runs one repair command; on any failure says so (actionFinished) and returns nothing.
     std::optional<RedisReply> repair(const Command &command);
+    // Which of ids the group's pending list holds now (XPENDING id id 1 each, one pipeline).
+    // Nothing when it cannot say (too many ids, or the reply failed); sets *gone when the
+    // server says the group or its stream no longer exists.
+    std::optional<QSet<QByteArray>> pendingNow(RedisClient &c, const QByteArray &stream,
+                                               const QByteArray &group,
+                                               const QList<QByteArray> &ids, QString *gone);
     ConnectionSettings m_settings;
     std::unique_ptr<RedisClient> m_connection;
     std::atomic<int> m_cancelLookupsUpTo{0};
