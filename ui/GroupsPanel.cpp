@@ -175,11 +175,9 @@ GroupsPanel::GroupsPanel(QWidget *parent)
         s->attachAxis(m_valueAxis);
         connect(s, &QLineSeries::hovered, this, [this, s](const QPointF &p, bool on) {
             if (on)
-                setToolTip(QStringLiteral("%1 %2 at %3")
-                               .arg(s->name())
-                               .arg(qRound64(p.y()))
-                               .arg(QDateTime::fromMSecsSinceEpoch(qint64(p.x()))
-                                        .toString(QStringLiteral("HH:mm:ss"))));
+                setToolTip(
+                    QStringLiteral("%1 %2 at %3")
+                        .arg(s->name(), formatCount(qRound64(p.y())), formatClock(qint64(p.x()))));
         });
     }
     m_chart->legend()->setAlignment(Qt::AlignTop);
@@ -522,6 +520,9 @@ void GroupsPanel::markGone(const QByteArray &key, const QString &why) {
         m_groupView->clearSelection(); // onGroupSelected: the panes empty
     m_selectedKey.clear();
     m_consumers->setConsumers({});
+    m_consumerFilter->clear();
+    m_consumerFilter->addItem(tr("all consumers"));
+    m_claimTarget->clear(); // its consumers are gone with it
     m_pending->reset({}, {}, {}, 0);
     m_detailId.reset();
     m_pendingDetail->clearEntry();
