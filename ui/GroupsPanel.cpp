@@ -135,6 +135,8 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_pendingView = makeTable(m_pendingProxy, QStringLiteral("pending"));
     m_pendingView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_pendingView->setSortingEnabled(true);
+    // Oldest first, as the pages are read (a header's default order is descending).
+    m_pendingView->sortByColumn(PendingModel::IdColumn, Qt::AscendingOrder);
     m_pendingView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_pendingView->setToolTip(tr("The group's pending entries, loaded page by page as you "
                                  "scroll. Sort by deliveries or idle time."));
@@ -559,8 +561,10 @@ void GroupsPanel::onGroupSelected() {
         m_goneKey.clear();
         m_gone->setText({});
     }
-    m_shownStream = g ? g->stream : QByteArray();
-    m_shownGroup = g ? g->name : QByteArray();
+    if (g) { // kept when the selection goes: the names say which group went away
+        m_shownStream = g->stream;
+        m_shownGroup = g->name;
+    }
     m_polledAtMs = 0;
     m_keepSelected.clear();
     m_consumers->setConsumers(g ? g->consumerList : QList<ConsumerStatus>());
