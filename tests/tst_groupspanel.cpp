@@ -625,6 +625,35 @@ private Q_SLOTS:
         QCOMPARE(box->defaultButton()->text().remove(QLatin1Char('&')), QStringLiteral("Cancel"));
     }
 
+    // A refused read of the list stays said across polls (each asks once more), not replaced
+    // by a count as if the list were read; once allowed again, the next poll reads it.
+    void pendingReadRefusedStaysSaidUntilRead() {
+        addEntries(*m_c, "nox", 0, 3);
+        run(*m_c, {"XGROUP", "CREATE", "nox", "g", "0"});
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", "nox", ">"});
+        run(*m_c, {"ACL", "SETUSER", "noxp", "on", ">pw", "~*", "&*", "+@all", "-xpending"});
+        ConnectionSettings limited = m_server.settings();
+        limited.user = QStringLiteral("noxp");
+        limited.password = QStringLiteral("pw");
+        GroupActions actions(limited);
+        GroupsPanel panel;
+        panel.setActions(&actions, false);
+        panel.showSnapshot(poll({"nox"}, 60000));
+        QTRY_VERIFY(panel.pendingNote().contains(QLatin1String("NOPERM")));
+        panel.showSnapshot(poll({"nox"}, 60000));
+        QVERIFY2(panel.pendingNote().contains(QLatin1String("NOPERM")),
+                 qPrintable(panel.pendingNote()));
+        QCOMPARE(panel.pendingModel()->rowCount(), 0);
+
+        run(*m_c, {"ACL", "SETUSER", "noxp", "+xpending"});
+        panel.showSnapshot(poll({"nox"}, 60000));
+        QTRY_COMPARE(panel.pendingModel()->rowCount(), 2);
+        panel.showSnapshot(poll({"nox"}, 60000));
+        QVERIFY2(panel.pendingNote().startsWith(QLatin1String("2 pending entries in the group")),
+                 qPrintable(panel.pendingNote()));
+        run(*m_c, {"ACL", "DELUSER", "noxp"});
+    }
+
     void pendingIsPagedNotLoadedWhole() {
         addEntries(*m_c, "big", 0, 500);
         run(*m_c, {"XGROUP", "CREATE", "big", "g", "0"});
@@ -896,6 +925,7 @@ private Q_SLOTS:
         std::printf("refused XPENDING in the 2 s after selecting the group: %lld\n",
                     static_cast<long long>(refused));
         QVERIFY2(refused < 20, qPrintable(QString::number(refused)));
+
         run(*m_c, {"ACL", "DELUSER", "noxpending"});
     }
 

@@ -302,7 +302,10 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
             &GroupActionsWorker::fetchPendingPage);
     connect(actions->worker(), &GroupActionsWorker::pendingPage, this,
             [this](int request, const PendingEntryList &page, const QString &error) {
-                if (!m_pending->addPage(request, page, error) || error.isEmpty())
+                if (!m_pending->addPage(request, page, error))
+                    return;
+                m_pendingError = error;
+                if (error.isEmpty())
                     return;
                 // The server says the group is no more: that is what the pane says.
                 if (error.contains(QLatin1String("NOGROUP")))
@@ -471,10 +474,13 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
         m_groupView->selectRow(0); // the worst group first (sorted by status)
     if (const GroupStatus *g = m_groups->group(m_selectedKey)) {
         m_consumers->setConsumers(g->consumerList);
-        m_pendingNote->setText(tr("%1 in the group at the last poll. The list is read again at "
-                                  "each poll of the group (the page shown), and page by page as "
-                                  "you scroll.")
-                                   .arg(countOf(g->pending, "pending entry", "pending entries")));
+        // A read refused is said until one succeeds (each poll asks once more).
+        m_pendingNote->setText(
+            !m_pendingError.isEmpty()
+                ? tr("The pending entries could not be read: %1").arg(m_pendingError)
+                : tr("%1 in the group at the last poll. The list is read again at each poll of "
+                     "the group (the page shown), and page by page as you scroll.")
+                      .arg(countOf(g->pending, "pending entry", "pending entries")));
         // Follow the group's own polls: a quiet stream's figures (and so its row) are as of its
         // last poll, and the list agrees with the row.
         qint64 polledAt = snapshot.atMs;
@@ -566,6 +572,7 @@ void GroupsPanel::onGroupSelected() {
         m_shownGroup = g->name;
     }
     m_polledAtMs = 0;
+    m_pendingError.clear();
     m_keepSelected.clear();
     m_consumers->setConsumers(g ? g->consumerList : QList<ConsumerStatus>());
     m_consumerFilter->clear();

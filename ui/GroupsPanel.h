@@ -152,6 +152,7 @@ private:
     QByteArray m_shownStream, m_shownGroup; // the names of the selected group
     QByteArray m_goneKey;                   // the group that went away while shown
     qint64 m_polledAtMs = 0;                // the poll of the selected group last followed
+    QString m_pendingError;                 // why the last read of the list failed, or empty
     std::optional<StreamId> m_detailId;     // the pending entry in the details pane
     QList<QByteArray> m_keepSelected;       // re-selected after a reload, if still pending
     // A fixed window of samples per group for the chart (15 minutes at one a second).
