@@ -338,6 +338,29 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
                 Q_EMIT actionMessage(message, ok);
                 reloadPending();
             });
+    connect(actions->worker(), &GroupActionsWorker::streamChecked, this,
+            [this](const QByteArray &stream, const QByteArray &type, const QString &error) {
+                if (m_goneKey.isEmpty() || stream != m_shownStream || !error.isEmpty())
+                    return; // nothing to refine (or the server could not say: the note stays)
+                const QString group = QString::fromUtf8(m_shownGroup);
+                const QString name = QString::fromUtf8(stream);
+                QString why;
+                if (type == "stream")
+                    why = tr("The group %1 of %2 no longer exists: it was destroyed (XGROUP "
+                             "DESTROY) while shown; the stream is still there. Its consumers "
+                             "and pending entries are gone.")
+                              .arg(group, name);
+                else if (type == "none")
+                    why = tr("The group %1 of %2 no longer exists: its stream was deleted while "
+                             "shown. Its consumers and pending entries are gone.")
+                              .arg(group, name);
+                else
+                    why = tr("The group %1 of %2 no longer exists: the key %2 now holds a %3, "
+                             "not a stream.")
+                              .arg(group, name, QString::fromUtf8(type));
+                m_gone->setText(why);
+                m_pendingNote->setText(why);
+            });
     reloadPending(); // a new connection: what was asked of the old one is not waited for
 }
 
@@ -468,12 +491,22 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
                 selectGroup(g->stream, g->name);
         } else if (m_goneKey != keep) {
             markGone(keep, goneReason(snapshot));
+            bool polled = false; // the stream is in the snapshot: the group alone went
+            for (const StreamStatus &s : snapshot.streams)
+                polled = polled || s.info.name == m_shownStream;
+            if (!polled && !m_partial && snapshot.streamLimit == 0 && m_actions) {
+                GroupActionsWorker *w = m_actions->worker();
+                QMetaObject::invokeMethod(
+                    w, [w, stream = m_shownStream] { w->checkStream(stream); },
+                    Qt::QueuedConnection);
+            }
         }
     }
     if (m_selectedKey.isEmpty() && m_goneKey.isEmpty() && m_groupsProxy->rowCount() > 0)
         m_groupView->selectRow(0); // the worst group first (sorted by status)
     if (const GroupStatus *g = m_groups->group(m_selectedKey)) {
         m_consumers->setConsumers(g->consumerList);
+        updateConsumerChoices();
         // A read refused is said until one succeeds (each poll asks once more).
         m_pendingNote->setText(
             !m_pendingError.isEmpty()
@@ -512,8 +545,10 @@ QString GroupsPanel::goneReason(const GroupSnapshot &snapshot) const {
         return tr("The group %1 of %2 is not in the last poll: its stream was deleted, or is no "
                   "longer among the streams watched.")
             .arg(group, stream);
-    return tr("The group %1 of %2 no longer exists: its stream was deleted while shown. Its "
-              "consumers and pending entries are gone.")
+    // A stream left without groups is not in a snapshot either: the server is asked which it
+    // was (streamChecked), and until it answers the note says both.
+    return tr("The group %1 of %2 no longer exists: it was destroyed, or its stream deleted, "
+              "while shown. Its consumers and pending entries are gone.")
         .arg(group, stream);
 }
 
@@ -528,9 +563,9 @@ void GroupsPanel::markGone(const QByteArray &key, const QString &why) {
         m_groupView->clearSelection(); // onGroupSelected: the panes empty
     m_selectedKey.clear();
     m_consumers->setConsumers({});
-    m_consumerFilter->clear();
-    m_consumerFilter->addItem(tr("all consumers"));
-    m_claimTarget->clear(); // its consumers are gone with it
+    m_consumerFilter->clear(); // its consumers are gone with it
+    m_claimTarget->clear();
+    updateConsumerChoices();
     m_pending->reset({}, {}, {}, 0);
     m_detailId.reset();
     m_pendingDetail->clearEntry();
@@ -576,12 +611,8 @@ void GroupsPanel::onGroupSelected() {
     m_keepSelected.clear();
     m_consumers->setConsumers(g ? g->consumerList : QList<ConsumerStatus>());
     m_consumerFilter->clear();
-    m_consumerFilter->addItem(tr("all consumers"));
     m_claimTarget->clear();
-    for (const QString &name : m_consumers->names()) {
-        m_consumerFilter->addItem(name);
-        m_claimTarget->addItem(name);
-    }
+    updateConsumerChoices();
     m_detailId.reset();
     m_pendingDetail->clearEntry();
     reloadPending();
@@ -604,6 +635,31 @@ void GroupsPanel::reloadPending() {
     m_pending->reset(g->stream, g->name, consumer, qint64(m_minIdle->value()) * 1000);
     m_pendingNote->setText(tr("%1 in the group at the last poll; read page by page as you scroll.")
                                .arg(countOf(g->pending, "pending entry", "pending entries")));
+}
+
+// The consumer filter and the claim target offer the group's consumers as of the last poll (a
+// consumer that appears after the group was selected too); what is chosen or typed stays.
+void GroupsPanel::updateConsumerChoices() {
+    QStringList names = m_consumers->names();
+    QStringList offered;
+    for (int i = 1; i < m_consumerFilter->count(); ++i)
+        offered << m_consumerFilter->itemText(i);
+    const bool filtered = m_consumerFilter->currentIndex() > 0;
+    const QString chosen = m_consumerFilter->currentText();
+    if (filtered && !names.contains(chosen))
+        names << chosen; // a filter on a consumer gone since stays as chosen
+    if (m_consumerFilter->count() > 0 && offered == names)
+        return;
+    const QString typed = m_claimTarget->currentText();
+    const QSignalBlocker quiet(m_consumerFilter);
+    m_consumerFilter->clear();
+    m_consumerFilter->addItem(tr("all consumers"));
+    m_consumerFilter->addItems(names);
+    m_consumerFilter->setCurrentIndex(filtered ? int(names.indexOf(chosen)) + 1 : 0);
+    m_claimTarget->clear();
+    m_claimTarget->addItems(m_consumers->names());
+    if (!typed.isEmpty())
+        m_claimTarget->setEditText(typed);
 }
 
 // The first row (of the model) the view shows: the page that holds it is the one read again.

@@ -109,6 +109,7 @@ private:
     void act(const QString &verb);
     QList<QByteArray> selectedPendingIds() const;
     int firstVisiblePendingRow() const;
+    void updateConsumerChoices();
     void onPendingRead();
     void markGone(const QByteArray &key, const QString &why);
     QString goneReason(const GroupSnapshot &snapshot) const;

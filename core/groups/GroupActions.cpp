@@ -338,6 +338,19 @@ void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &
     Q_EMIT actionFinished(true, done());
 }
 
+void GroupActionsWorker::checkStream(const QByteArray &stream) {
+    QString error;
+    RedisClient *c = connection(&error);
+    if (!c)
+        return Q_EMIT streamChecked(stream, {}, error);
+    auto reply = c->command({"TYPE", stream});
+    if (!reply.ok())
+        return Q_EMIT streamChecked(stream, {}, reply.error().message);
+    if (reply->isError())
+        return Q_EMIT streamChecked(stream, {}, reply->errorMessage());
+    Q_EMIT streamChecked(stream, reply->bytes(), {});
+}
+
 GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)
     : QObject(parent)
     , m_thread(new QThread)

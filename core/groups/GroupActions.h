@@ -59,6 +59,9 @@ public:
     // Finds the entries whose field equals value in each stream (bounded, see lookupKey).
     Q_SLOT void lookupKey(int request, const QList<QByteArray> &streams, const QByteArray &field,
                           const QByteArray &value);
+    // What the key of a stream holds now (TYPE: "stream", "none" when deleted, or another
+    // type): why a group shown went away, destroyed or with its stream (streamChecked).
+    Q_SLOT void checkStream(const QByteArray &stream);
 
 Q_SIGNALS:
     // error: the page could not be read (the page is then empty). Not an actionFinished: a
@@ -72,6 +75,8 @@ Q_SIGNALS:
     void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
     void keyFound(int request, const streamscope::KeyLookupResult &result);
+    // type: TYPE's answer ("" with error when it could not be asked).
+    void streamChecked(const QByteArray &stream, const QByteArray &type, const QString &error);
 
 public:
     // Thread-safe: stops key lookups up to and including this request number.
