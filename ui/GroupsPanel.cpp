@@ -102,6 +102,7 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_claimButton = new QPushButton(tr("Claim to"));
     m_deadLetterButton = new QPushButton(tr("Move to dead-letter"));
     m_pendingNote = new QLabel;
+    m_pendingNote->setWordWrap(true); // a long note must not widen the window's splitter
     connect(m_consumerFilter, &QComboBox::activated, this, &GroupsPanel::reloadPending);
     connect(m_minIdle, &QSpinBox::editingFinished, this, &GroupsPanel::reloadPending);
     connect(m_ackButton, &QPushButton::clicked, this, [this] { act(QStringLiteral("ack")); });
@@ -738,13 +739,10 @@ void GroupsPanel::act(const QString &verb) {
     // The entries as shown now (idle time ticked to now): to say where one that is no longer
     // pending was last delivered.
     QList<QByteArray> ids;
-    PendingEntryList asShown;
+    QList<PendingRow> shown; // copied: a refresh while the box is open may take the rows away
     for (const QModelIndex &index : rows) {
-        const int row = m_pendingProxy->mapToSource(index).row();
-        PendingEntry p = m_pending->entry(row);
-        p.idleMs = m_pending->idleNow(row);
-        ids.append(p.id.toByteArray());
-        asShown.append(p);
+        shown.append(m_pending->entry(m_pendingProxy->mapToSource(index).row()));
+        ids.append(shown.last().id.toByteArray());
     }
     const QString group = QString::fromUtf8(m_pending->group());
     const QString stream = QString::fromUtf8(m_pending->stream());
@@ -773,8 +771,14 @@ void GroupsPanel::act(const QString &verb) {
     }
     const bool yes =
         confirm ? confirm(question) : confirmAction(this, title, question, label, destructive);
-    if (!yes)
+    if (!yes || !m_actions)
         return;
+    PendingEntryList asShown; // idle times as of now, when the action goes out
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const PendingRow &p : std::as_const(shown)) {
+        asShown.append(p);
+        asShown.last().idleMs = p.idleMs + qMax<qint64>(0, now - p.readAtMs);
+    }
     GroupActionsWorker *w = m_actions->worker();
     const QByteArray s = m_pending->stream(), g = m_pending->group();
     if (verb == QLatin1String("ack"))

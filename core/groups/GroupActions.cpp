@@ -203,7 +203,7 @@ void GroupActionsWorker::ack(const QByteArray &stream, const QByteArray &group,
         true, tr("Acknowledged %1 of %2: %3.")
                   .arg(formatCount(acked), countOf(asked, "entry", "entries"),
                        notPendingText(asked - acked, notPending, asShown,
-                                      tr("acknowledged meanwhile, or dropped with its consumer"))));
+                                      tr("acknowledged meanwhile, or its consumer deleted"))));
 }
 
 void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group,
@@ -254,7 +254,7 @@ void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group
         asked - claimed.size() - notPending.size() - dropped.size() - stillPending;
     if (!notPending.isEmpty() || unknown > 0)
         why << notPendingText(notPending.size() + unknown, notPending, asShown,
-                              tr("acknowledged meanwhile, or dropped with its consumer"));
+                              tr("acknowledged meanwhile, or its consumer deleted"));
     if (!dropped.isEmpty())
         why << tr("%1 no longer in the stream (trimmed or deleted): the server dropped %2 from "
                   "the pending list")
