@@ -129,11 +129,8 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
         // A quiet stream is polled less often: say how old its figures are.
         if (row.sampledAtMs > 0 && m_atMs - row.sampledAtMs >= 1500
             && index.column() <= ConsumersColumn)
-            return tr("Nothing changed here lately: polled less often, figures as of %1 (%2 s "
-                      "ago)")
-                .arg(QDateTime::fromMSecsSinceEpoch(row.sampledAtMs)
-                         .toString(QStringLiteral("HH:mm:ss")))
-                .arg((m_atMs - row.sampledAtMs) / 1000);
+            return tr("Nothing changed here lately: polled less often, figures as of %1 (%2 ago)")
+                .arg(formatClock(row.sampledAtMs), formatDuration(m_atMs - row.sampledAtMs));
         if (index.column() == LagColumn)
             return g.lagNote.isEmpty() ? tr("Entries added to the stream that this group has "
                                             "not been delivered yet (reported by the server)")
