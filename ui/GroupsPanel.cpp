@@ -3,10 +3,12 @@
 #include "ValueFormat.h"
 
 #include "ChartTheme.h"
+#include "Confirm.h"
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
+#include "Palette.h"
 #include "TopologyView.h"
 #include "WarningBanner.h"
 
@@ -19,8 +21,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
-#include <QMessageBox>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
@@ -71,9 +73,6 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     , m_pending(new PendingModel(this))
     , m_groupsProxy(new StreamFilter(this))
     , m_pendingProxy(new QSortFilterProxyModel(this)) {
-    confirm = [this](const QString &question) {
-        return QMessageBox::question(this, tr("Confirm"), question) == QMessageBox::Yes;
-    };
     m_groupsProxy->setSourceModel(m_groups);
     m_groupsProxy->setSortRole(GroupsModel::SortRole);
     m_pendingProxy->setSourceModel(m_pending);
@@ -103,6 +102,7 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_claimButton = new QPushButton(tr("Claim to"));
     m_deadLetterButton = new QPushButton(tr("Move to dead-letter"));
     m_pendingNote = new QLabel;
+    m_pendingNote->setWordWrap(true); // a long note must not widen the window's splitter
     connect(m_consumerFilter, &QComboBox::activated, this, &GroupsPanel::reloadPending);
     connect(m_minIdle, &QSpinBox::editingFinished, this, &GroupsPanel::reloadPending);
     connect(m_ackButton, &QPushButton::clicked, this, [this] { act(QStringLiteral("ack")); });
@@ -136,11 +136,14 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_pendingView = makeTable(m_pendingProxy, QStringLiteral("pending"));
     m_pendingView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_pendingView->setSortingEnabled(true);
+    // Oldest first, as the pages are read (a header's default order is descending).
+    m_pendingView->sortByColumn(PendingModel::IdColumn, Qt::AscendingOrder);
     m_pendingView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_pendingView->setToolTip(tr("The group's pending entries, loaded page by page as you "
                                  "scroll. Sort by deliveries or idle time."));
     connect(m_pendingView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &GroupsPanel::onPendingSelected);
+    connect(m_pending, &PendingModel::refreshed, this, &GroupsPanel::onPendingRead);
     m_pendingDetail = new EntryDetailView;
     auto *pendingSplit = new QSplitter(Qt::Horizontal);
     pendingSplit->addWidget(m_pendingView);
@@ -175,11 +178,9 @@ GroupsPanel::GroupsPanel(QWidget *parent)
         s->attachAxis(m_valueAxis);
         connect(s, &QLineSeries::hovered, this, [this, s](const QPointF &p, bool on) {
             if (on)
-                setToolTip(QStringLiteral("%1 %2 at %3")
-                               .arg(s->name())
-                               .arg(qRound64(p.y()))
-                               .arg(QDateTime::fromMSecsSinceEpoch(qint64(p.x()))
-                                        .toString(QStringLiteral("HH:mm:ss"))));
+                setToolTip(
+                    QStringLiteral("%1 %2 at %3")
+                        .arg(s->name(), formatCount(qRound64(p.y())), formatClock(qint64(p.x()))));
         });
     }
     m_chart->legend()->setAlignment(Qt::AlignTop);
@@ -199,8 +200,29 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_pollError->setObjectName(QStringLiteral("groupsPollError"));
     m_pollError->setWordWrap(true);
     m_pollError->setTextFormat(Qt::PlainText);
-    m_pollError->setStyleSheet(QStringLiteral("color:#c62828; font-weight:bold"));
+    m_pollError->setStyleSheet(toneStyle(Tone::Critical) + QStringLiteral("; font-weight:bold"));
     m_pollError->hide();
+    m_freshNote = new QLabel;
+    m_freshNote->setObjectName(QStringLiteral("groupsFreshness"));
+    m_freshNote->setWordWrap(true);
+    m_freshNote->setTextFormat(Qt::PlainText);
+    m_freshNote->hide();
+    m_gone = new WarningBanner;
+    m_gone->setObjectName(QStringLiteral("groupsGone"));
+    m_filterNote = new QLabel;
+    m_filterNote->setObjectName(QStringLiteral("groupsFilterNote"));
+    auto *showAll = new QPushButton(tr("Show all"));
+    showAll->setObjectName(QStringLiteral("groupsShowAll"));
+    showAll->setToolTip(tr("Show the groups of every stream (clears the selection in the "
+                           "stream list)"));
+    connect(showAll, &QPushButton::clicked, this, &GroupsPanel::showAllRequested);
+    m_filterBar = new QWidget;
+    auto *filterLayout = new QHBoxLayout(m_filterBar);
+    filterLayout->setContentsMargins(0, 0, 0, 0);
+    filterLayout->addWidget(m_filterNote);
+    filterLayout->addWidget(showAll);
+    filterLayout->addStretch();
+    m_filterBar->hide();
     m_missing = new WarningBanner;
     m_missing->setObjectName(QStringLiteral("groupsMissingNodes"));
     m_note = new QLabel;
@@ -209,7 +231,10 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_pollError);
+    layout->addWidget(m_freshNote);
     layout->addWidget(m_missing);
+    layout->addWidget(m_gone);
+    layout->addWidget(m_filterBar);
     layout->addWidget(m_note);
     layout->addWidget(split);
     setActions(nullptr, false);
@@ -235,24 +260,70 @@ void GroupsPanel::updateActionButtons() {
     }
 }
 
-void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
-    m_actions = actions;
+void GroupsPanel::setReadOnly(bool readOnly) {
     m_readOnly = readOnly;
+    updateActionButtons(); // in place: the lists stay as they are
+}
+
+void GroupsPanel::setFreshness(const Freshness &freshness) {
+    m_freshness = freshness;
+    const bool greyed = !freshness.isCurrent();
+    m_groups->setGreyed(greyed);
+    m_consumers->setGreyed(greyed);
+    m_pending->setGreyed(greyed);
+    m_freshNote->setText(freshness.describe());
+    m_freshNote->setStyleSheet(toneStyle(Tone::Muted));
+    m_freshNote->setVisible(greyed && !freshness.describe().isEmpty());
+    for (QLineSeries *series : {m_lagSeries, m_pendingSeries}) {
+        QPen pen = series->pen();
+        pen.setStyle(greyed ? Qt::DashLine : Qt::SolidLine);
+        series->setPen(pen);
+    }
+}
+
+QString GroupsPanel::freshnessNote() const {
+    return m_freshNote->isVisibleTo(this) ? m_freshNote->text() : QString();
+}
+
+void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
+    m_readOnly = readOnly;
+    if (actions == m_actions) {
+        updateActionButtons();
+        return;
+    }
+    if (m_actions) { // nothing more is asked of, or taken from, the old connection
+        disconnect(m_pending, nullptr, m_actions->worker(), nullptr);
+        disconnect(m_actions->worker(), nullptr, this, nullptr);
+    }
+    m_actions = actions;
     updateActionButtons();
     if (!actions)
         return;
     connect(m_pending, &PendingModel::pageWanted, actions->worker(),
-            &GroupActionsWorker::fetchPendingPage, Qt::UniqueConnection);
+            &GroupActionsWorker::fetchPendingPage);
     connect(actions->worker(), &GroupActionsWorker::pendingPage, this,
             [this](int request, const PendingEntryList &page, const QString &error) {
-                if (!m_pending->addPage(request, page) || error.isEmpty())
+                if (!m_pending->addPage(request, page, error))
                     return;
-                // Said where the list is; asking again at once would only be refused again.
+                m_pendingError = error;
+                if (error.isEmpty())
+                    return;
+                // The server says the group is no more: that is what the pane says.
+                if (error.contains(QLatin1String("NOGROUP")))
+                    return markGone(m_selectedKey,
+                                    tr("The group %1 of %2 no longer exists (destroyed, or its "
+                                       "stream deleted): %3")
+                                        .arg(QString::fromUtf8(m_shownGroup),
+                                             QString::fromUtf8(m_shownStream), error));
+                // Said where the list is; the rows stay as last read, and the next poll of the
+                // group asks once more (not at once: it would only be refused again).
                 m_pendingNote->setText(tr("The pending entries could not be read: %1").arg(error));
             });
     connect(actions->worker(), &GroupActionsWorker::entry, this,
             [this](const QByteArray &, const QByteArray &id, const StreamEntryList &found,
                    const QString &error) {
+                if (!m_detailId || m_detailId->toByteArray() != id)
+                    return; // another entry is shown now, or none
                 if (!error.isEmpty())
                     m_pendingDetail->setPlainText(
                         tr("Entry %1 could not be read: %2").arg(QString::fromUtf8(id), error));
@@ -268,12 +339,41 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
                 Q_EMIT actionMessage(message, ok);
                 reloadPending();
             });
+    connect(actions->worker(), &GroupActionsWorker::streamChecked, this,
+            [this](const QByteArray &stream, const QByteArray &type, const QString &error) {
+                if (m_goneKey.isEmpty() || stream != m_shownStream || !error.isEmpty())
+                    return; // nothing to refine (or the server could not say: the note stays)
+                const QString group = QString::fromUtf8(m_shownGroup);
+                const QString name = QString::fromUtf8(stream);
+                QString why;
+                if (type == "stream")
+                    why = tr("The group %1 of %2 no longer exists: it was destroyed (XGROUP "
+                             "DESTROY) while shown; the stream is still there. Its consumers "
+                             "and pending entries are gone.")
+                              .arg(group, name);
+                else if (type == "none")
+                    why = tr("The group %1 of %2 no longer exists: its stream was deleted while "
+                             "shown. Its consumers and pending entries are gone.")
+                              .arg(group, name);
+                else
+                    why = tr("The group %1 of %2 no longer exists: the key %2 now holds a %3, "
+                             "not a stream.")
+                              .arg(group, name, QString::fromUtf8(type));
+                m_gone->setText(why);
+                m_pendingNote->setText(why);
+            });
+    reloadPending(); // a new connection: what was asked of the old one is not waited for
 }
 
 void GroupsPanel::setStreamFilter(const QSet<QByteArray> &streams) {
     auto *filter = static_cast<StreamFilter *>(m_groupsProxy);
     filter->streams = streams;
     filter->apply();
+    m_filterNote->setText(streams.isEmpty() ? QString()
+                                            : tr("Showing groups of %1")
+                                                  .arg(countOf(streams.size(), "selected stream",
+                                                               "selected streams")));
+    m_filterBar->setVisible(!streams.isEmpty());
     // A selected row filtered out leaves the selection without a selectionChanged: follow the
     // table here, so that the consumers and pending panes never show a group it does not show
     // (the issue 10 review saw another stream's consumers, their idle times ticking).
@@ -294,8 +394,16 @@ void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group)
             m_groupView->selectRow(row);
 }
 
+QString GroupsPanel::streamFilterNote() const {
+    return m_filterNote->text();
+}
+
 QString GroupsPanel::pendingNote() const {
     return m_pendingNote->text();
+}
+
+QString GroupsPanel::goneNote() const {
+    return m_gone->text();
 }
 
 void GroupsPanel::showPollError(const QString &message) {
@@ -332,34 +440,33 @@ QString GroupsPanel::pollError() const {
 }
 
 void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
-    const QByteArray keep = m_selectedKey;
+    // The group to keep showing: the selected one, or one that went away and may come back.
+    const QByteArray keep = m_selectedKey.isEmpty() ? m_goneKey : m_selectedKey;
     m_note->setText(
         snapshot.quietIntervalMs > 0
-            ? tr("%1 stream(s) with groups, %2 (%3 stream(s) this time). Streams "
-                 "where nothing changes are polled every %4 s (sooner when a consumer is about to "
-                 "cross the idle threshold): their figures are as of that poll.")
-                  .arg(snapshot.streams.size())
-                  .arg(m_partial ? tr("every group of the nodes that answer polled (not all: "
+            ? tr("%1 with groups, %2 (%3 this time). Streams where nothing changes are polled "
+                 "every %4 (sooner when a consumer is about to cross the idle threshold): "
+                 "their figures are as of that poll.")
+                  .arg(countOf(snapshot.streams.size(), "stream", "streams"),
+                       m_partial ? tr("every group of the nodes that answer polled (not all: "
                                       "see above)")
-                                 : tr("every group polled"))
-                  .arg(snapshot.polledNow)
-                  .arg(snapshot.quietIntervalMs / 1000)
+                                 : tr("every group polled"),
+                       formatCount(snapshot.polledNow), formatDuration(snapshot.quietIntervalMs))
             : QString());
     if (!m_unreadable.isEmpty()) {
         QStringList names;
         for (const QByteArray &name : m_unreadable.mid(0, 5))
             names << valueformat::singleLine(name, 40);
-        m_note->setText(tr("Not all groups: %1 stream(s) the user may not read (%2%3) are not "
-                           "examined. ")
-                            .arg(m_unreadable.size())
-                            .arg(names.join(QStringLiteral(", ")),
+        m_note->setText(tr("Not all groups: %1 the user may not read (%2%3) are not examined. ")
+                            .arg(countOf(m_unreadable.size(), "stream", "streams"),
+                                 names.join(QStringLiteral(", ")),
                                  m_unreadable.size() > 5 ? QStringLiteral(", ...") : QString())
                         + m_note->text());
     }
     if (snapshot.streamLimit > 0)
         m_note->setText(tr("More streams match than the %1 watched: the groups of the others are "
                            "not shown. ")
-                            .arg(snapshot.streamLimit)
+                            .arg(formatCount(snapshot.streamLimit))
                         + m_note->text());
     m_note->setVisible(!m_note->text().isEmpty());
     m_groups->setSnapshot(snapshot);
@@ -375,21 +482,95 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
             if (pending.size() > chartWindow)
                 pending.removeFirst();
         }
-    if (!keep.isEmpty() && m_selectedKey.isEmpty()) { // a reset lost the selection
-        const GroupStatus *g = m_groups->group(keep);
-        if (g)
-            selectGroup(g->stream, g->name);
+    if (!keep.isEmpty()) {
+        if (const GroupStatus *g = m_groups->group(keep)) {
+            // Still there (or back): selected, whether a reset of the table lost the selection or
+            // the group came back after it went away.
+            const bool shown =
+                m_groupView->selectionModel()->selectedRows().size() == 1 && m_selectedKey == keep;
+            if (!shown)
+                selectGroup(g->stream, g->name);
+        } else if (m_goneKey != keep) {
+            markGone(keep, goneReason(snapshot));
+            bool polled = false; // the stream is in the snapshot: the group alone went
+            for (const StreamStatus &s : snapshot.streams)
+                polled = polled || s.info.name == m_shownStream;
+            if (!polled && !m_partial && snapshot.streamLimit == 0 && m_actions) {
+                GroupActionsWorker *w = m_actions->worker();
+                QMetaObject::invokeMethod(
+                    w, [w, stream = m_shownStream] { w->checkStream(stream); },
+                    Qt::QueuedConnection);
+            }
+        }
     }
-    if (m_selectedKey.isEmpty() && m_groupsProxy->rowCount() > 0)
+    if (m_selectedKey.isEmpty() && m_goneKey.isEmpty() && m_groupsProxy->rowCount() > 0)
         m_groupView->selectRow(0); // the worst group first (sorted by status)
     if (const GroupStatus *g = m_groups->group(m_selectedKey)) {
         m_consumers->setConsumers(g->consumerList);
-    } else if (m_consumers->rowCount() > 0 || m_pending->rowCount() > 0) {
-        // The group is gone from the picture (destroyed, or its node is not answering): its
-        // consumers and pending entries are not shown as if they were current.
-        m_consumers->setConsumers({});
-        reloadPending();
+        updateConsumerChoices();
+        // A read refused is said until one succeeds (each poll asks once more).
+        m_pendingNote->setText(
+            !m_pendingError.isEmpty()
+                ? tr("The pending entries could not be read: %1").arg(m_pendingError)
+                : tr("%1 in the group at the last poll. The list is read again at each poll of "
+                     "the group (the page shown), and page by page as you scroll.")
+                      .arg(countOf(g->pending, "pending entry", "pending entries")));
+        // Follow the group's own polls: a quiet stream's figures (and so its row) are as of its
+        // last poll, and the list agrees with the row.
+        qint64 polledAt = snapshot.atMs;
+        for (const StreamStatus &s : snapshot.streams)
+            if (s.info.name == g->stream && s.sampledAtMs > 0)
+                polledAt = s.sampledAtMs;
+        if (m_actions && polledAt != m_polledAtMs) {
+            m_polledAtMs = polledAt;
+            m_pending->refresh(firstVisiblePendingRow()); // skipped while a read is out
+        }
     }
+    updateChart();
+}
+
+// Why the group with key, shown until now, is not in this snapshot.
+QString GroupsPanel::goneReason(const GroupSnapshot &snapshot) const {
+    const QString group = QString::fromUtf8(m_shownGroup);
+    const QString stream = QString::fromUtf8(m_shownStream);
+    for (const StreamStatus &s : snapshot.streams)
+        if (s.info.name == m_shownStream)
+            return tr("The group %1 of %2 no longer exists: it was destroyed (XGROUP DESTROY) "
+                      "while shown. Its consumers and pending entries are gone.")
+                .arg(group, stream);
+    if (m_partial)
+        return tr("The group %1 of %2 is not in the last poll: its stream was deleted, or is on a "
+                  "node that does not answer (see above).")
+            .arg(group, stream);
+    if (snapshot.streamLimit > 0)
+        return tr("The group %1 of %2 is not in the last poll: its stream was deleted, or is no "
+                  "longer among the streams watched.")
+            .arg(group, stream);
+    // A stream left without groups is not in a snapshot either: the server is asked which it
+    // was (streamChecked), and until it answers the note says both.
+    return tr("The group %1 of %2 no longer exists: it was destroyed, or its stream deleted, "
+              "while shown. Its consumers and pending entries are gone.")
+        .arg(group, stream);
+}
+
+// The selected group went away: the panel says so, instead of empty lists that look current,
+// and shows no other group in its place until the user picks one (or it comes back).
+void GroupsPanel::markGone(const QByteArray &key, const QString &why) {
+    if (key.isEmpty())
+        return;
+    m_goneKey = key;
+    m_gone->setText(why);
+    if (!m_groupView->selectionModel()->selectedRows().isEmpty())
+        m_groupView->clearSelection(); // onGroupSelected: the panes empty
+    m_selectedKey.clear();
+    m_consumers->setConsumers({});
+    m_consumerFilter->clear(); // its consumers are gone with it
+    m_claimTarget->clear();
+    updateConsumerChoices();
+    m_pending->reset({}, {}, {}, 0);
+    m_detailId.reset();
+    m_pendingDetail->clearEntry();
+    m_pendingNote->setText(why);
     updateChart();
 }
 
@@ -413,17 +594,28 @@ void GroupsPanel::updateChart() {
 
 void GroupsPanel::onGroupSelected() {
     const QModelIndexList rows = m_groupView->selectionModel()->selectedRows();
+    if (rows.isEmpty() && !m_goneKey.isEmpty())
+        return; // markGone cleared it: the panes say why
     m_selectedKey =
         rows.isEmpty() ? QByteArray() : rows.first().data(GroupsModel::KeyRole).toByteArray();
     const GroupStatus *g = m_groups->group(m_selectedKey);
+    if (g) { // a group chosen (or back): what went away before is no longer the subject
+        m_goneKey.clear();
+        m_gone->setText({});
+    }
+    if (g) { // kept when the selection goes: the names say which group went away
+        m_shownStream = g->stream;
+        m_shownGroup = g->name;
+    }
+    m_polledAtMs = 0;
+    m_pendingError.clear();
+    m_keepSelected.clear();
     m_consumers->setConsumers(g ? g->consumerList : QList<ConsumerStatus>());
     m_consumerFilter->clear();
-    m_consumerFilter->addItem(tr("all consumers"));
     m_claimTarget->clear();
-    for (const QString &name : m_consumers->names()) {
-        m_consumerFilter->addItem(name);
-        m_claimTarget->addItem(name);
-    }
+    updateConsumerChoices();
+    m_detailId.reset();
+    m_pendingDetail->clearEntry();
     reloadPending();
     updateChart();
 }
@@ -432,15 +624,89 @@ void GroupsPanel::reloadPending() {
     const GroupStatus *g = m_groups->group(m_selectedKey);
     if (!g || !m_actions) {
         m_pending->reset({}, {}, {}, 0);
-        m_pendingNote->clear();
+        if (m_goneKey.isEmpty())
+            m_pendingNote->clear();
         return;
     }
+    if (!m_pending->stream().isEmpty()) // the same group read again: its selection stays
+        m_keepSelected = selectedPendingIds();
     const QByteArray consumer = m_consumerFilter->currentIndex() > 0
                                     ? m_consumerFilter->currentText().toUtf8()
                                     : QByteArray();
     m_pending->reset(g->stream, g->name, consumer, qint64(m_minIdle->value()) * 1000);
-    m_pendingNote->setText(
-        tr("%1 pending in the group; loaded page by page as you scroll.").arg(g->pending));
+    m_pendingNote->setText(tr("%1 in the group at the last poll; read page by page as you scroll.")
+                               .arg(countOf(g->pending, "pending entry", "pending entries")));
+}
+
+// The consumer filter and the claim target offer the group's consumers as of the last poll (a
+// consumer that appears after the group was selected too); what is chosen or typed stays.
+void GroupsPanel::updateConsumerChoices() {
+    QStringList names = m_consumers->names();
+    QStringList offered;
+    for (int i = 1; i < m_consumerFilter->count(); ++i)
+        offered << m_consumerFilter->itemText(i);
+    const bool filtered = m_consumerFilter->currentIndex() > 0;
+    const QString chosen = m_consumerFilter->currentText();
+    if (filtered && !names.contains(chosen))
+        names << chosen; // a filter on a consumer gone since stays as chosen
+    if (m_consumerFilter->count() > 0 && offered == names)
+        return;
+    const QString typed = m_claimTarget->currentText();
+    const QSignalBlocker quiet(m_consumerFilter);
+    m_consumerFilter->clear();
+    m_consumerFilter->addItem(tr("all consumers"));
+    m_consumerFilter->addItems(names);
+    m_consumerFilter->setCurrentIndex(filtered ? int(names.indexOf(chosen)) + 1 : 0);
+    m_claimTarget->clear();
+    m_claimTarget->addItems(m_consumers->names());
+    if (!typed.isEmpty())
+        m_claimTarget->setEditText(typed);
+}
+
+// The first row (of the model) the view shows: the page that holds it is the one read again.
+int GroupsPanel::firstVisiblePendingRow() const {
+    const int top = m_pendingView->rowAt(0);
+    if (top < 0)
+        return 0;
+    int bottom = m_pendingView->rowAt(m_pendingView->viewport()->height() - 1);
+    if (bottom < 0)
+        bottom = m_pendingProxy->rowCount() - 1;
+    int first = m_pending->rowCount();
+    for (int row = top; row <= bottom && row - top < 1000; ++row)
+        first = qMin(first, m_pendingProxy->mapToSource(m_pendingProxy->index(row, 0)).row());
+    return first >= m_pending->rowCount() ? 0 : first;
+}
+
+// The list was read (a refresh, or the first page after a reload): an entry shown in details
+// that is no longer pending leaves it, and a selection made before a reload comes back.
+void GroupsPanel::onPendingRead() {
+    if (m_detailId && m_pending->rowOf(*m_detailId) < 0) {
+        const bool known =
+            m_pending->atEnd()
+            || (!m_pending->rows().isEmpty() && *m_detailId <= m_pending->rows().last().id);
+        if (known) {
+            m_pendingDetail->clearEntry();
+            m_pendingDetail->setPlainText(
+                tr("Entry %1 left the pending list (acknowledged, claimed, or no longer matching "
+                   "the filter).")
+                    .arg(m_detailId->toString()));
+            m_detailId.reset();
+        }
+    }
+    if (m_keepSelected.isEmpty())
+        return;
+    const QList<QByteArray> wanted = std::exchange(m_keepSelected, {});
+    QItemSelection selection;
+    for (const QByteArray &id : wanted) {
+        const int row = m_pending->rowOf(StreamId::fromServer(id));
+        if (row >= 0) {
+            const QModelIndex at = m_pendingProxy->mapFromSource(m_pending->index(row, 0));
+            selection.select(at, at);
+        }
+    }
+    if (!selection.isEmpty())
+        m_pendingView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect
+                                                               | QItemSelectionModel::Rows);
 }
 
 void GroupsPanel::onPendingSelected() {
@@ -448,6 +714,9 @@ void GroupsPanel::onPendingSelected() {
     if (rows.size() != 1 || !m_actions)
         return;
     const PendingEntry &p = m_pending->entry(m_pendingProxy->mapToSource(rows.first()).row());
+    if (m_detailId && *m_detailId == p.id)
+        return; // the same entry, still pending: its body is shown already
+    m_detailId = p.id;
     QMetaObject::invokeMethod(m_actions->worker(), "fetchEntry", Qt::QueuedConnection,
                               Q_ARG(QByteArray, m_pending->stream()),
                               Q_ARG(QByteArray, p.id.toByteArray()));
@@ -461,39 +730,64 @@ QList<QByteArray> GroupsPanel::selectedPendingIds() const {
 }
 
 void GroupsPanel::act(const QString &verb) {
-    const QList<QByteArray> ids = selectedPendingIds();
-    if (ids.isEmpty() || !m_actions || m_readOnly) {
-        if (ids.isEmpty())
+    const QModelIndexList rows = m_pendingView->selectionModel()->selectedRows();
+    if (rows.isEmpty() || !m_actions || m_readOnly) {
+        if (rows.isEmpty())
             Q_EMIT actionMessage(tr("Select pending entries first."), false);
         return;
+    }
+    // The entries as shown now (idle time ticked to now): to say where one that is no longer
+    // pending was last delivered.
+    QList<QByteArray> ids;
+    QList<PendingRow> shown; // copied: a refresh while the box is open may take the rows away
+    for (const QModelIndex &index : rows) {
+        shown.append(m_pending->entry(m_pendingProxy->mapToSource(index).row()));
+        ids.append(shown.last().id.toByteArray());
     }
     const QString group = QString::fromUtf8(m_pending->group());
     const QString stream = QString::fromUtf8(m_pending->stream());
     const QByteArray target = m_claimTarget->currentText().toUtf8();
-    QString question;
-    if (verb == QLatin1String("ack"))
-        question =
-            tr("Acknowledge %1 entries of group %2 on %3?").arg(ids.size()).arg(group, stream);
-    else if (verb == QLatin1String("claim")) {
+    const QString entries = countOf(ids.size(), "entry", "entries");
+    const QString pendingEntries = countOf(ids.size(), "pending entry", "pending entries");
+    QString question, title, label;
+    bool destructive = true;
+    if (verb == QLatin1String("ack")) {
+        title = tr("Acknowledge pending entries");
+        question = tr("Acknowledge %1 of group %2 on %3?").arg(entries, group, stream);
+        label = tr("Acknowledge %1").arg(entries);
+    } else if (verb == QLatin1String("claim")) {
         if (target.isEmpty())
             return Q_EMIT actionMessage(tr("Name the consumer that takes the entries."), false);
-        question = tr("Give %1 pending entries of group %2 on %3 to consumer %4?")
-                       .arg(ids.size())
-                       .arg(group, stream, QString::fromUtf8(target));
-    } else
-        question = tr("Move %1 entries of group %2 on %3 to %3:dlq and acknowledge them?")
-                       .arg(ids.size())
-                       .arg(group, stream);
-    if (!confirm(question))
+        title = tr("Claim pending entries");
+        question = tr("Give %1 of group %2 on %3 to consumer %4?")
+                       .arg(pendingEntries, group, stream, QString::fromUtf8(target));
+        label = tr("Give %1 to %2").arg(entries, QString::fromUtf8(target));
+        destructive = false;
+    } else {
+        title = tr("Move to the dead-letter stream");
+        question = tr("Move %1 of group %2 on %3 to %3:dlq and acknowledge them?")
+                       .arg(entries, group, stream);
+        label = tr("Move %1 to %2:dlq").arg(entries, stream);
+    }
+    const bool yes =
+        confirm ? confirm(question) : confirmAction(this, title, question, label, destructive);
+    if (!yes || !m_actions)
         return;
+    PendingEntryList asShown; // idle times as of now, when the action goes out
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const PendingRow &p : std::as_const(shown)) {
+        asShown.append(p);
+        asShown.last().idleMs = p.idleMs + qMax<qint64>(0, now - p.readAtMs);
+    }
     GroupActionsWorker *w = m_actions->worker();
     const QByteArray s = m_pending->stream(), g = m_pending->group();
     if (verb == QLatin1String("ack"))
         QMetaObject::invokeMethod(
-            w, [w, s, g, ids] { w->ack(s, g, ids); }, Qt::QueuedConnection);
+            w, [w, s, g, ids, asShown] { w->ack(s, g, ids, asShown); }, Qt::QueuedConnection);
     else if (verb == QLatin1String("claim"))
         QMetaObject::invokeMethod(
-            w, [w, s, g, target, ids] { w->claim(s, g, target, ids); }, Qt::QueuedConnection);
+            w, [w, s, g, target, ids, asShown] { w->claim(s, g, target, ids, asShown); },
+            Qt::QueuedConnection);
     else
         QMetaObject::invokeMethod(
             w, [w, s, g, ids] { w->deadLetter(s, g, ids); }, Qt::QueuedConnection);

@@ -2,12 +2,14 @@
 
 #include "ExportDialog.h"
 
+#include "Freshness.h"
 #include "GroupPoller.h"
 #include "Permissions.h"
 #include "StreamInfo.h"
 
 #include <QHash>
 #include <QPointF>
+#include <QPointer>
 #include <QWidget>
 
 class QComboBox;
@@ -32,7 +34,9 @@ class WarningBanner;
 
 // Consumer groups: every group with its lag and status; for the selected group its consumers,
 // its pending entries (paged, filtered, with ack / claim / dead-letter), and a chart of lag and
-// pending over time. Fed by GroupPoller snapshots; asks GroupActions for everything else.
+// pending over time. Fed by GroupPoller snapshots; asks GroupActions for everything else. The
+// pending list follows each poll of its group (the page shown, read again by ID); a group that
+// goes away while shown is said to be gone.
 class GroupsPanel : public QWidget {
     Q_OBJECT
 public:
@@ -41,6 +45,16 @@ public:
 
     // Sets the connection for pending pages and actions (nullptr: none).
     void setActions(GroupActions *actions, bool readOnly);
+    // Read-only on or off, in place: the write actions follow, nothing is reloaded.
+    void setReadOnly(bool readOnly);
+    bool isReadOnly() const { return m_readOnly; }
+    // How current the figures are: while not, they are greyed (idle times stop ticking) and a
+    // note says "last updated hh:mm:ss" and why.
+    void setFreshness(const streamscope::Freshness &freshness);
+    Freshness freshness() const { return m_freshness; }
+    QString freshnessNote() const; // the note shown while not current ("" when current)
+    // Each snapshot updates the groups and, when the selected group was polled in it, reads the
+    // pending page shown again (skipped while the previous read is still out).
     void showSnapshot(const GroupSnapshot &snapshot);
     // Why the groups shown are not current (the server's message), or empty: they are.
     void showPollError(const QString &message);
@@ -51,28 +65,37 @@ public:
     void setUnreadableStreams(const QList<QByteArray> &streams);
     QString missingNodes() const;
     QString pendingNote() const; // what the pending entries pane says above its list
+    // The selected group went away (destroyed, its stream deleted) while shown: why, or "".
+    QString goneNote() const;
     QLabel *noteLabel() const { return m_note; }
+    // Only the groups of these streams (none: all); a note above the table says so, with a
+    // "Show all" button (showAllRequested).
     void setStreamFilter(const QSet<QByteArray> &streams);
+    QString streamFilterNote() const; // "Showing groups of 2 selected streams", or ""
 
     GroupsModel *groupsModel() const { return m_groups; }
     ConsumersModel *consumersModel() const { return m_consumers; }
     PendingModel *pendingModel() const { return m_pending; }
     QTableView *groupsView() const { return m_groupView; }
     QTableView *pendingView() const { return m_pendingView; }
+    EntryDetailView *pendingDetail() const { return m_pendingDetail; }
     QLineSeries *lagSeries() const { return m_lagSeries; }
     QByteArray selectedGroupKey() const { return m_selectedKey; }
     void selectGroup(const QByteArray &stream, const QByteArray &group);
 
-    // Confirmation hook for tests; by default a message box asks.
+    // Confirmation hook for tests (the question); unset, confirmAction asks with named buttons.
     std::function<bool(const QString &question)> confirm;
 
 Q_SIGNALS:
     void actionMessage(const QString &message, bool ok);
+    // "Show all" on the stream filter note: the window clears the stream selection.
+    void showAllRequested();
     // "Export..." under the pending list: the selected group (none: empty choices).
     void exportRequested(const streamscope::ExportChoices &choices);
 
 public:
-    // Loads the selected group's pending entries again from the first page (F5, after actions).
+    // Reads the selected group's pending entries again from the first page (F5, after actions,
+    // a new filter); the selected entries still pending stay selected.
     void reloadPending();
     // Disables acknowledge, claim and dead-letter when the ACL user may not run them, with the
     // reason as their tooltip.
@@ -85,6 +108,11 @@ private:
     void updateActionButtons();
     void act(const QString &verb);
     QList<QByteArray> selectedPendingIds() const;
+    int firstVisiblePendingRow() const;
+    void updateConsumerChoices();
+    void onPendingRead();
+    void markGone(const QByteArray &key, const QString &why);
+    QString goneReason(const GroupSnapshot &snapshot) const;
 
     GroupsModel *m_groups;
     ConsumersModel *m_consumers;
@@ -103,6 +131,10 @@ private:
     QComboBox *m_claimTarget;
     QLabel *m_pendingNote;
     QLabel *m_pollError;
+    QLabel *m_freshNote;   // why the figures are not current, and since when
+    WarningBanner *m_gone; // the selected group went away while shown
+    QWidget *m_filterBar;  // "Showing groups of 2 selected streams [Show all]"
+    QLabel *m_filterNote;
     WarningBanner *m_missing;
     bool m_partial = false;         // a node's groups are missing
     QList<QByteArray> m_unreadable; // streams the user may not read: their groups not shown
@@ -113,10 +145,17 @@ private:
     QDateTimeAxis *m_timeAxis;
     QValueAxis *m_valueAxis;
 
-    GroupActions *m_actions = nullptr;
+    QPointer<GroupActions> m_actions;
     bool m_readOnly = false;
     Permissions m_permissions;
+    Freshness m_freshness{Freshness::State::Current, 0, {}};
     QByteArray m_selectedKey;
+    QByteArray m_shownStream, m_shownGroup; // the names of the selected group
+    QByteArray m_goneKey;                   // the group that went away while shown
+    qint64 m_polledAtMs = 0;                // the poll of the selected group last followed
+    QString m_pendingError;                 // why the last read of the list failed, or empty
+    std::optional<StreamId> m_detailId;     // the pending entry in the details pane
+    QList<QByteArray> m_keepSelected;       // re-selected after a reload, if still pending
     // A fixed window of samples per group for the chart (15 minutes at one a second).
     QHash<QByteArray, QList<QPointF>> m_lagHistory;
     QHash<QByteArray, QList<QPointF>> m_pendingHistory;

@@ -3,6 +3,7 @@
 #include "AutoClient.h"
 #include "DeadLetter.h"
 #include "StreamPaging.h"
+#include "Wording.h"
 
 namespace streamscope {
 
@@ -112,20 +113,160 @@ std::optional<RedisReply> GroupActionsWorker::repair(const Command &command) {
     return reply.value();
 }
 
+namespace {
+
+// The most entries whose pending state is asked for one by one before an action (a pipeline of
+// one XPENDING each): enough for any selection made by hand.
+constexpr qsizetype maxChecked = 1000;
+
+// "1 was no longer pending (acknowledged meanwhile ...; last delivered to payments-1 12 s ago)"
+QString notPendingText(qint64 count, const QList<QByteArray> &ids, const PendingEntryList &asShown,
+                       const QString &why) {
+    QStringList seen;
+    for (const QByteArray &id : ids) {
+        if (seen.size() == 3)
+            break;
+        for (const PendingEntry &p : asShown)
+            if (p.id.toByteArray() == id) {
+                const QString where =
+                    QObject::tr("last delivered to %1 %2 ago")
+                        .arg(QString::fromUtf8(p.consumer), formatDuration(p.idleMs));
+                seen << (count == 1 ? where : QString::fromLatin1(id) + QLatin1Char(' ') + where);
+                break;
+            }
+    }
+    QString details = why;
+    if (!seen.isEmpty())
+        details += QStringLiteral("; ") + seen.join(QStringLiteral(", "))
+                   + (ids.size() > seen.size() && count > 1 ? QStringLiteral(", ...") : QString());
+    return QObject::tr("%1 %2 no longer pending (%3)")
+        .arg(formatCount(count), count == 1 ? QStringLiteral("was") : QStringLiteral("were"),
+             details);
+}
+
+} // namespace
+
+std::optional<QSet<QByteArray>>
+GroupActionsWorker::pendingNow(RedisClient &c, const QByteArray &stream, const QByteArray &group,
+                               const QList<QByteArray> &ids, QString *gone) {
+    if (ids.size() > maxChecked)
+        return std::nullopt;
+    QList<Command> asks;
+    for (const QByteArray &id : ids)
+        asks.append({"XPENDING", stream, group, id, id, "1"});
+    auto replies = c.pipeline(asks);
+    if (!replies.ok())
+        return std::nullopt;
+    QSet<QByteArray> pending;
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        const RedisReply &r = replies.value()[size_t(i)];
+        if (r.isError()) {
+            if (r.errorMessage().startsWith(QLatin1String("NOGROUP")))
+                *gone = r.errorMessage();
+            return std::nullopt;
+        }
+        if (r.isArray() && r.size() > 0)
+            pending.insert(ids.at(i));
+    }
+    return pending;
+}
+
 void GroupActionsWorker::ack(const QByteArray &stream, const QByteArray &group,
-                             const QList<QByteArray> &ids) {
-    if (auto reply = repair(Command{"XACK", stream, group} + ids))
-        Q_EMIT actionFinished(
-            true, tr("Acknowledged %1 of %2 entries.").arg(reply->integer()).arg(ids.size()));
+                             const QList<QByteArray> &ids, const PendingEntryList &asShown) {
+    QString error;
+    RedisClient *c = connection(&error);
+    if (!c)
+        return Q_EMIT actionFinished(false, error);
+    QString gone;
+    const std::optional<QSet<QByteArray>> before = pendingNow(*c, stream, group, ids, &gone);
+    if (!gone.isEmpty()) // XACK would answer 0 and say nothing
+        return Q_EMIT actionFinished(
+            false, tr("Nothing acknowledged: the group %1 of %2 no longer exists (destroyed, or "
+                      "the stream was deleted): %3")
+                       .arg(QString::fromUtf8(group), QString::fromUtf8(stream), gone));
+    auto reply = repair(Command{"XACK", stream, group} + ids);
+    if (!reply)
+        return;
+    const qint64 acked = reply->integer();
+    const qint64 asked = ids.size();
+    if (acked == asked)
+        return Q_EMIT actionFinished(
+            true, tr("Acknowledged %1.").arg(countOf(acked, "entry", "entries")));
+    QList<QByteArray> notPending;
+    if (before)
+        for (const QByteArray &id : ids)
+            if (!before->contains(id))
+                notPending.append(id);
+    // An entry still pending when asked can be acknowledged by someone else before our XACK:
+    // it counts among those no longer pending, without its ID.
+    Q_EMIT actionFinished(
+        true, tr("Acknowledged %1 of %2: %3.")
+                  .arg(formatCount(acked), countOf(asked, "entry", "entries"),
+                       notPendingText(asked - acked, notPending, asShown,
+                                      tr("acknowledged meanwhile, or its consumer deleted"))));
 }
 
 void GroupActionsWorker::claim(const QByteArray &stream, const QByteArray &group,
-                               const QByteArray &consumer, const QList<QByteArray> &ids) {
-    if (auto reply =
-            repair(Command{"XCLAIM", stream, group, consumer, "0"} + ids + Command{"JUSTID"}))
-        Q_EMIT actionFinished(
-            true,
-            tr("Claimed %1 entries for %2.").arg(reply->size()).arg(QString::fromUtf8(consumer)));
+                               const QByteArray &consumer, const QList<QByteArray> &ids,
+                               const PendingEntryList &asShown) {
+    QString error;
+    RedisClient *c = connection(&error);
+    if (!c)
+        return Q_EMIT actionFinished(false, error);
+    QString gone;
+    const std::optional<QSet<QByteArray>> before = pendingNow(*c, stream, group, ids, &gone);
+    if (!gone.isEmpty())
+        return Q_EMIT actionFinished(
+            false, tr("Nothing claimed: the group %1 of %2 no longer exists (destroyed, or the "
+                      "stream was deleted): %3")
+                       .arg(QString::fromUtf8(group), QString::fromUtf8(stream), gone));
+    auto reply = repair(Command{"XCLAIM", stream, group, consumer, "0"} + ids + Command{"JUSTID"});
+    if (!reply)
+        return;
+    QSet<QByteArray> claimed;
+    for (const RedisReply &r : reply->elements())
+        claimed.insert(r.bytes());
+    const qint64 asked = ids.size();
+    const QString who = QString::fromUtf8(consumer);
+    if (claimed.size() == asked)
+        return Q_EMIT actionFinished(
+            true, tr("Claimed %1 for %2.").arg(countOf(asked, "entry", "entries"), who));
+    // Not claimed: not pending before (acknowledged meanwhile), or pending but its entry gone
+    // from the stream (the server then drops it from the pending list: 7.0+), as XPENDING after
+    // the claim tells.
+    QList<QByteArray> notPending, dropped, other;
+    for (const QByteArray &id : ids)
+        if (!claimed.contains(id)) {
+            if (before && !before->contains(id))
+                notPending.append(id);
+            else
+                other.append(id);
+        }
+    QString unused;
+    const std::optional<QSet<QByteArray>> after =
+        other.isEmpty() ? QSet<QByteArray>() : pendingNow(*c, stream, group, other, &unused);
+    qint64 stillPending = 0;
+    if (after)
+        for (const QByteArray &id : std::as_const(other))
+            after->contains(id) ? void(++stillPending) : dropped.append(id);
+    QStringList why;
+    const qint64 unknown =
+        asked - claimed.size() - notPending.size() - dropped.size() - stillPending;
+    if (!notPending.isEmpty() || unknown > 0)
+        why << notPendingText(notPending.size() + unknown, notPending, asShown,
+                              tr("acknowledged meanwhile, or its consumer deleted"));
+    if (!dropped.isEmpty())
+        why << tr("%1 no longer in the stream (trimmed or deleted): the server dropped %2 from "
+                  "the pending list")
+                   .arg(countOf(dropped.size(), "was", "were"),
+                        dropped.size() == 1 ? tr("it") : tr("them"));
+    if (stillPending > 0)
+        why << tr("%1 still pending but not claimed (the server did not say why)")
+                   .arg(countOf(stillPending, "is", "are"));
+    Q_EMIT actionFinished(true,
+                          tr("Claimed %1 of %2 for %3: %4.")
+                              .arg(formatCount(claimed.size()), countOf(asked, "entry", "entries"),
+                                   who, why.join(QStringLiteral("; "))));
 }
 
 void GroupActionsWorker::previewTrim(int request, const QByteArray &stream, const TrimSpec &spec) {
@@ -195,6 +336,19 @@ void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &
         }
     }
     Q_EMIT actionFinished(true, done());
+}
+
+void GroupActionsWorker::checkStream(const QByteArray &stream) {
+    QString error;
+    RedisClient *c = connection(&error);
+    if (!c)
+        return Q_EMIT streamChecked(stream, {}, error);
+    auto reply = c->command({"TYPE", stream});
+    if (!reply.ok())
+        return Q_EMIT streamChecked(stream, {}, reply.error().message);
+    if (reply->isError())
+        return Q_EMIT streamChecked(stream, {}, reply->errorMessage());
+    Q_EMIT streamChecked(stream, reply->bytes(), {});
 }
 
 GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)

@@ -9,6 +9,7 @@
 #include "Trim.h"
 
 #include <QObject>
+#include <QSet>
 #include <QThread>
 
 #include <atomic>
@@ -40,10 +41,15 @@ public:
     // One page of history, newest first (see PageStart: kind, and the ID it starts from).
     Q_SLOT void fetchHistory(int request, const QByteArray &stream, int kind, quint64 ms,
                              quint64 seq, int count);
-    Q_SLOT void ack(const QByteArray &stream, const QByteArray &group,
-                    const QList<QByteArray> &ids);
+    // Acknowledges ids; the message says how many and, for those no longer pending, why (from
+    // XPENDING before and after, never guessed). asShown: the entries as the view showed them
+    // (consumer, idle time now), to say where one that went away was last delivered.
+    Q_SLOT void ack(const QByteArray &stream, const QByteArray &group, const QList<QByteArray> &ids,
+                    const streamscope::PendingEntryList &asShown = {});
+    // Gives ids to consumer (XCLAIM, min idle 0); the message says as ack's does.
     Q_SLOT void claim(const QByteArray &stream, const QByteArray &group, const QByteArray &consumer,
-                      const QList<QByteArray> &ids);
+                      const QList<QByteArray> &ids,
+                      const streamscope::PendingEntryList &asShown = {});
     Q_SLOT void previewTrim(int request, const QByteArray &stream,
                             const streamscope::TrimSpec &spec);
     Q_SLOT void trim(const QByteArray &stream, const streamscope::TrimSpec &spec);
@@ -53,6 +59,9 @@ public:
     // Finds the entries whose field equals value in each stream (bounded, see lookupKey).
     Q_SLOT void lookupKey(int request, const QList<QByteArray> &streams, const QByteArray &field,
                           const QByteArray &value);
+    // What the key of a stream holds now (TYPE: "stream", "none" when deleted, or another
+    // type): why a group shown went away, destroyed or with its stream (streamChecked).
+    Q_SLOT void checkStream(const QByteArray &stream);
 
 Q_SIGNALS:
     // error: the page could not be read (the page is then empty). Not an actionFinished: a
@@ -66,6 +75,8 @@ Q_SIGNALS:
     void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
     void keyFound(int request, const streamscope::KeyLookupResult &result);
+    // type: TYPE's answer ("" with error when it could not be asked).
+    void streamChecked(const QByteArray &stream, const QByteArray &type, const QString &error);
 
 public:
     // Thread-safe: stops key lookups up to and including this request number.
@@ -75,6 +86,12 @@ private:
     RedisClient *connection(QString *error);
     // Runs one repair command; on any failure says so (actionFinished) and returns nothing.
     std::optional<RedisReply> repair(const Command &command);
+    // Which of ids the group's pending list holds now (XPENDING id id 1 each, one pipeline).
+    // Nothing when it cannot say (too many ids, or the reply failed); sets *gone when the
+    // server says the group or its stream no longer exists.
+    std::optional<QSet<QByteArray>> pendingNow(RedisClient &c, const QByteArray &stream,
+                                               const QByteArray &group,
+                                               const QList<QByteArray> &ids, QString *gone);
     ConnectionSettings m_settings;
     std::unique_ptr<RedisClient> m_connection;
     std::atomic<int> m_cancelLookupsUpTo{0};
