@@ -10,6 +10,7 @@
 #include "TestRedis.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QComboBox>
 #include <QDateTime>
 #include <QLabel>
@@ -150,8 +151,19 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 < %2")
                                 .arg(message->height())
                                 .arg(message->heightForWidth(message->width()))));
-        if (qEnvironmentVariableIsSet("STREAMSCOPE_GRAB"))
+        // To look at it: STREAMSCOPE_GRAB=FILE.png (and FILE.png-dark.png on a dark palette).
+        if (qEnvironmentVariableIsSet("STREAMSCOPE_GRAB")) {
             view.grab().save(qEnvironmentVariable("STREAMSCOPE_GRAB"));
+            const QPalette light = QApplication::palette();
+            QPalette dark(QColor(0x30, 0x30, 0x30), QColor(0x25, 0x25, 0x25));
+            dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+            dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+            QApplication::setPalette(dark);
+            view.showSnapshot(judge({"orders"})); // colours come from the palette in use
+            QApplication::processEvents();
+            view.grab().save(qEnvironmentVariable("STREAMSCOPE_GRAB") + "-dark.png");
+            QApplication::setPalette(light);
+        }
 
         // The selection stays on the finding when the next poll reports it again.
         view.showSnapshot(judge({"orders"}));
@@ -311,6 +323,49 @@ private Q_SLOTS:
         QTRY_COMPARE(done.size(), 2);
         QCOMPARE(fx.asked.last().label, QStringLiteral("Acknowledge 1 entry"));
         QCOMPARE(pendingOf("payments-2"), 0);
+    }
+
+    // Entries acknowledged by someone else since the poll: nothing is asked, and it says so.
+    void nothingLeftToDoSaysSo() {
+        const QList<QByteArray> ids = stuckGroup();
+        Fixture fx(m_server.settings());
+        fx.view.showSnapshot(judge({"orders"}));
+        fx.view.selectFinding(rowOf(fx.view, QStringLiteral("stuck-entry")));
+        run(*m_c, Command{"XACK", "orders", "payments"} + ids);
+        QSignalSpy done(&fx.view, &FindingsView::actionMessage);
+        fx.view.button(FindingsView::Repair::Claim)->click();
+        QTRY_COMPARE(done.size(), 1);
+        QCOMPARE(fx.asked.size(), 0);
+        QVERIFY(done.first().at(0).toString().startsWith(QLatin1String("Nothing to do")));
+        QCOMPARE(fx.view.resultLabel()->text(), done.first().at(0).toString());
+        QVERIFY(fx.view.button(FindingsView::Repair::Claim)->isEnabled());
+    }
+
+    // A server that is gone: the repair says why, in the pane and to the status bar, and the
+    // buttons come back.
+    void lostConnectionSaysWhy() {
+        stuckGroup();
+        LocalRedisServer doomed;
+        STREAMSCOPE_START_REDIS(doomed);
+        const ConnectionSettings gone = doomed.settings();
+        doomed.kill();
+        Fixture fx(gone);
+        fx.view.showSnapshot(judge({"orders"}));
+        fx.view.selectFinding(rowOf(fx.view, QStringLiteral("stuck-entry")));
+        QSignalSpy done(&fx.view, &FindingsView::actionMessage);
+        fx.view.button(FindingsView::Repair::Acknowledge)->click(); // reads first: fails there
+        QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 20000);
+        fx.view.button(FindingsView::Repair::Autoclaim)->click(); // fails in the repair itself
+        QTRY_COMPARE_WITH_TIMEOUT(done.size(), 2, 20000);
+        QCOMPARE(fx.asked.size(), 1); // the autoclaim's question; the read failed before one
+        for (const QList<QVariant> &result : done) {
+            const QString message = result.at(0).toString();
+            QVERIFY2(!result.at(1).toBool(), qPrintable(message));
+            QVERIFY2(message.contains(QString::number(gone.port)), qPrintable(message));
+        }
+        QCOMPARE(fx.view.resultLabel()->text(), done.last().at(0).toString());
+        QVERIFY(fx.view.resultLabel()->styleSheet().contains(toneColour(Tone::Critical).name()));
+        QVERIFY(fx.view.button(FindingsView::Repair::Acknowledge)->isEnabled());
     }
 
     // Read-only disables every repair in place, with the reason, and back; the client refuses
