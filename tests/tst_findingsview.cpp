@@ -415,18 +415,27 @@ private Q_SLOTS:
         Fixture fx(m_server.settings());
         fx.view.showSnapshot(judge({"orders"}));
         fx.view.selectFinding(rowOf(fx.view, QStringLiteral("dead-consumer")));
-        Permissions permissions;
-        permissions.probed = true;
-        permissions.user = QStringLiteral("mon");
-        permissions.denied.insert("XGROUP|DELCONSUMER",
-                                  QStringLiteral("the user 'mon' may not run XGROUP|DELCONSUMER"));
+        // A user that may do everything but delete consumers, as the server says (ACL DRYRUN).
+        run(*m_c,
+            {"ACL", "SETUSER", "nodel", "on", ">pw", "~*", "&*", "+@all", "-xgroup|delconsumer"});
+        ConnectionSettings nodel = m_server.settings();
+        nodel.user = QStringLiteral("nodel");
+        nodel.password = QStringLiteral("pw");
+        auto asNodel = connectTo(nodel);
+        QVERIFY(asNodel);
+        const Permissions permissions = probePermissions(*asNodel, "orders");
+        QVERIFY(permissions.probed);
+        QVERIFY(!permissions.allows("XGROUP|DELCONSUMER"));
         fx.view.setPermissions(permissions);
         QPushButton *del = fx.view.button(FindingsView::Repair::DeleteConsumer);
         QVERIFY(!del->isEnabled());
-        QVERIFY(del->toolTip().contains(QLatin1String("may not run XGROUP|DELCONSUMER")));
+        QVERIFY2(del->toolTip().contains(permissions.whyNot("XGROUP|DELCONSUMER")),
+                 qPrintable(del->toolTip()));
+        QVERIFY(del->toolTip().contains(QLatin1String("nodel")));
         QVERIFY(fx.view.button(FindingsView::Repair::Claim)->isEnabled());
         fx.view.setPermissions({});
         QVERIFY(del->isEnabled());
+        run(*m_c, {"ACL", "DELUSER", "nodel"});
     }
 
     // While not current: greyed, "last updated hh:mm:ss" and why, repairs wait; then back.
