@@ -467,6 +467,12 @@ private Q_SLOTS:
         QVERIFY(!claim->isEnabled());
         QVERIFY(claim->toolTip().contains(QLatin1String("not current")));
 
+        Freshness gone;
+        gone.lastUpdatedMs = stale.lastUpdatedMs;
+        fx.view.setFreshness(gone); // not connected, no reason given: the state says it
+        QCOMPARE(fx.view.noteLabel()->text(),
+                 QStringLiteral("Not current: not connected; %1.").arg(stale.lastUpdatedText()));
+
         Freshness current;
         current.state = Freshness::State::Current;
         current.lastUpdatedMs = QDateTime::currentMSecsSinceEpoch();

@@ -276,8 +276,16 @@ void FindingsView::setFreshness(const Freshness &freshness) {
 
 void FindingsView::updateNote() {
     QStringList lines;
-    if (!m_freshness.isCurrent())
-        lines << (m_freshness.describe().isEmpty() ? tr("Not current.") : m_freshness.describe());
+    if (!m_freshness.isCurrent()) {
+        // The session names why; when it does not, the state does.
+        Freshness said = m_freshness;
+        if (said.reason.isEmpty())
+            said.reason = said.state == Freshness::State::NotConnected ? tr("not connected")
+                          : said.state == Freshness::State::Replaced
+                              ? tr("the connection is being replaced")
+                              : tr("the server does not answer");
+        lines << said.describe();
+    }
     if (m_partial)
         lines << (m_partialWhy.isEmpty() ? tr("Partial: some groups were not judged.")
                                          : tr("Partial: %1").arg(m_partialWhy));
