@@ -19,6 +19,9 @@
 #include <QTableView>
 #include <QTest>
 
+#include <atomic>
+#include <memory>
+
 using namespace streamscope;
 using namespace streamscope::test;
 
@@ -407,6 +410,26 @@ private Q_SLOTS:
             QVERIFY(result.at(1).toString().contains(QLatin1String("read-only")));
         }
         QCOMPARE(pendingOf("payments-2"), 3);
+
+        // The session's switch, flipped on a worker already connected: refused, then done.
+        ConnectionSettings switched = m_server.settings();
+        switched.readOnlySwitch = std::make_shared<std::atomic<bool>>(false);
+        GroupActions live(switched);
+        GroupActionsWorker *lw = live.worker();
+        QSignalSpy liveDone(lw, &GroupActionsWorker::actionFinished);
+        QMetaObject::invokeMethod(lw, [lw] { lw->findPending(1, "orders", "payments", {}, 0, 1); });
+        switched.readOnlySwitch->store(true);
+        QMetaObject::invokeMethod(lw,
+                                  [lw] { lw->deleteConsumer("orders", "payments", "payments-2"); });
+        QTRY_COMPARE(liveDone.size(), 1);
+        QVERIFY(!liveDone.first().at(0).toBool());
+        QCOMPARE(pendingOf("payments-2"), 3);
+        switched.readOnlySwitch->store(false);
+        QMetaObject::invokeMethod(lw,
+                                  [lw] { lw->deleteConsumer("orders", "payments", "payments-2"); });
+        QTRY_COMPARE(liveDone.size(), 2);
+        QVERIFY2(liveDone.last().at(0).toBool(), qPrintable(liveDone.last().at(1).toString()));
+        QCOMPARE(pendingOf("payments-2"), 0);
     }
 
     // What the ACL forbids is disabled with the server's reason.
