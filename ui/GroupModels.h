@@ -1,5 +1,6 @@
 #pragma once
 
+#include "FindingsModel.h" // FindingsModel moved there; kept for the includers of this file
 #include "GroupPoller.h"
 #include "Health.h"
 #include "Wording.h" // formatDuration, formatCount, countOf
@@ -71,23 +72,6 @@ public:
 private:
     QList<ConsumerStatus> m_consumers;
     bool m_greyed = false;
-};
-
-// All findings of a snapshot, critical first.
-class FindingsModel : public QAbstractTableModel {
-    Q_OBJECT
-public:
-    enum Column { SeverityColumn, KindColumn, WhereColumn, MessageColumn, ColumnCount };
-    using QAbstractTableModel::QAbstractTableModel;
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
-    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-    void setFindings(FindingList findings);
-    const Finding &finding(int row) const { return m_findings.at(row); }
-
-private:
-    FindingList m_findings;
 };
 
 // One pending entry as read, and when it was read (its idle time goes on from there).

@@ -349,6 +349,80 @@ void GroupActionsWorker::checkStream(const QByteArray &stream) {
     if (reply->isError())
         return Q_EMIT streamChecked(stream, {}, reply->errorMessage());
     Q_EMIT streamChecked(stream, reply->bytes(), {});
+void GroupActionsWorker::findPending(int request, const QByteArray &stream, const QByteArray &group,
+                                     const QByteArray &consumer, qint64 minIdleMs, int count) {
+    QString error;
+    RedisClient *c = connection(&error);
+    if (!c)
+        return Q_EMIT pendingFound(request, {}, error);
+    auto found = fetchPending(*c, stream, group, "-", count, minIdleMs, consumer);
+    Q_EMIT pendingFound(request, found.ok() ? found.value() : PendingEntryList(),
+                        found.ok() ? QString() : found.error().message);
+}
+
+void GroupActionsWorker::autoclaim(const QByteArray &stream, const QByteArray &group,
+                                   const QByteArray &consumer, qint64 minIdleMs, int count) {
+    QByteArray cursor = "0-0";
+    qint64 claimed = 0, gone = 0;
+    // Each call looks at up to 10 x COUNT pending entries: a few calls cover any list we would
+    // want to claim from at once, and the loop ends even if others keep adding entries.
+    for (int call = 0; call < 10 && claimed < count; ++call) {
+        auto reply = repair({"XAUTOCLAIM", stream, group, consumer, QByteArray::number(minIdleMs),
+                             cursor, "COUNT", QByteArray::number(count - claimed), "JUSTID"});
+        if (!reply)
+            return; // said (actionFinished); what earlier calls claimed stays claimed
+        if (!reply->isArray() || reply->size() < 2)
+            return Q_EMIT actionFinished(false, tr("XAUTOCLAIM gave an unexpected answer."));
+        cursor = reply->at(0).bytes();
+        claimed += qint64(reply->at(1).size());
+        if (reply->size() >= 3)
+            gone += qint64(reply->at(2).size());
+        if (cursor == "0-0")
+            break;
+    }
+    QString text =
+        tr("Claimed %1 idle for at least %2 for %3 (group %4 on %5).")
+            .arg(countOf(claimed, "entry", "entries"),
+                 minIdleMs < 1000 ? QStringLiteral("%1 ms").arg(minIdleMs)
+                                  : formatDuration(minIdleMs),
+                 QString::fromUtf8(consumer), QString::fromUtf8(group), QString::fromUtf8(stream));
+    if (gone)
+        text += QLatin1Char(' ')
+                + tr("%1 no longer in the stream left the pending list.")
+                      .arg(countOf(gone, "entry", "entries"));
+    Q_EMIT actionFinished(true, text);
+}
+
+void GroupActionsWorker::deleteConsumer(const QByteArray &stream, const QByteArray &group,
+                                        const QByteArray &consumer) {
+    auto reply = repair({"XGROUP", "DELCONSUMER", stream, group, consumer});
+    if (!reply)
+        return;
+    const qint64 held = reply->integer();
+    Q_EMIT actionFinished(
+        true,
+        tr("Deleted consumer %1 from group %2 on %3; %4")
+            .arg(QString::fromUtf8(consumer), QString::fromUtf8(group), QString::fromUtf8(stream),
+                 held ? tr("its %1 left the pending list unacknowledged.")
+                            .arg(countOf(held, "pending entry", "pending entries"))
+                      : tr("it held no pending entries.")));
+}
+
+void GroupActionsWorker::runTagged(int tag, const std::function<void()> &repair) {
+    bool answered = false;
+    // Direct: the repair emits actionFinished on this thread, before it returns.
+    const QMetaObject::Connection c = connect(
+        this, &GroupActionsWorker::actionFinished, this,
+        [this, tag, &answered](bool ok, const QString &message) {
+            if (!answered)
+                Q_EMIT repairFinished(tag, ok, message);
+            answered = true;
+        },
+        Qt::DirectConnection);
+    repair();
+    disconnect(c);
+    if (!answered)
+        Q_EMIT repairFinished(tag, false, tr("The repair ended without saying what it did."));
 }
 
 GroupActions::GroupActions(ConnectionSettings settings, QObject *parent)

@@ -13,6 +13,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <functional>
 
 #include <memory>
 #include <optional>
@@ -62,6 +63,19 @@ public:
     // What the key of a stream holds now (TYPE: "stream", "none" when deleted, or another
     // type): why a group shown went away, destroyed or with its stream (streamChecked).
     Q_SLOT void checkStream(const QByteArray &stream);
+    // The pending entries a repair of a finding covers (XPENDING [IDLE minIdleMs] - + count
+    // [consumer]), for its confirmation to name them: answered by pendingFound (never by
+    // pendingPage, whose request numbers belong to the pending list).
+    Q_SLOT void findPending(int request, const QByteArray &stream, const QByteArray &group,
+                            const QByteArray &consumer, qint64 minIdleMs, int count);
+    // XAUTOCLAIM for consumer: up to count entries idle at least minIdleMs, from the start of the
+    // pending list (bounded: a few calls at most); entries no longer in the stream leave the
+    // pending list (7.0+), and the message says so.
+    Q_SLOT void autoclaim(const QByteArray &stream, const QByteArray &group,
+                          const QByteArray &consumer, qint64 minIdleMs, int count);
+    // XGROUP DELCONSUMER: the message says how many pending entries left the pending list with it.
+    Q_SLOT void deleteConsumer(const QByteArray &stream, const QByteArray &group,
+                               const QByteArray &consumer);
 
 Q_SIGNALS:
     // error: the page could not be read (the page is then empty). Not an actionFinished: a
@@ -77,10 +91,19 @@ Q_SIGNALS:
     void keyFound(int request, const streamscope::KeyLookupResult &result);
     // type: TYPE's answer ("" with error when it could not be asked).
     void streamChecked(const QByteArray &stream, const QByteArray &type, const QString &error);
+    // findPending's answer; error: not read (entries then empty).
+    void pendingFound(int request, const streamscope::PendingEntryList &entries,
+                      const QString &error);
+    // The outcome of a repair run through runTagged (actionFinished goes out as well).
+    void repairFinished(int tag, bool ok, const QString &message);
 
 public:
     // Thread-safe: stops key lookups up to and including this request number.
     void cancelLookups(int upToRequest) { m_cancelLookupsUpTo = upToRequest; }
+    // On the worker's thread: runs one repair (a call of a slot above) and answers its
+    // actionFinished also as repairFinished(tag, ...), so that a view tells the outcome of its
+    // own repairs from those other views asked for on the same worker.
+    void runTagged(int tag, const std::function<void()> &repair);
 
 private:
     RedisClient *connection(QString *error);

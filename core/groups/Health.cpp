@@ -182,6 +182,7 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
             f.consumer = c.name;
             f.count = c.pending;
             f.idleMs = c.quietMs();
+            f.minIdleMs = options.idleThresholdMs;
         }
 
     // stuck-entry: the count and the oldest, not thousands of findings.
@@ -203,6 +204,7 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
         f.count = pending.idle.size();
         f.idleMs = oldest.idleMs;
         f.deliveries = oldest.deliveries;
+        f.minIdleMs = options.idleThresholdMs;
     }
 
     // poison-entry: one finding per entry, a few at most.

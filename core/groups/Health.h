@@ -35,6 +35,9 @@ struct Finding {
     std::optional<qint64> atMost; // when the count is unknown: the bound the server allows
     std::optional<qint64> idleMs;
     std::optional<qint64> deliveries;
+    // dead-consumer, stuck-entry: the idle time the rule counts from (its threshold), where a
+    // repair (XAUTOCLAIM, XPENDING IDLE) starts too.
+    std::optional<qint64> minIdleMs;
     QString message;
     QStringList rules; // not-evaluated: the rules left out ("stuck-entry", ...)
     QString reason;    // not-evaluated: why ("no permission: ... add +xpending ...")
