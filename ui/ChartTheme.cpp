@@ -6,10 +6,12 @@
 #include <QChart>
 #include <QGuiApplication>
 #include <QLegend>
+#include <QRegularExpression>
 #include <QTimer>
 #include <QValueAxis>
 #include <QXYSeries>
 
+#include <algorithm>
 #include <cmath>
 
 namespace streamscope {
@@ -21,6 +23,13 @@ const char adoptedProperty[] = "streamscopeAdopted";
 bool countsThings(const QValueAxis *axis) {
     const QString format = axis->labelFormat().trimmed();
     return format == QLatin1String("%d") || format == QLatin1String("%i");
+}
+
+// Qt Charts writes localized numbers ("1,799") only for formats with a precision ("%.0f"): with
+// "%d" it writes nothing at all.
+bool localizable(const QValueAxis *axis) {
+    static const QRegularExpression precise(QStringLiteral("^[^%]*%\\.\\d+[defgiEG][^%]*$"));
+    return axis->labelFormat().isEmpty() || precise.match(axis->labelFormat()).hasMatch();
 }
 
 // The smallest of 1, 2, 5, 10, 20, 50, ... that gives at most about five intervals over span.
@@ -61,6 +70,12 @@ void adopt(QChart *chart) {
         if (auto *values = qobject_cast<QValueAxis *>(axis); values && countsThings(values))
             useWholeNumberTicks(values);
     }
+    // Thousands separators, as everywhere else, where every value axis can write them.
+    const QList<QAbstractAxis *> axes = chart->axes();
+    chart->setLocalizeNumbers(std::all_of(axes.cbegin(), axes.cend(), [](QAbstractAxis *axis) {
+        auto *values = qobject_cast<QValueAxis *>(axis);
+        return !values || localizable(values);
+    }));
     const QList<QAbstractSeries *> series = chart->series();
     for (int i = 0; i < series.size(); ++i) {
         auto *xy = qobject_cast<QXYSeries *>(series.at(i));
@@ -89,7 +104,6 @@ void followPalette(QChart *chart) {
     chart->setBackgroundBrush(palette.brush(QPalette::Base));
     chart->setTitleBrush(palette.brush(QPalette::WindowText));
     chart->legend()->setLabelColor(palette.color(QPalette::Text));
-    chart->setLocalizeNumbers(true);
     chart->setLocale(chartLocale());
     adopt(chart);
     if (chart->property(adoptedProperty).toBool())
@@ -103,18 +117,22 @@ void followPalette(QChart *chart) {
 
 void useWholeNumberTicks(QValueAxis *axis) {
     axis->setProperty(adoptedProperty, true);
-    axis->setLabelFormat(QStringLiteral("%d"));
+    // Every tick is a whole number: "%.0f" writes it exactly, with thousands separators when the
+    // chart localizes numbers (which "%d" cannot).
+    axis->setLabelFormat(QStringLiteral("%.0f"));
     axis->setTickType(QValueAxis::TicksDynamic);
     axis->setTickAnchor(0);
-    const auto follow = [axis](qreal min, qreal max) {
-        const double step = wholeStep(max - min);
+    axis->setMinorTickCount(0); // minor ticks between whole numbers would only be noise
+    const auto follow = [axis] {
+        const double step = wholeStep(axis->max() - axis->min());
         if (axis->tickInterval() != step)
             axis->setTickInterval(step);
-        // Minor ticks between whole numbers would only be noise.
-        axis->setMinorTickCount(0);
     };
-    follow(axis->min(), axis->max());
-    QObject::connect(axis, &QValueAxis::rangeChanged, axis, follow);
+    follow();
+    // On minChanged/maxChanged, which come before the chart lays the axis out for the new range:
+    // after rangeChanged it would first write a label every 1 from 0 to, say, 1,000,000.
+    QObject::connect(axis, &QValueAxis::minChanged, axis, follow);
+    QObject::connect(axis, &QValueAxis::maxChanged, axis, follow);
 }
 
 QPen seriesPen(int index, const QPalette &palette) {

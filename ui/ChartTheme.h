@@ -13,15 +13,16 @@ namespace streamscope {
 
 // Charts follow the application's palette: Qt Charts' dark theme on a dark desktop, light
 // otherwise (a chart does not read the palette by itself), with the palette's base, text and
-// series colours, and numbers written as everywhere else ("1,799"). Keeps the chart's own choices
-// of legend and axes. What is added to the chart after this call is adopted when the chart is
-// first laid out:
+// series colours, and numbers written as everywhere else ("1,799", where every value axis has a
+// format with a precision such as "%.0f"; Qt Charts cannot localize "%d"). Keeps the chart's own
+// choices of legend and axes. What is added to the chart after this call is adopted when the chart
+// is first laid out:
 // - a value axis whose label format is "%d" (or "%i") counts things: it gets whole-number ticks,
 //   each a distinct integer whatever its range (useWholeNumberTicks);
 // - a line series whose pen was not set with setSeriesPen() gets seriesPen(its index).
 void followPalette(QChart *chart);
 
-// A count axis: labels "%d" and ticks every 1, 2, 5, 10, 20, ... from 0, so each label is a
+// A count axis: labels "%.0f" and ticks every 1, 2, 5, 10, 20, ... from 0, so each label is a
 // distinct whole number (an axis from 0 to 2.2 with five even ticks read "2, 1, 1, 0, 0"). Follows
 // later setRange() calls by itself.
 void useWholeNumberTicks(QValueAxis *axis);

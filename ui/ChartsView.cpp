@@ -283,11 +283,15 @@ private:
             const QString value = m_kind == Kind::Rate && !current
                                       ? formatRate(-1) + QStringLiteral(" events/s")
                                       : valueText(latest);
-            const QString action = m_hidden.contains(name) ? tr("Click to show its line")
-                                                           : tr("Click to hide its line");
+            const QString action = actionText(name);
             item->setToolTip(
                 QStringLiteral("%1\n%2%3\n%4").arg(item->text(), tr("now "), value, action));
         }
+    }
+
+    QString actionText(const QByteArray &name) const {
+        return m_hidden.contains(name) ? tr("Click to show its line")
+                                       : tr("Click to hide its line");
     }
 
     void updateLegendStates() {
@@ -310,6 +314,10 @@ private:
         if (QLineSeries *l = line(QString::fromUtf8(name)))
             l->setVisible(show);
         updateLegendStates();
+        QStringList tip = item->toolTip().split(QLatin1Char('\n'));
+        if (!tip.isEmpty())
+            tip.last() = actionText(name);
+        item->setToolTip(tip.join(QLatin1Char('\n')));
     }
 
     void setTitleSuffix(const QString &suffix) {
