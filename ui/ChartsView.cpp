@@ -18,6 +18,7 @@
 #include <QListWidget>
 #include <QPainter>
 #include <QSplitter>
+#include <QStyledItemDelegate>
 #include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -47,9 +48,21 @@ protected:
     }
 };
 
+// Rows as wide as the list, so a long name is elided (in the middle) instead of scrolled.
+class FitWidthDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override {
+        QSize size = QStyledItemDelegate::sizeHint(option, index);
+        if (const auto *view = qobject_cast<const QAbstractItemView *>(parent()))
+            size.setWidth(std::min(size.width(), view->viewport()->width()));
+        return size;
+    }
+};
+
 QIcon penSwatch(const QPen &pen, const QWidget *widget) {
     const qreal ratio = widget->devicePixelRatioF();
-    const QSize size(28, 12);
+    const QSize size(20, 12);
     QPixmap pixmap(size * ratio);
     pixmap.setDevicePixelRatio(ratio);
     pixmap.fill(Qt::transparent);
@@ -113,10 +126,13 @@ public:
 
         m_legend->setObjectName(m_key + QStringLiteral("Legend"));
         m_legend->setTextElideMode(Qt::ElideMiddle);
+        m_legend->setItemDelegate(new FitWidthDelegate(m_legend));
+        m_legend->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        m_legend->setResizeMode(QListView::Adjust);
         m_legend->setUniformItemSizes(true);
         m_legend->setSelectionMode(QAbstractItemView::SingleSelection);
-        m_legend->setIconSize(QSize(28, 12));
-        m_legend->setMinimumWidth(m_legend->fontMetrics().averageCharWidth() * 8);
+        m_legend->setIconSize(QSize(20, 12));
+        m_legend->setMinimumWidth(m_legend->fontMetrics().averageCharWidth() * 22);
         m_legend->toggle = [this](QListWidgetItem *item) { toggle(item); };
         connect(m_legend, &QListWidget::itemClicked, this,
                 [this](QListWidgetItem *item) { toggle(item); });
@@ -125,8 +141,9 @@ public:
         split->setChildrenCollapsible(false);
         split->addWidget(m_view);
         split->addWidget(m_legend);
-        split->setStretchFactor(0, 1);
-        split->setSizes({400, m_legend->fontMetrics().averageCharWidth() * 18});
+        // Names get a good third of the width (the splitter lets the user give them more).
+        split->setStretchFactor(0, 5);
+        split->setStretchFactor(1, 3);
         auto *layout = new QVBoxLayout(this);
         layout->setContentsMargins(0, 0, 0, 0);
         layout->setSpacing(2);
