@@ -20,6 +20,7 @@
 #include <QLineSeries>
 #include <QListWidget>
 #include <QTest>
+#include <QToolTip>
 #include <QValueAxis>
 
 #include <memory>
@@ -210,6 +211,32 @@ private Q_SLOTS:
         QVERIFY(legend->fontMetrics().horizontalAdvance(full) > legend->viewport()->width());
         QVERIFY(!view->findChild<QChart *>()
                 || !view->findChild<QChartView *>()->chart()->legend()->isVisible());
+
+        // Hovering the line shows its value; a tooltip event on the chart (the mouse resting)
+        // brings up no other tooltip over it.
+        QVERIFY(QTest::qWaitForWindowExposed(view.get()));
+        auto *lagView = static_cast<QChartView *>(view->chartView(QStringLiteral("lag")));
+        clock.now += 1000;
+        histories.addGroups(groupSnapshot(stream, group, 5, 1, clock.now));
+        view->refresh();
+        QTRY_VERIFY(lagView->chart()->plotArea().width() > 10);
+        auto *lagLine = lagView->chart()->findChild<QLineSeries *>();
+        if (!lagLine)
+            for (QAbstractSeries *series : lagView->chart()->series())
+                lagLine = qobject_cast<QLineSeries *>(series);
+        QVERIFY(lagLine);
+        const QPointF onLine =
+            lagView->chart()->mapToPosition(QPointF(double(clock.now - 500), 5.0), lagLine);
+        const QPoint at = lagView->mapFromScene(onLine);
+        QTest::mouseMove(lagView->viewport(), at - QPoint(0, 40));
+        QTest::mouseMove(lagView->viewport(), at);
+        QTRY_VERIFY(QToolTip::isVisible());
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("5 entries")),
+                 qPrintable(QToolTip::text()));
+        QHelpEvent rest(QEvent::ToolTip, at, lagView->viewport()->mapToGlobal(at));
+        QApplication::sendEvent(lagView->viewport(), &rest);
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("5 entries")),
+                 qPrintable(QToolTip::text()));
 
         // The chart's own description is on its title, never a tooltip over the value tooltip.
         for (const QString &chart : {QStringLiteral("rate"), QStringLiteral("length"),
