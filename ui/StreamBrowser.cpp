@@ -3,13 +3,16 @@
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
 #include "GroupActions.h"
+#include "Palette.h"
 #include "StreamBrowserModel.h"
 #include "TrimDialog.h"
 #include "ValueFormat.h"
+#include "Wording.h"
 
 #include <QAction>
 #include <QClipboard>
 #include <QComboBox>
+#include <QFontDatabase>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -18,10 +21,29 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace streamscope {
+
+namespace {
+
+// Until ui/Confirm.h lands: the same signature, so the lead can switch to confirmAction().
+bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
+                        const QString &actionLabel, bool destructive) {
+    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
+                    QMessageBox::NoButton, parent);
+    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
+                                                              : QMessageBox::AcceptRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(destructive ? cancel : act);
+    box.exec();
+    return box.clickedButton() == act;
+}
+
+} // namespace
 
 StreamBrowser::StreamBrowser(QWidget *parent)
     : QWidget(parent)
@@ -38,17 +60,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     auto *trim = new QPushButton(tr("Trim..."));
     trim->setObjectName(QStringLiteral("trimButton"));
     m_trimButton = trim;
-    connect(trim, &QPushButton::clicked, this, [this] {
-        if (m_model->stream().isEmpty() || !m_requests)
-            return setError(tr("Open a stream first."));
-        auto *dialog = new TrimDialog(m_requests, m_model->stream(), m_readOnly, this);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        connect(dialog, &TrimDialog::trimmed, this, [this](bool ok) {
-            if (ok)
-                openStream(m_model->stream());
-        });
-        dialog->open();
-    });
+    connect(trim, &QPushButton::clicked, this, &StreamBrowser::openTrimDialog);
     connect(open, &QPushButton::clicked, this, [this] { openStream(m_stream->text().toUtf8()); });
     connect(m_stream, &QLineEdit::returnPressed, open, &QPushButton::click);
     connect(go, &QPushButton::clicked, this, &StreamBrowser::jump);
@@ -61,14 +73,29 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_value = new QLineEdit;
     m_value->setPlaceholderText(tr("value (Ctrl+F)"));
     m_matches = new QLabel;
-    m_older = new QPushButton(tr("Load older"));
-    m_older->setToolTip(tr("Load the next page back, to search further"));
+    m_matches->setWordWrap(true);
+    m_newer = new QPushButton(tr("Newer"));
+    m_newer->setObjectName(QStringLiteral("newerButton"));
+    m_newer->setToolTip(tr("Load the next page forward, above the entries shown (also picks up "
+                           "entries added since)"));
+    m_older = new QPushButton(tr("Older"));
+    m_older->setObjectName(QStringLiteral("olderButton"));
+    m_older->setToolTip(tr("Load the next page back, below the entries shown (to search further)"));
     m_error = new QLabel;
-    m_error->setStyleSheet(QStringLiteral("color:#c62828"));
-    for (QLineEdit *e : {m_field, m_value})
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(toneStyle(Tone::Critical));
+    m_filterDelay = new QTimer(this);
+    m_filterDelay->setSingleShot(true);
+    m_filterDelay->setInterval(filterDelayMs);
+    connect(m_filterDelay, &QTimer::timeout, this, &StreamBrowser::applyFilter);
+    for (QLineEdit *e : {m_field, m_value}) {
         connect(e, &QLineEdit::returnPressed, this, &StreamBrowser::applyFilter);
+        // As you type, once the typing pauses: not on every key over thousands of rows.
+        connect(e, &QLineEdit::textEdited, m_filterDelay, qOverload<>(&QTimer::start));
+    }
     connect(m_mode, &QComboBox::activated, this, &StreamBrowser::applyFilter);
-    connect(m_older, &QPushButton::clicked, this, [this] { m_model->fetchMore({}); });
+    connect(m_newer, &QPushButton::clicked, this, &StreamBrowser::showNewer);
+    connect(m_older, &QPushButton::clicked, this, &StreamBrowser::showOlder);
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     find->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -86,8 +113,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->setWordWrap(false);
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setColumnWidth(StreamBrowserModel::IdColumn, 190);
-    m_view->setColumnWidth(StreamBrowserModel::TimeColumn, 190);
+    updateColumnWidths();
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto *copyJson = new QAction(tr("Copy as JSON"), m_view);
@@ -110,7 +136,9 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     });
     m_view->addActions({copyJson, copyXadd, toForm, m_deleteAction});
     confirm = [this](const QString &question) {
-        return QMessageBox::question(this, tr("Confirm"), question) == QMessageBox::Yes;
+        return confirmActionLocal(
+            this, tr("Delete entries"), question,
+            tr("Delete %1").arg(countOf(selectedEntries().size(), "entry", "entries")), true);
     };
     m_detail = new EntryDetailView;
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
@@ -120,9 +148,14 @@ StreamBrowser::StreamBrowser(QWidget *parent)
         else
             m_detail->showEntry(m_model->entry(m_filter->mapToSource(rows.first()).row()));
     });
-    connect(m_model, &StreamBrowserModel::pageLoaded, this, &StreamBrowser::updateMatches);
+    connect(m_model, &StreamBrowserModel::pageLoaded, this, [this] {
+        updateMatches();
+        requestLength();
+        showJumpTarget();
+    });
     connect(m_model, &StreamBrowserModel::failed, this, &StreamBrowser::setError);
     connect(m_filter, &QAbstractItemModel::rowsInserted, this, &StreamBrowser::updateMatches);
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &StreamBrowser::updateMatches);
 
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Stream")));
@@ -130,21 +163,26 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     top->addWidget(open);
     top->addWidget(m_jump, 1);
     top->addWidget(go);
+    top->addWidget(m_newer);
+    top->addWidget(m_older);
     top->addWidget(trim);
     auto *filters = new QHBoxLayout;
     filters->addWidget(new QLabel(tr("Filter")));
     filters->addWidget(m_field);
     filters->addWidget(m_mode);
     filters->addWidget(m_value, 1);
-    filters->addWidget(m_matches);
-    filters->addWidget(m_older);
+    filters->addWidget(m_matches, 1);
     auto *exportButton = new QPushButton(tr("Export..."));
-    exportButton->setToolTip(tr("Write the loaded or selected entries, or a range of this stream, "
-                                "to JSON Lines or CSV"));
+    exportButton->setToolTip(tr("Write the loaded, matching or selected entries, or a range of "
+                                "this stream, to JSON Lines or CSV"));
     connect(exportButton, &QPushButton::clicked, this, [this] {
         ExportChoices choices;
         choices.loaded = m_model->rows();
         choices.selected = selectedEntries();
+        if (m_filter->isActive())
+            for (int row = 0; row < m_filter->rowCount(); ++row)
+                choices.matching.append(
+                    m_model->entry(m_filter->mapToSource(m_filter->index(row, 0)).row()));
         choices.stream = m_model->stream();
         Q_EMIT exportRequested(choices);
     });
@@ -178,11 +216,32 @@ void StreamBrowser::updateWriteActions() {
         noTrim.isEmpty()
             ? tr("XTRIM with a preview of what goes and which groups lose unread entries")
             : noTrim);
+    if (m_trimDialog)
+        m_trimDialog->setReadOnly(m_readOnly);
+}
+
+void StreamBrowser::setReadOnly(bool readOnly) {
+    m_readOnly = readOnly;
+    updateWriteActions();
+}
+
+void StreamBrowser::openTrimDialog() {
+    if (m_model->stream().isEmpty() || !m_requests)
+        return setError(tr("Open a stream first."));
+    auto *dialog = new TrimDialog(m_requests, m_model->stream(), m_readOnly, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_trimDialog = dialog;
+    connect(dialog, &TrimDialog::trimmed, this, [this](bool ok) {
+        if (ok)
+            openStream(m_model->stream());
+    });
+    dialog->open();
 }
 
 void StreamBrowser::setRequests(GroupActions *requests, bool readOnly) {
     m_requests = requests;
     m_readOnly = readOnly;
+    m_length = -1;
     updateWriteActions();
     if (!requests)
         return;
@@ -192,6 +251,57 @@ void StreamBrowser::setRequests(GroupActions *requests, bool readOnly) {
             &GroupActionsWorker::fetchHistory, Qt::UniqueConnection);
     connect(requests->worker(), &GroupActionsWorker::historyPage, m_model,
             &StreamBrowserModel::addPage, Qt::UniqueConnection);
+    connect(requests->worker(), &GroupActionsWorker::streamLength, this,
+            [this](int request, const QByteArray &stream, qint64 length) {
+                if (request != m_lengthRequest || stream != m_model->stream())
+                    return;
+                m_length = length; // -1 when it could not be read: then the label says less
+                updateMatches();
+            });
+}
+
+void StreamBrowser::requestLength() {
+    if (!m_requests || m_model->stream().isEmpty())
+        return;
+    GroupActionsWorker *w = m_requests->worker();
+    const int request = ++m_lengthRequest;
+    const QByteArray stream = m_model->stream();
+    QMetaObject::invokeMethod(
+        w, [w, request, stream] { w->fetchStreamLength(request, stream); }, Qt::QueuedConnection);
+}
+
+void StreamBrowser::showNewer() {
+    setError({});
+    m_model->fetchNewer();
+    updateMatches();
+}
+
+void StreamBrowser::showOlder() {
+    setError({});
+    m_model->fetchOlder();
+    updateMatches();
+}
+
+void StreamBrowser::updateColumnWidths() {
+    // From the font, measured on the widest text each column shows (plus the cell's margins), so
+    // a larger font does not cut times to "21:38:54....".
+    const int margin =
+        2 * m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view)
+        + m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    fixed.setPointSizeF(m_view->font().pointSizeF());
+    const int id = QFontMetrics(fixed).horizontalAdvance(QStringLiteral("1700000000000-000"));
+    const int time =
+        m_view->fontMetrics().horizontalAdvance(QStringLiteral("2026-11-25 21:38:54.000"));
+    m_view->setColumnWidth(StreamBrowserModel::IdColumn, id + margin);
+    m_view->setColumnWidth(StreamBrowserModel::TimeColumn, time + margin);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+}
+
+void StreamBrowser::changeEvent(QEvent *event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        updateColumnWidths();
 }
 
 void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start) {
@@ -201,7 +311,10 @@ void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start)
         return;
     }
     m_stream->setText(QString::fromUtf8(stream));
+    m_length = -1;
+    m_jumpedTo.reset();
     m_model->open(stream, start);
+    updateMatches();
 }
 
 void StreamBrowser::jump() {
@@ -211,13 +324,38 @@ void StreamBrowser::jump() {
         return;
     }
     openStream(m_stream->text().toUtf8(), start.value());
+    if (start->kind == PageStart::Kind::Around)
+        m_jumpedTo = start->id;
+}
+
+void StreamBrowser::showJumpTarget() {
+    if (!m_jumpedTo)
+        return;
+    const StreamId at = *m_jumpedTo;
+    m_jumpedTo.reset();
+    // Rows are newest first: the first one at or before the moment is the one it names.
+    int row = m_model->rowCount() - 1;
+    for (int r = 0; r < m_model->rowCount(); ++r)
+        if (m_model->entry(r).id <= at) {
+            row = r;
+            break;
+        }
+    const QModelIndex index = m_filter->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid())
+        return;
+    m_view->setCurrentIndex(index);
+    m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
 }
 
 Result<PageStart> StreamBrowser::parseJump(const QString &input, const QDate &today) {
-    return parseIdOrTime(input, today);
+    auto start = parseIdOrTime(input, today);
+    if (!start.ok())
+        return start;
+    return start->around();
 }
 
 bool StreamBrowser::applyFilter() {
+    m_filterDelay->stop();
     QString error;
     const bool ok = m_filter->setFilter(m_field->text().toUtf8(), m_value->text(),
                                         EntryFilterProxy::Mode(m_mode->currentIndex()), &error);
@@ -260,9 +398,9 @@ void StreamBrowser::deleteSelected() {
         entries.size() == 1
             ? tr("Delete entry %1 from %2? This cannot be undone.")
                   .arg(QString::fromLatin1(ids.first()), QString::fromUtf8(m_model->stream()))
-            : tr("Delete %1 entries from %2? This cannot be undone.")
-                  .arg(entries.size())
-                  .arg(QString::fromUtf8(m_model->stream()));
+            : tr("Delete %1 from %2? This cannot be undone.")
+                  .arg(countOf(entries.size(), "entry", "entries"),
+                       QString::fromUtf8(m_model->stream()));
     if (!confirm(question))
         return;
     GroupActionsWorker *w = m_requests->worker();
@@ -282,13 +420,38 @@ QString StreamBrowser::matchText() const {
 
 void StreamBrowser::updateMatches() {
     const int loaded = m_model->rowCount();
-    QString text = m_filter->isActive()
-                       ? tr("%1 of %2 loaded entries match").arg(m_filter->rowCount()).arg(loaded)
-                       : tr("%1 entries loaded").arg(loaded);
-    if (m_model->atEnd() && loaded > 0)
-        text += tr(" (the whole stream)");
+    // The whole stream only when both ends were reached and, when the server said how long the
+    // stream is, nothing more is there.
+    const bool whole = m_model->atOldest() && m_model->atNewest() && !m_model->isLoading()
+                       && (m_length < 0 || m_length <= loaded);
+    QString text;
+    if (m_model->stream().isEmpty()) {
+        text = QString();
+    } else if (m_model->isLoading() && loaded == 0) {
+        text = tr("Loading...");
+    } else if (m_filter->isActive()) {
+        const int matching = m_filter->rowCount();
+        text = tr("%1 of %2 %3")
+                   .arg(formatCount(matching), formatCount(loaded),
+                        (loaded == 1 ? tr("loaded entry") : tr("loaded entries"))
+                            + (matching == 1 ? tr(" matches") : tr(" match")));
+        if (whole)
+            text += tr(" (the whole stream)");
+        else if (m_length >= 0)
+            text += tr("; the stream has %1: load more or export to search all")
+                        .arg(formatCount(m_length));
+        else
+            text += tr("; more of the stream is not loaded: load more or export to search all");
+    } else {
+        text = countOf(loaded, "entry", "entries") + tr(" loaded");
+        if (whole && loaded > 0)
+            text += tr(" (the whole stream)");
+        else if (m_length >= 0)
+            text += tr(" of %1").arg(formatCount(m_length));
+    }
     m_matches->setText(text);
-    m_older->setEnabled(!m_model->atEnd());
+    m_older->setEnabled(m_model->canFetchOlder());
+    m_newer->setEnabled(m_model->canFetchNewer());
 }
 
 } // namespace streamscope

@@ -53,6 +53,8 @@ public:
     // Finds the entries whose field equals value in each stream (bounded, see lookupKey).
     Q_SLOT void lookupKey(int request, const QList<QByteArray> &streams, const QByteArray &field,
                           const QByteArray &value);
+    // XLEN (O(1)): how many entries the stream has, for "12 of 300 loaded; the stream has ...".
+    Q_SLOT void fetchStreamLength(int request, const QByteArray &stream);
 
 Q_SIGNALS:
     // error: the page could not be read (the page is then empty). Not an actionFinished: a
@@ -66,6 +68,8 @@ Q_SIGNALS:
     void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
     void keyFound(int request, const streamscope::KeyLookupResult &result);
+    // The answer to fetchStreamLength: -1 with the error when it could not be read.
+    void streamLength(int request, const QByteArray &stream, qint64 length, const QString &error);
 
 public:
     // Thread-safe: stops key lookups up to and including this request number.
