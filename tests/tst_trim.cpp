@@ -135,6 +135,8 @@ private Q_SLOTS:
         QVERIFY(dialog.height() >= dialog.layout()->totalHeightForWidth(dialog.width()));
         // The whole dialog stays within its width: the text wraps, it does not widen forever.
         QVERIFY(dialog.width() < 1200);
+        if (const QByteArray dir = qgetenv("STREAMSCOPE_SHOTS"); !dir.isEmpty())
+            dialog.grab().save(QString::fromUtf8(dir) + QStringLiteral("/trim-preview.png"));
     }
 
     void readOnlyDialogSendsNothing() {

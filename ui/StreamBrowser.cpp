@@ -26,6 +26,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace streamscope {
 
 namespace {
@@ -55,7 +57,9 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_stream->setPlaceholderText(tr("stream name"));
     auto *open = new QPushButton(tr("Open newest"));
     m_jump = new QLineEdit;
-    m_jump->setPlaceholderText(tr("jump to 14:05, 2026-11-25 14:05:30 or an entry ID"));
+    m_jump->setPlaceholderText(tr("a time (14:05) or an entry ID"));
+    m_jump->setToolTip(tr("Shows the entries around a moment (14:05, 2026-11-25 14:05:30) or "
+                          "an entry ID: some before it, some after it"));
     auto *go = new QPushButton(tr("Jump"));
     auto *trim = new QPushButton(tr("Trim..."));
     trim->setObjectName(QStringLiteral("trimButton"));
@@ -152,6 +156,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
         updateMatches();
         requestLength();
         showJumpTarget();
+        showPagedRows();
     });
     connect(m_model, &StreamBrowserModel::failed, this, &StreamBrowser::setError);
     connect(m_filter, &QAbstractItemModel::rowsInserted, this, &StreamBrowser::updateMatches);
@@ -272,14 +277,36 @@ void StreamBrowser::requestLength() {
 
 void StreamBrowser::showNewer() {
     setError({});
+    if (!m_model->canFetchNewer())
+        return;
+    m_paged = Paged::Newer;
+    m_rowsBeforePage = m_model->rowCount();
     m_model->fetchNewer();
     updateMatches();
 }
 
 void StreamBrowser::showOlder() {
     setError({});
+    if (!m_model->canFetchOlder())
+        return;
+    m_paged = Paged::Older;
+    m_rowsBeforePage = m_model->rowCount();
     m_model->fetchOlder();
     updateMatches();
+}
+
+void StreamBrowser::showPagedRows() {
+    const Paged paged = std::exchange(m_paged, Paged::None);
+    const int added = m_model->rowCount() - m_rowsBeforePage;
+    if (paged == Paged::None || added <= 0 || m_rowsBeforePage == 0)
+        return;
+    // Newer rows went in above: the row that was on top before goes to the bottom of the view,
+    // the new rows above it. Older rows went in below: the first of them at the top.
+    const int row = paged == Paged::Newer ? added : m_rowsBeforePage;
+    const QModelIndex index = m_filter->mapFromSource(m_model->index(row, 0));
+    if (index.isValid())
+        m_view->scrollTo(index, paged == Paged::Newer ? QAbstractItemView::PositionAtBottom
+                                                      : QAbstractItemView::PositionAtTop);
 }
 
 void StreamBrowser::updateColumnWidths() {
@@ -313,6 +340,7 @@ void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start)
     m_stream->setText(QString::fromUtf8(stream));
     m_length = -1;
     m_jumpedTo.reset();
+    m_paged = Paged::None;
     m_model->open(stream, start);
     updateMatches();
 }
@@ -443,11 +471,13 @@ void StreamBrowser::updateMatches() {
         else
             text += tr("; more of the stream is not loaded: load more or export to search all");
     } else {
-        text = countOf(loaded, "entry", "entries") + tr(" loaded");
         if (whole && loaded > 0)
-            text += tr(" (the whole stream)");
+            text = countOf(loaded, "entry", "entries") + tr(" loaded (the whole stream)");
         else if (m_length >= 0)
-            text += tr(" of %1").arg(formatCount(m_length));
+            text = tr("%1 of %2 loaded")
+                       .arg(formatCount(loaded), countOf(m_length, "entry", "entries"));
+        else
+            text = countOf(loaded, "entry", "entries") + tr(" loaded");
     }
     m_matches->setText(text);
     m_older->setEnabled(m_model->canFetchOlder());

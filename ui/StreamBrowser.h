@@ -93,6 +93,7 @@ private:
     void requestLength();
     void openTrimDialog();
     void showJumpTarget();
+    void showPagedRows();
     void setError(const QString &message); // shown only when there is one
 
     StreamBrowserModel *m_model;
@@ -119,6 +120,10 @@ private:
     int m_lengthRequest = 0;
     qint64 m_length = -1;               // the stream's length at the last page, -1 unknown
     std::optional<StreamId> m_jumpedTo; // select the entry at this moment when its page is in
+    // After a Newer (Older) page: show the new rows next to the ones shown before.
+    enum class Paged { None, Newer, Older };
+    Paged m_paged = Paged::None;
+    int m_rowsBeforePage = 0;
     Permissions m_permissions;
     void updateWriteActions();
 };
