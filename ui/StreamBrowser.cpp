@@ -252,6 +252,9 @@ void StreamBrowser::setRequests(GroupActions *requests, bool readOnly) {
         return;
     connect(requests->worker(), &GroupActionsWorker::entriesDeleted, m_model,
             &StreamBrowserModel::removeEntries, Qt::UniqueConnection);
+    // The stream is shorter now: "the whole stream" may have become true.
+    connect(requests->worker(), &GroupActionsWorker::entriesDeleted, this,
+            &StreamBrowser::requestLength, Qt::UniqueConnection);
     connect(m_model, &StreamBrowserModel::pageWanted, requests->worker(),
             &GroupActionsWorker::fetchHistory, Qt::UniqueConnection);
     connect(requests->worker(), &GroupActionsWorker::historyPage, m_model,
