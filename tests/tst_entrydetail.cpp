@@ -2,14 +2,19 @@
 // rest on demand in a table formatted row by row, so an entry with 100,000 fields never freezes
 // the window.
 #include "EntryDetailView.h"
+#include "Wording.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QActionGroup>
 #include <QDialog>
 #include <QElapsedTimer>
 #include <QLocale>
+#include <QMenu>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+#include <QTextBlock>
 
 using namespace streamscope;
 
@@ -45,9 +50,9 @@ private Q_SLOTS:
         QVERIFY(text.contains(QLatin1String("field-0")));
         QVERIFY(text.contains(QStringLiteral("value-%1").arg(first - 1)));
         QVERIFY(!text.contains(QStringLiteral("field-%1").arg(first)));
-        QVERIFY2(text.contains(
-                     QStringLiteral("Show %1 more fields").arg(QLocale().toString(100000 - first))),
-                 qPrintable(text.right(200)));
+        QVERIFY2(
+            text.contains(QStringLiteral("Show %1 more fields").arg(formatCount(100000 - first))),
+            qPrintable(text.right(200)));
     }
 
     // The link opens every field in a table whose rows are formatted as they are shown, scrolled
@@ -81,8 +86,54 @@ private Q_SLOTS:
         QCOMPARE(cell(200, EntryFieldsModel::IndexColumn), QStringLiteral("201"));
         // Scrolled to the first field the pane does not show.
         QCOMPARE(table->rowAt(0), EntryDetailView::firstFields);
-        QVERIFY(all->windowTitle().contains(QLocale().toString(100000)));
+        QVERIFY(all->windowTitle().contains(formatCount(100000)));
         all->close();
+    }
+
+    // The context menu on an "open" link: no "Copy Link Location" (these links open values),
+    // and the value formats as radio items of one exclusive group.
+    void contextMenuHasNoLinkLocationAndRadioFormats() {
+        EntryDetailView view;
+        view.resize(600, 400);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.showEntry(StreamEntry::make("s", StreamId{1700000000000, 0},
+                                         {"long", QByteArray(200, 'x'), "short", "y"}));
+        // Where the "open" link is drawn.
+        QTextCursor found = view.document()->find(QStringLiteral("open"));
+        QVERIFY(!found.isNull());
+        QTextCursor inLink(view.document());
+        inLink.setPosition(found.selectionStart() + 1);
+        const QPoint at = view.cursorRect(inLink).center();
+        QVERIFY(!view.anchorAt(at).isEmpty());
+        // QTextBrowser itself offers it there (so the check below means something).
+        std::unique_ptr<QMenu> standard(view.createStandardContextMenu(at));
+        bool standardHasIt = false;
+        for (QAction *a : standard->actions())
+            standardHasIt = standardHasIt || a->objectName() == QLatin1String("link-copy");
+        QVERIFY(standardHasIt);
+
+        std::unique_ptr<QMenu> menu(view.createContextMenu(at));
+        QMenu *formats = nullptr;
+        for (QAction *a : menu->actions()) {
+            QVERIFY2(!a->text().remove(QLatin1Char('&')).contains(QLatin1String("Link Location")),
+                     qPrintable(a->text()));
+            if (a->menu())
+                formats = a->menu();
+        }
+        QVERIFY(formats);
+        QCOMPARE(formats->actions().size(), 5);
+        QActionGroup *group = formats->actions().first()->actionGroup();
+        QVERIFY(group);
+        QVERIFY(group->isExclusive());
+        int checked = 0;
+        for (QAction *a : formats->actions()) {
+            QCOMPARE(a->actionGroup(), group);
+            checked += a->isChecked();
+        }
+        QCOMPARE(checked, 1);
+        formats->actions().at(4)->trigger(); // hex
+        QCOMPARE(view.format(), valueformat::Format::Hex);
     }
 
     // An ordinary entry looks as it did: no link, no slices.

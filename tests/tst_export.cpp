@@ -8,6 +8,7 @@
 #include "StreamTailer.h"
 #include "TestRedis.h"
 
+#include <QApplication>
 #include <QBuffer>
 #include <QCheckBox>
 #include <QComboBox>
@@ -16,11 +17,14 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <utility>
 
@@ -89,7 +93,9 @@ QByteArray idOf(const QByteArray &jsonLine) {
 class TestExport : public QObject {
     Q_OBJECT
 private:
+    // Replaces an existing file without asking (replaceAsks tests the question).
     std::optional<ExportOutcome> runDialog(ExportDialog &dialog) {
+        dialog.confirmReplace = [](const QString &) { return true; };
         QSignalSpy done(&dialog, &ExportDialog::exported);
         if (!dialog.start())
             return std::nullopt;
@@ -495,6 +501,83 @@ private Q_SLOTS:
         QCOMPARE(o.written, 5000);
         QCOMPARE(calls, 5);
         QCOMPARE(lastFraction, 1.0);
+    }
+
+    // An existing file is replaced only after asking; a "no" writes nothing and says so.
+    void replaceAsks() {
+        addEntries(*m_c, "r", 0, 3);
+        const QString path = m_dir.filePath(QStringLiteral("existing.jsonl"));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("old contents\n");
+        }
+        ExportDialog dialog({{}, {}, "r", {}}, m_server.settings());
+        dialog.choose(ExportDialog::Choice::Range);
+        dialog.pathEdit()->setText(path);
+        QStringList asked;
+        bool answer = false;
+        dialog.confirmReplace = [&](const QString &p) {
+            asked << p;
+            return answer;
+        };
+        QSignalSpy done(&dialog, &ExportDialog::exported);
+        QVERIFY(!dialog.start());
+        QCOMPARE(asked, QStringList{path});
+        QVERIFY(!dialog.isRunning());
+        QVERIFY(dialog.messageText().contains(QLatin1String("Nothing was written")));
+        QCOMPARE(lines(path), QList<QByteArray>{"old contents"});
+        answer = true;
+        QVERIFY(dialog.start());
+        QVERIFY(done.wait(30000));
+        QCOMPARE(lines(path).size(), 3);
+        // A new file is written without a question.
+        asked.clear();
+        dialog.pathEdit()->setText(m_dir.filePath(QStringLiteral("new.jsonl")));
+        QVERIFY(dialog.start());
+        QVERIFY(done.wait(30000));
+        QVERIFY(asked.isEmpty());
+        // The default question names its buttons for what they do.
+        ExportDialog plain({{}, {}, "r", {}}, m_server.settings());
+        plain.choose(ExportDialog::Choice::Range);
+        plain.pathEdit()->setText(path);
+        QTimer::singleShot(0, this, [] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            QStringList texts;
+            for (QAbstractButton *b : box->buttons())
+                texts << b->text().remove(QLatin1Char('&'));
+            texts.sort();
+            QCOMPARE(texts,
+                     (QStringList{QStringLiteral("Cancel"), QStringLiteral("Replace file")}));
+            box->reject();
+        });
+        QVERIFY(!plain.start());
+        QCOMPARE(lines(path).size(), 3);
+    }
+
+    // "The N entries that match the filter" is offered (and chosen) when there are some.
+    void matchingChoice() {
+        StreamEntryList all;
+        for (int i = 0; i < 5; ++i)
+            all << StreamEntry::make("m", StreamId{quint64(100 + i), 0},
+                                     {"i", QByteArray::number(i)});
+        ExportDialog without({all, {}, "m", {}}, std::nullopt);
+        QCOMPARE(without.choice(), ExportDialog::Choice::Loaded);
+        ExportDialog dialog({all, {}, "m", {}, {all.at(1), all.at(3)}}, std::nullopt);
+        QCOMPARE(dialog.choice(), ExportDialog::Choice::Matching);
+        bool offered = false;
+        for (QRadioButton *b : dialog.findChildren<QRadioButton *>())
+            offered = offered || b->text() == QLatin1String("The 2 entries that match the filter");
+        QVERIFY(offered);
+        const QString path = m_dir.filePath(QStringLiteral("matching.jsonl"));
+        dialog.pathEdit()->setText(path);
+        const auto outcome = runDialog(dialog);
+        QVERIFY(outcome && outcome->error.isEmpty());
+        const QList<QByteArray> out = lines(path);
+        QCOMPARE(out.size(), 2);
+        QCOMPARE(idOf(out.at(0)), QByteArray("101-0"));
+        QCOMPARE(idOf(out.at(1)), QByteArray("103-0"));
     }
 
 private:

@@ -1,6 +1,8 @@
 // The stream browser against a real server: a 1,000,000-entry stream paged through by ID,
-// jumps to a time and an ID, filters with counts.
+// jumps to a time and an ID that read both ways, Newer/Older paging, filters (as you type) with
+// honest counts, export of what the filter keeps, read-only in place, columns sized by the font.
 #include "EntryDetailView.h"
+#include "ExportDialog.h"
 #include "GroupActions.h"
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
@@ -8,13 +10,19 @@
 #include "ValueDialog.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QComboBox>
+#include <QFile>
+#include <QFontDatabase>
+#include <QHeaderView>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -42,6 +50,13 @@ private Q_SLOTS:
                 {"XADD", "timed", QByteArray::number(m_base + i * 60000) + "-0", "type",
                  i % 3 ? "order.created" : "payment.failed", "orderId",
                  QByteArray::number(4700 + i), "note", i == 42 ? "needle in a haystack" : "x"});
+        // 2,000 entries, one a second: more than a page on each side of a moment in the middle.
+        m_spreadBase = QDateTime(QDate(2026, 11, 24), QTime(10, 0)).toMSecsSinceEpoch();
+        QList<Command> spread;
+        for (int i = 0; i < 2000; ++i)
+            spread.append({"XADD", "spread", QByteArray::number(m_spreadBase + i * 1000) + "-0",
+                           "i", QByteArray::number(i), "kind", i % 100 == 0 ? "rare" : "common"});
+        QVERIFY(m_c->pipeline(spread, 60000).ok());
     }
 
     void pagesThroughAMillionEntries() {
@@ -87,21 +102,244 @@ private Q_SLOTS:
         QCOMPARE(model->entry(0).value("orderId"), QByteArray("4730"));
         QCOMPARE(model->entry(30).value("orderId"), QByteArray("4700"));
 
-        // Typed into the jump field, as a user would.
+        // Read back from a moment: what is newer is one "Newer" away.
+        QVERIFY(!model->atNewest());
+        QTRY_VERIFY(browser.newerButton()->isEnabled());
+        QVERIFY(!browser.matchText().contains(QLatin1String("whole stream")));
+        browser.showNewer();
+        QTRY_COMPARE(model->rowCount(), 60);
+        QCOMPARE(model->entry(0).value("orderId"), QByteArray("4759"));
+        QVERIFY(model->atNewest());
+
+        // Typed into the jump field, as a user would: entries before and after the moment, the
+        // one at the moment selected.
         browser.jumpEdit()->setText(QStringLiteral("2026-11-25 12:10"));
         browser.jump();
-        QTRY_COMPARE(model->rowCount(), 11);
-        QCOMPARE(model->entry(0).value("orderId"), QByteArray("4710"));
+        QTRY_COMPARE(model->rowCount(), 60);
+        QTRY_VERIFY(browser.view()->currentIndex().isValid());
+        QCOMPARE(browser.view()
+                     ->currentIndex()
+                     .siblingAtColumn(0)
+                     .data(StreamBrowserModel::EntryRole)
+                     .value<StreamEntry>()
+                     .value("orderId"),
+                 QByteArray("4710"));
         browser.jumpEdit()->setText(QString::number(m_base + 5 * 60000) + QStringLiteral("-0"));
         browser.jump();
-        QTRY_COMPARE(model->rowCount(), 6);
-        QCOMPARE(model->entry(0).value("orderId"), QByteArray("4705"));
-        // Before the first entry. With a date: "11:00" alone means today, which is only the
-        // entries' day until midnight.
+        QTRY_VERIFY(browser.view()->currentIndex().isValid());
+        QCOMPARE(browser.view()
+                     ->currentIndex()
+                     .siblingAtColumn(0)
+                     .data(StreamBrowserModel::EntryRole)
+                     .value<StreamEntry>()
+                     .value("orderId"),
+                 QByteArray("4705"));
+        // Before the first entry: nothing older, every entry after it. With a date: "11:00"
+        // alone means today, which is only the entries' day until midnight.
         browser.jumpEdit()->setText(QStringLiteral("2026-11-25 11:00"));
         browser.jump();
-        QTest::qWait(300);
-        QCOMPARE(model->rowCount(), 0);
+        QTRY_COMPARE(model->rowCount(), 60);
+        QCOMPARE(model->entry(59).value("orderId"), QByteArray("4700"));
+        QVERIFY(model->atOldest());
+        // After the last entry: nothing newer, entries before it.
+        browser.jumpEdit()->setText(QStringLiteral("2026-11-25 13:30"));
+        browser.jump();
+        QTRY_COMPARE(model->rowCount(), 60);
+        QVERIFY(model->atNewest());
+    }
+
+    // A moment in the middle of a long stream: entries before and after it, "Newer" pages
+    // forward to the newest entry and "Older" back to the first; the label never claims the
+    // whole stream until both ends are in.
+    void jumpReadsBothWaysAndPagesToTheEnds() {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        StreamBrowserModel *model = browser.model();
+        QAbstractItemModelTester tester(model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        browser.openStream("spread");
+        QTRY_COMPARE(model->rowCount(), StreamBrowserModel::pageSize);
+        const QDateTime middle = QDateTime::fromMSecsSinceEpoch(m_spreadBase + 1000 * 1000);
+        browser.jumpEdit()->setText(middle.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+        browser.jump();
+        QTRY_VERIFY(!model->isLoading() && model->rowCount() == StreamBrowserModel::pageSize);
+        const int after = StreamBrowserModel::pageSize - olderShare(StreamBrowserModel::pageSize);
+        QCOMPARE(model->entry(0).value("i").toInt(), 1000 + after);   // after the moment
+        QCOMPARE(model->entry(after).value("i"), QByteArray("1000")); // at the moment
+        QCOMPARE(model->entry(StreamBrowserModel::pageSize - 1).value("i").toInt(),
+                 1000 - olderShare(StreamBrowserModel::pageSize) + 1); // before it
+        QVERIFY(!model->atNewest());
+        QVERIFY(!model->atOldest());
+        QTRY_COMPARE(browser.matchText(), QStringLiteral("500 of 2,000 entries loaded"));
+
+        int clicks = 0;
+        while (!model->atNewest() && clicks < 10) {
+            QTRY_VERIFY(browser.newerButton()->isEnabled());
+            browser.newerButton()->click();
+            ++clicks;
+            QTRY_VERIFY(!model->isLoading());
+        }
+        QCOMPARE(clicks, 2); // 500, then the last 249
+        if (const QByteArray dir = qgetenv("STREAMSCOPE_SHOTS"); !dir.isEmpty()) {
+            browser.resize(1000, 600);
+            browser.grab().save(QString::fromUtf8(dir) + QStringLiteral("/browser-newer.png"));
+        }
+        QCOMPARE(model->entry(0).value("i"), QByteArray("1999"));
+        // Every entry once, newest first, with no gap where the pages meet.
+        for (int row = 0; row < model->rowCount(); ++row)
+            QCOMPARE(model->entry(row).value("i").toInt(), 1999 - row);
+        QVERIFY(!browser.matchText().contains(QLatin1String("whole stream")));
+
+        while (!model->atOldest() && clicks < 20) {
+            QTRY_VERIFY(browser.olderButton()->isEnabled());
+            browser.olderButton()->click();
+            ++clicks;
+            QTRY_VERIFY(!model->isLoading());
+        }
+        QCOMPARE(model->rowCount(), 2000);
+        QCOMPARE(model->entry(1999).value("i"), QByteArray("0"));
+        QVERIFY(!browser.olderButton()->isEnabled());
+        QTRY_COMPARE(browser.matchText(),
+                     QStringLiteral("2,000 entries loaded (the whole stream)"));
+    }
+
+    // Near the first entry the older side ends at once: that is not the whole stream.
+    void labelNeverClaimsTheWholeStreamWhenPartIsLoaded() {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        browser.openStream("spread", PageStart::atOrBefore({quint64(m_spreadBase + 10 * 1000), 0}));
+        QTRY_COMPARE(browser.model()->rowCount(), 11);
+        QVERIFY(browser.model()->atOldest());
+        QTRY_COMPARE(browser.matchText(), QStringLiteral("11 of 2,000 entries loaded"));
+        browser.valueEdit()->setText(QStringLiteral("rare"));
+        QVERIFY(browser.applyFilter());
+        QTRY_COMPARE(browser.matchText(),
+                     QStringLiteral("1 of 11 loaded entries matches; the stream has 2,000: load "
+                                    "more or export to search all"));
+    }
+
+    // Typing filters by itself once the typing pauses, without Enter.
+    void filterAppliesAsYouType() {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        browser.show();
+        browser.openStream("timed");
+        QTRY_COMPARE(browser.model()->rowCount(), 60);
+        QCOMPARE(browser.filter()->rowCount(), 60);
+        QTest::keyClicks(browser.valueEdit(), QStringLiteral("payment"));
+        QCOMPARE(browser.filter()->rowCount(), 60); // not on every key
+        QTRY_COMPARE_WITH_TIMEOUT(browser.filter()->rowCount(), 20, 2000);
+        QCOMPARE(browser.matchText(),
+                 QStringLiteral("20 of 60 loaded entries match (the whole stream)"));
+        QTest::keyClick(browser.valueEdit(), Qt::Key_Backspace);
+        QTest::keyClicks(browser.valueEdit(), QStringLiteral("x"));
+        QTRY_COMPARE_WITH_TIMEOUT(browser.filter()->rowCount(), 0, 2000);
+    }
+
+    // "Export..." offers the entries the filter keeps, and exactly those are written.
+    void exportsTheMatchingEntries() {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        browser.openStream("timed");
+        QTRY_COMPARE(browser.model()->rowCount(), 60);
+        browser.fieldEdit()->setText(QStringLiteral("type"));
+        browser.valueEdit()->setText(QStringLiteral("payment.failed"));
+        QVERIFY(browser.applyFilter());
+        QSignalSpy asked(&browser, &StreamBrowser::exportRequested);
+        QPushButton *exportButton = nullptr;
+        for (QPushButton *b : browser.findChildren<QPushButton *>())
+            if (b->text() == QLatin1String("Export..."))
+                exportButton = b;
+        QVERIFY(exportButton);
+        exportButton->click();
+        QCOMPARE(asked.size(), 1);
+        const auto choices = asked.first().first().value<ExportChoices>();
+        QCOMPARE(choices.matching.size(), 20);
+        QCOMPARE(choices.loaded.size(), 60);
+
+        ExportDialog dialog(choices, m_server.settings());
+        QCOMPARE(dialog.choice(), ExportDialog::Choice::Matching); // what the user looks at
+        QTemporaryDir dir;
+        dialog.pathEdit()->setText(dir.filePath(QStringLiteral("matching.jsonl")));
+        QSignalSpy done(&dialog, &ExportDialog::exported);
+        QVERIFY(dialog.start());
+        QTRY_COMPARE(done.size(), 1);
+        QFile file(dir.filePath(QStringLiteral("matching.jsonl")));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 20);
+        for (int i = 0; i < lines.size(); ++i) {
+            const QJsonObject o = QJsonDocument::fromJson(lines.at(i)).object();
+            QCOMPARE(o.value("id").toString(), choices.matching.at(i).id.toString());
+            QCOMPARE(o.value("fields").toObject().value("type").toString(),
+                     QStringLiteral("payment.failed"));
+        }
+        QVERIFY(dialog.messageText().contains(QLatin1String("Wrote exactly 20 entries")));
+    }
+
+    // Read-only switches the write actions in place: nothing is reloaded, an open trim dialog
+    // follows.
+    void readOnlyInPlace() {
+        GroupActions requests(m_server.settings());
+        StreamBrowser browser;
+        browser.setRequests(&requests);
+        browser.openStream("timed");
+        QTRY_COMPARE(browser.model()->rowCount(), 60);
+        QAction *del = nullptr;
+        for (QAction *a : browser.view()->actions())
+            if (a->text().startsWith(QLatin1String("Delete")))
+                del = a;
+        QVERIFY(del);
+        QVERIFY(del->isEnabled());
+        QSignalSpy reset(browser.model(), &QAbstractItemModel::modelReset);
+        QSignalSpy wanted(browser.model(), &StreamBrowserModel::pageWanted);
+        browser.setReadOnly(true);
+        QVERIFY(browser.isReadOnly());
+        QVERIFY(!del->isEnabled());
+        QCOMPARE(browser.model()->rowCount(), 60);
+        browser.setReadOnly(false);
+        QVERIFY(del->isEnabled());
+
+        QPushButton *trim = browser.findChild<QPushButton *>(QStringLiteral("trimButton"));
+        trim->click();
+        QVERIFY(browser.trimDialog());
+        TrimDialog *dialog = browser.trimDialog();
+        dialog->valueEdit()->setText(QStringLiteral("50"));
+        dialog->preview();
+        QTRY_VERIFY(dialog->canTrim());
+        browser.setReadOnly(true);
+        QVERIFY(!dialog->canTrim());
+        QVERIFY(dialog->previewText().contains(QLatin1String("10"))); // the preview stays
+        browser.setReadOnly(false);
+        QVERIFY(dialog->canTrim());
+        dialog->close();
+        QTest::qWait(50);
+        QCOMPARE(reset.size(), 0);
+        QCOMPARE(wanted.size(), 0);
+        QCOMPARE(browser.model()->rowCount(), 60);
+    }
+
+    // The ID and time columns fit their text at any font size.
+    void columnsFitTheFont() {
+        StreamBrowser browser;
+        const QString time = QStringLiteral("2026-11-25 21:38:54.000");
+        for (int pointSize : {9, 18, 30}) {
+            QFont font = browser.font();
+            font.setPointSize(pointSize);
+            browser.setFont(font);
+            const QFontMetrics fm(browser.view()->font());
+            QVERIFY2(browser.view()->columnWidth(StreamBrowserModel::TimeColumn)
+                         > fm.horizontalAdvance(time),
+                     qPrintable(QString::number(pointSize)));
+            QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+            fixed.setPointSize(pointSize);
+            QVERIFY(browser.view()->columnWidth(StreamBrowserModel::IdColumn)
+                    > QFontMetrics(fixed).horizontalAdvance(QStringLiteral("1764094734000-0")));
+        }
     }
 
     void parseJump_data() {
@@ -316,6 +554,7 @@ private:
     LocalRedisServer m_server;
     std::unique_ptr<RedisConnection> m_c;
     qint64 m_base = 0;
+    qint64 m_spreadBase = 0;
 };
 
 QTEST_MAIN(TestStreamBrowser)

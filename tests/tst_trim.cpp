@@ -2,12 +2,15 @@
 // groups that would lose entries they have not read; the dialog validates, asks, trims, and
 // sends nothing in read-only mode.
 #include "GroupActions.h"
+#include "Palette.h"
 #include "TestRedis.h"
 #include "Trim.h"
 #include "TrimDialog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTest>
@@ -99,13 +102,41 @@ private Q_SLOTS:
         dialog.preview();
         QTRY_VERIFY(dialog.canTrim());
         QVERIFY(dialog.previewText().contains(QLatin1String("Group behind would lose 30 entries")));
-        QVERIFY(dialog.previewText().contains(QLatin1String("#c62828"))); // in red
+        // In the palette's critical colour (red on a light palette).
+        QVERIFY(dialog.previewText().contains(toneColour(Tone::Critical).name()));
         QSignalSpy done(&dialog, &TrimDialog::trimmed);
         dialog.trim();
         QCOMPARE(asked.size(), 1);
         QTRY_COMPARE(done.size(), 1);
         QVERIFY(done.first().first().toBool());
         QCOMPARE(run(*m_c, {"XLEN", "s"}).integer(), 30);
+    }
+
+    // The dialog grows to its preview: many groups losing entries, with long names, all
+    // visible (the warning was cut off at the dialog's first size).
+    void dialogFitsItsPreview() {
+        makeStream();
+        for (int i = 0; i < 12; ++i)
+            run(*m_c, {"XGROUP", "CREATE", "s",
+                       "a-consumer-group-with-a-rather-long-name-" + QByteArray::number(i), "0"});
+        GroupActions requests(m_server.settings());
+        TrimDialog dialog(&requests, "s", false);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        const int firstHeight = dialog.height();
+        dialog.valueEdit()->setText(QStringLiteral("10"));
+        dialog.preview();
+        QTRY_VERIFY(dialog.canTrim());
+        QVERIFY(dialog.previewText().contains(QLatin1String("rather-long-name-11")));
+        QLabel *label = dialog.previewLabel();
+        QVERIFY(label->wordWrap());
+        QTRY_VERIFY(label->height() >= label->heightForWidth(label->width()));
+        QVERIFY(dialog.height() > firstHeight);
+        QVERIFY(dialog.height() >= dialog.layout()->totalHeightForWidth(dialog.width()));
+        // The whole dialog stays within its width: the text wraps, it does not widen forever.
+        QVERIFY(dialog.width() < 1200);
+        if (const QByteArray dir = qgetenv("STREAMSCOPE_SHOTS"); !dir.isEmpty())
+            dialog.grab().save(QString::fromUtf8(dir) + QStringLiteral("/trim-preview.png"));
     }
 
     void readOnlyDialogSendsNothing() {

@@ -1,13 +1,15 @@
 #include "EntryDetailView.h"
 
+#include "Palette.h"
 #include "ValueDialog.h"
 #include "ValueFormat.h"
+#include "Wording.h"
 
+#include <QActionGroup>
 #include <QContextMenuEvent>
 #include <QDialog>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLocale>
 #include <QMenu>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -31,13 +33,24 @@ EntryDetailView::EntryDetailView(QWidget *parent)
 void EntryDetailView::clearEntry() {
     m_entry.reset();
     m_shown = 0;
-    setHtml(QStringLiteral("<p style='color:gray'>%1</p>")
-                .arg(tr("Select an event to see its fields.").toHtmlEscaped()));
+    setHtml(QStringLiteral("<p>%1</p>")
+                .arg(toneHtml(Tone::Muted, tr("Select an event to see its fields."))));
 }
 
 void EntryDetailView::contextMenuEvent(QContextMenuEvent *event) {
-    std::unique_ptr<QMenu> menu(createStandardContextMenu(event->pos()));
+    std::unique_ptr<QMenu> menu(createContextMenu(event->pos()));
+    menu->exec(event->globalPos());
+}
+
+QMenu *EntryDetailView::createContextMenu(const QPoint &pos) {
+    QMenu *menu = createStandardContextMenu(pos);
+    // QTextBrowser offers "Copy Link Location" on a link; ours are "open this value" links.
+    for (QAction *a : menu->actions())
+        if (a->objectName() == QLatin1String("link-copy"))
+            menu->removeAction(a);
     QMenu *formats = menu->addMenu(tr("Show values as"));
+    auto *group = new QActionGroup(formats);
+    group->setExclusive(true);
     const QList<QPair<QString, valueformat::Format>> choices{
         {tr("Automatic (JSON, text, MessagePack or hex)"), valueformat::Format::Auto},
         {tr("Text"), valueformat::Format::Text},
@@ -48,9 +61,10 @@ void EntryDetailView::contextMenuEvent(QContextMenuEvent *event) {
         QAction *a = formats->addAction(label);
         a->setCheckable(true);
         a->setChecked(m_format == format);
+        group->addAction(a);
         connect(a, &QAction::triggered, this, [this, f = format] { setFormat(f); });
     }
-    menu->exec(event->globalPos());
+    return menu;
 }
 
 ValueDialog *EntryDetailView::openValue(int field) {
@@ -71,8 +85,8 @@ QDialog *EntryDetailView::openAllFields() {
         return nullptr;
     auto *dialog = new QDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(tr("%1 fields of %2 %3")
-                               .arg(QLocale().toString(m_entry->fieldCount()),
+    dialog->setWindowTitle(tr("%1 of %2 %3")
+                               .arg(countOf(m_entry->fieldCount(), "field", "fields"),
                                     valueformat::singleLine(m_entry->stream, 60),
                                     QString::fromLatin1(m_entry->id.toByteArray())));
     auto *model = new EntryFieldsModel(*m_entry, dialog);
@@ -87,9 +101,12 @@ QDialog *EntryDetailView::openAllFields() {
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     view->horizontalHeader()->setStretchLastSection(true);
+    const int margin = view->fontMetrics().horizontalAdvance(QStringLiteral("MM"));
     view->setColumnWidth(EntryFieldsModel::IndexColumn,
-                         view->fontMetrics().horizontalAdvance(QStringLiteral("0000000")));
-    view->setColumnWidth(EntryFieldsModel::NameColumn, 220);
+                         view->fontMetrics().horizontalAdvance(QStringLiteral("000,000")) + margin);
+    view->setColumnWidth(
+        EntryFieldsModel::NameColumn,
+        view->fontMetrics().horizontalAdvance(QStringLiteral("a_longer_field_name_")) + margin);
     connect(view, &QTableView::doubleClicked, this,
             [this](const QModelIndex &index) { openValue(index.row()); });
     auto *note = new QLabel(tr("Double-click a row to open its whole value."));
@@ -127,7 +144,7 @@ QVariant EntryFieldsModel::data(const QModelIndex &index, int role) const {
     if (role == Qt::DisplayRole) {
         switch (Column(index.column())) {
         case IndexColumn:
-            return index.row() + 1;
+            return formatCount(index.row() + 1);
         case NameColumn:
             return valueformat::singleLine(name, maxCellChars);
         case ValueColumn:
@@ -136,8 +153,8 @@ QVariant EntryFieldsModel::data(const QModelIndex &index, int role) const {
             break;
         }
     } else if (role == Qt::ToolTipRole && index.column() == ValueColumn) {
-        return EntryDetailView::tr("%1 bytes; double-click to open the whole value")
-            .arg(QLocale().toString(value.size()));
+        return EntryDetailView::tr("%1; double-click to open the whole value")
+            .arg(countOf(value.size(), "byte", "bytes"));
     } else if (role == Qt::TextAlignmentRole && index.column() == IndexColumn) {
         return int(Qt::AlignRight | Qt::AlignVCenter);
     }
@@ -193,8 +210,7 @@ void EntryDetailView::render() {
         if (value.size() > maxShownBytes)
             note = QStringLiteral("<br><i>%1</i> <a href='value:%2'>%3</a>")
                        .arg(tr("showing the first %1 of %2 bytes")
-                                .arg(QLocale().toString(maxShownBytes),
-                                     QLocale().toString(value.size()))
+                                .arg(formatCount(maxShownBytes), formatCount(value.size()))
                                 .toHtmlEscaped())
                        .arg(field)
                        .arg(tr("Open the whole value"));
@@ -213,10 +229,11 @@ void EntryDetailView::render() {
     });
     html += QStringLiteral("</table>");
     if (m_shown < entry.fieldCount())
-        html += QStringLiteral("<p><a href='more:'>%1</a></p>")
-                    .arg(tr("Show %1 more fields")
-                             .arg(QLocale().toString(entry.fieldCount() - m_shown))
-                             .toHtmlEscaped());
+        html +=
+            QStringLiteral("<p><a href='more:'>%1</a></p>")
+                .arg(tr("Show %1")
+                         .arg(countOf(entry.fieldCount() - m_shown, "more field", "more fields"))
+                         .toHtmlEscaped());
     setHtml(html);
 }
 

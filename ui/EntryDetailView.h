@@ -7,6 +7,7 @@
 #include <QTextBrowser>
 
 class QDialog;
+class QMenu;
 
 namespace streamscope {
 
@@ -53,6 +54,10 @@ public:
     // Every field in a table window, scrolled to the first one the pane does not show (also the
     // "Show N more fields" link). Nullptr when there is no entry.
     Q_INVOKABLE QDialog *openAllFields();
+    // The context menu at a point of the pane: copy and select, and the value format as radio
+    // items; no "Copy Link Location" (its links open values, they are no locations). The caller
+    // owns it.
+    QMenu *createContextMenu(const QPoint &pos);
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;

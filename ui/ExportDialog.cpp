@@ -1,22 +1,43 @@
 #include "ExportDialog.h"
 
+#include "Palette.h"
+#include "Wording.h"
+
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QVBoxLayout>
 
 namespace streamscope {
+
+namespace {
+
+// Until ui/Confirm.h lands: the same signature, so the lead can switch to confirmAction().
+bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
+                        const QString &actionLabel, bool destructive) {
+    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
+                    QMessageBox::NoButton, parent);
+    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
+                                                              : QMessageBox::AcceptRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(destructive ? cancel : act);
+    box.exec();
+    return box.clickedButton() == act;
+}
+
+} // namespace
 
 ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettings> settings,
                            QWidget *parent)
@@ -25,7 +46,13 @@ ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettin
     , m_settings(std::move(settings))
     , m_group(new QButtonGroup(this)) {
     setWindowTitle(tr("Export"));
-    const QLocale locale;
+    confirmReplace = [this](const QString &path) {
+        return confirmActionLocal(
+            this, tr("Replace file?"),
+            tr("%1 already exists. Replace it with this export? Its contents will be lost.")
+                .arg(path),
+            tr("Replace file"), true);
+    };
     auto *layout = new QVBoxLayout(this);
     auto addChoice = [&](Choice id, const QString &text, bool enabled) {
         auto *b = new QRadioButton(text);
@@ -34,11 +61,21 @@ ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettin
         layout->addWidget(b);
         return b;
     };
+    const auto the = [](qsizetype n, const char *one, const char *many) {
+        return n == 1 ? tr(one) : tr(many).arg(formatCount(n));
+    };
     addChoice(Choice::Loaded,
-              tr("The %1 loaded entries").arg(locale.toString(m_choices.loaded.size())),
+              the(m_choices.loaded.size(), "The loaded entry", "The %1 loaded entries"),
               !m_choices.loaded.isEmpty());
+    QRadioButton *matching =
+        addChoice(Choice::Matching,
+                  m_choices.matching.isEmpty()
+                      ? tr("The entries that match the filter (no filter set, or nothing matches)")
+                      : the(m_choices.matching.size(), "The entry that matches the filter",
+                            "The %1 entries that match the filter"),
+                  !m_choices.matching.isEmpty());
     addChoice(Choice::Selected,
-              tr("The %1 selected entries").arg(locale.toString(m_choices.selected.size())),
+              the(m_choices.selected.size(), "The selected entry", "The %1 selected entries"),
               !m_choices.selected.isEmpty());
     addChoice(
         Choice::Range,
@@ -125,12 +162,16 @@ ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettin
     });
     layout->addWidget(m_buttons);
 
-    // The first choice on offer.
-    for (QAbstractButton *b : m_group->buttons())
-        if (b->isEnabled()) {
-            b->setChecked(true);
-            break;
-        }
+    // What the filter keeps when there is a filter (that is what the user looks at), else the
+    // first choice on offer.
+    if (matching->isEnabled())
+        matching->setChecked(true);
+    else
+        for (QAbstractButton *b : m_group->buttons())
+            if (b->isEnabled()) {
+                b->setChecked(true);
+                break;
+            }
     resize(560, sizeHint().height());
 }
 
@@ -146,10 +187,12 @@ void ExportDialog::choose(Choice choice) {
         b->setChecked(true);
 }
 
+ExportDialog::Choice ExportDialog::choice() const {
+    return Choice(m_group->checkedId());
+}
+
 void ExportDialog::setMessage(const QString &text, bool error) {
-    m_message->setText(
-        error ? QStringLiteral("<span style='color:#c62828'>%1</span>").arg(text.toHtmlEscaped())
-              : text.toHtmlEscaped());
+    m_message->setText(error ? toneHtml(Tone::Critical, text) : text.toHtmlEscaped());
 }
 
 QString ExportDialog::messageText() const {
@@ -164,6 +207,9 @@ Result<ExportSource> ExportDialog::source() const {
         break;
     case Choice::Selected:
         s.entries = m_choices.selected;
+        break;
+    case Choice::Matching:
+        s.entries = m_choices.matching;
         break;
     case Choice::Range:
         return ExportSource::range(m_choices.stream, m_from->text(), m_to->text(),
@@ -192,6 +238,13 @@ bool ExportDialog::start() {
         setMessage(tr("Choose a file to export to."), true);
         return false;
     }
+    if (QFileInfo(path).isFile() && !confirmReplace(path)) {
+        setMessage(tr("Nothing was written: %1 already exists. Choose another file, or export "
+                      "again and replace it.")
+                       .arg(path),
+                   false);
+        return false;
+    }
     m_outcome.reset();
     m_progress->setValue(0);
     setMessage(tr("Exporting %1...").arg(s->describe()), false);
@@ -204,7 +257,7 @@ bool ExportDialog::start() {
             m_progress->setValue(int(fraction * 1000));
         else
             m_progress->setRange(0, 0); // busy
-        setMessage(tr("%1 entries written...").arg(QLocale().toString(written)), false);
+        setMessage(tr("%1 written...").arg(countOf(written, "entry", "entries")), false);
     });
     connect(m_job->job(), &ExportJob::done, this, &ExportDialog::onDone);
     m_buttons->button(QDialogButtonBox::Close)->setText(tr("Cancel"));
@@ -234,13 +287,14 @@ void ExportDialog::onDone(const ExportOutcome &outcome) {
         setMessage(tr("Export failed, nothing was written: %1").arg(outcome.error), true);
     } else if (!outcome.warning.isEmpty()) {
         m_progress->setValue(1000);
-        setMessage(tr("Wrote exactly %1 entries to %2, but %3.")
-                       .arg(QLocale().toString(outcome.written), outcome.path, outcome.warning),
-                   true);
+        setMessage(
+            tr("Wrote exactly %1 to %2, but %3.")
+                .arg(countOf(outcome.written, "entry", "entries"), outcome.path, outcome.warning),
+            true);
     } else {
         m_progress->setValue(1000);
-        setMessage(tr("Wrote exactly %1 entries to %2.")
-                       .arg(QLocale().toString(outcome.written), outcome.path),
+        setMessage(tr("Wrote exactly %1 to %2.")
+                       .arg(countOf(outcome.written, "entry", "entries"), outcome.path),
                    false);
     }
     Q_EMIT exported(outcome);

@@ -5,6 +5,7 @@
 
 #include <QDialog>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -25,11 +26,16 @@ struct ExportChoices {
     StreamEntryList selected; // and its selection
     QByteArray stream;        // a range of this stream (empty: no range choice)
     QByteArray group;         // this group's pending list (empty: no pending choice)
+    // The loaded entries the browser's filter keeps (empty: no filter). Last, and initialised,
+    // so brace-initialised choices without it still compile cleanly.
+    StreamEntryList matching = {};
 };
 
-// Export to JSON Lines or CSV: the loaded or selected entries, an ID or time range of a stream,
-// or a group's pending list. Runs on its own thread with a progress bar and Cancel; the file is
-// written whole or not at all, and the end says exactly how many entries were written.
+// Export to JSON Lines or CSV: the loaded, matching (filtered) or selected entries, an ID or time
+// range of a stream, or a group's pending list. Runs on its own thread with a progress bar and
+// Cancel; the file is written whole or not at all (a temporary file renamed over it at the end),
+// an existing file is replaced only after asking, and the end says exactly how many entries were
+// written.
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
@@ -37,7 +43,7 @@ public:
                  QWidget *parent = nullptr);
     ~ExportDialog() override;
 
-    enum class Choice { Loaded, Selected, Range, Pending };
+    enum class Choice { Loaded, Selected, Range, Pending, Matching };
     void choose(Choice choice);
     QLineEdit *fromEdit() const { return m_from; }
     QLineEdit *toEdit() const { return m_to; }
@@ -47,8 +53,13 @@ public:
     QCheckBox *allowGapsBox() const { return m_allowGaps; }
     // Page size and the after-page hook, for tests; allowGaps comes from the check box.
     void setExportOptions(const ExportOptions &options) { m_options = options; }
-    // Validates and starts; false (with the reason shown) when nothing was started.
+    // Validates and starts; false (with the reason shown) when nothing was started, also when the
+    // file exists and confirmReplace() says no.
     bool start();
+    // Asks before replacing an existing file; by default a dialog with "Replace file" and
+    // Cancel. Tests replace it.
+    std::function<bool(const QString &path)> confirmReplace;
+    Choice choice() const;
     void cancel();
     bool isRunning() const { return bool(m_job); }
     QString messageText() const;

@@ -54,6 +54,21 @@ protected:
         m_loading = false; // only now: see the class comment
         return true;
     }
+    // Inserts an answer above the rows (newer entries read forward); false when it belongs to an
+    // earlier request. Where the bottom ends is not changed.
+    bool acceptPageAtTop(int request, const QList<Row> &page) {
+        if (request != m_request)
+            return false;
+        if (!page.isEmpty()) {
+            beginInsertRows({}, 0, int(page.size()) - 1);
+            m_rows = page + m_rows;
+            endInsertRows();
+        }
+        m_loading = false;
+        return true;
+    }
+    // For answers that say themselves whether more rows follow below (not by a short page).
+    void setAtEnd(bool atEnd) { m_atEnd = atEnd; }
     void removeRowAt(int row) {
         beginRemoveRows({}, row, row);
         m_rows.removeAt(row);

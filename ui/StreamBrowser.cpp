@@ -3,13 +3,16 @@
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
 #include "GroupActions.h"
+#include "Palette.h"
 #include "StreamBrowserModel.h"
 #include "TrimDialog.h"
 #include "ValueFormat.h"
+#include "Wording.h"
 
 #include <QAction>
 #include <QClipboard>
 #include <QComboBox>
+#include <QFontDatabase>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -18,10 +21,31 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace streamscope {
+
+namespace {
+
+// Until ui/Confirm.h lands: the same signature, so the lead can switch to confirmAction().
+bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
+                        const QString &actionLabel, bool destructive) {
+    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
+                    QMessageBox::NoButton, parent);
+    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
+                                                              : QMessageBox::AcceptRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(destructive ? cancel : act);
+    box.exec();
+    return box.clickedButton() == act;
+}
+
+} // namespace
 
 StreamBrowser::StreamBrowser(QWidget *parent)
     : QWidget(parent)
@@ -33,22 +57,14 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_stream->setPlaceholderText(tr("stream name"));
     auto *open = new QPushButton(tr("Open newest"));
     m_jump = new QLineEdit;
-    m_jump->setPlaceholderText(tr("jump to 14:05, 2026-11-25 14:05:30 or an entry ID"));
+    m_jump->setPlaceholderText(tr("a time (14:05) or an entry ID"));
+    m_jump->setToolTip(tr("Shows the entries around a moment (14:05, 2026-11-25 14:05:30) or "
+                          "an entry ID: some before it, some after it"));
     auto *go = new QPushButton(tr("Jump"));
     auto *trim = new QPushButton(tr("Trim..."));
     trim->setObjectName(QStringLiteral("trimButton"));
     m_trimButton = trim;
-    connect(trim, &QPushButton::clicked, this, [this] {
-        if (m_model->stream().isEmpty() || !m_requests)
-            return setError(tr("Open a stream first."));
-        auto *dialog = new TrimDialog(m_requests, m_model->stream(), m_readOnly, this);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        connect(dialog, &TrimDialog::trimmed, this, [this](bool ok) {
-            if (ok)
-                openStream(m_model->stream());
-        });
-        dialog->open();
-    });
+    connect(trim, &QPushButton::clicked, this, &StreamBrowser::openTrimDialog);
     connect(open, &QPushButton::clicked, this, [this] { openStream(m_stream->text().toUtf8()); });
     connect(m_stream, &QLineEdit::returnPressed, open, &QPushButton::click);
     connect(go, &QPushButton::clicked, this, &StreamBrowser::jump);
@@ -61,14 +77,29 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_value = new QLineEdit;
     m_value->setPlaceholderText(tr("value (Ctrl+F)"));
     m_matches = new QLabel;
-    m_older = new QPushButton(tr("Load older"));
-    m_older->setToolTip(tr("Load the next page back, to search further"));
+    m_matches->setWordWrap(true);
+    m_newer = new QPushButton(tr("Newer"));
+    m_newer->setObjectName(QStringLiteral("newerButton"));
+    m_newer->setToolTip(tr("Load the next page forward, above the entries shown (also picks up "
+                           "entries added since)"));
+    m_older = new QPushButton(tr("Older"));
+    m_older->setObjectName(QStringLiteral("olderButton"));
+    m_older->setToolTip(tr("Load the next page back, below the entries shown (to search further)"));
     m_error = new QLabel;
-    m_error->setStyleSheet(QStringLiteral("color:#c62828"));
-    for (QLineEdit *e : {m_field, m_value})
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(toneStyle(Tone::Critical));
+    m_filterDelay = new QTimer(this);
+    m_filterDelay->setSingleShot(true);
+    m_filterDelay->setInterval(filterDelayMs);
+    connect(m_filterDelay, &QTimer::timeout, this, &StreamBrowser::applyFilter);
+    for (QLineEdit *e : {m_field, m_value}) {
         connect(e, &QLineEdit::returnPressed, this, &StreamBrowser::applyFilter);
+        // As you type, once the typing pauses: not on every key over thousands of rows.
+        connect(e, &QLineEdit::textEdited, m_filterDelay, qOverload<>(&QTimer::start));
+    }
     connect(m_mode, &QComboBox::activated, this, &StreamBrowser::applyFilter);
-    connect(m_older, &QPushButton::clicked, this, [this] { m_model->fetchMore({}); });
+    connect(m_newer, &QPushButton::clicked, this, &StreamBrowser::showNewer);
+    connect(m_older, &QPushButton::clicked, this, &StreamBrowser::showOlder);
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     find->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -86,8 +117,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->setWordWrap(false);
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setColumnWidth(StreamBrowserModel::IdColumn, 190);
-    m_view->setColumnWidth(StreamBrowserModel::TimeColumn, 190);
+    updateColumnWidths();
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto *copyJson = new QAction(tr("Copy as JSON"), m_view);
@@ -110,7 +140,9 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     });
     m_view->addActions({copyJson, copyXadd, toForm, m_deleteAction});
     confirm = [this](const QString &question) {
-        return QMessageBox::question(this, tr("Confirm"), question) == QMessageBox::Yes;
+        return confirmActionLocal(
+            this, tr("Delete entries"), question,
+            tr("Delete %1").arg(countOf(selectedEntries().size(), "entry", "entries")), true);
     };
     m_detail = new EntryDetailView;
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
@@ -120,9 +152,15 @@ StreamBrowser::StreamBrowser(QWidget *parent)
         else
             m_detail->showEntry(m_model->entry(m_filter->mapToSource(rows.first()).row()));
     });
-    connect(m_model, &StreamBrowserModel::pageLoaded, this, &StreamBrowser::updateMatches);
+    connect(m_model, &StreamBrowserModel::pageLoaded, this, [this] {
+        updateMatches();
+        requestLength();
+        showJumpTarget();
+        showPagedRows();
+    });
     connect(m_model, &StreamBrowserModel::failed, this, &StreamBrowser::setError);
     connect(m_filter, &QAbstractItemModel::rowsInserted, this, &StreamBrowser::updateMatches);
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &StreamBrowser::updateMatches);
 
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Stream")));
@@ -130,21 +168,26 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     top->addWidget(open);
     top->addWidget(m_jump, 1);
     top->addWidget(go);
+    top->addWidget(m_newer);
+    top->addWidget(m_older);
     top->addWidget(trim);
     auto *filters = new QHBoxLayout;
     filters->addWidget(new QLabel(tr("Filter")));
     filters->addWidget(m_field);
     filters->addWidget(m_mode);
     filters->addWidget(m_value, 1);
-    filters->addWidget(m_matches);
-    filters->addWidget(m_older);
+    filters->addWidget(m_matches, 1);
     auto *exportButton = new QPushButton(tr("Export..."));
-    exportButton->setToolTip(tr("Write the loaded or selected entries, or a range of this stream, "
-                                "to JSON Lines or CSV"));
+    exportButton->setToolTip(tr("Write the loaded, matching or selected entries, or a range of "
+                                "this stream, to JSON Lines or CSV"));
     connect(exportButton, &QPushButton::clicked, this, [this] {
         ExportChoices choices;
         choices.loaded = m_model->rows();
         choices.selected = selectedEntries();
+        if (m_filter->isActive())
+            for (int row = 0; row < m_filter->rowCount(); ++row)
+                choices.matching.append(
+                    m_model->entry(m_filter->mapToSource(m_filter->index(row, 0)).row()));
         choices.stream = m_model->stream();
         Q_EMIT exportRequested(choices);
     });
@@ -178,20 +221,117 @@ void StreamBrowser::updateWriteActions() {
         noTrim.isEmpty()
             ? tr("XTRIM with a preview of what goes and which groups lose unread entries")
             : noTrim);
+    if (m_trimDialog)
+        m_trimDialog->setReadOnly(m_readOnly);
+}
+
+void StreamBrowser::setReadOnly(bool readOnly) {
+    m_readOnly = readOnly;
+    updateWriteActions();
+}
+
+void StreamBrowser::openTrimDialog() {
+    if (m_model->stream().isEmpty() || !m_requests)
+        return setError(tr("Open a stream first."));
+    auto *dialog = new TrimDialog(m_requests, m_model->stream(), m_readOnly, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_trimDialog = dialog;
+    connect(dialog, &TrimDialog::trimmed, this, [this](bool ok) {
+        if (ok)
+            openStream(m_model->stream());
+    });
+    dialog->open();
 }
 
 void StreamBrowser::setRequests(GroupActions *requests, bool readOnly) {
     m_requests = requests;
     m_readOnly = readOnly;
+    m_length = -1;
     updateWriteActions();
     if (!requests)
         return;
     connect(requests->worker(), &GroupActionsWorker::entriesDeleted, m_model,
             &StreamBrowserModel::removeEntries, Qt::UniqueConnection);
+    // The stream is shorter now: "the whole stream" may have become true.
+    connect(requests->worker(), &GroupActionsWorker::entriesDeleted, this,
+            &StreamBrowser::requestLength, Qt::UniqueConnection);
     connect(m_model, &StreamBrowserModel::pageWanted, requests->worker(),
             &GroupActionsWorker::fetchHistory, Qt::UniqueConnection);
     connect(requests->worker(), &GroupActionsWorker::historyPage, m_model,
             &StreamBrowserModel::addPage, Qt::UniqueConnection);
+    connect(requests->worker(), &GroupActionsWorker::streamLength, this,
+            [this](int request, const QByteArray &stream, qint64 length) {
+                if (request != m_lengthRequest || stream != m_model->stream())
+                    return;
+                m_length = length; // -1 when it could not be read: then the label says less
+                updateMatches();
+            });
+}
+
+void StreamBrowser::requestLength() {
+    if (!m_requests || m_model->stream().isEmpty())
+        return;
+    GroupActionsWorker *w = m_requests->worker();
+    const int request = ++m_lengthRequest;
+    const QByteArray stream = m_model->stream();
+    QMetaObject::invokeMethod(
+        w, [w, request, stream] { w->fetchStreamLength(request, stream); }, Qt::QueuedConnection);
+}
+
+void StreamBrowser::showNewer() {
+    setError({});
+    if (!m_model->canFetchNewer())
+        return;
+    m_paged = Paged::Newer;
+    m_rowsBeforePage = m_model->rowCount();
+    m_model->fetchNewer();
+    updateMatches();
+}
+
+void StreamBrowser::showOlder() {
+    setError({});
+    if (!m_model->canFetchOlder())
+        return;
+    m_paged = Paged::Older;
+    m_rowsBeforePage = m_model->rowCount();
+    m_model->fetchOlder();
+    updateMatches();
+}
+
+void StreamBrowser::showPagedRows() {
+    const Paged paged = std::exchange(m_paged, Paged::None);
+    const int added = m_model->rowCount() - m_rowsBeforePage;
+    if (paged == Paged::None || added <= 0 || m_rowsBeforePage == 0)
+        return;
+    // Newer rows went in above: the row that was on top before goes to the bottom of the view,
+    // the new rows above it. Older rows went in below: the first of them at the top.
+    const int row = paged == Paged::Newer ? added : m_rowsBeforePage;
+    const QModelIndex index = m_filter->mapFromSource(m_model->index(row, 0));
+    if (index.isValid())
+        m_view->scrollTo(index, paged == Paged::Newer ? QAbstractItemView::PositionAtBottom
+                                                      : QAbstractItemView::PositionAtTop);
+}
+
+void StreamBrowser::updateColumnWidths() {
+    // From the font, measured on the widest text each column shows (plus the cell's margins), so
+    // a larger font does not cut times to "21:38:54....".
+    const int margin =
+        2 * m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view)
+        + m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    fixed.setPointSizeF(m_view->font().pointSizeF());
+    const int id = QFontMetrics(fixed).horizontalAdvance(QStringLiteral("1700000000000-000"));
+    const int time =
+        m_view->fontMetrics().horizontalAdvance(QStringLiteral("2026-11-25 21:38:54.000"));
+    m_view->setColumnWidth(StreamBrowserModel::IdColumn, id + margin);
+    m_view->setColumnWidth(StreamBrowserModel::TimeColumn, time + margin);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+}
+
+void StreamBrowser::changeEvent(QEvent *event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        updateColumnWidths();
 }
 
 void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start) {
@@ -201,7 +341,11 @@ void StreamBrowser::openStream(const QByteArray &stream, const PageStart &start)
         return;
     }
     m_stream->setText(QString::fromUtf8(stream));
+    m_length = -1;
+    m_jumpedTo.reset();
+    m_paged = Paged::None;
     m_model->open(stream, start);
+    updateMatches();
 }
 
 void StreamBrowser::jump() {
@@ -211,13 +355,38 @@ void StreamBrowser::jump() {
         return;
     }
     openStream(m_stream->text().toUtf8(), start.value());
+    if (start->kind == PageStart::Kind::Around)
+        m_jumpedTo = start->id;
+}
+
+void StreamBrowser::showJumpTarget() {
+    if (!m_jumpedTo)
+        return;
+    const StreamId at = *m_jumpedTo;
+    m_jumpedTo.reset();
+    // Rows are newest first: the first one at or before the moment is the one it names.
+    int row = m_model->rowCount() - 1;
+    for (int r = 0; r < m_model->rowCount(); ++r)
+        if (m_model->entry(r).id <= at) {
+            row = r;
+            break;
+        }
+    const QModelIndex index = m_filter->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid())
+        return;
+    m_view->setCurrentIndex(index);
+    m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
 }
 
 Result<PageStart> StreamBrowser::parseJump(const QString &input, const QDate &today) {
-    return parseIdOrTime(input, today);
+    auto start = parseIdOrTime(input, today);
+    if (!start.ok())
+        return start;
+    return start->around();
 }
 
 bool StreamBrowser::applyFilter() {
+    m_filterDelay->stop();
     QString error;
     const bool ok = m_filter->setFilter(m_field->text().toUtf8(), m_value->text(),
                                         EntryFilterProxy::Mode(m_mode->currentIndex()), &error);
@@ -260,9 +429,9 @@ void StreamBrowser::deleteSelected() {
         entries.size() == 1
             ? tr("Delete entry %1 from %2? This cannot be undone.")
                   .arg(QString::fromLatin1(ids.first()), QString::fromUtf8(m_model->stream()))
-            : tr("Delete %1 entries from %2? This cannot be undone.")
-                  .arg(entries.size())
-                  .arg(QString::fromUtf8(m_model->stream()));
+            : tr("Delete %1 from %2? This cannot be undone.")
+                  .arg(countOf(entries.size(), "entry", "entries"),
+                       QString::fromUtf8(m_model->stream()));
     if (!confirm(question))
         return;
     GroupActionsWorker *w = m_requests->worker();
@@ -282,13 +451,40 @@ QString StreamBrowser::matchText() const {
 
 void StreamBrowser::updateMatches() {
     const int loaded = m_model->rowCount();
-    QString text = m_filter->isActive()
-                       ? tr("%1 of %2 loaded entries match").arg(m_filter->rowCount()).arg(loaded)
-                       : tr("%1 entries loaded").arg(loaded);
-    if (m_model->atEnd() && loaded > 0)
-        text += tr(" (the whole stream)");
+    // The whole stream only when both ends were reached and, when the server said how long the
+    // stream is, nothing more is there.
+    const bool whole = m_model->atOldest() && m_model->atNewest() && !m_model->isLoading()
+                       && (m_length < 0 || m_length <= loaded);
+    QString text;
+    if (m_model->stream().isEmpty()) {
+        text = QString();
+    } else if (m_model->isLoading() && loaded == 0) {
+        text = tr("Loading...");
+    } else if (m_filter->isActive()) {
+        const int matching = m_filter->rowCount();
+        text = tr("%1 of %2 %3")
+                   .arg(formatCount(matching), formatCount(loaded),
+                        (loaded == 1 ? tr("loaded entry") : tr("loaded entries"))
+                            + (matching == 1 ? tr(" matches") : tr(" match")));
+        if (whole)
+            text += tr(" (the whole stream)");
+        else if (m_length >= 0)
+            text += tr("; the stream has %1: load more or export to search all")
+                        .arg(formatCount(m_length));
+        else
+            text += tr("; more of the stream is not loaded: load more or export to search all");
+    } else {
+        if (whole && loaded > 0)
+            text = countOf(loaded, "entry", "entries") + tr(" loaded (the whole stream)");
+        else if (m_length >= 0)
+            text = tr("%1 of %2 loaded")
+                       .arg(formatCount(loaded), countOf(m_length, "entry", "entries"));
+        else
+            text = countOf(loaded, "entry", "entries") + tr(" loaded");
+    }
     m_matches->setText(text);
-    m_older->setEnabled(!m_model->atEnd());
+    m_older->setEnabled(m_model->canFetchOlder());
+    m_newer->setEnabled(m_model->canFetchNewer());
 }
 
 } // namespace streamscope

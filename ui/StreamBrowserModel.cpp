@@ -4,6 +4,8 @@
 
 #include <QFontDatabase>
 
+#include <algorithm>
+
 namespace streamscope {
 
 int StreamBrowserModel::columnCount(const QModelIndex &parent) const {
@@ -47,20 +49,63 @@ void StreamBrowserModel::fetchMore(const QModelIndex &parent) {
         request(PageStart::olderThan(rows().last().id));
 }
 
+void StreamBrowserModel::fetchOlder() {
+    if (!canFetchOlder())
+        return;
+    if (!rows().isEmpty())
+        request(PageStart::olderThan(rows().last().id));
+    else
+        request(m_anchor.isZero() && m_atNewest ? PageStart::newest()
+                                                : PageStart::atOrBefore(m_anchor));
+}
+
+void StreamBrowserModel::fetchNewer() {
+    if (!canFetchNewer())
+        return;
+    request(PageStart::newerThan(rows().isEmpty() ? m_anchor : rows().first().id));
+}
+
 void StreamBrowserModel::request(const PageStart &start) {
+    m_asked = start;
     Q_EMIT pageWanted(markLoading(), m_stream, int(start.kind), start.id.ms, start.id.seq,
                       pageSize);
 }
 
 void StreamBrowserModel::open(const QByteArray &stream, const PageStart &start) {
     m_stream = stream;
+    m_anchor = start.id;
+    // Until an answer says otherwise: a page from the newest entry or back from a moment has
+    // nothing newer to show (from a moment, newer entries are offered by fetchNewer()).
+    m_atNewest = start.kind == PageStart::Kind::Newest;
     restart(false);
     request(start);
 }
 
 void StreamBrowserModel::addPage(int request, const StreamEntryList &page, const QString &error) {
-    if (!acceptPage(request, page, pageSize))
-        return;
+    switch (m_asked.kind) {
+    case PageStart::Kind::NewerThan: {
+        if (!acceptPageAtTop(request, page))
+            return;
+        if (error.isEmpty())
+            m_atNewest = page.size() < pageSize;
+        break;
+    }
+    case PageStart::Kind::Around: {
+        if (!acceptPage(request, page, pageSize))
+            return;
+        // The answer is the newer part then the older part: each side ended when it came
+        // back short.
+        const qsizetype newer = std::count_if(
+            page.begin(), page.end(), [&](const StreamEntry &e) { return m_asked.id < e.id; });
+        m_atNewest = error.isEmpty() && newer < pageSize - olderShare(pageSize);
+        setAtEnd(!error.isEmpty() || page.size() - newer < olderShare(pageSize));
+        break;
+    }
+    default:
+        if (!acceptPage(request, page, pageSize))
+            return;
+        break;
+    }
     if (!error.isEmpty())
         Q_EMIT failed(error);
     Q_EMIT pageLoaded(rowCount(), atEnd());

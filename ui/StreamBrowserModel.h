@@ -11,8 +11,9 @@
 
 namespace streamscope {
 
-// One stream's history, newest first, loaded page by page by ID as the view scrolls back
-// (fetchMore), never whole. open() starts at the newest entries or at a moment or an ID.
+// One stream's history, newest first, loaded page by page by ID, never whole: older pages as the
+// view scrolls back (fetchMore) or on fetchOlder(), newer pages above on fetchNewer(). open()
+// starts at the newest entries, or around a moment or an ID (entries before and after it).
 class StreamBrowserModel : public PagedTableModel<StreamEntry> {
     Q_OBJECT
 public:
@@ -27,6 +28,17 @@ public:
     void fetchMore(const QModelIndex &parent) override;
 
     void open(const QByteArray &stream, const PageStart &start = PageStart::newest());
+    // The next page forward (XRANGE from just after the newest row, or from where the jump
+    // landed when nothing was found), inserted above the rows.
+    void fetchNewer();
+    // The next page back (as scrolling does), also when nothing is loaded yet.
+    void fetchOlder();
+    bool canFetchNewer() const { return !m_stream.isEmpty() && !isLoading(); }
+    bool canFetchOlder() const { return !m_stream.isEmpty() && !isLoading() && !atEnd(); }
+    // Nothing newer was there at the last read (new entries may have been added since).
+    bool atNewest() const { return m_atNewest; }
+    // Nothing older is there.
+    bool atOldest() const { return atEnd(); }
     // A page arrived; pages of an earlier open() are ignored.
     void addPage(int request, const StreamEntryList &page, const QString &error);
     // Drops the rows of entries deleted on the server.
@@ -43,6 +55,9 @@ private:
     void request(const PageStart &start);
 
     QByteArray m_stream;
+    PageStart m_asked; // what the page under way was asked for
+    StreamId m_anchor; // where the last open() landed (for paging from an empty result)
+    bool m_atNewest = true;
 };
 
 // Filters the loaded entries by field name and value: contains, equals or regex.

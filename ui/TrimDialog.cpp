@@ -1,6 +1,8 @@
 #include "TrimDialog.h"
 
 #include "GroupActions.h"
+#include "Palette.h"
+#include "Wording.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -10,9 +12,27 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
 #include <QVBoxLayout>
 
 namespace streamscope {
+
+namespace {
+
+// Until ui/Confirm.h lands: the same signature, so the lead can switch to confirmAction().
+bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
+                        const QString &actionLabel, bool destructive) {
+    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
+                    QMessageBox::NoButton, parent);
+    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
+                                                              : QMessageBox::AcceptRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(destructive ? cancel : act);
+    box.exec();
+    return box.clickedButton() == act;
+}
+
+} // namespace
 
 TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly, QWidget *parent)
     : QDialog(parent)
@@ -21,7 +41,11 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
     , m_readOnly(readOnly) {
     setWindowTitle(tr("Trim %1").arg(QString::fromUtf8(m_stream)));
     confirm = [this](const QString &q) {
-        return QMessageBox::question(this, tr("Confirm"), q) == QMessageBox::Yes;
+        QString action = tr("Trim the stream");
+        if (m_shownPreview && m_shownPreview->removedIsExact)
+            action = tr("Trim %1").arg(countOf(m_shownPreview->removed, "entry", "entries"));
+        return confirmActionLocal(this, tr("Trim %1").arg(QString::fromUtf8(m_stream)), q, action,
+                                  true);
     };
     m_mode = new QComboBox;
     m_mode->addItems(
@@ -30,24 +54,29 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
     m_value->setPlaceholderText(tr("N, or an entry ID"));
     m_approximate = new QCheckBox(tr("Approximate (~): cheaper, may keep a few more"));
     m_preview = new QLabel;
+    m_preview->setObjectName(QStringLiteral("trimPreview"));
     m_preview->setWordWrap(true);
     m_preview->setTextFormat(Qt::RichText);
+    m_preview->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_preview->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_error = new QLabel;
-    m_error->setStyleSheet(QStringLiteral("color:#c62828"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(toneStyle(Tone::Critical));
     auto *previewButton = new QPushButton(tr("Preview"));
     m_trim = new QPushButton(tr("Trim"));
-    m_trim->setEnabled(false);
-    m_trim->setToolTip(readOnly ? tr("Read-only mode: nothing that changes data is sent")
-                                : tr("Preview first"));
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
     buttons->addButton(previewButton, QDialogButtonBox::ActionRole);
     buttons->addButton(m_trim, QDialogButtonBox::ApplyRole);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(previewButton, &QPushButton::clicked, this, &TrimDialog::preview);
     connect(m_trim, &QPushButton::clicked, this, &TrimDialog::trim);
-    connect(m_value, &QLineEdit::textChanged, this, [this] { m_trim->setEnabled(false); });
-    connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { m_trim->setEnabled(false); });
-    connect(m_approximate, &QCheckBox::toggled, this, [this] { m_trim->setEnabled(false); });
+    auto formChanged = [this] {
+        m_shownPreview.reset();
+        updateTrimButton();
+    };
+    connect(m_value, &QLineEdit::textChanged, this, formChanged);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, formChanged);
+    connect(m_approximate, &QCheckBox::toggled, this, formChanged);
 
     if (requests) {
         connect(requests->worker(), &GroupActionsWorker::trimPreviewed, this,
@@ -55,29 +84,40 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
                     if (request != m_request)
                         return;
                     m_error->setText(error);
-                    if (!error.isEmpty())
+                    if (!error.isEmpty()) {
+                        m_preview->clear();
+                        fitToContents();
                         return;
+                    }
                     QString html = p.describe(m_stream, m_previewed->approximate)
                                        .toHtmlEscaped()
                                        .section(QLatin1Char('\n'), 0, 0);
                     for (const TrimPreview::GroupLoss &g : p.groupsLosingUnread)
-                        html += QStringLiteral("<br><span style='color:#c62828'><b>%1</b></span>")
-                                    .arg(tr("Group %1 would lose %2 it has not been delivered "
-                                            "yet.")
-                                             .arg(QString::fromUtf8(g.group),
-                                                  g.unreadLost ? tr("%1 entries").arg(*g.unreadLost)
-                                                               : tr("entries"))
-                                             .toHtmlEscaped());
+                        html += QStringLiteral("<br>")
+                                + toneHtml(Tone::Critical,
+                                           tr("Group %1 would lose %2 it has not been delivered "
+                                              "yet.")
+                                               .arg(QString::fromUtf8(g.group),
+                                                    g.unreadLost
+                                                        ? countOf(*g.unreadLost, "entry", "entries")
+                                                        : tr("entries")),
+                                           true);
                     for (const QByteArray &g : p.safeGroups)
                         html += QStringLiteral("<br>%1").arg(
                             tr("Group %1 loses nothing it has not read.")
                                 .arg(QString::fromUtf8(g))
                                 .toHtmlEscaped());
                     m_preview->setText(html);
-                    m_trim->setEnabled(!m_readOnly);
+                    m_shownPreview = p;
+                    updateTrimButton();
+                    fitToContents();
                 });
         connect(requests->worker(), &GroupActionsWorker::actionFinished, this,
                 [this](bool ok, const QString &message) {
+                    if (!m_busy)
+                        return; // another view's action on the same worker
+                    m_busy = false;
+                    m_shownPreview.reset();
                     if (ok) {
                         m_preview->setText(message.toHtmlEscaped());
                     } else { // the preview shown no longer describes the stream
@@ -86,6 +126,8 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
                                               "Preview again to see the stream as it is now.")
                                                .toHtmlEscaped());
                     }
+                    updateTrimButton();
+                    fitToContents();
                     Q_EMIT trimmed(ok, message);
                 });
     }
@@ -99,6 +141,36 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
     layout->addWidget(m_error);
     layout->addWidget(m_preview, 1);
     layout->addWidget(buttons);
+    updateTrimButton();
+    // Wide enough for a sentence per line, so a warning wraps into a few lines, not many.
+    resize(qMax(sizeHint().width(), fontMetrics().averageCharWidth() * 70), sizeHint().height());
+}
+
+void TrimDialog::updateTrimButton() {
+    m_trim->setEnabled(m_shownPreview && !m_readOnly && !m_busy && m_requests);
+    m_trim->setToolTip(m_readOnly        ? tr("Read-only mode: nothing that changes data is sent")
+                       : !m_shownPreview ? tr("Preview first")
+                                         : QString());
+}
+
+void TrimDialog::setReadOnly(bool readOnly) {
+    m_readOnly = readOnly;
+    updateTrimButton();
+}
+
+void TrimDialog::fitToContents() {
+    // A word-wrapped label's height depends on the width: ask the layout for the height the
+    // current width needs, and grow (never shrink under the user's hands) to it, within the
+    // screen.
+    QLayout *l = layout();
+    l->invalidate();
+    l->activate();
+    const int w = qMax(width(), minimumSizeHint().width());
+    int h = l->hasHeightForWidth() ? l->totalHeightForWidth(w) : l->totalSizeHint().height();
+    if (const QScreen *s = screen())
+        h = qMin(h, s->availableGeometry().height() - 40);
+    if (h > height() || w > width())
+        resize(w, qMax(h, height()));
 }
 
 std::optional<TrimSpec> TrimDialog::spec() {
@@ -127,7 +199,8 @@ std::optional<TrimSpec> TrimDialog::spec() {
 
 void TrimDialog::preview() {
     m_previewed = spec();
-    m_trim->setEnabled(false);
+    m_shownPreview.reset();
+    updateTrimButton();
     if (!m_previewed || !m_requests)
         return;
     m_preview->setText(tr("Looking..."));
@@ -148,7 +221,8 @@ void TrimDialog::trim() {
     GroupActionsWorker *w = m_requests->worker();
     const QByteArray stream = m_stream;
     const TrimSpec s = *m_previewed;
-    m_trim->setEnabled(false);
+    m_busy = true;
+    updateTrimButton();
     QMetaObject::invokeMethod(
         w, [w, stream, s] { w->trim(stream, s); }, Qt::QueuedConnection);
 }

@@ -1,5 +1,7 @@
 #include "ValueDialog.h"
 
+#include "Wording.h"
+
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
@@ -10,7 +12,6 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSaveFile>
@@ -97,12 +98,13 @@ ValueDialog::ValueDialog(QString title, QByteArray value, valueformat::Format fo
         if (!f.open(QIODevice::WriteOnly) || f.write(m_value) != m_value.size() || !f.commit())
             m_note->setText(tr("Cannot write %1: %2").arg(path, f.errorString()));
         else
-            m_note->setText(tr("Saved %1 bytes to %2.").arg(m_value.size()).arg(path));
+            m_note->setText(
+                tr("Saved %1 to %2.").arg(countOf(m_value.size(), "byte", "bytes"), path));
     });
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *top = new QHBoxLayout;
-    top->addWidget(new QLabel(tr("%1 bytes, shown as").arg(QLocale().toString(m_value.size()))));
+    top->addWidget(new QLabel(tr("%1, shown as").arg(countOf(m_value.size(), "byte", "bytes"))));
     top->addWidget(m_format);
     top->addStretch(1);
     top->addWidget(copy);
@@ -150,7 +152,7 @@ ValueDialog::Formatted ValueDialog::format(const QByteArray &value, valueformat:
         if (value.size() > maxHexBytes)
             out.note = QStringLiteral("The hex dump shows the first %1 bytes; save the value to "
                                       "a file for all of it.")
-                           .arg(QLocale().toString(maxHexBytes));
+                           .arg(formatCount(maxHexBytes));
         out.text =
             valueformat::hexDump(QByteArrayView(value).first(std::min(value.size(), maxHexBytes)));
         break;
@@ -193,7 +195,7 @@ ValueDialog::Formatted ValueDialog::format(const QByteArray &value, valueformat:
 void ValueDialog::start() {
     m_ready = false;
     ++m_generation;
-    m_text->setPlainText(tr("Formatting %1 bytes...").arg(QLocale().toString(m_value.size())));
+    m_text->setPlainText(tr("Formatting %1...").arg(countOf(m_value.size(), "byte", "bytes")));
     m_watcher.setFuture(QtConcurrent::run(&ValueDialog::format, m_value,
                                           valueformat::Format(m_format->currentData().toInt())));
 }
@@ -252,7 +254,8 @@ void ValueDialog::fillTree(const QByteArray &json) {
     addJson(m_tree->invisibleRootItem(), tr("(value)"), *doc, &nodes);
     m_tree->expandToDepth(1); // the rest collapsed: open what you need
     if (nodes > maxTreeNodes)
-        m_tabs->setTabToolTip(1, tr("Only the first %1 nodes are shown").arg(maxTreeNodes));
+        m_tabs->setTabToolTip(
+            1, tr("Only the first %1 nodes are shown").arg(formatCount(maxTreeNodes)));
 }
 
 } // namespace streamscope

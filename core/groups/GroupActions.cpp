@@ -448,4 +448,18 @@ GroupActions::~GroupActions() {
     m_thread->quit();
 }
 
+void GroupActionsWorker::fetchStreamLength(int request, const QByteArray &stream) {
+    QString error;
+    RedisClient *c = connection(&error);
+    if (!c)
+        return Q_EMIT streamLength(request, stream, -1, error);
+    auto reply = c->command({"XLEN", stream});
+    if (!reply.ok())
+        return Q_EMIT streamLength(request, stream, -1, reply.error().message);
+    if (reply->isError())
+        return Q_EMIT streamLength(request, stream, -1,
+                                   QStringLiteral("XLEN: %1").arg(reply->errorMessage()));
+    Q_EMIT streamLength(request, stream, reply->integer(), {});
+}
+
 } // namespace streamscope

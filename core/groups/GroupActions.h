@@ -76,6 +76,8 @@ public:
     // XGROUP DELCONSUMER: the message says how many pending entries left the pending list with it.
     Q_SLOT void deleteConsumer(const QByteArray &stream, const QByteArray &group,
                                const QByteArray &consumer);
+    // XLEN (O(1)): how many entries the stream has, for "12 of 300 loaded; the stream has ...".
+    Q_SLOT void fetchStreamLength(int request, const QByteArray &stream);
 
 Q_SIGNALS:
     // error: the page could not be read (the page is then empty). Not an actionFinished: a
@@ -96,6 +98,8 @@ Q_SIGNALS:
                       const QString &error);
     // The outcome of a repair run through runTagged (actionFinished goes out as well).
     void repairFinished(int tag, bool ok, const QString &message);
+    // The answer to fetchStreamLength: -1 with the error when it could not be read.
+    void streamLength(int request, const QByteArray &stream, qint64 length, const QString &error);
 
 public:
     // Thread-safe: stops key lookups up to and including this request number.

@@ -5,10 +5,10 @@
 #include "StreamNodeError.h"
 #include "StreamPaging.h"
 #include "ValueFormat.h"
+#include "Wording.h"
 
 #include <QDateTime>
 #include <QFileInfo>
-#include <QLocale>
 #include <QSaveFile>
 #include <QSet>
 
@@ -168,7 +168,7 @@ bool EntryWriter::writePending(const QByteArray &stream, const QByteArray &group
 QString ExportSource::describe() const {
     switch (kind) {
     case Kind::Entries:
-        return QStringLiteral("%1 entries").arg(entries.size());
+        return countOf(entries.size(), "entry", "entries");
     case Kind::Range:
         return QStringLiteral("%1 from %2 to %3")
             .arg(QString::fromUtf8(stream), QString::fromLatin1(from.toByteArray()),
@@ -262,19 +262,20 @@ void judgeGaps(const Snapshot &before, const Snapshot &after, const ExportSource
 }
 
 QString describeGap(const ExportOutcome &out) {
-    const QLocale locale(QLocale::English, QLocale::UnitedStates); // 112,000 in any locale
     if (!out.missingExact && out.missing == 0)
         return QStringLiteral("the server (before 7.0) cannot tell whether entries of the range "
                               "were trimmed or deleted while the export ran");
     if (out.missingExact)
-        return QStringLiteral("%1 entries of the range were trimmed or deleted while the export "
-                              "ran: only %2 of the %3 it held at the start could be read")
-            .arg(locale.toString(out.missing), locale.toString(out.written),
-                 locale.toString(out.written + out.missing));
-    return QStringLiteral("up to %1 entries of the range may have been trimmed or deleted while "
-                          "the export ran (the server's figures give only this bound); %2 "
-                          "were read")
-        .arg(locale.toString(out.missing), locale.toString(out.written));
+        return QStringLiteral("%1 of the range %2 trimmed or deleted while the export ran: only "
+                              "%3 of the %4 it held at the start could be read")
+            .arg(countOf(out.missing, "entry", "entries"),
+                 out.missing == 1 ? QStringLiteral("was") : QStringLiteral("were"),
+                 formatCount(out.written), formatCount(out.written + out.missing));
+    return QStringLiteral("up to %1 of the range may have been trimmed or deleted while the "
+                          "export ran (the server's figures give only this bound); %2 read")
+        .arg(countOf(out.missing, "entry", "entries"),
+             out.written == 1 ? QStringLiteral("1 entry was")
+                              : formatCount(out.written) + QStringLiteral(" were"));
 }
 
 Problem writeFailed(const EntryWriter &writer, const QString &name) {

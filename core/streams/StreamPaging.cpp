@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 #include <limits>
 
 namespace streamscope {
@@ -100,6 +102,37 @@ Result<IdSpan> parseIdOrTimeSpan(const QString &input, const QDate &today) {
     return notUnderstood;
 }
 
+namespace {
+
+Result<StreamEntryList> readRange(RedisClient &connection, const QByteArray &stream,
+                                  const QByteArray &verb, const QByteArray &first,
+                                  const QByteArray &second, int count) {
+    StreamEntryList entries;
+    auto reply = connection.commandEntries(
+        {verb, stream, first, second, "COUNT", QByteArray::number(count)}, 0, &entries, -1, stream);
+    if (!reply.ok())
+        return reply.error();
+    if (reply->isError())
+        return Error(
+            Error::Kind::Server,
+            QStringLiteral("reading %1: %2").arg(QString::fromUtf8(stream), reply->errorMessage()));
+    return entries;
+}
+
+// XRANGE from an exclusive start, newest first like every page.
+Result<StreamEntryList> readNewer(RedisClient &connection, const QByteArray &stream,
+                                  const StreamId &after, int count) {
+    if (after.successor() == after)
+        return StreamEntryList(); // nothing is newer than the last possible ID
+    auto page =
+        readRange(connection, stream, "XRANGE", after.successor().toByteArray(), "+", count);
+    if (page.ok())
+        std::reverse(page.value().begin(), page.value().end());
+    return page;
+}
+
+} // namespace
+
 Result<StreamEntryList> fetchHistoryPage(RedisClient &connection, const QByteArray &stream,
                                          const PageStart &start, int count) {
     QByteArray end = "+";
@@ -114,18 +147,22 @@ Result<StreamEntryList> fetchHistoryPage(RedisClient &connection, const QByteArr
     case PageStart::Kind::AtOrBefore:
         end = start.id.toByteArray();
         break;
+    case PageStart::Kind::NewerThan:
+        return readNewer(connection, stream, start.id, count);
+    case PageStart::Kind::Around: {
+        auto newer = readNewer(connection, stream, start.id, count - olderShare(count));
+        if (!newer.ok())
+            return newer;
+        auto older = readRange(connection, stream, "XREVRANGE", start.id.toByteArray(), "-",
+                               olderShare(count));
+        if (!older.ok())
+            return older;
+        StreamEntryList page = newer.value();
+        page.append(older.value());
+        return page;
     }
-    StreamEntryList entries;
-    auto reply = connection.commandEntries(
-        {"XREVRANGE", stream, end, "-", "COUNT", QByteArray::number(count)}, 0, &entries, -1,
-        stream);
-    if (!reply.ok())
-        return reply.error();
-    if (reply->isError())
-        return Error(
-            Error::Kind::Server,
-            QStringLiteral("reading %1: %2").arg(QString::fromUtf8(stream), reply->errorMessage()));
-    return entries;
+    }
+    return readRange(connection, stream, "XREVRANGE", end, "-", count);
 }
 
 } // namespace streamscope

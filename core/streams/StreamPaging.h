@@ -7,15 +7,22 @@
 
 namespace streamscope {
 
-// Where a page of history starts, newest first: the newest entries, the entries just older
-// than an ID (the next page back), or the entries at or before a moment or an ID (a jump).
+// Where a page of history starts (a page is always listed newest first): the newest entries, the
+// entries just older than an ID (the next page back), the entries at or before a moment or an
+// ID, the entries just newer than an ID (the next page forward), or the entries around an ID (a
+// jump: half at or before it, half after it).
 struct PageStart {
-    enum class Kind { Newest, OlderThan, AtOrBefore };
+    enum class Kind { Newest, OlderThan, AtOrBefore, NewerThan, Around };
     Kind kind = Kind::Newest;
     StreamId id;
     static PageStart newest() { return {}; }
     static PageStart olderThan(StreamId id) { return {Kind::OlderThan, id}; }
     static PageStart atOrBefore(StreamId id) { return {Kind::AtOrBefore, id}; }
+    static PageStart newerThan(StreamId id) { return {Kind::NewerThan, id}; }
+    // The same moment or ID, read both ways (AtOrBefore becomes Around; others unchanged).
+    PageStart around() const {
+        return kind == Kind::AtOrBefore ? PageStart{Kind::Around, id} : *this;
+    }
     // Every entry added at or before msSinceEpoch (the ID's time part).
     static PageStart atTime(qint64 msSinceEpoch);
 };
@@ -36,9 +43,16 @@ struct IdSpan {
 };
 Result<IdSpan> parseIdOrTimeSpan(const QString &text, const QDate &today);
 
-// One page of a stream's history, newest first: XREVRANGE by ID with COUNT, so the cost does not
-// depend on the stream's length and nothing is loaded whole. An exclusive bound is written as
-// the neighbouring ID, which works on every server version.
+// How many of an Around page's count are read at or before its ID (the rest are read after it).
+inline int olderShare(int count) {
+    return count - count / 2;
+}
+
+// One page of a stream's history, newest first: XREVRANGE (back) or XRANGE (forward, then
+// reversed) by ID with COUNT, so the cost does not depend on the stream's length and nothing is
+// loaded whole. An exclusive bound is written as the neighbouring ID, which works on every
+// server version. Around reads olderShare(count) entries at or before the ID and the rest after
+// it, in two commands.
 Result<StreamEntryList> fetchHistoryPage(RedisClient &connection, const QByteArray &stream,
                                          const PageStart &start, int count);
 
