@@ -8,18 +8,6 @@
 
 namespace streamscope {
 
-QString formatDuration(qint64 ms) {
-    if (ms < 0)
-        return QObject::tr("never");
-    if (ms < 1000)
-        return QStringLiteral("%1 ms").arg(ms);
-    if (ms < 120000)
-        return ms % 1000 == 0 ? QStringLiteral("%1 s").arg(ms / 1000)
-                              : QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
-    if (ms < 7200000)
-        return QStringLiteral("%1 min").arg(ms / 60000);
-    return QStringLiteral("%1 h").arg(ms / 3600000);
-}
 
 QColor severityColor(Severity severity) {
     switch (severity) {

@@ -220,4 +220,22 @@ GroupActions::~GroupActions() {
     m_thread->quit();
 }
 
+void GroupActionsWorker::countFlows(int request, const FlowConfig &config, qint64 fromMs,
+                                    qint64 toMs) {
+    QString error;
+    RedisClient *c = connection(&error);
+    FlowHistoryResult result;
+    if (c) {
+        FlowHistoryOptions options;
+        options.stop = [this, request] { return request <= m_cancelLookupsUpTo; };
+        result = countFlowHistory(*c, config, fromMs, toMs, options);
+    } else {
+        result.config = config;
+        result.fromMs = fromMs;
+        result.toMs = result.countedToMs = toMs;
+        result.error = error;
+    }
+    Q_EMIT flowsCounted(request, result);
+}
+
 } // namespace streamscope

@@ -2,6 +2,7 @@
 
 #include "AutoClient.h"
 #include "ConnectionSettings.h"
+#include "FlowHistory.h"
 #include "GroupStatus.h"
 #include "KeyLookup.h"
 #include "Permissions.h"
@@ -53,6 +54,10 @@ public:
     // Finds the entries whose field equals value in each stream (bounded, see lookupKey).
     Q_SLOT void lookupKey(int request, const QList<QByteArray> &streams, const QByteArray &field,
                           const QByteArray &value);
+    // Counts the flows between two moments from history (bounded, see countFlowHistory);
+    // cancelLookups stops it too.
+    Q_SLOT void countFlows(int request, const streamscope::FlowConfig &config, qint64 fromMs,
+                           qint64 toMs);
 
 Q_SIGNALS:
     // error: the page could not be read (the page is then empty). Not an actionFinished: a
@@ -66,6 +71,7 @@ Q_SIGNALS:
     void entriesDeleted(const QByteArray &stream, const QList<QByteArray> &ids);
     void historyPage(int request, const streamscope::StreamEntryList &page, const QString &error);
     void keyFound(int request, const streamscope::KeyLookupResult &result);
+    void flowsCounted(int request, const streamscope::FlowHistoryResult &result);
 
 public:
     // Thread-safe: stops key lookups up to and including this request number.
