@@ -142,6 +142,14 @@ private Q_SLOTS:
         QCOMPARE(s.p99, 3);
     }
 
+    void latencyWording() {
+        QCOMPARE(formatLatency(0), QStringLiteral("0 ms"));
+        QCOMPARE(formatLatency(350), QStringLiteral("350 ms"));
+        QCOMPARE(formatLatency(1250), QStringLiteral("1.2 s"));
+        QCOMPARE(formatLatency(42000), QStringLiteral("42 s"));
+        QCOMPARE(formatLatency(184000), QStringLiteral("3 min 4 s"));
+    }
+
     void histogramAccuracy() {
         LatencyHistogram h;
         for (qint64 v = 1; v <= 100000; ++v)
@@ -654,6 +662,8 @@ private Q_SLOTS:
                                                            "failed, 1 not finished")),
                  qPrintable(view.historyText()));
         QVERIFY(view.historyText().contains(QLatin1String("1 end event whose flow started")));
+        QVERIFY2(view.historyText().contains(QLatin1String("p50 50 ms")),
+                 qPrintable(view.historyText()));
 
         // The bound cuts it, at a moment both streams were read to, and it says so.
         FlowConfig config;

@@ -510,8 +510,8 @@ void FlowView::refresh() {
             ? tr("Latency: no finished flows yet")
             : tr("Latency p50 <b>%1</b> &nbsp; p90 <b>%2</b> &nbsp; p99 <b>%3</b> "
                  "&nbsp; max %4<br>over %5")
-                  .arg(formatDuration(m_stats.p50), formatDuration(m_stats.p90),
-                       formatDuration(m_stats.p99), formatDuration(m_stats.maxLatency),
+                  .arg(formatLatency(m_stats.p50), formatLatency(m_stats.p90),
+                       formatLatency(m_stats.p99), formatLatency(m_stats.maxLatency),
                        countOf(finished, "finished flow", "finished flows"));
     m_latency->setText(
         current
@@ -590,7 +590,7 @@ void FlowView::refresh() {
     fill(m_finished, int(m_stats.recentFinished.size()), [&](int r) {
         const FinishedFlow &f = m_stats.recentFinished.at(r);
         return QStringList{QString::fromUtf8(f.key), f.failed ? tr("failed") : tr("completed"),
-                           formatDuration(f.latencyMs()),
+                           formatLatency(f.latencyMs()),
                            QString::fromLatin1(f.startId.toByteArray()),
                            QString::fromLatin1(f.endId.toByteArray())};
     });

@@ -27,8 +27,8 @@ QString FlowHistoryResult::describe() const {
                  formatCount(s.completed), formatCount(s.failed), formatCount(s.waiting));
     if (finished > 0)
         text += QStringLiteral("; latency p50 %1, p90 %2, p99 %3, max %4")
-                    .arg(formatDuration(s.p50), formatDuration(s.p90), formatDuration(s.p99),
-                         formatDuration(s.maxLatency));
+                    .arg(formatLatency(s.p50), formatLatency(s.p90), formatLatency(s.p99),
+                         formatLatency(s.maxLatency));
     text += QStringLiteral(". Read %1").arg(countOf(totalScanned(), "entry", "entries"));
     if (s.endsWithoutStart > 0)
         text +=

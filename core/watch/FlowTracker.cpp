@@ -1,5 +1,7 @@
 #include "FlowTracker.h"
 
+#include "Wording.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -7,6 +9,18 @@ namespace streamscope {
 
 namespace {
 constexpr int recentKept = 200;
+}
+
+QString formatLatency(qint64 ms) {
+    if (ms < 0)
+        ms = 0;
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    if (ms < 10000)
+        return QStringLiteral("%1.%2 s").arg(ms / 1000).arg((ms % 1000) / 100); // cut, not rounded
+    if (ms < 60000)
+        return QStringLiteral("%1 s").arg(ms / 1000);
+    return formatDuration(ms);
 }
 
 // ---- LatencyHistogram ----------------------------------------------------------------------

@@ -11,6 +11,10 @@
 
 namespace streamscope {
 
+// A latency as people read it: "350 ms", "1.2 s", "42 s", then formatDuration ("3 min 4 s").
+// Flows take milliseconds, so the whole seconds of formatDuration would say "0 s".
+QString formatLatency(qint64 ms);
+
 // Latencies in milliseconds, with constant memory: exact below 1024 ms, then 64 buckets per
 // power of two (within 1.6 %). Enough for p50/p90/p99 over millions of flows.
 class LatencyHistogram {
