@@ -677,6 +677,14 @@ private Q_SLOTS:
         QVERIFY(cut.stats.started < 5);
         QVERIFY2(cut.describe().contains(QLatin1String("Cut short")), qPrintable(cut.describe()));
         QVERIFY(cut.describe().contains(QLatin1String("more than 3 entries")));
+        // Exactly at the bound is not cut: nothing was left unread.
+        FlowHistoryOptions exact;
+        exact.maxPerStream = 5;
+        exact.pageSize = 2;
+        FlowHistoryResult whole = countFlowHistory(*m_c, config, now - 15 * 60000, now, exact);
+        QVERIFY2(!whole.cutShort(), qPrintable(whole.describe()));
+        QCOMPARE(whole.stats.started, 5);
+        QCOMPARE(whole.scanned, (QList<qint64>{5, 5}));
         // Stopped by the user.
         FlowHistoryOptions stopNow;
         stopNow.stop = [] { return true; };

@@ -521,6 +521,8 @@ void FlowView::refresh() {
     QStringList notes;
     if (!m_formProblem.isEmpty())
         notes << toneHtml(Tone::Critical, m_formProblem + tr(" (not applied)"));
+    else if (const QString why = m_config.problem(); !why.isEmpty())
+        notes << toneHtml(Tone::Critical, why); // e.g. restored from older settings
     if (!m_tracker)
         notes << tr("Not connected: no flows to count.");
     else if (!current)

@@ -81,12 +81,8 @@ FlowHistoryResult countFlowHistory(RedisClient &connection, const FlowConfig &co
                 break;
             }
             const qint64 room = options.maxPerStream - c.scanned;
-            if (room <= 0) {
-                result.boundedBy = c.stream;
-                cut = true;
-                break;
-            }
-            const int count = int(std::min<qint64>(options.pageSize, room));
+            // At the bound, one more entry tells "more than the bound" from "exactly the bound".
+            const int count = room > 0 ? int(std::min<qint64>(options.pageSize, room)) : 1;
             StreamEntryList page;
             auto reply = connection.commandEntries(
                 {"XRANGE", c.stream, c.next.toByteArray(), end, "COUNT", QByteArray::number(count)},
@@ -96,6 +92,15 @@ FlowHistoryResult countFlowHistory(RedisClient &connection, const FlowConfig &co
                                    .arg(QString::fromUtf8(c.stream),
                                         reply.ok() ? reply->errorMessage() : reply.error().message);
                 return result;
+            }
+            if (room <= 0) {
+                if (page.isEmpty()) {
+                    c.exhausted = true;
+                    continue;
+                }
+                result.boundedBy = c.stream;
+                cut = true;
+                break;
             }
             c.scanned += page.size();
             c.exhausted = page.size() < count || page.constLast().id.isMax();
