@@ -254,8 +254,9 @@ void FlowView::buildUi() {
     // Lookup.
     m_key = new QLineEdit;
     m_key->setPlaceholderText(tr("Find a key, e.g. 4711"));
-    m_key->setToolTip(tr("Finds the key's events in both streams, newest first through history "
-                         "(bounded: at most 200,000 entries per stream)"));
+    m_key->setToolTip(
+        tr("Finds the key's events in the flow's streams, newest first through history "
+           "(bounded: at most 200,000 entries per stream)"));
     m_find = new QPushButton(tr("Find"));
     connect(m_key, &QLineEdit::returnPressed, m_find, &QPushButton::click);
     connect(m_find, &QPushButton::clicked, this, [this] {
@@ -267,8 +268,8 @@ void FlowView::buildUi() {
         if (!m_key->text().trimmed().isEmpty())
             lookup(m_key->text().trimmed().toUtf8());
     });
-    m_lookupNote = new QLabel(tr("Double-click a flow, or type a key, to see its events in both "
-                                 "streams side by side."));
+    m_lookupNote = new QLabel(tr("Double-click a flow, or type a key, to see its start and end "
+                                 "events side by side."));
     m_lookupNote->setObjectName(QStringLiteral("flowLookupNote"));
     m_lookupNote->setWordWrap(true);
     m_lookupNote->setTextFormat(Qt::RichText);
