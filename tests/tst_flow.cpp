@@ -1,16 +1,26 @@
 // The event-flow view: correlation, counts, latency percentiles and the waiting list, first on
-// the tracker alone, then in the view fed by a real tail of a real server holding a scripted
-// set of orders and payments; and the key lookup through history.
+// the tracker alone, then in the view bound to a tracker fed by a real tail of a real server
+// holding a scripted set of orders and payments; the key lookup through history; the settings
+// (saved on change, from the command line); a BullMQ-shaped stream; streams the server lacks;
+// counting from history; and lookups during an outage.
+#include "FlowConfig.h"
+#include "FlowHistory.h"
 #include "FlowTracker.h"
 #include "FlowView.h"
 #include "GroupActions.h"
 #include "KeyLookup.h"
+#include "Palette.h"
 #include "StreamTailer.h"
 #include "TestRedis.h"
 
+#include <QCommandLineParser>
 #include <QDateTime>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace streamscope;
@@ -132,6 +142,14 @@ private Q_SLOTS:
         QCOMPARE(s.p99, 3);
     }
 
+    void latencyWording() {
+        QCOMPARE(formatLatency(0), QStringLiteral("0 ms"));
+        QCOMPARE(formatLatency(350), QStringLiteral("350 ms"));
+        QCOMPARE(formatLatency(1250), QStringLiteral("1.2 s"));
+        QCOMPARE(formatLatency(42000), QStringLiteral("42 s"));
+        QCOMPARE(formatLatency(184000), QStringLiteral("3 min 4 s"));
+    }
+
     void histogramAccuracy() {
         LatencyHistogram h;
         for (qint64 v = 1; v <= 100000; ++v)
@@ -162,10 +180,13 @@ private Q_SLOTS:
             QVERIFY2(!r.isError(), qPrintable(r.errorMessage()));
 
         FlowView view;
+        FlowTracker tracker; // the session's, in the window
+        view.setTracker(&tracker);
         GroupActions requests(m_server.settings());
         view.setRequests(&requests);
         TailController tail(m_server.settings(), StreamTailer::Options());
-        connect(tail.tailer(), &StreamTailer::entriesReceived, &view, &FlowView::addEntries);
+        connect(tail.tailer(), &StreamTailer::entriesReceived, &view,
+                [&tracker](const StreamEntryList &batch) { tracker.add(batch); });
         tail.tailer()->addStream("order-events", "0");
         tail.tailer()->addStream("payment-events", "0");
         tail.start();
@@ -259,6 +280,508 @@ private Q_SLOTS:
         QVERIFY(r.streams.at(0).error.isEmpty());
         QVERIFY2(r.streams.at(1).error.contains(QLatin1String("WRONGTYPE")),
                  qPrintable(r.streams.at(1).error));
+    }
+
+    // The tracker belongs to the connection: the view shows the bound one, or nothing.
+    void trackerBoundAndUnbound() {
+        FlowView view;
+        view.refresh();
+        QVERIFY2(view.counterText(QStringLiteral("started")).contains(QLatin1String(">-<")),
+                 qPrintable(view.counterText(QStringLiteral("started"))));
+        QVERIFY(view.noteText().contains(QLatin1String("Not connected")));
+
+        FlowTracker tracker;
+        tracker.add(flowEvent("order-events", 10, "order.created", "a"));
+        tracker.add(flowEvent("payment-events", 30, "payment.completed", "a"));
+        view.setTracker(&tracker); // the same (default) flows: the counts stay
+        QCOMPARE(view.tracker(), &tracker);
+        QCOMPARE(view.stats().completed, 1);
+        QVERIFY(view.counterText(QStringLiteral("completed")).contains(QLatin1String(">1<")));
+        QVERIFY(!view.noteText().contains(QLatin1String("Not connected")));
+        view.addEntries({flowEvent("order-events", 40, "order.created", "b")}); // forwarded
+        QCOMPARE(tracker.stats(100).started, 2);
+
+        // The view's configuration goes to the bound tracker.
+        FlowConfig jobs;
+        jobs.startStream = "jobs";
+        jobs.endStream = "results";
+        jobs.keyField = "jobId";
+        view.setConfig(jobs);
+        QCOMPARE(tracker.config(), jobs);
+        QCOMPARE(view.stats().started, 0); // other flows: counted afresh
+
+        // A tracker bound later (another connection's) gets the view's configuration too.
+        FlowTracker other;
+        view.setTracker(&other);
+        QCOMPARE(other.config(), jobs);
+        other.add(StreamEntry::make("jobs", {1, 0}, {"type", "order.created", "jobId", "j"}));
+        view.refresh();
+        QCOMPARE(view.stats().started, 1);
+
+        view.setTracker(nullptr);
+        QCOMPARE(view.stats().started, 0);
+        QVERIFY(view.counterText(QStringLiteral("started")).contains(QLatin1String(">-<")));
+        QCOMPARE(view.histogramBars().count(0.0), view.histogramBars().size());
+    }
+
+    // The "flow" group as MainWindow wrote it is restored, and every change is on disk at once
+    // (a killed app keeps it), not only when the window closes.
+    void settingsSavedOnChange() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("StreamScope.conf"));
+        {
+            QSettings before(path, QSettings::IniFormat);
+            before.beginGroup(QStringLiteral("flow"));
+            before.setValue(QStringLiteral("startStream"), QByteArray("jobs"));
+            before.setValue(QStringLiteral("endStream"), QByteArray("results"));
+            before.setValue(QStringLiteral("keyField"), QByteArray("jobId"));
+            before.setValue(QStringLiteral("typeField"), QByteArray("kind"));
+            before.setValue(QStringLiteral("startType"), QByteArray("queued"));
+            before.setValue(QStringLiteral("completedType"), QByteArray("done"));
+            before.setValue(QStringLiteral("failedType"), QByteArray("error"));
+            before.setValue(QStringLiteral("waitingThresholdMs"), qint64(5000));
+            before.endGroup();
+        }
+        QSettings store(path, QSettings::IniFormat);
+        FlowView view;
+        FlowTracker tracker;
+        view.setTracker(&tracker);
+        QSignalSpy changed(&view, &FlowView::configChanged);
+        view.setSettingsStore(&store);
+        QCOMPARE(view.config().startStream, QByteArray("jobs"));
+        QCOMPARE(view.config().endStream, QByteArray("results"));
+        QCOMPARE(view.config().keyField, QByteArray("jobId"));
+        QCOMPARE(view.config().typeField, QByteArray("kind"));
+        QCOMPARE(view.config().startType, QByteArray("queued"));
+        QCOMPARE(view.config().completedType, QByteArray("done"));
+        QCOMPARE(view.config().failedType, QByteArray("error"));
+        QCOMPARE(view.config().waitingThresholdMs, 5000);
+        QCOMPARE(tracker.config(), view.config());
+        QCOMPARE(changed.count(), 1);
+        auto *key = view.findChild<QLineEdit *>(QStringLiteral("flowKeyField"));
+        QVERIFY(key);
+        QCOMPARE(key->text(), QStringLiteral("jobId"));
+
+        // A change in the form: on disk before anything closes (another reader sees it).
+        key->setText(QStringLiteral("orderNo"));
+        Q_EMIT key->editingFinished();
+        QCOMPARE(tracker.config().keyField, QByteArray("orderNo"));
+        {
+            QSettings reader(path, QSettings::IniFormat);
+            QCOMPARE(reader.value(QStringLiteral("flow/keyField")).toByteArray(),
+                     QByteArray("orderNo"));
+            QCOMPARE(reader.value(QStringLiteral("flow/startStream")).toByteArray(),
+                     QByteArray("jobs"));
+        }
+        // Several failure types, separated by commas.
+        auto *failed = view.findChild<QLineEdit *>(QStringLiteral("flowFailedType"));
+        failed->setText(QStringLiteral("error, timeout"));
+        Q_EMIT failed->editingFinished();
+        QCOMPARE(view.config().failedTypes(), (QList<QByteArray>{"error", "timeout"}));
+        QCOMPARE(QSettings(path, QSettings::IniFormat)
+                     .value(QStringLiteral("flow/failedType"))
+                     .toByteArray(),
+                 QByteArray("error, timeout"));
+
+        // A form that cannot find flows is not applied, not saved, and says why.
+        key->setText(QString());
+        Q_EMIT key->editingFinished();
+        QCOMPARE(view.config().keyField, QByteArray("orderNo"));
+        QVERIFY2(view.noteText().contains(QLatin1String("key field")), qPrintable(view.noteText()));
+        QCOMPARE(QSettings(path, QSettings::IniFormat)
+                     .value(QStringLiteral("flow/keyField"))
+                     .toByteArray(),
+                 QByteArray("orderNo"));
+
+        // setConfig (the command line's way in) is a change: saved too.
+        FlowConfig c = view.config();
+        c.endStream = "outcomes";
+        view.setConfig(c);
+        QCOMPARE(QSettings(path, QSettings::IniFormat)
+                     .value(QStringLiteral("flow/endStream"))
+                     .toByteArray(),
+                 QByteArray("outcomes"));
+        QVERIFY(!view.noteText().contains(QLatin1String("key field")));
+
+        // Without a saved group the view keeps its configuration (and writes nothing).
+        QSettings empty(dir.filePath(QStringLiteral("empty.conf")), QSettings::IniFormat);
+        FlowView fresh;
+        fresh.setSettingsStore(&empty);
+        QCOMPARE(fresh.config(), FlowConfig());
+        QVERIFY(!hasSavedFlowConfig(empty));
+    }
+
+    void flagParsing_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("error"); // "" when it parses
+        QTest::addColumn<QByteArray>("startStream");
+        QTest::addColumn<QByteArray>("startType");
+        QTest::addColumn<QByteArray>("endStream");
+        QTest::addColumn<QByteArray>("completedType");
+        QTest::addColumn<QByteArray>("failedType");
+        QTest::addColumn<QByteArray>("keyField");
+        QTest::addColumn<QByteArray>("typeField");
+        const FlowConfig d;
+        QTest::newRow("bullmq")
+            << QStringList{"--flow-start",      "bull:q:events:added",
+                           "--flow-end",        "bull:q:events:completed,failed",
+                           "--flow-key",        "jobId",
+                           "--flow-type-field", "event"}
+            << QString() << QByteArray("bull:q:events") << QByteArray("added")
+            << QByteArray("bull:q:events") << QByteArray("completed") << QByteArray("failed")
+            << QByteArray("jobId") << QByteArray("event");
+        QTest::newRow("several failures")
+            << QStringList{"--flow-end", "payment-events:paid, declined ,timeout"} << QString()
+            << d.startStream << d.startType << QByteArray("payment-events") << QByteArray("paid")
+            << QByteArray("declined,timeout") << d.keyField << d.typeField;
+        QTest::newRow("only the key: the rest stays")
+            << QStringList{"--flow-key", "orderNo"} << QString() << d.startStream << d.startType
+            << d.endStream << d.completedType << d.failedType << QByteArray("orderNo")
+            << d.typeField;
+        QTest::newRow("any entry of the start stream")
+            << QStringList{"--flow-start", "orders:"} << QString() << QByteArray("orders")
+            << QByteArray() << d.endStream << d.completedType << d.failedType << d.keyField
+            << d.typeField;
+        QTest::newRow("no colon") << QStringList{"--flow-start", "orders"}
+                                  << QString("--flow-start needs STREAM:TYPE") << QByteArray()
+                                  << QByteArray() << QByteArray() << QByteArray() << QByteArray()
+                                  << QByteArray() << QByteArray();
+        QTest::newRow("no stream")
+            << QStringList{"--flow-end", ":completed"} << QString("--flow-end needs a stream name")
+            << QByteArray() << QByteArray() << QByteArray() << QByteArray() << QByteArray()
+            << QByteArray() << QByteArray();
+        QTest::newRow("empty failure type")
+            << QStringList{"--flow-end", "s:done,,failed"} << QString("an empty type")
+            << QByteArray() << QByteArray() << QByteArray() << QByteArray() << QByteArray()
+            << QByteArray() << QByteArray();
+        QTest::newRow("empty key")
+            << QStringList{"--flow-key", " "} << QString("--flow-key needs a field name")
+            << QByteArray() << QByteArray() << QByteArray() << QByteArray() << QByteArray()
+            << QByteArray() << QByteArray();
+        QTest::newRow("one stream, no start type")
+            << QStringList{"--flow-start", "jobs:", "--flow-end", "jobs:done"}
+            << QString("the start type tells them apart") << QByteArray() << QByteArray()
+            << QByteArray() << QByteArray() << QByteArray() << QByteArray() << QByteArray();
+        QTest::newRow("types without a type field")
+            << QStringList{"--flow-type-field", ""} << QString("type field") << QByteArray()
+            << QByteArray() << QByteArray() << QByteArray() << QByteArray() << QByteArray()
+            << QByteArray();
+    }
+
+    void flagParsing() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, error);
+        QCommandLineParser parser;
+        parser.addOptions(flowOptions());
+        QVERIFY2(parser.parse(QStringList{QStringLiteral("streamscope")} + args),
+                 qPrintable(parser.errorText()));
+        QVERIFY(anyFlowOptionSet(parser));
+        const Result<FlowConfig> c = flowConfigFromOptions(parser, FlowConfig());
+        if (!error.isEmpty()) {
+            QVERIFY(!c.ok());
+            QCOMPARE(c.error().kind, Error::Kind::InvalidArgument);
+            QVERIFY2(c.error().message.contains(error), qPrintable(c.error().message));
+            return;
+        }
+        QVERIFY2(c.ok(), qPrintable(c.error().message));
+        QTEST(c->startStream, "startStream");
+        QTEST(c->startType, "startType");
+        QTEST(c->endStream, "endStream");
+        QTEST(c->completedType, "completedType");
+        QTEST(c->failedType, "failedType");
+        QTEST(c->keyField, "keyField");
+        QTEST(c->typeField, "typeField");
+    }
+
+    void noFlagsNoChange() {
+        QCommandLineParser parser;
+        parser.addOptions(flowOptions());
+        QVERIFY(parser.parse({QStringLiteral("streamscope")}));
+        QVERIFY(!anyFlowOptionSet(parser));
+    }
+
+    // BullMQ keeps a job's life in one stream: bull:QUEUE:events, key jobId, type field event.
+    void bullmqEventsStream() {
+        run(*m_c, {"FLUSHALL"});
+        QCommandLineParser parser;
+        parser.addOptions(flowOptions());
+        QVERIFY(parser.parse({"streamscope", "--flow-start", "bull:q:events:added", "--flow-end",
+                              "bull:q:events:completed,failed", "--flow-key", "jobId",
+                              "--flow-type-field", "event"}));
+        const Result<FlowConfig> config = flowConfigFromOptions(parser, FlowConfig());
+        QVERIFY(config.ok());
+        auto xadd = [this](const QByteArray &event, const QByteArray &job) {
+            run(*m_c, {"XADD", "bull:q:events", "*", "event", event, "jobId", job});
+        };
+        xadd("added", "1");
+        xadd("waiting", "1");
+        xadd("active", "1");
+        xadd("completed", "1");
+        xadd("added", "2");
+        xadd("failed", "2");
+        xadd("added", "3");
+        xadd("active", "3");
+
+        FlowView view;
+        FlowTracker tracker;
+        view.setTracker(&tracker);
+        view.setConfig(config.value());
+        GroupActions requests(m_server.settings());
+        view.setRequests(&requests);
+        TailController tail(m_server.settings(), StreamTailer::Options());
+        connect(tail.tailer(), &StreamTailer::entriesReceived, &view,
+                [&tracker](const StreamEntryList &batch) { tracker.add(batch); });
+        tail.tailer()->addStream("bull:q:events", "0");
+        tail.start();
+        QTRY_COMPARE_WITH_TIMEOUT((view.refresh(), view.stats().started), 3, 10000);
+        tail.stop();
+        QCOMPARE(view.stats().completed, 1);
+        QCOMPARE(view.stats().failed, 1);
+        QCOMPARE(view.stats().waiting, 1);
+        QCOMPARE(view.stats().endsWithoutStart, 0);
+        view.setKnownStreams({"bull:q:events"}, true);
+        QVERIFY2(!view.noteText().contains(QLatin1String("exist")), qPrintable(view.noteText()));
+
+        // One stream, two panes: the start (and what came between) left, the end right; each
+        // entry once, and no "missing" other side.
+        QSignalSpy looked(&view, &FlowView::lookupFinished);
+        view.lookup("1");
+        QVERIFY(looked.wait(10000));
+        QCOMPARE(view.lastLookup().streams.size(), 1);
+        const StreamEntryList start = view.paneEntries(0), end = view.paneEntries(1);
+        QCOMPARE(start.size(), 3); // added, waiting, active
+        QCOMPARE(start.first().value("event"), QByteArray("added"));
+        QCOMPARE(end.size(), 1);
+        QCOMPARE(end.first().value("event"), QByteArray("completed"));
+        for (const StreamEntry &e : start)
+            QVERIFY(!(e.id == end.first().id));
+        QVERIFY2(view.paneTitle(0).contains(QLatin1String("start (added)")),
+                 qPrintable(view.paneTitle(0)));
+        QVERIFY2(view.paneTitle(1).contains(QLatin1String("end (completed, failed)")),
+                 qPrintable(view.paneTitle(1)));
+        QVERIFY(view.paneTitle(1).contains(QLatin1String("1 event")));
+        QVERIFY(!view.paneTitle(1).contains(QLatin1String("no event")));
+
+        // A job still running: its end pane says so.
+        view.lookup("3");
+        QVERIFY(looked.wait(10000));
+        QCOMPARE(view.paneEntries(0).size(), 2);
+        QCOMPARE(view.paneEntries(1).size(), 0);
+        QVERIFY2(view.paneTitle(1).contains(QLatin1String("no end event yet")),
+                 qPrintable(view.paneTitle(1)));
+
+        // The live window's copy of an entry the server also returned is not shown twice.
+        view.searchLive = [](const QByteArray &, const QByteArray &) {
+            return StreamEntryList{
+                StreamEntry::make("bull:q:events", {1, 0}, {"event", "added", "jobId", "2"})};
+        };
+        view.lookup("2");
+        QVERIFY(looked.wait(10000));
+        QCOMPARE(view.paneEntries(0).size(), 2); // the server's "added" and the live window's
+        QCOMPARE(view.paneEntries(1).size(), 1); // "failed"
+        view.searchLive = nullptr;
+    }
+
+    // On a server without the configured streams the view says so, not zeros.
+    void missingStreamsAreSaid() {
+        FlowView view;
+        FlowTracker tracker;
+        view.setTracker(&tracker);
+        view.setKnownStreams({"bull:q:events", "audit"}, true);
+        QVERIFY2(view.noteText().contains(QLatin1String(
+                     "order-events and payment-events do not exist on this server: set the "
+                     "flow's streams")),
+                 qPrintable(view.noteText()));
+        for (const char *tile : {"started", "completed", "failed", "waiting", "overdue"})
+            QVERIFY2(view.counterText(QLatin1String(tile)).contains(QLatin1String(">-<")),
+                     qPrintable(view.counterText(QLatin1String(tile))));
+        view.setKnownStreams({"order-events"}, true);
+        QVERIFY(view.noteText().contains(
+            QLatin1String("payment-events does not exist on this server")));
+        QVERIFY(!view.noteText().contains(QLatin1String("order-events")));
+        // An incomplete list proves nothing.
+        view.setKnownStreams({"audit"}, false);
+        QVERIFY(!view.noteText().contains(QLatin1String("exist")));
+        QVERIFY(view.counterText(QStringLiteral("started")).contains(QLatin1String(">0<")));
+        // Both there: counts as usual.
+        view.setKnownStreams({"order-events", "payment-events"}, true);
+        QVERIFY(!view.noteText().contains(QLatin1String("exist")));
+        // A new flow configuration is judged against the same list.
+        FlowConfig c;
+        c.startStream = c.endStream = "bull:q:events";
+        c.startType = "added";
+        c.keyField = "jobId";
+        view.setConfig(c);
+        QVERIFY2(view.noteText().contains(QLatin1String(
+                     "bull:q:events does not exist on this server: set the flow's streams")),
+                 qPrintable(view.noteText()));
+    }
+
+    // Counting from history: by ID range, both streams merged in time, bounded and saying so.
+    void historyCountOverARange() {
+        run(*m_c, {"FLUSHALL"});
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        auto add = [this](const QByteArray &stream, qint64 at, const QByteArray &type,
+                          const QByteArray &key) {
+            const RedisReply r = run(*m_c, {"XADD", stream, QByteArray::number(at) + "-0", "type",
+                                            type, "orderId", key});
+            QVERIFY2(!r.isError(), qPrintable(r.errorMessage()));
+        };
+        add("order-events", now - 20 * 60000, "order.created", "old"); // before the range
+        add("payment-events", now - 20 * 60000 + 100, "payment.completed", "old");
+        add("order-events", now - 16 * 60000, "order.created", "edge"); // started before
+        add("payment-events", now - 14 * 60000, "payment.completed", "edge");
+        for (int i = 0; i < 5; ++i) {
+            const qint64 at = now - 10 * 60000 + i * 1000;
+            const QByteArray key = "r" + QByteArray::number(i);
+            add("order-events", at, "order.created", key);
+            if (i < 3)
+                add("payment-events", at + 50, "payment.completed", key);
+            else if (i == 3)
+                add("payment-events", at + 20, "payment.failed", key);
+        }
+
+        FlowView view;
+        GroupActions requests(m_server.settings());
+        view.setRequests(&requests);
+        QSignalSpy counted(&view, &FlowView::historyCounted);
+        view.countHistory(15);
+        QVERIFY(counted.wait(10000));
+        const FlowHistoryResult &h = view.lastHistory();
+        QVERIFY2(h.ok(), qPrintable(h.error));
+        QCOMPARE(h.stats.started, 5);
+        QCOMPARE(h.stats.completed, 3);
+        QCOMPARE(h.stats.failed, 1);
+        QCOMPARE(h.stats.waiting, 1);
+        QCOMPARE(h.stats.endsWithoutStart, 1);
+        QCOMPARE(h.stats.p50, 50);
+        QCOMPARE(h.scanned, (QList<qint64>{5, 5}));
+        QVERIFY(!h.cutShort());
+        QVERIFY2(view.historyText().contains(QLatin1String("5 flows started, 3 completed, 1 "
+                                                           "failed, 1 not finished")),
+                 qPrintable(view.historyText()));
+        QVERIFY(view.historyText().contains(QLatin1String("1 end event whose flow started")));
+        QVERIFY2(view.historyText().contains(QLatin1String("p50 50 ms")),
+                 qPrintable(view.historyText()));
+
+        // The bound cuts it, at a moment both streams were read to, and it says so.
+        FlowConfig config;
+        FlowHistoryOptions small;
+        small.maxPerStream = 3;
+        small.pageSize = 2;
+        FlowHistoryResult cut = countFlowHistory(*m_c, config, now - 15 * 60000, now, small);
+        QVERIFY(cut.ok());
+        QVERIFY(!cut.boundedBy.isEmpty());
+        QVERIFY(cut.countedToMs < now);
+        QVERIFY(cut.stats.started < 5);
+        QVERIFY2(cut.describe().contains(QLatin1String("Cut short")), qPrintable(cut.describe()));
+        QVERIFY(cut.describe().contains(QLatin1String("more than 3 entries")));
+        // Exactly at the bound is not cut: nothing was left unread.
+        FlowHistoryOptions exact;
+        exact.maxPerStream = 5;
+        exact.pageSize = 2;
+        FlowHistoryResult whole = countFlowHistory(*m_c, config, now - 15 * 60000, now, exact);
+        QVERIFY2(!whole.cutShort(), qPrintable(whole.describe()));
+        QCOMPARE(whole.stats.started, 5);
+        QCOMPARE(whole.scanned, (QList<qint64>{5, 5}));
+        // Stopped by the user.
+        FlowHistoryOptions stopNow;
+        stopNow.stop = [] { return true; };
+        FlowHistoryResult stopped = countFlowHistory(*m_c, config, now - 15 * 60000, now, stopNow);
+        QVERIFY(stopped.stopped);
+        QVERIFY(stopped.describe().contains(QLatin1String("Stopped")));
+        // One stream: the BullMQ shape, by type.
+        FlowConfig one;
+        one.startStream = one.endStream = "jobs";
+        one.keyField = "jobId";
+        one.typeField = "event";
+        one.startType = "added";
+        one.completedType = "completed";
+        one.failedType = "failed";
+        run(*m_c, {"XADD", "jobs", QByteArray::number(now - 60000) + "-0", "event", "added",
+                   "jobId", "1"});
+        run(*m_c, {"XADD", "jobs", QByteArray::number(now - 59000) + "-0", "event", "completed",
+                   "jobId", "1"});
+        FlowHistoryResult jobs = countFlowHistory(*m_c, one, now - 5 * 60000, now);
+        QVERIFY(jobs.ok());
+        QCOMPARE(jobs.stats.completed, 1);
+        QCOMPARE(jobs.stats.p50, 1000);
+        // A wrong type is an error, not zeros.
+        run(*m_c, {"SET", "order-events", "x"});
+        FlowHistoryResult wrong = countFlowHistory(*m_c, config, now - 15 * 60000, now);
+        QVERIFY(!wrong.ok());
+        QVERIFY2(wrong.describe().contains(QLatin1String("Could not count")),
+                 qPrintable(wrong.describe()));
+    }
+
+    // "Where is" during an outage says it could not search, and why: never "no event".
+    void whereIsDuringAnOutage() {
+        // The session says the data is stale: nothing is searched, and the view says so.
+        FlowView view;
+        FlowTracker tracker;
+        tracker.add(flowEvent("order-events", 10, "order.created", "a"));
+        view.setTracker(&tracker);
+        GroupActions requests(m_server.settings());
+        view.setRequests(&requests);
+        Freshness stale;
+        stale.state = Freshness::State::Stale;
+        stale.reason = QStringLiteral("the server does not answer");
+        stale.lastUpdatedMs = QDateTime::currentMSecsSinceEpoch() - 5000;
+        view.setFreshness(stale);
+        QVERIFY2(view.noteText().contains(stale.lastUpdatedText()), qPrintable(view.noteText()));
+        QVERIFY(view.noteText().contains(QLatin1String("the server does not answer")));
+        QVERIFY(
+            view.counterText(QStringLiteral("started")).contains(toneStyle(Tone::Muted))); // greyed
+        QVERIFY(view.counterText(QStringLiteral("started")).contains(QLatin1String(">1<")));
+        QSignalSpy looked(&view, &FlowView::lookupFinished);
+        view.lookup("a");
+        QCOMPARE(looked.count(), 1); // answered at once
+        QVERIFY2(view.lookupNoteText().contains(QLatin1String("Could not search")),
+                 qPrintable(view.lookupNoteText()));
+        QVERIFY(view.lookupNoteText().contains(QLatin1String("the server does not answer")));
+        for (int side : {0, 1}) {
+            QVERIFY2(view.paneTitle(side).contains(QLatin1String("could not search")),
+                     qPrintable(view.paneTitle(side)));
+            QVERIFY(!view.paneTitle(side).contains(QLatin1String("no event")));
+        }
+        // What the live window still holds is shown, marked as such.
+        view.searchLive = [](const QByteArray &, const QByteArray &) {
+            return StreamEntryList{flowEvent("order-events", 10, "order.created", "a")};
+        };
+        view.lookup("a");
+        QVERIFY(view.paneTitle(0).contains(QLatin1String("1 event from the live window")));
+        QVERIFY(view.lookupNoteText().contains(QLatin1String("only what the live window holds")));
+        view.searchLive = nullptr;
+        // Counting history is refused the same way.
+        QSignalSpy counted(&view, &FlowView::historyCounted);
+        view.countHistory(5);
+        QCOMPARE(counted.count(), 1);
+        QVERIFY2(view.historyText().contains(QLatin1String("Could not count")),
+                 qPrintable(view.historyText()));
+        // Current again: greying goes, and searching works.
+        Freshness current;
+        current.state = Freshness::State::Current;
+        current.lastUpdatedMs = QDateTime::currentMSecsSinceEpoch();
+        view.setFreshness(current);
+        QVERIFY(!view.counterText(QStringLiteral("started")).contains(toneStyle(Tone::Muted)));
+        QVERIFY(!view.noteText().contains(QLatin1String("last updated")));
+
+        // The server dies while the view still believes it current: the search fails, and the
+        // view says it could not search.
+        LocalRedisServer doomed;
+        STREAMSCOPE_START_REDIS(doomed);
+        GroupActions doomedRequests(doomed.settings());
+        view.setRequests(&doomedRequests);
+        doomed.kill();
+        view.lookup("a");
+        QVERIFY(looked.wait(20000));
+        QVERIFY2(view.lookupNoteText().contains(QLatin1String("Could not search")),
+                 qPrintable(view.lookupNoteText()));
+        for (int side : {0, 1})
+            QVERIFY2(!view.paneTitle(side).contains(QLatin1String("no event")),
+                     qPrintable(view.paneTitle(side)));
+        view.setRequests(nullptr);
     }
 
 private:

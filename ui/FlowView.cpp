@@ -4,6 +4,8 @@
 #include "EntryDetailView.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
+#include "Palette.h"
+#include "Wording.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -19,8 +21,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QLocale>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -67,9 +69,15 @@ QTableWidget *makeFlowTable(const QStringList &headers) {
 FlowView::FlowView(QWidget *parent)
     : QWidget(parent)
     , m_timer(new QTimer(this)) {
+    qRegisterMetaType<FlowConfig>();
+    qRegisterMetaType<FlowHistoryResult>();
+    qRegisterMetaType<KeyLookupResult>();
     clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    // Until the session says otherwise, what the tracker holds is what arrived.
+    m_freshness.state = Freshness::State::Current;
     buildUi();
-    setConfig(FlowConfig());
+    fillForm();
+    refresh();
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &FlowView::refresh);
     m_timer->start();
@@ -88,9 +96,17 @@ void FlowView::buildUi() {
     m_endStream = makeEdit(tr("The stream whose entries end a flow"));
     m_completedType = makeEdit(tr("The type value of a successful end (empty: any end entry "
                                   "that is not a failure)"));
-    m_failedType = makeEdit(tr("The type value of a failed end (empty: flows never fail)"));
+    m_failedType = makeEdit(tr("The type values of a failed end, separated by commas (empty: "
+                               "flows never fail)"));
     m_keyField = makeEdit(tr("The field both events carry, e.g. orderId"));
     m_typeField = makeEdit(tr("The field that names the event type (empty: no type checks)"));
+    m_startStream->setObjectName(QStringLiteral("flowStartStream"));
+    m_startType->setObjectName(QStringLiteral("flowStartType"));
+    m_endStream->setObjectName(QStringLiteral("flowEndStream"));
+    m_completedType->setObjectName(QStringLiteral("flowCompletedType"));
+    m_failedType->setObjectName(QStringLiteral("flowFailedType"));
+    m_keyField->setObjectName(QStringLiteral("flowKeyField"));
+    m_typeField->setObjectName(QStringLiteral("flowTypeField"));
     m_threshold = new QSpinBox;
     m_threshold->setRange(1, 24 * 3600);
     m_threshold->setSuffix(tr(" s"));
@@ -146,7 +162,36 @@ void FlowView::buildUi() {
     m_latency->setTextFormat(Qt::RichText);
     tiles->addWidget(m_latency, 1);
     m_note = new QLabel;
+    m_note->setObjectName(QStringLiteral("flowNote"));
     m_note->setWordWrap(true);
+    m_note->setTextFormat(Qt::RichText);
+
+    // History: the same counts over the last minutes, read back by ID range.
+    m_historyMinutes = new QSpinBox;
+    m_historyMinutes->setRange(1, 7 * 24 * 60);
+    m_historyMinutes->setValue(15);
+    m_historyMinutes->setSuffix(tr(" min"));
+    m_count = new QPushButton(tr("Count"));
+    m_count->setToolTip(tr("Reads the flow's streams from that moment to now (by ID, at most "
+                           "200,000 entries per stream) and counts the flows in them"));
+    connect(m_count, &QPushButton::clicked, this, [this] {
+        if (m_counting) { // the button says Stop
+            if (m_requests)
+                m_requests->worker()->cancelLookups(m_countRequest);
+            return;
+        }
+        countHistory(m_historyMinutes->value());
+    });
+    m_historyNote = new QLabel;
+    m_historyNote->setObjectName(QStringLiteral("flowHistoryNote"));
+    m_historyNote->setWordWrap(true);
+    m_historyNote->setTextFormat(Qt::RichText);
+    m_historyNote->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *historyRow = new QHBoxLayout;
+    historyRow->addWidget(new QLabel(tr("Count flows from the last")));
+    historyRow->addWidget(m_historyMinutes);
+    historyRow->addWidget(m_count);
+    historyRow->addWidget(m_historyNote, 1);
 
     // The histogram.
     m_chart = new QChart;
@@ -176,9 +221,9 @@ void FlowView::buildUi() {
     m_chart->setTitle(tr("End-to-end latency"));
     connect(series, &QBarSeries::hovered, this, [this, labels](bool on, int index, QBarSet *set) {
         if (on)
-            setToolTip(tr("%1 flows took %2 to %3")
-                           .arg(qint64(set->at(index)))
-                           .arg(labels.value(index),
+            setToolTip(tr("%1 took %2 to %3")
+                           .arg(countOf(qint64(set->at(index)), "flow", "flows"),
+                                labels.value(index),
                                 index + 1 < labels.size() ? labels.value(index + 1) : tr("more")));
         else
             setToolTip({});
@@ -209,22 +254,25 @@ void FlowView::buildUi() {
     // Lookup.
     m_key = new QLineEdit;
     m_key->setPlaceholderText(tr("Find a key, e.g. 4711"));
-    m_key->setToolTip(tr("Finds the key's events in both streams, newest first through history "
-                         "(bounded: at most 200,000 entries per stream)"));
+    m_key->setToolTip(
+        tr("Finds the key's events in the flow's streams, newest first through history "
+           "(bounded: at most 200,000 entries per stream)"));
     m_find = new QPushButton(tr("Find"));
     connect(m_key, &QLineEdit::returnPressed, m_find, &QPushButton::click);
     connect(m_find, &QPushButton::clicked, this, [this] {
         if (m_searching) { // the button says Stop
             if (m_requests)
-                m_requests->worker()->cancelLookups(m_request);
+                m_requests->worker()->cancelLookups(m_lookupRequest);
             return;
         }
         if (!m_key->text().trimmed().isEmpty())
             lookup(m_key->text().trimmed().toUtf8());
     });
-    m_lookupNote = new QLabel(tr("Double-click a flow, or type a key, to see its events in both "
-                                 "streams side by side."));
+    m_lookupNote = new QLabel(tr("Double-click a flow, or type a key, to see its start and end "
+                                 "events side by side."));
+    m_lookupNote->setObjectName(QStringLiteral("flowLookupNote"));
     m_lookupNote->setWordWrap(true);
+    m_lookupNote->setTextFormat(Qt::RichText);
     auto *findRow = new QHBoxLayout;
     findRow->addWidget(new QLabel(tr("Where is")));
     findRow->addWidget(m_key, 1);
@@ -237,6 +285,8 @@ void FlowView::buildUi() {
         auto *v = new QVBoxLayout(box);
         v->setContentsMargins(0, 0, 0, 0);
         side.title = new QLabel;
+        side.title->setTextFormat(Qt::RichText);
+        side.title->setWordWrap(true);
         side.hits = new QListWidget;
         side.hits->setMaximumHeight(70);
         side.detail = new EntryDetailView;
@@ -272,6 +322,7 @@ void FlowView::buildUi() {
     layout->addWidget(form);
     layout->addLayout(tiles);
     layout->addWidget(m_note);
+    layout->addLayout(historyRow);
     layout->addWidget(upper, 1);
 }
 
@@ -279,30 +330,72 @@ void FlowView::setRequests(GroupActions *requests) {
     if (m_requests)
         disconnect(m_requests->worker(), nullptr, this, nullptr);
     m_requests = requests;
+    // An answer from the previous connection never arrives: nothing is under way any more.
+    setSearching(false);
+    setCounting(false);
     if (!requests)
         return;
     connect(requests->worker(), &GroupActionsWorker::keyFound, this,
             [this](int request, const KeyLookupResult &result) {
-                if (request == m_request)
+                if (request == m_lookupRequest)
                     showLookup(result);
+            });
+    connect(requests->worker(), &GroupActionsWorker::flowsCounted, this,
+            [this](int request, const FlowHistoryResult &result) {
+                if (request == m_countRequest)
+                    showHistory(result);
             });
 }
 
-void FlowView::setConfig(const FlowConfig &config) {
-    m_tracker.setConfig(config);
-    m_startStream->setText(QString::fromUtf8(config.startStream));
-    m_endStream->setText(QString::fromUtf8(config.endStream));
-    m_keyField->setText(QString::fromUtf8(config.keyField));
-    m_typeField->setText(QString::fromUtf8(config.typeField));
-    m_startType->setText(QString::fromUtf8(config.startType));
-    m_completedType->setText(QString::fromUtf8(config.completedType));
-    m_failedType->setText(QString::fromUtf8(config.failedType));
-    m_threshold->setValue(int(config.waitingThresholdMs / 1000));
+void FlowView::setTracker(FlowTracker *tracker) {
+    m_tracker = tracker;
+    if (m_tracker)
+        m_tracker->setConfig(m_config);
     refresh();
 }
 
+void FlowView::addEntries(const StreamEntryList &batch) {
+    if (m_tracker)
+        m_tracker->add(batch);
+}
+
+void FlowView::setSettingsStore(QSettings *store) {
+    m_store = store;
+    if (m_store && hasSavedFlowConfig(*m_store))
+        applyConfig(loadFlowConfig(*m_store), false);
+}
+
+void FlowView::setConfig(const FlowConfig &config) {
+    applyConfig(config, true);
+}
+
+void FlowView::applyConfig(const FlowConfig &config, bool save) {
+    const bool changed = config != m_config;
+    m_config = config;
+    m_formProblem.clear();
+    fillForm();
+    if (m_tracker)
+        m_tracker->setConfig(m_config);
+    if (changed && save && m_store)
+        saveFlowConfig(*m_store, m_config);
+    refresh();
+    if (changed)
+        Q_EMIT configChanged(m_config);
+}
+
+void FlowView::fillForm() {
+    m_startStream->setText(QString::fromUtf8(m_config.startStream));
+    m_endStream->setText(QString::fromUtf8(m_config.endStream));
+    m_keyField->setText(QString::fromUtf8(m_config.keyField));
+    m_typeField->setText(QString::fromUtf8(m_config.typeField));
+    m_startType->setText(QString::fromUtf8(m_config.startType));
+    m_completedType->setText(QString::fromUtf8(m_config.completedType));
+    m_failedType->setText(QString::fromUtf8(m_config.failedType));
+    m_threshold->setValue(int(m_config.waitingThresholdMs / 1000));
+}
+
 void FlowView::applyForm() {
-    FlowConfig c = m_tracker.config();
+    FlowConfig c = m_config;
     c.startStream = m_startStream->text().trimmed().toUtf8();
     c.endStream = m_endStream->text().trimmed().toUtf8();
     c.keyField = m_keyField->text().trimmed().toUtf8();
@@ -311,20 +404,48 @@ void FlowView::applyForm() {
     c.completedType = m_completedType->text().trimmed().toUtf8();
     c.failedType = m_failedType->text().trimmed().toUtf8();
     c.waitingThresholdMs = qint64(m_threshold->value()) * 1000;
-    if (c.startStream.isEmpty() || c.endStream.isEmpty() || c.keyField.isEmpty()) {
-        m_note->setText(tr("<span style='color:#c62828'>A flow needs a start stream, an end "
-                           "stream and a key field.</span>"));
+    if (const QString why = c.problem(); !why.isEmpty()) {
+        m_formProblem = why; // kept in the form until fixed, not applied
+        refresh();
         return;
     }
-    if (c == m_tracker.config())
+    if (c == m_config) {
+        if (!m_formProblem.isEmpty()) {
+            m_formProblem.clear();
+            refresh();
+        }
         return;
-    m_tracker.setConfig(c);
+    }
+    applyConfig(c, true);
+}
+
+void FlowView::setKnownStreams(const QList<QByteArray> &names, bool complete) {
+    m_knownStreams = names;
+    m_knownComplete = complete;
+    m_knownSet = true;
     refresh();
-    Q_EMIT configChanged(c);
+}
+
+QList<QByteArray> FlowView::missingStreams() const {
+    QList<QByteArray> missing;
+    if (!m_knownSet || !m_knownComplete)
+        return missing;
+    for (const QByteArray &s : m_config.streams())
+        if (!m_knownStreams.contains(s))
+            missing << s;
+    return missing;
+}
+
+void FlowView::setFreshness(const Freshness &freshness) {
+    if (freshness == m_freshness)
+        return;
+    m_freshness = freshness;
+    refresh();
 }
 
 void FlowView::reset() {
-    m_tracker.reset();
+    if (m_tracker)
+        m_tracker->reset();
     refresh();
 }
 
@@ -333,46 +454,109 @@ QString FlowView::counterText(const QString &name) const {
     return l ? l->text() : QString();
 }
 
+QString FlowView::noteText() const {
+    return m_note->isVisible() || !m_note->text().isEmpty() ? m_note->text() : QString();
+}
+
+QString FlowView::lookupNoteText() const {
+    return m_lookupNote->text();
+}
+
+QString FlowView::paneTitle(int side) const {
+    return side >= 0 && side < 2 ? m_sides[side].title->text() : QString();
+}
+
+StreamEntryList FlowView::paneEntries(int side) const {
+    return side >= 0 && side < 2 ? m_sides[side].entries : StreamEntryList();
+}
+
+QString FlowView::historyText() const {
+    return m_historyNote->text();
+}
+
 void FlowView::refresh() {
     ++m_refreshes;
-    m_stats = m_tracker.stats(clock());
-    const QLocale locale;
-    auto tile = [&](const QString &name, const QString &title, qint64 value, const char *colour) {
+    const bool current = m_freshness.isCurrent();
+    // While not current, the figures are those of the last update, and ages are measured then
+    // (a flow is not "waiting longer" because we stopped hearing from the server).
+    const qint64 now =
+        !current && m_freshness.lastUpdatedMs > 0 ? m_freshness.lastUpdatedMs : clock();
+    m_stats = m_tracker ? m_tracker->stats(now) : FlowStats();
+    const QList<QByteArray> missing = missingStreams();
+    const bool nothingSeen = m_stats.started == 0 && m_stats.completed == 0 && m_stats.failed == 0
+                             && m_stats.endsWithoutStart == 0;
+    // No zeros for what cannot be counted: no tracker, or streams the server does not have.
+    const bool blank = !m_tracker || (!missing.isEmpty() && nothingSeen);
+    auto tile = [&](const QString &name, const QString &title, qint64 value, bool alarm) {
+        QString style;
+        if (!current)
+            style = toneStyle(Tone::Muted);
+        else if (alarm && value > 0 && !blank)
+            style = toneStyle(Tone::Critical);
         m_counters.value(name)->setText(
             QStringLiteral("%1<br><span style='font-size:x-large; %2'>%3</span>")
-                .arg(title,
-                     value && colour ? QStringLiteral("color:%1").arg(QLatin1String(colour))
-                                     : QString(),
-                     locale.toString(value)));
+                .arg(title.toHtmlEscaped(), style,
+                     blank ? QStringLiteral("-") : formatCount(value)));
     };
-    tile(QStringLiteral("started"), tr("Started"), m_stats.started, nullptr);
-    tile(QStringLiteral("completed"), tr("Completed"), m_stats.completed, nullptr);
-    tile(QStringLiteral("failed"), tr("Failed"), m_stats.failed, "#c62828");
-    tile(QStringLiteral("waiting"), tr("Waiting"), m_stats.waiting, nullptr);
+    tile(QStringLiteral("started"), tr("Started"), m_stats.started, false);
+    tile(QStringLiteral("completed"), tr("Completed"), m_stats.completed, false);
+    tile(QStringLiteral("failed"), tr("Failed"), m_stats.failed, true);
+    tile(QStringLiteral("waiting"), tr("Waiting"), m_stats.waiting, false);
     tile(QStringLiteral("overdue"),
-         tr("Waiting over %1").arg(formatDuration(m_tracker.config().waitingThresholdMs)),
-         m_stats.waitingOverThreshold, "#c62828");
+         tr("Waiting over %1").arg(formatDuration(m_config.waitingThresholdMs)),
+         m_stats.waitingOverThreshold, true);
     const qint64 finished = m_stats.completed + m_stats.failed;
+    const QString latency =
+        blank || finished == 0
+            ? tr("Latency: no finished flows yet")
+            : tr("Latency p50 <b>%1</b> &nbsp; p90 <b>%2</b> &nbsp; p99 <b>%3</b> "
+                 "&nbsp; max %4<br>over %5")
+                  .arg(formatLatency(m_stats.p50), formatLatency(m_stats.p90),
+                       formatLatency(m_stats.p99), formatLatency(m_stats.maxLatency),
+                       countOf(finished, "finished flow", "finished flows"));
     m_latency->setText(
-        finished == 0 ? tr("Latency: no finished flows yet")
-                      : tr("Latency p50 <b>%1</b> &nbsp; p90 <b>%2</b> &nbsp; p99 <b>%3</b> "
-                           "&nbsp; max %4<br>over %5 finished flows")
-                            .arg(formatDuration(m_stats.p50), formatDuration(m_stats.p90),
-                                 formatDuration(m_stats.p99), formatDuration(m_stats.maxLatency),
-                                 locale.toString(finished)));
+        current
+            ? latency
+            : QStringLiteral("<span style='%1'>%2</span>").arg(toneStyle(Tone::Muted), latency));
+
     QStringList notes;
-    if (m_stats.endsWithoutStart)
-        notes << tr("%1 end events whose start came before watching began (not counted)")
-                     .arg(locale.toString(m_stats.endsWithoutStart));
-    if (m_stats.untracked)
-        notes << tr("%1 old waiting flows no longer tracked (over %2 open)")
-                     .arg(locale.toString(m_stats.untracked),
-                          locale.toString(m_tracker.config().maxOpenFlows));
+    if (!m_formProblem.isEmpty())
+        notes << toneHtml(Tone::Critical, m_formProblem + tr(" (not applied)"));
+    else if (const QString why = m_config.problem(); !why.isEmpty())
+        notes << toneHtml(Tone::Critical, why); // e.g. restored from older settings
+    if (!m_tracker)
+        notes << tr("Not connected: no flows to count.");
+    else if (!current)
+        notes << toneHtml(Tone::Warning, m_freshness.describe());
+    if (!missing.isEmpty()) {
+        QStringList names;
+        for (const QByteArray &s : missing)
+            names << QString::fromUtf8(s);
+        const QString list =
+            names.size() == 1
+                ? names.first()
+                : tr("%1 and %2")
+                      .arg(names.mid(0, names.size() - 1).join(QStringLiteral(", ")), names.last());
+        notes << toneHtml(Tone::Warning,
+                          (names.size() == 1 ? tr("%1 does not exist on this server: set the "
+                                                  "flow's streams")
+                                             : tr("%1 do not exist on this server: set the "
+                                                  "flow's streams"))
+                              .arg(list));
+    }
+    if (!blank && m_stats.endsWithoutStart)
+        notes << tr("%1 whose start came before watching began (not counted)")
+                     .arg(countOf(m_stats.endsWithoutStart, "end event", "end events"));
+    if (!blank && m_stats.untracked)
+        notes << tr("%1 no longer tracked (over %2 open)")
+                     .arg(countOf(m_stats.untracked, "old waiting flow", "old waiting flows"),
+                          formatCount(m_config.maxOpenFlows));
     m_note->setText(notes.join(QStringLiteral("; ")));
     m_note->setVisible(!notes.isEmpty());
     updateHistogram();
 
     // The lists, keeping the selected key selected.
+    const QBrush ink = current ? QBrush() : QBrush(toneColour(Tone::Muted, palette()));
     auto selectedKey = [](QTableWidget *t) {
         const auto items = t->selectedItems();
         return items.isEmpty() ? QString() : t->item(items.first()->row(), 0)->text();
@@ -388,6 +572,7 @@ void FlowView::refresh() {
                 if (!item)
                     t->setItem(r, c, item = new QTableWidgetItem);
                 item->setText(cells.at(c));
+                item->setForeground(ink);
             }
             if (!keep.isEmpty() && cells.first() == keep)
                 t->selectRow(r);
@@ -408,7 +593,7 @@ void FlowView::refresh() {
     fill(m_finished, int(m_stats.recentFinished.size()), [&](int r) {
         const FinishedFlow &f = m_stats.recentFinished.at(r);
         return QStringList{QString::fromUtf8(f.key), f.failed ? tr("failed") : tr("completed"),
-                           formatDuration(f.latencyMs()),
+                           formatLatency(f.latencyMs()),
                            QString::fromLatin1(f.startId.toByteArray()),
                            QString::fromLatin1(f.endId.toByteArray())};
     });
@@ -419,7 +604,8 @@ void FlowView::updateHistogram() {
     QList<qreal> counts;
     qint64 top = 4; // whole-number ticks while the counts are small
     for (qsizetype i = 0; i + 1 < edges.size(); ++i) {
-        const qint64 n = m_tracker.histogram().countBetween(edges.at(i), edges.at(i + 1));
+        const qint64 n =
+            m_tracker ? m_tracker->histogram().countBetween(edges.at(i), edges.at(i + 1)) : 0;
         counts << qreal(n);
         top = std::max(top, n);
     }
@@ -428,6 +614,11 @@ void FlowView::updateHistogram() {
             m_bars->replace(int(i), counts.at(i));
     m_countAxis->setRange(0, double(top) * 1.1);
     m_countAxis->applyNiceNumbers();
+    // Greyed while the figures are not current.
+    const QColor colour =
+        m_freshness.isCurrent() ? seriesColour(0, palette()) : toneColour(Tone::Muted, palette());
+    if (m_bars->color() != colour)
+        m_bars->setColor(colour);
 }
 
 QList<qreal> FlowView::histogramBars() const {
@@ -441,30 +632,58 @@ QList<qint64> FlowView::histogramEdges() {
     return binEdges();
 }
 
+void FlowView::setSearching(bool searching) {
+    m_searching = searching;
+    m_find->setText(searching ? tr("Stop") : tr("Find"));
+}
+
+void FlowView::setCounting(bool counting) {
+    m_counting = counting;
+    m_count->setText(counting ? tr("Stop") : tr("Count"));
+}
+
 void FlowView::lookup(const QByteArray &key) {
     m_key->setText(QString::fromUtf8(key));
-    if (!m_requests) {
-        m_lookupNote->setText(tr("Not connected."));
+    const QList<QByteArray> streams = m_config.streams();
+    const QString what =
+        QStringLiteral("%1 = %2").arg(QString::fromUtf8(m_config.keyField), QString::fromUtf8(key));
+    // During an outage nothing can be searched: say so (and why), never "no event".
+    QString cannot;
+    if (!m_requests)
+        cannot = tr("not connected");
+    else if (!m_freshness.isCurrent())
+        cannot =
+            m_freshness.reason.isEmpty() ? tr("the connection is not current") : m_freshness.reason;
+    if (!cannot.isEmpty()) {
+        ++m_request; // an answer to an earlier lookup no longer belongs here
+        m_lookupRequest = m_request;
+        setSearching(false);
+        KeyLookupResult result;
+        result.field = m_config.keyField;
+        result.value = key;
+        for (const QByteArray &s : streams) {
+            KeyLookupHits hits;
+            hits.stream = s;
+            hits.error = cannot;
+            hits.errorKind = Error::Kind::Connect;
+            result.streams.append(hits);
+        }
+        showLookup(result);
         return;
     }
-    const FlowConfig &c = m_tracker.config();
-    QList<QByteArray> streams{c.startStream};
-    if (c.endStream != c.startStream)
-        streams << c.endStream;
-    m_lookupNote->setText(tr("Searching %1 for %2 = %3...")
-                              .arg(QString::fromUtf8(streams.join(", ")),
-                                   QString::fromUtf8(c.keyField), QString::fromUtf8(key)));
-    m_searching = true;
-    m_find->setText(tr("Stop"));
+    m_lookupNote->setText(
+        tr("Searching %1 for %2...").arg(QString::fromUtf8(streams.join(", ")), what));
+    setSearching(true);
+    m_lookupRequest = ++m_request;
     QMetaObject::invokeMethod(m_requests->worker(), "lookupKey", Qt::QueuedConnection,
-                              Q_ARG(int, ++m_request), Q_ARG(QList<QByteArray>, streams),
-                              Q_ARG(QByteArray, c.keyField), Q_ARG(QByteArray, key));
+                              Q_ARG(int, m_lookupRequest), Q_ARG(QList<QByteArray>, streams),
+                              Q_ARG(QByteArray, m_config.keyField), Q_ARG(QByteArray, key));
 }
 
 void FlowView::showLookup(const KeyLookupResult &found) {
-    m_searching = false;
-    m_find->setText(tr("Find"));
+    setSearching(false);
     KeyLookupResult result = found;
+    qint64 fromLive = 0;
     if (searchLive) { // add what the live window holds and history did not return
         const StreamEntryList live = searchLive(result.field, result.value);
         for (KeyLookupHits &h : result.streams) {
@@ -474,8 +693,10 @@ void FlowView::showLookup(const KeyLookupResult &found) {
             bool added = false;
             for (const StreamEntry &e : live)
                 if (e.stream == h.stream && !have.contains(e.id.toByteArray())) {
+                    have.insert(e.id.toByteArray());
                     h.entries.append(e);
                     added = true;
+                    ++fromLive;
                 }
             if (added)
                 std::sort(h.entries.begin(), h.entries.end(),
@@ -484,35 +705,143 @@ void FlowView::showLookup(const KeyLookupResult &found) {
     }
     m_lookup = result;
     m_sidesBox->show();
-    m_lookupNote->setText(result.describe());
+
+    QStringList errors;
+    for (const KeyLookupHits &h : result.streams)
+        if (!h.error.isEmpty())
+            errors << QStringLiteral("%1: %2").arg(QString::fromUtf8(h.stream), h.error);
+    const QString what = QStringLiteral("%1 = %2").arg(QString::fromUtf8(result.field),
+                                                       QString::fromUtf8(result.value));
+    if (!errors.isEmpty())
+        m_lookupNote->setText(
+            toneHtml(
+                Tone::Critical,
+                tr("Could not search for %1 (%2).").arg(what, errors.join(QStringLiteral("; "))))
+            + (fromLive > 0 ? tr(" Shown: only what the live window holds.") : QString()));
+    else
+        m_lookupNote->setText(result.describe().toHtmlEscaped());
+
+    // The two panes: a stream each, or, with start and end on one stream, its start (and
+    // the events between) on the left and its end events on the right: each entry once.
+    const QList<QByteArray> missing = missingStreams();
+    struct Pane {
+        QByteArray stream;
+        QString role; // "" or "start (added)" / "end (completed, failed)"
+        StreamEntryList entries;
+        const KeyLookupHits *hits = nullptr;
+        bool endPane = false;
+    };
+    QList<Pane> panes;
+    if (m_config.sameStream() && result.streams.size() == 1) {
+        const KeyLookupHits &h = result.streams.first();
+        QStringList endTypes;
+        if (!m_config.completedType.isEmpty())
+            endTypes << QString::fromUtf8(m_config.completedType);
+        for (const QByteArray &t : m_config.failedTypes())
+            endTypes << QString::fromUtf8(t);
+        Pane start{
+            h.stream, tr("start (%1)").arg(QString::fromUtf8(m_config.startType)), {}, &h, false};
+        Pane end{h.stream,
+                 endTypes.isEmpty() ? tr("end") : tr("end (%1)").arg(endTypes.join(", ")),
+                 {},
+                 &h,
+                 true};
+        for (const StreamEntry &e : h.entries) {
+            const QByteArray type = e.value(m_config.typeField);
+            const bool isEnd =
+                type != m_config.startType
+                && ((!m_config.completedType.isEmpty() && type == m_config.completedType)
+                    || m_config.isFailedType(type));
+            (isEnd ? end : start).entries.append(e);
+        }
+        panes << start << end;
+    } else {
+        for (const KeyLookupHits &h : result.streams)
+            panes.append({h.stream, QString(), h.entries, &h, false});
+    }
     for (int i = 0; i < 2; ++i) {
         Side &side = m_sides[i];
         side.hits->clear();
         side.entries.clear();
-        if (i >= result.streams.size()) {
+        if (i >= panes.size()) {
             side.title->clear();
             side.detail->clearEntry();
             continue;
         }
-        const KeyLookupHits &h = result.streams.at(i);
-        side.entries = h.entries;
-        side.title->setText(QStringLiteral("<b>%1</b>: %2")
-                                .arg(QString::fromUtf8(h.stream).toHtmlEscaped(),
-                                     h.entries.isEmpty()
-                                         ? tr("no event")
-                                         : tr("%n event(s)", nullptr, int(h.entries.size()))));
-        for (const StreamEntry &e : h.entries)
+        const Pane &pane = panes.at(i);
+        const KeyLookupHits &h = *pane.hits;
+        side.entries = pane.entries;
+        QString state;
+        if (!h.error.isEmpty())
+            state = toneHtml(Tone::Critical, tr("could not search (%1)").arg(h.error))
+                    + (pane.entries.isEmpty()
+                           ? QString()
+                           : tr("; %1 from the live window")
+                                 .arg(countOf(pane.entries.size(), "event", "events")));
+        else if (missing.contains(pane.stream))
+            state = toneHtml(Tone::Warning, tr("does not exist on this server"));
+        else if (pane.entries.isEmpty())
+            state = pane.endPane ? tr("no end event yet")
+                    : h.cutShort ? tr("none found (search cut short)")
+                                 : tr("no event");
+        else
+            state = countOf(pane.entries.size(), "event", "events");
+        const QString name = QString::fromUtf8(pane.stream).toHtmlEscaped();
+        side.title->setText(
+            pane.role.isEmpty()
+                ? QStringLiteral("<b>%1</b>: %2").arg(name, state)
+                : QStringLiteral("<b>%1</b> %2: %3").arg(name, pane.role.toHtmlEscaped(), state));
+        for (const StreamEntry &e : pane.entries)
             side.hits->addItem(QStringLiteral("%1  %2").arg(
                 QString::fromLatin1(e.id.toByteArray()),
-                QString::fromUtf8(m_tracker.config().typeField.isEmpty()
-                                      ? QByteArray()
-                                      : e.value(m_tracker.config().typeField))));
-        if (!h.entries.isEmpty())
+                QString::fromUtf8(m_config.typeField.isEmpty() ? QByteArray()
+                                                               : e.value(m_config.typeField))));
+        if (!pane.entries.isEmpty())
             side.hits->setCurrentRow(0);
         else
             side.detail->clearEntry();
     }
     Q_EMIT lookupFinished();
+}
+
+void FlowView::countHistory(int minutes) {
+    const qint64 to = clock();
+    const qint64 from = to - qint64(minutes) * 60000;
+    QString cannot;
+    if (!m_requests)
+        cannot = tr("not connected");
+    else if (!m_freshness.isCurrent())
+        cannot =
+            m_freshness.reason.isEmpty() ? tr("the connection is not current") : m_freshness.reason;
+    if (!cannot.isEmpty()) {
+        ++m_request;
+        m_countRequest = m_request;
+        setCounting(false);
+        FlowHistoryResult result;
+        result.config = m_config;
+        result.fromMs = from;
+        result.toMs = result.countedToMs = to;
+        result.error = cannot;
+        showHistory(result);
+        return;
+    }
+    m_historyNote->setText(
+        tr("Counting the flows from %1 to %2...").arg(formatClock(from), formatClock(to)));
+    setCounting(true);
+    m_countRequest = ++m_request;
+    QMetaObject::invokeMethod(m_requests->worker(), "countFlows", Qt::QueuedConnection,
+                              Q_ARG(int, m_countRequest), Q_ARG(streamscope::FlowConfig, m_config),
+                              Q_ARG(qint64, from), Q_ARG(qint64, to));
+}
+
+void FlowView::showHistory(const FlowHistoryResult &result) {
+    setCounting(false);
+    m_history = result;
+    const QString text = result.describe();
+    m_historyNote->setText(!result.ok()        ? toneHtml(Tone::Critical, text)
+                           : result.cutShort() ? toneHtml(Tone::Warning, text)
+                                               : text.toHtmlEscaped());
+    Q_EMIT historyCounted();
 }
 
 } // namespace streamscope

@@ -1,4 +1,6 @@
 #include "ConnectionOptions.h"
+#include "FlowConfig.h"
+#include "FlowView.h"
 #include "LocalRedisCluster.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
@@ -88,6 +90,8 @@ int main(int argc, char **argv) {
                        "payment.completed or your own)."),
         QStringLiteral("NAME"));
     parser.addOptions(connectionOptions);
+    // --flow-start STREAM:TYPE --flow-end STREAM:TYPE[,TYPE] --flow-key FIELD --flow-type-field F
+    parser.addOptions(flowOptions());
     parser.addOptions({demo, cluster, screenshot, screenshotAfter, rowCap, readOnly, tab,
                        idleThreshold, maxDeliveries, browse, publishTemplate});
     parser.process(app);
@@ -150,6 +154,18 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "streamscope: --tab takes one of: %s\n",
                      qPrintable(MainWindow::tabNames().join(QStringLiteral(", "))));
         return 2;
+    }
+
+    // The event flow from the command line wins over the saved one for this run, and is saved
+    // as any change is (e.g. a BullMQ queue: --flow-start bull:q:events:added --flow-end
+    // bull:q:events:completed,failed --flow-key jobId --flow-type-field event).
+    if (anyFlowOptionSet(parser)) {
+        auto flow = flowConfigFromOptions(parser, window.flowView()->config());
+        if (!flow.ok()) {
+            std::fprintf(stderr, "streamscope: %s\n", qPrintable(flow.error().message));
+            return 2;
+        }
+        window.flowView()->setConfig(flow.value());
     }
 
     LocalRedisServer::Options demoOptions;

@@ -460,6 +460,22 @@ void GroupActionsWorker::fetchStreamLength(int request, const QByteArray &stream
         return Q_EMIT streamLength(request, stream, -1,
                                    QStringLiteral("XLEN: %1").arg(reply->errorMessage()));
     Q_EMIT streamLength(request, stream, reply->integer(), {});
+void GroupActionsWorker::countFlows(int request, const FlowConfig &config, qint64 fromMs,
+                                    qint64 toMs) {
+    QString error;
+    RedisClient *c = connection(&error);
+    FlowHistoryResult result;
+    if (c) {
+        FlowHistoryOptions options;
+        options.stop = [this, request] { return request <= m_cancelLookupsUpTo; };
+        result = countFlowHistory(*c, config, fromMs, toMs, options);
+    } else {
+        result.config = config;
+        result.fromMs = fromMs;
+        result.toMs = result.countedToMs = toMs;
+        result.error = error;
+    }
+    Q_EMIT flowsCounted(request, result);
 }
 
 } // namespace streamscope

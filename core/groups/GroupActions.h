@@ -2,6 +2,7 @@
 
 #include "AutoClient.h"
 #include "ConnectionSettings.h"
+#include "FlowHistory.h"
 #include "GroupStatus.h"
 #include "KeyLookup.h"
 #include "Permissions.h"
@@ -78,6 +79,10 @@ public:
                                const QByteArray &consumer);
     // XLEN (O(1)): how many entries the stream has, for "12 of 300 loaded; the stream has ...".
     Q_SLOT void fetchStreamLength(int request, const QByteArray &stream);
+    // Counts the flows between two moments from history (bounded, see countFlowHistory);
+    // cancelLookups stops it too.
+    Q_SLOT void countFlows(int request, const streamscope::FlowConfig &config, qint64 fromMs,
+                           qint64 toMs);
 
 Q_SIGNALS:
     // error: the page could not be read (the page is then empty). Not an actionFinished: a
@@ -100,6 +105,7 @@ Q_SIGNALS:
     void repairFinished(int tag, bool ok, const QString &message);
     // The answer to fetchStreamLength: -1 with the error when it could not be read.
     void streamLength(int request, const QByteArray &stream, qint64 length, const QString &error);
+    void flowsCounted(int request, const streamscope::FlowHistoryResult &result);
 
 public:
     // Thread-safe: stops key lookups up to and including this request number.

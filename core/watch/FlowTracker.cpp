@@ -1,5 +1,7 @@
 #include "FlowTracker.h"
 
+#include "Wording.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,11 +11,16 @@ namespace {
 constexpr int recentKept = 200;
 }
 
-bool FlowConfig::operator==(const FlowConfig &o) const {
-    return startStream == o.startStream && endStream == o.endStream && keyField == o.keyField
-           && typeField == o.typeField && startType == o.startType
-           && completedType == o.completedType && failedType == o.failedType
-           && waitingThresholdMs == o.waitingThresholdMs && maxOpenFlows == o.maxOpenFlows;
+QString formatLatency(qint64 ms) {
+    if (ms < 0)
+        ms = 0;
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    if (ms < 10000)
+        return QStringLiteral("%1.%2 s").arg(ms / 1000).arg((ms % 1000) / 100); // cut, not rounded
+    if (ms < 60000)
+        return QStringLiteral("%1 s").arg(ms / 1000);
+    return formatDuration(ms);
 }
 
 // ---- LatencyHistogram ----------------------------------------------------------------------
@@ -70,17 +77,15 @@ void LatencyHistogram::clear() {
 // ---- FlowTracker ---------------------------------------------------------------------------
 
 FlowTracker::FlowTracker(FlowConfig config)
-    : m_config(std::move(config)) {}
+    : m_config(std::move(config))
+    , m_failedTypes(m_config.failedTypes()) {}
 
 void FlowTracker::setConfig(const FlowConfig &config) {
     if (config == m_config)
         return;
-    const bool sameFlows =
-        config.startStream == m_config.startStream && config.endStream == m_config.endStream
-        && config.keyField == m_config.keyField && config.typeField == m_config.typeField
-        && config.startType == m_config.startType && config.completedType == m_config.completedType
-        && config.failedType == m_config.failedType;
+    const bool sameFlows = config.sameFlows(m_config);
     m_config = config;
+    m_failedTypes = m_config.failedTypes();
     if (!sameFlows)
         reset(); // only the threshold or the bound changed: the counts still hold
 }
@@ -105,7 +110,7 @@ FlowTracker::Kind FlowTracker::classify(const StreamEntry &e) const {
         return Kind::Start;
     if (!onEnd)
         return Kind::None;
-    if (!m_config.failedType.isEmpty() && type == m_config.failedType)
+    if (m_failedTypes.contains(type))
         return Kind::Failed;
     if (m_config.completedType.isEmpty() || type == m_config.completedType)
         return Kind::Completed;

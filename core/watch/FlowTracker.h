@@ -1,5 +1,6 @@
 #pragma once
 
+#include "FlowConfig.h"
 #include "StreamEntry.h"
 
 #include <QHash>
@@ -10,22 +11,9 @@
 
 namespace streamscope {
 
-// Which events make up one flow: a start event on one stream and an end event (completed or
-// failed) on another, correlated by a key field. The shop's names are only the defaults.
-struct FlowConfig {
-    QByteArray startStream = "order-events";
-    QByteArray endStream = "payment-events";
-    QByteArray keyField = "orderId";
-    QByteArray typeField = "type";
-    QByteArray startType = "order.created";         // empty: any entry of startStream
-    QByteArray completedType = "payment.completed"; // empty: any end entry that is not failed
-    QByteArray failedType = "payment.failed";       // empty: flows never fail
-    qint64 waitingThresholdMs = 30000;
-    int maxOpenFlows = 500000; // beyond this the oldest waiting flows are no longer tracked
-
-    bool operator==(const FlowConfig &o) const;
-    bool operator!=(const FlowConfig &o) const { return !(*this == o); }
-};
+// A latency as people read it: "350 ms", "1.2 s", "42 s", then formatDuration ("3 min 4 s").
+// Flows take milliseconds, so the whole seconds of formatDuration would say "0 s".
+QString formatLatency(qint64 ms);
 
 // Latencies in milliseconds, with constant memory: exact below 1024 ms, then 64 buckets per
 // power of two (within 1.6 %). Enough for p50/p90/p99 over millions of flows.
@@ -84,6 +72,8 @@ struct FlowStats {
 class FlowTracker {
 public:
     explicit FlowTracker(FlowConfig config = {});
+    FlowTracker(const FlowTracker &) = delete; // views bind to one by pointer
+    FlowTracker &operator=(const FlowTracker &) = delete;
     const FlowConfig &config() const { return m_config; }
     // A new configuration starts counting afresh.
     void setConfig(const FlowConfig &config);
@@ -102,6 +92,7 @@ private:
     void finish(const QByteArray &key, const StreamEntry &end, bool failed);
 
     FlowConfig m_config;
+    QList<QByteArray> m_failedTypes;          // m_config.failedTypes(), split once
     QHash<QByteArray, StreamId> m_open;       // key -> start ID
     std::map<StreamId, QByteArray> m_byStart; // the same flows, oldest first
     LatencyHistogram m_latency;
@@ -110,5 +101,3 @@ private:
 };
 
 } // namespace streamscope
-
-Q_DECLARE_METATYPE(streamscope::FlowConfig)
