@@ -5,9 +5,11 @@
 #include "CommandLine.h"
 #include "ConsoleView.h"
 #include "ConsoleWorker.h"
+#include "LocalRedisCluster.h"
 #include "Palette.h"
 #include "ReplyText.h"
 #include "StreamTailer.h"
+#include "TestCluster.h"
 #include "TestRedis.h"
 
 #include <QElapsedTimer>
@@ -501,6 +503,50 @@ private Q_SLOTS:
         QVERIFY(run(view, QStringLiteral("PING"), 10000).endsWith(QLatin1String("\nPONG")));
     }
 
+    void routesOnCluster() {
+        LocalRedisCluster::Options options;
+        options.replicasPerPrimary = 0;
+        LocalRedisCluster cluster(options);
+        const Error started = cluster.start();
+        QVERIFY2(!started,
+                 qPrintable(QStringLiteral("cannot start the test cluster: ") + started.message));
+        auto admin = openCluster(cluster.settings(0));
+        QVERIFY(admin);
+        const QString seed = cluster.settings(0).endpoint();
+        QString remote;
+        for (const QString &p : admin->primaries())
+            if (p != seed)
+                remote = p;
+        const QByteArray key = keyOn(*admin, remote, "console");
+        const QByteArray list = keyOn(*admin, remote, "list");
+        QVERIFY(!key.isEmpty() && !list.isEmpty());
+
+        ConsoleView view;
+        view.setConnection(cluster.settings(0));
+        // A key on another primary than the one in the URL: the client routes it.
+        QVERIFY(run(view, QStringLiteral("SET %1 v").arg(QString::fromUtf8(key)))
+                    .endsWith(QLatin1String("\nOK")));
+        QVERIFY(run(view, QStringLiteral("GET %1").arg(QString::fromUtf8(key)))
+                    .endsWith(QLatin1String("\n\"v\"")));
+        // A command the client has no key table for: the server names its keys (COMMAND
+        // GETKEYS) and it goes to their node.
+        QString text = run(view, QStringLiteral("LPUSH %1 a b").arg(QString::fromUtf8(list)));
+        QVERIFY2(text.endsWith(QLatin1String("\n(integer) 2")), qPrintable(text));
+        auto pushed = admin->commandOn(remote, {"LLEN", list});
+        QVERIFY(pushed.ok());
+        QCOMPARE(pushed->integer(), 2);
+        // Keys of different slots: said before anything is sent.
+        text = run(view,
+                   QStringLiteral("MGET %1 %2")
+                       .arg(QString::fromUtf8(key), QString::fromUtf8(keyOn(*admin, seed, "o"))));
+        QVERIFY2(text.contains(QLatin1String("(error) cluster mode: MGET names keys of different "
+                                             "hash slots")),
+                 qPrintable(text));
+        // A command on one node's data: every primary answers, under its name.
+        text = run(view, QStringLiteral("DBSIZE"));
+        for (const QString &p : admin->primaries())
+            QVERIFY2(text.contains(p + QLatin1String(":\n(integer) ")), qPrintable(text));
+    }
     void newConnectionDropsOldWorker() {
         // A command under way on the old connection never writes into the new transcript, and
         // switching does not wait for it.

@@ -43,7 +43,8 @@ ConsoleView::ConsoleView(QWidget *parent)
     m_transcript->setReadOnly(true);
     m_transcript->setFont(mono);
     m_transcript->setMaximumBlockCount(maxTranscriptLines);
-    m_transcript->setLineWrapMode(QPlainTextEdit::NoWrap);
+    // Long lines wrap, as in a terminal (a refusal's advice must be read whole).
+    m_transcript->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     m_transcript->setUndoRedoEnabled(false);
     m_transcript->setObjectName(QStringLiteral("consoleTranscript"));
     m_prompt->setFont(mono);
