@@ -244,6 +244,10 @@ private Q_SLOTS:
                                         << "" << 1000;
         QTest::newRow("xreadgroup block 0") << "XREADGROUP GROUP g c BLOCK 0 STREAMS s >"
                                             << "XREADGROUP with BLOCK 0" << 1000;
+        QTest::newRow("wait for no replica") << "WAIT 0 0"
+                                             << "" << 1000;
+        QTest::newRow("waitaof 0") << "WAITAOF 1 0 0"
+                                   << "WAITAOF with timeout 0" << 1000;
         QTest::newRow("wait 0") << "WAIT 1 0"
                                 << "WAIT with timeout 0" << 1000;
         QTest::newRow("client reply off") << "CLIENT REPLY OFF"
@@ -389,11 +393,14 @@ private Q_SLOTS:
         QCOMPARE(input->text(), QStringLiteral("GET a"));
         QTest::keyClick(input, Qt::Key_Down); // back to what was being typed
         QCOMPARE(input->text(), QStringLiteral("draft"));
+        // "clear", as in redis-cli, empties the transcript (and is no server command).
+        run(view, QStringLiteral("clear"));
+        QVERIFY(view.transcript().isEmpty());
         // Kept across connections (in memory only), the transcript of another server is not.
         LocalRedisServer other;
         STREAMSCOPE_START_REDIS(other);
         view.setConnection(other.settings());
-        QCOMPARE(view.history(), QStringList({"SET a 1", "GET a"}));
+        QCOMPARE(view.history(), QStringList({"SET a 1", "GET a", "clear"}));
         QVERIFY(!view.transcript().contains(QLatin1String("GET a")));
         QVERIFY(view.transcript().contains(other.settings().displayUrl()));
     }
@@ -483,6 +490,16 @@ private Q_SLOTS:
                  qPrintable(view.transcript()));
         QVERIFY(!view.isRunning());
         QVERIFY(!view.cancelButton()->isEnabled());
+        // Esc in the input cancels too.
+        view.runCommand(QStringLiteral("DEBUG SLEEP 1"));
+        QTest::qWait(100);
+        QTest::keyClick(view.input(), Qt::Key_Escape);
+        QVERIFY(done.wait(3000));
+        QVERIFY2(view.transcript().endsWith(QLatin1String("> DEBUG SLEEP 1\n(cancelled) cancelled: "
+                                                          "the connection was closed (the server "
+                                                          "may still finish the command); the next "
+                                                          "command opens a new one")),
+                 qPrintable(view.transcript()));
         // The next command opens a new connection (and waits for the server to wake up).
         QVERIFY(run(view, QStringLiteral("PING"), 10000).endsWith(QLatin1String("\nPONG")));
     }

@@ -46,8 +46,14 @@ std::optional<qint64> blockingMs(const Command &args) {
         return args.size() > 2 ? seconds(args.last()) : std::nullopt;
     if (verb == "BLMPOP" || verb == "BZMPOP")
         return args.size() > 1 ? seconds(args.at(1)) : std::nullopt;
-    if (verb == "WAIT" || verb == "WAITAOF")
+    if (verb == "WAIT" || verb == "WAITAOF") {
+        // Waiting for no replica (and no local fsync) returns at once, whatever the timeout.
+        const bool nothing =
+            verb == "WAIT" ? args.value(1) == "0" : args.value(1) == "0" && args.value(2) == "0";
+        if (nothing)
+            return -1;
         return args.size() > 2 ? millis(args.last()) : std::nullopt;
+    }
     if (verb == "XREAD" || verb == "XREADGROUP") {
         for (qsizetype i = 1; i + 1 < args.size(); ++i) {
             const QByteArray word = args.at(i).toUpper();
@@ -172,7 +178,7 @@ void ConsoleWorker::cancelAll() {
     m_cancel = true;
 }
 
-RedisClient *ConsoleWorker::client(QString *error) {
+RedisClient *ConsoleWorker::client(Error *error) {
     // After a SELECT the connection that replaces a dropped one uses the selected database too.
     if (!m_client || (!m_client->isOpen() && m_client->settings().db != m_db)) {
         ConnectionSettings settings = m_settings;
@@ -184,7 +190,7 @@ RedisClient *ConsoleWorker::client(QString *error) {
     }
     if (!m_client->isOpen())
         if (Error e = m_client->open()) {
-            *error = e.message;
+            *error = e;
             return nullptr;
         }
     return m_client.get();
@@ -219,7 +225,7 @@ void ConsoleWorker::execute(int request, const QList<QByteArray> &args, int time
     }
     const int timeout = timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs;
 
-    QString error;
+    Error error;
     std::vector<RedisClient::NodeReply> answers;
     if (RedisClient *c = client(&error)) {
         if (c->topology() == RedisClient::Topology::Cluster)
@@ -227,7 +233,7 @@ void ConsoleWorker::execute(int request, const QList<QByteArray> &args, int time
         else
             answers.push_back({QString(), c->command(args, timeout)});
     } else {
-        answers.push_back({QString(), Error(Error::Kind::Connect, error)});
+        answers.push_back({QString(), error}); // a cancel while connecting is a cancel too
     }
     out.elapsedMs = clock.elapsed();
     m_current = 0;
@@ -319,10 +325,10 @@ std::vector<RedisClient::NodeReply> ConsoleWorker::onCluster(RedisClient &c, con
 }
 
 void ConsoleWorker::fetchCommandNames() {
-    QString error;
+    Error error;
     RedisClient *c = client(&error);
     if (!c)
-        return Q_EMIT commandNames({}, error);
+        return Q_EMIT commandNames({}, error.message);
     QStringList names;
     auto list = c->command({"COMMAND", "LIST"});
     if (list.ok() && list->isError()) // before Redis 7.0: COMMAND's first field is the name

@@ -73,7 +73,7 @@ Q_SIGNALS:
     void commandNames(const QStringList &names, const QString &error);
 
 private:
-    RedisClient *client(QString *error);
+    RedisClient *client(Error *error);
     // A command on a cluster: routed by the client, or by the keys the server names (COMMAND
     // GETKEYS) for commands the client has no key table for; answered by every primary for
     // commands on one node's data (INFO, SCAN, DBSIZE), each answer under its node's name.
