@@ -253,16 +253,12 @@ void ConsoleView::onReply(const ConsoleReply &reply) {
         append(reply.text);
         break;
     case ConsoleReply::Outcome::ServerError:
+    case ConsoleReply::Outcome::Failed:
+    case ConsoleReply::Outcome::TimedOut:
         append(reply.text, toneColour(Tone::Critical));
         break;
-    case ConsoleReply::Outcome::Failed:
-        append(QStringLiteral("(error) ") + reply.text, toneColour(Tone::Critical));
-        break;
-    case ConsoleReply::Outcome::TimedOut:
-        append(QStringLiteral("(error) ") + reply.text, toneColour(Tone::Critical));
-        break;
     case ConsoleReply::Outcome::Cancelled:
-        append(QStringLiteral("(cancelled) ") + reply.text, toneColour(Tone::Warning));
+        append(reply.text, toneColour(Tone::Warning));
         break;
     }
     if (reply.truncated)

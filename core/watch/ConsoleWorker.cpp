@@ -218,7 +218,7 @@ void ConsoleWorker::execute(int request, const QList<QByteArray> &args, int time
     m_cancel = false;
     if (request <= m_cancelUpTo.load()) {
         out.outcome = ConsoleReply::Outcome::Cancelled;
-        out.text = tr("cancelled before it was sent");
+        out.text = QStringLiteral("(cancelled) ") + tr("cancelled before it was sent");
         out.db = m_db;
         Q_EMIT replied(out);
         return;
@@ -247,21 +247,23 @@ void ConsoleWorker::execute(int request, const QList<QByteArray> &args, int time
             if (e.kind == Error::Kind::Cancelled) {
                 out.outcome = ConsoleReply::Outcome::Cancelled;
                 // (formatDuration says "0 s" under a second.)
-                text = (out.elapsedMs >= 1000
-                            ? tr("cancelled after %1").arg(formatDuration(out.elapsedMs))
-                            : tr("cancelled"))
+                text = QStringLiteral("(cancelled) ")
+                       + (out.elapsedMs >= 1000
+                              ? tr("cancelled after %1").arg(formatDuration(out.elapsedMs))
+                              : tr("cancelled"))
                        + tr(": the connection was closed (the server may still finish the "
                             "command); the next command opens a new one");
             } else if (e.kind == Error::Kind::Timeout) {
                 if (out.outcome != ConsoleReply::Outcome::Cancelled)
                     out.outcome = ConsoleReply::Outcome::TimedOut;
-                text = tr("no answer within %1 (%2): the connection was closed (the server may "
-                          "still finish the command); the next command opens a new one")
-                           .arg(formatDuration(timeout), e.message);
+                text = QStringLiteral("(error) ")
+                       + tr("no answer within %1 (%2): the connection was closed (the server "
+                            "may still finish the command); the next command opens a new one")
+                             .arg(formatDuration(timeout), e.message);
             } else {
                 if (out.outcome == ConsoleReply::Outcome::Reply)
                     out.outcome = ConsoleReply::Outcome::Failed;
-                text = e.message;
+                text = QStringLiteral("(error) ") + e.message;
             }
         } else {
             const RedisReply &reply = answer.reply.value();

@@ -27,6 +27,9 @@ struct ConsoleReply {
     };
     int request = 0;
     Outcome outcome = Outcome::Reply;
+    // What the transcript shows, as redis-cli would: the reply, "(error) why" when there is
+    // none, "(cancelled) ..."; on a cluster, a command answered by every primary gives one part
+    // per primary, each under "host:port:".
     QString text;
     bool truncated = false; // the reply was longer than what text shows (and text says so)
     qint64 elapsedMs = 0;
