@@ -62,6 +62,11 @@ ConsoleView::ConsoleView(QWidget *parent)
     m_completer->setCompletionMode(QCompleter::PopupCompletion);
     m_completer->setModelSorting(QCompleter::CaseInsensitivelySortedModel);
     m_completer->setWidget(m_input);
+    // Tab while the popup is open reaches the popup, whose completer would hide it and move the
+    // focus out of the input: handled here first (a filter installed later runs first).
+    m_completer->popup()->installEventFilter(this);
+    setFocusProxy(m_input);
+    m_transcript->setFocusPolicy(Qt::ClickFocus); // selectable, but typing goes to the input
     // The completer follows the first word only (arguments are not command names), so it is
     // driven here rather than set on the line edit, which would complete the whole line.
     connect(m_input, &QLineEdit::textEdited, this, [this](const QString &text) {
@@ -322,6 +327,17 @@ void ConsoleView::completeFirstWord() {
 }
 
 bool ConsoleView::eventFilter(QObject *watched, QEvent *event) {
+    if (watched == m_completer->popup() && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->key() == Qt::Key_Tab) {
+        const QModelIndex current = m_completer->popup()->currentIndex();
+        if (current.isValid()) {
+            m_input->setText(current.data().toString() + QLatin1Char(' '));
+            m_completer->popup()->hide();
+        } else {
+            completeFirstWord();
+        }
+        return true;
+    }
     if (watched == m_input && event->type() == QEvent::KeyPress) {
         auto *key = static_cast<QKeyEvent *>(event);
         const bool popup = m_completer->popup()->isVisible();
