@@ -282,9 +282,13 @@ private Q_SLOTS:
         QVERIFY(!view.transcript().contains(QLatin1String("PING")));
         view.setConnection(m_server.settings());
         QVERIFY(view.input()->isEnabled());
+        run(view, QStringLiteral("PING"));
         view.setConnection(std::nullopt);
         QVERIFY(!view.input()->isEnabled());
-        QVERIFY(view.transcript().contains(QLatin1String("Disconnected.")));
+        QVERIFY(view.transcript().endsWith(QLatin1String("PONG\nDisconnected.")));
+        // Back on the same server, the transcript stays.
+        view.setConnection(m_server.settings());
+        QVERIFY(view.transcript().contains(QLatin1String("PONG\nDisconnected.")));
     }
 
     void roundTrip() {

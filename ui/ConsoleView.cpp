@@ -112,12 +112,18 @@ QStringList ConsoleView::commandNames() const {
 }
 
 void ConsoleView::setConnection(const std::optional<ConnectionSettings> &settings) {
-    const bool otherServer = !m_settings || !settings || !(*m_settings == *settings);
+    // The transcript stays for the same server (a reconnect), not for another one.
+    const bool otherServer = settings && (!m_lastServer || !(*m_lastServer == *settings));
     m_runner.reset(); // never waits: a command under way is cancelled in the background
+    if (m_request != 0)
+        append(QStringLiteral("(cancelled) ") + tr("the connection was replaced before the answer"),
+               toneColour(Tone::Warning));
     m_request = 0;
     if (m_settings && !settings)
         append(tr("Disconnected."), toneColour(Tone::Muted));
     m_settings = settings;
+    if (settings)
+        m_lastServer = settings;
     m_status->clear();
     if (!settings) {
         updateState();

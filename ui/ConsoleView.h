@@ -86,6 +86,7 @@ private:
     QStringListModel *m_names;
 
     std::optional<ConnectionSettings> m_settings;
+    std::optional<ConnectionSettings> m_lastServer; // the transcript's server
     std::unique_ptr<ConsoleRunner> m_runner;
     ReplyTextLimits m_limits;
     bool m_readOnly = false;
