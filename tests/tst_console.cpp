@@ -508,6 +508,36 @@ private Q_SLOTS:
         QVERIFY(run(view, QStringLiteral("PING"), 10000).endsWith(QLatin1String("\nPONG")));
     }
 
+    void workerCancelsQueuedAndKeepsDatabase() {
+        // A queued command cancelled before it starts is never sent; after a SELECT, the
+        // connection that replaces a dropped one uses the selected database too.
+        ConsoleRunner runner(m_server.settings());
+        QSignalSpy replies(runner.worker(), &ConsoleWorker::replied);
+        auto reply = [&](int i) { return replies.at(i).at(0).value<ConsoleReply>(); };
+        runner.run({"SELECT", "3"}, 5000);
+        runner.run({"SET", "in3", "yes"}, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(replies.size(), 2, 5000);
+        QCOMPARE(reply(1).text, QStringLiteral("OK"));
+        QCOMPARE(reply(1).db, 3);
+        const qint64 echoes = commandCalls(*m_c, "echo");
+        const int slow = runner.run({"DEBUG", "SLEEP", "1"}, 5000);
+        const int queued = runner.run({"ECHO", "never"}, 5000);
+        runner.cancel(queued);
+        QTest::qWait(200);
+        runner.cancel(slow);
+        QTRY_COMPARE_WITH_TIMEOUT(replies.size(), 4, 5000);
+        QCOMPARE(reply(2).request, slow);
+        QCOMPARE(reply(2).outcome, ConsoleReply::Outcome::Cancelled);
+        QCOMPARE(reply(3).request, queued);
+        QCOMPARE(reply(3).outcome, ConsoleReply::Outcome::Cancelled);
+        QCOMPARE(reply(3).text, QStringLiteral("(cancelled) cancelled before it was sent"));
+        runner.run({"GET", "in3"}, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(replies.size(), 5, 5000);
+        QCOMPARE(reply(4).text, QStringLiteral("\"yes\""));
+        QCOMPARE(reply(4).db, 3);
+        QCOMPARE(commandCalls(*m_c, "echo"), echoes);
+    }
+
     void timesOut() {
         ConsoleView view;
         view.setCommandTimeout(1000);
