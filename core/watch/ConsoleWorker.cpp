@@ -107,9 +107,12 @@ QString consoleRefusal(const Command &args) {
             return QObject::tr("%1 with timeout 0 waits for ever for the replicas: give a "
                                "timeout in milliseconds (e.g. %1 1 5000).")
                 .arg(shown);
+        // The same command with 5 s: what to type instead.
+        Command example = args;
+        example[verb == "BLMPOP" || verb == "BZMPOP" ? 1 : example.size() - 1] = "5";
         return QObject::tr("%1 with timeout 0 waits for ever for an element: give a timeout in "
-                           "seconds as its timeout argument (e.g. 5).")
-            .arg(shown);
+                           "seconds instead, e.g. %2")
+            .arg(shown, QString::fromUtf8(example.join(' ')));
     }
     return {};
 }
