@@ -68,6 +68,32 @@ private Q_SLOTS:
                  qPrintable(inScript.errorMessage()));
     }
 
+    // Read-only mode is a switch the connection consults on every command: turned on and off
+    // in place, on the same open connection (a window toggling it must not reconnect).
+    void readOnlySwitchChangesTheModeInPlace() {
+        ConnectionSettings settings = m_server.settings();
+        settings.readOnlySwitch = std::make_shared<std::atomic<bool>>(true);
+        auto c = connectTo(settings);
+        auto refused = c->command({"SET", "switched", "1"});
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, Error::Kind::ReadOnly);
+        // What the product asks to learn the deployment passes; what changes data does not.
+        QVERIFY(run(*c, {"ROLE"}).isArray());
+        QVERIFY(c->command({"ACL", "WHOAMI"}).ok());
+        QVERIFY(!c->command({"ACL", "LOG", "RESET"}).ok());
+        QVERIFY(!c->command({"CONFIG", "SET", "maxclients", "100"}).ok());
+        QVERIFY(!c->command({"CLUSTER", "RESET"}).ok());
+        QVERIFY(c->command({"CONFIG", "GET", "maxclients"}).ok());
+        const QByteArray idBefore = run(*c, {"CLIENT", "ID"}).toDebugString().toUtf8();
+        settings.readOnlySwitch->store(false);
+        QCOMPARE(run(*c, {"SET", "switched", "1"}).toDebugString(), QStringLiteral("OK"));
+        settings.readOnlySwitch->store(true);
+        QVERIFY(!c->command({"DEL", "switched"}).ok());
+        // The same connection all along.
+        QCOMPARE(run(*c, {"CLIENT", "ID"}).toDebugString().toUtf8(), idBefore);
+        QCOMPARE(run(*c, {"GET", "switched"}).bytes(), QByteArray("1"));
+    }
+
     void pipelineKeepsOrder() {
         auto c = connectTo(m_server.settings());
         QList<Command> commands;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Deployment.h"
 #include "ServerPoller.h"
 #include "StreamInfo.h"
 #include "Topology.h"
@@ -14,28 +15,6 @@ class QSortFilterProxyModel;
 class QTableView;
 
 namespace streamscope {
-
-// "0-5460,10923" (a MissingNode's slots) as ranges; and whether slot is in one of them.
-QList<QPair<int, int>> parseSlotRanges(const QString &text);
-bool inSlotRanges(int slot, const QList<QPair<int, int>> &ranges);
-
-// What the window says of the deployment: "cluster, 3 primaries", "1 primary", "standalone".
-QString deploymentText(const TopologySnapshot &snapshot);
-// The status bar's words for the deployment and the server's role in it, from what the poller
-// said so far: "primary", "replica of HOST:PORT, 1.2 KiB behind" (or "link down for 12 s"),
-// "sentinel mymaster: primary HOST:PORT", "cluster, 3 primaries"; "standalone" while the role is
-// not known, with the reason when the server would not say ("no permission for INFO").
-struct DeploymentStatus {
-    std::optional<TopologySnapshot> topology;
-    std::optional<ServerInfo> server;
-    QString masterName;          // through Sentinel: the master's name at the sentinels
-    qint64 linkDownSeconds = -1; // a replica whose link is down: seen down this long
-    QString text() const;
-};
-
-// The nodes whose part is unknown, and what that means where it is shown:
-// "127.0.0.1:30002 (slots 5461-10922) not answering: streams there are not listed".
-QString missingNodesText(const MissingNodeList &missing, const QString &consequence);
 
 // Every node of the deployment (the one server when standalone), one row each: its role, its
 // slots, its state and StreamScope's own load on it, from ServerPoller's topology snapshots.

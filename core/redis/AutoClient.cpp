@@ -7,7 +7,7 @@ namespace streamscope {
 
 AutoClient::AutoClient(ConnectionSettings settings)
     : m_settings(std::move(settings))
-    , m_readOnly(m_settings.readOnly)
+    , m_readOnly(m_settings.fixedReadOnly())
     , m_maxReplyBytes(m_settings.maxReplyBytes) {}
 
 AutoClient::~AutoClient() = default;

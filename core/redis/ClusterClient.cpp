@@ -90,7 +90,7 @@ ClusterClient::ClusterClient(ConnectionSettings settings)
 ClusterClient::ClusterClient(ConnectionSettings settings, std::unique_ptr<RedisConnection> seed)
     : m_settings(std::move(settings))
     , m_slotOwner(cluster::slotCount)
-    , m_readOnly(m_settings.readOnly) {
+    , m_readOnly(m_settings.fixedReadOnly()) {
     if (seed)
         m_connections[m_settings.endpoint()] = std::move(seed);
 }
@@ -440,7 +440,7 @@ Error ClusterClient::adoptSlots(const RedisReply &slots, const QString &from) {
 }
 
 Error ClusterClient::refuseWrites(const QList<Command> &commands) const {
-    if (!m_readOnly)
+    if (!m_readOnly && !(m_settings.readOnlySwitch && m_settings.readOnlySwitch->load()))
         return {};
     for (const Command &c : commands)
         if (!RedisConnection::isReadOnlyCommand(c))

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <atomic>
+#include <memory>
+
 #include "Error.h"
 
 #include <QList>
@@ -80,6 +83,14 @@ struct ConnectionSettings {
     Ssh ssh;
     // No command that changes data leaves the process (enforced by RedisConnection).
     bool readOnly = false;
+    // Read-only mode changed in place: every connection made from these settings (or a copy of
+    // them) consults this switch before each command, so a window turns read-only on or off
+    // without reconnecting. Null: the mode is readOnly, fixed for the connection's life.
+    std::shared_ptr<std::atomic<bool>> readOnlySwitch;
+    // The mode now: the switch when there is one, else readOnly.
+    bool readOnlyNow() const { return readOnlySwitch ? readOnlySwitch->load() : readOnly; }
+    // The part of the mode a connection holds itself (the switch is consulted on each command).
+    bool fixedReadOnly() const { return readOnly && !readOnlySwitch; }
     // The largest reply accepted (ReplyParser::setMaxReplyBytes); ?max-reply=N[K|M|G] in URLs.
     qint64 maxReplyBytes = qint64(512) * 1024 * 1024;
 

@@ -102,7 +102,7 @@ Result<std::unique_ptr<RedisClient>> openClient(const ConnectionSettings &settin
         // pass read-only mode).
         probe->setReadOnly(false);
         auto myId = probe->command({"CLUSTER", "MYID"});
-        probe->setReadOnly(settings.readOnly);
+        probe->setReadOnly(settings.fixedReadOnly());
         if (!myId.ok())
             return myId.error();
         // A node that knows neither (a proxy, renamed commands) is taken as one server; one

@@ -447,7 +447,7 @@ Error RedisConnection::explainFirstFailure(const Error &error) {
 RedisConnection::RedisConnection(ConnectionSettings settings)
     : m_settings(std::move(settings))
     , m_readBuffer(256 * 1024)
-    , m_readOnly(m_settings.readOnly) {
+    , m_readOnly(m_settings.fixedReadOnly()) {
     m_parser.setMaxReplyBytes(m_settings.maxReplyBytes);
 }
 
@@ -727,20 +727,60 @@ Result<RedisReply> RedisConnection::command(const Command &args, int timeoutMs) 
 bool RedisConnection::isReadOnlyCommand(const Command &command) {
     if (command.isEmpty())
         return true;
-    static const QSet<QByteArray> reads{"PING",   "ECHO",      "AUTH",  "HELLO",  "SELECT",
-                                        "INFO",   "SCAN",      "TYPE",  "EXISTS", "XLEN",
-                                        "XRANGE", "XREVRANGE", "XREAD", "XINFO",  "XPENDING",
-                                        "TIME",   "DBSIZE",    "MULTI", "EXEC",   "DISCARD"};
+    // Commands that change no data (the console may send any of them in read-only mode), and
+    // the ones the product itself sends to learn the deployment (ROLE, CLUSTER SHARDS, ASKING,
+    // SENTINEL's questions, ACL DRYRUN): read-only mode, switched on in place, must let those
+    // through too.
+    static const QSet<QByteArray> reads{
+        "PING",      "ECHO",        "AUTH",        "HELLO",        "SELECT",
+        "INFO",      "SCAN",        "TYPE",        "EXISTS",       "XLEN",
+        "XRANGE",    "XREVRANGE",   "XREAD",       "XINFO",        "XPENDING",
+        "TIME",      "DBSIZE",      "MULTI",       "EXEC",         "DISCARD",
+        "ROLE",      "ASKING",      "READONLY",    "READWRITE",    "COMMAND",
+        "GET",       "MGET",        "STRLEN",      "GETRANGE",     "SUBSTR",
+        "HGET",      "HGETALL",     "HKEYS",       "HVALS",        "HLEN",
+        "HMGET",     "HEXISTS",     "HSCAN",       "HSTRLEN",      "HRANDFIELD",
+        "LRANGE",    "LLEN",        "LINDEX",      "LPOS",         "SMEMBERS",
+        "SCARD",     "SISMEMBER",   "SMISMEMBER",  "SSCAN",        "SRANDMEMBER",
+        "SINTER",    "SUNION",      "SDIFF",       "SINTERCARD",   "ZRANGE",
+        "ZCARD",     "ZSCORE",      "ZMSCORE",     "ZRANK",        "ZREVRANK",
+        "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZREVRANGEBYLEX",
+        "ZCOUNT",    "ZLEXCOUNT",   "ZSCAN",       "ZRANDMEMBER",  "TTL",
+        "PTTL",      "EXPIRETIME",  "PEXPIRETIME", "BITCOUNT",     "GETBIT",
+        "BITPOS",    "KEYS",        "RANDOMKEY",   "DUMP",         "LASTSAVE",
+        "LOLWUT",    "PUBSUB",      "GEOPOS",      "GEODIST",      "GEOHASH",
+        "GEOSEARCH", "TOUCH"};
     const QByteArray name = command.first().toUpper();
+    const QByteArray sub = command.size() > 1 ? command.at(1).toUpper() : QByteArray();
     if (name == "CLIENT") {
         static const QSet<QByteArray> client{"SETNAME", "GETNAME", "ID", "INFO", "LIST"};
-        return command.size() > 1 && client.contains(command.at(1).toUpper());
+        return client.contains(sub);
     }
+    // Subcommands that only read: the rest of these commands change the server.
+    static const QHash<QByteArray, QSet<QByteArray>> readSubcommands{
+        {"CLUSTER",
+         {"SHARDS", "SLOTS", "MYID", "NODES", "INFO", "KEYSLOT", "COUNTKEYSINSLOT",
+          "GETKEYSINSLOT", "REPLICAS", "SLAVES", "LINKS", "MYSHARDID"}},
+        {"ACL", {"DRYRUN", "WHOAMI", "CAT", "GETUSER", "LIST", "USERS"}},
+        {"SENTINEL",
+         {"MASTERS", "MASTER", "GET-MASTER-ADDR-BY-NAME", "REPLICAS", "SLAVES", "SENTINELS",
+          "MYID", "CKQUORUM", "INFO-CACHE", "PENDING-SCRIPTS"}},
+        {"OBJECT", {"ENCODING", "FREQ", "IDLETIME", "REFCOUNT", "HELP"}},
+        {"MEMORY", {"USAGE", "STATS", "DOCTOR", "MALLOC-STATS", "HELP"}},
+        {"SLOWLOG", {"GET", "LEN", "HELP"}},
+        {"LATENCY", {"LATEST", "HISTORY", "DOCTOR", "GRAPH", "HISTOGRAM", "HELP"}},
+        {"CONFIG", {"GET", "HELP"}},
+        {"XINFO", {"STREAM", "GROUPS", "CONSUMERS", "HELP"}},
+    };
+    if (name == "ACL" && sub == "LOG") // ACL LOG RESET clears the log
+        return command.size() < 3 || command.at(2).toUpper() != "RESET";
+    if (const auto it = readSubcommands.constFind(name); it != readSubcommands.cend())
+        return it->contains(sub);
     return reads.contains(name);
 }
 
 Error RedisConnection::refuseWrites(const QList<Command> &commands) const {
-    if (!m_readOnly)
+    if (!m_readOnly && !(m_settings.readOnlySwitch && m_settings.readOnlySwitch->load()))
         return {};
     for (const Command &c : commands)
         if (!isReadOnlyCommand(c))

@@ -47,7 +47,7 @@ QByteArray roleOf(const RedisReply &reply) {
 
 SentinelClient::SentinelClient(ConnectionSettings settings)
     : m_settings(std::move(settings))
-    , m_readOnly(m_settings.readOnly) {}
+    , m_readOnly(m_settings.fixedReadOnly()) {}
 
 SentinelClient::~SentinelClient() {
     close();
