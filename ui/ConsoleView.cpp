@@ -130,7 +130,7 @@ void ConsoleView::setConnection(const std::optional<ConnectionSettings> &setting
         return;
     }
     m_db = settings->db;
-    m_readOnly = settings->readOnly;
+    m_readOnly = settings->readOnlyNow();
     if (otherServer) {
         m_transcript->clear();
         append(tr("Connected to %1. Commands as in redis-cli; Up/Down: history, Tab: command "

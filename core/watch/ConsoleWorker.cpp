@@ -293,12 +293,11 @@ std::vector<RedisClient::NodeReply> ConsoleWorker::onCluster(RedisClient &c, con
     if (keys.ok() && keys->route == cluster::Route::EveryPrimary)
         // Each primary holds part of the data: every one answers, under its name.
         return c.onEveryPrimary(args, timeout);
-    // A command the client routes itself; in read-only mode the client also gives the reason
-    // a command it does not know is refused (none of them is a read it allows).
-    if (keys.ok() || c.isReadOnly())
+    if (keys.ok()) // a command the client routes itself
         return {{QString(), c.command(args, timeout)}};
 
-    // A command the client has no key table for: the server says where its keys are.
+    // A command the client has no key table for: the server says where its keys are (COMMAND
+    // is a read; in read-only mode commandOn refuses a write with the client's reason).
     auto found = c.command(Command{"COMMAND", "GETKEYS"} + args, timeout);
     if (!found.ok())
         return {{QString(), found.error()}};
