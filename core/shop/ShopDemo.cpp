@@ -2,12 +2,23 @@
 
 #include "LocalRedisServer.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTimer>
 
+#include <algorithm>
+#include <cstdio>
+
 namespace streamscope::shop {
+
+namespace {
+// The exit code of --crash-after (GroupConsumer): the planned crash of the demo's story.
+constexpr int plannedCrashExitCode = 70;
+constexpr int outputLinesKept = 5;
+} // namespace
 
 ShopDemo::ShopDemo(Options options, QObject *parent)
     : QObject(parent)
@@ -25,6 +36,8 @@ ShopDemo::ShopDemo(Options options, QObject *parent)
                                          QStringLiteral("--claim-idle-ms"), claim,
                                          QStringLiteral("--fail-rate"), QStringLiteral("0.05")},
                        crashes,
+                       {},
+                       {},
                        {}};
     };
     m_services.push_back(
@@ -35,6 +48,8 @@ ShopDemo::ShopDemo(Options options, QObject *parent)
                            data.filePath(QStringLiteral("orders.db")), QStringLiteral("--generate"),
                            QString::number(m_options.ordersPerSecond)},
          false,
+         {},
+         {},
          {}});
     m_services.push_back(payment(QStringLiteral("payments-1"), false));
     m_services.push_back(payment(QStringLiteral("payments-2"), m_options.crashing));
@@ -43,7 +58,14 @@ ShopDemo::ShopDemo(Options options, QObject *parent)
          QStringLiteral("notification-service"),
          url + QStringList{QStringLiteral("--consumer"), QStringLiteral("notifier-1")},
          false,
+         {},
+         {},
          {}});
+    for (LocalRedisServer *server : m_options.servers)
+        connect(server, &LocalRedisServer::exited, this,
+                [this, server](int exitCode, bool crashed) {
+                    onServerExited(server, exitCode, crashed);
+                });
 }
 
 ShopDemo::~ShopDemo() {
@@ -79,29 +101,194 @@ Error ShopDemo::launch(Service &s) {
     s.process->setProgram(QDir(m_options.binDir).filePath(s.program));
     s.process->setArguments(args);
     s.process->setStandardOutputFile(QProcess::nullDevice());
-    s.process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    // Its stderr is read (the last lines say why it stopped) and passed on to ours.
+    s.lastOutput.clear();
+    s.partialLine.clear();
     dieWithParent(*s.process);
     Service *service = &s;
-    connect(s.process.get(), &QProcess::finished, this, [this, service](int code) {
-        if (m_stopping)
-            return;
-        qWarning("demo: %s exited (code %d); restarting it in %d s", qPrintable(service->name),
-                 code, m_options.restartAfterMs / 1000);
-        QTimer::singleShot(m_options.restartAfterMs, this, [this, service] {
-            if (m_stopping)
-                return;
-            // Said where the exit was said (stderr); status() shows it as not running.
-            if (Error e = launch(*service))
-                qWarning("demo: %s was not restarted: %s", qPrintable(service->name),
-                         qPrintable(e.message));
-        });
-    });
+    QProcess *process = s.process.get();
+    connect(process, &QProcess::readyReadStandardError, this,
+            [this, service] { readOutput(*service); });
+    connect(process, &QProcess::finished, this,
+            [this, service, process](int code, QProcess::ExitStatus status) {
+                if (service->process.get() == process)
+                    onFinished(*service, code, status);
+            });
     s.process->start();
     if (!s.process->waitForStarted(5000))
         return Error(
             Error::Kind::Connect,
             QStringLiteral("cannot start %1: %2").arg(s.program, s.process->errorString()));
     return {};
+}
+
+void ShopDemo::readOutput(Service &s) {
+    const QByteArray data = s.process->readAllStandardError();
+    std::fwrite(data.constData(), 1, size_t(data.size()), stderr);
+    std::fflush(stderr);
+    s.partialLine += data;
+    const qsizetype end = s.partialLine.lastIndexOf('\n');
+    if (end < 0) {
+        if (s.partialLine.size() > 4096) // a line without end: keep its start
+            s.partialLine.truncate(4096);
+        return;
+    }
+    // The service's own time stamp ("2026-11-26 03:12:09.123 ") says nothing the banner's
+    // time does not.
+    static const QRegularExpression stamp(
+        QStringLiteral("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ "));
+    for (const QByteArray &line : s.partialLine.left(end).split('\n')) {
+        QString text = QString::fromUtf8(line).trimmed();
+        text.remove(stamp);
+        if (!text.isEmpty())
+            s.lastOutput.append(text.left(500));
+    }
+    while (s.lastOutput.size() > outputLinesKept)
+        s.lastOutput.removeFirst();
+    s.partialLine.remove(0, end + 1);
+}
+
+void ShopDemo::onFinished(Service &s, int code, QProcess::ExitStatus status) {
+    if (m_stopping)
+        return;
+    readOutput(s);
+    if (!s.partialLine.isEmpty()) {
+        s.lastOutput.append(QString::fromUtf8(s.partialLine).trimmed().left(500));
+        s.partialLine.clear();
+    }
+    const bool crashed = status == QProcess::CrashExit;
+    if (s.crashes && !crashed && code == plannedCrashExitCode) {
+        // The demo's own crash: the dashboard shows the dead consumer, and the instance comes
+        // back by itself, as a supervisor would bring it back.
+        qWarning("demo: %s crashed as planned; restarting it in %d s", qPrintable(s.name),
+                 m_options.restartAfterMs / 1000);
+        Service *service = &s;
+        QTimer::singleShot(m_options.restartAfterMs, this, [this, service] {
+            if (m_stopping
+                || (service->process && service->process->state() != QProcess::NotRunning))
+                return;
+            if (Error e = launch(*service)) {
+                Stopped stopped;
+                stopped.name = service->name;
+                stopped.program = service->program;
+                stopped.exitCode = plannedCrashExitCode;
+                stopped.atMs = QDateTime::currentMSecsSinceEpoch();
+                stopped.lastOutput = service->lastOutput.join(QLatin1Char('\n'));
+                stopped.restartError = e.message;
+                report(stopped);
+            }
+        });
+        return;
+    }
+    qWarning("demo: %s stopped (%s %d); it stays stopped until restarted", qPrintable(s.name),
+             crashed ? "signal" : "exit code", code);
+    Stopped stopped;
+    stopped.name = s.name;
+    stopped.program = s.program;
+    stopped.exitCode = code;
+    stopped.crashed = crashed;
+    stopped.atMs = QDateTime::currentMSecsSinceEpoch();
+    stopped.lastOutput = s.lastOutput.join(QLatin1Char('\n'));
+    report(stopped);
+    Q_EMIT processDied(stopped.name, code, stopped.lastOutput);
+}
+
+void ShopDemo::onServerExited(LocalRedisServer *server, int exitCode, bool crashed) {
+    if (m_stopping)
+        return;
+    Stopped stopped;
+    stopped.name = serverName(server->port());
+    stopped.program = QStringLiteral("redis-server");
+    stopped.server = true;
+    stopped.port = server->port();
+    stopped.exitCode = exitCode;
+    stopped.crashed = crashed;
+    stopped.atMs = QDateTime::currentMSecsSinceEpoch();
+    stopped.lastOutput = server->logTail(3);
+    qWarning("demo: the private redis-server on port %u stopped (%s %d); it stays stopped until "
+             "restarted",
+             unsigned(stopped.port), crashed ? "signal" : "exit code", exitCode);
+    report(stopped);
+    Q_EMIT serverDied(stopped.name, exitCode, stopped.lastOutput);
+}
+
+void ShopDemo::report(Stopped stopped) {
+    stopped.deaths = ++m_deaths[stopped.name];
+    forget(stopped.name);
+    m_stopped.append(stopped);
+    Q_EMIT stoppedChanged();
+}
+
+void ShopDemo::forget(const QString &name) {
+    m_stopped.removeIf([&](const Stopped &s) { return s.name == name; });
+}
+
+ShopDemo::Service *ShopDemo::service(const QString &name) {
+    for (Service &s : m_services)
+        if (s.name == name)
+            return &s;
+    return nullptr;
+}
+
+QString ShopDemo::serverName(quint16 port) {
+    return QStringLiteral("redis-server:%1").arg(port);
+}
+
+Error ShopDemo::restart(const QString &name) {
+    Error error;
+    bool known = false;
+    if (Service *s = service(name)) {
+        known = true;
+        if (!s->process || s->process->state() == QProcess::NotRunning)
+            error = launch(*s);
+    }
+    for (LocalRedisServer *server : m_options.servers)
+        if (serverName(server->port()) == name) {
+            known = true;
+            error = server->start(); // nothing when it runs
+        }
+    if (!known)
+        return Error(Error::Kind::InvalidArgument,
+                     QStringLiteral("the demo has nothing called %1").arg(name));
+    const auto at = std::find_if(m_stopped.begin(), m_stopped.end(),
+                                 [&](const Stopped &s) { return s.name == name; });
+    if (error) {
+        if (at != m_stopped.end()) {
+            at->restartError = error.message;
+            Q_EMIT stoppedChanged();
+        }
+        return error;
+    }
+    if (at != m_stopped.end()) {
+        forget(name);
+        Q_EMIT stoppedChanged();
+    }
+    Q_EMIT restarted(name);
+    return {};
+}
+
+Error ShopDemo::restartServer() {
+    Error first;
+    for (LocalRedisServer *server : m_options.servers)
+        if (!server->isRunning())
+            if (Error e = restart(serverName(server->port())); e && !first)
+                first = e;
+    return first;
+}
+
+QList<ShopDemo::Stopped> ShopDemo::stopped() const {
+    return m_stopped;
+}
+
+qint64 ShopDemo::processId(const QString &name) const {
+    for (const Service &s : m_services)
+        if (s.name == name)
+            return s.process && s.process->state() == QProcess::Running ? s.process->processId()
+                                                                        : 0;
+    for (LocalRedisServer *server : m_options.servers)
+        if (serverName(server->port()) == name)
+            return server->processId();
+    return 0;
 }
 
 void ShopDemo::stop() {
