@@ -123,6 +123,34 @@ private Q_SLOTS:
                                                "to exit, bye bye..."),
                                 1,
                                 QStringLiteral("port 6390 is taken")};
+        DemoBanner::Item serverKilled = server;
+        serverKilled.crashed = true;
+        serverKilled.exitCode = SIGKILL;
+        serverKilled.restartError.clear();
+        QTest::newRow("server killed: its log's last line would mislead")
+            << serverKilled
+            << QStringLiteral("The demo's private Redis server (port 6390) stopped (killed by "
+                              "SIGKILL at 03:12:09). Until it is back the window shows what it saw "
+                              "last.");
+        DemoBanner::Item planned{QStringLiteral("payments-2"),
+                                 QStringLiteral("payment-service"),
+                                 false,
+                                 0,
+                                 70,
+                                 false,
+                                 at,
+                                 QStringLiteral("crashing after 65 messages, as asked "
+                                                "(--crash-after)"),
+                                 0,
+                                 {},
+                                 true,
+                                 at + 45000};
+        QTest::newRow("planned crash")
+            << planned
+            << QStringLiteral("The demo's payment-service (payments-2) crashed as the demo plans, "
+                              "to show a dead consumer (exit code 70 at 03:12:09; its last output: "
+                              "crashing after 65 messages, as asked (--crash-after)); it comes "
+                              "back by itself at 03:12:54.");
         QTest::newRow("server, failed restart")
             << server
             << QStringLiteral("The demo's private Redis server (port 6390) stopped (exit code 0 "
@@ -159,8 +187,10 @@ private Q_SLOTS:
         QVERIFY(!stopped.at(0).server);
         QCOMPARE(stopped.at(0).deaths, 1);
         QVERIFY(stopped.at(0).atMs > 0);
-        // The service's own log lines are kept, without their time stamp.
-        QVERIFY2(stopped.at(0).lastOutput.startsWith(QStringLiteral("payment-service[")),
+        // Its own log lines are kept, without their time stamp and its name (the banner says
+        // both).
+        QVERIFY2(stopped.at(0).lastOutput.startsWith(
+                     QStringLiteral("consuming order-events as payment-service/payments-")),
                  qPrintable(stopped.at(0).lastOutput));
 
         // Not restarted behind the user's back (restartAfterMs is 300 ms), and nothing is paid.
@@ -271,6 +301,40 @@ private Q_SLOTS:
         QCOMPARE(died.size(), 0);
         QCOMPARE(serverDied.size(), 0);
         QVERIFY(m_demo->stopped().isEmpty());
+    }
+
+    // The demo's own crash of payments-2 is said as planned, not counted, and comes back by
+    // itself.
+    void plannedCrashComesBackByItself() {
+        STREAMSCOPE_START_REDIS(*m_server);
+        QTemporaryDir data;
+        shop::ShopDemo::Options options;
+        options.binDir = test::binDir();
+        options.dataDir = data.path();
+        options.redisUrl = m_server->url();
+        options.ordersPerSecond = 20;
+        options.crashAfterMin = 3;
+        options.crashAfterMax = 4;
+        options.restartAfterMs = 1000;
+        options.servers = {m_server.get()};
+        shop::ShopDemo demo(options);
+        QSignalSpy died(&demo, &shop::ShopDemo::processDied);
+        QSignalSpy restarted(&demo, &shop::ShopDemo::restarted);
+        const Error started = demo.start();
+        QVERIFY2(!started, qPrintable(started.message));
+        QTRY_VERIFY_WITH_TIMEOUT(!died.isEmpty(), 10000);
+        QCOMPARE(died.at(0).at(0).toString(), QStringLiteral("payments-2"));
+        QCOMPARE(died.at(0).at(1).toInt(), 70);
+        QCOMPARE(demo.stopped().size(), 1);
+        const auto crash = demo.stopped().constFirst();
+        QVERIFY(crash.planned);
+        QCOMPARE(crash.deaths, 0);
+        QCOMPARE(crash.restartAtMs, crash.atMs + 1000);
+        QVERIFY2(crash.lastOutput.contains(QLatin1String("--crash-after")),
+                 qPrintable(crash.lastOutput));
+        QTRY_VERIFY_WITH_TIMEOUT(!restarted.isEmpty(), 5000);
+        QCOMPARE(restarted.at(0).at(0).toString(), QStringLiteral("payments-2"));
+        demo.stop();
     }
 
 private:

@@ -73,7 +73,10 @@ QString DemoBanner::describe(const Item &item) {
         how = QStringLiteral("exit code %1").arg(item.exitCode);
     }
     how += QStringLiteral(" at ") + formatClock(item.atMs);
-    const QString last = lastLine(item.lastOutput);
+    // A SIGKILLed server wrote nothing at its end: its log's last line ("ready to accept
+    // connections") would only mislead. (The tooltip has the log.)
+    const bool silent = item.server && item.crashed && item.exitCode == SIGKILL;
+    const QString last = silent ? QString() : lastLine(item.lastOutput);
     if (!last.isEmpty())
         how += (item.server ? QStringLiteral("; its log ends: ")
                             : QStringLiteral("; its last output: "))
@@ -87,6 +90,11 @@ QString DemoBanner::describe(const Item &item) {
     else
         what = QStringLiteral("The demo's %1 (%2)").arg(item.program, item.name);
 
+    if (item.planned)
+        return QStringLiteral(
+                   "%1 crashed as the demo plans, to show a dead consumer (%2); it comes "
+                   "back by itself at %3.")
+            .arg(what, how, formatClock(item.restartAtMs));
     QString text = QStringLiteral("%1 stopped (%2).").arg(what, how);
     if (item.deaths > 1)
         text += QStringLiteral(" It has stopped %1 since the demo started.")
@@ -125,7 +133,7 @@ void DemoBanner::setItems(const QList<Item> &items) {
             label->setToolTip((item.server ? QStringLiteral("The end of its log:\n")
                                            : QStringLiteral("Its last output:\n"))
                               + item.lastOutput);
-        auto *button = new QPushButton(tr("Restart it"));
+        auto *button = new QPushButton(item.planned ? tr("Restart it now") : tr("Restart it"));
         button->setObjectName(QStringLiteral("restart:") + item.name);
         button->setToolTip(item.server ? tr("Start the private redis-server again on port %1 "
                                             "with its data; the window reconnects by itself")

@@ -27,6 +27,8 @@ public:
         QString lastOutput;   // its last lines, oldest first
         int deaths = 1;       // how many times it stopped since the demo started
         QString restartError; // why the last restart failed, if it did
+        bool planned = false; // the demo's own crash, back by itself at restartAtMs
+        qint64 restartAtMs = 0;
     };
 
     explicit DemoBanner(QWidget *parent = nullptr);
@@ -54,7 +56,7 @@ template <class Demo> void showDemoOn(DemoBanner *banner, Demo *demo) {
         QList<DemoBanner::Item> items;
         for (const auto &s : demo->stopped())
             items.append({s.name, s.program, s.server, s.port, s.exitCode, s.crashed, s.atMs,
-                          s.lastOutput, s.deaths, s.restartError});
+                          s.lastOutput, s.deaths, s.restartError, s.planned, s.restartAtMs});
         banner->setItems(items);
     };
     QObject::connect(demo, &Demo::stoppedChanged, banner, update);

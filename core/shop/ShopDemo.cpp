@@ -27,40 +27,27 @@ ShopDemo::ShopDemo(Options options, QObject *parent)
     const QStringList url{QStringLiteral("--url"), m_options.redisUrl};
     const QString claim = QString::number(m_options.claimIdleMs);
     auto payment = [&](const QString &consumer, bool crashes) {
-        return Service{consumer,
-                       QStringLiteral("payment-service"),
+        return Service{consumer, QStringLiteral("payment-service"),
                        url
                            + QStringList{QStringLiteral("--consumer"), consumer,
                                          QStringLiteral("--db"),
                                          data.filePath(QStringLiteral("payments.db")),
                                          QStringLiteral("--claim-idle-ms"), claim,
                                          QStringLiteral("--fail-rate"), QStringLiteral("0.05")},
-                       crashes,
-                       {},
-                       {},
-                       {}};
+                       crashes};
     };
     m_services.push_back(
-        {QStringLiteral("order-service"),
-         QStringLiteral("order-service"),
+        {QStringLiteral("order-service"), QStringLiteral("order-service"),
          url
              + QStringList{QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
                            data.filePath(QStringLiteral("orders.db")), QStringLiteral("--generate"),
                            QString::number(m_options.ordersPerSecond)},
-         false,
-         {},
-         {},
-         {}});
+         false});
     m_services.push_back(payment(QStringLiteral("payments-1"), false));
     m_services.push_back(payment(QStringLiteral("payments-2"), m_options.crashing));
     m_services.push_back(
-        {QStringLiteral("notification-service"),
-         QStringLiteral("notification-service"),
-         url + QStringList{QStringLiteral("--consumer"), QStringLiteral("notifier-1")},
-         false,
-         {},
-         {},
-         {}});
+        {QStringLiteral("notification-service"), QStringLiteral("notification-service"),
+         url + QStringList{QStringLiteral("--consumer"), QStringLiteral("notifier-1")}, false});
     for (LocalRedisServer *server : m_options.servers)
         connect(server, &LocalRedisServer::exited, this,
                 [this, server](int exitCode, bool crashed) {
@@ -96,7 +83,10 @@ Error ShopDemo::launch(Service &s) {
     }
     if (s.crashes) // somewhere between 40 and 120 orders in: visibly, but not constantly
         args << QStringLiteral("--crash-after")
-             << QString::number(QRandomGenerator::global()->bounded(40, 120));
+             << QString::number(QRandomGenerator::global()->bounded(
+                    m_options.crashAfterMin,
+                    qMax(m_options.crashAfterMin + 1, m_options.crashAfterMax)));
+    ++s.launches;
     s.process = std::make_unique<QProcess>();
     s.process->setProgram(QDir(m_options.binDir).filePath(s.program));
     s.process->setArguments(args);
@@ -137,9 +127,14 @@ void ShopDemo::readOutput(Service &s) {
     // time does not.
     static const QRegularExpression stamp(
         QStringLiteral("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ "));
+    // Nor does its name ("payment-service[payments-2]: "): the banner names it.
+    const QString prefix =
+        (s.program == s.name ? s.name : s.program + '[' + s.name + ']') + QStringLiteral(": ");
     for (const QByteArray &line : s.partialLine.left(end).split('\n')) {
         QString text = QString::fromUtf8(line).trimmed();
         text.remove(stamp);
+        if (text.startsWith(prefix))
+            text.remove(0, prefix.size());
         if (!text.isEmpty())
             s.lastOutput.append(text.left(500));
     }
@@ -157,31 +152,6 @@ void ShopDemo::onFinished(Service &s, int code, QProcess::ExitStatus status) {
         s.partialLine.clear();
     }
     const bool crashed = status == QProcess::CrashExit;
-    if (s.crashes && !crashed && code == plannedCrashExitCode) {
-        // The demo's own crash: the dashboard shows the dead consumer, and the instance comes
-        // back by itself, as a supervisor would bring it back.
-        qWarning("demo: %s crashed as planned; restarting it in %d s", qPrintable(s.name),
-                 m_options.restartAfterMs / 1000);
-        Service *service = &s;
-        QTimer::singleShot(m_options.restartAfterMs, this, [this, service] {
-            if (m_stopping
-                || (service->process && service->process->state() != QProcess::NotRunning))
-                return;
-            if (Error e = launch(*service)) {
-                Stopped stopped;
-                stopped.name = service->name;
-                stopped.program = service->program;
-                stopped.exitCode = plannedCrashExitCode;
-                stopped.atMs = QDateTime::currentMSecsSinceEpoch();
-                stopped.lastOutput = service->lastOutput.join(QLatin1Char('\n'));
-                stopped.restartError = e.message;
-                report(stopped);
-            }
-        });
-        return;
-    }
-    qWarning("demo: %s stopped (%s %d); it stays stopped until restarted", qPrintable(s.name),
-             crashed ? "signal" : "exit code", code);
     Stopped stopped;
     stopped.name = s.name;
     stopped.program = s.program;
@@ -189,6 +159,28 @@ void ShopDemo::onFinished(Service &s, int code, QProcess::ExitStatus status) {
     stopped.crashed = crashed;
     stopped.atMs = QDateTime::currentMSecsSinceEpoch();
     stopped.lastOutput = s.lastOutput.join(QLatin1Char('\n'));
+    if (s.crashes && !crashed && code == plannedCrashExitCode) {
+        // The demo's own crash: the dashboard shows the dead consumer, and the instance comes
+        // back by itself, as a supervisor would bring it back (unless it was started again, or
+        // died otherwise, in the meantime).
+        stopped.planned = true;
+        stopped.restartAtMs = stopped.atMs + m_options.restartAfterMs;
+        qWarning("demo: %s crashed as planned; restarting it in %d s", qPrintable(s.name),
+                 m_options.restartAfterMs / 1000);
+        Service *service = &s;
+        const int launches = s.launches;
+        QTimer::singleShot(m_options.restartAfterMs, this, [this, service, launches] {
+            if (m_stopping || service->launches != launches)
+                return;
+            const Error e = restart(service->name);
+            if (e)
+                qWarning("demo: %s was not restarted: %s", qPrintable(service->name),
+                         qPrintable(e.message));
+        });
+    } else {
+        qWarning("demo: %s stopped (%s %d); it stays stopped until restarted", qPrintable(s.name),
+                 crashed ? "signal" : "exit code", code);
+    }
     report(stopped);
     Q_EMIT processDied(stopped.name, code, stopped.lastOutput);
 }
@@ -213,7 +205,8 @@ void ShopDemo::onServerExited(LocalRedisServer *server, int exitCode, bool crash
 }
 
 void ShopDemo::report(Stopped stopped) {
-    stopped.deaths = ++m_deaths[stopped.name];
+    // The planned crashes are not counted: the count tells a process that keeps dying.
+    stopped.deaths = stopped.planned ? m_deaths[stopped.name] : ++m_deaths[stopped.name];
     forget(stopped.name);
     m_stopped.append(stopped);
     Q_EMIT stoppedChanged();

@@ -23,9 +23,10 @@ namespace streamscope::shop {
 // behind, and is restarted after a while), and the notification service. Every process dies
 // with this one (PR_SET_PDEATHSIG), so nothing is left behind even if the app is killed.
 //
-// Anything else that stops (a service killed or failing, a private redis-server gone) is
+// Anything that stops unasked (a service killed or failing, a private redis-server gone) is
 // reported (processDied, serverDied, stopped()) and stays stopped until restart() is asked: a
-// process that keeps dying is not restarted for ever behind the user's back.
+// process that keeps dying is not restarted for ever behind the user's back. Only the planned
+// crash of payments-2 is reported as planned and comes back by itself.
 class ShopDemo : public QObject {
     Q_OBJECT
 public:
@@ -43,6 +44,9 @@ public:
         int claimIdleMs = 30000;
         int restartAfterMs = 45000;
         bool crashing = true;
+        // payments-2 crashes after a number of orders in [crashAfterMin, crashAfterMax).
+        int crashAfterMin = 40;
+        int crashAfterMax = 120;
         // The private server(s) the shop runs on (owned by the caller, outliving this): watched,
         // and started again (same port, same data) by restart().
         std::vector<LocalRedisServer *> servers;
@@ -61,6 +65,10 @@ public:
         QString lastOutput;   // its last lines on stderr (a server: of its log), oldest first
         int deaths = 0;       // how many times it stopped since the demo started
         QString restartError; // why the last restart failed; empty when none did
+        // The demo's own crash of payments-2 (--crash-after): it comes back by itself at
+        // restartAtMs (ms since the epoch), and is not counted in deaths.
+        bool planned = false;
+        qint64 restartAtMs = 0;
     };
 
     explicit ShopDemo(Options options, QObject *parent = nullptr);
@@ -70,7 +78,8 @@ public:
     void stop();
     // The services' names and whether each runs now.
     QList<QPair<QString, bool>> status() const;
-    // What is stopped now and waits for restart(), in the order it stopped.
+    // What is stopped now, in the order it stopped: waiting for restart() (or, planned, for its
+    // time).
     QList<Stopped> stopped() const;
     // Starts a stopped service or private server (a name from stopped()) again; a running one
     // is left alone. A restarted server keeps its port and data, so connections to it (the
@@ -89,11 +98,17 @@ Q_SIGNALS:
 
 private:
     struct Service {
+        Service(QString name_, QString program_, QStringList args_, bool crashes_)
+            : name(std::move(name_))
+            , program(std::move(program_))
+            , args(std::move(args_))
+            , crashes(crashes_) {}
         QString name;
         QString program;
         QStringList args;
         bool crashes = false;
         std::unique_ptr<QProcess> process;
+        int launches = 0;       // a planned restart is for the process it was planned for
         QStringList lastOutput; // the last few lines of its stderr
         QByteArray partialLine;
     };
