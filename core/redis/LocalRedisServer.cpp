@@ -200,7 +200,14 @@ Error LocalRedisServer::start(int timeoutMs) {
             probe.connectTimeoutMs = 500;
             RedisConnection connection(probe);
             const Error e = connection.open();
-            if (!e || e.kind == Error::Kind::Auth) {
+            // Up, but still loading its data (a restart with AOF): commands would fail with
+            // LOADING, so it is not ready yet.
+            const auto loading = [&connection] {
+                const auto pong = connection.command({"PING"});
+                return pong.ok() && pong.value().isError()
+                       && pong.value().errorMessage().startsWith(QLatin1String("LOADING"));
+            };
+            if (e.kind == Error::Kind::Auth || (!e && !loading())) {
                 m_hasRun = true;
                 m_watching = true;
                 return {};
