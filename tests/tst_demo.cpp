@@ -157,10 +157,10 @@ private Q_SLOTS:
                                  at + 45000};
         QTest::newRow("planned crash")
             << planned
-            << QStringLiteral("The demo's payment-service (payments-2) crashed as the demo plans, "
-                              "to show a dead consumer (exit code 70 at 03:12:09; its last output: "
-                              "crashing after 65 messages, as asked (--crash-after)); it comes "
-                              "back by itself at 03:12:54.");
+            << QStringLiteral(
+                   "The demo's payment-service (payments-2) crashed as the demo plans, "
+                   "to show a dead consumer (exit code 70 at 03:12:09); it comes back by "
+                   "itself at 03:12:54.");
         QTest::newRow("server, failed restart")
             << server
             << QStringLiteral("The demo's private Redis server (port 6390) stopped (exit code 0 "

@@ -75,7 +75,8 @@ QString DemoBanner::describe(const Item &item) {
     how += QStringLiteral(" at ") + formatClock(item.atMs);
     // A SIGKILLed server wrote nothing at its end: its log's last line ("ready to accept
     // connections") would only mislead. (The tooltip has the log.)
-    const bool silent = item.server && item.crashed && item.exitCode == SIGKILL;
+    // The planned crash's own words ("crashing after 43 messages, as asked") repeat the row.
+    const bool silent = (item.server && item.crashed && item.exitCode == SIGKILL) || item.planned;
     const QString last = silent ? QString() : lastLine(item.lastOutput);
     if (!last.isEmpty())
         how += (item.server ? QStringLiteral("; its log ends: ")
