@@ -95,6 +95,7 @@ private Q_SLOTS:
         DemoBanner::Item exited{QStringLiteral("order-service"),
                                 QStringLiteral("order-service"),
                                 false,
+                                false,
                                 0,
                                 1,
                                 false,
@@ -109,6 +110,7 @@ private Q_SLOTS:
                               "last output: order-service: cannot open orders.db: disk full).");
         DemoBanner::Item killed{QStringLiteral("payments-2"),
                                 QStringLiteral("payment-service"),
+                                false,
                                 false,
                                 0,
                                 SIGKILL,
@@ -125,6 +127,7 @@ private Q_SLOTS:
         DemoBanner::Item server{QStringLiteral("redis-server:6390"),
                                 QStringLiteral("redis-server"),
                                 true,
+                                false,
                                 6390,
                                 0,
                                 false,
@@ -145,6 +148,7 @@ private Q_SLOTS:
         DemoBanner::Item planned{QStringLiteral("payments-2"),
                                  QStringLiteral("payment-service"),
                                  false,
+                                 false,
                                  0,
                                  70,
                                  false,
@@ -155,6 +159,12 @@ private Q_SLOTS:
                                  {},
                                  true,
                                  at + 45000};
+        DemoBanner::Item node = serverKilled;
+        node.clusterNode = true;
+        QTest::newRow("cluster node")
+            << node
+            << QStringLiteral("The demo cluster's node on port 6390 stopped (killed by SIGKILL at "
+                              "03:12:09). Started again, it rejoins the cluster.");
         QTest::newRow("planned crash")
             << planned
             << QStringLiteral(

@@ -84,7 +84,9 @@ QString DemoBanner::describe(const Item &item) {
                + last;
 
     QString what;
-    if (item.server)
+    if (item.clusterNode)
+        what = QStringLiteral("The demo cluster's node on port %1").arg(item.port);
+    else if (item.server)
         what = QStringLiteral("The demo's private Redis server (port %1)").arg(item.port);
     else if (item.name == item.program || item.program.isEmpty())
         what = QStringLiteral("The demo's %1").arg(item.name);
@@ -100,7 +102,10 @@ QString DemoBanner::describe(const Item &item) {
     if (item.deaths > 1)
         text += QStringLiteral(" It has stopped %1 since the demo started.")
                     .arg(countOf(item.deaths, "time", "times"));
-    if (item.server)
+    // A cluster goes on without one node (a replica takes over a primary's slots).
+    if (item.clusterNode)
+        text += QStringLiteral(" Started again, it rejoins the cluster.");
+    else if (item.server)
         text += QStringLiteral(" Until it is back the window shows what it saw last.");
     if (!item.restartError.isEmpty())
         text += QStringLiteral(" Restarting it failed: ") + item.restartError;
@@ -136,8 +141,8 @@ void DemoBanner::setItems(const QList<Item> &items) {
                               + item.lastOutput);
         auto *button = new QPushButton(item.planned ? tr("Restart it now") : tr("Restart it"));
         button->setObjectName(QStringLiteral("restart:") + item.name);
-        button->setToolTip(item.server ? tr("Start the private redis-server again on port %1 "
-                                            "with its data; the window reconnects by itself")
+        button->setToolTip(item.server ? tr("Start the redis-server again on port %1 with its "
+                                            "data; connections to it recover by themselves")
                                              .arg(item.port)
                                        : tr("Start %1 again").arg(item.name));
         const QString name = item.name;

@@ -20,6 +20,7 @@ public:
         QString name;    // the key given back by restartRequested
         QString program; // "payment-service", "redis-server"
         bool server = false;
+        bool clusterNode = false; // a node of the demo's cluster
         quint16 port = 0;
         int exitCode = 0;
         bool crashed = false; // killed by a signal: exitCode is its number
@@ -55,8 +56,9 @@ template <class Demo> void showDemoOn(DemoBanner *banner, Demo *demo) {
     auto update = [banner, demo] {
         QList<DemoBanner::Item> items;
         for (const auto &s : demo->stopped())
-            items.append({s.name, s.program, s.server, s.port, s.exitCode, s.crashed, s.atMs,
-                          s.lastOutput, s.deaths, s.restartError, s.planned, s.restartAtMs});
+            items.append({s.name, s.program, s.server, s.clusterNode, s.port, s.exitCode, s.crashed,
+                          s.atMs, s.lastOutput, s.deaths, s.restartError, s.planned,
+                          s.restartAtMs});
         banner->setItems(items);
     };
     QObject::connect(demo, &Demo::stoppedChanged, banner, update);

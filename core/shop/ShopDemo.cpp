@@ -192,6 +192,7 @@ void ShopDemo::onServerExited(LocalRedisServer *server, int exitCode, bool crash
     stopped.name = serverName(server->port());
     stopped.program = QStringLiteral("redis-server");
     stopped.server = true;
+    stopped.clusterNode = m_options.servers.size() > 1;
     stopped.port = server->port();
     stopped.exitCode = exitCode;
     stopped.crashed = crashed;

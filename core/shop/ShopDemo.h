@@ -58,13 +58,14 @@ public:
         QString name;
         QString program; // "payment-service", "redis-server"
         bool server = false;
-        quint16 port = 0;     // a server's port
-        int exitCode = 0;     // when crashed: the signal's number
-        bool crashed = false; // ended by a signal (killed), not by exiting
-        qint64 atMs = 0;      // when it stopped, ms since the epoch
-        QString lastOutput;   // its last lines on stderr (a server: of its log), oldest first
-        int deaths = 0;       // how many times it stopped since the demo started
-        QString restartError; // why the last restart failed; empty when none did
+        bool clusterNode = false; // a server that is one node of the demo's cluster
+        quint16 port = 0;         // a server's port
+        int exitCode = 0;         // when crashed: the signal's number
+        bool crashed = false;     // ended by a signal (killed), not by exiting
+        qint64 atMs = 0;          // when it stopped, ms since the epoch
+        QString lastOutput;       // its last lines on stderr (a server: of its log), oldest first
+        int deaths = 0;           // how many times it stopped since the demo started
+        QString restartError;     // why the last restart failed; empty when none did
         // The demo's own crash of payments-2 (--crash-after): it comes back by itself at
         // restartAtMs (ms since the epoch), and is not counted in deaths.
         bool planned = false;
