@@ -217,7 +217,7 @@ int main(int argc, char **argv) {
         }
         // What of the demo stopped, above everything. (Until MainWindow offers a place for a
         // banner, the top of its central layout.)
-        auto *demoBanner = new DemoBanner;
+        auto *demoBanner = new DemoBanner(&window);
         if (auto *top = qobject_cast<QBoxLayout *>(window.centralWidget()->layout()))
             top->insertWidget(0, demoBanner);
         showDemoOn(demoBanner, &*shop);
