@@ -117,6 +117,10 @@ void ShopDemo::readOutput(Service &s) {
     std::fwrite(data.constData(), 1, size_t(data.size()), stderr);
     std::fflush(stderr);
     s.partialLine += data;
+    keepLines(s);
+}
+
+void ShopDemo::keepLines(Service &s) {
     const qsizetype end = s.partialLine.lastIndexOf('\n');
     if (end < 0) {
         if (s.partialLine.size() > 4096) // a line without end: keep its start
@@ -147,9 +151,9 @@ void ShopDemo::onFinished(Service &s, int code, QProcess::ExitStatus status) {
     if (m_stopping)
         return;
     readOutput(s);
-    if (!s.partialLine.isEmpty()) {
-        s.lastOutput.append(QString::fromUtf8(s.partialLine).trimmed().left(500));
-        s.partialLine.clear();
+    if (!s.partialLine.isEmpty()) { // its last words, without a line end
+        s.partialLine += '\n';
+        keepLines(s);
     }
     const bool crashed = status == QProcess::CrashExit;
     Stopped stopped;

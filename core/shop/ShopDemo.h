@@ -116,7 +116,8 @@ private:
     Error launch(Service &service);
     void onFinished(Service &service, int exitCode, QProcess::ExitStatus status);
     void onServerExited(LocalRedisServer *server, int exitCode, bool crashed);
-    void readOutput(Service &service);
+    void readOutput(Service &service); // passes its stderr on, keeps its last lines
+    void keepLines(Service &service);
     void report(Stopped stopped);
     void forget(const QString &name);
     Service *service(const QString &name);
