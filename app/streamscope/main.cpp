@@ -1,6 +1,7 @@
 #include "ConnectionOptions.h"
 #include "FlowConfig.h"
 #include "FlowView.h"
+#include "DemoBanner.h"
 #include "LocalRedisCluster.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
@@ -9,6 +10,7 @@
 #include "StreamBrowser.h"
 
 #include <QApplication>
+#include <QBoxLayout>
 #include <QCommandLineParser>
 #include <QSettings>
 #include <QTabWidget>
@@ -218,11 +220,23 @@ int main(int argc, char **argv) {
                         return demoCluster.url(i);
                 return QString();
             };
+        // Watched: when one stops, the banner says so and offers to start it again.
+        if (parser.isSet(cluster))
+            for (int i = 0; i < demoCluster.size(); ++i)
+                shopOptions.servers.push_back(&demoCluster.node(i));
+        else
+            shopOptions.servers.push_back(&demoServer);
         shop.emplace(std::move(shopOptions));
         if (Error e = shop->start()) {
             std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
             return 3;
         }
+        // What of the demo stopped, above everything. (Until MainWindow offers a place for a
+        // banner, the top of its central layout.)
+        auto *demoBanner = new DemoBanner(&window);
+        if (auto *top = qobject_cast<QBoxLayout *>(window.centralWidget()->layout()))
+            top->insertWidget(0, demoBanner);
+        showDemoOn(demoBanner, &*shop);
         settings.readOnly = window.isReadOnly();
         window.connectTo(settings);
         window.setRememberConnection(false); // its port is gone when the demo ends

@@ -129,7 +129,7 @@ Error LocalRedisServer::start(int timeoutMs) {
     Error lastError;
     for (int attempt = 0; attempt < 5; ++attempt) {
         // Keep the port across restarts: a restarted server must be found where it was.
-        if (m_port == 0 || (attempt > 0 && m_options.port == 0))
+        if (m_port == 0 || (attempt > 0 && m_options.port == 0 && !m_hasRun))
             m_port = m_options.port ? m_options.port : freePort();
         const bool tls = !m_tls.certFile.isEmpty();
         if (tls && (m_tlsPort == 0 || attempt > 0))
@@ -175,6 +175,14 @@ Error LocalRedisServer::start(int timeoutMs) {
         m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process->setStandardOutputFile(QProcess::nullDevice());
         dieWithParent(*m_process);
+        QProcess *process = m_process.get();
+        connect(process, &QProcess::finished, this,
+                [this, process](int exitCode, QProcess::ExitStatus status) {
+                    if (process != m_process.get() || !m_watching)
+                        return;
+                    m_watching = false;
+                    Q_EMIT exited(exitCode, status == QProcess::CrashExit);
+                });
         m_process->start();
         if (!m_process->waitForStarted(timeoutMs))
             return Error(
@@ -192,8 +200,18 @@ Error LocalRedisServer::start(int timeoutMs) {
             probe.connectTimeoutMs = 500;
             RedisConnection connection(probe);
             const Error e = connection.open();
-            if (!e || e.kind == Error::Kind::Auth)
+            // Up, but still loading its data (a restart with AOF): commands would fail with
+            // LOADING, so it is not ready yet.
+            const auto loading = [&connection] {
+                const auto pong = connection.command({"PING"});
+                return pong.ok() && pong.value().isError()
+                       && pong.value().errorMessage().startsWith(QLatin1String("LOADING"));
+            };
+            if (e.kind == Error::Kind::Auth || (!e && !loading())) {
+                m_hasRun = true;
+                m_watching = true;
                 return {};
+            }
             QThread::msleep(20);
             m_process->waitForFinished(0);
         }
@@ -205,15 +223,17 @@ Error LocalRedisServer::start(int timeoutMs) {
                               .arg(logTail()));
         m_process->kill();
         m_process->waitForFinished(2000);
-        // A fixed port that is taken stays taken; the TLS port is always ours to pick again.
+        // A fixed port that is taken stays taken (so does the port of a restarted server); the
+        // TLS port is always ours to pick again.
         if (!logTail().contains(QLatin1String("Address already in use"))
-            || (m_options.port && !tls))
+            || ((m_options.port || m_hasRun) && !tls))
             break;
     }
     return lastError;
 }
 
 void LocalRedisServer::stop() {
+    m_watching = false;
     if (!isRunning())
         return;
     m_process->terminate();

@@ -3,6 +3,7 @@
 #include "ConnectionSettings.h"
 #include "Error.h"
 
+#include <QObject>
 #include <QProcess>
 #include <QStringList>
 #include <QTemporaryDir>
@@ -14,7 +15,10 @@ namespace streamscope {
 // A private redis-server on a free loopback port, in a temporary directory, stopped with its
 // owner (and with this process: the child gets PR_SET_PDEATHSIG, so not even a SIGKILL of the
 // parent leaves it behind). Used by `streamscope --demo` and by every test that needs Redis.
-class LocalRedisServer {
+// A QObject so that its owner hears when it dies (exited()); start() again brings it back on
+// the same port with the same data directory.
+class LocalRedisServer : public QObject {
+    Q_OBJECT
 public:
     // TLS on a second port (tlsPort()), beside the plain one: PEM files the caller made. (Not
     // a member of Options, which callers build as an aggregate.)
@@ -34,13 +38,14 @@ public:
     LocalRedisServer();
     explicit LocalRedisServer(Options options);
     LocalRedisServer(Options options, Tls tls);
-    ~LocalRedisServer();
+    ~LocalRedisServer() override;
 
     // Starts and waits until it answers PING. The error says why not (missing package,
-    // port taken, bad config: with the server's log).
+    // port taken, bad config: with the server's log). Started again after it stopped, it keeps
+    // its port (a taken port is an error then, not a move) and its data directory.
     Error start(int timeoutMs = 10000);
     void stop(); // SIGTERM, then wait (the server saves if persistence is on)
-    void kill(); // SIGKILL: as a crash would
+    void kill(); // SIGKILL: as a crash would (exited() is emitted)
     bool isRunning() const;
     qint64 processId() const;
 
@@ -58,6 +63,11 @@ public:
     static quint16 freePort();
     static QString executable(); // redis-server on PATH, or empty
 
+Q_SIGNALS:
+    // The server stopped without stop() being asked, after start() had succeeded: a crash, a
+    // kill, a SHUTDOWN. crashed: ended by a signal (exitCode is then the signal's number).
+    void exited(int exitCode, bool crashed);
+
 private:
     Options m_options;
     Tls m_tls;
@@ -65,6 +75,8 @@ private:
     std::unique_ptr<QProcess> m_process;
     quint16 m_port = 0;
     quint16 m_tlsPort = 0;
+    bool m_watching = false; // between a successful start() and stop(): exits are reported
+    bool m_hasRun = false;   // started once: a restart keeps the port
 };
 
 // Makes a child process die with its parent (Linux): for everything the demo starts.
