@@ -1,5 +1,7 @@
 #include "ExportDialog.h"
 
+#include "Confirm.h"
+
 #include "Palette.h"
 #include "Wording.h"
 
@@ -22,23 +24,6 @@
 
 namespace streamscope {
 
-namespace {
-
-// Until ui/Confirm.h lands: the same signature, so the lead can switch to confirmAction().
-bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
-                        const QString &actionLabel, bool destructive) {
-    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
-                    QMessageBox::NoButton, parent);
-    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
-                                                              : QMessageBox::AcceptRole);
-    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
-    box.setDefaultButton(destructive ? cancel : act);
-    box.exec();
-    return box.clickedButton() == act;
-}
-
-} // namespace
-
 ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettings> settings,
                            QWidget *parent)
     : QDialog(parent)
@@ -47,7 +32,7 @@ ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettin
     , m_group(new QButtonGroup(this)) {
     setWindowTitle(tr("Export"));
     confirmReplace = [this](const QString &path) {
-        return confirmActionLocal(
+        return confirmAction(
             this, tr("Replace file?"),
             tr("%1 already exists. Replace it with this export? Its contents will be lost.")
                 .arg(path),

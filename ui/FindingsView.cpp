@@ -1,5 +1,7 @@
 #include "FindingsView.h"
 
+#include "Confirm.h"
+
 #include "FindingsModel.h"
 #include "GroupActions.h"
 #include "Palette.h"
@@ -22,21 +24,6 @@
 namespace streamscope {
 
 namespace {
-
-// A private copy of ui/Confirm.h's confirmAction (the pending-list engineer's), with exactly its
-// signature, until that lands: a question with a button named for the action, never Yes/No.
-bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
-                        const QString &actionLabel, bool destructive) {
-    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
-                    QMessageBox::NoButton, parent);
-    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
-                                                              : QMessageBox::AcceptRole);
-    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
-    box.setDefaultButton(cancel); // Enter never repairs by accident
-    box.setEscapeButton(cancel);
-    box.exec();
-    return box.clickedButton() == act;
-}
 
 QString q(const QByteArray &name) {
     return QString::fromUtf8(name);
@@ -74,7 +61,7 @@ FindingsView::FindingsView(QWidget *parent)
     , m_model(new FindingsModel(this)) {
     confirm = [this](const QString &title, const QString &text, const QString &actionLabel,
                      bool destructive) {
-        return confirmActionLocal(this, title, text, actionLabel, destructive);
+        return confirmAction(this, title, text, actionLabel, destructive);
     };
     m_freshness.state = Freshness::State::Current; // until told otherwise
 

@@ -3,8 +3,11 @@
 #include "ChartsView.h"
 #include "ConnectionBar.h"
 #include "ConnectionProblem.h"
+#include "ConsoleView.h"
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
+#include "FindingsModel.h"
+#include "FindingsView.h"
 #include "FlowView.h"
 #include "GroupActions.h"
 #include "GroupModels.h"
@@ -96,23 +99,19 @@ void MainWindow::buildUi() {
     m_groupsPanel = new GroupsPanel;
     connect(m_groupsPanel, &GroupsPanel::actionMessage, this,
             [this](const QString &message, bool) { statusBar()->showMessage(message, 10000); });
-    m_findings = new FindingsModel(this);
-    auto *findingsView = new QTableView;
-    findingsView->setObjectName(QStringLiteral("findings"));
-    findingsView->setModel(m_findings);
-    findingsView->verticalHeader()->hide();
-    findingsView->setWordWrap(false);
-    findingsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    findingsView->horizontalHeader()->setStretchLastSection(true);
-    findingsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    findingsView->horizontalHeader()->setSectionResizeMode(FindingsModel::MessageColumn,
-                                                           QHeaderView::Stretch);
+    m_findingsView = new FindingsView;
+    m_findingsView->setObjectName(QStringLiteral("findings"));
+    m_findings = m_findingsView->model();
     // Double-click a finding: show its group.
-    connect(findingsView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
-        const Finding &f = m_findings->finding(index.row());
-        m_tabs->setCurrentWidget(m_groupsPanel);
-        m_groupsPanel->selectGroup(f.stream, f.group);
-    });
+    connect(m_findingsView, &FindingsView::groupWanted, this,
+            [this](const QByteArray &stream, const QByteArray &group) {
+                m_tabs->setCurrentWidget(m_groupsPanel);
+                m_groupsPanel->selectGroup(stream, group);
+            });
+    connect(m_findingsView, &FindingsView::actionMessage, this,
+            [this](const QString &message, bool) { statusBar()->showMessage(message, 10000); });
+    connect(m_groupsPanel, &GroupsPanel::showAllRequested, this,
+            [this] { m_streamPane->clearSelection(); });
 
     m_flow = new FlowView;
     m_flow->setObjectName(QStringLiteral("flowView"));
@@ -123,7 +122,7 @@ void MainWindow::buildUi() {
     m_tabs->addTab(m_live, tr("Live events"));
     m_tabs->addTab(m_flow, tr("Event flow"));
     m_tabs->addTab(m_groupsPanel, tr("Consumer groups"));
-    m_findingsTab = m_tabs->addTab(findingsView, tr("Findings"));
+    m_findingsTab = m_tabs->addTab(m_findingsView, tr("Findings"));
     m_browser = new StreamBrowser;
     m_tabs->addTab(m_browser, tr("Browse"));
     m_charts = new ChartsView;
@@ -133,6 +132,9 @@ void MainWindow::buildUi() {
     m_topology = new TopologyView;
     m_topology->setObjectName(QStringLiteral("topologyView"));
     m_tabs->addTab(m_topology, tr("Topology"));
+    m_console = new ConsoleView;
+    m_console->setObjectName(QStringLiteral("console"));
+    m_tabs->addTab(m_console, tr("Console"));
     // View menu: every tab by Ctrl+1..9, in tabNames() order.
     QMenu *viewMenu = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < m_tabs->count(); ++i) {
@@ -186,21 +188,25 @@ void MainWindow::buildUi() {
     connect(m_problemBanner, &ConnectionProblemBanner::settingsWanted, this,
             [this](ConnectionDialog::Tab tab) { openConnectionDialog(tab); });
     auto *central = new QWidget;
-    auto *centralLayout = new QVBoxLayout(central);
-    centralLayout->setContentsMargins(0, 0, 0, 0);
-    centralLayout->setSpacing(2);
-    centralLayout->addWidget(m_problemBanner);
-    centralLayout->addWidget(m_splitter, 1);
+    m_centralLayout = new QVBoxLayout(central);
+    m_centralLayout->setContentsMargins(0, 0, 0, 0);
+    m_centralLayout->setSpacing(2);
+    m_centralLayout->addWidget(m_problemBanner);
+    m_centralLayout->addWidget(m_splitter, 1);
     setCentralWidget(central);
 
     m_status = new SessionStatus(statusBar(), m_bar, this);
     bindViews();
 }
 
+void MainWindow::addBanner(QWidget *banner) {
+    m_centralLayout->insertWidget(0, banner);
+}
+
 QStringList MainWindow::tabNames() {
     return {QStringLiteral("events"),   QStringLiteral("flow"),    QStringLiteral("groups"),
             QStringLiteral("findings"), QStringLiteral("browse"),  QStringLiteral("charts"),
-            QStringLiteral("publish"),  QStringLiteral("topology")};
+            QStringLiteral("publish"),  QStringLiteral("topology"), QStringLiteral("console")};
 }
 
 bool MainWindow::showTab(const QString &name) {
@@ -241,33 +247,42 @@ void MainWindow::bindViews() {
     m_status->bind(session, m_bar->connectionName());
     m_streamPane->bind(session);
     m_live->bind(session);
-    m_charts->clear();
+    m_charts->setHistories(session ? session->chartHistories() : nullptr);
+    m_charts->setFreshness(session ? session->freshness() : Freshness());
+    m_flow->setTracker(session ? session->flowTracker() : nullptr);
+    m_flow->setKnownStreams({}, false);
+    m_flow->setFreshness(session ? session->freshness() : Freshness());
     m_topology->clear();
     onGroupSnapshot(GroupSnapshot());
     m_groupsPanel->showPollError({});
     m_groupsPanel->showMissingNodes({});
     m_groupsPanel->setUnreadableStreams({});
+    m_groupsPanel->setFreshness(session ? session->freshness() : Freshness());
     GroupActions *actions = session ? session->actions() : nullptr;
     m_groupsPanel->setActions(actions, isReadOnly());
     m_browser->setRequests(actions, isReadOnly());
     m_flow->setRequests(actions);
-    m_publish->setConnection(session ? std::optional<ConnectionSettings>(m_settings)
-                                     : std::nullopt);
+    m_findingsView->setActions(actions);
+    m_findingsView->setReadOnly(isReadOnly());
+    m_findingsView->setFreshness(session ? session->freshness() : Freshness());
+    const std::optional<ConnectionSettings> settings =
+        session ? std::optional<ConnectionSettings>(m_settings) : std::nullopt;
+    m_publish->setConnection(settings);
     m_publish->setStreams({});
+    m_console->setConnection(settings);
+    m_console->setReadOnly(isReadOnly());
     setPermissions(session ? session->effectivePermissions() : Permissions());
     m_findingsCount = m_findingsCritical = 0;
     updateFindingsTab();
     if (!session)
         return;
-    connect(session, &Session::entriesReceived, m_flow, &FlowView::addEntries);
-    connect(session, &Session::tailStats, m_charts, &ChartsView::addTailStats);
     connect(session, &Session::streamsListed, this,
-            [this](const StreamInfoList &streams, bool) {
-                m_charts->addStreams(streams);
+            [this](const StreamInfoList &streams, bool truncated) {
                 QList<QByteArray> names;
                 for (const StreamInfo &s : streams)
                     names << s.name;
                 m_publish->setStreams(names);
+                m_flow->setKnownStreams(names, !truncated);
             });
     connect(session, &Session::unreadableChanged, this, [this](const QList<QByteArray> &names) {
         m_groupsPanel->setUnreadableStreams(names);
@@ -297,13 +312,20 @@ void MainWindow::bindViews() {
     });
     connect(session, &Session::freshnessChanged, this, [this](const Freshness &freshness) {
         m_topology->setStale(freshness.state == Freshness::State::Stale);
+        m_charts->setFreshness(freshness);
+        m_flow->setFreshness(freshness);
+        m_groupsPanel->setFreshness(freshness);
+        m_findingsView->setFreshness(freshness);
     });
     connect(session, &Session::permissionsChanged, this, &MainWindow::setPermissions);
     connect(session, &Session::readOnlyChanged, this, [this](bool readOnly) {
+        // In place: no view reloads, no connection is made again.
         m_bar->showReadOnly(readOnly);
-        m_groupsPanel->setActions(m_session ? m_session->actions() : nullptr, readOnly);
-        m_browser->setRequests(m_session ? m_session->actions() : nullptr, readOnly);
+        m_groupsPanel->setReadOnly(readOnly);
+        m_browser->setReadOnly(readOnly);
+        m_findingsView->setReadOnly(readOnly);
         m_publish->setReadOnly(readOnly);
+        m_console->setReadOnly(readOnly);
     });
     connect(session, &Session::finalError, this, &MainWindow::onFinalError);
     connect(session, &Session::groupTurnedCritical, this, &MainWindow::onGroupCritical);
@@ -356,11 +378,11 @@ void MainWindow::setHealthOptions(const HealthOptions &options) {
 void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
     m_groupsPanel->showPollError({});
     m_groupsPanel->showSnapshot(snapshot);
-    m_charts->addGroups(snapshot);
     FindingList all;
     for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it)
         all.append(it.value());
-    m_findings->setFindings(all);
+    const QString partialWhy = findingsPartialReason();
+    m_findingsView->showSnapshot(snapshot, !partialWhy.isEmpty(), partialWhy);
     m_findingsCount = int(all.size());
     m_findingsCritical = int(std::count_if(all.cbegin(), all.cend(), [](const Finding &f) {
         return f.severity == Severity::Critical;
@@ -381,26 +403,31 @@ void MainWindow::onGroupCritical(const Finding &f) {
         m_tray->showMessage(title, f.message, QSystemTrayIcon::Critical, 10000);
 }
 
+// With a node missing, or streams the user may not read, their groups were not judged: the
+// findings are not all of them ("" when they are).
+QString MainWindow::findingsPartialReason() const {
+    if (!m_session)
+        return {};
+    QStringList why;
+    if (!m_session->missingNodes().isEmpty())
+        why << ::streamscope::missingNodesText(m_session->missingNodes(),
+                                               tr("their groups are not judged"));
+    if (!m_session->unreadableStreams().isEmpty())
+        why << tr("%1 the user may not read: their groups are not judged")
+                   .arg(countOf(m_session->unreadableStreams().size(), "stream", "streams"));
+    return why.join(QLatin1Char('\n'));
+}
+
 void MainWindow::updateFindingsTab() {
-    // With a node missing, or streams the user may not read, their groups were not judged: the
-    // count is not the whole count.
-    const MissingNodeList missing = m_session ? m_session->missingNodes() : MissingNodeList();
-    const QList<QByteArray> unreadable =
-        m_session ? m_session->unreadableStreams() : QList<QByteArray>();
-    const bool partial = !missing.isEmpty() || !unreadable.isEmpty();
+    const QString partialWhy = findingsPartialReason();
     QString text = m_findingsCount ? tr("Findings (%1)").arg(formatCount(m_findingsCount))
                                    : tr("Findings");
-    if (partial)
+    if (!partialWhy.isEmpty())
         text = tr("Findings (%1, partial)").arg(formatCount(m_findingsCount));
     m_tabs->setTabText(m_findingsTab, text);
     QString tip = tr("%1 critical").arg(formatCount(m_findingsCritical));
-    if (!missing.isEmpty())
-        tip += QLatin1Char('\n')
-               + ::streamscope::missingNodesText(missing, tr("their groups are not judged"));
-    if (!unreadable.isEmpty())
-        tip += QLatin1Char('\n')
-               + tr("%1 the user may not read: their groups are not judged")
-                     .arg(countOf(unreadable.size(), "stream", "streams"));
+    if (!partialWhy.isEmpty())
+        tip += QLatin1Char('\n') + partialWhy;
     m_tabs->setTabToolTip(m_findingsTab, tip);
 }
 
@@ -454,6 +481,7 @@ void MainWindow::setSettingsStore(QSettings *settings) {
     m_store = settings;
     m_bar->setSettingsStore(settings);
     m_publish->setTemplateStore(settings);
+    m_flow->setSettingsStore(settings); // saved when changed, not only on close
 }
 
 ConnectionStore *MainWindow::connectionStore() const {
@@ -527,6 +555,7 @@ void MainWindow::setPermissions(const Permissions &permissions) {
     m_groupsPanel->setPermissions(permissions);
     m_browser->setPermissions(permissions);
     m_publish->setPermissions(permissions);
+    m_findingsView->setPermissions(permissions);
 }
 
 ServerPoller *MainWindow::poller() const {

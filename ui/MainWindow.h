@@ -21,6 +21,7 @@ class QSplitter;
 class QSystemTrayIcon;
 class QTabWidget;
 class QTableView;
+class QVBoxLayout;
 
 namespace streamscope {
 
@@ -29,7 +30,9 @@ class ConnectionBar;
 class ConnectionProblemBanner;
 struct ExportChoices;
 class EntryDetailView;
+class ConsoleView;
 class FindingsModel;
+class FindingsView;
 class FlowView;
 class GroupsPanel;
 class LiveEventModel;
@@ -85,6 +88,10 @@ public:
     // What the banner above the live table says of entries a failover lost ("" when none).
     QString lostEntriesText() const;
     FindingsModel *findingsModel() const { return m_findings; }
+    FindingsView *findingsView() const { return m_findingsView; }
+    ConsoleView *console() const { return m_console; }
+    // A banner above everything, below the toolbar (the demo's "payment-service stopped").
+    void addBanner(QWidget *banner);
     QTabWidget *tabs() const { return m_tabs; }
     int findingsTabIndex() const { return m_findingsTab; }
     // The tabs by the names --tab takes: events, flow, groups, findings, browse, ...
@@ -163,6 +170,7 @@ private:
     void openExport(const ExportChoices &choices);
     void onGroupSnapshot(const GroupSnapshot &snapshot);
     void updateFindingsTab();
+    QString findingsPartialReason() const;
     void onFinalError(const Error &error);
     void clearFinalError();
     void onGroupCritical(const Finding &finding);
@@ -187,6 +195,9 @@ private:
     int m_findingsCount = 0;
     int m_findingsCritical = 0;
     FindingsModel *m_findings = nullptr;
+    FindingsView *m_findingsView = nullptr;
+    ConsoleView *m_console = nullptr;
+    QVBoxLayout *m_centralLayout = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     ServerPoller::Options m_pollOptions;
 

@@ -1,5 +1,7 @@
 #include "StreamBrowser.h"
 
+#include "Confirm.h"
+
 #include "EntryDetailView.h"
 #include "ExportDialog.h"
 #include "GroupActions.h"
@@ -29,23 +31,6 @@
 #include <utility>
 
 namespace streamscope {
-
-namespace {
-
-// Until ui/Confirm.h lands: the same signature, so the lead can switch to confirmAction().
-bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
-                        const QString &actionLabel, bool destructive) {
-    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
-                    QMessageBox::NoButton, parent);
-    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
-                                                              : QMessageBox::AcceptRole);
-    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
-    box.setDefaultButton(destructive ? cancel : act);
-    box.exec();
-    return box.clickedButton() == act;
-}
-
-} // namespace
 
 StreamBrowser::StreamBrowser(QWidget *parent)
     : QWidget(parent)
@@ -140,7 +125,7 @@ StreamBrowser::StreamBrowser(QWidget *parent)
     });
     m_view->addActions({copyJson, copyXadd, toForm, m_deleteAction});
     confirm = [this](const QString &question) {
-        return confirmActionLocal(
+        return confirmAction(
             this, tr("Delete entries"), question,
             tr("Delete %1").arg(countOf(selectedEntries().size(), "entry", "entries")), true);
     };

@@ -1,5 +1,7 @@
 #include "TrimDialog.h"
 
+#include "Confirm.h"
+
 #include "GroupActions.h"
 #include "Palette.h"
 #include "Wording.h"
@@ -17,23 +19,6 @@
 
 namespace streamscope {
 
-namespace {
-
-// Until ui/Confirm.h lands: the same signature, so the lead can switch to confirmAction().
-bool confirmActionLocal(QWidget *parent, const QString &title, const QString &text,
-                        const QString &actionLabel, bool destructive) {
-    QMessageBox box(destructive ? QMessageBox::Warning : QMessageBox::Question, title, text,
-                    QMessageBox::NoButton, parent);
-    QPushButton *act = box.addButton(actionLabel, destructive ? QMessageBox::DestructiveRole
-                                                              : QMessageBox::AcceptRole);
-    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
-    box.setDefaultButton(destructive ? cancel : act);
-    box.exec();
-    return box.clickedButton() == act;
-}
-
-} // namespace
-
 TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly, QWidget *parent)
     : QDialog(parent)
     , m_requests(requests)
@@ -44,7 +29,7 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
         QString action = tr("Trim the stream");
         if (m_shownPreview && m_shownPreview->removedIsExact)
             action = tr("Trim %1").arg(countOf(m_shownPreview->removed, "entry", "entries"));
-        return confirmActionLocal(this, tr("Trim %1").arg(QString::fromUtf8(m_stream)), q, action,
+        return confirmAction(this, tr("Trim %1").arg(QString::fromUtf8(m_stream)), q, action,
                                   true);
     };
     m_mode = new QComboBox;

@@ -2,7 +2,6 @@
 
 #include "ChartsView.h"
 #include "ConnectionBar.h"
-#include "FlowView.h"
 #include "LiveEventsView.h"
 #include "MainWindow.h"
 #include "Session.h"
@@ -31,18 +30,6 @@ void save(MainWindow &window, QSettings &s) {
     s.setValue(QStringLiteral("watchedStreams"), window.selectedStreams());
     s.setValue(QStringLiteral("chartWindowMinutes"), window.chartsView()->windowMinutesShown());
     s.endGroup();
-    // TEMPORARY until FlowView keeps its own settings (issue 12, flow part).
-    const FlowConfig &f = window.flowView()->config();
-    s.beginGroup(QStringLiteral("flow"));
-    s.setValue(QStringLiteral("startStream"), f.startStream);
-    s.setValue(QStringLiteral("endStream"), f.endStream);
-    s.setValue(QStringLiteral("keyField"), f.keyField);
-    s.setValue(QStringLiteral("typeField"), f.typeField);
-    s.setValue(QStringLiteral("startType"), f.startType);
-    s.setValue(QStringLiteral("completedType"), f.completedType);
-    s.setValue(QStringLiteral("failedType"), f.failedType);
-    s.setValue(QStringLiteral("waitingThresholdMs"), f.waitingThresholdMs);
-    s.endGroup();
     // The last connection: its saved name, or its URL without any password.
     if (window.remembersConnection())
         s.setValue(QStringLiteral("lastConnection"),
@@ -69,21 +56,6 @@ QString restore(MainWindow &window, QSettings &s) {
     if (s.contains(QStringLiteral("chartWindowMinutes")))
         window.chartsView()->setWindowMinutes(s.value(QStringLiteral("chartWindowMinutes")).toInt());
     s.endGroup();
-    if (s.childGroups().contains(QStringLiteral("flow"))) {
-        FlowConfig f;
-        s.beginGroup(QStringLiteral("flow"));
-        f.startStream = s.value(QStringLiteral("startStream"), f.startStream).toByteArray();
-        f.endStream = s.value(QStringLiteral("endStream"), f.endStream).toByteArray();
-        f.keyField = s.value(QStringLiteral("keyField"), f.keyField).toByteArray();
-        f.typeField = s.value(QStringLiteral("typeField"), f.typeField).toByteArray();
-        f.startType = s.value(QStringLiteral("startType"), f.startType).toByteArray();
-        f.completedType = s.value(QStringLiteral("completedType"), f.completedType).toByteArray();
-        f.failedType = s.value(QStringLiteral("failedType"), f.failedType).toByteArray();
-        f.waitingThresholdMs =
-            s.value(QStringLiteral("waitingThresholdMs"), f.waitingThresholdMs).toLongLong();
-        s.endGroup();
-        window.flowView()->setConfig(f);
-    }
     return s.value(QStringLiteral("lastConnection")).toString();
 }
 

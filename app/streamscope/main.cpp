@@ -151,6 +151,11 @@ int main(int argc, char **argv) {
     // start from the defaults so that they look the same everywhere.
     QSettings preferences;
     window.setSettingsStore(&preferences);
+    if (parser.isSet(screenshot)) {
+        // Neither the saved flow nor the flags of a picture change the user's flow settings.
+        window.flowView()->setSettingsStore(nullptr);
+        window.flowView()->setConfig(FlowConfig());
+    }
     const QString lastConnection = parser.isSet(screenshot) ? QString() : window.restoreLayout();
     if ((parser.isSet(tab) || parser.isSet(screenshot)) && !window.showTab(parser.value(tab))) {
         std::fprintf(stderr, "streamscope: --tab takes one of: %s\n",
@@ -231,11 +236,9 @@ int main(int argc, char **argv) {
             std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(e.message));
             return 3;
         }
-        // What of the demo stopped, above everything. (Until MainWindow offers a place for a
-        // banner, the top of its central layout.)
+        // What of the demo stopped, above everything, with a button to restart it.
         auto *demoBanner = new DemoBanner(&window);
-        if (auto *top = qobject_cast<QBoxLayout *>(window.centralWidget()->layout()))
-            top->insertWidget(0, demoBanner);
+        window.addBanner(demoBanner);
         showDemoOn(demoBanner, &*shop);
         settings.readOnly = window.isReadOnly();
         window.connectTo(settings);

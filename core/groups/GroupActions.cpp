@@ -349,6 +349,8 @@ void GroupActionsWorker::checkStream(const QByteArray &stream) {
     if (reply->isError())
         return Q_EMIT streamChecked(stream, {}, reply->errorMessage());
     Q_EMIT streamChecked(stream, reply->bytes(), {});
+}
+
 void GroupActionsWorker::findPending(int request, const QByteArray &stream, const QByteArray &group,
                                      const QByteArray &consumer, qint64 minIdleMs, int count) {
     QString error;
@@ -460,6 +462,8 @@ void GroupActionsWorker::fetchStreamLength(int request, const QByteArray &stream
         return Q_EMIT streamLength(request, stream, -1,
                                    QStringLiteral("XLEN: %1").arg(reply->errorMessage()));
     Q_EMIT streamLength(request, stream, reply->integer(), {});
+}
+
 void GroupActionsWorker::countFlows(int request, const FlowConfig &config, qint64 fromMs,
                                     qint64 toMs) {
     QString error;

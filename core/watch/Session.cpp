@@ -48,6 +48,7 @@ Session::Session(ConnectionSettings settings, Options options, QObject *parent)
     connect(tail, &StreamTailer::statsUpdated, this, [this](const TailStats &stats) {
         m_lastStats = stats;
         m_lastStatsMs = nowMs();
+        m_charts.addTailStats(stats);
         Q_EMIT tailStats(stats);
     });
     connect(tail, &StreamTailer::gapDetected, this, &Session::gapDetected);
@@ -85,6 +86,7 @@ void Session::start() {
         return;
     m_lastAnswerMs = nowMs(); // the first poll is due now
     m_freshness = Freshness{Freshness::State::Current, m_lastAnswerMs, {}};
+    m_charts.setFreshness(m_freshness);
     m_tail->start();
     m_poller->start();
     m_clock.start();
@@ -139,6 +141,7 @@ QString Session::connectionFailure() const {
 void Session::onStreamsListed(const StreamInfoList &streams, bool truncated) {
     m_streams = streams;
     m_truncated = truncated;
+    m_charts.addStreams(streams);
     if (m_tail) {
         // Streams there at the first listing are tailed from now ("$"). A stream that appears
         // later was created while we watched, so all of it is new: it is read from its start
@@ -250,6 +253,7 @@ void Session::onNodesMissing(const MissingNodeList &missing) {
 
 void Session::onGroupSnapshot(const GroupSnapshot &snapshot) {
     m_groups = snapshot;
+    m_charts.addGroups(snapshot);
     Q_EMIT groupSnapshot(snapshot);
     // Say it once when a group turns critical.
     for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it) {
@@ -282,6 +286,7 @@ void Session::onFinalError(const Error &error) {
         return; // a tail that gave up for another reason says so in its state; or said already
     stopWorkers();
     m_freshness = Freshness{Freshness::State::NotConnected, m_lastAnswerMs, error.message};
+    m_charts.setFreshness(m_freshness);
     m_tailState = TailState::Stopped;
     Q_EMIT freshnessChanged(m_freshness);
     Q_EMIT finalError(error);
@@ -331,8 +336,10 @@ void Session::checkAnswering() {
     const bool changed = next.state != m_freshness.state || next.reason != m_freshness.reason;
     const bool wasStale = m_freshness.state == Freshness::State::Stale;
     m_freshness = next;
-    if (changed)
+    if (changed) {
+        m_charts.setFreshness(m_freshness);
         Q_EMIT freshnessChanged(m_freshness);
+    }
     if (wasStale && next.isCurrent())
         Q_EMIT answersAgain();
 }

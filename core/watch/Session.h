@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ChartHistories.h"
 #include "ConnectionSettings.h"
 #include "Deployment.h"
 #include "FlowTracker.h"
@@ -58,6 +59,8 @@ public:
 
     GroupActions *actions() const { return m_actions.get(); }
     FlowTracker *flowTracker() { return &m_flow; }
+    // The charts' histories of this connection (rates, lengths, lag, pending).
+    ChartHistories *chartHistories() { return &m_charts; }
     // The current workers (null once stopped by a final error): tests emit their signals.
     StreamTailer *tailer() const;
     ServerPoller *poller() const;
@@ -140,6 +143,7 @@ private:
     std::unique_ptr<PollerController> m_poller;
     std::unique_ptr<GroupActions> m_actions;
     FlowTracker m_flow;
+    ChartHistories m_charts;
     QTimer m_clock; // freshness and the "link down for N s" count
 
     StreamInfoList m_streams;
