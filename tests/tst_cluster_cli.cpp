@@ -296,7 +296,7 @@ void TestClusterCli::repairsOnAnotherNode() {
                                  QStringLiteral("0"), QString::fromLatin1(ids.at(1))});
     QVERIFY2(claim.exitCode == 0, claim.err.constData());
     QCOMPARE(claim.out.trimmed(), ids.at(1));
-    QVERIFY2(claim.err.contains("claimed 1 of 1 entries for bob"), claim.err.constData());
+    QVERIFY2(claim.err.contains("claimed 1 of 1 entry for bob"), claim.err.constData());
     const RedisReply bobs = admin({"XPENDING", stream, "workers", "-", "+", "10", "bob"});
     QCOMPARE(bobs.size(), size_t(1));
     QCOMPARE(bobs.at(0).at(0).bytes(), ids.at(1));

@@ -19,10 +19,10 @@
 #include <QLineSeries>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
-#include <QRegularExpression>
 #include <QTest>
 
 #include <cstdio>
@@ -425,7 +425,9 @@ private Q_SLOTS:
         QVERIFY2(message.contains(QLatin1String("last delivered to payments-1 ")),
                  qPrintable(message));
         // "... 10 ms ago)." or "... 12 s ago).": how long ago, in the shared duration words.
-        QVERIFY2(QRegularExpression(QStringLiteral(" [0-9.]+ (ms|s) ago\\)\\.$")).match(message).hasMatch(),
+        QVERIFY2(QRegularExpression(QStringLiteral(" [0-9.]+ (ms|s) ago\\)\\.$"))
+                     .match(message)
+                     .hasMatch(),
                  qPrintable(message));
         QTRY_COMPARE(panel.pendingModel()->rowCount(), 2); // read again after the action
 

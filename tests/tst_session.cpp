@@ -219,8 +219,8 @@ private Q_SLOTS:
         QVERIFY(window.isReadOnly());
         QVERIFY(window.session()->isReadOnly());
         QVERIFY(window.windowTitle().contains(QLatin1String("read-only")));
-        const QLabel *label = window.connectionBar()->findChild<QLabel *>(
-            QStringLiteral("readOnlyLabel"));
+        const QLabel *label =
+            window.connectionBar()->findChild<QLabel *>(QStringLiteral("readOnlyLabel"));
         QVERIFY(label && label->text().contains(QLatin1String("READ-ONLY")));
 
         // Publish: the form is off, and the core refuses whatever a caller does.

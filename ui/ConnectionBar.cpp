@@ -243,6 +243,24 @@ bool ConnectionBar::connectSaved(const QString &name) {
     return true;
 }
 
+// A connection saved from the dialog: when it is the one in use, its mode applies at once (a
+// connection saved read-only must not go on writing), and it is tagged as that connection.
+void ConnectionBar::applySavedMode(const QString &name) {
+    const std::optional<SavedConnection> saved =
+        m_connections ? m_connections->find(name) : std::nullopt;
+    if (!saved)
+        return;
+    const bool sameUrl = m_connected && saved->url == m_current.displayUrl(false);
+    if (name != m_connectionName && !sameUrl)
+        return;
+    if (name != m_connectionName)
+        showConnectionTag(saved);
+    if (saved->readOnly != m_readOnly) {
+        showReadOnly(saved->readOnly);
+        Q_EMIT readOnlyToggled(saved->readOnly);
+    }
+}
+
 ConnectionDialog *ConnectionBar::openDialog(ConnectionDialog::Tab tab) {
     if (m_dialog) {
         m_dialog->showTab(tab);
@@ -296,6 +314,8 @@ ConnectionDialog *ConnectionBar::openDialog(ConnectionDialog::Tab tab) {
                 reloadSavedConnections();
                 if (deleted && name == m_connectionName)
                     showConnectionTag(std::nullopt);
+                if (!deleted)
+                    applySavedMode(name);
                 Q_EMIT savedChanged(name, deleted);
             });
     dialog->open(); // window-modal, no nested event loop

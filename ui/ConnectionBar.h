@@ -81,6 +81,7 @@ private:
     void requestConnect(const ConnectionSettings &settings,
                         const std::optional<SavedConnection> &saved, bool edited);
     void reloadSavedConnections();
+    void applySavedMode(const QString &name);
     // The box shows name (the placeholder for none), without connecting.
     void selectSaved(const QString &name);
 

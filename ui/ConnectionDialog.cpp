@@ -1,5 +1,7 @@
 #include "ConnectionDialog.h"
 
+#include "Palette.h"
+
 #include "SavedConnections.h"
 
 #include <QCheckBox>
@@ -558,15 +560,12 @@ void ConnectionDialog::refresh() {
 
 void ConnectionDialog::showProblem(const QString &problem) {
     m_problem->setProperty("problem", problem);
-    m_problem->setText(
-        problem.isEmpty()
-            ? QString()
-            : QStringLiteral("<span style='color:#c62828'>%1</span>").arg(problem.toHtmlEscaped()));
+    m_problem->setText(problem.isEmpty() ? QString() : toneHtml(Tone::Critical, problem));
     // The tab the problem is on is marked.
     const QStringList prefixes{tr("Server:"), tr("TLS:"), tr("Sentinel:"), tr("SSH:")};
     for (int i = 0; i < m_tabs->count(); ++i)
         m_tabs->tabBar()->setTabTextColor(
-            i, problem.startsWith(prefixes.value(i)) ? QColor(0xc62828) : QColor());
+            i, problem.startsWith(prefixes.value(i)) ? toneColour(Tone::Critical) : QColor());
 }
 
 QString ConnectionDialog::problem() const {

@@ -1,5 +1,7 @@
 #include "ConnectionProblem.h"
 
+#include "Palette.h"
+
 #include "SshTunnel.h"
 
 #include <QHBoxLayout>
@@ -50,7 +52,15 @@ ConnectionProblemBanner::ConnectionProblemBanner(QWidget *parent)
     , m_button(new QPushButton) {
     setObjectName(QStringLiteral("finalError"));
     setFrameShape(QFrame::StyledPanel);
-    setStyleSheet(QStringLiteral("#finalError { background:#fdecea; border:1px solid #c62828; }"));
+    // A tint of the palette's critical tone: the text keeps the palette's colour, so it reads on
+    // a light and a dark palette alike.
+    const QColor critical = toneColour(Tone::Critical);
+    setStyleSheet(
+        QStringLiteral("#finalError { background:rgba(%1,%2,%3,40); border:1px solid %4; }")
+            .arg(critical.red())
+            .arg(critical.green())
+            .arg(critical.blue())
+            .arg(critical.name()));
     m_text->setWordWrap(true);
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_text->setToolTip(tr("StreamScope stopped connecting: trying again cannot help until this is "

@@ -37,7 +37,6 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
-#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -75,10 +74,6 @@ void MainWindow::buildUi() {
     connect(m_bar, &ConnectionBar::readOnlyToggled, this, &MainWindow::setReadOnly);
     connect(m_bar, &ConnectionBar::titleChanged, this, &QWidget::setWindowTitle);
     connect(m_bar, &ConnectionBar::errorToShow, this, &MainWindow::showError);
-    connect(m_bar, &ConnectionBar::savedChanged, this, [this](const QString &name, bool deleted) {
-        if (!deleted)
-            applySavedMode(name);
-    });
 
     auto *focusUrl = new QAction(tr("Connect to..."), this);
     focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
@@ -152,13 +147,12 @@ void MainWindow::buildUi() {
     connect(m_groupsPanel, &GroupsPanel::exportRequested, this, &MainWindow::openExport);
     connect(m_publish, &PublishView::finished, this, [this](const PublishJob::Outcome &outcome) {
         if (!outcome.rejected)
-            statusBar()->showMessage(
-                outcome.error.isEmpty()
-                    ? tr("Published %1 to %2.")
-                          .arg(countOf(outcome.sent, "entry", "entries"),
-                               m_publish->streamBox()->currentText())
-                    : outcome.error,
-                10000);
+            statusBar()->showMessage(outcome.error.isEmpty()
+                                         ? tr("Published %1 to %2.")
+                                               .arg(countOf(outcome.sent, "entry", "entries"),
+                                                    m_publish->streamBox()->currentText())
+                                         : outcome.error,
+                                     10000);
     });
     connect(m_streamPane, &StreamListPane::browseRequested, this, [this](const QByteArray &name) {
         m_tabs->setCurrentWidget(m_browser);
@@ -204,8 +198,8 @@ void MainWindow::addBanner(QWidget *banner) {
 }
 
 QStringList MainWindow::tabNames() {
-    return {QStringLiteral("events"),   QStringLiteral("flow"),    QStringLiteral("groups"),
-            QStringLiteral("findings"), QStringLiteral("browse"),  QStringLiteral("charts"),
+    return {QStringLiteral("events"),   QStringLiteral("flow"),     QStringLiteral("groups"),
+            QStringLiteral("findings"), QStringLiteral("browse"),   QStringLiteral("charts"),
             QStringLiteral("publish"),  QStringLiteral("topology"), QStringLiteral("console")};
 }
 
@@ -328,7 +322,6 @@ void MainWindow::bindViews() {
         m_console->setReadOnly(readOnly);
     });
     connect(session, &Session::finalError, this, &MainWindow::onFinalError);
-    connect(session, &Session::groupTurnedCritical, this, &MainWindow::onGroupCritical);
 }
 
 void MainWindow::disconnectFromServer() {
@@ -349,24 +342,6 @@ void MainWindow::setReadOnly(bool readOnly) {
     if (m_session)
         m_session->setReadOnly(readOnly); // in place: readOnlyChanged updates the views
     m_bar->showReadOnly(readOnly);
-}
-
-// A saved connection was saved from the dialog: when it is the one in use, its mode applies at
-// once (a connection saved read-only must not go on writing).
-void MainWindow::applySavedMode(const QString &name) {
-    ConnectionStore *store = m_bar->connectionStore();
-    if (!store)
-        return;
-    const std::optional<SavedConnection> saved = store->find(name);
-    if (!saved)
-        return;
-    const bool inUse = name == m_bar->connectionName()
-                       || (m_session && saved->url == m_settings.displayUrl(false));
-    if (!inUse)
-        return;
-    setReadOnly(saved->readOnly);
-    if (name != m_bar->connectionName() && saved->url == m_settings.displayUrl(false))
-        m_bar->showConnectionTag(saved);
 }
 
 void MainWindow::setHealthOptions(const HealthOptions &options) {
@@ -390,19 +365,6 @@ void MainWindow::onGroupSnapshot(const GroupSnapshot &snapshot) {
     updateFindingsTab();
 }
 
-// Tell the user when a group turns critical, once.
-void MainWindow::onGroupCritical(const Finding &f) {
-    const QString title =
-        tr("%1 / %2 is critical").arg(QString::fromUtf8(f.stream), QString::fromUtf8(f.group));
-    statusBar()->showMessage(title + QStringLiteral(": ") + f.kind, 15000);
-    if (!m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_tray = new QSystemTrayIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning), this);
-        m_tray->show();
-    }
-    if (m_tray)
-        m_tray->showMessage(title, f.message, QSystemTrayIcon::Critical, 10000);
-}
-
 // With a node missing, or streams the user may not read, their groups were not judged: the
 // findings are not all of them ("" when they are).
 QString MainWindow::findingsPartialReason() const {
@@ -420,8 +382,8 @@ QString MainWindow::findingsPartialReason() const {
 
 void MainWindow::updateFindingsTab() {
     const QString partialWhy = findingsPartialReason();
-    QString text = m_findingsCount ? tr("Findings (%1)").arg(formatCount(m_findingsCount))
-                                   : tr("Findings");
+    QString text =
+        m_findingsCount ? tr("Findings (%1)").arg(formatCount(m_findingsCount)) : tr("Findings");
     if (!partialWhy.isEmpty())
         text = tr("Findings (%1, partial)").arg(formatCount(m_findingsCount));
     m_tabs->setTabText(m_findingsTab, text);
@@ -453,10 +415,10 @@ void MainWindow::openExport(const ExportChoices &choices) {
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ExportDialog::exported, this, [this](const ExportOutcome &outcome) {
         if (!outcome.cancelled && outcome.error.isEmpty())
-            statusBar()->showMessage(tr("Exported %1 to %2.")
-                                         .arg(countOf(outcome.written, "entry", "entries"),
-                                              outcome.path),
-                                     10000);
+            statusBar()->showMessage(
+                tr("Exported %1 to %2.")
+                    .arg(countOf(outcome.written, "entry", "entries"), outcome.path),
+                10000);
     });
     dialog->show();
 }

@@ -18,7 +18,6 @@
 class QLabel;
 class QSettings;
 class QSplitter;
-class QSystemTrayIcon;
 class QTabWidget;
 class QTableView;
 class QVBoxLayout;
@@ -173,8 +172,6 @@ private:
     QString findingsPartialReason() const;
     void onFinalError(const Error &error);
     void clearFinalError();
-    void onGroupCritical(const Finding &finding);
-    void applySavedMode(const QString &name);
 
     ConnectionBar *m_bar = nullptr;
     SessionStatus *m_status = nullptr;
@@ -198,7 +195,6 @@ private:
     FindingsView *m_findingsView = nullptr;
     ConsoleView *m_console = nullptr;
     QVBoxLayout *m_centralLayout = nullptr;
-    QSystemTrayIcon *m_tray = nullptr;
     ServerPoller::Options m_pollOptions;
 
     std::unique_ptr<Session> m_session;

@@ -412,11 +412,10 @@ void PublishView::showProblems(const PublishProblems &problems) {
         }
         }
     }
-    m_problemsLabel->setText(lines.isEmpty()
-                                 ? QString()
-                                 : QStringLiteral("<span style='%1'>%2</span>")
-                                       .arg(toneStyle(Tone::Critical),
-                                            lines.join(QStringLiteral("<br>"))));
+    m_problemsLabel->setText(
+        lines.isEmpty() ? QString()
+                        : QStringLiteral("<span style='%1'>%2</span>")
+                              .arg(toneStyle(Tone::Critical), lines.join(QStringLiteral("<br>"))));
     m_problemsLabel->setVisible(!lines.isEmpty());
 }
 

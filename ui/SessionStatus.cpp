@@ -9,6 +9,8 @@
 #include <QDateTime>
 #include <QLabel>
 #include <QStatusBar>
+#include <QStyle>
+#include <QSystemTrayIcon>
 #include <QTimer>
 
 namespace streamscope {
@@ -90,21 +92,35 @@ void SessionStatus::bind(Session *session, const QString &connectionName) {
     m_connections << connect(session, &Session::streamReset, this, [this](const TailReset &r) {
         m_bar->showMessage(r.describe(), 60000);
     });
-    m_connections << connect(session, &Session::topologyChanged, this,
-                             [this](const QString &message) { m_bar->showMessage(message, 60000); });
-    m_connections << connect(session, &Session::streamFailed, this,
-                             [this](const QByteArray &, const QString &message) {
-                                 m_bar->showMessage(message, 15000);
-                             });
-    m_connections << connect(session, &Session::pollFailed, this,
-                             [this](const Error &error, PollArea) {
-                                 m_bar->showMessage(tr("Poll failed: %1").arg(error.message),
-                                                    15000);
-                             });
-    m_connections << connect(session, &Session::answersAgain, this, [this] {
-        m_bar->showMessage(tr("The server answers again."), 5000);
-    });
+    m_connections << connect(
+        session, &Session::topologyChanged, this,
+        [this](const QString &message) { m_bar->showMessage(message, 60000); });
+    m_connections << connect(
+        session, &Session::streamFailed, this,
+        [this](const QByteArray &, const QString &message) { m_bar->showMessage(message, 15000); });
+    m_connections << connect(
+        session, &Session::pollFailed, this, [this](const Error &error, PollArea) {
+            m_bar->showMessage(tr("Poll failed: %1").arg(error.message), 15000);
+        });
+    m_connections << connect(session, &Session::groupTurnedCritical, this,
+                             &SessionStatus::onGroupCritical);
+    m_connections << connect(session, &Session::answersAgain, this,
+                             [this] { m_bar->showMessage(tr("The server answers again."), 5000); });
     showTailState();
+}
+
+// Tell the user when a group turns critical, once: here and as a desktop notification.
+void SessionStatus::onGroupCritical(const Finding &f) {
+    const QString title =
+        tr("%1 / %2 is critical").arg(QString::fromUtf8(f.stream), QString::fromUtf8(f.group));
+    m_bar->showMessage(title + QStringLiteral(": ") + f.kind, 15000);
+    if (!m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray =
+            new QSystemTrayIcon(m_bar->style()->standardIcon(QStyle::SP_MessageBoxWarning), this);
+        m_tray->show();
+    }
+    if (m_tray)
+        m_tray->showMessage(title, f.message, QSystemTrayIcon::Critical, 10000);
 }
 
 void SessionStatus::showFinalError(const QString &text) {
@@ -149,9 +165,10 @@ void SessionStatus::showTailState() {
         tone = Tone::Muted;
         break;
     }
-    m_connectionBar->setStateText(QStringLiteral("%1 %2").arg(toneHtml(tone, QStringLiteral("\u25CF")),
-                                                              tailStateName(m_state).toHtmlEscaped()),
-                                  m_detail);
+    m_connectionBar->setStateText(
+        QStringLiteral("%1 %2").arg(toneHtml(tone, QStringLiteral("\u25CF")),
+                                    tailStateName(m_state).toHtmlEscaped()),
+        m_detail);
     if (m_state == TailState::Reconnecting) {
         // The reason can be long: the whole of it is in the tooltip and the state's.
         const QString text = tr("reconnecting: %1").arg(m_detail);
@@ -166,12 +183,12 @@ void SessionStatus::onTailStats(const TailStats &stats) {
     if (m_notAnswering || !m_session)
         return; // the rates would be old ones
     m_rate->setText(tr("%1 events/s, %2 KiB/s, %3")
-                        .arg(formatRate(stats.entriesPerSecond), formatRate(stats.bytesPerSecond / 1024.0, 1),
+                        .arg(formatRate(stats.entriesPerSecond),
+                             formatRate(stats.bytesPerSecond / 1024.0, 1),
                              countOf(stats.entries, "event", "events")));
     if (m_state == TailState::Live)
-        m_reconnect->setText(stats.reconnects
-                                 ? countOf(stats.reconnects, "reconnect", "reconnects")
-                                 : QString());
+        m_reconnect->setText(stats.reconnects ? countOf(stats.reconnects, "reconnect", "reconnects")
+                                              : QString());
 }
 
 void SessionStatus::onFreshness(const Freshness &freshness) {
@@ -196,11 +213,11 @@ void SessionStatus::onFreshness(const Freshness &freshness) {
         m_deployment->setToolTip(tr("As the server said it at %1: it has not answered since.")
                                      .arg(formatClock(freshness.lastUpdatedMs)));
         if (!was)
-            m_bar->showMessage(failing ? tr("Polls are failing: %1")
-                                             .arg(m_session->connectionFailure())
-                                       : tr("The server is not answering (no reply to a poll "
-                                            "for %1).")
-                                             .arg(formatDuration(late)));
+            m_bar->showMessage(failing
+                                   ? tr("Polls are failing: %1").arg(m_session->connectionFailure())
+                                   : tr("The server is not answering (no reply to a poll "
+                                        "for %1).")
+                                         .arg(formatDuration(late)));
     } else if (was) {
         m_deployment->setEnabled(true);
         updateDeployment();
@@ -213,7 +230,8 @@ void SessionStatus::tick() {
     const qint64 now = nowMs();
     if (now - m_loadAtMs >= 2000) {
         const qint64 commands = RedisConnection::totalCommandsSent();
-        const double perSecond = double(commands - m_loadCommands) * 1000.0 / double(now - m_loadAtMs);
+        const double perSecond =
+            double(commands - m_loadCommands) * 1000.0 / double(now - m_loadAtMs);
         m_loadCommands = commands;
         m_loadAtMs = now;
         m_load->setText(m_session && m_session->isRunning()
@@ -230,8 +248,8 @@ void SessionStatus::tick() {
     // has received nothing, so the rate is 0, not the last one sent.
     const std::optional<TailStats> stats = m_session->lastTailStats();
     if (m_state == TailState::Live && stats && now - m_session->lastTailStatsMs() > 1500)
-        m_rate->setText(tr("0 events/s, 0.0 KiB/s, %1")
-                            .arg(countOf(stats->entries, "event", "events")));
+        m_rate->setText(
+            tr("0 events/s, 0.0 KiB/s, %1").arg(countOf(stats->entries, "event", "events")));
 }
 
 void SessionStatus::onServerInfo(const ServerInfo &info) {
@@ -250,9 +268,9 @@ void SessionStatus::onServerInfo(const ServerInfo &info) {
                        ? tr("Redis %1 at %2").arg(version, settings.endpoint())
                        : tr("Redis %1 (%2) at %3").arg(version, info.mode, settings.endpoint());
     if (settings.viaSsh())
-        what += tr(", through SSH %1")
-                    .arg(ConnectionSettings::HostPort{settings.ssh.host, settings.ssh.port}
-                             .toString());
+        what +=
+            tr(", through SSH %1")
+                .arg(ConnectionSettings::HostPort{settings.ssh.host, settings.ssh.port}.toString());
     m_server->setText(
         (m_connectionName.isEmpty() ? QString() : m_connectionName + QStringLiteral(": ")) + what);
 }
@@ -264,8 +282,8 @@ void SessionStatus::updateDeployment() {
     if (m_notAnswering)
         return; // the stale tooltip stays
     const DeploymentStatus &d = m_session->deployment();
-    const bool linkDown = d.server && d.server->role == ServerInfo::Role::Replica
-                          && !d.server->primaryLinkUp;
+    const bool linkDown =
+        d.server && d.server->role == ServerInfo::Role::Replica && !d.server->primaryLinkUp;
     m_deployment->setToolTip(
         linkDown ? tr("The replica's link to its primary is down: what it shows is from before.")
                  : tr("The deployment and the server's role: a standalone server (primary or "

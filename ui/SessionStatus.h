@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Freshness.h"
+#include "Health.h"
 #include "ServerPoller.h"
 #include "StreamTailer.h"
 
@@ -9,6 +10,7 @@
 
 class QLabel;
 class QStatusBar;
+class QSystemTrayIcon;
 class QTimer;
 
 namespace streamscope {
@@ -46,6 +48,7 @@ private:
     void updateDeployment();
     void showTailState();
     void tick();
+    void onGroupCritical(const Finding &finding);
 
     QStatusBar *m_bar;
     ConnectionBar *m_connectionBar;
@@ -55,6 +58,7 @@ private:
     QLabel *m_reconnect;
     QLabel *m_load;
     QTimer *m_timer;
+    QSystemTrayIcon *m_tray = nullptr;
     QPointer<Session> m_session;
     QList<QMetaObject::Connection> m_connections;
     QString m_connectionName;

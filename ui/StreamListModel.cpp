@@ -61,11 +61,11 @@ QVariant StreamListModel::data(const QModelIndex &index, int role) const {
             || index.column() == SlotColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
     } else if (role == Qt::ToolTipRole) {
-        QString tip = tr("%1\n%2, %3\nlast ID %4")
-                          .arg(valueformat::displayText(s.name),
-                               countOf(s.length, "entry", "entries"),
-                               countOf(s.groups, "consumer group", "consumer groups"),
-                               s.lastGeneratedId.toString());
+        QString tip =
+            tr("%1\n%2, %3\nlast ID %4")
+                .arg(valueformat::displayText(s.name), countOf(s.length, "entry", "entries"),
+                     countOf(s.groups, "consumer group", "consumer groups"),
+                     s.lastGeneratedId.toString());
         if (!s.node.isEmpty())
             tip += s.slot >= 0 ? tr("\non %1, slot %2").arg(s.node).arg(s.slot)
                                : tr("\non %1").arg(s.node);

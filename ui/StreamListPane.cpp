@@ -86,20 +86,19 @@ void StreamListPane::bind(Session *session) {
                                  m_listError = tr("Stream list not current: %1").arg(error.message);
                                  showError(m_listError);
                              });
-    m_connections << connect(session, &Session::nodesMissing, this,
-                             [this](const MissingNodeList &missing) {
-                                 QStringList reasons;
-                                 for (const MissingNode &m : missing)
-                                     reasons << QStringLiteral("%1: %2").arg(m.endpoint, m.reason);
-                                 m_missing->setText(
-                                     ::streamscope::missingNodesText(missing, tr("streams there are not listed")),
-                                     reasons.join(QLatin1Char('\n')));
-                             });
-    m_connections << connect(session, &Session::topologyUpdated, this,
-                             [this](const TopologySnapshot &snapshot) {
-                                 showClusterColumns(snapshot.topology
-                                                    == RedisClient::Topology::Cluster);
-                             });
+    m_connections << connect(
+        session, &Session::nodesMissing, this, [this](const MissingNodeList &missing) {
+            QStringList reasons;
+            for (const MissingNode &m : missing)
+                reasons << QStringLiteral("%1: %2").arg(m.endpoint, m.reason);
+            m_missing->setText(
+                ::streamscope::missingNodesText(missing, tr("streams there are not listed")),
+                reasons.join(QLatin1Char('\n')));
+        });
+    m_connections << connect(
+        session, &Session::topologyUpdated, this, [this](const TopologySnapshot &snapshot) {
+            showClusterColumns(snapshot.topology == RedisClient::Topology::Cluster);
+        });
     m_connections << connect(session, &Session::serverInfoUpdated, this,
                              [this](const ServerInfo &info) {
                                  if (info.mode == QLatin1String("cluster"))
@@ -132,10 +131,9 @@ void StreamListPane::onListed(const StreamInfoList &streams, bool truncated) {
 void StreamListPane::onFreshness(const Freshness &freshness) {
     m_model->setFreshness(freshness);
     if (freshness.state == Freshness::State::Stale)
-        showError(m_listError.isEmpty()
-                      ? tr("Not current: %1 (%2); figures greyed.")
-                            .arg(freshness.reason, freshness.lastUpdatedText())
-                      : m_listError);
+        showError(m_listError.isEmpty() ? tr("Not current: %1 (%2); figures greyed.")
+                                              .arg(freshness.reason, freshness.lastUpdatedText())
+                                        : m_listError);
     else if (m_listError.isEmpty() && !m_truncatedNote)
         showError({});
 }

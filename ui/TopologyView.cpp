@@ -1,4 +1,5 @@
 #include "TopologyView.h"
+#include "Wording.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -237,10 +238,10 @@ void TopologyView::setSnapshot(const TopologySnapshot &snapshot) {
     int down = 0;
     for (const TopologyNode &t : snapshot.nodes)
         down += t.state == QLatin1String("ok") ? 0 : 1;
-    QString text =
-        snapshot.nodes.size() == 1
-            ? tr("%1, 1 node").arg(deploymentText(snapshot))
-            : tr("%1, %2 nodes").arg(deploymentText(snapshot)).arg(snapshot.nodes.size());
+    QString text = snapshot.nodes.size() == 1
+                       ? tr("%1, 1 node").arg(deploymentText(snapshot))
+                       : tr("%1, %2").arg(deploymentText(snapshot),
+                                          countOf(snapshot.nodes.size(), "node", "nodes"));
     if (down)
         text += down == 1 ? tr(", 1 not ok") : tr(", %1 not ok").arg(down);
     if (snapshot.atMs > 0)

@@ -29,8 +29,7 @@ TrimDialog::TrimDialog(GroupActions *requests, QByteArray stream, bool readOnly,
         QString action = tr("Trim the stream");
         if (m_shownPreview && m_shownPreview->removedIsExact)
             action = tr("Trim %1").arg(countOf(m_shownPreview->removed, "entry", "entries"));
-        return confirmAction(this, tr("Trim %1").arg(QString::fromUtf8(m_stream)), q, action,
-                                  true);
+        return confirmAction(this, tr("Trim %1").arg(QString::fromUtf8(m_stream)), q, action, true);
     };
     m_mode = new QComboBox;
     m_mode->addItems(

@@ -54,7 +54,8 @@ QString restore(MainWindow &window, QSettings &s) {
     window.showTab(s.value(QStringLiteral("tab"), QStringLiteral("events")).toString());
     window.streamPane()->restoreSelection(s.value(QStringLiteral("watchedStreams")).toStringList());
     if (s.contains(QStringLiteral("chartWindowMinutes")))
-        window.chartsView()->setWindowMinutes(s.value(QStringLiteral("chartWindowMinutes")).toInt());
+        window.chartsView()->setWindowMinutes(
+            s.value(QStringLiteral("chartWindowMinutes")).toInt());
     s.endGroup();
     return s.value(QStringLiteral("lastConnection")).toString();
 }

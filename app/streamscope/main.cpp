@@ -1,7 +1,7 @@
 #include "ConnectionOptions.h"
+#include "DemoBanner.h"
 #include "FlowConfig.h"
 #include "FlowView.h"
-#include "DemoBanner.h"
 #include "LocalRedisCluster.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"

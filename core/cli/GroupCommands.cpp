@@ -4,6 +4,7 @@
 #include "Doctor.h"
 #include "GroupStatus.h"
 #include "ValueFormat.h"
+#include "Wording.h"
 #include "cli/CliCommon.h"
 
 #include <QDateTime>
@@ -409,14 +410,14 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
             for (const DoctorReport::Group &g : s.groups) {
                 ++groups;
                 const Severity worst = worstOf(g.findings);
-                out << QStringLiteral("%1 %2 / %3: lag %4, pending %5, %6 consumer(s)\n")
+                out << QStringLiteral("%1 %2 / %3: lag %4, pending %5, %6\n")
                            .arg(worst == Severity::Ok
                                     ? QStringLiteral("ok      ")
                                     : severityName(worst).toUpper().leftJustified(8),
                                 valueformat::singleLine(s.info.name, 60),
-                                valueformat::singleLine(g.status.name, 60), lagText(g.status))
-                           .arg(g.status.pending)
-                           .arg(g.status.consumers);
+                                valueformat::singleLine(g.status.name, 60), lagText(g.status),
+                                formatCount(g.status.pending),
+                                countOf(g.status.consumers, "consumer", "consumers"));
                 for (const Finding &f : g.findings)
                     out << QStringLiteral("  - [%1] %2\n").arg(f.kind, f.message);
             }
@@ -425,18 +426,20 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
             out << QStringLiteral("UNKNOWN  %1\n").arg(missingNodeText(m));
         QStringList gaps;
         if (!report->missing.isEmpty())
-            gaps << QStringLiteral("%1 node(s) not examined").arg(report->missing.size());
+            gaps << QStringLiteral("%1 not examined")
+                        .arg(countOf(report->missing.size(), "node", "nodes"));
         if (report->forbiddenStreams() > 0)
-            gaps << QStringLiteral("%1 stream(s) not examined (no permission)")
-                        .arg(report->forbiddenStreams());
+            gaps << QStringLiteral("%1 not examined (no permission)")
+                        .arg(countOf(report->forbiddenStreams(), "stream", "streams"));
         for (const DoctorReport::NotEvaluated &n : report->notEvaluated())
-            gaps << QStringLiteral("%1 not evaluated for %2 group(s)")
-                        .arg(n.rules.join(QLatin1String(", ")))
-                        .arg(n.groups);
-        out << QStringLiteral("%1 stream(s), %2 group(s), %3 finding(s)%4\n")
-                   .arg(report->streams.size() - report->forbiddenStreams())
-                   .arg(groups)
-                   .arg(report->findingCount())
+            gaps << QStringLiteral("%1 not evaluated for %2")
+                        .arg(n.rules.join(QLatin1String(", ")),
+                             countOf(n.groups, "group", "groups"));
+        out << QStringLiteral("%1, %2, %3%4\n")
+                   .arg(countOf(report->streams.size() - report->forbiddenStreams(), "stream",
+                                "streams"),
+                        countOf(groups, "group", "groups"),
+                        countOf(report->findingCount(), "finding", "findings"))
                    .arg(gaps.isEmpty() ? QString()
                                        : QStringLiteral(" on what could be examined; ")
                                              + gaps.join(QLatin1String("; ")));
@@ -450,10 +453,9 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                            .arg(valueformat::singleLine(s.info.name, 60), s.info.noAccess,
                                 keyAdvice(settings.user, s.info.name)));
     for (const DoctorReport::NotEvaluated &n : report->notEvaluated())
-        printError(QStringLiteral("partial report: %1 not evaluated for %2 group(s): %3")
-                       .arg(n.rules.join(QLatin1String(", ")))
-                       .arg(n.groups)
-                       .arg(n.reason));
+        printError(QStringLiteral("partial report: %1 not evaluated for %2: %3")
+                       .arg(n.rules.join(QLatin1String(", ")), countOf(n.groups, "group", "groups"),
+                            n.reason));
     if (report->partial())
         return ConnectionError;
     return report->findingCount() > 0 ? Findings : Success;
@@ -482,9 +484,8 @@ int runAck(const QCommandLineParser &p, const ConnectionSettings &settings, bool
                    .toJson(QJsonDocument::Compact)
             << "\n";
     else
-        out << QStringLiteral("acknowledged %1 of %2 entries (the others were not pending)\n")
-                   .arg(reply->integer())
-                   .arg(ids->size());
+        out << QStringLiteral("acknowledged %1 of %2 (the others were not pending)\n")
+                   .arg(formatCount(reply->integer()), countOf(ids->size(), "entry", "entries"));
     return Success;
 }
 
@@ -514,11 +515,10 @@ int runClaim(const QCommandLineParser &p, const ConnectionSettings &settings, bo
     if (const int e = serverReply(*c.value(), a.at(0).toUtf8(), reply, QStringLiteral("XCLAIM"));
         e >= 0)
         return e;
-    printClaimed(claimed, json,
-                 QStringLiteral("claimed %1 of %2 entries for %3")
-                     .arg(claimed.size())
-                     .arg(ids->size())
-                     .arg(a.at(2)));
+    printClaimed(
+        claimed, json,
+        QStringLiteral("claimed %1 of %2 for %3")
+            .arg(formatCount(claimed.size()), countOf(ids->size(), "entry", "entries"), a.at(2)));
     return Success;
 }
 
@@ -557,8 +557,8 @@ int runAutoclaim(const QCommandLineParser &p, const ConnectionSettings &settings
             break;
     }
     printClaimed(claimed, json,
-                 QStringLiteral("claimed %1 entries idle for at least %2 ms for %3")
-                     .arg(claimed.size())
+                 QStringLiteral("claimed %1 idle for at least %2 ms for %3")
+                     .arg(countOf(claimed.size(), "entry", "entries"))
                      .arg(minIdle.value())
                      .arg(a.at(2)));
     return Success;

@@ -281,18 +281,18 @@ void GroupActionsWorker::previewTrim(int request, const QByteArray &stream, cons
 
 void GroupActionsWorker::trim(const QByteArray &stream, const TrimSpec &spec) {
     if (auto reply = repair(spec.command(stream)))
-        Q_EMIT actionFinished(
-            true,
-            tr("Trimmed %1 entries from %2.").arg(reply->integer()).arg(QString::fromUtf8(stream)));
+        Q_EMIT actionFinished(true, tr("Trimmed %1 from %2.")
+                                        .arg(countOf(reply->integer(), "entry", "entries"),
+                                             QString::fromUtf8(stream)));
 }
 
 void GroupActionsWorker::deleteEntries(const QByteArray &stream, const QList<QByteArray> &ids) {
     if (auto reply = repair(Command{"XDEL", stream} + ids)) {
         Q_EMIT entriesDeleted(stream, ids);
-        Q_EMIT actionFinished(true, tr("Deleted %1 of %2 entries from %3.")
-                                        .arg(reply->integer())
-                                        .arg(ids.size())
-                                        .arg(QString::fromUtf8(stream)));
+        Q_EMIT actionFinished(true, tr("Deleted %1 of %2 from %3.")
+                                        .arg(formatCount(reply->integer()),
+                                             countOf(ids.size(), "entry", "entries"),
+                                             QString::fromUtf8(stream)));
     }
 }
 
@@ -305,7 +305,8 @@ void GroupActionsWorker::deadLetter(const QByteArray &stream, const QByteArray &
     int moved = 0, deleted = 0, notPending = 0;
     // Says what was done before the failure too: entries moved so far stay moved.
     auto done = [&] {
-        QString text = tr("Moved %1 entries to %2:dlq.").arg(moved).arg(QString::fromUtf8(stream));
+        QString text = tr("Moved %1 to %2:dlq.")
+                           .arg(countOf(moved, "entry", "entries"), QString::fromUtf8(stream));
         if (deleted)
             text += QLatin1Char(' ')
                     + tr("%1 of them no longer existed in the stream (the server returned no "

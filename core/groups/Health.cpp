@@ -1,5 +1,7 @@
 #include "Health.h"
 
+#include "Wording.h"
+
 #include <QSet>
 
 #include <algorithm>
@@ -233,11 +235,11 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
     // no-consumers
     if (g.consumers == 0 && undelivered) {
         Finding &f = add(QStringLiteral("no-consumers"), Severity::Critical,
-                         QStringLiteral("%1 has %2 entries left to read and no consumers: nothing "
+                         QStringLiteral("%1 has %2 left to read and no consumers: nothing "
                                         "is processing it. Start its service, or destroy the "
                                         "group if it is no longer used.")
-                             .arg(where, g.lag ? QString::number(*g.lag)
-                                               : QStringLiteral("an unknown number of")));
+                             .arg(where, g.lag ? countOf(*g.lag, "entry", "entries")
+                                               : QStringLiteral("an unknown number of entries")));
         if (g.lag)
             f.count = *g.lag;
     }
@@ -270,11 +272,13 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                                   return c.quietMs() >= options.idleThresholdMs;
                               })) {
         add(QStringLiteral("stalled-group"), Severity::Critical,
-            QStringLiteral("%1 has entries to read and every one of its %2 consumers has been "
-                           "idle for at least %3. Check that its service is running.")
-                .arg(where)
-                .arg(g.consumers)
-                .arg(duration(options.idleThresholdMs)));
+            QStringLiteral("%1 has entries to read and %2 been idle for at least %3. Check that "
+                           "its service is running.")
+                .arg(where,
+                     g.consumers == 1 ? QStringLiteral("its one consumer has")
+                                      : QStringLiteral("every one of its %1 consumers has")
+                                            .arg(formatCount(g.consumers)),
+                     duration(options.idleThresholdMs)));
     }
 
     // lag-unknown
@@ -314,14 +318,15 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
         if (trimmed || deletedAhead) {
             Finding &f = add(
                 QStringLiteral("trimmed-unread"), Severity::Critical,
-                QStringLiteral("%1 had not been delivered %2 entries that were "
+                QStringLiteral("%1 had not been delivered %2 that were "
                                "trimmed or deleted: they were never processed. "
                                "Trim with a limit the slowest group can keep up "
                                "with, or replay them from their source.")
-                    .arg(where, lost > 0     ? QString::number(lost)
-                                : atMost > 0 ? QStringLiteral("at most %1")
-                                                   .arg(QLocale(QLocale::English).toString(atMost))
-                                             : QStringLiteral("some")));
+                    .arg(where,
+                         lost > 0 ? countOf(lost, "entry", "entries")
+                         : atMost > 0
+                             ? QStringLiteral("at most %1").arg(countOf(atMost, "entry", "entries"))
+                             : QStringLiteral("some entries")));
             if (lost > 0)
                 f.count = lost;
             else if (atMost > 0)

@@ -1029,8 +1029,8 @@ void StreamTailer::run() {
                     break;
                 }
                 quietReconnect = false;
-                setState(TailState::Reconnecting,
-                         QStringLiteral("%1; retrying in %2").arg(error.message, formatDuration(backoff)));
+                setState(TailState::Reconnecting, QStringLiteral("%1; retrying in %2")
+                                                      .arg(error.message, formatDuration(backoff)));
                 maybeEmitStats(false);
                 if (!sleepInterruptibly(backoff))
                     break;

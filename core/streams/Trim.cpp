@@ -1,4 +1,5 @@
 #include "Trim.h"
+#include "Wording.h"
 
 namespace streamscope {
 
@@ -100,19 +101,19 @@ Result<TrimPreview> previewTrim(RedisClient &c, const QByteArray &stream, const 
 }
 
 QString TrimPreview::describe(const QByteArray &stream, bool approximate) const {
-    QString text = QStringLiteral("%1%2 of %3 entries of %4 would be removed")
-                       .arg(approximate ? QStringLiteral("Up to ") : QString(),
-                            removedIsExact ? QString::number(removed)
-                                           : QStringLiteral("more than %1").arg(removed))
-                       .arg(length)
-                       .arg(QString::fromUtf8(stream));
+    QString text =
+        QStringLiteral("%1%2 of %3 of %4 would be removed")
+            .arg(approximate ? QStringLiteral("Up to ") : QString(),
+                 removedIsExact ? formatCount(removed)
+                                : QStringLiteral("more than %1").arg(formatCount(removed)),
+                 countOf(length, "entry", "entries"), QString::fromUtf8(stream));
     if (newFirstId)
         text += QStringLiteral("; the first entry would be %1").arg(newFirstId->toString());
     text += QLatin1Char('.');
     for (const GroupLoss &g : groupsLosingUnread)
         text += QStringLiteral("\nGroup %1 would lose %2 it has not been delivered yet.")
                     .arg(QString::fromUtf8(g.group),
-                         g.unreadLost ? QStringLiteral("%1 entries").arg(*g.unreadLost)
+                         g.unreadLost ? countOf(*g.unreadLost, "entry", "entries")
                                       : QStringLiteral("entries"));
     return text;
 }

@@ -323,11 +323,10 @@ void Session::checkAnswering() {
         next.state = Freshness::State::Stale;
         next.lastUpdatedMs = m_lastAnswerMs;
         const QString failure = connectionFailure();
-        next.reason = failure.isEmpty()
-                          ? QStringLiteral("the server has not answered for %1")
-                                .arg(formatDuration(late))
-                          : QStringLiteral("polls have failed for %1: %2")
-                                .arg(formatDuration(late), failure);
+        next.reason =
+            failure.isEmpty()
+                ? QStringLiteral("the server has not answered for %1").arg(formatDuration(late))
+                : QStringLiteral("polls have failed for %1: %2").arg(formatDuration(late), failure);
     } else {
         next.state = Freshness::State::Current;
         next.lastUpdatedMs = m_lastAnswerMs;
