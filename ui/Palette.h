@@ -20,6 +20,10 @@ QString toneHtml(Tone tone, const QString &text, bool bold = false);
 // True when the palette's window is dark (its lightness below half).
 bool isDarkPalette(const QPalette &palette);
 
+// Fusion palettes for --palette dark|light: the same everywhere, whatever the desktop says.
+QPalette darkPalette();
+QPalette lightPalette();
+
 // Up to 12 series colours, distinct from each other and readable on the palette's base; index
 // wraps around, so callers with more series must also vary the pen (ChartTheme does).
 QColor seriesColour(int index, const QPalette &palette);

@@ -5,6 +5,7 @@
 #include "LocalRedisCluster.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
+#include "Palette.h"
 #include "PublishView.h"
 #include "ShopDemo.h"
 #include "StreamBrowser.h"
@@ -91,12 +92,42 @@ int main(int argc, char **argv) {
         QStringLiteral("Open the Publish tab filled from template NAME (order.created, "
                        "payment.completed or your own)."),
         QStringLiteral("NAME"));
+    const QCommandLineOption windowSize(
+        QStringLiteral("window-size"),
+        QStringLiteral("The window's size, e.g. 1024x700 (for pictures and small screens)."),
+        QStringLiteral("WxH"));
+    const QCommandLineOption paletteOption(
+        QStringLiteral("palette"),
+        QStringLiteral("Colours: system (default), light or dark (Fusion style)."),
+        QStringLiteral("NAME"), QStringLiteral("system"));
+    parser.addOptions({windowSize, paletteOption});
     parser.addOptions(connectionOptions);
     // --flow-start STREAM:TYPE --flow-end STREAM:TYPE[,TYPE] --flow-key FIELD --flow-type-field F
     parser.addOptions(flowOptions());
     parser.addOptions({demo, cluster, screenshot, screenshotAfter, rowCap, readOnly, tab,
                        idleThreshold, maxDeliveries, browse, publishTemplate});
     parser.process(app);
+    const QString paletteName = parser.value(paletteOption);
+    if (paletteName == QLatin1String("dark") || paletteName == QLatin1String("light")) {
+        QApplication::setStyle(QStringLiteral("Fusion"));
+        QApplication::setPalette(paletteName == QLatin1String("dark") ? darkPalette()
+                                                                      : lightPalette());
+    } else if (paletteName != QLatin1String("system")) {
+        std::fprintf(stderr, "streamscope: --palette takes system, light or dark\n");
+        return 2;
+    }
+    std::optional<QSize> size;
+    if (parser.isSet(windowSize)) {
+        const QStringList wh = parser.value(windowSize).split(QLatin1Char('x'));
+        bool wOk = false, hOk = false;
+        const int w = wh.value(0).toInt(&wOk), h = wh.value(1).toInt(&hOk);
+        if (wh.size() != 2 || !wOk || !hOk || w < 320 || h < 240) {
+            std::fprintf(stderr, "streamscope: --window-size takes WIDTHxHEIGHT, e.g. 1024x700 "
+                                 "(at least 320x240)\n");
+            return 2;
+        }
+        size = QSize(w, h);
+    }
 
     // Any connection flag means "connect with these", as --url alone did.
     bool connectionFlags = false;
@@ -271,6 +302,8 @@ int main(int argc, char **argv) {
         QTimer::singleShot(parser.isSet(demo) ? 3000 : 0, &window,
                            [&window, stream] { window.browser()->openStream(stream); });
     }
+    if (size)
+        window.resize(*size);
     window.show();
 
     if (parser.isSet(screenshot)) {
