@@ -91,6 +91,27 @@ private Q_SLOTS:
         QCOMPARE(early.waitingOverThreshold, 6);                     // o90..o95
     }
 
+    // One XREAD of two streams returns them stream by stream: the payments may come first in
+    // the batch. The tracker takes a batch in ID order, so no payment counts as "start unseen"
+    // and no order waits for ever (the demo's first catch-up read showed 29 of each).
+    void aBatchOfTwoStreamsIsTakenInTimeOrder() {
+        FlowTracker tracker;
+        StreamEntryList batch;
+        for (int i = 0; i < 5; ++i)
+            batch << flowEvent("payment-events", 100 + quint64(i) * 10 + 2, "payment.completed",
+                               QByteArray::number(i));
+        for (int i = 0; i < 5; ++i)
+            batch << flowEvent("order-events", 100 + quint64(i) * 10, "order.created",
+                               QByteArray::number(i));
+        tracker.add(batch);
+        const FlowStats s = tracker.stats(1000);
+        QCOMPARE(s.started, 5);
+        QCOMPARE(s.completed, 5);
+        QCOMPARE(s.endsWithoutStart, 0);
+        QCOMPARE(s.waiting, 0);
+        QCOMPARE(s.maxLatency, 2);
+    }
+
     void trackerEdgeCases() {
         FlowTracker tracker;
         tracker.add(flowEvent("payment-events", 5, "payment.completed", "before")); // start unseen

@@ -642,18 +642,23 @@ void FlowView::setCounting(bool counting) {
     m_count->setText(counting ? tr("Stop") : tr("Count"));
 }
 
+// Why the server cannot be asked now ("" when it can): not connected, or not answering.
+QString FlowView::whyCannotAsk() const {
+    if (!m_requests)
+        return tr("not connected");
+    if (!m_freshness.isCurrent())
+        return m_freshness.reason.isEmpty() ? tr("the connection is not current")
+                                            : m_freshness.reason;
+    return {};
+}
+
 void FlowView::lookup(const QByteArray &key) {
     m_key->setText(QString::fromUtf8(key));
     const QList<QByteArray> streams = m_config.streams();
     const QString what =
         QStringLiteral("%1 = %2").arg(QString::fromUtf8(m_config.keyField), QString::fromUtf8(key));
     // During an outage nothing can be searched: say so (and why), never "no event".
-    QString cannot;
-    if (!m_requests)
-        cannot = tr("not connected");
-    else if (!m_freshness.isCurrent())
-        cannot =
-            m_freshness.reason.isEmpty() ? tr("the connection is not current") : m_freshness.reason;
+    const QString cannot = whyCannotAsk();
     if (!cannot.isEmpty()) {
         ++m_request; // an answer to an earlier lookup no longer belongs here
         m_lookupRequest = m_request;
@@ -807,12 +812,7 @@ void FlowView::showLookup(const KeyLookupResult &found) {
 void FlowView::countHistory(int minutes) {
     const qint64 to = clock();
     const qint64 from = to - qint64(minutes) * 60000;
-    QString cannot;
-    if (!m_requests)
-        cannot = tr("not connected");
-    else if (!m_freshness.isCurrent())
-        cannot =
-            m_freshness.reason.isEmpty() ? tr("the connection is not current") : m_freshness.reason;
+    const QString cannot = whyCannotAsk();
     if (!cannot.isEmpty()) {
         ++m_request;
         m_countRequest = m_request;

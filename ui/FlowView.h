@@ -96,6 +96,7 @@ Q_SIGNALS:
     void configChanged(const streamscope::FlowConfig &config);
 
 private:
+    QString whyCannotAsk() const;
     void buildUi();
     void applyForm();
     void applyConfig(const FlowConfig &config, bool save);

@@ -118,8 +118,24 @@ FlowTracker::Kind FlowTracker::classify(const StreamEntry &e) const {
 }
 
 void FlowTracker::add(const StreamEntryList &batch) {
+    // One read of several streams returns them stream by stream, not in time order: an order's
+    // payment can come before the order itself. Taken in ID order, ends follow their starts.
+    bool oneStream = true;
     for (const StreamEntry &e : batch)
-        add(e);
+        oneStream = oneStream && e.stream == batch.first().stream;
+    if (oneStream) {
+        for (const StreamEntry &e : batch)
+            add(e);
+        return;
+    }
+    QList<const StreamEntry *> ordered;
+    ordered.reserve(batch.size());
+    for (const StreamEntry &e : batch)
+        ordered.append(&e);
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const StreamEntry *a, const StreamEntry *b) { return a->id < b->id; });
+    for (const StreamEntry *e : std::as_const(ordered))
+        add(*e);
 }
 
 void FlowTracker::add(const StreamEntry &entry) {
