@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QFontMetrics>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -199,8 +200,18 @@ public:
                 for (const QPointF &p : points)
                     top = std::max(top, p.y());
         }
-        m_time->setFormat(nowMs - sinceMs > 20 * 60 * 1000 ? QStringLiteral("HH:mm")
-                                                           : QStringLiteral("HH:mm:ss"));
+        // Labels that fit: minutes from a 5-minute window up, and as many ticks as the plot's
+        // width holds (a narrow chart cut "08:37:41" to "08:37...").
+        const QString format =
+            nowMs - sinceMs >= 4 * 60 * 1000 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss");
+        m_time->setFormat(format);
+        const int labelWidth =
+            QFontMetrics(m_time->labelsFont()).horizontalAdvance(QStringLiteral("00:00:00"))
+                * format.size() / 8
+            + 24;
+        const int plotWidth = int(m_chart->plotArea().width());
+        if (plotWidth > 0)
+            m_time->setTickCount(std::clamp(plotWidth / labelWidth + 1, 2, 6));
         m_time->setRange(QDateTime::fromMSecsSinceEpoch(sinceMs),
                          QDateTime::fromMSecsSinceEpoch(nowMs));
         if (m_kind == Kind::Count) {
