@@ -204,6 +204,9 @@ void FindingsView::setFindings(const FindingList &findings, bool partial,
     for (int r = 0; r < m_model->rowCount() && !keep.isEmpty(); ++r)
         if (findingKey(m_model->finding(r)) == keep)
             row = r;
+    // Nothing chosen yet: the most severe finding (the first row) shows its advice at once.
+    if (keep.isEmpty() && m_model->rowCount() > 0)
+        row = 0;
     // A finding the last poll no longer reports leaves the details pane with its row.
     if (row >= 0)
         m_table->selectRow(row);
