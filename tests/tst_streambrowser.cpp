@@ -202,6 +202,12 @@ private Q_SLOTS:
         QVERIFY(!browser.olderButton()->isEnabled());
         QTRY_COMPARE(browser.matchText(),
                      QStringLiteral("2,000 entries loaded (the whole stream)"));
+        // The poller sees the stream grow: what is loaded is no longer the whole stream.
+        StreamInfo grown;
+        grown.name = model->stream();
+        grown.length = 2003;
+        browser.setStreamLengths({grown});
+        QCOMPARE(browser.matchText(), QStringLiteral("2,000 of 2,003 entries loaded"));
     }
 
     // Near the first entry the older side ends at once: that is not the whole stream.

@@ -277,6 +277,7 @@ void MainWindow::bindViews() {
                     names << s.name;
                 m_publish->setStreams(names);
                 m_flow->setKnownStreams(names, !truncated);
+                m_browser->setStreamLengths(streams);
             });
     connect(session, &Session::unreadableChanged, this, [this](const QList<QByteArray> &names) {
         m_groupsPanel->setUnreadableStreams(names);

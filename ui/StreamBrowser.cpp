@@ -253,6 +253,16 @@ void StreamBrowser::setRequests(GroupActions *requests, bool readOnly) {
             });
 }
 
+void StreamBrowser::setStreamLengths(const StreamInfoList &streams) {
+    // The poller's figure is newer than the one read with the last page: entries added since
+    // mean the loaded ones are no longer the whole stream.
+    for (const StreamInfo &s : streams)
+        if (s.name == m_model->stream() && s.noAccess.isEmpty() && s.length != m_length) {
+            m_length = s.length;
+            updateMatches();
+        }
+}
+
 void StreamBrowser::requestLength() {
     if (!m_requests || m_model->stream().isEmpty())
         return;

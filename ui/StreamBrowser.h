@@ -1,5 +1,7 @@
 #pragma once
 
+#include "StreamInfo.h"
+
 #include "Error.h"
 #include "ExportDialog.h"
 #include "Permissions.h"
@@ -36,6 +38,9 @@ class StreamBrowser : public QWidget {
     Q_OBJECT
 public:
     explicit StreamBrowser(QWidget *parent = nullptr);
+    // The lengths the session's poller read: the label never says "the whole stream" once the
+    // stream has grown past what is loaded.
+    void setStreamLengths(const streamscope::StreamInfoList &streams);
     void setRequests(GroupActions *requests, bool readOnly = false);
     // Enables or disables the write actions (delete, and trimming in an open trim dialog) in
     // place: nothing is reloaded.
