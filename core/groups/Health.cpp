@@ -174,13 +174,13 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
     for (const ConsumerStatus &c : g.consumerList)
         if (c.pending > 0 && c.quietMs() >= options.idleThresholdMs) {
             Finding &f = add(QStringLiteral("dead-consumer"), Severity::Critical,
-                             QStringLiteral("consumer %1 of %2 holds %3 pending entries and has "
-                                            "been idle for %4. If it is gone, claim its entries "
-                                            "for a live consumer (claim/autoclaim) or delete it "
-                                            "(group delconsumer drops its pending entries).")
-                                 .arg(q(c.name), where)
-                                 .arg(c.pending)
-                                 .arg(duration(c.quietMs())));
+                             QStringLiteral("consumer %1 of %2 holds %3 and has been idle for "
+                                            "%4. If it is gone, claim its entries for a live "
+                                            "consumer (claim/autoclaim) or delete it (group "
+                                            "delconsumer drops its pending entries).")
+                                 .arg(q(c.name), where,
+                                      countOf(c.pending, "pending entry", "pending entries"),
+                                      duration(c.quietMs())));
             f.consumer = c.name;
             f.count = c.pending;
             f.idleMs = c.quietMs();
@@ -191,16 +191,19 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
     if (!pending.idle.isEmpty()) {
         const PendingEntry &oldest = pending.idle.first();
         const bool more = pending.idle.size() >= options.pendingSample;
-        Finding &f = add(QStringLiteral("stuck-entry"), Severity::Warning,
-                         QStringLiteral("%1%2 pending entries of %3 have not been acknowledged "
-                                        "or delivered again for at least %4; the oldest is %5 "
-                                        "(consumer %6, idle %7, %8 deliveries). Claim them for a "
-                                        "live consumer, or acknowledge them if they are done.")
-                             .arg(more ? QStringLiteral("at least ") : QString())
-                             .arg(pending.idle.size())
-                             .arg(where, duration(options.idleThresholdMs), oldest.id.toString(),
-                                  q(oldest.consumer), duration(oldest.idleMs))
-                             .arg(oldest.deliveries));
+        Finding &f =
+            add(QStringLiteral("stuck-entry"), Severity::Warning,
+                QStringLiteral("%1%2 of %3 %4 not been acknowledged or delivered "
+                               "again for at least %5; the oldest is %6 (consumer %7, "
+                               "idle %8, %9). Claim them for a live consumer, or "
+                               "acknowledge them if they are done.")
+                    .arg(more ? QStringLiteral("at least ") : QString(),
+                         countOf(pending.idle.size(), "pending entry", "pending entries"), where,
+                         pending.idle.size() == 1 && !more ? QStringLiteral("has")
+                                                           : QStringLiteral("have"),
+                         duration(options.idleThresholdMs), oldest.id.toString(),
+                         q(oldest.consumer), duration(oldest.idleMs),
+                         countOf(oldest.deliveries, "delivery", "deliveries")));
         f.entryId = oldest.id;
         f.consumer = oldest.consumer;
         f.count = pending.idle.size();
@@ -351,12 +354,13 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
 
     // dangling-pending
     if (!pending.missing.isEmpty()) {
-        Finding &f = add(QStringLiteral("dangling-pending"), Severity::Warning,
-                         QStringLiteral("%1 pending entries of %2 refer to entries that no "
-                                        "longer exist (first: %3). Acknowledge them, or let "
-                                        "XAUTOCLAIM (7.0+) remove them.")
-                             .arg(pending.missing.size())
-                             .arg(where, pending.missing.first().toString()));
+        Finding &f =
+            add(QStringLiteral("dangling-pending"), Severity::Warning,
+                QStringLiteral("%1 of %2 refer to entries that no longer exist (first: "
+                               "%3). Acknowledge them, or let XAUTOCLAIM (7.0+) remove "
+                               "them.")
+                    .arg(countOf(pending.missing.size(), "pending entry", "pending entries"), where,
+                         pending.missing.first().toString()));
         f.entryId = pending.missing.first();
         f.count = pending.missing.size();
     }
