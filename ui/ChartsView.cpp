@@ -300,6 +300,15 @@ private:
             if (item->text() == current)
                 m_legend->setCurrentItem(item);
         }
+        // Room for the whole names where it can be had (up to about 24 characters; longer ones
+        // are cut in the middle, whole in their tooltip).
+        const QFontMetrics fm = m_legend->fontMetrics();
+        int widest = 0;
+        for (const QByteArray &name : std::as_const(names))
+            widest = std::max(widest, fm.horizontalAdvance(QString::fromUtf8(name)));
+        const int chrome = m_legend->iconSize().width() + 3 * fm.averageCharWidth() + 24;
+        m_legend->setMinimumWidth(std::clamp(widest + chrome, fm.averageCharWidth() * 22,
+                                             fm.averageCharWidth() * 24 + chrome));
         updateLegendStates();
     }
 
