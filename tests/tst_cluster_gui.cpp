@@ -193,7 +193,13 @@ void TestClusterGui::topologyModelShowsASnapshot() {
     // A stale picture shows no load figures.
     model.setStale(true);
     QCOMPARE(cell(0, TopologyModel::CommandsColumn), QStringLiteral("-"));
+    // Nor a state the node said before it stopped answering, as if it were now: greyed.
+    QVERIFY2(
+        cell(0, TopologyModel::StateColumn).startsWith(QLatin1String("unknown: not answering")),
+        qPrintable(cell(0, TopologyModel::StateColumn)));
+    QVERIFY(model.index(0, TopologyModel::NodeColumn).data(Qt::ForegroundRole).isValid());
     model.setStale(false);
+    QVERIFY(!model.index(0, TopologyModel::NodeColumn).data(Qt::ForegroundRole).isValid());
 
     // Sortable by the numbers, not their text.
     TopologyView view;

@@ -36,7 +36,7 @@ ConnectionBar::ConnectionBar(QWidget *parent)
     m_urlEdit->setToolTip(tr("redis://, rediss:// (TLS), unix:// or redis+sentinel:// URL, with "
                              "?cacert=, cert=, key=, ssh=... (Connection... edits them). The "
                              "password may also come from REDISCLI_AUTH."));
-    m_urlEdit->setMinimumWidth(fontMetrics().averageCharWidth() * 36);
+    m_urlEdit->setMinimumWidth(fontMetrics().averageCharWidth() * 26);
     addWidget(m_urlEdit);
     // Everything the URL field cannot say comfortably (TLS files, sentinels, an SSH tunnel, the
     // keychain's secrets), and saving: the connection dialog.

@@ -133,7 +133,8 @@ void ConsoleView::setConnection(const std::optional<ConnectionSettings> &setting
     m_readOnly = settings->readOnlyNow();
     if (otherServer) {
         m_transcript->clear();
-        append(tr("Connected to %1. Commands as in redis-cli; Up/Down: history, Tab: command "
+        // Nothing is connected yet: the first command connects (and says if it cannot).
+        append(tr("Commands go to %1. As in redis-cli; Up/Down: history, Tab: command "
                   "names, Esc: cancel, \"clear\": clear this transcript.")
                    .arg(settings->displayUrl()),
                toneColour(Tone::Muted));

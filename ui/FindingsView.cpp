@@ -565,9 +565,13 @@ void FindingsView::confirmAndRun(const Job &job, const QList<QByteArray> &ids, b
     case Repair::DeadLetter:
         title = tr("Move to dead letters");
         label = tr("Move %1 to dead letters").arg(countOf(ids.size(), "entry", "entries"));
-        text = tr("Move %1 of %2 (%3) to %4:dlq and acknowledge them? Each is copied with where "
-                  "it came from, then acknowledged, so the group moves on.")
-                   .arg(entries, group, idList(ids), q(f.stream));
+        text = ids.size() == 1
+                   ? tr("Move %1 of %2 (%3) to %4:dlq and acknowledge it? It is copied with "
+                        "where it came from, then acknowledged, so the group moves on.")
+                         .arg(entries, group, idList(ids), q(f.stream))
+                   : tr("Move %1 of %2 (%3) to %4:dlq and acknowledge them? Each is copied with "
+                        "where it came from, then acknowledged, so the group moves on.")
+                         .arg(entries, group, idList(ids), q(f.stream));
         break;
     }
     if (!confirm(title, text, label, destructive)) {

@@ -553,6 +553,21 @@ QString GroupsPanel::goneReason(const GroupSnapshot &snapshot) const {
         .arg(group, stream);
 }
 
+// Another connection (or none): nothing of the last one stays, and nothing of it "went away".
+void GroupsPanel::reset() {
+    m_goneKey.clear();
+    m_gone->setText({});
+    m_pendingError.clear();
+    m_lagHistory.clear();
+    m_pendingHistory.clear();
+    markGone("-", {}); // empties the panes and the selection
+    m_goneKey.clear();
+    m_gone->setText({});
+    m_pendingNote->setText({});
+    m_shownStream.clear();
+    showSnapshot(GroupSnapshot());
+}
+
 // The selected group went away: the panel says so, instead of empty lists that look current,
 // and shows no other group in its place until the user picks one (or it comes back).
 void GroupsPanel::markGone(const QByteArray &key, const QString &why) {
@@ -765,8 +780,8 @@ void GroupsPanel::act(const QString &verb) {
         destructive = false;
     } else {
         title = tr("Move to the dead-letter stream");
-        question = tr("Move %1 of group %2 on %3 to %3:dlq and acknowledge them?")
-                       .arg(entries, group, stream);
+        question = tr("Move %1 of group %2 on %3 to %3:dlq and acknowledge %4?")
+                       .arg(entries, group, stream, ids.size() == 1 ? tr("it") : tr("them"));
         label = tr("Move %1 to %2:dlq").arg(entries, stream);
     }
     const bool yes =

@@ -56,6 +56,8 @@ public:
     // Each snapshot updates the groups and, when the selected group was polled in it, reads the
     // pending page shown again (skipped while the previous read is still out).
     void showSnapshot(const GroupSnapshot &snapshot);
+    // Another connection (or none): empty, with nothing said of the last one's groups.
+    void reset();
     // Why the groups shown are not current (the server's message), or empty: they are.
     void showPollError(const QString &message);
     QString pollError() const;

@@ -31,6 +31,9 @@ public:
         invalidateRowsFilter();
         return true;
     }
+    bool accepts(const QByteArray &stream) const {
+        return m_streams.isEmpty() || m_streams.contains(stream);
+    }
 
 protected:
     bool filterAcceptsRow(int row, const QModelIndex &) const override {
@@ -167,7 +170,9 @@ void LiveEventsView::onEntries(const StreamEntryList &batch) {
         m_events->appendBatch(batch);
         return;
     }
-    m_heldCount += batch.size();
+    // Counted as the table would show them: only the streams it is filtered to.
+    for (const StreamEntry &e : batch)
+        m_heldCount += m_filter->accepts(e.stream) ? 1 : 0;
     m_held.append(batch);
     // Past the cap the oldest would be dropped on Resume anyway.
     const qsizetype excess = m_held.size() - m_events->rowCap();
@@ -201,14 +206,17 @@ QString LiveEventsView::pauseText() const {
 
 void LiveEventsView::updatePauseBar() {
     m_pauseButton->setText(m_paused ? tr("Resume") : tr("Pause"));
+    const QString filtered =
+        m_filterNames.isEmpty() ? QString() : tr(" (showing %1)").arg(m_filterNames);
     if (!m_paused) {
-        m_pauseLabel->setText(m_session ? tr("Following new entries") : QString());
+        m_pauseLabel->setText(m_session ? tr("Following new entries") + filtered : QString());
         return;
     }
-    m_pauseLabel->setText(m_heldCount == 0
-                              ? tr("Paused: nothing new yet")
-                              : tr("Paused: %1 arrived meanwhile")
-                                    .arg(countOf(m_heldCount, "new entry", "new entries")));
+    m_pauseLabel->setText((m_heldCount == 0
+                               ? tr("Paused: nothing new yet")
+                               : tr("Paused: %1 arrived meanwhile")
+                                     .arg(countOf(m_heldCount, "new entry", "new entries")))
+                          + filtered);
 }
 
 void LiveEventsView::setStreamFilter(const QSet<QByteArray> &streams) {
@@ -216,18 +224,27 @@ void LiveEventsView::setStreamFilter(const QSet<QByteArray> &streams) {
     // when its row stays, and the details go on showing the entry when it does not.
     m_filtering = true;
     const bool changed = m_filter->setStreams(streams);
+    QStringList names;
+    for (const QByteArray &name : streams)
+        names << QString::fromUtf8(name);
+    names.sort();
+    m_filterNames = names.size() > 3 ? countOf(names.size(), "stream", "streams")
+                                     : names.join(QStringLiteral(", "));
     m_filtering = false;
+    updatePauseBar();
     if (!changed || !m_shown)
         return;
+    const QSignalBlocker quiet(m_table->selectionModel());
     for (int row = 0; row < m_filter->rowCount(); ++row) {
         const QModelIndex source = m_filter->mapToSource(m_filter->index(row, 0));
         const StreamEntry &e = m_events->entry(source.row());
         if (e.stream == m_shown->stream && e.id == m_shown->id) {
-            const QSignalBlocker quiet(m_table->selectionModel());
             m_table->selectRow(row);
             return;
         }
     }
+    // Filtered out: no other row is highlighted as if it were the entry in the details.
+    m_table->clearSelection();
 }
 
 void LiveEventsView::onSelectionChanged() {
@@ -253,8 +270,11 @@ void LiveEventsView::setFreshness(const Freshness &freshness) {
     const bool stale = freshness.state == Freshness::State::Stale;
     m_note->setVisible(stale);
     m_note->setStyleSheet(toneStyle(Tone::Muted));
-    m_note->setText(stale ? tr("No new entries can arrive: %1").arg(freshness.describe())
-                          : QString());
+    const QString last = freshness.lastUpdatedText();
+    m_note->setText(
+        stale ? tr("No new entries can arrive: %1%2.")
+                    .arg(freshness.reason, last.isEmpty() ? QString() : QStringLiteral("; ") + last)
+              : QString());
 }
 
 QString LiveEventsView::freshnessText() const {

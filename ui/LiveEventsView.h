@@ -79,6 +79,7 @@ private:
     StreamEntryList m_held;   // arrived while paused (at most the row cap)
     qint64 m_heldCount = 0;   // all that arrived while paused
     std::optional<StreamEntry> m_shown; // the entry in the details pane
+    QString m_filterNames;              // the streams the table shows ("" for all)
 };
 
 } // namespace streamscope

@@ -93,7 +93,7 @@ void MainWindow::buildUi() {
     m_live = new LiveEventsView;
     m_groupsPanel = new GroupsPanel;
     connect(m_groupsPanel, &GroupsPanel::actionMessage, this,
-            [this](const QString &message, bool) { statusBar()->showMessage(message, 10000); });
+            [this](const QString &message, bool) { m_status->say(message, 10000); });
     m_findingsView = new FindingsView;
     m_findingsView->setObjectName(QStringLiteral("findings"));
     m_findings = m_findingsView->model();
@@ -104,7 +104,7 @@ void MainWindow::buildUi() {
                 m_groupsPanel->selectGroup(stream, group);
             });
     connect(m_findingsView, &FindingsView::actionMessage, this,
-            [this](const QString &message, bool) { statusBar()->showMessage(message, 10000); });
+            [this](const QString &message, bool) { m_status->say(message, 10000); });
     connect(m_groupsPanel, &GroupsPanel::showAllRequested, this,
             [this] { m_streamPane->clearSelection(); });
 
@@ -147,12 +147,12 @@ void MainWindow::buildUi() {
     connect(m_groupsPanel, &GroupsPanel::exportRequested, this, &MainWindow::openExport);
     connect(m_publish, &PublishView::finished, this, [this](const PublishJob::Outcome &outcome) {
         if (!outcome.rejected)
-            statusBar()->showMessage(outcome.error.isEmpty()
-                                         ? tr("Published %1 to %2.")
-                                               .arg(countOf(outcome.sent, "entry", "entries"),
-                                                    m_publish->streamBox()->currentText())
-                                         : outcome.error,
-                                     10000);
+            m_status->say(outcome.error.isEmpty()
+                              ? tr("Published %1 to %2.")
+                                    .arg(countOf(outcome.sent, "entry", "entries"),
+                                         m_publish->streamBox()->currentText())
+                              : outcome.error,
+                          10000);
     });
     connect(m_streamPane, &StreamListPane::browseRequested, this, [this](const QByteArray &name) {
         m_tabs->setCurrentWidget(m_browser);
@@ -247,6 +247,7 @@ void MainWindow::bindViews() {
     m_flow->setKnownStreams({}, false);
     m_flow->setFreshness(session ? session->freshness() : Freshness());
     m_topology->clear();
+    m_groupsPanel->reset();
     onGroupSnapshot(GroupSnapshot());
     m_groupsPanel->showPollError({});
     m_groupsPanel->showMissingNodes({});
@@ -293,10 +294,9 @@ void MainWindow::bindViews() {
                 m_groupsPanel->showMissingNodes(missing);
                 updateFindingsTab();
                 if (!was && !missing.isEmpty())
-                    statusBar()->showMessage(missingNodesText(), 15000);
+                    m_status->say(missingNodesText(), 15000);
                 else if (was && missing.isEmpty())
-                    statusBar()->showMessage(
-                        tr("Every node answers again: the stream list is whole."), 5000);
+                    m_status->say(tr("Every node answers again: the stream list is whole."), 5000);
                 was = !missing.isEmpty();
             });
     connect(session, &Session::topologyUpdated, m_topology, &TopologyView::setSnapshot);
@@ -416,10 +416,9 @@ void MainWindow::openExport(const ExportChoices &choices) {
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ExportDialog::exported, this, [this](const ExportOutcome &outcome) {
         if (!outcome.cancelled && outcome.error.isEmpty())
-            statusBar()->showMessage(
-                tr("Exported %1 to %2.")
-                    .arg(countOf(outcome.written, "entry", "entries"), outcome.path),
-                10000);
+            m_status->say(tr("Exported %1 to %2.")
+                              .arg(countOf(outcome.written, "entry", "entries"), outcome.path),
+                          10000);
     });
     dialog->show();
 }
@@ -433,7 +432,7 @@ void MainWindow::refresh() {
     m_groupsPanel->reloadPending();
     if (m_tabs->currentWidget() == m_browser && !m_browser->model()->stream().isEmpty())
         m_browser->openStream(m_browser->model()->stream());
-    statusBar()->showMessage(tr("Refreshed."), 2000);
+    m_status->say(tr("Refreshed."), 2000);
 }
 
 QStringList MainWindow::selectedStreams() const {

@@ -13,6 +13,8 @@
 #include <QSystemTrayIcon>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace streamscope {
 
 namespace {
@@ -86,26 +88,23 @@ void SessionStatus::bind(Session *session, const QString &connectionName) {
                              &SessionStatus::onServerInfo);
     m_connections << connect(session, &Session::deploymentChanged, this,
                              &SessionStatus::updateDeployment);
-    m_connections << connect(session, &Session::gapDetected, this, [this](const TailGap &gap) {
-        m_bar->showMessage(gap.describe(), 15000);
-    });
-    m_connections << connect(session, &Session::streamReset, this, [this](const TailReset &r) {
-        m_bar->showMessage(r.describe(), 60000);
-    });
-    m_connections << connect(
-        session, &Session::topologyChanged, this,
-        [this](const QString &message) { m_bar->showMessage(message, 60000); });
+    m_connections << connect(session, &Session::gapDetected, this,
+                             [this](const TailGap &gap) { say(gap.describe(), 15000); });
+    m_connections << connect(session, &Session::streamReset, this,
+                             [this](const TailReset &r) { say(r.describe(), 60000); });
+    m_connections << connect(session, &Session::topologyChanged, this,
+                             [this](const QString &message) { say(message, 60000); });
     m_connections << connect(
         session, &Session::streamFailed, this,
-        [this](const QByteArray &, const QString &message) { m_bar->showMessage(message, 15000); });
-    m_connections << connect(
-        session, &Session::pollFailed, this, [this](const Error &error, PollArea) {
-            m_bar->showMessage(tr("Poll failed: %1").arg(error.message), 15000);
-        });
+        [this](const QByteArray &, const QString &message) { say(message, 15000); });
+    m_connections << connect(session, &Session::pollFailed, this,
+                             [this](const Error &error, PollArea) {
+                                 say(tr("Poll failed: %1").arg(error.message), 15000);
+                             });
     m_connections << connect(session, &Session::groupTurnedCritical, this,
                              &SessionStatus::onGroupCritical);
     m_connections << connect(session, &Session::answersAgain, this,
-                             [this] { m_bar->showMessage(tr("The server answers again."), 5000); });
+                             [this] { say(tr("The server answers again."), 5000); });
     showTailState();
 }
 
@@ -113,7 +112,7 @@ void SessionStatus::bind(Session *session, const QString &connectionName) {
 void SessionStatus::onGroupCritical(const Finding &f) {
     const QString title =
         tr("%1 / %2 is critical").arg(QString::fromUtf8(f.stream), QString::fromUtf8(f.group));
-    m_bar->showMessage(title + QStringLiteral(": ") + f.kind, 15000);
+    say(title + QStringLiteral(": ") + f.kind, 15000);
     if (!m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
         m_tray =
             new QSystemTrayIcon(m_bar->style()->standardIcon(QStyle::SP_MessageBoxWarning), this);
@@ -136,6 +135,19 @@ void SessionStatus::showFinalError(const QString &text) {
                      + label->fontMetrics().elidedText(text.section(QLatin1Char(':'), 0, 0),
                                                        Qt::ElideRight, 220)),
         text);
+}
+
+void SessionStatus::say(const QString &message, int timeoutMs) {
+    // Cut to the room left beside the permanent figures (it would run into them), whole in the
+    // tooltip.
+    int room = m_bar->width() - 24;
+    for (QLabel *label : {m_deployment, m_rate, m_reconnect, m_load})
+        if (label->isVisible())
+            room -= label->sizeHint().width() + 8;
+    const QString shown =
+        m_bar->fontMetrics().elidedText(message, Qt::ElideRight, std::max(room, 120));
+    m_bar->setToolTip(shown == message ? QString() : message);
+    m_bar->showMessage(shown, timeoutMs);
 }
 
 void SessionStatus::onTailState(TailState state, const QString &detail) {
@@ -213,11 +225,10 @@ void SessionStatus::onFreshness(const Freshness &freshness) {
         m_deployment->setToolTip(tr("As the server said it at %1: it has not answered since.")
                                      .arg(formatClock(freshness.lastUpdatedMs)));
         if (!was)
-            m_bar->showMessage(failing
-                                   ? tr("Polls are failing: %1").arg(m_session->connectionFailure())
-                                   : tr("The server is not answering (no reply to a poll "
-                                        "for %1).")
-                                         .arg(formatDuration(late)));
+            say(failing ? tr("Polls are failing: %1").arg(m_session->connectionFailure())
+                        : tr("The server is not answering (no reply to a poll "
+                             "for %1).")
+                              .arg(formatDuration(late)));
     } else if (was) {
         m_deployment->setEnabled(true);
         updateDeployment();

@@ -30,6 +30,8 @@ public:
 
     // Null: disconnected (everything cleared, state "Stopped").
     void bind(Session *session, const QString &connectionName);
+    // A passing message in the status bar, cut to fit beside the figures (whole in its tooltip).
+    void say(const QString &message, int timeoutMs = 0);
     // A final error said elsewhere (the banner): the state says it short, in red.
     void showFinalError(const QString &text);
 

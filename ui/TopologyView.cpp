@@ -80,7 +80,8 @@ QVariant TopologyModel::data(const QModelIndex &index, int role) const {
             return primary && !ranges.isEmpty() ? tr("(copy of %1)").arg(slotText(ranges))
                                                 : slotText(ranges);
         case StateColumn:
-            return t.state;
+            // What the node said last is not its state now.
+            return m_stale ? tr("unknown: not answering (it said \"%1\")").arg(t.state) : t.state;
         case CommandsColumn:
             return m_stale ? QStringLiteral("-")
                            : QLocale().toString(t.ownCommandsPerSecond, 'f', 1);
@@ -101,6 +102,10 @@ QVariant TopologyModel::data(const QModelIndex &index, int role) const {
         default:
             return data(index, Qt::DisplayRole);
         }
+    case Qt::ForegroundRole:
+        if (m_stale)
+            return QPalette().brush(QPalette::Disabled, QPalette::Text);
+        break;
     case Qt::TextAlignmentRole:
         if (index.column() == CommandsColumn || index.column() == BytesColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -197,7 +202,7 @@ void TopologyModel::setStale(bool stale) {
         return;
     m_stale = stale;
     if (!m_snapshot.nodes.isEmpty())
-        Q_EMIT dataChanged(index(0, CommandsColumn), index(rowCount() - 1, BytesColumn));
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
 TopologyView::TopologyView(QWidget *parent)

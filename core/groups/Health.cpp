@@ -264,9 +264,7 @@ FindingList evaluateGroup(const StreamInfo &stream, const GroupStatus &g,
                 QStringLiteral("%1 is reading, but its lag grew from %2 to %3 in the last %4 s: "
                                "its consumers do not keep up. Add consumers or make them "
                                "faster.")
-                    .arg(where)
-                    .arg(*first.lag)
-                    .arg(*g.lag)
+                    .arg(where, formatCount(*first.lag), formatCount(*g.lag))
                     .arg(options.windowSeconds))
                 .count = *g.lag - *first.lag;
     } else if (undelivered && g.consumers > 0 && !g.consumerList.isEmpty()

@@ -68,6 +68,7 @@ Session::Session(ConnectionSettings settings, Options options, QObject *parent)
     connect(poll, &ServerPoller::pollFailed, this, &Session::onPollFailed);
     connect(poll, &ServerPoller::answered, this, [this](qint64 atMs) {
         m_lastAnswerMs = atMs;
+        m_everAnswered = true;
         checkAnswering();
     });
 
@@ -321,12 +322,23 @@ void Session::checkAnswering() {
     Freshness next;
     if (late > m_options.poll.intervalMs + 2000) {
         next.state = Freshness::State::Stale;
-        next.lastUpdatedMs = m_lastAnswerMs;
         const QString failure = connectionFailure();
-        next.reason =
-            failure.isEmpty()
-                ? QStringLiteral("the server has not answered for %1").arg(formatDuration(late))
-                : QStringLiteral("polls have failed for %1: %2").arg(formatDuration(late), failure);
+        if (!m_everAnswered) {
+            // Nothing was ever read from this server: no "last updated", and no figures.
+            next.lastUpdatedMs = 0;
+            next.reason = failure.isEmpty()
+                              ? QStringLiteral("the server has not answered since connecting "
+                                               "%1 ago")
+                                    .arg(formatDuration(late))
+                              : QStringLiteral("could not reach the server: %1").arg(failure);
+        } else {
+            next.lastUpdatedMs = m_lastAnswerMs;
+            next.reason =
+                failure.isEmpty()
+                    ? QStringLiteral("the server has not answered for %1").arg(formatDuration(late))
+                    : QStringLiteral("polls have failed for %1: %2")
+                          .arg(formatDuration(late), failure);
+        }
     } else {
         next.state = Freshness::State::Current;
         next.lastUpdatedMs = m_lastAnswerMs;

@@ -86,7 +86,9 @@ public:
     qint64 lastTailStatsMs() const { return m_lastStatsMs; }
     const GroupSnapshot &lastGroups() const { return m_groups; }
     // Current: the last poll answered in time. Stale: it did not (or polls fail), since
-    // lastUpdatedMs. NotConnected after a final error stopped the workers.
+    // lastUpdatedMs (0 when the server never answered this connection). NotConnected after a
+    // final error stopped the workers.
+    bool everAnswered() const { return m_everAnswered; }
     Freshness freshness() const { return m_freshness; }
     // The last poll that failed on the connection itself (closed, refused), if it is the news.
     QString connectionFailure() const;
@@ -173,6 +175,7 @@ private:
     // Freshness.
     Freshness m_freshness;
     qint64 m_lastAnswerMs = 0;
+    bool m_everAnswered = false; // a poll of this connection was ever answered
     QString m_connectionFailure;
     qint64 m_connectionFailureMs = 0;
 };
