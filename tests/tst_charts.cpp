@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QGraphicsTextItem>
@@ -412,6 +413,12 @@ private Q_SLOTS:
         QVERIFY(!title->text().contains(QStringLiteral("5 s")));
         view->setSmoothing(true);
         QVERIFY(title->text().contains(QStringLiteral("5 s")));
+        // The box itself, as the user unticks it: the title follows (it kept "over 5 s").
+        QCheckBox *box = view->findChild<QCheckBox *>();
+        QVERIFY(box);
+        box->click();
+        QVERIFY(!view->smoothing());
+        QVERIFY2(!title->text().contains(QStringLiteral("5 s")), qPrintable(title->text()));
     }
 
     void staleChartsSayWhenAndDrawNoRate() {

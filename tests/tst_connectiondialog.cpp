@@ -706,7 +706,7 @@ private Q_SLOTS:
         QPushButton *ack = buttonNamed(window.groupsPanel(), QStringLiteral("Acknowledge"));
         QPushButton *claim = buttonNamed(window.groupsPanel(), QStringLiteral("Claim to"));
         QPushButton *deadLetter =
-            buttonNamed(window.groupsPanel(), QStringLiteral("Move to dead-letter"));
+            buttonNamed(window.groupsPanel(), QStringLiteral("Move to dead letters..."));
         QPushButton *publish = buttonNamed(window.publishView(), QStringLiteral("Publish"));
         QPushButton *trim =
             window.browser()->findChild<QPushButton *>(QStringLiteral("trimButton"));

@@ -400,7 +400,7 @@ ChartsView::ChartsView(QWidget *parent)
     m_smooth->setChecked(true);
     m_smooth->setToolTip(tr("Events per second over the last 5 seconds, instead of between two "
                             "samples a second apart (which jumps between 3 and 10 at a steady 5)"));
-    connect(m_smooth, &QCheckBox::toggled, this, [this] { refresh(); });
+    connect(m_smooth, &QCheckBox::toggled, this, &ChartsView::setSmoothing);
 
     m_charts = {
         new MetricChart(QStringLiteral("rate"), MetricChart::Kind::Rate, QString(),

@@ -60,7 +60,9 @@ ExportDialog::ExportDialog(ExportChoices choices, std::optional<ConnectionSettin
                             "The %1 entries that match the filter"),
                   !m_choices.matching.isEmpty());
     addChoice(Choice::Selected,
-              the(m_choices.selected.size(), "The selected entry", "The %1 selected entries"),
+              m_choices.selected.isEmpty()
+                  ? tr("The selected entries (none is selected)")
+                  : the(m_choices.selected.size(), "The selected entry", "The %1 selected entries"),
               !m_choices.selected.isEmpty());
     addChoice(
         Choice::Range,

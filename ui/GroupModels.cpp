@@ -77,7 +77,7 @@ QVariant GroupsModel::data(const QModelIndex &index, int role) const {
             // Never 0 for "not known" (a user without XRANGE): the reason is the tooltip.
             if (!g.timeLagUnknown.isEmpty())
                 return tr("unknown");
-            return g.timeLagMs ? formatDuration(g.timeLagMs) : QStringLiteral("0");
+            return formatDuration(g.timeLagMs); // "0 ms" beside "22.8 s": a time, not a count
         case OldestPendingColumn:
             if (!g.pendingUnknown.isEmpty() && g.pending > 0)
                 return tr("unknown");

@@ -100,7 +100,7 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_claimTarget->setEditable(true);
     m_claimTarget->setToolTip(tr("Consumer that takes the selected entries"));
     m_claimButton = new QPushButton(tr("Claim to"));
-    m_deadLetterButton = new QPushButton(tr("Move to dead-letter"));
+    m_deadLetterButton = new QPushButton(tr("Move to dead letters..."));
     m_pendingNote = new QLabel;
     m_pendingNote->setWordWrap(true); // a long note must not widen the window's splitter
     connect(m_consumerFilter, &QComboBox::activated, this, &GroupsPanel::reloadPending);
