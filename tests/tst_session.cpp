@@ -168,6 +168,9 @@ private Q_SLOTS:
         QVERIFY(!window.stateText().contains(QLatin1String(" ms")));
         QVERIFY(!window.deploymentCurrent());
         QVERIFY(window.liveView()->freshnessText().contains(QLatin1String("last updated")));
+        // Nothing to follow while it does not answer.
+        QVERIFY2(!window.liveView()->pauseText().contains(QLatin1String("Following")),
+                 qPrintable(window.liveView()->pauseText()));
         QVERIFY(window.streamErrorLabel()->isVisibleTo(&window));
         QCOMPARE(window.session()->freshness().state, Freshness::State::Stale);
     }
@@ -250,6 +253,13 @@ private Q_SLOTS:
         QVERIFY(window.connectSaved(QStringLiteral("prod")));
         QVERIFY(window.isReadOnly());
         QVERIFY(window.session()->settings().readOnlyNow());
+        QVERIFY2(!window.windowTitle().contains(QLatin1String("not saved")),
+                 qPrintable(window.windowTitle()));
+        // Turned off by hand: the connection in use is no longer as saved, and the title says it.
+        window.setReadOnly(false);
+        QVERIFY2(window.windowTitle().startsWith(QLatin1String("prod (changed, not saved)")),
+                 qPrintable(window.windowTitle()));
+        QVERIFY(!window.windowTitle().contains(QLatin1String("read-only")));
     }
 
     void pausingHoldsTheTableAndCountsArrivals() {

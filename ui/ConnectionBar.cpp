@@ -185,6 +185,12 @@ void ConnectionBar::showConnectionTag(const std::optional<SavedConnection> &save
 
 void ConnectionBar::showReadOnly(bool readOnly) {
     m_readOnly = readOnly;
+    // A saved connection used in another mode than it was saved with is changed, not saved: the
+    // title says so (the box goes on naming the saved mode).
+    if (!m_connectionName.isEmpty() && m_connections)
+        if (const std::optional<SavedConnection> saved = m_connections->find(m_connectionName))
+            if (saved->readOnly != readOnly)
+                m_connectionEdited = true;
     {
         const QSignalBlocker quiet(m_readOnlyAction); // showing the mode is not changing it
         m_readOnlyAction->setChecked(readOnly);

@@ -209,7 +209,10 @@ void LiveEventsView::updatePauseBar() {
     const QString filtered =
         m_filterNames.isEmpty() ? QString() : tr(" (showing %1)").arg(m_filterNames);
     if (!m_paused) {
-        m_pauseLabel->setText(m_session ? tr("Following new entries") + filtered : QString());
+        // While the server does not answer there is nothing to follow (the note above says why).
+        m_pauseLabel->setText(!m_session ? QString()
+                              : m_stale  ? tr("Waiting for the server") + filtered
+                                         : tr("Following new entries") + filtered);
         return;
     }
     m_pauseLabel->setText((m_heldCount == 0
@@ -268,6 +271,10 @@ void LiveEventsView::setFreshness(const Freshness &freshness) {
     // The rows are entries, not figures: they stay as they are; the note says that nothing new
     // can arrive while the server does not answer.
     const bool stale = freshness.state == Freshness::State::Stale;
+    if (stale != m_stale) {
+        m_stale = stale;
+        updatePauseBar();
+    }
     m_note->setVisible(stale);
     m_note->setStyleSheet(toneStyle(Tone::Muted));
     const QString last = freshness.lastUpdatedText();

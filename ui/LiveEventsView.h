@@ -75,6 +75,7 @@ private:
     QList<QMetaObject::Connection> m_connections;
     bool m_follow = true;
     bool m_paused = false;
+    bool m_stale = false;     // the server does not answer: nothing new can arrive
     bool m_filtering = false; // the filter is changing: selection changes are not the user's
     StreamEntryList m_held;   // arrived while paused (at most the row cap)
     qint64 m_heldCount = 0;   // all that arrived while paused
