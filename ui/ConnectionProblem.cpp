@@ -42,8 +42,7 @@ QString inDialogWords(QString message) {
 bool ConnectionProblemBanner::isFinal(const Error &error) {
     // InvalidArgument reaches the window only from a connect (the tail's failed signal): a
     // sentinel's port given as a server, a master the sentinels do not know.
-    return error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
-           || error.kind == Error::Kind::Auth || error.kind == Error::Kind::InvalidArgument;
+    return error.isFinal();
 }
 
 ConnectionProblemBanner::ConnectionProblemBanner(QWidget *parent)

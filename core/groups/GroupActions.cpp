@@ -80,6 +80,10 @@ void GroupActionsWorker::fetchHistory(int request, const QByteArray &stream, int
                        page.ok() ? QString() : page.error().message);
 }
 
+std::function<bool()> GroupActionsWorker::cancelledAfter(int request) const {
+    return [this, request] { return request <= m_cancelLookupsUpTo; };
+}
+
 void GroupActionsWorker::lookupKey(int request, const QList<QByteArray> &streams,
                                    const QByteArray &field, const QByteArray &value) {
     QString error;
@@ -87,7 +91,7 @@ void GroupActionsWorker::lookupKey(int request, const QList<QByteArray> &streams
     KeyLookupResult result;
     if (c) {
         KeyLookupOptions options;
-        options.stop = [this, request] { return request <= m_cancelLookupsUpTo; };
+        options.stop = cancelledAfter(request);
         result = streamscope::lookupKey(*c, streams, field, value, options);
     } else {
         result.field = field;
@@ -472,7 +476,7 @@ void GroupActionsWorker::countFlows(int request, const FlowConfig &config, qint6
     FlowHistoryResult result;
     if (c) {
         FlowHistoryOptions options;
-        options.stop = [this, request] { return request <= m_cancelLookupsUpTo; };
+        options.stop = cancelledAfter(request);
         result = countFlowHistory(*c, config, fromMs, toMs, options);
     } else {
         result.config = config;

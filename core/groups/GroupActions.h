@@ -117,6 +117,8 @@ public:
 
 private:
     RedisClient *connection(QString *error);
+    // Whether a bounded read for request has been cancelled (cancelLookups), asked as it goes.
+    std::function<bool()> cancelledAfter(int request) const;
     // Runs one repair command; on any failure says so (actionFinished) and returns nothing.
     std::optional<RedisReply> repair(const Command &command);
     // Which of ids the group's pending list holds now (XPENDING id id 1 each, one pipeline).

@@ -41,6 +41,13 @@ struct [[nodiscard]] Error {
         return kind == Kind::Connect || kind == Kind::Timeout || kind == Kind::Io
                || kind == Kind::Protocol;
     }
+    // True when retrying cannot help until the user changes something: a certificate or SSH host
+    // key not accepted, a refused password, or (from a connect) the wrong kind of server or an
+    // unknown master. Workers stop on it and the window says it until the user connects again.
+    bool isFinal() const {
+        return kind == Kind::Tls || kind == Kind::HostKey || kind == Kind::Auth
+               || kind == Kind::InvalidArgument;
+    }
     static QString kindName(Kind kind);
 };
 

@@ -16,11 +16,6 @@ qint64 nowMs() {
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-bool isFinal(const Error &error) {
-    return error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
-           || error.kind == Error::Kind::Auth || error.kind == Error::Kind::InvalidArgument;
-}
-
 } // namespace
 
 Session::Session(ConnectionSettings settings, Options options, QObject *parent)
@@ -269,8 +264,9 @@ void Session::onGroupSnapshot(const GroupSnapshot &snapshot) {
 void Session::onPollFailed(const Error &error, PollArea area) {
     if (!m_poller)
         return; // the stopped poller's last word: the final error says it all
-    if (error.kind == Error::Kind::Tls || error.kind == Error::Kind::HostKey
-        || error.kind == Error::Kind::Auth) {
+    // A poll's InvalidArgument is a bad request of ours, not the connection's: only a connect's
+    // is final.
+    if (error.isFinal() && error.kind != Error::Kind::InvalidArgument) {
         onFinalError(error);
         return;
     }
@@ -283,7 +279,7 @@ void Session::onPollFailed(const Error &error, PollArea area) {
 }
 
 void Session::onFinalError(const Error &error) {
-    if (!isFinal(error) || !m_tail)
+    if (!error.isFinal() || !m_tail)
         return; // a tail that gave up for another reason says so in its state; or said already
     stopWorkers();
     m_freshness = Freshness{Freshness::State::NotConnected, m_lastAnswerMs, error.message};
