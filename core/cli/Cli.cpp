@@ -81,13 +81,6 @@ QByteArray globalHelp() {
            + globalHelpTail;
 }
 
-struct CommandSpec {
-    const char *name;
-    const char *help;
-    QList<QCommandLineOption> options;
-    std::function<int(const QCommandLineParser &, const ConnectionSettings &, bool json)> run;
-};
-
 // Global options every command accepts.
 QList<QCommandLineOption> globalOptions() {
     return ConnectionOptions::options(ConnectionOptions::Letters::RedisCli)
@@ -756,11 +749,20 @@ QList<CommandSpec> commands() {
          "  group setid STREAM GROUP ID|$ [--entries-read N]\n"
          "  group destroy STREAM GROUP\n"
          "  group delconsumer STREAM GROUP CONSUMER   (drops the consumer's pending entries!)\n"
+         "  group rewind STREAM GROUP --to ID|TIME|start|end [--dry-run]\n"
+         "                          Makes the first entry at or after --to the next one the\n"
+         "                          group receives (see 'group rewind --help')\n"
          "Refused under --read-only.\n",
          {{QStringLiteral("from"), QStringLiteral("Start."), QStringLiteral("ID")},
           {QStringLiteral("mkstream"), QStringLiteral("Create the stream.")},
-          {QStringLiteral("entries-read"), QStringLiteral("Entries read."), QStringLiteral("N")}},
+          {QStringLiteral("entries-read"), QStringLiteral("Entries read."), QStringLiteral("N")},
+          {QStringLiteral("to"), QStringLiteral("Rewind target."), QStringLiteral("TARGET")},
+          {QStringLiteral("dry-run"), QStringLiteral("Preview only.")},
+          {QStringLiteral("yes"), QStringLiteral("No confirmation.")}},
          runGroupAdmin},
+        serveCommand(),
+        redriveCommand(),
+        replayCommand(),
     };
 }
 
@@ -818,7 +820,9 @@ int run(const QStringList &args) {
     if (!parser.parse(rest))
         return usageError(parser.errorText(), name);
     if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(spec->help, stdout);
+        const bool rewind = name == QLatin1String("group")
+                            && parser.positionalArguments().value(0) == QLatin1String("rewind");
+        std::fputs(rewind ? groupRewindHelp : spec->help, stdout);
         return Success;
     }
     // As redis-cli: a password on the command line is visible to other users (ps, history).

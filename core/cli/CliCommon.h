@@ -14,9 +14,12 @@
 
 #include <QByteArray>
 
+#include <QCommandLineOption>
+
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <functional>
 #include <memory>
 #include <unistd.h>
 
@@ -143,6 +146,23 @@ inline QString table(const QStringList &header, const QList<QStringList> &rows) 
         line(row);
     return out;
 }
+
+// One command of streamscope-cli: its name, --help text, own options and what runs it.
+struct CommandSpec {
+    const char *name;
+    const char *help;
+    QList<QCommandLineOption> options;
+    std::function<int(const QCommandLineParser &, const ConnectionSettings &, bool json)> run;
+};
+
+// Commands with a file of their own, each defining its spec there.
+CommandSpec serveCommand();   // ServeCommand.cpp: serve (Prometheus metrics, alerts)
+CommandSpec redriveCommand(); // RedriveCommand.cpp: redrive (dead letters back to their origin)
+CommandSpec replayCommand();  // ReplayCommand.cpp: replay (a capture into a test server)
+// group rewind (RewindCommand.cpp), called by runGroupAdmin; its --help is printed for
+// 'group rewind --help'.
+int runGroupRewind(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);
+extern const char groupRewindHelp[];
 
 // Commands in GroupCommands.cpp.
 int runGroups(const QCommandLineParser &p, const ConnectionSettings &settings, bool json);

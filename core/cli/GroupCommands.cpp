@@ -622,6 +622,8 @@ int runGroupAdmin(const QCommandLineParser &p, const ConnectionSettings &setting
         "[--entries-read N] | group destroy STREAM GROUP | group delconsumer STREAM GROUP "
         "CONSUMER");
     const QString verb = a.value(0);
+    if (verb == QLatin1String("rewind"))
+        return runGroupRewind(p, settings, json);
     const QMap<QString, int> arity{{QStringLiteral("create"), 3},
                                    {QStringLiteral("setid"), 4},
                                    {QStringLiteral("destroy"), 3},

@@ -415,6 +415,17 @@ void GroupActionsWorker::deleteConsumer(const QByteArray &stream, const QByteArr
                       : tr("it held no pending entries.")));
 }
 
+void GroupActionsWorker::post(Job job) {
+    QMetaObject::invokeMethod(
+        this,
+        [this, job = std::move(job)] {
+            QString error;
+            RedisClient *c = connection(&error);
+            job(c, error);
+        },
+        Qt::QueuedConnection);
+}
+
 void GroupActionsWorker::runTagged(int tag, const std::function<void()> &repair) {
     bool answered = false;
     // Direct: the repair emits actionFinished on this thread, before it returns.

@@ -114,6 +114,12 @@ public:
     // actionFinished also as repairFinished(tag, ...), so that a view tells the outcome of its
     // own repairs from those other views asked for on the same worker.
     void runTagged(int tag, const std::function<void()> &repair);
+    // Thread-safe: queues job to run on the worker's thread with the worker's connection
+    // (nullptr and why when it cannot connect). For previews and repairs that live in core
+    // functions (rewind, redrive): the job answers by its own queued call back to its caller,
+    // by value, and must not touch the caller's objects on this thread.
+    using Job = std::function<void(RedisClient *connection, const QString &error)>;
+    void post(Job job);
 
 private:
     RedisClient *connection(QString *error);

@@ -1,0 +1,125 @@
+#pragma once
+
+// The service map: the event-driven system as the architecture diagram draws it, built from
+// what the pollers see. Producers (inferred from CLIENT LIST) on the left, streams in the
+// middle, consumer groups with their consumers on the right; a service that both consumes (a
+// group) and produces (a client of the same name) is one node, so the shop reads
+// order-service -> order-events -> payment-service -> payment-events -> order-service /
+// notification-service. No widgets: the layout (rank, order) is decided here, so that it is
+// stable and testable without a display; ui/ServiceMapView only draws it.
+
+#include "Freshness.h"
+#include "GroupPoller.h"
+#include "Health.h"
+
+#include <QHash>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace streamscope {
+
+// One client from CLIENT LIST, the fields the map needs.
+struct ClientInfo {
+    qint64 id = 0;
+    QByteArray name; // CLIENT SETNAME ("" unnamed)
+    QByteArray cmd;  // the last command, lower case ("xadd", "xreadgroup", "evalsha", ...)
+    qint64 idleSeconds = 0;
+    qint64 ageSeconds = 0;
+    QByteArray addr;
+};
+// One CLIENT LIST (on a cluster: every primary's, joined), bounded by the sampler.
+struct ClientSample {
+    QList<ClientInfo> clients;
+    qint64 atMs = 0;
+    bool truncated = false; // more clients than were parsed
+    QString unknown;        // why there is no sample (the ACL user may not run CLIENT LIST)
+};
+
+struct ServiceMapConsumer {
+    QByteArray name;
+    qint64 pending = 0;
+    qint64 quietMs = 0; // ConsumerStatus::quietMs()
+    bool dead = false;  // a dead-consumer finding names it
+};
+
+struct ServiceMapNode {
+    enum class Kind { Producer, Stream, Group };
+    Kind kind = Kind::Stream;
+    // Stable key, the same from one update to the next: "producer:NAME", "stream:NAME",
+    // "group:STREAM\x1fGROUP" (a merged service node keeps its group's key).
+    QString key;
+    QByteArray stream; // Stream and Group nodes
+    QByteArray name;   // the producer's client name, the stream's or the group's name
+    // A Group node merged with the producer of the same name (a service that consumes and
+    // produces); its outgoing Produces edges start from it.
+    bool alsoProduces = false;
+    bool inferred = false; // Producer: inferred from CLIENT LIST, never certain
+    int rank = 0;          // column, left to right
+    int order = 0;         // row within the column, stable between updates
+    // Group: its health (the worst finding) and the finding's message, lag and pending.
+    Severity health = Severity::Ok;
+    QString healthText;
+    std::optional<qint64> lag; // unknown: nullopt
+    qint64 pending = 0;
+    QList<ServiceMapConsumer> consumers;
+    // Stream: its length.
+    qint64 length = 0;
+};
+
+struct ServiceMapEdge {
+    enum class Kind {
+        Produces, // producer (or service) -> stream: entries/s into the stream
+        Delivers, // stream -> group: deliveries/s and acks/s
+    };
+    Kind kind = Kind::Delivers;
+    QString from, to; // node keys
+    // Live rates over the last updates; nullopt when unknown (first sample, the server does
+    // not say: entries-read is 7.0+), never 0 in its place.
+    std::optional<double> perSecond;     // Produces: entries added; Delivers: deliveries
+    std::optional<double> acksPerSecond; // Delivers only
+    bool inferred = false;               // Produces edges always are
+};
+
+struct ServiceMap {
+    QList<ServiceMapNode> nodes;
+    QList<ServiceMapEdge> edges;
+    qint64 atMs = 0;
+    // Why no producers are drawn, or what limits them ("producers inferred from CLIENT LIST
+    // over the last 30 s", "no permission to run CLIENT LIST: ..."); shown under the map.
+    QString producersNote;
+    // Streams watched out of those that exist (the poller's limit): "" when all are shown.
+    QString limitNote;
+    const ServiceMapNode *node(const QString &key) const;
+};
+
+// Builds the map from the poller's snapshots and client samples, keeping each node's place
+// (rank, order) from one update to the next: a node only moves when the graph's shape forces
+// it, new nodes are placed after the existing ones of their column.
+class ServiceMapBuilder {
+public:
+    struct Options {
+        qint64 producerWindowMs = 30000; // a client counts as a producer this long after seen
+        int maxProducers = 200;          // bound on producer nodes drawn
+    };
+    ServiceMapBuilder();
+    explicit ServiceMapBuilder(Options options);
+
+    void addSnapshot(const GroupSnapshot &snapshot);
+    void addStreams(const StreamInfoList &streams); // lengths and entries-added between polls
+    void addClients(const ClientSample &sample);
+    ServiceMap map() const;
+
+private:
+    struct State;
+    Options m_options;
+    std::shared_ptr<State> m_state;
+};
+
+} // namespace streamscope
+
+Q_DECLARE_METATYPE(streamscope::ClientSample)
+Q_DECLARE_METATYPE(streamscope::ServiceMap)
