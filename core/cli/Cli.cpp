@@ -40,6 +40,8 @@ Commands:
   export STREAM           A range (--from/--to) or a group's pending list (--group) as
                           JSON Lines or CSV
   import STREAM           Append an export (JSON Lines or CSV) to STREAM
+  replay FILE             Replay a capture (tail/export JSON Lines) with new IDs, paced
+                          as it was recorded (--speed), into a test server
 
 Consumer groups:
   groups STREAM           Groups: consumers, pending, lag, time lag, oldest pending age
@@ -52,6 +54,12 @@ Consumer groups:
   autoclaim STREAM GROUP CONSUMER --min-idle MS    Claim every entry idle that long
   dead-letter STREAM GROUP ID... [--to STREAM] Move entries to a dead-letter stream
   group create|setid|destroy|delconsumer ...   Manage groups
+  group rewind STREAM GROUP --to ID|TIME|start|end  Re-deliver or skip entries, previewed
+  redrive DLQ_STREAM [--ids ID...|--all]       Send dead letters back to their streams
+
+Monitoring:
+  serve [PATTERN] --listen HOST:PORT  The health rules, always on: Prometheus /metrics,
+                          /health, /ready, and alerts to a webhook or command
 
 ACL users:
   acl-rule [--repair] [--user NAME] [PATTERN...]  Print the minimal ACL SETUSER rule for a
