@@ -81,7 +81,10 @@ QString alertKey(const Finding &finding) {
     key += QLatin1Char('/');
     appendKeyPart(key, finding.group);
     key += QLatin1Char('/');
-    appendKeyPart(key, finding.consumer);
+    // stuck-entry is one finding per group, its consumer that of the oldest entry: when the
+    // oldest entry changes hands it is still the same problem.
+    if (finding.kind != QLatin1String("stuck-entry"))
+        appendKeyPart(key, finding.consumer);
     return key;
 }
 

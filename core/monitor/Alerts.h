@@ -32,9 +32,10 @@ struct AlertEvent {
     QString note;
 };
 QString transitionName(AlertEvent::Transition transition); // "raised", "changed", "cleared"
-// The identity of a finding as text: "kind:stream/group/consumer", names as displayText with
-// '%', '/' and ':' percent-encoded so that the key is unambiguous (and stable across polls: the
-// entry ID, count and idle time are not part of it).
+// The identity of a finding as text: "kind:stream/group/consumer", names as UTF-8 with '%', '/',
+// ':', control bytes and bytes that are not UTF-8 percent-encoded so that the key is
+// unambiguous; stable across polls: the entry ID, count and idle time are not part of it, nor the
+// consumer of a stuck-entry (one per group: the consumer of its oldest entry, which changes).
 QString alertKey(const Finding &finding);
 // The JSON body of a webhook POST (and STREAMSCOPE_ALERT_JSON for a command). One compact
 // object, UTF-8; the shape is in the README ("Alerts").
