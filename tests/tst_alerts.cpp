@@ -146,6 +146,35 @@ private:
     QTcpServer m_server;
 };
 
+// What a sender reported, received on the test's thread (QSignalSpy would record on the
+// sender's thread while the test reads).
+class Outcomes : public QObject {
+public:
+    explicit Outcomes(AlertSender *sender) {
+        connect(sender, &AlertSender::delivered, this,
+                [this](const QString &key, const QString &target) {
+                    delivered.append({key, target});
+                });
+        connect(sender, &AlertSender::failed, this,
+                [this](const QString &key, const QString &target, const QString &error) {
+                    failed.append({key, target, error});
+                });
+    }
+    QList<QStringList> delivered;
+    QList<QStringList> failed;
+};
+
+// Alive and not a zombie waiting to be reaped.
+bool alive(pid_t pid) {
+    if (::kill(pid, 0) != 0)
+        return false;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    return text.mid(text.lastIndexOf(')') + 2, 1) != "Z";
+}
+
 QByteArray readFile(const QString &path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
@@ -396,7 +425,7 @@ private Q_SLOTS:
         Finding f = finding(QStringLiteral("dead-consumer"), Severity::Critical,
                             QByteArray("or\xff"
                                        "d/e:rs\x00",
-                                       9),
+                                       10),
                             "gr\xc3\xa9oupe", "c%1");
         AlertEvent e;
         e.finding = f;
@@ -419,13 +448,12 @@ private Q_SLOTS:
         Receiver receiver;
         QVERIFY(receiver.listen());
         AlertSender sender({receiver.url(), {}, 2000, 3, 50});
-        QSignalSpy delivered(&sender, &AlertSender::delivered);
-        QSignalSpy failed(&sender, &AlertSender::failed);
+        Outcomes out(&sender);
 
         AlertTracker tracker({1000, 2000});
         const FindingList dead{finding(QStringLiteral("dead-consumer"), Severity::Critical)};
         const FindingList critical{finding(QStringLiteral("stalled-group"), Severity::Critical)};
-        for (int poll = 0; poll < 12; ++poll) {
+        for (int poll = 0; poll < 16; ++poll) {
             FindingList now = poll < 6 ? dead : FindingList();
             if (poll >= 2 && poll < 9)
                 now += critical;
@@ -434,10 +462,10 @@ private Q_SLOTS:
         }
         // dead-consumer: raised at 1000, cleared at 5000; stalled-group raised at 2000, cleared
         // at 6500.
-        QTRY_COMPARE(delivered.size(), 4);
+        QTRY_COMPARE(out.delivered.size(), 4);
         QTest::qWait(300); // nothing more comes
         QCOMPARE(receiver.requests.size(), 4);
-        QCOMPARE(failed.size(), 0);
+        QCOMPARE(out.failed.size(), 0);
         QStringList got;
         for (const Receiver::Request &r : receiver.requests) {
             QCOMPARE(r.method, QByteArray("POST"));
@@ -449,7 +477,7 @@ private Q_SLOTS:
         got.sort();
         QCOMPARE(got, (QStringList{"dead-consumer cleared", "dead-consumer raised",
                                    "stalled-group cleared", "stalled-group raised"}));
-        QCOMPARE(delivered.first().at(1).toString(), QStringLiteral("webhook"));
+        QCOMPARE(out.delivered.first().at(1), QStringLiteral("webhook"));
         QCOMPARE(sender.counters(AlertSender::webhookTarget()).sent, 4);
         QCOMPARE(sender.counters(AlertSender::webhookTarget()).failed, 0);
         QVERIFY(sender.waitForIdle(1000));
@@ -461,13 +489,12 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
         receiver.script = {500, 503};
         AlertSender sender({receiver.url(), {}, 2000, 3, 50});
-        QSignalSpy delivered(&sender, &AlertSender::delivered);
-        QSignalSpy failed(&sender, &AlertSender::failed);
+        Outcomes out(&sender);
         sender.send(alertEvent(AlertEvent::Transition::Raised));
-        QTRY_COMPARE(delivered.size(), 1);
+        QTRY_COMPARE(out.delivered.size(), 1);
         QTest::qWait(300);
-        QCOMPARE(delivered.size(), 1);
-        QCOMPARE(failed.size(), 0);
+        QCOMPARE(out.delivered.size(), 1);
+        QCOMPARE(out.failed.size(), 0);
         QCOMPARE(receiver.requests.size(), 3);
         // The same body each time.
         QCOMPARE(receiver.requests.at(0).body, receiver.requests.at(2).body);
@@ -482,13 +509,13 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
         receiver.script = {400};
         AlertSender sender({receiver.url(), {}, 2000, 3, 50});
-        QSignalSpy failed(&sender, &AlertSender::failed);
+        Outcomes out(&sender);
         sender.send(alertEvent(AlertEvent::Transition::Raised));
-        QTRY_COMPARE(failed.size(), 1);
+        QTRY_COMPARE(out.failed.size(), 1);
         QTest::qWait(300);
         QCOMPARE(receiver.requests.size(), 1);
-        QVERIFY2(failed.first().at(2).toString().contains(QLatin1String("HTTP 400")),
-                 qPrintable(failed.first().at(2).toString()));
+        QVERIFY2(out.failed.first().at(2).contains(QLatin1String("HTTP 400")),
+                 qPrintable(out.failed.first().at(2)));
         QCOMPARE(sender.counters(AlertSender::webhookTarget()).failed, 1);
         QCOMPARE(sender.counters(AlertSender::webhookTarget()).retried, 0);
     }
@@ -503,11 +530,11 @@ private Q_SLOTS:
         }
         AlertSender sender(
             {QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port)), {}, 1000, 2, 20});
-        QSignalSpy failed(&sender, &AlertSender::failed);
+        Outcomes out(&sender);
         sender.send(alertEvent(AlertEvent::Transition::Raised));
-        QTRY_COMPARE(failed.size(), 1);
-        QVERIFY2(failed.first().at(2).toString().contains(QLatin1String("3 attempts")),
-                 qPrintable(failed.first().at(2).toString()));
+        QTRY_COMPARE(out.failed.size(), 1);
+        QVERIFY2(out.failed.first().at(2).contains(QLatin1String("3 attempts")),
+                 qPrintable(out.failed.first().at(2)));
         QCOMPARE(sender.counters(AlertSender::webhookTarget()).retried, 2);
     }
 
@@ -516,17 +543,16 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
         receiver.silent = true;
         AlertSender sender({receiver.url(), {}, 400, 0, 50});
-        QSignalSpy failed(&sender, &AlertSender::failed);
-        QSignalSpy delivered(&sender, &AlertSender::delivered);
+        Outcomes out(&sender);
         QElapsedTimer clock;
         clock.start();
         for (int i = 0; i < 20; ++i)
             sender.send(alertEvent(AlertEvent::Transition::Raised, QStringLiteral("k%1").arg(i)));
         QVERIFY2(clock.elapsed() < 200, qPrintable(QString::number(clock.elapsed())));
-        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 20, 15000);
-        QVERIFY2(failed.first().at(2).toString().contains(QLatin1String("no answer")),
-                 qPrintable(failed.first().at(2).toString()));
-        QCOMPARE(delivered.size(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(out.failed.size(), 20, 15000);
+        QVERIFY2(out.failed.first().at(2).contains(QLatin1String("no answer")),
+                 qPrintable(out.failed.first().at(2)));
+        QCOMPARE(out.delivered.size(), 0);
         // 4 in parallel, 0.4 s each: about 2 s, not 20 × 0.4 s.
         QVERIFY2(clock.elapsed() < 6000, qPrintable(QString::number(clock.elapsed())));
     }
@@ -537,11 +563,11 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
         receiver.script = {500};
         AlertSender sender({receiver.url(), {}, 2000, 3, 200});
-        QSignalSpy delivered(&sender, &AlertSender::delivered);
+        Outcomes out(&sender);
         sender.send(alertEvent(AlertEvent::Transition::Raised));
         sender.send(alertEvent(AlertEvent::Transition::Changed));
         sender.send(alertEvent(AlertEvent::Transition::Cleared));
-        QTRY_COMPARE(delivered.size(), 3);
+        QTRY_COMPARE(out.delivered.size(), 3);
         QCOMPARE(receiver.transitions(), (QStringList{"raised", "raised", "changed", "cleared"}));
     }
 
@@ -583,26 +609,25 @@ private Q_SLOTS:
     void aCommandGetsTheEventInItsEnvironment() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString out = dir.filePath(QStringLiteral("env.txt"));
+        const QString envFile = dir.filePath(QStringLiteral("env.txt"));
         const QString json = dir.filePath(QStringLiteral("event.json"));
         AlertSender::Options o;
         o.command =
             QStringLiteral("env | grep '^STREAMSCOPE_ALERT_' | grep -v '^STREAMSCOPE_ALERT_JSON=' "
                            "| sort > '%1'; printf '%s' \"$STREAMSCOPE_ALERT_JSON\" > '%2'")
-                .arg(out, json);
+                .arg(envFile, json);
         AlertSender sender(o);
-        QSignalSpy delivered(&sender, &AlertSender::delivered);
-        QSignalSpy failed(&sender, &AlertSender::failed);
+        Outcomes out(&sender);
         AlertEvent e = alertEvent(AlertEvent::Transition::Changed,
                                   QStringLiteral("dead-consumer:k"), "c\xc3\xa9");
         e.finding.message = QStringLiteral("it's \"quoted\" $HOME `x`");
         sender.send(e);
-        QTRY_COMPARE(delivered.size() + failed.size(), 1);
-        QCOMPARE(failed.size(), 0);
-        QCOMPARE(delivered.first().at(1).toString(), QStringLiteral("command"));
+        QTRY_COMPARE(out.delivered.size() + out.failed.size(), 1);
+        QCOMPARE(out.failed.size(), 0);
+        QCOMPARE(out.delivered.first().at(1), QStringLiteral("command"));
         QHash<QString, QString> env;
         for (const QString &line :
-             QString::fromUtf8(readFile(out)).split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+             QString::fromUtf8(readFile(envFile)).split(QLatin1Char('\n'), Qt::SkipEmptyParts))
             env.insert(line.section(QLatin1Char('='), 0, 0).mid(18),
                        line.section(QLatin1Char('='), 1));
         QCOMPARE(env.value("TRANSITION"), QStringLiteral("changed"));
@@ -625,10 +650,10 @@ private Q_SLOTS:
         AlertSender::Options o;
         o.command = QStringLiteral("echo 'cannot reach pager' >&2; exit 3");
         AlertSender sender(o);
-        QSignalSpy failed(&sender, &AlertSender::failed);
+        Outcomes out(&sender);
         sender.send(alertEvent(AlertEvent::Transition::Raised));
-        QTRY_COMPARE(failed.size(), 1);
-        const QString error = failed.first().at(2).toString();
+        QTRY_COMPARE(out.failed.size(), 1);
+        const QString error = out.failed.first().at(2);
         QVERIFY2(error.contains(QLatin1String("exit code 3")), qPrintable(error));
         QVERIFY2(error.contains(QLatin1String("cannot reach pager")), qPrintable(error));
         QCOMPARE(sender.counters(AlertSender::commandTarget()).failed, 1);
@@ -641,17 +666,17 @@ private Q_SLOTS:
         o.command = QStringLiteral("sleep 60 & echo $! > '%1'; wait").arg(pidFile);
         o.commandTimeoutMs = 500;
         AlertSender sender(o);
-        QSignalSpy failed(&sender, &AlertSender::failed);
+        Outcomes out(&sender);
         QElapsedTimer clock;
         clock.start();
         sender.send(alertEvent(AlertEvent::Transition::Raised));
         QVERIFY(clock.elapsed() < 100);
-        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 5000);
-        QVERIFY2(failed.first().at(2).toString().contains(QLatin1String("killed after")),
-                 qPrintable(failed.first().at(2).toString()));
+        QTRY_COMPARE_WITH_TIMEOUT(out.failed.size(), 1, 5000);
+        QVERIFY2(out.failed.first().at(2).contains(QLatin1String("killed after")),
+                 qPrintable(out.failed.first().at(2)));
         const pid_t sleeper = readFile(pidFile).trimmed().toInt();
         QVERIFY(sleeper > 0);
-        QTRY_VERIFY(::kill(sleeper, 0) != 0); // the shell's child died with it
+        QTRY_VERIFY(!alive(sleeper)); // the shell's child died with it
     }
 
     void bothTargets() {
@@ -661,9 +686,9 @@ private Q_SLOTS:
         o.webhook = receiver.url();
         o.command = QStringLiteral("true");
         AlertSender sender(o);
-        QSignalSpy delivered(&sender, &AlertSender::delivered);
+        Outcomes out(&sender);
         sender.send(alertEvent(AlertEvent::Transition::Raised));
-        QTRY_COMPARE(delivered.size(), 2);
+        QTRY_COMPARE(out.delivered.size(), 2);
         QCOMPARE(sender.targets(), (QStringList{"webhook", "command"}));
         QCOMPARE(receiver.requests.size(), 1);
     }
