@@ -5,6 +5,7 @@
 #include "ValueFormat.h"
 #include "Wording.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QMutex>
 #include <QNetworkAccessManager>
@@ -45,6 +46,8 @@ struct Target {
     std::atomic<qint64> failed{0};
     std::atomic<qint64> dropped{0};
     std::atomic<qint64> retried{0};
+    qint64 droppedWarnedAtMs = 0; // the last warning about drops (one per 10 s, not per drop)
+    qint64 droppedWarned = 0;     // the count it gave
 };
 
 QString envText(const QString &text) {
@@ -157,10 +160,7 @@ struct AlertSender::Private {
             Q_EMIT q->delivered(job.event.key, t->name);
         } else {
             ++t->failed;
-            qWarning().noquote() << QStringLiteral(
-                                        "streamscope: alert %1 (%2) not delivered by %3: %4")
-                                        .arg(transitionName(job.event.transition), job.event.key,
-                                             t->name, error);
+            // failed() is the report (serve prints it): no second one on stderr.
             Q_EMIT q->failed(job.event.key, t->name, error);
         }
         {
@@ -389,6 +389,11 @@ AlertSender::~AlertSender() {
         Qt::BlockingQueuedConnection);
     d->thread.quit();
     d->thread.wait();
+    for (const auto &t : d->targets)
+        if (t->dropped > t->droppedWarned)
+            qWarning().noquote() << QStringLiteral("streamscope: the %1 dropped %2 alerts in all")
+                                        .arg(t->name)
+                                        .arg(qint64(t->dropped));
 }
 
 void AlertSender::send(const AlertEvent &event) {
@@ -412,14 +417,32 @@ void AlertSender::send(const AlertEvent &event) {
     }
     for (const auto &[t, key] : droppedKeys) {
         const qint64 total = t->dropped;
-        qWarning().noquote() << QStringLiteral(
-                                    "streamscope: alert queue for the %1 full (%2 waiting): "
-                                    "dropped the oldest alert (%3), %4 dropped so far")
-                                    .arg(t->name)
-                                    .arg(d->options.maxQueued)
-                                    .arg(key)
-                                    .arg(total);
         Q_EMIT dropped(key, t->name, total);
+    }
+    // Counted, and said at most once per 10 s: a burst must not flood the log as well.
+    if (!droppedKeys.isEmpty()) {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QString warning;
+        {
+            QMutexLocker lock(&d->mutex);
+            for (const auto &t : d->targets) {
+                const qint64 total = t->dropped;
+                if (total == t->droppedWarned
+                    || (t->droppedWarnedAtMs != 0 && now - t->droppedWarnedAtMs < 10000))
+                    continue;
+                warning += QStringLiteral(
+                               "streamscope: the %1 cannot keep up: %2 waiting, dropped %3 of the "
+                               "oldest alerts (%4 in all)\n")
+                               .arg(t->name)
+                               .arg(d->options.maxQueued)
+                               .arg(total - t->droppedWarned)
+                               .arg(total);
+                t->droppedWarned = total;
+                t->droppedWarnedAtMs = now;
+            }
+        }
+        if (!warning.isEmpty())
+            qWarning().noquote() << warning.trimmed();
     }
 }
 

@@ -40,7 +40,10 @@ void appendKeyPart(QString &out, const QByteArray &bytes) {
 }
 
 QString isoTime(qint64 ms) {
-    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc()).toString(Qt::ISODateWithMs);
+    // "Z", as RFC 3339 receivers expect (ISODateWithMs writes "+00:00" for a QTimeZone UTC).
+    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc())
+               .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz"))
+           + QLatin1Char('Z');
 }
 
 QJsonValue nameOrNull(const QByteArray &name) {
