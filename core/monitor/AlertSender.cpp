@@ -76,6 +76,13 @@ bool retryable(int status, QNetworkReply::NetworkError error) {
     }
 }
 
+// The receiver without its path, query and credentials: a Slack or Teams webhook URL carries
+// its secret in the path, and errors end up in logs.
+QString webhookOrigin(const QUrl &url) {
+    return url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery
+                               | QUrl::RemoveFragment);
+}
+
 } // namespace
 
 struct AlertSender::Private {
@@ -235,9 +242,9 @@ struct AlertSender::Private {
                         text += QStringLiteral(": ") + valueformat::singleLine(body, 200);
                 } else if (*timedOut || error == QNetworkReply::OperationCanceledError
                            || error == QNetworkReply::TimeoutError) {
-                    text = QStringLiteral("no answer from %1 within %2")
-                               .arg(options.webhook.toDisplayString(QUrl::RemoveUserInfo),
-                                    formatDuration(options.timeoutMs));
+                    text =
+                        QStringLiteral("no answer from %1 within %2")
+                            .arg(webhookOrigin(options.webhook), formatDuration(options.timeoutMs));
                 } else {
                     text = reply->errorString();
                 }
