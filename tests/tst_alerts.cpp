@@ -823,6 +823,69 @@ private Q_SLOTS:
         QCOMPARE(receiver.requests.size(), 2 * raised);
         poller.stop();
     }
+
+    void anOutageHoldsAndADeletedStreamClears() {
+        // The server is killed and restarted (its data kept): the alert stays raised, nothing
+        // clears while nothing is examined. Then the stream is deleted: cleared, with a note.
+        LocalRedisServer::Options serverOptions;
+        serverOptions.persistence = true;
+        LocalRedisServer server(serverOptions);
+        STREAMSCOPE_START_REDIS(server);
+        {
+            auto admin = connectTo(server.settings());
+            run(*admin, {"XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"});
+            addEntries(*admin, "orders", 0, 3);
+            run(*admin, {"XREADGROUP", "GROUP", "billing", "c1", "STREAMS", "orders", ">"});
+        }
+        AlertTracker tracker({300, 600});
+        ServerPoller::Options o;
+        o.intervalMs = 100;
+        o.lengthIntervalMs = 200;
+        o.listIntervalMs = 400;
+        o.quietIntervalMs = 300;
+        o.health.idleThresholdMs = 500;
+        PollerController poller(server.settings(), o);
+        QList<AlertEvent> events;
+        MissingNodeList missing;
+        qint64 answeredAt = 0;
+        QObject context;
+        connect(poller.poller(), &ServerPoller::nodesMissing, &context,
+                [&](const MissingNodeList &m) { missing = m; });
+        connect(poller.poller(), &ServerPoller::answered, &context,
+                [&](qint64 at) { answeredAt = at; });
+        connect(poller.poller(), &ServerPoller::groupSnapshot, &context,
+                [&](const GroupSnapshot &snapshot) {
+                    events += tracker.update(snapshot, missing, snapshot.atMs);
+                });
+        poller.start();
+        const QString key = QStringLiteral("dead-consumer:orders/billing/c1");
+        const auto transitionsOf = [&] {
+            QStringList out;
+            for (const AlertEvent &e : events)
+                if (e.key == key)
+                    out << transitionName(e.transition);
+            return out;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(transitionsOf(), QStringList{"raised"}, 15000);
+
+        server.kill();
+        QTest::qWait(2000);
+        QCOMPARE(transitionsOf(), QStringList{"raised"});
+        STREAMSCOPE_START_REDIS(server);
+        const qint64 restartedAt = QDateTime::currentMSecsSinceEpoch();
+        QTRY_VERIFY_WITH_TIMEOUT(answeredAt > restartedAt + 1500, 20000);
+        QCOMPARE(transitionsOf(), QStringList{"raised"});
+
+        {
+            auto admin = connectTo(server.settings());
+            QCOMPARE(run(*admin, {"DEL", "orders"}).integer(), 1);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(transitionsOf(), (QStringList{"raised", "cleared"}), 15000);
+        const AlertEvent &cleared = events.last();
+        QVERIFY2(cleared.note.contains(QLatin1String("gone")), qPrintable(cleared.note));
+        qInfo("deleted stream: %s", qPrintable(alertText(cleared)));
+        poller.stop();
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAlerts)
