@@ -382,6 +382,7 @@ private Q_SLOTS:
             alertEvent(AlertEvent::Transition::Raised, QStringLiteral("dead-consumer:x"));
         e.finding.entryId = StreamId{1700000000000, 3};
         e.atMs = 1764153600123; // 2025-11-26T10:40:00.123Z
+        e.sinceMs = e.atMs - 5000;
         const QJsonObject o = QJsonDocument::fromJson(alertJson(e)).object();
         QCOMPARE(o.value("source").toString(), QStringLiteral("streamscope"));
         QCOMPARE(o.value("transition").toString(), QStringLiteral("raised"));
@@ -402,11 +403,23 @@ private Q_SLOTS:
         QVERIFY(
             o.value("text").toString().startsWith(QLatin1String("RAISED critical dead-consumer")));
         QVERIFY(o.value("note").isNull());
-        QVERIFY(o.value("endsAt").isNull());
-        const QJsonObject labels = o.value("labels").toObject();
+        QCOMPARE(o.value("schema").toString(), QStringLiteral("streamscope.alert/1"));
+        // Alertmanager's webhook envelope, one alert in it.
+        QCOMPARE(o.value("version").toString(), QStringLiteral("4"));
+        QCOMPARE(o.value("groupKey").toString(), QStringLiteral("dead-consumer:x"));
+        QCOMPARE(o.value("alerts").toArray().size(), 1);
+        const QJsonObject alert = o.value("alerts").toArray().first().toObject();
+        QCOMPARE(alert.value("status").toString(), QStringLiteral("firing"));
+        QCOMPARE(alert.value("endsAt").toString(), QStringLiteral("0001-01-01T00:00:00Z"));
+        QCOMPARE(alert.value("startsAt").toString(), QStringLiteral("2025-11-26T10:39:55.123Z"));
+        QCOMPARE(alert.value("fingerprint").toString(), o.value("fingerprint").toString());
+        const QJsonObject labels = alert.value("labels").toObject();
         QCOMPARE(labels.value("alertname").toString(), QStringLiteral("streamscope-dead-consumer"));
         QCOMPARE(labels.value("severity").toString(), QStringLiteral("critical"));
-        QVERIFY(o.value("annotations").toObject().contains("summary"));
+        QCOMPARE(labels.value("stream").toString(), QStringLiteral("orders"));
+        QCOMPARE(labels.value("consumer").toString(), QStringLiteral("c1"));
+        QCOMPARE(o.value("commonLabels").toObject(), labels);
+        QVERIFY(alert.value("annotations").toObject().contains("summary"));
 
         e.transition = AlertEvent::Transition::Cleared;
         e.previous = Severity::Critical;
@@ -416,8 +429,11 @@ private Q_SLOTS:
         QCOMPARE(c.value("severity").toString(), QStringLiteral("ok"));
         QCOMPARE(c.value("previous_severity").toString(), QStringLiteral("critical"));
         QCOMPARE(c.value("note").toString(), QStringLiteral("not found for 1 min"));
-        QCOMPARE(c.value("endsAt").toString(), c.value("at").toString());
-        QCOMPARE(c.value("labels").toObject().value("severity").toString(),
+        const QJsonObject resolved = c.value("alerts").toArray().first().toObject();
+        QCOMPARE(resolved.value("status").toString(), QStringLiteral("resolved"));
+        QCOMPARE(resolved.value("endsAt").toString(), c.value("at").toString());
+        // Alertmanager resolves the alert with the labels it fired with.
+        QCOMPARE(resolved.value("labels").toObject().value("severity").toString(),
                  QStringLiteral("critical"));
     }
 
