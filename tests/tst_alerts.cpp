@@ -564,7 +564,9 @@ private Q_SLOTS:
         clock.start();
         for (int i = 0; i < 20; ++i)
             sender.send(alertEvent(AlertEvent::Transition::Raised, QStringLiteral("k%1").arg(i)));
-        QVERIFY2(clock.elapsed() < 200, qPrintable(QString::number(clock.elapsed())));
+        // Waiting for the receiver would take 20 x 0.4 s: the calls only queue (margin for a
+        // loaded machine).
+        QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed())));
         QTRY_COMPARE_WITH_TIMEOUT(out.failed.size(), 20, 15000);
         QVERIFY2(out.failed.first().at(2).contains(QLatin1String("no answer")),
                  qPrintable(out.failed.first().at(2)));
@@ -605,7 +607,7 @@ private Q_SLOTS:
         clock.start();
         for (int i = 0; i < 1000; ++i)
             sender->send(alertEvent(AlertEvent::Transition::Raised, QStringLiteral("k%1").arg(i)));
-        QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
         QVERIFY(sender->queued() <= 11);
         const qint64 count = sender->counters(AlertSender::webhookTarget()).dropped;
         QVERIFY2(count >= 989 && count <= 990, qPrintable(QString::number(count)));
@@ -689,7 +691,7 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         sender.send(alertEvent(AlertEvent::Transition::Raised));
-        QVERIFY(clock.elapsed() < 100);
+        QVERIFY(clock.elapsed() < 400);
         QTRY_COMPARE_WITH_TIMEOUT(out.failed.size(), 1, 5000);
         QVERIFY2(out.failed.first().at(2).contains(QLatin1String("killed after")),
                  qPrintable(out.failed.first().at(2)));
@@ -747,7 +749,7 @@ private Q_SLOTS:
         QCOMPARE(tracker.tracked(), 6000);
         QVERIFY(events > 5000);
         qInfo("tracker: 3,000 groups, 6,000 findings: worst update %.1f ms", worst / 1e6);
-        QVERIFY2(worst < 500 * 1000 * 1000, "an update must stay far below a poll interval");
+        QVERIFY2(worst < 1000 * 1000 * 1000, "an update must stay far below a poll interval");
     }
 
     void webhookThroughput() {
