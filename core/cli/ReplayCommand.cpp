@@ -226,11 +226,13 @@ int runReplay(const QCommandLineParser &p, const ConnectionSettings &settings, b
         std::fflush(stderr);
     };
     auto onChecked = [&](const CaptureSummary &capture) {
-        std::fprintf(stderr, "replaying %s: %s at %s (about %s)\n", qPrintable(args.first()),
-                     qPrintable(capture.describe()), qPrintable(describeSpeed(options.speed)),
-                     options.paced()
-                         ? qPrintable(formatDuration(capture.durationMsAt(options.speed)))
-                         : "as fast as the server takes them");
+        const QString pace = options.paced()
+                                 ? QStringLiteral("at %1 it takes about %2")
+                                       .arg(describeSpeed(options.speed),
+                                            formatDuration(capture.durationMsAt(options.speed)))
+                                 : QStringLiteral("at max speed: as fast as the server takes them");
+        std::fprintf(stderr, "%s: %s; %s\n", qPrintable(args.first()),
+                     qPrintable(capture.describe()), qPrintable(pace));
         if (capture.outOfOrder > 0)
             printError(QStringLiteral("warning: %1 earlier than an entry before them in the file "
                                       "(two captures joined?): each is sent as soon as its turn "

@@ -504,6 +504,10 @@ ReplaySummary replayFile(const QString &path, const ConnectionSettings &settings
         s.error = e;
         return s;
     };
+    if (settings.readOnlyNow())
+        return failed(Error(Error::Kind::ReadOnly,
+                            QStringLiteral("replay appends entries (XADD): refused in read-only "
+                                           "mode, nothing was sent")));
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return failed(invalid(QStringLiteral("cannot read %1: %2").arg(path, file.errorString())));
@@ -514,10 +518,6 @@ ReplaySummary replayFile(const QString &path, const ConnectionSettings &settings
                   QStringLiteral("%1: %2; nothing was sent").arg(path, capture.error().message)));
     if (checked)
         checked(capture.value());
-    if (settings.readOnlyNow())
-        return failed(Error(Error::Kind::ReadOnly,
-                            QStringLiteral("replay appends entries (XADD): refused in read-only "
-                                           "mode, nothing was sent")));
     if (capture->selected == 0)
         return failed(invalid(QStringLiteral("%1: none of its %2 is within --since/--until; "
                                              "nothing was sent")
