@@ -25,7 +25,7 @@ for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep
 
 # The source stream: N entries 1 ms apart in ID time, loaded with import --keep-ids.
 awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
-    printf "{\"stream\":\"src\",\"id\":\"%d-0\",\"fields\":{\"type\":\"order.created\",\"orderId\":\"%d\",\"payload\":\"%s\"}}\n",
+    printf "{\"stream\":\"src\",\"id\":\"%.0f-0\",\"fields\":{\"type\":\"order.created\",\"orderId\":\"%d\",\"payload\":\"%s\"}}\n",
         1764150400000 + i, i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }' > "$dir/gen.jsonl"
 "$cli" -p "$port" import src --input "$dir/gen.jsonl" --keep-ids 2>/dev/null
 "$cli" -p "$port" export src --output "$dir/capture.jsonl" 2>/dev/null
