@@ -316,6 +316,57 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("--since"), r.err.constData());
     }
 
+    void parsing() {
+        QCOMPARE(parseReplaySpeed(QStringLiteral("10x")).value(), 10.0);
+        QCOMPARE(parseReplaySpeed(QStringLiteral("2.5x")).value(), 2.5);
+        QCOMPARE(parseReplaySpeed(QStringLiteral("0.5")).value(), 0.5);
+        QCOMPARE(parseReplaySpeed(QStringLiteral("MAX")).value(), 0.0);
+        for (const char *bad : {"0x", "-1x", "fast", "x", "", "infx"})
+            QVERIFY2(!parseReplaySpeed(QString::fromLatin1(bad)).ok(), bad);
+        QCOMPARE(describeSpeed(2.5), QStringLiteral("2.5x"));
+        QCOMPARE(describeSpeed(0), QStringLiteral("max"));
+        const auto mapping = parseReplayMapping(QStringLiteral("a=b=c"));
+        QVERIFY(mapping.ok());
+        QCOMPARE(mapping->first, QByteArray("a=b"));
+        QCOMPARE(mapping->second, QByteArray("c"));
+        QVERIFY(!parseReplayMapping(QStringLiteral("a=")).ok());
+        QVERIFY(!parseReplayMapping(QStringLiteral("=b")).ok());
+        QVERIFY(!parseReplayMapping(QStringLiteral("ab")).ok());
+        ReplayOptions options;
+        options.map = {{"a", "x"}};
+        QCOMPARE(options.targetOf("a"), QByteArray("x"));
+        QCOMPARE(options.targetOf("b"), QByteArray("b"));
+        options.to = "all";
+        QCOMPARE(options.targetOf("b"), QByteArray("all"));
+    }
+
+    // Two captures joined: the second's entries are earlier than the first's last. They are
+    // counted, warned about, and sent as soon as their turn comes (the file's order is kept).
+    void joinedCaptures() {
+        QFile even(path("even.jsonl")), two(path("two.jsonl"));
+        QVERIFY(even.open(QIODevice::ReadOnly) && two.open(QIODevice::ReadOnly));
+        writeFile(QStringLiteral("joined.jsonl"), even.readAll() + two.readAll());
+        QFile joined(path("joined.jsonl"));
+        QVERIFY(joined.open(QIODevice::ReadOnly));
+        const auto capture = checkCapture(&joined, ReplayOptions{});
+        QVERIFY(capture.ok());
+        QCOMPARE(capture->entries, qint64(240));
+        QCOMPARE(capture->streams.size(), qsizetype(3));
+        QCOMPARE(capture->outOfOrder, qint64(40));
+        QCOMPARE(capture->durationMsAt(10), qint64(398)); // (199 x 20 ms) / 10
+        const CliRun r = cli({"replay", path("joined.jsonl"), "--map", "even=j-even", "--map",
+                              "two-a=j-a", "--map", "two-b=j-b", "--speed", "10x"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("40 entries are earlier than an entry before them"),
+                 r.err.constData());
+        QCOMPARE(lengthOf(*m_c, "j-even"), 200);
+        QCOMPARE(lengthOf(*m_c, "j-a"), 20);
+        QCOMPARE(lengthOf(*m_c, "j-b"), 20);
+        // After the last of even, in the file's order (each stream numbers its own IDs: the
+        // same millisecond at most).
+        QVERIFY(entriesOf(*m_c, "j-even").last().id.ms <= entriesOf(*m_c, "j-a").first().id.ms);
+    }
+
     void readOnlyRefused() {
         const CliRun r = cli({"--read-only", "replay", path("two.jsonl"), "--to", "ro"});
         QCOMPARE(r.exitCode, 5);
@@ -541,6 +592,7 @@ private Q_SLOTS:
         // The target holds entries (cap itself): refused without Append, named.
         QSignalSpy done(&d, &ReplayDialog::replayed);
         d.speedBox()->setCurrentText(QStringLiteral("max"));
+        QVERIFY2(d.summaryText().contains("At max speed"), qPrintable(d.summaryText()));
         QVERIFY(d.start());
         QVERIFY(done.wait(10000));
         QVERIFY2(d.messageText().contains("cap already holds 1,000 entries"),
@@ -549,6 +601,8 @@ private Q_SLOTS:
         // To a new stream, paced at 10x, paused on the way: the progress bar fills.
         d.setTarget("cap", QStringLiteral("from-dialog"));
         d.speedBox()->setCurrentText(QStringLiteral("10x"));
+        QVERIFY2(d.summaryText().contains("At 10x it takes about 960 ms"),
+                 qPrintable(d.summaryText()));
         QVERIFY(d.start());
         QVERIFY(d.isRunning());
         QTest::qWait(300);

@@ -141,6 +141,7 @@ ReplayDialog::ReplayDialog(ConnectionSettings settings, bool readOnly, QWidget *
         if (m_path->text() != m_checkedPath)
             checkFile();
     });
+    connect(m_speed, &QComboBox::currentTextChanged, this, &ReplayDialog::updateSummaryLabel);
     connect(m_since, &QLineEdit::editingFinished, this, &ReplayDialog::checkFile);
     connect(m_until, &QLineEdit::editingFinished, this, &ReplayDialog::checkFile);
     connect(m_start, &QPushButton::clicked, this, [this] { start(); });
@@ -229,16 +230,7 @@ void ReplayDialog::onChecked(const QString &path, const Result<CaptureSummary> &
     }
     m_capture = result.value();
     m_checkedPath = path;
-    QString text = m_capture->describe();
-    if (m_capture->outOfOrder > 0)
-        text += tr("; %1 earlier than an entry before them (sent as soon as their turn comes)")
-                    .arg(countOf(m_capture->outOfOrder, "entry is", "entries are"));
-    const auto parsedSpeed = parseReplaySpeed(m_speed->currentText());
-    const double speed = parsedSpeed.ok() ? parsedSpeed.value() : 1.0;
-    if (speed > 0)
-        text += tr(". At %1 it takes about %2.")
-                    .arg(describeSpeed(speed), formatDuration(m_capture->durationMsAt(speed)));
-    m_summaryLabel->setText(text);
+    updateSummaryLabel();
     for (const CaptureStream &s : m_capture->streams) {
         const int row = m_streams->rowCount();
         m_streams->insertRow(row);
@@ -268,6 +260,26 @@ void ReplayDialog::onChecked(const QString &path, const Result<CaptureSummary> &
         setMessage(tr("None of its entries is within Since/Until: nothing to replay."), true);
     else
         setMessage(QString(), false);
+}
+
+void ReplayDialog::updateSummaryLabel() {
+    if (!m_capture)
+        return;
+    QString text = m_capture->describe();
+    if (m_capture->outOfOrder > 0)
+        text += tr("; %1 earlier than an entry before them (sent as soon as their turn comes)")
+                    .arg(countOf(m_capture->outOfOrder, "entry is", "entries are"));
+    const auto speed = parseReplaySpeed(m_speed->currentText());
+    if (!speed.ok())
+        text += tr(". Speed: \"%1\" is neither a positive factor (1x, 10x, 2.5x) nor max.")
+                    .arg(m_speed->currentText());
+    else if (speed.value() > 0)
+        text += tr(". At %1 it takes about %2.")
+                    .arg(describeSpeed(speed.value()),
+                         formatDuration(m_capture->durationMsAt(speed.value())));
+    else
+        text += tr(". At max speed: as fast as the server takes them.");
+    m_summaryLabel->setText(text);
 }
 
 void ReplayDialog::setTarget(const QByteArray &stream, const QString &target) {

@@ -75,6 +75,7 @@ private:
     void onDone(const ReplaySummary &summary);
     void setMessage(const QString &text, bool error);
     void updateButtons();
+    void updateSummaryLabel();
 
     ConnectionSettings m_settings;
     bool m_readOnly;
