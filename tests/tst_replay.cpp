@@ -623,6 +623,21 @@ private Q_SLOTS:
         QCOMPARE(lengthOf(*m_c, "from-dialog"), 1000);
         QVERIFY2(d.messageText().contains("sent 1,000 of 1,000 entries"),
                  qPrintable(d.messageText()));
+        // Cancelled on the way (at 1x: 9.6 s): it stops after the pipeline in flight and says
+        // what was sent.
+        d.setTarget("cap", QStringLiteral("dialog-cancel"));
+        d.speedBox()->setCurrentText(QStringLiteral("1x"));
+        QVERIFY(d.start());
+        QTest::qWait(500);
+        d.cancel();
+        QVERIFY(done.wait(10000));
+        QVERIFY(d.summary()->cancelled);
+        QVERIFY2(d.summary()->sent > 0 && d.summary()->sent < 1000,
+                 qPrintable(QString::number(d.summary()->sent)));
+        QCOMPARE(qint64(lengthOf(*m_c, "dialog-cancel")), d.summary()->sent);
+        QVERIFY2(d.messageText().contains("cancelled: sent"), qPrintable(d.messageText()));
+        QVERIFY(!d.isRunning());
+        QVERIFY(d.startButton()->isEnabled());
     }
 
 private:
