@@ -442,6 +442,9 @@ private Q_SLOTS:
         qInfo("2 s of replay paused for ~1 s: duration %lld ms (process %lld ms), paused %lld ms",
               durationMs, wallMs, pausedMs);
         QVERIFY2(pausedMs >= 900 && pausedMs <= 1800, qPrintable(QString::number(pausedMs)));
+        // Never behind schedule by the pause (what fell due during it was not owed afterwards).
+        QVERIFY2(summary.value("max_behind_ms").toInteger() < 300,
+                 qPrintable(QString::number(summary.value("max_behind_ms").toInteger())));
         QVERIFY2(durationMs >= 1900 + pausedMs - 100 && durationMs <= 2000 + pausedMs + 1500,
                  qPrintable(QString::number(durationMs)));
 
@@ -477,6 +480,35 @@ private Q_SLOTS:
         const qint64 firstTen =
             qint64(replayed.at(qMin(pauseAt + 9, 199)).id.ms - replayed.at(pauseAt).id.ms);
         QVERIFY2(pauseAt + 9 > 199 || firstTen >= 40, qPrintable(QString::number(firstTen)));
+    }
+
+    // kill -STOP cannot be caught: the pause is counted from the last moment the replay ran,
+    // and the schedule moves by it all the same (nothing is sent behind schedule afterwards).
+    void stopAndContinue() {
+        QProcess p;
+        p.setProgram(executablePath());
+        p.setArguments(
+            withUrl({"replay", path("even.jsonl"), "--to", "stopped", "--speed", "2x", "--json"}));
+        p.start();
+        QVERIFY(p.waitForStarted());
+        QElapsedTimer waiting;
+        waiting.start();
+        while (lengthOf(*m_c, "stopped") < 40 && waiting.elapsed() < 10000)
+            QTest::qWait(5);
+        QCOMPARE(::kill(pid_t(p.processId()), SIGSTOP), 0);
+        QTest::qWait(1000);
+        QCOMPARE(::kill(pid_t(p.processId()), SIGCONT), 0);
+        QVERIFY(p.waitForFinished(20000));
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(p.exitCode() == 0, err.constData());
+        const QJsonObject summary = jsonOf(p.readAllStandardOutput());
+        const qint64 pausedMs = summary.value("paused_ms").toInteger();
+        const qint64 behindMs = summary.value("max_behind_ms").toInteger();
+        qInfo("SIGSTOP for ~1 s: paused %lld ms, at most %lld ms behind schedule", pausedMs,
+              behindMs);
+        QVERIFY2(pausedMs >= 900 && pausedMs <= 1800, qPrintable(QString::number(pausedMs)));
+        QVERIFY2(behindMs < 300, qPrintable(QString::number(behindMs))); // not the ~1 s stop
+        QCOMPARE(lengthOf(*m_c, "stopped"), 200);
     }
 
     // SIGINT stops after the pipeline in flight and says what was sent (exit 130).
