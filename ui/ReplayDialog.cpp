@@ -391,9 +391,11 @@ void ReplayDialog::onProgress(const ReplayProgress &progress) {
         m_progress->setRange(0, int(qMin<qint64>(progress.total, 1000000000)));
         m_progress->setValue(int(qMin(progress.sent, progress.total)));
     }
-    QString text = tr("%1 of %2 sent, %3 behind schedule")
-                       .arg(formatCount(progress.sent), countOf(progress.total, "entry", "entries"),
-                            formatDuration(progress.behindMs));
+    QString text =
+        tr("%1 of %2 sent")
+            .arg(formatCount(progress.sent), countOf(progress.total, "entry", "entries"));
+    if (progress.paced)
+        text += tr(", %1 behind schedule").arg(formatDuration(progress.behindMs));
     if (progress.paused)
         text += tr(" (paused)");
     setMessage(text, false);

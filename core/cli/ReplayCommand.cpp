@@ -142,7 +142,8 @@ QString progressText(const ReplayProgress &p) {
                        .arg(formatCount(p.sent), countOf(p.total, "entry", "entries"));
     if (p.total > 0)
         text += QStringLiteral(" (%1%)").arg(p.sent * 100 / p.total);
-    text += QStringLiteral(", %1 behind schedule").arg(formatDuration(p.behindMs));
+    if (p.paced)
+        text += QStringLiteral(", %1 behind schedule").arg(formatDuration(p.behindMs));
     if (p.pausedMs > 0)
         text += QStringLiteral(", paused %1 in all").arg(formatDuration(p.pausedMs));
     if (p.paused)

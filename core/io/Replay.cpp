@@ -283,7 +283,10 @@ QString ReplaySummary::describe() const {
                  formatCount(sent), countOf(total, "entry", "entries"), formatDuration(durationMs));
     if (pausedMs > 0)
         text += QStringLiteral(" (%1 of it paused)").arg(formatDuration(pausedMs));
-    text += QStringLiteral(", at most %1 behind schedule").arg(formatDuration(maxBehindMs));
+    if (paced)
+        text += QStringLiteral(", at most %1 behind schedule").arg(formatDuration(maxBehindMs));
+    else
+        text += QStringLiteral(" at max speed");
     for (const ReplayStreamSummary &s : streams) {
         text += QStringLiteral("\n  %1 -> %2: %3")
                     .arg(nameText(s.from), nameText(s.to), countOf(s.sent, "entry", "entries"));
@@ -343,6 +346,7 @@ ReplaySummary sendReplay(RedisClient &connection, QIODevice *in, const CaptureSu
     ReplaySummary out;
     out.total = capture.selected;
     out.started = true;
+    out.paced = options.paced();
     ImportReader reader(in, ImportFormat::JsonLines);
     QHash<QByteArray, qsizetype> index;
     const quint64 t0 = capture.firstId ? capture.firstId->ms : 0;
@@ -405,6 +409,7 @@ ReplaySummary sendReplay(RedisClient &connection, QIODevice *in, const CaptureSu
         p.sent = out.sent;
         p.total = out.total;
         p.behindMs = behindMs;
+        p.paced = options.paced();
         p.elapsedMs = (now - startNs) / msNs;
         p.pausedMs = control.pausedNs() / msNs;
         p.paused = control.isPaused();

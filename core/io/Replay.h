@@ -148,6 +148,7 @@ struct ReplayProgress {
     qint64 sent = 0;
     qint64 total = 0;
     qint64 behindMs = 0; // how late the last pipeline left compared to its schedule
+    bool paced = true;   // false at max speed (no schedule: behindMs means nothing)
     qint64 elapsedMs = 0;
     qint64 pausedMs = 0;
     bool paused = false;
@@ -169,6 +170,7 @@ struct ReplaySummary {
     qint64 durationMs = 0; // from the first send to the end, pauses included
     qint64 pausedMs = 0;
     qint64 maxBehindMs = 0; // the furthest behind schedule a pipeline left
+    bool paced = true;      // false at max speed: there is no schedule to be behind
     bool started = false;   // the checks passed and sending began
     bool cancelled = false;
     Error error; // why it stopped early (sent says how far it got)
