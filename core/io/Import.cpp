@@ -72,7 +72,8 @@ Result<ImportedEntry> parseJsonLine(QByteArrayView line) {
             return malformed(QStringLiteral("\"%1\" appears twice").arg(QString::fromUtf8(name)));
         *seen = true;
         if (name == "stream") {
-            if (!valueformat::jsonBytes(value))
+            entry.stream = valueformat::jsonBytes(value);
+            if (!entry.stream)
                 return malformed(QStringLiteral("\"stream\" is neither a string nor "
                                                 "{\"base64\": \"...\"}"));
         } else if (name == "id") {

@@ -21,7 +21,10 @@ namespace streamscope {
 // An entry read from an export, not yet sent.
 struct ImportedEntry {
     std::optional<StreamId> id; // the original ID, when the input has one
-    QList<QByteArray> fields;   // name, value, name, value, ... (at least one pair)
+    // The stream it was read from, when the input names it (JSON Lines "stream"; replay maps
+    // it to a target). Import, which appends to one stream, ignores it.
+    std::optional<QByteArray> stream;
+    QList<QByteArray> fields; // name, value, name, value, ... (at least one pair)
 };
 
 // The pure readers, bytes in and an entry (or the reason) out, with no I/O: what the fuzz
