@@ -237,7 +237,7 @@ QString RewindPlan::commandText() const {
     if (newEntriesRead)
         c += QStringLiteral(" ENTRIESREAD %1")
                  .arg(target.kind == RewindTarget::Kind::End
-                          ? QStringLiteral("<entries-added then, now %1>").arg(*newEntriesRead)
+                          ? QStringLiteral("%1 (entries-added when applied)").arg(*newEntriesRead)
                           : QString::number(*newEntriesRead));
     return c;
 }
@@ -284,19 +284,18 @@ QString RewindPlan::describe() const {
              ++it)
             who << QStringLiteral("%1: %2").arg(QString::fromUtf8(it.key()), formatCount(*it));
         const QString many = (pendingInRangeExact ? QString() : QStringLiteral("at least "))
-                             + countOf(pendingInRange, "entry", "entries");
+                             + formatCount(pendingInRange);
+        const QString verb = pendingInRange == 1 ? QStringLiteral("is") : QStringLiteral("are");
         if (direction == Direction::Rewind)
-            p += QStringLiteral(" %1 of those it receives again %2 pending now (%3): when read "
-                                "again each is delivered as a new delivery to the consumer that "
-                                "reads it, its delivery count back to 1 (its old pending entry "
-                                "is taken over, not duplicated).")
-                     .arg(many, pendingInRange == 1 ? QStringLiteral("is") : QStringLiteral("are"),
-                          who.join(QStringLiteral(", ")));
+            p += QStringLiteral(" Of the entries it receives again, %1 %2 pending now (%3): when "
+                                "read again each is delivered as a new delivery to the consumer "
+                                "that reads it, its delivery count back to 1 (its old pending "
+                                "entry is taken over, not duplicated).")
+                     .arg(many, verb, who.join(QStringLiteral(", ")));
         else
-            p += QStringLiteral(" %1 of those it skips %2 pending (%3): they stay pending until "
-                                "acknowledged or claimed.")
-                     .arg(many, pendingInRange == 1 ? QStringLiteral("is") : QStringLiteral("are"),
-                          who.join(QStringLiteral(", ")));
+            p += QStringLiteral(" Of the entries it skips, %1 %2 pending (%3): they stay pending "
+                                "until acknowledged or claimed.")
+                     .arg(many, verb, who.join(QStringLiteral(", ")));
     }
     l << p;
     if (newEntriesRead && entriesAfter)

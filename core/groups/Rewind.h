@@ -131,9 +131,11 @@ struct RewindOutcome {
 // Applies plan: XGROUP SETID stream group id [ENTRIESREAD n], as one Lua script (EVAL, on the
 // stream's node) that first checks that the group's last-delivered-id is still the previewed one
 // and that no entry was removed from the stream since (length and entries-added moved together):
-// otherwise nothing is changed and the outcome is Moved with a new preview. (WATCH cannot
-// guard this: XREADGROUP moves a group without touching the key's WATCH state reliably.) A
-// read-only connection refuses it with the reason; nothing is sent then.
+// otherwise nothing is changed and the outcome is Moved with a new preview. A script rather
+// than WATCH + MULTI: WATCH guards a key's value, and a group moving (XREADGROUP, SETID) is not
+// documented to touch it; the script's check and SETID cannot be separated. Entries added since
+// the preview do not refuse it (with end they are skipped too: addedSincePreview). A read-only
+// connection refuses it with the reason; nothing is sent then.
 Result<RewindOutcome> applyRewind(RedisClient &connection, const RewindPlan &plan,
                                   const RewindOptions &options = {});
 
