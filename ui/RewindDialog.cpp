@@ -10,6 +10,7 @@
 #include <QGridLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
 #include <QRadioButton>
@@ -47,12 +48,12 @@ RewindDialog::RewindDialog(GroupActions *actions, QByteArray stream, QByteArray 
     m_id = new QLineEdit;
     m_id->setObjectName(QStringLiteral("rewindId"));
     m_id->setPlaceholderText(QStringLiteral("1700000000000-0"));
-    m_preview = new QLabel;
+    m_preview = new QPlainTextEdit;
     m_preview->setObjectName(QStringLiteral("rewindPreview"));
-    m_preview->setWordWrap(true);
-    m_preview->setTextFormat(Qt::PlainText);
-    m_preview->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_preview->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_preview->setReadOnly(true);
+    m_preview->setFrameShape(QFrame::NoFrame);
+    m_preview->viewport()->setAutoFillBackground(false); // reads as text, not as an input
+    m_preview->setMinimumHeight(fontMetrics().lineSpacing() * 12);
     m_error = new QLabel;
     m_error->setObjectName(QStringLiteral("rewindError"));
     m_error->setWordWrap(true);
@@ -175,7 +176,7 @@ void RewindDialog::preview() {
         m_error->setText(tr("Not connected."));
         return;
     }
-    m_preview->setText(tr("Looking at the group and the stream..."));
+    m_preview->setPlainText(tr("Looking at the group and the stream..."));
     QPointer<RewindDialog> self(this);
     m_actions->worker()->post([self, request, stream = m_stream, group = m_group,
                                target = *t](RedisClient *c, const QString &error) {
@@ -202,7 +203,8 @@ void RewindDialog::showPlan(int request, const Result<RewindPlan> &plan) {
     }
     m_error->clear();
     m_plan = plan.value();
-    m_preview->setText(m_plan->describe());
+    // A sentence a paragraph: now, after, the count, the pending entries, the lag.
+    m_preview->setPlainText(m_plan->describe().replace(QLatin1Char('\n'), QStringLiteral("\n\n")));
     updateApply();
     Q_EMIT previewed(QString());
 }
@@ -233,7 +235,7 @@ void RewindDialog::showOutcome(const Result<RewindOutcome> &outcome) {
         m_result->setStyleSheet(toneStyle(Tone::Critical));
         m_result->setText(tr("Not applied: %1").arg(outcome.error().message));
         m_plan.reset(); // what the group is now is not known: preview again
-        m_preview->setText(tr("Preview again to see the group as it is now."));
+        m_preview->setPlainText(tr("Preview again to see the group as it is now."));
         updateApply();
         Q_EMIT applied(false, outcome.error().message);
         return;
@@ -243,7 +245,8 @@ void RewindDialog::showOutcome(const Result<RewindOutcome> &outcome) {
         m_result->setStyleSheet(toneStyle(Tone::Warning));
         m_result->setText(outcome->message);
         m_plan = outcome->current;
-        m_preview->setText(m_plan->describe());
+        m_preview->setPlainText(
+            m_plan->describe().replace(QLatin1Char('\n'), QStringLiteral("\n\n")));
         updateApply();
         Q_EMIT applied(false, outcome->message);
         return;
@@ -267,7 +270,7 @@ void RewindDialog::updateApply() {
 }
 
 QString RewindDialog::previewText() const {
-    return m_preview->text();
+    return m_preview->toPlainText();
 }
 
 QString RewindDialog::errorText() const {

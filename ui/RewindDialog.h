@@ -10,6 +10,7 @@ class QButtonGroup;
 class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QPushButton;
 class QRadioButton;
 class QTimer;
@@ -75,7 +76,7 @@ private:
     QRadioButton *m_atEntry;
     QDateTimeEdit *m_time;
     QLineEdit *m_id;
-    QLabel *m_preview;
+    QPlainTextEdit *m_preview; // scrolls: a preview is several sentences
     QLabel *m_error;
     QLabel *m_result;
     QPushButton *m_apply;
