@@ -15,6 +15,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -424,6 +425,35 @@ private Q_SLOTS:
         QCOMPARE(help.exitCode, 0);
         QVERIFY(help.out.contains("--dry-run"));
         QVERIFY(help.out.contains("Exit codes"));
+    }
+
+    // On a terminal without --yes the command asks first; "n" leaves the group as it is.
+    // (script(1) gives the CLI a pseudo-terminal as stdin.)
+    void asksOnATerminal() {
+        makeStream("tty", 20, 20);
+        auto answer = [&](const QByteArray &reply) {
+            QProcess p;
+            p.start(QStringLiteral("script"),
+                    {QStringLiteral("-qec"),
+                     QStringLiteral("%1 -u %2 group rewind tty g --to start")
+                         .arg(executablePath(), m_server.url()),
+                     QStringLiteral("/dev/null")});
+            if (!p.waitForStarted(10000))
+                qFatal("cannot run script(1) (util-linux): %s", qPrintable(p.errorString()));
+            p.write(reply);
+            p.closeWriteChannel();
+            p.waitForFinished(30000);
+            return std::make_pair(p.exitCode(), p.readAllStandardOutput());
+        };
+        const auto [noCode, no] = answer("n\n");
+        QCOMPARE(noCode, 0);
+        QVERIFY2(no.contains("Rewind g to the start (20 entries again)? [y/N]"), no.constData());
+        QVERIFY(no.contains("Not applied: nothing was changed."));
+        QCOMPARE(group("tty").lastDelivered, idOf(19).toByteArray());
+        const auto [yesCode, yes] = answer("y\n");
+        QCOMPARE(yesCode, 0);
+        QVERIFY2(yes.contains("Rewound g to the start"), yes.constData());
+        QCOMPARE(group("tty").lastDelivered, QByteArray("0-0"));
     }
 
     void badTargets_data() {
