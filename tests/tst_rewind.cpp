@@ -581,6 +581,10 @@ private Q_SLOTS:
         panel.setReadOnly(true);
         QVERIFY(!panel.rewindButton()->isEnabled());
         QVERIFY(!opened->applyButton()->isEnabled());
+        // Another connection: the dialog of the old one closes.
+        GroupActions other(m_server.settings());
+        panel.setActions(&other, false);
+        QTRY_VERIFY(!panel.rewindDialog());
     }
 
     // On a cluster the preview and the script go to the stream's node, which need not be the

@@ -361,6 +361,8 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
         disconnect(m_pending, nullptr, m_actions->worker(), nullptr);
         disconnect(m_actions->worker(), nullptr, this, nullptr);
     }
+    if (m_rewindDialog) // its preview and its apply belong to the old connection
+        m_rewindDialog->close();
     m_actions = actions;
     updateActionButtons();
     if (!actions)

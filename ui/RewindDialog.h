@@ -3,6 +3,7 @@
 #include "Rewind.h"
 
 #include <QDialog>
+#include <QPointer>
 
 #include <optional>
 
@@ -62,7 +63,7 @@ private:
     void showOutcome(const Result<RewindOutcome> &outcome);
     void updateApply();
 
-    GroupActions *m_actions;
+    QPointer<GroupActions> m_actions; // replaced on reconnect: then gone, and said so
     QByteArray m_stream;
     QByteArray m_group;
     bool m_readOnly;
