@@ -231,7 +231,11 @@ private Q_SLOTS:
         makeStream("b", 100, 100);
         RewindOptions o;
         o.countBound = 30;
+        const qint64 xranges = commandCalls(*m_c, "xrange");
         const RewindPlan p = plan("b", RewindTarget::entry(idOf(20)), o); // 80 between, 20 before
+        // The smaller side first (by the IDs' times): the 20 before it, never the 80 between;
+        // the other XRANGE finds the first entry at the target.
+        QCOMPARE(commandCalls(*m_c, "xrange") - xranges, qint64(2));
         QCOMPARE(p.count, qint64(80));
         QVERIFY(p.countExact);
         QCOMPARE(p.newEntriesRead, std::optional<qint64>(20));

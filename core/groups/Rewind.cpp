@@ -486,31 +486,61 @@ Result<RewindPlan> planRewind(RedisClient &c, const QByteArray &stream, const QB
             // From the counters: the entries between are the difference of what follows each.
             p.count = qAbs(*p.entriesAfter - *lagNow);
         } else {
-            auto between = countRange(c, stream, lo, hi, o);
-            if (!between.ok())
-                return between.error();
-            p.count = between->count;
-            p.countExact = between->exact;
-            if (!between->exact && lagNow) {
-                // Too many between: count what lies beyond the new position instead.
+            // Two ways to count: the entries between the two positions, or (the server's lag
+            // given) those on the far side of the new one. The one the IDs' times say is smaller
+            // goes first; the other only when it is cut short by the bound.
+            bool triedFarSide = false;
+            auto farSide = [&]() -> Result<bool> { // true: counted exactly
+                triedFarSide = true;
+                if (!lagNow)
+                    return false;
                 if (p.direction == RewindPlan::Direction::Rewind && p.firstEntryId) {
                     auto upTo = countRange(c, stream, p.firstEntryId->predecessor(), newId, o);
                     if (!upTo.ok())
                         return upTo.error();
-                    if (upTo->exact && !p.firstEntryId->isZero()) {
-                        p.entriesAfter = p.length - upTo->count;
-                        p.count = *p.entriesAfter - *lagNow;
-                        p.countExact = true;
-                    }
+                    if (!upTo->exact)
+                        return false;
+                    p.entriesAfter = p.length - upTo->count;
+                    p.count = *p.entriesAfter - *lagNow;
                 } else if (p.direction == RewindPlan::Direction::Skip) {
                     auto after = countRange(c, stream, newId, std::nullopt, o);
                     if (!after.ok())
                         return after.error();
-                    if (after->exact) {
-                        p.entriesAfter = after->count;
-                        p.count = *lagNow - after->count;
-                        p.countExact = true;
-                    }
+                    if (!after->exact)
+                        return false;
+                    p.entriesAfter = after->count;
+                    p.count = *lagNow - after->count;
+                } else {
+                    return false;
+                }
+                p.countExact = true;
+                return true;
+            };
+            bool counted = false;
+            if (lagNow && p.firstEntryId && p.lastEntryId) {
+                const quint64 first = p.firstEntryId->ms, last = p.lastEntryId->ms;
+                auto clamp = [&](quint64 ms) { return qBound(first, ms, last); };
+                const quint64 farSpan = p.direction == RewindPlan::Direction::Rewind
+                                            ? clamp(newId.ms) - first
+                                            : last - clamp(newId.ms);
+                const quint64 betweenSpan = clamp(hi.ms) - clamp(lo.ms);
+                if (farSpan < betweenSpan) {
+                    auto exact = farSide();
+                    if (!exact.ok())
+                        return exact.error();
+                    counted = exact.value();
+                }
+            }
+            if (!counted) {
+                auto between = countRange(c, stream, lo, hi, o);
+                if (!between.ok())
+                    return between.error();
+                p.count = between->count;
+                p.countExact = between->exact;
+                if (!between->exact && !triedFarSide) {
+                    auto exact = farSide();
+                    if (!exact.ok())
+                        return exact.error();
                 }
             }
             if (!p.entriesAfter && p.countExact && lagNow)
@@ -562,16 +592,19 @@ Result<RewindPlan> planRewind(RedisClient &c, const QByteArray &stream, const QB
 
     // Pending entries among those received again or skipped.
     if (p.direction != RewindPlan::Direction::Unchanged && p.pending > 0 && !lo.isMax()) {
-        auto list = fetchPending(c, stream, group, lo.successor().toByteArray(), o.pendingBound);
+        // Only the range: XPENDING's end bounds the reply, not only the count.
+        auto list = c.command({"XPENDING", stream, group, lo.successor().toByteArray(),
+                               hi.toByteArray(), QByteArray::number(o.pendingBound)});
         if (!list.ok())
             return onStreamNode(c, stream, list.error());
-        for (const PendingEntry &e : list.value()) {
-            if (e.id > hi)
-                break;
+        if (list->isError())
+            return Error(Error::Kind::Server,
+                         QStringLiteral("XPENDING %1 %2: %3").arg(s, g, list->errorMessage()));
+        for (const RedisReply &e : list->elements()) {
             ++p.pendingInRange;
-            ++p.pendingInRangeByConsumer[e.consumer];
+            ++p.pendingInRangeByConsumer[e.at(1).bytes()];
         }
-        p.pendingInRangeExact = list->size() < o.pendingBound || list->last().id > hi;
+        p.pendingInRangeExact = qint64(list->size()) < o.pendingBound;
     }
     return p;
 }
