@@ -9,6 +9,7 @@
 #include "GroupActions.h"
 #include "GroupModels.h"
 #include "Palette.h"
+#include "RewindDialog.h"
 #include "TopologyView.h"
 #include "WarningBanner.h"
 
@@ -21,6 +22,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
+#include <QMenu>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSortFilterProxyModel>
@@ -85,6 +87,24 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     m_groupView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     connect(m_groupView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &GroupsPanel::onGroupSelected);
+    m_rewindButton = new QPushButton(tr("Rewind or skip..."));
+    m_rewindButton->setObjectName(QStringLiteral("groupsRewind"));
+    connect(m_rewindButton, &QPushButton::clicked, this, [this] { openRewindDialog(); });
+    m_groupView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_groupView, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        const QModelIndex index = m_groupView->indexAt(at);
+        if (!index.isValid())
+            return;
+        m_groupView->selectRow(index.row());
+        auto *menu = new QMenu(this); // popup(), not exec(): no nested event loop
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        QAction *rewind = menu->addAction(m_rewindButton->text());
+        rewind->setEnabled(m_rewindButton->isEnabled());
+        rewind->setToolTip(m_rewindButton->toolTip());
+        menu->setToolTipsVisible(true);
+        connect(rewind, &QAction::triggered, this, [this] { openRewindDialog(); });
+        menu->popup(m_groupView->viewport()->mapToGlobal(at));
+    });
 
     m_consumerView = makeTable(m_consumers, QStringLiteral("consumers"));
 
@@ -192,8 +212,16 @@ GroupsPanel::GroupsPanel(QWidget *parent)
     tabs->addTab(pendingPage, tr("Pending entries"));
     tabs->addTab(chartView, tr("Lag and pending"));
 
+    auto *groupsPage = new QWidget;
+    auto *groupsLayout = new QVBoxLayout(groupsPage);
+    groupsLayout->setContentsMargins(0, 0, 0, 0);
+    groupsLayout->addWidget(m_groupView, 1);
+    auto *groupButtons = new QHBoxLayout;
+    groupButtons->addStretch();
+    groupButtons->addWidget(m_rewindButton);
+    groupsLayout->addLayout(groupButtons);
     auto *split = new QSplitter(Qt::Vertical);
-    split->addWidget(m_groupView);
+    split->addWidget(groupsPage);
     split->addWidget(tabs);
     split->setSizes({250, 450});
     m_pollError = new QLabel;
@@ -258,6 +286,44 @@ void GroupsPanel::updateActionButtons() {
         button->setToolTip(m_readOnly ? tr("Read-only mode: nothing that changes data is sent")
                                       : forbidden);
     }
+    // The dialog previews in read-only mode too; its apply button is what read-only disables.
+    const QString rewindForbidden = forbiddenReason(m_permissions, {"XGROUP", "EVAL"});
+    m_rewindButton->setEnabled(m_actions && !m_selectedKey.isEmpty() && !m_readOnly
+                               && rewindForbidden.isEmpty());
+    m_rewindButton->setToolTip(
+        m_readOnly ? tr("Read-only mode: rewinding or skipping a group changes it (XGROUP SETID), "
+                        "so it is not offered. Turn read-only mode off to do this.")
+        : !rewindForbidden.isEmpty() ? rewindForbidden
+        : m_selectedKey.isEmpty()    ? tr("Select a group first")
+                                     : tr("Make the group receive entries again from a time, an "
+                                             "entry or the start, or skip to the end, with a "
+                                             "preview"));
+    if (m_rewindDialog)
+        m_rewindDialog->setReadOnly(m_readOnly || !m_actions);
+}
+
+RewindDialog *GroupsPanel::rewindDialog() const {
+    return m_rewindDialog.data();
+}
+
+RewindDialog *GroupsPanel::openRewindDialog() {
+    const GroupStatus *g = m_groups->group(m_selectedKey);
+    if (!g || !m_actions)
+        return nullptr;
+    if (m_rewindDialog)
+        m_rewindDialog->close(); // one at a time: the figures it shows are of one group
+    auto *dialog = new RewindDialog(m_actions, g->stream, g->name, m_readOnly, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &RewindDialog::applied, this, [this](bool ok, const QString &message) {
+        Q_EMIT actionMessage(message, ok);
+        if (ok) { // the group's figures changed: poll now, and read its pending list again
+            Q_EMIT pollRequested();
+            reloadPending();
+        }
+    });
+    m_rewindDialog = dialog;
+    dialog->show();
+    return dialog;
 }
 
 void GroupsPanel::setReadOnly(bool readOnly) {
@@ -295,6 +361,8 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
         disconnect(m_pending, nullptr, m_actions->worker(), nullptr);
         disconnect(m_actions->worker(), nullptr, this, nullptr);
     }
+    if (m_rewindDialog) // its preview and its apply belong to the old connection
+        m_rewindDialog->close();
     m_actions = actions;
     updateActionButtons();
     if (!actions)
@@ -633,6 +701,7 @@ void GroupsPanel::onGroupSelected() {
     m_pendingDetail->clearEntry();
     reloadPending();
     updateChart();
+    updateActionButtons(); // "Rewind or skip..." follows the selection
 }
 
 void GroupsPanel::reloadPending() {

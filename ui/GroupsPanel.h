@@ -30,6 +30,7 @@ class EntryDetailView;
 class GroupActions;
 class GroupsModel;
 class PendingModel;
+class RewindDialog;
 class WarningBanner;
 
 // Consumer groups: every group with its lag and status; for the selected group its consumers,
@@ -94,6 +95,8 @@ Q_SIGNALS:
     void showAllRequested();
     // "Export..." under the pending list: the selected group (none: empty choices).
     void exportRequested(const streamscope::ExportChoices &choices);
+    // A repair changed a group's figures (a rewind): the window polls now (Session::pollNow).
+    void pollRequested();
 
 public:
     // Reads the selected group's pending entries again from the first page (F5, after actions,
@@ -102,6 +105,11 @@ public:
     // Disables acknowledge, claim and dead-letter when the ACL user may not run them, with the
     // reason as their tooltip.
     void setPermissions(const Permissions &permissions);
+    // "Rewind or skip..." (the button under the groups and the groups' context menu): opens the
+    // rewind dialog for the selected group (nullptr when none is selected or not connected).
+    RewindDialog *openRewindDialog();
+    QPushButton *rewindButton() const { return m_rewindButton; }
+    RewindDialog *rewindDialog() const; // the one open, or nullptr
 
 private:
     void onGroupSelected();
@@ -130,6 +138,8 @@ private:
     QPushButton *m_ackButton;
     QPushButton *m_claimButton;
     QPushButton *m_deadLetterButton;
+    QPushButton *m_rewindButton;
+    QPointer<RewindDialog> m_rewindDialog;
     QComboBox *m_claimTarget;
     QLabel *m_pendingNote;
     QLabel *m_pollError;
