@@ -15,6 +15,7 @@
 #include "LiveEventModel.h"
 #include "LiveEventsView.h"
 #include "PublishView.h"
+#include "ReplayDialog.h"
 #include "Session.h"
 #include "SessionStatus.h"
 #include "SshTunnel.h"
@@ -75,11 +76,17 @@ void MainWindow::buildUi() {
     connect(m_bar, &ConnectionBar::titleChanged, this, &QWidget::setWindowTitle);
     connect(m_bar, &ConnectionBar::errorToShow, this, &MainWindow::showError);
 
-    auto *focusUrl = new QAction(tr("Connect to..."), this);
+    QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
+    auto *focusUrl = fileMenu->addAction(tr("Connect to..."));
     focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     connect(focusUrl, &QAction::triggered, m_bar, &ConnectionBar::focusUrl);
     addAction(focusUrl);
-    auto *quit = new QAction(tr("Quit"), this);
+    // A capture (tail or export JSON Lines) replayed into the connected (test) server.
+    m_replayAction = fileMenu->addAction(tr("Replay a capture..."));
+    m_replayAction->setObjectName(QStringLiteral("replay"));
+    connect(m_replayAction, &QAction::triggered, this, &MainWindow::openReplay);
+    fileMenu->addSeparator();
+    auto *quit = fileMenu->addAction(tr("Quit"));
     quit->setShortcut(QKeySequence::Quit); // Ctrl+Q: closes the window, saving its layout
     connect(quit, &QAction::triggered, this, &QWidget::close);
     addAction(quit);
@@ -105,6 +112,11 @@ void MainWindow::buildUi() {
             });
     connect(m_findingsView, &FindingsView::actionMessage, this,
             [this](const QString &message, bool) { m_status->say(message, 10000); });
+    // After a rewind: poll now, so that the group's figures show where it is.
+    connect(m_groupsPanel, &GroupsPanel::pollRequested, this, [this] {
+        if (m_session)
+            m_session->pollNow();
+    });
     connect(m_groupsPanel, &GroupsPanel::showAllRequested, this,
             [this] { m_streamPane->clearSelection(); });
 
@@ -420,6 +432,16 @@ void MainWindow::openExport(const ExportChoices &choices) {
                               .arg(countOf(outcome.written, "entry", "entries"), outcome.path),
                           10000);
     });
+    dialog->show();
+}
+
+void MainWindow::openReplay() {
+    if (!m_session) {
+        showError(tr("Connect to the server to replay into first (File > Connect to...)."));
+        return;
+    }
+    auto *dialog = new ReplayDialog(m_settings, isReadOnly(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
 }
 

@@ -98,6 +98,8 @@ public:
     bool showTab(const QString &name);
     // The real mode: the session's switch (or the mode the next connection starts in).
     bool isReadOnly() const;
+    // File > Replay a capture...: the replay dialog, into the connected server.
+    void openReplay();
     // In place: the session's connections consult the switch; nothing reconnects or reloads.
     void setReadOnly(bool readOnly);
     // The thresholds the health rules use (idle time, deliveries, window).
@@ -194,6 +196,7 @@ private:
     FindingsModel *m_findings = nullptr;
     FindingsView *m_findingsView = nullptr;
     ConsoleView *m_console = nullptr;
+    QAction *m_replayAction = nullptr;
     QVBoxLayout *m_centralLayout = nullptr;
     ServerPoller::Options m_pollOptions;
 
