@@ -204,6 +204,8 @@ void RedriveDialog::showPreview(const RedrivePreview &preview, const QString &er
     m_list->addTopLevelItems(items);
     m_list->resizeColumnToContents(IdColumn);
     m_list->resizeColumnToContents(ToColumn);
+    // The original fields get most of the room; "Why not" takes the rest.
+    m_list->setColumnWidth(FieldsColumn, qMax(200, m_list->viewport()->width() / 2));
     m_all->setChecked(true);
     updateButton();
     Q_EMIT previewed({});
