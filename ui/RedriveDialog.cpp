@@ -244,8 +244,9 @@ void RedriveDialog::updateButton() {
     const QString reason = redriveDisabledReason();
     m_redrive->setEnabled(reason.isEmpty());
     m_redrive->setToolTip(reason);
-    m_reason->setText(m_readOnly ? reason : QString());
-    m_reason->setVisible(m_readOnly);
+    const bool refused = m_readOnly || !m_forbidden.isEmpty();
+    m_reason->setText(refused ? reason : QString());
+    m_reason->setVisible(refused);
     m_refresh->setEnabled(!m_busy);
     m_target->setEnabled(!m_busy);
 }
@@ -255,6 +256,8 @@ QString RedriveDialog::redriveDisabledReason() const {
         return tr("Read-only mode: redriving adds the letters to their streams and deletes them "
                   "from %1. Turn read-only mode off to redrive; the preview works as it is.")
             .arg(valueformat::displayText(m_dlq));
+    if (!m_forbidden.isEmpty())
+        return m_forbidden;
     if (m_busy)
         return tr("A redrive is under way.");
     if (!m_preview)
@@ -270,6 +273,11 @@ bool RedriveDialog::canRedrive() const {
 
 void RedriveDialog::setReadOnly(bool readOnly) {
     m_readOnly = readOnly;
+    updateButton();
+}
+
+void RedriveDialog::setForbidden(const QString &reason) {
+    m_forbidden = reason;
     updateButton();
 }
 

@@ -34,6 +34,9 @@ public:
     void redriveChosen();
     // Enables or disables Redrive in place.
     void setReadOnly(bool readOnly);
+    // Disables Redrive with this reason (the ACL user may not run what it needs, a replica...);
+    // empty: allowed.
+    void setForbidden(const QString &reason);
 
     QString previewText() const;
     QString outcomeText() const;
@@ -66,6 +69,7 @@ private:
     GroupActionsWorker *m_worker;
     QByteArray m_dlq;
     bool m_readOnly;
+    QString m_forbidden;
     bool m_busy = false;
     int m_request = 0;
     QByteArray m_previewedTarget;

@@ -239,6 +239,12 @@ void StreamListPane::openRedrive(const QByteArray &stream) {
         new RedriveDialog(m_session->actions()->worker(), stream, m_session->isReadOnly(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_session, &Session::readOnlyChanged, dialog, &RedriveDialog::setReadOnly);
+    // What the user may do (ACL, a replica): XADD and XDEL, and the Lua steps that hold them.
+    auto allowed = [dialog](const Permissions &permissions) {
+        dialog->setForbidden(forbiddenReason(permissions, {"XADD", "XDEL", "EVALSHA", "EVAL"}));
+    };
+    allowed(m_session->effectivePermissions());
+    connect(m_session, &Session::permissionsChanged, dialog, allowed);
     connect(m_session, &QObject::destroyed, dialog, &QWidget::close);
     connect(dialog, &RedriveDialog::redriven, this, [this](bool ok, const QString &summary) {
         if (m_session)
