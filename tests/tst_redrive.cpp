@@ -148,6 +148,8 @@ private Q_SLOTS:
     void toOverridesOrigin();
     void letterWithoutOrigin();
     void readOnlyRefused();
+    void changedSincePreview();
+    void limitAndBadOrigin();
     void usage();
     void killedMidwayStandalone();
     void clusterAcrossSlots();
@@ -321,6 +323,67 @@ void TestRedrive::readOnlyRefused() {
     QCOMPARE(refused.error().kind, Error::Kind::ReadOnly);
     QCOMPARE(xlen(*m_c, "order-events:dlq"), 2);
     QCOMPARE(xlen(*m_c, "order-events"), 2);
+}
+
+void TestRedrive::changedSincePreview() {
+    deadLetterSome(*m_c, "order-events", "order-events:dlq", 3);
+    auto preview = previewRedrive(*m_c, {"order-events:dlq", {}, {}, true});
+    QVERIFY(preview.ok());
+    const RedriveLetterList letters = preview->letters;
+    // Meanwhile: two letters redriven by someone else (deleted), and a new letter arrives (not
+    // in the preview: not touched).
+    QVERIFY(m_c->command({"XDEL", "order-events:dlq", letters.at(0).id.toByteArray()}).ok());
+    QVERIFY(m_c->command({"XDEL", "order-events:dlq", letters.at(1).id.toByteArray()}).ok());
+    QVERIFY(m_c->command({"XADD", "order-events:dlq", "MAXLEN", "1000",
+                          letters.at(2).id.successor().toByteArray(), "dlq.stream", "order-events",
+                          "other", "letter"})
+                .ok());
+    auto outcome = redrive(*m_c, preview.value());
+    QVERIFY(outcome.ok() && !outcome->error);
+    QCOMPARE(outcome->redriven.size(), 1);
+    QCOMPARE(outcome->vanished.size(), 2);
+    QVERIFY2(outcome->summary().contains(QStringLiteral("2 left alone: gone from the dead-letter "
+                                                        "stream or changed since the preview")),
+             qPrintable(outcome->summary()));
+    QCOMPARE(xlen(*m_c, "order-events"), 4);
+    QCOMPARE(xlen(*m_c, "order-events:dlq"), 1); // the new letter, not touched
+
+    // A letter whose ID was reused by other content after the preview is left alone.
+    QVERIFY(m_c->command({"DEL", "order-events:dlq"}).ok());
+    QVERIFY(
+        m_c->command({"XADD", "order-events:dlq", "5-1", "dlq.stream", "order-events", "a", "1"})
+            .ok());
+    auto first = previewRedrive(*m_c, {"order-events:dlq", {}, {}, true});
+    QVERIFY(first.ok());
+    QVERIFY(m_c->command({"DEL", "order-events:dlq"}).ok());
+    QVERIFY(
+        m_c->command({"XADD", "order-events:dlq", "5-1", "dlq.stream", "order-events", "a", "2"})
+            .ok());
+    auto reused = redrive(*m_c, first.value());
+    QVERIFY(reused.ok() && !reused->error);
+    QCOMPARE(reused->vanished.size(), 1);
+    QCOMPARE(xlen(*m_c, "order-events:dlq"), 1);
+    QCOMPARE(xlen(*m_c, "order-events"), 4);
+}
+
+void TestRedrive::limitAndBadOrigin() {
+    deadLetterSome(*m_c, "order-events", "order-events:dlq", 3);
+    const test::CliRun limited =
+        cli({QStringLiteral("redrive"), QStringLiteral("order-events:dlq"), QStringLiteral("--all"),
+             QStringLiteral("--limit"), QStringLiteral("2")});
+    QCOMPARE(limited.exitCode, 1);
+    QVERIFY2(limited.out.startsWith("redrove 2 letters to order-events; more letters remain"),
+             limited.out.constData());
+    QCOMPARE(xlen(*m_c, "order-events:dlq"), 1);
+
+    QVERIFY(m_c->command({"HSET", "a-hash", "f", "v"}).ok());
+    const test::CliRun hash =
+        cli({QStringLiteral("redrive"), QStringLiteral("order-events:dlq"), QStringLiteral("--all"),
+             QStringLiteral("--to"), QStringLiteral("a-hash")});
+    QCOMPARE(hash.exitCode, 1);
+    QVERIFY2(hash.out.startsWith("redrove no letter; 1 skipped: a-hash is a hash, not a stream"),
+             hash.out.constData());
+    QCOMPARE(xlen(*m_c, "order-events:dlq"), 1);
 }
 
 void TestRedrive::usage() {
