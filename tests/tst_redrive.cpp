@@ -546,6 +546,20 @@ void TestRedrive::clusterAcrossSlots() {
     QCOMPARE(distinctSeqs(c, "order-events", &duplicate), letters);
     QVERIFY(!duplicate);
     QCOMPARE(xlen(c, "order-events"), letters);
+
+    // Two redrives of the same letters at once: each letter still arrives once.
+    QVERIFY(c.command({"DEL", "order-events"}).ok());
+    writeLetters(c, "order-events", "order-events:dlq", 3000);
+    QProcess one, two;
+    for (QProcess *p : {&one, &two})
+        p->start(test::executablePath(),
+                 {QStringLiteral("-u"), cluster.url(0), QStringLiteral("redrive"),
+                  QStringLiteral("order-events:dlq"), QStringLiteral("--all")});
+    QVERIFY(one.waitForFinished(30000) && two.waitForFinished(30000));
+    QCOMPARE(xlen(c, "order-events:dlq"), 0);
+    QCOMPARE(distinctSeqs(c, "order-events", &duplicate), 3000);
+    QVERIFY(!duplicate);
+    QCOMPARE(xlen(c, "order-events"), 3000);
 }
 
 void TestRedrive::dialog() {
