@@ -594,7 +594,7 @@ void TestRedrive::dialog() {
     QTRY_COMPARE(redriven.size(), 1);
     QCOMPARE(asked, QStringLiteral("Redrive 1 letter to order-events"));
     QCOMPARE(redriven.first().at(0).toBool(), true);
-    QCOMPARE(d.outcomeText(), QStringLiteral("redrove 1 letter to order-events"));
+    QCOMPARE(d.outcomeText(), QStringLiteral("Redrove 1 letter to order-events."));
     QCOMPARE(xlen(*m_c, "order-events:dlq"), 3);
     QCOMPARE(readAll(*m_c, "order-events").last().fields(), originalFields(1));
     QTRY_COMPARE(previewed.size(), 2); // previewed again: what is left

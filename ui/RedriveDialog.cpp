@@ -26,14 +26,22 @@ namespace {
 enum Column { IdColumn, ToColumn, FieldsColumn, WhyNotColumn, ColumnCount };
 constexpr int LetterIndexRole = Qt::UserRole;
 
-QString fieldsText(const QList<QByteArray> &fields) {
+// The first `shown` fields, name=value, each value on one line.
+QString fieldsText(const QList<QByteArray> &fields, int shown = 6) {
     QStringList parts;
-    for (qsizetype i = 0; i + 1 < fields.size() && parts.size() < 6; i += 2)
+    for (qsizetype i = 0; i + 1 < fields.size() && parts.size() < shown; i += 2)
         parts << valueformat::singleLine(fields.at(i), 40) + QLatin1Char('=')
                      + valueformat::singleLine(fields.at(i + 1), 60);
     if (fields.size() / 2 > parts.size())
         parts << QStringLiteral("…");
-    return parts.join(QStringLiteral("  "));
+    return parts.join(shown > 6 ? QStringLiteral("\n") : QStringLiteral("  "));
+}
+
+// The core's sentences start in lower case (they are also parts of CLI lines).
+QString sentence(QString text) {
+    if (!text.isEmpty())
+        text[0] = text.at(0).toUpper();
+    return text;
 }
 
 // "12 letters to order-events", "15 letters to 2 streams"
@@ -181,7 +189,7 @@ void RedriveDialog::showPreview(const RedrivePreview &preview, const QString &er
     m_summary->setStyleSheet({});
     QString text = preview.letters.isEmpty()
                        ? tr("%1 holds no letters.").arg(valueformat::displayText(m_dlq))
-                       : preview.summary();
+                       : sentence(preview.summary()) + QLatin1Char('.');
     for (const QByteArray &origin : preview.newOrigins)
         text += tr("\n%1 does not exist yet: the first letter creates it.")
                     .arg(valueformat::displayText(origin));
@@ -194,6 +202,8 @@ void RedriveDialog::showPreview(const RedrivePreview &preview, const QString &er
         auto *item = new QTreeWidgetItem(QStringList{
             l.id.toString(), valueformat::displayText(l.origin), fieldsText(l.fields), l.problem});
         item->setData(IdColumn, LetterIndexRole, qlonglong(i));
+        item->setToolTip(FieldsColumn, fieldsText(l.fields, 40));
+        item->setToolTip(WhyNotColumn, l.problem);
         if (!l.canRedrive()) {
             item->setFlags(item->flags() & ~Qt::ItemIsSelectable);
             for (int c = 0; c < ColumnCount; ++c)
@@ -236,7 +246,10 @@ void RedriveDialog::updateButton() {
     qsizetype redrivable = 0;
     if (m_preview)
         redrivable = m_preview->redrivable();
-    m_all->setText(tr("All %1 that can be redriven").arg(countOf(redrivable, "letter", "letters")));
+    m_all->setText(
+        redrivable == 0
+            ? tr("All letters that can be redriven (none)")
+            : tr("All %1 that can be redriven").arg(countOf(redrivable, "letter", "letters")));
     m_selected->setText(
         tr("Only the selected letters (%1)").arg(formatCount(m_list->selectedItems().size())));
     m_redrive->setText(letters.isEmpty() ? tr("Redrive")
@@ -332,8 +345,8 @@ void RedriveDialog::redriveChosen() {
 void RedriveDialog::showOutcome(const RedriveOutcome &outcome, const QString &error) {
     m_busy = false;
     const bool ok = error.isEmpty() && !outcome.error;
-    const QString text =
-        !error.isEmpty() ? tr("Nothing was redriven: %1").arg(error) : outcome.summary();
+    const QString text = !error.isEmpty() ? tr("Nothing was redriven: %1").arg(error)
+                                          : sentence(outcome.summary()) + QLatin1Char('.');
     m_outcome->setText(text);
     m_outcome->setStyleSheet(ok ? toneStyle(Tone::Ok) : toneStyle(Tone::Critical));
     Q_EMIT redriven(ok, text);

@@ -182,7 +182,7 @@ QString RedrivePreview::summary() const {
     QStringList parts;
     const qsizetype n = redrivable();
     parts << (n == 0
-                  ? QStringLiteral("no letter of %1 can be redriven").arg(dlqText(dlq))
+                  ? QStringLiteral("nothing to redrive from %1").arg(dlqText(dlq))
                   : QStringLiteral("%1 from %2").arg(destinationsText(perOrigin()), dlqText(dlq)));
     if (const QString problems = problemsText(letters, QStringLiteral("cannot be redriven"));
         !problems.isEmpty())
