@@ -150,6 +150,7 @@ private Q_SLOTS:
     void readOnlyRefused();
     void changedSincePreview();
     void limitAndBadOrigin();
+    void aclUsers();
     void usage();
     void killedMidwayStandalone();
     void clusterAcrossSlots();
@@ -384,6 +385,36 @@ void TestRedrive::limitAndBadOrigin() {
     QVERIFY2(hash.out.startsWith("redrove no letter; 1 skipped: a-hash is a hash, not a stream"),
              hash.out.constData());
     QCOMPARE(xlen(*m_c, "order-events:dlq"), 1);
+}
+
+void TestRedrive::aclUsers() {
+    deadLetterSome(*m_c, "order-events", "order-events:dlq", 2);
+    QVERIFY(m_c->command({"ACL", "SETUSER", "notype", "on", ">pw", "~*", "+@all", "-type"}).ok());
+    QVERIFY(
+        m_c->command({"ACL", "SETUSER", "nolua", "on", ">pw", "~*", "+@all", "-eval", "-evalsha"})
+            .ok());
+    auto as = [this](const char *user, const QStringList &args) {
+        return test::runCli(QStringList{QStringLiteral("-u"),
+                                        QStringLiteral("redis://%1:pw@127.0.0.1:%2")
+                                            .arg(QLatin1String(user))
+                                            .arg(m_server.port()),
+                                        QStringLiteral("--no-auth-warning")}
+                            + args);
+    };
+    const QStringList all{QStringLiteral("redrive"), QStringLiteral("order-events:dlq"),
+                          QStringLiteral("--all")};
+    // Without the Lua step: refused with what to add, nothing changed.
+    const test::CliRun refused = as("nolua", all);
+    QCOMPARE(refused.exitCode, 4);
+    QVERIFY2(refused.err.contains("+evalsha") || refused.err.contains("+eval"),
+             refused.err.constData());
+    QCOMPARE(xlen(*m_c, "order-events:dlq"), 2);
+    QCOMPARE(xlen(*m_c, "order-events"), 2);
+    // Without TYPE: the preview does without it.
+    const test::CliRun noType = as("notype", all);
+    QVERIFY2(noType.exitCode == 0, noType.err.constData());
+    QCOMPARE(xlen(*m_c, "order-events:dlq"), 0);
+    QCOMPARE(xlen(*m_c, "order-events"), 4);
 }
 
 void TestRedrive::usage() {

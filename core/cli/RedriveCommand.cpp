@@ -172,7 +172,10 @@ int runRedrive(const QCommandLineParser &p, const ConnectionSettings &settings, 
         skipped.append(letterJson(l));
     for (const StreamId &id : std::as_const(outcome->vanished))
         vanished.append(id.toString());
-    QString summary = outcome->summary();
+    // The error itself goes to stderr (with the exit code): stdout says what was done.
+    RedriveOutcome done = outcome.value();
+    done.error = Error();
+    QString summary = done.summary();
     if (!preview->missingIds.isEmpty())
         summary += QStringLiteral("; %1 not in %2")
                        .arg(countOf(preview->missingIds.size(), "ID", "IDs"), text(request.dlq));
