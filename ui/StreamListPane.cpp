@@ -1,15 +1,20 @@
 #include "StreamListPane.h"
 
 #include "Deployment.h"
+#include "GroupActions.h"
 #include "Palette.h"
+#include "Redrive.h"
+#include "RedriveDialog.h"
 #include "Session.h"
 #include "StreamListModel.h"
 #include "WarningBanner.h"
 #include "Wording.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -48,6 +53,16 @@ StreamListPane::StreamListPane(QWidget *parent)
         Q_EMIT browseRequested(index.data(StreamListModel::NameRole).toByteArray());
     });
 
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QModelIndex index = m_view->indexAt(pos);
+        if (!index.isValid())
+            return;
+        QMenu *menu = contextMenu(index.data(StreamListModel::NameRole).toByteArray());
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(m_view->viewport()->mapToGlobal(pos));
+    });
+
     m_error->setObjectName(QStringLiteral("streamListError"));
     m_error->setWordWrap(true);
     m_error->hide();
@@ -65,6 +80,9 @@ void StreamListPane::bind(Session *session) {
         disconnect(c);
     m_connections.clear();
     m_session = session;
+    m_carriesLetters.clear();
+    if (m_redriveDialog) // its worker belongs to the previous session
+        m_redriveDialog->close();
     // Nothing of the previous server (or user) stays on screen as if it were this one's: the
     // list fills again from this connection's first polls.
     m_model->setStreams({}, QDateTime::currentMSecsSinceEpoch());
@@ -162,6 +180,79 @@ void StreamListPane::restoreSelection(const QStringList &names) {
 
 void StreamListPane::clearSelection() {
     m_view->clearSelection();
+}
+
+QMenu *StreamListPane::contextMenu(const QByteArray &stream) {
+    auto *menu = new QMenu(this);
+    menu->addAction(tr("Browse history"), this, [this, stream] { Q_EMIT browseRequested(stream); });
+    QAction *redrive = menu->addAction(tr("Redrive dead letters…"));
+    redrive->setObjectName(QStringLiteral("redriveAction"));
+    connect(redrive, &QAction::triggered, this, [this, stream] { openRedrive(stream); });
+    GroupActionsWorker *worker =
+        m_session && m_session->actions() ? m_session->actions()->worker() : nullptr;
+    if (!worker) {
+        redrive->setEnabled(false);
+        redrive->setText(tr("Redrive dead letters… (not connected)"));
+        return menu;
+    }
+    if (looksLikeDeadLetterStream(stream) || m_carriesLetters.value(stream))
+        return menu;
+    // Another name: a dead-letter stream when its first entry carries dlq.stream. Asked off the
+    // GUI thread; the action says so until the answer comes.
+    redrive->setEnabled(false);
+    redrive->setText(tr("Redrive dead letters… (checking)"));
+    QPointer<QAction> action(redrive);
+    QPointer<StreamListPane> self(this);
+    worker->post([action, self, stream](RedisClient *connection, const QString &) {
+        std::optional<bool> carries;
+        if (connection) {
+            StreamEntryList first;
+            auto reply = connection->commandEntries({"XRANGE", stream, "-", "+", "COUNT", "1"}, 0,
+                                                    &first, -1, stream);
+            if (reply.ok() && !reply->isError())
+                carries = !first.isEmpty() && !first.first().value("dlq.stream").isNull();
+        }
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [action, self, stream, carries] {
+                if (self && carries)
+                    self->m_carriesLetters.insert(stream, *carries);
+                if (!action)
+                    return;
+                action->setEnabled(carries.value_or(false));
+                action->setText(!carries ? tr("Redrive dead letters… (could not read the stream)")
+                                : *carries
+                                    ? tr("Redrive dead letters…")
+                                    : tr("Redrive dead letters… (none: no dlq.stream field)"));
+            },
+            Qt::QueuedConnection);
+    });
+    return menu;
+}
+
+void StreamListPane::openRedrive(const QByteArray &stream) {
+    if (!m_session || !m_session->actions())
+        return;
+    if (m_redriveDialog)
+        m_redriveDialog->close();
+    auto *dialog =
+        new RedriveDialog(m_session->actions()->worker(), stream, m_session->isReadOnly(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_session, &Session::readOnlyChanged, dialog, &RedriveDialog::setReadOnly);
+    // What the user may do (ACL, a replica): XADD and XDEL, and the Lua steps that hold them.
+    auto allowed = [dialog](const Permissions &permissions) {
+        dialog->setForbidden(forbiddenReason(permissions, {"XADD", "XDEL", "EVALSHA", "EVAL"}));
+    };
+    allowed(m_session->effectivePermissions());
+    connect(m_session, &Session::permissionsChanged, dialog, allowed);
+    connect(m_session, &QObject::destroyed, dialog, &QWidget::close);
+    connect(dialog, &RedriveDialog::redriven, this, [this](bool ok, const QString &summary) {
+        if (m_session)
+            m_session->pollNow();
+        Q_EMIT redriveFinished(ok, summary);
+    });
+    m_redriveDialog = dialog;
+    dialog->show();
 }
 
 void StreamListPane::showClusterColumns(bool cluster) {

@@ -53,6 +53,7 @@ Consumer groups:
   claim STREAM GROUP CONSUMER --min-idle MS ID...  Give entries to another consumer
   autoclaim STREAM GROUP CONSUMER --min-idle MS    Claim every entry idle that long
   dead-letter STREAM GROUP ID... [--to STREAM] Move entries to a dead-letter stream
+  redrive DLQ (--ids ID...|--all) [--dry-run]  Send dead letters back to their streams
   group create|setid|destroy|delconsumer ...   Manage groups
   group rewind STREAM GROUP --to ID|TIME|start|end  Re-deliver or skip entries, previewed
   redrive DLQ_STREAM [--ids ID...|--all]       Send dead letters back to their streams
