@@ -56,7 +56,6 @@ Consumer groups:
   redrive DLQ (--ids ID...|--all) [--dry-run]  Send dead letters back to their streams
   group create|setid|destroy|delconsumer ...   Manage groups
   group rewind STREAM GROUP --to ID|TIME|start|end  Re-deliver or skip entries, previewed
-  redrive DLQ_STREAM [--ids ID...|--all]       Send dead letters back to their streams
 
 Monitoring:
   serve [PATTERN] --listen HOST:PORT  The health rules, always on: Prometheus /metrics,
