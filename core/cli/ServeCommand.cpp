@@ -49,8 +49,10 @@ const char serveHelp[] =
     "  --alert-webhook URL     POST each transition as JSON (timeout, retries)\n"
     "  --alert-command CMD     Run CMD (/bin/sh -c) for each transition, the event in\n"
     "                          STREAMSCOPE_ALERT_JSON\n"
-    "  --alert-raise-after S   A finding must last S seconds before it is raised (default 0)\n"
-    "  --alert-clear-after S   And be gone S seconds before it clears (default 0)\n\n"
+    "  --alert-raise-after S   A finding must last S seconds before it is raised (default:\n"
+    "                          two intervals)\n"
+    "  --alert-clear-after S   And be gone S seconds before it clears (default 60, at least\n"
+    "                          three intervals)\n\n"
     "Exit codes: 0 stopped by SIGTERM/SIGINT, 2 usage error, 3 cannot listen (the port is\n"
     "taken, the address is not this host's).\n\n"
     "Example:\n"
@@ -167,8 +169,11 @@ int runServe(const QCommandLineParser &p, const ConnectionSettings &settings, bo
     poll.activeHoldMs = qMax(5000, 5 * poll.intervalMs);
     poll.maxStreams = int(qMin<qint64>(maxStreams.value(), 1000000));
     poll.health = health;
-    options.alertTracking.raiseAfterMs = qint64(std::llround(raiseAfter.value() * 1000));
-    options.alertTracking.clearAfterMs = qint64(std::llround(clearAfter.value() * 1000));
+    options.alertTracking = AlertTracker::defaultsFor(poll.intervalMs);
+    if (p.isSet(QStringLiteral("alert-raise-after")))
+        options.alertTracking.raiseAfterMs = qint64(std::llround(raiseAfter.value() * 1000));
+    if (p.isSet(QStringLiteral("alert-clear-after")))
+        options.alertTracking.clearAfterMs = qint64(std::llround(clearAfter.value() * 1000));
     if (p.isSet(QStringLiteral("alert-webhook"))) {
         const QUrl url(p.value(QStringLiteral("alert-webhook")), QUrl::StrictMode);
         if (!url.isValid()

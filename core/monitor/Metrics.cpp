@@ -166,10 +166,14 @@ QByteArray prometheusText(const MonitorState &state, qint64 nowMs) {
                       "labels; empty when INFO is refused.");
     Family alerts("streamscope_alerts_total", "counter",
                   "Alert transitions decided, by transition (raised, changed, cleared).");
+    Family active("streamscope_alerts_active", "gauge",
+                  "Findings raised as alerts and not cleared yet.");
     Family deliveries("streamscope_alert_deliveries_total", "counter",
-                      "Alert deliveries (one per event and target) that succeeded.");
+                      "Alert deliveries that succeeded, by target (webhook, command).");
     Family failures("streamscope_alert_delivery_failures_total", "counter",
-                    "Alert deliveries that failed after every retry.");
+                    "Alert deliveries given up on after every retry, by target.");
+    Family dropped("streamscope_alert_deliveries_dropped_total", "counter",
+                   "Alerts dropped from a full delivery queue (never tried), by target.");
     // Streams.
     Family length("streamscope_stream_length", "gauge", "Entries in the stream (XLEN).");
     Family added("streamscope_stream_entries_added_total", "counter",
@@ -229,8 +233,13 @@ QByteArray prometheusText(const MonitorState &state, qint64 nowMs) {
     alerts.sample("transition=\"raised\"", state.alertsRaised);
     alerts.sample("transition=\"changed\"", state.alertsChanged);
     alerts.sample("transition=\"cleared\"", state.alertsCleared);
-    deliveries.sample({}, state.alertDeliveries);
-    failures.sample({}, state.alertFailures);
+    active.sample({}, qint64(state.alertsActive));
+    for (const MonitorState::AlertTarget &t : state.alertTargets) {
+        const QByteArray labels = "target=\"" + prometheusLabelValue(t.name.toUtf8()) + '"';
+        deliveries.sample(labels, t.sent);
+        failures.sample(labels, t.failed);
+        dropped.sample(labels, t.dropped);
+    }
     if (state.serverInfoKnown)
         serverInfo.sample("version=\"" + prometheusLabelValue(state.server.version.toUtf8())
                               + "\",mode=\"" + prometheusLabelValue(state.server.mode.toUtf8())

@@ -32,8 +32,14 @@ struct MonitorState {
     qint64 alertsRaised = 0; // transitions, by kind of transition
     qint64 alertsChanged = 0;
     qint64 alertsCleared = 0;
-    qint64 alertDeliveries = 0; // per event and target
-    qint64 alertFailures = 0;
+    int alertsActive = 0; // raised and not cleared
+    struct AlertTarget {
+        QString name; // "webhook", "command"
+        qint64 sent = 0;
+        qint64 failed = 0;
+        qint64 dropped = 0;
+    };
+    QList<AlertTarget> alertTargets; // the configured ones
 };
 
 // The report `doctor --json` would print for this state (no round trip): every listed stream

@@ -1,7 +1,6 @@
 #include "MonitorService.h"
 
 #include "RedisConnection.h"
-#include "ValueFormat.h"
 
 #include <QDateTime>
 #include <QHttpServer>
@@ -38,11 +37,8 @@ MonitorService::MonitorService(Options options, QObject *parent)
     m_tracker = std::make_unique<AlertTracker>(m_options.alertTracking);
     if (!m_options.alertDelivery.webhook.isEmpty() || !m_options.alertDelivery.command.isEmpty()) {
         m_sender = std::make_unique<AlertSender>(m_options.alertDelivery);
-        connect(m_sender.get(), &AlertSender::delivered, this,
-                [this] { ++m_state.alertDeliveries; });
         connect(m_sender.get(), &AlertSender::failed, this,
                 [this](const QString &key, const QString &target, const QString &error) {
-                    ++m_state.alertFailures;
                     Q_EMIT message(
                         QStringLiteral("alert %1 not delivered to %2: %3").arg(key, target, error));
                 });
@@ -96,6 +92,9 @@ Error MonitorService::start() {
 void MonitorService::stop() {
     if (m_tcp)
         m_tcp->close();
+    // Alerts under way get a moment to go out (the sender's own timeouts bound each).
+    if (m_sender && m_poller)
+        (void)m_sender->waitForIdle(3000);
     if (m_poller) {
         QObject::disconnect(m_poller->poller(), nullptr, this, nullptr);
         m_poller->stop(); // the connection's cancel flag ends a command under way
@@ -138,6 +137,12 @@ MonitorState MonitorService::state() const {
     for (const RedisConnection::Load &load : RedisConnection::loadPerEndpoint())
         commands += load.commands;
     s.commandsSent = commands;
+    s.alertsActive = int(m_tracker->active().size());
+    if (m_sender)
+        for (const QString &target : m_sender->targets()) {
+            const AlertSender::Counters c = m_sender->counters(target);
+            s.alertTargets.append({target, c.sent, c.failed, c.dropped});
+        }
     return s;
 }
 
@@ -236,12 +241,9 @@ void MonitorService::onPollFailed(const Error &error, PollArea) {
 void MonitorService::onGroupSnapshot(const GroupSnapshot &snapshot) {
     m_state.groups = snapshot;
     m_state.haveGroups = true;
-    // Every group in the snapshot was examined (quiet ones with their latest sample); the
-    // groups of a missing node are not in it: they neither raise nor clear.
-    QSet<QByteArray> examined;
-    for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it)
-        examined.insert(it.key());
-    const QList<AlertEvent> events = m_tracker->update(snapshot.findings, examined, snapshot.atMs);
+    // The snapshot's groups were examined; a group of a missing node neither raises nor
+    // clears; a group that is gone clears.
+    const QList<AlertEvent> events = m_tracker->update(snapshot, m_state.missing, snapshot.atMs);
     for (const AlertEvent &event : events) {
         switch (event.transition) {
         case AlertEvent::Transition::Raised:
@@ -254,12 +256,7 @@ void MonitorService::onGroupSnapshot(const GroupSnapshot &snapshot) {
             ++m_state.alertsCleared;
             break;
         }
-        Q_EMIT message(QStringLiteral("alert %1: %2 %3 %4: %5")
-                           .arg(transitionName(event.transition),
-                                severityName(event.finding.severity), event.finding.kind,
-                                valueformat::singleLine(event.finding.stream, 80) + QLatin1Char('/')
-                                    + valueformat::singleLine(event.finding.group, 80),
-                                event.finding.message));
+        Q_EMIT message(QStringLiteral("alert: ") + alertText(event));
         if (m_sender)
             m_sender->send(event);
     }
