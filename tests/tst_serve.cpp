@@ -217,6 +217,7 @@ private Q_SLOTS:
     void usageErrors();
     void alertsReachTheWebhookAndCommandOncePerTransition();
     void cluster();
+    void clusterNodeMissing();
     void sentinel();
     void cleanupTestCase();
 
@@ -243,6 +244,7 @@ private:
                 return true;
             QTest::qWait(200);
         }
+        qWarning("the last /metrics (whole):\n%s", last->constData());
         return false;
     }
 
@@ -743,6 +745,88 @@ void TestServe::cluster() {
     QCOMPARE(m.value("streamscope_nodes_missing"), 0.0);
     QCOMPARE(m.value("streamscope_partial"), 0.0);
     QVERIFY2(body.contains("mode=\"cluster\""), body.constData());
+
+    // A primary dies and its replica takes over. At every scrape meanwhile the picture is either
+    // whole and current, or says it is partial (which node is missing, fewer streams), or down
+    // without stream series; afterwards it is whole again.
+    cluster.node(0).kill();
+    QElapsedTimer t;
+    t.start();
+    bool whole = false;
+    int partialSeen = 0;
+    while (t.elapsed() < 20000 && !(whole && t.elapsed() > 8000)) {
+        const Http h = get(serve.port(), QStringLiteral("/metrics"));
+        QCOMPARE(h.status, 200);
+        const QHash<QByteArray, double> now = samples(h.body);
+        int streams = 0;
+        for (auto it = now.cbegin(); it != now.cend(); ++it)
+            streams += it.key().startsWith("streamscope_stream_length{") ? 1 : 0;
+        if (now.value("streamscope_up") != 1) {
+            QVERIFY2(streams == 0, h.body.constData());
+            whole = false;
+        } else if (now.value("streamscope_nodes_missing") > 0) {
+            QVERIFY2(now.value("streamscope_partial") == 1 && streams < 12, h.body.constData());
+            ++partialSeen;
+            whole = false;
+        } else {
+            whole = streams == 12 && now.value("streamscope_partial") == 0;
+        }
+        QTest::qWait(200);
+    }
+    QVERIFY2(whole, qPrintable(QStringLiteral("not whole again 20 s after the failover (%1 partial "
+                                              "scrapes)")
+                                   .arg(partialSeen)));
+}
+
+void TestServe::clusterNodeMissing() {
+    // No replicas and a long node timeout: a dead primary stays dead and the others keep
+    // answering for their slots.
+    LocalRedisCluster::Options options;
+    options.replicasPerPrimary = 0;
+    options.nodeTimeoutMs = 60000;
+    LocalRedisCluster cluster(options);
+    const Error started = cluster.start();
+    QVERIFY2(!started,
+             qPrintable(QStringLiteral("cannot start the test cluster: ") + started.message));
+    auto admin = openClient(cluster.settings(0));
+    QVERIFY2(admin.ok(), qPrintable(admin.error().message));
+    for (int i = 0; i < 12; ++i)
+        QVERIFY(
+            admin.value()->command({"XADD", "cm:" + QByteArray::number(i), "*", "n", "1"}).ok());
+    Serve serve(m_dir->path(), serveArgs(cluster.settings(1), QStringLiteral("cm:*")));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [](const QHash<QByteArray, double> &m) {
+                     return m.value("streamscope_streams_watched") == 12;
+                 },
+                 &body, 20000),
+             body.constData());
+    cluster.node(0).kill();
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [](const QHash<QByteArray, double> &now) {
+                     int streams = 0;
+                     for (auto it = now.cbegin(); it != now.cend(); ++it)
+                         streams += it.key().startsWith("streamscope_stream_length{") ? 1 : 0;
+                     return now.value("streamscope_up") == 1
+                            && now.value("streamscope_nodes_missing") == 1
+                            && now.value("streamscope_partial") == 1 && streams > 0 && streams < 12
+                            && now.value("streamscope_streams_watched") == streams;
+                 },
+                 &body, 20000),
+             body.constData());
+    // /health: partial, 503, doctor's exit 3, the node named.
+    const Http h = get(serve.port(), QStringLiteral("/health"));
+    QCOMPARE(h.status, 503);
+    QCOMPARE(h.doctorExit, QByteArray("3"));
+    const QJsonObject report = QJsonDocument::fromJson(h.body).object();
+    QCOMPARE(report[QStringLiteral("partial")].toBool(), true);
+    QCOMPARE(report[QStringLiteral("missing")].toArray().size(), 1);
+    QCOMPARE(report[QStringLiteral("missing")][0][QStringLiteral("node")].toString(),
+             cluster.settings(0).endpoint());
+    QCOMPARE(serve.stop(), 0);
 }
 
 void TestServe::sentinel() {
