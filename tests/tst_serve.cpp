@@ -236,6 +236,7 @@ private Q_SLOTS:
     void busyPortIsRefused();
     void usageErrors();
     void alertsReachTheWebhookAndCommandOncePerTransition();
+    void aclLimitsArePartialNotZero();
     void cluster();
     void clusterNodeMissing();
     void sentinel();
@@ -715,6 +716,44 @@ void TestServe::alertsReachTheWebhookAndCommandOncePerTransition() {
     QVERIFY(m.value("streamscope_alert_deliveries_total{target=\"webhook\"}") >= 2);
     QCOMPARE(m.value("streamscope_alert_delivery_failures_total{target=\"webhook\"}", -1), 0.0);
     QCOMPARE(serve.stop(), 0);
+}
+
+void TestServe::aclLimitsArePartialNotZero() {
+    // A user that may read serve:orders only, and not run XPENDING.
+    run(*m_admin, {"ACL", "SETUSER", "servemon", "reset", "on", ">pw", "~serve:orders*", "+@all",
+                   "-xpending"});
+    const QString url = QStringLiteral("redis://servemon:pw@127.0.0.1:%1").arg(m_server->port());
+    Serve serve(m_dir->path(),
+                {QStringLiteral("-u"), url, QStringLiteral("serve"), QStringLiteral("serve:*"),
+                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                 QStringLiteral("--interval"), QStringLiteral("0.2")});
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const QByteArray billing = "{stream=\"serve:orders\",group=\"billing\"}";
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [&](const QHash<QByteArray, double> &m) {
+                     return m.value("streamscope_up") == 1
+                            && m.contains("streamscope_group_pending_entries" + billing);
+                 },
+                 &body),
+             body.constData());
+    const QHash<QByteArray, double> m = samples(body);
+    // The other streams are listed, not readable: counted, not served as 0.
+    QCOMPARE(m.value("streamscope_streams_no_access"), 2.0);
+    QCOMPARE(m.value("streamscope_streams_watched"), 1.0);
+    QVERIFY(!m.contains("streamscope_stream_length{stream=\"serve:holes\"}"));
+    // Without XPENDING the oldest pending age is unknown: no sample; the rules are counted.
+    QCOMPARE(m.value("streamscope_group_pending_entries" + billing), 3.0);
+    QVERIFY2(!m.contains("streamscope_group_oldest_pending_age_seconds" + billing),
+             body.constData());
+    QVERIFY(m.value("streamscope_group_rules_not_evaluated" + billing) >= 1);
+    QCOMPARE(m.value("streamscope_partial"), 1.0);
+    const Http h = get(serve.port(), QStringLiteral("/health"));
+    QCOMPARE(h.status, 503);
+    QCOMPARE(h.doctorExit, QByteArray("3"));
+    QCOMPARE(serve.stop(), 0);
+    run(*m_admin, {"ACL", "DELUSER", "servemon"});
 }
 
 void TestServe::cluster() {
