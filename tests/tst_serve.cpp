@@ -637,13 +637,21 @@ void TestServe::busyPortIsRefused() {
 }
 
 void TestServe::usageErrors() {
+    const QStringList listen{QStringLiteral("--listen"), QStringLiteral("0")};
     for (const QStringList &args :
-         {QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("abc")},
+         {QStringList{QStringLiteral("serve")}, // --listen is required
+          QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("abc")},
           QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("70000")},
-          QStringList{QStringLiteral("serve"), QStringLiteral("--interval"), QStringLiteral("0")},
+          QStringList{QStringLiteral("serve"), QStringLiteral("--interval"), QStringLiteral("0")}
+              + listen,
           QStringList{QStringLiteral("serve"), QStringLiteral("--alert-webhook"),
-                      QStringLiteral("ftp://x")},
-          QStringList{QStringLiteral("serve"), QStringLiteral("a*"), QStringLiteral("b*")}}) {
+                      QStringLiteral("ftp://x")}
+              + listen,
+          QStringList{QStringLiteral("serve"), QStringLiteral("--max-deliveries"),
+                      QStringLiteral("0")}
+              + listen,
+          QStringList{QStringLiteral("serve"), QStringLiteral("a*"), QStringLiteral("b*")}
+              + listen}) {
         const CliRun r = runCli(args, {}, 20000);
         QVERIFY2(r.exitCode == 2, qPrintable(args.join(QLatin1Char(' ')) + QLatin1String(": ")
                                              + QString::fromUtf8(r.err)));
