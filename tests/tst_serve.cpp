@@ -237,6 +237,7 @@ private Q_SLOTS:
     void usageErrors();
     void alertsReachTheWebhookAndCommandOncePerTransition();
     void aclLimitsArePartialNotZero();
+    void streamLimitIsPartial();
     void cluster();
     void clusterNodeMissing();
     void sentinel();
@@ -762,6 +763,34 @@ void TestServe::aclLimitsArePartialNotZero() {
     QCOMPARE(h.doctorExit, QByteArray("3"));
     QCOMPARE(serve.stop(), 0);
     run(*m_admin, {"ACL", "DELUSER", "servemon"});
+}
+
+void TestServe::streamLimitIsPartial() {
+    // Three streams match, two are watched: said in /metrics and in /health.
+    Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("serve:*"),
+                                         {QStringLiteral("--max-streams"), QStringLiteral("2")}));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [](const QHash<QByteArray, double> &m) {
+                     return m.value("streamscope_up") == 1
+                            && m.value("streamscope_streams_truncated") == 1
+                            && m.value("streamscope_streams_limit") == 2
+                            && m.value("streamscope_streams_watched") == 2
+                            && m.value("streamscope_partial") == 1;
+                 },
+                 &body),
+             body.constData());
+    QTRY_VERIFY_WITH_TIMEOUT(get(serve.port(), QStringLiteral("/ready")).status == 200, 10000);
+    const Http h = get(serve.port(), QStringLiteral("/health"));
+    QCOMPARE(h.status, 503);
+    QCOMPARE(h.doctorExit, QByteArray("3"));
+    const QJsonObject report = QJsonDocument::fromJson(h.body).object();
+    QCOMPARE(report[QStringLiteral("truncated")].toBool(), true);
+    QCOMPARE(report[QStringLiteral("partial")].toBool(), true);
+    QCOMPARE(report[QStringLiteral("streams")].toArray().size(), 2);
+    QCOMPARE(serve.stop(), 0);
 }
 
 void TestServe::cluster() {
