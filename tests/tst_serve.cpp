@@ -230,6 +230,7 @@ private Q_SLOTS:
     void initTestCase();
     void metricsMatchXinfo();
     void promtoolAcceptsTheOutput();
+    void httpAnswersEndTheConnection();
     void healthIsTheDoctorReport();
     void readyOutageAndReturn();
     void sigtermAndSigintExitCleanly();
@@ -461,6 +462,40 @@ void TestServe::promtoolAcceptsTheOutput() {
              body.constData());
     const QByteArray verdict = promtoolVerdict(body);
     QVERIFY2(verdict.isEmpty(), verdict.constData());
+}
+
+void TestServe::httpAnswersEndTheConnection() {
+    Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("serve:*")));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    QTRY_COMPARE_WITH_TIMEOUT(get(serve.port(), QStringLiteral("/ready")).status, 200, 15000);
+    // A client that reads to the end (HTTP/1.0, a script with nc): the answer ends with the
+    // connection; unknown paths are 404, other methods 405.
+    auto raw = [&](const QByteArray &request) {
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(serve.port()));
+        if (!socket.waitForConnected(5000))
+            return QByteArray("no connection");
+        socket.write(request);
+        QByteArray answer;
+        QElapsedTimer t;
+        t.start();
+        while (socket.state() == QAbstractSocket::ConnectedState && t.elapsed() < 5000) {
+            socket.waitForReadyRead(200);
+            answer += socket.readAll();
+        }
+        answer += socket.readAll();
+        return socket.state() == QAbstractSocket::ConnectedState ? QByteArray("still open")
+                                                                 : answer;
+    };
+    QByteArray a = raw("GET /metrics HTTP/1.0\r\n\r\n");
+    QVERIFY2(a.startsWith("HTTP/1.1 200") && a.contains("\r\n\r\n# HELP streamscope_up"),
+             a.left(300).constData());
+    a = raw("GET /nothing HTTP/1.0\r\n\r\n");
+    QVERIFY2(a.startsWith("HTTP/1.1 404"), a.constData());
+    a = raw("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    QVERIFY2(a.startsWith("HTTP/1.1 405") && a.contains("Allow: GET, HEAD"), a.constData());
+    a = raw("HEAD /ready HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY2(a.startsWith("HTTP/1.1 200") && a.endsWith("\r\n\r\n"), a.constData());
 }
 
 void TestServe::healthIsTheDoctorReport() {

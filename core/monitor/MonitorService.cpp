@@ -2,10 +2,10 @@
 
 #include "RedisConnection.h"
 
+#include <QAbstractHttpServer>
 #include <QDateTime>
-#include <QHttpServer>
 #include <QHttpServerRequest>
-#include <QHttpServerResponse>
+#include <QHttpServerResponder>
 #include <QJsonDocument>
 #include <QTcpServer>
 
@@ -23,11 +23,49 @@ QString endpointText(const QHostAddress &address, quint16 port) {
                : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
 }
 
-QHttpServerResponse textResponse(const QByteArray &body, QHttpServerResponse::StatusCode code) {
-    return QHttpServerResponse(QByteArrayLiteral("text/plain; charset=utf-8"), body, code);
-}
-
 } // namespace
+
+// The HTTP side, on QAbstractHttpServer rather than QHttpServer's router: each answer ends with
+// the connection closed (Connection: close), as an HTTP/1.0 client (a shell script, nc) or a
+// client that reads to the end needs: QHttpServer 6.4 keeps every connection open. A scrape
+// every 15 s does not need keep-alive.
+class MonitorService::HttpServer : public QAbstractHttpServer {
+public:
+    explicit HttpServer(const MonitorService *service)
+        : m_service(service) {}
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override {
+        using Method = QHttpServerRequest::Method;
+        Answer a;
+        if (request.method() != Method::Get && request.method() != Method::Head) {
+            a.status = 405;
+            a.contentType = QByteArrayLiteral("text/plain; charset=utf-8");
+            a.body = QByteArrayLiteral("only GET and HEAD\n");
+            a.headers.append({QByteArrayLiteral("Allow"), QByteArrayLiteral("GET, HEAD")});
+        } else {
+            a = m_service->answer(request.url().path());
+        }
+        QHttpServerResponder responder = makeResponder(request, socket);
+        responder.writeStatusLine(QHttpServerResponder::StatusCode(a.status));
+        responder.writeHeader(QByteArrayLiteral("Content-Type"), a.contentType);
+        responder.writeHeader(QByteArrayLiteral("Content-Length"),
+                              QByteArray::number(a.body.size()));
+        responder.writeHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
+        for (const auto &[name, value] : a.headers)
+            responder.writeHeader(name, value);
+        if (request.method() == Method::Head)
+            responder.writeBody(QByteArray());
+        else
+            responder.writeBody(a.body);
+        socket->disconnectFromHost(); // after what is written has gone out
+        return true;
+    }
+    void missingHandler(const QHttpServerRequest &, QTcpSocket *) override {}
+
+private:
+    const MonitorService *m_service;
+};
 
 MonitorService::MonitorService(Options options, QObject *parent)
     : QObject(parent)
@@ -50,8 +88,7 @@ MonitorService::~MonitorService() {
 }
 
 Error MonitorService::start() {
-    m_http = std::make_unique<QHttpServer>();
-    setupRoutes();
+    m_http = std::make_unique<HttpServer>(this);
     auto *tcp = new QTcpServer(m_http.get());
     if (!tcp->listen(m_options.address, m_options.port)) {
         const QString where = endpointText(m_options.address, m_options.port);
@@ -181,34 +218,37 @@ bool MonitorService::ready(QString *reason) const {
     return true;
 }
 
-void MonitorService::setupRoutes() {
-    using Status = QHttpServerResponse::StatusCode;
-    m_http->route(QStringLiteral("/metrics"), [this] {
-        return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"),
-                                   metricsText(), Status::Ok);
-    });
-    m_http->route(QStringLiteral("/health"), [this] {
+MonitorService::Answer MonitorService::answer(const QString &path) const {
+    const QByteArray text = QByteArrayLiteral("text/plain; charset=utf-8");
+    Answer a;
+    if (path == QLatin1String("/metrics")) {
+        a.contentType = QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8");
+        a.body = metricsText();
+    } else if (path == QLatin1String("/health")) {
         const Health h = health();
-        QHttpServerResponse response(QByteArrayLiteral("application/json"),
-                                     QJsonDocument(h.json).toJson(QJsonDocument::Compact) + '\n',
-                                     h.httpStatus == 200 ? Status::Ok : Status::ServiceUnavailable);
-        response.setHeader(QByteArrayLiteral("X-StreamScope-Doctor-Exit"),
-                           QByteArray::number(h.doctorExit));
-        return response;
-    });
-    m_http->route(QStringLiteral("/ready"), [this] {
+        a.status = h.httpStatus;
+        a.contentType = QByteArrayLiteral("application/json");
+        a.body = QJsonDocument(h.json).toJson(QJsonDocument::Compact) + '\n';
+        a.headers.append(
+            {QByteArrayLiteral("X-StreamScope-Doctor-Exit"), QByteArray::number(h.doctorExit)});
+    } else if (path == QLatin1String("/ready")) {
         QString reason;
-        if (ready(&reason))
-            return textResponse(QByteArrayLiteral("ready\n"), Status::Ok);
-        return textResponse("not ready: " + reason.toUtf8() + '\n', Status::ServiceUnavailable);
-    });
-    m_http->route(QStringLiteral("/"), [] {
-        return textResponse(QByteArrayLiteral("streamscope-cli serve\n"
-                                              "/metrics  Prometheus metrics\n"
-                                              "/health   the doctor report (JSON)\n"
-                                              "/ready    200 once the server answers\n"),
-                            Status::Ok);
-    });
+        const bool ok = ready(&reason);
+        a.status = ok ? 200 : 503;
+        a.contentType = text;
+        a.body = ok ? QByteArrayLiteral("ready\n") : "not ready: " + reason.toUtf8() + '\n';
+    } else if (path == QLatin1String("/")) {
+        a.contentType = text;
+        a.body = QByteArrayLiteral("streamscope-cli serve\n"
+                                   "/metrics  Prometheus metrics\n"
+                                   "/health   the doctor report (JSON)\n"
+                                   "/ready    200 once the server answers\n");
+    } else {
+        a.status = 404;
+        a.contentType = text;
+        a.body = QByteArrayLiteral("not found: /metrics, /health, /ready\n");
+    }
+    return a;
 }
 
 void MonitorService::onAnswered(qint64 atMs) {

@@ -15,7 +15,6 @@
 
 #include <memory>
 
-class QHttpServer;
 class QTcpServer;
 
 namespace streamscope {
@@ -70,11 +69,19 @@ private:
     void onPollFailed(const Error &error, PollArea area);
     void onGroupSnapshot(const GroupSnapshot &snapshot);
     bool current(qint64 nowMs) const;
-    void setupRoutes();
+    // One HTTP answer: what a path says (GET or HEAD).
+    struct Answer {
+        int status = 200;
+        QByteArray contentType;
+        QByteArray body;
+        QList<QPair<QByteArray, QByteArray>> headers;
+    };
+    Answer answer(const QString &path) const;
+    class HttpServer;
 
     Options m_options;
     std::unique_ptr<PollerController> m_poller;
-    std::unique_ptr<QHttpServer> m_http;
+    std::unique_ptr<HttpServer> m_http;
     QPointer<QTcpServer> m_tcp;
     std::unique_ptr<AlertTracker> m_tracker;
     std::unique_ptr<AlertSender> m_sender;
