@@ -576,6 +576,16 @@ void TestServe::readyOutageAndReturn() {
     QVERIFY2(h.body.startsWith("not ready: "), h.body.constData());
     QTest::qWait(1000);
     QVERIFY(serve.running());
+    {
+        // SIGTERM while it waits to reconnect: exit 0 at once.
+        Serve waiting(m_dir->path(), serveArgs(settings, QStringLiteral("*")));
+        QVERIFY2(waiting.start(), qPrintable(waiting.log()));
+        QTest::qWait(500);
+        QElapsedTimer t;
+        t.start();
+        QCOMPARE(waiting.stop(), 0);
+        QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed())));
+    }
     h = get(serve.port(), QStringLiteral("/metrics"));
     QCOMPARE(samples(h.body).value("streamscope_up", -1), 0.0);
     QVERIFY(samples(h.body).value("streamscope_poll_errors_total") >= 1);
