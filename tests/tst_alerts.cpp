@@ -4,7 +4,9 @@
 
 #include "Alerts.h"
 #include "ClusterSlots.h"
+#include "LocalRedisCluster.h"
 #include "ServerPoller.h"
+#include "TestCluster.h"
 #include "TestRedis.h"
 #include "ValueFormat.h"
 
@@ -902,6 +904,89 @@ private Q_SLOTS:
         const AlertEvent &cleared = events.last();
         QVERIFY2(cleared.note.contains(QLatin1String("gone")), qPrintable(cleared.note));
         qInfo("deleted stream: %s", qPrintable(alertText(cleared)));
+        poller.stop();
+    }
+
+    void aDownClusterNodeHoldsItsAlerts() {
+        // Two streams with a dead consumer each, on two primaries of a real cluster. The node of
+        // one dies: its streams are missing from the snapshots (nodesMissing names its slots),
+        // so its alert is held, while the other stream's alert clears after XACK.
+        LocalRedisCluster::Options clusterOptions;
+        clusterOptions.replicasPerPrimary = 0;
+        clusterOptions.nodeTimeoutMs = 60000; // the dead node is not failed over in the test
+        LocalRedisCluster cluster(clusterOptions);
+        const Error started = cluster.start();
+        QVERIFY2(!started,
+                 qPrintable(QStringLiteral("cannot start the test cluster: ") + started.message));
+        auto client = openCluster(cluster.settings(0));
+        const QString seed = cluster.settings(0).endpoint();
+        QString victim;
+        for (const QString &p : client->primaries())
+            if (p != seed)
+                victim = p;
+        int victimIndex = -1;
+        for (int i = 0; i < cluster.size(); ++i)
+            if (victim.endsWith(QStringLiteral(":%1").arg(cluster.node(i).port())))
+                victimIndex = i;
+        QVERIFY(victimIndex >= 0);
+        const QByteArray kept = keyOn(*client, seed, "kept");
+        const QByteArray lost = keyOn(*client, victim, "lost");
+        QVERIFY(!kept.isEmpty() && !lost.isEmpty());
+        QList<QByteArray> keptIds;
+        for (const QByteArray &stream : {kept, lost}) {
+            QVERIFY(client->command({"XGROUP", "CREATE", stream, "billing", "$", "MKSTREAM"}).ok());
+            for (int i = 0; i < 3; ++i) {
+                auto id = client->command({"XADD", stream, "*", "n", QByteArray::number(i)});
+                QVERIFY2(id.ok(), qPrintable(id.error().message));
+                if (stream == kept)
+                    keptIds << id.value().bytes();
+            }
+            QVERIFY(
+                client->command({"XREADGROUP", "GROUP", "billing", "c1", "STREAMS", stream, ">"})
+                    .ok());
+        }
+
+        AlertTracker tracker({300, 600});
+        ServerPoller::Options o;
+        o.intervalMs = 100;
+        o.lengthIntervalMs = 200;
+        o.listIntervalMs = 400;
+        o.quietIntervalMs = 300;
+        o.health.idleThresholdMs = 500;
+        PollerController poller(cluster.settings(0), o);
+        QList<AlertEvent> events;
+        MissingNodeList missing;
+        QObject context;
+        connect(poller.poller(), &ServerPoller::nodesMissing, &context,
+                [&](const MissingNodeList &m) { missing = m; });
+        connect(poller.poller(), &ServerPoller::groupSnapshot, &context,
+                [&](const GroupSnapshot &snapshot) {
+                    events += tracker.update(snapshot, missing, snapshot.atMs);
+                });
+        poller.start();
+        const auto transitionsOf = [&](const QByteArray &stream) {
+            QStringList out;
+            for (const AlertEvent &e : events)
+                if (e.key
+                    == alertKey(finding(QStringLiteral("dead-consumer"), Severity::Critical, stream,
+                                        "billing", "c1")))
+                    out << transitionName(e.transition);
+            return out;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(transitionsOf(kept), QStringList{"raised"}, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(transitionsOf(lost), QStringList{"raised"}, 20000);
+
+        cluster.node(victimIndex).kill();
+        QTRY_VERIFY_WITH_TIMEOUT(!missing.isEmpty(), 15000);
+        QCOMPARE(missing.first().endpoint, victim);
+        QList<QByteArray> ack{"XACK", kept, "billing"};
+        ack += keptIds;
+        auto acked = client->command(ack);
+        QVERIFY2(acked.ok(), qPrintable(acked.error().message));
+        QTRY_COMPARE_WITH_TIMEOUT(transitionsOf(kept), (QStringList{"raised", "cleared"}), 15000);
+        QTest::qWait(1500);
+        QCOMPARE(transitionsOf(lost), QStringList{"raised"});
+        QVERIFY(!missing.isEmpty());
         poller.stop();
     }
 };
