@@ -2,6 +2,8 @@
 
 #include "Health.h"
 
+#include <QJsonObject>
+
 #include <atomic>
 
 namespace streamscope {
@@ -22,7 +24,7 @@ struct DoctorReport {
     // Every stream, with a stream the user may not read (info.noAccess set, no groups) too: it
     // was not examined, and the report is partial.
     QList<Stream> streams;
-    bool truncated = false;
+    bool truncated = false;  // more streams match than were examined: partial (exit 3)
     MissingNodeList missing; // nodes not examined: the report is partial (exit 3)
     // Problems found (not-evaluated findings are not problems: see notEvaluated()).
     int findingCount() const;
@@ -35,7 +37,8 @@ struct DoctorReport {
     };
     QList<NotEvaluated> notEvaluated() const;
     int forbiddenStreams() const;
-    // Something was not examined: a node, a stream the user may not read, or a rule.
+    // Something was not examined: a node, a stream the user may not read, a rule, or streams
+    // beyond the limit (truncated).
     bool partial() const;
 };
 
@@ -44,5 +47,9 @@ struct DoctorReport {
 Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &pattern,
                                const HealthOptions &options,
                                const std::atomic<bool> *cancel = nullptr);
+
+// The report as `doctor --json` prints it (and `serve` serves it on /health): server, streams
+// with their groups, findings and consumers, missing nodes, rules not evaluated, partial.
+QJsonObject doctorReportJson(const DoctorReport &report);
 
 } // namespace streamscope
