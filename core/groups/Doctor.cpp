@@ -1,11 +1,28 @@
 #include "Doctor.h"
 
+#include "ValueFormat.h"
+
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QThread>
 
 #include <algorithm>
 
 namespace streamscope {
+
+namespace {
+
+QJsonValue optionalNumber(std::optional<qint64> v) {
+    return v ? QJsonValue(double(*v)) : QJsonValue();
+}
+
+// The time lag, or nothing when it could not be read (never 0 for "unknown").
+std::optional<qint64> timeLag(const GroupStatus &g) {
+    return g.timeLagUnknown.isEmpty() ? std::optional<qint64>(g.timeLagMs) : std::nullopt;
+}
+
+} // namespace
 
 int DoctorReport::findingCount() const {
     int n = 0;
@@ -154,6 +171,99 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
                   return a.info.name < b.info.name;
               });
     return report;
+}
+
+QJsonObject doctorReportJson(const DoctorReport &report) {
+    QJsonArray streams;
+    for (const DoctorReport::Stream &s : report.streams) {
+        QJsonArray groups;
+        for (const DoctorReport::Group &g : s.groups) {
+            QJsonArray findings;
+            for (const Finding &f : g.findings) {
+                QJsonObject o{{QStringLiteral("kind"), f.kind},
+                              {QStringLiteral("severity"), severityName(f.severity)},
+                              {QStringLiteral("message"), f.message}};
+                if (!f.consumer.isEmpty())
+                    o.insert(QStringLiteral("consumer"), valueformat::displayText(f.consumer));
+                if (f.entryId)
+                    o.insert(QStringLiteral("entry_id"), f.entryId->toString());
+                if (f.count)
+                    o.insert(QStringLiteral("count"), double(*f.count));
+                if (f.atMost)
+                    o.insert(QStringLiteral("count_at_most"), double(*f.atMost));
+                if (f.idleMs)
+                    o.insert(QStringLiteral("idle_ms"), double(*f.idleMs));
+                if (f.deliveries)
+                    o.insert(QStringLiteral("deliveries"), double(*f.deliveries));
+                if (!f.rules.isEmpty()) {
+                    o.insert(QStringLiteral("rules"), QJsonArray::fromStringList(f.rules));
+                    o.insert(QStringLiteral("reason"), f.reason);
+                }
+                findings.append(o);
+            }
+            QJsonArray consumers;
+            for (const ConsumerStatus &cs : g.status.consumerList)
+                consumers.append(
+                    QJsonObject{{QStringLiteral("name"), valueformat::displayText(cs.name)},
+                                {QStringLiteral("pending"), cs.pending},
+                                {QStringLiteral("idle_ms"), cs.idleMs},
+                                {QStringLiteral("inactive_ms"), optionalNumber(cs.inactiveMs)}});
+            groups.append(QJsonObject{
+                {QStringLiteral("name"), valueformat::displayText(g.status.name)},
+                {QStringLiteral("consumers"), g.status.consumers},
+                {QStringLiteral("pending"), g.status.pending},
+                {QStringLiteral("last_delivered_id"), g.status.lastDeliveredId.toString()},
+                {QStringLiteral("entries_read"), optionalNumber(g.status.entriesRead)},
+                {QStringLiteral("lag"), optionalNumber(g.status.lag)},
+                {QStringLiteral("lag_estimated"), g.status.lagEstimated},
+                {QStringLiteral("time_lag_ms"), optionalNumber(timeLag(g.status))},
+                {QStringLiteral("time_lag_unknown"), g.status.timeLagUnknown},
+                {QStringLiteral("status"), severityName(worstOf(g.findings))},
+                {QStringLiteral("findings"), findings},
+                {QStringLiteral("consumers_detail"), consumers}});
+        }
+        if (!s.info.noAccess.isEmpty()) { // not examined: the user may not read it
+            streams.append(QJsonObject{
+                {QStringLiteral("name"), valueformat::displayText(s.info.name)},
+                {QStringLiteral("node"), s.info.node},
+                {QStringLiteral("slot"), s.info.slot >= 0 ? QJsonValue(s.info.slot) : QJsonValue()},
+                {QStringLiteral("no_access"), s.info.noAccess}});
+            continue;
+        }
+        streams.append(QJsonObject{
+            {QStringLiteral("name"), valueformat::displayText(s.info.name)},
+            {QStringLiteral("node"), s.info.node},
+            {QStringLiteral("slot"), s.info.slot >= 0 ? QJsonValue(s.info.slot) : QJsonValue()},
+            {QStringLiteral("length"), s.info.length},
+            {QStringLiteral("first_id"),
+             s.info.firstEntryId ? QJsonValue(s.info.firstEntryId->toString()) : QJsonValue()},
+            {QStringLiteral("last_id"),
+             s.info.lastEntryId ? QJsonValue(s.info.lastEntryId->toString()) : QJsonValue()},
+            {QStringLiteral("groups"), groups}});
+    }
+    QJsonArray missing;
+    for (const MissingNode &m : report.missing)
+        missing.append(QJsonObject{{QStringLiteral("node"), m.endpoint},
+                                   {QStringLiteral("slots"), m.slots},
+                                   {QStringLiteral("reason"), m.reason}});
+    QJsonArray notEvaluated;
+    for (const DoctorReport::NotEvaluated &n : report.notEvaluated())
+        notEvaluated.append(
+            QJsonObject{{QStringLiteral("rules"), QJsonArray::fromStringList(n.rules)},
+                        {QStringLiteral("reason"), n.reason},
+                        {QStringLiteral("groups"), n.groups}});
+    QJsonObject server{{QStringLiteral("version"), report.version},
+                       {QStringLiteral("mode"), report.mode}};
+    if (!report.versionUnknown.isEmpty()) {
+        server.insert(QStringLiteral("version"), QJsonValue());
+        server.insert(QStringLiteral("mode"), QJsonValue());
+        server.insert(QStringLiteral("unknown_reason"), report.versionUnknown);
+    }
+    return QJsonObject{{QStringLiteral("server"), server},
+                       {QStringLiteral("streams"), streams},
+                       {QStringLiteral("missing"), missing},
+                       {QStringLiteral("not_evaluated"), notEvaluated},
+                       {QStringLiteral("partial"), report.partial()}};
 }
 
 } // namespace streamscope

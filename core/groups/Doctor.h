@@ -2,6 +2,8 @@
 
 #include "Health.h"
 
+#include <QJsonObject>
+
 #include <atomic>
 
 namespace streamscope {
@@ -44,5 +46,9 @@ struct DoctorReport {
 Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &pattern,
                                const HealthOptions &options,
                                const std::atomic<bool> *cancel = nullptr);
+
+// The report as `doctor --json` prints it (and `serve` serves it on /health): server, streams
+// with their groups, findings and consumers, missing nodes, rules not evaluated, partial.
+QJsonObject doctorReportJson(const DoctorReport &report);
 
 } // namespace streamscope

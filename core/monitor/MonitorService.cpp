@@ -1,0 +1,265 @@
+#include "MonitorService.h"
+
+#include "RedisConnection.h"
+
+#include <QDateTime>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
+#include <QJsonDocument>
+#include <QTcpServer>
+
+namespace streamscope {
+
+namespace {
+
+qint64 nowMs() {
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QString endpointText(const QHostAddress &address, quint16 port) {
+    return address.protocol() == QAbstractSocket::IPv6Protocol
+               ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
+               : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
+}
+
+QHttpServerResponse textResponse(const QByteArray &body, QHttpServerResponse::StatusCode code) {
+    return QHttpServerResponse(QByteArrayLiteral("text/plain; charset=utf-8"), body, code);
+}
+
+} // namespace
+
+MonitorService::MonitorService(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options)) {
+    m_state.streamLimit = m_options.poll.maxStreams;
+    m_state.downReason = QStringLiteral("no poll has answered yet");
+    m_tracker = std::make_unique<AlertTracker>(m_options.alertTracking);
+    if (!m_options.alertDelivery.webhook.isEmpty() || !m_options.alertDelivery.command.isEmpty()) {
+        m_sender = std::make_unique<AlertSender>(m_options.alertDelivery);
+        connect(m_sender.get(), &AlertSender::failed, this,
+                [this](const QString &key, const QString &target, const QString &error) {
+                    Q_EMIT message(
+                        QStringLiteral("alert %1 not delivered to %2: %3").arg(key, target, error));
+                });
+    }
+}
+
+MonitorService::~MonitorService() {
+    stop();
+}
+
+Error MonitorService::start() {
+    m_http = std::make_unique<QHttpServer>();
+    setupRoutes();
+    auto *tcp = new QTcpServer(m_http.get());
+    if (!tcp->listen(m_options.address, m_options.port)) {
+        const QString where = endpointText(m_options.address, m_options.port);
+        const QString advice =
+            tcp->serverError() == QAbstractSocket::AddressInUseError
+                ? QStringLiteral("another process listens there; choose another port with "
+                                 "--listen HOST:PORT")
+                : QStringLiteral("check the address given to --listen");
+        const QString text =
+            QStringLiteral("cannot listen on %1: %2 (%3)").arg(where, tcp->errorString(), advice);
+        m_http.reset();
+        return Error(Error::Kind::Connect, text);
+    }
+    m_http->bind(tcp);
+    m_tcp = tcp;
+
+    m_poller = std::make_unique<PollerController>(m_options.settings, m_options.poll);
+    ServerPoller *poller = m_poller->poller();
+    connect(poller, &ServerPoller::serverInfo, this, [this](const ServerInfo &info) {
+        m_state.server = info;
+        m_state.serverInfoKnown = true;
+    });
+    connect(poller, &ServerPoller::streamsListed, this,
+            [this](const StreamInfoList &streams, bool truncated) {
+                m_state.streams = streams;
+                m_state.truncated = truncated;
+                m_state.listed = true;
+            });
+    connect(poller, &ServerPoller::nodesMissing, this,
+            [this](const MissingNodeList &missing) { m_state.missing = missing; });
+    connect(poller, &ServerPoller::groupSnapshot, this, &MonitorService::onGroupSnapshot);
+    connect(poller, &ServerPoller::pollFailed, this, &MonitorService::onPollFailed);
+    connect(poller, &ServerPoller::answered, this, &MonitorService::onAnswered);
+    m_poller->start();
+    return {};
+}
+
+void MonitorService::stop() {
+    if (m_tcp)
+        m_tcp->close();
+    // Alerts under way get a moment to go out (the sender's own timeouts bound each).
+    if (m_sender && m_poller)
+        (void)m_sender->waitForIdle(3000);
+    if (m_poller) {
+        QObject::disconnect(m_poller->poller(), nullptr, this, nullptr);
+        m_poller->stop(); // the connection's cancel flag ends a command under way
+        m_poller.reset();
+    }
+    m_http.reset();
+}
+
+quint16 MonitorService::port() const {
+    return m_tcp ? m_tcp->serverPort() : 0;
+}
+
+QString MonitorService::url() const {
+    return QStringLiteral("http://") + endpointText(m_options.address, port());
+}
+
+bool MonitorService::current(qint64 now) const {
+    if (m_state.lastAnsweredMs <= 0 || m_lost)
+        return false;
+    // A poll that never ends (a node that does not answer, a connection that hangs) is a server
+    // that does not answer: the figures stop being current after a few intervals.
+    const qint64 staleAfter = qMax<qint64>(3LL * m_options.poll.intervalMs, 15000);
+    return now - m_answeredReceivedMs <= staleAfter;
+}
+
+MonitorState MonitorService::state() const {
+    MonitorState s = m_state;
+    const qint64 now = nowMs();
+    s.up = current(now);
+    if (!s.up && m_state.lastAnsweredMs > 0)
+        s.downReason = m_lost
+                           ? QStringLiteral("the server does not answer: %1").arg(m_lastError)
+                           : QStringLiteral("no poll has answered for %1 s (last error: %2)")
+                                 .arg((now - m_answeredReceivedMs) / 1000)
+                                 .arg(m_lastError.isEmpty() ? QStringLiteral("none") : m_lastError);
+    else if (!s.up && !m_lastError.isEmpty())
+        s.downReason = QStringLiteral("no poll has answered yet: %1").arg(m_lastError);
+    // Every connection of this process (the poller's; on a cluster one per node).
+    qint64 commands = 0;
+    for (const RedisConnection::Load &load : RedisConnection::loadPerEndpoint())
+        commands += load.commands;
+    s.commandsSent = commands;
+    s.alertsActive = int(m_tracker->active().size());
+    if (m_sender)
+        for (const QString &target : m_sender->targets()) {
+            const AlertSender::Counters c = m_sender->counters(target);
+            s.alertTargets.append({target, c.sent, c.failed, c.dropped});
+        }
+    return s;
+}
+
+QByteArray MonitorService::metricsText() const {
+    return prometheusText(state(), nowMs());
+}
+
+MonitorService::Health MonitorService::health() const {
+    const MonitorState s = state();
+    Health h;
+    if (!s.up || !s.haveGroups) {
+        h.json = QJsonObject{
+            {QStringLiteral("error"), s.up ? QStringLiteral("waiting for the first poll of the "
+                                                            "consumer groups")
+                                           : s.downReason},
+            {QStringLiteral("partial"), true}};
+        return h;
+    }
+    const DoctorReport report = doctorReportFrom(s);
+    h.json = doctorReportJson(report);
+    h.doctorExit = report.partial() ? 3 : report.findingCount() > 0 ? 1 : 0;
+    h.httpStatus = h.doctorExit == 0 ? 200 : 503;
+    return h;
+}
+
+bool MonitorService::ready(QString *reason) const {
+    const MonitorState s = state();
+    if (!s.up) {
+        *reason = s.downReason;
+        return false;
+    }
+    if (!s.haveGroups) {
+        *reason = QStringLiteral("waiting for the first poll of the consumer groups");
+        return false;
+    }
+    return true;
+}
+
+void MonitorService::setupRoutes() {
+    using Status = QHttpServerResponse::StatusCode;
+    m_http->route(QStringLiteral("/metrics"), [this] {
+        return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"),
+                                   metricsText(), Status::Ok);
+    });
+    m_http->route(QStringLiteral("/health"), [this] {
+        const Health h = health();
+        QHttpServerResponse response(QByteArrayLiteral("application/json"),
+                                     QJsonDocument(h.json).toJson(QJsonDocument::Compact) + '\n',
+                                     h.httpStatus == 200 ? Status::Ok : Status::ServiceUnavailable);
+        response.setHeader(QByteArrayLiteral("X-StreamScope-Doctor-Exit"),
+                           QByteArray::number(h.doctorExit));
+        return response;
+    });
+    m_http->route(QStringLiteral("/ready"), [this] {
+        QString reason;
+        if (ready(&reason))
+            return textResponse(QByteArrayLiteral("ready\n"), Status::Ok);
+        return textResponse("not ready: " + reason.toUtf8() + '\n', Status::ServiceUnavailable);
+    });
+    m_http->route(QStringLiteral("/"), [] {
+        return textResponse(QByteArrayLiteral("streamscope-cli serve\n"
+                                              "/metrics  Prometheus metrics\n"
+                                              "/health   the doctor report (JSON)\n"
+                                              "/ready    200 once the server answers\n"),
+                            Status::Ok);
+    });
+}
+
+void MonitorService::onAnswered(qint64 atMs) {
+    const qint64 now = nowMs();
+    const bool wasDown = !current(now) && m_state.lastAnsweredMs > 0;
+    m_state.lastAnsweredMs = atMs;
+    m_state.pollDurationSeconds = double(qMax<qint64>(0, now - atMs)) / 1000.0;
+    m_answeredReceivedMs = now;
+    m_lost = false;
+    if (wasDown) {
+        m_lastError.clear();
+        Q_EMIT message(QStringLiteral("the server answers again"));
+    }
+}
+
+void MonitorService::onPollFailed(const Error &error, PollArea) {
+    ++m_state.pollErrors;
+    // On a cluster one node may fail while the others answer (nodesMissing, partial): only a
+    // poll that stops answering altogether (current()) makes the server down there.
+    const bool onCluster =
+        m_state.serverInfoKnown && m_state.server.mode == QLatin1String("cluster");
+    if (error.kind != Error::Kind::Server && !onCluster)
+        m_lost = true;
+    if (error.message != m_lastError) {
+        m_lastError = error.message;
+        Q_EMIT message(QStringLiteral("poll failed: %1").arg(error.message));
+    }
+}
+
+void MonitorService::onGroupSnapshot(const GroupSnapshot &snapshot) {
+    m_state.groups = snapshot;
+    m_state.haveGroups = true;
+    // The snapshot's groups were examined; a group of a missing node neither raises nor
+    // clears; a group that is gone clears.
+    const QList<AlertEvent> events = m_tracker->update(snapshot, m_state.missing, snapshot.atMs);
+    for (const AlertEvent &event : events) {
+        switch (event.transition) {
+        case AlertEvent::Transition::Raised:
+            ++m_state.alertsRaised;
+            break;
+        case AlertEvent::Transition::Changed:
+            ++m_state.alertsChanged;
+            break;
+        case AlertEvent::Transition::Cleared:
+            ++m_state.alertsCleared;
+            break;
+        }
+        Q_EMIT message(QStringLiteral("alert: ") + alertText(event));
+        if (m_sender)
+            m_sender->send(event);
+    }
+}
+
+} // namespace streamscope
