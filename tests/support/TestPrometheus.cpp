@@ -41,15 +41,26 @@ HttpReply httpGet(quint16 port, const QByteArray &pathAndQuery, int timeoutMs) {
         return reply;
     }
     socket.write("GET " + pathAndQuery + " HTTP/1.0\r\nHost: 127.0.0.1:" + QByteArray::number(port)
-                 + "\r\nAccept: */*\r\n\r\n");
+                 + "\r\nConnection: close\r\nAccept: */*\r\n\r\n");
     QByteArray raw;
-    // HTTP/1.0: the answer ends when the server closes the connection.
-    while (socket.state() != QAbstractSocket::UnconnectedState && !deadline.hasExpired()) {
+    // The answer ends where its Content-Length says, or when the server closes the connection
+    // (not every server closes after an HTTP/1.0 answer, even when asked to).
+    const auto complete = [&raw] {
+        const qsizetype headEnd = raw.indexOf("\r\n\r\n");
+        if (headEnd < 0)
+            return false;
+        for (const QByteArray &line : raw.left(headEnd).split('\n'))
+            if (line.toLower().startsWith("content-length:"))
+                return raw.size() - headEnd - 4 >= line.mid(15).trimmed().toLongLong();
+        return false;
+    };
+    while (socket.state() != QAbstractSocket::UnconnectedState && !complete()
+           && !deadline.hasExpired()) {
         socket.waitForReadyRead(int(qMin<qint64>(deadline.remainingTime(), 200)));
         raw += socket.readAll();
     }
     raw += socket.readAll();
-    if (socket.state() != QAbstractSocket::UnconnectedState) {
+    if (socket.state() != QAbstractSocket::UnconnectedState && !complete()) {
         reply.error = QStringLiteral("no complete answer from 127.0.0.1:%1 within %2 ms")
                           .arg(port)
                           .arg(timeoutMs);

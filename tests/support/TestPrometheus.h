@@ -35,7 +35,7 @@ struct HttpReply {
     QString error;
 };
 
-// GET http://127.0.0.1:port/pathAndQuery over a blocking socket (HTTP/1.0, the server closes).
+// GET http://127.0.0.1:port/pathAndQuery over a blocking socket (HTTP/1.0, no keep-alive).
 // No event loop runs: safe anywhere in a test.
 HttpReply httpGet(quint16 port, const QByteArray &pathAndQuery, int timeoutMs = 10000);
 
