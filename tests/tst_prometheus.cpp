@@ -238,19 +238,16 @@ private Q_SLOTS:
         QCOMPARE(xinfoLag("orders", "billing"), qint64(6));
         QCOMPARE(xinfoLag("payments", "refunds"), qint64(-1));
 
-        // Prometheus first: it scrapes the port serve will listen on (down until then).
-        m_servePort = LocalRedisServer::freePort();
-        m_prometheus = std::make_unique<TestPrometheus>();
-        m_prometheus->addTarget({serveJob, QStringLiteral("127.0.0.1:%1").arg(m_servePort)});
-        STREAMSCOPE_START_PROMETHEUS(*m_prometheus);
-
         m_serve = std::make_unique<ServiceProcess>(
             QStringLiteral("streamscope-cli"),
             QStringList{QStringLiteral("-u"), m_redis.url(), QStringLiteral("serve"),
-                        QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_servePort),
+                        QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
                         QStringLiteral("--interval"), QStringLiteral("1")},
             m_tmp.filePath(QStringLiteral("serve.log")));
         QVERIFY2(m_serve->start(), "streamscope-cli serve did not start");
+        // Port 0: serve picks a free port and says which (no race with another process).
+        QTRY_VERIFY_WITH_TIMEOUT(!m_serve->running() || m_serve->httpPort() > 0, 15000);
+        m_servePort = quint16(m_serve->httpPort());
         // Until it says Redis answered (or it ends: then its log says why).
         QTRY_VERIFY_WITH_TIMEOUT(
             !m_serve->running()
@@ -264,6 +261,10 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("serve's /metrics never said streamscope_up 1. Its "
                                            "log:\n")
                             + serveLog()));
+
+        m_prometheus = std::make_unique<TestPrometheus>();
+        m_prometheus->addTarget({serveJob, QStringLiteral("127.0.0.1:%1").arg(m_servePort)});
+        STREAMSCOPE_START_PROMETHEUS(*m_prometheus);
     }
 
     // Without the package the test fails and says what to install (here: a program that is
