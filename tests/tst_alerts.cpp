@@ -382,6 +382,7 @@ private Q_SLOTS:
             alertEvent(AlertEvent::Transition::Raised, QStringLiteral("dead-consumer:x"));
         e.finding.entryId = StreamId{1700000000000, 3};
         e.atMs = 1764153600123; // 2025-11-26T10:40:00.123Z
+        e.sinceMs = e.atMs - 5000;
         const QJsonObject o = QJsonDocument::fromJson(alertJson(e)).object();
         QCOMPARE(o.value("source").toString(), QStringLiteral("streamscope"));
         QCOMPARE(o.value("transition").toString(), QStringLiteral("raised"));
@@ -402,11 +403,23 @@ private Q_SLOTS:
         QVERIFY(
             o.value("text").toString().startsWith(QLatin1String("RAISED critical dead-consumer")));
         QVERIFY(o.value("note").isNull());
-        QVERIFY(o.value("endsAt").isNull());
-        const QJsonObject labels = o.value("labels").toObject();
+        QCOMPARE(o.value("schema").toString(), QStringLiteral("streamscope.alert/1"));
+        // Alertmanager's webhook envelope, one alert in it.
+        QCOMPARE(o.value("version").toString(), QStringLiteral("4"));
+        QCOMPARE(o.value("groupKey").toString(), QStringLiteral("dead-consumer:x"));
+        QCOMPARE(o.value("alerts").toArray().size(), 1);
+        const QJsonObject alert = o.value("alerts").toArray().first().toObject();
+        QCOMPARE(alert.value("status").toString(), QStringLiteral("firing"));
+        QCOMPARE(alert.value("endsAt").toString(), QStringLiteral("0001-01-01T00:00:00Z"));
+        QCOMPARE(alert.value("startsAt").toString(), QStringLiteral("2025-11-26T10:39:55.123Z"));
+        QCOMPARE(alert.value("fingerprint").toString(), o.value("fingerprint").toString());
+        const QJsonObject labels = alert.value("labels").toObject();
         QCOMPARE(labels.value("alertname").toString(), QStringLiteral("streamscope-dead-consumer"));
         QCOMPARE(labels.value("severity").toString(), QStringLiteral("critical"));
-        QVERIFY(o.value("annotations").toObject().contains("summary"));
+        QCOMPARE(labels.value("stream").toString(), QStringLiteral("orders"));
+        QCOMPARE(labels.value("consumer").toString(), QStringLiteral("c1"));
+        QCOMPARE(o.value("commonLabels").toObject(), labels);
+        QVERIFY(alert.value("annotations").toObject().contains("summary"));
 
         e.transition = AlertEvent::Transition::Cleared;
         e.previous = Severity::Critical;
@@ -416,8 +429,11 @@ private Q_SLOTS:
         QCOMPARE(c.value("severity").toString(), QStringLiteral("ok"));
         QCOMPARE(c.value("previous_severity").toString(), QStringLiteral("critical"));
         QCOMPARE(c.value("note").toString(), QStringLiteral("not found for 1 min"));
-        QCOMPARE(c.value("endsAt").toString(), c.value("at").toString());
-        QCOMPARE(c.value("labels").toObject().value("severity").toString(),
+        const QJsonObject resolved = c.value("alerts").toArray().first().toObject();
+        QCOMPARE(resolved.value("status").toString(), QStringLiteral("resolved"));
+        QCOMPARE(resolved.value("endsAt").toString(), c.value("at").toString());
+        // Alertmanager resolves the alert with the labels it fired with.
+        QCOMPARE(resolved.value("labels").toObject().value("severity").toString(),
                  QStringLiteral("critical"));
     }
 
@@ -548,9 +564,14 @@ private Q_SLOTS:
         clock.start();
         for (int i = 0; i < 20; ++i)
             sender.send(alertEvent(AlertEvent::Transition::Raised, QStringLiteral("k%1").arg(i)));
-        QVERIFY2(clock.elapsed() < 200, qPrintable(QString::number(clock.elapsed())));
+        // Waiting for the receiver would take 20 x 0.4 s: the calls only queue (margin for a
+        // loaded machine).
+        QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed())));
         QTRY_COMPARE_WITH_TIMEOUT(out.failed.size(), 20, 15000);
         QVERIFY2(out.failed.first().at(2).contains(QLatin1String("no answer")),
+                 qPrintable(out.failed.first().at(2)));
+        // The URL's path may be a secret (Slack, Teams): not in the message.
+        QVERIFY2(!out.failed.first().at(2).contains(QLatin1String("/hook")),
                  qPrintable(out.failed.first().at(2)));
         QCOMPARE(out.delivered.size(), 0);
         // 4 in parallel, 0.4 s each: about 2 s, not 20 × 0.4 s.
@@ -586,7 +607,7 @@ private Q_SLOTS:
         clock.start();
         for (int i = 0; i < 1000; ++i)
             sender->send(alertEvent(AlertEvent::Transition::Raised, QStringLiteral("k%1").arg(i)));
-        QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
         QVERIFY(sender->queued() <= 11);
         const qint64 count = sender->counters(AlertSender::webhookTarget()).dropped;
         QVERIFY2(count >= 989 && count <= 990, qPrintable(QString::number(count)));
@@ -670,7 +691,7 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         sender.send(alertEvent(AlertEvent::Transition::Raised));
-        QVERIFY(clock.elapsed() < 100);
+        QVERIFY(clock.elapsed() < 400);
         QTRY_COMPARE_WITH_TIMEOUT(out.failed.size(), 1, 5000);
         QVERIFY2(out.failed.first().at(2).contains(QLatin1String("killed after")),
                  qPrintable(out.failed.first().at(2)));
@@ -691,6 +712,60 @@ private Q_SLOTS:
         QTRY_COMPARE(out.delivered.size(), 2);
         QCOMPARE(sender.targets(), (QStringList{"webhook", "command"}));
         QCOMPARE(receiver.requests.size(), 1);
+    }
+
+    // ---- Figures ---------------------------------------------------------------------------
+
+    void trackerCostFor3000Groups() {
+        // serve over 1,000 streams x 3 groups, every group with two findings, one in ten
+        // changing from poll to poll.
+        AlertTracker tracker({2000, 60000});
+        QHash<QByteArray, FindingList> findings;
+        QSet<QByteArray> examined;
+        for (int s = 0; s < 1000; ++s)
+            for (int g = 0; g < 3; ++g) {
+                const QByteArray stream = "stream-" + QByteArray::number(s);
+                const QByteArray group = "group-" + QByteArray::number(g);
+                findings.insert(groupKey(stream, group),
+                                {finding(QStringLiteral("dead-consumer"), Severity::Critical,
+                                         stream, group, "c1"),
+                                 finding(QStringLiteral("stuck-entry"), Severity::Warning, stream,
+                                         group, "c1")});
+                examined.insert(groupKey(stream, group));
+            }
+        QElapsedTimer clock;
+        qint64 worst = 0;
+        int events = 0;
+        for (int poll = 0; poll < 10; ++poll) {
+            QHash<QByteArray, FindingList> now = findings;
+            int n = 0;
+            for (auto it = now.begin(); it != now.end(); ++it)
+                if (n++ % 10 == poll % 10)
+                    it->clear();
+            clock.start();
+            events += int(tracker.update(now, examined, poll * 1000).size());
+            worst = qMax(worst, clock.nsecsElapsed());
+        }
+        QCOMPARE(tracker.tracked(), 6000);
+        QVERIFY(events > 5000);
+        qInfo("tracker: 3,000 groups, 6,000 findings: worst update %.1f ms", worst / 1e6);
+        QVERIFY2(worst < 1000 * 1000 * 1000, "an update must stay far below a poll interval");
+    }
+
+    void webhookThroughput() {
+        Receiver receiver;
+        QVERIFY(receiver.listen());
+        AlertSender sender({receiver.url(), {}, 5000, 3, 50});
+        Outcomes out(&sender);
+        QElapsedTimer clock;
+        clock.start();
+        for (int i = 0; i < 500; ++i)
+            sender.send(alertEvent(AlertEvent::Transition::Raised, QStringLiteral("k%1").arg(i)));
+        const qint64 sendMs = clock.elapsed();
+        QTRY_COMPARE_WITH_TIMEOUT(out.delivered.size(), 500, 30000);
+        qInfo("webhook: 500 alerts delivered in %lld ms (send() calls took %lld ms in all)",
+              clock.elapsed(), sendMs);
+        QCOMPARE(receiver.requests.size(), 500);
     }
 
     // ---- End to end: a real poller on a real server -----------------------------------------
@@ -758,10 +833,75 @@ private Q_SLOTS:
         for (auto it = byKey.cbegin(); it != byKey.cend(); ++it)
             QCOMPARE(it.value(), (QStringList{"raised", "cleared"}));
         QVERIFY(byKey.contains(QStringLiteral("dead-consumer:orders/billing/c1")));
+        qInfo("raised then cleared once each: %s",
+              qPrintable(QStringList(byKey.keys()).join(", ")));
         // And the receiver got each transition exactly once.
         QTRY_COMPARE(int(receiver.requests.size()), 2 * raised);
         QVERIFY(sender.waitForIdle(2000));
         QCOMPARE(receiver.requests.size(), 2 * raised);
+        poller.stop();
+    }
+
+    void anOutageHoldsAndADeletedStreamClears() {
+        // The server is killed and restarted (its data kept): the alert stays raised, nothing
+        // clears while nothing is examined. Then the stream is deleted: cleared, with a note.
+        LocalRedisServer::Options serverOptions;
+        serverOptions.persistence = true;
+        LocalRedisServer server(serverOptions);
+        STREAMSCOPE_START_REDIS(server);
+        {
+            auto admin = connectTo(server.settings());
+            run(*admin, {"XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"});
+            addEntries(*admin, "orders", 0, 3);
+            run(*admin, {"XREADGROUP", "GROUP", "billing", "c1", "STREAMS", "orders", ">"});
+        }
+        AlertTracker tracker({300, 600});
+        ServerPoller::Options o;
+        o.intervalMs = 100;
+        o.lengthIntervalMs = 200;
+        o.listIntervalMs = 400;
+        o.quietIntervalMs = 300;
+        o.health.idleThresholdMs = 500;
+        PollerController poller(server.settings(), o);
+        QList<AlertEvent> events;
+        MissingNodeList missing;
+        qint64 answeredAt = 0;
+        QObject context;
+        connect(poller.poller(), &ServerPoller::nodesMissing, &context,
+                [&](const MissingNodeList &m) { missing = m; });
+        connect(poller.poller(), &ServerPoller::answered, &context,
+                [&](qint64 at) { answeredAt = at; });
+        connect(poller.poller(), &ServerPoller::groupSnapshot, &context,
+                [&](const GroupSnapshot &snapshot) {
+                    events += tracker.update(snapshot, missing, snapshot.atMs);
+                });
+        poller.start();
+        const QString key = QStringLiteral("dead-consumer:orders/billing/c1");
+        const auto transitionsOf = [&] {
+            QStringList out;
+            for (const AlertEvent &e : events)
+                if (e.key == key)
+                    out << transitionName(e.transition);
+            return out;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(transitionsOf(), QStringList{"raised"}, 15000);
+
+        server.kill();
+        QTest::qWait(2000);
+        QCOMPARE(transitionsOf(), QStringList{"raised"});
+        STREAMSCOPE_START_REDIS(server);
+        const qint64 restartedAt = QDateTime::currentMSecsSinceEpoch();
+        QTRY_VERIFY_WITH_TIMEOUT(answeredAt > restartedAt + 1500, 20000);
+        QCOMPARE(transitionsOf(), QStringList{"raised"});
+
+        {
+            auto admin = connectTo(server.settings());
+            QCOMPARE(run(*admin, {"DEL", "orders"}).integer(), 1);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(transitionsOf(), (QStringList{"raised", "cleared"}), 15000);
+        const AlertEvent &cleared = events.last();
+        QVERIFY2(cleared.note.contains(QLatin1String("gone")), qPrintable(cleared.note));
+        qInfo("deleted stream: %s", qPrintable(alertText(cleared)));
         poller.stop();
     }
 };

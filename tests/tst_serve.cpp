@@ -199,6 +199,26 @@ private:
     QTcpServer m_server;
 };
 
+// What promtool says about a /metrics body (empty: nothing to say), or why it could not run.
+QByteArray promtoolVerdict(const QByteArray &body) {
+    const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
+    if (promtool.isEmpty())
+        return "promtool not found: install Debian's prometheus package (scripts/deps.sh "
+               "installs it); tst_serve needs it to validate /metrics";
+    QProcess p;
+    p.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
+    if (!p.waitForStarted())
+        return "promtool did not start";
+    p.write(body);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(30000))
+        return "promtool did not finish in 30 s";
+    const QByteArray said = (p.readAllStandardOutput() + p.readAllStandardError()).trimmed();
+    if (p.exitCode() != 0 && said.isEmpty())
+        return "promtool exited " + QByteArray::number(p.exitCode());
+    return said;
+}
+
 const QByteArray weirdName = QByteArray("we\"ird\\na") + '\n' + "me\xff";
 
 } // namespace
@@ -216,7 +236,10 @@ private Q_SLOTS:
     void busyPortIsRefused();
     void usageErrors();
     void alertsReachTheWebhookAndCommandOncePerTransition();
+    void aclLimitsArePartialNotZero();
+    void streamLimitIsPartial();
     void cluster();
+    void clusterNodeMissing();
     void sentinel();
     void cleanupTestCase();
 
@@ -243,6 +266,7 @@ private:
                 return true;
             QTest::qWait(200);
         }
+        qWarning("the last /metrics (whole):\n%s", last->constData());
         return false;
     }
 
@@ -424,10 +448,6 @@ void TestServe::metricsMatchXinfo() {
 }
 
 void TestServe::promtoolAcceptsTheOutput() {
-    const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
-    QVERIFY2(!promtool.isEmpty(), "promtool not found: install Debian's prometheus package "
-                                  "(scripts/deps.sh installs it); this test needs it to "
-                                  "validate /metrics");
     Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("serve:*")));
     QVERIFY2(serve.start(), qPrintable(serve.log()));
     QByteArray body;
@@ -439,16 +459,8 @@ void TestServe::promtoolAcceptsTheOutput() {
                  },
                  &body),
              body.constData());
-    QProcess p;
-    p.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
-    QVERIFY(p.waitForStarted());
-    p.write(body);
-    p.closeWriteChannel();
-    QVERIFY(p.waitForFinished(30000));
-    const QByteArray said = p.readAllStandardOutput() + p.readAllStandardError();
-    QVERIFY2(p.exitCode() == 0 && said.trimmed().isEmpty(), said.constData());
-    // The same while the server is away (the families without samples).
-    QVERIFY(promtool.size() > 0);
+    const QByteArray verdict = promtoolVerdict(body);
+    QVERIFY2(verdict.isEmpty(), verdict.constData());
 }
 
 void TestServe::healthIsTheDoctorReport() {
@@ -532,6 +544,9 @@ void TestServe::readyOutageAndReturn() {
     h = get(serve.port(), QStringLiteral("/metrics"));
     QCOMPARE(samples(h.body).value("streamscope_up", -1), 0.0);
     QVERIFY(samples(h.body).value("streamscope_poll_errors_total") >= 1);
+    // promtool accepts the output of a server that is down too (families without samples).
+    const QByteArray verdict = promtoolVerdict(h.body);
+    QVERIFY2(verdict.isEmpty(), verdict.constData());
     QCOMPARE(get(serve.port(), QStringLiteral("/health")).status, 503);
 
     // The server comes: ready, up, figures.
@@ -623,13 +638,21 @@ void TestServe::busyPortIsRefused() {
 }
 
 void TestServe::usageErrors() {
+    const QStringList listen{QStringLiteral("--listen"), QStringLiteral("0")};
     for (const QStringList &args :
-         {QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("abc")},
+         {QStringList{QStringLiteral("serve")}, // --listen is required
+          QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("abc")},
           QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("70000")},
-          QStringList{QStringLiteral("serve"), QStringLiteral("--interval"), QStringLiteral("0")},
+          QStringList{QStringLiteral("serve"), QStringLiteral("--interval"), QStringLiteral("0")}
+              + listen,
           QStringList{QStringLiteral("serve"), QStringLiteral("--alert-webhook"),
-                      QStringLiteral("ftp://x")},
-          QStringList{QStringLiteral("serve"), QStringLiteral("a*"), QStringLiteral("b*")}}) {
+                      QStringLiteral("ftp://x")}
+              + listen,
+          QStringList{QStringLiteral("serve"), QStringLiteral("--max-deliveries"),
+                      QStringLiteral("0")}
+              + listen,
+          QStringList{QStringLiteral("serve"), QStringLiteral("a*"), QStringLiteral("b*")}
+              + listen}) {
         const CliRun r = runCli(args, {}, 20000);
         QVERIFY2(r.exitCode == 2, qPrintable(args.join(QLatin1Char(' ')) + QLatin1String(": ")
                                              + QString::fromUtf8(r.err)));
@@ -704,6 +727,72 @@ void TestServe::alertsReachTheWebhookAndCommandOncePerTransition() {
     QCOMPARE(serve.stop(), 0);
 }
 
+void TestServe::aclLimitsArePartialNotZero() {
+    // A user that may read serve:orders only, and not run XPENDING.
+    run(*m_admin, {"ACL", "SETUSER", "servemon", "reset", "on", ">pw", "~serve:orders*", "+@all",
+                   "-xpending"});
+    const QString url = QStringLiteral("redis://servemon:pw@127.0.0.1:%1").arg(m_server->port());
+    Serve serve(m_dir->path(),
+                {QStringLiteral("-u"), url, QStringLiteral("serve"), QStringLiteral("serve:*"),
+                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                 QStringLiteral("--interval"), QStringLiteral("0.2")});
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const QByteArray billing = "{stream=\"serve:orders\",group=\"billing\"}";
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [&](const QHash<QByteArray, double> &m) {
+                     return m.value("streamscope_up") == 1
+                            && m.contains("streamscope_group_pending_entries" + billing);
+                 },
+                 &body),
+             body.constData());
+    const QHash<QByteArray, double> m = samples(body);
+    // The other streams are listed, not readable: counted, not served as 0.
+    QCOMPARE(m.value("streamscope_streams_no_access"), 2.0);
+    QCOMPARE(m.value("streamscope_streams_watched"), 1.0);
+    QVERIFY(!m.contains("streamscope_stream_length{stream=\"serve:holes\"}"));
+    // Without XPENDING the oldest pending age is unknown: no sample; the rules are counted.
+    QCOMPARE(m.value("streamscope_group_pending_entries" + billing), 3.0);
+    QVERIFY2(!m.contains("streamscope_group_oldest_pending_age_seconds" + billing),
+             body.constData());
+    QVERIFY(m.value("streamscope_group_rules_not_evaluated" + billing) >= 1);
+    QCOMPARE(m.value("streamscope_partial"), 1.0);
+    const Http h = get(serve.port(), QStringLiteral("/health"));
+    QCOMPARE(h.status, 503);
+    QCOMPARE(h.doctorExit, QByteArray("3"));
+    QCOMPARE(serve.stop(), 0);
+    run(*m_admin, {"ACL", "DELUSER", "servemon"});
+}
+
+void TestServe::streamLimitIsPartial() {
+    // Three streams match, two are watched: said in /metrics and in /health.
+    Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("serve:*"),
+                                         {QStringLiteral("--max-streams"), QStringLiteral("2")}));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [](const QHash<QByteArray, double> &m) {
+                     return m.value("streamscope_up") == 1
+                            && m.value("streamscope_streams_truncated") == 1
+                            && m.value("streamscope_streams_limit") == 2
+                            && m.value("streamscope_streams_watched") == 2
+                            && m.value("streamscope_partial") == 1;
+                 },
+                 &body),
+             body.constData());
+    QTRY_VERIFY_WITH_TIMEOUT(get(serve.port(), QStringLiteral("/ready")).status == 200, 10000);
+    const Http h = get(serve.port(), QStringLiteral("/health"));
+    QCOMPARE(h.status, 503);
+    QCOMPARE(h.doctorExit, QByteArray("3"));
+    const QJsonObject report = QJsonDocument::fromJson(h.body).object();
+    QCOMPARE(report[QStringLiteral("truncated")].toBool(), true);
+    QCOMPARE(report[QStringLiteral("partial")].toBool(), true);
+    QCOMPARE(report[QStringLiteral("streams")].toArray().size(), 2);
+    QCOMPARE(serve.stop(), 0);
+}
+
 void TestServe::cluster() {
     LocalRedisCluster cluster;
     const Error started = cluster.start();
@@ -743,6 +832,88 @@ void TestServe::cluster() {
     QCOMPARE(m.value("streamscope_nodes_missing"), 0.0);
     QCOMPARE(m.value("streamscope_partial"), 0.0);
     QVERIFY2(body.contains("mode=\"cluster\""), body.constData());
+
+    // A primary dies and its replica takes over. At every scrape meanwhile the picture is either
+    // whole and current, or says it is partial (which node is missing, fewer streams), or down
+    // without stream series; afterwards it is whole again.
+    cluster.node(0).kill();
+    QElapsedTimer t;
+    t.start();
+    bool whole = false;
+    int partialSeen = 0;
+    while (t.elapsed() < 20000 && !(whole && t.elapsed() > 8000)) {
+        const Http h = get(serve.port(), QStringLiteral("/metrics"));
+        QCOMPARE(h.status, 200);
+        const QHash<QByteArray, double> now = samples(h.body);
+        int streams = 0;
+        for (auto it = now.cbegin(); it != now.cend(); ++it)
+            streams += it.key().startsWith("streamscope_stream_length{") ? 1 : 0;
+        if (now.value("streamscope_up") != 1) {
+            QVERIFY2(streams == 0, h.body.constData());
+            whole = false;
+        } else if (now.value("streamscope_nodes_missing") > 0) {
+            QVERIFY2(now.value("streamscope_partial") == 1 && streams < 12, h.body.constData());
+            ++partialSeen;
+            whole = false;
+        } else {
+            whole = streams == 12 && now.value("streamscope_partial") == 0;
+        }
+        QTest::qWait(200);
+    }
+    QVERIFY2(whole, qPrintable(QStringLiteral("not whole again 20 s after the failover (%1 partial "
+                                              "scrapes)")
+                                   .arg(partialSeen)));
+}
+
+void TestServe::clusterNodeMissing() {
+    // No replicas and a long node timeout: a dead primary stays dead and the others keep
+    // answering for their slots.
+    LocalRedisCluster::Options options;
+    options.replicasPerPrimary = 0;
+    options.nodeTimeoutMs = 60000;
+    LocalRedisCluster cluster(options);
+    const Error started = cluster.start();
+    QVERIFY2(!started,
+             qPrintable(QStringLiteral("cannot start the test cluster: ") + started.message));
+    auto admin = openClient(cluster.settings(0));
+    QVERIFY2(admin.ok(), qPrintable(admin.error().message));
+    for (int i = 0; i < 12; ++i)
+        QVERIFY(
+            admin.value()->command({"XADD", "cm:" + QByteArray::number(i), "*", "n", "1"}).ok());
+    Serve serve(m_dir->path(), serveArgs(cluster.settings(1), QStringLiteral("cm:*")));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [](const QHash<QByteArray, double> &m) {
+                     return m.value("streamscope_streams_watched") == 12;
+                 },
+                 &body, 20000),
+             body.constData());
+    cluster.node(0).kill();
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [](const QHash<QByteArray, double> &now) {
+                     int streams = 0;
+                     for (auto it = now.cbegin(); it != now.cend(); ++it)
+                         streams += it.key().startsWith("streamscope_stream_length{") ? 1 : 0;
+                     return now.value("streamscope_up") == 1
+                            && now.value("streamscope_nodes_missing") == 1
+                            && now.value("streamscope_partial") == 1 && streams > 0 && streams < 12
+                            && now.value("streamscope_streams_watched") == streams;
+                 },
+                 &body, 20000),
+             body.constData());
+    // /health: partial, 503, doctor's exit 3, the node named.
+    const Http h = get(serve.port(), QStringLiteral("/health"));
+    QCOMPARE(h.status, 503);
+    QCOMPARE(h.doctorExit, QByteArray("3"));
+    const QJsonObject report = QJsonDocument::fromJson(h.body).object();
+    QCOMPARE(report[QStringLiteral("partial")].toBool(), true);
+    QCOMPARE(report[QStringLiteral("missing")].toArray().size(), 1);
+    QCOMPARE(report[QStringLiteral("missing")][0][QStringLiteral("node")].toString(),
+             cluster.settings(0).endpoint());
+    QCOMPARE(serve.stop(), 0);
 }
 
 void TestServe::sentinel() {

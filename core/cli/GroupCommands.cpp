@@ -354,6 +354,10 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
                                              + gaps.join(QLatin1String("; ")));
     }
     // A partial view is never "all clear", nor a complete list of findings.
+    if (report->truncated)
+        printError(QStringLiteral("partial report: more streams match than were examined (%1); "
+                                  "narrow the PATTERN")
+                       .arg(report->streams.size()));
     for (const MissingNode &m : report->missing)
         printError(QStringLiteral("partial report: %1").arg(missingNodeText(m)));
     for (const DoctorReport::Stream &s : report->streams)

@@ -15,7 +15,7 @@ namespace streamscope::cli {
 namespace {
 
 const char serveHelp[] =
-    "Usage: streamscope-cli [connection options] serve [PATTERN] [--listen [HOST:]PORT]\n"
+    "Usage: streamscope-cli [connection options] serve [PATTERN] --listen [HOST:]PORT\n"
     "       [options]\n\n"
     "Runs the polling and health rules of the desktop app continuously, without a display,\n"
     "and serves over HTTP:\n"
@@ -36,9 +36,9 @@ const char serveHelp[] =
     "Sentinel with the usual connection options. Progress and errors go to stderr; the\n"
     "first line says where it listens.\n\n"
     "Options:\n"
-    "  --listen [HOST:]PORT    Where to serve (default 127.0.0.1:9121; PORT alone: loopback;\n"
-    "                          0.0.0.0:PORT or [::]:PORT for every interface; port 0 picks a\n"
-    "                          free one)\n"
+    "  --listen [HOST:]PORT    Where to serve (required): PORT alone is loopback\n"
+    "                          (127.0.0.1); 0.0.0.0:PORT or [::]:PORT for every interface;\n"
+    "                          port 0 picks a free one\n"
     "  --interval S            Poll tick in seconds (default 1; may be fractional): active\n"
     "                          groups each tick, lengths every 2 s, quiet groups every 10 s\n"
     "  --max-streams N         Streams watched at most (default 1000; more: streamscope_partial)\n"
@@ -56,7 +56,7 @@ const char serveHelp[] =
     "Exit codes: 0 stopped by SIGTERM/SIGINT, 2 usage error, 3 cannot listen (the port is\n"
     "taken, the address is not this host's).\n\n"
     "Example:\n"
-    "  streamscope-cli -h redis.internal serve 'orders:*' --listen 9121 \\\n"
+    "  streamscope-cli -h redis.internal serve 'orders:*' --listen 9478 \\\n"
     "      --alert-webhook http://alertmanager-bridge:8080/hook --alert-raise-after 30\n";
 
 // SIGTERM and SIGINT through a pipe into the event loop (the handler only writes a byte).
@@ -95,7 +95,7 @@ Result<qint64> wholeOption(const QCommandLineParser &p, const QString &name, qin
     return v;
 }
 
-// "9121", "127.0.0.1:9121", "0.0.0.0:9121", "[::1]:9121", "localhost:9121".
+// "9478", "127.0.0.1:9478", "0.0.0.0:9478", "[::1]:9478", "localhost:9478".
 Result<QPair<QHostAddress, quint16>> listenAddress(const QString &text) {
     QString host = QStringLiteral("127.0.0.1");
     QString port = text;
@@ -132,9 +132,13 @@ int runServe(const QCommandLineParser &p, const ConnectionSettings &settings, bo
     const QStringList a = p.positionalArguments();
     if (a.size() > 1)
         return usageError(QStringLiteral("serve takes at most one PATTERN"), command);
-    auto listen =
-        listenAddress(p.isSet(QStringLiteral("listen")) ? p.value(QStringLiteral("listen"))
-                                                        : QStringLiteral("9121"));
+    // No default port: the exporters' range is allocated to the last port, and 9121 (the
+    // obvious guess) is redis_exporter's, often running beside it.
+    if (!p.isSet(QStringLiteral("listen")))
+        return usageError(QStringLiteral("serve needs --listen [HOST:]PORT (e.g. --listen 9478: "
+                                         "loopback, port 9478)"),
+                          command);
+    auto listen = listenAddress(p.value(QStringLiteral("listen")));
     if (!listen.ok())
         return usageError(listen.error().message, command);
     auto interval = secondsOption(p, QStringLiteral("interval"), 1, 0.1);

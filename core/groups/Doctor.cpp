@@ -55,7 +55,7 @@ int DoctorReport::forbiddenStreams() const {
 }
 
 bool DoctorReport::partial() const {
-    return !missing.isEmpty() || forbiddenStreams() > 0 || !notEvaluated().isEmpty();
+    return !missing.isEmpty() || forbiddenStreams() > 0 || !notEvaluated().isEmpty() || truncated;
 }
 
 Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &pattern,
@@ -259,11 +259,16 @@ QJsonObject doctorReportJson(const DoctorReport &report) {
         server.insert(QStringLiteral("mode"), QJsonValue());
         server.insert(QStringLiteral("unknown_reason"), report.versionUnknown);
     }
-    return QJsonObject{{QStringLiteral("server"), server},
-                       {QStringLiteral("streams"), streams},
-                       {QStringLiteral("missing"), missing},
-                       {QStringLiteral("not_evaluated"), notEvaluated},
-                       {QStringLiteral("partial"), report.partial()}};
+    QJsonObject out{{QStringLiteral("server"), server},
+                    {QStringLiteral("streams"), streams},
+                    {QStringLiteral("missing"), missing},
+                    {QStringLiteral("not_evaluated"), notEvaluated},
+                    {QStringLiteral("partial"), report.partial()}};
+    // Only when it happens (more streams match than were examined), so that the usual shape
+    // stays as it was.
+    if (report.truncated)
+        out.insert(QStringLiteral("truncated"), true);
+    return out;
 }
 
 } // namespace streamscope

@@ -24,7 +24,7 @@ struct DoctorReport {
     // Every stream, with a stream the user may not read (info.noAccess set, no groups) too: it
     // was not examined, and the report is partial.
     QList<Stream> streams;
-    bool truncated = false;
+    bool truncated = false;  // more streams match than were examined: partial (exit 3)
     MissingNodeList missing; // nodes not examined: the report is partial (exit 3)
     // Problems found (not-evaluated findings are not problems: see notEvaluated()).
     int findingCount() const;
@@ -37,7 +37,8 @@ struct DoctorReport {
     };
     QList<NotEvaluated> notEvaluated() const;
     int forbiddenStreams() const;
-    // Something was not examined: a node, a stream the user may not read, or a rule.
+    // Something was not examined: a node, a stream the user may not read, a rule, or streams
+    // beyond the limit (truncated).
     bool partial() const;
 };
 

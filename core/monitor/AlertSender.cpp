@@ -5,6 +5,7 @@
 #include "ValueFormat.h"
 #include "Wording.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QMutex>
 #include <QNetworkAccessManager>
@@ -45,6 +46,8 @@ struct Target {
     std::atomic<qint64> failed{0};
     std::atomic<qint64> dropped{0};
     std::atomic<qint64> retried{0};
+    qint64 droppedWarnedAtMs = 0; // the last warning about drops (one per 10 s, not per drop)
+    qint64 droppedWarned = 0;     // the count it gave
 };
 
 QString envText(const QString &text) {
@@ -71,6 +74,13 @@ bool retryable(int status, QNetworkReply::NetworkError error) {
     default:
         return true;
     }
+}
+
+// The receiver without its path, query and credentials: a Slack or Teams webhook URL carries
+// its secret in the path, and errors end up in logs.
+QString webhookOrigin(const QUrl &url) {
+    return url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery
+                               | QUrl::RemoveFragment);
 }
 
 } // namespace
@@ -157,10 +167,7 @@ struct AlertSender::Private {
             Q_EMIT q->delivered(job.event.key, t->name);
         } else {
             ++t->failed;
-            qWarning().noquote() << QStringLiteral(
-                                        "streamscope: alert %1 (%2) not delivered by %3: %4")
-                                        .arg(transitionName(job.event.transition), job.event.key,
-                                             t->name, error);
+            // failed() is the report (serve prints it): no second one on stderr.
             Q_EMIT q->failed(job.event.key, t->name, error);
         }
         {
@@ -235,9 +242,9 @@ struct AlertSender::Private {
                         text += QStringLiteral(": ") + valueformat::singleLine(body, 200);
                 } else if (*timedOut || error == QNetworkReply::OperationCanceledError
                            || error == QNetworkReply::TimeoutError) {
-                    text = QStringLiteral("no answer from %1 within %2")
-                               .arg(options.webhook.toDisplayString(QUrl::RemoveUserInfo),
-                                    formatDuration(options.timeoutMs));
+                    text =
+                        QStringLiteral("no answer from %1 within %2")
+                            .arg(webhookOrigin(options.webhook), formatDuration(options.timeoutMs));
                 } else {
                     text = reply->errorString();
                 }
@@ -389,6 +396,11 @@ AlertSender::~AlertSender() {
         Qt::BlockingQueuedConnection);
     d->thread.quit();
     d->thread.wait();
+    for (const auto &t : d->targets)
+        if (t->dropped > t->droppedWarned)
+            qWarning().noquote() << QStringLiteral("streamscope: the %1 dropped %2 alerts in all")
+                                        .arg(t->name)
+                                        .arg(qint64(t->dropped));
 }
 
 void AlertSender::send(const AlertEvent &event) {
@@ -412,14 +424,32 @@ void AlertSender::send(const AlertEvent &event) {
     }
     for (const auto &[t, key] : droppedKeys) {
         const qint64 total = t->dropped;
-        qWarning().noquote() << QStringLiteral(
-                                    "streamscope: alert queue for the %1 full (%2 waiting): "
-                                    "dropped the oldest alert (%3), %4 dropped so far")
-                                    .arg(t->name)
-                                    .arg(d->options.maxQueued)
-                                    .arg(key)
-                                    .arg(total);
         Q_EMIT dropped(key, t->name, total);
+    }
+    // Counted, and said at most once per 10 s: a burst must not flood the log as well.
+    if (!droppedKeys.isEmpty()) {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QString warning;
+        {
+            QMutexLocker lock(&d->mutex);
+            for (const auto &t : d->targets) {
+                const qint64 total = t->dropped;
+                if (total == t->droppedWarned
+                    || (t->droppedWarnedAtMs != 0 && now - t->droppedWarnedAtMs < 10000))
+                    continue;
+                warning += QStringLiteral(
+                               "streamscope: the %1 cannot keep up: %2 waiting, dropped %3 of the "
+                               "oldest alerts (%4 in all)\n")
+                               .arg(t->name)
+                               .arg(d->options.maxQueued)
+                               .arg(total - t->droppedWarned)
+                               .arg(total);
+                t->droppedWarned = total;
+                t->droppedWarnedAtMs = now;
+            }
+        }
+        if (!warning.isEmpty())
+            qWarning().noquote() << warning.trimmed();
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimeZone>
@@ -40,7 +41,10 @@ void appendKeyPart(QString &out, const QByteArray &bytes) {
 }
 
 QString isoTime(qint64 ms) {
-    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc()).toString(Qt::ISODateWithMs);
+    // "Z", as RFC 3339 receivers expect (ISODateWithMs writes "+00:00" for a QTimeZone UTC).
+    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc())
+               .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz"))
+           + QLatin1Char('Z');
 }
 
 QJsonValue nameOrNull(const QByteArray &name) {
@@ -125,7 +129,7 @@ QByteArray alertJson(const AlertEvent &event) {
         QCryptographicHash::hash(event.key.toUtf8(), QCryptographicHash::Sha256).toHex().left(16);
     QJsonObject o{
         {QStringLiteral("source"), QStringLiteral("streamscope")},
-        {QStringLiteral("version"), 1},
+        {QStringLiteral("schema"), QStringLiteral("streamscope.alert/1")},
         {QStringLiteral("key"), event.key},
         {QStringLiteral("fingerprint"), QString::fromLatin1(fingerprint)},
         {QStringLiteral("transition"), transitionName(event.transition)},
@@ -146,12 +150,31 @@ QByteArray alertJson(const AlertEvent &event) {
         {QStringLiteral("since"),
          event.sinceMs > 0 ? QJsonValue(isoTime(event.sinceMs)) : QJsonValue()},
         {QStringLiteral("text"), alertText(event)},
-        {QStringLiteral("labels"), labels},
-        {QStringLiteral("annotations"), QJsonObject{{QStringLiteral("summary"), alertText(event)},
-                                                    {QStringLiteral("description"), f.message}}},
-        {QStringLiteral("startsAt"), isoTime(event.sinceMs > 0 ? event.sinceMs : event.atMs)},
-        {QStringLiteral("endsAt"), cleared ? QJsonValue(isoTime(event.atMs)) : QJsonValue()},
     };
+    // The envelope of Alertmanager's webhook (version 4), with this one alert in it, so that a
+    // receiver written for Alertmanager reads it as it is.
+    const QJsonObject annotations{{QStringLiteral("summary"), alertText(event)},
+                                  {QStringLiteral("description"), f.message}};
+    const QJsonObject alert{
+        {QStringLiteral("status"), o.value(QStringLiteral("status"))},
+        {QStringLiteral("labels"), labels},
+        {QStringLiteral("annotations"), annotations},
+        {QStringLiteral("startsAt"), isoTime(event.sinceMs > 0 ? event.sinceMs : event.atMs)},
+        // Alertmanager's "not ended yet".
+        {QStringLiteral("endsAt"),
+         cleared ? isoTime(event.atMs) : QStringLiteral("0001-01-01T00:00:00Z")},
+        {QStringLiteral("generatorURL"), QString()},
+        {QStringLiteral("fingerprint"), QString::fromLatin1(fingerprint)}};
+    o.insert(QStringLiteral("version"), QStringLiteral("4"));
+    o.insert(QStringLiteral("receiver"), QStringLiteral("streamscope"));
+    o.insert(QStringLiteral("groupKey"), event.key);
+    o.insert(QStringLiteral("groupLabels"),
+             QJsonObject{{QStringLiteral("alertname"), labels.value(QStringLiteral("alertname"))}});
+    o.insert(QStringLiteral("commonLabels"), labels);
+    o.insert(QStringLiteral("commonAnnotations"), annotations);
+    o.insert(QStringLiteral("externalURL"), QString());
+    o.insert(QStringLiteral("truncatedAlerts"), 0);
+    o.insert(QStringLiteral("alerts"), QJsonArray{alert});
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
