@@ -17,6 +17,7 @@ STREAMSCOPE_PACKAGES=(
     libssh-dev                                  # SSH tunnels to servers behind a bastion
     openssh-server                              # the sshd the SSH tunnel tests start
     openssl                                     # the certificates the TLS tests make
+    prometheus                                  # promtool and the server that scrapes serve
 )
 
 streamscope_install_missing() {
