@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -735,6 +736,74 @@ private Q_SLOTS:
         const ClientSample sample = ok.first().at(0).value<ClientSample>();
         QVERIFY2(sample.unknown.isEmpty(), qPrintable(sample.unknown));
         QVERIFY(!sample.clients.isEmpty());
+    }
+    // The demo shop's own services, as processes, on a real server: the map reads
+    // order-service -> order-events -> payment-service (2 consumers) -> payment-events ->
+    // order-service / notification-service.
+    void theShopsServicesGiveTheChain() {
+        LocalRedisServer server;
+        STREAMSCOPE_START_REDIS(server);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        std::vector<std::unique_ptr<ServiceProcess>> services;
+        auto start = [&](const QString &program, QStringList args) {
+            args = QStringList{QStringLiteral("--url"), server.url()} + args;
+            services.push_back(std::make_unique<ServiceProcess>(
+                program, args, dir.filePath(program + QString::number(services.size()) + ".log")));
+            return services.back()->start();
+        };
+        QVERIFY(start(QStringLiteral("order-service"),
+                      {QStringLiteral("--http"), QStringLiteral("0"), QStringLiteral("--db"),
+                       dir.filePath(QStringLiteral("orders.db")), QStringLiteral("--generate"),
+                       QStringLiteral("20")}));
+        for (const char *consumer : {"payments-1", "payments-2"})
+            QVERIFY(start(QStringLiteral("payment-service"),
+                          {QStringLiteral("--consumer"), QLatin1String(consumer),
+                           QStringLiteral("--db"), dir.filePath(QStringLiteral("payments.db"))}));
+        QVERIFY(start(QStringLiteral("notification-service"),
+                      {QStringLiteral("--consumer"), QStringLiteral("notifier-1")}));
+
+        Session::Options options;
+        options.poll = quickPolls();
+        Session session(server.settings(), options);
+        session.setServiceMapWanted(true);
+        session.start();
+        const QString orderService = QStringLiteral("producer:order-service");
+        const QString payment = gKey("order-events", "payment-service");
+        auto chain = [&] {
+            const ServiceMap &m = session.serviceMap();
+            const ServiceMapNode *p = m.node(payment);
+            return m.edge(orderService, sKey("order-events"))
+                   && m.edge(sKey("order-events"), payment) && p && p->alsoProduces
+                   && p->consumers.size() == 2 && m.edge(payment, sKey("payment-events"))
+                   && m.edge(sKey("payment-events"), gKey("payment-events", "order-service"))
+                   && m.edge(sKey("payment-events"),
+                             gKey("payment-events", "notification-service"));
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(chain(), qPrintable(session.serviceMap().producersNote), 30000);
+        // Rates come with the next polls.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            session.serviceMap().edge(sKey("order-events"), payment)->perSecond.value_or(0) > 0,
+            10000);
+        const ServiceMap m = session.serviceMap();
+        checkLayout(m);
+        QCOMPARE(m.node(orderService)->rank, 0);
+        QCOMPARE(m.node(sKey("order-events"))->rank, 1);
+        QCOMPARE(m.node(payment)->rank, 2);
+        QCOMPARE(m.node(sKey("payment-events"))->rank, 3);
+        QCOMPARE(m.node(gKey("payment-events", "order-service"))->rank, 4);
+        QCOMPARE(m.node(gKey("payment-events", "notification-service"))->rank, 4);
+        QCOMPARE(m.node(payment)->consumers[0].name, QByteArray("payments-1"));
+        QCOMPARE(m.node(payment)->consumers[1].name, QByteArray("payments-2"));
+        // The relay declares order-events; order-service's consumer is not a producer.
+        QCOMPARE(m.node(orderService)->clients,
+                 QList<QByteArray>{"order-service:relay>order-events"});
+        QVERIFY(!m.edge(orderService, sKey("payment-events")));
+        for (const ServiceMapNode &n : m.nodes)
+            QVERIFY2(n.kind != ServiceMapNode::Kind::Producer || n.key == orderService,
+                     qPrintable(n.key));
+        for (auto &service : services)
+            service->stop();
     }
 };
 

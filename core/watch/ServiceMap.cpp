@@ -154,15 +154,13 @@ Growth ServiceMapBuilder::State::growth(const QByteArray &stream, qint64 fromMs,
     const auto it = streams.constFind(stream);
     if (it == streams.cend())
         return Growth::Unknown;
+    // The history is in time order: the last look at or before fromMs, the first after toMs.
     const QList<StreamSample> &h = it->history;
-    const StreamSample *before = nullptr;
-    const StreamSample *after = nullptr;
-    for (const StreamSample &s : h) {
-        if (s.atMs <= fromMs)
-            before = &s;
-        if (s.atMs > toMs && !after)
-            after = &s;
-    }
+    const auto byTime = [](qint64 t, const StreamSample &x) { return t < x.atMs; };
+    const auto firstAfterFrom = std::upper_bound(h.cbegin(), h.cend(), fromMs, byTime);
+    const auto firstAfterTo = std::upper_bound(h.cbegin(), h.cend(), toMs, byTime);
+    const StreamSample *before = firstAfterFrom == h.cbegin() ? nullptr : &*(firstAfterFrom - 1);
+    const StreamSample *after = firstAfterTo == h.cend() ? nullptr : &*firstAfterTo;
     if (!after)
         return Growth::Unknown; // not yet: wait for the next look
     *resolvable = true;
