@@ -346,14 +346,15 @@ void ServiceMapBuilder::addClients(const ClientSample &sample) {
             info.name.isEmpty() ? ClientRole{"client " + info.addr, {}, {}} : clientRole(info.name);
         if (mayAddToStream(info.cmd)) {
             // A write since we last looked (or, the first time, in the last ten seconds):
-            // idle is whole seconds, so the write happened in (at - idle - 1 s, at - idle].
+            // idle is whole seconds, so the write happened in (at - idle - 1 s, at - idle];
+            // half a second more for the lengths, which are stamped with their poll's start.
             const qint64 idleMs = info.idleSeconds * 1000;
             const bool fresh = sinceSeen >= 0 ? idleMs < sinceSeen : info.idleSeconds <= 10;
             if (fresh) {
                 c.lastWriteMs = at - idleMs;
                 c.writeCommand = info.cmd;
                 if (c.pending.size() < 16)
-                    c.pending.append({at - idleMs - 1000, at});
+                    c.pending.append({at - idleMs - 1500, at});
             }
         }
         c.lastSeenMs = at;
