@@ -665,7 +665,7 @@ private Q_SLOTS:
         QTest::qWait(2000);
         // Every 500 ms at most: about 4 in 2 s, not one a tick (8).
         QVERIFY2(samples.size() <= 6, qPrintable(QString::number(samples.size())));
-        QVERIFY(answered.size() - before >= 5);
+        QVERIFY(answered.size() - before >= 3);
         const ClientSample sample = samples.last().at(0).value<ClientSample>();
         QVERIFY(sample.unknown.isEmpty());
         QVERIFY(sample.atMs > 0);
