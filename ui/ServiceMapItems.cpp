@@ -166,15 +166,18 @@ void ServiceMapNodeItem::rebuild() {
         const std::optional<Severity> tone =
             m_node.health == Severity::Ok ? std::nullopt : std::optional(m_node.health);
         m_lines.append({name, Role::Title, tone, -1});
-        m_lines.append({m_node.alsoProduces ? QObject::tr("group, also produces")
-                                            : QObject::tr("consumer group"),
+        m_lines.append({m_node.alsoProduces ? QObject::tr("group on %1, produces").arg(stream)
+                                            : QObject::tr("group on %1").arg(stream),
                         Role::Caption,
                         {},
                         -1});
         const QString lag = m_node.lag ? QObject::tr("lag %1").arg(formatCount(*m_node.lag))
                                        : QObject::tr("lag unknown");
+        // The figures in the health's tone only when the group is behind: a dead consumer's
+        // group with no lag does not read as lagging.
+        const bool behind = m_node.lag && *m_node.lag > 0;
         m_lines.append({QObject::tr("%1, %2 pending").arg(lag, formatCount(m_node.pending)),
-                        Role::Info, tone, -1});
+                        Role::Info, behind ? tone : std::nullopt, -1});
         if (tone && !m_node.healthText.isEmpty())
             m_lines.append({m_node.healthText, Role::Health, tone, -1});
         if (m_node.consumers.isEmpty())
@@ -262,7 +265,11 @@ qreal ServiceMapNodeItem::topOfLines() const {
 QStringList ServiceMapNodeItem::drawnLines() const {
     QStringList out;
     for (const Line &line : m_lines)
-        out << QFontMetricsF(fontOf(line)).elidedText(line.text, Qt::ElideMiddle, textWidth());
+        // A name keeps its start and end (they tell names apart); a sentence its start.
+        out << QFontMetricsF(fontOf(line))
+                   .elidedText(line.text,
+                               line.role == Line::Role::Title ? Qt::ElideMiddle : Qt::ElideRight,
+                               textWidth());
     return out;
 }
 
@@ -387,8 +394,7 @@ QString ServiceMapEdgeItem::rateText(std::optional<double> perSecond) {
 }
 
 QString ServiceMapEdgeItem::widestLabel() {
-    return QObject::tr("%1 delivered, %2 acked")
-        .arg(formatRate(888888) + QStringLiteral("/s"), formatRate(888888) + QStringLiteral("/s"));
+    return QObject::tr("%1 delivered").arg(formatRate(888888) + QStringLiteral("/s"));
 }
 
 void ServiceMapEdgeItem::setEdge(const ServiceMapEdge &edge, std::optional<Severity> targetHealth) {
@@ -404,16 +410,16 @@ void ServiceMapEdgeItem::restyle() {
         return stale ? QStringLiteral("-") : rateText(v);
     };
     if (m_edge.kind == ServiceMapEdge::Kind::Produces) {
-        m_label = rate(m_edge.perSecond);
+        m_lines = QStringList{rate(m_edge.perSecond)};
         setToolTip(QObject::tr("%1 entries added per second%2%3")
-                       .arg(m_label,
+                       .arg(m_lines.first(),
                             m_edge.inferred ? QObject::tr(" (the producer is inferred from "
                                                           "CLIENT LIST; the rate is the stream's)")
                                             : QString(),
                             stale ? QObject::tr("\nNot current: no live rate.") : QString()));
     } else {
-        m_label = QObject::tr("%1 delivered, %2 acked")
-                      .arg(rate(m_edge.perSecond), rate(m_edge.acksPerSecond));
+        m_lines = QStringList{QObject::tr("%1 delivered").arg(rate(m_edge.perSecond)),
+                              QObject::tr("%1 acked").arg(rate(m_edge.acksPerSecond))};
         setToolTip(QObject::tr("Deliveries: %1\nAcknowledgements: %2%3")
                        .arg(rate(m_edge.perSecond), rate(m_edge.acksPerSecond),
                             stale ? QObject::tr("\nNot current: no live rate.")
@@ -448,8 +454,11 @@ QPainterPath ServiceMapEdgeItem::shape() const {
 }
 
 QString ServiceMapEdgeItem::drawnLabel() const {
-    return QFontMetricsF(m_style->smallFont)
-        .elidedText(m_label, Qt::ElideRight, m_labelRect.width());
+    const QFontMetricsF fm(m_style->smallFont);
+    QStringList drawn;
+    for (const QString &line : m_lines)
+        drawn << fm.elidedText(line, Qt::ElideRight, m_labelRect.width());
+    return drawn.join(QStringLiteral(", "));
 }
 
 void ServiceMapEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *) {
@@ -467,16 +476,23 @@ void ServiceMapEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
     painter->setBrush(colour);
     painter->drawPolygon(head);
 
-    const QString text = drawnLabel();
+    // The label, right-aligned against the arrow's head, a line each, on a wash of the
+    // background so that a crossing arrow does not hide it.
     const QFontMetricsF fm(m_style->smallFont);
-    const qreal w = fm.horizontalAdvance(text);
-    const QRectF behind(m_labelRect.right() - w - 3, m_labelRect.top(), w + 6,
-                        m_labelRect.height());
-    painter->setBrush(withAlpha(m_style->background(), 215));
-    painter->drawRoundedRect(behind, 3, 3);
+    const qreal lh = m_style->smallLineHeight();
     painter->setFont(m_style->smallFont);
-    painter->setPen(m_style->stale ? m_style->text() : m_style->palette.color(QPalette::Text));
-    painter->drawText(m_labelRect, Qt::AlignRight | Qt::AlignVCenter, text);
+    qreal y = m_labelRect.bottom() - m_lines.size() * lh;
+    for (const QString &line : m_lines) {
+        const QString text = fm.elidedText(line, Qt::ElideRight, m_labelRect.width());
+        const qreal w = fm.horizontalAdvance(text);
+        const QRectF box(m_labelRect.left(), y, m_labelRect.width(), lh);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(withAlpha(m_style->background(), 215));
+        painter->drawRoundedRect(QRectF(box.right() - w - 3, box.top(), w + 6, lh), 3, 3);
+        painter->setPen(m_style->text());
+        painter->drawText(box, Qt::AlignRight | Qt::AlignVCenter, text);
+        y += lh;
+    }
 }
 
 // --- graphics view ---------------------------------------------------------------------------
@@ -503,7 +519,8 @@ void ServiceMapGraphicsView::zoomBy(qreal factor) {
 void ServiceMapGraphicsView::fitAll(qreal maxZoom) {
     if (!scene())
         return;
-    const QRectF bounds = scene()->itemsBoundingRect().adjusted(-16, -16, 16, 16);
+    // The items with the margin the scene rect leaves (ServiceMapView), so no scroll bar shows.
+    const QRectF bounds = scene()->itemsBoundingRect().adjusted(-24, -24, 24, 24);
     if (bounds.isEmpty())
         return;
     fitInView(bounds, Qt::KeepAspectRatio);

@@ -107,21 +107,29 @@ public:
     void setGeometry(const QPainterPath &path, const QRectF &labelRect, const QPointF &tip);
     void restyle();
 
-    QString label() const { return m_label; } // "12.3/s", "8.0/s delivered, 7.9/s acked"
-    QString drawnLabel() const;               // elided to labelRect
+    // "12.3/s", "8.0/s delivered, 7.9/s acked": the label in one line.
+    QString label() const { return m_lines.join(QStringLiteral(", ")); }
+    // As drawn: a line each ("8.0/s delivered", "7.9/s acked"), elided to labelRect, joined
+    // like label() (equal to it when nothing had to be elided).
+    QString drawnLabel() const;
+    int labelLines() const { return int(m_lines.size()); }
     QRectF labelRect() const { return m_labelRect; }
     QPainterPath path() const { return m_path; }
 
     // "12.3/s" (one decimal under 100/s), "-" when unknown.
     static QString rateText(std::optional<double> perSecond);
-    // The widest label a rate up to 999,999/s makes: the room the view leaves for labels.
+    // The widest label line a rate up to 999,999/s makes: the room the view leaves for labels.
     static QString widestLabel();
+    // The lines a Delivers edge's label has (a Produces edge's: 1).
+    static int linesOf(ServiceMapEdge::Kind kind) {
+        return kind == ServiceMapEdge::Kind::Delivers ? 2 : 1;
+    }
 
 private:
     const ServiceMapStyle *m_style;
     ServiceMapEdge m_edge;
     std::optional<Severity> m_targetHealth;
-    QString m_label;
+    QStringList m_lines;
     QPainterPath m_path;
     QRectF m_labelRect;
     QPointF m_tip;

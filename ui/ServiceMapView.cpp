@@ -19,7 +19,7 @@ namespace streamscope {
 namespace {
 
 constexpr qreal rowGap = 18;     // between two nodes of a column
-constexpr qreal curveRoom = 64;  // the curved stretch of an arrow, before its label
+constexpr qreal curveRoom = 48;  // the curved stretch of an arrow, before its label
 constexpr qreal arrowLength = 9; // as ServiceMapItems draws it
 constexpr qreal laneGap = 10;    // between two arrows routed above the map
 constexpr qreal minNodeHeight = 46;
@@ -255,25 +255,34 @@ void ServiceMapView::resizeEvent(QResizeEvent *event) {
 }
 
 void ServiceMapView::fitIfFirst() {
-    if (!m_fitPending || m_nodes.isEmpty() || !isVisible() || m_view->viewport()->width() < 50
-        || m_view->viewport()->height() < 50)
+    if (!m_fitPending || m_nodes.isEmpty() || !isVisible())
         return;
+    // The graphics view was hidden behind the empty message until now: its size is only
+    // known once its pending resize is delivered.
+    if (m_view->testAttribute(Qt::WA_PendingResizeEvent)
+        || m_view->viewport()->testAttribute(Qt::WA_PendingResizeEvent)) {
+        QTimer::singleShot(0, this, &ServiceMapView::fitIfFirst);
+        return;
+    }
+    if (!m_view->isVisible() || m_view->viewport()->width() < 50
+        || m_view->viewport()->height() < 50)
+        return; // tried again on the next resize
     m_fitPending = false;
     if (m_view->userZoomed())
         return;
     // The whole map when it is readable so; a large one (50 streams) fits its width at a
     // readable size and starts at the top left, the rest a scroll away.
-    const QRectF bounds = m_scene->itemsBoundingRect().adjusted(-16, -16, 16, 16);
+    const QRectF bounds = m_scene->sceneRect();
     const QSizeF room = m_view->viewport()->size();
     const qreal wide = room.width() / bounds.width(), tall = room.height() / bounds.height();
-    const qreal whole = std::min(wide, tall);
-    constexpr qreal readable = 0.7;
+    const qreal whole = std::min(wide, tall) * 0.98; // a little room: no scroll bar for a pixel
+    constexpr qreal readable = 0.6;
     if (whole >= readable) {
         const qreal z = std::min(whole, 1.0);
         m_view->setTransform(QTransform::fromScale(z, z));
         m_view->centerOn(bounds.center());
     } else {
-        const qreal z = std::clamp(wide, readable, 1.0);
+        const qreal z = std::clamp(wide * 0.98, readable, 1.0);
         m_view->setTransform(QTransform::fromScale(z, z));
         m_view->centerOn(bounds.left() + room.width() / z / 2,
                          bounds.top() + room.height() / z / 2);
@@ -288,7 +297,7 @@ void ServiceMapView::layoutMap() {
     const qreal straight = labelWidth + arrowLength + 10; // the label sits above this stretch
     const qreal columnGap = straight + curveRoom;
     const qreal labelHeight = m_style.smallLineHeight();
-    const qreal inPitch = labelHeight + 6, outPitch = 12;
+    const qreal outPitch = 12;
 
     // Edges between drawn nodes, counted per node side.
     struct Ends {
@@ -310,11 +319,15 @@ void ServiceMapView::layoutMap() {
                 return a->node().order < b->node().order;
             return a->node().key < b->node().key;
         });
+    // A column is sized from its longest label when it first appears; a node that comes later
+    // fits in it (elided, whole in the tooltip), so nothing already drawn moves.
     for (auto it = columns.cbegin(); it != columns.cend(); ++it) {
+        if (m_columnWidth.contains(it.key()))
+            continue;
         qreal need = minColumn;
         for (ServiceMapNodeItem *item : it.value())
             need = std::max(need, std::min(maxColumn, item->naturalWidth()));
-        m_columnWidth[it.key()] = std::max(m_columnWidth.value(it.key()), need);
+        m_columnWidth[it.key()] = need;
     }
     const int firstRank = std::min(0, columns.firstKey());
     const int lastRank = columns.lastKey();
@@ -325,15 +338,35 @@ void ServiceMapView::layoutMap() {
         x += m_columnWidth.value(rank, minColumn) + columnGap;
     }
 
-    for (auto it = columns.cbegin(); it != columns.cend(); ++it) {
+    // Rows: each column stacks its nodes by order, and a node comes no higher than the first
+    // node it feeds in a column to its right (a stream beside its first group, a producer
+    // beside its first stream), so arrows run short and level. Placed right to left, from the
+    // model's order and the nodes' sizes only; a row's height never shrinks while the same
+    // server is shown, so an update with other figures moves nothing.
+    for (auto it = columns.cend(); it != columns.cbegin();) {
+        --it;
         const int rank = it.key();
         const qreal width = m_columnWidth.value(rank);
         qreal y = 0;
         for (ServiceMapNodeItem *item : it.value()) {
             const Ends &e = ends[item->node().key];
+            int inLines = 1;
+            for (ServiceMapEdgeItem *in : e.in)
+                inLines = std::max(inLines, ServiceMapEdgeItem::linesOf(in->edge().kind));
+            const qreal inPitch = inLines * labelHeight + 6;
             qreal height = std::max({minNodeHeight, item->contentHeight(),
                                      (e.in.size() + 1) * inPitch, (e.out.size() + 1) * outPitch});
             height = std::ceil(height);
+            qreal alignTo = y;
+            bool aligned = false;
+            for (ServiceMapEdgeItem *out : e.out) {
+                ServiceMapNodeItem *target = m_nodes.value(out->edge().to);
+                if (target->node().rank > rank) {
+                    alignTo = aligned ? std::min(alignTo, target->y()) : target->y();
+                    aligned = true;
+                }
+            }
+            y = std::max(y, alignTo);
             const QPair<int, int> slot(rank, item->node().order);
             const qreal room = std::max(height, m_rowHeight.value(slot));
             m_rowHeight[slot] = room;
