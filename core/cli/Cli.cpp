@@ -514,7 +514,9 @@ int runAclRule(const QCommandLineParser &p, const ConnectionSettings &, bool jso
         if (pattern.isEmpty() || pattern.contains(QLatin1Char(' ')))
             return usageError(QStringLiteral("\"%1\" is not a key pattern").arg(pattern),
                               QStringLiteral("acl-rule"));
-    const QString rule = aclRule(user, password, patterns, repair);
+    // The desktop app's service map infers producers from CLIENT LIST (only while it is shown).
+    const QString rule =
+        aclRule(user, password, patterns, repair) + QStringLiteral(" +client|list");
     Output out;
     if (json)
         out << QJsonDocument(QJsonObject{{QStringLiteral("user"), user},
@@ -657,7 +659,8 @@ QList<CommandSpec> commands() {
          "key pattern ~PATTERN (default ~*); a dead-letter stream (STREAM:dlq) must match one.\n"
          "+acl|whoami and +acl|dryrun let StreamScope know up front what the user may do\n"
          "(DRYRUN shows what any user may run, never a password): leave them out and each\n"
-         "refusal is reported where it comes.\n\n"
+         "refusal is reported where it comes. +client|list lets the desktop app's service\n"
+         "map see which clients produce (without it the map says producers are unknown).\n\n"
          "Options:\n"
          "  --repair                Add what the repairs need\n"
          "  --user NAME             The user (default streamscope-monitor, or\n"

@@ -423,7 +423,10 @@ int runOrderService(const QStringList &args) {
     });
     if (const int code = parseOrExit(parser, args); code >= 0)
         return code;
-    auto settings = settingsFrom(parser, QStringLiteral("order-service"));
+    // Its connections are named after the service (StreamScope's service map reads them): the
+    // relay's declares the stream it adds to, the consumer's is SERVICE:CONSUMER.
+    auto settings = settingsFrom(
+        parser, QStringLiteral("order-service:relay>%1").arg(QLatin1String(names::orderEvents)));
     if (!settings.ok()) {
         std::fprintf(stderr, "order-service: %s\n", qPrintable(settings.error().message));
         return 2;
@@ -486,8 +489,11 @@ int runOrderService(const QStringList &args) {
         options.stream = names::paymentEvents;
         options.group = names::orderGroup;
         options.consumer = "order-service-1";
+        ConnectionSettings consumerSettings = settings.value();
+        consumerSettings.clientName =
+            QStringLiteral("order-service:") + QString::fromUtf8(options.consumer);
         PaymentOutcomeHandler handler(&consumerStore);
-        if (GroupConsumer(settings.value(), options, &handler, log).run(stop) != 0)
+        if (GroupConsumer(consumerSettings, options, &handler, log).run(stop) != 0)
             fatal = 1;
     });
     consumer->setObjectName(QStringLiteral("payment-outcomes"));

@@ -174,7 +174,8 @@ int runPaymentService(const QStringList &args) {
     const QString dbPath = parser.value(QStringLiteral("db"));
     return runConsumerService(
         parser,
-        {QStringLiteral("payment-service"), names::orderEvents, names::paymentGroup, consumer},
+        {QStringLiteral("payment-service"), names::orderEvents, names::paymentGroup, consumer,
+         names::paymentEvents},
         [&](const ServiceLog &) -> Result<std::unique_ptr<MessageHandler>> {
             auto store = std::make_unique<PaymentStore>(dbPath);
             if (Error e = store->open())

@@ -76,7 +76,10 @@ int runConsumerService(
     const QCommandLineParser &parser, const ConsumerService &service,
     const std::function<Result<std::unique_ptr<MessageHandler>>(const ServiceLog &)> &makeHandler) {
     const QByteArray prefix = service.name.toUtf8() + ": ";
-    auto settings = settingsFrom(parser, service.name + QLatin1Char(':') + service.consumer);
+    QString clientName = service.name + QLatin1Char(':') + service.consumer;
+    if (!service.produces.isEmpty())
+        clientName += QLatin1Char('>') + QString::fromUtf8(service.produces);
+    auto settings = settingsFrom(parser, clientName);
     if (!settings.ok()) {
         std::fprintf(stderr, "%s%s\n", prefix.constData(), qPrintable(settings.error().message));
         return 2;

@@ -19,11 +19,16 @@ Error applyConsumerOptions(const QCommandLineParser &parser, GroupConsumer::Opti
 // What a consumer service does once its options are parsed: connection settings, the
 // consumer's knobs, the log, the stop signals, the handler (made by makeHandler, which may
 // fail, e.g. when its database cannot be opened), then the consumer loop. Returns the exit code.
+// The consumer's connection is named "SERVICE:CONSUMER", plus ">STREAM" when its handler adds
+// to a stream (payment-service: "payment-service:payments-1>payment-events"): StreamScope's
+// service map then tells whose consumer it is and what it produces (a consumer blocked in
+// XREADGROUP between its writes is never seen writing in CLIENT LIST).
 struct ConsumerService {
     QString name; // "payment-service"
     QByteArray stream;
     QByteArray group;
     QString consumer;
+    QByteArray produces = {}; // the stream its handler adds to, if any
 };
 int runConsumerService(
     const QCommandLineParser &parser, const ConsumerService &service,

@@ -122,6 +122,8 @@ ServerPoller::ServerPoller(ConnectionSettings settings, Options options)
     qRegisterMetaType<MissingNodeList>();
     qRegisterMetaType<TopologySnapshot>();
     qRegisterMetaType<Permissions>();
+    qRegisterMetaType<ClientSample>();
+    m_sampleClients = m_options.sampleClients;
     m_settings.clientName = QStringLiteral("streamscope-poll");
 }
 
@@ -131,6 +133,64 @@ void ServerPoller::setHealthOptions(const HealthOptions &options) {
         m_options.health = options;
     }
     pollNow();
+}
+
+void ServerPoller::setClientSampling(bool on) {
+    if (m_sampleClients.exchange(on) != on && on)
+        pollNow();
+}
+
+bool ServerPoller::sampleClients(RedisClient &connection) {
+    ClientSample sample;
+    sample.atMs = QDateTime::currentMSecsSinceEpoch();
+    QStringList missing;
+    int budget = qMax(1, m_options.maxClients);
+    const bool onCluster = connection.topology() == RedisClient::Topology::Cluster;
+    for (const RedisClient::NodeReply &node :
+         connection.onEveryPrimary({"CLIENT", "LIST", "TYPE", "normal"})) {
+        if (!node.reply.ok()) {
+            missing << node.endpoint;
+            continue;
+        }
+        const RedisReply &reply = node.reply.value();
+        if (reply.isError()) {
+            // NOPERM, or the command renamed away: the producers stay unknown, and why.
+            sample.clients.clear();
+            sample.unknown =
+                reply.errorCode() == "NOPERM"
+                    ? QStringLiteral("no permission to run CLIENT LIST (%1): add +client|list "
+                                     "to the ACL user")
+                          .arg(reply.errorMessage())
+                    : QStringLiteral("CLIENT LIST was refused: %1").arg(reply.errorMessage());
+            if (!stopFlag())
+                Q_EMIT clientsSampled(sample);
+            return false;
+        }
+        if (budget <= 0) {
+            sample.truncated = true;
+            continue;
+        }
+        ClientSample part = parseClientList(reply.bytes(), budget, sample.atMs);
+        // Client IDs are per server: on a cluster the node's endpoint tells them apart.
+        const qint64 node_ = onCluster ? qint64(qHash(node.endpoint) & 0xffff) << 40 : 0;
+        for (ClientInfo &c : part.clients)
+            c.id |= node_;
+        budget -= int(part.clients.size());
+        sample.truncated = sample.truncated || part.truncated;
+        sample.clients += part.clients;
+    }
+    if (!missing.isEmpty())
+        sample.partial = QStringLiteral("%1 did not answer CLIENT LIST: producers connected "
+                                        "there are not seen")
+                             .arg(missing.size() == 1 ? QStringLiteral("node ") + missing.first()
+                                                      : QStringLiteral("nodes ")
+                                                            + missing.join(QStringLiteral(", ")));
+    else if (m_role == ServerRole::Replica)
+        sample.partial = QStringLiteral("connected to a replica: producers write to its primary, "
+                                        "and only the replica's own clients are seen");
+    if (!stopFlag())
+        Q_EMIT clientsSampled(sample);
+    return true;
 }
 
 void ServerPoller::run() {
@@ -145,10 +205,13 @@ void ServerPoller::run() {
     qint64 measuredAtMs = 0; // lengths
     bool truncated = false;
     bool forced = true;
+    qint64 clientsAtMs = 0;      // the last CLIENT LIST
+    bool clientsRefused = false; // said once; asked again after a reconnect
     while (!stopFlag()) {
         if (!connection.isOpen()) {
             infoSent = false;
             accessAsked = false; // the ACL may have changed while we were away
+            clientsRefused = false;
             if (Error e = connection.open()) {
                 if (!stopFlag())
                     Q_EMIT pollFailed(e, PollArea::Streams);
@@ -223,6 +286,12 @@ void ServerPoller::run() {
             if (answered) {
                 listedAtMs = list ? now : listedAtMs;
                 measuredAtMs = now;
+            }
+            // The service map's producers: with the lengths they are matched against.
+            if (answered && m_sampleClients && !clientsRefused
+                && now - clientsAtMs >= m_options.clientIntervalMs) {
+                clientsAtMs = now;
+                clientsRefused = !sampleClients(connection);
             }
         }
         if (answered) {

@@ -7,6 +7,7 @@
 #include "PollingWorker.h"
 #include "RedisConnection.h"
 #include "ReplicaRole.h"
+#include "ServiceMap.h"
 #include "StreamInfo.h"
 #include "Topology.h"
 #include "WorkerThread.h"
@@ -82,12 +83,19 @@ public:
         int bigInfoIntervalMs = 30000;
         QByteArray pattern = "*";
         int maxStreams = 1000;
+        // CLIENT LIST for the service map's producers (clientsSampled): off unless asked
+        // (setClientSampling), at most every clientIntervalMs, on a length tick; on a cluster
+        // every primary's; at most maxClients clients parsed.
+        bool sampleClients = false;
+        int clientIntervalMs = 2000;
+        int maxClients = 1000;
         HealthOptions health; // windowSeconds: history the rules judge (default 30 s)
         Options() { health.windowSeconds = 30; }
     };
     ServerPoller(ConnectionSettings settings, Options options);
 
     void setHealthOptions(const HealthOptions &options); // thread-safe
+    void setClientSampling(bool on);                     // thread-safe
     Q_SLOT void run();
 
 Q_SIGNALS:
@@ -107,6 +115,10 @@ Q_SIGNALS:
     void topologyUpdated(const streamscope::TopologySnapshot &topology);
     void groupSnapshot(const streamscope::GroupSnapshot &snapshot);
     void pollFailed(const streamscope::Error &error, streamscope::PollArea area);
+    // CLIENT LIST, while sampling is on. A refusal (the ACL user may not run CLIENT LIST) is
+    // said once, in ClientSample::unknown, and not asked again on this connection; it never
+    // fails the poll.
+    void clientsSampled(const streamscope::ClientSample &sample);
     // The server answered a whole poll at atMs (the GUI's "is it alive" clock).
     void answered(qint64 atMs);
 
@@ -136,6 +148,8 @@ private:
     void nodeFailed(const RedisClient &connection, const QString &endpoint, const Error &error,
                     PollArea area);
     MissingNodeList missingNodes() const;
+    // One CLIENT LIST per primary; false when it was refused (said once, not asked again).
+    bool sampleClients(RedisClient &connection);
     TopologySnapshot topologySnapshot(const RedisClient &connection, qint64 now);
 
     ConnectionSettings m_settings;
@@ -153,6 +167,7 @@ private:
     // From INFO replication, for the group lags (a replica's are counted); Primary when it
     // could not be told: the server's lags are taken as they come.
     ServerRole m_role = ServerRole::Primary;
+    std::atomic<bool> m_sampleClients{false};
 };
 
 // The poller on its own thread, "streamscope-poll".

@@ -37,7 +37,32 @@ struct ClientSample {
     qint64 atMs = 0;
     bool truncated = false; // more clients than were parsed
     QString unknown;        // why there is no sample (the ACL user may not run CLIENT LIST)
+    // Not empty when part of the deployment was not sampled ("cluster node H:P did not answer")
+    // or what was sampled cannot see the producers (a replica: they write to its primary).
+    QString partial;
 };
+
+// What a client's name says about it. The convention (documented in the README):
+//   SERVICE[:INSTANCE][>STREAM[,STREAM...]]
+// "payment-service:payments-1" is instance payments-1 of service payment-service (the shop
+// names its consumers' connections SERVICE:CONSUMER); the optional ">STREAM,..." declares the
+// streams the connection adds to ("payment-service:payments-1>payment-events"), for a producer
+// that cannot be seen adding (a consumer blocked in XREADGROUP between its writes shows
+// cmd=xreadgroup in every CLIENT LIST). An unnamed client is its address.
+struct ClientRole {
+    QByteArray service;
+    QByteArray instance;
+    QList<QByteArray> declaredStreams;
+};
+ClientRole clientRole(const QByteArray &clientName);
+// StreamScope's own connections ("streamscope", "streamscope-poll", ...): never producers.
+bool isStreamScopeClient(const QByteArray &clientName);
+// A last command that may have added to a stream: xadd, or a script or transaction that may
+// (eval, evalsha, fcall, exec).
+bool mayAddToStream(const QByteArray &command);
+// Parses a CLIENT LIST reply (one client a line), at most maxClients of them; sets truncated
+// when there were more.
+ClientSample parseClientList(const QByteArray &reply, int maxClients, qint64 atMs);
 
 struct ServiceMapConsumer {
     QByteArray name;
@@ -66,8 +91,14 @@ struct ServiceMapNode {
     std::optional<qint64> lag; // unknown: nullopt
     qint64 pending = 0;
     QList<ServiceMapConsumer> consumers;
-    // Stream: its length.
+    int consumersNotListed = 0; // more consumers than the builder lists (Options::maxConsumers)
+    // Stream: its length, and entries/s into it over the last two looks (nullopt: unknown, e.g.
+    // on the first look; never 0 in its place). Produces edges carry the same figure.
     qint64 length = 0;
+    std::optional<double> addedPerSecond;
+    // Producer (or a merged group): the clients that make it up ("payment-service:payments-1"),
+    // sorted, bounded.
+    QList<QByteArray> clients;
 };
 
 struct ServiceMapEdge {
@@ -82,6 +113,12 @@ struct ServiceMapEdge {
     std::optional<double> perSecond;     // Produces: entries added; Delivers: deliveries
     std::optional<double> acksPerSecond; // Delivers only
     bool inferred = false;               // Produces edges always are
+    // Produces: the producer was seen writing while this stream and others grew, and the
+    // samples have not told them apart yet: it adds to one or more of them (draw it dashed).
+    bool uncertain = false;
+    // Produces: how it was inferred, one line for a tooltip ("seen running evalsha in 6 samples,
+    // each time order-events grew", "declared by its client name ...").
+    QString evidence;
 };
 
 struct ServiceMap {
@@ -94,6 +131,8 @@ struct ServiceMap {
     // Streams watched out of those that exist (the poller's limit): "" when all are shown.
     QString limitNote;
     const ServiceMapNode *node(const QString &key) const;
+    const ServiceMapEdge *edge(const QString &from, const QString &to) const;
+    int columns() const; // highest rank + 1
 };
 
 // Builds the map from the poller's snapshots and client samples, keeping each node's place
@@ -104,13 +143,22 @@ public:
     struct Options {
         qint64 producerWindowMs = 30000; // a client counts as a producer this long after seen
         int maxProducers = 200;          // bound on producer nodes drawn
+        int maxConsumers = 50;           // consumers listed per group (the rest counted)
+        int maxCandidates = 3;           // a producer with more candidate streams draws no edge yet
     };
     ServiceMapBuilder();
     explicit ServiceMapBuilder(Options options);
 
     void addSnapshot(const GroupSnapshot &snapshot);
-    void addStreams(const StreamInfoList &streams); // lengths and entries-added between polls
+    // Lengths and entries-added between polls, as of atMs (0: now); the list is every watched
+    // stream (one that is not in it is gone).
+    void addStreams(const StreamInfoList &streams, qint64 atMs = 0);
     void addClients(const ClientSample &sample);
+    // No CLIENT LIST sampling (the poller does not sample, e.g. the map is not shown): why.
+    void setProducersUnknown(const QString &why);
+    // Forget the rates' and producers' history (after a reconnect nothing carries over);
+    // the layout is kept.
+    void resetHistory();
     ServiceMap map() const;
 
 private:

@@ -24,6 +24,8 @@ Session::Session(ConnectionSettings settings, Options options, QObject *parent)
     , m_options(std::move(options)) {
     registerCoreMetaTypes();
     qRegisterMetaType<Freshness>();
+    qRegisterMetaType<ServiceMap>();
+    qRegisterMetaType<ClientSample>();
     // One switch for every connection of the session: the tail's, the pollers', the views'.
     m_settings.readOnlySwitch = std::make_shared<std::atomic<bool>>(m_settings.readOnly);
     m_deployment.masterName = m_settings.sentinel.masterName;
@@ -61,6 +63,10 @@ Session::Session(ConnectionSettings settings, Options options, QObject *parent)
     connect(poll, &ServerPoller::topologyUpdated, this, &Session::onTopology);
     connect(poll, &ServerPoller::nodesMissing, this, &Session::onNodesMissing);
     connect(poll, &ServerPoller::pollFailed, this, &Session::onPollFailed);
+    connect(poll, &ServerPoller::clientsSampled, this, [this](const ClientSample &sample) {
+        if (m_mapWanted)
+            m_mapBuilder.addClients(sample);
+    });
     connect(poll, &ServerPoller::answered, this, [this](qint64 atMs) {
         m_lastAnswerMs = atMs;
         m_everAnswered = true;
@@ -115,6 +121,31 @@ void Session::setHealthOptions(const HealthOptions &options) {
         m_poller->poller()->setHealthOptions(options);
 }
 
+void Session::setServiceMapWanted(bool wanted) {
+    if (wanted == m_mapWanted)
+        return;
+    m_mapWanted = wanted;
+    if (m_poller)
+        m_poller->poller()->setClientSampling(wanted);
+    if (!wanted) {
+        // Nothing is fed while hidden: rates and producers start again from the next look.
+        m_mapBuilder.resetHistory();
+        m_mapStreams.reset();
+        return;
+    }
+    // What is known now, at once, as of the last poll (rates come with the next polls).
+    if (m_groups.atMs > 0) {
+        m_mapBuilder.addStreams(m_streams, m_groups.atMs);
+        m_mapBuilder.addSnapshot(m_groups);
+    }
+    updateServiceMap();
+}
+
+void Session::updateServiceMap() {
+    m_lastMap = m_mapBuilder.map();
+    Q_EMIT serviceMapUpdated(m_lastMap);
+}
+
 void Session::setReadOnly(bool readOnly) {
     m_settings.readOnly = readOnly;
     if (m_settings.readOnlySwitch->exchange(readOnly) == readOnly)
@@ -138,6 +169,8 @@ void Session::onStreamsListed(const StreamInfoList &streams, bool truncated) {
     m_streams = streams;
     m_truncated = truncated;
     m_charts.addStreams(streams);
+    if (m_mapWanted)
+        m_mapStreams = streams;
     if (m_tail) {
         // Streams there at the first listing are tailed from now ("$"). A stream that appears
         // later was created while we watched, so all of it is new: it is read from its start
@@ -251,6 +284,15 @@ void Session::onGroupSnapshot(const GroupSnapshot &snapshot) {
     m_groups = snapshot;
     m_charts.addGroups(snapshot);
     Q_EMIT groupSnapshot(snapshot);
+    if (m_mapWanted) {
+        // The lengths measured in this poll, at the poll's time (the clock of the clients).
+        if (m_mapStreams) {
+            m_mapBuilder.addStreams(*m_mapStreams, snapshot.atMs);
+            m_mapStreams.reset();
+        }
+        m_mapBuilder.addSnapshot(snapshot);
+        updateServiceMap();
+    }
     // Say it once when a group turns critical.
     for (auto it = snapshot.findings.cbegin(); it != snapshot.findings.cend(); ++it) {
         const Severity now = worstOf(it.value());

@@ -9,6 +9,7 @@
 #include "Health.h"
 #include "Permissions.h"
 #include "ServerPoller.h"
+#include "ServiceMap.h"
 #include "StreamTailer.h"
 
 #include <QObject>
@@ -49,6 +50,13 @@ public:
     // F5: poll now.
     void pollNow();
     void setHealthOptions(const HealthOptions &options);
+    // The service map is built (and CLIENT LIST sampled for its producers) only while wanted:
+    // the window says so when the map's tab is shown or hidden. Wanted, serviceMapUpdated comes
+    // at once and then with every poll.
+    void setServiceMapWanted(bool wanted);
+    bool isServiceMapWanted() const { return m_mapWanted; }
+    // The last map built (empty when it was never wanted).
+    const ServiceMap &serviceMap() const { return m_lastMap; }
 
     // The settings every connection of the session was made from (with the read-only switch).
     const ConnectionSettings &settings() const { return m_settings; }
@@ -124,6 +132,8 @@ Q_SIGNALS:
     void groupTurnedCritical(const streamscope::Finding &finding);
     // The server answers again after not answering.
     void answersAgain();
+    // The service map, while wanted (setServiceMapWanted): once a poll.
+    void serviceMapUpdated(const streamscope::ServiceMap &map);
 
 private:
     void onStreamsListed(const StreamInfoList &streams, bool truncated);
@@ -138,6 +148,7 @@ private:
     void updateDeployment();
     bool isUnknownNow(const QByteArray &stream) const;
     void stopWorkers();
+    void updateServiceMap();
 
     ConnectionSettings m_settings;
     Options m_options;
@@ -164,6 +175,13 @@ private:
     std::optional<TailStats> m_lastStats;
     qint64 m_lastStatsMs = 0;
     QHash<QByteArray, Severity> m_lastSeverity;
+
+    // The service map: fed while wanted; streams wait for the poll's snapshot, whose time is
+    // the poller's (the client samples' clock).
+    ServiceMapBuilder m_mapBuilder;
+    ServiceMap m_lastMap;
+    bool m_mapWanted = false;
+    std::optional<StreamInfoList> m_mapStreams;
 
     // Tailing: what is tailed, and where (cluster slots), so that a node that does not answer
     // does not make its streams look gone, nor their history new.
