@@ -5,6 +5,7 @@
 #include "Palette.h"
 #include "ServiceMapSamples.h"
 #include "ServiceMapView.h"
+#include "StreamInfo.h"
 
 #include <QApplication>
 #include <QGraphicsScene>
@@ -61,6 +62,70 @@ void saveScene(ServiceMapView &view, const QString &path) {
     view.scene()->render(&p, QRectF(QPointF(0, 0), r.size()), r);
     p.end();
     QVERIFY(image.save(path));
+}
+
+// The demo shop as the model's builder makes it from scripted polls and CLIENT LIST samples
+// (the builder has its own test, tst_servicemap; this is what the view is given in the app).
+struct ShopScript {
+    QMap<QByteArray, qint64> added{{"order-events", 100}, {"payment-events", 100}};
+    QMap<QByteArray, QList<GroupStatus>> groups;
+    ShopScript() {
+        groups["order-events"] = {group("order-events", "payment-service",
+                                        {consumer("payments-1"), consumer("payments-2")})};
+        groups["payment-events"] = {
+            group("payment-events", "notification-service", {consumer("notifier-1")}),
+            group("payment-events", "order-service", {consumer("order-service-1")})};
+    }
+    static ConsumerStatus consumer(const QByteArray &name) {
+        ConsumerStatus c;
+        c.name = name;
+        return c;
+    }
+    static GroupStatus group(const QByteArray &stream, const QByteArray &name,
+                             const QList<ConsumerStatus> &consumers) {
+        GroupStatus g;
+        g.stream = stream;
+        g.name = name;
+        g.entriesRead = 100;
+        g.consumerList = consumers;
+        g.consumers = consumers.size();
+        g.lag = 0;
+        return g;
+    }
+    void advance(const QByteArray &stream, int n) {
+        added[stream] += n;
+        for (GroupStatus &g : groups[stream])
+            *g.entriesRead += n;
+    }
+    void feed(ServiceMapBuilder &b, qint64 atMs) const {
+        StreamInfoList streams;
+        GroupSnapshot snap;
+        snap.atMs = atMs;
+        for (auto it = added.cbegin(); it != added.cend(); ++it) {
+            StreamInfo info;
+            info.name = it.key();
+            info.length = it.value();
+            info.entriesAdded = it.value();
+            info.lastGeneratedId = StreamId{quint64(it.value()), 0};
+            streams << info;
+            StreamStatus st;
+            st.info = info;
+            st.groups = groups.value(it.key());
+            st.sampledAtMs = atMs;
+            snap.streams << st;
+        }
+        b.addStreams(streams, atMs);
+        b.addSnapshot(snap);
+    }
+};
+
+ClientInfo clientNamed(qint64 id, const QByteArray &name, const QByteArray &cmd) {
+    ClientInfo c;
+    c.id = id;
+    c.name = name;
+    c.cmd = cmd;
+    c.addr = "127.0.0.1:" + QByteArray::number(40000 + id);
+    return c;
 }
 
 } // namespace
@@ -227,7 +292,11 @@ private Q_SLOTS:
         QHash<QString, QPointF> positions;
         for (ServiceMapNodeItem *n : view.nodeItems())
             positions[n->node().key] = n->pos();
+        // The user zooms out: the view is theirs now, nodes coming and going do not refit it.
+        QTest::keyClick(view.graphicsView(), Qt::Key_Minus, Qt::ControlModifier);
         const qreal zoom = view.zoom();
+        const QPointF centre =
+            view.graphicsView()->mapToScene(view.graphicsView()->viewport()->rect().center());
         // A new group, a new stream with a longer name than any, a new producer: all after the
         // existing nodes of their columns, as the builder places them.
         map.nodes.append(groupNode(
@@ -243,7 +312,10 @@ private Q_SLOTS:
         QCOMPARE(view.nodeItems().size(), map.nodes.size());
         for (auto it = positions.cbegin(); it != positions.cend(); ++it)
             QCOMPARE(view.nodeItem(it.key())->pos(), it.value());
+        QTest::qWait(20);
         QCOMPARE(view.zoom(), zoom);
+        QCOMPARE(view.graphicsView()->mapToScene(view.graphicsView()->viewport()->rect().center()),
+                 centre);
         // And a node removed again keeps the rest in place too.
         map.nodes.removeLast();
         map.edges.removeLast();
@@ -466,6 +538,82 @@ private Q_SLOTS:
             QCOMPARE(n->pos(), positions.value(n->node().key));
         for (ServiceMapEdgeItem *e : view.edgeItems())
             QCOMPARE(e->drawnLabel(), e->label());
+    }
+
+    void drawsTheBuildersShop() {
+        ServiceMapBuilder builder;
+        ShopScript s;
+        ClientSample clients;
+        clients.clients = {
+            clientNamed(1, "order-service", "evalsha"),
+            clientNamed(2, "order-service:order-service-1", "xreadgroup"),
+            clientNamed(3, "payment-service:payments-1>payment-events", "xreadgroup"),
+            clientNamed(4, "payment-service:payments-2>payment-events", "xreadgroup"),
+            clientNamed(5, "notification-service:notifier-1", "xreadgroup")};
+        ServiceMapView view;
+        view.resize(1400, 520);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setFreshness(current());
+        QHash<QString, QPointF> positions;
+        for (int i = 0; i < 6; ++i) {
+            const qint64 t = 10000 + i * 2000;
+            s.feed(builder, t);
+            clients.atMs = t + 50;
+            builder.addClients(clients);
+            // order-events grows alone twice: the samples tell order-service's stream apart.
+            if (i == 2 || i == 3) {
+                s.advance("order-events", 5);
+            } else {
+                s.advance("order-events", 10);
+                s.advance("payment-events", 10);
+            }
+            const ServiceMap map = builder.map();
+            view.setMap(map);
+            QCOMPARE(view.nodeItems().size(), map.nodes.size());
+            QCOMPARE(view.edgeItems().size(), map.edges.size());
+            // Nodes that were there keep their places from one poll to the next.
+            for (ServiceMapNodeItem *n : view.nodeItems())
+                if (positions.contains(n->node().key)
+                    && view.nodeItems().size() == positions.size())
+                    QCOMPARE(n->pos(), positions.value(n->node().key));
+            positions.clear();
+            for (ServiceMapNodeItem *n : view.nodeItems())
+                positions[n->node().key] = n->pos();
+        }
+        const ServiceMap map = builder.map();
+        // The producer came after the first maps; nobody touched the view, so it was fitted
+        // again and shows the whole map.
+        QTRY_VERIFY(view.graphicsView()
+                        ->mapToScene(view.graphicsView()->viewport()->rect())
+                        .boundingRect()
+                        .adjusted(-1, -1, 1, 1)
+                        .contains(view.scene()->itemsBoundingRect()));
+        // order-service -> order-events -> payment-service -> payment-events -> the two groups,
+        // left to right.
+        const auto x = [&](const QString &key) {
+            ServiceMapNodeItem *item = view.nodeItem(key);
+            return item ? item->x() : -1.0;
+        };
+        QVERIFY(x(mapProducerKey("order-service")) >= 0);
+        QVERIFY(x(mapProducerKey("order-service")) < x(mapStreamKey("order-events")));
+        QVERIFY(x(mapStreamKey("order-events"))
+                < x(mapGroupKey("order-events", "payment-service")));
+        QVERIFY(x(mapGroupKey("order-events", "payment-service"))
+                < x(mapStreamKey("payment-events")));
+        QVERIFY(x(mapStreamKey("payment-events"))
+                < x(mapGroupKey("payment-events", "notification-service")));
+        QVERIFY(view.nodeItem(mapGroupKey("order-events", "payment-service"))
+                    ->drawnLines()
+                    .filter(QStringLiteral("payments-2"))
+                    .size()
+                == 1);
+        // Rates known after two looks: every arrow shows one.
+        for (ServiceMapEdgeItem *e : view.edgeItems())
+            QVERIFY2(e->label().contains(QStringLiteral("/s")), qPrintable(e->label()));
+        QVERIFY(view.noteText().contains(QStringLiteral("CLIENT LIST")));
+        QTest::qWait(50);
+        QVERIFY(view.grab().save(QStringLiteral("/tmp/servicemap-builder-shop.png")));
     }
 
     void pictures_data() {

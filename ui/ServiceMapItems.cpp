@@ -153,6 +153,12 @@ void ServiceMapNodeItem::rebuild() {
         if (m_node.inferred)
             tip << QObject::tr("Inferred: a client of this name was seen adding entries "
                                "(CLIENT LIST), not declared by the service.");
+        if (!m_node.clients.isEmpty()) {
+            QStringList clients;
+            for (const QByteArray &c : m_node.clients)
+                clients << QString::fromUtf8(c);
+            tip << QObject::tr("Clients: %1").arg(clients.join(QStringLiteral(", ")));
+        }
         break;
     case ServiceMapNode::Kind::Stream:
         m_lines.append({name, Role::Title, {}, -1});
@@ -194,11 +200,16 @@ void ServiceMapNodeItem::rebuild() {
                 m_lines.append({text, Role::Consumer,
                                 c.dead ? std::optional(Severity::Critical) : std::nullopt, i});
         }
-        if (m_node.consumers.size() > maxConsumerLines + 1)
-            m_lines.append({QObject::tr("+%1 more").arg(m_node.consumers.size() - maxConsumerLines),
-                            Role::More,
-                            {},
-                            -1});
+        // Consumers beyond the lines drawn, and those the model did not list (it bounds them).
+        const int notDrawn = (m_node.consumers.size() > maxConsumerLines + 1
+                                  ? int(m_node.consumers.size()) - maxConsumerLines
+                                  : 0)
+                             + m_node.consumersNotListed;
+        if (notDrawn > 0)
+            m_lines.append({QObject::tr("+%1 more").arg(notDrawn), Role::More, {}, -1});
+        if (m_node.consumersNotListed > 0)
+            consumerTips << QObject::tr("  and %1 more, not listed")
+                                .arg(formatCount(m_node.consumersNotListed));
         tip << QObject::tr("%1 %2 on stream %3")
                    .arg(m_node.alsoProduces ? QObject::tr("Service (group that also produces)")
                                             : QObject::tr("Group"),
@@ -211,8 +222,15 @@ void ServiceMapNodeItem::rebuild() {
                                               ? countOf(*m_node.lag, "entry", "entries")
                                               : QObject::tr("unknown (the server does not say)"))
             << QObject::tr("Pending: %1").arg(countOf(m_node.pending, "entry", "entries"))
-            << QObject::tr("Consumers: %1").arg(formatCount(m_node.consumers.size()));
+            << QObject::tr("Consumers: %1")
+                   .arg(formatCount(m_node.consumers.size() + m_node.consumersNotListed));
         tip << consumerTips;
+        if (m_node.alsoProduces && !m_node.clients.isEmpty()) {
+            QStringList clients;
+            for (const QByteArray &c : m_node.clients)
+                clients << QString::fromUtf8(c);
+            tip << QObject::tr("Produces through: %1").arg(clients.join(QStringLiteral(", ")));
+        }
         tip << QObject::tr("Double-click to open the group (a consumer's line: that consumer).");
         break;
     }
@@ -411,12 +429,17 @@ void ServiceMapEdgeItem::restyle() {
     };
     if (m_edge.kind == ServiceMapEdge::Kind::Produces) {
         m_lines = QStringList{rate(m_edge.perSecond)};
-        setToolTip(QObject::tr("%1 entries added per second%2%3")
-                       .arg(m_lines.first(),
-                            m_edge.inferred ? QObject::tr(" (the producer is inferred from "
-                                                          "CLIENT LIST; the rate is the stream's)")
-                                            : QString(),
-                            stale ? QObject::tr("\nNot current: no live rate.") : QString()));
+        QStringList tip{QObject::tr("%1 entries added per second").arg(m_lines.first())};
+        if (m_edge.inferred)
+            tip << QObject::tr("Inferred from CLIENT LIST; the rate is the stream's.");
+        if (m_edge.uncertain)
+            tip << QObject::tr("Uncertain: the producer was seen writing while this stream and "
+                               "others grew; it adds to one or more of them.");
+        if (!m_edge.evidence.isEmpty())
+            tip << m_edge.evidence;
+        if (stale)
+            tip << QObject::tr("Not current: no live rate.");
+        setToolTip(tip.join(QLatin1Char('\n')));
     } else {
         m_lines = QStringList{QObject::tr("%1 delivered").arg(rate(m_edge.perSecond)),
                               QObject::tr("%1 acked").arg(rate(m_edge.acksPerSecond))};
@@ -466,7 +489,9 @@ void ServiceMapEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
     QColor colour = m_style->edge();
     if (m_targetHealth && *m_targetHealth != Severity::Ok && !m_style->stale)
         colour = m_style->severity(*m_targetHealth);
-    QPen pen(colour, 1.6, m_edge.inferred ? Qt::DashLine : Qt::SolidLine);
+    // Inferred: dashed; not even sure which of some streams (uncertain): dotted.
+    QPen pen(colour, 1.6,
+             m_edge.uncertain ? Qt::DotLine : (m_edge.inferred ? Qt::DashLine : Qt::SolidLine));
     painter->setPen(pen);
     painter->setBrush(Qt::NoBrush);
     painter->drawPath(m_path);
@@ -505,6 +530,8 @@ ServiceMapGraphicsView::ServiceMapGraphicsView(QWidget *parent)
     setResizeAnchor(QGraphicsView::AnchorViewCenter);
     setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
     setFocusPolicy(Qt::StrongFocus);
+    for (QScrollBar *bar : {horizontalScrollBar(), verticalScrollBar()})
+        connect(bar, &QScrollBar::actionTriggered, this, [this] { m_userMoved = true; });
 }
 
 void ServiceMapGraphicsView::zoomBy(qreal factor) {
@@ -513,7 +540,7 @@ void ServiceMapGraphicsView::zoomBy(qreal factor) {
         return;
     const qreal f = target / zoom();
     scale(f, f);
-    m_userZoomed = true;
+    m_userMoved = true;
 }
 
 void ServiceMapGraphicsView::fitAll(qreal maxZoom) {
@@ -538,6 +565,7 @@ void ServiceMapGraphicsView::wheelEvent(QWheelEvent *event) {
         event->accept();
         return;
     }
+    m_userMoved = true;
     QGraphicsView::wheelEvent(event);
 }
 
@@ -560,10 +588,30 @@ void ServiceMapGraphicsView::keyPressEvent(QKeyEvent *event) {
     }
     if (ctrl && event->key() == Qt::Key_0) {
         fitAll();
-        m_userZoomed = true;
+        m_userMoved = false; // fitted: the map is fitted again as it grows
         return;
     }
+    switch (event->key()) {
+    case Qt::Key_Left:
+    case Qt::Key_Right:
+    case Qt::Key_Up:
+    case Qt::Key_Down:
+    case Qt::Key_PageUp:
+    case Qt::Key_PageDown:
+    case Qt::Key_Home:
+    case Qt::Key_End:
+        m_userMoved = true;
+        break;
+    default:
+        break;
+    }
     QGraphicsView::keyPressEvent(event);
+}
+
+void ServiceMapGraphicsView::mouseMoveEvent(QMouseEvent *event) {
+    if (event->buttons() & Qt::LeftButton)
+        m_userMoved = true; // dragging pans
+    QGraphicsView::mouseMoveEvent(event);
 }
 
 void ServiceMapGraphicsView::mouseDoubleClickEvent(QMouseEvent *event) {

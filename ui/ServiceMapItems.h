@@ -145,8 +145,10 @@ public:
     qreal zoom() const { return transform().m11(); }
     void zoomBy(qreal factor);
     void fitAll(qreal maxZoom = 1.5);
-    bool userZoomed() const { return m_userZoomed; }
-    void setUserZoomed(bool zoomed) { m_userZoomed = zoomed; }
+    // The user has zoomed or scrolled (wheel, keys, dragging, the scroll bars): from then on
+    // the view is theirs and the map is not fitted again. Ctrl+0 gives it back.
+    bool userMoved() const { return m_userMoved; }
+    void setUserMoved(bool moved) { m_userMoved = moved; }
 
 Q_SIGNALS:
     void nodeDoubleClicked(const QString &key, int consumer); // consumer -1: the node itself
@@ -155,9 +157,10 @@ protected:
     void wheelEvent(QWheelEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
     void mouseDoubleClickEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
 
 private:
-    bool m_userZoomed = false;
+    bool m_userMoved = false;
 };
 
 } // namespace streamscope

@@ -71,6 +71,7 @@ ServiceMapView::ServiceMapView(QWidget *parent)
     m_stack->addWidget(m_view);
 
     m_note->setWordWrap(true);
+    m_note->setContentsMargins(6, 3, 6, 3);
     m_note->setTextFormat(Qt::RichText);
     m_note->setObjectName(QStringLiteral("serviceMapNote"));
     m_note->setToolTip(tr("Ctrl+wheel or Ctrl++ / Ctrl+- zoom, Ctrl+0 fits the map, drag to pan; "
@@ -113,7 +114,7 @@ qreal ServiceMapView::zoom() const {
 
 void ServiceMapView::fitToView() {
     m_view->fitAll();
-    m_view->setUserZoomed(true);
+    m_view->setUserMoved(false);
 }
 
 void ServiceMapView::setMap(const ServiceMap &map) {
@@ -129,11 +130,16 @@ void ServiceMapView::setMap(const ServiceMap &map) {
         m_rowHeight.clear();
         m_sceneRect = QRectF();
         m_fitPending = true;
-        m_view->setUserZoomed(false);
+        m_view->setUserMoved(false);
     }
-    m_map = map;
-    if (!m_haveMap)
+    // Until the user zooms or scrolls, the whole map stays in view as nodes come and go (the
+    // first maps lack the producers: CLIENT LIST needs a few samples).
+    bool sameNodes = map.nodes.size() == m_nodes.size();
+    for (int i = 0; sameNodes && i < map.nodes.size(); ++i)
+        sameNodes = m_nodes.contains(map.nodes.at(i).key);
+    if (!m_haveMap || (!sameNodes && !m_view->userMoved()))
         m_fitPending = true;
+    m_map = map;
     m_haveMap = true;
 
     QSet<QString> keys;
@@ -206,7 +212,7 @@ void ServiceMapView::setFreshness(const Freshness &freshness) {
         m_columnWidth.clear();
         m_rowHeight.clear();
         m_sceneRect = QRectF();
-        m_view->setUserZoomed(false);
+        m_view->setUserMoved(false);
     }
     const bool stale = !freshness.isCurrent() && freshness.state != Freshness::State::NotConnected;
     if (stale != m_style.stale) {
@@ -268,7 +274,7 @@ void ServiceMapView::fitIfFirst() {
         || m_view->viewport()->height() < 50)
         return; // tried again on the next resize
     m_fitPending = false;
-    if (m_view->userZoomed())
+    if (m_view->userMoved())
         return;
     // The whole map when it is readable so; a large one (50 streams) fits its width at a
     // readable size and starts at the top left, the rest a scroll away.
@@ -454,9 +460,16 @@ void ServiceMapView::layoutMap() {
         e->setGeometry(path, label, tip);
     }
 
-    // The scene only grows while the same server is shown: the scroll position stays put.
+    // Once the user has moved the view, the scene only grows (while the same server is shown):
+    // their scroll position stays put.
     const QRectF bounds = m_scene->itemsBoundingRect().adjusted(-24, -24, 24, 24);
-    m_sceneRect = m_sceneRect.isNull() ? bounds : m_sceneRect.united(bounds);
+    // What is on screen stays part of the scene, or a scene smaller than the window would be
+    // centred again as it grows.
+    if (m_sceneRect.isNull() || !m_view->userMoved())
+        m_sceneRect = bounds;
+    else
+        m_sceneRect = m_sceneRect.united(bounds).united(
+            m_view->mapToScene(m_view->viewport()->rect()).boundingRect());
     m_scene->setSceneRect(m_sceneRect);
 }
 
