@@ -110,6 +110,8 @@ ServiceMapNodeItem::ServiceMapNodeItem(const ServiceMapStyle *style)
     : m_style(style) {
     setZValue(1);
     setAcceptHoverEvents(true);
+    // Redrawn only when its text changes: a repaint of 150 nodes is then a copy of pictures.
+    setCacheMode(QGraphicsItem::DeviceCoordinateCache);
 }
 
 QRectF ServiceMapNodeItem::boundingRect() const {
@@ -118,8 +120,10 @@ QRectF ServiceMapNodeItem::boundingRect() const {
 
 void ServiceMapNodeItem::setNode(const ServiceMapNode &node) {
     m_node = node;
+    const QList<Line> before = m_lines;
     rebuild();
-    update();
+    if (m_lines != before)
+        update(); // an unchanged node keeps its cached picture
 }
 
 void ServiceMapNodeItem::restyle() {
@@ -238,7 +242,6 @@ void ServiceMapNodeItem::rebuild() {
     if (m_style->stale)
         tip.prepend(QObject::tr("Greyed: not current."));
     setToolTip(tip.join(QLatin1Char('\n')));
-    prepareGeometryChange();
 }
 
 QFont ServiceMapNodeItem::fontOf(const Line &line) const {
@@ -266,6 +269,7 @@ void ServiceMapNodeItem::setSize(const QSizeF &size) {
         return;
     prepareGeometryChange();
     m_size = size;
+    update();
 }
 
 qreal ServiceMapNodeItem::textWidth() const {

@@ -78,6 +78,9 @@ private:
         enum class Role { Title, Caption, Info, Health, Consumer, More } role = Role::Info;
         std::optional<Severity> tone; // coloured in this tone (Warning/Critical)
         int consumer = -1;
+        bool operator==(const Line &o) const {
+            return text == o.text && role == o.role && tone == o.tone && consumer == o.consumer;
+        }
     };
     void rebuild();
     QFont fontOf(const Line &line) const;

@@ -499,7 +499,9 @@ void ServiceMapView::updateNotes() {
         const QString stale =
             m_freshness.describe() + tr(" The map is greyed; rates are not shown.");
         m_notePlain << stale;
-        html << toneHtml(Tone::Warning, stale);
+        // The view's own palette (it may differ from the application's).
+        html << QStringLiteral("<span style='color:%1'>%2</span>")
+                    .arg(toneColour(Tone::Warning, palette()).name(), stale.toHtmlEscaped());
     }
     for (const QString &note : {m_map.producersNote, m_map.limitNote})
         if (m_haveMap && !note.isEmpty()) {
