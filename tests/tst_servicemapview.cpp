@@ -421,6 +421,10 @@ private Q_SLOTS:
         view.setFreshness(current());
         QVERIFY2(view.emptyText().startsWith(QStringLiteral("Waiting for the first poll")),
                  qPrintable(view.emptyText()));
+        // The builder before its first poll: nothing as of no time.
+        view.setMap(ServiceMap());
+        QVERIFY2(view.emptyText().startsWith(QStringLiteral("Waiting for the first poll")),
+                 qPrintable(view.emptyText()));
         ServiceMap empty;
         empty.atMs = QDateTime::currentMSecsSinceEpoch();
         empty.producersNote = QStringLiteral("no permission to run CLIENT LIST: NOPERM");
@@ -487,8 +491,31 @@ private Q_SLOTS:
             QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
         QApplication::sendEvent(view.graphicsView()->viewport(), &scroll);
         QCOMPARE(view.zoom(), z);
-        // Dragging pans.
+        // Dragging pans (zoomed in, so that there is somewhere to go).
         QCOMPARE(view.graphicsView()->dragMode(), QGraphicsView::ScrollHandDrag);
+        QTest::keyClick(view.graphicsView(), Qt::Key_Plus, Qt::ControlModifier);
+        QTest::keyClick(view.graphicsView(), Qt::Key_Plus, Qt::ControlModifier);
+        QWidget *viewport = view.graphicsView()->viewport();
+        QScrollBar *h = view.graphicsView()->horizontalScrollBar();
+        QVERIFY(h->maximum() > 0);
+        h->setValue(h->maximum() / 2);
+        const int scrolled = h->value();
+        const QPointF from(600, 300), to(400, 300);
+        QMouseEvent press(QEvent::MouseButtonPress, from, viewport->mapToGlobal(from),
+                          Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(viewport, &press);
+        for (int i = 1; i <= 4; ++i) {
+            const QPointF at = from + (to - from) * i / 4.0;
+            QMouseEvent move(QEvent::MouseMove, at, viewport->mapToGlobal(at), Qt::NoButton,
+                             Qt::LeftButton, Qt::NoModifier);
+            QApplication::sendEvent(viewport, &move);
+        }
+        QMouseEvent release(QEvent::MouseButtonRelease, to, viewport->mapToGlobal(to),
+                            Qt::LeftButton, Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(viewport, &release);
+        QVERIFY2(h->value() > scrolled + 100,
+                 qPrintable(QStringLiteral("%1 -> %2").arg(scrolled).arg(h->value())));
+        QVERIFY(view.graphicsView()->userMoved());
     }
 
     void fiftyStreamsAreReadable() {

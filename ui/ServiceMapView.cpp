@@ -140,7 +140,8 @@ void ServiceMapView::setMap(const ServiceMap &map) {
     if (!m_haveMap || (!sameNodes && !m_view->userMoved()))
         m_fitPending = true;
     m_map = map;
-    m_haveMap = true;
+    // A map of nothing as of no time is the builder before its first poll, not "no streams".
+    m_haveMap = !(map.nodes.isEmpty() && map.atMs <= 0);
 
     QSet<QString> keys;
     for (const ServiceMapNode &n : map.nodes) {
