@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <vector>
 
 namespace streamscope {
 
@@ -117,7 +118,7 @@ struct ServiceMapBuilder::State {
 
     void addStreamSample(const QByteArray &name, const StreamInfo &info, qint64 atMs,
                          bool fromStreams);
-    Growth growth(const QByteArray &stream, qint64 fromMs, qint64 toMs, bool *resolvable) const;
+    Growth growth(const StreamRec &stream, qint64 fromMs, qint64 toMs, bool *resolvable) const;
     void resolveObservations();
 };
 
@@ -148,14 +149,11 @@ void ServiceMapBuilder::State::addStreamSample(const QByteArray &name, const Str
         rec.history.removeFirst();
 }
 
-Growth ServiceMapBuilder::State::growth(const QByteArray &stream, qint64 fromMs, qint64 toMs,
+Growth ServiceMapBuilder::State::growth(const StreamRec &stream, qint64 fromMs, qint64 toMs,
                                         bool *resolvable) const {
     *resolvable = false;
-    const auto it = streams.constFind(stream);
-    if (it == streams.cend())
-        return Growth::Unknown;
     // The history is in time order: the last look at or before fromMs, the first after toMs.
-    const QList<StreamSample> &h = it->history;
+    const QList<StreamSample> &h = stream.history;
     const auto byTime = [](qint64 t, const StreamSample &x) { return t < x.atMs; };
     const auto firstAfterFrom = std::upper_bound(h.cbegin(), h.cend(), fromMs, byTime);
     const auto firstAfterTo = std::upper_bound(h.cbegin(), h.cend(), toMs, byTime);
@@ -173,26 +171,41 @@ Growth ServiceMapBuilder::State::growth(const QByteArray &stream, qint64 fromMs,
 }
 
 void ServiceMapBuilder::State::resolveObservations() {
+    // What the streams did around a write, once per window: the writes seen in one sample
+    // mostly share theirs.
+    struct Window {
+        QSet<QByteArray> grew, unknown;
+        bool waiting = false;
+    };
+    QHash<QPair<qint64, qint64>, Window> windows;
+    auto windowOf = [&](const Observation &o) -> Window { // implicitly shared: cheap
+        const QPair<qint64, qint64> key{o.fromMs, o.toMs};
+        if (const auto it = windows.constFind(key); it != windows.cend())
+            return *it;
+        // Resolvable once every stream was looked at after the write; a stream looked at
+        // only since is no evidence either way.
+        Window w;
+        for (auto it = streams.cbegin(); it != streams.cend(); ++it) {
+            bool resolvable = false;
+            const Growth g = growth(*it, o.fromMs, o.toMs, &resolvable);
+            if (!resolvable && !it->history.isEmpty() && it->history.constLast().atMs <= o.toMs) {
+                w.waiting = true;
+                break;
+            }
+            if (g == Growth::Grew)
+                w.grew.insert(it.key());
+            else if (g == Growth::Unknown)
+                w.unknown.insert(it.key());
+        }
+        return *windows.insert(key, w);
+    };
     for (ClientRec &c : clients) {
         for (qsizetype i = 0; i < c.pending.size();) {
             const Observation o = c.pending.at(i);
-            // Resolvable once every stream was looked at after the write; a stream looked at
-            // only since is no evidence either way.
-            QSet<QByteArray> grew, unknown;
-            bool waiting = false;
-            for (auto it = streams.cbegin(); it != streams.cend(); ++it) {
-                bool resolvable = false;
-                const Growth g = growth(it.key(), o.fromMs, o.toMs, &resolvable);
-                if (!resolvable && !it->history.isEmpty()
-                    && it->history.constLast().atMs <= o.toMs) {
-                    waiting = true;
-                    break;
-                }
-                if (g == Growth::Grew)
-                    grew.insert(it.key());
-                else if (g == Growth::Unknown)
-                    unknown.insert(it.key());
-            }
+            const Window w = windowOf(o);
+            const bool waiting = w.waiting;
+            const QSet<QByteArray> &grew = w.grew;
+            const QSet<QByteArray> &unknown = w.unknown;
             if (waiting && latestMs - o.toMs < 60000) {
                 ++i;
                 continue;
@@ -201,21 +214,21 @@ void ServiceMapBuilder::State::resolveObservations() {
             if (waiting || grew.isEmpty())
                 continue; // it wrote, and no stream visibly grew: no evidence about streams
             ++c.observations;
-            for (const QByteArray &s : std::as_const(grew))
-                ++c.support[s];
-            if (!c.candidates) {
-                c.candidates = grew;
-                continue;
-            }
             // Narrowed to the streams that grew each time it wrote (one whose growth could not
             // be told stays). Nothing left: it writes elsewhere now; start again from this write.
-            QSet<QByteArray> next = *c.candidates;
-            next.removeIf(
-                [&](const QByteArray &s) { return !grew.contains(s) && !unknown.contains(s); });
+            QSet<QByteArray> next = c.candidates ? *c.candidates : grew;
+            if (c.candidates)
+                next.removeIf(
+                    [&](const QByteArray &s) { return !grew.contains(s) && !unknown.contains(s); });
             if (next.isEmpty()) {
                 ++c.resets;
                 next = grew;
             }
+            // How many of its writes each candidate grew during (for the evidence's words).
+            c.support.removeIf([&](const auto &it) { return !next.contains(it.key()); });
+            for (const QByteArray &s : std::as_const(next))
+                if (grew.contains(s))
+                    ++c.support[s];
             c.candidates = next;
         }
     }
@@ -346,14 +359,15 @@ void ServiceMapBuilder::addClients(const ClientSample &sample) {
             info.name.isEmpty() ? ClientRole{"client " + info.addr, {}, {}} : clientRole(info.name);
         if (mayAddToStream(info.cmd)) {
             // A write since we last looked (or, the first time, in the last ten seconds):
-            // idle is whole seconds, so the write happened in (at - idle - 1 s, at - idle].
+            // idle is whole seconds, so the write happened in (at - idle - 1 s, at - idle];
+            // half a second more for the lengths, which are stamped with their poll's start.
             const qint64 idleMs = info.idleSeconds * 1000;
             const bool fresh = sinceSeen >= 0 ? idleMs < sinceSeen : info.idleSeconds <= 10;
             if (fresh) {
                 c.lastWriteMs = at - idleMs;
                 c.writeCommand = info.cmd;
                 if (c.pending.size() < 16)
-                    c.pending.append({at - idleMs - 1000, at});
+                    c.pending.append({at - idleMs - 1500, at});
             }
         }
         c.lastSeenMs = at;
@@ -494,7 +508,11 @@ ServiceMap ServiceMapBuilder::map() const {
                 found[d] = {
                     false,
                     QStringLiteral("declared by its client name %1").arg(QString::fromUtf8(who))};
-        if (c.candidates && c.lastWriteMs >= now - window) {
+        if (c.candidates && c.lastWriteMs >= now - window
+            && c.candidates->size() > m_options.maxCandidates) {
+            if (found.isEmpty())
+                ++tooVague;
+        } else if (c.candidates && c.lastWriteMs >= now - window) {
             QList<QByteArray> candidates;
             for (const QByteArray &d : *c.candidates)
                 if (streamSet.contains(d))
@@ -540,9 +558,12 @@ ServiceMap ServiceMapBuilder::map() const {
     // Merge a producer into the group of its name when that keeps the graph acyclic: first the
     // services whose producing connections are consumers of that group (one process that reads
     // and writes), then the others; by name within each.
-    QHash<QString, QList<QString>> out; // adjacency by node key
-    for (const ServiceMapEdge &e : std::as_const(edges))
-        out[e.from].append(e.to);
+    QHash<QString, QList<QString>> out; // adjacency by node key, made when a merge is tried
+    auto adjacency = [&] {
+        if (out.isEmpty())
+            for (const ServiceMapEdge &e : std::as_const(edges))
+                out[e.from].append(e.to);
+    };
     auto reaches = [&](const QString &from, const QString &target) {
         QList<QString> todo{from};
         QSet<QString> seen;
@@ -561,15 +582,20 @@ ServiceMap ServiceMapBuilder::map() const {
         int tier;
         QByteArray service;
     };
+    // The streams each group name is found on, in the streams' order.
+    QHash<QByteArray, QList<QByteArray>> streamsOfGroup;
+    for (const QByteArray &stream : std::as_const(streamNames))
+        for (const QByteArray &group : s.groupsOf.value(stream))
+            if (producers.contains(group))
+                streamsOfGroup[group].append(stream);
     QList<MergeTry> tries;
     for (const Producer &p : std::as_const(producers)) {
         bool consumerProduces = false;
-        for (const QByteArray &stream : std::as_const(streamNames))
-            if (s.groupsOf.value(stream).contains(p.service)) {
-                const State::GroupRec &g = s.groups[groupKey(stream, p.service)];
-                for (const ConsumerStatus &c : g.status.consumerList)
-                    consumerProduces = consumerProduces || p.instances.contains(c.name);
-            }
+        for (const QByteArray &stream : streamsOfGroup.value(p.service)) {
+            const State::GroupRec &g = s.groups[groupKey(stream, p.service)];
+            for (const ConsumerStatus &c : g.status.consumerList)
+                consumerProduces = consumerProduces || p.instances.contains(c.name);
+        }
         tries.append({consumerProduces ? 0 : 1, p.service});
     }
     std::sort(tries.begin(), tries.end(), [](const MergeTry &a, const MergeTry &b) {
@@ -580,9 +606,8 @@ ServiceMap ServiceMapBuilder::map() const {
     for (const MergeTry &t : std::as_const(tries)) {
         const Producer &p = producers[t.service];
         QString mergedInto;
-        for (const QByteArray &stream : std::as_const(streamNames)) {
-            if (!s.groupsOf.value(stream).contains(p.service))
-                continue;
+        for (const QByteArray &stream : streamsOfGroup.value(p.service)) {
+            adjacency();
             const QString g = groupNodeKey(stream, p.service);
             bool cycle = false;
             for (auto it = p.streams.cbegin(); it != p.streams.cend() && !cycle; ++it)
@@ -602,7 +627,7 @@ ServiceMap ServiceMapBuilder::map() const {
         g.clients = p.clients.values();
         std::sort(g.clients.begin(), g.clients.end());
         for (auto it = p.streams.cbegin(); it != p.streams.cend(); ++it) {
-            out[mergedInto].append(streamKey(it.key()));
+            out[mergedInto].append(streamKey(it.key())); // made by the try above
             ServiceMapEdge e;
             e.kind = ServiceMapEdge::Kind::Produces;
             e.from = mergedInto;
@@ -647,46 +672,48 @@ ServiceMap ServiceMapBuilder::map() const {
     // Layout: rank by the longest path, never less than the kind's column (producers 0, streams
     // 1, groups 2) nor than the node's rank in the last map (nodes do not move left by
     // themselves); a node moves right only when an edge forces it.
-    QHash<QString, QList<qsizetype>> incoming;
-    QHash<QString, int> indegree;
+    const qsizetype count = nodes.size();
+    const auto n_ = static_cast<size_t>(count);
+    std::vector<std::vector<qsizetype>> incoming(n_), outgoing(n_);
+    std::vector<int> indegree(n_, 0);
     for (const ServiceMapEdge &e : std::as_const(edges)) {
-        incoming[e.to].append(at.value(e.from));
-        indegree[e.to] += 1;
+        const qsizetype from = at.value(e.from), to = at.value(e.to);
+        incoming[size_t(to)].push_back(from);
+        outgoing[size_t(from)].push_back(to);
+        ++indegree[size_t(to)];
     }
-    QList<qsizetype> ready;
-    for (qsizetype i = 0; i < nodes.size(); ++i)
-        if (!indegree.value(nodes.at(i).key))
-            ready.append(i);
-    QHash<QString, QList<QString>> outgoing;
-    for (const ServiceMapEdge &e : std::as_const(edges))
-        outgoing[e.from].append(e.to);
-    QList<qsizetype> topo;
-    while (!ready.isEmpty()) {
-        const qsizetype i = ready.takeFirst();
-        topo.append(i);
-        for (const QString &to : outgoing.value(nodes.at(i).key))
-            if (--indegree[to] == 0)
-                ready.append(at.value(to));
-    }
+    std::vector<qsizetype> topo;
+    topo.reserve(size_t(count));
+    for (qsizetype i = 0; i < count; ++i)
+        if (indegree[size_t(i)] == 0)
+            topo.push_back(i);
+    for (size_t k = 0; k < topo.size(); ++k) // Kahn's order: topo grows as nodes come free
+        for (const qsizetype to : outgoing[size_t(topo[k])])
+            if (--indegree[size_t(to)] == 0)
+                topo.push_back(to);
     auto kindRank = [](ServiceMapNode::Kind k) {
         return k == ServiceMapNode::Kind::Producer ? 0 : k == ServiceMapNode::Kind::Stream ? 1 : 2;
     };
-    for (const qsizetype i : std::as_const(topo)) {
+    std::vector<const State::Place *> before(n_, nullptr);
+    for (qsizetype i = 0; i < count; ++i)
+        if (const auto p = s.places.constFind(nodes.at(i).key); p != s.places.cend())
+            before[size_t(i)] = &*p;
+    for (const qsizetype i : topo) {
         ServiceMapNode &n = nodes[i];
         int rank = kindRank(n.kind);
-        if (const auto p = s.places.constFind(n.key); p != s.places.cend())
-            rank = qMax(rank, p->rank);
-        for (const qsizetype from : incoming.value(n.key))
+        if (before[size_t(i)])
+            rank = qMax(rank, before[size_t(i)]->rank);
+        for (const qsizetype from : incoming[size_t(i)])
             rank = qMax(rank, nodes.at(from).rank + 1);
         n.rank = rank;
     }
     // Order: a node that keeps its column keeps its row; the others come after, by name.
     QHash<int, int> nextOrder;
     QList<qsizetype> placed;
-    for (qsizetype i = 0; i < nodes.size(); ++i) {
+    for (qsizetype i = 0; i < count; ++i) {
         ServiceMapNode &n = nodes[i];
-        const auto p = s.places.constFind(n.key);
-        if (p != s.places.cend() && p->rank == n.rank) {
+        const State::Place *p = before[size_t(i)];
+        if (p && p->rank == n.rank) {
             n.order = p->order;
             nextOrder[n.rank] = qMax(nextOrder.value(n.rank), p->order + 1);
         } else {
@@ -696,8 +723,8 @@ ServiceMap ServiceMapBuilder::map() const {
     // A stream's groups together, in the stream's order; producers by name.
     auto sortKey = [&](qsizetype i) {
         const ServiceMapNode &n = nodes.at(i);
-        return std::make_tuple(n.rank, n.kind == ServiceMapNode::Kind::Producer ? n.name : n.stream,
-                               n.kind == ServiceMapNode::Kind::Stream ? QByteArray() : n.name);
+        const QByteArray &first = n.kind == ServiceMapNode::Kind::Producer ? n.name : n.stream;
+        return std::tuple<int, const QByteArray &, const QByteArray &>(n.rank, first, n.name);
     };
     std::sort(placed.begin(), placed.end(),
               [&](qsizetype a, qsizetype b) { return sortKey(a) < sortKey(b); });
@@ -706,7 +733,9 @@ ServiceMap ServiceMapBuilder::map() const {
         n.order = nextOrder.value(n.rank);
         nextOrder[n.rank] = n.order + 1;
     }
+    before.clear(); // points into places
     s.places.clear();
+    s.places.reserve(count);
     for (const ServiceMapNode &n : std::as_const(nodes))
         s.places.insert(n.key, {n.rank, n.order});
     std::sort(nodes.begin(), nodes.end(), [](const ServiceMapNode &a, const ServiceMapNode &b) {

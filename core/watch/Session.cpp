@@ -306,6 +306,8 @@ void Session::onGroupSnapshot(const GroupSnapshot &snapshot) {
 void Session::onPollFailed(const Error &error, PollArea area) {
     if (!m_poller)
         return; // the stopped poller's last word: the final error says it all
+    // Lengths whose poll did not finish are not matched with a later poll's time.
+    m_mapStreams.reset();
     // A poll's InvalidArgument is a bad request of ours, not the connection's: only a connect's
     // is final.
     if (error.isFinal() && error.kind != Error::Kind::InvalidArgument) {

@@ -4,10 +4,13 @@
 //   1. the demo shop (2 streams, 3 groups, 5 services' connections), and
 //   2. 50 streams x 3 groups x 4 consumers, 50 undeclared producers (the builder infers which
 //      stream each adds to) and 200 other connections,
+//   3. for scale, the poller's limit: 1,000 streams x 3 groups x 2 consumers, 1,000 producers
+//      and 500 other connections (at most 60 updates),
 // each over ROUNDS updates (default 300) after 30 to warm up: the thread's CPU time (median,
 // p99, max) beside the budget (16 ms: one frame; the map updates once a poll), and the wall
 // clock, which on a busy machine also counts the time other processes held the core.
-// Usage: bench_servicemap [ROUNDS]
+// Usage: bench_servicemap [ROUNDS]   (BENCH_PARTS=1: the last update's parts; BENCH_DEBUG=1: the
+// producers' evidence)
 #include "ServiceMap.h"
 
 #include <QCoreApplication>
@@ -176,10 +179,18 @@ void measure(const Setup &setup, bool shop, int rounds) {
         QElapsedTimer clock;
         clock.start();
         const double cpuStart = threadCpuMs();
+        const double c0 = threadCpuMs();
         builder.addStreams(poll.streams, at);
+        const double c1 = threadCpuMs();
         builder.addSnapshot(poll.snapshot);
+        const double c2 = threadCpuMs();
         builder.addClients(poll.clients);
+        const double c3 = threadCpuMs();
         const ServiceMap map = builder.map();
+        const double c4 = threadCpuMs();
+        if (qEnvironmentVariableIsSet("BENCH_PARTS") && r == warmup + rounds - 1)
+            std::printf("streams %.2f snapshot %.2f clients %.2f map %.2f ms\n", c1 - c0, c2 - c1,
+                        c3 - c2, c4 - c3);
         const double elapsed = double(clock.nsecsElapsed()) / 1e6;
         const double used = threadCpuMs() - cpuStart;
         if (r >= warmup) {
@@ -223,5 +234,7 @@ int main(int argc, char **argv) {
                 rounds);
     measure({"shop (2 streams, 3 groups)", 2, 0, 0, 0}, true, rounds);
     measure({"50 streams x 3 groups x 4", 50, 3, 4, 200}, false, rounds);
+    // The poller's default limit, for scale (not readable as a picture, but the GUI thread pays).
+    measure({"1000 streams x 3 groups x 2", 1000, 3, 2, 500}, false, qMin(rounds, 60));
     return 0;
 }
