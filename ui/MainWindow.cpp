@@ -17,6 +17,7 @@
 #include "PublishView.h"
 #include "ReplayDialog.h"
 #include "Session.h"
+#include "ServiceMapView.h"
 #include "SessionStatus.h"
 #include "SshTunnel.h"
 #include "StreamBrowser.h"
@@ -128,6 +129,28 @@ void MainWindow::buildUi() {
     m_tabs = new QTabWidget;
     m_tabs->addTab(m_live, tr("Live events"));
     m_tabs->addTab(m_flow, tr("Event flow"));
+    // The system as a live diagram: producers -> streams -> groups, double-click to go there.
+    m_map = new ServiceMapView;
+    m_map->setObjectName(QStringLiteral("serviceMap"));
+    m_tabs->addTab(m_map, tr("Service map"));
+    connect(m_map, &ServiceMapView::streamActivated, this, [this](const QByteArray &stream) {
+        m_tabs->setCurrentWidget(m_browser);
+        m_browser->openStream(stream);
+    });
+    auto showGroup = [this](const QByteArray &stream, const QByteArray &group) {
+        m_tabs->setCurrentWidget(m_groupsPanel);
+        m_groupsPanel->selectGroup(stream, group);
+    };
+    connect(m_map, &ServiceMapView::groupActivated, this, showGroup);
+    connect(m_map, &ServiceMapView::consumerActivated, this,
+            [showGroup](const QByteArray &stream, const QByteArray &group, const QByteArray &) {
+                showGroup(stream, group); // its consumers are listed under the group
+            });
+    // The map costs a CLIENT LIST every few seconds: only while it is shown.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_session)
+            m_session->setServiceMapWanted(m_tabs->currentWidget() == m_map);
+    });
     m_tabs->addTab(m_groupsPanel, tr("Consumer groups"));
     m_findingsTab = m_tabs->addTab(m_findingsView, tr("Findings"));
     m_browser = new StreamBrowser;
@@ -210,9 +233,10 @@ void MainWindow::addBanner(QWidget *banner) {
 }
 
 QStringList MainWindow::tabNames() {
-    return {QStringLiteral("events"),   QStringLiteral("flow"),     QStringLiteral("groups"),
-            QStringLiteral("findings"), QStringLiteral("browse"),   QStringLiteral("charts"),
-            QStringLiteral("publish"),  QStringLiteral("topology"), QStringLiteral("console")};
+    return {QStringLiteral("events"),   QStringLiteral("flow"),    QStringLiteral("map"),
+            QStringLiteral("groups"),   QStringLiteral("findings"), QStringLiteral("browse"),
+            QStringLiteral("charts"),   QStringLiteral("publish"),  QStringLiteral("topology"),
+            QStringLiteral("console")};
 }
 
 bool MainWindow::showTab(const QString &name) {
@@ -258,6 +282,10 @@ void MainWindow::bindViews() {
     m_flow->setTracker(session ? session->flowTracker() : nullptr);
     m_flow->setKnownStreams({}, false);
     m_flow->setFreshness(session ? session->freshness() : Freshness());
+    m_map->setMap(session ? session->serviceMap() : ServiceMap());
+    m_map->setFreshness(session ? session->freshness() : Freshness());
+    if (session)
+        session->setServiceMapWanted(m_tabs->currentWidget() == m_map);
     m_topology->clear();
     m_groupsPanel->reset();
     onGroupSnapshot(GroupSnapshot());
@@ -311,6 +339,7 @@ void MainWindow::bindViews() {
                     m_status->say(tr("Every node answers again: the stream list is whole."), 5000);
                 was = !missing.isEmpty();
             });
+    connect(session, &Session::serviceMapUpdated, m_map, &ServiceMapView::setMap);
     connect(session, &Session::topologyUpdated, m_topology, &TopologyView::setSnapshot);
     connect(session, &Session::topologyChanged, m_topology, &TopologyView::showChange);
     connect(session, &Session::serverInfoUpdated, this, [this](const ServerInfo &info) {
@@ -321,6 +350,7 @@ void MainWindow::bindViews() {
         m_topology->setStale(freshness.state == Freshness::State::Stale);
         m_charts->setFreshness(freshness);
         m_flow->setFreshness(freshness);
+        m_map->setFreshness(freshness);
         m_groupsPanel->setFreshness(freshness);
         m_findingsView->setFreshness(freshness);
     });

@@ -38,6 +38,7 @@ class LiveEventModel;
 class LiveEventsView;
 class PublishView;
 class Session;
+class ServiceMapView;
 class SessionStatus;
 class StreamBrowser;
 class StreamListModel;
@@ -89,6 +90,7 @@ public:
     FindingsModel *findingsModel() const { return m_findings; }
     FindingsView *findingsView() const { return m_findingsView; }
     ConsoleView *console() const { return m_console; }
+    ServiceMapView *serviceMap() const { return m_map; }
     // A banner above everything, below the toolbar (the demo's "payment-service stopped").
     void addBanner(QWidget *banner);
     QTabWidget *tabs() const { return m_tabs; }
@@ -197,6 +199,7 @@ private:
     FindingsView *m_findingsView = nullptr;
     ConsoleView *m_console = nullptr;
     QAction *m_replayAction = nullptr;
+    ServiceMapView *m_map = nullptr;
     QVBoxLayout *m_centralLayout = nullptr;
     ServerPoller::Options m_pollOptions;
 
