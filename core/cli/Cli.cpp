@@ -49,7 +49,6 @@ Consumer groups:
   pending STREAM GROUP    The pending entries: ID, consumer, idle, deliveries
   doctor [PATTERN]        Find dead consumers, stuck and poison entries, stalled and lagging
                           groups (exit 1 when something is found)
-  serve [PATTERN] --listen [HOST:]PORT  Prometheus /metrics, /health, /ready and alerts
   ack STREAM GROUP ID...                       Acknowledge entries
   claim STREAM GROUP CONSUMER --min-idle MS ID...  Give entries to another consumer
   autoclaim STREAM GROUP CONSUMER --min-idle MS    Claim every entry idle that long
