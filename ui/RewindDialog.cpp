@@ -19,6 +19,17 @@
 
 namespace streamscope {
 
+namespace {
+// The dialog's preview is seconds old when the user clicks: a live group's consumers have read
+// on meanwhile. That alone does not refuse the apply (the outcome gives the count as applied);
+// a group moved back, or a rewind that would have become a skip, still does.
+RewindOptions liveGroupOptions() {
+    RewindOptions o;
+    o.acceptReadSincePreview = true;
+    return o;
+}
+} // namespace
+
 RewindDialog::RewindDialog(GroupActions *actions, QByteArray stream, QByteArray group,
                            bool readOnly, QWidget *parent)
     : QDialog(parent)
@@ -218,7 +229,8 @@ void RewindDialog::apply() {
     QPointer<RewindDialog> self(this);
     m_actions->worker()->post([self, plan = *m_plan](RedisClient *c, const QString &error) {
         Result<RewindOutcome> outcome =
-            c ? applyRewind(*c, plan) : Result<RewindOutcome>(Error(Error::Kind::Connect, error));
+            c ? applyRewind(*c, plan, liveGroupOptions())
+              : Result<RewindOutcome>(Error(Error::Kind::Connect, error));
         QMetaObject::invokeMethod(
             QCoreApplication::instance(),
             [self, outcome] {
