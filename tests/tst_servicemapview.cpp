@@ -128,6 +128,31 @@ ClientInfo clientNamed(qint64 id, const QByteArray &name, const QByteArray &cmd)
     return c;
 }
 
+// The demo shop's map once the builder has told the producers apart (as drawsTheBuildersShop).
+ServiceMap builtShop() {
+    ServiceMapBuilder builder;
+    ShopScript s;
+    ClientSample clients;
+    clients.clients = {clientNamed(1, "order-service", "evalsha"),
+                       clientNamed(2, "order-service:order-service-1", "xreadgroup"),
+                       clientNamed(3, "payment-service:payments-1>payment-events", "xreadgroup"),
+                       clientNamed(4, "payment-service:payments-2>payment-events", "xreadgroup"),
+                       clientNamed(5, "notification-service:notifier-1", "xreadgroup")};
+    for (int i = 0; i < 6; ++i) {
+        const qint64 t = 10000 + i * 2000;
+        s.feed(builder, t);
+        clients.atMs = t + 50;
+        builder.addClients(clients);
+        if (i == 2 || i == 3) {
+            s.advance("order-events", 5);
+        } else {
+            s.advance("order-events", 10);
+            s.advance("payment-events", 10);
+        }
+    }
+    return builder.map();
+}
+
 } // namespace
 
 class TestServiceMapView : public QObject {
@@ -641,6 +666,36 @@ private Q_SLOTS:
         QVERIFY(view.noteText().contains(QStringLiteral("CLIENT LIST")));
         QTest::qWait(50);
         QVERIFY(view.grab().save(QStringLiteral("/tmp/servicemap-builder-shop.png")));
+    }
+
+    // The tab in a 1280x800 window leaves the map about 810x500: the demo's whole map shows
+    // there, readable, and stays whole when it changes (a stream more) and the tab comes back.
+    void shopFitsTheTabOfAnOrdinaryWindow() {
+        ServiceMapView view;
+        view.resize(810, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setFreshness(current());
+        ServiceMap map = builtShop();
+        QCOMPARE(map.nodes.size(), 6);
+        view.setMap(map);
+        const auto wholeInView = [&view] {
+            return view.graphicsView()
+                ->mapToScene(view.graphicsView()->viewport()->rect())
+                .boundingRect()
+                .adjusted(-1, -1, 1, 1)
+                .contains(view.scene()->itemsBoundingRect());
+        };
+        QTRY_VERIFY(wholeInView());
+        QVERIFY2(view.zoom() >= 0.53, qPrintable(QString::number(view.zoom())));
+        // Another stream appears while the tab is hidden; back on the tab the map is whole.
+        view.hide();
+        map.nodes << streamNode("replayed-orders", 1, 1, 272);
+        view.setMap(map);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QTRY_VERIFY(wholeInView());
+        QVERIFY2(view.zoom() >= 0.5, qPrintable(QString::number(view.zoom())));
     }
 
     void pictures_data() {

@@ -415,8 +415,9 @@ QString ServiceMapEdgeItem::rateText(std::optional<double> perSecond) {
     return formatRate(*perSecond, *perSecond < 100 ? 1 : 0) + QStringLiteral("/s");
 }
 
-QString ServiceMapEdgeItem::widestLabel() {
-    return QObject::tr("%1 delivered").arg(formatRate(888888) + QStringLiteral("/s"));
+QString ServiceMapEdgeItem::widestLabel(ServiceMapEdge::Kind kind) {
+    const QString rate = formatRate(888888) + QStringLiteral("/s");
+    return kind == ServiceMapEdge::Kind::Delivers ? QObject::tr("%1 delivered").arg(rate) : rate;
 }
 
 void ServiceMapEdgeItem::setEdge(const ServiceMapEdge &edge, std::optional<Severity> targetHealth) {
