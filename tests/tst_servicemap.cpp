@@ -312,6 +312,8 @@ private Q_SLOTS:
         const ServiceMapNode *n = m.node(gKey("orders", "billing"));
         QCOMPARE(n->health, Severity::Critical);
         QCOMPARE(n->healthText, dead.message);
+        // The line drawn in the node: a few words (the message is in its tooltip).
+        QCOMPARE(n->healthSummary, QStringLiteral("dead consumer w1"));
         QCOMPARE(*n->lag, 5);
         QCOMPARE(n->pending, 3);
         QCOMPARE(n->consumers.size(), 2);

@@ -698,6 +698,29 @@ private Q_SLOTS:
         QVERIFY2(view.zoom() >= 0.5, qPrintable(QString::number(view.zoom())));
     }
 
+    // A failing group's line says what is wrong in a few words, whole; the finding's sentence
+    // (elided when drawn) is in the tooltip.
+    void healthLineIsShortAndWhole() {
+        ServiceMapView view;
+        view.resize(900, 500);
+        view.setFreshness(current());
+        ServiceMap map = shopMap();
+        for (ServiceMapNode &n : map.nodes)
+            if (n.name == "payment-service") {
+                n.healthText = QStringLiteral(
+                    "consumer \"payment-2\" of group \"payment-service\" on \"order-events\" "
+                    "holds 5 pending entries and has been idle for 2 h. If it is gone, claim its "
+                    "entries for a live consumer.");
+                n.healthSummary = QStringLiteral("dead consumer payment-2");
+            }
+        view.setMap(map);
+        ServiceMapNodeItem *item = view.nodeItem(mapGroupKey("order-events", "payment-service"));
+        QVERIFY(item);
+        QVERIFY2(item->drawnLines().contains(QStringLiteral("dead consumer payment-2")),
+                 qPrintable(item->drawnLines().join(QLatin1Char('|'))));
+        QVERIFY(item->toolTip().contains(QStringLiteral("holds 5 pending entries")));
+    }
+
     void pictures_data() {
         QTest::addColumn<bool>("dark");
         QTest::newRow("light") << false;

@@ -188,8 +188,11 @@ void ServiceMapNodeItem::rebuild() {
         const bool behind = m_node.lag && *m_node.lag > 0;
         m_lines.append({QObject::tr("%1, %2 pending").arg(lag, formatCount(m_node.pending)),
                         Role::Info, behind ? tone : std::nullopt, -1});
-        if (tone && !m_node.healthText.isEmpty())
-            m_lines.append({m_node.healthText, Role::Health, tone, -1});
+        // A few words ("dead consumer payments-2"): a whole sentence was elided in the column.
+        const QString health =
+            m_node.healthSummary.isEmpty() ? m_node.healthText : m_node.healthSummary;
+        if (tone && !health.isEmpty())
+            m_lines.append({health, Role::Health, tone, -1});
         if (m_node.consumers.isEmpty())
             m_lines.append({QObject::tr("no consumers"), Role::Consumer, {}, -1});
         QStringList consumerTips;

@@ -444,9 +444,18 @@ ServiceMap ServiceMapBuilder::map() const {
             gn.stream = name;
             gn.name = group;
             gn.health = worstOf(g->findings);
+            int problems = 0;
+            for (const Finding &f : g->findings)
+                if (f.kind != QLatin1String("not-evaluated") && f.severity != Severity::Ok)
+                    ++problems;
             for (const Finding &f : g->findings)
                 if (f.severity == gn.health && gn.health != Severity::Ok) {
                     gn.healthText = f.message;
+                    gn.healthSummary = QString(f.kind).replace(QLatin1Char('-'), QLatin1Char(' '));
+                    if (!f.consumer.isEmpty())
+                        gn.healthSummary += QLatin1Char(' ') + QString::fromUtf8(f.consumer);
+                    if (problems > 1)
+                        gn.healthSummary += QStringLiteral(" (+%1 more)").arg(problems - 1);
                     break;
                 }
             gn.lag = g->status.lag;
