@@ -281,14 +281,14 @@ void ServiceMapView::fitIfFirst() {
     m_fitPending = false;
     if (m_view->userMoved())
         return;
-    // The whole map when it is still legible so (the demo's shop in the tab of a 1280x800
+    // The whole map when it is still legible so (the demo's shop in the tab of a 1024x700
     // window: its groups, the end of the story, never a scroll away); a large one (50 streams)
     // fits its width at a readable size and starts at the top left, the rest a scroll away.
     const QRectF bounds = m_scene->sceneRect();
     const QSizeF room = m_view->viewport()->size();
     const qreal wide = room.width() / bounds.width(), tall = room.height() / bounds.height();
     const qreal whole = std::min(wide, tall) * 0.98; // a little room: no scroll bar for a pixel
-    constexpr qreal readable = 0.6, legible = 0.5;
+    constexpr qreal readable = 0.6, legible = 0.45;
     if (whole >= legible) {
         const qreal z = std::min(whole, 1.0);
         m_view->setTransform(QTransform::fromScale(z, z));
