@@ -260,13 +260,20 @@ qreal ServiceMapNodeItem::naturalWidth() const {
     // A column is sized when it first appears and never widens (nodes do not move): leave room
     // for a live consumer's figures as they change ("idle 12 ms" becomes "idle 1.2 s", a few
     // pending become thousands), so its line is not elided a poll later.
-    const QFontMetricsF fm(m_style->font);
-    for (const ServiceMapConsumer &c : m_node.consumers)
+    // A consumer that dies is drawn bold with "dead, " (its figures whole up to 99 pending and
+    // a minute idle; the tooltip has them all).
+    const QFontMetricsF fm(m_style->font), bold(m_style->titleFont);
+    for (const ServiceMapConsumer &c : m_node.consumers) {
+        const QString name = nameText(c.name);
         widest = std::max(
-            widest, fm.horizontalAdvance(QObject::tr("%1: %2 pending, idle %3")
-                                             .arg(nameText(c.name),
-                                                  formatCount(std::max<qint64>(c.pending, 8888)),
-                                                  QStringLiteral("88.8 s"))));
+            {widest,
+             fm.horizontalAdvance(QObject::tr("%1: %2 pending, idle %3")
+                                      .arg(name, formatCount(std::max<qint64>(c.pending, 8888)),
+                                           QStringLiteral("88.8 s"))),
+             bold.horizontalAdvance(QObject::tr("%1: dead, %2 pending, idle %3")
+                                        .arg(name, formatCount(std::max<qint64>(c.pending, 88)),
+                                             QStringLiteral("88.8 s")))});
+    }
     const qreal pad = m_style->padding();
     // A cylinder's caps take room on both sides (see textWidth()).
     const qreal caps = m_node.kind == ServiceMapNode::Kind::Stream ? 3 * 12.0 : 0;
