@@ -257,11 +257,19 @@ qreal ServiceMapNodeItem::naturalWidth() const {
     qreal widest = 0;
     for (const Line &line : m_lines)
         widest = std::max(widest, QFontMetricsF(fontOf(line)).horizontalAdvance(line.text));
-    // A column is sized when it first appears and never widens (nodes do not move): leave room
-    // for a live consumer's figures as they change ("idle 12 ms" becomes "idle 1.2 s", a few
-    // pending become thousands), so its line is not elided a poll later.
-    // A consumer that dies is drawn bold with "dead, " (its figures whole up to 99 pending and
-    // a minute idle; the tooltip has them all).
+    const qreal pad = m_style->padding();
+    // A cylinder's caps take room on both sides (see textWidth()).
+    const qreal caps = m_node.kind == ServiceMapNode::Kind::Stream ? 3 * 12.0 : 0;
+    return std::max(std::ceil(widest + 2 * pad + caps), consumersWidth());
+}
+
+qreal ServiceMapNodeItem::consumersWidth() const {
+    // A column is sized when it first appears and widens only for consumers (nodes do not
+    // move as figures change): leave room for a live consumer's figures as they change ("idle
+    // 12 ms" becomes "idle 1.2 s", a few pending become thousands), so its line is not elided
+    // a poll later. A consumer that dies is drawn bold with "dead, " (its figures whole up to
+    // 99 pending and a minute idle; the tooltip has them all).
+    qreal widest = 0;
     const QFontMetricsF fm(m_style->font), bold(m_style->titleFont);
     for (const ServiceMapConsumer &c : m_node.consumers) {
         const QString name = nameText(c.name);
@@ -274,10 +282,7 @@ qreal ServiceMapNodeItem::naturalWidth() const {
                                         .arg(name, formatCount(std::max<qint64>(c.pending, 88)),
                                              QStringLiteral("88.8 s")))});
     }
-    const qreal pad = m_style->padding();
-    // A cylinder's caps take room on both sides (see textWidth()).
-    const qreal caps = m_node.kind == ServiceMapNode::Kind::Stream ? 3 * 12.0 : 0;
-    return std::ceil(widest + 2 * pad + caps);
+    return widest > 0 ? std::ceil(widest + 2 * m_style->padding()) : 0;
 }
 
 qreal ServiceMapNodeItem::contentHeight() const {

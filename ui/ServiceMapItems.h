@@ -59,6 +59,8 @@ public:
 
     // Width that shows every line whole, and the height the lines need.
     qreal naturalWidth() const;
+    // The width a group's consumer lines need, with room for their figures to change.
+    qreal consumersWidth() const;
     qreal contentHeight() const;
     void setSize(const QSizeF &size);
     QRectF rect() const { return QRectF(QPointF(0, 0), m_size); }

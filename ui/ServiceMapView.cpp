@@ -305,6 +305,8 @@ void ServiceMapView::layoutMap() {
     const QFontMetricsF fm(m_style.font), small(m_style.smallFont);
     const qreal minColumn = std::ceil(fm.averageCharWidth() * 18);
     const qreal maxColumn = std::ceil(fm.averageCharWidth() * 46);
+    // A consumer's line (bold when dead, with its figures) may take a little more.
+    const qreal maxConsumerColumn = std::ceil(fm.averageCharWidth() * 56);
     // The stretch before a column holds the labels of the arrows into it: "8.0/s delivered"
     // before groups, only "8.0/s" before streams. Sized by the kinds of arrows a column
     // receives, for rates up to 999,999/s, and grow-only while the same server is shown, so a
@@ -339,12 +341,21 @@ void ServiceMapView::layoutMap() {
         });
     // A column is sized from its longest label when it first appears; a node that comes later
     // fits in it (elided, whole in the tooltip), so nothing already drawn moves.
+    // Except for a group's consumers: one that joins later (a service starting its second
+    // instance) widens the column once, or its line, the one that says a consumer is dead,
+    // would stay elided for as long as the server is shown.
     for (auto it = columns.cbegin(); it != columns.cend(); ++it) {
-        if (m_columnWidth.contains(it.key()))
+        if (m_columnWidth.contains(it.key())) {
+            qreal &width = m_columnWidth[it.key()];
+            for (ServiceMapNodeItem *item : it.value())
+                if (item->node().kind == ServiceMapNode::Kind::Group)
+                    width = std::max(width, std::min(maxConsumerColumn, item->consumersWidth()));
             continue;
+        }
         qreal need = minColumn;
         for (ServiceMapNodeItem *item : it.value())
-            need = std::max(need, std::min(maxColumn, item->naturalWidth()));
+            need = std::max({need, std::min(maxColumn, item->naturalWidth()),
+                             std::min(maxConsumerColumn, item->consumersWidth())});
         m_columnWidth[it.key()] = need;
     }
     for (ServiceMapEdgeItem *e : std::as_const(m_edges)) {
