@@ -602,6 +602,10 @@ private Q_SLOTS:
         makeStream("gm", 30, 10);
         GroupActions actions(m_server.settings());
         RewindDialog dialog(&actions, "gm", "g", false);
+        // The default time is a whole second, as the field shows it.
+        auto *time = dialog.findChild<QDateTimeEdit *>(QStringLiteral("rewindTime"));
+        QVERIFY(time);
+        QCOMPARE(time->dateTime().time().msec(), 0);
         dialog.choose(RewindDialog::Choice::End);
         QTRY_VERIFY_WITH_TIMEOUT(dialog.shownPlan().has_value(), 10000);
         // A group moved back since the preview: refused, with a new preview.

@@ -52,7 +52,13 @@ RewindDialog::RewindDialog(GroupActions *actions, QByteArray stream, QByteArray 
     m_choices->addButton(m_end, int(Choice::End));
     m_choices->addButton(m_atTime, int(Choice::Time));
     m_choices->addButton(m_atEntry, int(Choice::Entry));
-    m_time = new QDateTimeEdit(QDateTime::currentDateTime().addSecs(-15 * 60));
+    // A whole second: the field shows no milliseconds, so the moment rewound to has none
+    // either (the button said "11:17:04.037" under a field showing 11:17:04).
+    QDateTime fifteenMinutesAgo = QDateTime::currentDateTime().addSecs(-15 * 60);
+    fifteenMinutesAgo.setTime(QTime(fifteenMinutesAgo.time().hour(),
+                                    fifteenMinutesAgo.time().minute(),
+                                    fifteenMinutesAgo.time().second()));
+    m_time = new QDateTimeEdit(fifteenMinutesAgo);
     m_time->setObjectName(QStringLiteral("rewindTime"));
     m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     m_time->setCalendarPopup(true);
