@@ -17,6 +17,7 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -631,6 +632,12 @@ private Q_SLOTS:
         QVERIFY(done.wait(10000));
         QVERIFY2(d.messageText().contains("cap already holds 1,000 entries"),
                  qPrintable(d.messageText()));
+        // In the dialog's words, not the CLI's options.
+        QVERIFY2(d.messageText().contains("\"Append to target streams that already hold "
+                                          "entries\" is ticked")
+                     && !d.messageText().contains("--append"),
+                 qPrintable(d.messageText()));
+        QCOMPARE(d.streamTable()->horizontalHeader()->sectionResizeMode(4), QHeaderView::Stretch);
         QCOMPARE(lengthOf(*m_c, "cap"), 1000);
         // To a new stream, paced at 10x, paused on the way: the progress bar fills.
         d.setTarget("cap", QStringLiteral("from-dialog"));

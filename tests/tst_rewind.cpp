@@ -340,6 +340,63 @@ private Q_SLOTS:
         QCOMPARE(readAll("r").size(), 50);
     }
 
+    // The GUI's apply: a live group's consumers read on between the preview and the click. A
+    // rewind still goes ahead and says how many it receives again as applied; a skip that would
+    // have turned into a rewind, or a group moved back, is refused.
+    void liveGroupReadOnSincePreview() {
+        RewindOptions live;
+        live.acceptReadSincePreview = true;
+        makeStream("lv", 50, 10);
+        const RewindPlan p = plan("lv", RewindTarget::start());
+        QCOMPARE(p.count, qint64(10));
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "other", "COUNT", "5", "STREAMS", "lv", ">"});
+        QCOMPARE(apply(p).kind, RewindOutcome::Kind::Moved); // the CLI's default: refused
+        const RewindPlan p2 = plan("lv", RewindTarget::start());
+        QCOMPARE(p2.count, qint64(15));
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "other", "COUNT", "7", "STREAMS", "lv", ">"});
+        auto o = applyRewind(*m_c, p2, live);
+        QVERIFY(o.ok());
+        QCOMPARE(o->kind, RewindOutcome::Kind::Applied);
+        QVERIFY(o->readSincePreview);
+        QCOMPARE(o->deliveredSincePreview, std::optional<qint64>(7));
+        QVERIFY2(o->message.contains(QStringLiteral("it receives 22 entries again (its consumers "
+                                                    "read 7 entries between the preview and the "
+                                                    "apply; the preview said 15)")),
+                 qPrintable(o->message));
+        QCOMPARE(group("lv").lastDelivered, QByteArray("0-0"));
+        QCOMPARE(readAll("lv").size(), 50);
+        checkReadToEnd("lv");
+
+        // A skip forward to entry 30 while the group reads past it: refused (it would rewind).
+        run(*m_c, {"XGROUP", "SETID", "lv", "g", idOf(9).toByteArray(), "ENTRIESREAD", "10"});
+        const RewindPlan s = plan("lv", RewindTarget::entry(idOf(30)));
+        QCOMPARE(s.direction, RewindPlan::Direction::Skip);
+        QCOMPARE(s.count, qint64(20));
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "other", "COUNT", "25", "STREAMS", "lv", ">"});
+        auto refused = applyRewind(*m_c, s, live);
+        QVERIFY(refused.ok());
+        QCOMPARE(refused->kind, RewindOutcome::Kind::Moved);
+        QCOMPARE(group("lv").lastDelivered, idOf(34).toByteArray());
+        // Reading a little (still before 30): the skip goes ahead, skipping fewer.
+        run(*m_c, {"XGROUP", "SETID", "lv", "g", idOf(9).toByteArray(), "ENTRIESREAD", "10"});
+        const RewindPlan s2 = plan("lv", RewindTarget::entry(idOf(30)));
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "other", "COUNT", "4", "STREAMS", "lv", ">"});
+        auto skipped = applyRewind(*m_c, s2, live);
+        QVERIFY(skipped.ok());
+        QCOMPARE(skipped->kind, RewindOutcome::Kind::Applied);
+        QVERIFY2(skipped->message.contains(QStringLiteral("16 entries skipped")),
+                 qPrintable(skipped->message));
+        QCOMPARE(group("lv").lastDelivered, idOf(29).toByteArray());
+        // A group moved back (another SETID) is refused even so.
+        run(*m_c, {"XGROUP", "SETID", "lv", "g", idOf(20).toByteArray()});
+        const RewindPlan b = plan("lv", RewindTarget::start());
+        run(*m_c, {"XGROUP", "SETID", "lv", "g", idOf(5).toByteArray()});
+        auto back = applyRewind(*m_c, b, live);
+        QVERIFY(back.ok());
+        QCOMPARE(back->kind, RewindOutcome::Kind::Moved);
+        QCOMPARE(group("lv").lastDelivered, idOf(5).toByteArray());
+    }
+
     void readOnlyRefuses() {
         makeStream("ro", 20, 20);
         ConnectionSettings settings = m_server.settings();
@@ -545,17 +602,33 @@ private Q_SLOTS:
         makeStream("gm", 30, 10);
         GroupActions actions(m_server.settings());
         RewindDialog dialog(&actions, "gm", "g", false);
+        // The default time is a whole second, as the field shows it.
+        auto *time = dialog.findChild<QDateTimeEdit *>(QStringLiteral("rewindTime"));
+        QVERIFY(time);
+        QCOMPARE(time->dateTime().time().msec(), 0);
         dialog.choose(RewindDialog::Choice::End);
         QTRY_VERIFY_WITH_TIMEOUT(dialog.shownPlan().has_value(), 10000);
-        run(*m_c, {"XREADGROUP", "GROUP", "g", "other", "COUNT", "5", "STREAMS", "gm", ">"});
+        // A group moved back since the preview: refused, with a new preview.
+        run(*m_c, {"XGROUP", "SETID", "gm", "g", idOf(4).toByteArray(), "ENTRIESREAD", "5"});
         QSignalSpy applied(&dialog, &RewindDialog::applied);
         dialog.applyButton()->click();
         QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 10000);
         QVERIFY(!applied.first().at(0).toBool());
         QVERIFY(dialog.resultText().contains(QStringLiteral("moved since the preview")));
         QCOMPARE(dialog.applyButton()->text(),
-                 QStringLiteral("Skip g to the end (15 entries skipped)")); // the new preview
-        QCOMPARE(group("gm").lastDelivered, idOf(14).toByteArray());
+                 QStringLiteral("Skip g to the end (25 entries skipped)")); // the new preview
+        QCOMPARE(group("gm").lastDelivered, idOf(4).toByteArray());
+        // Its consumers reading on since the preview (a live group, the usual case): applied,
+        // and the outcome says so.
+        run(*m_c, {"XREADGROUP", "GROUP", "g", "other", "COUNT", "5", "STREAMS", "gm", ">"});
+        dialog.applyButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 2, 10000);
+        QVERIFY2(applied.at(1).at(0).toBool(), qPrintable(dialog.resultText()));
+        QVERIFY2(dialog.resultText().contains(QStringLiteral("20 entries skipped (its consumers "
+                                                             "read 5 entries")),
+                 qPrintable(dialog.resultText()));
+        QCOMPARE(group("gm").lastDelivered, idOf(29).toByteArray());
+        run(*m_c, {"XGROUP", "SETID", "gm", "g", idOf(14).toByteArray()});
         dialog.setReadOnly(true);
         QVERIFY(!dialog.applyButton()->isEnabled());
         QVERIFY(dialog.applyButton()->toolTip().contains(QStringLiteral("Read-only")));

@@ -312,6 +312,8 @@ private Q_SLOTS:
         const ServiceMapNode *n = m.node(gKey("orders", "billing"));
         QCOMPARE(n->health, Severity::Critical);
         QCOMPARE(n->healthText, dead.message);
+        // The line drawn in the node: a few words (the message is in its tooltip).
+        QCOMPARE(n->healthSummary, QStringLiteral("dead consumer w1"));
         QCOMPARE(*n->lag, 5);
         QCOMPARE(n->pending, 3);
         QCOMPARE(n->consumers.size(), 2);
@@ -450,6 +452,13 @@ private Q_SLOTS:
                  qPrintable(toPayments->evidence));
         QVERIFY(m.edge(sKey("payment-events"), gKey("payment-events", "order-service")));
         QVERIFY(m.producersNote.contains(QLatin1String("CLIENT LIST")));
+        // The note under the map matches how the view draws them (inferred dashed, uncertain
+        // dotted) and stays short: two lines under the map, not a paragraph.
+        QVERIFY2(m.producersNote.contains(QLatin1String("Producers (dashed)"))
+                     && m.producersNote.contains(QLatin1String("dotted: not yet told"))
+                     && !m.producersNote.contains(QLatin1String("dashed: not told")),
+                 qPrintable(m.producersNote));
+        QVERIFY2(m.producersNote.size() < 300, qPrintable(m.producersNote));
     }
 
     // While every stream grows every time a producer writes, the samples cannot tell which it

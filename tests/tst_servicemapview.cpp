@@ -16,6 +16,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <utility>
+
 using namespace streamscope;
 using namespace streamscope::test;
 
@@ -126,6 +128,31 @@ ClientInfo clientNamed(qint64 id, const QByteArray &name, const QByteArray &cmd)
     c.cmd = cmd;
     c.addr = "127.0.0.1:" + QByteArray::number(40000 + id);
     return c;
+}
+
+// The demo shop's map once the builder has told the producers apart (as drawsTheBuildersShop).
+ServiceMap builtShop() {
+    ServiceMapBuilder builder;
+    ShopScript s;
+    ClientSample clients;
+    clients.clients = {clientNamed(1, "order-service", "evalsha"),
+                       clientNamed(2, "order-service:order-service-1", "xreadgroup"),
+                       clientNamed(3, "payment-service:payments-1>payment-events", "xreadgroup"),
+                       clientNamed(4, "payment-service:payments-2>payment-events", "xreadgroup"),
+                       clientNamed(5, "notification-service:notifier-1", "xreadgroup")};
+    for (int i = 0; i < 6; ++i) {
+        const qint64 t = 10000 + i * 2000;
+        s.feed(builder, t);
+        clients.atMs = t + 50;
+        builder.addClients(clients);
+        if (i == 2 || i == 3) {
+            s.advance("order-events", 5);
+        } else {
+            s.advance("order-events", 10);
+            s.advance("payment-events", 10);
+        }
+    }
+    return builder.map();
 }
 
 } // namespace
@@ -283,7 +310,9 @@ private Q_SLOTS:
 
     void addedNodeKeepsTheOthersPlaces() {
         ServiceMapView view;
-        view.resize(900, 500);
+        // Smaller than the map even zoomed out once (a map smaller than the window is centred
+        // by the graphics view, and a node added below it moves that centre a little).
+        view.resize(600, 400);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         view.setFreshness(current());
@@ -641,6 +670,143 @@ private Q_SLOTS:
         QVERIFY(view.noteText().contains(QStringLiteral("CLIENT LIST")));
         QTest::qWait(50);
         QVERIFY(view.grab().save(QStringLiteral("/tmp/servicemap-builder-shop.png")));
+    }
+
+    // The tab in a 1280x800 window leaves the map about 810x500: the demo's whole map shows
+    // there, readable, and stays whole when it changes (a stream more) and the tab comes back.
+    void shopFitsTheTabOfAnOrdinaryWindow() {
+        ServiceMapView view;
+        view.resize(810, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setFreshness(current());
+        ServiceMap map = builtShop();
+        QCOMPARE(map.nodes.size(), 6);
+        view.setMap(map);
+        const auto wholeInView = [&view] {
+            return view.graphicsView()
+                ->mapToScene(view.graphicsView()->viewport()->rect())
+                .boundingRect()
+                .adjusted(-1, -1, 1, 1)
+                .contains(view.scene()->itemsBoundingRect());
+        };
+        QTRY_VERIFY(wholeInView());
+        QVERIFY2(view.zoom() >= 0.47, qPrintable(QString::number(view.zoom())));
+        // Another stream appears while the tab is hidden; back on the tab the map is whole.
+        view.hide();
+        map.nodes << streamNode("replayed-orders", 1, 1, 272);
+        view.setMap(map);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QTRY_VERIFY(wholeInView());
+        QVERIFY2(view.zoom() >= 0.45, qPrintable(QString::number(view.zoom())));
+        // A 1024x700 window leaves the tab about 775x450: still the whole story, if smaller.
+        view.resize(775, 450);
+        view.fitToView();
+        view.setMap(builtShop());
+        QTRY_VERIFY(wholeInView());
+        QVERIFY2(view.zoom() >= 0.45, qPrintable(QString::number(view.zoom())));
+    }
+
+    // A failing group's line says what is wrong in a few words, whole; the finding's sentence
+    // (elided when drawn) is in the tooltip.
+    void healthLineIsShortAndWhole() {
+        ServiceMapView view;
+        view.resize(900, 500);
+        view.setFreshness(current());
+        ServiceMap map = shopMap();
+        for (ServiceMapNode &n : map.nodes)
+            if (n.name == "payment-service") {
+                n.healthText = QStringLiteral(
+                    "consumer \"payment-2\" of group \"payment-service\" on \"order-events\" "
+                    "holds 5 pending entries and has been idle for 2 h. If it is gone, claim its "
+                    "entries for a live consumer.");
+                n.healthSummary = QStringLiteral("dead consumer payment-2");
+            }
+        view.setMap(map);
+        ServiceMapNodeItem *item = view.nodeItem(mapGroupKey("order-events", "payment-service"));
+        QVERIFY(item);
+        QVERIFY2(item->drawnLines().contains(QStringLiteral("dead consumer payment-2")),
+                 qPrintable(item->drawnLines().join(QLatin1Char('|'))));
+        QVERIFY(item->toolTip().contains(QStringLiteral("holds 5 pending entries")));
+    }
+
+    // A consumer's figures change every poll ("idle 5 ms", then "idle 1.2 s", pending in the
+    // thousands): its group's column, sized once, leaves room for them.
+    void consumerLinesStayWholeAsFiguresChange() {
+        ServiceMapView view;
+        view.resize(900, 500);
+        view.setFreshness(current());
+        ServiceMap map = shopMap();
+        const auto setFigures = [&map](qint64 pending, qint64 quietMs) {
+            for (ServiceMapNode &n : map.nodes)
+                for (ServiceMapConsumer &c : n.consumers)
+                    if (!c.dead) {
+                        c.pending = pending;
+                        c.quietMs = quietMs;
+                    }
+        };
+        setFigures(0, 5);
+        view.setMap(map);
+        setFigures(1234, 45'600);
+        view.setMap(map);
+        int checked = 0;
+        for (ServiceMapNodeItem *item : view.nodeItems())
+            for (const ServiceMapConsumer &c : item->node().consumers)
+                if (!c.dead) {
+                    const QString whole =
+                        QString::fromUtf8(c.name) + QStringLiteral(": 1,234 pending, idle 45.6 s");
+                    QVERIFY2(item->drawnLines().contains(whole),
+                             qPrintable(item->drawnLines().join(QLatin1Char('|'))));
+                    ++checked;
+                }
+        QCOMPARE(checked, 3);
+        // One of them dies: its line, bold, is whole too.
+        for (ServiceMapNode &n : map.nodes)
+            for (ServiceMapConsumer &c : n.consumers)
+                if (c.name == "notify-1") {
+                    c.dead = true;
+                    c.pending = 12;
+                    c.quietMs = 8'500;
+                }
+        view.setMap(map);
+        ServiceMapNodeItem *notify =
+            view.nodeItem(mapGroupKey("payment-events", "notification-service"));
+        QVERIFY2(
+            notify->drawnLines().contains(QStringLiteral("notify-1: dead, 12 pending, idle 8.5 s")),
+            qPrintable(notify->drawnLines().join(QLatin1Char('|'))));
+    }
+
+    // The first polls may see a group before its consumers (they join on their first read):
+    // one that joins later widens its column once, and its line is whole.
+    void aConsumerJoiningLaterIsWhole() {
+        ServiceMapView view;
+        view.resize(900, 500);
+        view.setFreshness(current());
+        ServiceMap map = shopMap();
+        QList<ServiceMapConsumer> consumers;
+        for (ServiceMapNode &n : map.nodes)
+            if (n.name == "payment-service")
+                consumers = std::exchange(n.consumers, {});
+        view.setMap(map);
+        for (ServiceMapNode &n : map.nodes)
+            if (n.name == "payment-service") {
+                n.consumers = consumers;
+                n.consumers.append({"payments-22", 1, 22'500, true});
+            }
+        view.setMap(map);
+        ServiceMapNodeItem *item = view.nodeItem(mapGroupKey("order-events", "payment-service"));
+        QVERIFY2(item->drawnLines().contains(
+                     QStringLiteral("payments-22: dead, 1 pending, idle 22.5 s")),
+                 qPrintable(item->drawnLines().join(QLatin1Char('|'))));
+        // Nothing overlaps after the column widened.
+        const QList<ServiceMapNodeItem *> nodes = view.nodeItems();
+        for (int i = 0; i < nodes.size(); ++i)
+            for (int j = i + 1; j < nodes.size(); ++j)
+                QVERIFY(!nodes.at(i)
+                             ->rect()
+                             .translated(nodes.at(i)->pos())
+                             .intersects(nodes.at(j)->rect().translated(nodes.at(j)->pos())));
     }
 
     void pictures_data() {

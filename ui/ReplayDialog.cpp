@@ -52,6 +52,17 @@ QString idTime(const std::optional<StreamId> &id) {
     return id ? id->timeText(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) : QString();
 }
 
+// The core's refusals name the CLI's options; here they are the dialog's controls.
+QString guiWording(QString text) {
+    text.replace(QStringLiteral("unless --append is given (or choose another target with --to or "
+                                "--map)"),
+                 QStringLiteral("unless \"Append to target streams that already hold entries\" "
+                                "is ticked (or double-click \"Replay to\" and type a new stream)"));
+    text.replace(QStringLiteral("(map its entries elsewhere with --to or --map)"),
+                 QStringLiteral("(double-click \"Replay to\" and type another stream)"));
+    return text;
+}
+
 enum Column { SourceColumn, EntriesColumn, FirstColumn, LastColumn, TargetColumn, Columns };
 
 } // namespace
@@ -89,8 +100,8 @@ ReplayDialog::ReplayDialog(ConnectionSettings settings, bool readOnly, QWidget *
     layout->addLayout(form);
 
     m_streams = new QTableWidget(0, Columns, this);
-    m_streams->setHorizontalHeaderLabels(
-        {tr("Stream"), tr("Entries"), tr("First"), tr("Last"), tr("Replay to")});
+    m_streams->setHorizontalHeaderLabels({tr("Stream"), tr("Entries"), tr("First"), tr("Last"),
+                                          tr("Replay to (double-click to change)")});
     m_streams->horizontalHeader()->setStretchLastSection(true);
     m_streams->verticalHeader()->hide();
     m_streams->setToolTip(tr("Each stream's entries go to the stream named under \"Replay to\" "
@@ -254,6 +265,8 @@ void ReplayDialog::onChecked(const QString &path, const Result<CaptureSummary> &
                            new QTableWidgetItem(typed.value(s.name, QString::fromUtf8(s.name))));
     }
     m_streams->resizeColumnsToContents();
+    // The target takes the rest of the row: a typed name is not wrapped in a narrow cell.
+    m_streams->horizontalHeader()->setSectionResizeMode(TargetColumn, QHeaderView::Stretch);
     if (m_readOnly)
         setMessage(tr("Refused in read-only mode: a replay appends entries (XADD)."), true);
     else if (m_capture->selected == 0)
@@ -416,7 +429,8 @@ void ReplayDialog::onDone(const ReplaySummary &summary) {
     }
     QString text = summary.started ? summary.describe() : QString();
     if (summary.error)
-        text = summary.error.message + (text.isEmpty() ? QString() : QStringLiteral("\n") + text);
+        text = guiWording(summary.error.message)
+               + (text.isEmpty() ? QString() : QStringLiteral("\n") + text);
     else if (summary.cancelled && !summary.started)
         text = tr("Cancelled before anything was sent.");
     setMessage(text, bool(summary.error));

@@ -19,6 +19,17 @@
 
 namespace streamscope {
 
+namespace {
+// The dialog's preview is seconds old when the user clicks: a live group's consumers have read
+// on meanwhile. That alone does not refuse the apply (the outcome gives the count as applied);
+// a group moved back, or a rewind that would have become a skip, still does.
+RewindOptions liveGroupOptions() {
+    RewindOptions o;
+    o.acceptReadSincePreview = true;
+    return o;
+}
+} // namespace
+
 RewindDialog::RewindDialog(GroupActions *actions, QByteArray stream, QByteArray group,
                            bool readOnly, QWidget *parent)
     : QDialog(parent)
@@ -41,7 +52,13 @@ RewindDialog::RewindDialog(GroupActions *actions, QByteArray stream, QByteArray 
     m_choices->addButton(m_end, int(Choice::End));
     m_choices->addButton(m_atTime, int(Choice::Time));
     m_choices->addButton(m_atEntry, int(Choice::Entry));
-    m_time = new QDateTimeEdit(QDateTime::currentDateTime().addSecs(-15 * 60));
+    // A whole second: the field shows no milliseconds, so the moment rewound to has none
+    // either (the button said "11:17:04.037" under a field showing 11:17:04).
+    QDateTime fifteenMinutesAgo = QDateTime::currentDateTime().addSecs(-15 * 60);
+    fifteenMinutesAgo.setTime(QTime(fifteenMinutesAgo.time().hour(),
+                                    fifteenMinutesAgo.time().minute(),
+                                    fifteenMinutesAgo.time().second()));
+    m_time = new QDateTimeEdit(fifteenMinutesAgo);
     m_time->setObjectName(QStringLiteral("rewindTime"));
     m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     m_time->setCalendarPopup(true);
@@ -218,7 +235,8 @@ void RewindDialog::apply() {
     QPointer<RewindDialog> self(this);
     m_actions->worker()->post([self, plan = *m_plan](RedisClient *c, const QString &error) {
         Result<RewindOutcome> outcome =
-            c ? applyRewind(*c, plan) : Result<RewindOutcome>(Error(Error::Kind::Connect, error));
+            c ? applyRewind(*c, plan, liveGroupOptions())
+              : Result<RewindOutcome>(Error(Error::Kind::Connect, error));
         QMetaObject::invokeMethod(
             QCoreApplication::instance(),
             [self, outcome] {

@@ -188,8 +188,11 @@ void ServiceMapNodeItem::rebuild() {
         const bool behind = m_node.lag && *m_node.lag > 0;
         m_lines.append({QObject::tr("%1, %2 pending").arg(lag, formatCount(m_node.pending)),
                         Role::Info, behind ? tone : std::nullopt, -1});
-        if (tone && !m_node.healthText.isEmpty())
-            m_lines.append({m_node.healthText, Role::Health, tone, -1});
+        // A few words ("dead consumer payments-2"): a whole sentence was elided in the column.
+        const QString health =
+            m_node.healthSummary.isEmpty() ? m_node.healthText : m_node.healthSummary;
+        if (tone && !health.isEmpty())
+            m_lines.append({health, Role::Health, tone, -1});
         if (m_node.consumers.isEmpty())
             m_lines.append({QObject::tr("no consumers"), Role::Consumer, {}, -1});
         QStringList consumerTips;
@@ -257,7 +260,29 @@ qreal ServiceMapNodeItem::naturalWidth() const {
     const qreal pad = m_style->padding();
     // A cylinder's caps take room on both sides (see textWidth()).
     const qreal caps = m_node.kind == ServiceMapNode::Kind::Stream ? 3 * 12.0 : 0;
-    return std::ceil(widest + 2 * pad + caps);
+    return std::max(std::ceil(widest + 2 * pad + caps), consumersWidth());
+}
+
+qreal ServiceMapNodeItem::consumersWidth() const {
+    // A column is sized when it first appears and widens only for consumers (nodes do not
+    // move as figures change): leave room for a live consumer's figures as they change ("idle
+    // 12 ms" becomes "idle 1.2 s", a few pending become thousands), so its line is not elided
+    // a poll later. A consumer that dies is drawn bold with "dead, " (its figures whole up to
+    // 99 pending and a minute idle; the tooltip has them all).
+    qreal widest = 0;
+    const QFontMetricsF fm(m_style->font), bold(m_style->titleFont);
+    for (const ServiceMapConsumer &c : m_node.consumers) {
+        const QString name = nameText(c.name);
+        widest = std::max(
+            {widest,
+             fm.horizontalAdvance(QObject::tr("%1: %2 pending, idle %3")
+                                      .arg(name, formatCount(std::max<qint64>(c.pending, 8888)),
+                                           QStringLiteral("88.8 s"))),
+             bold.horizontalAdvance(QObject::tr("%1: dead, %2 pending, idle %3")
+                                        .arg(name, formatCount(std::max<qint64>(c.pending, 88)),
+                                             QStringLiteral("88.8 s")))});
+    }
+    return widest > 0 ? std::ceil(widest + 2 * m_style->padding()) : 0;
 }
 
 qreal ServiceMapNodeItem::contentHeight() const {
@@ -415,8 +440,9 @@ QString ServiceMapEdgeItem::rateText(std::optional<double> perSecond) {
     return formatRate(*perSecond, *perSecond < 100 ? 1 : 0) + QStringLiteral("/s");
 }
 
-QString ServiceMapEdgeItem::widestLabel() {
-    return QObject::tr("%1 delivered").arg(formatRate(888888) + QStringLiteral("/s"));
+QString ServiceMapEdgeItem::widestLabel(ServiceMapEdge::Kind kind) {
+    const QString rate = formatRate(888888) + QStringLiteral("/s");
+    return kind == ServiceMapEdge::Kind::Delivers ? QObject::tr("%1 delivered").arg(rate) : rate;
 }
 
 void ServiceMapEdgeItem::setEdge(const ServiceMapEdge &edge, std::optional<Severity> targetHealth) {

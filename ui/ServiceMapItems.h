@@ -59,6 +59,8 @@ public:
 
     // Width that shows every line whole, and the height the lines need.
     qreal naturalWidth() const;
+    // The width a group's consumer lines need, with room for their figures to change.
+    qreal consumersWidth() const;
     qreal contentHeight() const;
     void setSize(const QSizeF &size);
     QRectF rect() const { return QRectF(QPointF(0, 0), m_size); }
@@ -122,7 +124,7 @@ public:
     // "12.3/s" (one decimal under 100/s), "-" when unknown.
     static QString rateText(std::optional<double> perSecond);
     // The widest label line a rate up to 999,999/s makes: the room the view leaves for labels.
-    static QString widestLabel();
+    static QString widestLabel(ServiceMapEdge::Kind kind = ServiceMapEdge::Kind::Delivers);
     // The lines a Delivers edge's label has (a Produces edge's: 1).
     static int linesOf(ServiceMapEdge::Kind kind) {
         return kind == ServiceMapEdge::Kind::Delivers ? 2 : 1;

@@ -19,7 +19,7 @@ namespace streamscope {
 namespace {
 
 constexpr qreal rowGap = 18;     // between two nodes of a column
-constexpr qreal curveRoom = 48;  // the curved stretch of an arrow, before its label
+constexpr qreal curveRoom = 36;  // the curved stretch of an arrow, before its label
 constexpr qreal arrowLength = 9; // as ServiceMapItems draws it
 constexpr qreal laneGap = 10;    // between two arrows routed above the map
 constexpr qreal minNodeHeight = 46;
@@ -127,6 +127,7 @@ void ServiceMapView::setMap(const ServiceMap &map) {
         }
     if (!common) {
         m_columnWidth.clear();
+        m_straight.clear();
         m_rowHeight.clear();
         m_sceneRect = QRectF();
         m_fitPending = true;
@@ -188,6 +189,7 @@ void ServiceMapView::setMap(const ServiceMap &map) {
 
     if (map.nodes.isEmpty()) {
         m_columnWidth.clear();
+        m_straight.clear();
         m_rowHeight.clear();
         m_sceneRect = QRectF();
         m_fitPending = true;
@@ -211,6 +213,7 @@ void ServiceMapView::setFreshness(const Freshness &freshness) {
         qDeleteAll(m_nodes);
         m_nodes.clear();
         m_columnWidth.clear();
+        m_straight.clear();
         m_rowHeight.clear();
         m_sceneRect = QRectF();
         m_view->setUserMoved(false);
@@ -242,6 +245,7 @@ void ServiceMapView::changeEvent(QEvent *event) {
         m_style.setFont(font());
         // Sizes measured with the old font mean nothing now.
         m_columnWidth.clear();
+        m_straight.clear();
         m_rowHeight.clear();
         restyle();
         if (!m_nodes.isEmpty())
@@ -277,14 +281,15 @@ void ServiceMapView::fitIfFirst() {
     m_fitPending = false;
     if (m_view->userMoved())
         return;
-    // The whole map when it is readable so; a large one (50 streams) fits its width at a
-    // readable size and starts at the top left, the rest a scroll away.
+    // The whole map when it is still legible so (the demo's shop in the tab of a 1024x700
+    // window: its groups, the end of the story, never a scroll away); a large one (50 streams)
+    // fits its width at a readable size and starts at the top left, the rest a scroll away.
     const QRectF bounds = m_scene->sceneRect();
     const QSizeF room = m_view->viewport()->size();
     const qreal wide = room.width() / bounds.width(), tall = room.height() / bounds.height();
     const qreal whole = std::min(wide, tall) * 0.98; // a little room: no scroll bar for a pixel
-    constexpr qreal readable = 0.6;
-    if (whole >= readable) {
+    constexpr qreal readable = 0.6, legible = 0.45;
+    if (whole >= legible) {
         const qreal z = std::min(whole, 1.0);
         m_view->setTransform(QTransform::fromScale(z, z));
         m_view->centerOn(bounds.center());
@@ -300,9 +305,17 @@ void ServiceMapView::layoutMap() {
     const QFontMetricsF fm(m_style.font), small(m_style.smallFont);
     const qreal minColumn = std::ceil(fm.averageCharWidth() * 18);
     const qreal maxColumn = std::ceil(fm.averageCharWidth() * 46);
-    const qreal labelWidth = std::ceil(small.horizontalAdvance(ServiceMapEdgeItem::widestLabel()));
-    const qreal straight = labelWidth + arrowLength + 10; // the label sits above this stretch
-    const qreal columnGap = straight + curveRoom;
+    // A consumer's line (bold when dead, with its figures) may take a little more.
+    const qreal maxConsumerColumn = std::ceil(fm.averageCharWidth() * 56);
+    // The stretch before a column holds the labels of the arrows into it: "8.0/s delivered"
+    // before groups, only "8.0/s" before streams. Sized by the kinds of arrows a column
+    // receives, for rates up to 999,999/s, and grow-only while the same server is shown, so a
+    // changing rate never moves a node; the map is no wider than its labels need.
+    const auto straightFor = [&small](ServiceMapEdge::Kind kind) {
+        return std::ceil(small.horizontalAdvance(ServiceMapEdgeItem::widestLabel(kind)))
+               + arrowLength + 10;
+    };
+    const qreal straightProduces = straightFor(ServiceMapEdge::Kind::Produces);
     const qreal labelHeight = m_style.smallLineHeight();
     const qreal outPitch = 12;
 
@@ -328,21 +341,37 @@ void ServiceMapView::layoutMap() {
         });
     // A column is sized from its longest label when it first appears; a node that comes later
     // fits in it (elided, whole in the tooltip), so nothing already drawn moves.
+    // Except for a group's consumers: one that joins later (a service starting its second
+    // instance) widens the column once, or its line, the one that says a consumer is dead,
+    // would stay elided for as long as the server is shown.
     for (auto it = columns.cbegin(); it != columns.cend(); ++it) {
-        if (m_columnWidth.contains(it.key()))
+        if (m_columnWidth.contains(it.key())) {
+            qreal &width = m_columnWidth[it.key()];
+            for (ServiceMapNodeItem *item : it.value())
+                if (item->node().kind == ServiceMapNode::Kind::Group)
+                    width = std::max(width, std::min(maxConsumerColumn, item->consumersWidth()));
             continue;
+        }
         qreal need = minColumn;
         for (ServiceMapNodeItem *item : it.value())
-            need = std::max(need, std::min(maxColumn, item->naturalWidth()));
+            need = std::max({need, std::min(maxColumn, item->naturalWidth()),
+                             std::min(maxConsumerColumn, item->consumersWidth())});
         m_columnWidth[it.key()] = need;
+    }
+    for (ServiceMapEdgeItem *e : std::as_const(m_edges)) {
+        const int rank = m_nodes.value(e->edge().to)->node().rank;
+        m_straight[rank] =
+            std::max(m_straight.value(rank, straightProduces), straightFor(e->edge().kind));
     }
     const int firstRank = std::min(0, columns.firstKey());
     const int lastRank = columns.lastKey();
     QHash<int, qreal> columnX;
     qreal x = 0;
     for (int rank = firstRank; rank <= lastRank; ++rank) {
+        if (rank > firstRank)
+            x += m_straight.value(rank, straightProduces) + curveRoom;
         columnX[rank] = x;
-        x += m_columnWidth.value(rank, minColumn) + columnGap;
+        x += m_columnWidth.value(rank, minColumn);
     }
 
     // Rows: each column stacks its nodes by order, and a node comes no higher than the first
@@ -440,6 +469,8 @@ void ServiceMapView::layoutMap() {
 
     for (ServiceMapEdgeItem *e : std::as_const(m_edges)) {
         const QPointF p0 = startAt.value(e), tip = endAt.value(e);
+        const qreal straight =
+            m_straight.value(m_nodes.value(e->edge().to)->node().rank, straightProduces);
         const QPointF straightStart(tip.x() - straight, tip.y());
         const QPointF lineEnd(tip.x() - arrowLength + 1, tip.y());
         QPainterPath path;

@@ -82,6 +82,7 @@ private:
     // Grow-only while the same server is shown: columns never narrow, rows never shrink, so a
     // changing figure never moves a node.
     QMap<int, qreal> m_columnWidth;
+    QHash<int, qreal> m_straight; // by rank: the straight stretch (labels) before the column
     QHash<QPair<int, int>, qreal> m_rowHeight; // (rank, order)
     QRectF m_sceneRect;
 };

@@ -27,11 +27,37 @@ local function field(flat, key)
   return nil
 end
 local last = nil
+local readBefore = -1
 for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-  if field(g, 'name') == ARGV[1] then last = field(g, 'last-delivered-id') end
+  if field(g, 'name') == ARGV[1] then
+    last = field(g, 'last-delivered-id')
+    local r = field(g, 'entries-read')
+    if type(r) == 'number' then readBefore = r end
+  end
 end
 if not last then return {-1} end
-if last ~= ARGV[2] then return {0, 'group', last} end
+-- Stream IDs compared exactly: decimal parts without leading zeros, by length then by text.
+local function num(a, b)
+  if #a ~= #b then return #a < #b and -1 or 1 end
+  if a == b then return 0 end
+  return a < b and -1 or 1
+end
+local function idcmp(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if not am or not bm then return nil end
+  local c = num(am, bm)
+  if c ~= 0 then return c end
+  return num(as, bs)
+end
+if last ~= ARGV[2] then
+  -- ARGV[7]: the group's consumers may read on since the preview ('rewind', 'skip', 'end'): go
+  -- ahead while it only moved forward and the rewind stays a rewind (a skip a skip).
+  local forward = idcmp(last, ARGV[2])
+  local ok = ARGV[7] ~= '' and forward ~= nil and forward > 0
+  if ok and ARGV[7] == 'skip' then ok = idcmp(last, ARGV[3]) < 0 end
+  if not ok then return {0, 'group', last} end
+end
 local added = -1
 if ARGV[5] ~= '' then
   local s = redis.call('XINFO', 'STREAM', KEYS[1])
@@ -48,7 +74,7 @@ elseif ARGV[4] ~= '' then
 else
   redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], ARGV[3])
 end
-return {1, added}
+return {1, added, last, readBefore}
 )lua";
 
 // "1700000000000-0 (2026-11-26 14:05:00.000)"
@@ -624,6 +650,17 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
         entriesRead = "$";
     else if (plan.newEntriesRead)
         entriesRead = QByteArray::number(*plan.newEntriesRead);
+    // A live group's consumers read on between the preview and the click: allowed when asked,
+    // as long as the group only moved forward and the rewind stays a rewind (a skip a skip).
+    QByteArray readOnSince;
+    if (o.acceptReadSincePreview) {
+        if (toEnd)
+            readOnSince = "end";
+        else if (plan.direction == RewindPlan::Direction::Rewind)
+            readOnSince = "rewind";
+        else if (plan.direction == RewindPlan::Direction::Skip)
+            readOnSince = "skip";
+    }
     Command cmd{"EVAL",
                 setIdScript,
                 "1",
@@ -633,7 +670,8 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
                 toEnd ? QByteArray("$") : plan.newLastDeliveredId.toByteArray(),
                 entriesRead,
                 plan.entriesAdded ? QByteArray::number(*plan.entriesAdded) : QByteArray(),
-                QByteArray::number(plan.length)};
+                QByteArray::number(plan.length),
+                readOnSince};
     auto reply = c.command(cmd);
     if (!reply.ok())
         return onStreamNode(c, plan.stream, reply.error(), true);
@@ -675,6 +713,18 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
     reply->at(1).toInteger(&addedNow);
     if (toEnd && addedNow >= 0 && plan.entriesAdded)
         out.addedSincePreview = addedNow - *plan.entriesAdded;
+    if (reply->size() >= 4) {
+        out.lastDeliveredIdBefore = StreamId::fromServer(reply->at(2).bytes());
+        qint64 readBefore = -1;
+        if (reply->at(3).toInteger(&readBefore) && readBefore >= 0)
+            out.entriesReadBefore = readBefore;
+    } else {
+        out.lastDeliveredIdBefore = plan.lastDeliveredId;
+        out.entriesReadBefore = plan.entriesRead;
+    }
+    out.readSincePreview = out.lastDeliveredIdBefore != plan.lastDeliveredId;
+    if (out.readSincePreview && out.entriesReadBefore && plan.entriesRead)
+        out.deliveredSincePreview = *out.entriesReadBefore - *plan.entriesRead;
     // The group as the server says now (a failure here does not undo the SETID: say both).
     auto groups = c.command({"XINFO", "GROUPS", plan.stream});
     QString after;
@@ -699,17 +749,40 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
                     .arg(groups.ok() ? groups->errorMessage() : groups.error().message);
     }
     QString what;
-    const QString n =
-        plan.countExact
-            ? countOf(plan.count, "entry", "entries")
-            : QStringLiteral("at least %1").arg(countOf(plan.count, "entry", "entries"));
+    // The count as applied: the group's consumers may have read on since the preview (a rewind
+    // then receives more again, a skip skips fewer).
+    qint64 count = plan.count;
+    bool exact = plan.countExact;
+    if (out.readSincePreview) {
+        if (out.deliveredSincePreview)
+            count += plan.direction == RewindPlan::Direction::Rewind ? *out.deliveredSincePreview
+                                                                     : -*out.deliveredSincePreview;
+        else
+            exact = false;
+    }
+    count = std::max<qint64>(0, count);
+    const QString n = exact ? countOf(count, "entry", "entries")
+                      : plan.direction == RewindPlan::Direction::Skip && out.readSincePreview
+                          ? QStringLiteral("at most %1").arg(countOf(count, "entry", "entries"))
+                          : QStringLiteral("at least %1").arg(countOf(count, "entry", "entries"));
+    QString since;
+    if (out.readSincePreview)
+        since =
+            out.deliveredSincePreview
+                ? QStringLiteral(" (its consumers read %1 between the preview and the "
+                                 "apply; the preview said %2)")
+                      .arg(countOf(*out.deliveredSincePreview, "entry", "entries"),
+                           formatCount(plan.count))
+                : QStringLiteral(" (its consumers read on between the preview and the "
+                                 "apply, from %1 to %2)")
+                      .arg(plan.lastDeliveredId.toString(), out.lastDeliveredIdBefore.toString());
     switch (plan.direction) {
     case RewindPlan::Direction::Rewind:
-        what =
-            QStringLiteral("Rewound %1 to %2: it receives %3 again").arg(g, plan.target.label, n);
+        what = QStringLiteral("Rewound %1 to %2: it receives %3 again%4")
+                   .arg(g, plan.target.label, n, since);
         break;
     case RewindPlan::Direction::Skip:
-        what = QStringLiteral("Skipped %1 to %2: %3 skipped").arg(g, plan.target.label, n);
+        what = QStringLiteral("Skipped %1 to %2: %3 skipped%4").arg(g, plan.target.label, n, since);
         if (out.addedSincePreview > 0)
             what += QStringLiteral(" (and %1 added since the preview)")
                         .arg(countOf(out.addedSincePreview, "entry", "entries"));

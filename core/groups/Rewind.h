@@ -99,6 +99,10 @@ struct RewindOptions {
     qint64 countBound = 100000; // entries counted with XRANGE at most, per range
     int pageSize = 500;         // entries per XRANGE page (entries come whole)
     int pendingBound = 10000;   // pending entries listed at most to count those in the range
+    // applyRewind: a live group's consumers read on between the preview and the apply (the GUI:
+    // seconds). Go ahead as long as the group only moved forward and the rewind stays a rewind
+    // (a skip a skip); the outcome says how many as applied. Off: any move refuses (Moved).
+    bool acceptReadSincePreview = false;
 };
 
 // Reads the group and the stream (XINFO STREAM, XINFO GROUPS: never FULL) and, where the
@@ -124,6 +128,13 @@ struct RewindOutcome {
     std::optional<qint64> lagAfter;
     // Applied to the end: entries added between the preview and the apply (skipped as well).
     qint64 addedSincePreview = 0;
+    // Applied: the group just before the SETID. readSincePreview: its consumers had read on
+    // since the preview (RewindOptions::acceptReadSincePreview), deliveredSincePreview entries
+    // (nullopt: not known, the server keeps no entries-read).
+    StreamId lastDeliveredIdBefore;
+    std::optional<qint64> entriesReadBefore;
+    bool readSincePreview = false;
+    std::optional<qint64> deliveredSincePreview;
     QString message; // what happened, for people
     QJsonObject toJson() const;
 };

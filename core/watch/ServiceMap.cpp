@@ -444,9 +444,18 @@ ServiceMap ServiceMapBuilder::map() const {
             gn.stream = name;
             gn.name = group;
             gn.health = worstOf(g->findings);
+            int problems = 0;
+            for (const Finding &f : g->findings)
+                if (f.kind != QLatin1String("not-evaluated") && f.severity != Severity::Ok)
+                    ++problems;
             for (const Finding &f : g->findings)
                 if (f.severity == gn.health && gn.health != Severity::Ok) {
                     gn.healthText = f.message;
+                    gn.healthSummary = QString(f.kind).replace(QLatin1Char('-'), QLatin1Char(' '));
+                    if (!f.consumer.isEmpty())
+                        gn.healthSummary += QLatin1Char(' ') + QString::fromUtf8(f.consumer);
+                    if (problems > 1)
+                        gn.healthSummary += QStringLiteral(" (+%1 more)").arg(problems - 1);
                     break;
                 }
             gn.lag = g->status.lag;
@@ -754,14 +763,13 @@ ServiceMap ServiceMapBuilder::map() const {
         map.producersNote = QStringLiteral("Producers: waiting for the first CLIENT LIST.");
     } else {
         QStringList parts;
+        // Short: it stays under the map. How each producer was inferred is in its arrow's
+        // tooltip (the evidence). The view draws inferred arrows dashed, uncertain ones dotted.
         parts << QStringLiteral(
-                     "Producers are inferred from CLIENT LIST over the last %1: a connection adds "
-                     "to a stream when its last command (XADD, or a script or transaction: EVAL, "
-                     "EVALSHA, FCALL, EXEC) ran while the stream grew, narrowed to the streams "
-                     "that grew each time it wrote; dashed: not told apart yet. A connection "
-                     "named SERVICE:INSTANCE counts as SERVICE; SERVICE>STREAM declares what it "
-                     "adds to. A consumer that also writes is seen only if it declares it or is "
-                     "caught between its reads.")
+                     "Producers (dashed) are inferred from CLIENT LIST over the last %1: "
+                     "connections whose last command (XADD, a script or a transaction) ran while "
+                     "a stream grew; dotted: not yet told which stream. A consumer that also "
+                     "writes shows when its client name says so (SERVICE>STREAM).")
                      .arg(windowText);
         if (s.clientsTruncated)
             parts << QStringLiteral("Only the first %1 were read: more are connected.")

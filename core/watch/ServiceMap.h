@@ -88,6 +88,9 @@ struct ServiceMapNode {
     // Group: its health (the worst finding) and the finding's message, lag and pending.
     Severity health = Severity::Ok;
     QString healthText;
+    // The same in a few words, for the line drawn in the node (healthText, whole, is in its
+    // tooltip): "dead consumer payments-2", "lagging group (+1 more)".
+    QString healthSummary;
     std::optional<qint64> lag; // unknown: nullopt
     qint64 pending = 0;
     QList<ServiceMapConsumer> consumers;
