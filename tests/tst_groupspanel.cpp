@@ -144,6 +144,24 @@ private Q_SLOTS:
         QCOMPARE(panel.consumersModel()->rowCount(), 1);
     }
 
+    // The service map's double-click on a consumer: its group, then its row among the consumers.
+    void selectConsumerSelectsItsRow() {
+        addEntries(*m_c, "orders", 0, 5);
+        run(*m_c, {"XGROUP", "CREATE", "orders", "payments", "0"});
+        for (const char *consumer : {"alpha", "beta", "gamma"})
+            run(*m_c, {"XREADGROUP", "GROUP", "payments", consumer, "COUNT", "1", "STREAMS",
+                       "orders", ">"});
+        GroupsPanel panel;
+        panel.showSnapshot(poll({"orders"}));
+        panel.selectConsumer("orders", "payments", "beta");
+        QCOMPARE(panel.selectedGroupKey(), groupKey("orders", "payments"));
+        auto *view = panel.findChild<QTableView *>(QStringLiteral("consumers"));
+        QVERIFY(view);
+        const QModelIndexList rows = view->selectionModel()->selectedRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().data().toString(), QStringLiteral("beta"));
+    }
+
     void modelsShowTheSnapshot() {
         addEntries(*m_c, "orders", 0, 30);
         run(*m_c, {"XGROUP", "CREATE", "orders", "payments", "0"});

@@ -462,6 +462,18 @@ void GroupsPanel::selectGroup(const QByteArray &stream, const QByteArray &group)
             m_groupView->selectRow(row);
 }
 
+void GroupsPanel::selectConsumer(const QByteArray &stream, const QByteArray &group,
+                                 const QByteArray &consumer) {
+    selectGroup(stream, group);
+    const QAbstractItemModel *model = m_consumerView->model();
+    const QString name = valueformat::singleLine(consumer, 80); // as the model shows it
+    for (int row = 0; row < model->rowCount(); ++row)
+        if (model->index(row, 0).data().toString() == name) {
+            m_consumerView->selectRow(row);
+            return;
+        }
+}
+
 QString GroupsPanel::streamFilterNote() const {
     return m_filterNote->text();
 }

@@ -85,6 +85,9 @@ public:
     QLineSeries *lagSeries() const { return m_lagSeries; }
     QByteArray selectedGroupKey() const { return m_selectedKey; }
     void selectGroup(const QByteArray &stream, const QByteArray &group);
+    // The group, then the consumer's row among its consumers (the service map's double-click).
+    void selectConsumer(const QByteArray &stream, const QByteArray &group,
+                        const QByteArray &consumer);
 
     // Confirmation hook for tests (the question); unset, confirmAction asks with named buttons.
     std::function<bool(const QString &question)> confirm;

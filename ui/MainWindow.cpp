@@ -143,8 +143,9 @@ void MainWindow::buildUi() {
     };
     connect(m_map, &ServiceMapView::groupActivated, this, showGroup);
     connect(m_map, &ServiceMapView::consumerActivated, this,
-            [showGroup](const QByteArray &stream, const QByteArray &group, const QByteArray &) {
-                showGroup(stream, group); // its consumers are listed under the group
+            [this](const QByteArray &stream, const QByteArray &group, const QByteArray &consumer) {
+                m_tabs->setCurrentWidget(m_groupsPanel);
+                m_groupsPanel->selectConsumer(stream, group, consumer);
             });
     // The map costs a CLIENT LIST every few seconds: only while it is shown.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
