@@ -311,6 +311,28 @@ private Q_SLOTS:
         QCOMPARE(group("p").pending, qint64(20));
     }
 
+    // Pending entries whose bodies were trimmed or deleted are never delivered again: the
+    // preview counts them apart, not among those the group receives again.
+    void pendingOfRemovedEntries() {
+        makeStream("pt", 20, 20, true); // c1 holds 0..19 pending
+        run(*m_c, {"XTRIM", "pt", "MAXLEN", "5"});
+        run(*m_c, {"XDEL", "pt", idOf(17).toByteArray()});
+        const RewindPlan p = plan("pt", RewindTarget::start());
+        QCOMPARE(p.count, qint64(4));
+        QCOMPARE(p.pendingInRange, qint64(4));
+        QCOMPARE(p.pendingInRangeByConsumer.value("c1"), qint64(4));
+        QCOMPARE(p.pendingGoneInRange, qint64(16));
+        QVERIFY2(p.describe().contains(QStringLiteral("Of the entries it receives again, 4 are "
+                                                      "pending now (c1: 4)")),
+                 qPrintable(p.describe()));
+        QVERIFY2(p.describe().contains(QStringLiteral("16 pending entries in the range are no "
+                                                      "longer in the stream")),
+                 qPrintable(p.describe()));
+        apply(p);
+        QCOMPARE(readAll("pt", "c2").size(), 4);
+        QCOMPARE(group("pt").pending, qint64(20));
+    }
+
     void refusesWhenTheGroupMoved() {
         makeStream("r", 50, 10);
         const RewindPlan p = plan("r", RewindTarget::start());
@@ -318,6 +340,8 @@ private Q_SLOTS:
         const RewindOutcome o = apply(p);
         QCOMPARE(o.kind, RewindOutcome::Kind::Moved);
         QVERIFY2(o.message.contains(QStringLiteral("moved since the preview")),
+                 qPrintable(o.message));
+        QVERIFY2(o.message.contains(QStringLiteral("stop the group's consumers")),
                  qPrintable(o.message));
         QCOMPARE(group("r").lastDelivered, idOf(14).toByteArray()); // not changed by us
         QCOMPARE(o.current.lastDeliveredId, idOf(14));
@@ -485,6 +509,11 @@ private Q_SLOTS:
                                                   QStringLiteral("zz"),    QStringLiteral("g"),
                                                   QStringLiteral("--to"),  QStringLiteral("start")}
                                    << 4 << QStringLiteral("there is no stream zz");
+        QTest::newRow("not a stream")
+            << QStringList{QStringLiteral("group"),    QStringLiteral("rewind"),
+                           QStringLiteral("a-string"), QStringLiteral("g"),
+                           QStringLiteral("--to"),     QStringLiteral("start")}
+            << 4 << QStringLiteral("a-string is not a stream");
         QTest::newRow("missing group arg")
             << QStringList{QStringLiteral("group"), QStringLiteral("rewind"), QStringLiteral("bt"),
                            QStringLiteral("--to"), QStringLiteral("start")}
@@ -495,6 +524,7 @@ private Q_SLOTS:
         QFETCH(int, exitCode);
         QFETCH(QString, says);
         makeStream("bt", 10, 10);
+        run(*m_c, {"SET", "a-string", "x"});
         const CliRun r = runCli(cli(args));
         QCOMPARE(r.exitCode, exitCode);
         QVERIFY2(QString::fromUtf8(r.err).contains(says), r.err.constData());

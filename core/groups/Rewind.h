@@ -80,10 +80,14 @@ struct RewindPlan {
     // means for the lag.
     std::optional<qint64> newEntriesRead;
     QString entriesReadNote;
-    // Pending entries among those received again (Rewind) or skipped (Skip), per consumer.
+    // Pending entries among those received again (Rewind) or skipped (Skip) that the stream
+    // still holds, per consumer.
     qint64 pendingInRange = 0;
     bool pendingInRangeExact = true; // false: at least (bounded)
     QMap<QByteArray, qint64> pendingInRangeByConsumer;
+    // Pending entries in that range whose entry was trimmed or deleted: they stay pending but
+    // are never delivered again (not in pendingInRange).
+    qint64 pendingGoneInRange = 0;
 
     // "Rewind payment-service to 14:05:00 (1,234 entries again)": the confirm button's label.
     QString summary() const;
