@@ -56,12 +56,19 @@ const QList<Probe> &probes() {
 // The rule words: the reads a monitor needs, then what repairing adds. ACL WHOAMI and DRYRUN
 // let StreamScope tell up front what the user may do (DRYRUN shows what any user may run, never
 // a password); without them it tries everything and reports each refusal where it comes.
-const QStringList monitorWords{QStringLiteral("+xread"),      QStringLiteral("+xrange"),
-                               QStringLiteral("+xrevrange"),  QStringLiteral("+xinfo"),
-                               QStringLiteral("+xpending"),   QStringLiteral("+xlen"),
-                               QStringLiteral("+scan"),       QStringLiteral("+info"),
-                               QStringLiteral("+ping"),       QStringLiteral("+client|setname"),
-                               QStringLiteral("+acl|whoami"), QStringLiteral("+acl|dryrun")};
+// +type: a key's type (replay's and redrive's checks of their targets). +cluster|shards and
+// +cluster|slots: a cluster's slot map (SHARDS on 7.0+, SLOTS before; without either no cluster
+// can be opened); +asking: ASK redirects while a slot migrates.
+const QStringList monitorWords{QStringLiteral("+xread"),         QStringLiteral("+xrange"),
+                               QStringLiteral("+xrevrange"),     QStringLiteral("+xinfo"),
+                               QStringLiteral("+xpending"),      QStringLiteral("+xlen"),
+                               QStringLiteral("+scan"),          QStringLiteral("+info"),
+                               QStringLiteral("+ping"),          QStringLiteral("+client|setname"),
+                               QStringLiteral("+acl|whoami"),    QStringLiteral("+acl|dryrun"),
+                               QStringLiteral("+type"),          QStringLiteral("+cluster|shards"),
+                               QStringLiteral("+cluster|slots"), QStringLiteral("+asking")};
+// +get +set: the markers of dead-lettering and redriving across cluster slots, read and set
+// inside their scripts ({STREAM}:dlq-moved:..., {ORIGIN}:dlq-redriven:...).
 const QStringList repairWords{QStringLiteral("+xack"),
                               QStringLiteral("+xclaim"),
                               QStringLiteral("+xautoclaim"),
@@ -78,7 +85,9 @@ const QStringList repairWords{QStringLiteral("+xack"),
                               QStringLiteral("+exec"),
                               QStringLiteral("+discard"),
                               QStringLiteral("+evalsha"),
-                              QStringLiteral("+eval")};
+                              QStringLiteral("+eval"),
+                              QStringLiteral("+get"),
+                              QStringLiteral("+set")};
 
 QString q(const QString &user) {
     return user.isEmpty() ? QStringLiteral("default") : user;
@@ -129,6 +138,12 @@ QString aclRule(const QString &user, const QString &password, const QStringList 
         words << QStringLiteral("~*");
     for (const QString &p : patterns)
         words << QLatin1Char('~') + p;
+    // On a cluster a stream's dead-letter stream and the markers of dead-lettering and redriving
+    // live in its slot under its hash tag ({order-events}:dlq, {order-events}:dlq-moved:...,
+    // {order-events}:dlq-redriven:...): names the patterns alone do not cover.
+    for (const QString &p : patterns)
+        if (p != QLatin1String("*"))
+            words << QStringLiteral("~{%1}:dlq*").arg(p);
     // reset may grant every channel (acl-pubsub-default): StreamScope subscribes to none.
     words << QStringLiteral("resetchannels") << QStringLiteral("-@all") << aclRuleCommands(repair);
     return words.join(QLatin1Char(' '));
