@@ -364,6 +364,51 @@ private Q_SLOTS:
         QCOMPARE(readAll("r").size(), 50);
     }
 
+    // An ACL user that may not run the script or the SETID (a monitor made by acl-rule) is told
+    // so up front, with the rule to add, before the question; nothing is sent. The repair user
+    // made by acl-rule --repair applies it.
+    void aclUserRefusedUpFront() {
+        makeStream("acl-s", 20, 20);
+        for (const bool repair : {false, true}) {
+            QStringList args{QStringLiteral("acl-rule"),
+                             QStringLiteral("--user"),
+                             repair ? QStringLiteral("rep") : QStringLiteral("mon"),
+                             QStringLiteral("--new-password"),
+                             QStringLiteral("pw"),
+                             QStringLiteral("acl-*")};
+            if (repair)
+                args << QStringLiteral("--repair");
+            Command rule;
+            for (const QByteArray &word : runCli(args).out.trimmed().split(' '))
+                rule << word;
+            QVERIFY(run(*m_c, rule).isStatus());
+        }
+        auto as = [&](const QString &user, const QStringList &args) {
+            const QStringList login{QStringLiteral("--user"), user, QStringLiteral("-a"),
+                                    QStringLiteral("pw"), QStringLiteral("--no-auth-warning")};
+            return runCli(cli(login + args));
+        };
+        const QStringList rewind{QStringLiteral("group"), QStringLiteral("rewind"),
+                                 QStringLiteral("acl-s"), QStringLiteral("g"),
+                                 QStringLiteral("--to"),  QStringLiteral("start")};
+        const CliRun preview =
+            as(QStringLiteral("mon"), rewind + QStringList{QStringLiteral("--dry-run")});
+        QCOMPARE(preview.exitCode, 0);
+        QVERIFY2(preview.out.contains("Not allowed: the user 'mon' may not rewind group g"),
+                 preview.out.constData());
+        const CliRun refused =
+            as(QStringLiteral("mon"), rewind + QStringList{QStringLiteral("--yes")});
+        QCOMPARE(refused.exitCode, 4);
+        QVERIFY2(refused.err.contains("ACL SETUSER mon +eval +xgroup|setid")
+                     && refused.err.contains("nothing was sent"),
+                 refused.err.constData());
+        QCOMPARE(group("acl-s").lastDelivered, idOf(19).toByteArray());
+        const CliRun applied =
+            as(QStringLiteral("rep"), rewind + QStringList{QStringLiteral("--yes")});
+        QVERIFY2(applied.exitCode == 0, applied.err.constData());
+        QCOMPARE(group("acl-s").lastDelivered, QByteArray("0-0"));
+    }
+
     void readOnlyRefuses() {
         makeStream("ro", 20, 20);
         ConnectionSettings settings = m_server.settings();

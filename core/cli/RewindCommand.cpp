@@ -119,6 +119,13 @@ int runGroupRewind(const QCommandLineParser &p, const ConnectionSettings &settin
                                          "preview.")
                               .arg(a.at(2))));
     }
+    if (!plan->forbidden.isEmpty()) { // before asking: the answer could not be acted on
+        if (json)
+            printJson();
+        out.flush();
+        return fail(Error(Error::Kind::Server,
+                          QStringLiteral("%1; nothing was sent").arg(plan->forbidden)));
+    }
     if (!json && !p.isSet(QStringLiteral("yes")) && ::isatty(STDIN_FILENO)) {
         out.flush();
         if (!askToApply(plan.value())) {

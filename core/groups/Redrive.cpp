@@ -2,12 +2,12 @@
 
 #include "ClusterSlots.h"
 #include "DeadLetter.h"
+#include "Permissions.h"
 #include "StreamEntry.h"
 #include "Wording.h"
 
 #include <QCryptographicHash>
 #include <QMap>
-#include <QRegularExpression>
 #include <QSet>
 
 #include <algorithm>
@@ -119,26 +119,6 @@ RedriveLetter letterFrom(const StreamEntry &entry, const RedriveRequest &request
     return letter;
 }
 
-// One ACL DRYRUN reply: "" when allowed, else the rule word ("+xadd") or key pattern ("~k").
-QString refusalWord(const RedisReply &r) {
-    if (r.isStatus() && r.bytes() == "OK")
-        return {};
-    static const QRegularExpression what(
-        QStringLiteral("permissions to (run|access) the '(.*)' (command|key)"));
-    const QString text = r.isError() ? r.errorMessage() : QString::fromUtf8(r.bytes());
-    const QRegularExpressionMatch m = what.match(text);
-    if (!m.hasMatch())
-        return {};
-    if (m.captured(1) == QLatin1String("run"))
-        return QLatin1Char('+') + m.captured(2).toLower();
-    // A marker key: a pattern for every marker of its slot's tag.
-    QString key = m.captured(2);
-    const qsizetype marker = key.indexOf(QLatin1String("}:dlq-"));
-    if (key.startsWith(QLatin1Char('{')) && marker > 0)
-        key = key.left(marker + 1) + QStringLiteral(":dlq*");
-    return QLatin1Char('~') + key;
-}
-
 // ACL DRYRUN of what redrive() sends for one letter per origin (at most 10 origins), with the
 // real keys: a refusal is known before anything is sent. "" when allowed or when it cannot be
 // asked (before 7.0, or the user may not run ACL DRYRUN: then a refusal comes as it comes).
@@ -153,68 +133,23 @@ QString redriveForbidden(RedisClient &c, const QByteArray &dlq, const RedriveLet
         }
     if (samples.isEmpty())
         return {};
-    const QString user =
-        c.settings().user.isEmpty() ? QStringLiteral("default") : c.settings().user;
-    const QByteArray u = user.toUtf8();
     const bool cluster = c.topology() == RedisClient::Topology::Cluster;
     QList<Command> asks;
     for (const RedriveLetter *l : std::as_const(samples)) {
         const QByteArray id = l->id.toByteArray();
         const QByteArray f = l->fields.value(0), v = l->fields.value(1);
         if (!cluster || cluster::keySlot(l->origin) == cluster::keySlot(dlq)) {
-            asks << Command{"ACL", "DRYRUN", u, "EVALSHA", sameSha, "2", dlq, l->origin, id}
-                 << Command{"ACL", "DRYRUN", u, "EVAL", "return 1", "2", dlq, l->origin, id};
+            asks << Command{"EVALSHA", sameSha, "2", dlq, l->origin, id}
+                 << Command{"EVAL", "return 1", "2", dlq, l->origin, id};
         } else {
             const QByteArray marker = redriveMarker(l->origin, dlq, *l);
-            asks << Command{"ACL", "DRYRUN", u, "EVALSHA", copySha, "2", l->origin, marker}
-                 << Command{"ACL", "DRYRUN", u, "EVAL", "return 1", "2", l->origin, marker}
-                 << Command{"ACL", "DRYRUN", u, "GET", marker}
-                 << Command{"ACL", "DRYRUN", u, "SET", marker, id, "EX", "1"};
+            asks << Command{"EVALSHA", copySha, "2", l->origin, marker}
+                 << Command{"EVAL", "return 1", "2", l->origin, marker} << Command{"GET", marker}
+                 << Command{"SET", marker, id, "EX", "1"};
         }
-        asks << Command{"ACL", "DRYRUN", u, "XADD", l->origin, "*", f, v}
-             << Command{"ACL", "DRYRUN", u, "XDEL", dlq, id};
+        asks << Command{"XADD", l->origin, "*", f, v} << Command{"XDEL", dlq, id};
     }
-    // DRYRUN changes nothing, but read-only mode knows only the commands it runs.
-    const bool readOnly = c.isReadOnly();
-    c.setReadOnly(false);
-    std::vector<RedisReply> replies;
-    if (cluster) {
-        // Keyless, answered by any node (users are the same on every node): one at a time.
-        const QStringList primaries = c.primaries();
-        for (const Command &ask : std::as_const(asks)) {
-            auto r = primaries.isEmpty() ? Result<RedisReply>(Error(Error::Kind::Connect, {}))
-                                         : c.commandOn(primaries.first(), ask);
-            if (!r.ok())
-                break;
-            replies.push_back(std::move(r).value());
-        }
-    } else if (auto r = c.pipeline(asks); r.ok()) {
-        replies = std::move(r).value();
-    }
-    c.setReadOnly(readOnly);
-    QStringList commands, keys;
-    for (const RedisReply &r : replies) {
-        if (r.isError()) // ACL DRYRUN itself refused or unknown: nothing is known up front
-            return {};
-        const QString word = refusalWord(r);
-        if (word.startsWith(QLatin1Char('+')) && !commands.contains(word))
-            commands << word;
-        else if (word.startsWith(QLatin1Char('~')) && !keys.contains(word))
-            keys << word;
-    }
-    if (commands.isEmpty() && keys.isEmpty())
-        return {};
-    const QStringList all = commands + keys;
-    QStringList lacks;
-    if (!commands.isEmpty())
-        lacks << QStringLiteral("may not run %1").arg(commands.join(QLatin1Char(' ')));
-    if (!keys.isEmpty())
-        lacks << QStringLiteral("its key patterns do not cover %1")
-                     .arg(keys.join(QLatin1Char(' ')).remove(QLatin1Char('~')));
-    return QStringLiteral("the user '%1' may not redrive these letters: it %2. Add %3 (ACL "
-                          "SETUSER %1 %3), or use a user made with streamscope-cli acl-rule "
-                          "--repair")
-        .arg(user, lacks.join(QStringLiteral(" and ")), all.join(QLatin1Char(' ')));
+    return dryRunRefusal(c, asks, QStringLiteral("redrive these letters"));
 }
 
 } // namespace

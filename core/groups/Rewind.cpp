@@ -1,6 +1,7 @@
 #include "Rewind.h"
 
 #include "GroupStatus.h"
+#include "Permissions.h"
 #include "StreamInfo.h"
 #include "StreamNodeError.h"
 #include "StreamPaging.h"
@@ -314,6 +315,8 @@ QString RewindPlan::describe() const {
         l << QStringLiteral("Lag: kept known (ENTRIESREAD %1).").arg(formatCount(*newEntriesRead));
     else
         l << QStringLiteral("Lag: %1").arg(entriesReadNote);
+    if (!forbidden.isEmpty())
+        l << QStringLiteral("Not allowed: %1.").arg(forbidden);
     return l.join(QLatin1Char('\n'));
 }
 
@@ -350,6 +353,7 @@ QJsonObject RewindPlan::toJson() const {
         {QStringLiteral("entries_added"), optionalJson(entriesAdded)},
         {QStringLiteral("command"), commandText()},
         {QStringLiteral("summary"), summary()},
+        {QStringLiteral("forbidden"), forbidden},
     };
 }
 
@@ -656,6 +660,13 @@ Result<RewindPlan> planRewind(RedisClient &c, const QByteArray &stream, const QB
         }
         p.pendingInRangeExact = qint64(list->size()) < o.pendingBound;
     }
+    // What applyRewind sends: the script, and in it XINFO and the SETID.
+    p.forbidden = dryRunRefusal(c,
+                                {{"EVAL", "return 1", "1", stream},
+                                 {"XINFO", "GROUPS", stream},
+                                 {"XINFO", "STREAM", stream},
+                                 {"XGROUP", "SETID", stream, group, "$"}},
+                                QStringLiteral("rewind group %1").arg(g));
     return p;
 }
 
@@ -668,6 +679,9 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
                                     "would change data on %3, so nothing was sent. Turn "
                                     "read-only mode off to do this.")
                          .arg(g, s, plan.node.isEmpty() ? c.settings().endpoint() : plan.node));
+    if (!plan.forbidden.isEmpty())
+        return Error(Error::Kind::Server,
+                     QStringLiteral("%1; nothing was sent").arg(plan.forbidden));
     const bool toEnd = plan.target.kind == RewindTarget::Kind::End;
     QByteArray entriesRead;
     if (toEnd && plan.entriesAdded)

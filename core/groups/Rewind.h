@@ -89,6 +89,10 @@ struct RewindPlan {
     // are never delivered again (not in pendingInRange).
     qint64 pendingGoneInRange = 0;
 
+    // Why the connected ACL user may not apply it, with the rule to add (ACL DRYRUN of the
+    // script and the SETID); empty when it may or the server cannot say. applyRewind refuses.
+    QString forbidden;
+
     // "Rewind payment-service to 14:05:00 (1,234 entries again)": the confirm button's label.
     QString summary() const;
     // The whole preview, a sentence a line: now, after, the count and from which ID, the

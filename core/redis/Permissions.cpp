@@ -241,6 +241,83 @@ Permissions probePermissions(RedisClient &client, const QByteArray &sampleKey, P
     return p;
 }
 
+namespace {
+
+// One ACL DRYRUN reply: "" when allowed, else the rule word ("+xadd") or key pattern ("~k").
+QString refusalWord(const RedisReply &r) {
+    if (r.isStatus() && r.bytes() == "OK")
+        return {};
+    static const QRegularExpression what(
+        QStringLiteral("permissions to (run|access) the '(.*)' (command|key)"));
+    const QString text = r.isError() ? r.errorMessage() : QString::fromUtf8(r.bytes());
+    const QRegularExpressionMatch m = what.match(text);
+    if (!m.hasMatch())
+        return {};
+    if (m.captured(1) == QLatin1String("run"))
+        return QLatin1Char('+') + m.captured(2).toLower();
+    // A marker key ({tag}:dlq-moved:..., {tag}:dlq-redriven:...): a pattern for all of its tag.
+    QString key = m.captured(2);
+    const qsizetype marker = key.indexOf(QLatin1String("}:dlq-"));
+    if (key.startsWith(QLatin1Char('{')) && marker > 0)
+        key = key.left(marker + 1) + QStringLiteral(":dlq*");
+    return QLatin1Char('~') + key;
+}
+
+} // namespace
+
+QString dryRunRefusal(RedisClient &client, const QList<Command> &commands, const QString &action) {
+    if (commands.isEmpty())
+        return {};
+    const QString user =
+        client.settings().user.isEmpty() ? QStringLiteral("default") : client.settings().user;
+    QList<Command> asks;
+    for (const Command &c : commands)
+        asks << (Command{"ACL", "DRYRUN", user.toUtf8()} + c);
+    // DRYRUN changes nothing, but read-only mode knows only the commands it runs.
+    const bool readOnly = client.isReadOnly();
+    client.setReadOnly(false);
+    std::vector<RedisReply> replies;
+    if (client.topology() == RedisClient::Topology::Cluster) {
+        // Keyless, answered by any node (the users are the same on every node): one at a time.
+        const QStringList primaries = client.primaries();
+        for (const Command &ask : std::as_const(asks)) {
+            if (primaries.isEmpty())
+                break;
+            auto r = client.commandOn(primaries.first(), ask);
+            if (!r.ok())
+                break;
+            replies.push_back(std::move(r).value());
+        }
+    } else if (auto r = client.pipeline(asks); r.ok()) {
+        replies = std::move(r).value();
+    }
+    client.setReadOnly(readOnly);
+    QStringList words, keys;
+    for (const RedisReply &r : replies) {
+        if (r.isError()) // ACL DRYRUN itself refused or unknown: nothing is known up front
+            return {};
+        const QString word = refusalWord(r);
+        if (word.startsWith(QLatin1Char('+')) && !words.contains(word))
+            words << word;
+        else if (word.startsWith(QLatin1Char('~')) && !keys.contains(word))
+            keys << word;
+    }
+    if (words.isEmpty() && keys.isEmpty())
+        return {};
+    QStringList lacks;
+    if (!words.isEmpty())
+        lacks << QStringLiteral("it may not run %1").arg(words.join(QLatin1Char(' ')));
+    if (!keys.isEmpty())
+        lacks << QStringLiteral("its key patterns do not cover %1")
+                     .arg(QStringList(keys)
+                              .replaceInStrings(QStringLiteral("~"), QString())
+                              .join(QLatin1Char(' ')));
+    const QString add = (words + keys).join(QLatin1Char(' '));
+    return QStringLiteral("the user '%1' may not %2: %3. Add %4 (ACL SETUSER %1 %4), or use "
+                          "a user made with streamscope-cli acl-rule --repair")
+        .arg(q(user), action, lacks.join(QStringLiteral(" and ")), add);
+}
+
 QString keyAdvice(const QString &user, const QByteArray &key) {
     return QStringLiteral("add a key pattern that covers it (ACL SETUSER %1 ~%2)")
         .arg(q(user), QString::fromUtf8(key));
