@@ -131,6 +131,19 @@ int distinctSeqs(RedisClient &c, const QByteArray &stream, bool *duplicate) {
     return int(seen.size());
 }
 
+// The rule `streamscope-cli acl-rule` prints, as a command to send word by word.
+Command aclRuleCommand(const QString &user, bool repair, const QString &pattern) {
+    QStringList args{QStringLiteral("acl-rule"),       QStringLiteral("--user"), user,
+                     QStringLiteral("--new-password"), QStringLiteral("pw"),     pattern};
+    if (repair)
+        args << QStringLiteral("--repair");
+    const test::CliRun rule = test::runCli(args);
+    Command command;
+    for (const QByteArray &word : rule.out.trimmed().split(' '))
+        command << word;
+    return command;
+}
+
 QJsonObject jsonOf(const QByteArray &out) {
     return QJsonDocument::fromJson(out.trimmed()).object();
 }
@@ -415,6 +428,32 @@ void TestRedrive::aclUsers() {
     QVERIFY2(noType.exitCode == 0, noType.err.constData());
     QCOMPARE(xlen(*m_c, "order-events:dlq"), 0);
     QCOMPARE(xlen(*m_c, "order-events"), 4);
+
+    // A monitor made by acl-rule: refused up front (ACL DRYRUN) with every rule word it lacks,
+    // in the preview too; nothing sent. A repair user made by acl-rule --repair redrives.
+    deadLetterSome(*m_c, "order-archive", "order-archive:dlq", 2);
+    const QString orders = QStringLiteral("order-*");
+    QVERIFY(m_c->command(aclRuleCommand(QStringLiteral("mon"), false, orders))->isStatus());
+    QVERIFY(m_c->command(aclRuleCommand(QStringLiteral("rep"), true, orders))->isStatus());
+    const QStringList archive{QStringLiteral("redrive"), QStringLiteral("order-archive:dlq"),
+                              QStringLiteral("--all")};
+    const test::CliRun preview = as("mon", archive + QStringList{QStringLiteral("--dry-run")});
+    QCOMPARE(preview.exitCode, 4);
+    QVERIFY2(preview.out.contains("would redrive 2 letters"), preview.out.constData());
+    QVERIFY2(preview.err.contains("the user 'mon' may not redrive these letters")
+                 && preview.err.contains("ACL SETUSER mon +evalsha +eval +xadd +xdel"),
+             preview.err.constData());
+    const test::CliRun monitor = as("mon", archive);
+    QCOMPARE(monitor.exitCode, 4);
+    QVERIFY2(monitor.err.contains("ACL SETUSER mon +evalsha +eval +xadd +xdel")
+                 && monitor.err.contains("nothing was sent"),
+             monitor.err.constData());
+    QVERIFY2(monitor.out.isEmpty(), monitor.out.constData());
+    QCOMPARE(xlen(*m_c, "order-archive:dlq"), 2);
+    const test::CliRun repair = as("rep", archive);
+    QVERIFY2(repair.exitCode == 0, repair.err.constData());
+    QCOMPARE(xlen(*m_c, "order-archive:dlq"), 0);
+    QCOMPARE(xlen(*m_c, "order-archive"), 4);
 }
 
 void TestRedrive::usage() {
@@ -487,6 +526,37 @@ void TestRedrive::clusterAcrossSlots() {
     RedisClient &c = *opened.value();
     QCOMPARE(c.topology(), RedisClient::Topology::Cluster);
     QVERIFY(cluster::keySlot("order-events") != cluster::keySlot("order-events:dlq"));
+
+    // ACL users on every node: one made by acl-rule --repair 'order-*' opens the cluster and
+    // redrives across slots (the markers need +get +set and a key pattern of their own); one
+    // without GET and SET is refused up front, with what to add, and nothing is sent.
+    const QList<Command> users{
+        aclRuleCommand(QStringLiteral("rep"), true, QStringLiteral("order-*")),
+        {"ACL", "SETUSER", "noget", "on", ">pw", "~order-*", "+@all", "-get", "-set"}};
+    for (const QString &node : c.primaries())
+        for (const Command &user : users) {
+            auto made = c.commandOn(node, user);
+            QVERIFY2(made.ok() && made->isStatus(),
+                     qPrintable(made.ok() ? made->toDebugString() : made.error().message));
+        }
+    deadLetterSome(c, "order-events", "order-events:dlq", 2);
+    auto asUser = [&](const char *user) {
+        return test::runCli({QStringLiteral("-u"), cluster.url(0), QStringLiteral("--user"),
+                             QLatin1String(user), QStringLiteral("-a"), QStringLiteral("pw"),
+                             QStringLiteral("--no-auth-warning"), QStringLiteral("redrive"),
+                             QStringLiteral("order-events:dlq"), QStringLiteral("--all")});
+    };
+    const test::CliRun noGet = asUser("noget");
+    QCOMPARE(noGet.exitCode, 4);
+    QVERIFY2(noGet.err.contains("ACL SETUSER noget +get +set ~{order-events}:dlq*")
+                 && noGet.err.contains("nothing was sent"),
+             noGet.err.constData());
+    QCOMPARE(xlen(c, "order-events:dlq"), 2);
+    const test::CliRun repairUser = asUser("rep");
+    QVERIFY2(repairUser.exitCode == 0, repairUser.err.constData());
+    QCOMPARE(xlen(c, "order-events:dlq"), 0);
+    QCOMPARE(xlen(c, "order-events"), 4);
+    QVERIFY(c.command({"DEL", "order-events"}).ok());
 
     // Dead-lettered across slots by the existing code, then a failure between the XADD and the
     // XDEL: every letter of the first batch is added and kept in the DLQ.

@@ -375,6 +375,42 @@ private Q_SLOTS:
         QCOMPARE(lengthOf(*m_c, "ro"), 0);
     }
 
+    // ACL users made by acl-rule: a monitor is refused before anything is sent with what to add
+    // (not at the first entry); the repair user replays (its rule has +type for the checks).
+    void aclUsers() {
+        for (const bool repair : {false, true}) {
+            QStringList args{"acl-rule",       "--user", repair ? "rep" : "mon",
+                             "--new-password", "pw",     "acl-*"};
+            if (repair)
+                args << QStringLiteral("--repair");
+            Command rule;
+            for (const QByteArray &word : runCli(args).out.trimmed().split(' '))
+                rule << word;
+            auto made = m_c->command(rule);
+            QVERIFY(made.ok() && made->isStatus());
+        }
+        const QStringList replay{"replay",     path("two.jsonl"), "--to",
+                                 "acl-target", "--speed",         "max"};
+        const CliRun monitor =
+            cli(QStringList{"--user", "mon", "-a", "pw", "--no-auth-warning"} + replay);
+        QCOMPARE(monitor.exitCode, 4);
+        QVERIFY2(monitor.err.contains("the user 'mon' may not replay into these streams: it may "
+                                      "not run +xadd. Add +xadd (ACL SETUSER mon +xadd)")
+                     && monitor.err.contains("nothing was sent"),
+                 monitor.err.constData());
+        QVERIFY2(!monitor.err.contains("stopped: sent"), monitor.err.constData());
+        QCOMPARE(lengthOf(*m_c, "acl-target"), 0);
+        const CliRun repairUser =
+            cli(QStringList{"--user", "rep", "-a", "pw", "--no-auth-warning"} + replay);
+        QVERIFY2(repairUser.exitCode == 0, repairUser.err.constData());
+        QCOMPARE(lengthOf(*m_c, "acl-target"), 40);
+        const CliRun outside = cli(QStringList{"--user", "rep", "-a", "pw", "--no-auth-warning",
+                                               "replay", path("two.jsonl"), "--to", "elsewhere"});
+        QCOMPARE(outside.exitCode, 4);
+        QVERIFY2(outside.err.contains("its key patterns do not cover elsewhere"),
+                 outside.err.constData());
+    }
+
     // A malformed line anywhere: refused with its number, nothing sent (even from earlier lines).
     void malformedCapture() {
         QFile good(path("two.jsonl"));

@@ -311,6 +311,28 @@ private Q_SLOTS:
         QCOMPARE(group("p").pending, qint64(20));
     }
 
+    // Pending entries whose bodies were trimmed or deleted are never delivered again: the
+    // preview counts them apart, not among those the group receives again.
+    void pendingOfRemovedEntries() {
+        makeStream("pt", 20, 20, true); // c1 holds 0..19 pending
+        run(*m_c, {"XTRIM", "pt", "MAXLEN", "5"});
+        run(*m_c, {"XDEL", "pt", idOf(17).toByteArray()});
+        const RewindPlan p = plan("pt", RewindTarget::start());
+        QCOMPARE(p.count, qint64(4));
+        QCOMPARE(p.pendingInRange, qint64(4));
+        QCOMPARE(p.pendingInRangeByConsumer.value("c1"), qint64(4));
+        QCOMPARE(p.pendingGoneInRange, qint64(16));
+        QVERIFY2(p.describe().contains(QStringLiteral("Of the entries it receives again, 4 are "
+                                                      "pending now (c1: 4)")),
+                 qPrintable(p.describe()));
+        QVERIFY2(p.describe().contains(QStringLiteral("16 pending entries in the range are no "
+                                                      "longer in the stream")),
+                 qPrintable(p.describe()));
+        apply(p);
+        QCOMPARE(readAll("pt", "c2").size(), 4);
+        QCOMPARE(group("pt").pending, qint64(20));
+    }
+
     void refusesWhenTheGroupMoved() {
         makeStream("r", 50, 10);
         const RewindPlan p = plan("r", RewindTarget::start());
@@ -318,6 +340,8 @@ private Q_SLOTS:
         const RewindOutcome o = apply(p);
         QCOMPARE(o.kind, RewindOutcome::Kind::Moved);
         QVERIFY2(o.message.contains(QStringLiteral("moved since the preview")),
+                 qPrintable(o.message));
+        QVERIFY2(o.message.contains(QStringLiteral("stop the group's consumers")),
                  qPrintable(o.message));
         QCOMPARE(group("r").lastDelivered, idOf(14).toByteArray()); // not changed by us
         QCOMPARE(o.current.lastDeliveredId, idOf(14));
@@ -395,6 +419,51 @@ private Q_SLOTS:
         QVERIFY(back.ok());
         QCOMPARE(back->kind, RewindOutcome::Kind::Moved);
         QCOMPARE(group("lv").lastDelivered, idOf(5).toByteArray());
+    }
+
+    // An ACL user that may not run the script or the SETID (a monitor made by acl-rule) is told
+    // so up front, with the rule to add, before the question; nothing is sent. The repair user
+    // made by acl-rule --repair applies it.
+    void aclUserRefusedUpFront() {
+        makeStream("acl-s", 20, 20);
+        for (const bool repair : {false, true}) {
+            QStringList args{QStringLiteral("acl-rule"),
+                             QStringLiteral("--user"),
+                             repair ? QStringLiteral("rep") : QStringLiteral("mon"),
+                             QStringLiteral("--new-password"),
+                             QStringLiteral("pw"),
+                             QStringLiteral("acl-*")};
+            if (repair)
+                args << QStringLiteral("--repair");
+            Command rule;
+            for (const QByteArray &word : runCli(args).out.trimmed().split(' '))
+                rule << word;
+            QVERIFY(run(*m_c, rule).isStatus());
+        }
+        auto as = [&](const QString &user, const QStringList &args) {
+            const QStringList login{QStringLiteral("--user"), user, QStringLiteral("-a"),
+                                    QStringLiteral("pw"), QStringLiteral("--no-auth-warning")};
+            return runCli(cli(login + args));
+        };
+        const QStringList rewind{QStringLiteral("group"), QStringLiteral("rewind"),
+                                 QStringLiteral("acl-s"), QStringLiteral("g"),
+                                 QStringLiteral("--to"),  QStringLiteral("start")};
+        const CliRun preview =
+            as(QStringLiteral("mon"), rewind + QStringList{QStringLiteral("--dry-run")});
+        QCOMPARE(preview.exitCode, 0);
+        QVERIFY2(preview.out.contains("Not allowed: the user 'mon' may not rewind group g"),
+                 preview.out.constData());
+        const CliRun refused =
+            as(QStringLiteral("mon"), rewind + QStringList{QStringLiteral("--yes")});
+        QCOMPARE(refused.exitCode, 4);
+        QVERIFY2(refused.err.contains("ACL SETUSER mon +eval +xgroup|setid")
+                     && refused.err.contains("nothing was sent"),
+                 refused.err.constData());
+        QCOMPARE(group("acl-s").lastDelivered, idOf(19).toByteArray());
+        const CliRun applied =
+            as(QStringLiteral("rep"), rewind + QStringList{QStringLiteral("--yes")});
+        QVERIFY2(applied.exitCode == 0, applied.err.constData());
+        QCOMPARE(group("acl-s").lastDelivered, QByteArray("0-0"));
     }
 
     void readOnlyRefuses() {
@@ -542,6 +611,11 @@ private Q_SLOTS:
                                                   QStringLiteral("zz"),    QStringLiteral("g"),
                                                   QStringLiteral("--to"),  QStringLiteral("start")}
                                    << 4 << QStringLiteral("there is no stream zz");
+        QTest::newRow("not a stream")
+            << QStringList{QStringLiteral("group"),    QStringLiteral("rewind"),
+                           QStringLiteral("a-string"), QStringLiteral("g"),
+                           QStringLiteral("--to"),     QStringLiteral("start")}
+            << 4 << QStringLiteral("a-string is not a stream");
         QTest::newRow("missing group arg")
             << QStringList{QStringLiteral("group"), QStringLiteral("rewind"), QStringLiteral("bt"),
                            QStringLiteral("--to"), QStringLiteral("start")}
@@ -552,6 +626,7 @@ private Q_SLOTS:
         QFETCH(int, exitCode);
         QFETCH(QString, says);
         makeStream("bt", 10, 10);
+        run(*m_c, {"SET", "a-string", "x"});
         const CliRun r = runCli(cli(args));
         QCOMPARE(r.exitCode, exitCode);
         QVERIFY2(QString::fromUtf8(r.err).contains(says), r.err.constData());

@@ -40,7 +40,9 @@ const char redriveHelp[] =
     "Exit codes: 0 every letter asked for was redriven (or would be, with --dry-run),\n"
     "1 some were not (no origin, no body, not in DLQ_STREAM, gone meanwhile: listed),\n"
     "2 usage error, 3 connection failure, 4 server error (what was done before it is\n"
-    "printed; run again: no letter is added twice), 5 refused by --read-only.\n\n"
+    "printed; run again: no letter is added twice) or an ACL user that may not redrive\n"
+    "(asked up front with ACL DRYRUN, with --dry-run too: the rule to add is printed and\n"
+    "nothing is sent), 5 refused by --read-only.\n\n"
     "Examples:\n"
     "  streamscope-cli redrive order-events:dlq --all --dry-run\n"
     "  streamscope-cli redrive order-events:dlq --ids 1700000000000-0 1700000000001-0\n"
@@ -146,6 +148,8 @@ int runRedrive(const QCommandLineParser &p, const ConnectionSettings &settings, 
                                     ? QStringLiteral("would redrive ") + preview->summary()
                                     : preview->summary();
         doc.insert(QStringLiteral("summary"), summary);
+        if (!preview->forbidden.isEmpty())
+            doc.insert(QStringLiteral("forbidden"), preview->forbidden);
         if (json) {
             out << QJsonDocument(doc).toJson(QJsonDocument::Compact) << "\n";
         } else {
@@ -154,6 +158,11 @@ int runRedrive(const QCommandLineParser &p, const ConnectionSettings &settings, 
                 out << QStringLiteral("%1 does not exist yet: the first letter creates it\n")
                            .arg(text(origin));
             out << skippedTable(preview->letters) << "(dry run: nothing was changed)\n";
+        }
+        if (!preview->forbidden.isEmpty() && preview->redrivable() > 0) {
+            out.flush();
+            printError(preview->forbidden);
+            return ServerError;
         }
         const bool whole = preview->skipped() == 0 && preview->missingIds.isEmpty();
         return whole ? Success : Findings;

@@ -51,7 +51,8 @@ const char groupRewindHelp[] =
     "                          preview, when it moved); with --json nothing is asked\n\n"
     "Exit codes: 0 applied (or previewed with --dry-run, or declined at the question),\n"
     "2 bad arguments (nothing sent), 3 cannot connect, 4 the server refused, the stream or\n"
-    "group does not exist, or the group moved since the preview (nothing changed),\n"
+    "group does not exist, or the group moved since the preview (nothing changed: its\n"
+    "consumers are reading it; stop them first, as a Kafka offset reset requires),\n"
     "5 refused under --read-only (use --dry-run to preview).\n\n"
     "Examples:\n"
     "  streamscope-cli group rewind order-events payment-service --to 14:05 --dry-run\n"
@@ -118,6 +119,13 @@ int runGroupRewind(const QCommandLineParser &p, const ConnectionSettings &settin
                                          "preview.")
                               .arg(a.at(2))));
     }
+    if (!plan->forbidden.isEmpty()) { // before asking: the answer could not be acted on
+        if (json)
+            printJson();
+        out.flush();
+        return fail(Error(Error::Kind::Server,
+                          QStringLiteral("%1; nothing was sent").arg(plan->forbidden)));
+    }
     if (!json && !p.isSet(QStringLiteral("yes")) && ::isatty(STDIN_FILENO)) {
         out.flush();
         if (!askToApply(plan.value())) {
@@ -143,7 +151,14 @@ int runGroupRewind(const QCommandLineParser &p, const ConnectionSettings &settin
     }
     if (outcome->kind == RewindOutcome::Kind::Moved) {
         out.flush();
-        printError(QStringLiteral("the group moved since the preview: nothing was changed"));
+        const bool groupMoved = outcome->current.lastDeliveredId != outcome->plan.lastDeliveredId;
+        printError(groupMoved
+                       ? QStringLiteral("the group moved since the preview (its consumers are "
+                                        "reading it): nothing was changed. Stop its consumers, "
+                                        "then run the rewind again")
+                       : QStringLiteral("entries were removed from %1 since the preview: nothing "
+                                        "was changed. Run the rewind again to see the new counts")
+                             .arg(a.at(1)));
         return ServerError;
     }
     return Success;

@@ -2,6 +2,7 @@
 
 #include "ClusterSlots.h"
 #include "DeadLetter.h"
+#include "Permissions.h"
 #include "StreamEntry.h"
 #include "Wording.h"
 
@@ -116,6 +117,39 @@ RedriveLetter letterFrom(const StreamEntry &entry, const RedriveRequest &request
     else if (letter.origin == request.dlq)
         letter.problem = QStringLiteral("its origin is the dead-letter stream itself");
     return letter;
+}
+
+// ACL DRYRUN of what redrive() sends for one letter per origin (at most 10 origins), with the
+// real keys: a refusal is known before anything is sent. "" when allowed or when it cannot be
+// asked (before 7.0, or the user may not run ACL DRYRUN: then a refusal comes as it comes).
+QString redriveForbidden(RedisClient &c, const QByteArray &dlq, const RedriveLetterList &letters,
+                         const QByteArray &sameSha, const QByteArray &copySha) {
+    QList<const RedriveLetter *> samples;
+    QSet<QByteArray> seen;
+    for (const RedriveLetter &l : letters)
+        if (l.canRedrive() && !seen.contains(l.origin) && samples.size() < 10) {
+            seen.insert(l.origin);
+            samples << &l;
+        }
+    if (samples.isEmpty())
+        return {};
+    const bool cluster = c.topology() == RedisClient::Topology::Cluster;
+    QList<Command> asks;
+    for (const RedriveLetter *l : std::as_const(samples)) {
+        const QByteArray id = l->id.toByteArray();
+        const QByteArray f = l->fields.value(0), v = l->fields.value(1);
+        if (!cluster || cluster::keySlot(l->origin) == cluster::keySlot(dlq)) {
+            asks << Command{"EVALSHA", sameSha, "2", dlq, l->origin, id}
+                 << Command{"EVAL", "return 1", "2", dlq, l->origin, id};
+        } else {
+            const QByteArray marker = redriveMarker(l->origin, dlq, *l);
+            asks << Command{"EVALSHA", copySha, "2", l->origin, marker}
+                 << Command{"EVAL", "return 1", "2", l->origin, marker} << Command{"GET", marker}
+                 << Command{"SET", marker, id, "EX", "1"};
+        }
+        asks << Command{"XADD", l->origin, "*", f, v} << Command{"XDEL", dlq, id};
+    }
+    return dryRunRefusal(c, asks, QStringLiteral("redrive these letters"));
 }
 
 } // namespace
@@ -363,6 +397,8 @@ Result<RedrivePreview> previewRedrive(RedisClient &connection, const RedriveRequ
         if (originType == "none" && !preview.newOrigins.contains(l.origin))
             preview.newOrigins << l.origin;
     }
+    preview.forbidden = redriveForbidden(connection, dlq, preview.letters, shaOf(sameSlotScript),
+                                         shaOf(copyScript));
     return preview;
 }
 
@@ -395,6 +431,9 @@ Result<RedriveOutcome> redrive(RedisClient &connection, const RedrivePreview &pr
                          .arg(todo.isEmpty() ? QStringLiteral("letters")
                                              : destinationsText(preview.perOrigin()),
                               dlqText(dlq)));
+    if (!todo.isEmpty() && !preview.forbidden.isEmpty())
+        return Error(Error::Kind::Server,
+                     QStringLiteral("%1; nothing was sent").arg(preview.forbidden));
     const bool cluster = connection.topology() == RedisClient::Topology::Cluster;
     const int dlqSlot = cluster::keySlot(dlq);
     const QByteArray sameSha = shaOf(sameSlotScript), copySha = shaOf(copyScript);

@@ -62,6 +62,10 @@ struct RedrivePreview {
     QList<QByteArray> newOrigins; // origins that do not exist yet (the first letter makes them)
     bool truncated = false;       // --all read only the first `limit` letters
     int limit = 0;
+    // Why the connected ACL user may not redrive these letters, with the rule to add (asked with
+    // ACL DRYRUN of what the redrive sends, its real keys included); empty when it may, or when
+    // the server cannot say (no DRYRUN, or the user may not run it). redrive() refuses then.
+    QString forbidden;
 
     qsizetype redrivable() const;
     qsizetype skipped() const { return letters.size() - redrivable(); }
@@ -73,7 +77,7 @@ struct RedrivePreview {
 
 // Reads the letters (paged by ID, at most request.limit; by ID when ids are given) and says what
 // would happen. Reads only: allowed in read-only mode. The origins' types are checked (a key that
-// is not a stream cannot take a letter).
+// is not a stream cannot take a letter), and so are the user's permissions (forbidden).
 Result<RedrivePreview> previewRedrive(RedisClient &connection, const RedriveRequest &request);
 
 struct RedriveOutcome {
@@ -102,7 +106,8 @@ struct RedriveHooks {
 };
 
 // Redrives the preview's redrivable letters. Refused (Error::Kind::ReadOnly, nothing sent) in
-// read-only mode. Stops at the first error (outcome.error, the letters done before it listed).
+// read-only mode, and (Error::Kind::Server, nothing sent) when preview.forbidden says the user
+// may not. Stops at the first error (outcome.error, the letters done before it listed).
 Result<RedriveOutcome> redrive(RedisClient &connection, const RedrivePreview &preview,
                                const RedriveHooks &hooks = {});
 

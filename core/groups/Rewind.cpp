@@ -1,6 +1,7 @@
 #include "Rewind.h"
 
 #include "GroupStatus.h"
+#include "Permissions.h"
 #include "StreamInfo.h"
 #include "StreamNodeError.h"
 #include "StreamPaging.h"
@@ -323,6 +324,15 @@ QString RewindPlan::describe() const {
                                 "until acknowledged or claimed.")
                      .arg(many, verb, who.join(QStringLiteral(", ")));
     }
+    if (pendingGoneInRange > 0)
+        p +=
+            QStringLiteral(" %1 in the range %2 no longer in the stream (trimmed or deleted): "
+                           "%3 never delivered again and %4 pending until acknowledged "
+                           "(XAUTOCLAIM also clears them).")
+                .arg(countOf(pendingGoneInRange, "pending entry", "pending entries"),
+                     pendingGoneInRange == 1 ? QStringLiteral("is") : QStringLiteral("are"),
+                     pendingGoneInRange == 1 ? QStringLiteral("it is") : QStringLiteral("they are"),
+                     pendingGoneInRange == 1 ? QStringLiteral("stays") : QStringLiteral("stay"));
     l << p;
     if (newEntriesRead && entriesAfter)
         l << QStringLiteral("Lag: %1 right after (ENTRIESREAD %2 keeps it known).")
@@ -331,6 +341,8 @@ QString RewindPlan::describe() const {
         l << QStringLiteral("Lag: kept known (ENTRIESREAD %1).").arg(formatCount(*newEntriesRead));
     else
         l << QStringLiteral("Lag: %1").arg(entriesReadNote);
+    if (!forbidden.isEmpty())
+        l << QStringLiteral("Not allowed: %1.").arg(forbidden);
     return l.join(QLatin1Char('\n'));
 }
 
@@ -362,10 +374,12 @@ QJsonObject RewindPlan::toJson() const {
         {QStringLiteral("pending_in_range"), double(pendingInRange)},
         {QStringLiteral("pending_in_range_exact"), pendingInRangeExact},
         {QStringLiteral("pending_in_range_by_consumer"), byConsumer},
+        {QStringLiteral("pending_gone_in_range"), double(pendingGoneInRange)},
         {QStringLiteral("stream_length"), double(length)},
         {QStringLiteral("entries_added"), optionalJson(entriesAdded)},
         {QStringLiteral("command"), commandText()},
         {QStringLiteral("summary"), summary()},
+        {QStringLiteral("forbidden"), forbidden},
     };
 }
 
@@ -397,6 +411,12 @@ Result<RewindPlan> planRewind(RedisClient &c, const QByteArray &stream, const QB
         return onStreamNode(c, stream, replies.error());
     const RedisReply &infoReply = replies->at(0);
     if (infoReply.isError()) {
+        if (infoReply.errorCode() == "WRONGTYPE")
+            return Error(Error::Kind::Server,
+                         QStringLiteral("%1 is not a stream: the key holds another type of value "
+                                        "(XINFO STREAM: %2); only a stream's groups can be "
+                                        "rewound")
+                             .arg(s, infoReply.errorMessage()));
         if (isNoSuchStream(infoReply))
             return Error(Error::Kind::Server,
                          QStringLiteral("there is no stream %1 (XINFO STREAM: %2)")
@@ -626,12 +646,53 @@ Result<RewindPlan> planRewind(RedisClient &c, const QByteArray &stream, const QB
         if (list->isError())
             return Error(Error::Kind::Server,
                          QStringLiteral("XPENDING %1 %2: %3").arg(s, g, list->errorMessage()));
-        for (const RedisReply &e : list->elements()) {
+        // A pending entry whose body was trimmed or deleted stays pending, but is never
+        // delivered again: counted apart. Before the first entry: trimmed; after the last
+        // deleted ID: still there; in between, asked (XRANGE id id, pipelined in chunks).
+        QList<QPair<StreamId, QByteArray>> unsure;
+        auto count = [&](const QByteArray &consumer, bool there) {
+            if (!there) {
+                ++p.pendingGoneInRange;
+                return;
+            }
             ++p.pendingInRange;
-            ++p.pendingInRangeByConsumer[e.at(1).bytes()];
+            ++p.pendingInRangeByConsumer[consumer];
+        };
+        for (const RedisReply &e : list->elements()) {
+            const StreamId id = StreamId::fromServer(e.at(0).bytes());
+            const QByteArray consumer = e.at(1).bytes();
+            if (!p.firstEntryId || id < *p.firstEntryId || (p.lastEntryId && *p.lastEntryId < id))
+                count(consumer, false);
+            else if (!p.maxDeletedEntryId || *p.maxDeletedEntryId < id)
+                count(consumer, true);
+            else
+                unsure << qMakePair(id, consumer);
+        }
+        for (qsizetype start = 0; start < unsure.size(); start += o.pageSize) {
+            QList<Command> reads;
+            const auto chunk = unsure.mid(start, o.pageSize);
+            for (const auto &u : chunk)
+                reads << Command{"XRANGE", stream, u.first.toByteArray(), u.first.toByteArray()};
+            auto there = c.pipeline(reads);
+            if (!there.ok())
+                return onStreamNode(c, stream, there.error());
+            for (qsizetype i = 0; i < chunk.size(); ++i) {
+                const RedisReply &r = there->at(size_t(i));
+                if (r.isError())
+                    return Error(Error::Kind::Server,
+                                 QStringLiteral("XRANGE %1: %2").arg(s, r.errorMessage()));
+                count(chunk.at(i).second, r.size() > 0);
+            }
         }
         p.pendingInRangeExact = qint64(list->size()) < o.pendingBound;
     }
+    // What applyRewind sends: the script, and in it XINFO and the SETID.
+    p.forbidden = dryRunRefusal(c,
+                                {{"EVAL", "return 1", "1", stream},
+                                 {"XINFO", "GROUPS", stream},
+                                 {"XINFO", "STREAM", stream},
+                                 {"XGROUP", "SETID", stream, group, "$"}},
+                                QStringLiteral("rewind group %1").arg(g));
     return p;
 }
 
@@ -644,6 +705,9 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
                                     "would change data on %3, so nothing was sent. Turn "
                                     "read-only mode off to do this.")
                          .arg(g, s, plan.node.isEmpty() ? c.settings().endpoint() : plan.node));
+    if (!plan.forbidden.isEmpty())
+        return Error(Error::Kind::Server,
+                     QStringLiteral("%1; nothing was sent").arg(plan.forbidden));
     const bool toEnd = plan.target.kind == RewindTarget::Kind::End;
     QByteArray entriesRead;
     if (toEnd && plan.entriesAdded)
@@ -697,8 +761,11 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
         out.message =
             what == "group"
                 ? QStringLiteral("Nothing was changed: group %1 moved since the preview (its "
-                                 "last-delivered-id was %2, now %3). Here is the preview as it "
-                                 "is now; apply again if it is still what you want.")
+                                 "last-delivered-id was %2, now %3): its consumers are reading "
+                                 "it. The counts of a group being read change under the "
+                                 "rewind, so it is refused: stop the group's consumers (as a "
+                                 "Kafka offset reset requires), then run the rewind again. Here "
+                                 "is the preview as it is now.")
                       .arg(g, plan.lastDeliveredId.toString(),
                            QString::fromUtf8(reply->at(2).bytes()))
                 : QStringLiteral("Nothing was changed: entries were removed from %1 since the "

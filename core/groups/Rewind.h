@@ -80,10 +80,18 @@ struct RewindPlan {
     // means for the lag.
     std::optional<qint64> newEntriesRead;
     QString entriesReadNote;
-    // Pending entries among those received again (Rewind) or skipped (Skip), per consumer.
+    // Pending entries among those received again (Rewind) or skipped (Skip) that the stream
+    // still holds, per consumer.
     qint64 pendingInRange = 0;
     bool pendingInRangeExact = true; // false: at least (bounded)
     QMap<QByteArray, qint64> pendingInRangeByConsumer;
+    // Pending entries in that range whose entry was trimmed or deleted: they stay pending but
+    // are never delivered again (not in pendingInRange).
+    qint64 pendingGoneInRange = 0;
+
+    // Why the connected ACL user may not apply it, with the rule to add (ACL DRYRUN of the
+    // script and the SETID); empty when it may or the server cannot say. applyRewind refuses.
+    QString forbidden;
 
     // "Rewind payment-service to 14:05:00 (1,234 entries again)": the confirm button's label.
     QString summary() const;

@@ -1,6 +1,7 @@
 #include "Replay.h"
 
 #include "Import.h"
+#include "Permissions.h"
 #include "StreamPaging.h"
 #include "ValueFormat.h"
 #include "Wording.h"
@@ -198,6 +199,16 @@ Result<QList<ReplayTarget>> checkReplayTargets(RedisClient &connection,
     }
     if (targets.isEmpty())
         return targets;
+    // What the replay sends, asked of the ACL first (at most 100 targets): a user that may not
+    // is told what to add before anything is sent, not at the first entry.
+    QList<Command> asks;
+    for (qsizetype i = 0; i < qMin<qsizetype>(targets.size(), 100); ++i)
+        asks << Command{"TYPE", targets.at(i).stream} << Command{"XLEN", targets.at(i).stream}
+             << Command{"XADD", targets.at(i).stream, "*", "f", "v"};
+    if (const QString forbidden =
+            dryRunRefusal(connection, asks, QStringLiteral("replay into these streams"));
+        !forbidden.isEmpty())
+        return Error(Error::Kind::Server, forbidden);
     QList<Command> commands;
     for (const ReplayTarget &t : targets)
         commands << Command{"TYPE", t.stream} << Command{"XLEN", t.stream};

@@ -56,12 +56,19 @@ const QList<Probe> &probes() {
 // The rule words: the reads a monitor needs, then what repairing adds. ACL WHOAMI and DRYRUN
 // let StreamScope tell up front what the user may do (DRYRUN shows what any user may run, never
 // a password); without them it tries everything and reports each refusal where it comes.
-const QStringList monitorWords{QStringLiteral("+xread"),      QStringLiteral("+xrange"),
-                               QStringLiteral("+xrevrange"),  QStringLiteral("+xinfo"),
-                               QStringLiteral("+xpending"),   QStringLiteral("+xlen"),
-                               QStringLiteral("+scan"),       QStringLiteral("+info"),
-                               QStringLiteral("+ping"),       QStringLiteral("+client|setname"),
-                               QStringLiteral("+acl|whoami"), QStringLiteral("+acl|dryrun")};
+// +type: a key's type (replay's and redrive's checks of their targets). +cluster|shards and
+// +cluster|slots: a cluster's slot map (SHARDS on 7.0+, SLOTS before; without either no cluster
+// can be opened); +asking: ASK redirects while a slot migrates.
+const QStringList monitorWords{QStringLiteral("+xread"),         QStringLiteral("+xrange"),
+                               QStringLiteral("+xrevrange"),     QStringLiteral("+xinfo"),
+                               QStringLiteral("+xpending"),      QStringLiteral("+xlen"),
+                               QStringLiteral("+scan"),          QStringLiteral("+info"),
+                               QStringLiteral("+ping"),          QStringLiteral("+client|setname"),
+                               QStringLiteral("+acl|whoami"),    QStringLiteral("+acl|dryrun"),
+                               QStringLiteral("+type"),          QStringLiteral("+cluster|shards"),
+                               QStringLiteral("+cluster|slots"), QStringLiteral("+asking")};
+// +get +set: the markers of dead-lettering and redriving across cluster slots, read and set
+// inside their scripts ({STREAM}:dlq-moved:..., {ORIGIN}:dlq-redriven:...).
 const QStringList repairWords{QStringLiteral("+xack"),
                               QStringLiteral("+xclaim"),
                               QStringLiteral("+xautoclaim"),
@@ -78,7 +85,9 @@ const QStringList repairWords{QStringLiteral("+xack"),
                               QStringLiteral("+exec"),
                               QStringLiteral("+discard"),
                               QStringLiteral("+evalsha"),
-                              QStringLiteral("+eval")};
+                              QStringLiteral("+eval"),
+                              QStringLiteral("+get"),
+                              QStringLiteral("+set")};
 
 QString q(const QString &user) {
     return user.isEmpty() ? QStringLiteral("default") : user;
@@ -129,6 +138,12 @@ QString aclRule(const QString &user, const QString &password, const QStringList 
         words << QStringLiteral("~*");
     for (const QString &p : patterns)
         words << QLatin1Char('~') + p;
+    // On a cluster a stream's dead-letter stream and the markers of dead-lettering and redriving
+    // live in its slot under its hash tag ({order-events}:dlq, {order-events}:dlq-moved:...,
+    // {order-events}:dlq-redriven:...): names the patterns alone do not cover.
+    for (const QString &p : patterns)
+        if (p != QLatin1String("*"))
+            words << QStringLiteral("~{%1}:dlq*").arg(p);
     // reset may grant every channel (acl-pubsub-default): StreamScope subscribes to none.
     words << QStringLiteral("resetchannels") << QStringLiteral("-@all") << aclRuleCommands(repair);
     return words.join(QLatin1Char(' '));
@@ -224,6 +239,83 @@ Permissions probePermissions(RedisClient &client, const QByteArray &sampleKey, P
                                 .arg(QString::fromLatin1(probes().at(i).acl), text));
     }
     return p;
+}
+
+namespace {
+
+// One ACL DRYRUN reply: "" when allowed, else the rule word ("+xadd") or key pattern ("~k").
+QString refusalWord(const RedisReply &r) {
+    if (r.isStatus() && r.bytes() == "OK")
+        return {};
+    static const QRegularExpression what(
+        QStringLiteral("permissions to (run|access) the '(.*)' (command|key)"));
+    const QString text = r.isError() ? r.errorMessage() : QString::fromUtf8(r.bytes());
+    const QRegularExpressionMatch m = what.match(text);
+    if (!m.hasMatch())
+        return {};
+    if (m.captured(1) == QLatin1String("run"))
+        return QLatin1Char('+') + m.captured(2).toLower();
+    // A marker key ({tag}:dlq-moved:..., {tag}:dlq-redriven:...): a pattern for all of its tag.
+    QString key = m.captured(2);
+    const qsizetype marker = key.indexOf(QLatin1String("}:dlq-"));
+    if (key.startsWith(QLatin1Char('{')) && marker > 0)
+        key = key.left(marker + 1) + QStringLiteral(":dlq*");
+    return QLatin1Char('~') + key;
+}
+
+} // namespace
+
+QString dryRunRefusal(RedisClient &client, const QList<Command> &commands, const QString &action) {
+    if (commands.isEmpty())
+        return {};
+    const QString user =
+        client.settings().user.isEmpty() ? QStringLiteral("default") : client.settings().user;
+    QList<Command> asks;
+    for (const Command &c : commands)
+        asks << (Command{"ACL", "DRYRUN", user.toUtf8()} + c);
+    // DRYRUN changes nothing, but read-only mode knows only the commands it runs.
+    const bool readOnly = client.isReadOnly();
+    client.setReadOnly(false);
+    std::vector<RedisReply> replies;
+    if (client.topology() == RedisClient::Topology::Cluster) {
+        // Keyless, answered by any node (the users are the same on every node): one at a time.
+        const QStringList primaries = client.primaries();
+        for (const Command &ask : std::as_const(asks)) {
+            if (primaries.isEmpty())
+                break;
+            auto r = client.commandOn(primaries.first(), ask);
+            if (!r.ok())
+                break;
+            replies.push_back(std::move(r).value());
+        }
+    } else if (auto r = client.pipeline(asks); r.ok()) {
+        replies = std::move(r).value();
+    }
+    client.setReadOnly(readOnly);
+    QStringList words, keys;
+    for (const RedisReply &r : replies) {
+        if (r.isError()) // ACL DRYRUN itself refused or unknown: nothing is known up front
+            return {};
+        const QString word = refusalWord(r);
+        if (word.startsWith(QLatin1Char('+')) && !words.contains(word))
+            words << word;
+        else if (word.startsWith(QLatin1Char('~')) && !keys.contains(word))
+            keys << word;
+    }
+    if (words.isEmpty() && keys.isEmpty())
+        return {};
+    QStringList lacks;
+    if (!words.isEmpty())
+        lacks << QStringLiteral("it may not run %1").arg(words.join(QLatin1Char(' ')));
+    if (!keys.isEmpty())
+        lacks << QStringLiteral("its key patterns do not cover %1")
+                     .arg(QStringList(keys)
+                              .replaceInStrings(QStringLiteral("~"), QString())
+                              .join(QLatin1Char(' ')));
+    const QString add = (words + keys).join(QLatin1Char(' '));
+    return QStringLiteral("the user '%1' may not %2: %3. Add %4 (ACL SETUSER %1 %4), or use "
+                          "a user made with streamscope-cli acl-rule --repair")
+        .arg(q(user), action, lacks.join(QStringLiteral(" and ")), add);
 }
 
 QString keyAdvice(const QString &user, const QByteArray &key) {

@@ -10,6 +10,7 @@
 namespace streamscope {
 
 class RedisClient;
+using Command = QList<QByteArray>;
 
 // What the connected ACL user may do with StreamScope's reads and writes, asked once on
 // connect (ACL WHOAMI, then ACL DRYRUN per command on 7.0+; the reply to a harmless probe on
@@ -91,6 +92,16 @@ QStringList aclRuleCommands(bool repair);
 // "the user 'mon' may not run XACK: add +xack (ACL SETUSER mon +xack)" (or for a key: its key
 // patterns do not cover it). Any other message comes back as it is.
 QString explainRefusal(const QString &message, const QString &user);
+// Whether the connected user may send these commands, their real keys included, asked with
+// ACL DRYRUN before anything is sent: "" when it may, or when the server cannot say (before 7.0,
+// or the user may not run ACL DRYRUN: a refusal then comes as it comes). Otherwise a sentence:
+// "the user 'mon' may not ACTION: it may not run +eval +xgroup|setid [and its key patterns do
+// not cover KEY]. Add +eval +xgroup|setid
+// (ACL SETUSER mon +eval +xgroup|setid), or use a user made with streamscope-cli acl-rule
+// --repair". A key refused is named as a pattern (~key; a marker key {tag}:dlq-... as
+// ~{tag}:dlq*). Changes nothing, so it is asked in read-only mode too. Bounded by the caller.
+QString dryRunRefusal(RedisClient &client, const QList<Command> &commands, const QString &action);
+
 // What to add for a key the user may not access: "add a key pattern that covers it (ACL SETUSER
 // mon ~payment-events)".
 QString keyAdvice(const QString &user, const QByteArray &key);
