@@ -737,6 +737,10 @@ void TestServe::alertsReachTheWebhookAndCommandOncePerTransition() {
         return n;
     };
     QTRY_COMPARE_WITH_TIMEOUT(transitions(receiver.bodies, QStringLiteral("raised")), 1, 15000);
+    // The raised alert is active in /metrics.
+    QCOMPARE(samples(get(serve.port(), QStringLiteral("/metrics")).body)
+                 .value("streamscope_alerts_active", -1),
+             1.0);
     // Polls go on (every 0.2 s): no second alert for the same finding.
     QTest::qWait(2000);
     QCOMPARE(transitions(receiver.bodies, QStringLiteral("raised")), 1);
@@ -769,6 +773,7 @@ void TestServe::alertsReachTheWebhookAndCommandOncePerTransition() {
     QVERIFY(m.value("streamscope_alerts_total{transition=\"cleared\"}") >= 1);
     QVERIFY(m.value("streamscope_alert_deliveries_total{target=\"webhook\"}") >= 2);
     QCOMPARE(m.value("streamscope_alert_delivery_failures_total{target=\"webhook\"}", -1), 0.0);
+    QCOMPARE(m.value("streamscope_alerts_active", -1), 0.0);
     QCOMPARE(serve.stop(), 0);
 }
 

@@ -323,12 +323,12 @@ QByteArray prometheusText(const MonitorState &state, qint64 nowMs) {
     QByteArray out;
     out.reserve(1 << 16);
     for (const Family *f :
-         {&up,       &duration,      &commands,  &errors,      &lastPoll,     &watched,
-          &partial,  &nodesMissing,  &truncated, &limit,       &noAccess,     &serverInfo,
-          &alerts,   &deliveries,    &failures,  &length,      &added,        &lastAge,
-          &groupsOf, &sampleAge,     &lag,       &lagKnown,    &lagEstimated, &timeLag,
-          &pending,  &oldestPending, &consumers, &entriesRead, &status,       &notEvaluated,
-          &findings, &cPending,      &cIdle,     &cInactive})
+         {&up,           &duration,     &commands,      &errors,    &lastPoll,    &watched,
+          &partial,      &nodesMissing, &truncated,     &limit,     &noAccess,    &serverInfo,
+          &alerts,       &active,       &deliveries,    &failures,  &length,      &added,
+          &lastAge,      &groupsOf,     &sampleAge,     &lag,       &lagKnown,    &lagEstimated,
+          &timeLag,      &pending,      &oldestPending, &consumers, &entriesRead, &status,
+          &notEvaluated, &findings,     &cPending,      &cIdle,     &cInactive})
         f->appendTo(out);
     return out;
 }
