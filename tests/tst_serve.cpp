@@ -688,10 +688,15 @@ void TestServe::usageErrors() {
          {QStringList{QStringLiteral("serve")}, // --listen is required
           QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("abc")},
           QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("70000")},
+          // Not host "::" (every interface), port 1.
+          QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("::1")},
           QStringList{QStringLiteral("serve"), QStringLiteral("--interval"), QStringLiteral("0")}
               + listen,
           QStringList{QStringLiteral("serve"), QStringLiteral("--alert-webhook"),
                       QStringLiteral("ftp://x")}
+              + listen,
+          QStringList{QStringLiteral("serve"), QStringLiteral("--alert-webhook"),
+                      QStringLiteral("http:///hook")}
               + listen,
           QStringList{QStringLiteral("serve"), QStringLiteral("--max-deliveries"),
                       QStringLiteral("0")}
