@@ -27,6 +27,7 @@
 #include <csignal>
 #include <functional>
 #include <memory>
+#include <vector>
 
 using namespace streamscope;
 using namespace streamscope::test;
@@ -231,6 +232,7 @@ private Q_SLOTS:
     void metricsMatchXinfo();
     void promtoolAcceptsTheOutput();
     void httpAnswersEndTheConnection();
+    void httpClientsAreBounded();
     void healthIsTheDoctorReport();
     void readyOutageAndReturn();
     void sigtermAndSigintExitCleanly();
@@ -496,6 +498,76 @@ void TestServe::httpAnswersEndTheConnection() {
     QVERIFY2(a.startsWith("HTTP/1.1 405") && a.contains("Allow: GET, HEAD"), a.constData());
     a = raw("HEAD /ready HTTP/1.1\r\nHost: x\r\n\r\n");
     QVERIFY2(a.startsWith("HTTP/1.1 200") && a.endsWith("\r\n\r\n"), a.constData());
+}
+
+void TestServe::httpClientsAreBounded() {
+    // Clients that send nothing, send forever or open connection after connection hold no
+    // socket, memory or scrape hostage: a scrape is answered at once beside them, a request
+    // over 64 KiB ends its connection, more than 64 connections are answered 503, and a
+    // connection whose request has not come in 10 s is closed.
+    Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("serve:*")));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const quint16 port = quint16(serve.port());
+    QTRY_COMPARE_WITH_TIMEOUT(get(port, QStringLiteral("/ready")).status, 200, 15000);
+    const auto open = [port] {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QStringLiteral("127.0.0.1"), port);
+        return socket->waitForConnected(5000) ? std::move(socket) : nullptr;
+    };
+    const auto closedWithin = [](QTcpSocket &socket, int ms) {
+        QElapsedTimer t;
+        t.start();
+        while (socket.state() == QAbstractSocket::ConnectedState && t.elapsed() < ms) {
+            socket.waitForReadyRead(100);
+            socket.readAll();
+        }
+        return socket.state() != QAbstractSocket::ConnectedState;
+    };
+    QElapsedTimer idleFor;
+    idleFor.start();
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 63; ++i) {
+        idle.push_back(open());
+        QVERIFY(idle.back());
+    }
+    idle.front()->write("GET /metrics HTTP/1.1\r\nHost: x\r\n"); // never finished
+    QVERIFY(idle.front()->waitForBytesWritten(2000));
+    QElapsedTimer t;
+    t.start();
+    QCOMPARE(get(port, QStringLiteral("/metrics")).status, 200); // the 64th
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+
+    // One more connection while 64 are open: 503 at once, closed.
+    auto extra = open();
+    QVERIFY(extra);
+    auto second = open();
+    QVERIFY(second);
+    QVERIFY(closedWithin(*second, 5000) || closedWithin(*extra, 5000));
+    QTRY_VERIFY_WITH_TIMEOUT(serve.log().contains(QLatin1String("refused")), 5000);
+    extra.reset();
+    second.reset();
+
+    // Headers without end: the connection is closed well before they fill memory.
+    idle.pop_back();
+    auto endless = open();
+    QVERIFY(endless);
+    endless->write("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+    const QByteArray junk = "X-Junk: " + QByteArray(1000, 'a') + "\r\n";
+    int sent = 0;
+    for (; sent < 5000 && endless->state() == QAbstractSocket::ConnectedState; ++sent) {
+        endless->write(junk);
+        endless->waitForBytesWritten(1000);
+    }
+    QVERIFY2(closedWithin(*endless, 5000), qPrintable(QString::number(sent)));
+    QVERIFY2(sent < 5000, qPrintable(QString::number(sent))); // closed long before 5 MB
+
+    // The idle ones are closed after 10 s; the server answers as before.
+    for (auto &socket : idle)
+        QVERIFY2(closedWithin(*socket, int(qMax<qint64>(1, 13000 - idleFor.elapsed()))),
+                 qPrintable(QString::number(idleFor.elapsed())));
+    QVERIFY2(idleFor.elapsed() >= 9000, qPrintable(QString::number(idleFor.elapsed())));
+    QCOMPARE(get(port, QStringLiteral("/metrics")).status, 200);
+    QVERIFY(serve.running());
 }
 
 void TestServe::healthIsTheDoctorReport() {

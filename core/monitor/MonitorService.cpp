@@ -7,7 +7,16 @@
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QJsonDocument>
+#include <QPointer>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace streamscope {
 
@@ -22,6 +31,86 @@ QString endpointText(const QHostAddress &address, quint16 port) {
                ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
                : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
 }
+
+// What one HTTP client may take: a scrape is one small request answered at once, so a client
+// that sends nothing (a port scanner, `nc`), sends forever (headers or a body without end) or
+// opens connection after connection must not hold sockets, file descriptors or memory.
+constexpr int maxConnections = 64;            // open at once; more are answered 503 and closed
+constexpr int requestTimeoutMs = 10000;       // the whole request must have come by then
+constexpr int answerTimeoutMs = 60000;        // and the answer gone out (a 1 MB /metrics) by then
+constexpr qint64 maxRequestBytes = 64 * 1024; // a GET is a few hundred bytes
+
+// The listening socket: counts the connections it hands to the HTTP server and bounds each.
+class Listener : public QTcpServer {
+public:
+    using Refused = std::function<void(const QString &)>;
+    Listener(QObject *parent, Refused refused)
+        : QTcpServer(parent)
+        , m_refused(std::move(refused)) {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override {
+        if (m_open >= maxConnections) {
+            // Not handed to Qt: a fixed answer straight on the socket, never blocking.
+            static const QByteArray busy = [] {
+                const QByteArray body = "too many connections open; try again\n";
+                return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; "
+                       "charset=utf-8\r\nContent-Length: "
+                       + QByteArray::number(body.size())
+                       + "\r\nRetry-After: 10\r\nConnection: close\r\n\r\n" + body;
+            }();
+            [[maybe_unused]] const auto n =
+                ::send(int(descriptor), busy.constData(), size_t(busy.size()),
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+            ::close(int(descriptor));
+            ++m_refusedCount;
+            if (m_refused && (m_refusedCount == 1 || m_refusedCount % 1000 == 0))
+                m_refused(QStringLiteral("HTTP: %1 connections open (the most served at once); "
+                                         "refused %2 so far with 503")
+                              .arg(maxConnections)
+                              .arg(m_refusedCount));
+            return;
+        }
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            ::close(int(descriptor));
+            delete socket;
+            return;
+        }
+        ++m_open;
+        QObject::connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+        // Connected before the HTTP server's own slot: counts what arrives before it is read.
+        auto received = std::make_shared<qint64>(0);
+        QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, received] {
+            *received += socket->bytesAvailable();
+            if (*received > maxRequestBytes)
+                closeNow(socket);
+        });
+        auto *deadline = new QTimer(socket);
+        deadline->setObjectName(QStringLiteral("streamscope-http-deadline"));
+        deadline->setSingleShot(true);
+        QObject::connect(deadline, &QTimer::timeout, socket, [socket] { closeNow(socket); });
+        deadline->start(requestTimeoutMs);
+        addPendingConnection(socket);
+    }
+
+public:
+    // The request was read and answered: the answer gets its own, longer, deadline.
+    static void answered(QTcpSocket *socket) {
+        if (auto *deadline =
+                socket->findChild<QTimer *>(QStringLiteral("streamscope-http-deadline")))
+            deadline->start(answerTimeoutMs);
+    }
+
+private:
+    static void closeNow(QTcpSocket *socket) {
+        socket->abort();
+        socket->deleteLater();
+    }
+    Refused m_refused;
+    int m_open = 0;
+    qint64 m_refusedCount = 0;
+};
 
 } // namespace
 
@@ -58,6 +147,7 @@ protected:
             responder.writeBody(QByteArray());
         else
             responder.writeBody(a.body);
+        Listener::answered(socket);
         socket->disconnectFromHost(); // after what is written has gone out
         return true;
     }
@@ -89,7 +179,7 @@ MonitorService::~MonitorService() {
 
 Error MonitorService::start() {
     m_http = std::make_unique<HttpServer>(this);
-    auto *tcp = new QTcpServer(m_http.get());
+    auto *tcp = new Listener(m_http.get(), [this](const QString &line) { Q_EMIT message(line); });
     if (!tcp->listen(m_options.address, m_options.port)) {
         const QString where = endpointText(m_options.address, m_options.port);
         const QString advice =
