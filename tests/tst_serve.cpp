@@ -237,8 +237,10 @@ private Q_SLOTS:
     void readyOutageAndReturn();
     void sigtermAndSigintExitCleanly();
     void busyPortIsRefused();
+    void everyInterfaceAndNoMatchAreSaid();
     void usageErrors();
     void alertsReachTheWebhookAndCommandOncePerTransition();
+    void sigtermWithAlertsUnderWaySaysSo();
     void aclLimitsArePartialNotZero();
     void streamLimitIsPartial();
     void cluster();
@@ -754,6 +756,32 @@ void TestServe::busyPortIsRefused() {
     QVERIFY2(r.err.contains("--listen"), r.err.constData());
 }
 
+void TestServe::everyInterfaceAndNoMatchAreSaid() {
+    // Listening beyond loopback is warned about (no authentication); a PATTERN that matches
+    // nothing is said once, not taken for a quiet system.
+    QProcess p;
+    p.setProgram(executablePath());
+    p.setArguments({QStringLiteral("-h"), m_server->settings().host, QStringLiteral("-p"),
+                    QString::number(m_server->settings().port), QStringLiteral("serve"),
+                    QStringLiteral("nosuchstream:*"), QStringLiteral("--listen"),
+                    QStringLiteral("0.0.0.0:0"), QStringLiteral("--interval"),
+                    QStringLiteral("0.2")});
+    dieWithParent(p);
+    p.start();
+    QVERIFY(p.waitForStarted(5000));
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += p.readAllStandardError()).contains("no stream matches"),
+                             15000);
+    QVERIFY2(err.contains("warning: 0.0.0.0 is not a loopback address"), err.constData());
+    QVERIFY2(err.contains("no stream matches 'nosuchstream:*' (yet)"), err.constData());
+    QTest::qWait(6500); // listed again (every 6 s here): not said again
+    err += p.readAllStandardError();
+    QCOMPARE(err.count("no stream matches"), 1);
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 0);
+}
+
 void TestServe::usageErrors() {
     const QStringList listen{QStringLiteral("--listen"), QStringLiteral("0")};
     for (const QStringList &args :
@@ -852,6 +880,30 @@ void TestServe::alertsReachTheWebhookAndCommandOncePerTransition() {
     QCOMPARE(m.value("streamscope_alert_delivery_failures_total{target=\"webhook\"}", -1), 0.0);
     QCOMPARE(m.value("streamscope_alerts_active", -1), 0.0);
     QCOMPARE(serve.stop(), 0);
+}
+
+void TestServe::sigtermWithAlertsUnderWaySaysSo() {
+    // A webhook that accepts and never answers: SIGTERM while the alert is under way stops
+    // within the sender's grace (3 s), exit 0, and says what was not delivered.
+    addEntries(*m_admin, "hangalert:s", 0, 2);
+    run(*m_admin, {"XGROUP", "CREATE", "hangalert:s", "g", "0"});
+    QTcpServer mute;
+    QVERIFY(mute.listen(QHostAddress::LocalHost, 0));
+    Serve serve(m_dir->path(),
+                serveArgs(m_server->settings(), QStringLiteral("hangalert:*"),
+                          {QStringLiteral("--alert-webhook"),
+                           QStringLiteral("http://127.0.0.1:%1/hook").arg(mute.serverPort()),
+                           QStringLiteral("--alert-raise-after"), QStringLiteral("0")}));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    QTRY_VERIFY_WITH_TIMEOUT(serve.log().contains(QLatin1String("alert: RAISED")), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(mute.hasPendingConnections(), 5000); // the POST is under way
+    QElapsedTimer t;
+    t.start();
+    QCOMPARE(serve.stop(), 0);
+    QVERIFY2(t.elapsed() < 6000, qPrintable(QString::number(t.elapsed())));
+    QVERIFY2(serve.log().contains(QRegularExpression(QStringLiteral("stopping: \\d+ alerts? not "
+                                                                    "delivered"))),
+             qPrintable(serve.log()));
 }
 
 void TestServe::aclLimitsArePartialNotZero() {
@@ -1040,6 +1092,12 @@ void TestServe::clusterNodeMissing() {
     QCOMPARE(report[QStringLiteral("missing")].toArray().size(), 1);
     QCOMPARE(report[QStringLiteral("missing")][0][QStringLiteral("node")].toString(),
              cluster.settings(0).endpoint());
+    // And the log names it, once.
+    const QString missingLine = QStringLiteral("partial: slots ");
+    QTRY_VERIFY_WITH_TIMEOUT(serve.log().contains(missingLine), 5000);
+    QVERIFY2(serve.log().contains(cluster.settings(0).endpoint()), qPrintable(serve.log()));
+    QTest::qWait(1000);
+    QCOMPARE(serve.log().count(missingLine), 1);
     QCOMPARE(serve.stop(), 0);
 }
 

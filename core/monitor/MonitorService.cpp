@@ -1,6 +1,7 @@
 #include "MonitorService.h"
 
 #include "RedisConnection.h"
+#include "Wording.h"
 
 #include <QAbstractHttpServer>
 #include <QDateTime>
@@ -206,9 +207,31 @@ Error MonitorService::start() {
                 m_state.streams = streams;
                 m_state.truncated = truncated;
                 m_state.listed = true;
+                // A pattern with a typo looks like a quiet system: said once (again after
+                // streams came and went), never every listing.
+                if (streams.isEmpty() && !m_saidNoStreams)
+                    Q_EMIT message(QStringLiteral("no stream matches '%1' (yet): check PATTERN; "
+                                                  "the server is listed again every %2")
+                                       .arg(QString::fromUtf8(m_options.poll.pattern),
+                                            formatDuration(m_options.poll.listIntervalMs)));
+                m_saidNoStreams = streams.isEmpty();
             });
-    connect(poller, &ServerPoller::nodesMissing, this,
-            [this](const MissingNodeList &missing) { m_state.missing = missing; });
+    connect(poller, &ServerPoller::nodesMissing, this, [this](const MissingNodeList &missing) {
+        // A cluster node lost or back is said once, by name: /metrics only counts them.
+        QSet<QString> now;
+        for (const MissingNode &m : missing) {
+            now.insert(m.endpoint);
+            if (!m_missingSaid.contains(m.endpoint))
+                Q_EMIT message(QStringLiteral("partial: %1; its streams and groups are not "
+                                              "served until it answers")
+                                   .arg(missingNodeText(m)));
+        }
+        for (const QString &endpoint : std::as_const(m_missingSaid))
+            if (!now.contains(endpoint))
+                Q_EMIT message(QStringLiteral("cluster node %1 answers again").arg(endpoint));
+        m_missingSaid = now;
+        m_state.missing = missing;
+    });
     connect(poller, &ServerPoller::groupSnapshot, this, &MonitorService::onGroupSnapshot);
     connect(poller, &ServerPoller::pollFailed, this, &MonitorService::onPollFailed);
     connect(poller, &ServerPoller::answered, this, &MonitorService::onAnswered);
@@ -220,8 +243,14 @@ void MonitorService::stop() {
     if (m_tcp)
         m_tcp->close();
     // Alerts under way get a moment to go out (the sender's own timeouts bound each).
-    if (m_sender && m_poller)
-        (void)m_sender->waitForIdle(3000);
+    if (m_sender && m_poller && !m_sender->waitForIdle(3000)) {
+        // Said, not left for the receiver to wonder about: what is abandoned now never goes.
+        const int left = m_sender->queued();
+        if (left > 0)
+            Q_EMIT message(
+                QStringLiteral("stopping: %1 not delivered (still retrying or waiting after 3 s)")
+                    .arg(countOf(left, QStringLiteral("alert"), QStringLiteral("alerts"))));
+    }
     if (m_poller) {
         QObject::disconnect(m_poller->poller(), nullptr, this, nullptr);
         m_poller->stop(); // the connection's cancel flag ends a command under way

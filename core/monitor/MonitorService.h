@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 #include <memory>
 
@@ -89,6 +90,8 @@ private:
     qint64 m_answeredReceivedMs = 0; // when the last answered() arrived (this clock)
     bool m_lost = false;             // the connection failed since the last answer
     QString m_lastError;             // as last logged
+    bool m_saidNoStreams = false;    // "no stream matches PATTERN" logged for this absence
+    QSet<QString> m_missingSaid;     // cluster nodes said to be missing, by endpoint
 };
 
 } // namespace streamscope
