@@ -233,6 +233,7 @@ private Q_SLOTS:
     void promtoolAcceptsTheOutput();
     void httpAnswersEndTheConnection();
     void httpClientsAreBounded();
+    void scrapesTogetherShareOneBody();
     void healthIsTheDoctorReport();
     void readyOutageAndReturn();
     void sigtermAndSigintExitCleanly();
@@ -570,6 +571,30 @@ void TestServe::httpClientsAreBounded() {
     QVERIFY2(idleFor.elapsed() >= 9000, qPrintable(QString::number(idleFor.elapsed())));
     QCOMPARE(get(port, QStringLiteral("/metrics")).status, 200);
     QVERIFY(serve.running());
+}
+
+void TestServe::scrapesTogetherShareOneBody() {
+    // Scrapes in the same 250 ms with no poll between them get the same body (1,000 streams
+    // make 2.8 MB, 30-50 ms to write on the thread that answers); later ones a fresh one (the
+    // ages in it move on).
+    Serve serve(m_dir->path(),
+                QStringList{QStringLiteral("-h"), m_server->settings().host, QStringLiteral("-p"),
+                            QString::number(m_server->settings().port), QStringLiteral("serve"),
+                            QStringLiteral("serve:*"), QStringLiteral("--listen"),
+                            QStringLiteral("127.0.0.1:0"), QStringLiteral("--interval"),
+                            QStringLiteral("30")});
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const int port = serve.port();
+    QTRY_COMPARE_WITH_TIMEOUT(get(port, QStringLiteral("/ready")).status, 200, 15000);
+    QTest::qWait(500); // the first poll's signals have all come
+    const QByteArray first = get(port, QStringLiteral("/metrics")).body;
+    const QByteArray second = get(port, QStringLiteral("/metrics")).body;
+    QVERIFY(first.contains("streamscope_stream_sample_age_seconds{"));
+    QCOMPARE(second, first);
+    QTest::qWait(400);
+    const QByteArray later = get(port, QStringLiteral("/metrics")).body;
+    QVERIFY(later != first);
+    QCOMPARE(samples(later).value("streamscope_up"), 1.0);
 }
 
 void TestServe::healthIsTheDoctorReport() {

@@ -92,6 +92,11 @@ private:
     QString m_lastError;             // as last logged
     bool m_saidNoStreams = false;    // "no stream matches PATTERN" logged for this absence
     QSet<QString> m_missingSaid;     // cluster nodes said to be missing, by endpoint
+    quint64 m_generation = 0;        // bumped by every signal of the poller
+    // The last /metrics body, reused while the generation is the same and it is fresh.
+    mutable QByteArray m_metricsCache;
+    mutable quint64 m_metricsGeneration = 0;
+    mutable qint64 m_metricsBuiltMs = 0;
 };
 
 } // namespace streamscope
