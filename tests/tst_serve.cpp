@@ -144,10 +144,14 @@ private:
     QProcess m_process;
 };
 
-// A label value as the text format wants it, for a name as doctor --json shows it.
+// A label value as the text format wants it, for a name as doctor --json shows it (a plain
+// UTF-8 name's backslashes doubled, as the escaped form has them).
 QByteArray labelOf(const QByteArray &name) {
     QByteArray out;
-    for (const char c : valueformat::displayText(name).toUtf8()) {
+    const bool plain = valueformat::isUtf8(name) && !valueformat::hasControlBytes(name);
+    const QByteArray shown =
+        plain ? QByteArray(name).replace("\\", "\\\\") : valueformat::displayText(name).toUtf8();
+    for (const char c : shown) {
         if (c == '\\')
             out += "\\\\";
         else if (c == '"')
@@ -233,6 +237,7 @@ private Q_SLOTS:
     void promtoolAcceptsTheOutput();
     void httpAnswersEndTheConnection();
     void httpClientsAreBounded();
+    void labelsAreUnambiguous();
     void scrapesTogetherShareOneBody();
     void healthIsTheDoctorReport();
     void readyOutageAndReturn();
@@ -571,6 +576,32 @@ void TestServe::httpClientsAreBounded() {
     QVERIFY2(idleFor.elapsed() >= 9000, qPrintable(QString::number(idleFor.elapsed())));
     QCOMPARE(get(port, QStringLiteral("/metrics")).status, 200);
     QVERIFY(serve.running());
+}
+
+void TestServe::labelsAreUnambiguous() {
+    // "esc:a" + the byte 0xff is shown "esc:a\xff"; a stream named with those four characters
+    // typed must not make the same series (a duplicate: Prometheus keeps one, silently).
+    const QByteArray raw = QByteArray("esc:a") + '\xff';
+    const QByteArray typed = "esc:a\\xff";
+    addEntries(*m_admin, raw, 0, 1);
+    addEntries(*m_admin, typed, 0, 2);
+    Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("esc:*")));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const QByteArray rawSeries = "streamscope_stream_length{stream=\"" + labelOf(raw) + "\"}";
+    const QByteArray typedSeries = "streamscope_stream_length{stream=\"" + labelOf(typed) + "\"}";
+    QVERIFY(rawSeries != typedSeries);
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [&](const QHash<QByteArray, double> &m) {
+                     return m.value(rawSeries) == 1 && m.value(typedSeries) == 2;
+                 },
+                 &body),
+             body.constData());
+    QCOMPARE(body.count("streamscope_stream_length{"), 2);
+    QCOMPARE(samples(body).size(), body.count('\n') - 2 * body.count("# HELP"));
+    const QByteArray verdict = promtoolVerdict(body);
+    QVERIFY2(verdict.isEmpty(), verdict.constData());
 }
 
 void TestServe::scrapesTogetherShareOneBody() {
