@@ -272,6 +272,12 @@ private Q_SLOTS:
         const QList<AlertEvent> cleared = tracker.update(none(), examinedG, 6000);
         QCOMPARE(names(cleared), QStringList{"cleared"});
         QCOMPARE(cleared.first().finding.kind, QStringLiteral("dead-consumer"));
+        // Its text says why it cleared first; the finding's message is marked as the past.
+        const QString text = alertText(cleared.first());
+        QVERIFY2(text.startsWith(QLatin1String("CLEARED (was critical) dead-consumer on ")),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("(not found for 5 s); when last seen: ")),
+                 qPrintable(text));
         QCOMPARE(tracker.tracked(), 0);
         QVERIFY(tracker.update(none(), examinedG, 7000).isEmpty());
     }
@@ -553,6 +559,10 @@ private Q_SLOTS:
         QTRY_COMPARE(out.failed.size(), 1);
         QVERIFY2(out.failed.first().at(2).contains(QLatin1String("3 attempts")),
                  qPrintable(out.failed.first().at(2)));
+        // Which receiver refused is said (Qt's own text is only "Connection refused").
+        QVERIFY2(
+            out.failed.first().at(2).startsWith(QStringLiteral("http://127.0.0.1:%1: ").arg(port)),
+            qPrintable(out.failed.first().at(2)));
         QCOMPARE(sender.counters(AlertSender::webhookTarget()).retried, 2);
     }
 

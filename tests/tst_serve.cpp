@@ -27,6 +27,7 @@
 #include <csignal>
 #include <functional>
 #include <memory>
+#include <vector>
 
 using namespace streamscope;
 using namespace streamscope::test;
@@ -143,10 +144,14 @@ private:
     QProcess m_process;
 };
 
-// A label value as the text format wants it, for a name as doctor --json shows it.
+// A label value as the text format wants it, for a name as doctor --json shows it (a plain
+// UTF-8 name's backslashes doubled, as the escaped form has them).
 QByteArray labelOf(const QByteArray &name) {
     QByteArray out;
-    for (const char c : valueformat::displayText(name).toUtf8()) {
+    const bool plain = valueformat::isUtf8(name) && !valueformat::hasControlBytes(name);
+    const QByteArray shown =
+        plain ? QByteArray(name).replace("\\", "\\\\") : valueformat::displayText(name).toUtf8();
+    for (const char c : shown) {
         if (c == '\\')
             out += "\\\\";
         else if (c == '"')
@@ -231,12 +236,17 @@ private Q_SLOTS:
     void metricsMatchXinfo();
     void promtoolAcceptsTheOutput();
     void httpAnswersEndTheConnection();
+    void httpClientsAreBounded();
+    void labelsAreUnambiguous();
+    void scrapesTogetherShareOneBody();
     void healthIsTheDoctorReport();
     void readyOutageAndReturn();
     void sigtermAndSigintExitCleanly();
     void busyPortIsRefused();
+    void everyInterfaceAndNoMatchAreSaid();
     void usageErrors();
     void alertsReachTheWebhookAndCommandOncePerTransition();
+    void sigtermWithAlertsUnderWaySaysSo();
     void aclLimitsArePartialNotZero();
     void streamLimitIsPartial();
     void cluster();
@@ -498,6 +508,126 @@ void TestServe::httpAnswersEndTheConnection() {
     QVERIFY2(a.startsWith("HTTP/1.1 200") && a.endsWith("\r\n\r\n"), a.constData());
 }
 
+void TestServe::httpClientsAreBounded() {
+    // Clients that send nothing, send forever or open connection after connection hold no
+    // socket, memory or scrape hostage: a scrape is answered at once beside them, a request
+    // over 64 KiB ends its connection, more than 64 connections are answered 503, and a
+    // connection whose request has not come in 10 s is closed.
+    Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("serve:*")));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const quint16 port = quint16(serve.port());
+    QTRY_COMPARE_WITH_TIMEOUT(get(port, QStringLiteral("/ready")).status, 200, 15000);
+    const auto open = [port] {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QStringLiteral("127.0.0.1"), port);
+        return socket->waitForConnected(5000) ? std::move(socket) : nullptr;
+    };
+    const auto closedWithin = [](QTcpSocket &socket, int ms) {
+        QElapsedTimer t;
+        t.start();
+        while (socket.state() == QAbstractSocket::ConnectedState && t.elapsed() < ms) {
+            socket.waitForReadyRead(100);
+            socket.readAll();
+        }
+        return socket.state() != QAbstractSocket::ConnectedState;
+    };
+    QElapsedTimer idleFor;
+    idleFor.start();
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 63; ++i) {
+        idle.push_back(open());
+        QVERIFY(idle.back());
+    }
+    idle.front()->write("GET /metrics HTTP/1.1\r\nHost: x\r\n"); // never finished
+    QVERIFY(idle.front()->waitForBytesWritten(2000));
+    QElapsedTimer t;
+    t.start();
+    QCOMPARE(get(port, QStringLiteral("/metrics")).status, 200); // the 64th
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+
+    // One more connection while 64 are open: 503 at once, closed.
+    auto extra = open();
+    QVERIFY(extra);
+    auto second = open();
+    QVERIFY(second);
+    QVERIFY(closedWithin(*second, 5000) || closedWithin(*extra, 5000));
+    QTRY_VERIFY_WITH_TIMEOUT(serve.log().contains(QLatin1String("refused")), 5000);
+    extra.reset();
+    second.reset();
+
+    // Headers without end: the connection is closed well before they fill memory.
+    idle.pop_back();
+    auto endless = open();
+    QVERIFY(endless);
+    endless->write("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+    const QByteArray junk = "X-Junk: " + QByteArray(1000, 'a') + "\r\n";
+    int sent = 0;
+    for (; sent < 5000 && endless->state() == QAbstractSocket::ConnectedState; ++sent) {
+        endless->write(junk);
+        endless->waitForBytesWritten(1000);
+    }
+    QVERIFY2(closedWithin(*endless, 5000), qPrintable(QString::number(sent)));
+    QVERIFY2(sent < 5000, qPrintable(QString::number(sent))); // closed long before 5 MB
+
+    // The idle ones are closed after 10 s; the server answers as before.
+    for (auto &socket : idle)
+        QVERIFY2(closedWithin(*socket, int(qMax<qint64>(1, 13000 - idleFor.elapsed()))),
+                 qPrintable(QString::number(idleFor.elapsed())));
+    QVERIFY2(idleFor.elapsed() >= 9000, qPrintable(QString::number(idleFor.elapsed())));
+    QCOMPARE(get(port, QStringLiteral("/metrics")).status, 200);
+    QVERIFY(serve.running());
+}
+
+void TestServe::labelsAreUnambiguous() {
+    // "esc:a" + the byte 0xff is shown "esc:a\xff"; a stream named with those four characters
+    // typed must not make the same series (a duplicate: Prometheus keeps one, silently).
+    const QByteArray raw = QByteArray("esc:a") + '\xff';
+    const QByteArray typed = "esc:a\\xff";
+    addEntries(*m_admin, raw, 0, 1);
+    addEntries(*m_admin, typed, 0, 2);
+    Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("esc:*")));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const QByteArray rawSeries = "streamscope_stream_length{stream=\"" + labelOf(raw) + "\"}";
+    const QByteArray typedSeries = "streamscope_stream_length{stream=\"" + labelOf(typed) + "\"}";
+    QVERIFY(rawSeries != typedSeries);
+    QByteArray body;
+    QVERIFY2(waitForMetrics(
+                 serve.port(),
+                 [&](const QHash<QByteArray, double> &m) {
+                     return m.value(rawSeries) == 1 && m.value(typedSeries) == 2;
+                 },
+                 &body),
+             body.constData());
+    QCOMPARE(body.count("streamscope_stream_length{"), 2);
+    QCOMPARE(samples(body).size(), body.count('\n') - 2 * body.count("# HELP"));
+    const QByteArray verdict = promtoolVerdict(body);
+    QVERIFY2(verdict.isEmpty(), verdict.constData());
+}
+
+void TestServe::scrapesTogetherShareOneBody() {
+    // Scrapes in the same 250 ms with no poll between them get the same body (1,000 streams
+    // make 2.8 MB, 30-50 ms to write on the thread that answers); later ones a fresh one (the
+    // ages in it move on).
+    Serve serve(m_dir->path(),
+                QStringList{QStringLiteral("-h"), m_server->settings().host, QStringLiteral("-p"),
+                            QString::number(m_server->settings().port), QStringLiteral("serve"),
+                            QStringLiteral("serve:*"), QStringLiteral("--listen"),
+                            QStringLiteral("127.0.0.1:0"), QStringLiteral("--interval"),
+                            QStringLiteral("30")});
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    const int port = serve.port();
+    QTRY_COMPARE_WITH_TIMEOUT(get(port, QStringLiteral("/ready")).status, 200, 15000);
+    QTest::qWait(500); // the first poll's signals have all come
+    const QByteArray first = get(port, QStringLiteral("/metrics")).body;
+    const QByteArray second = get(port, QStringLiteral("/metrics")).body;
+    QVERIFY(first.contains("streamscope_stream_sample_age_seconds{"));
+    QCOMPARE(second, first);
+    QTest::qWait(400);
+    const QByteArray later = get(port, QStringLiteral("/metrics")).body;
+    QVERIFY(later != first);
+    QCOMPARE(samples(later).value("streamscope_up"), 1.0);
+}
+
 void TestServe::healthIsTheDoctorReport() {
     Serve serve(m_dir->path(), serveArgs(m_server->settings(), QStringLiteral("serve:*")));
     QVERIFY2(serve.start(), qPrintable(serve.log()));
@@ -682,16 +812,47 @@ void TestServe::busyPortIsRefused() {
     QVERIFY2(r.err.contains("--listen"), r.err.constData());
 }
 
+void TestServe::everyInterfaceAndNoMatchAreSaid() {
+    // Listening beyond loopback is warned about (no authentication); a PATTERN that matches
+    // nothing is said once, not taken for a quiet system.
+    QProcess p;
+    p.setProgram(executablePath());
+    p.setArguments({QStringLiteral("-h"), m_server->settings().host, QStringLiteral("-p"),
+                    QString::number(m_server->settings().port), QStringLiteral("serve"),
+                    QStringLiteral("nosuchstream:*"), QStringLiteral("--listen"),
+                    QStringLiteral("0.0.0.0:0"), QStringLiteral("--interval"),
+                    QStringLiteral("0.2")});
+    dieWithParent(p);
+    p.start();
+    QVERIFY(p.waitForStarted(5000));
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += p.readAllStandardError()).contains("no stream matches"),
+                             15000);
+    QVERIFY2(err.contains("warning: 0.0.0.0 is not a loopback address"), err.constData());
+    QVERIFY2(err.contains("no stream matches 'nosuchstream:*' (yet)"), err.constData());
+    QTest::qWait(6500); // listed again (every 6 s here): not said again
+    err += p.readAllStandardError();
+    QCOMPARE(err.count("no stream matches"), 1);
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 0);
+}
+
 void TestServe::usageErrors() {
     const QStringList listen{QStringLiteral("--listen"), QStringLiteral("0")};
     for (const QStringList &args :
          {QStringList{QStringLiteral("serve")}, // --listen is required
           QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("abc")},
           QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("70000")},
+          // Not host "::" (every interface), port 1.
+          QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("::1")},
           QStringList{QStringLiteral("serve"), QStringLiteral("--interval"), QStringLiteral("0")}
               + listen,
           QStringList{QStringLiteral("serve"), QStringLiteral("--alert-webhook"),
                       QStringLiteral("ftp://x")}
+              + listen,
+          QStringList{QStringLiteral("serve"), QStringLiteral("--alert-webhook"),
+                      QStringLiteral("http:///hook")}
               + listen,
           QStringList{QStringLiteral("serve"), QStringLiteral("--max-deliveries"),
                       QStringLiteral("0")}
@@ -737,6 +898,10 @@ void TestServe::alertsReachTheWebhookAndCommandOncePerTransition() {
         return n;
     };
     QTRY_COMPARE_WITH_TIMEOUT(transitions(receiver.bodies, QStringLiteral("raised")), 1, 15000);
+    // The raised alert is active in /metrics.
+    QCOMPARE(samples(get(serve.port(), QStringLiteral("/metrics")).body)
+                 .value("streamscope_alerts_active", -1),
+             1.0);
     // Polls go on (every 0.2 s): no second alert for the same finding.
     QTest::qWait(2000);
     QCOMPARE(transitions(receiver.bodies, QStringLiteral("raised")), 1);
@@ -769,7 +934,32 @@ void TestServe::alertsReachTheWebhookAndCommandOncePerTransition() {
     QVERIFY(m.value("streamscope_alerts_total{transition=\"cleared\"}") >= 1);
     QVERIFY(m.value("streamscope_alert_deliveries_total{target=\"webhook\"}") >= 2);
     QCOMPARE(m.value("streamscope_alert_delivery_failures_total{target=\"webhook\"}", -1), 0.0);
+    QCOMPARE(m.value("streamscope_alerts_active", -1), 0.0);
     QCOMPARE(serve.stop(), 0);
+}
+
+void TestServe::sigtermWithAlertsUnderWaySaysSo() {
+    // A webhook that accepts and never answers: SIGTERM while the alert is under way stops
+    // within the sender's grace (3 s), exit 0, and says what was not delivered.
+    addEntries(*m_admin, "hangalert:s", 0, 2);
+    run(*m_admin, {"XGROUP", "CREATE", "hangalert:s", "g", "0"});
+    QTcpServer mute;
+    QVERIFY(mute.listen(QHostAddress::LocalHost, 0));
+    Serve serve(m_dir->path(),
+                serveArgs(m_server->settings(), QStringLiteral("hangalert:*"),
+                          {QStringLiteral("--alert-webhook"),
+                           QStringLiteral("http://127.0.0.1:%1/hook").arg(mute.serverPort()),
+                           QStringLiteral("--alert-raise-after"), QStringLiteral("0")}));
+    QVERIFY2(serve.start(), qPrintable(serve.log()));
+    QTRY_VERIFY_WITH_TIMEOUT(serve.log().contains(QLatin1String("alert: RAISED")), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(mute.hasPendingConnections(), 5000); // the POST is under way
+    QElapsedTimer t;
+    t.start();
+    QCOMPARE(serve.stop(), 0);
+    QVERIFY2(t.elapsed() < 6000, qPrintable(QString::number(t.elapsed())));
+    QVERIFY2(serve.log().contains(QRegularExpression(QStringLiteral("stopping: \\d+ alerts? not "
+                                                                    "delivered"))),
+             qPrintable(serve.log()));
 }
 
 void TestServe::aclLimitsArePartialNotZero() {
@@ -958,6 +1148,12 @@ void TestServe::clusterNodeMissing() {
     QCOMPARE(report[QStringLiteral("missing")].toArray().size(), 1);
     QCOMPARE(report[QStringLiteral("missing")][0][QStringLiteral("node")].toString(),
              cluster.settings(0).endpoint());
+    // And the log names it, once.
+    const QString missingLine = QStringLiteral("partial: slots ");
+    QTRY_VERIFY_WITH_TIMEOUT(serve.log().contains(missingLine), 5000);
+    QVERIFY2(serve.log().contains(cluster.settings(0).endpoint()), qPrintable(serve.log()));
+    QTest::qWait(1000);
+    QCOMPARE(serve.log().count(missingLine), 1);
     QCOMPARE(serve.stop(), 0);
 }
 

@@ -37,8 +37,11 @@ const char serveHelp[] =
     "first line says where it listens.\n\n"
     "Options:\n"
     "  --listen [HOST:]PORT    Where to serve (required): PORT alone is loopback\n"
-    "                          (127.0.0.1); 0.0.0.0:PORT or [::]:PORT for every interface;\n"
-    "                          port 0 picks a free one\n"
+    "                          (127.0.0.1); 0.0.0.0:PORT or [::]:PORT for every interface\n"
+    "                          (warned about: there is no authentication); IPv6 in\n"
+    "                          brackets ([::1]:PORT); port 0 picks a free one. At most 64\n"
+    "                          connections at once (more: 503), each request within 10 s\n"
+    "                          and 64 KiB\n"
     "  --interval S            Poll tick in seconds (default 1; may be fractional): active\n"
     "                          groups each tick, lengths every 2 s, quiet groups every 10 s\n"
     "  --max-streams N         Streams watched at most (default 1000; more: streamscope_partial)\n"
@@ -104,6 +107,12 @@ Result<QPair<QHostAddress, quint16>> listenAddress(const QString &text) {
         port = text.mid(colon + 1);
         if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
             host = host.mid(1, host.size() - 2);
+        else if (host.contains(QLatin1Char(':')))
+            // "::1" would read as host "::" (every interface), port 1.
+            return Error(Error::Kind::InvalidArgument,
+                         QStringLiteral("--listen: \"%1\": an IPv6 address goes in brackets, "
+                                        "with the port after them: [::1]:PORT")
+                             .arg(text));
     }
     bool ok = false;
     const uint p = port.toUInt(&ok);
@@ -185,6 +194,10 @@ int runServe(const QCommandLineParser &p, const ConnectionSettings &settings, bo
             return usageError(QStringLiteral("--alert-webhook: \"%1\" is not an http(s) URL")
                                   .arg(p.value(QStringLiteral("alert-webhook"))),
                               command);
+        if (url.host().isEmpty())
+            return usageError(QStringLiteral("--alert-webhook: \"%1\" names no host")
+                                  .arg(p.value(QStringLiteral("alert-webhook"))),
+                              command);
         options.alertDelivery.webhook = url;
     }
     options.alertDelivery.command = p.value(QStringLiteral("alert-command"));
@@ -223,6 +236,13 @@ int runServe(const QCommandLineParser &p, const ConnectionSettings &settings, bo
                  "streamscope-cli serve: watching '%s' every %g s; /metrics, /health, /ready\n"
                  "streamscope-cli serve: listening on %s\n",
                  poll.pattern.constData(), interval.value(), qPrintable(service.url()));
+    if (!options.address.isLoopback())
+        std::fprintf(stderr,
+                     "streamscope-cli serve: warning: %s is not a loopback address: anyone who "
+                     "can reach it reads /metrics and /health (stream, group and consumer names, "
+                     "the server's version) without a password; put a firewall or an "
+                     "authenticating proxy in front, or listen on 127.0.0.1\n",
+                     qPrintable(options.address.toString()));
     std::fflush(stderr);
     loop.exec();
     service.stop();

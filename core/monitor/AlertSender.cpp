@@ -246,7 +246,9 @@ struct AlertSender::Private {
                         QStringLiteral("no answer from %1 within %2")
                             .arg(webhookOrigin(options.webhook), formatDuration(options.timeoutMs));
                 } else {
-                    text = reply->errorString();
+                    // Qt's text ("Connection refused") does not say where.
+                    text = webhookOrigin(options.webhook) + QStringLiteral(": ")
+                           + reply->errorString();
                 }
                 retryOrFinish(t, std::move(job), retryable(status, error), text);
             });

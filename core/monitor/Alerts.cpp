@@ -104,6 +104,15 @@ QString alertText(const AlertEvent &event) {
     else
         text += severityName(f.severity) + QLatin1Char(' ');
     text += f.kind + QStringLiteral(" on ") + whereText(f);
+    if (cleared) {
+        // The finding's message is what was true when it was last seen ("holds 2 pending
+        // entries"): after why it cleared, and said to be past, not read as the present.
+        if (!event.note.isEmpty())
+            text += QStringLiteral(" (") + event.note + QLatin1Char(')');
+        if (!f.message.isEmpty())
+            text += QStringLiteral("; when last seen: ") + f.message;
+        return text;
+    }
     if (!f.message.isEmpty())
         text += QStringLiteral(": ") + f.message;
     if (!event.note.isEmpty())

@@ -82,7 +82,13 @@ int notEvaluatedRules(const FindingList &findings) {
 } // namespace
 
 QByteArray prometheusLabelValue(const QByteArray &name) {
-    const QByteArray text = valueformat::displayText(name).toUtf8();
+    // displayText leaves a plain UTF-8 name as it is and escapes the others (\xNN, \\): a
+    // name with a literal backslash ("a\xff" typed) would read as the escape of another
+    // ("a" and the byte 0xff) and the two streams would make one duplicated series. Plain names
+    // with a backslash get it doubled, as in the escaped form: every name has its own label.
+    const bool plain = valueformat::isUtf8(name) && !valueformat::hasControlBytes(name);
+    const QByteArray text = plain && name.contains('\\') ? QByteArray(name).replace("\\", "\\\\")
+                                                         : valueformat::displayText(name).toUtf8();
     QByteArray out;
     out.reserve(text.size() + 8);
     for (const char c : text) {
@@ -323,12 +329,12 @@ QByteArray prometheusText(const MonitorState &state, qint64 nowMs) {
     QByteArray out;
     out.reserve(1 << 16);
     for (const Family *f :
-         {&up,       &duration,      &commands,  &errors,      &lastPoll,     &watched,
-          &partial,  &nodesMissing,  &truncated, &limit,       &noAccess,     &serverInfo,
-          &alerts,   &deliveries,    &failures,  &length,      &added,        &lastAge,
-          &groupsOf, &sampleAge,     &lag,       &lagKnown,    &lagEstimated, &timeLag,
-          &pending,  &oldestPending, &consumers, &entriesRead, &status,       &notEvaluated,
-          &findings, &cPending,      &cIdle,     &cInactive})
+         {&up,           &duration,     &commands,      &errors,    &lastPoll,    &watched,
+          &partial,      &nodesMissing, &truncated,     &limit,     &noAccess,    &serverInfo,
+          &alerts,       &active,       &deliveries,    &failures,  &length,      &added,
+          &lastAge,      &groupsOf,     &sampleAge,     &lag,       &lagKnown,    &lagEstimated,
+          &timeLag,      &pending,      &oldestPending, &consumers, &entriesRead, &status,
+          &notEvaluated, &findings,     &cPending,      &cIdle,     &cInactive})
         f->appendTo(out);
     return out;
 }

@@ -47,8 +47,9 @@ struct MonitorState {
 DoctorReport doctorReportFrom(const MonitorState &state);
 
 // A Prometheus label value for a key name: the name as doctor --json shows it
-// (valueformat::displayText: UTF-8 as is, other bytes as \xNN), then escaped for the text
-// format (backslash, double quote, newline).
+// (valueformat::displayText: UTF-8 as is, other bytes as \xNN), except that a UTF-8 name
+// with a backslash has it doubled (as the escaped form does), so that no two names share a
+// label; then escaped for the text format (backslash, double quote, newline).
 QByteArray prometheusLabelValue(const QByteArray &name);
 
 // The whole /metrics body. When !state.up no per-stream, per-group or per-consumer series is

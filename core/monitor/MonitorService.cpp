@@ -1,13 +1,23 @@
 #include "MonitorService.h"
 
 #include "RedisConnection.h"
+#include "Wording.h"
 
 #include <QAbstractHttpServer>
 #include <QDateTime>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QJsonDocument>
+#include <QPointer>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace streamscope {
 
@@ -22,6 +32,86 @@ QString endpointText(const QHostAddress &address, quint16 port) {
                ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
                : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
 }
+
+// What one HTTP client may take: a scrape is one small request answered at once, so a client
+// that sends nothing (a port scanner, `nc`), sends forever (headers or a body without end) or
+// opens connection after connection must not hold sockets, file descriptors or memory.
+constexpr int maxConnections = 64;            // open at once; more are answered 503 and closed
+constexpr int requestTimeoutMs = 10000;       // the whole request must have come by then
+constexpr int answerTimeoutMs = 60000;        // and the answer gone out (a 1 MB /metrics) by then
+constexpr qint64 maxRequestBytes = 64 * 1024; // a GET is a few hundred bytes
+
+// The listening socket: counts the connections it hands to the HTTP server and bounds each.
+class Listener : public QTcpServer {
+public:
+    using Refused = std::function<void(const QString &)>;
+    Listener(QObject *parent, Refused refused)
+        : QTcpServer(parent)
+        , m_refused(std::move(refused)) {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override {
+        if (m_open >= maxConnections) {
+            // Not handed to Qt: a fixed answer straight on the socket, never blocking.
+            static const QByteArray busy = [] {
+                const QByteArray body = "too many connections open; try again\n";
+                return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; "
+                       "charset=utf-8\r\nContent-Length: "
+                       + QByteArray::number(body.size())
+                       + "\r\nRetry-After: 10\r\nConnection: close\r\n\r\n" + body;
+            }();
+            [[maybe_unused]] const auto n =
+                ::send(int(descriptor), busy.constData(), size_t(busy.size()),
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+            ::close(int(descriptor));
+            ++m_refusedCount;
+            if (m_refused && (m_refusedCount == 1 || m_refusedCount % 1000 == 0))
+                m_refused(QStringLiteral("HTTP: %1 connections open (the most served at once); "
+                                         "refused %2 so far with 503")
+                              .arg(maxConnections)
+                              .arg(m_refusedCount));
+            return;
+        }
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            ::close(int(descriptor));
+            delete socket;
+            return;
+        }
+        ++m_open;
+        QObject::connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+        // Connected before the HTTP server's own slot: counts what arrives before it is read.
+        auto received = std::make_shared<qint64>(0);
+        QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, received] {
+            *received += socket->bytesAvailable();
+            if (*received > maxRequestBytes)
+                closeNow(socket);
+        });
+        auto *deadline = new QTimer(socket);
+        deadline->setObjectName(QStringLiteral("streamscope-http-deadline"));
+        deadline->setSingleShot(true);
+        QObject::connect(deadline, &QTimer::timeout, socket, [socket] { closeNow(socket); });
+        deadline->start(requestTimeoutMs);
+        addPendingConnection(socket);
+    }
+
+public:
+    // The request was read and answered: the answer gets its own, longer, deadline.
+    static void answered(QTcpSocket *socket) {
+        if (auto *deadline =
+                socket->findChild<QTimer *>(QStringLiteral("streamscope-http-deadline")))
+            deadline->start(answerTimeoutMs);
+    }
+
+private:
+    static void closeNow(QTcpSocket *socket) {
+        socket->abort();
+        socket->deleteLater();
+    }
+    Refused m_refused;
+    int m_open = 0;
+    qint64 m_refusedCount = 0;
+};
 
 } // namespace
 
@@ -58,6 +148,7 @@ protected:
             responder.writeBody(QByteArray());
         else
             responder.writeBody(a.body);
+        Listener::answered(socket);
         socket->disconnectFromHost(); // after what is written has gone out
         return true;
     }
@@ -89,7 +180,7 @@ MonitorService::~MonitorService() {
 
 Error MonitorService::start() {
     m_http = std::make_unique<HttpServer>(this);
-    auto *tcp = new QTcpServer(m_http.get());
+    auto *tcp = new Listener(m_http.get(), [this](const QString &line) { Q_EMIT message(line); });
     if (!tcp->listen(m_options.address, m_options.port)) {
         const QString where = endpointText(m_options.address, m_options.port);
         const QString advice =
@@ -108,17 +199,42 @@ Error MonitorService::start() {
     m_poller = std::make_unique<PollerController>(m_options.settings, m_options.poll);
     ServerPoller *poller = m_poller->poller();
     connect(poller, &ServerPoller::serverInfo, this, [this](const ServerInfo &info) {
+        ++m_generation;
         m_state.server = info;
         m_state.serverInfoKnown = true;
     });
     connect(poller, &ServerPoller::streamsListed, this,
             [this](const StreamInfoList &streams, bool truncated) {
+                ++m_generation;
                 m_state.streams = streams;
                 m_state.truncated = truncated;
                 m_state.listed = true;
+                // A pattern with a typo looks like a quiet system: said once (again after
+                // streams came and went), never every listing.
+                if (streams.isEmpty() && !m_saidNoStreams)
+                    Q_EMIT message(QStringLiteral("no stream matches '%1' (yet): check PATTERN; "
+                                                  "the server is listed again every %2")
+                                       .arg(QString::fromUtf8(m_options.poll.pattern),
+                                            formatDuration(m_options.poll.listIntervalMs)));
+                m_saidNoStreams = streams.isEmpty();
             });
-    connect(poller, &ServerPoller::nodesMissing, this,
-            [this](const MissingNodeList &missing) { m_state.missing = missing; });
+    connect(poller, &ServerPoller::nodesMissing, this, [this](const MissingNodeList &missing) {
+        ++m_generation;
+        // A cluster node lost or back is said once, by name: /metrics only counts them.
+        QSet<QString> now;
+        for (const MissingNode &m : missing) {
+            now.insert(m.endpoint);
+            if (!m_missingSaid.contains(m.endpoint))
+                Q_EMIT message(QStringLiteral("partial: %1; its streams and groups are not "
+                                              "served until it answers")
+                                   .arg(missingNodeText(m)));
+        }
+        for (const QString &endpoint : std::as_const(m_missingSaid))
+            if (!now.contains(endpoint))
+                Q_EMIT message(QStringLiteral("cluster node %1 answers again").arg(endpoint));
+        m_missingSaid = now;
+        m_state.missing = missing;
+    });
     connect(poller, &ServerPoller::groupSnapshot, this, &MonitorService::onGroupSnapshot);
     connect(poller, &ServerPoller::pollFailed, this, &MonitorService::onPollFailed);
     connect(poller, &ServerPoller::answered, this, &MonitorService::onAnswered);
@@ -130,8 +246,14 @@ void MonitorService::stop() {
     if (m_tcp)
         m_tcp->close();
     // Alerts under way get a moment to go out (the sender's own timeouts bound each).
-    if (m_sender && m_poller)
-        (void)m_sender->waitForIdle(3000);
+    if (m_sender && m_poller && !m_sender->waitForIdle(3000)) {
+        // Said, not left for the receiver to wonder about: what is abandoned now never goes.
+        const int left = m_sender->queued();
+        if (left > 0)
+            Q_EMIT message(
+                QStringLiteral("stopping: %1 not delivered (still retrying or waiting after 3 s)")
+                    .arg(countOf(left, QStringLiteral("alert"), QStringLiteral("alerts"))));
+    }
     if (m_poller) {
         QObject::disconnect(m_poller->poller(), nullptr, this, nullptr);
         m_poller->stop(); // the connection's cancel flag ends a command under way
@@ -184,7 +306,17 @@ MonitorState MonitorService::state() const {
 }
 
 QByteArray MonitorService::metricsText() const {
-    return prometheusText(state(), nowMs());
+    // Scrapes that come together (two Prometheus servers, a burst of curl) share one body while
+    // nothing was polled in between: 1,000 streams make 2.8 MB, 30-50 ms to write, on the thread
+    // that answers every scrape. Ages in it are at most 250 ms older than the answer.
+    const qint64 now = nowMs();
+    if (m_metricsCache.isEmpty() || m_metricsGeneration != m_generation
+        || now - m_metricsBuiltMs > 250 || now < m_metricsBuiltMs) {
+        m_metricsCache = prometheusText(state(), now);
+        m_metricsGeneration = m_generation;
+        m_metricsBuiltMs = now;
+    }
+    return m_metricsCache;
 }
 
 MonitorService::Health MonitorService::health() const {
@@ -254,6 +386,7 @@ MonitorService::Answer MonitorService::answer(const QString &path) const {
 void MonitorService::onAnswered(qint64 atMs) {
     const qint64 now = nowMs();
     const bool wasDown = !current(now) && m_state.lastAnsweredMs > 0;
+    ++m_generation;
     m_state.lastAnsweredMs = atMs;
     m_state.pollDurationSeconds = double(qMax<qint64>(0, now - atMs)) / 1000.0;
     m_answeredReceivedMs = now;
@@ -265,6 +398,7 @@ void MonitorService::onAnswered(qint64 atMs) {
 }
 
 void MonitorService::onPollFailed(const Error &error, PollArea) {
+    ++m_generation;
     ++m_state.pollErrors;
     // On a cluster one node may fail while the others answer (nodesMissing, partial): only a
     // poll that stops answering altogether (current()) makes the server down there.
@@ -279,6 +413,7 @@ void MonitorService::onPollFailed(const Error &error, PollArea) {
 }
 
 void MonitorService::onGroupSnapshot(const GroupSnapshot &snapshot) {
+    ++m_generation;
     m_state.groups = snapshot;
     m_state.haveGroups = true;
     // The snapshot's groups were examined; a group of a missing node neither raises nor

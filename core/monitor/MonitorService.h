@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 #include <memory>
 
@@ -89,6 +90,13 @@ private:
     qint64 m_answeredReceivedMs = 0; // when the last answered() arrived (this clock)
     bool m_lost = false;             // the connection failed since the last answer
     QString m_lastError;             // as last logged
+    bool m_saidNoStreams = false;    // "no stream matches PATTERN" logged for this absence
+    QSet<QString> m_missingSaid;     // cluster nodes said to be missing, by endpoint
+    quint64 m_generation = 0;        // bumped by every signal of the poller
+    // The last /metrics body, reused while the generation is the same and it is fresh.
+    mutable QByteArray m_metricsCache;
+    mutable quint64 m_metricsGeneration = 0;
+    mutable qint64 m_metricsBuiltMs = 0;
 };
 
 } // namespace streamscope
