@@ -595,7 +595,8 @@ void TestClusterGui::missingNodeIsSaid() {
     // The group that was selected there is not shown as current: no consumers, no pending.
     QTRY_COMPARE(m_window->groupsPanel()->consumersModel()->rowCount(), 0);
     QTRY_COMPARE(m_window->groupsPanel()->pendingModel()->rowCount(), 0);
-    QVERIFY(m_window->tabs()->tabText(m_window->findingsTabIndex()).contains(QLatin1String("partial")));
+    QVERIFY(
+        m_window->tabs()->tabText(m_window->findingsTabIndex()).contains(QLatin1String("partial")));
     // The other shards' streams are still listed.
     QTRY_VERIFY(m_window->streamModel()->rowCount() >= 2);
     if (const QByteArray dir = qgetenv("STREAMSCOPE_SHOTS"); !dir.isEmpty())

@@ -16,8 +16,8 @@
 #include "LiveEventsView.h"
 #include "PublishView.h"
 #include "ReplayDialog.h"
-#include "Session.h"
 #include "ServiceMapView.h"
+#include "Session.h"
 #include "SessionStatus.h"
 #include "SshTunnel.h"
 #include "StreamBrowser.h"
@@ -234,9 +234,9 @@ void MainWindow::addBanner(QWidget *banner) {
 }
 
 QStringList MainWindow::tabNames() {
-    return {QStringLiteral("events"),   QStringLiteral("flow"),    QStringLiteral("map"),
-            QStringLiteral("groups"),   QStringLiteral("findings"), QStringLiteral("browse"),
-            QStringLiteral("charts"),   QStringLiteral("publish"),  QStringLiteral("topology"),
+    return {QStringLiteral("events"), QStringLiteral("flow"),     QStringLiteral("map"),
+            QStringLiteral("groups"), QStringLiteral("findings"), QStringLiteral("browse"),
+            QStringLiteral("charts"), QStringLiteral("publish"),  QStringLiteral("topology"),
             QStringLiteral("console")};
 }
 
