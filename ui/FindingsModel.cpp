@@ -7,22 +7,6 @@
 
 namespace streamscope {
 
-namespace {
-
-Tone severityTone(Severity severity) {
-    switch (severity) {
-    case Severity::Ok:
-        return Tone::Ok;
-    case Severity::Warning:
-        return Tone::Warning;
-    case Severity::Critical:
-        return Tone::Critical;
-    }
-    return Tone::Muted;
-}
-
-} // namespace
-
 int FindingsModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(m_findings.size());
 }

@@ -25,6 +25,18 @@ QColor toneColour(Tone tone, const QPalette &palette) {
     return palette.color(QPalette::WindowText);
 }
 
+Tone severityTone(Severity severity) {
+    switch (severity) {
+    case Severity::Ok:
+        return Tone::Ok;
+    case Severity::Warning:
+        return Tone::Warning;
+    case Severity::Critical:
+        return Tone::Critical;
+    }
+    return Tone::Muted;
+}
+
 QColor toneColour(Tone tone) {
     return toneColour(tone, QGuiApplication::palette());
 }

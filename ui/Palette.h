@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Health.h"
+
 #include <QColor>
 #include <QPalette>
 #include <QString>
@@ -11,6 +13,8 @@ namespace streamscope {
 // disabled text (greyed, not current).
 enum class Tone { Ok, Warning, Critical, Muted, Accent };
 
+// The tone a health finding's severity is shown in.
+Tone severityTone(Severity severity);
 QColor toneColour(Tone tone, const QPalette &palette);
 QColor toneColour(Tone tone); // the application's palette
 // "color:#rrggbb" for a style sheet.

@@ -20,18 +20,6 @@ namespace {
 constexpr int maxConsumerLines = 8; // more are counted ("+3 more"), all in the tooltip
 constexpr qreal arrowLength = 9;
 
-Tone toneOf(Severity s) {
-    switch (s) {
-    case Severity::Ok:
-        return Tone::Ok;
-    case Severity::Warning:
-        return Tone::Warning;
-    case Severity::Critical:
-        return Tone::Critical;
-    }
-    return Tone::Ok;
-}
-
 QString nameText(const QByteArray &name) {
     return name.isEmpty() ? QStringLiteral("(unnamed)") : QString::fromUtf8(name);
 }
@@ -101,7 +89,7 @@ QColor ServiceMapStyle::accent() const {
 }
 
 QColor ServiceMapStyle::severity(Severity health) const {
-    return stale ? toneColour(Tone::Muted, palette) : toneColour(toneOf(health), palette);
+    return stale ? toneColour(Tone::Muted, palette) : toneColour(severityTone(health), palette);
 }
 
 // --- node ------------------------------------------------------------------------------------

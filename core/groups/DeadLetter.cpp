@@ -7,19 +7,17 @@
 
 namespace streamscope {
 
-namespace {
-
-constexpr int markerSeconds = 7 * 24 * 3600;
-
-// The copy across slots: XADD to KEYS[1] unless the marker KEYS[2] says it was done, and the
-// marker (the copy's ID) in the same atomic step. Returns {id, 1 when copied now}.
-const char copyScript[] = R"lua(
+const char markedCopyScript[] = R"lua(
 local id = redis.call('GET', KEYS[2])
 if id then return {id, 0} end
 id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
 redis.call('SET', KEYS[2], id, 'EX', ARGV[1])
 return {id, 1}
 )lua";
+
+namespace {
+
+constexpr int markerSeconds = 7 * 24 * 3600;
 
 // EVALSHA, and EVAL only when the node answers NOSCRIPT: SCRIPT LOAD is per node, and a cluster
 // client sends EVALSHA to the node of its first key, which may never have seen the script.
@@ -114,7 +112,7 @@ Result<QByteArray> deadLetterCopy(RedisClient &connection, const DeadLetterReque
     const QByteArray target = targetOf(r);
     const QByteArray id = r.entry.id.toByteArray();
     auto reply = evalScript(
-        connection, copyScript, {target, deadLetterMarker(target, r.stream, r.group, id)},
+        connection, markedCopyScript, {target, deadLetterMarker(target, r.stream, r.group, id)},
         QList<QByteArray>{QByteArray::number(markerSeconds)} + deadLetterFields(r));
     if (!reply.ok())
         return reply.error();

@@ -38,6 +38,11 @@ Result<QByteArray> deadLetterCopy(RedisClient &connection, const DeadLetterReque
 // order-events itself). The plain default <stream>:dlq of an untagged stream (order-events:dlq)
 // is in another slot.
 QByteArray sameSlotDeadLetterStream(const QByteArray &stream);
+// The idempotent copy across slots, in one Lua step: XADD to KEYS[1] unless the marker KEYS[2]
+// says it was done, and the marker (the copy's ID, kept ARGV[1] seconds) in the same step.
+// ARGV[2...]: the fields. Returns {id, 1 when copied now}. Dead-lettering and redrive use it.
+extern const char markedCopyScript[];
+
 // The marker key of a cross-slot dead-lettering (see above); in target's slot.
 QByteArray deadLetterMarker(const QByteArray &target, const QByteArray &stream,
                             const QByteArray &group, const QByteArray &id);

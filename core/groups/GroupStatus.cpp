@@ -14,25 +14,17 @@ constexpr int estimateBound = 1000; // entries counted at most for a lag estimat
 // On a replica entries come whole with the count, every poll of a group that is behind: fewer.
 constexpr int replicaCountBound = 100;
 
-std::optional<qint64> optionalInteger(const RedisReply &flat, const char *key) {
-    const RedisReply *f = flat.field(key);
-    qint64 v = 0;
-    if (f && f->toInteger(&v))
-        return v;
-    return std::nullopt;
-}
-
 GroupStatus groupFrom(const QByteArray &stream, const RedisReply &flat) {
     GroupStatus g;
     g.stream = stream;
     if (const RedisReply *n = flat.field("name"))
         g.name = n->bytes();
-    g.consumers = optionalInteger(flat, "consumers").value_or(0);
-    g.pending = optionalInteger(flat, "pending").value_or(0);
+    g.consumers = flat.integerField("consumers").value_or(0);
+    g.pending = flat.integerField("pending").value_or(0);
     if (const RedisReply *id = flat.field("last-delivered-id"))
         g.lastDeliveredId = StreamId::fromServer(id->bytes());
-    g.entriesRead = optionalInteger(flat, "entries-read");
-    g.lag = optionalInteger(flat, "lag");
+    g.entriesRead = flat.integerField("entries-read");
+    g.lag = flat.integerField("lag");
     if (g.lastDeliveredId.isMax() && g.lag.value_or(0) != 0) {
         // Nothing can come after the greatest ID, whatever entries-read says (SETID ... ENTRIESREAD
         // 0 makes the server count every entry): asking XRANGE for what follows it would find the
@@ -40,7 +32,7 @@ GroupStatus groupFrom(const QByteArray &stream, const RedisReply &flat) {
         g.lag = 0;
         g.lagNote = QStringLiteral("the group's last-delivered-id is the greatest ID: nothing "
                                    "comes after it (the server reported a lag of %1)")
-                        .arg(*optionalInteger(flat, "lag"));
+                        .arg(*flat.integerField("lag"));
     }
     return g;
 }
@@ -275,9 +267,9 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
                     ConsumerStatus cs;
                     if (const RedisReply *n = c.field("name"))
                         cs.name = n->bytes();
-                    cs.pending = optionalInteger(c, "pending").value_or(0);
-                    cs.idleMs = optionalInteger(c, "idle").value_or(0);
-                    cs.inactiveMs = optionalInteger(c, "inactive");
+                    cs.pending = c.integerField("pending").value_or(0);
+                    cs.idleMs = c.integerField("idle").value_or(0);
+                    cs.inactiveMs = c.integerField("inactive");
                     g.consumerList.append(cs);
                 }
             if (summary.isArray() && summary.size() >= 2 && summary.at(1).isString())

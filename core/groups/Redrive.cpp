@@ -46,17 +46,6 @@ redis.call('XDEL', KEYS[1], ARGV[1])
 return {id, 1}
 )lua";
 
-// Across slots, in the origin's slot: add the letter unless the marker says it was added, and
-// set the marker (the new ID) in the same step. KEYS: origin, marker. ARGV: seconds, fields...
-// Returns {id, 1 when added now}.
-const char copyScript[] = R"lua(
-local id = redis.call('GET', KEYS[2])
-if id then return {id, 0} end
-id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
-redis.call('SET', KEYS[2], id, 'EX', ARGV[1])
-return {id, 1}
-)lua";
-
 QByteArray shaOf(const char *script) {
     return QCryptographicHash::hash(QByteArray(script), QCryptographicHash::Sha1).toHex();
 }
@@ -398,7 +387,7 @@ Result<RedrivePreview> previewRedrive(RedisClient &connection, const RedriveRequ
             preview.newOrigins << l.origin;
     }
     preview.forbidden = redriveForbidden(connection, dlq, preview.letters, shaOf(sameSlotScript),
-                                         shaOf(copyScript));
+                                         shaOf(markedCopyScript));
     return preview;
 }
 
@@ -436,7 +425,7 @@ Result<RedriveOutcome> redrive(RedisClient &connection, const RedrivePreview &pr
                      QStringLiteral("%1; nothing was sent").arg(preview.forbidden));
     const bool cluster = connection.topology() == RedisClient::Topology::Cluster;
     const int dlqSlot = cluster::keySlot(dlq);
-    const QByteArray sameSha = shaOf(sameSlotScript), copySha = shaOf(copyScript);
+    const QByteArray sameSha = shaOf(sameSlotScript), copySha = shaOf(markedCopyScript);
     const int batch = qMax(1, hooks.batch);
 
     for (qsizetype start = 0; start < todo.size(); start += batch) {
@@ -527,7 +516,7 @@ Result<RedriveOutcome> redrive(RedisClient &connection, const RedrivePreview &pr
                 copies << c;
             }
             if (!copies.isEmpty()) {
-                auto replies = evalBatch(connection, copyScript, copies);
+                auto replies = evalBatch(connection, markedCopyScript, copies);
                 if (!replies.ok()) {
                     outcome.error = stoppedBy(replies.error(), outcome);
                     break;

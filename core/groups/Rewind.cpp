@@ -142,14 +142,6 @@ Result<std::optional<StreamId>> oneEntry(RedisClient &c, const QByteArray &strea
     return std::optional<StreamId>(StreamId::fromServer(reply->at(0).at(0).bytes()));
 }
 
-std::optional<qint64> optionalInteger(const RedisReply &flat, const char *key) {
-    const RedisReply *f = flat.field(key);
-    qint64 v = 0;
-    if (f && f->toInteger(&v))
-        return v;
-    return std::nullopt;
-}
-
 QJsonValue optionalJson(const std::optional<qint64> &v) {
     return v ? QJsonValue(double(*v)) : QJsonValue(QJsonValue::Null);
 }
@@ -453,10 +445,10 @@ Result<RewindPlan> planRewind(RedisClient &c, const QByteArray &stream, const QB
                  : c.settings().endpoint();
     if (const RedisReply *id = found->field("last-delivered-id"))
         p.lastDeliveredId = StreamId::fromServer(id->bytes());
-    p.entriesRead = optionalInteger(*found, "entries-read");
-    p.lag = optionalInteger(*found, "lag");
-    p.pending = optionalInteger(*found, "pending").value_or(0);
-    p.consumers = optionalInteger(*found, "consumers").value_or(0);
+    p.entriesRead = found->integerField("entries-read");
+    p.lag = found->integerField("lag");
+    p.pending = found->integerField("pending").value_or(0);
+    p.consumers = found->integerField("consumers").value_or(0);
     p.length = info->length;
     p.lastGeneratedId = info->lastGeneratedId;
     p.firstEntryId = info->firstEntryId;
@@ -802,8 +794,8 @@ Result<RewindOutcome> applyRewind(RedisClient &c, const RewindPlan &plan, const 
                 continue;
             if (const RedisReply *id = flat.field("last-delivered-id"))
                 out.lastDeliveredIdAfter = StreamId::fromServer(id->bytes());
-            out.entriesReadAfter = optionalInteger(flat, "entries-read");
-            out.lagAfter = optionalInteger(flat, "lag");
+            out.entriesReadAfter = flat.integerField("entries-read");
+            out.lagAfter = flat.integerField("lag");
         }
         after = QStringLiteral(" Now: last-delivered-id %1, entries-read %2, lag %3.")
                     .arg(out.lastDeliveredIdAfter.toString(),

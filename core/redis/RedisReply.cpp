@@ -64,6 +64,14 @@ const RedisReply *RedisReply::field(const char *key) const {
     return nullptr;
 }
 
+std::optional<qint64> RedisReply::integerField(const char *key) const {
+    const RedisReply *f = field(key);
+    qint64 v = 0;
+    if (f && f->toInteger(&v))
+        return v;
+    return std::nullopt;
+}
+
 QString RedisReply::toDebugString() const {
     switch (m_type) {
     case Type::Nil:

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <optional>
 #include <vector>
 
 namespace streamscope {
@@ -56,6 +57,8 @@ public:
 
     // For a flat [key, value, key, value...] array (XINFO, HELLO): the value of key, or nullptr.
     const RedisReply *field(const char *key) const;
+    // The value of key as an integer; nothing when it is missing, nil or not an integer.
+    std::optional<qint64> integerField(const char *key) const;
 
     // A redis-cli like rendering, for debugging and test failure messages.
     QString toDebugString() const;
