@@ -537,6 +537,18 @@ private Q_SLOTS:
         QTRY_VERIFY2(panel.goneNote().contains(QLatin1String("destroyed (XGROUP DESTROY) while "
                                                              "shown; the stream is still there")),
                      qPrintable(panel.goneNote()));
+
+        // The pending read is refused (NOGROUP) before any poll notices: the server is asked
+        // which went away all the same (CI once saw only "destroyed, or its stream deleted").
+        addEntries(*m_c, "c", 0, 1);
+        run(*m_c, {"XGROUP", "CREATE", "c", "third", "0"});
+        panel.showSnapshot(poll({"a", "b", "c"}, 60000));
+        panel.selectGroup("c", "third");
+        QVERIFY(panel.goneNote().isEmpty());
+        run(*m_c, {"DEL", "c"});
+        panel.reloadPending(); // F5, no poll in between
+        QTRY_VERIFY2(panel.goneNote().contains(QLatin1String("its stream was deleted while shown")),
+                     qPrintable(panel.goneNote()));
     }
 
     // Read-only toggled in place: the write actions follow, the list is not read again and the

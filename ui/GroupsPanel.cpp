@@ -377,12 +377,14 @@ void GroupsPanel::setActions(GroupActions *actions, bool readOnly) {
                 if (error.isEmpty())
                     return;
                 // The server says the group is no more: that is what the pane says.
-                if (error.contains(QLatin1String("NOGROUP")))
-                    return markGone(m_selectedKey,
-                                    tr("The group %1 of %2 no longer exists (destroyed, or its "
-                                       "stream deleted): %3")
-                                        .arg(QString::fromUtf8(m_shownGroup),
-                                             QString::fromUtf8(m_shownStream), error));
+                if (error.contains(QLatin1String("NOGROUP"))) {
+                    markGone(m_selectedKey,
+                             tr("The group %1 of %2 no longer exists (destroyed, or its "
+                                "stream deleted): %3")
+                                 .arg(QString::fromUtf8(m_shownGroup),
+                                      QString::fromUtf8(m_shownStream), error));
+                    return askWhichWentAway(); // the server says which (streamChecked)
+                }
                 // Said where the list is; the rows stay as last read, and the next poll of the
                 // group asks once more (not at once: it would only be refused again).
                 m_pendingNote->setText(tr("The pending entries could not be read: %1").arg(error));
@@ -575,12 +577,8 @@ void GroupsPanel::showSnapshot(const GroupSnapshot &snapshot) {
             bool polled = false; // the stream is in the snapshot: the group alone went
             for (const StreamStatus &s : snapshot.streams)
                 polled = polled || s.info.name == m_shownStream;
-            if (!polled && !m_partial && snapshot.streamLimit == 0 && m_actions) {
-                GroupActionsWorker *w = m_actions->worker();
-                QMetaObject::invokeMethod(
-                    w, [w, stream = m_shownStream] { w->checkStream(stream); },
-                    Qt::QueuedConnection);
-            }
+            if (!polled && !m_partial && snapshot.streamLimit == 0)
+                askWhichWentAway();
         }
     }
     if (m_selectedKey.isEmpty() && m_goneKey.isEmpty() && m_groupsProxy->rowCount() > 0)
@@ -650,6 +648,16 @@ void GroupsPanel::reset() {
 
 // The selected group went away: the panel says so, instead of empty lists that look current,
 // and shows no other group in its place until the user picks one (or it comes back).
+// The group shown went away: the server is asked whether its stream is still there (TYPE),
+// and streamChecked refines the note.
+void GroupsPanel::askWhichWentAway() {
+    if (!m_actions || m_goneKey.isEmpty())
+        return;
+    GroupActionsWorker *w = m_actions->worker();
+    QMetaObject::invokeMethod(
+        w, [w, stream = m_shownStream] { w->checkStream(stream); }, Qt::QueuedConnection);
+}
+
 void GroupsPanel::markGone(const QByteArray &key, const QString &why) {
     if (key.isEmpty())
         return;

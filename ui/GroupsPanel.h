@@ -124,6 +124,7 @@ private:
     int firstVisiblePendingRow() const;
     void updateConsumerChoices();
     void onPendingRead();
+    void askWhichWentAway();
     void markGone(const QByteArray &key, const QString &why);
     QString goneReason(const GroupSnapshot &snapshot) const;
 
