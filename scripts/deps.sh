@@ -18,6 +18,9 @@ STREAMSCOPE_PACKAGES=(
     openssh-server                              # the sshd the SSH tunnel tests start
     openssl                                     # the certificates the TLS tests make
     prometheus                                  # promtool and the server that scrapes serve
+    desktop-file-utils                          # desktop-file-validate (tst_desktopfiles)
+    appstream                                   # appstreamcli validate (tst_desktopfiles)
+    librsvg2-bin                                # rsvg-convert: resources/icons/render.sh
 )
 
 streamscope_install_missing() {

@@ -6,6 +6,7 @@
 #include "Session.h"
 #include "Wording.h"
 
+#include <QApplication>
 #include <QDateTime>
 #include <QLabel>
 #include <QStatusBar>
@@ -114,8 +115,13 @@ void SessionStatus::onGroupCritical(const Finding &f) {
         tr("%1 / %2 is critical").arg(QString::fromUtf8(f.stream), QString::fromUtf8(f.group));
     say(title + QStringLiteral(": ") + f.kind, 15000);
     if (!m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_tray =
-            new QSystemTrayIcon(m_bar->style()->standardIcon(QStyle::SP_MessageBoxWarning), this);
+        // The app's own icon (set by main), so that the notice says whose it is; the message
+        // itself carries the critical sign.
+        QIcon icon = QApplication::windowIcon();
+        if (icon.isNull())
+            icon = m_bar->style()->standardIcon(QStyle::SP_MessageBoxWarning);
+        m_tray = new QSystemTrayIcon(icon, this);
+        m_tray->setToolTip(QApplication::applicationName());
         m_tray->show();
     }
     if (m_tray)

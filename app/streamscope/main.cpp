@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QBoxLayout>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QSettings>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -36,18 +37,28 @@ int main(int argc, char **argv) {
     QApplication::setApplicationName(QStringLiteral("StreamScope"));
     QApplication::setOrganizationName(QStringLiteral("StreamScope"));
     QApplication::setApplicationVersion(QStringLiteral(STREAMSCOPE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("streamscope"));
+    // The desktop file's name (io.github.streamscope.StreamScope.desktop): on Wayland the app id.
+    QApplication::setDesktopFileName(QStringLiteral("io.github.streamscope.StreamScope"));
+    QIcon icon; // resources/icons: rendered from the SVGs, one PNG a size
+    for (int px : {16, 22, 24, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/streamscope/icons/streamscope-%1.png").arg(px), {px, px});
+    QApplication::setWindowIcon(icon);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Live dashboard for Redis Streams: the live tail, the event flow, consumer "
                        "groups and their health, history, charts, publishing and export.\n"
-                       "Without --url (or the connection flags) or --demo it connects to the last "
-                       "connection used.\n"
+                       "Without a URL (the argument or --url), the connection flags or --demo it "
+                       "connects to the last connection used.\n"
                        "Passphrases of TLS and SSH keys: STREAMSCOPE_TLS_KEY_PASSPHRASE, "
                        "STREAMSCOPE_SSH_KEY_PASSPHRASE (or the connection dialog)."));
     parser.addHelpOption();
     parser.addVersionOption();
+    // What the desktop file's "Exec=streamscope %u" passes when a redis:// link is opened.
+    parser.addPositionalArgument(
+        QStringLiteral("url"),
+        QStringLiteral("A Redis URL to connect to (redis://, rediss://, ...): the same as --url."),
+        QStringLiteral("[URL]"));
     // --url and the connection flags the CLI and the services take (long ones only: -h is help):
     // --tls --cacert --cert --key --sni --insecure, --sentinel --master, --ssh --ssh-key ...
     const QList<QCommandLineOption> connectionOptions =
@@ -129,19 +140,37 @@ int main(int argc, char **argv) {
         size = QSize(w, h);
     }
 
+    // "streamscope redis://host" is "streamscope --url redis://host"; anything else is refused.
+    const QStringList positional = parser.positionalArguments();
+    const QString urlArgument = positional.value(0);
+    if (positional.size() > 1
+        || (positional.size() == 1 && !urlArgument.contains(QLatin1String("://")))) {
+        std::fprintf(stderr,
+                     "streamscope: \"%s\" is not a Redis URL: give one URL such as "
+                     "redis://host:6379 or rediss://host:6380 (or --url; see --help)\n",
+                     qPrintable(positional.join(QLatin1Char(' '))));
+        return 2;
+    }
+    if (!urlArgument.isEmpty() && parser.isSet(QStringLiteral("url"))) {
+        std::fprintf(stderr, "streamscope: give the URL once: as the argument or with --url\n");
+        return 2;
+    }
     // Any connection flag means "connect with these", as --url alone did.
-    bool connectionFlags = false;
+    bool connectionFlags = !urlArgument.isEmpty();
     for (const QCommandLineOption &o : connectionOptions)
         connectionFlags = connectionFlags || parser.isSet(o.names().constFirst());
     if (connectionFlags && parser.isSet(demo)) {
-        std::fprintf(stderr, "streamscope: use --url (or the connection flags) or --demo, not "
+        std::fprintf(stderr, "streamscope: use a URL (or the connection flags) or --demo, not "
                              "both\n");
         return 2;
     }
     std::optional<ConnectionSettings> fromFlags;
     if (connectionFlags) {
         auto settings =
-            ConnectionOptions::settingsFrom(parser, ConnectionOptions::Letters::LongOnly);
+            urlArgument.isEmpty()
+                ? ConnectionOptions::settingsFrom(parser, ConnectionOptions::Letters::LongOnly)
+                : ConnectionOptions::settingsFrom(parser, ConnectionOptions::Letters::LongOnly,
+                                                  urlArgument);
         if (!settings.ok()) {
             std::fprintf(stderr, "streamscope: %s\n", qPrintable(settings.error().message));
             return 2;
