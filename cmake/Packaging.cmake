@@ -1,0 +1,42 @@
+# The Debian package: scripts/package.sh runs `cpack -G DEB` in the build tree and leaves
+# build/streamscope_<version>_<arch>.deb. Everything installed (app/CMakeLists.txt,
+# cmake/ManPages.cmake, resources/) goes in under /usr.
+#
+# The version is the project's plus the commit: 0.1.0+git5279a67 (git: read when CMake
+# configures, which scripts/package.sh does right before packaging). Dependencies are read from
+# the binaries by dpkg-shlibdeps; redis-server is recommended: `streamscope --demo` starts one.
+
+set(STREAMSCOPE_MAINTAINER "StreamScope maintainers <maintainers@users.noreply.b-seed-51f972bf.example>"
+    CACHE STRING "The package's Maintainer field")
+set(STREAMSCOPE_HOMEPAGE "https://streamscope.example.org"
+    CACHE STRING "The package's Homepage field")
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME streamscope)
+set(CPACK_PACKAGE_VENDOR StreamScope)
+if(STREAMSCOPE_GIT_COMMIT STREQUAL "unknown")
+    set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+else()
+    set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION}+git${STREAMSCOPE_GIT_COMMIT})
+endif()
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_CONTACT "${STREAMSCOPE_MAINTAINER}")
+set(CPACK_STRIP_FILES ON) # the debug info stays in the build tree
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Live dashboard and CLI for Redis Streams")
+# Extended description: one paragraph per line here; CPack indents it for debian/control.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
+StreamScope watches and debugs event-driven systems built on Redis Streams: the live tail of
+streams, the flow of events between them, consumer groups with their lag, pending entries and
+health (dead consumers, stuck and poison entries), history, charts, publishing and export.
+.
+The package holds the desktop application (streamscope), the command-line tool
+(streamscope-cli: tail, groups, doctor, repairs, export, Prometheus metrics and alerts with
+serve) and a reference shop of services started by `streamscope --demo`.")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # streamscope_0.1.0+git5279a67_amd64.deb
+set(CPACK_DEBIAN_PACKAGE_SECTION database)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${STREAMSCOPE_HOMEPAGE}")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS redis-server)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
