@@ -48,6 +48,7 @@ foreach(line IN LISTS lines)
     string(APPEND doc ".SS ${name}\n${block}")
     math(EXPR count "${count} + 1")
     separate_arguments(verbs UNIX_COMMAND "${verbs}")
+    list(TRANSFORM verbs REPLACE ":.*" "") # "create:STREAM,GROUP": the verb
     foreach(verb IN LISTS verbs)
         run_cli(verb_help ${name} ${verb} --help)
         if(NOT verb_help STREQUAL help)

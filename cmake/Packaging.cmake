@@ -4,7 +4,8 @@
 #
 # The version is the project's plus the commit: 0.1.0+git5279a67 (git: read when CMake
 # configures, which scripts/package.sh does right before packaging). Dependencies are read from
-# the binaries by dpkg-shlibdeps; redis-server is recommended: `streamscope --demo` starts one.
+# the binaries by dpkg-shlibdeps, plus the Qt plugins they load; redis-server is recommended:
+# `streamscope --demo` starts one.
 
 set(STREAMSCOPE_MAINTAINER "StreamScope maintainers <maintainers@users.noreply.b-seed-51f972bf.example>"
     CACHE STRING "The package's Maintainer field")
@@ -23,9 +24,8 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_CONTACT "${STREAMSCOPE_MAINTAINER}")
 set(CPACK_STRIP_FILES ON) # the debug info stays in the build tree
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Live dashboard and CLI for Redis Streams")
-# Extended description: one paragraph per line here; CPack indents it for debian/control.
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
-StreamScope watches and debugs event-driven systems built on Redis Streams: the live tail of
+# The extended description (CPack puts the summary above it and indents it for debian/control).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "StreamScope watches and debugs event-driven systems built on Redis Streams: the live tail of
 streams, the flow of events between them, consumer groups with their lag, pending entries and
 health (dead consumers, stuck and poison entries), history, charts, publishing and export.
 .
@@ -37,6 +37,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION database)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${STREAMSCOPE_HOMEPAGE}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Plugins, which dpkg-shlibdeps cannot see: Qt's platform plugins (xcb, wayland: a window on a
+# desktop) and SQLite for the shop's databases.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins, libqt6sql6-sqlite")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS redis-server)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

@@ -6,8 +6,8 @@
 namespace streamscope {
 
 QString streamscopeVersion() {
-    return QStringLiteral(STREAMSCOPE_VERSION " (git " STREAMSCOPE_GIT_COMMIT
-                                              STREAMSCOPE_GIT_MODIFIED ")");
+    return QStringLiteral(STREAMSCOPE_VERSION
+                          " (git " STREAMSCOPE_GIT_COMMIT STREAMSCOPE_GIT_MODIFIED ")");
 }
 
 QString streamscopeCommit() {

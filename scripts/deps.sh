@@ -18,6 +18,12 @@ STREAMSCOPE_PACKAGES=(
     openssh-server                              # the sshd the SSH tunnel tests start
     openssl                                     # the certificates the TLS tests make
     prometheus                                  # promtool and the server that scrapes serve
+    help2man                                    # man pages from --help (cmake/ManPages.cmake)
+    dpkg-dev                                    # dpkg-shlibdeps: the package's dependencies
+    file                                        # cpack finds the binaries for dpkg-shlibdeps with it
+    man-db groff-base                           # man -w and groff check the installed man pages
+    bash-completion                             # the completion test and the installed package test
+    zsh                                         # the zsh completion's syntax test
 )
 
 streamscope_install_missing() {

@@ -11,3 +11,12 @@ cd build
 # Two tests per core: most of their time is spent waiting on the servers they start (on 2 cores
 # 154 s instead of 295 s, every test passing).
 ctest --output-on-failure --parallel "$(( $(nproc) * 2 ))" --timeout 300
+# The package as a user gets it: built, installed with apt-get, run from /usr, purged
+# (tests/package/test_installed.sh; about N s).
+cd ..
+if [ "$(id -u)" -eq 0 ]; then
+    tests/package/test_installed.sh
+else
+    echo "test.sh: the installed-package test (tests/package/test_installed.sh) did NOT run: it" \
+         "needs root for apt-get install" >&2
+fi

@@ -794,43 +794,53 @@ bool takesValue(const QString &arg) {
     return withValue.contains(arg);
 }
 
-// An option as typed: "-h", "--url"; "=" appended when it takes a value.
+// An option as typed, "-h" or "--url", with "=VALUE" appended when it takes a value (its value's
+// name: "--output=FILE").
 QStringList optionWords(const QList<QCommandLineOption> &options) {
     QStringList words;
     for (const QCommandLineOption &o : options)
         for (const QString &name : o.names())
             words << (name.size() == 1 ? QStringLiteral("-") : QStringLiteral("--")) + name
-                         + (o.valueName().isEmpty() ? QString() : QStringLiteral("="));
+                         + (o.valueName().isEmpty() ? QString() : QLatin1Char('=') + o.valueName());
     return words;
+}
+
+// The positional words of a usage line after `after` (STREAM, GROUP, [PATTERN], ID...), up to
+// the first option or "[options]".
+QStringList usageArgs(const QString &line, const QString &after) {
+    const QStringList words = line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    QStringList args;
+    for (qsizetype i = words.indexOf(after) + 1; i > 0 && i < words.size(); ++i) {
+        const QString &w = words.at(i);
+        if (w.startsWith(QLatin1Char('-')) || w.startsWith(QLatin1String("[-"))
+            || w == QLatin1String("[options]") || w.startsWith(QLatin1Char('(')))
+            break;
+        args << w;
+    }
+    return args;
 }
 
 // What the shell completion scripts (resources/completion) complete, taken from the commands
 // themselves so that they cannot drift: a first line "-<TAB><TAB>GLOBAL OPTIONS", then one line
 // per command "NAME<TAB>ARGS<TAB>OPTIONS<TAB>VERBS". ARGS are the positional words of the
-// command's usage line (STREAM..., GROUP, [PATTERN]); VERBS the sub-commands its help lists
-// ("  group create ..."). An option that takes a value ends with "=".
+// command's usage line (STREAM... GROUP [PATTERN]); VERBS the sub-commands its help lists, each
+// with its own ("create:STREAM,GROUP" for "  group create STREAM GROUP ..."). Options as
+// optionWords() gives them. Also what the man page's COMMANDS section lists
+// (cmake/CliCommands.cmake).
 QByteArray completionWords() {
     QByteArray out = "-\t\t" + optionWords(globalOptions()).join(QLatin1Char(' ')).toUtf8() + "\n";
     for (const CommandSpec &c : commands()) {
         const QString name = QString::fromLatin1(c.name);
         const QStringList lines = QString::fromUtf8(c.help).split(QLatin1Char('\n'));
-        QStringList args, verbs;
-        const QStringList usage = lines.value(0).split(QLatin1Char(' '), Qt::SkipEmptyParts);
-        for (qsizetype i = usage.indexOf(name) + 1; i > 0 && i < usage.size(); ++i) {
-            const QString &w = usage.at(i);
-            if (w.startsWith(QLatin1Char('-')) || w.startsWith(QLatin1String("[-"))
-                || w == QLatin1String("[options]") || w.startsWith(QLatin1Char('(')))
-                break;
-            args << w;
-        }
+        QStringList verbs;
         const QString verbPrefix = QStringLiteral("  ") + name + QLatin1Char(' ');
         for (const QString &line : lines)
             if (line.startsWith(verbPrefix)) {
                 const QString verb = line.mid(verbPrefix.size()).section(QLatin1Char(' '), 0, 0);
-                if (!verb.isEmpty() && !verbs.contains(verb))
-                    verbs << verb;
+                if (!verb.isEmpty())
+                    verbs << verb + QLatin1Char(':') + usageArgs(line, verb).join(QLatin1Char(','));
             }
-        out += (QStringList{name, args.join(QLatin1Char(' ')),
+        out += (QStringList{name, usageArgs(lines.value(0), name).join(QLatin1Char(' ')),
                             optionWords(c.options).join(QLatin1Char(' ')),
                             verbs.join(QLatin1Char(' '))}
                     .join(QLatin1Char('\t'))
