@@ -11,10 +11,15 @@ find_program(HELP2MAN_EXECUTABLE help2man)
 find_program(GZIP_EXECUTABLE gzip)
 if(HELP2MAN_EXECUTABLE AND GZIP_EXECUTABLE)
     set(man_dir ${CMAKE_BINARY_DIR}/man)
+    # The programs run while building: offscreen (streamscope's --help needs no display, nor a
+    # window system at all); in a sanitizer build (scripts/sanitize.sh) their exit is not a
+    # leak check.
+    set(run_env QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=0)
     set(cli_commands ${man_dir}/streamscope-cli.commands.h2m)
     add_custom_command(
         OUTPUT ${cli_commands}
-        COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:streamscope-cli> -DOUTPUT=${cli_commands}
+        COMMAND ${CMAKE_COMMAND} -E env ${run_env}
+                ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:streamscope-cli> -DOUTPUT=${cli_commands}
                 -P ${PROJECT_SOURCE_DIR}/cmake/CliCommands.cmake
         DEPENDS streamscope-cli ${PROJECT_SOURCE_DIR}/cmake/CliCommands.cmake
         COMMENT "Collecting streamscope-cli's commands' help for its man page"
@@ -35,8 +40,7 @@ if(HELP2MAN_EXECUTABLE AND GZIP_EXECUTABLE)
         endif()
         add_custom_command(
             OUTPUT ${man_dir}/${program}.1.gz
-            # offscreen: streamscope's --help needs no display (nor a window system at all).
-            COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
+            COMMAND ${CMAKE_COMMAND} -E env ${run_env}
                     ${HELP2MAN_EXECUTABLE} --no-info --section=1
                     --name=${description} ${extra} --output=${man_dir}/${program}.1
                     $<TARGET_FILE:${program}>

@@ -31,15 +31,18 @@ if dpkg-query -W -f='${Status}' streamscope 2>/dev/null | grep -q "ok installed"
     exit 1
 fi
 
-run_step "build the package (scripts/package.sh)"
-pkg_start=$(date +%s)
-deb=$(scripts/package.sh | tail -n 1) || fail "scripts/package.sh failed"
-[ -f "$deb" ] || fail "scripts/package.sh printed no package path (got '$deb')"
-pkg_seconds=$(( $(date +%s) - pkg_start ))
-version=$(dpkg-deb --field "$deb" Version)
-
 work=$(mktemp -d /tmp/streamscope-installed.XXXXXX)
 installed=0
+trap 'rm -rf "$work"' EXIT
+
+run_step "build the package (scripts/package.sh)"
+pkg_start=$(date +%s)
+scripts/package.sh >"$work/package.log" 2>&1 \
+    || { tail -n 40 "$work/package.log" >&2; fail "scripts/package.sh failed (its last lines above)"; }
+deb=$(tail -n 1 "$work/package.log")
+[ -f "$deb" ] || { tail -n 40 "$work/package.log" >&2; fail "scripts/package.sh printed no package path (got '$deb')"; }
+pkg_seconds=$(( $(date +%s) - pkg_start ))
+version=$(dpkg-deb --field "$deb" Version)
 cleanup() {
     local code=$?
     if [ "$installed" -eq 1 ]; then
@@ -117,7 +120,8 @@ for f in /usr/bin/streamscope /usr/bin/streamscope-cli \
          /usr/share/zsh/vendor-completions/_streamscope-cli \
          /usr/share/streamscope/templates/order.created.json \
          /usr/share/streamscope/templates/payment.completed.json \
-         /usr/share/streamscope/grafana/streamscope.json; do
+         /usr/share/streamscope/grafana/streamscope.json \
+         /usr/share/doc/streamscope/copyright /usr/share/doc/streamscope/changelog.gz; do
     expect "$f"
 done
 expect_match '^/usr/share/applications/.*\.desktop$' "the desktop file"
