@@ -6,8 +6,7 @@
 namespace streamscope {
 
 QString streamscopeVersion() {
-    return QStringLiteral(STREAMSCOPE_VERSION
-                          " (git " STREAMSCOPE_GIT_COMMIT STREAMSCOPE_GIT_MODIFIED ")");
+    return QStringLiteral(STREAMSCOPE_VERSION " (git " STREAMSCOPE_GIT_COMMIT ")");
 }
 
 QString streamscopeCommit() {

@@ -4,9 +4,9 @@
 
 namespace streamscope {
 
-// What every executable prints for --version: "0.1.0 (git 5279a67)", with ", modified" inside
-// the parentheses when built from a tree with uncommitted changes, "git unknown" when built
-// without git. One function, so that every executable says the same.
+// What every executable prints for --version: "0.1.0 (git 5279a67)", the commit the build was
+// made from (uncommitted changes are not marked), "git unknown" when built without git. One
+// function, so that every executable says the same.
 QString streamscopeVersion();
 // The commit alone: "5279a67", or "unknown".
 QString streamscopeCommit();

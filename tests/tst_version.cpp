@@ -35,7 +35,7 @@ private Q_SLOTS:
         const QString v = streamscopeVersion();
         QVERIFY2(
             QRegularExpression(
-                QStringLiteral(R"(^\d+\.\d+\.\d+ \(git ([0-9a-f]{7,}|unknown)(, modified)?\)$)"))
+                QStringLiteral(R"(^\d+\.\d+\.\d+ \(git ([0-9a-f]{7,}|unknown)\)$)"))
                 .match(v)
                 .hasMatch(),
             qPrintable(v));
