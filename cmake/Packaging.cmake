@@ -27,9 +27,9 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Live dashboard and CLI for Redis Streams"
 # The extended description (CPack puts the summary above it and indents it by one space:
 # lines of at most 78 characters here).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "StreamScope watches and debugs event-driven systems built on Redis
-Streams: the live tail of streams, the flow of events between them, consumer groups
-with their lag, pending entries and health (dead consumers, stuck and poison
-entries), history, charts, publishing and export.
+Streams: the live tail of streams, the flow of events between them,
+consumer groups with their lag, pending entries and health (dead consumers,
+stuck and poison entries), history, charts, publishing and export.
 .
 The package holds the desktop application (streamscope), the command-line
 tool (streamscope-cli: tail, groups, doctor, repairs, export, Prometheus

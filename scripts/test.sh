@@ -12,7 +12,8 @@ cd build
 # 154 s instead of 295 s, every test passing).
 ctest --output-on-failure --parallel "$(( $(nproc) * 2 ))" --timeout 300
 # The package as a user gets it: built, installed with apt-get, run from /usr, purged
-# (tests/package/test_installed.sh; about N s).
+# (tests/package/test_installed.sh; about 55 s on 2 cores with the build up to date: packaging
+# 17 s, apt-get install 17 s, the checks and the demo 10 s, the purge 10 s).
 cd ..
 if [ "$(id -u)" -eq 0 ]; then
     tests/package/test_installed.sh
