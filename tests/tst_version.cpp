@@ -34,8 +34,7 @@ private Q_SLOTS:
     void versionNamesTheCommit() {
         const QString v = streamscopeVersion();
         QVERIFY2(
-            QRegularExpression(
-                QStringLiteral(R"(^\d+\.\d+\.\d+ \(git ([0-9a-f]{7,}|unknown)\)$)"))
+            QRegularExpression(QStringLiteral(R"(^\d+\.\d+\.\d+ \(git ([0-9a-f]{7,}|unknown)\)$)"))
                 .match(v)
                 .hasMatch(),
             qPrintable(v));
