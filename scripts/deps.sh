@@ -21,6 +21,12 @@ STREAMSCOPE_PACKAGES=(
     desktop-file-utils                          # desktop-file-validate (tst_desktopfiles)
     appstream                                   # appstreamcli validate (tst_desktopfiles)
     librsvg2-bin                                # rsvg-convert: resources/icons/render.sh
+    help2man                                    # man pages from --help (cmake/ManPages.cmake)
+    dpkg-dev                                    # dpkg-shlibdeps: the package's dependencies
+    file                                        # cpack finds the binaries for dpkg-shlibdeps with it
+    man-db groff-base                           # man -w and groff check the installed man pages
+    bash-completion                             # the completion test and the installed package test
+    zsh                                         # the zsh completion's syntax test
 )
 
 streamscope_install_missing() {

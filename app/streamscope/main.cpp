@@ -9,6 +9,7 @@
 #include "PublishView.h"
 #include "ShopDemo.h"
 #include "StreamBrowser.h"
+#include "Version.h"
 
 #include <QApplication>
 #include <QBoxLayout>
@@ -36,7 +37,7 @@ int main(int argc, char **argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("StreamScope"));
     QApplication::setOrganizationName(QStringLiteral("StreamScope"));
-    QApplication::setApplicationVersion(QStringLiteral(STREAMSCOPE_VERSION));
+    QApplication::setApplicationVersion(streamscopeVersion()); // "0.1.0 (git 5279a67)"
     // The desktop file's name (io.github.streamscope.StreamScope.desktop): on Wayland the app id.
     QApplication::setDesktopFileName(QStringLiteral("io.github.streamscope.StreamScope"));
     QIcon icon; // resources/icons: rendered from the SVGs, one PNG a size
@@ -53,7 +54,11 @@ int main(int argc, char **argv) {
                        "Passphrases of TLS and SSH keys: STREAMSCOPE_TLS_KEY_PASSPHRASE, "
                        "STREAMSCOPE_SSH_KEY_PASSPHRASE (or the connection dialog)."));
     parser.addHelpOption();
-    parser.addVersionOption();
+    // Not addVersionOption(): it would print the application name, "StreamScope"; every
+    // executable prints its own command's name and streamscopeVersion().
+    const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},
+                                     QStringLiteral("Displays version information."));
+    parser.addOption(version);
     // What the desktop file's "Exec=streamscope %u" passes when a redis:// link is opened.
     parser.addPositionalArgument(
         QStringLiteral("url"),
@@ -118,6 +123,10 @@ int main(int argc, char **argv) {
     parser.addOptions({demo, cluster, screenshot, screenshotAfter, rowCap, readOnly, tab,
                        idleThreshold, maxDeliveries, browse, publishTemplate});
     parser.process(app);
+    if (parser.isSet(version)) {
+        std::fputs(qPrintable(versionLine(QStringLiteral("streamscope"))), stdout);
+        return 0;
+    }
     const QString paletteName = parser.value(paletteOption);
     if (paletteName == QLatin1String("dark") || paletteName == QLatin1String("light")) {
         QApplication::setStyle(QStringLiteral("Fusion"));
@@ -242,6 +251,13 @@ int main(int argc, char **argv) {
     std::optional<QTemporaryDir> clusterShopData; // the shop's databases (the nodes have theirs)
     std::optional<shop::ShopDemo> shop;           // stopped before the servers: declared after them
     if (parser.isSet(demo)) {
+        // Installed: <bin>/../libexec/streamscope; in a build tree: next to streamscope.
+        const auto services = shop::ShopDemo::findServices(
+            shop::ShopDemo::serviceDirs(QCoreApplication::applicationDirPath()));
+        if (!services.ok()) {
+            std::fprintf(stderr, "streamscope --demo: %s\n", qPrintable(services.error().message));
+            return 3;
+        }
         ConnectionSettings settings;
         QString dataDir, redisUrl;
         if (parser.isSet(cluster)) {
@@ -274,7 +290,7 @@ int main(int argc, char **argv) {
             dataDir = demoServer.dir();
         }
         shop::ShopDemo::Options shopOptions;
-        shopOptions.binDir = QCoreApplication::applicationDirPath();
+        shopOptions.binDir = services.value();
         shopOptions.dataDir = dataDir;
         shopOptions.redisUrl = redisUrl;
         if (parser.isSet(cluster))

@@ -9,6 +9,7 @@
 #include "StreamInfo.h"
 #include "StreamTailer.h"
 #include "ValueFormat.h"
+#include "Version.h"
 #include "cli/CliCommon.h"
 
 #include <QCommandLineParser>
@@ -144,11 +145,12 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
     if (!listing.ok())
         return fail(listing.error());
     const bool onCluster = connection.value()->topology() == RedisClient::Topology::Cluster;
+    const bool namesOnly = p.isSet(QStringLiteral("names"));
     // The server's place in replication (a cluster's nodes each have their own: not asked).
     // A refused INFO leaves it unknown; it never fails the listing.
     ReplicationState replication;
     QString replicationRefused;
-    if (!onCluster) {
+    if (!onCluster && !namesOnly) {
         auto info = connection.value()->command({"INFO", "replication"});
         if (!info.ok())
             return fail(info.error());
@@ -159,7 +161,10 @@ int runStreams(const QCommandLineParser &p, const ConnectionSettings &settings, 
     }
 
     Output out;
-    if (json) {
+    if (namesOnly) { // one a line, escaped as in the table (a name never spans two lines)
+        for (const StreamInfo &s : listing->streams)
+            out << valueformat::displayText(s.name) << "\n";
+    } else if (json) {
         QJsonArray streams;
         for (const StreamInfo &s : listing->streams) {
             QJsonObject o{{QStringLiteral("name"), valueformat::displayText(s.name)},
@@ -545,7 +550,7 @@ int runAclRule(const QCommandLineParser &p, const ConnectionSettings &, bool jso
 QList<CommandSpec> commands() {
     return {
         {"streams",
-         "Usage: streamscope-cli [connection options] streams [PATTERN] [--json]\n\n"
+         "Usage: streamscope-cli [connection options] streams [PATTERN] [--json|--names]\n\n"
          "Lists the streams whose names match PATTERN (glob, default *), found with\n"
          "SCAN ... TYPE stream (never KEYS): name, length, first and last entry ID, groups.\n"
          "On a Redis Cluster every primary is scanned and each stream shows its NODE and\n"
@@ -553,8 +558,11 @@ QList<CommandSpec> commands() {
          "\"missing\": [{\"node\",\"slots\",\"reason\"}]) and the exit code is 3:\n"
          "a partial listing. So is one with streams the ACL user may not read (outside its\n"
          "key patterns): each is listed with '?' figures and named on stderr (--json:\n"
-         "\"no_access\": reason, figures null).\n",
-         {},
+         "\"no_access\": reason, figures null).\n\n"
+         "Options:\n"
+         "  --names                 Only the names, one a line (escaped as in the table: a\n"
+         "                          name never spans two lines); for scripts and completion\n",
+         {{QStringLiteral("names"), QStringLiteral("Names only.")}},
          runStreams},
         {"tail",
          "Usage: streamscope-cli [connection options] tail STREAM... [options]\n\n"
@@ -786,6 +794,62 @@ bool takesValue(const QString &arg) {
     return withValue.contains(arg);
 }
 
+// An option as typed, "-h" or "--url", with "=VALUE" appended when it takes a value (its value's
+// name: "--output=FILE").
+QStringList optionWords(const QList<QCommandLineOption> &options) {
+    QStringList words;
+    for (const QCommandLineOption &o : options)
+        for (const QString &name : o.names())
+            words << (name.size() == 1 ? QStringLiteral("-") : QStringLiteral("--")) + name
+                         + (o.valueName().isEmpty() ? QString() : QLatin1Char('=') + o.valueName());
+    return words;
+}
+
+// The positional words of a usage line after `after` (STREAM, GROUP, [PATTERN], ID...), up to
+// the first option or "[options]".
+QStringList usageArgs(const QString &line, const QString &after) {
+    const QStringList words = line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    QStringList args;
+    for (qsizetype i = words.indexOf(after) + 1; i > 0 && i < words.size(); ++i) {
+        const QString &w = words.at(i);
+        if (w.startsWith(QLatin1Char('-')) || w.startsWith(QLatin1String("[-"))
+            || w == QLatin1String("[options]") || w.startsWith(QLatin1Char('(')))
+            break;
+        args << w;
+    }
+    return args;
+}
+
+// What the shell completion scripts (resources/completion) complete, taken from the commands
+// themselves so that they cannot drift: a first line "-<TAB><TAB>GLOBAL OPTIONS", then one line
+// per command "NAME<TAB>ARGS<TAB>OPTIONS<TAB>VERBS". ARGS are the positional words of the
+// command's usage line (STREAM... GROUP [PATTERN]); VERBS the sub-commands its help lists, each
+// with its own ("create:STREAM,GROUP" for "  group create STREAM GROUP ..."). Options as
+// optionWords() gives them. Also what the man page's COMMANDS section lists
+// (cmake/CliCommands.cmake).
+QByteArray completionWords() {
+    QByteArray out = "-\t\t" + optionWords(globalOptions()).join(QLatin1Char(' ')).toUtf8() + "\n";
+    for (const CommandSpec &c : commands()) {
+        const QString name = QString::fromLatin1(c.name);
+        const QStringList lines = QString::fromUtf8(c.help).split(QLatin1Char('\n'));
+        QStringList verbs;
+        const QString verbPrefix = QStringLiteral("  ") + name + QLatin1Char(' ');
+        for (const QString &line : lines)
+            if (line.startsWith(verbPrefix)) {
+                const QString verb = line.mid(verbPrefix.size()).section(QLatin1Char(' '), 0, 0);
+                if (!verb.isEmpty())
+                    verbs << verb + QLatin1Char(':') + usageArgs(line, verb).join(QLatin1Char(','));
+            }
+        out += (QStringList{name, usageArgs(lines.value(0), name).join(QLatin1Char(' ')),
+                            optionWords(c.options).join(QLatin1Char(' ')),
+                            verbs.join(QLatin1Char(' '))}
+                    .join(QLatin1Char('\t'))
+                + QLatin1Char('\n'))
+                   .toUtf8();
+    }
+    return out;
+}
+
 } // namespace
 
 int run(const QStringList &args) {
@@ -804,8 +868,12 @@ int run(const QStringList &args) {
     }
 
     if (commandIndex < 0) {
+        if (args.contains(QStringLiteral("--completion-words"))) { // for the completion scripts
+            std::fputs(completionWords().constData(), stdout);
+            return Success;
+        }
         if (args.contains(QStringLiteral("--version"))) {
-            std::printf("streamscope-cli %s\n", qPrintable(QCoreApplication::applicationVersion()));
+            std::fputs(qPrintable(versionLine(QStringLiteral("streamscope-cli"))), stdout);
             return Success;
         }
         if (args.contains(QStringLiteral("--help")) || args.size() == 1) {

@@ -1,6 +1,9 @@
 #include "ServiceOptions.h"
 
 #include "ConnectionOptions.h"
+#include "Version.h"
+
+#include <QCoreApplication>
 
 #include <cstdio>
 #include <functional>
@@ -9,6 +12,7 @@ namespace streamscope::shop {
 
 void addCommonOptions(QCommandLineParser &parser, bool consumer) {
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addOptions(ConnectionOptions::options(ConnectionOptions::Letters::LongOnly));
     if (!consumer)
         return;
@@ -110,6 +114,10 @@ int parseOrExit(QCommandLineParser &parser, const QStringList &args) {
     }
     if (parser.isSet(QStringLiteral("help"))) {
         std::fputs(qPrintable(parser.helpText()), stdout);
+        return 0;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        std::fputs(qPrintable(versionLine(QCoreApplication::applicationName())), stdout);
         return 0;
     }
     if (!parser.positionalArguments().isEmpty()) {

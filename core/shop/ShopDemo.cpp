@@ -1,6 +1,7 @@
 #include "ShopDemo.h"
 
 #include "LocalRedisServer.h"
+#include "Version.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -64,13 +65,43 @@ Error ShopDemo::start() {
         const QString path = QDir(m_options.binDir).filePath(s.program);
         if (!QFileInfo(path).isExecutable())
             return Error(Error::Kind::InvalidArgument,
-                         QStringLiteral("%1 is missing next to streamscope (%2): build all "
-                                        "targets")
+                         QStringLiteral("%1 is missing: %2 is not an executable file (build "
+                                        "every target, or install the streamscope package)")
                              .arg(s.program, path));
         if (Error e = launch(s))
             return e;
     }
     return {};
+}
+
+QStringList ShopDemo::servicePrograms() {
+    return {QStringLiteral("order-service"), QStringLiteral("payment-service"),
+            QStringLiteral("notification-service")};
+}
+
+QStringList ShopDemo::serviceDirs(const QString &appDir) {
+    return {QDir::cleanPath(QDir(appDir).filePath(servicesDirFromBin())), QDir::cleanPath(appDir)};
+}
+
+Result<QString> ShopDemo::findServices(const QStringList &dirs) {
+    QStringList tried;
+    for (const QString &dir : dirs) {
+        QStringList missing;
+        for (const QString &program : servicePrograms())
+            if (!QFileInfo(QDir(dir).filePath(program)).isExecutable())
+                missing << program;
+        if (missing.isEmpty())
+            return QDir(dir).absolutePath();
+        tried << QStringLiteral("%1 (%2)").arg(
+            dir, missing.size() == servicePrograms().size()
+                     ? QStringLiteral("no service there")
+                     : QStringLiteral("missing: %1").arg(missing.join(QStringLiteral(", "))));
+    }
+    return Error(Error::Kind::InvalidArgument,
+                 QStringLiteral("the shop's services (%1) were not found; looked in %2: build "
+                                "every target, or install the streamscope package")
+                     .arg(servicePrograms().join(QStringLiteral(", ")),
+                          tried.join(QStringLiteral(" and "))));
 }
 
 Error ShopDemo::launch(Service &s) {

@@ -31,7 +31,7 @@ class ShopDemo : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        QString binDir;  // where the service executables are
+        QString binDir;  // where the service executables are (findServices())
         QString dataDir; // their databases
         QString redisUrl;
         // When set, the URL a service (re)started now connects to: for a private cluster, a
@@ -90,6 +90,16 @@ public:
     qint64 processId(const QString &name) const; // 0 when not running
 
     static QString serverName(quint16 port);
+
+    // The executables the demo starts: order-service, payment-service, notification-service.
+    static QStringList servicePrograms();
+    // Where streamscope --demo looks for them, in this order: the installed layout
+    // (appDir/../libexec/streamscope, from CMAKE_INSTALL_LIBEXECDIR), then appDir itself (a
+    // build tree, where every executable is in build/bin).
+    static QStringList serviceDirs(const QString &appDir);
+    // The first of dirs that holds every service (absolute, clean); otherwise an error naming
+    // each directory tried and what was missing there.
+    static Result<QString> findServices(const QStringList &dirs);
 
 Q_SIGNALS:
     void processDied(const QString &name, int exitCode, const QString &lastOutput);
