@@ -42,6 +42,15 @@ struct DoctorReport {
     bool partial() const;
 };
 
+// Streams asked for per round trip. With 3 groups a stream takes about a dozen commands
+// (XINFO STREAM and GROUPS, then per group XINFO CONSUMERS, the XPENDING summary, the first
+// undelivered entry, and the pending samples where entries are pending): a chunk is about
+// 12,000 commands and 1-2 MB of replies, a few milliseconds of the server's time per pipeline.
+// Redis serves other clients between the reads of a pipeline, so a chunk delays them little;
+// a bound keeps the server's output buffer and our replies in memory small, and
+// 1,000 makes the round trips (4 per chunk) a small part of the time.
+constexpr int doctorChunkStreams = 1000;
+
 // Evaluates every stream matching pattern: SCAN, then pipelined status (and, with a window,
 // one more sample a second for that many seconds), pending samples and the health rules.
 Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &pattern,
@@ -51,5 +60,10 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
 // The report as `doctor --json` prints it (and `serve` serves it on /health): server, streams
 // with their groups, findings and consumers, missing nodes, rules not evaluated, partial.
 QJsonObject doctorReportJson(const DoctorReport &report);
+// The same report as compact JSON text, byte for byte what
+// QJsonDocument(doctorReportJson(report)).toJson(QJsonDocument::Compact) gives, written
+// directly (no QJsonObject tree: at 50,000 streams that tree and its serialisation took
+// most of `doctor --json`'s time and memory). Keep the two in step (tst_health checks it).
+QByteArray doctorReportJsonText(const DoctorReport &report);
 
 } // namespace streamscope
