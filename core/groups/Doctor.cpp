@@ -414,11 +414,12 @@ public:
         m_out.append(QByteArray::number(v));
         return *this;
     }
-    // As QJsonValue(double) is written: an integral value in qint64's range as an integer.
+    // As QJsonValue(double) is written: an integral value a double holds exactly (up to 2^53)
+    // as an integer, anything else in the shortest form ("1e+18", "1152921504606847000").
     JsonText &number(double d) {
         if (!std::isfinite(d))
             m_out.append("null");
-        else if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d))
+        else if (std::abs(d) <= 9007199254740992.0 && d == std::trunc(d))
             m_out.append(QByteArray::number(qint64(d)));
         else
             m_out.append(QByteArray::number(d, 'g', QLocale::FloatingPointShortest));
