@@ -103,8 +103,8 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
         StreamStatusList all;
         for (qsizetype i = 0; i < names.size(); i += doctorChunkStreams) {
             // A stream the user may not read is kept (noAccess), to be reported, not dropped.
-            auto part = fetchStreamStatus(connection, names.mid(i, doctorChunkStreams), version,
-                                          true);
+            auto part =
+                fetchStreamStatus(connection, names.mid(i, doctorChunkStreams), version, true);
             if (!part.ok())
                 return part.error();
             all.append(part.value());
@@ -154,8 +154,8 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
         for (qsizetype from = 0; from < names.size(); from += doctorChunkStreams) {
             if (cancel && *cancel)
                 return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
-            auto now = fetchStreamStatus(connection, names.mid(from, doctorChunkStreams), version,
-                                         true);
+            auto now =
+                fetchStreamStatus(connection, names.mid(from, doctorChunkStreams), version, true);
             Result<QHash<QByteArray, PendingSample>> pending = QHash<QByteArray, PendingSample>();
             if (now.ok())
                 pending = fetchPendingSamples(connection, now.value(), options);

@@ -88,7 +88,8 @@ Figure measure(const QString &cli, const LocalRedisServer &server, int runs, int
         }
         all.append(r);
     }
-    std::sort(all.begin(), all.end(), [](const Run &a, const Run &b) { return a.wallMs < b.wallMs; });
+    std::sort(all.begin(), all.end(),
+              [](const Run &a, const Run &b) { return a.wallMs < b.wallMs; });
     f.ok = true;
     f.median = all.at(all.size() / 2);
     f.minMs = all.first().wallMs;
@@ -104,8 +105,8 @@ bool fill(RedisConnection &c, int from, int to) {
         for (int i = start; i < std::min(to, start + 500); ++i) {
             const QByteArray name = "bench:" + QByteArray::number(i);
             for (int j = 0; j < 20; ++j)
-                commands.append({"XADD", name, "*", "n", QByteArray::number(j), "type",
-                                 "order.created"});
+                commands.append(
+                    {"XADD", name, "*", "n", QByteArray::number(j), "type", "order.created"});
             for (const char *g : {"g0", "g1", "g2"})
                 commands.append({"XGROUP", "CREATE", name, g, "0"});
             commands.append({"XREADGROUP", "GROUP", "g0", "c0", "NOACK", "STREAMS", name, ">"});
@@ -121,9 +122,8 @@ bool fill(RedisConnection &c, int from, int to) {
 void print(const char *who, int streams, const Figure &f) {
     std::printf("  %-7s %6d streams: %8.0f ms (%.0f..%.0f)  %6.1f us/stream  CLI CPU %6.0f ms  "
                 "redis-server CPU %6.0f ms  %6lld KB JSON\n",
-                who, streams, f.median.wallMs, f.minMs, f.maxMs,
-                f.median.wallMs * 1000.0 / streams, f.median.cliCpuMs, f.median.serverCpuMs,
-                qint64(f.median.bytes / 1024));
+                who, streams, f.median.wallMs, f.minMs, f.maxMs, f.median.wallMs * 1000.0 / streams,
+                f.median.cliCpuMs, f.median.serverCpuMs, qint64(f.median.bytes / 1024));
 }
 
 } // namespace
