@@ -5,7 +5,8 @@
 // (median of RUNS), the time per stream, the CPU the CLI and redis-server spent, and, with
 // --before PATH (another streamscope-cli, e.g. main's), the same for it in the same run; then
 // the 10k time against the 1 s target and the linearity (time per stream at the largest size
-// against the smallest).
+// against the smallest), in wall time and in the CLI's CPU time (on a shared machine the wall
+// time follows the load; the CPU time less so). Runs of the two builds alternate.
 //
 //   bench_doctor [--before PATH] [--runs N] [SIZES...]     (default 1000 10000 50000, 3 runs)
 
@@ -59,35 +60,39 @@ struct Figure {
     double minMs = 0, maxMs = 0;
 };
 
-// RUNS whole `doctor --json` runs of cli; every stream has findings, so it must exit 1.
-Figure measure(const QString &cli, const LocalRedisServer &server, int runs, int streams) {
-    Figure f;
-    QList<Run> all;
-    for (int i = 0; i < runs; ++i) {
-        QProcess doctor;
-        Run r;
-        const double cli0 = childrenCpuSeconds();
-        const double server0 = cpuSeconds(server.processId());
-        QElapsedTimer t;
-        t.start();
-        doctor.start(cli, {QStringLiteral("-p"), QString::number(server.settings().port),
-                           QStringLiteral("doctor"), QStringLiteral("--json")});
-        doctor.waitForFinished(600000);
-        r.wallMs = double(t.nsecsElapsed()) / 1e6;
-        r.cliCpuMs = (childrenCpuSeconds() - cli0) * 1000;
-        r.serverCpuMs = (cpuSeconds(server.processId()) - server0) * 1000;
-        const QByteArray out = doctor.readAllStandardOutput();
-        r.bytes = out.size();
-        const int groups = int(out.count("\"consumers_detail\""));
-        if (doctor.exitStatus() != QProcess::NormalExit || doctor.exitCode() != 1
-            || groups != streams * 3) {
-            std::fprintf(stderr, "%s: exit %d, %d groups of %d: %s\n", qPrintable(cli),
-                         doctor.exitCode(), groups, streams * 3,
-                         doctor.readAllStandardError().left(500).constData());
-            return f;
-        }
-        all.append(r);
+// One whole `doctor --json` run of cli. The idle threshold is an hour, so that the findings
+// (and the work) do not change while the bench runs (consumers go idle past the default
+// minute during it); every stream still has findings (g2 has no consumers), so it exits 1.
+bool runOnce(const QString &cli, const LocalRedisServer &server, int streams, Run *r) {
+    QProcess doctor;
+    const double cli0 = childrenCpuSeconds();
+    const double server0 = cpuSeconds(server.processId());
+    QElapsedTimer t;
+    t.start();
+    doctor.start(cli, {QStringLiteral("-p"), QString::number(server.settings().port),
+                       QStringLiteral("doctor"), QStringLiteral("--json"),
+                       QStringLiteral("--idle-threshold"), QStringLiteral("3600000")});
+    doctor.waitForFinished(600000);
+    r->wallMs = double(t.nsecsElapsed()) / 1e6;
+    r->cliCpuMs = (childrenCpuSeconds() - cli0) * 1000;
+    r->serverCpuMs = (cpuSeconds(server.processId()) - server0) * 1000;
+    const QByteArray out = doctor.readAllStandardOutput();
+    r->bytes = out.size();
+    const int groups = int(out.count("\"consumers_detail\""));
+    if (doctor.exitStatus() != QProcess::NormalExit || doctor.exitCode() != 1
+        || groups != streams * 3) {
+        std::fprintf(stderr, "%s: exit %d, %d groups of %d: %s\n", qPrintable(cli),
+                     doctor.exitCode(), groups, streams * 3,
+                     doctor.readAllStandardError().left(500).constData());
+        return false;
     }
+    return true;
+}
+
+Figure figureOf(QList<Run> all) {
+    Figure f;
+    if (all.isEmpty())
+        return f;
     std::sort(all.begin(), all.end(),
               [](const Run &a, const Run &b) { return a.wallMs < b.wallMs; });
     f.ok = true;
@@ -166,35 +171,51 @@ int main(int argc, char **argv) {
         if (!fill(c, filled, streams))
             return 1;
         filled = streams;
-        const Figure now = measure(cli, server, runs, streams);
-        if (!now.ok)
-            return 1;
+        // This build and the one before take turns, run by run: both see the same load.
+        QList<Run> nowRuns, thenRuns;
+        bool beforeOk = !before.isEmpty();
+        for (int i = 0; i < runs; ++i) {
+            Run r;
+            if (!runOnce(cli, server, streams, &r))
+                return 1;
+            nowRuns.append(r);
+            if (beforeOk && (beforeOk = runOnce(before, server, streams, &r)))
+                thenRuns.append(r);
+        }
+        const Figure now = figureOf(nowRuns);
         print("this", streams, now);
         after.append({streams, now});
-        if (!before.isEmpty()) {
-            const Figure then = measure(before, server, runs, streams);
-            if (then.ok) {
-                print("before", streams, then);
-                base.append({streams, then});
-                std::printf("          ratio this / before: %.2f\n",
-                            now.median.wallMs / then.median.wallMs);
-            } else
-                std::printf("  before %6d streams: failed (see above)\n", streams);
-        }
+        if (beforeOk) {
+            const Figure then = figureOf(thenRuns);
+            print("before", streams, then);
+            base.append({streams, then});
+            std::printf("          ratio this / before: %.2f (wall), %.2f (CLI CPU)\n",
+                        now.median.wallMs / then.median.wallMs,
+                        now.median.cliCpuMs / then.median.cliCpuMs);
+        } else if (!before.isEmpty())
+            std::printf("  before %6d streams: failed (see above)\n", streams);
+        std::fflush(stdout);
     }
 
     auto perStream = [](const QPair<int, Figure> &p) { return p.second.median.wallMs / p.first; };
+    auto cpuPerStream = [](const QPair<int, Figure> &p) {
+        return p.second.median.cliCpuMs / p.first;
+    };
     for (const auto &[streams, f] : after)
         if (streams == 10000)
             std::printf("10,000 streams: %.0f ms, target < 1000 ms: ratio %.2f (%s)\n",
                         f.median.wallMs, f.median.wallMs / 1000.0,
                         f.median.wallMs < 1000 ? "ok" : "OVER");
     if (after.size() >= 2) {
-        std::printf("linearity: time per stream at %d / at %d = %.2f (1.00 is linear)",
+        std::printf("linearity: time per stream at %d / at %d = %.2f wall, %.2f CLI CPU "
+                    "(1.00 is linear)",
                     after.last().first, after.first().first,
-                    perStream(after.last()) / perStream(after.first()));
+                    perStream(after.last()) / perStream(after.first()),
+                    cpuPerStream(after.last()) / cpuPerStream(after.first()));
         if (base.size() >= 2)
-            std::printf("; before: %.2f", perStream(base.last()) / perStream(base.first()));
+            std::printf("; before: %.2f wall, %.2f CLI CPU",
+                        perStream(base.last()) / perStream(base.first()),
+                        cpuPerStream(base.last()) / cpuPerStream(base.first()));
         std::printf("\n");
     }
     return 0;
