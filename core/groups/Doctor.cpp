@@ -300,8 +300,8 @@ namespace {
 // writes the same values (Qt 6's qjsonwriter): keys in the order QJsonObject keeps them
 // (sorted), strings as UTF-8 with \" \\ \b \f \n \r \t and \u00XX for the other control
 // characters and \uXXXX for a lone surrogate, integral numbers as integers and others in the
-// shortest form. At 50,000 streams building the QJsonObject tree and serialising it took most
-// of the doctor's time and memory.
+// shortest form. Building the QJsonObject tree and serialising it took about 30% of
+// `doctor --json`'s CPU time at 10,000 streams, and a copy of the report in memory.
 class JsonText {
 public:
     explicit JsonText(qsizetype reserve) { m_out.reserve(reserve); }

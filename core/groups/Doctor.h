@@ -42,13 +42,14 @@ struct DoctorReport {
     bool partial() const;
 };
 
-// Streams asked for per round trip. With 3 groups a stream takes about a dozen commands
-// (XINFO STREAM and GROUPS, then per group XINFO CONSUMERS, the XPENDING summary, the first
-// undelivered entry, and the pending samples where entries are pending): a chunk is about
-// 12,000 commands and 1-2 MB of replies, a few milliseconds of the server's time per pipeline.
-// Redis serves other clients between the reads of a pipeline, so a chunk delays them little;
-// a bound keeps the server's output buffer and our replies in memory small, and
-// 1,000 makes the round trips (4 per chunk) a small part of the time.
+// Streams asked for per round trip. With 3 groups a stream takes about 9 commands (XINFO
+// STREAM and GROUPS; per group XINFO CONSUMERS where it has consumers, the XPENDING summary
+// where entries are pending, the first undelivered entry where there is one; the two pending
+// samples of a group with pending entries): a chunk is about 9,000 commands in 3-4 pipelines,
+// 1-2 MB of replies and 15-20 ms of the server's CPU in all (bench_doctor). Redis serves its
+// other clients between the reads of a pipeline, so a chunk delays them little; the bound keeps
+// the server's output buffer and the replies we hold small, and at 1,000 the round trips
+// (40 for 10,000 streams) are a small part of the time (250 measured the same).
 constexpr int doctorChunkStreams = 1000;
 
 // Evaluates every stream matching pattern: SCAN, then pipelined status (and, with a window,
@@ -62,8 +63,8 @@ Result<DoctorReport> runDoctor(RedisClient &connection, const QByteArray &patter
 QJsonObject doctorReportJson(const DoctorReport &report);
 // The same report as compact JSON text, byte for byte what
 // QJsonDocument(doctorReportJson(report)).toJson(QJsonDocument::Compact) gives, written
-// directly (no QJsonObject tree: at 50,000 streams that tree and its serialisation took
-// most of `doctor --json`'s time and memory). Keep the two in step (tst_health checks it).
+// directly (no QJsonObject tree: that tree and its serialisation took about 30% of
+// `doctor --json`'s CPU time at 10,000 streams). Keep the two in step (tst_health checks it).
 QByteArray doctorReportJsonText(const DoctorReport &report);
 
 } // namespace streamscope
