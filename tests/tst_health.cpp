@@ -3,9 +3,12 @@
 #include "Doctor.h"
 #include "TestRedis.h"
 
+#include <QJsonDocument>
+#include <QSet>
 #include <QTest>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 using namespace streamscope;
@@ -333,6 +336,104 @@ private Q_SLOTS:
         QVERIFY(g.oldestPendingId.has_value());
         QCOMPARE(g.consumerList.size(), 1);
         QCOMPARE(g.consumerList.first().pending, qint64(4));
+    }
+
+    // The doctor asks doctorChunkStreams streams per round trip: across chunk boundaries every
+    // stream and every group comes exactly once, in name order, each with its own figures.
+    void chunksSeeEveryStreamOnce() {
+        const int streams = 2 * doctorChunkStreams + 7;
+        QList<Command> fill;
+        for (int i = 0; i < streams; ++i) {
+            const QByteArray name = "c:" + QByteArray::number(i);
+            for (int j = 0; j <= i % 5; ++j) // i % 5 + 1 entries: figures differ by stream
+                fill.append({"XADD", name, "*", "n", QByteArray::number(j)});
+            fill.append({"XGROUP", "CREATE", name, "read", "$"});
+            fill.append({"XGROUP", "CREATE", name, "unread", "0"});
+        }
+        QVERIFY(m_c->pipeline(fill, 60000).ok());
+        const DoctorReport r = doctor(fast(), "c:*");
+        QCOMPARE(r.streams.size(), streams);
+        QVERIFY(!r.partial());
+        QSet<QByteArray> seen;
+        for (qsizetype i = 0; i < r.streams.size(); ++i) {
+            const DoctorReport::Stream &s = r.streams.at(i);
+            if (i > 0)
+                QVERIFY(r.streams.at(i - 1).info.name < s.info.name);
+            seen.insert(s.info.name);
+            const int n = s.info.name.mid(2).toInt();
+            QCOMPARE(s.info.length, qint64(n % 5 + 1));
+            QCOMPARE(s.groups.size(), 2);
+            QCOMPARE(s.groups.at(0).status.name, QByteArray("read"));
+            QCOMPARE(s.groups.at(0).status.lag, std::optional<qint64>(0));
+            QCOMPARE(s.groups.at(1).status.name, QByteArray("unread"));
+            QCOMPARE(s.groups.at(1).status.lag, std::optional<qint64>(n % 5 + 1));
+            for (const DoctorReport::Group &g : s.groups)
+                for (const Finding &f : g.findings)
+                    QCOMPARE(f.stream, s.info.name); // findings stay with their stream
+        }
+        QCOMPARE(seen.size(), streams);
+    }
+
+    // `doctor --json` writes the report directly; it must be byte for byte what the QJsonObject
+    // that `serve` serves on /health gives, for every kind of value: names that need escaping
+    // or are not UTF-8, numbers of every size, nulls, not-evaluated rules, missing nodes.
+    void jsonTextIsTheJsonObject() {
+        makeGroup("s", 10);
+        readGroup("s", "c1", 4, false);
+        makeGroup(QByteArray("we\"ird\\\n\t\x01 \xc3\xa9 \xf0\x9f\x98\x80 \xff name"), 3);
+        run(*m_c, {"XGROUP", "CREATE", "empty", "g", "$", "MKSTREAM"});
+        QTest::qWait(250);
+        DoctorReport r = doctor(fast());
+        QCOMPARE(r.streams.size(), 3);
+        auto same = [](const DoctorReport &report) {
+            const QByteArray text = doctorReportJsonText(report);
+            const QByteArray qt =
+                QJsonDocument(doctorReportJson(report)).toJson(QJsonDocument::Compact);
+            if (text == qt)
+                return true;
+            qsizetype at = 0;
+            while (at < text.size() && at < qt.size() && text.at(at) == qt.at(at))
+                ++at;
+            qWarning("differ at %lld: written ...%s... QJsonDocument ...%s...", qint64(at),
+                     text.mid(qMax<qsizetype>(0, at - 40), 80).constData(),
+                     qt.mid(qMax<qsizetype>(0, at - 40), 80).constData());
+            return false;
+        };
+        QVERIFY2(same(r), doctorReportJsonText(r).constData());
+
+        // Values a live server does not easily give.
+        DoctorReport::Group &g = r.streams[0].groups[0];
+        g.status.consumerList.append({"\x7f\x80 consumer", 600000, 123456789012345, -1});
+        g.status.consumerList.append({"c3", 0, 0, std::nullopt});
+        g.status.entriesRead = qint64(1) << 60;
+        g.status.lag = (qint64(1) << 53) + 2;
+        g.status.timeLagUnknown = QStringLiteral("unknown: no permission (add +xrange)");
+        g.status.name = QByteArray("\xed\xa0\x80 lone surrogate bytes");
+        Finding f;
+        f.kind = QStringLiteral("not-evaluated");
+        f.message = QString(QChar(0xd800)) + QStringLiteral(" lone \u00e9 \u20ac \b\f\r");
+        f.rules = QStringList{QStringLiteral("stuck-entry"), QStringLiteral("poison-entry")};
+        f.reason = QStringLiteral("no permission: add +xpending");
+        f.consumer = "c1";
+        f.entryId = StreamId{1700000000000, 3};
+        f.count = std::numeric_limits<qint64>::max();
+        f.atMost = 1000000000000000000;
+        f.idleMs = 60000;
+        f.deliveries = 0;
+        g.findings.append(f);
+        r.streams[1].info.slot = 16383;
+        r.streams[1].info.node = QStringLiteral("127.0.0.1:7000");
+        r.streams[2].info.noAccess = QStringLiteral("no permission: \"~s*\" only");
+        r.missing.append({QStringLiteral("10.0.0.1:7001"), QStringLiteral("0-5460,6000"),
+                          QStringLiteral("connection refused")});
+        r.truncated = true;
+        QVERIFY2(same(r), doctorReportJsonText(r).constData());
+        g.status.lag = std::nullopt;
+        g.status.entriesRead = -(qint64(1) << 53);
+        QVERIFY2(same(r), doctorReportJsonText(r).constData());
+        r.versionUnknown = QStringLiteral("no permission: add +info");
+        r.streams.clear();
+        QVERIFY2(same(r), doctorReportJsonText(r).constData());
     }
 
 private:

@@ -306,8 +306,7 @@ int runDoctorCommand(const QCommandLineParser &p, const ConnectionSettings &sett
 
     Output out;
     if (json) {
-        out << QJsonDocument(doctorReportJson(report.value())).toJson(QJsonDocument::Compact)
-            << "\n";
+        out << doctorReportJsonText(report.value()) << "\n";
     } else {
         int groups = 0;
         if (!report->versionUnknown.isEmpty())

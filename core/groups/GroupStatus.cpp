@@ -193,12 +193,18 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
     const QString noRange = deniedText(access, "XRANGE");
     QList<Command> second;
     QList<QPair<GroupStatus *, qint64>> asked; // group, stream length: first undelivered asked
+    // Only what XINFO GROUPS did not answer already: a group without consumers has no consumer
+    // list, and one with nothing pending no oldest pending entry (a quarter of the commands
+    // for `doctor` over many streams). Both figures are as of XINFO GROUPS, as the rest.
+    auto asksConsumers = [](const GroupStatus &g) { return g.consumers > 0; };
+    auto asksSummary = [&](const GroupStatus &g) { return noPending.isEmpty() && g.pending > 0; };
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
-            second.append({"XINFO", "CONSUMERS", s.info.name, g.name});
-            if (noPending.isEmpty())
+            if (asksConsumers(g))
+                second.append({"XINFO", "CONSUMERS", s.info.name, g.name});
+            if (asksSummary(g))
                 second.append({"XPENDING", s.info.name, g.name});
-            else
+            else if (!noPending.isEmpty())
                 g.pendingUnknown = noPending;
         }
     for (StreamStatus &s : out)
@@ -252,9 +258,9 @@ Result<StreamStatusList> fetchGroupDetails(RedisClient &connection, StreamStatus
     size_t r = 0;
     for (StreamStatus &s : out)
         for (GroupStatus &g : s.groups) {
-            const RedisReply &consumers = more.value()[r++];
             static const RedisReply notAsked;
-            const RedisReply &summary = noPending.isEmpty() ? more.value()[r++] : notAsked;
+            const RedisReply &consumers = asksConsumers(g) ? more.value()[r++] : notAsked;
+            const RedisReply &summary = asksSummary(g) ? more.value()[r++] : notAsked;
             if (Error e = refusal(consumers, "XINFO CONSUMERS", s.info.name))
                 return e;
             if (summary.errorCode() == "NOPERM")

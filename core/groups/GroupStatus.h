@@ -92,8 +92,9 @@ private:
     QHash<QByteArray, Known> m_known;
 };
 
-// XINFO STREAM + XINFO GROUPS for each stream, then XINFO CONSUMERS, the XPENDING summary and
-// the first undelivered entry for each group: two pipelined round trips in all, never FULL.
+// XINFO STREAM + XINFO GROUPS for each stream, then XINFO CONSUMERS (groups with consumers),
+// the XPENDING summary (groups with pending entries) and the first undelivered entry for each
+// group: two pipelined round trips in all, never FULL.
 // Streams that do not exist are left out. serverVersion (70015 for 7.0.15) decides what to
 // expect; before 7.0 the lag is estimated with a bounded XRANGE count.
 // On a replica the server's entries-read is not kept current (7.0.15 keeps what the last full

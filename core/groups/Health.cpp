@@ -102,6 +102,13 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
     QList<Command> checks;
     QList<QPair<QByteArray, StreamId>> checked;
     const QString user = connection.settings().user;
+    // Each group's stream by name: one lookup per group, not a walk of every stream (the doctor
+    // passes thousands).
+    QHash<QByteArray, const StreamInfo *> infoOf;
+    infoOf.reserve(streams.size());
+    for (const StreamStatus &s : streams)
+        if (!infoOf.contains(s.info.name)) // the first, as a walk would find
+            infoOf.insert(s.info.name, &s.info);
     size_t r = 0;
     for (const GroupStatus *g : groups) {
         PendingSample sample{parse(replies.value()[r]), parse(replies.value()[r + 1]), {}, {}, {}};
@@ -112,16 +119,13 @@ Result<QHash<QByteArray, PendingSample>> fetchPendingSamples(RedisClient &connec
                                                    : QStringLiteral("XPENDING failed: "),
                     explainRefusal(reply->errorMessage(), user));
         r += 2;
-        const auto streamIt =
-            std::find_if(streams.begin(), streams.end(),
-                         [&](const StreamStatus &s) { return s.info.name == g->stream; });
-        const StreamInfo &info = streamIt->info;
-        QSet<QByteArray> seen;
+        const StreamInfo &info = *infoOf.value(g->stream);
+        QSet<QPair<quint64, quint64>> seen;
         for (const PendingEntryList *list : {&sample.oldest, &sample.idle})
             for (const PendingEntry &p : *list) {
-                if (seen.contains(p.id.toByteArray()))
+                if (seen.contains({p.id.ms, p.id.seq}))
                     continue;
-                seen.insert(p.id.toByteArray());
+                seen.insert({p.id.ms, p.id.seq});
                 if (!info.firstEntryId || p.id < *info.firstEntryId)
                     sample.missing.append(p.id);
                 else if (noRange && (!info.maxDeletedEntryId || p.id <= *info.maxDeletedEntryId))
