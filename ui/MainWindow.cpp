@@ -48,6 +48,9 @@ namespace streamscope {
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent) {
     registerCoreMetaTypes();
+    // The stream list pages through the server's streams; beyond 1,000, what is in view and
+    // selected is what is polled and tailed (StreamListPane says so).
+    m_pollOptions.catalog = true;
     trustHostKey = [](const ConnectionSettings::Ssh &ssh, const QString &fingerprint) {
         return trustSshHostKey(ssh, fingerprint);
     };

@@ -58,6 +58,12 @@ Session::Session(ConnectionSettings settings, Options options, QObject *parent)
     ServerPoller *poll = m_poller->poller();
     connect(poll, &ServerPoller::streamsListed, this, &Session::onStreamsListed);
     connect(poll, &ServerPoller::serverInfo, this, &Session::onServerInfo);
+    connect(poll, &ServerPoller::catalogUpdated, this, [this](const StreamCatalogPage &page) {
+        m_catalogState = page;
+        m_catalogState.added.clear();
+        m_catalogState.removed.clear();
+        Q_EMIT catalogUpdated(page);
+    });
     connect(poll, &ServerPoller::accessUpdated, this, &Session::setAclPermissions);
     connect(poll, &ServerPoller::groupSnapshot, this, &Session::onGroupSnapshot);
     connect(poll, &ServerPoller::topologyUpdated, this, &Session::onTopology);
@@ -119,6 +125,21 @@ void Session::setHealthOptions(const HealthOptions &options) {
     m_options.poll.health = options;
     if (m_poller)
         m_poller->poller()->setHealthOptions(options);
+}
+
+void Session::fetchMoreStreams() {
+    if (m_poller)
+        m_poller->poller()->requestCatalogPage();
+}
+
+void Session::setStreamFilter(const QByteArray &pattern) {
+    if (m_poller)
+        m_poller->poller()->setCatalogPattern(pattern);
+}
+
+void Session::setWatchedStreams(const QList<QByteArray> &names) {
+    if (m_poller)
+        m_poller->poller()->setWatchedStreams(names);
 }
 
 void Session::setServiceMapWanted(bool wanted) {
