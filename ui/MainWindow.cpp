@@ -421,6 +421,9 @@ QString MainWindow::findingsPartialReason() const {
     if (!m_session->missingNodes().isEmpty())
         why << ::streamscope::missingNodesText(m_session->missingNodes(),
                                                tr("their groups are not judged"));
+    if (const int watched = m_session->lastGroups().streamLimit; watched > 0)
+        why << tr("only %1 watched (more streams match): the groups of the others are not judged")
+                   .arg(countOf(watched, "stream", "streams"));
     if (!m_session->unreadableStreams().isEmpty())
         why << tr("%1 the user may not read: their groups are not judged")
                    .arg(countOf(m_session->unreadableStreams().size(), "stream", "streams"));

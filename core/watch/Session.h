@@ -176,6 +176,7 @@ private:
     StreamInfoList m_streams;
     bool m_truncated = false;
     StreamCatalogPage m_catalogState;
+    QSet<QByteArray> m_createdWhileWatched; // paged: new since the last listing, not yet tailed
     QList<QByteArray> m_unreadable;
     MissingNodeList m_missing;
     GroupSnapshot m_groups;

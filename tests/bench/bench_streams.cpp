@@ -12,6 +12,8 @@
 // the wall-clock time its stream list first has rows (after they are painted).
 // STREAMSCOPE_BASELINE=/path/to/an/older/streamscope built with the same hook measures it too,
 // in the same run, as "before".
+// BENCH_PRIORITY=1 (as root): the launched process and the private servers run at nice -20, so
+// that a machine busy with other work (a shared build box) stretches the figures less; say so.
 // Usage: bench_streams [SECONDS] (rest windows, default 10) [RUNS] (launches, default 3)
 #include "BenchSupport.h"
 #include "LocalRedisServer.h"
@@ -30,6 +32,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,8 +116,13 @@ double startUp(const QString &binary, const QString &url, double *cpuMs) {
     env.insert(QStringLiteral("HOME"), home.path());
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.path());
     process.setProcessEnvironment(env);
+    const bool priority = !qEnvironmentVariableIsEmpty("BENCH_PRIORITY");
     const qint64 launchedUs = wallMicros();
-    process.start(binary, {QStringLiteral("--url"), url});
+    if (priority)
+        process.start(QStringLiteral("nice"), {QStringLiteral("-n"), QStringLiteral("-20"), binary,
+                                               QStringLiteral("--url"), url});
+    else
+        process.start(binary, {QStringLiteral("--url"), url});
     qint64 rowsUs = -1;
     QByteArray err;
     QElapsedTimer clock;
@@ -126,8 +134,8 @@ double startUp(const QString &binary, const QString &url, double *cpuMs) {
         if (at >= 0 && err.indexOf(" us)", at) > 0) {
             rowsUs = err.mid(at + 14, err.indexOf(" us", at) - at - 14).toLongLong();
             const int cpu = err.indexOf("(cpu ", at);
-            *cpuMs = double(err.mid(cpu + 5, err.indexOf(" us)", cpu) - cpu - 5).toLongLong())
-                     / 1000.0;
+            *cpuMs =
+                double(err.mid(cpu + 5, err.indexOf(" us)", cpu) - cpu - 5).toLongLong()) / 1000.0;
         }
     }
     process.kill();
@@ -261,9 +269,14 @@ int main(int argc, char **argv) {
     const QString baseline = qEnvironmentVariable("STREAMSCOPE_BASELINE");
     bool ok = true;
 
+    const bool priority = !qEnvironmentVariableIsEmpty("BENCH_PRIORITY");
+    if (priority)
+        std::printf("(BENCH_PRIORITY: launches and servers at nice -20)\n");
     LocalRedisServer small;
     if (!bench::startServer(small))
         return 1;
+    if (priority)
+        setpriority(PRIO_PROCESS, id_t(small.processId()), -20);
     {
         RedisConnection c(small.settings());
         if (!bench::done(c.open(), "connect") || !fill(c, "idle", 1000, 10))
@@ -277,6 +290,8 @@ int main(int argc, char **argv) {
     LocalRedisServer large;
     if (!bench::startServer(large))
         return 1;
+    if (priority)
+        setpriority(PRIO_PROCESS, id_t(large.processId()), -20);
     QElapsedTimer filling;
     filling.start();
     {
@@ -310,7 +325,8 @@ int main(int argc, char **argv) {
                 one.cpuPercent > 0 ? hundred.cpuPercent / one.cpuPercent : 0,
                 one.kbPerSecond > 0 ? hundred.kbPerSecond / one.kbPerSecond : 0);
     // Within the noise of /proc's 10 ms ticks over the window: 0.05 % of a core.
-    ok = ok && hundred.cpuPercent <= one.cpuPercent + 0.05 && hundred.kbPerSecond <= one.kbPerSecond;
+    ok =
+        ok && hundred.cpuPercent <= one.cpuPercent + 0.05 && hundred.kbPerSecond <= one.kbPerSecond;
     std::printf("%s\n", ok ? "targets met" : "targets NOT met");
     return ok ? 0 : 2;
 }
