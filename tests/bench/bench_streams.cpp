@@ -66,6 +66,22 @@ double processCpuSeconds(qint64 pid) {
     return double(f.at(11).toLongLong() + f.at(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
 }
 
+// INFO cpu (used_cpu_sys + used_cpu_user, microsecond resolution where /proc counts 10 ms
+// ticks) and the commands the server ran (INFO commandstats, every command's calls).
+void infoCpuAndCalls(RedisConnection &c, double *cpuSeconds, qint64 *calls) {
+    *cpuSeconds = 0;
+    *calls = 0;
+    auto info = c.command({"INFO", "all"});
+    if (!info.ok() || info->isError())
+        return;
+    for (const QByteArray &line : info->bytes().split('\n')) {
+        if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:"))
+            *cpuSeconds += line.mid(line.indexOf(':') + 1).trimmed().toDouble();
+        else if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info:"))
+            *calls += line.mid(line.indexOf("calls=") + 6).split(',').first().toLongLong();
+    }
+}
+
 qint64 outputBytes(RedisConnection &c) {
     auto info = c.command({"INFO", "stats"});
     if (!info.ok() || info->isError())
@@ -188,8 +204,10 @@ void printLaunches(const char *what, const Range &now, const Range &before, doub
 }
 
 struct Cost {
-    double cpuPercent = 0;
+    double cpuPercent = 0;     // /proc
+    double infoCpuPercent = 0; // INFO cpu
     double kbPerSecond = 0;
+    double commandsPerSecond = 0;
 };
 
 // The server's CPU and bytes over seconds with a shown offscreen window watching (or nobody).
@@ -206,11 +224,17 @@ Cost atRest(LocalRedisServer &server, int seconds, bool watching) {
     runFor(6000); // first page, first details, first groups
     const double cpu0 = processCpuSeconds(server.processId());
     const qint64 out0 = outputBytes(probe);
+    double info0 = 0, info1 = 0;
+    qint64 calls0 = 0, calls1 = 0;
+    infoCpuAndCalls(probe, &info0, &calls0);
     QElapsedTimer clock;
     clock.start();
     runFor(seconds * 1000);
     const double elapsed = double(clock.elapsed()) / 1000.0;
+    infoCpuAndCalls(probe, &info1, &calls1);
     Cost c;
+    c.infoCpuPercent = (info1 - info0) * 100.0 / elapsed;
+    c.commandsPerSecond = double(calls1 - calls0) / elapsed;
     c.cpuPercent = (processCpuSeconds(server.processId()) - cpu0) * 100.0 / elapsed;
     c.kbPerSecond = double(outputBytes(probe) - out0) / 1000.0 / elapsed;
     return c;
@@ -219,11 +243,15 @@ Cost atRest(LocalRedisServer &server, int seconds, bool watching) {
 Cost watchingCost(LocalRedisServer &server, int seconds, const char *what) {
     const Cost idle = atRest(server, seconds, false);
     const Cost window = atRest(server, seconds, true);
-    const Cost cost{window.cpuPercent - idle.cpuPercent, window.kbPerSecond - idle.kbPerSecond};
-    std::printf("%s at rest: server CPU %.2f %% of a core, %.1f KB/s with the window; %.2f %%, "
-                "%.1f KB/s with nobody watching: watching costs %.2f %%, %.1f KB/s\n",
-                what, window.cpuPercent, window.kbPerSecond, idle.cpuPercent, idle.kbPerSecond,
-                cost.cpuPercent, cost.kbPerSecond);
+    const Cost cost{
+        window.cpuPercent - idle.cpuPercent, window.infoCpuPercent - idle.infoCpuPercent,
+        window.kbPerSecond - idle.kbPerSecond, window.commandsPerSecond - idle.commandsPerSecond};
+    std::printf("%s at rest: server CPU %.2f %% of a core (INFO cpu %.3f %%), %.1f KB/s, %.1f "
+                "commands/s with the window; %.2f %% (INFO cpu %.3f %%), %.1f KB/s with nobody "
+                "watching: watching costs %.2f %% (INFO cpu %.3f %%), %.1f KB/s\n",
+                what, window.cpuPercent, window.infoCpuPercent, window.kbPerSecond,
+                window.commandsPerSecond, idle.cpuPercent, idle.infoCpuPercent, idle.kbPerSecond,
+                cost.cpuPercent, cost.infoCpuPercent, cost.kbPerSecond);
     std::fflush(stdout);
     return cost;
 }
@@ -320,13 +348,15 @@ int main(int argc, char **argv) {
 
     const Cost one = watchingCost(small, seconds, "1,000 streams");
     const Cost hundred = watchingCost(large, seconds, "100,000 streams");
-    std::printf("100,000 streams cost the server %.2f times the CPU and %.2f times the bytes of "
-                "1,000 (target <= 1)\n",
-                one.cpuPercent > 0 ? hundred.cpuPercent / one.cpuPercent : 0,
-                one.kbPerSecond > 0 ? hundred.kbPerSecond / one.kbPerSecond : 0);
-    // Within the noise of /proc's 10 ms ticks over the window: 0.05 % of a core.
-    ok =
-        ok && hundred.cpuPercent <= one.cpuPercent + 0.05 && hundred.kbPerSecond <= one.kbPerSecond;
+    // INFO cpu (microseconds) rather than /proc's 10 ms ticks, which over a window of a few
+    // seconds count one or two ticks: both are printed above.
+    std::printf("100,000 streams cost the server %.2f times the CPU (INFO cpu), %.2f times the "
+                "bytes and %.2f times the commands of 1,000 (target <= 1)\n",
+                one.infoCpuPercent > 0 ? hundred.infoCpuPercent / one.infoCpuPercent : 0,
+                one.kbPerSecond > 0 ? hundred.kbPerSecond / one.kbPerSecond : 0,
+                one.commandsPerSecond > 0 ? hundred.commandsPerSecond / one.commandsPerSecond : 0);
+    ok = ok && hundred.infoCpuPercent <= one.infoCpuPercent
+         && hundred.kbPerSecond <= one.kbPerSecond;
     std::printf("%s\n", ok ? "targets met" : "targets NOT met");
     return ok ? 0 : 2;
 }
