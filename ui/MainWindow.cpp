@@ -48,6 +48,9 @@ namespace streamscope {
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent) {
     registerCoreMetaTypes();
+    // The stream list pages through the server's streams; beyond 1,000, what is in view and
+    // selected is what is polled and tailed (StreamListPane says so).
+    m_pollOptions.catalog = true;
     trustHostKey = [](const ConnectionSettings::Ssh &ssh, const QString &fingerprint) {
         return trustSshHostKey(ssh, fingerprint);
     };
@@ -418,6 +421,9 @@ QString MainWindow::findingsPartialReason() const {
     if (!m_session->missingNodes().isEmpty())
         why << ::streamscope::missingNodesText(m_session->missingNodes(),
                                                tr("their groups are not judged"));
+    if (const int watched = m_session->lastGroups().streamLimit; watched > 0)
+        why << tr("only %1 watched (more streams match): the groups of the others are not judged")
+                   .arg(countOf(watched, "stream", "streams"));
     if (!m_session->unreadableStreams().isEmpty())
         why << tr("%1 the user may not read: their groups are not judged")
                    .arg(countOf(m_session->unreadableStreams().size(), "stream", "streams"));

@@ -2,6 +2,7 @@
 
 #include "Freshness.h"
 #include "RedriveDialog.h"
+#include "StreamCatalog.h"
 #include "StreamInfo.h"
 
 #include <QHash>
@@ -10,8 +11,11 @@
 #include <QWidget>
 
 class QLabel;
+class QLineEdit;
 class QMenu;
 class QTableView;
+class QTimer;
+class QToolButton;
 
 namespace streamscope {
 
@@ -22,6 +26,11 @@ class WarningBanner;
 // The stream list on the left: every stream of the session's server with its length and rate,
 // what is not current or not whole said above it (a bound, a failed listing, nodes not
 // answering), and the selection that filters the other views.
+//
+// Paged (a session whose poller keeps a catalog): the names come a page at a time as the view
+// scrolls, a filter above searches the server (SCAN MATCH), and the streams in view plus the
+// selected ones are what the session watches once the server has more than it watches whole;
+// the line under the filter says how many are watched of how many, and how far a search went.
 class StreamListPane : public QWidget {
     Q_OBJECT
 public:
@@ -32,6 +41,14 @@ public:
     StreamListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     QLabel *errorLabel() const { return m_error; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    QToolButton *patternButton() const { return m_pattern; }
+    // "Watching 38 of 100,000 streams ...", "12 match ..., whole server searched".
+    QString scopeText() const;
+    // The streams the session is told to watch (rows in view and selected), as last sent.
+    QList<QByteArray> watchedStreams() const { return m_sentWatched; }
+    // Sends the filter now (the edit waits for a pause in typing).
+    void applyFilter();
     QString missingNodesText() const;
     QStringList selectedStreams() const;
     // Selects these once they are listed (the streams watched last time).
@@ -55,14 +72,29 @@ Q_SIGNALS:
     // was done. The lists are polled again right away.
     void redriveFinished(bool ok, const QString &summary);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void onListed(const StreamInfoList &streams, bool truncated);
+    void onCatalog(const StreamCatalogPage &page);
+    void updateScope();
+    void sendWatched();
+    void restoreRows();
     void onFreshness(const Freshness &freshness);
     void showError(const QString &text);
 
     StreamListModel *m_model;
     QTableView *m_view;
     QLabel *m_error;
+    QLineEdit *m_filter;
+    QToolButton *m_pattern;
+    QLabel *m_scope;
+    QTimer *m_filterDelay;
+    QTimer *m_watchDelay;
+    QList<QByteArray> m_sentWatched;
+    bool m_truncated = false;
+    bool m_firstRowsSaid = false;
     WarningBanner *m_missing;
     QPointer<Session> m_session;
     QList<QMetaObject::Connection> m_connections;

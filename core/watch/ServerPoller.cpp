@@ -9,6 +9,7 @@
 #include <QVersionNumber>
 
 #include <algorithm>
+#include <utility>
 
 namespace streamscope {
 
@@ -113,9 +114,23 @@ ServerInfo ServerInfo::fromInfo(const QByteArray &section) {
     return info;
 }
 
+namespace {
+
+StreamCatalog::Options catalogOptions(const ServerPoller::Options &o) {
+    StreamCatalog::Options c;
+    c.pageSize = qMax(1, o.pageSize);
+    c.scanCount = qMax(1, o.scanCount);
+    c.smallLimit = o.maxStreams;
+    return c;
+}
+
+} // namespace
+
 ServerPoller::ServerPoller(ConnectionSettings settings, Options options)
     : m_settings(std::move(settings))
-    , m_options(std::move(options)) {
+    , m_options(std::move(options))
+    , m_catalog(catalogOptions(m_options)) {
+    qRegisterMetaType<StreamCatalogPage>();
     qRegisterMetaType<ServerInfo>();
     qRegisterMetaType<PollArea>();
     qRegisterMetaType<GroupSnapshot>();
@@ -138,6 +153,82 @@ void ServerPoller::setHealthOptions(const HealthOptions &options) {
 void ServerPoller::setClientSampling(bool on) {
     if (m_sampleClients.exchange(on) != on && on)
         pollNow();
+}
+
+void ServerPoller::wake() {
+    m_internalWake = true;
+    pollNow();
+}
+
+void ServerPoller::setWatchedStreams(const QList<QByteArray> &names) {
+    {
+        QMutexLocker lock(&m_mutex);
+        if (names == m_viewWatched)
+            return;
+        m_viewWatched = names.mid(0, m_options.maxStreams);
+    }
+    wake();
+}
+
+void ServerPoller::requestCatalogPage() {
+    {
+        QMutexLocker lock(&m_mutex);
+        m_pageWanted = true;
+    }
+    wake();
+}
+
+void ServerPoller::setCatalogPattern(const QByteArray &pattern) {
+    {
+        QMutexLocker lock(&m_mutex);
+        m_patternWanted = pattern.isEmpty() ? QByteArray("*") : pattern;
+        m_pageWanted = false; // the new pattern's first page comes anyway
+    }
+    wake();
+}
+
+bool ServerPoller::serveCatalog(RedisClient &connection) {
+    bool wanted = false;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_patternWanted) {
+            m_catalog.setPattern(*m_patternWanted);
+            m_patternWanted.reset();
+        }
+        wanted = m_pageWanted;
+        m_pageWanted = false;
+    }
+    if (m_catalog.started() && !wanted)
+        return true;
+    m_catalogJustStarted = !m_catalog.started();
+    auto page = m_catalog.nextPage(connection);
+    if (!page.ok()) {
+        if (!stopFlag())
+            Q_EMIT pollFailed(page.error(), PollArea::Streams);
+        return connection.isOpen();
+    }
+    if (!stopFlag())
+        Q_EMIT catalogUpdated(page.value());
+    return true;
+}
+
+bool ServerPoller::updateWatchedNames() {
+    QList<QByteArray> names;
+    if (m_catalog.isSmall()) {
+        names = m_catalog.names();
+    } else {
+        QMutexLocker lock(&m_mutex);
+        names = m_viewWatched;
+    }
+    // No view said what it shows (yet): the first rows, as a view at the top would.
+    if (names.isEmpty() && !m_catalog.isSmall())
+        names = m_catalog.names().mid(0, qMin(50, m_options.maxStreams));
+    bool fresh = false;
+    for (const QByteArray &n : std::as_const(names))
+        fresh = fresh || !m_watched.contains(n);
+    m_names = names;
+    m_truncated = !m_catalog.isSmall();
+    return fresh;
 }
 
 bool ServerPoller::sampleClients(RedisClient &connection) {
@@ -222,6 +313,12 @@ void ServerPoller::run() {
             }
             forced = true; // what changed while we were away is not known
         }
+        // The list's names first: what the window shows before any figure.
+        if (m_options.catalog && !serveCatalog(connection)) {
+            if (!waitForNextPoll(m_options.intervalMs))
+                break;
+            continue;
+        }
         if (!infoSent) {
             // INFO acts on one node: on a cluster one primary answers for the deployment.
             auto info = commandOnOnePrimary(connection, {"INFO", "server"});
@@ -255,6 +352,7 @@ void ServerPoller::run() {
                     Q_EMIT accessUpdated(access);
             }
         }
+        const bool newlyWatched = m_options.catalog && updateWatchedNames();
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const bool list = forced || now - listedAtMs >= m_options.listIntervalMs;
         // Role, link and lag change (a failover, a lost primary): asked again as often as the
@@ -267,7 +365,8 @@ void ServerPoller::run() {
             if (changed && !stopFlag())
                 Q_EMIT serverInfo(server);
         }
-        const bool lengths = list || now - measuredAtMs >= m_options.lengthIntervalMs;
+        const bool lengths =
+            list || newlyWatched || now - measuredAtMs >= m_options.lengthIntervalMs;
         bool answered = true;
         bool sent = lengths;
         if (list) {
@@ -285,7 +384,9 @@ void ServerPoller::run() {
                 Q_EMIT pollFailed(e, PollArea::Streams);
             if (answered) {
                 listedAtMs = list ? now : listedAtMs;
-                measuredAtMs = now;
+                // A look at newly watched streams only is not a measurement of all.
+                measuredAtMs =
+                    list || now - measuredAtMs >= m_options.lengthIntervalMs ? now : measuredAtMs;
             }
             // The service map's producers: with the lengths they are matched against.
             if (answered && m_sampleClients && !clientsRefused
@@ -316,7 +417,8 @@ void ServerPoller::run() {
             Q_EMIT this->answered(now);
         if (!waitForNextPoll(m_options.intervalMs))
             break;
-        forced = pollWasRequested();
+        // Our own wake (a page, the watched streams) is not a request for a whole poll.
+        forced = pollWasRequested() && !m_internalWake.exchange(false);
     }
     Q_EMIT finished();
 }
@@ -399,7 +501,24 @@ TopologySnapshot ServerPoller::topologySnapshot(const RedisClient &connection, q
 }
 
 Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, bool *truncated) {
-    if (list) {
+    if (m_options.catalog) {
+        if (list && !std::exchange(m_catalogJustStarted, false)) {
+            // New and gone streams: the small list again, or the large one's sweep step.
+            auto page = m_catalog.refresh(connection);
+            if (!page.ok())
+                return page.error();
+            m_missing.clear();
+            for (const MissingNode &m : page->missing)
+                m_missing.insert(m.endpoint, m);
+            if (!stopFlag())
+                Q_EMIT catalogUpdated(page.value());
+        }
+        (void)updateWatchedNames();
+        *truncated = m_truncated;
+        const QSet<QByteArray> watched(m_names.cbegin(), m_names.cend());
+        for (auto it = m_watched.begin(); it != m_watched.end();)
+            it = watched.contains(it.key()) ? std::next(it) : m_watched.erase(it);
+    } else if (list) {
         // Every primary, each with its own cursor; the nodes that cannot be scanned are named.
         auto scanned = scanStreams(connection, m_options.pattern, m_options.maxStreams, 10000);
         if (!scanned.ok())
@@ -436,8 +555,12 @@ Error ServerPoller::pollStreams(RedisClient &connection, qint64 now, bool list, 
     }
     if (!gone.isEmpty()) {
         m_names.removeIf([&](const QByteArray &name) { return gone.contains(name); });
-        for (const QByteArray &name : gone)
+        for (const QByteArray &name : gone) {
             m_watched.remove(name);
+            m_catalog.forget(name);
+        }
+        if (m_options.catalog && !stopFlag())
+            Q_EMIT catalogUpdated(m_catalog.takeRemovals());
     }
 
     StreamInfoList streams;
@@ -634,7 +757,10 @@ Error ServerPoller::pollGroups(RedisClient &connection, qint64 now, int version,
     snap->atMs = now;
     snap->quietIntervalMs = m_options.quietIntervalMs;
     snap->polledNow = int(polled.size());
-    snap->streamLimit = m_truncated ? m_options.maxStreams : 0;
+    // With a catalog beyond maxStreams, what is watched is what the view shows: say how many.
+    snap->streamLimit = !m_truncated        ? 0
+                        : m_options.catalog ? qMax(1, int(m_names.size()))
+                                            : m_options.maxStreams;
     QSet<QByteArray> live;
     const QList<RedisClient::Node> nodes = connection.nodes();
     for (const QByteArray &name : m_names) {

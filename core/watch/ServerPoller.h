@@ -8,6 +8,7 @@
 #include "RedisConnection.h"
 #include "ReplicaRole.h"
 #include "ServiceMap.h"
+#include "StreamCatalog.h"
 #include "StreamInfo.h"
 #include "Topology.h"
 #include "WorkerThread.h"
@@ -70,6 +71,15 @@ enum class PollArea { Streams, Groups };
 // pollFailed) and the others' streams and groups still come. Each listing also refreshes the
 // node states (one CLUSTER SHARDS) for topologyUpdated, with this process's load per node.
 // Every failure is reported (pollFailed) with the server's message and the view it affects.
+//
+// With Options::catalog (the GUI), the stream list is a StreamCatalog instead: names in pages
+// (catalogUpdated), the next page when the view asks (requestCatalogPage), a server-side
+// filter (setCatalogPattern), and what is polled is what is watched: every stream while the
+// server has at most maxStreams (the list is then whole and sorted, as without a catalog);
+// beyond, only the streams the view names (setWatchedStreams: the rows in view and the selected
+// ones, at most maxStreams), so that the cost follows what is watched, not what exists. Then
+// streamsListed carries the watched streams with truncated set, and GroupSnapshot::streamLimit
+// says how many are watched.
 class ServerPoller : public PollingWorker {
     Q_OBJECT
 public:
@@ -83,6 +93,10 @@ public:
         int bigInfoIntervalMs = 30000;
         QByteArray pattern = "*";
         int maxStreams = 1000;
+        // The GUI's paged list (see above); off: every listing SCANs up to maxStreams names.
+        bool catalog = false;
+        int pageSize = 1000;  // catalog: names per page
+        int scanCount = 1000; // catalog: SCAN COUNT
         // CLIENT LIST for the service map's producers (clientsSampled): off unless asked
         // (setClientSampling), at most every clientIntervalMs, on a length tick; on a cluster
         // every primary's; at most maxClients clients parsed.
@@ -96,6 +110,13 @@ public:
 
     void setHealthOptions(const HealthOptions &options); // thread-safe
     void setClientSampling(bool on);                     // thread-safe
+    // Catalog (thread-safe; each wakes the poller without forcing a whole poll):
+    // the streams the view shows or the user selected; polled beyond maxStreams streams.
+    void setWatchedStreams(const QList<QByteArray> &names);
+    // The next page of names (the view scrolled to the end of the list).
+    void requestCatalogPage();
+    // A SCAN MATCH pattern ("*" every stream): the list starts again with its first page.
+    void setCatalogPattern(const QByteArray &pattern);
     Q_SLOT void run();
 
 Q_SIGNALS:
@@ -121,6 +142,8 @@ Q_SIGNALS:
     void clientsSampled(const streamscope::ClientSample &sample);
     // The server answered a whole poll at atMs (the GUI's "is it alive" clock).
     void answered(qint64 atMs);
+    // Catalog: names for the list (a first page, a next page, new and gone streams).
+    void catalogUpdated(const streamscope::StreamCatalogPage &page);
 
 private:
     struct Watched {
@@ -148,6 +171,11 @@ private:
     void nodeFailed(const RedisClient &connection, const QString &endpoint, const Error &error,
                     PollArea area);
     MissingNodeList missingNodes() const;
+    // Catalog: a first or next page when due; false when the connection failed.
+    bool serveCatalog(RedisClient &connection);
+    // Catalog: m_names from the catalog and the view's set; true when a name is new to it.
+    bool updateWatchedNames();
+    void wake();
     // One CLIENT LIST per primary; false when it was refused (said once, not asked again).
     bool sampleClients(RedisClient &connection);
     TopologySnapshot topologySnapshot(const RedisClient &connection, qint64 now);
@@ -168,6 +196,15 @@ private:
     // could not be told: the server's lags are taken as they come.
     ServerRole m_role = ServerRole::Primary;
     std::atomic<bool> m_sampleClients{false};
+
+    // Catalog.
+    StreamCatalog m_catalog;
+    QList<QByteArray> m_viewWatched;           // guarded by m_mutex
+    bool m_pageWanted = false;                 // guarded by m_mutex
+    std::optional<QByteArray> m_patternWanted; // guarded by m_mutex
+    std::atomic<bool> m_internalWake{false};
+    bool m_catalogJustStarted = false; // its first page was made this tick: no refresh   // the
+                                       // last wake was ours, not a poll request
 };
 
 // The poller on its own thread, "streamscope-poll".

@@ -789,7 +789,8 @@ ServiceMap ServiceMapBuilder::map() const {
     }
     QStringList limits;
     if (s.streamLimit > 0)
-        limits << QStringLiteral("Only the first %1 are watched: more match.")
+        limits << QStringLiteral("Only %1 are watched (the first, or those in view in the stream "
+                                 "list): more match.")
                       .arg(countOf(s.streamLimit, "stream", "streams"));
     if (s.unreadable > 0)
         limits << QStringLiteral("%1 you may not read not shown.")

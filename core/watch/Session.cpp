@@ -58,6 +58,20 @@ Session::Session(ConnectionSettings settings, Options options, QObject *parent)
     ServerPoller *poll = m_poller->poller();
     connect(poll, &ServerPoller::streamsListed, this, &Session::onStreamsListed);
     connect(poll, &ServerPoller::serverInfo, this, &Session::onServerInfo);
+    connect(poll, &ServerPoller::catalogUpdated, this, [this](const StreamCatalogPage &page) {
+        // Names a small list finds between two listings of the same search were created while
+        // we watched: the tail reads them from their start. Names a new search (a filter) or
+        // a scroll brings were there before: from now.
+        if (!page.reset && page.sorted && page.generation == m_catalogState.generation)
+            for (const QByteArray &name : page.added)
+                m_createdWhileWatched.insert(name);
+        else if (page.reset)
+            m_createdWhileWatched.clear();
+        m_catalogState = page;
+        m_catalogState.added.clear();
+        m_catalogState.removed.clear();
+        Q_EMIT catalogUpdated(page);
+    });
     connect(poll, &ServerPoller::accessUpdated, this, &Session::setAclPermissions);
     connect(poll, &ServerPoller::groupSnapshot, this, &Session::onGroupSnapshot);
     connect(poll, &ServerPoller::topologyUpdated, this, &Session::onTopology);
@@ -119,6 +133,21 @@ void Session::setHealthOptions(const HealthOptions &options) {
     m_options.poll.health = options;
     if (m_poller)
         m_poller->poller()->setHealthOptions(options);
+}
+
+void Session::fetchMoreStreams() {
+    if (m_poller)
+        m_poller->poller()->requestCatalogPage();
+}
+
+void Session::setStreamFilter(const QByteArray &pattern) {
+    if (m_poller)
+        m_poller->poller()->setCatalogPattern(pattern);
+}
+
+void Session::setWatchedStreams(const QList<QByteArray> &names) {
+    if (m_poller)
+        m_poller->poller()->setWatchedStreams(names);
 }
 
 void Session::setServiceMapWanted(bool wanted) {
@@ -195,8 +224,14 @@ void Session::onStreamsListed(const StreamInfoList &streams, bool truncated) {
             // was there before (the listing could not see it): from now, or its history would
             // come in as new events.
             const bool wasUnknown = s.slot >= 0 && inSlotRanges(s.slot, m_everMissingSlots);
-            if (!m_tailed.contains(s.name))
-                m_tail->tailer()->addStream(s.name, wasUnknown ? QByteArray("$") : fromForNew);
+            if (m_tailed.contains(s.name))
+                continue;
+            const QByteArray from =
+                wasUnknown ? QByteArray("$")
+                : !m_options.poll.catalog
+                    ? fromForNew
+                    : (m_createdWhileWatched.remove(s.name) ? QByteArray("0") : QByteArray("$"));
+            m_tail->tailer()->addStream(s.name, from);
         }
         for (const QByteArray &gone : std::as_const(m_tailed)) {
             if (now.contains(gone))

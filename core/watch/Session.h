@@ -50,6 +50,18 @@ public:
     // F5: poll now.
     void pollNow();
     void setHealthOptions(const HealthOptions &options);
+    // The stream list, paged (with Options::poll.catalog; see ServerPoller): the next page of
+    // names, a server-side filter (a SCAN MATCH pattern, "*" or empty for every stream), and the
+    // streams the view shows or the user selected. Beyond poll.maxStreams streams only these
+    // are polled and tailed; catalogUpdated brings the names.
+    void fetchMoreStreams();
+    void setStreamFilter(const QByteArray &pattern);
+    void setWatchedStreams(const QList<QByteArray> &names);
+    bool isPaged() const { return m_options.poll.catalog; }
+    // The last page's facts (how many listed, complete, how far searched; its names dropped).
+    const StreamCatalogPage &catalogState() const { return m_catalogState; }
+    // The streams the tail follows now (with the catalog beyond maxStreams: the watched ones).
+    int tailedCount() const { return int(m_tailed.size()); }
     // The service map is built (and CLIENT LIST sampled for its producers) only while wanted:
     // the window says so when the map's tab is shown or hidden. Wanted, serviceMapUpdated comes
     // at once and then with every poll.
@@ -114,6 +126,8 @@ Q_SIGNALS:
     void streamFailed(const QByteArray &stream, const QString &message);
     // From the pollers.
     void streamsListed(const streamscope::StreamInfoList &streams, bool truncated);
+    // The paged list's names (first page, next page, new and gone streams).
+    void catalogUpdated(const streamscope::StreamCatalogPage &page);
     void unreadableChanged(const QList<QByteArray> &streams);
     void serverInfoUpdated(const streamscope::ServerInfo &info);
     void groupSnapshot(const streamscope::GroupSnapshot &snapshot);
@@ -161,6 +175,8 @@ private:
 
     StreamInfoList m_streams;
     bool m_truncated = false;
+    StreamCatalogPage m_catalogState;
+    QSet<QByteArray> m_createdWhileWatched; // paged: new since the last listing, not yet tailed
     QList<QByteArray> m_unreadable;
     MissingNodeList m_missing;
     GroupSnapshot m_groups;
