@@ -21,6 +21,7 @@ STREAMSCOPE_PACKAGES=(
     desktop-file-utils                          # desktop-file-validate (tst_desktopfiles)
     appstream                                   # appstreamcli validate (tst_desktopfiles)
     librsvg2-bin                                # rsvg-convert: resources/icons/render.sh
+    libjemalloc-dev                             # streamscope-cli's allocator (app/CMakeLists.txt)
     help2man                                    # man pages from --help (cmake/ManPages.cmake)
     dpkg-dev                                    # dpkg-shlibdeps: the package's dependencies
     file                                        # cpack finds the binaries for dpkg-shlibdeps with it
