@@ -27,6 +27,15 @@ LiveEventsView::LiveEventsView(QWidget *parent)
 
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("liveEvents"));
+    // When the selected row leaves at the cap, QAbstractItemView (single selection) would select
+    // the row after it, and the details would jump to that entry. Connected before setModel() so
+    // that it runs first: the selection is cleared and the details stay on the entry they show.
+    connect(m_filter, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int first, int last) {
+                const QModelIndex current = m_table->currentIndex();
+                if (current.isValid() && current.row() >= first && current.row() <= last)
+                    m_table->selectionModel()->clear();
+            });
     m_table->setModel(m_filter);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);

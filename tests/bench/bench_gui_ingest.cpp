@@ -15,6 +15,7 @@
 // Usage: bench_gui_ingest [RATE] [SECONDS] [CAP] [redis|direct]
 #include "BenchSupport.h"
 #include "LiveEventModel.h"
+#include "LiveEventsView.h"
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
 #include "RedisConnection.h"
@@ -23,6 +24,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QTableView>
 #include <QTimer>
 
 #include <algorithm>
@@ -40,6 +42,8 @@ namespace {
 // `bench_gui_ingest 400000 10 1000000`, three runs on this 2-core machine: the worst of each.
 constexpr double beforeStallMs = 0;
 constexpr double beforeCpuStallMs = 0;
+constexpr double beforeFilterMs = 0;
+constexpr double beforeFindMs = 0;
 constexpr double beforeResidentMB = 0;
 constexpr double beforeBytesPerRow = 0;
 
@@ -257,6 +261,27 @@ int main(int argc, char **argv) {
                 "before %.0f; %s)\n",
                 worstCpu, targetStallMs, beforeCpuStallMs,
                 qPrintable(ratio(worstCpu, beforeCpuStallMs)));
+    // With the table at the cap: choosing a stream (the table shows only its rows), showing all
+    // again, and the flow view's "Where is" over every row, each one call on the GUI thread.
+    LiveEventsView *live = window.liveView();
+    QElapsedTimer step;
+    step.start();
+    live->setStreamFilter({"payment-events"});
+    const int filtered = window.eventView()->model()->rowCount();
+    live->setStreamFilter({});
+    const double filterMs = double(step.nsecsElapsed()) / 1e6;
+    step.restart();
+    const QByteArray wanted = QByteArray::number(qlonglong(sent.load() - rows / 2));
+    const qsizetype found = live->find("orderId", wanted).size();
+    const double findMs = double(step.nsecsElapsed()) / 1e6;
+    std::printf("stream filter:     %.0f ms to show one stream's %d rows and all again (target < "
+                "%.0f; before %.0f; %s)\n",
+                filterMs, filtered, targetStallMs, beforeFilterMs,
+                qPrintable(ratio(filterMs, beforeFilterMs)));
+    std::printf("find over rows:    %.0f ms for orderId=%s, %lld found (target < %.0f; before %.0f; "
+                "%s)\n",
+                findMs, wanted.constData(), qlonglong(found), targetStallMs, beforeFindMs,
+                qPrintable(ratio(findMs, beforeFindMs)));
     std::printf("machine:           load average %s", qPrintable(loadAverage()));
     window.disconnectFromServer();
     return 0;
