@@ -132,15 +132,24 @@ StreamEntry PackedRows::entry(qsizetype row) const {
 }
 
 QByteArrayView PackedRows::value(qsizetype row, QByteArrayView name) const {
-    QByteArrayView found;
-    bool seen = false;
-    forEachField(row, [&](QByteArrayView n, QByteArrayView v) {
-        if (!seen && n.size() == name.size() && n == name) {
-            found = v.isNull() ? QByteArrayView("", 0) : v;
-            seen = true;
-        }
-    });
-    return found;
+    // The live table's search runs this on every row: it stops at the field, and compares the
+    // length before the bytes.
+    const Chunk &c = chunkOf(row);
+    const Row &r = c.rows[size_t(indexIn(row))];
+    const char *p = c.bytes.data() + r.offset;
+    const quint32 strings = r.strings & ~deletedBit;
+    for (quint32 i = 0; i + 1 < strings; i += 2) {
+        quint32 len = 0;
+        std::memcpy(&len, p, lengthSize);
+        const char *n = p + lengthSize;
+        p = n + len;
+        quint32 valueLen = 0;
+        std::memcpy(&valueLen, p, lengthSize);
+        if (qsizetype(len) == name.size() && std::memcmp(n, name.data(), len) == 0)
+            return QByteArrayView(p + lengthSize, qsizetype(valueLen));
+        p += lengthSize + valueLen;
+    }
+    return {};
 }
 
 qsizetype PackedRows::heldBytes() const {
