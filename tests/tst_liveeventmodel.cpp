@@ -192,14 +192,12 @@ private Q_SLOTS:
                  valueformat::singleLine(want.stream, 80));
         QCOMPARE(model.index(1, LiveEventModel::IdColumn).data().toString(),
                  QStringLiteral("1700000000999-42"));
-        QCOMPARE(model.index(1, 0).data(LiveEventModel::StreamNameRole).toByteArray(),
-                 want.stream);
+        QCOMPARE(model.index(1, 0).data(LiveEventModel::StreamNameRole).toByteArray(), want.stream);
         // Its neighbours are untouched by it.
         compareEntries(model.entry(0), in.at(0));
         compareEntries(model.entry(2), in.at(2));
         for (int i = 0; i + 1 < fields.size(); i += 2)
-            QCOMPARE(model.rows().value(1, fields.at(i)).toByteArray(),
-                     want.value(fields.at(i)));
+            QCOMPARE(model.rows().value(1, fields.at(i)).toByteArray(), want.value(fields.at(i)));
         QVERIFY(model.rows().value(1, "no such field").isNull());
     }
 

@@ -84,8 +84,8 @@ void LiveFilterModel::sourceAboutToRemove(int first, int last) {
         beginRemoveRows({}, first, last);
         return;
     }
-    const auto from = std::lower_bound(m_numbers.cbegin(), m_numbers.cend(),
-                                       m_source->rowNumber(first));
+    const auto from =
+        std::lower_bound(m_numbers.cbegin(), m_numbers.cend(), m_source->rowNumber(first));
     const auto to = std::upper_bound(from, m_numbers.cend(), m_source->rowNumber(last));
     m_removeCount = to - from;
     if (m_removeCount > 0) {

@@ -33,7 +33,8 @@ PackedRows::Chunk &PackedRows::tailChunk() {
 }
 
 quint32 PackedRows::keyFor(const QByteArray &stream) {
-    if (!m_streams.isEmpty() && (stream.constData() == m_lastStream.constData() || stream == m_lastStream))
+    if (!m_streams.isEmpty()
+        && (stream.constData() == m_lastStream.constData() || stream == m_lastStream))
         return m_lastKey;
     auto it = m_streamKeys.constFind(stream);
     if (it == m_streamKeys.constEnd()) {

@@ -65,9 +65,9 @@ private:
     static constexpr quint32 deletedBit = 0x80000000u;
     struct Row {
         StreamId id;
-        quint32 offset = 0; // of its first string in the chunk's buffer
-        quint32 size = 0;   // bytes of its strings with their length headers
-        quint32 stream = 0; // key into m_streams
+        quint32 offset = 0;  // of its first string in the chunk's buffer
+        quint32 size = 0;    // bytes of its strings with their length headers
+        quint32 stream = 0;  // key into m_streams
         quint32 strings = 0; // names and values; deletedBit when the body is gone
     };
     struct Chunk {
@@ -79,7 +79,9 @@ private:
     Chunk &tailChunk();
     quint32 keyFor(const QByteArray &stream);
     qsizetype indexIn(qsizetype row) const { return (row + m_skip) % chunkRows; }
-    const Chunk &chunkOf(qsizetype row) const { return *m_chunks[size_t((row + m_skip) / chunkRows)]; }
+    const Chunk &chunkOf(qsizetype row) const {
+        return *m_chunks[size_t((row + m_skip) / chunkRows)];
+    }
     const Row &header(qsizetype row) const { return chunkOf(row).rows[size_t(indexIn(row))]; }
 
     std::deque<std::unique_ptr<Chunk>> m_chunks;

@@ -28,9 +28,9 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <ctime>
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <string_view>
 #include <thread>
 
@@ -85,7 +85,9 @@ void appendDemoEntry(EntryBuilder &builder, long n) {
     static const QByteArray orders = QByteArrayLiteral("order-events");
     static const QByteArray payments = QByteArrayLiteral("payment-events");
     char buf[64];
-    const auto add = [&builder](std::string_view s) { builder.appendString(s.data(), qsizetype(s.size())); };
+    const auto add = [&builder](std::string_view s) {
+        builder.appendString(s.data(), qsizetype(s.size()));
+    };
     const auto num = [&buf](const char *prefix, long v, const char *suffix = "") {
         const int len = std::snprintf(buf, sizeof buf, "%s%ld%s", prefix, v, suffix);
         return std::string_view(buf, size_t(len));
@@ -291,10 +293,11 @@ int main(int argc, char **argv) {
     const qsizetype found = live->find("orderId", wanted).size();
     const double findMs = double(step.nsecsElapsed()) / 1e6;
     const double findCpuMs = threadCpuMs() - cpu;
-    std::printf("find over rows:    %.0f ms (%.0f ms CPU) for orderId=%s, %lld found (target < %.0f; "
-                "before %.0f; %s)\n",
-                findMs, findCpuMs, wanted.constData(), qlonglong(found), targetStallMs, beforeFindMs,
-                qPrintable(ratio(findMs, beforeFindMs)));
+    std::printf(
+        "find over rows:    %.0f ms (%.0f ms CPU) for orderId=%s, %lld found (target < %.0f; "
+        "before %.0f; %s)\n",
+        findMs, findCpuMs, wanted.constData(), qlonglong(found), targetStallMs, beforeFindMs,
+        qPrintable(ratio(findMs, beforeFindMs)));
     // Last, and what came before printed first: on main this step did not finish in 10 minutes.
     std::fflush(stdout);
     step.restart();
