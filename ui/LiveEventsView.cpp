@@ -24,7 +24,6 @@ LiveEventsView::LiveEventsView(QWidget *parent)
     : QWidget(parent)
     , m_events(new LiveEventModel(this))
     , m_filter(new LiveFilterModel(m_events, this)) {
-
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("liveEvents"));
     // When the selected row leaves at the cap, QAbstractItemView (single selection) would select

@@ -272,6 +272,8 @@ int main(int argc, char **argv) {
                 peakKiB / 1024.0);
     std::printf("bytes per row:     %.0f (before %.0f; %s)\n", bytesPerRow, beforeBytesPerRow,
                 qPrintable(ratio(bytesPerRow, beforeBytesPerRow)));
+    std::printf("                   of which the packed rows themselves: %.0f\n",
+                rows > 0 ? double(model->heldBytes()) / rows : 0.0);
     std::printf("GUI thread:        longest stall %lld ms (target < %.0f; before %.0f; %s), "
                 "p99 tick gap %lld ms\n",
                 worst, targetStallMs, beforeStallMs,
