@@ -52,23 +52,19 @@ void PackedRows::append(const StreamEntry &entry) {
     r.id = entry.id;
     r.stream = keyFor(entry.stream);
     r.offset = quint32(c.bytes.size());
-    c.bytes.resize(c.bytes.size() + size_t(entry.byteSize()));
-    char *p = c.bytes.data() + r.offset;
-    quint32 strings = 0;
-    entry.forEachField([&](QByteArrayView name, QByteArrayView value) {
-        for (const QByteArrayView s : {name, value}) {
-            const quint32 len = quint32(s.size());
-            std::memcpy(p, &len, lengthSize);
-            if (len)
-                std::memcpy(p + lengthSize, s.data(), len);
-            p += lengthSize + len;
-        }
-        strings += 2;
-    });
-    // byteSize() counts every string; forEachField skips an odd last one (never sent by Redis).
-    r.size = quint32(p - (c.bytes.data() + r.offset));
-    c.bytes.resize(r.offset + r.size);
-    r.strings = strings | (entry.deleted ? deletedBit : 0);
+    const qsizetype fields = entry.fieldCount();
+    if (fields > 0) {
+        // A StreamEntry keeps its strings the same way (a 4-byte length and the bytes, one after
+        // the other, see StreamEntry.h): one copy from the first length header takes them all.
+        // With a backlog of queued batches the GUI thread packs them back to back; this keeps
+        // that at one memcpy an entry.
+        const char *first = entry.fieldName(0).data() - lengthSize;
+        const QByteArrayView last = entry.fieldValue(fields - 1);
+        const char *end = last.data() + last.size();
+        c.bytes.insert(c.bytes.end(), first, end);
+        r.size = quint32(end - first);
+    }
+    r.strings = quint32(2 * fields) | (entry.deleted ? deletedBit : 0);
     c.rows.push_back(r);
     ++m_size;
 }
