@@ -285,6 +285,30 @@ private Q_SLOTS:
         QCOMPARE(window.liveView()->heldBack(), qint64(0));
     }
 
+    // Paused past the cap: every arrival is counted, the newest cap entries are held (packed)
+    // and shown on Resume, in order.
+    void pausedPastTheCapKeepsTheNewest() {
+        auto admin = connectTo(m_a.settings());
+        run(*admin, {"XADD", "held-events", "*", "type", "seed"});
+        MainWindow window;
+        window.setRowCap(10);
+        window.connectTo(m_a.settings());
+        QVERIFY(waitForRows(window, *admin, "held-events"));
+        window.liveView()->setPaused(true);
+        for (int i = 0; i < 25; ++i)
+            run(*admin, {"XADD", "held-events", "*", "n", QByteArray::number(i), "bin",
+                         QByteArray("\x00\xff", 2)});
+        QTRY_COMPARE(window.liveView()->heldBack(), qint64(25));
+        window.liveView()->setPaused(false);
+        window.eventModel()->flush();
+        QCOMPARE(window.eventModel()->rowCount(), 10);
+        for (int row = 0; row < 10; ++row) {
+            const StreamEntry e = window.eventModel()->entry(row);
+            QCOMPARE(e.value("n"), QByteArray::number(15 + row));
+            QCOMPARE(e.value("bin"), QByteArray("\x00\xff", 2));
+        }
+    }
+
     void wordingAgreesWithItsCount() {
         QCOMPARE(countOf(1, "entry", "entries"), QStringLiteral("1 entry"));
         QCOMPARE(countOf(0, "entry", "entries"), QStringLiteral("0 entries"));

@@ -16,17 +16,19 @@ LiveEventModel::LiveEventModel(QObject *parent)
 void LiveEventModel::setRowCap(int cap) {
     m_cap = qMax(1, cap);
     flush();
-    if (m_rows.size() > m_cap) {
-        const int excess = int(m_rows.size()) - m_cap;
+    if (m_shown > m_cap) {
+        const int excess = m_shown - m_cap;
         beginRemoveRows({}, 0, excess - 1);
-        m_rows.remove(0, excess);
+        m_rows.dropFront(excess);
+        m_shown -= excess;
+        m_firstNumber += excess;
         m_dropped += excess;
         endRemoveRows();
     }
 }
 
 int LiveEventModel::rowCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return parent.isValid() ? 0 : m_shown;
 }
 
 int LiveEventModel::columnCount(const QModelIndex &parent) const {
@@ -36,32 +38,33 @@ int LiveEventModel::columnCount(const QModelIndex &parent) const {
 QVariant LiveEventModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const StreamEntry &e = m_rows.at(index.row());
+    const int row = index.row();
+    // Only the rows a view paints get here: their strings are made now, from the packed bytes.
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
         case TimeColumn:
-            return e.id.timeText(QStringLiteral("HH:mm:ss.zzz"));
+            return m_rows.id(row).timeText(QStringLiteral("HH:mm:ss.zzz"));
         case StreamColumn:
-            return valueformat::singleLine(e.stream, 80);
+            return valueformat::singleLine(m_rows.stream(row), 80);
         case IdColumn:
-            return e.id.toString();
+            return m_rows.id(row).toString();
         case FieldsColumn:
-            return valueformat::entrySummary(e, 300);
+            return valueformat::entrySummary(m_rows.entry(row), 300);
         }
         break;
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn)
-            return e.id.timeText(Qt::ISODateWithMs);
+            return m_rows.id(row).timeText(Qt::ISODateWithMs);
         break;
     case Qt::FontRole:
         if (index.column() == IdColumn)
             return QFontDatabase::systemFont(QFontDatabase::FixedFont);
         break;
     case EntryRole:
-        return QVariant::fromValue(e);
+        return QVariant::fromValue(m_rows.entry(row));
     case StreamNameRole:
-        return e.stream;
+        return m_rows.stream(row);
     }
     return {};
 }
@@ -87,35 +90,49 @@ QVariant LiveEventModel::headerData(int section, Qt::Orientation orientation, in
 }
 
 void LiveEventModel::appendBatch(const StreamEntryList &batch) {
-    m_pending.append(batch);
-    // Never buffer more than fits: older pending entries would be dropped at flush anyway.
-    if (m_pending.size() > m_cap) {
-        const qsizetype excess = m_pending.size() - m_cap;
-        m_pending.remove(0, excess);
-        m_dropped += excess;
-    }
-    if (!m_flushTimer.isActive())
+    m_rows.append(batch);
+    pendingAdded();
+}
+
+void LiveEventModel::appendRows(const PackedRows &rows) {
+    // Only the newest cap rows could stay.
+    for (qsizetype row = qMax<qsizetype>(0, rows.size() - m_cap); row < rows.size(); ++row)
+        m_rows.append(rows, row);
+    pendingAdded();
+}
+
+void LiveEventModel::pendingAdded() {
+    // Never more pending than fits: at the cap they are shown at once, which drops what they
+    // replace (older pending entries would be dropped at the flush anyway).
+    if (m_rows.size() - m_shown >= m_cap)
+        flush();
+    else if (!m_flushTimer.isActive())
         m_flushTimer.start();
 }
 
 void LiveEventModel::flush() {
     m_flushTimer.stop();
-    if (m_pending.isEmpty())
+    if (m_rows.size() == m_shown)
         return;
-    const int incoming = int(m_pending.size());
-    const int overflow = int(m_rows.size()) + incoming - m_cap;
+    const qsizetype overflow = m_rows.size() - m_cap;
     if (overflow > 0) {
-        const int remove = qMin(overflow, int(m_rows.size()));
-        beginRemoveRows({}, 0, remove - 1);
-        m_rows.remove(0, remove);
-        endRemoveRows();
-        m_dropped += remove;
+        // Rows shown leave in one block; pending rows past the cap are dropped unseen.
+        const int remove = int(qMin<qsizetype>(overflow, m_shown));
+        if (remove > 0) {
+            beginRemoveRows({}, 0, remove - 1);
+            m_rows.dropFront(remove);
+            m_shown -= remove;
+            m_firstNumber += remove;
+            endRemoveRows();
+        }
+        m_rows.dropFront(overflow - remove);
+        m_firstNumber += overflow - remove;
+        m_dropped += overflow;
     }
-    const int first = int(m_rows.size());
-    beginInsertRows({}, first, first + incoming - 1);
-    m_rows.append(std::move(m_pending));
+    const int incoming = int(m_rows.size()) - m_shown;
+    beginInsertRows({}, m_shown, m_shown + incoming - 1);
+    m_shown += incoming;
     endInsertRows();
-    m_pending = {};
     Q_EMIT flushed(incoming);
 }
 
@@ -123,7 +140,8 @@ void LiveEventModel::clear() {
     m_flushTimer.stop();
     beginResetModel();
     m_rows.clear();
-    m_pending.clear();
+    m_shown = 0;
+    m_firstNumber = 0;
     endResetModel();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "PackedRows.h"
 #include "StreamEntry.h"
 
 #include <QAbstractTableModel>
@@ -7,14 +8,17 @@
 
 namespace streamscope {
 
-// The live event table: raw entries, formatted in data(). Batches from the reader are buffered
-// and flushed by one coalescing timer (at most ~30 flushes/s), one beginInsertRows per flush.
-// Bounded: past the cap the oldest rows are dropped.
+// The live event table: raw entries, formatted in data(). Batches from the reader are packed
+// as they come (PackedRows: about 32 bytes a row beside the entry's own bytes, no allocation per
+// row) and shown by one coalescing timer (at most ~30 flushes/s), one beginInsertRows per flush.
+// Bounded: past the cap the oldest rows are dropped, with one beginRemoveRows per flush, whole
+// chunks freed and nothing shifted.
 class LiveEventModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { TimeColumn, StreamColumn, IdColumn, FieldsColumn, ColumnCount };
     enum Role { EntryRole = Qt::UserRole + 1, StreamNameRole };
+    static constexpr int defaultRowCap = 1000000;
 
     explicit LiveEventModel(QObject *parent = nullptr);
 
@@ -27,9 +31,21 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-    const StreamEntry &entry(int row) const { return m_rows.at(row); }
+    // The entry of a row, unpacked (a copy: rows are not kept as StreamEntry).
+    StreamEntry entry(int row) const { return m_rows.entry(row); }
+    StreamId id(int row) const { return m_rows.id(row); }
+    const QByteArray &stream(int row) const { return m_rows.stream(row); }
+    // The rows, packed; those past rowCount() are not shown yet.
+    const PackedRows &rows() const { return m_rows; }
+    // How many rows were ever dropped before row 0: row r is the (rowNumber(0) + r)-th row this
+    // model held since the last clear(). Lets a filter follow rows without storing indexes.
+    qint64 rowNumber(int row) const { return m_firstNumber + row; }
+    // What the rows take in memory (headers and buffers), for benchmarks and tests.
+    qsizetype heldBytes() const { return m_rows.heldBytes(); }
 
     void appendBatch(const streamscope::StreamEntryList &batch);
+    // Appends rows already packed (the entries held back while the view was paused).
+    void appendRows(const PackedRows &rows);
     void clear();
     // Applies what is buffered now (tests; the timer does it otherwise).
     void flush();
@@ -39,10 +55,13 @@ Q_SIGNALS:
     void flushed(int inserted);
 
 private:
-    QList<StreamEntry> m_rows;
-    QList<StreamEntry> m_pending;
+    void pendingAdded();
+
+    PackedRows m_rows; // rows shown, then rows pending (not announced yet)
+    int m_shown = 0;   // rows announced to views
+    qint64 m_firstNumber = 0;
     QTimer m_flushTimer;
-    int m_cap = 100000;
+    int m_cap = defaultRowCap;
     qint64 m_dropped = 0;
 };
 

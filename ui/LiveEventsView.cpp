@@ -2,6 +2,7 @@
 
 #include "EntryDetailView.h"
 #include "LiveEventModel.h"
+#include "LiveFilterModel.h"
 #include "Palette.h"
 #include "Session.h"
 #include "WarningBanner.h"
@@ -13,48 +14,27 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollBar>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace streamscope {
 
-// Shows the events of the selected streams (all when none is selected).
-class StreamFilterProxy : public QSortFilterProxyModel {
-public:
-    using QSortFilterProxyModel::QSortFilterProxyModel;
-    bool setStreams(QSet<QByteArray> streams) {
-        if (streams == m_streams)
-            return false;
-        m_streams = std::move(streams);
-        invalidateRowsFilter();
-        return true;
-    }
-    bool accepts(const QByteArray &stream) const {
-        return m_streams.isEmpty() || m_streams.contains(stream);
-    }
-
-protected:
-    bool filterAcceptsRow(int row, const QModelIndex &) const override {
-        if (m_streams.isEmpty())
-            return true;
-        const auto *events = static_cast<const LiveEventModel *>(sourceModel());
-        return m_streams.contains(events->entry(row).stream);
-    }
-
-private:
-    QSet<QByteArray> m_streams;
-};
-
 LiveEventsView::LiveEventsView(QWidget *parent)
     : QWidget(parent)
     , m_events(new LiveEventModel(this))
-    , m_filter(new StreamFilterProxy(this)) {
-    m_filter->setSourceModel(m_events);
-
+    , m_filter(new LiveFilterModel(m_events, this)) {
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("liveEvents"));
+    // When the selected row leaves at the cap, QAbstractItemView (single selection) would select
+    // the row after it, and the details would jump to that entry. Connected before setModel() so
+    // that it runs first: the selection is cleared and the details stay on the entry they show.
+    connect(m_filter, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int first, int last) {
+                const QModelIndex current = m_table->currentIndex();
+                if (current.isValid() && current.row() >= first && current.row() <= last)
+                    m_table->selectionModel()->clear();
+            });
     m_table->setModel(m_filter);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -175,9 +155,7 @@ void LiveEventsView::onEntries(const StreamEntryList &batch) {
         m_heldCount += m_filter->accepts(e.stream) ? 1 : 0;
     m_held.append(batch);
     // Past the cap the oldest would be dropped on Resume anyway.
-    const qsizetype excess = m_held.size() - m_events->rowCap();
-    if (excess > 0)
-        m_held.erase(m_held.begin(), m_held.begin() + excess);
+    m_held.dropFront(m_held.size() - m_events->rowCap());
     updatePauseBar();
 }
 
@@ -191,7 +169,7 @@ void LiveEventsView::setPaused(bool paused) {
     }
     if (!paused) {
         if (!m_held.isEmpty())
-            m_events->appendBatch(m_held);
+            m_events->appendRows(m_held);
         m_held.clear();
         m_heldCount = 0;
         m_follow = true;
@@ -238,10 +216,14 @@ void LiveEventsView::setStreamFilter(const QSet<QByteArray> &streams) {
     if (!changed || !m_shown)
         return;
     const QSignalBlocker quiet(m_table->selectionModel());
-    for (int row = 0; row < m_filter->rowCount(); ++row) {
-        const QModelIndex source = m_filter->mapToSource(m_filter->index(row, 0));
-        const StreamEntry &e = m_events->entry(source.row());
-        if (e.stream == m_shown->stream && e.id == m_shown->id) {
+    // By stream key and ID, newest first (where a selected row most likely is): no row unpacked.
+    const PackedRows &rows = m_events->rows();
+    const qint64 key = rows.keyOf(m_shown->stream);
+    for (int source = m_events->rowCount() - 1; key >= 0 && source >= 0; --source) {
+        if (rows.streamKey(source) == quint32(key) && rows.id(source) == m_shown->id) {
+            const int row = m_filter->rowOf(source);
+            if (row < 0)
+                break;
             m_table->selectRow(row);
             return;
         }
@@ -258,8 +240,7 @@ void LiveEventsView::onSelectionChanged() {
         // The user cleared it (or the row left at the cap): the details stay on what they show.
         return;
     }
-    const QModelIndex source = m_filter->mapToSource(rows.first());
-    m_shown = m_events->entry(source.row());
+    m_shown = m_events->entry(m_filter->sourceRow(rows.first().row()));
     m_detail->showEntry(*m_shown);
 }
 
@@ -290,9 +271,12 @@ QString LiveEventsView::freshnessText() const {
 
 StreamEntryList LiveEventsView::find(const QByteArray &field, const QByteArray &value) const {
     StreamEntryList found;
-    for (int row = 0; row < m_events->rowCount(); ++row)
-        if (m_events->entry(row).value(field) == value)
-            found.append(m_events->entry(row));
+    const PackedRows &rows = m_events->rows();
+    for (int row = 0; row < m_events->rowCount(); ++row) {
+        const QByteArrayView v = rows.value(row, field);
+        if (v == value) // as StreamEntry::value(): a missing field reads as empty
+            found.append(rows.entry(row));
+    }
     return found;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Freshness.h"
+#include "PackedRows.h"
 #include "StreamEntry.h"
 #include "StreamTailer.h"
 
@@ -10,7 +11,6 @@
 
 class QLabel;
 class QPushButton;
-class QSortFilterProxyModel;
 class QSplitter;
 class QTableView;
 
@@ -18,8 +18,8 @@ namespace streamscope {
 
 class EntryDetailView;
 class LiveEventModel;
+class LiveFilterModel;
 class Session;
-class StreamFilterProxy;
 class WarningBanner;
 
 // The "Live events" tab: the tail's entries as they arrive, with the selected entry's details.
@@ -46,9 +46,11 @@ public:
     QString pauseText() const;
 
     // Entries shown whose field equals value (the flow view's "Where is" over the live table).
+    // Goes over every row held, unpacking only those that match.
     StreamEntryList find(const QByteArray &field, const QByteArray &value) const;
 
     LiveEventModel *model() const { return m_events; }
+    LiveFilterModel *filterModel() const { return m_filter; }
     QTableView *table() const { return m_table; }
     EntryDetailView *detail() const { return m_detail; }
     QSplitter *splitter() const { return m_splitter; }
@@ -63,7 +65,7 @@ private:
     void sizeColumns();
 
     LiveEventModel *m_events = nullptr;
-    StreamFilterProxy *m_filter = nullptr;
+    LiveFilterModel *m_filter = nullptr;
     QTableView *m_table = nullptr;
     EntryDetailView *m_detail = nullptr;
     QSplitter *m_splitter = nullptr;
@@ -77,7 +79,7 @@ private:
     bool m_paused = false;
     bool m_stale = false;     // the server does not answer: nothing new can arrive
     bool m_filtering = false; // the filter is changing: selection changes are not the user's
-    StreamEntryList m_held;   // arrived while paused (at most the row cap)
+    PackedRows m_held;        // arrived while paused (at most the row cap)
     qint64 m_heldCount = 0;   // all that arrived while paused
     std::optional<StreamEntry> m_shown; // the entry in the details pane
     QString m_filterNames;              // the streams the table shows ("" for all)

@@ -84,8 +84,8 @@ int main(int argc, char **argv) {
         QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."),
         QStringLiteral("MS"), QStringLiteral("3000"));
     const QCommandLineOption rowCap(QStringLiteral("row-cap"),
-                                    QStringLiteral("Rows kept in the live table (default 100000)."),
-                                    QStringLiteral("N"), QStringLiteral("100000"));
+                                    QStringLiteral("Rows the live table keeps (default 1000000)."),
+                                    QStringLiteral("N"), QStringLiteral("1000000"));
     const QCommandLineOption readOnly(QStringLiteral("read-only"),
                                       QStringLiteral("Send nothing that changes data."));
     const QCommandLineOption tab(
