@@ -306,6 +306,7 @@ void ReplyParser::reset() {
     m_replyStart = 0;
     m_elements = 0;
     m_failure.reset();
+    m_scan = ScanState();
 }
 
 void ReplyParser::expectEntries(StreamEntryList *out, int entriesDepth, const QByteArray &stream) {
@@ -389,12 +390,141 @@ Result<std::optional<RedisReply>> ReplyParser::next() {
         return failWith(tooLarge());
     m_replyStart = consumed();
     m_elements = 0;
+    m_scan = ScanState(); // a scan was of this reply
     if (m_entries) {
         if (m_entries->builder)
             m_entries->builder->finish();
         m_entries.reset();
     }
     return std::optional<RedisReply>(std::move(*root));
+}
+
+namespace {
+// Frames deeper than this are no stream entries (XREAD's IDs are 4 levels down): not scanned.
+constexpr size_t maxScanDepth = 8;
+
+// The number on a RESP header line ("*12", "$-1"): false when it is not one.
+bool headerNumber(const char *from, const char *to, qint64 *out) {
+    bool negative = false;
+    if (from < to && *from == '-') {
+        negative = true;
+        ++from;
+    }
+    if (from == to || to - from > 18)
+        return false;
+    qint64 n = 0;
+    for (; from < to; ++from) {
+        if (*from < '0' || *from > '9')
+            return false;
+        n = n * 10 + (*from - '0');
+    }
+    *out = negative ? -n : n;
+    return true;
+}
+} // namespace
+
+Result<std::optional<ReplyParser::EntriesScan>> ReplyParser::scanEntries(int entriesDepth) {
+    const char *base = m_reader->buf + m_reader->pos;
+    const qint64 available = qint64(m_reader->len - m_reader->pos);
+    ScanState &st = m_scan;
+    auto unknown = [&]() -> Result<std::optional<EntriesScan>> {
+        EntriesScan scan;
+        scan.bytes = available;
+        m_scan = ScanState();
+        return std::optional<EntriesScan>(std::move(scan));
+    };
+    if (m_reader->ridx >= 0)
+        return unknown(); // a reply half-parsed: not ours to scan
+    if (!st.started) {
+        st = ScanState();
+        st.started = true;
+        st.scan.entries = true;
+    }
+    qint64 at = st.offset;
+    for (;;) {
+        if (available > m_maxReplyBytes)
+            return failWith(tooLarge());
+        // One element: its header line, and for a bulk string its bytes.
+        const char *line = base + at;
+        const char *cr = at < available
+                             ? static_cast<const char *>(std::memchr(line, '\r', size_t(available - at)))
+                             : nullptr;
+        if (!cr || cr + 1 >= base + available)
+            break; // the header is not all here yet
+        const char type = *line;
+        const qint64 depth = qint64(st.stack.size());
+        const qint64 index = st.stack.empty() ? 0 : st.stack.back().index;
+        qint64 n = 0;
+        qint64 next = (cr - base) + 2;
+        bool opened = false; // an array with elements: its frame is pushed
+        switch (type) {
+        case '*':
+            if (!headerNumber(line + 1, cr, &n))
+                return unknown();
+            if (n > 0 && st.stack.size() >= maxScanDepth)
+                return unknown();
+            if (depth == entriesDepth && n >= 0) {
+                // An entries array: XRANGE's root, or XREAD's second element of a stream.
+                if (entriesDepth == 0 || index == 1) {
+                    if (entriesDepth == 0)
+                        st.scan.runs.emplace_back();
+                    if (!st.scan.runs.empty())
+                        st.scan.runs.back().entries = n;
+                }
+            } else if (depth == 0 && n < 0 && entriesDepth > 0) {
+                // XREAD that found nothing: no runs.
+            } else if (depth == 0 && n < 0) {
+                return unknown();
+            }
+            if (n > 0) {
+                st.stack.push_back({n, 0});
+                opened = true;
+            }
+            break;
+        case '$':
+            if (!headerNumber(line + 1, cr, &n))
+                return unknown();
+            if (n >= 0) {
+                if (available - next < n + 2)
+                    goto incomplete; // the string is not all here yet: scan it again then
+                const QByteArrayView bytes(base + next, qsizetype(n));
+                if (entriesDepth == 2 && depth == 2 && index == 0) {
+                    st.scan.runs.emplace_back();
+                    st.scan.runs.back().stream = bytes.toByteArray();
+                } else if (depth == entriesDepth + 2 && index == 0 && !st.scan.runs.empty()) {
+                    st.scan.runs.back().lastId = bytes.toByteArray();
+                }
+                next += n + 2;
+            } else if (depth == 0 && entriesDepth == 0) {
+                return unknown();
+            }
+            break;
+        case '+':
+        case ':':
+            if (depth == 0)
+                return unknown();
+            break;
+        case '-':
+            return unknown(); // an error reply (or one inside): the parser says what it is
+        default:
+            return unknown(); // RESP3 or not a reply: the parser decides
+        }
+        at = next;
+        if (!opened) {
+            // The element is complete: so are the arrays it completes.
+            while (!st.stack.empty() && ++st.stack.back().index == st.stack.back().size)
+                st.stack.pop_back();
+            if (st.stack.empty()) {
+                EntriesScan done = std::move(st.scan);
+                done.bytes = at;
+                m_scan = ScanState();
+                return std::optional<EntriesScan>(std::move(done));
+            }
+        }
+        st.offset = at;
+    }
+incomplete:
+    return std::optional<EntriesScan>();
 }
 
 QByteArray ReplyParser::formatCommand(const QList<QByteArray> &args) {
