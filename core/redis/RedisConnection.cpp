@@ -939,8 +939,7 @@ Result<ReplyParser::EntriesScan> RedisConnection::peekEntries(int entriesDepth, 
     if (!isOpen())
         return Error(Error::Kind::Io,
                      QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
-    const qint64 deadline =
-        deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
+    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
     for (;;) {
         auto scan = m_parser.scanEntries(entriesDepth);
         if (!scan.ok())

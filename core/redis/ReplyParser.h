@@ -111,6 +111,9 @@ private:
         std::vector<ScanFrame> stack;
         EntriesScan scan;
         bool started = false;
+        qint64 lastIdAt = -1; // the last entry ID of the run under way, past the position
+        qint64 lastIdSize = 0;
+        void finishRun(const char *base);
     };
 
     redisReader *m_reader = nullptr;
