@@ -507,6 +507,15 @@ Result<std::optional<ReplyParser::EntriesScan>> ReplyParser::scanEntries(int ent
         } else {
             return unknown(); // an error reply, RESP3 or not a reply: the parser says what
         }
+        // What a header announces past the limit fails now, as the parser would: waiting for
+        // the rest would wait for ever (or for gigabytes).
+        const qint64 here = p - base;
+        if (type == '*' && n > 0
+            && (n > m_maxReplyBytes / (minElementWireBytes + elementCost)
+                || here + n * (minElementWireBytes + elementCost) > m_maxReplyBytes))
+            return failWith(tooLarge());
+        if (type == '$' && n > 0 && (n > m_maxReplyBytes || here + n + 2 > m_maxReplyBytes))
+            return failWith(tooLarge());
         if (type == '*') {
             if (n < 0) {
                 if (depth > 0 || entriesDepth == 0)

@@ -635,6 +635,9 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
             // entries remembered until the next check, those that a reset may skip, and the
             // last one kept.
             qsizetype lastKept = -1;
+            // The whole batch, nothing to skip, nothing held: held shares the batch's list.
+            const bool whole =
+                t.held.isEmpty() && !t.skipThrough && begin == 0 && end == batch.size();
             for (qsizetype k = begin; k < end; ++k) {
                 const StreamEntry &e = batch.at(k);
                 std::optional<quint64> print;
@@ -651,9 +654,12 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
                     t.readSinceCheck.insert(print ? *print : fingerprint(e));
                 else
                     t.checkSoon = true;
-                t.held.append(e);
+                if (!whole)
+                    t.held.append(e);
                 ++t.received;
             }
+            if (whole)
+                t.held = batch;
             if (lastKept >= 0)
                 t.lastPrint = fingerprint(batch.at(lastKept));
             t.readSinceLength += n;
