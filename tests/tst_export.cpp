@@ -1,12 +1,14 @@
 // Export: exactly the entries asked for, to JSON Lines or CSV, from the browser's loaded or
 // selected entries, an ID or time range read from a real server, and a group's pending list;
 // with progress; written whole or not at all (cancel, unwritable paths).
+#include "Export.h"
 #include "ExportDialog.h"
 #include "GroupActions.h"
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "StreamTailer.h"
 #include "TestRedis.h"
+#include "ValueFormat.h"
 
 #include <QApplication>
 #include <QBuffer>
@@ -318,6 +320,96 @@ private Q_SLOTS:
         QVERIFY2(dialog.messageText().contains(QLatin1String("Wrote exactly 2,880 entries")),
                  qPrintable(dialog.messageText()));
         QVERIFY(dialog.messageText().contains(QLatin1String("but 120 entries")));
+    }
+
+    // Pages asked for before the page before them is parsed (read-ahead): every entry once, in
+    // order, across page boundaries; and with a trim while a page is in flight, the entries
+    // written and those counted missing add up to the range, nothing twice.
+    void readAheadKeepsEveryEntryOnceInOrder() {
+        addEntries(*m_c, "ahead", 0, 5000);
+        const ConnectionSettings settings = m_server.settings();
+        ExportSource source;
+        source.kind = ExportSource::Kind::Range;
+        source.stream = "ahead";
+        ExportOptions options;
+        options.pageSize = 100;
+        const QString path = m_dir.filePath(QStringLiteral("ahead.jsonl"));
+        const std::atomic<bool> never{false};
+        ExportOutcome o = exportTo(
+            source, path, ExportFormat::JsonLines, &settings, [](qint64, double) {}, never,
+            options);
+        QCOMPARE(o.failure, ExportOutcome::Failure::None);
+        QCOMPARE(o.written, 5000);
+        QVERIFY(o.pagesReadAhead > 0);
+        const RedisReply all = run(*m_c, {"XRANGE", "ahead", "-", "+"});
+        QList<QByteArray> expected;
+        for (const RedisReply &e : all.elements())
+            expected << e.at(0).bytes();
+        QList<QByteArray> ids;
+        for (const QByteArray &line : lines(path))
+            ids << idOf(line);
+        QCOMPARE(ids, expected);
+
+        // A trim after the third page is written, while the fourth is asked for already.
+        run(*m_c, {"DEL", "ahead"});
+        addEntries(*m_c, "ahead", 0, 5000);
+        auto trimmer = connectTo(settings);
+        int pages = 0;
+        options.allowGaps = true;
+        o = exportTo(
+            source, path, ExportFormat::JsonLines, &settings,
+            [&](qint64, double) {
+                if (++pages == 3)
+                    run(*trimmer, {"XTRIM", "ahead", "MAXLEN", "1000"});
+            },
+            never, options);
+        QCOMPARE(o.failure, ExportOutcome::Failure::None);
+        QVERIFY(o.missingExact);
+        QCOMPARE(o.written + o.missing, 5000);
+        QVERIFY(o.written >= 1300); // the three pages and the survivors at least
+        ids.clear();
+        for (const QByteArray &line : lines(path))
+            ids << idOf(line);
+        QCOMPARE(ids.size(), o.written);
+        for (qsizetype i = 1; i < ids.size(); ++i) // once each, in order
+            QVERIFY(StreamId::parse(ids[i - 1]).value() < StreamId::parse(ids[i]).value());
+        // The survivors to the end.
+        QCOMPARE(ids.last(),
+                 run(*m_c, {"XREVRANGE", "ahead", "+", "-", "COUNT", "1"}).at(0).at(0).bytes());
+        qInfo("%lld written, %lld trimmed before they were read", qlonglong(o.written),
+              qlonglong(o.missing));
+    }
+
+    // The export's JSON Lines writer takes a shortcut for plain entries: the same bytes as
+    // valueformat::appendEntryJson for every kind of entry.
+    void fastJsonIsTheSameJson() {
+        QList<StreamEntry> entries = {
+            StreamEntry::make("s", {1, 2}, {"a", "1", "b", "two"}),
+            StreamEntry::make("s", {1700000000000, 0}, {}),
+            StreamEntry::make("q\"uote\\s", {3, 4}, {"n\"", "v\\", "x", "\"\""}),
+            StreamEntry::make("s", {5, 6}, {"dup", "1", "dup", "2"}),
+            StreamEntry::make("s", {7, 8}, {"utf8", "gr\xc3\xbc\xc3\x9f"}),
+            StreamEntry::make("s", {9, 10}, {"ctl", "line\nbreak\ttab\x01"}),
+            StreamEntry::make("s", {11, 12}, {"bin", QByteArray("\xff\x00\x80", 3)}),
+            StreamEntry::make("\xff", {13, 14}, {"a", "b"}),
+            StreamEntry::make("s", {15, 16}, {"", ""}),
+            StreamEntry::make(
+                "s", {std::numeric_limits<quint64>::max(), std::numeric_limits<quint64>::max()},
+                {"k", "v"}),
+        };
+        QList<QByteArray> many;
+        for (int i = 0; i < 40; ++i)
+            many << "f" + QByteArray::number(i) << QByteArray::number(i);
+        entries << StreamEntry::make("s", {17, 18}, many);
+        // 32 fields: still the shortcut; a name twice among them: not
+        entries << StreamEntry::make("s", {19, 20}, many.mid(0, 64));
+        entries << StreamEntry::make("s", {21, 22}, many.mid(0, 64) + QList<QByteArray>{"f0", "x"});
+        QByteArray fast, reference;
+        for (const StreamEntry &e : entries) {
+            appendEntryJsonFast(fast, e);
+            valueformat::appendEntryJson(reference, e);
+            QCOMPARE(fast, reference);
+        }
     }
 
     // A full disk, an unwritable path: a message about the output, never success.

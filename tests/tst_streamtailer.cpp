@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 using namespace streamscope;
 using namespace streamscope::test;
@@ -213,6 +214,82 @@ private Q_SLOTS:
         QVERIFY(gap.describe().contains(QLatin1String("15 entries")));
         QTRY_COMPARE(got.seqs("g"), range(0, 10) + range(25, 5));
         QCOMPARE(got.gaps.size(), 1); // reported once
+    }
+
+    // Catching up, the next XREAD leaves before the reply before it is parsed (read-ahead):
+    // every entry still comes once, in order, across page boundaries, while a writer on its own
+    // connection adds entries meanwhile.
+    void readAheadKeepsEveryEntryOnceInOrder() {
+        addEntries(*m_admin, "big", 0, 20000);
+        StreamTailer::Options o = fastOptions();
+        o.count = 100;
+        TailController controller(m_server.settings(), o);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("big", "0");
+        std::atomic<bool> writerFailed{false};
+        std::thread writer([&, settings = m_server.settings()] {
+            RedisConnection c(settings);
+            if (c.open()) {
+                writerFailed = true;
+                return;
+            }
+            for (int first = 20000; first < 30000; first += 250) {
+                QList<Command> adds;
+                for (int i = first; i < first + 250; ++i)
+                    adds.append({"XADD", "big", "*", "seq", QByteArray::number(i)});
+                if (!c.pipeline(adds).ok())
+                    writerFailed = true;
+            }
+        });
+        controller.start();
+        writer.join();
+        QVERIFY(!writerFailed);
+        QTRY_COMPARE_WITH_TIMEOUT(got.entries.size(), 30000, 30000);
+        QCOMPARE(got.seqs("big"), range(0, 30000));
+        QTRY_VERIFY(got.stats.readsAhead > 0); // the read-ahead path was taken
+        QVERIFY(got.gaps.isEmpty());
+        QVERIFY(got.resets.isEmpty());
+        QVERIFY(got.failures.isEmpty());
+    }
+
+    // A trim while the tail catches up with reads ahead: what was not trimmed comes once, in
+    // order, and what was trimmed before it was read is counted exactly in a gap: the entries
+    // received and the entries lost add up to all that were added.
+    void readAheadThroughATrim() {
+        constexpr int total = 100000;
+        addEntries(*m_admin, "big", 0, total);
+        StreamTailer::Options o = fastOptions();
+        o.count = 100;
+        TailController controller(m_server.settings(), o);
+        Collector got(controller.tailer());
+        QObject context;
+        bool trimmed = false;
+        connect(
+            controller.tailer(), &StreamTailer::entriesReceived, &context,
+            [&] { // after the collector's handler: the first entries are in
+                if (!std::exchange(trimmed, true))
+                    run(*m_admin, {"XTRIM", "big", "MAXLEN", "40000"});
+            },
+            Qt::QueuedConnection);
+        controller.tailer()->addStream("big", "0");
+        controller.start();
+        auto lost = [&] {
+            qint64 n = 0;
+            for (const TailGap &gap : got.gaps)
+                n += gap.lost;
+            return n;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(got.entries.size() + lost(), qint64(total), 30000);
+        for (const TailGap &gap : got.gaps)
+            QCOMPARE(gap.kind, TailGap::Kind::Exact);
+        const QList<int> seqs = got.seqs("big");
+        for (qsizetype i = 1; i < seqs.size(); ++i)
+            QVERIFY2(seqs[i - 1] < seqs[i], qPrintable(QStringLiteral("at %1").arg(i)));
+        QCOMPARE(seqs.last(), total - 1);
+        QVERIFY(seqs.size() >= 40000); // the survivors all came
+        QVERIFY(got.stats.readsAhead > 0);
+        qInfo("%lld received, %lld trimmed before they were read", qlonglong(seqs.size()),
+              qlonglong(lost()));
     }
 
     void reportsGapWhenStartIdWasTrimmed() {

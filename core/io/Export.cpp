@@ -7,10 +7,15 @@
 #include "ValueFormat.h"
 #include "Wording.h"
 
+#include "RedisConnection.h"
+
 #include <QDateTime>
 #include <QFileInfo>
 #include <QSaveFile>
 #include <QSet>
+
+#include <charconv>
+#include <cstring>
 
 namespace streamscope {
 
@@ -47,7 +52,86 @@ QByteArray isoTime(const StreamId &id) {
         .toLatin1();
 }
 
+// Bytes JSON takes as they are (printable ASCII; '"' and '\\' escaped by a backslash), which
+// appendJsonBytes writes as a plain string.
+bool plainAscii(QByteArrayView bytes) {
+    for (char c : bytes)
+        if (uchar(c) < 0x20 || uchar(c) > 0x7e)
+            return false;
+    return true;
+}
+
+char *putQuoted(char *p, QByteArrayView bytes) {
+    *p++ = '"';
+    for (char c : bytes) {
+        if (c == '"' || c == '\\')
+            *p++ = '\\';
+        *p++ = c;
+    }
+    *p++ = '"';
+    return p;
+}
+
+char *putLiteral(char *p, const char *text) {
+    const size_t n = std::strlen(text);
+    std::memcpy(p, text, n);
+    return p + n;
+}
+
+// appendEntryJson for the common entry, byte for byte the same, written straight into out: a
+// stream name, field names and values all printable ASCII, at most 32 fields and no name twice.
+// False (and out untouched) for any other entry: appendEntryJson writes it.
+bool appendPlainEntryJson(QByteArray &out, const StreamEntry &e) {
+    constexpr qsizetype maxFields = 32;
+    if (e.fieldCount() > maxFields || !plainAscii(e.stream))
+        return false;
+    QByteArrayView names[maxFields];
+    qsizetype count = 0;
+    qsizetype bound = 64 + 2 * e.stream.size();
+    bool plain = true;
+    e.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        if (!plain)
+            return;
+        plain = plainAscii(name) && plainAscii(value);
+        for (qsizetype i = 0; plain && i < count; ++i)
+            plain = names[i] != name;
+        names[count++] = name;
+        bound += 2 * (name.size() + value.size()) + 6;
+    });
+    if (!plain)
+        return false;
+    const qsizetype at = out.size();
+    if (out.capacity() < at + bound)
+        out.reserve(qMax(at + bound, 2 * out.capacity()));
+    out.resize(at + bound);
+    char *p = out.data() + at;
+    p = putLiteral(p, "{\"stream\":");
+    p = putQuoted(p, e.stream);
+    p = putLiteral(p, ",\"id\":\"");
+    p = std::to_chars(p, p + 20, e.id.ms).ptr;
+    *p++ = '-';
+    p = std::to_chars(p, p + 20, e.id.seq).ptr;
+    p = putLiteral(p, "\",\"fields\":{");
+    bool first = true;
+    e.forEachField([&](QByteArrayView name, QByteArrayView value) {
+        if (!first)
+            *p++ = ',';
+        first = false;
+        p = putQuoted(p, name);
+        *p++ = ':';
+        p = putQuoted(p, value);
+    });
+    p = putLiteral(p, "}}\n");
+    out.resize(p - out.constData());
+    return true;
+}
+
 } // namespace
+
+void appendEntryJsonFast(QByteArray &out, const StreamEntry &entry) {
+    if (!appendPlainEntryJson(out, entry))
+        valueformat::appendEntryJson(out, entry);
+}
 
 ExportFormat exportFormatFor(const QString &path) {
     return path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive) ? ExportFormat::Csv
@@ -68,7 +152,7 @@ bool EntryWriter::write(const StreamEntryList &entries) {
     QByteArray chunk;
     if (m_format == ExportFormat::JsonLines) {
         for (const StreamEntry &e : entries)
-            valueformat::appendEntryJson(chunk, e);
+            appendEntryJsonFast(chunk, e);
         m_written += entries.size();
         return flush(chunk);
     }
@@ -314,16 +398,47 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
     if (end < source.from)
         return {}; // the whole stream is before the range
     StreamId next = source.from;
+    auto pageFrom = [&](const StreamId &from) {
+        return Command{"XRANGE",          source.stream, from.toByteArray(),
+                       end.toByteArray(), "COUNT",       QByteArray::number(options.pageSize)};
+    };
+    // On one server the next page is asked for as soon as this one is all received (its last
+    // ID found without parsing it), so the server reads it while this one is parsed and
+    // written. Not with an afterPage hook: that runs before the next page is asked for.
+    auto *chosen = dynamic_cast<AutoClient *>(&c);
+    RedisConnection *direct = options.afterPage
+                                  ? nullptr
+                                  : dynamic_cast<RedisConnection *>(chosen ? chosen->chosen() : &c);
+    bool asked = false; // the page from next is already asked for
     while (true) {
         if (cancel) {
             out.cancelled = true;
             return {};
         }
         StreamEntryList page;
-        auto reply =
-            c.commandEntries({"XRANGE", source.stream, next.toByteArray(), end.toByteArray(),
-                              "COUNT", QByteArray::number(options.pageSize)},
-                             0, &page, -1, source.stream);
+        Result<RedisReply> reply = RedisReply();
+        if (direct) {
+            if (!asked) {
+                if (Error e = direct->sendCommands({pageFrom(next)}))
+                    return fromError(e);
+            }
+            asked = false;
+            auto scan = direct->peekEntries(0);
+            if (!scan.ok())
+                return fromError(scan.error());
+            StreamId last;
+            if (scan->entries && scan->runs.size() == 1
+                && scan->runs.front().entries == options.pageSize
+                && StreamId::parseServer(scan->runs.front().lastId, &last) && last < end) {
+                if (Error e = direct->sendCommands({pageFrom(last.successor())}))
+                    return fromError(e);
+                asked = true;
+                ++out.pagesReadAhead;
+            }
+            reply = direct->receiveEntries(0, &page, -1, source.stream);
+        } else {
+            reply = c.commandEntries(pageFrom(next), 0, &page, -1, source.stream);
+        }
         if (!reply.ok())
             return fromError(reply.error());
         if (reply->isError())
@@ -340,6 +455,11 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
         if (page.size() < options.pageSize || !(at < end))
             break;
         next = at.successor();
+    }
+    if (asked) { // cannot be (a full page before the end), but the connection must be clean
+        StreamEntryList unused;
+        if (auto r = direct->receiveEntries(0, &unused, -1, source.stream); !r.ok())
+            return fromError(r.error());
     }
     auto after = snapshot(c, source.stream);
     if (!after.ok())

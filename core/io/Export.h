@@ -96,7 +96,12 @@ struct ExportOutcome {
     qint64 missing = 0;
     bool missingExact = true;
     QString warning;
+    // Pages of a range asked for before the page before them was parsed (read-ahead).
+    qint64 pagesReadAhead = 0;
 };
+
+// valueformat::appendEntryJson, the same bytes, faster for entries of printable ASCII.
+void appendEntryJsonFast(QByteArray &out, const StreamEntry &entry);
 
 // Writes the source to path atomically (QSaveFile): on error or cancel the file is untouched.
 // progress(written, fraction 0..1 or -1 when unknown) is called after each page.

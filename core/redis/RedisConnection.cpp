@@ -935,6 +935,43 @@ Result<RedisReply> RedisConnection::receiveEntries(int entriesDepth, StreamEntry
                             entriesDepth, out, stream);
 }
 
+Result<ReplyParser::EntriesScan> RedisConnection::peekEntries(int entriesDepth, int timeoutMs) {
+    if (!isOpen())
+        return Error(Error::Kind::Io,
+                     QStringLiteral("not connected to %1").arg(m_settings.endpoint()));
+    const qint64 deadline = deadlineAfter(timeoutMs < 0 ? m_settings.commandTimeoutMs : timeoutMs);
+    for (;;) {
+        auto scan = m_parser.scanEntries(entriesDepth);
+        if (!scan.ok())
+            return fail(scan.error());
+        if (scan.value())
+            return std::move(*scan.value());
+        if (Error e = readMore(deadline))
+            return fail(e);
+    }
+}
+
+Error RedisConnection::readMore(qint64 deadline) {
+    for (;;) {
+        const qint64 n = m_device->read(m_readBuffer.data(), qint64(m_readBuffer.size()));
+        if (n > 0) {
+            m_bytesReceived += n;
+            m_parser.feed(m_readBuffer.data(), n);
+            return {};
+        }
+        if (n < 0 || !transportConnected())
+            return Error(Error::Kind::Io, QStringLiteral("connection to %1 lost: %2")
+                                              .arg(m_settings.endpoint(), m_device->errorString()));
+        if (cancelled())
+            return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+        const int left = remaining(deadline);
+        if (left == 0)
+            return Error(Error::Kind::Timeout,
+                         QStringLiteral("%1 did not answer in time").arg(m_settings.endpoint()));
+        m_device->waitForReadyRead(qMin(waitSliceMs, left));
+    }
+}
+
 Result<std::vector<RedisReply>> RedisConnection::pipeline(const QList<Command> &commands,
                                                           int timeoutMs) {
     auto sent = sendAll(commands, timeoutMs);

@@ -64,6 +64,12 @@ public:
     Error sendCommands(const QList<Command> &commands, int timeoutMs = -1);
     Result<RedisReply> receiveEntries(int entriesDepth, StreamEntryList *out, int timeoutMs = -1,
                                       const QByteArray &stream = {});
+    // Waits until the next reply is all received and says what it holds without parsing it
+    // (ReplyParser::scanEntries): how many entries and the last ID of each entries array. A
+    // reader that knows where this page ends can ask for the next one (sendCommands) before it
+    // parses this one with receiveEntries, so the server works while we parse. A failure
+    // closes the connection.
+    Result<ReplyParser::EntriesScan> peekEntries(int entriesDepth, int timeoutMs = -1);
 
     // Read-only mode: only commands known not to change data leave the process (an allowlist,
     // so a command added later is refused until someone says it is safe). Refused commands
@@ -122,6 +128,9 @@ private:
     Result<RedisReply> receiveEntriesBy(qint64 deadline, int entriesDepth, StreamEntryList *out,
                                         const QByteArray &stream);
     Result<RedisReply> receive(qint64 deadline);
+    // Reads what the socket holds into the parser, waiting at most until deadline (in slices):
+    // an error when the connection failed, was cancelled or the deadline passed.
+    Error readMore(qint64 deadline);
     bool cancelled() const { return m_cancel && m_cancel->load(std::memory_order_relaxed); }
     Error fail(Error error); // closes the connection and passes the error on
     void countSent(qint64 commands);

@@ -14,12 +14,36 @@ namespace streamscope {
 namespace {
 // What hiredis gets for nodes that exist only as StreamEntry data: any non-null pointer.
 char entryMarker;
+// ... and what an entry ([ID, fields]) and its fields array get: their children are found by
+// their parent's marker alone, without working out where they are (the hot path).
+char entryArrayMarker;
+char fieldsMarker;
 
 // Arrays reserve at most this many elements up front; past it they grow as elements arrive,
 // so a header announcing 2^31 elements costs nothing until the elements are there.
 constexpr int maxReserved = 1024;
 // The fewest bytes an element takes on the wire ("+\r\n").
 constexpr qint64 minElementWireBytes = 3;
+
+// An entry ID as servers write it ("1700000000000-0"), in one pass over short digit runs;
+// anything else (more digits, no dash...) goes to StreamId::parseServer, which decides.
+bool parseId(const char *str, size_t len, StreamId *out) {
+    quint64 ms = 0;
+    size_t i = 0;
+    for (; i < len && i < 19 && str[i] >= '0' && str[i] <= '9'; ++i)
+        ms = ms * 10 + quint64(str[i] - '0');
+    if (i > 0 && i < len && str[i] == '-' && len - i - 1 > 0 && len - i - 1 < 19) {
+        quint64 seq = 0;
+        size_t j = i + 1;
+        for (; j < len && str[j] >= '0' && str[j] <= '9'; ++j)
+            seq = seq * 10 + quint64(str[j] - '0');
+        if (j == len) {
+            *out = StreamId{ms, seq};
+            return true;
+        }
+    }
+    return StreamId::parseServer(QByteArrayView(str, qsizetype(len)), out);
+}
 
 int depthOf(const redisReadTask *task) {
     int depth = 0;
@@ -140,13 +164,34 @@ public:
 
     static void *createString(const redisReadTask *task, char *str, size_t len) {
         count(task);
+        if (task->parent) {
+            const void *parent = task->parent->obj;
+            if (parent == &fieldsMarker) { // Part::Field, as below
+                if (task->type != REDIS_REPLY_STRING)
+                    return wrongShape(task, "a field name or value", kindOf(task->type));
+                if (len > std::numeric_limits<quint32>::max())
+                    return refuse(task, parserOf(task).tooLarge());
+                modeOf(task)->builder->appendString(str, qsizetype(len));
+                return &entryMarker;
+            }
+            if (parent == &entryArrayMarker && task->idx == 0) { // Part::Id, as below
+                StreamId id;
+                if (task->type != REDIS_REPLY_STRING || !parseId(str, len, &id))
+                    return wrongShape(task, "an entry ID",
+                                      task->type == REDIS_REPLY_STRING
+                                          ? "a bulk string that is not an ID"
+                                          : kindOf(task->type));
+                modeOf(task)->out->last().id = id;
+                return &entryMarker;
+            }
+        }
         const Part part = partOf(task);
         ReplyParser::EntriesMode *mode = modeOf(task);
         const bool bulk = task->type == REDIS_REPLY_STRING;
         switch (part) {
         case Part::Id: {
             StreamId id;
-            if (!bulk || !StreamId::parseServer(QByteArrayView(str, qsizetype(len)), &id))
+            if (!bulk || !parseId(str, len, &id))
                 return wrongShape(task, "an entry ID",
                                   bulk ? "a bulk string that is not an ID" : kindOf(task->type));
             mode->out->last().id = id;
@@ -195,6 +240,12 @@ public:
         if (parser.replySize() + elements * (minElementWireBytes + ReplyParser::elementCost)
             > parser.m_maxReplyBytes)
             return refuse(task, parser.tooLarge());
+        if (task->parent && task->parent->obj == &entryArrayMarker && task->idx == 1) {
+            if (elements % 2 != 0) // Part::Fields, as below
+                return wrongShape(task, "field names and values in pairs",
+                                  qPrintable(QStringLiteral("%1 strings").arg(elements)));
+            return &fieldsMarker;
+        }
         ReplyParser::EntriesMode *mode = modeOf(task);
         const Part part = partOf(task);
         switch (part) {
@@ -212,12 +263,12 @@ public:
                 return wrongShape(task, "an entry of 2 elements (ID and fields)",
                                   qPrintable(QStringLiteral("%1 elements").arg(elements)));
             mode->builder->beginEntry(mode->stream, StreamId());
-            return &entryMarker;
+            return &entryArrayMarker;
         case Part::Fields:
             if (elements % 2 != 0)
                 return wrongShape(task, "field names and values in pairs",
                                   qPrintable(QStringLiteral("%1 strings").arg(elements)));
-            return &entryMarker;
+            return &fieldsMarker;
         case Part::Stream:
             if (elements != 2)
                 return wrongShape(task, "a stream of 2 elements (name and entries)",
@@ -271,7 +322,7 @@ public:
 
     // hiredis only frees roots (replies it could not hand over), and roots are ours.
     static void freeObject(void *obj) {
-        if (obj != &entryMarker)
+        if (obj != &entryMarker && obj != &entryArrayMarker && obj != &fieldsMarker)
             delete static_cast<RedisReply *>(obj);
     }
 };
@@ -306,6 +357,7 @@ void ReplyParser::reset() {
     m_replyStart = 0;
     m_elements = 0;
     m_failure.reset();
+    m_scan = ScanState();
 }
 
 void ReplyParser::expectEntries(StreamEntryList *out, int entriesDepth, const QByteArray &stream) {
@@ -389,12 +441,139 @@ Result<std::optional<RedisReply>> ReplyParser::next() {
         return failWith(tooLarge());
     m_replyStart = consumed();
     m_elements = 0;
+    m_scan = ScanState(); // a scan was of this reply
     if (m_entries) {
         if (m_entries->builder)
             m_entries->builder->finish();
         m_entries.reset();
     }
     return std::optional<RedisReply>(std::move(*root));
+}
+
+namespace {
+// Frames deeper than this are no stream entries (XREAD's IDs are 4 levels down): not scanned.
+constexpr size_t maxScanDepth = 8;
+} // namespace
+
+Result<std::optional<ReplyParser::EntriesScan>> ReplyParser::scanEntries(int entriesDepth) {
+    // A tight walk over the headers (about 10 instructions a byte of header, none per byte of
+    // a bulk string): this runs on every reply before it is parsed.
+    const char *base = m_reader->buf + m_reader->pos;
+    const qint64 available = qint64(m_reader->len - m_reader->pos);
+    ScanState &st = m_scan;
+    auto unknown = [&]() -> Result<std::optional<EntriesScan>> {
+        EntriesScan scan;
+        scan.bytes = available;
+        m_scan = ScanState();
+        return std::optional<EntriesScan>(std::move(scan));
+    };
+    if (m_reader->ridx >= 0)
+        return unknown(); // a reply half-parsed: not ours to scan
+    if (available > m_maxReplyBytes)
+        return failWith(tooLarge());
+    if (!st.started) {
+        st = ScanState();
+        st.started = true;
+        st.scan.entries = true;
+    }
+    const char *end = base + available;
+    qint64 at = st.offset;
+    while (at < available) {
+        const char *p = base + at;
+        const char type = *p++;
+        const qint64 depth = qint64(st.stack.size());
+        const qint64 index = depth == 0 ? 0 : st.stack.back().index;
+        qint64 n = 0;
+        bool opened = false; // an array with elements: its frame is pushed
+        if (type == '*' || type == '$' || type == ':') {
+            const bool negative = p < end && *p == '-';
+            if (negative)
+                ++p;
+            const char *digits = p;
+            while (p < end && *p >= '0' && *p <= '9')
+                n = n * 10 + (*p++ - '0');
+            if (p + 1 >= end)
+                break; // the header is not all here yet
+            if (p == digits || p - digits > 18 || p[0] != '\r' || p[1] != '\n')
+                return unknown();
+            p += 2;
+            if (negative)
+                n = -n;
+        } else if (type == '+') {
+            const char *cr = static_cast<const char *>(std::memchr(p, '\r', size_t(end - p)));
+            if (!cr || cr + 1 >= end)
+                break;
+            p = cr + 2;
+        } else {
+            return unknown(); // an error reply, RESP3 or not a reply: the parser says what
+        }
+        // What a header announces past the limit fails now, as the parser would: waiting for
+        // the rest would wait for ever (or for gigabytes).
+        const qint64 here = p - base;
+        if (type == '*' && n > 0
+            && (n > m_maxReplyBytes / (minElementWireBytes + elementCost)
+                || here + n * (minElementWireBytes + elementCost) > m_maxReplyBytes))
+            return failWith(tooLarge());
+        if (type == '$' && n > 0 && (n > m_maxReplyBytes || here + n + 2 > m_maxReplyBytes))
+            return failWith(tooLarge());
+        if (type == '*') {
+            if (n < 0) {
+                if (depth > 0 || entriesDepth == 0)
+                    return unknown(); // XRANGE never answers nil; XREAD only at the root
+            } else {
+                // An entries array: XRANGE's root, or XREAD's second element of a stream.
+                if (depth == entriesDepth && (entriesDepth == 0 || index == 1)) {
+                    if (entriesDepth == 0)
+                        st.scan.runs.emplace_back();
+                    if (!st.scan.runs.empty())
+                        st.scan.runs.back().entries = n;
+                }
+                if (n > 0) {
+                    if (st.stack.size() >= maxScanDepth)
+                        return unknown();
+                    st.stack.push_back({n, 0});
+                    opened = true;
+                }
+            }
+        } else if (type == '$') {
+            if (n < 0 || end - p < n + 2)
+                return n < 0 ? unknown()
+                             : Result<std::optional<EntriesScan>>(
+                                 std::optional<EntriesScan>()); // not all here
+            if (depth == entriesDepth + 2 && index == 0 && !st.scan.runs.empty()) {
+                st.lastIdAt = p - base; // read when the reply is complete
+                st.lastIdSize = n;
+            } else if (entriesDepth == 2 && depth == 2 && index == 0) {
+                st.finishRun(base);
+                st.scan.runs.emplace_back();
+                st.scan.runs.back().stream = QByteArray(p, qsizetype(n));
+            }
+            p += n + 2;
+        } else if (depth == 0) {
+            return unknown(); // a status or an integer
+        }
+        at = p - base;
+        st.offset = at;
+        if (opened)
+            continue;
+        // The element is complete: so are the arrays it completes.
+        while (!st.stack.empty() && ++st.stack.back().index == st.stack.back().size)
+            st.stack.pop_back();
+        if (st.stack.empty()) {
+            st.finishRun(base);
+            EntriesScan done = std::move(st.scan);
+            done.bytes = at;
+            m_scan = ScanState();
+            return std::optional<EntriesScan>(std::move(done));
+        }
+    }
+    return std::optional<EntriesScan>();
+}
+
+void ReplyParser::ScanState::finishRun(const char *base) {
+    if (lastIdAt >= 0 && !scan.runs.empty())
+        scan.runs.back().lastId = QByteArray(base + lastIdAt, qsizetype(lastIdSize));
+    lastIdAt = -1;
 }
 
 QByteArray ReplyParser::formatCommand(const QList<QByteArray> &args) {

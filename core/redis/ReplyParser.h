@@ -8,6 +8,7 @@
 #include <QList>
 
 #include <optional>
+#include <vector>
 
 struct redisReader;
 
@@ -54,6 +55,29 @@ public:
     // value, ...]], an ID that is not an ID...) is a protocol error and nothing is appended.
     void expectEntries(StreamEntryList *out, int entriesDepth, const QByteArray &stream = {});
 
+    // What the next reply holds, found without parsing it (headers read, bulk strings skipped
+    // by their lengths): for a reply of stream entries (entriesDepth as for expectEntries),
+    // each entries array's length and its last entry's ID. Lets a reader ask for the next page
+    // before it parses this one (read-ahead). One run per entries array: XRANGE's one, XREAD's
+    // one per stream it names (name set).
+    struct EntriesScan {
+        struct Run {
+            QByteArray stream; // XREAD: the stream's name; empty for XRANGE
+            qint64 entries = 0;
+            QByteArray lastId; // the last entry's ID as the server wrote it; empty: none
+        };
+        // False when the reply is not entries as expected (an error reply, another shape, a
+        // type this scan does not know): parse it to learn what it is; runs then say nothing.
+        bool entries = false;
+        std::vector<Run> runs;
+        qint64 bytes = 0; // the reply's size on the wire
+    };
+    // The scan of the next reply once all its bytes were fed, std::nullopt while more are
+    // needed (the work done so far is kept: feeding more resumes it), or the protocol error of
+    // a reply past maxReplyBytes(). Reads nothing: next() parses the same reply afterwards.
+    // Only before next() started on that reply (no reply half-parsed).
+    Result<std::optional<EntriesScan>> scanEntries(int entriesDepth);
+
     // Starts over with an empty buffer (after reconnecting).
     void reset();
 
@@ -78,7 +102,22 @@ private:
     Error tooLarge() const;
     Error failWith(Error error); // resets, and hands the error on
 
+    struct ScanFrame {
+        qint64 size = 0;
+        qint64 index = 0;
+    };
+    struct ScanState {
+        qint64 offset = 0; // past the reader's position: where the scan goes on
+        std::vector<ScanFrame> stack;
+        EntriesScan scan;
+        bool started = false;
+        qint64 lastIdAt = -1; // the last entry ID of the run under way, past the position
+        qint64 lastIdSize = 0;
+        void finishRun(const char *base);
+    };
+
     redisReader *m_reader = nullptr;
+    ScanState m_scan;
     std::optional<EntriesMode> m_entries;
     qint64 m_maxReplyBytes = defaultMaxReplyBytes;
     qint64 m_fed = 0;               // bytes fed since the last reset()

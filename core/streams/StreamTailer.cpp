@@ -7,6 +7,7 @@
 #include "AutoClient.h"
 #include "ClusterClient.h"
 #include "ClusterSlots.h"
+#include "RedisConnection.h"
 #include "SentinelClient.h"
 #include "SshTunnel.h"
 #include "StreamInfo.h"
@@ -630,25 +631,37 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
                                [&](const Tracked &t) { return t.name == name; });
         if (it != m_streams.end()) {
             Tracked &t = *it;
+            // Fingerprints only where they are needed (they cost a hash of every field): for
+            // entries remembered until the next check, those that a reset may skip, and the
+            // last one kept.
+            qsizetype lastKept = -1;
+            // The whole batch, nothing to skip, nothing held: held shares the batch's list.
+            const bool whole =
+                t.held.isEmpty() && !t.skipThrough && begin == 0 && end == batch.size();
             for (qsizetype k = begin; k < end; ++k) {
                 const StreamEntry &e = batch.at(k);
-                const quint64 print = fingerprint(e);
+                std::optional<quint64> print;
                 if (t.skipThrough) {
-                    if (e.id <= *t.skipThrough && t.skip.contains(print))
+                    if (e.id <= *t.skipThrough && t.skip.contains(*(print = fingerprint(e))))
                         continue; // read before the reset, and the same in the new data
                     if (e.id > *t.skipThrough) {
                         t.skip.clear();
                         t.skipThrough.reset();
                     }
                 }
-                t.lastPrint = print;
+                lastKept = k;
                 if (t.readSinceCheck.size() < maxUnverified)
-                    t.readSinceCheck.insert(print);
+                    t.readSinceCheck.insert(print ? *print : fingerprint(e));
                 else
                     t.checkSoon = true;
-                t.held.append(e);
+                if (!whole)
+                    t.held.append(e);
                 ++t.received;
             }
+            if (whole)
+                t.held = batch;
+            if (lastKept >= 0)
+                t.lastPrint = fingerprint(batch.at(lastKept));
             t.readSinceLength += n;
             t.lastId = batch.at(end - 1).id;
             t.resolveDollar = false;
@@ -995,6 +1008,56 @@ void StreamTailer::run() {
         return true;
     };
 
+    // How often a stream is checked at rest (XINFO STREAM).
+    auto routineInterval = [&](const Tracked &t) {
+        return std::max<qint64>(
+            {m_options.checkIntervalMs, t.infoBytes * 1000 / qMax(1, m_options.checkBytesPerSecond),
+             qint64(m_streams.size()) * 1000 / qMax(1, m_options.routineChecksPerSecond)});
+    };
+
+    // Catching up on one server: the XREAD that would follow a reply, when it can leave before
+    // the reply is parsed (read-ahead). Only when the loop would send exactly that next: every
+    // stream got a full page (so none is at its end and none blocks), nothing is held back for
+    // time order (so every stream is read again, and at most two pages wait per stream), COUNT
+    // is as configured, no stream was added or removed, and no check (XINFO STREAM, XLEN) is
+    // due. Its positions are the last IDs of the reply, scanned without parsing it, as
+    // handleBatch will set them: each read starts where the one before ended.
+    auto aheadRead = [&](const ReplyParser::EntriesScan &scan, const std::vector<size_t> &group,
+                         qint64 lengthInterval) -> std::optional<Command> {
+        if (!scan.entries || scan.runs.size() != group.size() || group.size() != m_streams.size()
+            || m_count != m_options.count)
+            return std::nullopt;
+        {
+            QMutexLocker lock(&m_mutex);
+            if (!m_changes.isEmpty() || m_stop)
+                return std::nullopt;
+        }
+        const qint64 at = nowMs();
+        if (at - lastLengthCheckAt >= lengthInterval)
+            return std::nullopt;
+        // After this full page each stream is behind (checkSoon): a check comes at the next
+        // statsIntervalMs.
+        const bool checks = at >= skipInfoUntil;
+        if (checks && (connectCheck || at - lastCheckAt >= m_options.statsIntervalMs))
+            return std::nullopt;
+        Command ids;
+        for (size_t i : group) {
+            const Tracked &t = m_streams[i];
+            if (!t.held.isEmpty() || !t.movedFrom.isEmpty()
+                || (checks && (t.checkNow || at - t.checkedAt >= routineInterval(t))))
+                return std::nullopt;
+            auto run = std::find_if(scan.runs.begin(), scan.runs.end(),
+                                    [&](const auto &r) { return r.stream == t.name; });
+            if (run == scan.runs.end() || run->entries != m_count || run->lastId.isEmpty())
+                return std::nullopt;
+            ids << run->lastId;
+        }
+        Command cmd{"XREAD", "COUNT", QByteArray::number(m_count), "STREAMS"};
+        for (size_t i : group)
+            cmd << m_streams[i].name;
+        return cmd + ids;
+    };
+
     while (!m_stop) {
         const qsizetype streamsBefore = qsizetype(m_streams.size());
         applyChanges();
@@ -1083,11 +1146,8 @@ void StreamTailer::run() {
         std::vector<size_t> toCheck;
         for (size_t i = 0; i < m_streams.size(); ++i) {
             const Tracked &t = m_streams[i];
-            const qint64 interval = std::max<qint64>(
-                {m_options.checkIntervalMs,
-                 t.infoBytes * 1000 / qMax(1, m_options.checkBytesPerSecond),
-                 qint64(m_streams.size()) * 1000 / qMax(1, m_options.routineChecksPerSecond)});
-            if (t.checkNow || now - t.checkedAt >= interval || (t.checkSoon && soonAllowed))
+            if (t.checkNow || now - t.checkedAt >= routineInterval(t)
+                || (t.checkSoon && soonAllowed))
                 toCheck.push_back(i);
         }
         const bool infoTooBig = now < skipInfoUntil;
@@ -1368,6 +1428,44 @@ void StreamTailer::run() {
                 }
                 batch.append(std::move(outs[g]));
                 answered.insert(answered.end(), groups[g].begin(), groups[g].end());
+            }
+        } else if (auto *direct = m_cluster || sentinel
+                                      ? nullptr
+                                      : dynamic_cast<RedisConnection *>(connection.chosen());
+                   direct && groups.size() == 1 && !blockNow) {
+            // Catching up on one server: each reply is scanned as soon as it is all in (its
+            // last IDs, without parsing it) and the next XREAD leaves then, when it is the one
+            // that would follow (aheadRead), so the server serves it while this one is parsed.
+            const std::vector<size_t> &group = groups.front();
+            if (Error e = direct->sendCommands({buildRead(false, group)}))
+                reply = e;
+            while (reply.ok()) {
+                auto scan = direct->peekEntries(2);
+                if (!scan.ok()) {
+                    reply = scan.error();
+                    break;
+                }
+                const std::optional<Command> ahead = aheadRead(scan.value(), group, lengthInterval);
+                if (ahead) {
+                    if (Error e = direct->sendCommands({*ahead})) {
+                        reply = e; // the connection is closed: the reply is lost with it
+                        break;
+                    }
+                    ++m_stats.readsAhead;
+                }
+                StreamEntryList page;
+                reply = direct->receiveEntries(2, &page);
+                if (!ahead || !reply.ok() || reply->isError()) {
+                    // The last of the run: handled below like any read (an error reply never
+                    // has a read after it: its scan is not one of entries).
+                    batch = std::move(page);
+                    if (reply.ok() && !reply->isError())
+                        answered = group;
+                    break;
+                }
+                handleBatch(std::move(page), group);
+                releaseHeld();
+                maybeEmitStats(false);
             }
         } else {
             for (const std::vector<size_t> &group : groups) {

@@ -72,6 +72,8 @@ struct TailStats {
     qint64 batches = 0;
     qint64 reconnects = 0;
     int count = 0; // entries per stream per XREAD now (smaller after replies got us killed)
+    // Reads sent ahead while catching up: asked for before the reply before them was parsed.
+    qint64 readsAhead = 0;
     double entriesPerSecond = 0;
     double bytesPerSecond = 0;
     QList<StreamTailStats> streams;
