@@ -517,9 +517,10 @@ private Q_SLOTS:
         // Not in the snapshot: both are possible until the server says which (TYPE). The
         // pending read may already have been refused (NOGROUP) and TYPE answered before the
         // snapshot came: then the note says which already.
-        QVERIFY2(panel.goneNote().contains(QLatin1String("destroyed, or its stream deleted")) ||
-                     panel.goneNote().contains(QLatin1String("its stream was deleted while shown")),
-                 qPrintable(panel.goneNote()));
+        QVERIFY2(
+            panel.goneNote().contains(QLatin1String("destroyed, or its stream deleted"))
+                || panel.goneNote().contains(QLatin1String("its stream was deleted while shown")),
+            qPrintable(panel.goneNote()));
         QTRY_VERIFY2(panel.goneNote().contains(QLatin1String("its stream was deleted while shown")),
                      qPrintable(panel.goneNote()));
 
