@@ -1017,24 +1017,8 @@ Result<RedisReply> RedisConnection::receive(qint64 deadline) {
             return parsed.error();
         if (parsed.value())
             return std::move(*parsed.value());
-
-        // Drain what the socket already holds before waiting.
-        qint64 n = m_device->read(m_readBuffer.data(), qint64(m_readBuffer.size()));
-        if (n > 0) {
-            m_bytesReceived += n;
-            m_parser.feed(m_readBuffer.data(), n);
-            continue;
-        }
-        if (n < 0 || !transportConnected())
-            return Error(Error::Kind::Io, QStringLiteral("connection to %1 lost: %2")
-                                              .arg(m_settings.endpoint(), m_device->errorString()));
-        if (cancelled())
-            return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
-        const int left = remaining(deadline);
-        if (left == 0)
-            return Error(Error::Kind::Timeout,
-                         QStringLiteral("%1 did not answer in time").arg(m_settings.endpoint()));
-        m_device->waitForReadyRead(qMin(waitSliceMs, left));
+        if (Error e = readMore(deadline)) // what the socket holds, or waits for more
+            return e;
     }
 }
 
