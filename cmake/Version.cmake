@@ -22,16 +22,8 @@ add_custom_target(streamscope_commit
 
 # The commit as CMake knows it now (configure time): the package's version (cmake/Packaging.cmake;
 # scripts/package.sh configures again right before it builds the package, so both agree).
-set(STREAMSCOPE_GIT_COMMIT unknown)
-if(GIT_EXECUTABLE)
-    execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --short=7 HEAD
-                    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-                    OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
-                    ERROR_QUIET RESULT_VARIABLE failed)
-    if(NOT failed AND commit)
-        set(STREAMSCOPE_GIT_COMMIT ${commit})
-    endif()
-endif()
+include(${PROJECT_SOURCE_DIR}/cmake/GitCommit.cmake)
+streamscope_git_commit(STREAMSCOPE_GIT_COMMIT ${PROJECT_SOURCE_DIR} "${GIT_EXECUTABLE}")
 
 # streamscope finds the services in <bindir>/<this>: ../libexec/streamscope with the usual
 # prefixes; computed so that another CMAKE_INSTALL_LIBEXECDIR still works.

@@ -311,6 +311,10 @@ public:
         m_out.append(text);
         return *this;
     }
+    // An entry ID, or null where there is none (an empty stream).
+    JsonText &id(const std::optional<StreamId> &id) {
+        return id ? string(id->toString()) : raw("null");
+    }
     // "key": with the separator before it unless it is the first of its object.
     JsonText &key(const char *k) {
         if (!m_first)
@@ -512,22 +516,14 @@ void streamJson(JsonText &j, const DoctorReport::Stream &s) {
         j.close('}');
         return;
     }
-    j.key("first_id");
-    if (s.info.firstEntryId)
-        j.string(s.info.firstEntryId->toString());
-    else
-        j.raw("null");
+    j.key("first_id").id(s.info.firstEntryId);
     j.key("groups").open('[');
     for (const DoctorReport::Group &g : s.groups) {
         j.element();
         groupJson(j, g);
     }
     j.close(']');
-    j.key("last_id");
-    if (s.info.lastEntryId)
-        j.string(s.info.lastEntryId->toString());
-    else
-        j.raw("null");
+    j.key("last_id").id(s.info.lastEntryId);
     j.key("length").integer(s.info.length);
     j.key("name").string(valueformat::displayText(s.info.name));
     j.key("node").string(s.info.node);
