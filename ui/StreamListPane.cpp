@@ -274,7 +274,10 @@ QString StreamListPane::scopeText() const {
         parts << tr("Watching %1 of %2: the rows in view and the selected ones. Lengths, "
                     "groups, findings, charts and the live tail cover only these.")
                      .arg(formatCount(m_model->watchedCount()), listed);
-    } else if (!c.complete && !filtered) {
+    } else if (filtered) {
+        // The filter narrows what is watched too (the live tail follows only these).
+        parts << tr("Lengths, groups, findings, charts and the live tail cover only these.");
+    } else if (!c.complete) {
         parts << tr("%1 listed so far (more as you scroll).")
                      .arg(countOf(c.listed, "stream", "streams"));
     }
