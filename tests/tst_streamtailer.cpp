@@ -252,6 +252,71 @@ private Q_SLOTS:
         QVERIFY(got.failures.isEmpty());
     }
 
+    // Catching up, the reads grow while their pages come full and small: a few round trips
+    // instead of one per COUNT, and every entry still comes once, in order, across the
+    // changes of size. Given a fixed size (the CLI's --batch), they stay at it.
+    void catchUpReadsGrowWhilePagesAreSmall() {
+        addEntries(*m_admin, "grow", 0, 20000);
+        StreamTailer::Options o = fastOptions();
+        o.count = 100;
+        auto drain = [&](const StreamTailer::Options &options) {
+            const qint64 before = commandCalls(*m_admin, "xread");
+            TailController controller(m_server.settings(), options);
+            Collector got(controller.tailer());
+            controller.tailer()->addStream("grow", "0");
+            controller.start();
+            [&] { QTRY_COMPARE_WITH_TIMEOUT(got.caughtUp, 1, 20000); }();
+            [&] { QCOMPARE(got.seqs("grow"), range(0, 20000)); }();
+            [&] { QVERIFY(got.gaps.isEmpty() && got.resets.isEmpty()); }();
+            controller.stop();
+            return commandCalls(*m_admin, "xread") - before;
+        };
+        // 100, 200, 400, ... 12800: 8 reads (a few more when a check interrupts the run).
+        const qint64 grown = drain(o);
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY2(grown <= 40, qPrintable(QString::number(grown)));
+        o.catchUpCount = o.count;
+        const qint64 fixed = drain(o);
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY2(fixed >= 200, qPrintable(QString::number(fixed)));
+    }
+
+    // The entries get big while the reads have grown, and the server's
+    // client-output-buffer-limit kills a grown read: the tail says so, goes back to the
+    // configured size, grows at most to a quarter of what was killed, and delivers every
+    // entry once, in order, with no gap.
+    void grownReadKilledFallsBackToTheConfiguredSize() {
+        LocalRedisServer server;
+        STREAMSCOPE_START_REDIS(server);
+        auto admin = connectTo(server.settings());
+        addEntries(*admin, "mixed", 0, 5000); // small: the reads grow
+        const QByteArray payload(4096, 'p');
+        QList<Command> adds;
+        for (int i = 5000; i < 6000; ++i)
+            adds.append({"XADD", "mixed", "*", "seq", QByteArray::number(i), "payload", payload});
+        QVERIFY(admin->pipeline(adds).ok());
+        addEntries(*admin, "mixed", 6000, 5000);
+        run(*admin, {"CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 1mb 0"});
+
+        StreamTailer::Options o = fastOptions();
+        o.count = 100; // 400 KB of the big entries: passes
+        TailController controller(server.settings(), o);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("mixed", "0");
+        controller.start();
+        QTRY_COMPARE_WITH_TIMEOUT(got.caughtUp, 1, 20000);
+        QCOMPARE(got.seqs("mixed"), range(0, 11000));
+        QVERIFY(got.gaps.isEmpty());
+        QVERIFY(got.resets.isEmpty());
+        QVERIFY2(
+            got.details.filter(QLatin1String("reading smaller batches (COUNT 100, was ")).size()
+                >= 1,
+            qPrintable(got.details.join(QLatin1String(" | "))));
+        QVERIFY2(got.stats.reconnects <= 4, qPrintable(QString::number(got.stats.reconnects)));
+    }
+
     // A trim while the tail catches up with reads ahead: what was not trimmed comes once, in
     // order, and what was trimmed before it was read is counted exactly in a gap: the entries
     // received and the entries lost add up to all that were added.

@@ -329,6 +329,8 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
 
     StreamTailer::Options options;
     options.count = batch;
+    if (p.isSet(QStringLiteral("batch")))
+        options.catchUpCount = batch; // the size asked for, all the way
     options.retryInitialConnect = false;
     TailController controller(settings, options);
     StreamTailer *tailer = controller.tailer();
@@ -579,7 +581,8 @@ QList<CommandSpec> commands() {
          "  --format table|jsonl|count\n"
          "                          table (default), one JSON object per line\n"
          "                          {\"stream\",\"id\",\"fields\"}, or only the number received\n"
-         "  --batch N               Entries per stream per XREAD (default 1000)\n"
+         "  --batch N               Entries per stream per XREAD, fixed (default 1000, growing\n"
+         "                          to at most 16000 while a backlog of small entries is read)\n"
          "  --max-retries N         Give up (exit 3) after N lost connections in a row with\n"
          "                          nothing read in between (default: 8 with --exit-at-end,\n"
          "                          never otherwise)\n"

@@ -280,7 +280,7 @@ int StreamTailer::blockMs() const {
 }
 
 Command StreamTailer::buildRead(bool block, const std::vector<size_t> &included) const {
-    Command cmd{"XREAD", "COUNT", QByteArray::number(m_count)};
+    Command cmd{"XREAD", "COUNT", QByteArray::number(m_readCount)};
     if (block)
         cmd << "BLOCK" << QByteArray::number(blockMs());
     cmd << "STREAMS";
@@ -616,7 +616,8 @@ void StreamTailer::checkMoved(Tracked &t, const RedisReply &newest) {
     t.readSinceCheck.clear();
 }
 
-void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included) {
+void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included,
+                               int count) {
     for (size_t i : included)
         m_streams[i].atEnd = true; // a stream missing from the reply had nothing more
     // The batch holds each stream's entries together, in reply order.
@@ -668,7 +669,7 @@ void StreamTailer::handleBatch(StreamEntryList &&batch, const std::vector<size_t
             t.existed = true;
             if (t.addedThrough)
                 *t.addedThrough += n;
-            t.atEnd = n < m_count;
+            t.atEnd = n < count;
             if (t.atEnd) {
                 t.lagEntries = 0;
                 t.lagMs = 0;
@@ -867,7 +868,7 @@ void StreamTailer::maybeEmitStats(bool force) {
         return;
     if (m_connection)
         m_stats.bytes = m_connection->bytesReceived();
-    m_stats.count = m_count;
+    m_stats.count = m_readCount;
     if (elapsed > 0) {
         m_stats.entriesPerSecond =
             double(m_stats.entries - m_entriesAtLastStats) * 1000.0 / elapsed;
@@ -890,6 +891,8 @@ void StreamTailer::run() {
     m_lastStatsAt = nowMs();
     m_entriesAtLastStats = m_bytesAtLastStats = 0;
     m_count = qMax(1, m_options.count);
+    m_readCount = m_count;
+    m_catchUpCap = qMax(m_count, m_options.catchUpCount);
     m_countShrunkAt = 0;
     m_growAfterMs = m_options.growCountAfterMs;
     m_nodeRunIds.clear();
@@ -921,7 +924,10 @@ void StreamTailer::run() {
     // The batch size before a loss under a read shrank it: restored when the reconnect finds
     // nobody there (the server went away; its output buffer limit was not the cause).
     int countBeforeLoss = 0;
+    int capBeforeLoss = 0;
     auto lost = [&](const Error &error, bool underRead) {
+        const int readCount = m_readCount; // more than m_count: a read grown while catching up
+        m_readCount = m_count;
         if (retryCannotHelp(error)) { // a cluster node (re)opened under a command
             setState(TailState::Failed, error.message);
             Q_EMIT failed(error);
@@ -949,7 +955,21 @@ void StreamTailer::run() {
         } else if (underRead && error.kind == Error::Kind::Io) {
             // Replies too big for the server's client-output-buffer-limit end like this: the
             // server closes the connection instead of answering. Smaller batches may pass.
-            if (m_count > 1) {
+            if (readCount > m_count) {
+                // A read grown while catching up: the size that was read before it grew
+                // stays, and catching up grows at most to a quarter of what got us killed.
+                capBeforeLoss = m_catchUpCap;
+                m_catchUpCap = qMax(m_count, readCount / 4);
+                m_countShrunkAt = nowMs();
+                if (grewSinceShrink)
+                    m_growAfterMs = qMin(m_growAfterMs * 2, maxGrowAfterMs);
+                grewSinceShrink = false;
+                why = QStringLiteral("the server closed the connection: possibly "
+                                     "client-output-buffer-limit (or the server went away); "
+                                     "reading smaller batches (COUNT %1, was %2)")
+                          .arg(m_count)
+                          .arg(readCount);
+            } else if (m_count > 1) {
                 const int was = m_count;
                 countBeforeLoss = was;
                 m_count = qMax(1, m_count / 4);
@@ -1021,9 +1041,12 @@ void StreamTailer::run() {
     // time order (so every stream is read again, and at most two pages wait per stream), COUNT
     // is as configured, no stream was added or removed, and no check (XINFO STREAM, XLEN) is
     // due. Its positions are the last IDs of the reply, scanned without parsing it, as
-    // handleBatch will set them: each read starts where the one before ended.
+    // handleBatch will set them: each read starts where the one before ended. sent: the COUNT
+    // of the scanned reply's read. The next one asks for twice as many while the reply was
+    // small enough (at most catchUpReplyBytes / 2), up to m_catchUpCap, and for half as many
+    // (not below m_count) when it was bigger than catchUpReplyBytes; m_readCount is set to it.
     auto aheadRead = [&](const ReplyParser::EntriesScan &scan, const std::vector<size_t> &group,
-                         qint64 lengthInterval) -> std::optional<Command> {
+                         qint64 lengthInterval, int sent) -> std::optional<Command> {
         if (!scan.entries || scan.runs.size() != group.size() || group.size() != m_streams.size()
             || m_count != m_options.count)
             return std::nullopt;
@@ -1048,17 +1071,22 @@ void StreamTailer::run() {
                 return std::nullopt;
             auto run = std::find_if(scan.runs.begin(), scan.runs.end(),
                                     [&](const auto &r) { return r.stream == t.name; });
-            if (run == scan.runs.end() || run->entries != m_count || run->lastId.isEmpty())
+            if (run == scan.runs.end() || run->entries != sent || run->lastId.isEmpty())
                 return std::nullopt;
             ids << run->lastId;
         }
-        Command cmd{"XREAD", "COUNT", QByteArray::number(m_count), "STREAMS"};
+        if (scan.bytes * 2 <= m_options.catchUpReplyBytes)
+            m_readCount = int(qMin<qint64>(m_catchUpCap, qint64(sent) * 2));
+        else if (scan.bytes > m_options.catchUpReplyBytes)
+            m_readCount = qMax(m_count, sent / 2);
+        Command cmd{"XREAD", "COUNT", QByteArray::number(m_readCount), "STREAMS"};
         for (size_t i : group)
             cmd << m_streams[i].name;
         return cmd + ids;
     };
 
     while (!m_stop) {
+        m_readCount = m_count; // grows again in the next run of reads ahead
         const qsizetype streamsBefore = qsizetype(m_streams.size());
         applyChanges();
         if (qsizetype(m_streams.size()) != streamsBefore)
@@ -1078,8 +1106,13 @@ void StreamTailer::run() {
                 m_count = countBeforeLoss; // the server is gone, not refusing big replies
                 countBeforeLoss = 0;
             }
+            if (error && capBeforeLoss
+                && (error.kind == Error::Kind::Connect || error.kind == Error::Kind::Timeout)) {
+                m_catchUpCap = capBeforeLoss;
+                capBeforeLoss = 0;
+            }
             if (!error)
-                countBeforeLoss = 0;
+                countBeforeLoss = capBeforeLoss = 0;
             if (error) {
                 if (m_stop)
                     break;
@@ -1357,6 +1390,7 @@ void StreamTailer::run() {
             m_blocking = blockNow;
         }
         StreamEntryList batch;
+        int batchCount = m_readCount;  // the COUNT of the reads batch answers
         std::vector<size_t> answered;  // the streams whose XREAD was answered
         std::vector<size_t> unchanged; // at rest on a node whose data did not change: not read
         Result<RedisReply> reply = RedisReply();
@@ -1439,13 +1473,15 @@ void StreamTailer::run() {
             const std::vector<size_t> &group = groups.front();
             if (Error e = direct->sendCommands({buildRead(false, group)}))
                 reply = e;
+            int sent = m_readCount; // the COUNT of the read whose reply comes next
             while (reply.ok()) {
                 auto scan = direct->peekEntries(2);
                 if (!scan.ok()) {
                     reply = scan.error();
                     break;
                 }
-                const std::optional<Command> ahead = aheadRead(scan.value(), group, lengthInterval);
+                const std::optional<Command> ahead =
+                    aheadRead(scan.value(), group, lengthInterval, sent);
                 if (ahead) {
                     if (Error e = direct->sendCommands({*ahead})) {
                         reply = e; // the connection is closed: the reply is lost with it
@@ -1458,12 +1494,14 @@ void StreamTailer::run() {
                 if (!ahead || !reply.ok() || reply->isError()) {
                     // The last of the run: handled below like any read (an error reply never
                     // has a read after it: its scan is not one of entries).
+                    batchCount = sent;
                     batch = std::move(page);
                     if (reply.ok() && !reply->isError())
                         answered = group;
                     break;
                 }
-                handleBatch(std::move(page), group);
+                handleBatch(std::move(page), group, sent);
+                sent = m_readCount;
                 releaseHeld();
                 maybeEmitStats(false);
             }
@@ -1494,7 +1532,7 @@ void StreamTailer::run() {
                 quint64(qMax<qint64>(0, roundStart + m_clockOffsetMin - m_options.clockSkewMs)),
                 std::numeric_limits<quint64>::max()};
         if (!answered.empty())
-            handleBatch(std::move(batch), answered);
+            handleBatch(std::move(batch), answered, batchCount);
         if (!answered.empty() || !unchanged.empty())
             releaseHeld(); // a round of no read still moves the watermark
         if (!reply.ok()) {
@@ -1529,6 +1567,11 @@ void StreamTailer::run() {
             break;
         if (m_count < m_options.count && nowMs() - m_countShrunkAt >= m_growAfterMs) {
             m_count = int(qMin<qint64>(m_options.count, qint64(m_count) * 4)); // as it shrank
+            m_countShrunkAt = nowMs();
+            grewSinceShrink = true;
+        } else if (const int cap = qMax(m_count, m_options.catchUpCount);
+                   m_catchUpCap < cap && nowMs() - m_countShrunkAt >= m_growAfterMs) {
+            m_catchUpCap = int(qMin<qint64>(cap, qint64(m_catchUpCap) * 4));
             m_countShrunkAt = nowMs();
             grewSinceShrink = true;
         }

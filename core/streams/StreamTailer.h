@@ -111,7 +111,13 @@ class StreamTailer : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        int count = 1000;                 // entries per stream per XREAD
+        int count = 1000; // entries per stream per XREAD
+        // Catching up on one server, the reads grow (doubling) up to this many entries per
+        // stream while every page comes full and a reply stays under catchUpReplyBytes: fewer
+        // round trips where entries are small. Back to count at the end of the backlog, after
+        // a lost connection and whenever the read-ahead run ends. At most count: no growth.
+        int catchUpCount = 16000;
+        qint64 catchUpReplyBytes = 2 * 1024 * 1024;
         int blockMs = 1000;               // how long one XREAD waits for new entries
         int statsIntervalMs = 1000;       // stats; the least time between checks of a stream behind
         int checkIntervalMs = 30000;      // XINFO STREAM for gap and reset checks at rest ...
@@ -242,7 +248,8 @@ private:
     // The streams of included, one group per slot (one group when standalone).
     std::vector<std::vector<size_t>> slotGroups(const std::vector<size_t> &included) const;
     // Files a reply's entries under their streams; included: the streams the XREAD asked for.
-    void handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included);
+    // count: the COUNT of the read that brought it (a page that full is not the end).
+    void handleBatch(StreamEntryList &&batch, const std::vector<size_t> &included, int count);
     // Emits the held entries that no stream with a backlog can still precede, in ID order.
     void releaseHeld();
     void maybeEmitStats(bool force);
@@ -274,7 +281,9 @@ private:
     qint64 m_bytesAtLastStats = 0;
     qint64 m_bytesBase = 0; // bytes of earlier connections
     bool m_caughtUpEmitted = false;
-    int m_count = 0;                         // COUNT now
+    int m_count = 0;      // COUNT now
+    int m_readCount = 0;  // COUNT of the next read: m_count, or more while catching up
+    int m_catchUpCap = 0; // how far m_readCount may grow (less after a grown read got us killed)
     qint64 m_countShrunkAt = 0;              // when the last kill made it smaller
     int m_growAfterMs = 0;                   // doubles each time a grown COUNT got us killed again
     QHash<QString, QByteArray> m_nodeRunIds; // INFO server run_id per node, this connection
