@@ -3,6 +3,7 @@
 // (glob characters in names taken literally unless asked for), beyond maxStreams only the
 // watched streams are polled (counted with INFO commandstats), and the list says how many it
 // watches of how many.
+#include "ChartsView.h"
 #include "LiveEventModel.h"
 #include "MainWindow.h"
 #include "Session.h"
@@ -318,6 +319,30 @@ private Q_SLOTS:
         pane.view()->scrollToBottom();
         QTRY_VERIFY_WITH_TIMEOUT(
             pane.model()->index(last, 0).data(StreamListModel::WatchedRole).toBool(), 10000);
+    }
+
+    // The charts say when their lines cover only the watched streams, as the list does, and
+    // say nothing on a server small enough to be watched whole.
+    void chartsSayWhenTheyCoverPart() {
+        auto c = connectTo(m_server.settings());
+        fill(*c, "small", 30);
+        {
+            MainWindow window;
+            window.connectTo(m_server.settings());
+            window.show();
+            QTRY_COMPARE_WITH_TIMEOUT(window.streamModel()->rowCount(), 30, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(window.streamModel()->watchedCount(), 30, 10000);
+            QCOMPARE(window.chartsView()->scopeNote(), QString());
+        }
+        fill(*c, "big", 1500); // more than the window watches
+        MainWindow window;
+        window.connectTo(m_server.settings());
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.chartsView()->scopeNote().contains(QLatin1String("Watching")), 10000);
+        QVERIFY2(window.chartsView()->scopeNote().startsWith(QLatin1String("Part of the server: ")),
+                 qPrintable(window.chartsView()->scopeNote()));
+        qInfo("%s", qPrintable(window.chartsView()->scopeNote()));
     }
 
 private:

@@ -383,6 +383,7 @@ ChartsView::ChartsView(QWidget *parent)
     , m_window(new QComboBox)
     , m_smooth(new QCheckBox(tr("smooth over 5 s")))
     , m_freshnessNote(new QLabel)
+    , m_scopeNote(new QLabel)
     , m_timer(new QTimer(this)) {
     clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
     m_freshness.state = Freshness::State::Current; // until the session says otherwise
@@ -433,9 +434,15 @@ ChartsView::ChartsView(QWidget *parent)
     m_freshnessNote->setWordWrap(true);
     m_freshnessNote->setStyleSheet(toneStyle(Tone::Warning));
     m_freshnessNote->hide();
+    m_scopeNote->setObjectName(QStringLiteral("chartsScope"));
+    m_scopeNote->setTextFormat(Qt::PlainText);
+    m_scopeNote->setWordWrap(true);
+    m_scopeNote->setStyleSheet(toneStyle(Tone::Warning));
+    m_scopeNote->hide();
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_freshnessNote);
+    layout->addWidget(m_scopeNote);
     layout->addLayout(grid, 1);
 
     setHistories(m_own);
@@ -605,6 +612,16 @@ QValueAxis *ChartsView::valueAxis(const QString &name) const {
 QWidget *ChartsView::chartView(const QString &name) const {
     MetricChart *c = chart(name);
     return c ? c->view() : nullptr;
+}
+
+void ChartsView::setScopeNote(const QString &text) {
+    m_scopeNote->setText(text.isEmpty() ? QString() : tr("Part of the server: %1").arg(text));
+    m_scopeNote->setToolTip(m_scopeNote->text());
+    m_scopeNote->setVisible(!text.isEmpty());
+}
+
+QString ChartsView::scopeNote() const {
+    return m_scopeNote->text();
 }
 
 QString ChartsView::freshnessNote() const {

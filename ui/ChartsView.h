@@ -76,6 +76,11 @@ public:
     QWidget *chartView(const QString &chart) const;
     QString freshnessNote() const;
 
+    // The lines cover only part of the server (the stream list's scope: only the watched
+    // streams, or those matching a filter): said above the charts. Empty: the whole server.
+    void setScopeNote(const QString &text);
+    QString scopeNote() const;
+
 Q_SIGNALS:
     void windowChanged(int minutes);
 
@@ -93,6 +98,7 @@ private:
     QComboBox *m_window;
     QCheckBox *m_smooth;
     QLabel *m_freshnessNote;
+    QLabel *m_scopeNote;
     QTimer *m_timer;
     qint64 m_refreshes = 0;
     bool m_drawnAny = false;

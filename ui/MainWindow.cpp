@@ -210,6 +210,7 @@ void MainWindow::buildUi() {
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setSizes({340, 940});
+    connect(m_streamPane, &StreamListPane::scopeChanged, m_charts, &ChartsView::setScopeNote);
     connect(m_streamPane, &StreamListPane::wantsWidth, this, [this](int wide) {
         const QList<int> sizes = m_splitter->sizes();
         if (sizes.size() == 2 && sizes.at(0) > 0 && sizes.at(0) < wide)

@@ -286,9 +286,12 @@ QString StreamListPane::scopeText() const {
 
 void StreamListPane::updateScope() {
     const QString text = scopeText();
+    if (text == m_scope->text())
+        return;
     m_scope->setText(text);
     m_scope->setToolTip(text);
     m_scope->setVisible(!text.isEmpty());
+    Q_EMIT scopeChanged(text);
 }
 
 void StreamListPane::restoreRows() {

@@ -68,6 +68,8 @@ Q_SIGNALS:
     void browseRequested(const QByteArray &stream);
     // The cluster columns appeared: the pane would like to be this wide.
     void wantsWidth(int width);
+    // scopeText() changed: views that show only the watched streams say so too.
+    void scopeChanged(const QString &text);
     // A redrive opened from here ended (ok false: it stopped on an error); summary says what
     // was done. The lists are polled again right away.
     void redriveFinished(bool ok, const QString &summary);
