@@ -14,9 +14,11 @@
 #include "MainWindow.h"
 #include "PublishView.h"
 #include "RedisConnection.h"
+#include "Session.h"
 #include "StreamBrowser.h"
 #include "StreamBrowserModel.h"
 #include "StreamListModel.h"
+#include "StreamListPane.h"
 #include "TestCluster.h"
 #include "TopologyView.h"
 #include "TrimDialog.h"
@@ -29,6 +31,7 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -100,6 +103,7 @@ private Q_SLOTS:
     void failoverIsSaid();
     void trimDialogOnAnotherNode();
     void publishAndExportOnAnotherNode();
+    void pagedListCoversEveryShard();
     // Last: kills a primary.
     void missingNodeIsSaid();
 
@@ -550,6 +554,102 @@ void TestClusterGui::failoverIsSaid() {
             return false;
         }(),
         15000);
+}
+
+// Beyond what the window watches (2,500 streams over the three primaries): the list pages
+// through every primary's SCAN, each name once; only the watched rows are polled (their node
+// shown) and tailed, the others say they are not watched; a watched stream that goes loses its
+// row.
+void TestClusterGui::pagedListCoversEveryShard() {
+    constexpr int count = 2500;
+    auto name = [](int i) { return "paged:" + QByteArray::number(i).rightJustified(5, '0'); };
+    QList<Command> adds;
+    for (int i = 0; i < count; ++i)
+        adds.append({"XADD", name(i), "*", "seq", QByteArray::number(i)});
+    auto added = m_admin->pipeline(adds);
+    QVERIFY2(added.ok(), qPrintable(added.ok() ? QString() : added.error().message));
+    auto cleanUp = qScopeGuard([&] {
+        QList<Command> dels;
+        for (int i = 0; i < count; ++i)
+            dels.append({"DEL", name(i)});
+        if (!m_admin->pipeline(dels).ok())
+            qWarning("could not delete the paged:* streams");
+    });
+
+    Session::Options o;
+    o.poll.catalog = true;
+    o.poll.maxStreams = 100;
+    o.poll.pageSize = 500;
+    o.poll.scanCount = 500;
+    o.poll.intervalMs = 200;
+    o.poll.lengthIntervalMs = 400;
+    o.poll.listIntervalMs = 800;
+    Session session(m_cluster->settings(0), o);
+    StreamListPane pane;
+    pane.resize(400, 600);
+    QAbstractItemModelTester tester(pane.model());
+    pane.bind(&session);
+    pane.show();
+    session.start();
+    StreamListModel *model = pane.model();
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > 0, 15000);
+    QVERIFY(model->rowCount() < count); // a page, not everything
+    for (int i = 0; i < 100 && model->hasMore(); ++i) {
+        const int before = model->rowCount();
+        model->fetchMore({});
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > before || !model->hasMore(), 15000);
+    }
+    QVERIFY(!model->hasMore());
+    QSet<QByteArray> paged;
+    int duplicates = 0;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QByteArray n = model->nameAt(row);
+        if (!n.startsWith("paged:"))
+            continue;
+        duplicates += paged.contains(n) ? 1 : 0;
+        paged.insert(n);
+    }
+    QCOMPARE(duplicates, 0);
+    QCOMPARE(paged.size(), count);
+    QVERIFY(pane.scopeText().startsWith(QLatin1String("Watching ")));
+
+    // The watched rows (those in view) are polled: each shows its own node; the tail follows
+    // them only.
+    QTRY_VERIFY_WITH_TIMEOUT(!pane.watchedStreams().isEmpty(), 15000);
+    const QList<QByteArray> watched = pane.watchedStreams();
+    QVERIFY(watched.size() < 200);
+    QSet<QString> nodes;
+    for (const QByteArray &w : watched) {
+        const int row = model->rowOf(w);
+        QVERIFY(row >= 0);
+        const QString endpoint = m_admin->endpointForSlot(cluster::keySlot(w));
+        QTRY_COMPARE_WITH_TIMEOUT(model->index(row, StreamListModel::NodeColumn).data().toString(),
+                                  endpoint, 15000);
+        nodes.insert(endpoint);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(session.tailedCount(), int(watched.size()), 15000);
+    // The rows come in the order found, primary after primary: the last ones are of another
+    // primary, not watched until scrolled to.
+    const int last = model->rowCount() - 1;
+    const QByteArray lastName = model->nameAt(last);
+    QVERIFY(!watched.contains(lastName));
+    QCOMPARE(model->index(last, StreamListModel::LengthColumn).data().toString(),
+             QStringLiteral("-"));
+    pane.view()->scrollToBottom();
+    QTRY_VERIFY_WITH_TIMEOUT(pane.watchedStreams().contains(lastName), 15000);
+    const QString lastNode = m_admin->endpointForSlot(cluster::keySlot(lastName));
+    QTRY_COMPARE_WITH_TIMEOUT(model->index(last, StreamListModel::NodeColumn).data().toString(),
+                              lastNode, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(model->index(last, StreamListModel::LengthColumn).data().toString(),
+                              QStringLiteral("1"), 15000);
+    nodes.insert(lastNode);
+    QVERIFY(nodes.size() >= 2);
+
+    // A watched stream deleted on its node: its row goes.
+    const QByteArray gone = lastName;
+    QVERIFY(gone.startsWith("paged:"));
+    run(*m_admin, {"DEL", gone});
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowOf(gone), -1, 15000);
 }
 
 void TestClusterGui::missingNodeIsSaid() {

@@ -570,6 +570,7 @@ void TestClusterClient::failoverKeepsReadsAndWritesWorking() {
         if (!n.primary && n.primaryId == nodeAt(*client, primary).id)
             replica = n.endpoint;
     QVERIFY(!replica.isEmpty());
+    auto pipelined = openCluster(s_cluster->settings(0)); // keeps the old map for a pipeline
     for (int i = 0; i < 5; ++i)
         QVERIFY(client->command({"XADD", key, "*", "n", QByteArray::number(i)}).ok());
     // The replica must have the entries before it takes over (WAIT), as FAILOVER makes sure.
@@ -598,6 +599,19 @@ void TestClusterClient::failoverKeepsReadsAndWritesWorking() {
     QCOMPARE(range->size(), size_t(10));
     for (size_t i = 0; i < 10; ++i)
         QCOMPARE(range->at(i).at(1).at(1).bytes(), QByteArray::number(qint64(i)));
+
+    // A pipeline over many slots with the old map: one MOVED per slot of the old primary (a
+    // third of them), all answered by the next round, not counted as one command's redirects.
+    QCOMPARE(pipelined->endpointForSlot(slot), primary);
+    QList<Command> adds;
+    for (int i = 0; i < 1000; ++i)
+        adds.append({"XADD", "after-failover:" + QByteArray::number(i), "*", "n", "1"});
+    auto added = pipelined->pipeline(adds);
+    QVERIFY2(added.ok(), qPrintable(added.ok() ? QString() : added.error().message));
+    for (const RedisReply &r : added.value())
+        QVERIFY2(r.isString(), qPrintable(r.toDebugString()));
+    QVERIFY(pipelined->redirections() > ClusterClient::maxRedirections);
+    QCOMPARE(pipelined->endpointForSlot(slot), replica);
 }
 
 void TestClusterClient::cliAcceptsClusterFlag() {

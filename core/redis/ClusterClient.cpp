@@ -664,6 +664,7 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
         QHash<int, QString> movedTo;
         QString lostNode;
         bool pause = false;
+        bool redirected = false; // each unit is redirected at most once a round
 
         // One pipeline per node, each node's units in the caller's order.
         QStringList targets;
@@ -742,7 +743,7 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
                     if (redirect.kind == Redirect::Kind::Retry) {
                         pause = true;
                     } else {
-                        ++redirections;
+                        redirected = true;
                         ++m_redirections;
                         unit.target = redirect.endpoint;
                         if (redirect.kind == Redirect::Kind::Moved)
@@ -755,7 +756,9 @@ Result<std::vector<RedisReply>> ClusterClient::route(const QList<Command> &comma
         }
         if (again.empty())
             break;
-        if (redirections > maxRedirections)
+        // Rounds, not units: after a failover a pipeline over many slots gets one MOVED per
+        // slot of that primary, all answered by the next round.
+        if (redirected && ++redirections > maxRedirections)
             return Error(Error::Kind::Server,
                          QStringLiteral("the cluster redirected a command more than %1 times "
                                         "(MOVED/ASK): is a slot migration under way?")

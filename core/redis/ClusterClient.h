@@ -21,7 +21,7 @@ namespace streamscope {
 // keys of one command or one MULTI/EXEC block must share a slot, else it is refused before
 // anything is sent). A pipeline is split per node and its replies come back in the caller's
 // order. MOVED refreshes the map and retries; ASK retries once on the importing node after
-// ASKING; both at most maxRedirections times. When a node's connection is lost, the map is
+// ASKING; each command at most maxRedirections times. When a node's connection is lost, the map is
 // refreshed from another node and reads are retried until the command timeout; writes are not
 // (the error says they may or may not have been applied), so nothing is done twice.
 class ClusterClient : public RedisClient {
