@@ -955,11 +955,16 @@ void StreamTailer::run() {
         } else if (underRead && error.kind == Error::Kind::Io) {
             // Replies too big for the server's client-output-buffer-limit end like this: the
             // server closes the connection instead of answering. Smaller batches may pass.
-            if (readCount > m_count) {
-                // A read grown while catching up: the size that was read before it grew
-                // stays, and catching up grows at most to a quarter of what got us killed.
-                capBeforeLoss = m_catchUpCap;
-                m_catchUpCap = qMax(m_count, readCount / 4);
+            if (readCount > m_count || m_count > 1) {
+                if (readCount > m_count) {
+                    // A read grown while catching up: the size read before it grew stays,
+                    // and catching up grows at most to a quarter of what got us killed.
+                    capBeforeLoss = m_catchUpCap;
+                    m_catchUpCap = qMax(m_count, readCount / 4);
+                } else {
+                    countBeforeLoss = m_count;
+                    m_count = qMax(1, m_count / 4);
+                }
                 m_countShrunkAt = nowMs();
                 if (grewSinceShrink)
                     m_growAfterMs = qMin(m_growAfterMs * 2, maxGrowAfterMs);
@@ -969,19 +974,6 @@ void StreamTailer::run() {
                                      "reading smaller batches (COUNT %1, was %2)")
                           .arg(m_count)
                           .arg(readCount);
-            } else if (m_count > 1) {
-                const int was = m_count;
-                countBeforeLoss = was;
-                m_count = qMax(1, m_count / 4);
-                m_countShrunkAt = nowMs();
-                if (grewSinceShrink)
-                    m_growAfterMs = qMin(m_growAfterMs * 2, maxGrowAfterMs);
-                grewSinceShrink = false;
-                why = QStringLiteral("the server closed the connection: possibly "
-                                     "client-output-buffer-limit (or the server went away); "
-                                     "reading smaller batches (COUNT %1, was %2)")
-                          .arg(m_count)
-                          .arg(was);
             } else {
                 why = QStringLiteral("the server closed the connection while sending one entry: "
                                      "possibly client-output-buffer-limit is smaller than an "
