@@ -341,6 +341,17 @@ private Q_SLOTS:
         QCOMPARE(o.failure, ExportOutcome::Failure::None);
         QCOMPARE(o.written, 5000);
         QVERIFY(o.pagesReadAhead > 0);
+        // Small pages grow: 100, 200, ... 1,600 and the rest, instead of 50 pages of 100.
+        QVERIFY2(o.pagesReadAhead <= 6, qPrintable(QString::number(o.pagesReadAhead)));
+        {
+            ExportOptions fixed = options;
+            fixed.maxPageSize = fixed.pageSize;
+            const ExportOutcome f = exportTo(
+                source, m_dir.filePath(QStringLiteral("fixed.jsonl")), ExportFormat::JsonLines,
+                &settings, [](qint64, double) {}, never, fixed);
+            QCOMPARE(f.written, 5000);
+            QCOMPARE(f.pagesReadAhead, 49);
+        }
         const RedisReply all = run(*m_c, {"XRANGE", "ahead", "-", "+"});
         QList<QByteArray> expected;
         for (const RedisReply &e : all.elements())
@@ -591,7 +602,7 @@ private Q_SLOTS:
             },
             cancel);
         QCOMPARE(o.written, 5000);
-        QCOMPARE(calls, 5);
+        QCOMPARE(calls, 3); // pages of 1,000, 2,000 and the last 2,000 (small pages grow)
         QCOMPARE(lastFraction, 1.0);
     }
 

@@ -398,9 +398,9 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
     if (end < source.from)
         return {}; // the whole stream is before the range
     StreamId next = source.from;
-    auto pageFrom = [&](const StreamId &from) {
+    auto pageFrom = [&](const StreamId &from, int count) {
         return Command{"XRANGE",          source.stream, from.toByteArray(),
-                       end.toByteArray(), "COUNT",       QByteArray::number(options.pageSize)};
+                       end.toByteArray(), "COUNT",       QByteArray::number(count)};
     };
     // On one server the next page is asked for as soon as this one is all received (its last
     // ID found without parsing it), so the server reads it while this one is parsed and
@@ -409,7 +409,8 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
     RedisConnection *direct = options.afterPage
                                   ? nullptr
                                   : dynamic_cast<RedisConnection *>(chosen ? chosen->chosen() : &c);
-    bool asked = false; // the page from next is already asked for
+    bool asked = false;           // the page from next is already asked for
+    int count = options.pageSize; // the COUNT of the page asked for next
     while (true) {
         if (cancel) {
             out.cancelled = true;
@@ -417,27 +418,33 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
         }
         StreamEntryList page;
         Result<RedisReply> reply = RedisReply();
+        int pageCount = count; // the COUNT of this page
         if (direct) {
             if (!asked) {
-                if (Error e = direct->sendCommands({pageFrom(next)}))
+                if (Error e = direct->sendCommands({pageFrom(next, count)}))
                     return fromError(e);
             }
             asked = false;
+            pageCount = count;
             auto scan = direct->peekEntries(0);
             if (!scan.ok())
                 return fromError(scan.error());
             StreamId last;
-            if (scan->entries && scan->runs.size() == 1
-                && scan->runs.front().entries == options.pageSize
+            if (scan->entries && scan->runs.size() == 1 && scan->runs.front().entries == count
                 && StreamId::parseServer(scan->runs.front().lastId, &last) && last < end) {
-                if (Error e = direct->sendCommands({pageFrom(last.successor())}))
+                if (scan->bytes * 2 <= options.pageGrowBytes)
+                    count = int(qMin<qint64>(qMax(options.pageSize, options.maxPageSize),
+                                             qint64(count) * 2));
+                else if (scan->bytes > options.pageGrowBytes)
+                    count = qMax(options.pageSize, count / 2);
+                if (Error e = direct->sendCommands({pageFrom(last.successor(), count)}))
                     return fromError(e);
                 asked = true;
                 ++out.pagesReadAhead;
             }
             reply = direct->receiveEntries(0, &page, -1, source.stream);
         } else {
-            reply = c.commandEntries(pageFrom(next), 0, &page, -1, source.stream);
+            reply = c.commandEntries(pageFrom(next, count), 0, &page, -1, source.stream);
         }
         if (!reply.ok())
             return fromError(reply.error());
@@ -452,7 +459,7 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
         progress(writer.written(), span > 0 ? double(at.ms - source.from.ms) / span : 1.0);
         if (options.afterPage)
             options.afterPage(at);
-        if (page.size() < options.pageSize || !(at < end))
+        if (page.size() < pageCount || !(at < end))
             break;
         next = at.successor();
     }

@@ -70,6 +70,11 @@ struct ExportOptions {
     // in ExportOutcome::warning instead of a failure.
     bool allowGaps = false;
     int pageSize = 1000;
+    // Pages read ahead on one server grow (doubling) up to this many entries while a page
+    // stays under pageGrowBytes / 2 on the wire, and halve (not below pageSize) above it:
+    // fewer round trips where entries are small. At most pageSize: no growth.
+    int maxPageSize = 16000;
+    qint64 pageGrowBytes = 2 * 1024 * 1024;
     // What the output is called in messages ("stdout"); default: the file's name.
     QString outputName;
     // Called after each page of a range is written, with the last ID written (tests trim the
