@@ -22,6 +22,7 @@
 #include "LocalRedisServer.h"
 #include "MainWindow.h"
 #include "RedisConnection.h"
+#include "Session.h"
 #include "StreamListModel.h"
 
 #include <QApplication>
@@ -36,6 +37,9 @@
 #include <ctime>
 #include <string_view>
 #include <thread>
+
+#include <hiredis/hiredis.h>
+#include <unistd.h>
 
 using namespace streamscope;
 
@@ -53,6 +57,7 @@ constexpr double beforeResidentMB = 623;
 constexpr double beforeBytesPerRow = 604;
 
 constexpr int targetRows = 1000000;
+constexpr int loaderConnections = 2;
 constexpr double targetStallMs = 33;
 constexpr double targetResidentMB = 400;
 
@@ -81,6 +86,43 @@ for n = first, first + tonumber(ARGV[2]) - 1 do
 end
 return 0
 )lua";
+
+// The n-th demo entry as an XADD in the protocol (the same fields as the script's), appended to
+// out: a loader builds the commands itself, so the server only parses and adds them.
+void appendDemoXadd(std::string &out, long n) {
+    const auto arg = [&out](std::string_view s) {
+        char head[24];
+        const int len = std::snprintf(head, sizeof head, "$%zu\r\n", s.size());
+        out.append(head, size_t(len)).append(s).append("\r\n");
+    };
+    char buf[64];
+    const auto num = [&buf](const char *prefix, long v) {
+        const int len = std::snprintf(buf, sizeof buf, "%s%ld", prefix, v);
+        return std::string_view(buf, size_t(len));
+    };
+    out.append("*17\r\n");
+    arg("XADD");
+    if (n % 2 == 0) {
+        arg("order-events"), arg("*");
+        arg("type"), arg("order.created"), arg("orderId"), arg(num("", n));
+        arg("userId"), arg(num("user-", 1 + n % 499));
+        arg("amount"), arg(num("", 500 + n % 19500));
+        arg("currency"), arg("EUR");
+        arg("items");
+        char items[64];
+        const int len = std::snprintf(items, sizeof items, "[{\"qty\":%ld,\"sku\":\"SKU-%ld\"}]",
+                                      1 + n % 3, 100 + n % 899);
+        arg(std::string_view(items, size_t(len)));
+        arg("createdAt"), arg(num("", 1700000000000 + n));
+    } else {
+        arg("payment-events"), arg("*");
+        arg("type"), arg("payment.completed"), arg("orderId"), arg(num("", n));
+        arg("paymentId"), arg(num("pay-", n));
+        arg("amount"), arg(num("", 500 + n % 19500));
+        arg("currency"), arg("EUR"), arg("status"), arg("completed");
+        arg("processedBy"), arg("payment-service-1");
+    }
+}
 
 // n-th demo entry, as the tailer would hand it over (one shared buffer per batch); made without
 // a temporary per string, so that one producer thread keeps up with 400,000/s.
@@ -127,6 +169,17 @@ double threadCpuMs() {
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
+// utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat).
+double cpuSeconds(qint64 pid) {
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray stat = f.readAll();
+    const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    return double(rest.value(11).toLongLong() + rest.value(12).toLongLong())
+           / double(::sysconf(_SC_CLK_TCK));
+}
+
 QString loadAverage() {
     QFile f(QStringLiteral("/proc/loadavg"));
     return f.open(QIODevice::ReadOnly) ? QString::fromLatin1(f.readAll()) : QStringLiteral("?\n");
@@ -140,7 +193,13 @@ int main(int argc, char **argv) {
     const int rate = argc > 1 ? atoi(argv[1]) : 400000;
     const int seconds = argc > 2 ? atoi(argv[2]) : 10;
     const int cap = argc > 3 ? atoi(argv[3]) : 0;
-    const bool direct = argc > 4 && QByteArray(argv[4]) == "direct";
+    const QByteArray mode = argc > 4 ? QByteArray(argv[4]) : QByteArray("redis");
+    const bool direct = mode == "direct";
+    const bool script = mode == "eval";
+    if (!direct && !script && mode != "redis") {
+        std::fprintf(stderr, "usage: bench_gui_ingest [RATE] [SECONDS] [CAP] [redis|eval|direct]\n");
+        return 2;
+    }
 
     LocalRedisServer server;
     if (!bench::startServer(server))
@@ -169,6 +228,21 @@ int main(int argc, char **argv) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     const long baseKiB = bench::residentKiB();
     const int baseRows = window.eventModel()->rowCount();
+    // End to end, what the tail read (counted on its own thread) and what reached the GUI
+    // thread (the session's batches: the flow tracker's and the live table's).
+    std::atomic<long> tailed{0};
+    long reachedGui = 0;
+    if (!direct && window.session()) {
+        QObject::connect(
+            window.session()->tailer(), &StreamTailer::entriesReceived, window.session()->tailer(),
+            [&tailed](const StreamEntryList &batch) { tailed += long(batch.size()); },
+            Qt::DirectConnection);
+        QObject::connect(window.session(), &Session::entriesReceived,
+                         [&reachedGui](const StreamEntryList &batch) {
+                             reachedGui += long(batch.size());
+                         });
+    }
+    const double serverCpuBefore = cpuSeconds(server.processId());
 
     std::atomic<bool> stop{false};
     std::atomic<long> sent{0};
@@ -195,6 +269,60 @@ int main(int argc, char **argv) {
                 if (clock.elapsed() < due)
                     std::this_thread::sleep_for(std::chrono::milliseconds(due - clock.elapsed()));
             }
+            return;
+        }
+        if (!script) {
+            // Pipelined XADDs on loaderConnections connections, one thread each, every tick a
+            // share of the tick's entries.
+            std::vector<std::thread> loaders;
+            std::atomic<bool> failed{false};
+            for (int k = 0; k < loaderConnections; ++k)
+                loaders.emplace_back([&, k] {
+                    redisContext *c = redisConnect("127.0.0.1", server.port());
+                    if (!c || c->err) {
+                        std::fprintf(stderr, "loader: cannot connect: %s\n",
+                                     c ? c->errstr : "out of memory");
+                        failed = true;
+                        if (c)
+                            redisFree(c);
+                        return;
+                    }
+                    const int tickMs = 10;
+                    const long perTick = long(rate) * tickMs / 1000;
+                    std::string commands;
+                    QElapsedTimer clock;
+                    clock.start();
+                    for (long tick = 0; !stop && !failed && clock.elapsed() < seconds * 1000;
+                         ++tick) {
+                        commands.clear();
+                        long count = 0;
+                        for (long n = tick * perTick + k; n < (tick + 1) * perTick;
+                             n += loaderConnections, ++count)
+                            appendDemoXadd(commands, n);
+                        redisAppendFormattedCommand(c, commands.data(), commands.size());
+                        for (long i = 0; i < count; ++i) {
+                            void *reply = nullptr;
+                            if (redisGetReply(c, &reply) != REDIS_OK || !reply
+                                || static_cast<redisReply *>(reply)->type == REDIS_REPLY_ERROR) {
+                                std::fprintf(stderr, "loader: XADD failed: %s\n",
+                                             reply ? static_cast<redisReply *>(reply)->str
+                                                   : c->errstr);
+                                freeReplyObject(reply);
+                                failed = true;
+                                break;
+                            }
+                            freeReplyObject(reply);
+                            ++sent;
+                        }
+                        const qint64 due = (tick + 1) * tickMs;
+                        if (clock.elapsed() < due)
+                            std::this_thread::sleep_for(
+                                std::chrono::milliseconds(due - clock.elapsed()));
+                    }
+                    redisFree(c);
+                });
+            for (std::thread &t : loaders)
+                t.join();
             return;
         }
         RedisConnection c(server.settings());
@@ -257,14 +385,25 @@ int main(int argc, char **argv) {
     const qint64 p99 = probe.percentile(0.99);
     const long peakKiB = probe.peakKiB();
     const long endKiB = bench::residentKiB();
+    const double serverCpu = cpuSeconds(server.processId()) - serverCpuBefore;
     const LiveEventModel *model = window.eventModel();
     const int rows = model->rowCount();
     const double residentMB = endKiB / 1024.0;
     const double bytesPerRow =
         rows > baseRows ? double(endKiB - baseKiB) * 1024.0 / (rows - baseRows) : 0;
-    std::printf("%s %ld entries in %d s (%.0f/s, asked %d/s)\n",
+    const double achieved = double(sent.load()) / seconds;
+    std::printf("%s %ld entries in %d s: %.0f/s (target %d/s; %.2fx)\n",
                 direct ? "handed to the table:" : "loaded into Redis:", sent.load(), seconds,
-                double(sent.load()) / seconds, rate);
+                achieved, rate, achieved / rate);
+    if (!direct) {
+        std::printf("redis-server:      %.1f s CPU over the %d s load and the 2 s after "
+                    "(%.0f %% of a core)\n",
+                    serverCpu, seconds, 100.0 * serverCpu / (seconds + 2));
+        std::printf("read by the tail:  %ld (%.2fx of those loaded); reached the GUI thread %ld "
+                    "(%.2fx of those read)\n",
+                    tailed.load(), double(tailed.load()) / std::max(1L, sent.load()), reachedGui,
+                    double(reachedGui) / std::max(1L, tailed.load()));
+    }
     std::printf("rows held:         %d (cap %d, target %d; dropped %lld)%s\n", rows,
                 model->rowCap(), targetRows, model->droppedRows(),
                 rows == model->rowCap() ? "" : "  NOT AT THE CAP: memory figures are not at it");
