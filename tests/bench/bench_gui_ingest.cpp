@@ -34,7 +34,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -88,40 +91,94 @@ return 0
 )lua";
 
 // The n-th demo entry as an XADD in the protocol (the same fields as the script's), appended to
-// out: a loader builds the commands itself, so the server only parses and adds them.
+// out: the loader builds the commands itself, so the server only parses and adds them. Numbers
+// are written by hand (snprintf was most of the loader's time).
 void appendDemoXadd(std::string &out, long n) {
-    const auto arg = [&out](std::string_view s) {
-        char head[24];
-        const int len = std::snprintf(head, sizeof head, "$%zu\r\n", s.size());
-        out.append(head, size_t(len)).append(s).append("\r\n");
+    char digits[24];
+    const auto toText = [&digits](long v) {
+        char *end = digits + sizeof digits, *p = end;
+        do
+            *--p = char('0' + v % 10);
+        while ((v /= 10) > 0);
+        return std::string_view(p, size_t(end - p));
     };
-    char buf[64];
-    const auto num = [&buf](const char *prefix, long v) {
-        const int len = std::snprintf(buf, sizeof buf, "%s%ld", prefix, v);
-        return std::string_view(buf, size_t(len));
+    const auto arg = [&out](std::string_view prefix, std::string_view s = {},
+                                     std::string_view suffix = {}) {
+        const size_t len = prefix.size() + s.size() + suffix.size();
+        out += '$';
+        char lenDigits[24];
+        char *end = lenDigits + sizeof lenDigits, *p = end;
+        size_t v = len;
+        do
+            *--p = char('0' + v % 10);
+        while ((v /= 10) > 0);
+        out.append(p, size_t(end - p)).append("\r\n");
+        out.append(prefix).append(s).append(suffix).append("\r\n");
     };
-    out.append("*17\r\n");
-    arg("XADD");
+    out.append("*17\r\n$4\r\nXADD\r\n");
     if (n % 2 == 0) {
         arg("order-events"), arg("*");
-        arg("type"), arg("order.created"), arg("orderId"), arg(num("", n));
-        arg("userId"), arg(num("user-", 1 + n % 499));
-        arg("amount"), arg(num("", 500 + n % 19500));
+        arg("type"), arg("order.created"), arg("orderId"), arg("", toText(n));
+        arg("userId"), arg("user-", toText(1 + n % 499));
+        arg("amount"), arg("", toText(500 + n % 19500));
         arg("currency"), arg("EUR");
         arg("items");
-        char items[64];
-        const int len = std::snprintf(items, sizeof items, "[{\"qty\":%ld,\"sku\":\"SKU-%ld\"}]",
-                                      1 + n % 3, 100 + n % 899);
-        arg(std::string_view(items, size_t(len)));
-        arg("createdAt"), arg(num("", 1700000000000 + n));
+        std::string qty(toText(1 + n % 3));
+        arg("[{\"qty\":" + qty + ",\"sku\":\"SKU-", toText(100 + n % 899), "\"}]");
+        arg("createdAt"), arg("", toText(1700000000000 + n));
     } else {
+        const std::string id(toText(n));
         arg("payment-events"), arg("*");
-        arg("type"), arg("payment.completed"), arg("orderId"), arg(num("", n));
-        arg("paymentId"), arg(num("pay-", n));
-        arg("amount"), arg(num("", 500 + n % 19500));
+        arg("type"), arg("payment.completed"), arg("orderId"), arg(id);
+        arg("paymentId"), arg("pay-", id);
+        arg("amount"), arg("", toText(500 + n % 19500));
         arg("currency"), arg("EUR"), arg("status"), arg("completed");
         arg("processedBy"), arg("payment-service-1");
     }
+}
+
+// Reads the replies of count XADDs from fd (each "$N\r\nID\r\n"; an error "-...\r\n"). False,
+// with the reason on stderr, when the connection failed or the server refused one.
+bool readXaddReplies(int fd, long count, std::string &buffer) {
+    size_t pos = 0;
+    for (long done = 0; done < count;) {
+        // One reply, when it is all in the buffer.
+        const size_t eol = buffer.find("\r\n", pos);
+        if (eol != std::string::npos) {
+            if (buffer[pos] != '$') {
+                std::fprintf(stderr, "loader: XADD failed: %s\n",
+                             buffer.substr(pos, eol - pos).c_str());
+                return false;
+            }
+            const size_t len = size_t(std::strtol(buffer.c_str() + pos + 1, nullptr, 10));
+            if (buffer.size() >= eol + 2 + len + 2) {
+                pos = eol + 2 + len + 2;
+                ++done;
+                continue;
+            }
+        }
+        buffer.erase(0, pos);
+        pos = 0;
+        char chunk[65536];
+        const ssize_t got = ::read(fd, chunk, sizeof chunk);
+        if (got <= 0) {
+            std::fprintf(stderr, "loader: the connection closed\n");
+            return false;
+        }
+        buffer.append(chunk, size_t(got));
+    }
+    buffer.erase(0, pos);
+    return true;
+}
+
+bool writeAll(int fd, const std::string &data) {
+    for (size_t done = 0; done < data.size();) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n <= 0)
+            return false;
+        done += size_t(n);
+    }
+    return true;
 }
 
 // n-th demo entry, as the tailer would hand it over (one shared buffer per batch); made without
@@ -287,38 +344,39 @@ int main(int argc, char **argv) {
                             redisFree(c);
                         return;
                     }
+                    // Each tick's share in chunks; a chunk is sent before the replies of the
+                    // one before are read, so the server adds while the next is built.
                     const int tickMs = 10;
                     const long perTick = long(rate) * tickMs / 1000;
-                    std::string commands;
+                    const long chunk = 250 * loaderConnections;
+                    std::string commands, replies;
+                    long inFlight = 0;
                     QElapsedTimer clock;
                     clock.start();
                     for (long tick = 0; !stop && !failed && clock.elapsed() < seconds * 1000;
                          ++tick) {
-                        commands.clear();
-                        long count = 0;
-                        for (long n = tick * perTick + k; n < (tick + 1) * perTick;
-                             n += loaderConnections, ++count)
-                            appendDemoXadd(commands, n);
-                        redisAppendFormattedCommand(c, commands.data(), commands.size());
-                        for (long i = 0; i < count; ++i) {
-                            void *reply = nullptr;
-                            if (redisGetReply(c, &reply) != REDIS_OK || !reply
-                                || static_cast<redisReply *>(reply)->type == REDIS_REPLY_ERROR) {
-                                std::fprintf(stderr, "loader: XADD failed: %s\n",
-                                             reply ? static_cast<redisReply *>(reply)->str
-                                                   : c->errstr);
-                                freeReplyObject(reply);
+                        for (long from = tick * perTick; from < (tick + 1) * perTick && !failed;
+                             from += chunk) {
+                            commands.clear();
+                            long count = 0;
+                            for (long n = from + k; n < std::min(from + chunk, (tick + 1) * perTick);
+                                 n += loaderConnections, ++count)
+                                appendDemoXadd(commands, n);
+                            if (!writeAll(c->fd, commands)
+                                || (inFlight && !readXaddReplies(c->fd, inFlight, replies))) {
                                 failed = true;
                                 break;
                             }
-                            freeReplyObject(reply);
-                            ++sent;
+                            sent += inFlight;
+                            inFlight = count;
                         }
                         const qint64 due = (tick + 1) * tickMs;
                         if (clock.elapsed() < due)
                             std::this_thread::sleep_for(
                                 std::chrono::milliseconds(due - clock.elapsed()));
                     }
+                    if (!failed && inFlight && readXaddReplies(c->fd, inFlight, replies))
+                        sent += inFlight;
                     redisFree(c);
                 });
             for (std::thread &t : loaders)
