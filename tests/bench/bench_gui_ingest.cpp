@@ -26,6 +26,7 @@
 #include "StreamListModel.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTableView>
@@ -253,8 +254,10 @@ int main(int argc, char **argv) {
     const QByteArray mode = argc > 4 ? QByteArray(argv[4]) : QByteArray("redis");
     const bool direct = mode == "direct";
     const bool script = mode == "eval";
-    if (!direct && !script && mode != "redis") {
-        std::fprintf(stderr, "usage: bench_gui_ingest [RATE] [SECONDS] [CAP] [redis|eval|direct]\n");
+    const bool loadOnly = mode == "load";
+    if (!direct && !script && !loadOnly && mode != "redis") {
+        std::fprintf(stderr,
+                     "usage: bench_gui_ingest [RATE] [SECONDS] [CAP] [redis|eval|load|direct]\n");
         return 2;
     }
 
@@ -272,13 +275,13 @@ int main(int argc, char **argv) {
     MainWindow window;
     if (cap > 0)
         window.setRowCap(cap);
-    if (!direct)
+    if (!direct && !loadOnly)
         window.connectTo(server.settings());
     window.show();
     // Wait until the poller has listed the streams and the tailer has had time to add them.
     QElapsedTimer wait;
     wait.start();
-    while (!direct && window.streamModel()->rowCount() < 2 && wait.elapsed() < 10000)
+    while (!direct && !loadOnly && window.streamModel()->rowCount() < 2 && wait.elapsed() < 10000)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     const qint64 settle = wait.elapsed() + 1000;
     while (wait.elapsed() < settle)
@@ -453,6 +456,11 @@ int main(int argc, char **argv) {
     std::printf("%s %ld entries in %d s: %.0f/s (target %d/s; %.2fx)\n",
                 direct ? "handed to the table:" : "loaded into Redis:", sent.load(), seconds,
                 achieved, rate, achieved / rate);
+    if (loadOnly) {
+        std::printf("redis-server:      %.1f s CPU (the loader alone: nothing tails)\n", serverCpu);
+        std::printf("machine:           load average %s", qPrintable(loadAverage()));
+        return 0;
+    }
     if (!direct) {
         std::printf("redis-server:      %.1f s CPU over the %d s load and the 2 s after "
                     "(%.0f %% of a core)\n",
@@ -474,6 +482,15 @@ int main(int argc, char **argv) {
                 qPrintable(ratio(bytesPerRow, beforeBytesPerRow)));
     std::printf("                   of which the packed rows themselves: %.0f\n",
                 rows > 0 ? double(model->heldBytes()) / rows : 0.0);
+    if (!direct && window.session()) {
+        const FlowTracker *flows = window.session()->flowTracker();
+        const FlowStats fs = flows->stats(QDateTime::currentMSecsSinceEpoch(), 0);
+        std::printf("flow tracker:      %.0f MB for %lld waiting flows (%.0f bytes each; the "
+                    "bench's orders are never paid: every order waits, up to the bound of %d)\n",
+                    double(flows->heldBytes()) / 1048576.0, qlonglong(fs.waiting),
+                    fs.waiting > 0 ? double(flows->heldBytes()) / double(fs.waiting) : 0.0,
+                    flows->config().maxOpenFlows);
+    }
     std::printf("GUI thread:        longest stall %lld ms (target < %.0f; before %.0f; %s), "
                 "p99 tick gap %lld ms\n",
                 worst, targetStallMs, beforeStallMs,
