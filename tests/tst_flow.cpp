@@ -53,7 +53,6 @@ QList<StreamEntry> script(quint64 t0) {
     return orders + payments;
 }
 
-
 // The tracker as it was before its flat arrays (a QHash of keys, a std::map in start order): the
 // reference its counts and lists must match, whatever the order of starts and ends.
 struct ReferenceTracker {
@@ -186,8 +185,8 @@ private Q_SLOTS:
             const quint64 op = next(100);
             if (op < 35) {
                 // A start: a fresh key of varying length, or now and then an old time.
-                const QByteArray key = "k" + QByteArray::number(step)
-                                       + QByteArray(int(next(3) * 7), 'x');
+                const QByteArray key =
+                    "k" + QByteArray::number(step) + QByteArray(int(next(3) * 7), 'x');
                 const bool old = op < 2;
                 stragglers += old ? 1 : 0;
                 const StreamId id{old ? clock - 2000 - next(5000) : clock, quint64(step)};
@@ -210,8 +209,8 @@ private Q_SLOTS:
                 ref.end(key, id, fail);
             } else {
                 const QByteArray key = "never" + QByteArray::number(step);
-                tracker.add(event("payment-events", {clock, quint64(step)}, "payment.completed",
-                                  key));
+                tracker.add(
+                    event("payment-events", {clock, quint64(step)}, "payment.completed", key));
                 ref.end(key, {clock, quint64(step)}, false);
             }
             if (step % 997 != 0 && step != 59999)
@@ -243,8 +242,8 @@ private Q_SLOTS:
             QCOMPARE(tracker.histogram().count(), qint64(ref.latencies.size()));
             if (!ref.latencies.isEmpty())
                 QCOMPARE(s.maxLatency,
-                         std::max<qint64>(0, *std::max_element(ref.latencies.cbegin(),
-                                                               ref.latencies.cend())));
+                         std::max<qint64>(
+                             0, *std::max_element(ref.latencies.cbegin(), ref.latencies.cend())));
         }
         QVERIFY(stragglers > 500);
         QVERIFY(maxOpen > 1000 || ref.untracked > 1000);

@@ -116,8 +116,7 @@ void FlowTracker::reset() {
 }
 
 qsizetype FlowTracker::heldBytes() const {
-    return qsizetype(m_flows.capacity() * sizeof(OpenFlow)
-                     + m_freeFlows.capacity() * sizeof(qint32)
+    return qsizetype(m_flows.capacity() * sizeof(OpenFlow) + m_freeFlows.capacity() * sizeof(qint32)
                      + m_index.capacity() * sizeof(Bucket) + m_order.size() * sizeof(Queued)
                      + m_stragglers.size() * 64)
            + m_keys.capacity();
@@ -220,7 +219,8 @@ void FlowTracker::eraseBucket(qsizetype bucket) {
     for (size_t j = (hole + 1) & mask; m_index[j].flow >= 0; j = (j + 1) & mask) {
         const size_t home = m_index[j].hash & mask;
         // j's entry may move into the hole unless its home lies cyclically in (hole, j].
-        const bool homeBetween = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        const bool homeBetween =
+            hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!homeBetween) {
             m_index[hole] = m_index[j];
             hole = j;
@@ -331,9 +331,9 @@ void FlowTracker::removeFlow(qint32 flow) {
 }
 
 void FlowTracker::compactQueue() {
-    m_order.erase(std::remove_if(m_order.begin(), m_order.end(),
-                                 [](const Queued &q) { return q.flow < 0; }),
-                  m_order.end());
+    m_order.erase(
+        std::remove_if(m_order.begin(), m_order.end(), [](const Queued &q) { return q.flow < 0; }),
+        m_order.end());
     m_deadQueued = 0;
 }
 
@@ -395,9 +395,9 @@ FlowStats FlowTracker::stats(qint64 nowMs, int maxListed) const {
     if (cutoff >= 0) {
         const StreamId after{quint64(cutoff) + 1, 0};
         auto q = m_order.cbegin();
-        const auto qEnd = std::lower_bound(
-            m_order.cbegin(), m_order.cend(), after,
-            [](const Queued &e, StreamId id) { return e.start < id; });
+        const auto qEnd =
+            std::lower_bound(m_order.cbegin(), m_order.cend(), after,
+                             [](const Queued &e, StreamId id) { return e.start < id; });
         auto m = m_stragglers.cbegin();
         const auto mEnd = m_stragglers.lower_bound(after);
         for (;;) {

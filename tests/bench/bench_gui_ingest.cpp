@@ -10,12 +10,17 @@
 //     CPU time between two ticks (what it did itself, apart from waiting for a core),
 //   - the live table's longest flush, then one "Where is" (find) over every row and one change
 //     of the stream filter, each a single call on the GUI thread.
-// MODE "redis" (default) loads a private redis-server that the window tails: end to end, but on
-// a shared 2-core machine the server, the tailer and the loader cannot make 400,000 entries/s,
-// so the first line says what rate was reached. MODE "direct" hands the live table the same
-// entries at the rate asked, in 2,000-entry batches made on another thread and queued to the GUI
-// thread as the tailer's are: the GUI thread's own cost at 400,000/s.
-// Usage: bench_gui_ingest [RATE] [SECONDS] [CAP] [redis|direct]
+// MODE "redis" (default) loads a private redis-server that the window tails: end to end. The
+// loader sends pipelined XADDs on 2 connections; the first lines say the rate it reached beside
+// the target, the server's CPU, what the tail read of it and what reached the GUI thread (on a
+// shared 2-core machine the server, the loader, the tail and the GUI share the cores: the rate
+// may fall short). "eval" loads with the former server-side script instead (the server builds
+// the strings: it spent its core on them and the tail read only about half of what was
+// loaded). "load" runs the loader alone, nothing tailing: can it make the rate at all? MODE
+// "direct" hands the live table the same entries at the rate asked, in 2,000-entry batches made
+// on another thread and queued to the GUI thread as the tailer's are: the GUI thread's own cost
+// at 400,000/s (without the flow tracker, which the session feeds).
+// Usage: bench_gui_ingest [RATE] [SECONDS] [CAP] [redis|eval|load|direct]
 #include "BenchSupport.h"
 #include "LiveEventModel.h"
 #include "LiveEventsView.h"
@@ -70,8 +75,10 @@ QString ratio(double now, double before) {
                                  : QStringLiteral("-");
 }
 
-// The entries are made by the server (one script call per tick): a client XADDing them one by
-// one on a shared 2-core machine tops out near 110,000/s, well short of the rate asked.
+// MODE "eval": the entries made by the server (one script call per tick). A client XADDing them
+// one by one on a shared 2-core machine tops out near 110,000/s; but the script costs the server
+// about 1 s of CPU per 400,000 entries (the strings built in Lua), so it has no time left to
+// serve the tail. The default loader pipelines (appendDemoXadd).
 const QByteArray demoScript = R"lua(
 local first = tonumber(ARGV[1])
 for n = first, first + tonumber(ARGV[2]) - 1 do
@@ -104,7 +111,7 @@ void appendDemoXadd(std::string &out, long n) {
         return std::string_view(p, size_t(end - p));
     };
     const auto arg = [&out](std::string_view prefix, std::string_view s = {},
-                                     std::string_view suffix = {}) {
+                            std::string_view suffix = {}) {
         const size_t len = prefix.size() + s.size() + suffix.size();
         out += '$';
         char lenDigits[24];
@@ -297,10 +304,9 @@ int main(int argc, char **argv) {
             window.session()->tailer(), &StreamTailer::entriesReceived, window.session()->tailer(),
             [&tailed](const StreamEntryList &batch) { tailed += long(batch.size()); },
             Qt::DirectConnection);
-        QObject::connect(window.session(), &Session::entriesReceived,
-                         [&reachedGui](const StreamEntryList &batch) {
-                             reachedGui += long(batch.size());
-                         });
+        QObject::connect(
+            window.session(), &Session::entriesReceived,
+            [&reachedGui](const StreamEntryList &batch) { reachedGui += long(batch.size()); });
     }
     const double serverCpuBefore = cpuSeconds(server.processId());
 
@@ -362,7 +368,8 @@ int main(int argc, char **argv) {
                              from += chunk) {
                             commands.clear();
                             long count = 0;
-                            for (long n = from + k; n < std::min(from + chunk, (tick + 1) * perTick);
+                            for (long n = from + k;
+                                 n < std::min(from + chunk, (tick + 1) * perTick);
                                  n += loaderConnections, ++count)
                                 appendDemoXadd(commands, n);
                             if (!writeAll(c->fd, commands)
