@@ -299,7 +299,12 @@ void FlowTracker::dropDeadQueueHead() {
 
 void FlowTracker::removeFlow(qint32 flow) {
     OpenFlow &f = m_flows[size_t(flow)];
-    eraseBucket(findBucket(keyOf(f), f.hash));
+    // Its bucket, found by the flow's number: no key to compare.
+    const size_t mask = m_index.size() - 1;
+    size_t bucket = f.hash & mask;
+    while (m_index[bucket].flow != flow)
+        bucket = (bucket + 1) & mask;
+    eraseBucket(qsizetype(bucket));
     if (f.straggler) {
         auto [it, end] = m_stragglers.equal_range(f.start);
         while (it != end && it->second != flow)
@@ -308,9 +313,12 @@ void FlowTracker::removeFlow(qint32 flow) {
         if (it != end)
             m_stragglers.erase(it);
     } else {
-        // The queue is in ID order: its entry is found by the start ID.
-        auto it = std::lower_bound(m_order.begin(), m_order.end(), f.start,
-                                   [](const Queued &q, StreamId id) { return q.start < id; });
+        // The queue is in ID order: its entry is found by the start ID (the oldest, dropped at
+        // the bound, is the head).
+        auto it = m_order.front().flow == flow
+                      ? m_order.begin()
+                      : std::lower_bound(m_order.begin(), m_order.end(), f.start,
+                                         [](const Queued &q, StreamId id) { return q.start < id; });
         while (it != m_order.end() && it->flow != flow)
             ++it; // (only equal IDs lie between)
         Q_ASSERT(it != m_order.end());
