@@ -35,6 +35,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTableView>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
@@ -235,6 +236,15 @@ double threadCpuMs() {
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
+// How long this thread was ready to run but waited for a core, in ms (-1 when not known).
+double runDelayMs() {
+    QFile f(QStringLiteral("/proc/thread-self/schedstat"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> fields = f.readAll().split(' ');
+    return fields.size() > 1 ? double(fields.at(1).trimmed().toLongLong()) / 1e6 : -1;
+}
+
 // utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat).
 double cpuSeconds(qint64 pid) {
     QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
@@ -421,10 +431,25 @@ int main(int argc, char **argv) {
     QTimer cpuProbe;
     cpuProbe.setTimerType(Qt::PreciseTimer);
     cpuProbe.setInterval(5);
+    // And of the longest gap between two of its ticks: how much the GUI thread ran, and how long
+    // it was ready to run but waited for a core (run delay, /proc/thread-self/schedstat).
     double lastCpu = threadCpuMs();
     double worstCpu = 0;
+    QElapsedTimer gapClock;
+    gapClock.start();
+    double lastWallMs = 0, lastRunDelayMs = runDelayMs();
+    double worstGapMs = 0, worstGapCpuMs = 0, worstGapRunDelayMs = 0;
     QObject::connect(&cpuProbe, &QTimer::timeout, [&] {
         const double now = threadCpuMs();
+        const double wall = double(gapClock.nsecsElapsed()) / 1e6;
+        const double delay = runDelayMs();
+        if (wall - lastWallMs > worstGapMs) {
+            worstGapMs = wall - lastWallMs;
+            worstGapCpuMs = now - lastCpu;
+            worstGapRunDelayMs = delay - lastRunDelayMs;
+        }
+        lastWallMs = wall;
+        lastRunDelayMs = delay;
         worstCpu = std::max(worstCpu, now - lastCpu);
         lastCpu = now;
     });
@@ -507,6 +532,10 @@ int main(int argc, char **argv) {
                 "before %.0f: %s)\n",
                 worstCpu, targetStallMs, qPrintable(ratio(worstCpu, targetStallMs)),
                 beforeCpuStallMs, qPrintable(ratio(worstCpu, beforeCpuStallMs)));
+    std::printf("longest gap:       %.0f ms between two ticks of the CPU probe: the GUI thread "
+                "ran %.0f ms of it and waited %.0f ms for a core (the machine: %d cores shared "
+                "with the server, the loader and the tail)\n",
+                worstGapMs, worstGapCpuMs, worstGapRunDelayMs, QThread::idealThreadCount());
     std::printf("live table flush:  longest %.0f ms wall (rows out at the cap, rows in, the view's "
                 "updates; before %.0f; %s)\n",
                 worstFlushMs, beforeFlushMs, qPrintable(ratio(worstFlushMs, beforeFlushMs)));
