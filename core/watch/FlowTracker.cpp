@@ -240,8 +240,7 @@ void FlowTracker::growIndex() {
 
 // ---- waiting flows ---------------------------------------------------------------------------
 
-void FlowTracker::start(QByteArrayView key, size_t hash32, StreamId id) {
-    const quint32 hash = quint32(hash32);
+void FlowTracker::start(QByteArrayView key, quint32 hash, StreamId id) {
     if (findBucket(key, hash) >= 0)
         return; // a repeated start event: the flow began with the first
     if (size_t(m_open + 1) * 2 > m_index.size())
@@ -359,8 +358,8 @@ void FlowTracker::compactKeys() {
     m_deadKeyBytes = 0;
 }
 
-void FlowTracker::finish(QByteArrayView key, size_t hash32, const StreamEntry &end, bool failed) {
-    const qsizetype bucket = findBucket(key, quint32(hash32));
+void FlowTracker::finish(QByteArrayView key, quint32 hash, const StreamEntry &end, bool failed) {
+    const qsizetype bucket = findBucket(key, hash);
     if (bucket < 0) {
         ++m_endsWithoutStart;
         return;

@@ -98,8 +98,8 @@ public:
 private:
     enum class Kind { None, Start, Completed, Failed };
     Kind classify(const StreamEntry &entry, QByteArrayView *key) const;
-    void start(QByteArrayView key, size_t hash, StreamId id);
-    void finish(QByteArrayView key, size_t hash, const StreamEntry &end, bool failed);
+    void start(QByteArrayView key, quint32 hash, StreamId id);
+    void finish(QByteArrayView key, quint32 hash, const StreamEntry &end, bool failed);
 
     // A waiting flow: its start and where its key is in m_keys. Slots are reused (m_freeFlows).
     struct OpenFlow {
