@@ -23,6 +23,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
+
 using namespace streamscope;
 using namespace streamscope::test;
 
@@ -50,6 +52,42 @@ QList<StreamEntry> script(quint64 t0) {
     }
     return orders + payments;
 }
+
+// The tracker as it was before its flat arrays (a QHash of keys, a std::map in start order): the
+// reference its counts and lists must match, whatever the order of starts and ends.
+struct ReferenceTracker {
+    int maxOpen = 0;
+    QHash<QByteArray, StreamId> open;
+    std::map<StreamId, QByteArray> byStart;
+    QList<QByteArray> recent; // newest last
+    qint64 started = 0, completed = 0, failed = 0, endsWithoutStart = 0, untracked = 0;
+    QList<qint64> latencies;
+
+    void start(const QByteArray &key, StreamId id) {
+        if (open.contains(key))
+            return;
+        open.insert(key, id);
+        byStart.emplace(id, key);
+        ++started;
+        while (open.size() > maxOpen) {
+            open.remove(byStart.begin()->second);
+            byStart.erase(byStart.begin());
+            ++untracked;
+        }
+    }
+    void end(const QByteArray &key, StreamId id, bool fail) {
+        const auto it = open.constFind(key);
+        if (it == open.cend()) {
+            ++endsWithoutStart;
+            return;
+        }
+        latencies << qint64(id.ms - it.value().ms);
+        byStart.erase(it.value());
+        open.erase(it);
+        ++(fail ? failed : completed);
+        recent << key;
+    }
+};
 
 } // namespace
 
@@ -110,6 +148,110 @@ private Q_SLOTS:
         QCOMPARE(s.endsWithoutStart, 0);
         QCOMPARE(s.waiting, 0);
         QCOMPARE(s.maxLatency, 2);
+    }
+
+    // Starts mostly in ID order with some older ones (a stream made again, batches out of
+    // order), ends in any order, repeated starts, unknown ends, a small bound (or none) and
+    // enough flows for the tracker to compact its key buffer and start queue: after every step
+    // its counts, its waiting list and its recent list are the reference's.
+    void trackerMatchesAReference_data() {
+        QTest::addColumn<int>("maxOpen");
+        QTest::newRow("bound of 300") << 300;
+        QTest::newRow("no bound reached") << 1000000;
+    }
+    void trackerMatchesAReference() {
+        QFETCH(int, maxOpen);
+        FlowConfig config;
+        config.maxOpenFlows = maxOpen;
+        config.waitingThresholdMs = 1000;
+        FlowTracker tracker(config);
+        ReferenceTracker ref;
+        ref.maxOpen = config.maxOpenFlows;
+        quint64 rnd = 42;
+        // Unique IDs (sequence: the step), as in one stream.
+        const auto event = [](const char *stream, StreamId id, const char *type,
+                              const QByteArray &key) {
+            return StreamEntry::make(stream, id, {"type", type, "orderId", key});
+        };
+        auto next = [&rnd](quint64 n) {
+            rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+            return (rnd >> 33) % n;
+        };
+        QList<QByteArray> recentKeys; // keys started lately, ends pick from them
+        quint64 clock = 100000;
+        int stragglers = 0;
+        for (int step = 0; step < 60000; ++step) {
+            clock += next(3);
+            const quint64 op = next(100);
+            if (op < 35) {
+                // A start: a fresh key of varying length, or now and then an old time.
+                const QByteArray key =
+                    "k" + QByteArray::number(step) + QByteArray(int(next(3) * 7), 'x');
+                const bool old = op < 2;
+                stragglers += old ? 1 : 0;
+                const StreamId id{old ? clock - 2000 - next(5000) : clock, quint64(step)};
+                tracker.add(event("order-events", id, "order.created", key));
+                ref.start(key, id);
+                recentKeys << key;
+                if (recentKeys.size() > 600)
+                    recentKeys.remove(0, 100);
+            } else if (op < 40 && !recentKeys.isEmpty()) {
+                const QByteArray &key = recentKeys.at(qsizetype(next(quint64(recentKeys.size()))));
+                const StreamId id{clock, quint64(step)};
+                tracker.add(event("order-events", id, "order.created", key)); // repeated
+                ref.start(key, id);
+            } else if (op < 95 && !recentKeys.isEmpty()) {
+                const QByteArray key = recentKeys.at(qsizetype(next(quint64(recentKeys.size()))));
+                const bool fail = next(10) == 0;
+                const StreamId id{clock, quint64(step)};
+                tracker.add(event("payment-events", id,
+                                  fail ? "payment.failed" : "payment.completed", key));
+                ref.end(key, id, fail);
+            } else {
+                const QByteArray key = "never" + QByteArray::number(step);
+                tracker.add(
+                    event("payment-events", {clock, quint64(step)}, "payment.completed", key));
+                ref.end(key, {clock, quint64(step)}, false);
+            }
+            if (step % 997 != 0 && step != 59999)
+                continue;
+            const FlowStats s = tracker.stats(qint64(clock), 1000);
+            QCOMPARE(s.started, ref.started);
+            QCOMPARE(s.completed, ref.completed);
+            QCOMPARE(s.failed, ref.failed);
+            QCOMPARE(s.waiting, qint64(ref.open.size()));
+            QCOMPARE(s.untracked, ref.untracked);
+            QCOMPARE(s.endsWithoutStart, ref.endsWithoutStart);
+            // Overdue: started at or before clock - 1000, oldest first.
+            QList<QByteArray> overdue;
+            for (const auto &[id, key] : ref.byStart)
+                if (id.ms + 1000 <= clock)
+                    overdue << key;
+            QCOMPARE(s.waitingOverThreshold, qint64(overdue.size()));
+            QList<QByteArray> listed;
+            for (const WaitingFlow &w : s.oldestWaiting)
+                listed << w.key;
+            QCOMPARE(listed, overdue.mid(0, 1000));
+            QList<QByteArray> finished;
+            for (const FinishedFlow &f : s.recentFinished)
+                finished << f.key;
+            QList<QByteArray> expected;
+            for (qsizetype i = ref.recent.size() - 1; i >= 0 && expected.size() < 200; --i)
+                expected << ref.recent.at(i);
+            QCOMPARE(finished, expected);
+            QCOMPARE(tracker.histogram().count(), qint64(ref.latencies.size()));
+            if (!ref.latencies.isEmpty())
+                QCOMPARE(s.maxLatency,
+                         std::max<qint64>(
+                             0, *std::max_element(ref.latencies.cbegin(), ref.latencies.cend())));
+        }
+        QVERIFY(stragglers > 500);
+        QVERIFY(maxOpen > 1000 || ref.untracked > 1000);
+        QVERIFY(ref.completed > 1000);
+        // Everything dropped: the memory goes back.
+        tracker.reset();
+        QCOMPARE(tracker.heldBytes(), 0);
+        QCOMPARE(tracker.stats(0).waiting, 0);
     }
 
     void trackerEdgeCases() {
