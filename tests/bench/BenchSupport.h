@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <unistd.h>
 #include <vector>
 
 namespace streamscope::bench {
@@ -47,6 +48,20 @@ inline long residentKiB() {
         if (line.startsWith("VmRSS:"))
             return line.mid(6).trimmed().split(' ').first().toLong();
     return -1;
+}
+
+// A process's CPU time so far (utime + stime, fields 14 and 15 of /proc/PID/stat), in seconds;
+// -1 when unknown.
+inline double cpuSeconds(qint64 pid) {
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray stat = f.readAll();
+    // The fields after the command name, which may hold spaces, in parentheses: rest[0] is
+    // field 3 (state).
+    const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    return double(rest.value(11).toLongLong() + rest.value(12).toLongLong())
+           / double(::sysconf(_SC_CLK_TCK));
 }
 
 // Measures the GUI thread: a 5 ms precise timer records the gaps between its ticks (a long gap

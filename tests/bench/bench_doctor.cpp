@@ -28,17 +28,6 @@ using namespace streamscope;
 
 namespace {
 
-// utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat).
-double cpuSeconds(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray stat = f.readAll();
-    const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-    return double(rest.value(11).toLongLong() + rest.value(12).toLongLong())
-           / double(::sysconf(_SC_CLK_TCK));
-}
-
 // CPU of the children this process has waited for (the CLI runs), in seconds.
 double childrenCpuSeconds() {
     rusage u{};
@@ -66,7 +55,7 @@ struct Figure {
 bool runOnce(const QString &cli, const LocalRedisServer &server, int streams, Run *r) {
     QProcess doctor;
     const double cli0 = childrenCpuSeconds();
-    const double server0 = cpuSeconds(server.processId());
+    const double server0 = bench::cpuSeconds(server.processId());
     QElapsedTimer t;
     t.start();
     doctor.start(cli, {QStringLiteral("-p"), QString::number(server.settings().port),
@@ -75,7 +64,7 @@ bool runOnce(const QString &cli, const LocalRedisServer &server, int streams, Ru
     doctor.waitForFinished(600000);
     r->wallMs = double(t.nsecsElapsed()) / 1e6;
     r->cliCpuMs = (childrenCpuSeconds() - cli0) * 1000;
-    r->serverCpuMs = (cpuSeconds(server.processId()) - server0) * 1000;
+    r->serverCpuMs = (bench::cpuSeconds(server.processId()) - server0) * 1000;
     const QByteArray out = doctor.readAllStandardOutput();
     r->bytes = out.size();
     const int groups = int(out.count("\"consumers_detail\""));

@@ -245,17 +245,6 @@ double runDelayMs() {
     return fields.size() > 1 ? double(fields.at(1).trimmed().toLongLong()) / 1e6 : -1;
 }
 
-// utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat).
-double cpuSeconds(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray stat = f.readAll();
-    const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-    return double(rest.value(11).toLongLong() + rest.value(12).toLongLong())
-           / double(::sysconf(_SC_CLK_TCK));
-}
-
 QString loadAverage() {
     QFile f(QStringLiteral("/proc/loadavg"));
     return f.open(QIODevice::ReadOnly) ? QString::fromLatin1(f.readAll()) : QStringLiteral("?\n");
@@ -319,7 +308,7 @@ int main(int argc, char **argv) {
             window.session(), &Session::entriesReceived,
             [&reachedGui](const StreamEntryList &batch) { reachedGui += long(batch.size()); });
     }
-    const double serverCpuBefore = cpuSeconds(server.processId());
+    const double serverCpuBefore = bench::cpuSeconds(server.processId());
 
     std::atomic<bool> stop{false};
     std::atomic<long> sent{0};
@@ -479,7 +468,7 @@ int main(int argc, char **argv) {
     const qint64 p99 = probe.percentile(0.99);
     const long peakKiB = probe.peakKiB();
     const long endKiB = bench::residentKiB();
-    const double serverCpu = cpuSeconds(server.processId()) - serverCpuBefore;
+    const double serverCpu = bench::cpuSeconds(server.processId()) - serverCpuBefore;
     const LiveEventModel *model = window.eventModel();
     const int rows = model->rowCount();
     const double residentMB = endKiB / 1024.0;

@@ -59,19 +59,6 @@ int countOf(const QByteArray &body, const QByteArray &prefix) {
     return n;
 }
 
-// utime + stime of a process, in seconds.
-double cpuSeconds(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray stat = f.readAll();
-    // Fields after the command name (which may hold spaces) in parentheses.
-    const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-    // rest[0] is field 3 (state): utime is field 14, stime 15.
-    return double(rest.value(11).toLongLong() + rest.value(12).toLongLong())
-           / double(::sysconf(_SC_CLK_TCK));
-}
-
 qint64 commandsProcessed(RedisConnection &c) {
     auto reply = c.command({"INFO", "stats"});
     if (!reply.ok())
@@ -183,7 +170,7 @@ int main(int argc, char **argv) {
     // Past the first quiet interval: the steady state.
     QThread::msleep(5000);
 
-    const double cpu0 = cpuSeconds(server.processId());
+    const double cpu0 = bench::cpuSeconds(server.processId());
     const qint64 processed0 = commandsProcessed(c);
     const double sent0 = sampleOf(scrape(port, nullptr), "streamscope_commands_sent_total");
     QElapsedTimer clock;
@@ -206,7 +193,7 @@ int main(int argc, char **argv) {
     const double elapsed = double(clock.elapsed()) / 1000.0;
     const double sent1 = sampleOf(scrape(port, nullptr), "streamscope_commands_sent_total");
     const qint64 processed1 = commandsProcessed(c);
-    const double cpu1 = cpuSeconds(server.processId());
+    const double cpu1 = bench::cpuSeconds(server.processId());
     ::kill(pid_t(serve.processId()), SIGTERM);
     serve.waitForFinished(10000);
 
