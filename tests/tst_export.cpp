@@ -22,6 +22,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -320,6 +321,56 @@ private Q_SLOTS:
         QVERIFY2(dialog.messageText().contains(QLatin1String("Wrote exactly 2,880 entries")),
                  qPrintable(dialog.messageText()));
         QVERIFY(dialog.messageText().contains(QLatin1String("but 120 entries")));
+    }
+
+    // A server whose client-output-buffer-limit (1 MB) is below a grown page (8,000 entries of
+    // about 200 bytes) closes the connection under it: the export asks for that page again on
+    // a new connection, at 1,000 entries a page, and writes every entry once, in order; with
+    // entries too big for 1,000 a page, a quarter of that each time.
+    void grownPageKilledIsReadAgain() {
+        QList<Command> adds;
+        const QByteArray filler(160, 'f');
+        for (int i = 0; i < 20000; ++i)
+            adds.append({"XADD", "limited", "*", "seq", QByteArray::number(i), "filler", filler});
+        QVERIFY(m_c->pipeline(adds, 60000).ok());
+        run(*m_c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 1mb 0"});
+        auto restore = qScopeGuard([&] {
+            run(*m_c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"});
+        });
+        const ConnectionSettings settings = m_server.settings();
+        ExportSource source;
+        source.kind = ExportSource::Kind::Range;
+        source.stream = "limited";
+        const QString path = m_dir.filePath(QStringLiteral("limited.jsonl"));
+        const std::atomic<bool> never{false};
+        const ExportOutcome o = exportTo(
+            source, path, ExportFormat::JsonLines, &settings, [](qint64, double) {}, never);
+        QVERIFY2(o.failure == ExportOutcome::Failure::None, qPrintable(o.error));
+        QCOMPARE(o.written, 20000);
+        QCOMPARE(o.reconnects, 1);
+        const QList<QByteArray> written = lines(path);
+        QCOMPARE(written.size(), 20000);
+        for (int i = 0; i < written.size(); ++i) {
+            const QJsonObject entry = QJsonDocument::fromJson(written[i]).object();
+            QCOMPARE(entry.value(QLatin1String("fields")).toObject().value(QLatin1String("seq")),
+                     QJsonValue(QString::number(i)));
+        }
+        QCOMPARE(o.pageSizeAfterLoss, 1000);
+
+        // Entries so big that 1,000 of them pass the limit too: 1,000, then 250, then 62 a page.
+        adds.clear();
+        const QByteArray payload(8000, 'p');
+        for (int i = 0; i < 300; ++i)
+            adds.append({"XADD", "big", "*", "seq", QByteArray::number(i), "payload", payload});
+        QVERIFY(m_c->pipeline(adds, 60000).ok());
+        source.stream = "big";
+        const ExportOutcome b = exportTo(
+            source, path, ExportFormat::JsonLines, &settings, [](qint64, double) {}, never);
+        QVERIFY2(b.failure == ExportOutcome::Failure::None, qPrintable(b.error));
+        QCOMPARE(b.written, 300);
+        QCOMPARE(b.reconnects, 2);
+        QCOMPARE(b.pageSizeAfterLoss, 62);
+        QCOMPARE(lines(path).size(), 300);
     }
 
     // Pages asked for before the page before them is parsed (read-ahead): every entry once, in

@@ -409,8 +409,11 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
     RedisConnection *direct = options.afterPage
                                   ? nullptr
                                   : dynamic_cast<RedisConnection *>(chosen ? chosen->chosen() : &c);
-    bool asked = false;           // the page from next is already asked for
-    int count = options.pageSize; // the COUNT of the page asked for next
+    constexpr int maxReconnects = 10; // 16,000 to 1 in quarters is 8
+    bool asked = false;               // the page from next is already asked for
+    int count = options.pageSize;     // the COUNT of the page asked for next
+    // How far pages may grow: to pageSize only, once a grown page got the connection closed.
+    int growTo = qMax(options.pageSize, options.maxPageSize);
     while (true) {
         if (cancel) {
             out.cancelled = true;
@@ -427,14 +430,28 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
             asked = false;
             pageCount = count;
             auto scan = direct->peekEntries(0);
+            if (!scan.ok() && scan.error().kind == Error::Kind::Io && pageCount > 1 && !cancel
+                && out.reconnects < maxReconnects) {
+                // The server closes the connection instead of sending a reply bigger than its
+                // client-output-buffer-limit. Nothing of the page was written: ask for it again
+                // on a new connection, smaller (a grown page at pageSize, then a quarter each
+                // time), and grow no more. A server that went away refuses the reconnect.
+                growTo = count =
+                    pageCount > options.pageSize ? options.pageSize : qMax(1, pageCount / 4);
+                out.pageSizeAfterLoss = count;
+                direct->close();
+                if (Error e = c.open())
+                    return fromError(e);
+                ++out.reconnects;
+                continue;
+            }
             if (!scan.ok())
                 return fromError(scan.error());
             StreamId last;
             if (scan->entries && scan->runs.size() == 1 && scan->runs.front().entries == count
                 && StreamId::parseServer(scan->runs.front().lastId, &last) && last < end) {
                 if (scan->bytes * 2 <= options.pageGrowBytes)
-                    count = int(qMin<qint64>(qMax(options.pageSize, options.maxPageSize),
-                                             qint64(count) * 2));
+                    count = int(qMin<qint64>(growTo, qint64(count) * 2));
                 else if (scan->bytes > options.pageGrowBytes)
                     count = qMax(options.pageSize, count / 2);
                 if (Error e = direct->sendCommands({pageFrom(last.successor(), count)}))

@@ -73,6 +73,9 @@ struct ExportOptions {
     // Pages read ahead on one server grow (doubling) up to this many entries while a page
     // stays under pageGrowBytes / 2 on the wire, and halve (not below pageSize) above it:
     // fewer round trips where entries are small. At most pageSize: no growth.
+    // A page that gets the connection closed (client-output-buffer-limit) is asked for again
+    // on a new connection: a grown one at pageSize, then a quarter each time; pages grow no
+    // more (ExportOutcome::reconnects).
     int maxPageSize = 16000;
     qint64 pageGrowBytes = 2 * 1024 * 1024;
     // What the output is called in messages ("stdout"); default: the file's name.
@@ -103,6 +106,10 @@ struct ExportOutcome {
     QString warning;
     // Pages of a range asked for before the page before them was parsed (read-ahead).
     qint64 pagesReadAhead = 0;
+    // Connections reopened because the server closed one under a page (client-output-buffer-
+    // limit: see maxPageSize), and the page size used after the last of them.
+    int reconnects = 0;
+    int pageSizeAfterLoss = 0;
 };
 
 // valueformat::appendEntryJson, the same bytes, faster for entries of printable ASCII.
