@@ -371,6 +371,17 @@ private Q_SLOTS:
         QCOMPARE(b.reconnects, 2);
         QCOMPARE(b.pageSizeAfterLoss, 62);
         QCOMPARE(lines(path).size(), 300);
+
+        // The same entries with our own max-reply below 1,000 of them (and no server limit).
+        run(*m_c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"});
+        ConnectionSettings small = settings;
+        small.maxReplyBytes = 1024 * 1024;
+        const ExportOutcome m = exportTo(
+            source, path, ExportFormat::JsonLines, &small, [](qint64, double) {}, never);
+        QVERIFY2(m.failure == ExportOutcome::Failure::None, qPrintable(m.error));
+        QCOMPARE(m.written, 300);
+        QCOMPARE(m.reconnects, 2);
+        QCOMPARE(m.pageSizeAfterLoss, 62);
     }
 
     // Pages asked for before the page before them is parsed (read-ahead): every entry once, in

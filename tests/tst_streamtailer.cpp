@@ -317,6 +317,37 @@ private Q_SLOTS:
         QVERIFY2(got.stats.reconnects <= 4, qPrintable(QString::number(got.stats.reconnects)));
     }
 
+    // Big entries after small ones, a client max-reply below a grown read (and below the
+    // configured COUNT of them): the reply is refused as too large, the tail says so, reads
+    // smaller batches, and delivers every entry once, in order, with no gap.
+    void readPastMaxReplyReadsSmaller() {
+        addEntries(*m_admin, "huge", 0, 3000);
+        const QByteArray payload(64 * 1024, 'p');
+        QList<Command> adds;
+        for (int i = 3000; i < 3300; ++i)
+            adds.append({"XADD", "huge", "*", "seq", QByteArray::number(i), "payload", payload});
+        QVERIFY(m_admin->pipeline(adds, 60000).ok());
+        addEntries(*m_admin, "huge", 3300, 3000);
+        ConnectionSettings settings = m_server.settings();
+        settings.maxReplyBytes = 4 * 1024 * 1024; // 100 of the big entries are 6.4 MB
+        StreamTailer::Options o = fastOptions();
+        o.count = 100;
+        TailController controller(settings, o);
+        Collector got(controller.tailer());
+        controller.tailer()->addStream("huge", "0");
+        controller.start();
+        QTRY_COMPARE_WITH_TIMEOUT(got.caughtUp, 1, 30000);
+        QCOMPARE(got.seqs("huge"), range(0, 6300));
+        QVERIFY(got.gaps.isEmpty());
+        QVERIFY(got.resets.isEmpty());
+        QVERIFY2(got.details
+                         .filter(QLatin1String("larger than the 4 MiB limit; reading smaller "
+                                               "batches (COUNT 25, was 100)"))
+                         .size()
+                     == 1,
+                 qPrintable(got.details.join(QLatin1String(" | "))));
+    }
+
     // A trim while the tail catches up with reads ahead: what was not trimmed comes once, in
     // order, and what was trimmed before it was read is counted exactly in a gap: the entries
     // received and the entries lost add up to all that were added.

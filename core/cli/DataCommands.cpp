@@ -177,9 +177,10 @@ int runExport(const QCommandLineParser &p, const ConnectionSettings &settings, b
     if (!outcome.warning.isEmpty())
         printError(QStringLiteral("warning: %1").arg(outcome.warning));
     if (outcome.reconnects > 0)
-        printError(QStringLiteral("note: the server closed the connection %1 under a large "
-                                  "page (client-output-buffer-limit?); each such page was read "
-                                  "again, the rest in pages of %2 entries")
+        printError(QStringLiteral("note: a page was too large %1 (the server closed the "
+                                  "connection: client-output-buffer-limit?, or it passed "
+                                  "max-reply); each was read again, smaller; the rest in pages "
+                                  "of %2 entries")
                        .arg(outcome.reconnects == 1
                                 ? QStringLiteral("once")
                                 : QStringLiteral("%1 times").arg(outcome.reconnects))

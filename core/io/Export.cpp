@@ -430,12 +430,14 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
             asked = false;
             pageCount = count;
             auto scan = direct->peekEntries(0);
-            if (!scan.ok() && scan.error().kind == Error::Kind::Io && pageCount > 1 && !cancel
-                && out.reconnects < maxReconnects) {
+            if (!scan.ok()
+                && (scan.error().kind == Error::Kind::Io || ReplyParser::isTooLarge(scan.error()))
+                && pageCount > 1 && !cancel && out.reconnects < maxReconnects) {
                 // The server closes the connection instead of sending a reply bigger than its
-                // client-output-buffer-limit. Nothing of the page was written: ask for it again
-                // on a new connection, smaller (a grown page at pageSize, then a quarter each
-                // time), and grow no more. A server that went away refuses the reconnect.
+                // client-output-buffer-limit (or the reply is past our max-reply). Nothing of
+                // the page was written: ask for it again on a new connection, smaller (a grown
+                // page at pageSize, then a quarter each time), and grow no more. A server that
+                // went away refuses the reconnect.
                 growTo = count =
                     pageCount > options.pageSize ? options.pageSize : qMax(1, pageCount / 4);
                 out.pageSizeAfterLoss = count;
@@ -453,7 +455,7 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
                 if (scan->bytes * 2 <= options.pageGrowBytes)
                     count = int(qMin<qint64>(growTo, qint64(count) * 2));
                 else if (scan->bytes > options.pageGrowBytes)
-                    count = qMax(options.pageSize, count / 2);
+                    count = qMax(qMin(options.pageSize, growTo), count / 2);
                 if (Error e = direct->sendCommands({pageFrom(last.successor(), count)}))
                     return fromError(e);
                 asked = true;

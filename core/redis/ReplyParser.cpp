@@ -402,11 +402,20 @@ qint64 ReplyParser::pendingBulkBytes() const {
     return (cr - line) + 2 + length + 2;
 }
 
+namespace {
+const QLatin1String tooLargeStart("the server's reply is larger than the ");
+} // namespace
+
 Error ReplyParser::tooLarge() const {
     return Error(Error::Kind::Protocol,
-                 QStringLiteral("the server's reply is larger than the %1 limit; ask for less "
-                                "(a smaller COUNT) or raise the limit (max-reply in the URL)")
-                     .arg(sizeText(m_maxReplyBytes)));
+                 tooLargeStart
+                     + QStringLiteral("%1 limit; ask for less (a smaller COUNT) or raise the limit "
+                                      "(max-reply in the URL)")
+                           .arg(sizeText(m_maxReplyBytes)));
+}
+
+bool ReplyParser::isTooLarge(const Error &error) {
+    return error.kind == Error::Kind::Protocol && error.message.startsWith(tooLargeStart);
 }
 
 Error ReplyParser::failWith(Error error) {

@@ -84,6 +84,9 @@ public:
     // Formats a command as RESP (hiredis' redisFormatCommandArgv), binary safe.
     static QByteArray formatCommand(const QList<QByteArray> &args);
 
+    // Whether an error is the one of a reply past maxReplyBytes (a smaller COUNT may pass).
+    static bool isTooLarge(const Error &error);
+
 private:
     friend class ReplyBuilder;
 

@@ -952,9 +952,15 @@ void StreamTailer::run() {
                                        : QString();
         if (!tunnelLost.isEmpty()) {
             why = tunnelLost;
-        } else if (underRead && error.kind == Error::Kind::Io) {
+        } else if (underRead && (error.kind == Error::Kind::Io || ReplyParser::isTooLarge(error))) {
             // Replies too big for the server's client-output-buffer-limit end like this: the
-            // server closes the connection instead of answering. Smaller batches may pass.
+            // server closes the connection instead of answering (or the reply passed our
+            // max-reply). Smaller batches may pass.
+            const QString cause =
+                error.kind == Error::Kind::Io
+                    ? QStringLiteral("the server closed the connection: possibly "
+                                     "client-output-buffer-limit (or the server went away)")
+                    : error.message.section(QLatin1Char(';'), 0, 0);
             if (readCount > m_count || m_count > 1) {
                 if (readCount > m_count) {
                     // A read grown while catching up: the size read before it grew stays,
@@ -969,12 +975,11 @@ void StreamTailer::run() {
                 if (grewSinceShrink)
                     m_growAfterMs = qMin(m_growAfterMs * 2, maxGrowAfterMs);
                 grewSinceShrink = false;
-                why = QStringLiteral("the server closed the connection: possibly "
-                                     "client-output-buffer-limit (or the server went away); "
-                                     "reading smaller batches (COUNT %1, was %2)")
+                why = QStringLiteral("%1; reading smaller batches (COUNT %2, was %3)")
+                          .arg(cause)
                           .arg(m_count)
                           .arg(readCount);
-            } else {
+            } else if (error.kind == Error::Kind::Io) {
                 why = QStringLiteral("the server closed the connection while sending one entry: "
                                      "possibly client-output-buffer-limit is smaller than an "
                                      "entry, or CLIENT KILL");
@@ -1494,6 +1499,7 @@ void StreamTailer::run() {
                 }
                 handleBatch(std::move(page), group, sent);
                 sent = m_readCount;
+                backoff = m_options.initialBackoffMs; // the connection works
                 releaseHeld();
                 maybeEmitStats(false);
             }
