@@ -382,6 +382,20 @@ private Q_SLOTS:
         QCOMPARE(m.written, 300);
         QCOMPARE(m.reconnects, 2);
         QCOMPARE(m.pageSizeAfterLoss, 62);
+
+        // Pages made smaller by a kill never halve back up to a size that was killed: here a
+        // page of 25 is over pageGrowBytes (a halving) but 100 would be killed again.
+        run(*m_c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 256kb 256kb 0"});
+        ExportOptions tight;
+        tight.pageSize = 100;
+        tight.pageGrowBytes = 64 * 1024;
+        source.stream = "big";
+        const ExportOutcome t = exportTo(
+            source, path, ExportFormat::JsonLines, &settings, [](qint64, double) {}, never, tight);
+        QVERIFY2(t.failure == ExportOutcome::Failure::None, qPrintable(t.error));
+        QCOMPARE(t.written, 300);
+        QCOMPARE(t.reconnects, 1); // 100 (800 KB) killed; 25 (200 KB) pass, and stay 25
+        QCOMPARE(t.pageSizeAfterLoss, 25);
     }
 
     // Pages asked for before the page before them is parsed (read-ahead): every entry once, in
