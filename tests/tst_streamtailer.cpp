@@ -2,6 +2,7 @@
 #include "TestRedis.h"
 
 #include <QElapsedTimer>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <algorithm>
@@ -449,6 +450,24 @@ private Q_SLOTS:
         controller.stop();
         QVERIFY2(clock.elapsed() < 5000, "stop() waited out the BLOCK");
         QVERIFY(!controller.isRunning());
+    }
+
+    // Asked to stop when caught up (tail --exit-at-end), the reader ends by itself right after
+    // caughtUp(), with every entry delivered: not after the blocking read that would follow.
+    void stopsByItselfWhenCaughtUp() {
+        addEntries(*m_admin, "ends", 0, 500);
+        StreamTailer::Options options = fastOptions();
+        options.blockMs = 120000;
+        options.stopWhenCaughtUp = true;
+        TailController controller(m_server.settings(), options);
+        Collector got(controller.tailer());
+        QSignalSpy finished(controller.tailer(), &StreamTailer::finished);
+        controller.tailer()->addStream("ends", "0");
+        controller.start();
+        QTRY_COMPARE(got.caughtUp, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 5000); // not after the 120 s BLOCK
+        QCOMPARE(got.seqs("ends"), range(0, 500));
+        QTRY_VERIFY(!controller.isRunning());
     }
 
     void wrongTypeStreamIsReportedOthersContinue() {

@@ -332,6 +332,7 @@ int runTail(const QCommandLineParser &p, const ConnectionSettings &settings, boo
     if (p.isSet(QStringLiteral("batch")))
         options.catchUpCount = batch; // the size asked for, all the way
     options.retryInitialConnect = false;
+    options.stopWhenCaughtUp = exitAtEnd;
     TailController controller(settings, options);
     StreamTailer *tailer = controller.tailer();
     for (const QString &s : streams)

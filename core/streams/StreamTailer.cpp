@@ -1082,7 +1082,7 @@ void StreamTailer::run() {
         return cmd + ids;
     };
 
-    while (!m_stop) {
+    while (!m_stop && !(m_options.stopWhenCaughtUp && m_caughtUpEmitted)) {
         m_readCount = m_count; // grows again in the next run of reads ahead
         const qsizetype streamsBefore = qsizetype(m_streams.size());
         applyChanges();

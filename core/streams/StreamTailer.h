@@ -148,6 +148,9 @@ public:
         int initialBackoffMs = 100; // first reconnect delay, doubled up to maxBackoffMs
         int maxBackoffMs = 5000;
         bool retryInitialConnect = true; // false: a failed first connect ends the tail (CLI)
+        // The loop ends right after caughtUp(), before another read (tail --exit-at-end):
+        // stopping from outside would wait for the blocking read after it to notice.
+        bool stopWhenCaughtUp = false;
     };
 
     StreamTailer(ConnectionSettings settings, Options options);
