@@ -4,6 +4,7 @@
 // service processes.
 
 #include "LocalRedisServer.h"
+#include "RedisConnection.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -48,6 +49,18 @@ inline long residentKiB() {
         if (line.startsWith("VmRSS:"))
             return line.mid(6).trimmed().split(' ').first().toLong();
     return -1;
+}
+
+// Sends commands in pipelines of chunk (a bounded reply buffer each); says on stderr why not.
+inline bool load(RedisConnection &c, const QList<Command> &commands, qsizetype chunk = 5000) {
+    for (qsizetype i = 0; i < commands.size(); i += chunk) {
+        auto replies = c.pipeline(commands.mid(i, chunk), 120000);
+        if (!replies.ok()) {
+            std::fprintf(stderr, "load: %s\n", qPrintable(replies.error().message));
+            return false;
+        }
+    }
+    return true;
 }
 
 // A process's CPU time so far (utime + stime, fields 14 and 15 of /proc/PID/stat), in seconds;

@@ -55,18 +55,6 @@ double median(QList<double> values) {
     return values.isEmpty() ? 0 : values.at(values.size() / 2);
 }
 
-// utime + stime of a process, in seconds.
-double processCpuSeconds(qint64 pid) {
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray text = stat.readAll();
-    const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    if (f.size() < 13)
-        return -1;
-    return double(f.at(11).toLongLong() + f.at(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
-}
-
 // Bytes the node sent to its clients: total_net_output_bytes less what it sent its replicas
 // (total_net_repl_output_bytes, 7.0+), which watching does not change.
 qint64 outputBytes(RedisConnection &node) {
@@ -395,7 +383,7 @@ struct NodeProbe {
 QList<NodeSample> sample(std::vector<NodeProbe> &nodes) {
     QList<NodeSample> out;
     for (NodeProbe &n : nodes)
-        out.append({processCpuSeconds(n.pid), outputBytes(*n.connection)});
+        out.append({bench::cpuSeconds(n.pid), outputBytes(*n.connection)});
     return out;
 }
 

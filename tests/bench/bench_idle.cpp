@@ -47,20 +47,6 @@ void runFor(int ms) {
     loop.exec();
 }
 
-// utime + stime of a process, in seconds.
-double processCpuSeconds(qint64 pid) {
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray text = stat.readAll();
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    if (f.size() < 13)
-        return -1;
-    const double ticks = double(f.at(11).toLongLong() + f.at(12).toLongLong());
-    return ticks / double(sysconf(_SC_CLK_TCK));
-}
-
 QHash<QByteArray, QByteArray> infoFields(RedisConnection &c, const QByteArray &section) {
     QHash<QByteArray, QByteArray> out;
     auto info = c.command({"INFO", section});
@@ -126,8 +112,8 @@ Figures measure(LocalRedisServer &server, int seconds, Watcher watcher = Watcher
     auto outBytes = [&] {
         return infoFields(probe, "stats").value("total_net_output_bytes").toLongLong();
     };
-    const double cpu0 = processCpuSeconds(server.processId());
-    const double self0 = processCpuSeconds(QCoreApplication::applicationPid());
+    const double cpu0 = bench::cpuSeconds(server.processId());
+    const double self0 = bench::cpuSeconds(QCoreApplication::applicationPid());
     const double info0 = cpuInfo();
     const qint64 out0 = outBytes();
     const auto calls0 = commandCalls(probe);
@@ -135,8 +121,8 @@ Figures measure(LocalRedisServer &server, int seconds, Watcher watcher = Watcher
     clock.start();
     runFor(seconds * 1000);
     const double elapsed = double(clock.elapsed()) / 1000.0;
-    const double cpu1 = processCpuSeconds(server.processId());
-    const double self1 = processCpuSeconds(QCoreApplication::applicationPid());
+    const double cpu1 = bench::cpuSeconds(server.processId());
+    const double self1 = bench::cpuSeconds(QCoreApplication::applicationPid());
     const double info1 = cpuInfo();
     const qint64 out1 = outBytes();
     const auto calls1 = commandCalls(probe);
@@ -176,17 +162,6 @@ void print(const Before &before, const Figures &now, const Figures &poller) {
     std::fflush(stdout);
 }
 
-bool load(RedisConnection &c, const QList<Command> &commands) {
-    for (qsizetype i = 0; i < commands.size(); i += 2000) {
-        auto replies = c.pipeline(commands.mid(i, 2000), 120000);
-        if (!replies.ok()) {
-            std::fprintf(stderr, "load: %s\n", qPrintable(replies.error().message));
-            return false;
-        }
-    }
-    return true;
-}
-
 // One stream whose first and last entries hold valueSize bytes, with a group at its end:
 // measured with the window and with its poller alone, and printed beside main's figures.
 bool oneStream(const QByteArray &key, int valueSize, int seconds, const Before &before,
@@ -198,10 +173,10 @@ bool oneStream(const QByteArray &key, int valueSize, int seconds, const Before &
     if (!bench::done(c.open(), "connect"))
         return false;
     const QByteArray value(valueSize, 'x');
-    if (!load(c, {{"XADD", key, "*", "blob", value},
-                  {"XADD", key, "*", "seq", "1"},
-                  {"XADD", key, "*", "blob", value},
-                  {"XGROUP", "CREATE", key, "workers", "$"}}))
+    if (!bench::load(c, {{"XADD", key, "*", "blob", value},
+                         {"XADD", key, "*", "seq", "1"},
+                         {"XADD", key, "*", "blob", value},
+                         {"XGROUP", "CREATE", key, "workers", "$"}}))
         return false;
     *window = measure(server, seconds);
     *poller = measure(server, seconds, Watcher::PollerOnly);
@@ -234,7 +209,7 @@ int main(int argc, char **argv) {
             setup.append(
                 {"XREADGROUP", "GROUP", "workers", "w1", "COUNT", "100", "STREAMS", key, ">"});
         }
-        if (!load(c, setup))
+        if (!bench::load(c, setup, 2000))
             return 1;
         for (int i = 0; i < 1000; ++i) {
             const QByteArray key = "idle:" + QByteArray::number(i).rightJustified(4, '0');
@@ -246,7 +221,7 @@ int main(int argc, char **argv) {
             for (const RedisReply &p : pending->elements())
                 ack << p.at(0).bytes();
             acks.append(ack);
-            if (!load(c, acks))
+            if (!bench::load(c, acks, 2000))
                 return 1;
         }
         const Figures idle = measure(server, seconds, Watcher::Nothing);

@@ -55,17 +55,6 @@ qint64 wallMicros() {
         .count();
 }
 
-double processCpuSeconds(qint64 pid) {
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray text = stat.readAll();
-    const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    if (f.size() < 13)
-        return -1;
-    return double(f.at(11).toLongLong() + f.at(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
-}
-
 // INFO cpu (used_cpu_sys + used_cpu_user, microsecond resolution where /proc counts 10 ms
 // ticks) and the commands the server ran (INFO commandstats, every command's calls).
 void infoCpuAndCalls(RedisConnection &c, double *cpuSeconds, qint64 *calls) {
@@ -92,17 +81,6 @@ qint64 outputBytes(RedisConnection &c) {
     return -1;
 }
 
-bool load(RedisConnection &c, const QList<Command> &commands) {
-    for (qsizetype i = 0; i < commands.size(); i += 5000) {
-        auto replies = c.pipeline(commands.mid(i, 5000), 120000);
-        if (!replies.ok()) {
-            std::fprintf(stderr, "load: %s\n", qPrintable(replies.error().message));
-            return false;
-        }
-    }
-    return true;
-}
-
 // count streams "prefix:000000".., entries each, a group at the end of each.
 bool fill(RedisConnection &c, const QByteArray &prefix, int count, int entries) {
     QList<Command> commands;
@@ -112,12 +90,12 @@ bool fill(RedisConnection &c, const QByteArray &prefix, int count, int entries) 
             commands.append({"XADD", key, "*", "seq", QByteArray::number(e), "type", "tick"});
         commands.append({"XGROUP", "CREATE", key, "workers", "$"});
         if (commands.size() >= 20000) {
-            if (!load(c, commands))
+            if (!bench::load(c, commands))
                 return false;
             commands.clear();
         }
     }
-    return load(c, commands);
+    return bench::load(c, commands);
 }
 
 // Launches the GUI on url and returns the ms from launch to its first rows (-1: failed), and
@@ -222,7 +200,7 @@ Cost atRest(LocalRedisServer &server, int seconds, bool watching) {
         window->connectTo(server.settings());
     }
     runFor(6000); // first page, first details, first groups
-    const double cpu0 = processCpuSeconds(server.processId());
+    const double cpu0 = bench::cpuSeconds(server.processId());
     const qint64 out0 = outputBytes(probe);
     double info0 = 0, info1 = 0;
     qint64 calls0 = 0, calls1 = 0;
@@ -235,7 +213,7 @@ Cost atRest(LocalRedisServer &server, int seconds, bool watching) {
     Cost c;
     c.infoCpuPercent = (info1 - info0) * 100.0 / elapsed;
     c.commandsPerSecond = double(calls1 - calls0) / elapsed;
-    c.cpuPercent = (processCpuSeconds(server.processId()) - cpu0) * 100.0 / elapsed;
+    c.cpuPercent = (bench::cpuSeconds(server.processId()) - cpu0) * 100.0 / elapsed;
     c.kbPerSecond = double(outputBytes(probe) - out0) / 1000.0 / elapsed;
     return c;
 }
