@@ -412,7 +412,7 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
     constexpr int maxReconnects = 10; // 16,000 to 1 in quarters is 8
     bool asked = false;               // the page from next is already asked for
     int count = options.pageSize;     // the COUNT of the page asked for next
-    // How far pages may grow: to pageSize only, once a grown page got the connection closed.
+    // How far pages may grow: no further than the size they were cut to after a page too large.
     int growTo = qMax(options.pageSize, options.maxPageSize);
     while (true) {
         if (cancel) {
@@ -428,7 +428,6 @@ Problem exportRange(RedisClient &c, const ExportSource &source, EntryWriter &wri
                     return fromError(e);
             }
             asked = false;
-            pageCount = count;
             auto scan = direct->peekEntries(0);
             if (!scan.ok()
                 && (scan.error().kind == Error::Kind::Io || ReplyParser::isTooLarge(scan.error()))
